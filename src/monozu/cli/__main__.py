@@ -1,0 +1,3 @@
+from monozu.cli import main
+
+main()

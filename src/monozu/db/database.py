@@ -1,0 +1,399 @@
+"""The query layer: what sqlx gives Go, for Python.
+
+``Database`` owns a pool. Work happens in a :class:`Tx` (a transaction on one
+pooled connection) that offers the sqlx verbs:
+
+* ``get(Model, sql, **params)``: exactly one row, else :class:`NotFound` / :class:`TooManyRows`;
+* ``select(Model, sql, **params)``: a list; ``Model``: a dataclass, ``dict`` or a scalar type;
+* ``get_value(sql, **params)``: the single value of a single-row, single-column result;
+* ``exec(sql, **params)``: the affected row count;
+* ``exec_many(sql, rows)``: one statement, many parameter rows;
+* ``bulk_insert(table, columns, rows)``: the database's fastest path (COPY, executemany, bulk copy).
+
+``Database`` has the same verbs, each running in its own short transaction.
+Parameters are ``:name`` (a mapping, or keywords); lists expand for ``IN :ids``.
+Nested ``tx.transaction()`` is a savepoint. Any exception rolls back.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any, TypeVar, overload
+
+from monozu.db.config import DatabaseConfig, DatabaseURL, load_config
+from monozu.db.dialects import Dialect, dialect_for
+from monozu.db.errors import (
+    ConfigError,
+    DatabaseError,
+    MappingError,
+    MonozuError,
+    NotFound,
+    ParameterError,
+    QueryError,
+    TooManyRows,
+)
+from monozu.db.pool import Pool, make_pool
+from monozu.db.scan import make_row_maker
+from monozu.db.sqlparams import bind, compile_sql
+
+T = TypeVar("T")
+
+_NO_PARAMS: Mapping[str, Any] = {}
+
+
+def _merge(params: Mapping[str, Any] | None, kw: Mapping[str, Any]) -> Mapping[str, Any]:
+    if params is None:
+        return kw
+    if kw:
+        both = dict(params)
+        both.update(kw)
+        return both
+    return params
+
+
+class Tx:
+    """A transaction on one connection. Create with :meth:`Database.transaction`."""
+
+    def __init__(self, db: Database, conn: Any, tenant_id: Any = None) -> None:
+        self.db = db
+        self.dialect: Dialect = db.dialect
+        self.conn = conn
+        self.tenant_id = tenant_id
+        self._savepoints = 0
+
+    # -- statements ---------------------------------------------------------
+    def _prepare(self, sql: str, params: Mapping[str, Any]) -> tuple[str, Sequence[Any]]:
+        dialect = self.dialect
+        compiled = compile_sql(sql, dialect.style, dialect.brackets)
+        text, values = bind(compiled, params, max_params=dialect.max_params)
+        return text, dialect.adapt_row(values) if values else values
+
+    def _execute(self, sql: str, params: Mapping[str, Any]) -> Any:
+        text, values = self._prepare(sql, params)
+        cur = self.conn.cursor()
+        try:
+            cur.execute(text, values) if values else cur.execute(text)
+        except self.dialect.driver_errors() as exc:
+            cur.close()
+            raise self._translate(exc, sql) from exc
+        return cur
+
+    def _translate(self, exc: BaseException, sql: str) -> MonozuError:
+        err = self.dialect.translate_error(exc)
+        if err is None:
+            return DatabaseError(f"{type(exc).__name__}: {exc}")
+        return err
+
+    def _rows(self, sql: str, params: Mapping[str, Any]) -> tuple[tuple[str, ...], list[Any]]:
+        cur = self._execute(sql, params)
+        try:
+            if cur.description is None:
+                raise QueryError("the statement returned no result set; use exec() for writes")
+            columns = tuple(d[0] for d in cur.description)
+            rows = cur.fetchall()
+        except self.dialect.driver_errors() as exc:
+            raise self._translate(exc, sql) from exc
+        finally:
+            cur.close()
+        return columns, rows
+
+    @overload
+    def select(self, row: type[T], sql: str, params: Mapping[str, Any] | None = None, /, *,
+               lenient: bool = False, types: Mapping[str, Any] | None = None,
+               **kw: Any) -> list[T]: ...
+    @overload
+    def select(self, row: Any, sql: str, params: Mapping[str, Any] | None = None, /, *,
+               lenient: bool = False, types: Mapping[str, Any] | None = None,
+               **kw: Any) -> list[Any]: ...
+
+    def select(self, row: Any, sql: str, params: Mapping[str, Any] | None = None, /, *,
+               lenient: bool = False, types: Mapping[str, Any] | None = None,
+               **kw: Any) -> list[Any]:
+        """All rows, each scanned into ``row`` (a dataclass, ``dict``, or a scalar type)."""
+        columns, rows = self._rows(sql, _merge(params, kw))
+        plan = make_row_maker(row, columns, self.dialect, lenient,
+                              tuple(sorted(types.items())) if types else None)
+        try:
+            return plan.all(rows)
+        except (TypeError, ValueError) as exc:
+            raise MappingError(f"cannot build {getattr(row, '__name__', row)} from a row: "
+                               f"{exc}") from exc
+
+    @overload
+    def get(self, row: type[T], sql: str, params: Mapping[str, Any] | None = None, /, *,
+            lenient: bool = False, types: Mapping[str, Any] | None = None, **kw: Any) -> T: ...
+    @overload
+    def get(self, row: Any, sql: str, params: Mapping[str, Any] | None = None, /, *,
+            lenient: bool = False, types: Mapping[str, Any] | None = None, **kw: Any) -> Any: ...
+
+    def get(self, row: Any, sql: str, params: Mapping[str, Any] | None = None, /, *,
+            lenient: bool = False, types: Mapping[str, Any] | None = None, **kw: Any) -> Any:
+        """Exactly one row: :class:`NotFound` for none, :class:`TooManyRows` for more."""
+        found = self.select(row, sql, params, lenient=lenient, types=types, **kw)
+        if not found:
+            raise NotFound(f"no row found for {getattr(row, '__name__', row)}: {_head(sql)}")
+        if len(found) > 1:
+            raise TooManyRows(f"{len(found)} rows found where one was expected: {_head(sql)}")
+        return found[0]
+
+    def get_value(self, sql: str, params: Mapping[str, Any] | None = None, /, *,
+                  type: Any = None, **kw: Any) -> Any:
+        """The single value of a one-row, one-column result (``type`` converts it)."""
+        columns, rows = self._rows(sql, _merge(params, kw))
+        if len(columns) != 1:
+            raise MappingError(f"get_value needs one column, the result has {len(columns)}")
+        if not rows:
+            raise NotFound(f"no row found: {_head(sql)}")
+        if len(rows) > 1:
+            raise TooManyRows(f"{len(rows)} rows found where one was expected: {_head(sql)}")
+        return make_row_maker(type, columns, self.dialect).make(rows[0])
+
+    def exec(self, sql: str, params: Mapping[str, Any] | None = None, /, **kw: Any) -> int:
+        """Run a statement; the number of rows it changed (-1 when unknown)."""
+        cur = self._execute(sql, _merge(params, kw))
+        try:
+            return int(cur.rowcount)
+        finally:
+            cur.close()
+
+    def exec_many(self, sql: str, rows: Iterable[Mapping[str, Any]]) -> int:
+        """One statement for each parameter mapping in ``rows`` (no list expansion)."""
+        dialect = self.dialect
+        compiled = compile_sql(sql, dialect.style, dialect.brackets)
+        names = compiled.names if compiled.style == "qmark" else compiled.order
+        unique = compiled.unique_names
+        adapt_row = dialect.adapt_row
+        batch: list[tuple[Any, ...]] = []
+        append = batch.append
+        for params in rows:
+            if params.keys() != unique:
+                bind(compiled, params)  # raises the precise missing/unknown error
+            append(adapt_row([params[n] for n in names]))
+        if not batch:
+            return 0
+        cur = self.conn.cursor()
+        try:
+            cur.executemany(compiled.sql, batch)
+            count = cur.rowcount
+        except dialect.driver_errors() as exc:
+            raise self._translate(exc, sql) from exc
+        finally:
+            cur.close()
+        return int(count) if count is not None and count >= 0 else len(batch)
+
+    def bulk_insert(self, table: str, columns: Sequence[str],
+                    rows: Iterable[Sequence[Any]]) -> int:
+        """Insert many rows by the database's fastest path; returns the count."""
+        try:
+            return self.dialect.bulk_insert(self.conn, table, columns, rows)
+        except self.dialect.driver_errors() as exc:
+            raise self._translate(exc, f"bulk insert into {table}") from exc
+
+    # -- nesting ------------------------------------------------------------
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[Tx]:
+        """A savepoint: rolled back alone on an exception, which then propagates."""
+        self._savepoints += 1
+        name = f"monozu_sp{self._savepoints}"
+        create, release, undo = self.dialect.savepoint_sql(name)
+        self._raw(create)
+        try:
+            yield self
+        except BaseException:
+            self._raw(undo)
+            raise
+        else:
+            if release:
+                self._raw(release)
+        finally:
+            self._savepoints -= 1
+
+    def _raw(self, sql: str) -> None:
+        cur = self.conn.cursor()
+        try:
+            cur.execute(sql)
+        except self.dialect.driver_errors() as exc:
+            raise self._translate(exc, sql) from exc
+        finally:
+            cur.close()
+
+
+class Database:
+    """A pool of connections to one database, and the sqlx verbs on top."""
+
+    def __init__(self, config: DatabaseConfig, *, url: DatabaseURL | None = None,
+                 pool_size: int = 10, pool_timeout: float = 30.0, platform: bool = False) -> None:
+        self.config = config
+        self.url = url or config.url
+        self.platform = platform
+        self.dialect = dialect_for(self.url.kind)
+        self._pool: Pool | None = None
+        self._pool_size = pool_size
+        self._pool_timeout = pool_timeout
+        self._platform_db: Database | None = None
+
+    @classmethod
+    def open(cls, url: str | None = None, *, environ: Mapping[str, str] | None = None,
+             pool_size: int = 10, pool_timeout: float = 30.0) -> Database:
+        """From an explicit URL, else from the environment (see :mod:`monozu.db.config`)."""
+        return cls(load_config(environ, url=url, dotenv=None if url else _dotenv()),
+                   pool_size=pool_size, pool_timeout=pool_timeout)
+
+    def __repr__(self) -> str:
+        return f"Database({self.url.redacted()!r})"
+
+    def __enter__(self) -> Database:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def pool(self) -> Pool:
+        if self._pool is None:
+            self._pool = make_pool(self.dialect, self.url, self.config,
+                                   max_size=self._pool_size, timeout=self._pool_timeout)
+        return self._pool
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.close()
+            self._pool = None
+        if self._platform_db is not None:
+            self._platform_db.close()
+
+    def platform_admin(self) -> Database:
+        """The RLS-bypassing connection for platform jobs (``DATABASE_URL_PLATFORM_ADMIN``).
+
+        Cross-tenant work is only possible through it, and only explicitly.
+        """
+        if self.platform:
+            return self
+        if self.config.platform_url is None:
+            raise ConfigError("DATABASE_URL_PLATFORM_ADMIN is not set: no platform connection")
+        if self._platform_db is None:
+            self._platform_db = Database(self.config, url=self.config.platform_url,
+                                         pool_size=self._pool_size, platform=True)
+        return self._platform_db
+
+    @contextlib.contextmanager
+    def connection(self) -> Iterator[Any]:
+        """A raw pooled connection, returned on exit (broken ones are discarded)."""
+        conn = self.pool.acquire()
+        broken = False
+        try:
+            yield conn
+        except BaseException as exc:
+            broken = _is_disconnect(exc)
+            raise
+        finally:
+            self.pool.release(conn, broken=broken)
+
+    @contextlib.contextmanager
+    def transaction(self, *, tenant_id: Any = None) -> Iterator[Tx]:
+        """Commit on success, roll back on any exception."""
+        with self.connection() as conn:
+            dialect = self.dialect
+            try:
+                dialect.begin(conn)
+            except dialect.driver_errors() as exc:
+                raise dialect.translate_error(exc) or DatabaseError(str(exc)) from exc
+            tx = Tx(self, conn, tenant_id)
+            try:
+                if tenant_id is not None or dialect.kind == "sqlserver":
+                    # SQL Server's session context outlives transactions, so every unit of
+                    # work overwrites it and a pooled connection never carries the previous
+                    # tenant's id into this one. PostgreSQL's is transaction-local.
+                    dialect.set_tenant(conn, str(tenant_id) if tenant_id is not None else None)
+                yield tx
+            except BaseException:
+                with contextlib.suppress(Exception):
+                    if dialect.kind == "sqlserver":
+                        dialect.set_tenant(conn, None)
+                    dialect.rollback(conn)
+                raise
+            else:
+                try:
+                    if tenant_id is not None and dialect.kind == "sqlserver":
+                        dialect.set_tenant(conn, None)
+                    dialect.commit(conn)
+                except dialect.driver_errors() as exc:
+                    with contextlib.suppress(Exception):
+                        dialect.rollback(conn)
+                    raise dialect.translate_error(exc) or DatabaseError(str(exc)) from exc
+
+    def tenant(self, tenant_id: uuid.UUID) -> contextlib.AbstractContextManager[Tx]:
+        """A unit of work bound to one tenant (see :mod:`monozu.db.tenant`)."""
+        if not isinstance(tenant_id, uuid.UUID):
+            raise ParameterError(f"tenant id must be a uuid.UUID, got {type(tenant_id).__name__}")
+        if self.platform:
+            raise ConfigError("the platform connection bypasses tenant isolation; "
+                              "use the application connection for tenant work")
+        return self.transaction(tenant_id=tenant_id)
+
+    # -- one-shot verbs, each in its own transaction ---------------------------
+    def select(self, row: Any, sql: str, params: Mapping[str, Any] | None = None, /,
+               **kw: Any) -> list[Any]:
+        with self.transaction() as tx:
+            return tx.select(row, sql, params, **kw)
+
+    def get(self, row: Any, sql: str, params: Mapping[str, Any] | None = None, /,
+            **kw: Any) -> Any:
+        with self.transaction() as tx:
+            return tx.get(row, sql, params, **kw)
+
+    def get_value(self, sql: str, params: Mapping[str, Any] | None = None, /,
+                  **kw: Any) -> Any:
+        with self.transaction() as tx:
+            return tx.get_value(sql, params, **kw)
+
+    def exec(self, sql: str, params: Mapping[str, Any] | None = None, /, **kw: Any) -> int:
+        with self.transaction() as tx:
+            return tx.exec(sql, params, **kw)
+
+    def exec_many(self, sql: str, rows: Iterable[Mapping[str, Any]]) -> int:
+        with self.transaction() as tx:
+            return tx.exec_many(sql, rows)
+
+    def bulk_insert(self, table: str, columns: Sequence[str],
+                    rows: Iterable[Sequence[Any]]) -> int:
+        with self.transaction() as tx:
+            return tx.bulk_insert(table, columns, rows)
+
+    def server_version(self) -> str:
+        with self.connection() as conn:
+            try:
+                return self.dialect.server_version(conn)
+            finally:
+                with contextlib.suppress(Exception):
+                    self.dialect.rollback(conn)
+
+
+def _is_disconnect(exc: BaseException) -> bool:
+    from monozu.db.errors import ConnectionFailed
+
+    if isinstance(exc, ConnectionFailed):
+        return True
+    return isinstance(exc, DatabaseError) and "connection" in str(exc).lower() \
+        and "closed" in str(exc).lower()
+
+
+def _head(sql: str) -> str:
+    one = " ".join(sql.split())
+    return one if len(one) <= 80 else one[:77] + "..."
+
+
+def _dotenv() -> Any:
+    from pathlib import Path
+
+    return Path(".env")
+
+
+def connect(url: str | None = None, **kw: Any) -> Database:
+    """Shorthand for :meth:`Database.open`."""
+    return Database.open(url, **kw)
+
+
+__all__ = ["Database", "Tx", "connect"]

@@ -1,0 +1,99 @@
+"""What every database must provide: the one place each dialect's differences live.
+
+A dialect is a small object with the same members for every database: how to
+connect, which placeholder style the driver takes, how values go in and come out,
+how the tenant is bound to a unit of work, and how driver errors map onto
+:mod:`monozu.db.errors`. Nothing outside ``monozu.db.dialects`` branches on the
+database kind for these concerns.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Iterable, Sequence
+from typing import Any, ClassVar
+
+from monozu.db.config import DatabaseConfig, DatabaseURL, Kind
+from monozu.db.errors import DatabaseError
+from monozu.db.sqlparams import Style
+from monozu.db.values import Converter
+
+
+class Dialect(abc.ABC):
+    """One database's behaviour. Instances are stateless and shared."""
+
+    kind: ClassVar[Kind]
+    style: ClassVar[Style]
+    brackets: ClassVar[bool] = False  # ``[ident]`` quoting (T-SQL)
+    max_params: ClassVar[int | None] = None
+
+    @abc.abstractmethod
+    def connect(self, url: DatabaseURL, config: DatabaseConfig) -> Any:
+        """A new raw DB-API connection, not in autocommit, with session settings applied."""
+
+    @abc.abstractmethod
+    def server_version(self, conn: Any) -> str:
+        """The server's product and version, for ``monozu db check``."""
+
+    @abc.abstractmethod
+    def adapt(self, value: Any) -> Any:
+        """A Python value in the form this driver binds (may refuse it)."""
+
+    def adapt_row(self, values: Sequence[Any]) -> tuple[Any, ...]:
+        adapt = self.adapt
+        return tuple([adapt(v) for v in values])
+
+    @abc.abstractmethod
+    def reader(self, py_type: Any) -> Converter | None:
+        """How a column read from this driver becomes ``py_type`` (None: as it comes)."""
+
+    @abc.abstractmethod
+    def translate_error(self, exc: BaseException) -> DatabaseError | None:
+        """The taxonomy error for a driver exception, or None if it is not the driver's."""
+
+    @abc.abstractmethod
+    def driver_errors(self) -> tuple[type[BaseException], ...]:
+        """The exception classes :meth:`translate_error` understands."""
+
+    # Transactions. Connections are opened outside autocommit except SQLite, which
+    # is driven explicitly so writers can start with BEGIN IMMEDIATE.
+    def begin(self, conn: Any) -> None:  # noqa: B027 - most drivers begin implicitly
+        """Start a transaction (drivers that begin implicitly do nothing)."""
+
+    def commit(self, conn: Any) -> None:
+        conn.commit()
+
+    def rollback(self, conn: Any) -> None:
+        conn.rollback()
+
+    def savepoint_sql(self, name: str) -> tuple[str, str, str]:
+        """(create, release, rollback-to) statements for a savepoint."""
+        return (f"SAVEPOINT {name}", f"RELEASE SAVEPOINT {name}", f"ROLLBACK TO SAVEPOINT {name}")
+
+    @abc.abstractmethod
+    def set_tenant(self, conn: Any, tenant_id: str | None) -> None:
+        """Bind (or clear, with None) the tenant for the current transaction/session."""
+
+    def bulk_insert(self, conn: Any, table: str, columns: Sequence[str],
+                    rows: Iterable[Sequence[Any]]) -> int:
+        """Insert many rows by the database's fastest path; returns the count."""
+        cols = ", ".join(self.quote(c) for c in columns)
+        marks = ", ".join(self.placeholder(i) for i in range(1, len(columns) + 1))
+        sql = f"INSERT INTO {self.quote_table(table)} ({cols}) VALUES ({marks})"
+        adapt_row = self.adapt_row
+        batch = [adapt_row(r) for r in rows]
+        cur = conn.cursor()
+        try:
+            cur.executemany(sql, batch)
+        finally:
+            cur.close()
+        return len(batch)
+
+    def placeholder(self, number: int) -> str:
+        return "?" if self.style == "qmark" else f"${number}"
+
+    def quote(self, ident: str) -> str:
+        return '"' + ident.replace('"', '""') + '"'
+
+    def quote_table(self, name: str) -> str:
+        return ".".join(self.quote(p) for p in name.split("."))

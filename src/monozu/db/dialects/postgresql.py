@@ -1,0 +1,161 @@
+"""PostgreSQL through psycopg 3 (raw ``$n`` cursor) and ``psycopg_pool``.
+
+Statements are compiled to ``$1``-style placeholders and run on psycopg's
+``RawCursor``, so a literal ``%`` needs no escaping. Every session runs in UTC so
+``timestamptz`` values come back aware and in UTC. The tenant is bound with
+``set_config('app.tenant_id', ..., true)``: transaction-local, so it cannot outlive
+the unit of work on a pooled connection.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, ClassVar
+
+import psycopg
+from psycopg import errors as pg_errors
+from psycopg.types.json import Jsonb
+
+from monozu.db import errors
+from monozu.db.config import DatabaseConfig, DatabaseURL
+from monozu.db.dialects.base import Dialect
+from monozu.db.errors import DatabaseError, ParameterError
+from monozu.db.values import Converter, check_text, decimal_from_any, json_from_text
+
+_BY_SQLSTATE: dict[str, type[DatabaseError]] = {
+    "23505": errors.UniqueViolation,
+    "23503": errors.ForeignKeyViolation,
+    "23514": errors.CheckViolation,
+    "23502": errors.NotNullViolation,
+    "40P01": errors.Deadlock,
+    "40001": errors.SerializationFailure,
+    "57014": errors.Timeout,  # query_canceled: statement_timeout
+    "55P03": errors.Timeout,  # lock_not_available: lock_timeout
+}
+_BY_CLASS: dict[str, type[DatabaseError]] = {
+    "23": errors.IntegrityError,
+    "22": errors.DataError,
+    "42": errors.ProgrammingError,
+    "08": errors.ConnectionFailed,
+    "28": errors.ConnectionFailed,
+    "3D": errors.ConnectionFailed,
+}
+
+
+def _check_json(value: Any) -> Any:
+    return Jsonb(value)
+
+
+class PostgreSQLDialect(Dialect):
+    kind: ClassVar = "postgresql"
+    style: ClassVar = "dollar"
+    max_params: ClassVar = 65535
+
+    def connect(self, url: DatabaseURL, config: DatabaseConfig) -> psycopg.Connection[Any]:
+        timeout = url.seconds("connect_timeout", default=10.0)
+        try:
+            conn = psycopg.connect(
+                url.libpq_conninfo(), autocommit=False, cursor_factory=psycopg.RawCursor,
+                connect_timeout=max(1, int(timeout)),
+            )
+        except psycopg.Error as exc:
+            raise self._connect_error(exc, url) from None
+        configure(conn)
+        return conn
+
+    def _connect_error(self, exc: psycopg.Error, url: DatabaseURL) -> DatabaseError:
+        text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        if url.password:
+            text = text.replace(url.password, "***")
+        cls = errors.Timeout if "timeout expired" in text else errors.ConnectionFailed
+        return cls(f"cannot connect to PostgreSQL at {url.redacted()}: {text}",
+                   code=getattr(exc, "sqlstate", None))
+
+    def server_version(self, conn: Any) -> str:
+        info = conn.info
+        v = info.server_version
+        return f"PostgreSQL {v // 10000}.{v % 10000}"
+
+    def adapt(self, value: Any) -> Any:
+        t = type(value)
+        if t is str:
+            return check_text(value)
+        if t is dict or t is list:
+            return Jsonb(value)
+        if t is datetime and value.tzinfo is None:
+            raise ParameterError(
+                f"naive datetime {value.isoformat()} refused: pass a timezone-aware value "
+                "(timestamps are stored in UTC)"
+            )
+        return value
+
+    def adapt_row(self, values: Sequence[Any]) -> tuple[Any, ...]:
+        adapt = self.adapt
+        return tuple([adapt(v) for v in values])
+
+    def reader(self, py_type: Any) -> Converter | None:
+        if py_type is Decimal:
+            return decimal_from_any
+        if py_type == "json":
+            return json_from_text
+        if py_type is uuid.UUID:
+            return None  # native
+        return None
+
+    def set_tenant(self, conn: Any, tenant_id: str | None) -> None:
+        conn.execute("SELECT set_config('app.tenant_id', $1, true)", (tenant_id or "",))
+
+    def driver_errors(self) -> tuple[type[BaseException], ...]:
+        return (psycopg.Error,)
+
+    def translate_error(self, exc: BaseException) -> DatabaseError | None:
+        if not isinstance(exc, psycopg.Error):
+            return None
+        state = getattr(exc, "sqlstate", None) or ""
+        diag = getattr(exc, "diag", None)
+        constraint = getattr(diag, "constraint_name", None) if diag else None
+        message = (getattr(diag, "message_primary", None) if diag else None) or str(exc)
+        if isinstance(exc, psycopg.DataError) and "NUL" in str(exc):
+            return errors.DataError(
+                "text contains a NUL character (U+0000), which the databases cannot store alike",
+                code=state or None)
+        cls = _BY_SQLSTATE.get(state) or _BY_CLASS.get(state[:2])
+        if cls is None:
+            if isinstance(exc, psycopg.OperationalError):
+                cls = errors.ConnectionFailed if not state else DatabaseError
+            elif isinstance(exc, psycopg.ProgrammingError):
+                cls = errors.ProgrammingError
+            else:
+                cls = DatabaseError
+        detail = getattr(diag, "message_detail", None) if diag else None
+        text = f"{message} ({detail})" if detail else message
+        return cls(text, code=state or None, constraint=constraint)
+
+    def bulk_insert(self, conn: Any, table: str, columns: Sequence[str],
+                    rows: Iterable[Sequence[Any]]) -> int:
+        cols = ", ".join(self.quote(c) for c in columns)
+        count = 0
+        adapt_row = self.adapt_row
+        with conn.cursor() as cur, cur.copy(
+            f"COPY {self.quote_table(table)} ({cols}) FROM STDIN"
+        ) as copy:
+            write_row = copy.write_row
+            for row in rows:
+                write_row(adapt_row(row))
+                count += 1
+        return count
+
+
+def configure(conn: psycopg.Connection[Any]) -> None:
+    """Session settings every connection gets, from a pool or not."""
+    conn.execute("SET TIME ZONE 'UTC'")
+    conn.commit()
+
+
+# Re-exported for the tests of the error mapping.
+SQLSTATE_ERRORS = pg_errors
+
+DIALECT = PostgreSQLDialect()

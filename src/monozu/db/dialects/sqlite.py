@@ -1,0 +1,176 @@
+"""SQLite through the standard library's ``sqlite3``: the embedded default.
+
+WAL journal, foreign keys on and a busy timeout on every connection. Transactions
+are begun explicitly (``isolation_level=None``) so writers take the lock up front
+with ``BEGIN IMMEDIATE`` instead of failing on a lock upgrade. UUIDs are stored as
+16-byte BLOBs, timestamps as fixed-form ISO text, JSON as text (see ``values``).
+There is no row-level security: the tenant travels with the unit of work and the
+repositories filter on it explicitly.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import uuid
+from collections.abc import Callable
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, ClassVar
+from urllib.parse import quote
+
+from monozu.db import errors
+from monozu.db.config import DatabaseConfig, DatabaseURL
+from monozu.db.dialects.base import Dialect
+from monozu.db.errors import ConnectionFailed, DatabaseError, ParameterError
+from monozu.db.values import (
+    Converter,
+    check_text,
+    decimal_from_any,
+    json_from_text,
+    json_text,
+    timestamp_from_text,
+    utc_text,
+    uuid_from_any,
+)
+
+_ADAPTERS: dict[type, Callable[[Any], Any]] = {
+    str: check_text,
+    uuid.UUID: lambda u: u.bytes,
+    datetime: utc_text,
+    date: lambda d: d.isoformat(),
+    Decimal: str,
+    dict: json_text,
+    list: json_text,
+    bool: int,
+}
+_NATIVE = (int, float, bytes, type(None))
+
+_CONSTRAINT_CLASSES: dict[str, type[DatabaseError]] = {
+    "SQLITE_CONSTRAINT_UNIQUE": errors.UniqueViolation,
+    "SQLITE_CONSTRAINT_PRIMARYKEY": errors.UniqueViolation,
+    "SQLITE_CONSTRAINT_FOREIGNKEY": errors.ForeignKeyViolation,
+    "SQLITE_CONSTRAINT_CHECK": errors.CheckViolation,
+    "SQLITE_CONSTRAINT_NOTNULL": errors.NotNullViolation,
+}
+
+
+def _uuid_reader(value: Any) -> uuid.UUID:
+    return uuid_from_any(value)
+
+
+class SQLiteDialect(Dialect):
+    kind: ClassVar = "sqlite"
+    style: ClassVar = "qmark"
+    max_params: ClassVar = 32766
+
+    def connect(self, url: DatabaseURL, config: DatabaseConfig) -> sqlite3.Connection:
+        path = url.path
+        busy = url.seconds("busy_timeout", "timeout", default=5.0)
+        if path != ":memory:":
+            try:
+                Path(path).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise ConnectionFailed(f"cannot create the folder for {path}: {exc}") from None
+        try:
+            mode = url.params.get("mode")
+            if mode is None:
+                conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False,
+                                       timeout=busy)
+            else:
+                target = f"file:{quote(path)}?mode={quote(mode)}"
+                conn = sqlite3.connect(target, uri=True, isolation_level=None,
+                                       check_same_thread=False, timeout=busy)
+            conn.execute(f"PRAGMA busy_timeout = {int(busy * 1000)}")
+            conn.execute("PRAGMA foreign_keys = ON")
+            if path != ":memory:" and url.params.get("mode") != "ro":
+                conn.execute("PRAGMA journal_mode = WAL")
+                conn.execute("PRAGMA synchronous = NORMAL")
+        except sqlite3.Error as exc:
+            raise ConnectionFailed(f"cannot open SQLite database {path}: {exc}",
+                                   code=getattr(exc, "sqlite_errorname", None)) from None
+        return conn
+
+    def server_version(self, conn: Any) -> str:
+        return f"SQLite {sqlite3.sqlite_version}"
+
+    def adapt(self, value: Any) -> Any:
+        if isinstance(value, _NATIVE) and type(value) is not bool:
+            return value
+        fn = _ADAPTERS.get(type(value))
+        if fn is None:
+            fn = _adapter_for_subclass(value)
+        return fn(value)
+
+    def adapt_row(self, values: Any) -> tuple[Any, ...]:
+        get = _ADAPTERS.get
+        out = []
+        for v in values:
+            fn = get(type(v))
+            out.append(v if fn is None and isinstance(v, _NATIVE) else
+                       (fn or _adapter_for_subclass(v))(v))
+        return tuple(out)
+
+    def reader(self, py_type: Any) -> Converter | None:
+        if py_type is uuid.UUID:
+            return _uuid_reader
+        if py_type is datetime:
+            return timestamp_from_text
+        if py_type is bool:
+            return bool
+        if py_type is Decimal:
+            return decimal_from_any
+        if py_type == "json":
+            return json_from_text
+        if py_type is float:
+            return float
+        return None
+
+    def begin(self, conn: Any) -> None:
+        conn.execute("BEGIN IMMEDIATE")
+
+    def commit(self, conn: Any) -> None:
+        if conn.in_transaction:
+            conn.execute("COMMIT")
+
+    def rollback(self, conn: Any) -> None:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+
+    def set_tenant(self, conn: Any, tenant_id: str | None) -> None:
+        # No session state in SQLite: repositories filter on the unit of work's tenant.
+        return None
+
+    def driver_errors(self) -> tuple[type[BaseException], ...]:
+        return (sqlite3.Error,)
+
+    def translate_error(self, exc: BaseException) -> DatabaseError | None:
+        if not isinstance(exc, sqlite3.Error):
+            return None
+        name = getattr(exc, "sqlite_errorname", None)
+        message = str(exc)
+        if isinstance(exc, sqlite3.IntegrityError):
+            cls = _CONSTRAINT_CLASSES.get(name or "", errors.IntegrityError)
+            constraint = message.split(": ", 1)[1] if ": " in message else None
+            return cls(message, code=name, constraint=constraint)
+        if name in ("SQLITE_BUSY", "SQLITE_LOCKED") or "database is locked" in message:
+            return errors.Timeout(f"SQLite database is locked: {message}", code=name)
+        if name == "SQLITE_CANTOPEN":
+            return errors.ConnectionFailed(message, code=name)
+        if isinstance(exc, sqlite3.DataError) or name == "SQLITE_TOOBIG":
+            return errors.DataError(message, code=name)
+        if isinstance(exc, sqlite3.OperationalError | sqlite3.ProgrammingError):
+            return errors.ProgrammingError(message, code=name)
+        return DatabaseError(message, code=name)
+
+
+def _adapter_for_subclass(value: Any) -> Callable[[Any], Any]:
+    for cls, fn in _ADAPTERS.items():
+        if isinstance(value, cls):
+            return fn
+    if isinstance(value, _NATIVE):
+        return lambda v: v
+    raise ParameterError(f"cannot bind a value of type {type(value).__name__} to SQLite")
+
+
+DIALECT = SQLiteDialect()
