@@ -1,0 +1,591 @@
+"""SQL Server / Azure SQL through Microsoft's ``mssql-python`` driver.
+
+Production logs in with Azure Managed Identity: the connection string carries
+``Authentication=ActiveDirectoryMsi`` (plus ``UID=<client id>`` for a
+user-assigned identity) and the driver fetches the token through
+``azure-identity`` itself. Its native pool is keyed on the identity and refreshes
+a pooled connection whose token is close to expiry at checkout; this package
+closes every SQL Server connection after each unit of work (``pool.DriverPool``),
+so no connection outlives its token. Local development uses SQL authentication
+from ``DATABASE_URL``.
+
+Statements use ``?`` placeholders with tuples (the driver's own ``%(name)s``
+conversion is not literal-safe). The tenant is bound with
+``sp_set_session_context`` for the Azure SQL row-level-security policies; it is
+not read-only, so the next unit of work on a pooled session can overwrite it.
+
+The driver reports errors by SQLSTATE class only and drops SQL Server's native
+error number, so errors are classified by their (English) message text; every
+session therefore runs ``SET LANGUAGE us_english``.
+
+The ``mssql_python`` import is deferred to the first use so that SQLite and
+PostgreSQL users need neither the package nor its native libraries.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import math
+import re
+import uuid
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, ClassVar
+
+from monozu.db import errors
+from monozu.db.config import DatabaseConfig, DatabaseURL
+from monozu.db.dialects.base import Dialect
+from monozu.db.errors import ConfigError, DatabaseError, ParameterError
+from monozu.db.values import (
+    Converter,
+    check_text,
+    decimal_from_any,
+    json_from_text,
+    json_text,
+    timestamp_from_naive_utc,
+    utc_naive,
+)
+
+log = logging.getLogger(__name__)
+
+# -- statements sent to the server (all checked by a T-SQL parser in the tests) --
+
+# Error texts are matched in English whatever the login's default language is.
+SESSION_SQL = "SET LANGUAGE us_english"
+VERSION_SQL = "SELECT @@VERSION"
+SET_TENANT_SQL = "EXEC sp_set_session_context @key = N'tenant_id', @value = ?"
+# A NULL parameter would have to be typed through SQLDescribeParam on a
+# sql_variant argument; a literal NULL needs no such round trip.
+CLEAR_TENANT_SQL = "EXEC sp_set_session_context @key = N'tenant_id', @value = NULL"
+
+# The ODBC driver runs manual-commit mode as SET IMPLICIT_TRANSACTIONS ON, where
+# SAVE TRANSACTION does not open a transaction (error 628 when it comes first)
+# and an explicit BEGIN TRANSACTION would nest two (a later COMMIT would only
+# decrement @@TRANCOUNT). So when no transaction is open yet, open exactly one
+# with implicit mode briefly off; in autocommit mode (option bit 2 clear) leave
+# the session alone and let SAVE TRANSACTION report that there is nothing to save.
+_SAVEPOINT_TEMPLATE = (
+    "IF @@TRANCOUNT = 0 AND (@@OPTIONS & 2) = 2\n"
+    "BEGIN\n"
+    "    SET IMPLICIT_TRANSACTIONS OFF;\n"
+    "    BEGIN TRANSACTION;\n"
+    "    SET IMPLICIT_TRANSACTIONS ON;\n"
+    "END;\n"
+    "SAVE TRANSACTION {name};"
+)
+# T-SQL has no RELEASE SAVEPOINT: a savepoint lives until its transaction ends,
+# and a later savepoint of the same name shadows it. The release step is a
+# comment, a valid batch that does nothing, so callers may run it or skip it.
+RELEASE_SAVEPOINT_SQL = "-- SQL Server has no RELEASE SAVEPOINT; nothing to do"
+_ROLLBACK_TO_TEMPLATE = "ROLLBACK TRANSACTION {name}"
+_SAVEPOINT_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,31}")  # T-SQL caps it at 32
+
+# -- login ---------------------------------------------------------------------
+
+DEFAULT_LOGIN_TIMEOUT = 15  # seconds; the ODBC driver's own default
+MSI_AUTHENTICATION = "ActiveDirectoryMsi"
+_ENCRYPT = {
+    "true": "yes", "yes": "yes", "1": "yes", "on": "yes", "mandatory": "yes",
+    "false": "no", "no": "no", "0": "no", "off": "no", "disable": "no", "disabled": "no",
+    "optional": "no",
+    "strict": "strict",
+}
+_APPLICATION_INTENT = {"readonly": "ReadOnly", "readwrite": "ReadWrite"}
+LIBLTDL_HINT = (
+    "the ODBC driver bundled with mssql-python needs libltdl.so.7: "
+    "install it with `apt-get install -y libltdl7`"
+)
+
+
+def odbc_value(value: str) -> str:
+    """One connection-string value, brace-quoted when it needs to be.
+
+    ODBC quoting: inside ``{...}`` only ``}`` is special and is doubled. Values with
+    ``;``, ``{``, ``}``, ``=`` or whitespace are always braced.
+    """
+    if value and not re.search(r"[;{}=\s]", value):
+        return value
+    return "{" + value.replace("}", "}}") + "}"
+
+
+def login_timeout(url: DatabaseURL) -> int:
+    """Whole seconds for the driver's login timeout (``connect(timeout=...)``).
+
+    go-mssqldb's ``connection timeout`` (alias ``connect timeout``), else its
+    ``dial timeout``; fractions round up. 0 leaves the driver default (15 s).
+    """
+    seconds = url.seconds("connection timeout", "connect timeout", "dial timeout",
+                          default=float(DEFAULT_LOGIN_TIMEOUT))
+    return max(0, math.ceil(seconds))
+
+
+def query_timeout(url: DatabaseURL) -> int:
+    """Whole seconds for each statement (``query timeout``); 0 means none."""
+    return max(0, math.ceil(url.seconds("query timeout", default=0.0)))
+
+
+def uses_managed_identity(url: DatabaseURL, config: DatabaseConfig) -> bool:
+    """Managed Identity when the configuration says so and the URL names no user.
+
+    A URL with a user (``DATABASE_URL``, or a platform DSN next to a Managed
+    Identity configuration) logs in with SQL authentication.
+    """
+    return config.auth == "managed_identity" and not url.user
+
+
+def connection_string(url: DatabaseURL, config: DatabaseConfig) -> str:
+    """The ODBC connection string mssql-python gets for ``url``.
+
+    Only keywords on the driver's allow-list appear: it refuses unknown ones and
+    reserves ``APP`` (so go-mssqldb's ``app name`` cannot be honoured), and the
+    login timeout is an argument to ``connect`` rather than a keyword.
+    """
+    if url.kind != "sqlserver":
+        raise ConfigError(f"not a SQL Server URL: {url.redacted()}")
+    params = url.params
+    parts: list[tuple[str, str]] = [
+        ("Server", f"{url.host},{url.port or 1433}"),
+        ("Database", url.database),
+    ]
+    encrypt_raw = params.get("encrypt", "true").lower()
+    encrypt = _ENCRYPT.get(encrypt_raw)
+    if encrypt is None:
+        raise ConfigError(f"encrypt must be true, false, disable or strict, got {encrypt_raw!r}")
+    parts.append(("Encrypt", encrypt))
+    if "trustservercertificate" in params:
+        trust = url.flag("trustservercertificate", False)
+        parts.append(("TrustServerCertificate", "yes" if trust else "no"))
+    if params.get("hostnameincertificate"):
+        parts.append(("HostnameInCertificate", params["hostnameincertificate"]))
+    if params.get("applicationintent"):
+        intent = _APPLICATION_INTENT.get(params["applicationintent"].lower())
+        if intent is None:
+            raise ConfigError("applicationintent must be ReadOnly or ReadWrite, "
+                              f"got {params['applicationintent']!r}")
+        parts.append(("ApplicationIntent", intent))
+    if uses_managed_identity(url, config):
+        # mssql-python hands UID to ManagedIdentityCredential(client_id=...): the
+        # user-assigned identity's client id. None: the system-assigned identity.
+        parts.append(("Authentication", MSI_AUTHENTICATION))
+        if config.managed_identity_client_id:
+            parts.append(("UID", config.managed_identity_client_id))
+    else:
+        if not url.user:
+            raise ConfigError(
+                f"{url.redacted()}: SQL authentication needs a user "
+                "(sqlserver://user:password@host:port?database=...)"
+            )
+        parts.append(("UID", url.user))
+        if url.password:  # the driver refuses empty values
+            parts.append(("PWD", url.password))
+    return ";".join(f"{key}={odbc_value(value)}" for key, value in parts)
+
+
+def describe_login(url: DatabaseURL, config: DatabaseConfig) -> str:
+    """Where and how a connection logs in, without secrets (for error messages)."""
+    if uses_managed_identity(url, config):
+        who = (f"user-assigned managed identity {config.managed_identity_client_id}"
+               if config.managed_identity_client_id else "system-assigned managed identity")
+    else:
+        who = f"SQL login {url.user!r}"
+    return f"SQL Server at {url.host},{url.port or 1433} (database {url.database!r}, {who})"
+
+
+def statements_for_validation() -> list[str]:
+    """Every statement this module sends, for the T-SQL parser check in the tests."""
+    create, release, rollback_to = savepoint_statements("sp_1")
+    return [
+        SESSION_SQL,
+        VERSION_SQL,
+        SET_TENANT_SQL,
+        CLEAR_TENANT_SQL,
+        create,
+        release,
+        rollback_to,
+        DIALECT.insert_sql("dbo.assets", ["id", "tenant_id", "name"]),
+    ]
+
+
+def savepoint_statements(name: str) -> tuple[str, str, str]:
+    """(create, release, rollback-to) for a savepoint called ``name``."""
+    if not _SAVEPOINT_NAME.fullmatch(name):
+        raise ParameterError(
+            f"savepoint name {name!r} must be a plain identifier of at most 32 characters"
+        )
+    return (_SAVEPOINT_TEMPLATE.format(name=name), RELEASE_SAVEPOINT_SQL,
+            _ROLLBACK_TO_TEMPLATE.format(name=name))
+
+
+def version_from_banner(banner: str) -> str:
+    """The first line of ``@@VERSION``, whitespace collapsed."""
+    first = banner.strip().splitlines()[0] if banner.strip() else ""
+    return " ".join(first.split())
+
+
+# -- errors ----------------------------------------------------------------------
+
+# (pattern, SQL Server error number, class); a ``c`` group captures the constraint.
+# The texts follow the us_english sys.messages templates; the first match wins.
+_MESSAGES: tuple[tuple[re.Pattern[str], str | None, type[DatabaseError]], ...] = (
+    (re.compile(r"Violation of (?:PRIMARY KEY|UNIQUE KEY) constraint '(?P<c>[^']+)'"),
+     "2627", errors.UniqueViolation),
+    (re.compile(r"Cannot insert duplicate key row in object '[^']*' with unique index "
+                r"'(?P<c>[^']+)'"),
+     "2601", errors.UniqueViolation),
+    (re.compile(r"conflicted with the (?:FOREIGN KEY(?: SAME TABLE)?|REFERENCE) constraint "
+                r"\"(?P<c>[^\"]+)\""),
+     "547", errors.ForeignKeyViolation),
+    (re.compile(r"conflicted with the CHECK constraint \"(?P<c>[^\"]+)\""),
+     "547", errors.CheckViolation),
+    (re.compile(r"Cannot insert the value NULL into column '[^']*'"),
+     "515", errors.NotNullViolation),
+    (re.compile(r"was deadlocked on .+? resources"), "1205", errors.Deadlock),
+    (re.compile(r"Snapshot isolation transaction aborted due to update conflict"),
+     "3960", errors.SerializationFailure),
+    (re.compile(r"Snapshot isolation transaction failed in database"),
+     "3961", errors.SerializationFailure),
+    (re.compile(r"String or binary data would be truncated in table"), "2628", errors.DataError),
+    (re.compile(r"String or binary data would be truncated"), "8152", errors.DataError),
+    (re.compile(r"Arithmetic overflow error"), "8115", errors.DataError),
+    (re.compile(r"Conversion failed when converting"), None, errors.DataError),
+    (re.compile(r"JSON text is not properly formatted"), "13609", errors.DataError),
+    (re.compile(r"Lock request time out period exceeded"), "1222", errors.Timeout),
+    (re.compile(r"Login failed for user"), "18456", errors.ConnectionFailed),
+    (re.compile(r"Cannot open database \".*\" requested by the login"), "4060",
+     errors.ConnectionFailed),
+    (re.compile(r"Invalid object name '"), "208", errors.ProgrammingError),
+    (re.compile(r"Invalid column name '"), "207", errors.ProgrammingError),
+    (re.compile(r"Incorrect syntax near"), "102", errors.ProgrammingError),
+    (re.compile(r"Could not find stored procedure '"), "2812", errors.ProgrammingError),
+    (re.compile(r"permission was denied on the object"), "229", errors.ProgrammingError),
+    (re.compile(r"Cannot issue SAVE TRANSACTION when there is no active transaction"), "628",
+     DatabaseError),
+    (re.compile(r"The ROLLBACK TRANSACTION request has no corresponding BEGIN TRANSACTION"),
+     "3903", DatabaseError),
+    (re.compile(r"No transaction or savepoint of that name was found"), "6401", DatabaseError),
+)
+
+# mssql-python keeps no SQLSTATE on its exceptions, but picks the exception's
+# ``driver_error`` text from the SQLSTATE (exceptions.sqlstate_to_exception), so
+# the text identifies the state again.
+_SQLSTATE_BY_DRIVER_TEXT: dict[str, str] = {
+    "Timeout expired": "HYT00",
+    "Connection timeout expired": "HYT01",
+    "Client unable to establish connection": "08001",
+    "Connection not open": "08003",
+    "Server rejected the connection": "08004",
+    "Connection failure during transaction": "08007",
+    "Communication link failure": "08S01",
+    "Disconnect error": "01002",
+    "Invalid authorization specification": "28000",
+    "Integrity constraint violation": "23000",
+    "Serialization failure": "40001",
+    "String data, right-truncated": "22001",
+    "Numeric value out of range": "22003",
+    "Invalid datetime format": "22007",
+    "Datetime field overflow": "22008",
+    "Division by zero": "22012",
+    "Invalid character value for cast specification": "22018",
+    "Syntax error or access violation": "42000",
+    "Base table or view not found": "42S02",
+    "Column not found": "42S22",
+    "Invalid catalog name": "3D000",
+    "Operation canceled": "HY008",
+    "General error": "HY000",
+}
+_UNKNOWN_SQLSTATE = re.compile(r"SQLSTATE code: ([0-9A-Z]{5})")
+_BY_SQLSTATE: dict[str, type[DatabaseError]] = {
+    "HYT00": errors.Timeout,
+    "HYT01": errors.Timeout,
+    "40001": errors.SerializationFailure,
+    "23000": errors.IntegrityError,
+}
+_BY_CLASS: dict[str, type[DatabaseError]] = {
+    "08": errors.ConnectionFailed,
+    "28": errors.ConnectionFailed,
+    "3D": errors.ConnectionFailed,
+    "22": errors.DataError,
+    "23": errors.IntegrityError,
+    "42": errors.ProgrammingError,
+}
+_ODBC_PREFIX = re.compile(r"^(?:\[[^\]]*\])+\s*")
+
+
+def classify(message: str, sqlstate: str | None) -> tuple[type[DatabaseError] | None,
+                                                          str | None, str | None]:
+    """(taxonomy class, SQL Server error number, constraint) from a server message.
+
+    The class is None when neither the text nor the SQLSTATE says anything.
+    """
+    for pattern, number, cls in _MESSAGES:
+        m = pattern.search(message)
+        if m:
+            constraint = m.groupdict().get("c")
+            return cls, number, constraint
+    if "timeout expired" in message.lower():
+        return errors.Timeout, None, None
+    by_state = (_BY_SQLSTATE.get(sqlstate) or _BY_CLASS.get(sqlstate[:2])) if sqlstate else None
+    return by_state, None, None
+
+
+def server_message(exc: BaseException) -> str:
+    """The driver's message without its ``[Microsoft][SQL Server]`` tags."""
+    ddbc = str(getattr(exc, "ddbc_error", "") or "")
+    text = _ODBC_PREFIX.sub("", ddbc).strip()
+    return text or str(getattr(exc, "driver_error", "") or exc)
+
+
+def sqlstate_of(exc: BaseException) -> str | None:
+    driver_text = str(getattr(exc, "driver_error", "") or "")
+    state = _SQLSTATE_BY_DRIVER_TEXT.get(driver_text)
+    if state:
+        return state
+    m = _UNKNOWN_SQLSTATE.search(driver_text)
+    return m.group(1) if m else None
+
+
+def _mask(text: str, url: DatabaseURL) -> str:
+    if url.password:
+        for secret in {url.password, url.password.replace("}", "}}")}:
+            text = text.replace(secret, "***")
+    return text
+
+
+def _load_driver() -> Any:
+    try:
+        import mssql_python
+    except ImportError as exc:
+        raise errors.ConnectionFailed(
+            "SQL Server support needs the mssql-python package "
+            f"(pip install 'monozu[sqlserver]'): {exc}"
+        ) from None
+    return mssql_python
+
+
+class SQLServerDialect(Dialect):
+    kind: ClassVar = "sqlserver"
+    style: ClassVar = "qmark"
+    brackets: ClassVar = True
+    # 2,100 parameters per RPC, and a prepared statement goes out as sp_prepexec,
+    # whose own @handle, @params and @stmt count against the same limit.
+    max_params: ClassVar = 2097
+
+    # -- connections -------------------------------------------------------------
+    def connect(self, url: DatabaseURL, config: DatabaseConfig) -> Any:
+        driver = _load_driver()
+        conn_str = connection_string(url, config)
+        log.debug("connecting to %s", describe_login(url, config))
+        try:
+            conn = driver.connect(conn_str, autocommit=False, timeout=login_timeout(url),
+                                  native_uuid=True)
+        except Exception as exc:  # token, parse and login failures alike
+            raise self._connect_error(exc, url, config) from None
+        try:
+            timeout = query_timeout(url)
+            if timeout:
+                conn.timeout = timeout
+            configure(conn)
+        except Exception as exc:  # the session is unusable either way
+            _close_quietly(conn)
+            raise self._connect_error(exc, url, config) from None
+        return conn
+
+    def _connect_error(self, exc: BaseException, url: DatabaseURL,
+                       config: DatabaseConfig) -> DatabaseError:
+        where = describe_login(url, config)
+        text = _mask(" ".join(server_message(exc).split()), url)
+        if "Failed to load the driver" in text or "libltdl" in text:
+            return errors.ConnectionFailed(f"cannot connect to {where}: {text} ({LIBLTDL_HINT})")
+        if "access token" in _mask(str(exc), url):
+            return errors.ConnectionFailed(
+                f"cannot connect to {where}: no Managed Identity token for Azure SQL: {text}")
+        translated = self.translate_error(exc)
+        cls: type[DatabaseError] = (errors.Timeout if isinstance(translated, errors.Timeout)
+                                    else errors.ConnectionFailed)
+        code = translated.code if translated is not None else None
+        return cls(f"cannot connect to {where}: {text}", code=code)
+
+    def server_version(self, conn: Any) -> str:
+        cur = conn.cursor()
+        try:
+            cur.execute(VERSION_SQL)
+            row = cur.fetchone()
+        finally:
+            cur.close()
+        return version_from_banner(str(row[0])) if row else "SQL Server (unknown version)"
+
+    # -- values ------------------------------------------------------------------
+    def adapt(self, value: Any) -> Any:
+        t = type(value)
+        if t is str:
+            return check_text(value)
+        if t is datetime:
+            return utc_naive(value)  # DATETIME2 holds UTC without an offset
+        if t is dict or t is list:
+            return json_text(value)
+        if value is None or t in _NATIVE:
+            return value
+        if isinstance(value, str):
+            return check_text(value)
+        if isinstance(value, datetime):
+            return utc_naive(value)
+        if isinstance(value, dict | list):
+            return json_text(value)
+        return value
+
+    def reader(self, py_type: Any) -> Converter | None:
+        if py_type is datetime:
+            return _timestamp_reader
+        if py_type == "json":
+            return json_from_text
+        if py_type is Decimal:
+            return decimal_from_any
+        # UUID (native_uuid=True), bool (BIT), int, float, str come back as they are.
+        return None
+
+    # -- transactions and tenant -----------------------------------------------
+    def savepoint_sql(self, name: str) -> tuple[str, str, str]:
+        return savepoint_statements(name)
+
+    def set_tenant(self, conn: Any, tenant_id: str | None) -> None:
+        cur = conn.cursor()
+        try:
+            if tenant_id is None:
+                cur.execute(CLEAR_TENANT_SQL)
+            else:
+                cur.execute(SET_TENANT_SQL, (canonical_tenant(tenant_id),))
+        finally:
+            cur.close()
+
+    # -- errors ------------------------------------------------------------------
+    def driver_errors(self) -> tuple[type[BaseException], ...]:
+        try:
+            from mssql_python.exceptions import ConnectionStringParseError
+            from mssql_python.exceptions import Exception as DriverException
+        except ImportError:
+            return ()
+        return (DriverException, ConnectionStringParseError)
+
+    def translate_error(self, exc: BaseException) -> DatabaseError | None:
+        kinds = self.driver_errors()
+        if not kinds or not isinstance(exc, kinds):
+            return None
+        if not hasattr(exc, "driver_error"):  # ConnectionStringParseError
+            return errors.ConnectionFailed(f"invalid SQL Server connection string: {exc}")
+        message = server_message(exc)
+        state = sqlstate_of(exc)
+        cls, number, constraint = classify(message, state)
+        return (cls or _class_fallback(exc))(message, code=number or state,
+                                             constraint=constraint)
+
+    # -- bulk --------------------------------------------------------------------
+    def insert_sql(self, table: str, columns: Sequence[str]) -> str:
+        """The row-by-row INSERT that ``executemany`` runs (the bulk fallback)."""
+        cols = ", ".join(self.quote(c) for c in columns)
+        marks = ", ".join("?" for _ in columns)
+        return f"INSERT INTO {self.quote_table(table)} ({cols}) VALUES ({marks})"
+
+    def bulk_insert(self, conn: Any, table: str, columns: Sequence[str],
+                    rows: Iterable[Sequence[Any]]) -> int:
+        """Insert rows; ``bulkcopy`` only on a connection in autocommit mode.
+
+        mssql-python's ``bulkcopy`` streams over a second connection of its own:
+        it is not part of the caller's transaction (a rollback would not undo it)
+        and does not carry the session's tenant context. So inside a transaction
+        (how this package opens connections) the rows go through ``executemany``
+        with array binding on the caller's connection; a caller that switched the
+        connection to autocommit (bulk loads by platform jobs) gets ``bulkcopy``,
+        with constraints checked, NULLs kept and triggers fired as an INSERT
+        would. If the driver's bulk-copy core is missing, ``executemany`` is used.
+        """
+        adapt_row = self.adapt_row
+        batch = [adapt_row(r) for r in rows]
+        if not batch:
+            return 0
+        if getattr(conn, "autocommit", False) is True:
+            copied = _try_bulkcopy(conn, table, columns, batch)
+            if copied is not None:
+                return copied
+        cur = conn.cursor()
+        try:
+            cur.executemany(self.insert_sql(table, columns), batch)
+        finally:
+            cur.close()
+        return len(batch)
+
+    # -- identifiers -------------------------------------------------------------
+    def quote(self, ident: str) -> str:
+        return "[" + ident.replace("]", "]]") + "]"
+
+
+_NATIVE: frozenset[type] = frozenset({int, float, bool, bytes, Decimal, uuid.UUID})
+
+
+def _timestamp_reader(value: Any) -> Any:
+    return timestamp_from_naive_utc(value) if isinstance(value, datetime) else value
+
+
+def canonical_tenant(tenant_id: str) -> str:
+    """The tenant id in canonical UUID text (the RLS function casts it to UNIQUEIDENTIFIER)."""
+    try:
+        return str(uuid.UUID(str(tenant_id)))
+    except ValueError:
+        raise ParameterError(f"tenant id {tenant_id!r} is not a UUID") from None
+
+
+def _class_fallback(exc: BaseException) -> type[DatabaseError]:
+    from mssql_python import exceptions as mx
+
+    if isinstance(exc, mx.IntegrityError):
+        return errors.IntegrityError
+    if isinstance(exc, mx.DataError):
+        return errors.DataError
+    if isinstance(exc, mx.ProgrammingError):
+        return errors.ProgrammingError
+    if isinstance(exc, mx.OperationalError) and "Connection operation failed" in str(exc):
+        return errors.ConnectionFailed
+    return DatabaseError
+
+
+def _try_bulkcopy(conn: Any, table: str, columns: Sequence[str],
+                  batch: list[tuple[Any, ...]]) -> int | None:
+    """Rows copied by ``cursor.bulkcopy``, or None when bulk copy is unavailable."""
+    cur = conn.cursor()
+    try:
+        bulkcopy = getattr(cur, "bulkcopy", None)
+        if bulkcopy is None:
+            return None
+        try:
+            result = bulkcopy(
+                table, batch,
+                column_mappings=list(columns),
+                timeout=int(getattr(conn, "timeout", 0) or 0),
+                check_constraints=True,
+                keep_nulls=True,
+                fire_triggers=True,
+            )
+        except ImportError:  # the Rust bulk-copy core is not installed: nothing was sent
+            return None
+    finally:
+        cur.close()
+    copied = result.get("rows_copied") if isinstance(result, dict) else None
+    return int(copied) if copied is not None else len(batch)
+
+
+def configure(conn: Any) -> None:
+    """Session settings every connection gets (the driver's pool resets sessions)."""
+    cur = conn.cursor()
+    try:
+        cur.execute(SESSION_SQL)
+    finally:
+        cur.close()
+
+
+def _close_quietly(conn: Any) -> None:
+    with contextlib.suppress(Exception):  # closing a broken connection may fail too
+        conn.close()
+
+
+DIALECT = SQLServerDialect()
