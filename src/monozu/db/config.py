@@ -259,7 +259,10 @@ def _parse_sqlite(text: str, variable: str) -> DatabaseURL:
 
 def _mask(text: str) -> str:
     """Hide a password in text that failed to parse (``user:secret@`` -> ``user:***@``)."""
-    return re.sub(r"(://[^/:@?]*):[^@/]*@", r"\1:***@", text)
+    # Greedy up to the last "@": a password may itself contain "@" or ":".
+    if "://" in text:
+        return re.sub(r"(://[^/:@\s]*):\S*@", r"\1:***@", text)
+    return re.sub(r"^([^\s/:@]*):\S*@", r"\1:***@", text)
 
 
 def read_dotenv(path: Path) -> dict[str, str]:
@@ -282,8 +285,8 @@ def read_dotenv(path: Path) -> dict[str, str]:
         if not sep or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key):
             raise ConfigError(f"{path}:{number}: expected KEY=value")
         value = value.strip()
-        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
-            value = value[1:-1]
+        if value[:1] in ("'", '"') and value.find(value[0], 1) > 0:
+            value = value[1:value.find(value[0], 1)]  # anything after the quote is a comment
         elif " #" in value:
             value = value.split(" #", 1)[0].rstrip()
         values[key] = value

@@ -9,6 +9,7 @@ pragmas are not free, and ``:memory:`` must keep one connection alive.
 from __future__ import annotations
 
 import contextlib
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -17,6 +18,12 @@ from typing import Any, Protocol
 from monozu.db.config import DatabaseConfig, DatabaseURL
 from monozu.db.dialects.base import Dialect
 from monozu.db.errors import DatabaseError, Timeout
+
+
+# psycopg_pool reports background reconnection attempts as warnings; the first
+# checkout already raises a clear error, so keep them off a bare terminal (an
+# application that configures logging still receives them through the root logger).
+logging.getLogger("psycopg.pool").addHandler(logging.NullHandler())
 
 
 class Pool(Protocol):
@@ -116,7 +123,6 @@ class PsycopgPool:
         )
         self._config = config
         self._ready = False
-        self._pool.open(wait=False)
 
     def _direct_connect(self) -> None:
         from monozu.db.dialects.postgresql import DIALECT
@@ -130,10 +136,8 @@ class PsycopgPool:
             if not self._ready:
                 # Fail fast and say why when the server is unreachable, rather than
                 # letting the pool retry in the background until the checkout times out.
-                try:
-                    self._pool.wait(timeout=self._url.seconds("connect_timeout", default=10.0))
-                except PoolTimeout:
-                    self._direct_connect()
+                self._direct_connect()
+                self._pool.open(wait=False)
                 self._ready = True
             return self._pool.getconn()
         except PoolTimeout as exc:
@@ -148,7 +152,8 @@ class PsycopgPool:
         self._pool.putconn(conn)
 
     def close(self) -> None:
-        self._pool.close()
+        if self._ready:
+            self._pool.close()
 
     def stats(self) -> dict[str, int]:
         s = self._pool.get_stats()

@@ -7,7 +7,9 @@ dollar-quoted bodies are copied through untouched. The scan runs once per
 
 Styles: ``qmark`` (``?``, SQLite and mssql-python; a repeated name repeats its value)
 and ``dollar`` (``$1``, psycopg's raw cursor; a repeated name reuses its number).
-A list or tuple value expands to one placeholder per element (``WHERE id IN :ids``).
+A parameter written right after ``IN`` (``WHERE id IN :ids`` or ``IN (:ids)``) takes a
+list or tuple and expands to one placeholder per element; anywhere else a list is an
+ordinary value (a JSON array, for the databases' JSON columns).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ Style = Literal["qmark", "dollar"]
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _IDENT_CHAR = re.compile(r"[A-Za-z0-9_$]")
 _DOLLAR_TAG = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)?\$")
+_IN_BEFORE = re.compile(r"(?i)(?<![A-Za-z0-9_])IN\s*(\(\s*)?$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +45,8 @@ class Compiled:
     unique_names: frozenset[str]
     # For ``dollar``: the distinct names in order of first appearance.
     order: tuple[str, ...]
+    # Per occurrence: written right after IN, so a list there expands.
+    in_list: tuple[bool, ...]
 
 
 def scan(sql: str, *, brackets: bool = False) -> tuple[list[str], list[str]]:
@@ -170,6 +175,7 @@ def compile_sql(sql: str, style: Style, brackets: bool = False) -> Compiled:
     return Compiled(
         parts=tuple(parts), names=tuple(names), style=style, sql="".join(out),
         unique_names=frozenset(names), order=tuple(order),
+        in_list=tuple(_IN_BEFORE.search(part) is not None for part in parts[:-1]),
     )
 
 
@@ -186,12 +192,7 @@ def bind(
     """
     if params.keys() != compiled.unique_names:
         _check_names(compiled, params)
-    expand = False
-    for name in compiled.unique_names:
-        if isinstance(params[name], list | tuple):
-            expand = True
-            break
-    if not expand:
+    if True not in compiled.in_list:
         if compiled.style == "qmark":
             values = tuple(params[name] for name in compiled.names)
         else:
@@ -207,29 +208,31 @@ def _bind_expanded(
 ) -> tuple[str, tuple[Any, ...]]:
     out = [compiled.parts[0]]
     values: list[Any] = []
-    numbers: dict[str, str] = {}
-    for name, part in zip(compiled.names, compiled.parts[1:], strict=True):
+    numbers: dict[tuple[str, bool], str] = {}
+    for name, part, in_list in zip(compiled.names, compiled.parts[1:], compiled.in_list,
+                                   strict=True):
         value = params[name]
-        if compiled.style == "dollar" and name in numbers:
-            out.append(numbers[name])
+        key = (name, in_list)
+        if compiled.style == "dollar" and key in numbers:
+            out.append(numbers[key])
         else:
-            if isinstance(value, list | tuple):
+            items: Sequence[Any] = (value,)
+            if in_list and isinstance(value, list | tuple):
                 if not value:
                     raise ParameterError(
                         f"parameter :{name} is an empty list; an IN list needs at least one value"
                     )
-                items: Sequence[Any] = value
-            else:
-                items = (value,)
+                items = value
             if compiled.style == "qmark":
                 text = ", ".join("?" * len(items))
             else:
                 start = len(values) + 1
                 text = ", ".join(f"${k}" for k in range(start, start + len(items)))
-                numbers[name] = text
+            if in_list and not _in_parens(out):
+                text = f"({text})"
+            numbers[key] = text
             values.extend(items)
-            out.append(f"({text})" if isinstance(value, list | tuple) and not _in_parens(out)
-                       else text)
+            out.append(text)
         out.append(part)
     if max_params is not None and len(values) > max_params:
         raise _too_many(len(values), max_params)

@@ -15,6 +15,7 @@ has none of these natively, so its storage forms are chosen to be cheap to read:
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -29,6 +30,8 @@ _set_safe = uuid.UUID.__dict__["is_safe"].__set__
 _UNKNOWN = uuid.SafeUUID.unknown
 _from_bytes = int.from_bytes
 _UUID = uuid.UUID
+# An escaped NUL: "\u0000" preceded by an even number of backslashes.
+_JSON_NUL = re.compile(r"(?<!\\)(?:\\\\)*\\u0000")
 
 
 def uuid_from_bytes(raw: bytes) -> uuid.UUID:
@@ -84,11 +87,17 @@ def timestamp_from_naive_utc(value: datetime) -> datetime:
 
 
 def json_text(value: Any) -> str:
-    """Compact JSON text; NaN and infinities are refused as they are not JSON."""
+    """Compact JSON text; NaN, infinities and NUL characters are refused."""
     try:
-        return json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+        text = json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
     except (TypeError, ValueError) as exc:
         raise ParameterError(f"value is not a JSON document: {exc}") from None
+    if "\\u0000" in text and _JSON_NUL.search(text):
+        raise ParameterError(
+            "JSON document contains a NUL character (U+0000), which the databases cannot "
+            "store alike"
+        )
+    return text
 
 
 def json_from_text(value: Any) -> Any:

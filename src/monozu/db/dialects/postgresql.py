@@ -23,7 +23,13 @@ from monozu.db import errors
 from monozu.db.config import DatabaseConfig, DatabaseURL
 from monozu.db.dialects.base import Dialect
 from monozu.db.errors import DatabaseError, ParameterError
-from monozu.db.values import Converter, check_text, decimal_from_any, json_from_text
+from monozu.db.values import (
+    Converter,
+    check_text,
+    decimal_from_any,
+    json_from_text,
+    json_text,
+)
 
 _BY_SQLSTATE: dict[str, type[DatabaseError]] = {
     "23505": errors.UniqueViolation,
@@ -45,8 +51,8 @@ _BY_CLASS: dict[str, type[DatabaseError]] = {
 }
 
 
-def _check_json(value: Any) -> Any:
-    return Jsonb(value)
+def _as_is(text: str) -> str:
+    return text
 
 
 class PostgreSQLDialect(Dialect):
@@ -84,7 +90,9 @@ class PostgreSQLDialect(Dialect):
         if t is str:
             return check_text(value)
         if t is dict or t is list:
-            return Jsonb(value)
+            # Serialised here, not lazily by psycopg, so a bad document is a
+            # ParameterError before anything is sent.
+            return Jsonb(json_text(value), dumps=_as_is)
         if t is datetime and value.tzinfo is None:
             raise ParameterError(
                 f"naive datetime {value.isoformat()} refused: pass a timezone-aware value "

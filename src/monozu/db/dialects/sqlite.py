@@ -122,8 +122,6 @@ class SQLiteDialect(Dialect):
             return decimal_from_any
         if py_type == "json":
             return json_from_text
-        if py_type is float:
-            return float
         return None
 
     def begin(self, conn: Any) -> None:

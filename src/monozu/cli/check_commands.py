@@ -1,0 +1,35 @@
+"""``monozu db check``: connect, and say what was connected to and why."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import click
+
+from monozu.cli.app import db, handle_errors, json_option, url_option
+from monozu.db.config import load_config
+from monozu.db.database import Database
+
+
+@db.command("check")
+@url_option
+@json_option
+@handle_errors
+def check(url: str | None, as_json: bool) -> None:
+    """Connect, print the server kind and version and the resolved configuration.
+
+    Secrets are never printed. Example: ``monozu db check --url sqlite:///dev.db``
+    """
+    config = load_config(url=url)
+    started = time.perf_counter()
+    with Database(config, pool_size=1) as database:
+        version = database.server_version()
+    elapsed_ms = (time.perf_counter() - started) * 1000
+    report = {**config.describe(), "server": version, "connect_ms": round(elapsed_ms, 1)}
+    if as_json:
+        click.echo(json.dumps(report, indent=2))
+        return
+    width = max(len(k) for k in report)
+    for key, value in report.items():
+        click.echo(f"{key.ljust(width)}  {value if value is not None else '-'}")

@@ -1,0 +1,157 @@
+"""Configuration: every combination of the precedence table, URL forms, bad input."""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import pytest
+
+from monozu.db.config import default_sqlite_path, load_config, parse_url, read_dotenv
+from monozu.db.errors import ConfigError
+
+SQLSERVER_URL = "sqlserver://sa:Pa55w0rd!@localhost:1433?database=monozu&encrypt=disable"
+PG_URL = "postgresql://app:s3cret@db.local:5433/monozu"
+
+
+def expected(env: dict[str, str], cli_url: str | None) -> tuple[str, str, str] | str:
+    """The precedence rules, restated independently: (kind, source, auth) or an error."""
+    if cli_url:
+        return ("postgresql", "--url", "sql")
+    if env.get("IS_DEV") == "true":
+        if "DATABASE_URL" not in env:
+            return "error:IS_DEV"
+        return (parse_url(env["DATABASE_URL"]).kind, "DATABASE_URL (IS_DEV=true)", "sql")
+    if "SQL_SERVER" in env:
+        if "SQL_DATABASE" not in env:
+            return "error:SQL_DATABASE"
+        return ("sqlserver", "SQL_SERVER", "managed_identity")
+    if "DATABASE_URL" in env:
+        return (parse_url(env["DATABASE_URL"]).kind, "DATABASE_URL", "sql")
+    return ("sqlite", "default (embedded SQLite)", "none")
+
+
+COMBOS = list(itertools.product(
+    [None, "true", "false"],          # IS_DEV
+    [None, "myserver.database.windows.net"],  # SQL_SERVER
+    [None, "monozu"],                 # SQL_DATABASE
+    [None, SQLSERVER_URL, PG_URL],    # DATABASE_URL
+    [None, "11111111-2222-3333-4444-555555555555"],  # AZURE_CLIENT_ID
+    [None, PG_URL],                   # --url
+))
+
+
+@pytest.mark.parametrize(("is_dev", "server", "database", "url", "client", "cli"), COMBOS)
+def test_precedence_table(is_dev: str | None, server: str | None, database: str | None,
+                          url: str | None, client: str | None, cli: str | None,
+                          tmp_path: Path) -> None:
+    env = {k: v for k, v in {
+        "IS_DEV": is_dev, "SQL_SERVER": server, "SQL_DATABASE": database,
+        "DATABASE_URL": url, "AZURE_CLIENT_ID": client, "HOME": str(tmp_path),
+    }.items() if v is not None}
+    want = expected(env, cli)
+    if isinstance(want, str):
+        with pytest.raises(ConfigError, match=want.split(":")[1]):
+            load_config(env, url=cli, dotenv=None)
+        return
+    config = load_config(env, url=cli, dotenv=None)
+    assert (config.kind, config.source, config.auth) == want
+    if config.auth == "managed_identity":
+        assert config.url.host == server and config.url.database == database
+        assert config.managed_identity_client_id == client
+        assert config.describe()["managed_identity"] == (
+            f"user-assigned ({client})" if client else "system-assigned")
+    for text in (repr(config), str(config.describe()), config.url.redacted()):
+        assert "Pa55w0rd" not in text and "s3cret" not in text
+
+
+def test_default_sqlite_location(tmp_path: Path) -> None:
+    assert default_sqlite_path({"HOME": "/h"}) .parts[-3:] == ("share", "monozu", "monozu.db")
+    assert default_sqlite_path({"XDG_DATA_HOME": "/x"}) == Path("/x/monozu/monozu.db")
+    assert default_sqlite_path({"MONOZU_HOME": str(tmp_path)}) == tmp_path / "monozu.db"
+    config = load_config({"MONOZU_HOME": str(tmp_path)}, dotenv=None)
+    assert config.url.path == str(tmp_path / "monozu.db")
+
+
+def test_dotenv_is_read_and_environment_wins(tmp_path: Path) -> None:
+    env_file = tmp_path / ".env"
+    env_file.write_text(
+        "# local development\n"
+        f"DATABASE_URL={SQLSERVER_URL}\n"
+        "export IS_DEV='true'\n"
+        'SQL_SERVER="ignored.example" # comment\n'
+    )
+    config = load_config({}, dotenv=env_file)
+    assert (config.kind, config.source, config.url.database) == (
+        "sqlserver", "DATABASE_URL (IS_DEV=true)", "monozu")
+    assert config.url.password == "Pa55w0rd!"
+    config = load_config({"IS_DEV": "false", "SQL_DATABASE": "prod"}, dotenv=env_file)
+    assert config.source == "SQL_SERVER" and config.url.host == "ignored.example"
+    assert read_dotenv(tmp_path / "missing") == {}
+    (tmp_path / "bad.env").write_text("not a pair\n")
+    with pytest.raises(ConfigError, match=r"bad\.env:1"):
+        read_dotenv(tmp_path / "bad.env")
+
+
+@pytest.mark.parametrize(("url", "kind", "check"), [
+    (SQLSERVER_URL, "sqlserver", lambda u: (u.host, u.port, u.database, u.user,
+                                            u.flag("encrypt", True))
+     == ("localhost", 1433, "monozu", "sa", False)),
+    ("sqlserver://sa:x@h?database=m&TrustServerCertificate=true&connection+timeout=5",
+     "sqlserver", lambda u: u.flag("trustservercertificate", False)
+     and u.seconds("connection timeout", default=0) == 5 and u.port == 1433),
+    ("postgres://a:b@h/db?sslmode=require", "postgresql",
+     lambda u: (u.port, u.params["sslmode"]) == (5432, "require")),
+    ("postgresql://a%40x:p%2Fw@h:6000/d", "postgresql",
+     lambda u: (u.user, u.password, u.port) == ("a@x", "p/w", 6000)),
+    ("sqlite:///relative/file.db", "sqlite", lambda u: u.path == "relative/file.db"),
+    ("sqlite:////absolute/file.db", "sqlite", lambda u: u.path == "/absolute/file.db"),
+    ("sqlite://:memory:", "sqlite", lambda u: u.path == ":memory:"),
+])
+def test_url_forms(url: str, kind: str, check: object) -> None:
+    parsed = parse_url(url)
+    assert parsed.kind == kind
+    assert callable(check) and check(parsed)
+
+
+@pytest.mark.parametrize(("env", "message"), [
+    ({"DATABASE_URL": "mysql://u:hunter2@h/db"}, "DATABASE_URL: unknown scheme 'mysql'"),
+    ({"DATABASE_URL": "postgresql://u:hunter2@h/"}, "DATABASE_URL: no database"),
+    ({"DATABASE_URL": "sqlserver://u:hunter2@h:1433"}, "DATABASE_URL: no database"),
+    ({"DATABASE_URL": "postgresql://u:hunter2@h:99999/db"}, "DATABASE_URL: bad port"),
+    ({"DATABASE_URL": "postgresql://u:hunter2@h:abc/db"}, "DATABASE_URL: bad port"),
+    ({"DATABASE_URL": "sqlserver://u:hunter2@h?database=m&bogus=1"}, "unknown sqlserver"),
+    ({"DATABASE_URL": "sqlserver://u:hunter2@h?database=m&encrypt=maybe"}, "encrypt must be"),
+    ({"DATABASE_URL": "u:hunter2@host/db"}, "DATABASE_URL: not a URL"),
+    ({"DATABASE_URL": "sqlite://relative.db"}, "sqlite URLs look like"),
+    ({"SQL_SERVER": "x.database.windows.net"}, "SQL_SERVER is set but SQL_DATABASE"),
+    ({"SQL_SERVER": "x:notaport", "SQL_DATABASE": "m"}, "SQL_SERVER: bad port"),
+    ({"IS_DEV": "true"}, "IS_DEV=true but DATABASE_URL is not set"),
+    ({"IS_DEV": "maybe"}, "IS_DEV: expected true or false"),
+    ({"DATABASE_URL_PLATFORM_ADMIN": "oracle://u:hunter2@h/db"},
+     "DATABASE_URL_PLATFORM_ADMIN: unknown scheme"),
+])
+def test_bad_configuration_names_the_variable_and_hides_the_password(
+        env: dict[str, str], message: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        load_config(env, dotenv=None)
+    text = str(info.value)
+    assert message in text
+    assert "hunter2" not in text
+    assert "\n" not in text
+
+
+def test_sql_server_host_forms() -> None:
+    for host, port in (("tcp:srv.database.windows.net,1433", 1433), ("srv,1444", 1444),
+                       ("srv:1555", 1555), ("srv", 1433)):
+        config = load_config({"SQL_SERVER": host, "SQL_DATABASE": "m"}, dotenv=None)
+        assert config.url.port == port
+        assert config.url.host.startswith("srv")
+
+
+def test_platform_url_is_parsed_and_redacted() -> None:
+    config = load_config({"DATABASE_URL": PG_URL,
+                          "DATABASE_URL_PLATFORM_ADMIN": "postgresql://admin:t0p@h/monozu"},
+                         dotenv=None)
+    assert config.platform_url is not None and config.platform_url.user == "admin"
+    assert "t0p" not in str(config.describe()) and "t0p" not in repr(config)
