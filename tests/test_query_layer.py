@@ -266,3 +266,20 @@ def test_postgres_deadlock_and_serialization_are_retryable(pg_url: str) -> None:
             tx.exec("UPDATE items SET qty = 5 WHERE id = :id", id=a["id"])
         assert info.value.retryable and info.value.code == "40001"
     database.close()
+
+
+def test_exec_many_handles_rows_whose_types_differ_from_the_first(db: Database) -> None:
+    first = item("first")  # mostly None: the binder specialises on these types
+    later = item("later", tenant_id=uuid.uuid4(), at=datetime.now(UTC), ok=True, score=1,
+                 amount=Decimal("2.5"), doc={"k": ["v"]}, qty=2)
+    text_where_int = item("third", qty="7")
+    assert db.exec_many(INSERT, [first, later, text_where_int]) == 3
+    got = db.get(Item, "SELECT * FROM items WHERE name = 'later'")
+    assert got == Item(**(later | {"score": 1.0}))
+    assert db.get_value("SELECT qty FROM items WHERE name = 'third'") == 7
+    with pytest.raises(ParameterError, match="naive datetime"):
+        db.exec_many(INSERT, [item("x", at=datetime.now(UTC)),
+                              item("y", at=datetime(2026, 1, 1))])  # noqa: DTZ001
+    with pytest.raises(ParameterError, match="unknown :extra"):
+        db.exec_many(INSERT, [item("x"), item("y") | {"extra": 1}])
+    assert db.get_value("SELECT count(*) FROM items") == 3

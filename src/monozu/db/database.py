@@ -34,6 +34,7 @@ from monozu.db.errors import (
     QueryError,
     TooManyRows,
 )
+from monozu.db.binding import bind_rows
 from monozu.db.pool import Pool, make_pool
 from monozu.db.scan import make_row_maker
 from monozu.db.sqlparams import bind, compile_sql
@@ -162,15 +163,7 @@ class Tx:
         """One statement for each parameter mapping in ``rows`` (no list expansion)."""
         dialect = self.dialect
         compiled = compile_sql(sql, dialect.style, dialect.brackets)
-        names = compiled.names if compiled.style == "qmark" else compiled.order
-        unique = compiled.unique_names
-        adapt_row = dialect.adapt_row
-        batch: list[tuple[Any, ...]] = []
-        append = batch.append
-        for params in rows:
-            if params.keys() != unique:
-                bind(compiled, params)  # raises the precise missing/unknown error
-            append(adapt_row([params[n] for n in names]))
+        batch = bind_rows(compiled, dialect, rows if isinstance(rows, Sequence) else list(rows))
         if not batch:
             return 0
         cur = self.conn.cursor()

@@ -26,6 +26,10 @@ class Dialect(abc.ABC):
     style: ClassVar[Style]
     brackets: ClassVar[bool] = False  # ``[ident]`` quoting (T-SQL)
     max_params: ClassVar[int | None] = None
+    # Expression templates ({x}: the value) that bind one value of a known type without
+    # a call, for ``exec_many``; any other value goes to ``adapt`` (``_g``). See binding.py.
+    inline_adapters: ClassVar[dict[type, str]] = {}
+    inline_env: ClassVar[dict[str, Any]] = {}
 
     @abc.abstractmethod
     def connect(self, url: DatabaseURL, config: DatabaseConfig) -> Any:

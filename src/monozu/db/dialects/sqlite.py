@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
+from operator import attrgetter
 from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import quote
@@ -29,14 +30,13 @@ from monozu.db.values import (
     decimal_from_any,
     json_from_text,
     json_text,
-    timestamp_from_text,
     utc_text,
-    uuid_from_any,
+    uuid_from_bytes,
 )
 
 _ADAPTERS: dict[type, Callable[[Any], Any]] = {
     str: check_text,
-    uuid.UUID: lambda u: u.bytes,
+    uuid.UUID: attrgetter("bytes"),
     datetime: utc_text,
     date: lambda d: d.isoformat(),
     Decimal: str,
@@ -55,14 +55,20 @@ _CONSTRAINT_CLASSES: dict[str, type[DatabaseError]] = {
 }
 
 
-def _uuid_reader(value: Any) -> uuid.UUID:
-    return uuid_from_any(value)
-
-
 class SQLiteDialect(Dialect):
     kind: ClassVar = "sqlite"
     style: ClassVar = "qmark"
     max_params: ClassVar = 32766
+    inline_adapters: ClassVar = {
+        str: "_v if type(_v := {x}) is _str and '\\x00' not in _v else _g(_v)",
+        uuid.UUID: "_v.bytes if type(_v := {x}) is _UUID else _g(_v)",
+        int: "_v if type(_v := {x}) is _int else _g(_v)",
+        float: "_v if type(_v := {x}) is _float else _g(_v)",
+        bool: "_v if type(_v := {x}) is _bool else _g(_v)",
+        type(None): "_v if (_v := {x}) is None else _g(_v)",
+        datetime: "_utc(_v) if type(_v := {x}) is _datetime else _g(_v)",
+    }
+    inline_env: ClassVar = {"_utc": utc_text}
 
     def connect(self, url: DatabaseURL, config: DatabaseConfig) -> sqlite3.Connection:
         path = url.path
@@ -112,10 +118,13 @@ class SQLiteDialect(Dialect):
         return tuple(out)
 
     def reader(self, py_type: Any) -> Converter | None:
+        # Direct constructors, no wrappers: the schema guarantees 16-byte blobs and
+        # offset-carrying timestamps (CHECK constraints), and a value of another form
+        # fails loudly as a MappingError rather than being guessed at.
         if py_type is uuid.UUID:
-            return _uuid_reader
+            return uuid_from_bytes
         if py_type is datetime:
-            return timestamp_from_text
+            return datetime.fromisoformat
         if py_type is bool:
             return bool
         if py_type is Decimal:

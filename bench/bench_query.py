@@ -1,0 +1,290 @@
+"""Query-layer overhead against the raw drivers, on the same data, in one run.
+
+    .venv/bin/python bench/bench_query.py [--rows 100000] [--repeat 7]
+
+Prints, for SQLite and PostgreSQL (a throwaway server started from the installed
+binaries, or ``MONOZU_TEST_PG_URL``), each figure as a ratio to a hand-written loop
+over the raw driver that builds the same row objects with the same Python types:
+
+* select N rows into a row model: monozu, the driver's bare ``fetchall`` of tuples,
+  psycopg's ``class_row``, SQLAlchemy Core ``text()`` with the same construction;
+* SQLite's storage choice: UUIDs as 16-byte blobs rebuilt by ``uuid_from_bytes`` and
+  offset-carrying ISO timestamps, against text UUIDs with ``uuid.UUID(text)`` and
+  naive timestamps with ``fromisoformat(...).replace(tzinfo=UTC)``;
+* ``exec_many`` of N rows against the driver's ``executemany`` fed the same values,
+  and PostgreSQL's ``COPY`` bulk path against ``executemany``.
+
+Timings are the minimum of ``--repeat`` interleaved runs (noise only ever adds time).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import os
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+
+from monozu.db import Database, connect
+from monozu.db.values import uuid_from_bytes
+
+
+@dataclass(slots=True)
+class Row:
+    id: uuid.UUID
+    tenant_id: uuid.UUID
+    name: str
+    status: str
+    created_at: datetime
+    score: float
+    active: bool
+
+
+COLUMNS = ("id", "tenant_id", "name", "status", "created_at", "score", "active")
+SELECT = "SELECT id, tenant_id, name, status, created_at, score, active FROM bench_rows"
+INSERT = ("INSERT INTO bench_rows (id, tenant_id, name, status, created_at, score, active) "
+          "VALUES (:id, :tenant_id, :name, :status, :created_at, :score, :active)")
+DDL = {
+    "sqlite": "CREATE TABLE bench_rows (id BLOB PRIMARY KEY, tenant_id BLOB NOT NULL, "
+              "name TEXT NOT NULL, status TEXT NOT NULL, created_at TEXT NOT NULL, "
+              "score REAL NOT NULL, active INTEGER NOT NULL)",
+    "postgresql": "CREATE UNLOGGED TABLE bench_rows (id uuid PRIMARY KEY, tenant_id uuid NOT NULL, "
+                  "name text NOT NULL, status text NOT NULL, created_at timestamptz NOT NULL, "
+                  "score double precision NOT NULL, active boolean NOT NULL)",
+}
+
+
+def make_rows(n: int) -> list[dict[str, Any]]:
+    tenants = [uuid.uuid4() for _ in range(20)]
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    return [{"id": uuid.uuid4(), "tenant_id": tenants[i % 20], "name": f"asset-{i}",
+             "status": ("open", "closed", "pending")[i % 3],
+             "created_at": start + timedelta(seconds=i, microseconds=i),
+             "score": i / 7, "active": i % 2 == 0} for i in range(n)]
+
+
+def best(fns: dict[str, Callable[[], Any]], repeat: int) -> dict[str, float]:
+    """Minimum time of each function over interleaved rounds."""
+    times: dict[str, list[float]] = {k: [] for k in fns}
+    for _ in range(repeat):
+        for name, fn in fns.items():
+            gc.collect()
+            t0 = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - t0)
+    return {k: min(v) for k, v in times.items()}
+
+
+def report(title: str, times: dict[str, float], base: str, notes: dict[str, str]) -> None:
+    print(f"\n{title}")
+    print(f"  {'variant':<46} {'ms':>9} {'ratio':>7}")
+    for name, t in times.items():
+        mark = notes.get(name, "")
+        print(f"  {name:<46} {t * 1000:9.1f} {t / times[base]:6.3f}x {mark}")
+
+
+# -- SQLite ---------------------------------------------------------------------
+
+def bench_sqlite(rows: list[dict[str, Any]], repeat: int) -> None:
+    import sqlite3
+
+    tmp = tempfile.mkdtemp(prefix="monozu-bench-")
+    db = connect(f"sqlite:///{tmp}/bench.db")
+    db.exec(DDL["sqlite"])
+    db.bulk_insert("bench_rows", COLUMNS, [tuple(r[c] for c in COLUMNS) for r in rows])
+    raw = sqlite3.connect(f"{tmp}/bench.db")
+    fromiso = datetime.fromisoformat
+
+    def hand() -> list[Row]:
+        cur = raw.execute(SELECT)
+        return [Row(uuid_from_bytes(r[0]), uuid_from_bytes(r[1]), r[2], r[3], fromiso(r[4]),
+                    r[5], bool(r[6])) for r in cur.fetchall()]
+
+    def ours() -> list[Row]:
+        return db.select(Row, SELECT)
+
+    def bare() -> list[Any]:
+        return raw.execute(SELECT).fetchall()
+
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(f"sqlite:///{tmp}/bench.db")
+    sa_conn = engine.connect()
+    sa_select = text(SELECT)
+
+    def sqlalchemy_core() -> list[Row]:
+        return [Row(uuid_from_bytes(r[0]), uuid_from_bytes(r[1]), r[2], r[3], fromiso(r[4]),
+                    r[5], bool(r[6])) for r in sa_conn.execute(sa_select).all()]
+
+    assert ours() == hand() == sqlalchemy_core()
+    times = best({"hand-written loop over sqlite3": hand, "monozu select(Row)": ours,
+                  "sqlite3 fetchall (tuples, no conversion)": bare,
+                  "SQLAlchemy Core text(), same construction": sqlalchemy_core}, repeat)
+    report(f"SQLite: select {len(rows):,} rows into a row model", times,
+           "hand-written loop over sqlite3", {"monozu select(Row)": "(goal <= 1.05x)"})
+
+    # Storage representation: the same rows with text UUIDs and naive text timestamps.
+    raw.execute("CREATE TABLE bench_text (id TEXT, tenant_id TEXT, name TEXT, status TEXT, "
+                "created_at TEXT, score REAL, active INTEGER)")
+    raw.executemany("INSERT INTO bench_text VALUES (?,?,?,?,?,?,?)", [
+        (str(r["id"]), str(r["tenant_id"]), r["name"], r["status"],
+         r["created_at"].replace(tzinfo=None).isoformat(sep=" "), r["score"], int(r["active"]))
+        for r in rows])
+    raw.commit()
+    text_select = SELECT.replace("bench_rows", "bench_text")
+    UUID = uuid.UUID
+
+    def obvious() -> list[Row]:
+        return [Row(UUID(r[0]), UUID(r[1]), r[2], r[3], fromiso(r[4]).replace(tzinfo=UTC),
+                    r[5], bool(r[6])) for r in raw.execute(text_select).fetchall()]
+
+    def fetch_only() -> list[Any]:
+        return raw.execute(text_select).fetchall()
+
+    assert obvious() == hand()
+    times = best({"fetch only (text table)": fetch_only,
+                  "text UUID + naive text timestamp (obvious)": obvious,
+                  "16-byte blob UUID + offset timestamp (ours)": hand}, repeat)
+    fetch = times["fetch only (text table)"]
+    conv_obvious = times["text UUID + naive text timestamp (obvious)"] - fetch
+    report(f"SQLite: cost of the storage representation, {len(rows):,} rows", times,
+           "fetch only (text table)", {})
+    print(f"  conversion alone, obvious: {conv_obvious * 1000:.1f} ms "
+          f"({conv_obvious / times['fetch only (text table)']:.1f}x the fetch)")
+
+    # exec_many against executemany fed the same (converted) values.
+    def fresh() -> None:
+        raw.execute("DELETE FROM bench_rows")
+        raw.commit()
+
+    def driver_many() -> None:
+        fresh()
+        raw.execute("BEGIN")
+        raw.executemany("INSERT INTO bench_rows VALUES (?,?,?,?,?,?,?)", [
+            (r["id"].bytes, r["tenant_id"].bytes, r["name"], r["status"],
+             r["created_at"].astimezone(UTC).isoformat(timespec="microseconds"), r["score"],
+             int(r["active"])) for r in rows])
+        raw.commit()
+
+    def ours_many() -> None:
+        fresh()
+        db.exec_many(INSERT, rows)
+
+    times = best({"sqlite3 executemany (values converted by hand)": driver_many,
+                  "monozu exec_many": ours_many}, max(3, repeat // 2))
+    report(f"SQLite: insert {len(rows):,} rows", times,
+           "sqlite3 executemany (values converted by hand)",
+           {"monozu exec_many": "(goal <= 1.1x)"})
+    sa_conn.close()
+    db.close()
+
+
+# -- PostgreSQL -----------------------------------------------------------------
+
+def bench_postgres(url: str, rows: list[dict[str, Any]], repeat: int) -> None:
+    import psycopg
+    from psycopg.rows import class_row
+    from psycopg.types.json import Jsonb  # noqa: F401 - keeps import cost out of timings
+
+    db = Database.open(url, pool_size=2)
+    db.exec(DDL["postgresql"])
+    db.bulk_insert("bench_rows", COLUMNS, [tuple(r[c] for c in COLUMNS) for r in rows])
+    raw = psycopg.connect(url)
+    raw.execute("SET TIME ZONE 'UTC'")
+
+    def hand() -> list[Row]:
+        with raw.cursor() as cur:
+            cur.execute(SELECT)
+            return [Row(*r) for r in cur.fetchall()]
+
+    def ours() -> list[Row]:
+        return db.select(Row, SELECT)
+
+    def bare() -> list[Any]:
+        with raw.cursor() as cur:
+            cur.execute(SELECT)
+            return cur.fetchall()
+
+    def psycopg_class_row() -> list[Row]:
+        with raw.cursor(row_factory=class_row(Row)) as cur:
+            cur.execute(SELECT)
+            return cur.fetchall()
+
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    sa_conn = engine.connect()
+    sa_conn.execute(text("SET TIME ZONE 'UTC'"))
+    sa_select = text(SELECT)
+
+    def sqlalchemy_core() -> list[Row]:
+        return [Row(*r) for r in sa_conn.execute(sa_select).all()]
+
+    assert ours() == hand() == psycopg_class_row() == sqlalchemy_core()
+    times = best({"hand-written loop over psycopg": hand, "monozu select(Row)": ours,
+                  "psycopg fetchall (tuples)": bare, "psycopg class_row": psycopg_class_row,
+                  "SQLAlchemy Core text(), same construction": sqlalchemy_core}, repeat)
+    report(f"PostgreSQL: select {len(rows):,} rows into a row model", times,
+           "hand-written loop over psycopg", {"monozu select(Row)": "(goal <= 1.05x)"})
+
+    def fresh() -> None:
+        raw.execute("TRUNCATE bench_rows")
+        raw.commit()
+
+    def driver_many() -> None:
+        fresh()
+        with raw.cursor() as cur:
+            cur.executemany(
+                "INSERT INTO bench_rows VALUES (%s, %s, %s, %s, %s, %s, %s)",
+                [tuple(r[c] for c in COLUMNS) for r in rows])
+        raw.commit()
+
+    def ours_many() -> None:
+        fresh()
+        db.exec_many(INSERT, rows)
+
+    def ours_copy() -> None:
+        fresh()
+        db.bulk_insert("bench_rows", COLUMNS, [tuple(r[c] for c in COLUMNS) for r in rows])
+
+    times = best({"psycopg executemany": driver_many, "monozu exec_many": ours_many,
+                  "monozu bulk_insert (COPY)": ours_copy}, max(3, repeat // 2))
+    report(f"PostgreSQL: insert {len(rows):,} rows", times, "psycopg executemany",
+           {"monozu exec_many": "(goal <= 1.1x)",
+            "monozu bulk_insert (COPY)": "(goal: >= 5x faster, i.e. <= 0.2x)"})
+    sa_conn.close()
+    raw.close()
+    db.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--repeat", type=int, default=7)
+    args = parser.parse_args()
+    rows = make_rows(args.rows)
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} cpus, rows={args.rows:,}, "
+          f"repeat={args.repeat} (minimum of interleaved runs)")
+    bench_sqlite(rows, args.repeat)
+    from tests.support import pgserver
+
+    server = pgserver.start()
+    try:
+        name = server.create_database("bench")
+        bench_postgres(server.url_for(name), rows, args.repeat)
+    finally:
+        server.stop()
+
+
+if __name__ == "__main__":
+    main()
