@@ -22,6 +22,7 @@ import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar, overload
 
+from monozu.db.binding import bind_rows
 from monozu.db.config import DatabaseConfig, DatabaseURL, load_config
 from monozu.db.dialects import Dialect, dialect_for
 from monozu.db.errors import (
@@ -34,7 +35,6 @@ from monozu.db.errors import (
     QueryError,
     TooManyRows,
 )
-from monozu.db.binding import bind_rows
 from monozu.db.pool import Pool, make_pool
 from monozu.db.scan import make_row_maker
 from monozu.db.sqlparams import bind, compile_sql
