@@ -19,7 +19,6 @@ from monozu.db.config import DatabaseConfig, DatabaseURL
 from monozu.db.dialects.base import Dialect
 from monozu.db.errors import DatabaseError, Timeout
 
-
 # psycopg_pool reports background reconnection attempts as warnings; the first
 # checkout already raises a clear error, so keep them off a bare terminal (an
 # application that configures logging still receives them through the root logger).
