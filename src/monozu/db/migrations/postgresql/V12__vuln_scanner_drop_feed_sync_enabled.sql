@@ -1,0 +1,4 @@
+-- V12: vuln scanner, drop feed sync enabled. Feed synchronisation becomes global
+-- (cve_feeds.enabled); the per-tenant switch goes.
+
+ALTER TABLE vuln_scanner_settings DROP COLUMN feed_sync_enabled;

@@ -1,0 +1,5 @@
+-- V14: disable tenant RLS (RLS policy definition).
+-- SQLite has no row-level security. On SQLite, tenant isolation is enforced by the application:
+-- every tenant-scoped statement filters on tenant_id, and the composite foreign keys of V1 keep
+-- references inside one tenant. This version deliberately changes nothing so that the version
+-- history is the same on every database.

@@ -1,0 +1,8 @@
+-- V28: drop diagram-related change_id. Diagrams are no longer linked to changes: the column,
+-- its foreign key and its index go; every other diagram column and row stays.
+-- Foreign key and index first: SQL Server refuses to drop a column they use.
+
+ALTER TABLE dbo.diagrams DROP CONSTRAINT fk_diagrams_change_id;
+DROP INDEX ix_diagrams_tenant_change ON dbo.diagrams;
+ALTER TABLE dbo.diagrams DROP COLUMN change_id;
+GO
