@@ -1,0 +1,641 @@
+"""The verbs: migrate, info, validate, baseline, repair, clean.
+
+Each command opens one connection, resolves the files, reads the history, merges
+the two, and acts -- resolving, validating, executing and recording are separate
+steps. Commands that write take the migration lock (see :mod:`locks`) first.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from monozu.db.config import DatabaseConfig, Kind, load_config
+from monozu.db.errors import DatabaseError
+from monozu.db.migrate import clean as clean_mod
+from monozu.db.migrate.errors import MigrationConfigError, MigrationError, ValidationFailed
+from monozu.db.migrate.history import (
+    AppliedMigration,
+    HistorySQL,
+    NewRow,
+    missing_columns,
+    parse_row,
+    row_params,
+)
+from monozu.db.migrate.info import MigrationInfo, State, build_infos, current_version
+from monozu.db.migrate.locks import MigrationLock
+from monozu.db.migrate.placeholders import builtin_placeholders, normalise, replace_placeholders
+from monozu.db.migrate.resolve import Resolution, ResolvedMigration, resolve
+from monozu.db.migrate.results import (
+    AppliedStep,
+    BaselineResult,
+    CleanResult,
+    InfoResult,
+    MigrateResult,
+    RepairResult,
+)
+from monozu.db.migrate.session import Session
+from monozu.db.migrate.settings import MigrateSettings, with_overrides
+from monozu.db.migrate.splitter import Script, split
+from monozu.db.migrate.validate import (
+    Pattern,
+    ValidateResult,
+    parse_patterns,
+    validate_infos,
+)
+from monozu.db.migrate.version import Version, parse_target
+
+_PACKAGE_ROOT = Path(__file__).resolve().parent.parent / "migrations"
+
+Progress = Callable[[str], None]
+
+
+def _silent(_line: str) -> None:
+    return None
+
+
+def _migrating_line(schema: str, m: ResolvedMigration, transactional: bool,
+                    out_of_order: bool) -> str:
+    tail = "" if transactional else " [non-transactional]"
+    tail += " [out of order]" if out_of_order else ""
+    if m.version is None:
+        return f'Migrating schema {schema} with repeatable migration "{m.description}"{tail}'
+    return f'Migrating schema {schema} to version "{m.version.text} - {m.description}"{tail}'
+
+
+def builtin_location(kind: Kind) -> Path:
+    """The packaged migrations for a database kind (``monozu/db/migrations/<kind>``)."""
+    return _PACKAGE_ROOT / kind
+
+
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    """A migration ready to run: placeholders replaced, split, transaction mode chosen."""
+
+    migration: ResolvedMigration
+    script: Script
+    transactional: bool
+
+
+class Migrator:
+    """Flyway's commands on one database. Cheap to build; each call connects anew."""
+
+    def __init__(self, config: DatabaseConfig, settings: MigrateSettings | None = None) -> None:
+        self.config = config
+        self.settings = (settings or MigrateSettings()).check()
+        self._target = parse_target(self.settings.target)
+        self._patterns: tuple[Pattern, ...] = parse_patterns(
+            self.settings.ignore_migration_patterns)
+
+    @classmethod
+    def from_config(cls, config: DatabaseConfig, settings: MigrateSettings | None = None
+                    ) -> Migrator:
+        return cls(config, settings)
+
+    @classmethod
+    def from_url(
+        cls,
+        url: str,
+        *,
+        locations: Sequence[str | Path] | None = None,
+        placeholders: Mapping[str, str] | None = None,
+        target: str | None = None,
+        out_of_order: bool = False,
+        baseline_on_migrate: bool = False,
+        settings: MigrateSettings | None = None,
+        **other: Any,
+    ) -> Migrator:
+        """A migrator for ``url``; keyword arguments are :class:`MigrateSettings` fields."""
+        config = load_config({}, url=url, dotenv=None)
+        base = settings or MigrateSettings()
+        overrides: dict[str, Any] = dict(other)
+        overrides.update(
+            locations=None if locations is None else tuple(str(p) for p in locations),
+            placeholders=dict(placeholders) if placeholders else None,
+            target=target,
+            out_of_order=out_of_order or None,
+            baseline_on_migrate=baseline_on_migrate or None,
+        )
+        return cls(config, with_overrides(base, overrides))
+
+    # -- plumbing ----------------------------------------------------------------------
+    @property
+    def kind(self) -> Kind:
+        return self.config.kind
+
+    @property
+    def locations(self) -> tuple[str, ...]:
+        if self.settings.locations:
+            return self.settings.locations
+        return (str(builtin_location(self.kind)),)
+
+    @contextmanager
+    def _session(self) -> Iterator[Session]:
+        session = Session.open(self.config, schema=self.settings.default_schema,
+                               table=self.settings.table)
+        try:
+            yield session
+        finally:
+            session.close()
+
+    @contextmanager
+    def _locked(self, session: Session) -> Iterator[MigrationLock]:
+        lock = MigrationLock(session, wait_seconds=self.settings.lock_wait_seconds)
+        lock.acquire()
+        try:
+            yield lock
+        finally:
+            if session.in_transaction:
+                session.rollback()
+            # Closing the connection releases a session lock anyway.
+            with suppress(DatabaseError):
+                lock.release()
+
+    def _history(self, session: Session) -> HistorySQL:
+        return HistorySQL(self.kind, session.schema, self.settings.table)
+
+    def _placeholders(self, session: Session, filename: str) -> dict[str, str]:
+        values = builtin_placeholders(session.facts, filename)
+        values.update(normalise(self.settings.placeholders))
+        values["flyway:user"] = session.facts.user
+        return values
+
+    def _resolve(self, session: Session) -> Resolution:
+        s = self.settings
+        return resolve(
+            self.locations, encoding=s.encoding, placeholder_replacement=s.placeholder_replacement,
+            placeholders=lambda name: self._placeholders(session, name),
+            validate_naming=s.validate_migration_naming,
+        )
+
+    def _table_exists(self, session: Session, hist: HistorySQL) -> bool:
+        found = [str(r[0]) for r in session.query(hist.columns(), hist.columns_params())]
+        if not found:
+            return False
+        missing = missing_columns(found)
+        if missing:
+            raise MigrationError(
+                f"Table {hist.qualified} exists but is not a Flyway schema history table: "
+                f"missing column(s) {', '.join(missing)} (found {', '.join(found)}). Use another "
+                "table name (flyway.table) or move the existing table away.",
+                code="HISTORY_TABLE_INVALID")
+        return True
+
+    def _read(self, session: Session, hist: HistorySQL) -> list[AppliedMigration]:
+        rows = session.query(hist.select(), (-1,))
+        return [parse_row(r, hist.qualified) for r in rows]
+
+    def _infos(self, resolution: Resolution, rows: Sequence[AppliedMigration]
+               ) -> list[MigrationInfo]:
+        return build_infos(resolution.migrations, rows, target=self._target,
+                           out_of_order=self.settings.out_of_order)
+
+    def _installed_by(self, session: Session) -> str:
+        if self.settings.installed_by is not None:
+            return self.settings.installed_by
+        return session.facts.user
+
+    def _next_rank(self, session: Session, hist: HistorySQL) -> int:
+        row = session.query_one(hist.next_rank(), (-1,))
+        return 1 if row[0] is None else int(row[0]) + 1
+
+    def _insert(self, session: Session, hist: HistorySQL, row: NewRow) -> int:
+        rank = self._next_rank(session, hist)
+        session.execute(hist.insert(), row_params(hist, rank, row))
+        return rank
+
+    def _describe(self, session: Session) -> str:
+        return f"{self.config.url.redacted()} ({session.dialect.server_version(session.conn)})"
+
+    def _schema_empty(self, session: Session) -> bool:
+        sql, params = clean_mod.non_empty_query(self.kind, session.schema)
+        row = session.query(sql, params)
+        return not row or not row[0][0]
+
+    def _create_table(self, session: Session, hist: HistorySQL, *, baseline: bool) -> bool:
+        """Create the history table (with the baseline row when asked); False if another
+        runner created it first."""
+        session.begin(lock_wait=self.settings.lock_wait_seconds)
+        try:
+            if self._table_exists(session, hist):
+                session.rollback()
+                return False
+            for stmt in hist.create():
+                session.execute(stmt)
+            if baseline:
+                self._insert(session, hist, self._baseline_row(session))
+            session.commit()
+            return True
+        except BaseException:
+            session.rollback()
+            raise
+
+    def _baseline_row(self, session: Session) -> NewRow:
+        s = self.settings
+        return NewRow(version=Version(s.baseline_version).text,
+                      description=s.baseline_description, type="BASELINE",
+                      script=s.baseline_description, checksum=None,
+                      installed_by=self._installed_by(session), execution_time=0, success=True)
+
+    # -- info / validate ---------------------------------------------------------------
+    def info_report(self) -> InfoResult:
+        with self._session() as session:
+            hist = self._history(session)
+            resolution = self._resolve(session)
+            exists = self._table_exists(session, hist)
+            rows = self._read(session, hist) if exists else []
+            infos = self._infos(resolution, rows)
+            current = current_version(infos)
+            return InfoResult(
+                database=self._describe(session), schema=session.schema,
+                current_version=current.version_text if current else None,
+                migrations=tuple(infos), table_exists=exists,
+                warnings=resolution.warnings)
+
+    def info(self) -> list[MigrationInfo]:
+        return list(self.info_report().migrations)
+
+    def validate(self) -> ValidateResult:
+        with self._session() as session:
+            hist = self._history(session)
+            resolution = self._resolve(session)
+            rows = self._read(session, hist) if self._table_exists(session, hist) else []
+            infos = self._infos(resolution, rows)
+            invalid = validate_infos(infos, self._patterns)
+            return ValidateResult(ok=not invalid, problems=tuple(p.problem for p in invalid),
+                                  validated=len(resolution.migrations),
+                                  warnings=resolution.warnings,
+                                  invalid_migrations=tuple(invalid))
+
+    # -- migrate -----------------------------------------------------------------------
+    def migrate(self, progress: Progress | None = None) -> MigrateResult:
+        """Apply every pending migration; ``progress`` gets Flyway-style lines as they happen
+        (the last ones before a failure included)."""
+        started = time.perf_counter()
+        say = progress or _silent
+        with self._session() as session, self._locked(session):
+            schema = session.quote(session.schema)
+            say(f"Database: {self._describe(session)}")
+            hist = self._history(session)
+            resolution = self._resolve(session)
+            created = baselined = False
+            if not self._table_exists(session, hist):
+                non_empty = not self._schema_empty(session)
+                if non_empty and not self.settings.baseline_on_migrate:
+                    raise MigrationError(
+                        f"Found non-empty schema(s) {session.quote(session.schema)} but no "
+                        f"schema history table. Use baseline() or set baselineOnMigrate to true "
+                        "to initialize the schema history table.",
+                        code="NON_EMPTY_SCHEMA_WITHOUT_SCHEMA_HISTORY_TABLE")
+                created = self._create_table(session, hist, baseline=non_empty)
+                baselined = created and non_empty
+                if created:
+                    say(f"Created Schema History table {hist.qualified}"
+                        + (" with a baseline row" if baselined else ""))
+            rows = self._read(session, hist)
+            initial = current_version(self._infos(resolution, rows))
+            if self.settings.validate_on_migrate:
+                self._validate_before_migrate(resolution, rows)
+            say(f"Current version of schema {schema}: "
+                f"{initial.version_text if initial else '<< Empty Schema >>'}")
+            applied = self._migrate_loop(session, hist, resolution, say)
+            rows = self._read(session, hist)
+            infos = self._infos(resolution, rows)
+            final = current_version(infos)
+            return MigrateResult(
+                database=self._describe(session), schema=session.schema,
+                initial_version=initial.version_text if initial else None,
+                target_version=final.version_text if final else None,
+                applied=tuple(applied),
+                total_time=int((time.perf_counter() - started) * 1000),
+                created_table=created, baselined=baselined,
+                target_reached=self._target_reached(final),
+                warnings=resolution.warnings)
+
+    def _target_reached(self, final: MigrationInfo | None) -> bool:
+        if not isinstance(self._target, Version):
+            return True
+        return final is not None and final.version is not None and not (
+            final.version < self._target)
+
+    def _validate_before_migrate(self, resolution: Resolution,
+                                 rows: Sequence[AppliedMigration]) -> None:
+        infos = self._infos(resolution, rows)
+        patterns = (*self._patterns, *parse_patterns(["*:pending"]))
+        problems = validate_infos(infos, patterns)
+        if problems:
+            detail = " ".join(p.message for p in problems)
+            raise ValidationFailed(f"Validate failed: Migrations have failed validation. {detail}",
+                                   [(p.code, p.message) for p in problems])
+
+    def _migrate_loop(self, session: Session, hist: HistorySQL,
+                      resolution: Resolution, say: Progress) -> list[AppliedStep]:
+        applied: list[AppliedStep] = []
+        prepared: dict[str, _Prepared] = {}
+        group = self.settings.group
+        wait = self.settings.lock_wait_seconds
+        # Prepare every pending script before running any: a bad placeholder or a mixed
+        # script stops the run before it changes anything.
+        for info in self._infos(resolution, self._read(session, hist)):
+            if info.state == State.PENDING and info.resolved is not None:
+                prepared[info.resolved.script] = self._prepare(session, info.resolved)
+        if group and not all(p.transactional for p in prepared.values()):
+            raise MigrationError(
+                "group=true needs every pending migration to run in a transaction; "
+                "non-transactional: " + ", ".join(
+                    p.migration.script for p in prepared.values() if not p.transactional))
+        if group:
+            session.begin(lock_wait=wait)
+        try:
+            while True:
+                if not group:
+                    session.begin(lock_wait=wait)
+                # Re-read inside the transaction: on SQLite this is where concurrent
+                # runners are serialised, and a version another one applied is skipped.
+                infos = self._infos(resolution, self._read(session, hist))
+                self._refuse_failed(session, infos)
+                todo = next((i for i in infos if i.state == State.PENDING), None)
+                if todo is None or todo.resolved is None:
+                    if not group:
+                        session.commit()
+                    break
+                res = todo.resolved
+                prep = prepared.get(res.script) or self._prepare(session, res)
+                late = res.version is not None and self._below_applied(infos, res.version)
+                say(_migrating_line(session.quote(session.schema), res, prep.transactional,
+                                    late))
+                applied.append(self._apply(session, hist, prep, late, in_group=group))
+                if self._target == "next" and res.version is not None:
+                    break
+            if group:
+                session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        return applied
+
+    @staticmethod
+    def _below_applied(infos: Sequence[MigrationInfo], version: Version) -> bool:
+        return any(i.applied is not None and i.version is not None and version < i.version
+                   and i.state != State.DELETED for i in infos)
+
+    def _refuse_failed(self, session: Session, infos: Sequence[MigrationInfo]) -> None:
+        for info in infos:
+            if not info.state.failed:
+                continue
+            if info.state == State.FUTURE_FAILED and any(
+                    p.state in ("*", "future") for p in self._patterns):
+                continue
+            schema = session.quote(session.schema)
+            if info.version is None:
+                raise MigrationError(
+                    f"Schema {schema} contains a failed repeatable migration '{info.description}' "
+                    f"({info.script})! Fix or revert it, then run repair.",
+                    code="FAILED_REPEATABLE_MIGRATION")
+            raise MigrationError(
+                f"Schema {schema} contains a failed migration to version {info.version_text} "
+                f"({info.script})! Remove its half-completed changes, then run repair.",
+                code="FAILED_VERSIONED_MIGRATION")
+
+    def _prepare(self, session: Session, m: ResolvedMigration) -> _Prepared:
+        text = m.text
+        replace = (m.config.placeholder_replacement
+                   if m.config.placeholder_replacement is not None
+                   else self.settings.placeholder_replacement)
+        if replace:
+            text = replace_placeholders(text, self._placeholders(session, m.filename), m.script)
+        script = split(self.kind, text, server_major=session.server_major)
+        if m.config.execute_in_transaction is not None:
+            transactional = m.config.execute_in_transaction
+        elif not self.settings.execute_in_transaction:
+            transactional = False
+        else:
+            if script.mixed and not self.settings.mixed:
+                offending = next(s for s in script.statements if not s.transactional)
+                raise MigrationError(
+                    f"Detected both transactional and non-transactional statements within the "
+                    f"same migration (even though mixed is false) in {m.script}: line "
+                    f"{offending.line} can't run in a transaction. Split the script, or set "
+                    f"executeInTransaction=false in {m.filename}.conf, or set flyway.mixed=true",
+                    code="MIXED_STATEMENTS")
+            transactional = script.transactional
+        return _Prepared(m, script, transactional)
+
+    def _apply(self, session: Session, hist: HistorySQL, prep: _Prepared, out_of_order: bool,
+               *, in_group: bool) -> AppliedStep:
+        m = prep.migration
+        started = time.perf_counter()
+
+        def row(success: bool) -> NewRow:
+            return NewRow(version=m.version.text if m.version else None,
+                          description=m.description, type=m.type, script=m.script,
+                          checksum=m.checksum, installed_by=self._installed_by(session),
+                          execution_time=int((time.perf_counter() - started) * 1000),
+                          success=success)
+
+        if prep.transactional:
+            try:
+                for stmt in prep.script.statements:
+                    try:
+                        session.run(stmt)
+                    except session.dialect.driver_errors() as exc:
+                        message, line = session.describe_failure(exc, stmt)
+                        raise MigrationError(
+                            f"Migration {m.script} failed at line {line}: {message}. "
+                            + ("Changes successfully rolled back." if not in_group else
+                               "The whole group was rolled back."),
+                            code="MIGRATION_FAILED") from None
+                self._insert(session, hist, row(True))
+                if not in_group:
+                    session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+        else:
+            # Outside a transaction: release the write transaction, run in autocommit,
+            # then record the outcome -- a failure too, since it cannot be undone.
+            session.commit()
+            failure: MigrationError | None = None
+            for stmt in prep.script.statements:
+                try:
+                    session.run(stmt)
+                except session.dialect.driver_errors() as exc:
+                    message, line = session.describe_failure(exc, stmt)
+                    failure = MigrationError(
+                        f"Migration {m.script} failed at line {line}: {message}. It ran outside "
+                        "a transaction, so its earlier statements were not rolled back: please "
+                        "restore backups and roll back database and code, then run repair.",
+                        code="MIGRATION_FAILED")
+                    break
+            session.begin(lock_wait=self.settings.lock_wait_seconds)
+            try:
+                self._insert(session, hist, row(failure is None))
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+            if failure is not None:
+                raise failure
+        elapsed = int((time.perf_counter() - started) * 1000)
+        return AppliedStep(version=m.version.text if m.version else "",
+                           description=m.description, script=m.script, type=m.type,
+                           execution_time=elapsed, transactional=prep.transactional,
+                           out_of_order=out_of_order, filepath=str(m.path))
+
+    # -- baseline ----------------------------------------------------------------------
+    def baseline(self) -> BaselineResult:
+        s = self.settings
+        version = Version(s.baseline_version)
+        with self._session() as session, self._locked(session):
+            hist = self._history(session)
+            result = BaselineResult(database=self._describe(session), schema=session.schema,
+                                    version=version.text, description=s.baseline_description,
+                                    created=True, created_table=True)
+            if not self._table_exists(session, hist) and self._create_table(
+                    session, hist, baseline=True):
+                return result
+            session.begin(lock_wait=s.lock_wait_seconds)
+            try:
+                rows = self._read(session, hist)
+                marker = next((r for r in rows if r.type == "BASELINE"), None)
+                if marker is not None:
+                    session.rollback()
+                    if marker.version == version and marker.description == s.baseline_description:
+                        return BaselineResult(result.database, result.schema, version.text,
+                                              s.baseline_description, created=False)
+                    raise MigrationError(
+                        f"Unable to baseline schema history table {hist.qualified} with "
+                        f"({version.text},{s.baseline_description}) as it has already been "
+                        f"baselined with ({marker.version},{marker.description})",
+                        code="BASELINE_ERROR")
+                if rows:
+                    raise MigrationError(
+                        f"Unable to baseline schema history table {hist.qualified} as it already "
+                        "contains migrations", code="BASELINE_ERROR")
+                self._insert(session, hist, self._baseline_row(session))
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+            return BaselineResult(result.database, result.schema, version.text,
+                                  s.baseline_description, created=True)
+
+    # -- repair ------------------------------------------------------------------------
+    def repair(self) -> RepairResult:
+        with self._session() as session, self._locked(session):
+            hist = self._history(session)
+            resolution = self._resolve(session)
+            db = self._describe(session)
+            if not self._table_exists(session, hist):
+                return RepairResult(db, session.schema, table_exists=False,
+                                    warnings=resolution.warnings)
+            session.begin(lock_wait=self.settings.lock_wait_seconds)
+            try:
+                removed = self._remove_failed(session, hist, resolution)
+                deleted = self._delete_missing(session, hist, resolution)
+                aligned = self._realign(session, hist, resolution)
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+            return RepairResult(db, session.schema, tuple(removed), tuple(deleted),
+                                tuple(aligned), warnings=resolution.warnings)
+
+    def _remove_failed(self, session: Session, hist: HistorySQL,
+                       resolution: Resolution) -> list[str]:
+        removed: list[str] = []
+        for r in self._read(session, hist):
+            if r.success:
+                continue
+            key = r.description if r.version is None else r.version.text
+            session.execute(hist.delete_failed(r.version is None), (key,))
+            removed.append(f"{r.version.text if r.version else r.description} ({r.script})")
+        return removed
+
+    def _delete_missing(self, session: Session, hist: HistorySQL,
+                        resolution: Resolution) -> list[str]:
+        deleted: list[str] = []
+        infos = self._infos(resolution, self._read(session, hist))
+        for info in infos:
+            a = info.applied
+            if a is None or a.synthetic or info.state not in (
+                    State.MISSING_SUCCESS, State.MISSING_FAILED,
+                    State.FUTURE_SUCCESS, State.FUTURE_FAILED):
+                continue
+            category = "future" if info.state in (State.FUTURE_SUCCESS,
+                                                  State.FUTURE_FAILED) else "missing"
+            if any(p.matches(info, category) for p in self._patterns):
+                continue
+            self._insert(session, hist, NewRow(
+                version=a.version.text if a.version else None, description=a.description,
+                type="DELETE", script=a.script, checksum=a.checksum,
+                installed_by=self._installed_by(session), execution_time=0,
+                success=a.success))
+            deleted.append(f"{info.version_text or info.description} ({a.script})")
+        return deleted
+
+    def _realign(self, session: Session, hist: HistorySQL,
+                 resolution: Resolution) -> list[str]:
+        from monozu.db.migrate.naming import abbreviate_description
+
+        aligned: list[str] = []
+        for info in self._infos(resolution, self._read(session, hist)):
+            res, a = info.resolved, info.applied
+            if res is None or a is None or a.synthetic or info.state in (
+                    State.IGNORED, State.DELETED):
+                continue
+            if res.version is not None:
+                needed = (a.checksum != res.checksum or a.type != res.type
+                          or a.description != abbreviate_description(res.description))
+            else:
+                needed = (a.checksum != res.checksum and a.checksum is not None
+                          and a.checksum == res.equivalent_checksum)
+            if needed:
+                session.execute(hist.update(), (abbreviate_description(res.description),
+                                                res.type, res.checksum, a.installed_rank))
+                aligned.append(f"{info.version_text or info.description} ({res.script})")
+        return aligned
+
+    # -- clean -------------------------------------------------------------------------
+    def clean(self) -> CleanResult:
+        if self.settings.clean_disabled:
+            raise MigrationConfigError(
+                "Unable to execute clean as it has been disabled with the "
+                "'flyway.cleanDisabled' property (pass --clean-enabled or set "
+                "flyway.cleanDisabled=false)")
+        with self._session() as session, self._locked(session):
+            dropped = clean_mod.clean_schema(session, self.settings.lock_wait_seconds)
+            return CleanResult(self._describe(session), session.schema, tuple(dropped))
+
+
+def migrate_on_startup(config: DatabaseConfig, environ: Mapping[str, str] | None = None
+                       ) -> MigrateResult | None:
+    """Migrate when ``MONOZU_MIGRATE_ON_START`` is true; otherwise do nothing.
+
+    Settings come from Flyway's files and ``FLYWAY_*`` variables. A second process
+    starting at the same time waits for the lock (up to ``MONOZU_MIGRATE_LOCK_WAIT``
+    seconds, default an hour) and then finds nothing left to do.
+    """
+    import os
+
+    from monozu.db.migrate.settings import load_settings
+
+    env = os.environ if environ is None else environ
+    flag = env.get("MONOZU_MIGRATE_ON_START", "").strip().lower()
+    if flag not in ("1", "true", "yes", "on"):
+        if flag not in ("", "0", "false", "no", "off"):
+            raise MigrationConfigError(
+                f"MONOZU_MIGRATE_ON_START: expected true or false, got {flag!r}")
+        return None
+    wait_text = env.get("MONOZU_MIGRATE_LOCK_WAIT", "3600").strip()
+    try:
+        wait = int(wait_text)
+    except ValueError:
+        raise MigrationConfigError(
+            f"MONOZU_MIGRATE_LOCK_WAIT: expected whole seconds, got {wait_text!r}") from None
+    settings = load_settings(env, overrides={"lock_retry_count": wait})
+    return Migrator(config, settings).migrate()

@@ -1,0 +1,76 @@
+"""``${name}`` placeholders, replaced before a script is split or (for a repeatable)
+checksummed.
+
+Names match case-insensitively; built-ins live in the ``flyway:`` namespace. The
+replacement is textual, so it also happens inside comments and string literals,
+as in Flyway. A name with no value is an error naming the file.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from monozu.db.migrate.errors import MigrationError
+
+# Shortest match to the first closing brace, like Flyway's reader.
+_PLACEHOLDER = re.compile(r"\$\{(.*?)\}", re.DOTALL)
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionFacts:
+    """What the built-in placeholders need to know about the connection."""
+
+    default_schema: str
+    user: str
+    database: str | None  # None on SQLite: Flyway has no value for ${flyway:database} there
+    table: str
+    environment: str = "default"
+
+
+def builtin_placeholders(facts: ConnectionFacts, filename: str,
+                         now: datetime | None = None) -> dict[str, str]:
+    """The ``flyway:*`` values for one script, with Flyway's names."""
+    stamp = (now or datetime.now()).strftime("%Y-%m-%d %H:%M:%S")
+    values = {
+        "flyway:defaultschema": facts.default_schema,
+        "flyway:user": facts.user,
+        "flyway:timestamp": stamp,
+        "flyway:filename": filename,
+        "flyway:workingdirectory": os.getcwd(),
+        "flyway:table": facts.table,
+        "flyway:environment": facts.environment,
+    }
+    if facts.database is not None:
+        values["flyway:database"] = facts.database
+    return values
+
+
+def normalise(placeholders: Mapping[str, str]) -> dict[str, str]:
+    """Lower-case the names once so lookups are case-insensitive."""
+    return {name.lower(): value for name, value in placeholders.items()}
+
+
+def replace_placeholders(text: str, values: Mapping[str, str], script: str) -> str:
+    """Replace every ``${name}``; ``values`` must have lower-case names."""
+
+    def substitute(match: re.Match[str]) -> str:
+        name = match.group(1)
+        value = values.get(name.lower())
+        if value is None:
+            line = text.count("\n", 0, match.start()) + 1
+            if name.lower().startswith("flyway:"):
+                raise MigrationError(
+                    f"Failed to populate value for default placeholder: ${{{name}}} "
+                    f"in {script} line {line}", code="PLACEHOLDER_ERROR")
+            raise MigrationError(
+                f"No value provided for placeholder: ${{{name}}} in {script} line {line}. "
+                "Check your configuration!", code="PLACEHOLDER_ERROR")
+        return value
+
+    if "${" not in text:
+        return text
+    return _PLACEHOLDER.sub(substitute, text)

@@ -1,0 +1,211 @@
+"""Find the migrations on disk: scan, parse names, read, checksum, reject duplicates.
+
+Locations are folders (a ``filesystem:`` prefix is accepted), scanned recursively
+in sorted order; hidden folders are skipped. ``script`` is the path relative to
+its location with ``/`` separators, as Flyway stores it. A repeatable's checksum
+is taken after placeholder replacement (Flyway 6.3+); a versioned one on the raw
+text.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from monozu.db.migrate.checksum import checksum_text, strip_bom
+from monozu.db.migrate.errors import MigrationConfigError, MigrationError
+from monozu.db.migrate.naming import (
+    BadName,
+    Callback,
+    MigrationName,
+    is_sql,
+    parse_name,
+)
+from monozu.db.migrate.placeholders import replace_placeholders
+from monozu.db.migrate.scriptconf import ScriptConfig, load_script_config
+from monozu.db.migrate.version import Version
+
+# Placeholder values for one script (lower-case names), given its file name.
+PlaceholderSource = Callable[[str], Mapping[str, str]]
+
+
+@dataclass(frozen=True, slots=True)
+class ResolvedMigration:
+    """A migration file, read and checksummed."""
+
+    version: Version | None
+    description: str
+    script: str  # relative to its location, "/"-separated
+    path: Path
+    checksum: int
+    # For a repeatable, the checksum of the raw text; either value counts as a match.
+    equivalent_checksum: int | None
+    text: str = field(repr=False)  # decoded, BOM removed, placeholders NOT replaced
+    config: ScriptConfig = field(default_factory=ScriptConfig)
+    type: str = "SQL"
+
+    @property
+    def repeatable(self) -> bool:
+        return self.version is None
+
+    @property
+    def filename(self) -> str:
+        return self.path.name
+
+    def checksum_matches(self, stored: int | None) -> bool:
+        if stored is None:
+            # A NULL stored checksum matches a versioned migration (Flyway does the same).
+            return self.version is not None
+        return stored == self.checksum or (
+            self.equivalent_checksum is not None and stored == self.equivalent_checksum)
+
+
+@dataclass(frozen=True, slots=True)
+class Resolution:
+    migrations: tuple[ResolvedMigration, ...]
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def versioned(self) -> list[ResolvedMigration]:
+        return sorted((m for m in self.migrations if m.version is not None),
+                      key=lambda m: m.version.key if m.version else ())
+
+    @property
+    def repeatable(self) -> list[ResolvedMigration]:
+        return sorted((m for m in self.migrations if m.version is None),
+                      key=lambda m: _java_order(m.description))
+
+
+def _java_order(text: str) -> bytes:
+    # Java's String.compareTo orders by UTF-16 code units.
+    return text.encode("utf-16-be")
+
+
+def location_path(location: str | os.PathLike[str]) -> Path:
+    text = os.fspath(location)
+    if text.startswith("filesystem:"):
+        text = text[len("filesystem:"):]
+    elif text.startswith("classpath:"):
+        raise MigrationConfigError(
+            f"Unsupported location {text!r}: only folders (filesystem:) are supported")
+    return Path(text).expanduser()
+
+
+def _scan(root: Path) -> list[Path]:
+    found: list[Path] = []
+    for folder, dirs, files in os.walk(root):
+        # Hidden folders (.git, .idea...) are never scanned, as in Flyway.
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        found.extend(Path(folder) / f for f in sorted(files))
+    return found
+
+
+def resolve(
+    locations: Sequence[str | os.PathLike[str]],
+    *,
+    encoding: str = "UTF-8",
+    placeholder_replacement: bool = True,
+    placeholders: PlaceholderSource | None = None,
+    validate_naming: bool = False,
+) -> Resolution:
+    """Every migration under ``locations``; raises on duplicates and unreadable files.
+
+    ``placeholders`` gives each repeatable's values for its checksum; without it the
+    raw checksum is used (callers that never execute, such as naming checks).
+    """
+    migrations: list[ResolvedMigration] = []
+    warnings: list[str] = []
+    naming_errors: list[str] = []
+    if not locations:
+        raise MigrationConfigError("No migration locations configured")
+    for location in locations:
+        root = location_path(location)
+        if not root.is_dir():
+            what = "is not a folder" if root.exists() else "does not exist"
+            raise MigrationConfigError(f"Migrations folder {root} {what}")
+        for path in _scan(root):
+            name = path.name
+            if not is_sql(name):
+                continue
+            parsed = parse_name(name)
+            rel = path.relative_to(root).as_posix()
+            if isinstance(parsed, Callback):
+                warnings.append(f"{rel}: SQL callbacks ({parsed.event}) are not run; skipped")
+                continue
+            if isinstance(parsed, BadName):
+                if parsed.fatal or validate_naming:
+                    naming_errors.append(parsed.reason)
+                else:
+                    warnings.append(f"{parsed.reason}; skipped")
+                continue
+            migrations.append(_load(path, rel, parsed, encoding=encoding,
+                                    placeholder_replacement=placeholder_replacement,
+                                    placeholders=placeholders))
+    if not migrations:
+        where = ", ".join(str(location_path(x)) for x in locations)
+        warnings.append(f"No migrations found in {where}. Are your locations set up correctly?")
+    if naming_errors:
+        raise MigrationError("; ".join(naming_errors), code="INVALID_MIGRATION_NAME")
+    _check_duplicates(migrations)
+    return Resolution(tuple(migrations), tuple(warnings))
+
+
+def _load(path: Path, rel: str, name: MigrationName, *, encoding: str,
+          placeholder_replacement: bool, placeholders: PlaceholderSource | None,
+          ) -> ResolvedMigration:
+    conf_path = path.with_name(path.name + ".conf")
+    config = load_script_config(conf_path) if conf_path.is_file() else ScriptConfig()
+    enc = config.encoding or encoding
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise MigrationError(f"Unable to read {rel} ({path}): {exc.strerror}") from None
+    try:
+        text = data.decode(enc, errors="strict")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise MigrationError(
+            f"Unable to calculate checksum of {rel} ({path}): invalid {enc} byte "
+            f"0x{data[exc.start]:02x} at line {line}. Save the file as {enc}, or set its "
+            "encoding with flyway.encoding or an 'encoding' line in "
+            f"{path.name}.conf", code="CHECKSUM_ERROR") from None
+    except LookupError:
+        raise MigrationConfigError(f"{rel}: unknown encoding {enc!r}") from None
+    raw_checksum = checksum_text(text)
+    checksum = raw_checksum
+    equivalent: int | None = None
+    replace = (config.placeholder_replacement
+               if config.placeholder_replacement is not None else placeholder_replacement)
+    if name.version is None:
+        if replace and placeholders is not None:
+            checksum = checksum_text(replace_placeholders(text, placeholders(path.name), rel))
+        equivalent = raw_checksum
+    return ResolvedMigration(
+        version=name.version, description=name.description, script=rel, path=path,
+        checksum=checksum, equivalent_checksum=equivalent, text=strip_bom(text),
+        config=config,
+    )
+
+
+def _check_duplicates(migrations: list[ResolvedMigration]) -> None:
+    by_version: dict[Version, list[ResolvedMigration]] = {}
+    by_description: dict[str, list[ResolvedMigration]] = {}
+    for m in migrations:
+        if m.version is not None:
+            by_version.setdefault(m.version, []).append(m)
+        else:
+            by_description.setdefault(m.description, []).append(m)
+    for version, group in by_version.items():
+        if len(group) > 1:
+            offenders = ", ".join(f"{m.path} (SQL)" for m in group)
+            raise MigrationError(
+                f"Found more than one migration with version {version}. Offenders: {offenders}",
+                code="DUPLICATE_VERSIONED_MIGRATION")
+    for description, group in by_description.items():
+        if len(group) > 1:
+            offenders = ", ".join(f"{m.path} (SQL)" for m in group)
+            raise MigrationError(
+                f"Found more than one repeatable migration with description '{description}'. "
+                f"Offenders: {offenders}", code="DUPLICATE_REPEATABLE_MIGRATION")

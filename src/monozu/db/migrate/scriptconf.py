@@ -1,0 +1,99 @@
+"""Per-script configuration: ``V2__x.sql.conf`` next to ``V2__x.sql``.
+
+Java-properties lines; only Flyway Community's keys are accepted
+(``executeInTransaction``, ``encoding``, ``placeholderReplacement``). Any other key
+is an error, as in Flyway. The file is not part of the checksum.
+"""
+
+from __future__ import annotations
+
+import codecs
+from dataclasses import dataclass
+from pathlib import Path
+
+from monozu.db.migrate.errors import MigrationConfigError
+
+_TEAMS_KEYS = {"shouldexecute"}
+
+
+@dataclass(frozen=True, slots=True)
+class ScriptConfig:
+    execute_in_transaction: bool | None = None
+    encoding: str | None = None
+    placeholder_replacement: bool | None = None
+
+
+def parse_properties(text: str, source: str) -> dict[str, str]:
+    """``key=value`` / ``key: value`` lines; ``#`` and ``!`` comments; ``\\`` continuations."""
+    values: dict[str, str] = {}
+    logical: list[tuple[int, str]] = []
+    pending = ""
+    pending_line = 0
+    for number, raw in enumerate(text.splitlines(), 1):
+        line = raw.strip() if not pending else raw.lstrip()
+        if not pending and (not line or line[0] in "#!"):
+            continue
+        if not pending:
+            pending_line = number
+        if line.endswith("\\") and not line.endswith("\\\\"):
+            pending += line[:-1]
+            continue
+        logical.append((pending_line, pending + line))
+        pending = ""
+    if pending:
+        logical.append((pending_line, pending))
+    for number, line in logical:
+        cut = [i for i in (line.find("="), line.find(":")) if i >= 0]
+        if cut:
+            key, value = line[: min(cut)], line[min(cut) + 1:]
+        else:
+            key, _, value = line.partition(" ")
+        key = key.strip()
+        if not key:
+            raise MigrationConfigError(f"{source}:{number}: expected key=value")
+        values[key] = value.strip()
+    return values
+
+
+def _bool(value: str, key: str, source: str) -> bool:
+    low = value.strip().lower()
+    if low in ("true", "false"):
+        return low == "true"
+    raise MigrationConfigError(f"{source}: {key} must be true or false, got {value!r}")
+
+
+def check_encoding(name: str, source: str) -> str:
+    try:
+        codecs.lookup(name)
+    except LookupError:
+        raise MigrationConfigError(f"{source}: unknown encoding {name!r}") from None
+    return name
+
+
+def load_script_config(path: Path) -> ScriptConfig:
+    source = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise MigrationConfigError(f"{source}: cannot read script config: {exc}") from None
+    props = parse_properties(text, source)
+    in_tx: bool | None = None
+    encoding: str | None = None
+    replace: bool | None = None
+    for key, value in props.items():
+        low = key.lower()
+        if low == "executeintransaction":
+            in_tx = _bool(value, key, source)
+        elif low == "encoding":
+            encoding = check_encoding(value, source)
+        elif low == "placeholderreplacement":
+            replace = _bool(value, key, source)
+        elif low in _TEAMS_KEYS:
+            raise MigrationConfigError(
+                f"{source}: {key} is a Flyway Teams setting; only executeInTransaction, "
+                "encoding and placeholderReplacement are supported")
+        else:
+            raise MigrationConfigError(
+                f"Unknown configuration property: {key} in {source}. Please check your script "
+                "config files (known: executeInTransaction, encoding, placeholderReplacement)")
+    return ScriptConfig(in_tx, encoding, replace)

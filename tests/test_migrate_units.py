@@ -1,0 +1,307 @@
+"""Pure parts of the runner: checksums, versions, names, placeholders, splitting,
+settings, lock keys. No database needed."""
+
+from __future__ import annotations
+
+import zlib
+from pathlib import Path
+
+import pytest
+
+from monozu.db.migrate.checksum import checksum_bytes, checksum_text
+from monozu.db.migrate.errors import MigrationConfigError, MigrationError
+from monozu.db.migrate.locks import java_hash, pg_lock_key, sqlserver_lock_resource
+from monozu.db.migrate.naming import BadName, Callback, MigrationName, parse_name
+from monozu.db.migrate.placeholders import replace_placeholders
+from monozu.db.migrate.resolve import resolve
+from monozu.db.migrate.settings import load_settings, parse_placeholder_args
+from monozu.db.migrate.splitter import split_postgresql, split_sqlite
+from monozu.db.migrate.validate import parse_patterns
+from monozu.db.migrate.version import InvalidVersion, Version, parse_target
+
+ENGINE = Path(__file__).parent / "fixtures" / "migrations" / "engine"
+
+# flyway-compat §2.6: (file bytes, checksum). Vector 22 (an error) and 25 (placeholders)
+# are tested separately below.
+VECTORS: list[tuple[str, bytes, int]] = [
+    ("01", b"", 0),
+    ("02", b"\n", 0),
+    ("03", b"SELECT 1;", 78787420),
+    ("04", b"SELECT 1;\n", 78787420),
+    ("05", b"SELECT 1;\r\n", 78787420),
+    ("06", b"SELECT 1;\r", 78787420),
+    ("07", b"\xef\xbb\xbfSELECT 1;\n", 78787420),
+    ("08", b"SELECT 1;\nSELECT 2;\n", -1665099012),
+    ("09", b"SELECT 1;SELECT 2;", -1665099012),
+    ("10", b"\n\nSELECT 1;\n\n\nSELECT 2;\n\n", -1665099012),
+    ("11", b"SELECT 1;  \n", 1189962089),
+    ("12", b"\tSELECT 1;\n", -47946674),
+    ("13", b"create table PERSON (\n    ID int not null,\n    NAME varchar(100) not null\n);\n",
+     1715188512),
+    ("14", b"create table PERSON (\r\n    ID int not null,\r\n    NAME varchar(100) not null\r\n"
+           b");\r\n", 1715188512),
+    ("15", "INSERT INTO t VALUES ('café üß €');\n".encode(), 1601202560),
+    ("16", "SELECT '\u2028';\n".encode(), 1471816160),
+    ("17", "SELECT '\x85\x0c\x0b\x1c';\n".encode(), -181326804),
+    ("18", "SELECT '\U0001F600';\n".encode(), -1517219030),
+    ("19", b"\xef\xbb\xbf", 0),
+    ("20", b"\xef\xbb\xbf\xef\xbb\xbfSELECT 1;\n", -1606921097),
+    ("21", b"\n\xef\xbb\xbfSELECT 1;\n", -1606921097),
+    ("23", b"CREATE TABLE t (id INT);\r\nGO\r\nCREATE VIEW v AS SELECT id FROM t;\r\nGO\r\n",
+     278087800),
+    ("24", b"CREATE TABLE ${flyway:defaultSchema}.t (id INT);\n", -250953624),
+]
+
+
+@pytest.mark.parametrize(("data", "expected"), [(d, e) for _, d, e in VECTORS],
+                         ids=[n for n, _, _ in VECTORS])
+def test_checksum_vectors(data: bytes, expected: int) -> None:
+    assert checksum_bytes(data) == expected
+
+
+def test_checksum_vector_22_invalid_utf8_is_an_error() -> None:
+    with pytest.raises(UnicodeDecodeError):
+        checksum_bytes(b"SELECT 'caf\xe9';\n")
+
+
+def test_checksum_vector_25_repeatable_after_placeholders(tmp_path: Path) -> None:
+    (tmp_path / "R__v.sql").write_bytes(b"CREATE VIEW ${flyway:defaultSchema}.v AS SELECT 1;")
+    res = resolve([tmp_path], placeholders=lambda name: {"flyway:defaultschema": "dbo"})
+    (m,) = res.migrations
+    assert m.checksum == -1433249338
+    assert m.equivalent_checksum == 464777505
+    assert m.checksum_matches(464777505) and m.checksum_matches(-1433249338)
+    assert not m.checksum_matches(1)
+
+
+def test_checksum_is_not_the_whole_file_crc() -> None:
+    data = b"SELECT 1;\n"
+    assert checksum_bytes(data) != zlib.crc32(data)
+    assert checksum_text("a\nb") == checksum_text("ab") == checksum_text("\n\na\n\n\nb\n")
+
+
+@pytest.mark.parametrize(("low", "high"), [
+    ("1.9", "1.10"), ("1", "1.0.1"), ("1.0.1", "1.1"), ("2", "10"), ("001.9", "1.10"),
+    ("0", "0.1"),
+])
+def test_version_order(low: str, high: str) -> None:
+    assert Version(low) < Version(high)
+    assert sorted([Version(high), Version(low)]) == [Version(low), Version(high)]
+
+
+@pytest.mark.parametrize(("a", "b"), [("1", "1.0"), ("1", "1.0.0"), ("001", "1"), ("1_2", "1.2")])
+def test_equal_versions(a: str, b: str) -> None:
+    assert Version(a) == Version(b)
+    assert hash(Version(a)) == hash(Version(b))
+
+
+def test_version_text_keeps_leading_zeros() -> None:
+    assert Version("001_2").text == "001.2"
+    assert str(Version("1_10_0")) == "1.10.0"
+
+
+@pytest.mark.parametrize("bad", ["1a", "1.", "1..2", "", "a", ".1", "1.-2"])
+def test_invalid_versions(bad: str) -> None:
+    with pytest.raises(InvalidVersion):
+        Version(bad)
+
+
+def test_targets() -> None:
+    assert parse_target(None) is None
+    assert parse_target("latest") is None
+    assert parse_target("current") == "current"
+    assert parse_target("next") == "next"
+    assert parse_target("2.1") == Version("2.1")
+    with pytest.raises(MigrationConfigError):
+        parse_target("two")
+
+
+def test_names() -> None:
+    assert parse_name("V1_2__Add_table.sql") == MigrationName(
+        "versioned", Version("1.2"), "Add table")
+    assert parse_name("V1__My__desc.sql") == MigrationName("versioned", Version("1"), "My  desc")
+    assert parse_name("R__Views.sql") == MigrationName("repeatable", None, "Views")
+    assert parse_name("V1.sql") == MigrationName("versioned", Version("1"), "")
+    assert parse_name("V3__upper.SQL") == MigrationName("versioned", Version("3"), "upper")
+    assert isinstance(parse_name("afterMigrate.sql"), Callback)
+    typo = parse_name("V1_x.sql")
+    assert isinstance(typo, BadName) and not typo.fatal
+    empty = parse_name("V__x.sql")
+    assert isinstance(empty, BadName) and empty.fatal
+    assert isinstance(parse_name("v1__lower.sql"), BadName)
+    repeat_with_version = parse_name("R1__x.sql")
+    assert isinstance(repeat_with_version, BadName) and repeat_with_version.fatal
+
+
+def test_resolve_basic_folder() -> None:
+    res = resolve([ENGINE / "basic"])
+    scripts = [m.script for m in res.versioned] + [m.script for m in res.repeatable]
+    assert scripts == ["V1__Create_people.sql", "V1.1__Add_email.sql",
+                       "sub/V2__Seed_more_people.sql", "R__People_view.sql"]
+    assert not any("never" in m.script for m in res.migrations)  # hidden folder skipped
+
+
+def test_resolve_duplicates_are_errors() -> None:
+    with pytest.raises(MigrationError, match="more than one migration with version 1"):
+        resolve([ENGINE / "duplicate-version"])
+    with pytest.raises(MigrationError, match="more than one repeatable migration"):
+        resolve([ENGINE / "duplicate-repeatable"])
+
+
+def test_resolve_bad_names_warn_unless_validated() -> None:
+    res = resolve([ENGINE / "bad-names"])
+    assert [m.script for m in res.migrations] == ["V1__good.sql"]
+    assert any("V2_typo.sql" in w for w in res.warnings)
+    assert any("v3__lowercase_prefix.sql" in w for w in res.warnings)
+    with pytest.raises(MigrationError, match=r"V2_typo\.sql"):
+        resolve([ENGINE / "bad-names"], validate_naming=True)
+
+
+def test_resolve_empty_version_is_an_error(tmp_path: Path) -> None:
+    (tmp_path / "V__x.sql").write_text("SELECT 1;")
+    with pytest.raises(MigrationError, match=r"V__x\.sql"):
+        resolve([tmp_path])
+
+
+def test_resolve_non_utf8_names_the_file() -> None:
+    with pytest.raises(MigrationError, match=r"V1__latin1\.sql.*line 2"):
+        resolve([ENGINE / "non-utf8"])
+    res = resolve([ENGINE / "non-utf8"], encoding="ISO-8859-1")
+    assert "café" in res.migrations[0].text
+
+
+def test_resolve_missing_folder_and_bad_conf(tmp_path: Path) -> None:
+    with pytest.raises(MigrationConfigError, match="does not exist"):
+        resolve([tmp_path / "nope"])
+    with pytest.raises(MigrationConfigError, match="shouldRunTwice"):
+        resolve([ENGINE / "conf-bad-key"])
+
+
+def test_empty_file_has_checksum_zero() -> None:
+    res = resolve([ENGINE / "empty-file"])
+    assert next(m.checksum for m in res.versioned) == 0
+
+
+def test_placeholders() -> None:
+    values = {"owner": "ops", "flyway:defaultschema": "public"}
+    text = "SELECT '${OWNER}', '${flyway:defaultSchema}', '${Owner}' -- ${owner}"
+    assert replace_placeholders(text, values, "V1__x.sql") == (
+        "SELECT 'ops', 'public', 'ops' -- ops")
+    with pytest.raises(MigrationError, match=r"No value provided for placeholder: \$\{missing\}"):
+        replace_placeholders("a\nb ${missing}", values, "V1__x.sql")
+    with pytest.raises(MigrationError, match="default placeholder"):
+        replace_placeholders("${flyway:nothing}", values, "V1__x.sql")
+    assert replace_placeholders("$$ no braces ${", values, "x") == "$$ no braces ${"
+
+
+def test_postgresql_splitter() -> None:
+    script = split_postgresql(
+        "-- leading comment\n"
+        "CREATE TABLE a (id int); /* x; /* nested; */ y */\n"
+        "CREATE FUNCTION f() RETURNS int AS $body$ SELECT 1; $body$ LANGUAGE sql;\n"
+        "CREATE FUNCTION g() RETURNS int LANGUAGE sql\n"
+        "BEGIN ATOMIC SELECT CASE WHEN true THEN 1 END; SELECT 2; END;\n"
+        "INSERT INTO a VALUES (E'it\\'s;'), ('a'';b');\n"
+        "CREATE UNIQUE INDEX CONCURRENTLY i ON a (id);\n"
+        "COPY a (id) FROM STDIN;\n1\n2\n\\.\n"
+        'SELECT "x;y" FROM a\n'
+    )
+    sqls = [s.sql for s in script.statements]
+    assert len(sqls) == 7
+    assert sqls[1].endswith("$body$ LANGUAGE sql")
+    assert sqls[2].endswith("SELECT 2; END")
+    assert [s.line for s in script.statements] == [2, 3, 4, 6, 7, 8, 12]
+    assert [s.transactional for s in script.statements] == [
+        True, True, True, True, False, True, True]
+    assert script.statements[5].copy_data == "1\n2\n"
+    assert script.mixed
+
+
+@pytest.mark.parametrize(("sql", "transactional"), [
+    ("CREATE INDEX CONCURRENTLY x ON t (a)", False),
+    ("DROP INDEX CONCURRENTLY x", False),
+    ("CREATE DATABASE x", False),
+    ("ALTER SYSTEM SET work_mem = '4MB'", False),
+    ("VACUUM t", False),
+    ("REINDEX SCHEMA public", False),
+    ("DISCARD ALL", False),
+    ("CREATE INDEX x ON t (a)", True),
+    ("CREATE TABLE concurrently (a int)", True),
+])
+def test_postgresql_non_transactional(sql: str, transactional: bool) -> None:
+    (stmt,) = split_postgresql(sql + ";").statements
+    assert stmt.transactional is transactional
+
+
+def test_sqlite_splitter_keeps_trigger_bodies() -> None:
+    script = split_sqlite(
+        "CREATE TABLE t(a);\n"
+        "CREATE TRIGGER tr AFTER INSERT ON t BEGIN\n"
+        "  UPDATE t SET a = CASE WHEN 1 THEN 2 END;\n"
+        "  INSERT INTO t VALUES (';');\n"
+        "END;\n"
+        "PRAGMA foreign_keys = OFF;\n"
+        "SELECT [a;b], `c;d` FROM t"
+    )
+    assert [s.line for s in script.statements] == [1, 2, 6, 7]
+    assert script.statements[1].sql.endswith("END")
+    assert [s.transactional for s in script.statements] == [True, True, False, True]
+
+
+def test_lock_keys() -> None:
+    assert java_hash("[dbo].[flyway_schema_history]") == -856309416
+    assert java_hash('"public"."flyway_schema_history"') == 2125624436
+    assert pg_lock_key("public", "flyway_schema_history") == 77433833903597
+    assert sqlserver_lock_resource("dbo", "flyway_schema_history") == "Flyway--856309416"
+
+
+def test_ignore_patterns() -> None:
+    patterns = parse_patterns(["*:future, versioned:missing"])
+    assert [(p.type, p.state) for p in patterns] == [("*", "future"), ("versioned", "missing")]
+    for bad in ("future", "*:gone", "other:missing"):
+        with pytest.raises(MigrationConfigError):
+            parse_patterns([bad])
+
+
+def test_settings_precedence(tmp_path: Path) -> None:
+    (tmp_path / "flyway.conf").write_text(
+        "flyway.locations=filesystem:sql,other\n"
+        "flyway.outOfOrder=true\n"
+        "flyway.placeholders.owner=from_conf\n"
+        "flyway.placeholders.keep=conf\n"
+        "flyway.url=jdbc:ignored\n"
+        "flyway.target=3\n")
+    env = {"FLYWAY_TARGET": "4", "FLYWAY_PLACEHOLDERS_OWNER": "from_env"}
+    s = load_settings(env, cwd=tmp_path, overrides={"target": "5"})
+    assert s.locations == ("filesystem:sql", "other")
+    assert s.out_of_order is True
+    assert s.target == "5"
+    assert s.placeholders["owner"] == "from_env" and s.placeholders["keep"] == "conf"
+    assert load_settings(env, cwd=tmp_path).target == "4"
+
+
+def test_settings_toml_and_refusals(tmp_path: Path) -> None:
+    (tmp_path / "flyway.toml").write_text(
+        '[flyway]\nlocations = ["filesystem:db"]\ncleanDisabled = false\n'
+        '[flyway.placeholders]\nowner = "toml"\n')
+    s = load_settings({}, cwd=tmp_path)
+    assert s.locations == ("filesystem:db",) and s.clean_disabled is False
+    assert s.placeholders == {"owner": "toml"}
+    with pytest.raises(MigrationConfigError, match="sqlMigrationPrefix"):
+        load_settings({"FLYWAY_SQL_MIGRATION_PREFIX": "M"}, cwd=tmp_path / "x")
+    with pytest.raises(MigrationConfigError):
+        load_settings({"FLYWAY_OUT_OF_ORDER": "maybe"}, cwd=tmp_path / "x")
+    assert parse_placeholder_args(["a=1", "b=x=y"]) == {"a": "1", "b": "x=y"}
+    with pytest.raises(MigrationConfigError):
+        parse_placeholder_args(["novalue"])
+
+
+def test_long_descriptions_and_scripts_are_cut_like_flyway() -> None:
+    from monozu.db.migrate.naming import abbreviate_description, abbreviate_script
+
+    long = "d" * 250
+    assert abbreviate_description(long) == "d" * 197 + "..."
+    assert abbreviate_description("short") == "short"
+    script = "".join(chr(ord("a") + i % 26) for i in range(1200))
+    cut = abbreviate_script(script)
+    assert len(cut) == 1000 and cut == "..." + script[3:1000]
