@@ -40,6 +40,9 @@ _BY_SQLSTATE: dict[str, type[DatabaseError]] = {
     "40001": errors.SerializationFailure,
     "57014": errors.Timeout,  # query_canceled: statement_timeout
     "55P03": errors.Timeout,  # lock_not_available: lock_timeout
+    # insufficient_privilege: a missing grant, and also a row refused by a row-level
+    # security policy's WITH CHECK (a write for another tenant): a bug, never retryable.
+    "42501": errors.ProgrammingError,
 }
 _BY_CLASS: dict[str, type[DatabaseError]] = {
     "23": errors.IntegrityError,
