@@ -510,11 +510,17 @@ class _Replay:
                       c.default is not None or c.identity, c.db_type)
 
 
+_ROLE = re.compile(
+    r"IF\s+DATABASE_PRINCIPAL_ID\(N'(\w+)'\)\s+IS\s+NULL\s+CREATE\s+ROLE\s+\[?\1\]?\s*;?", re.I)
+
+
 def replay(files: list[Path]) -> _Replay:
     """Apply ``files`` (already in Flyway order) to an empty schema."""
     r = _Replay()
     for f in files:
         for batch in split_go(f.read_text(encoding="utf-8")):
+            if _ROLE.fullmatch(_strip_comments(batch).strip()):
+                continue  # a database role: a security principal, not part of the schema
             if _POLICY_START.match(_strip_comments(batch)):
                 # sqlglot has no grammar for it (it would fall back to a bare Command)
                 try:

@@ -303,6 +303,12 @@ class Migrator:
             say(f"Current version of schema {schema}: "
                 f"{initial.version_text if initial else '<< Empty Schema >>'}")
             applied = self._migrate_loop(session, hist, resolution, say)
+            if applied:
+                # Still under the lock: a table created while RLS is on gets its policy
+                # switched on before anyone else can use it.
+                rls_note = self._reapply_rls()
+                if rls_note:
+                    say(rls_note)
             rows = self._read(session, hist)
             infos = self._infos(resolution, rows)
             final = current_version(infos)
@@ -315,6 +321,17 @@ class Migrator:
                 created_table=created, baselined=baselined,
                 target_reached=self._target_reached(final),
                 warnings=resolution.warnings)
+
+    def _reapply_rls(self) -> str | None:
+        """Bring new tables' ``rls_<table>`` policies to the database's current RLS state."""
+        if self.config.kind == "sqlite":
+            return None  # isolation is the application's there
+        from monozu.db import rls
+        from monozu.db.database import Database
+
+        with Database(self.config, pool_size=1) as db:
+            result = rls.reapply(db)
+        return f"Row-level security: {result.message}" if result.changed else None
 
     def _target_reached(self, final: MigrationInfo | None) -> bool:
         if not isinstance(self._target, Version):

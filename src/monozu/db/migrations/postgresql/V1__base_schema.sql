@@ -234,7 +234,8 @@ CREATE TABLE incident_comments (
     incident_id uuid NOT NULL,
     author_id uuid NOT NULL,
     body text NOT NULL,
-    mentions jsonb NOT NULL DEFAULT '[]'::jsonb,
+    mentions jsonb NOT NULL DEFAULT '[]'::jsonb
+        CONSTRAINT ck_incident_comments_mentions_json CHECK (jsonb_typeof(mentions) IN ('object', 'array')),
     created_at timestamptz NOT NULL DEFAULT now(),
     CONSTRAINT pk_incident_comments PRIMARY KEY (id),
     CONSTRAINT fk_incident_comments_tenant_id FOREIGN KEY (tenant_id) REFERENCES tenants (id),
@@ -313,7 +314,8 @@ CREATE TABLE diagrams (
     site_id uuid NOT NULL,
     name varchar(200) NOT NULL,
     description varchar(1000) NULL,
-    data jsonb NOT NULL DEFAULT '{}'::jsonb,
+    data jsonb NOT NULL DEFAULT '{}'::jsonb
+        CONSTRAINT ck_diagrams_data_json CHECK (jsonb_typeof(data) IN ('object', 'array')),
     change_id uuid NULL,
     CONSTRAINT pk_diagrams PRIMARY KEY (id),
     CONSTRAINT uq_diagrams_tenant_id UNIQUE (tenant_id, id),
@@ -403,7 +405,8 @@ CREATE TABLE audit_logs (
     resource_type varchar(100) NOT NULL,
     resource_id varchar(100) NULL,
     created_at timestamptz NOT NULL DEFAULT now(),
-    details jsonb NULL,
+    details jsonb NULL
+        CONSTRAINT ck_audit_logs_details_json CHECK (jsonb_typeof(details) IN ('object', 'array')),
     CONSTRAINT pk_audit_logs PRIMARY KEY (id),
     CONSTRAINT fk_audit_logs_tenant_id FOREIGN KEY (tenant_id) REFERENCES tenants (id),
     CONSTRAINT fk_audit_logs_user_id FOREIGN KEY (tenant_id, user_id)

@@ -9,7 +9,8 @@ CREATE TABLE device_commands (
     command varchar(30) NOT NULL
         CONSTRAINT ck_device_commands_command CHECK (command IN (
             'update_snap', 'restart_service', 'run_discovery', 'config_update')),
-    payload jsonb NOT NULL DEFAULT '{}'::jsonb,
+    payload jsonb NOT NULL DEFAULT '{}'::jsonb
+        CONSTRAINT ck_device_commands_payload_json CHECK (jsonb_typeof(payload) IN ('object', 'array')),
     status varchar(20) NOT NULL DEFAULT 'pending'
         CONSTRAINT ck_device_commands_status CHECK (status IN (
             'pending', 'acked', 'completed', 'failed', 'expired')),
@@ -17,7 +18,8 @@ CREATE TABLE device_commands (
     created_at timestamptz NOT NULL DEFAULT now(),
     acked_at timestamptz NULL,
     completed_at timestamptz NULL,
-    result jsonb NULL,
+    result jsonb NULL
+        CONSTRAINT ck_device_commands_result_json CHECK (jsonb_typeof(result) IN ('object', 'array')),
     CONSTRAINT pk_device_commands PRIMARY KEY (id),
     CONSTRAINT fk_device_commands_tenant_id FOREIGN KEY (tenant_id) REFERENCES tenants (id),
     CONSTRAINT fk_device_commands_device_id FOREIGN KEY (tenant_id, device_id)

@@ -10,7 +10,8 @@ CREATE TABLE ingest_events (
         CONSTRAINT ck_ingest_events_kind CHECK (kind IN (
             'telemetry', 'log', 'security_alert', 'discovery', 'backup_event')),
     event_at timestamptz NOT NULL,
-    data jsonb NOT NULL,
+    data jsonb NOT NULL
+        CONSTRAINT ck_ingest_events_data_json CHECK (jsonb_typeof(data) IN ('object', 'array')),
     received_at timestamptz NOT NULL DEFAULT now(),
     CONSTRAINT pk_ingest_events PRIMARY KEY (id),
     CONSTRAINT fk_ingest_events_tenant_id FOREIGN KEY (tenant_id) REFERENCES tenants (id),

@@ -288,7 +288,7 @@ CREATE TABLE incident_comments (
     author_id BLOB NOT NULL CHECK (typeof(author_id) = 'blob' AND length(author_id) = 16),
     body TEXT NOT NULL,
     mentions TEXT NOT NULL DEFAULT '[]'
-        CONSTRAINT ck_incident_comments_mentions_json CHECK (json_valid(mentions)),
+        CONSTRAINT ck_incident_comments_mentions_json CHECK (CASE WHEN json_valid(mentions) THEN json_type(mentions) IN ('object', 'array') ELSE 0 END),
     created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%f+00:00', 'now'))
         CHECK (created_at GLOB '[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-5][0-9].[0-9][0-9][0-9]+00:00'
             OR created_at GLOB '[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-5][0-9].[0-9][0-9][0-9][0-9][0-9][0-9]+00:00'),
@@ -376,7 +376,7 @@ CREATE TABLE diagrams (
     site_id BLOB NOT NULL CHECK (typeof(site_id) = 'blob' AND length(site_id) = 16),
     name TEXT NOT NULL CHECK (length(name) <= 200),
     description TEXT NULL CHECK (length(description) <= 1000),
-    data TEXT NOT NULL DEFAULT '{}' CONSTRAINT ck_diagrams_data_json CHECK (json_valid(data)),
+    data TEXT NOT NULL DEFAULT '{}' CONSTRAINT ck_diagrams_data_json CHECK (CASE WHEN json_valid(data) THEN json_type(data) IN ('object', 'array') ELSE 0 END),
     change_id BLOB NULL
         CHECK (change_id IS NULL OR (typeof(change_id) = 'blob' AND length(change_id) = 16)),
     CONSTRAINT pk_diagrams PRIMARY KEY (id),
@@ -482,7 +482,7 @@ CREATE TABLE audit_logs (
         CHECK (created_at GLOB '[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-5][0-9].[0-9][0-9][0-9]+00:00'
             OR created_at GLOB '[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-5][0-9].[0-9][0-9][0-9][0-9][0-9][0-9]+00:00'),
     details TEXT NULL
-        CONSTRAINT ck_audit_logs_details_json CHECK (details IS NULL OR json_valid(details)),
+        CONSTRAINT ck_audit_logs_details_json CHECK (details IS NULL OR CASE WHEN json_valid(details) THEN json_type(details) IN ('object', 'array') ELSE 0 END),
     CONSTRAINT pk_audit_logs PRIMARY KEY (id),
     CONSTRAINT fk_audit_logs_tenant_id FOREIGN KEY (tenant_id) REFERENCES tenants (id),
     CONSTRAINT fk_audit_logs_user_id FOREIGN KEY (tenant_id, user_id)

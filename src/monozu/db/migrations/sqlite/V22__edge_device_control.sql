@@ -10,7 +10,7 @@ CREATE TABLE device_commands (
         CONSTRAINT ck_device_commands_command CHECK (command IN (
             'update_snap', 'restart_service', 'run_discovery', 'config_update')),
     payload TEXT NOT NULL DEFAULT '{}'
-        CONSTRAINT ck_device_commands_payload_json CHECK (json_valid(payload)),
+        CONSTRAINT ck_device_commands_payload_json CHECK (CASE WHEN json_valid(payload) THEN json_type(payload) IN ('object', 'array') ELSE 0 END),
     status TEXT NOT NULL DEFAULT 'pending'
         CHECK (length(status) <= 20)
         CONSTRAINT ck_device_commands_status CHECK (status IN (
@@ -27,7 +27,7 @@ CREATE TABLE device_commands (
         CHECK (completed_at GLOB '[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-5][0-9].[0-9][0-9][0-9]+00:00'
             OR completed_at GLOB '[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-5][0-9].[0-9][0-9][0-9][0-9][0-9][0-9]+00:00'),
     result TEXT NULL
-        CONSTRAINT ck_device_commands_result_json CHECK (result IS NULL OR json_valid(result)),
+        CONSTRAINT ck_device_commands_result_json CHECK (result IS NULL OR CASE WHEN json_valid(result) THEN json_type(result) IN ('object', 'array') ELSE 0 END),
     CONSTRAINT pk_device_commands PRIMARY KEY (id),
     CONSTRAINT fk_device_commands_tenant_id FOREIGN KEY (tenant_id) REFERENCES tenants (id),
     CONSTRAINT fk_device_commands_device_id FOREIGN KEY (tenant_id, device_id)

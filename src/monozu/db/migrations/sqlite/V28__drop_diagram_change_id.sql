@@ -12,7 +12,7 @@ CREATE TABLE diagrams_new (
     site_id BLOB NOT NULL CHECK (typeof(site_id) = 'blob' AND length(site_id) = 16),
     name TEXT NOT NULL CHECK (length(name) <= 200),
     description TEXT NULL CHECK (length(description) <= 1000),
-    data TEXT NOT NULL DEFAULT '{}' CONSTRAINT ck_diagrams_data_json CHECK (json_valid(data)),
+    data TEXT NOT NULL DEFAULT '{}' CONSTRAINT ck_diagrams_data_json CHECK (CASE WHEN json_valid(data) THEN json_type(data) IN ('object', 'array') ELSE 0 END),
     CONSTRAINT pk_diagrams PRIMARY KEY (id),
     CONSTRAINT uq_diagrams_tenant_id UNIQUE (tenant_id, id),
     CONSTRAINT fk_diagrams_tenant_id FOREIGN KEY (tenant_id) REFERENCES tenants (id),

@@ -6,6 +6,13 @@
 -- operational command (ALTER SECURITY POLICY ... WITH (STATE = ON)), not a migration.
 -- The tenant comes from SESSION_CONTEXT(N'tenant_id'), set on every connection checkout.
 -- The policies are schema-bound: tenant_id of these tables cannot be altered while they exist.
+-- Security policies bind dbo and table owners too, so platform jobs (the connection of
+-- DATABASE_URL_PLATFORM_ADMIN) pass through membership of the monozu_platform role, the
+-- counterpart of PostgreSQL's BYPASSRLS: an operator adds that login's user to the role.
+
+IF DATABASE_PRINCIPAL_ID(N'monozu_platform') IS NULL
+    CREATE ROLE monozu_platform;
+GO
 
 CREATE FUNCTION dbo.fn_rls_tenant(@tenant_id UNIQUEIDENTIFIER)
 RETURNS TABLE
@@ -13,7 +20,8 @@ WITH SCHEMABINDING
 AS
 RETURN
     SELECT 1 AS fn_rls_tenant_result
-    WHERE @tenant_id = CAST(SESSION_CONTEXT(N'tenant_id') AS UNIQUEIDENTIFIER);
+    WHERE @tenant_id = CAST(SESSION_CONTEXT(N'tenant_id') AS UNIQUEIDENTIFIER)
+       OR IS_ROLEMEMBER(N'monozu_platform') = 1;
 GO
 
 CREATE SECURITY POLICY dbo.rls_users
