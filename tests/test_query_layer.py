@@ -284,3 +284,15 @@ def test_exec_many_handles_rows_whose_types_differ_from_the_first(db: Database) 
     with pytest.raises(ParameterError, match="unknown :extra"):
         db.exec_many(INSERT, [item("x"), item("y") | {"extra": 1}])
     assert db.get_value("SELECT count(*) FROM items") == 3
+
+
+def test_bulk_insert_refuses_bad_rows_and_keeps_nothing(db: Database) -> None:
+    good = tuple(item("ok")[c] for c in COLUMNS)
+    naive = tuple(item("naive", at=datetime(2026, 1, 1))[c] for c in COLUMNS)
+    with pytest.raises(ParameterError, match="naive datetime"):
+        db.bulk_insert("items", COLUMNS, [good, naive])
+    with pytest.raises((ParameterError, ProgrammingError), match="nope"):
+        db.bulk_insert("items", ("id", "nope"), [(uuid.uuid4(), 1)])
+    with pytest.raises(UniqueViolation):
+        db.bulk_insert("items", COLUMNS, [good, good])
+    assert db.get_value("SELECT count(*) FROM items") == 0

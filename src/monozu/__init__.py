@@ -1,0 +1,3 @@
+"""Monozu Cloud: the database layer."""
+
+__version__ = "0.1.0"

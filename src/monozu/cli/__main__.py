@@ -1,3 +1,5 @@
+import sys
+
 from monozu.cli import main
 
-main()
+sys.exit(main())

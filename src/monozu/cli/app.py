@@ -1,13 +1,24 @@
-"""The command groups and the shared error handling."""
+"""The command tree, its options, and the shared error handling.
+
+Built on the standard library's ``argparse`` on purpose: the command line (and so
+``monozu db migrate`` on the embedded SQLite default) runs with nothing but
+Python installed, and starts fast enough that an up-to-date ``info`` is mostly
+the database's time. Commands register with a decorator::
+
+    @db.command("check", url_option, json_option)
+    def check(url: str | None, as_json: bool) -> None:
+        \"\"\"First docstring line: the command's help.\"\"\"
+"""
 
 from __future__ import annotations
 
+import argparse
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from functools import wraps
+from pathlib import Path
 from typing import Any, TypeVar
-
-import click
 
 from monozu.db.errors import ConfigError, MonozuError
 
@@ -17,27 +28,98 @@ EXIT_FAILED = 1
 EXIT_USAGE = 2
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="monozu")
-def main() -> None:
-    """Monozu Cloud database tools."""
+@dataclass(frozen=True)
+class Option:
+    """One command-line option, passed to the command as the keyword ``dest``."""
+
+    flags: tuple[str, ...]
+    dest: str
+    help: str = ""
+    metavar: str | None = None
+    flag: bool = False  # takes no value: True when given, else ``default``
+    negatable: bool = False  # --x / --no-x
+    multiple: bool = False  # repeatable: a list of values
+    type: Callable[[str], Any] | None = None
+    default: Any = None
+
+    def add_to(self, parser: argparse.ArgumentParser) -> None:
+        kw: dict[str, Any] = {"dest": self.dest, "help": self.help or None}
+        if self.negatable:
+            kw.update(action=argparse.BooleanOptionalAction, default=self.default)
+        elif self.flag:
+            kw.update(action="store_const", const=True, default=self.default)
+        elif self.multiple:
+            kw.update(action="append", default=[], metavar=self.metavar)
+        else:
+            kw.update(metavar=self.metavar, default=self.default)
+        if self.type is not None and not (self.flag or self.negatable):
+            kw["type"] = self.type
+        parser.add_argument(*self.flags, **kw)
 
 
-@main.group()
-def db() -> None:
-    """Database: check the connection, migrate, inspect the schema."""
+def option(*flags: str, dest: str | None = None, **kw: Any) -> Option:
+    name = dest or flags[-1].lstrip("-").replace("-", "_")
+    return Option(flags=flags, dest=name, **kw)
 
 
-url_option = click.option(
-    "--url",
-    metavar="URL",
-    help="Database URL; overrides DATABASE_URL, SQL_SERVER and the embedded default.",
-)
-json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@dataclass
+class Group:
+    """A command group (``monozu db``, ``monozu db rls``)."""
+
+    name: str
+    help: str = ""
+    commands: dict[str, tuple[Callable[..., Any], tuple[Option, ...]]] = field(
+        default_factory=dict)
+    groups: dict[str, Group] = field(default_factory=dict)
+
+    def command(self, name: str, *options: Option) -> Callable[[F], F]:
+        def register(fn: F) -> F:
+            self.commands[name] = (fn, options)
+            return fn
+        return register
+
+    def group(self, name: str, help: str = "") -> Group:
+        sub = self.groups.get(name)
+        if sub is None:
+            sub = self.groups[name] = Group(name, help)
+        return sub
+
+    def build(self, parser: argparse.ArgumentParser) -> None:
+        subs = parser.add_subparsers(title="commands", metavar="COMMAND")
+        parser.set_defaults(_parser=parser)
+        for name, (fn, options) in sorted(self.commands.items()):
+            doc = (fn.__doc__ or "").strip()
+            sub = subs.add_parser(name, help=doc.splitlines()[0] if doc else None,
+                                  description=doc or None,
+                                  formatter_class=argparse.RawDescriptionHelpFormatter)
+            for opt in options:
+                opt.add_to(sub)
+            sub.set_defaults(_command=fn, _options=options)
+        for name, group in sorted(self.groups.items()):
+            sub = subs.add_parser(name, help=group.help.splitlines()[0] if group.help else None,
+                                  description=group.help or None,
+                                  formatter_class=argparse.RawDescriptionHelpFormatter)
+            group.build(sub)
+
+
+root = Group("monozu", "Monozu Cloud database tools.")
+db = root.group("db", "Database: check the connection, migrate, inspect the schema.")
+
+url_option = option("--url", metavar="URL",
+                    help="Database URL; overrides DATABASE_URL, SQL_SERVER and the embedded "
+                         "default.")
+json_option = option("--json", dest="as_json", flag=True, default=False,
+                     help="Print JSON instead of a table.")
+path_type = Path
+
+
+def echo(text: str = "", *, err: bool = False, nl: bool = True) -> None:
+    stream = sys.stderr if err else sys.stdout
+    stream.write(text + ("\n" if nl else ""))
 
 
 def fail(message: str, code: int = EXIT_FAILED) -> None:
-    click.echo(f"Error: {message}", err=True)
+    echo(f"Error: {message}", err=True)
     sys.exit(code)
 
 
@@ -51,9 +133,36 @@ def handle_errors(fn: F) -> F:
         except ConfigError as exc:
             fail(str(exc), EXIT_USAGE)
         except MonozuError as exc:
-            fail(str(exc), EXIT_FAILED)
+            fail(" ".join(str(exc).split()) or type(exc).__name__, EXIT_FAILED)
         except KeyboardInterrupt:
             fail("interrupted", 130)
         return None
 
     return wrapper  # type: ignore[return-value]
+
+
+def _version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return version("monozu")
+    except Exception:
+        from monozu import __version__
+
+        return __version__
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse ``argv`` (default: the process arguments) and run one command."""
+    parser = argparse.ArgumentParser(prog="monozu", description=root.help)
+    parser.add_argument("--version", action="version", version=f"monozu {_version()}")
+    root.build(parser)
+    args = vars(parser.parse_args(argv))
+    command = args.pop("_command", None)
+    if command is None:
+        args["_parser"].print_help(sys.stderr)
+        return EXIT_USAGE
+    options: tuple[Option, ...] = args.pop("_options")
+    args.pop("_parser", None)
+    command(**{opt.dest: args[opt.dest] for opt in options})
+    return 0

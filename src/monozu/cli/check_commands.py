@@ -5,16 +5,12 @@ from __future__ import annotations
 import json
 import time
 
-import click
-
-from monozu.cli.app import db, handle_errors, json_option, url_option
+from monozu.cli.app import db, echo, handle_errors, json_option, url_option
 from monozu.db.config import load_config
 from monozu.db.database import Database
 
 
-@db.command("check")
-@url_option
-@json_option
+@db.command("check", url_option, json_option)
 @handle_errors
 def check(url: str | None, as_json: bool) -> None:
     """Connect, print the server kind and version and the resolved configuration.
@@ -28,8 +24,8 @@ def check(url: str | None, as_json: bool) -> None:
     elapsed_ms = (time.perf_counter() - started) * 1000
     report = {**config.describe(), "server": version, "connect_ms": round(elapsed_ms, 1)}
     if as_json:
-        click.echo(json.dumps(report, indent=2))
+        echo(json.dumps(report, indent=2))
         return
     width = max(len(k) for k in report)
     for key, value in report.items():
-        click.echo(f"{key.ljust(width)}  {value if value is not None else '-'}")
+        echo(f"{key.ljust(width)}  {value if value is not None else '-'}")

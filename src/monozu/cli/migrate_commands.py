@@ -15,9 +15,17 @@ from functools import wraps
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-import click
-
-from monozu.cli.app import EXIT_FAILED, EXIT_USAGE, db, fail, json_option, url_option
+from monozu.cli.app import (
+    EXIT_FAILED,
+    EXIT_USAGE,
+    Option,
+    db,
+    echo,
+    fail,
+    json_option,
+    option,
+    url_option,
+)
 from monozu.db.errors import ConfigError, MonozuError
 
 if TYPE_CHECKING:
@@ -26,47 +34,38 @@ if TYPE_CHECKING:
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def _options(fn: F) -> F:
-    """The flags every verb accepts (a verb ignores the ones it has no use for)."""
-    decorators = [
-        url_option,
-        click.option("--locations", "locations", multiple=True, metavar="DIR",
-                     help="Migrations folder (repeatable); default: the packaged folder for "
-                          "the database."),
-        click.option("--target", metavar="V", help="Migrate up to this version (or latest, "
-                                                   "current, next)."),
-        click.option("--out-of-order", is_flag=True, default=None,
-                     help="Also apply versions lower than the current one."),
-        click.option("--baseline-on-migrate", is_flag=True, default=None,
-                     help="Baseline a non-empty schema that has no history table."),
-        click.option("--baseline-version", metavar="V", help="Baseline version (default 1)."),
-        click.option("--baseline-description", metavar="D",
-                     help="Baseline description (default << Flyway Baseline >>)."),
-        click.option("--placeholder", "placeholders", multiple=True, metavar="NAME=VALUE",
-                     help="A ${NAME} placeholder value (repeatable)."),
-        click.option("--installed-by", metavar="X", help="installed_by for new history rows."),
-        click.option("--validate-on-migrate/--no-validate-on-migrate", default=None,
-                     help="Validate before migrating (default on)."),
-        click.option("--ignore-migration-patterns", metavar="P",
-                     help="Validation ignore patterns, e.g. '*:future,*:missing'."),
-        click.option("--clean-enabled", is_flag=True, default=None,
-                     help="Allow clean (it is disabled by default)."),
-        click.option("--table", metavar="NAME", help="History table (default "
-                                                     "flyway_schema_history)."),
-        click.option("--default-schema", metavar="NAME",
-                     help="Schema of the history table (and PostgreSQL search_path)."),
-        click.option("--mixed", is_flag=True, default=None,
-                     help="Allow transactional and non-transactional statements in one script."),
-        click.option("--validate-migration-naming", is_flag=True, default=None,
-                     help="Fail on .sql files whose names are not migrations."),
-        click.option("--config-file", "config_files", multiple=True, metavar="FILE",
-                     type=click.Path(path_type=Path),
-                     help="flyway.conf / flyway.toml to read (repeatable)."),
-        json_option,
-    ]
-    for decorator in reversed(decorators):
-        fn = decorator(fn)
-    return fn
+OPTIONS: tuple[Option, ...] = (
+    url_option,
+    option("--locations", multiple=True, metavar="DIR",
+           help="Migrations folder (repeatable); default: the packaged folder for the database."),
+    option("--target", metavar="V",
+           help="Migrate up to this version (or latest, current, next)."),
+    option("--out-of-order", flag=True, help="Also apply versions lower than the current one."),
+    option("--baseline-on-migrate", flag=True,
+           help="Baseline a non-empty schema that has no history table."),
+    option("--baseline-version", metavar="V", help="Baseline version (default 1)."),
+    option("--baseline-description", metavar="D",
+           help="Baseline description (default << Flyway Baseline >>)."),
+    option("--placeholder", dest="placeholders", multiple=True, metavar="NAME=VALUE",
+           help="A ${NAME} placeholder value (repeatable)."),
+    option("--installed-by", metavar="X", help="installed_by for new history rows."),
+    option("--validate-on-migrate", negatable=True,
+           help="Validate before migrating (default on)."),
+    option("--ignore-migration-patterns", metavar="P",
+           help="Validation ignore patterns, e.g. '*:future,*:missing'."),
+    option("--clean-enabled", flag=True, help="Allow clean (it is disabled by default)."),
+    option("--table", metavar="NAME", help="History table (default flyway_schema_history)."),
+    option("--default-schema", metavar="NAME",
+           help="Schema of the history table (and PostgreSQL search_path)."),
+    option("--mixed", flag=True,
+           help="Allow transactional and non-transactional statements in one script."),
+    option("--validate-migration-naming", flag=True,
+           help="Fail on .sql files whose names are not migrations."),
+    option("--config-file", dest="config_files", multiple=True, metavar="FILE", type=Path,
+           help="flyway.conf / flyway.toml to read (repeatable)."),
+    json_option,
+)
+"""The flags every verb accepts (a verb ignores the ones it has no use for)."""
 
 
 def _migrator(opts: dict[str, Any]) -> Migrator:
@@ -115,7 +114,7 @@ def _guard(fn: F) -> F:
             message = _one_line(str(exc)) or type(exc).__name__
             if as_json:
                 error_code = getattr(exc, "code", None) or type(exc).__name__
-                click.echo(json.dumps({"error": {"errorCode": error_code, "message": message}}))
+                echo(json.dumps({"error": {"errorCode": error_code, "message": message}}))
             fail(message, code)
         except KeyboardInterrupt:
             fail("interrupted", 130)
@@ -126,11 +125,11 @@ def _guard(fn: F) -> F:
 
 def _warn(warnings: Sequence[str]) -> None:
     for w in warnings:
-        click.echo(f"WARNING: {_one_line(w)}", err=True)
+        echo(f"WARNING: {_one_line(w)}", err=True)
 
 
 def _emit_json(data: object) -> None:
-    click.echo(json.dumps(data, indent=2, default=str))
+    echo(json.dumps(data, indent=2, default=str))
 
 
 def _duration(ms: int) -> str:
@@ -138,24 +137,23 @@ def _duration(ms: int) -> str:
     return f"{minutes:02d}:{rest / 1000:06.3f}s"
 
 
-@db.command("migrate")
-@_options
+@db.command("migrate", *OPTIONS)
 @_guard
 def migrate_cmd(**opts: Any) -> None:
     """Apply pending migrations (Flyway's migrate)."""
     as_json = opts["as_json"]
     # Progress lines are printed as they happen, so a failure shows what ran before it.
-    result = _migrator(opts).migrate(progress=None if as_json else click.echo)
+    result = _migrator(opts).migrate(progress=None if as_json else echo)
     _warn(result.warnings)
     if as_json:
         _emit_json(result.as_dict())
         return
     schema = f'"{result.schema}"'
     if not result.applied:
-        click.echo(f"Schema {schema} is up to date. No migration necessary.")
+        echo(f"Schema {schema} is up to date. No migration necessary.")
         return
     noun = "migration" if len(result.applied) == 1 else "migrations"
-    click.echo(f"Successfully applied {len(result.applied)} {noun} to schema {schema}, now at "
+    echo(f"Successfully applied {len(result.applied)} {noun} to schema {schema}, now at "
                f"version v{result.target_version or '<< Empty Schema >>'} "
                f"(execution time {_duration(result.total_time)})")
 
@@ -180,8 +178,7 @@ def _table(rows: Sequence[Sequence[str]]) -> str:
     return "\n".join(out)
 
 
-@db.command("info")
-@_options
+@db.command("info", *OPTIONS)
 @_guard
 def info_cmd(**opts: Any) -> None:
     """Show every migration and its state (Flyway's info)."""
@@ -190,16 +187,15 @@ def info_cmd(**opts: Any) -> None:
     if opts["as_json"]:
         _emit_json(report.as_dict())
         return
-    click.echo(f"Database: {report.database}")
-    click.echo(f"Schema version: {report.current_version or '<< Empty Schema >>'}")
-    click.echo("")
+    echo(f"Database: {report.database}")
+    echo(f"Schema version: {report.current_version or '<< Empty Schema >>'}")
+    echo("")
     rows = [(m.category, m.version_text, m.description, m.type, m.installed_on, m.state.value)
             for m in report.migrations]
-    click.echo(_table(rows))
+    echo(_table(rows))
 
 
-@db.command("validate")
-@_options
+@db.command("validate", *OPTIONS)
 @_guard
 def validate_cmd(**opts: Any) -> None:
     """Check applied migrations against the files; exit 1 on any problem."""
@@ -223,16 +219,15 @@ def validate_cmd(**opts: Any) -> None:
         return
     if result.ok:
         noun = "migration" if result.validated == 1 else "migrations"
-        click.echo(f"Successfully validated {result.validated} {noun}")
+        echo(f"Successfully validated {result.validated} {noun}")
         return
     for p in result.problems:
-        click.echo(f"{p.code}: {p.message}")
+        echo(f"{p.code}: {p.message}")
     fail("Validate failed: Migrations have failed validation. "
          + " ".join(f"{p.code}: {p.message}" for p in result.problems), EXIT_FAILED)
 
 
-@db.command("baseline")
-@_options
+@db.command("baseline", *OPTIONS)
 @_guard
 def baseline_cmd(**opts: Any) -> None:
     """Create the history table with a baseline row (Flyway's baseline)."""
@@ -241,15 +236,14 @@ def baseline_cmd(**opts: Any) -> None:
         _emit_json(result.as_dict())
         return
     if result.created:
-        click.echo(f'Successfully baselined schema "{result.schema}" with version: '
+        echo(f'Successfully baselined schema "{result.schema}" with version: '
                    f"{result.version} ({result.description})")
     else:
-        click.echo(f"Schema history table already initialized with ({result.version},"
+        echo(f"Schema history table already initialized with ({result.version},"
                    f"{result.description}). Skipping baseline.")
 
 
-@db.command("repair")
-@_options
+@db.command("repair", *OPTIONS)
 @_guard
 def repair_cmd(**opts: Any) -> None:
     """Remove failed rows, mark missing migrations deleted, realign checksums."""
@@ -259,21 +253,20 @@ def repair_cmd(**opts: Any) -> None:
         _emit_json(result.as_dict())
         return
     if not result.table_exists:
-        click.echo("No schema history table: nothing to repair.")
+        echo("No schema history table: nothing to repair.")
         return
     for label, items in (("Removed failed migration", result.removed_failed),
                          ("Marked missing migration as deleted", result.deleted_missing),
                          ("Realigned", result.aligned)):
         for item in items:
-            click.echo(f"{label}: {item}")
+            echo(f"{label}: {item}")
     if result.changed:
-        click.echo(f'Successfully repaired schema history table in schema "{result.schema}".')
+        echo(f'Successfully repaired schema history table in schema "{result.schema}".')
     else:
-        click.echo(f'Schema history table in schema "{result.schema}" needs no repair.')
+        echo(f'Schema history table in schema "{result.schema}" needs no repair.')
 
 
-@db.command("clean")
-@_options
+@db.command("clean", *OPTIONS)
 @_guard
 def clean_cmd(**opts: Any) -> None:
     """Drop every object in the schema (refused unless --clean-enabled)."""
@@ -282,6 +275,6 @@ def clean_cmd(**opts: Any) -> None:
         _emit_json(result.as_dict())
         return
     for item in result.dropped:
-        click.echo(f"Dropped {item}")
-    click.echo(f'Successfully cleaned schema "{result.schema}" ({len(result.dropped)} objects '
+        echo(f"Dropped {item}")
+    echo(f'Successfully cleaned schema "{result.schema}" ({len(result.dropped)} objects '
                "dropped)")

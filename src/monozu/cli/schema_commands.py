@@ -12,9 +12,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-import click
-
-from monozu.cli.app import db, fail, handle_errors, json_option, url_option
+from monozu.cli.app import db, echo, fail, handle_errors, json_option, option, url_option
 from monozu.db import erd as erd_mod
 from monozu.db import rls as rls_mod
 from monozu.db.config import load_config
@@ -35,19 +33,14 @@ def _table_lines(tables: list[rls_mod.TableRls]) -> list[str]:
     return ["  ".join(r[i].ljust(widths[i]) for i in range(3)) + "  " + r[3] for r in rows]
 
 
-@db.group("rls")
-def rls() -> None:
-    """Tenant row-level security (operator commands).
+rls = db.group("rls", """Tenant row-level security (operator commands).
 
-    Connects with --url, else DATABASE_URL_PLATFORM_ADMIN when set, else the configured
-    database; the connection must be able to alter the tenant tables (PostgreSQL: their
-    owner or a superuser; SQL Server: ALTER ANY SECURITY POLICY).
-    """
+Connects with --url, else DATABASE_URL_PLATFORM_ADMIN when set, else the configured
+database; the connection must be able to alter the tenant tables (PostgreSQL: their
+owner or a superuser; SQL Server: ALTER ANY SECURITY POLICY).""")
 
 
-@rls.command("status")
-@url_option
-@json_option
+@rls.command("status", url_option, json_option)
 @handle_errors
 def rls_status(url: str | None, as_json: bool) -> None:
     """List every tenant table with its rls_<table> policy and state."""
@@ -59,15 +52,15 @@ def rls_status(url: str | None, as_json: bool) -> None:
     if as_json:
         enforced_by = tables[0].enforced_by if tables else (
             "application" if kind == "sqlite" else "database")
-        click.echo(json.dumps({"database": kind, **origin, "enforced_by": enforced_by,
+        echo(json.dumps({"database": kind, **origin, "enforced_by": enforced_by,
                                "summary": summary, "tables": [t.as_dict() for t in tables]},
                               indent=2))
         return
-    click.echo(f"database  {origin['url']} ({origin['source']})")
+    echo(f"database  {origin['url']} ({origin['source']})")
     if tables:
         for line in _table_lines(tables):
-            click.echo(line)
-    click.echo(summary)
+            echo(line)
+    echo(summary)
 
 
 def _switch(url: str | None, as_json: bool, action: Any) -> None:
@@ -75,53 +68,49 @@ def _switch(url: str | None, as_json: bool, action: Any) -> None:
         result: rls_mod.RlsResult = action(database)
         origin = _origin(database)
     if as_json:
-        click.echo(json.dumps({**result.as_dict(), **origin}, indent=2))
+        echo(json.dumps({**result.as_dict(), **origin}, indent=2))
         return
-    click.echo(f"database  {origin['url']} ({origin['source']})")
-    click.echo(result.message)
+    echo(f"database  {origin['url']} ({origin['source']})")
+    echo(result.message)
     if result.changed:
-        click.echo("switched: " + ", ".join(result.changed))
+        echo("switched: " + ", ".join(result.changed))
 
 
-@rls.command("enable")
-@url_option
-@json_option
+@rls.command("enable", url_option, json_option)
 @handle_errors
 def rls_enable(url: str | None, as_json: bool) -> None:
     """Switch every rls_<table> policy on, in one transaction."""
     _switch(url, as_json, rls_mod.enable)
 
 
-@rls.command("disable")
-@url_option
-@json_option
+@rls.command("disable", url_option, json_option)
 @handle_errors
 def rls_disable(url: str | None, as_json: bool) -> None:
     """Switch every rls_<table> policy off, in one transaction."""
     _switch(url, as_json, rls_mod.disable)
 
 
-@rls.command("reapply")
-@url_option
-@json_option
+@rls.command("reapply", url_option, json_option)
 @handle_errors
 def rls_reapply(url: str | None, as_json: bool) -> None:
     """Bring every policy to the overall state (on if any is on); run after migrating."""
     _switch(url, as_json, rls_mod.reapply)
 
 
-@db.command("erd")
-@url_option
-@click.option("--core", is_flag=True, help="Only the seed's 13 core tables and their relations.")
-@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
-              help="Write the diagram to FILE instead of standard output.")
+@db.command(
+    "erd", url_option,
+    option("--core", flag=True, default=False,
+           help="Only the seed's 13 core tables and their relations."),
+    option("--output", metavar="FILE", type=Path,
+           help="Write the diagram to FILE instead of standard output."),
+)
 @handle_errors
 def erd(url: str | None, core: bool, output: Path | None) -> None:
     """Print a Mermaid erDiagram of the live schema (SQLite or PostgreSQL)."""
     with Database(load_config(url=url), pool_size=1) as database:
         text = erd_mod.diagram(database, core=core)
     if output is None:
-        click.echo(text, nl=False)
+        echo(text, nl=False)
         return
     try:
         output.write_text(text, encoding="utf-8")

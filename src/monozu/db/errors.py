@@ -7,6 +7,8 @@ the SQL Server error number) and, where the database reports it, the constraint.
 
 from __future__ import annotations
 
+NUL_MESSAGE = "text contains a NUL character (U+0000), which the databases cannot store alike"
+
 
 class MonozuError(Exception):
     """Base of every error this package raises on purpose."""
@@ -94,3 +96,16 @@ class Timeout(DatabaseError):
 
 class ProgrammingError(DatabaseError):
     """The SQL itself is wrong: syntax, unknown table or column, permissions."""
+
+
+class NulCharacter(ParameterError, DataError):
+    """Text holds U+0000, which PostgreSQL cannot store: refused alike on every database.
+
+    Raised before sending where the layer checks values, or translated from the
+    database's own refusal on the bulk path; either way it is both a bad parameter
+    and a data error.
+    """
+
+    def __init__(self, message: str = NUL_MESSAGE, *, code: str | None = None,
+                 constraint: str | None = None) -> None:
+        DataError.__init__(self, message, code=code, constraint=constraint)

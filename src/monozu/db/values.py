@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from monozu.db.errors import ParameterError
+from monozu.db.errors import NulCharacter, ParameterError
 
 _new = object.__new__
 _set_int = uuid.UUID.__dict__["int"].__set__
@@ -93,7 +93,7 @@ def json_text(value: Any) -> str:
     except (TypeError, ValueError) as exc:
         raise ParameterError(f"value is not a JSON document: {exc}") from None
     if "\\u0000" in text and _JSON_NUL.search(text):
-        raise ParameterError(
+        raise NulCharacter(
             "JSON document contains a NUL character (U+0000), which the databases cannot "
             "store alike"
         )
@@ -117,9 +117,7 @@ def decimal_from_any(value: Any) -> Decimal:
 def check_text(value: str) -> str:
     """Refuse NUL on every database alike: PostgreSQL text cannot hold it."""
     if "\x00" in value:
-        raise ParameterError(
-            "text contains a NUL character (U+0000), which the databases cannot store alike"
-        )
+        raise NulCharacter()
     return value
 
 

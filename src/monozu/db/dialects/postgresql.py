@@ -129,10 +129,9 @@ class PostgreSQLDialect(Dialect):
         diag = getattr(exc, "diag", None)
         constraint = getattr(diag, "constraint_name", None) if diag else None
         message = (getattr(diag, "message_primary", None) if diag else None) or str(exc)
-        if isinstance(exc, psycopg.DataError) and "NUL" in str(exc):
-            return errors.DataError(
-                "text contains a NUL character (U+0000), which the databases cannot store alike",
-                code=state or None)
+        if (state in ("22021", "22P05") and "0x00" in str(exc)) or "\\u0000" in str(exc) \
+                or (isinstance(exc, psycopg.DataError) and "NUL" in str(exc)):
+            return errors.NulCharacter(code=state or None)
         cls = _BY_SQLSTATE.get(state) or _BY_CLASS.get(state[:2])
         if cls is None:
             if isinstance(exc, psycopg.OperationalError):
@@ -147,17 +146,47 @@ class PostgreSQLDialect(Dialect):
 
     def bulk_insert(self, conn: Any, table: str, columns: Sequence[str],
                     rows: Iterable[Sequence[Any]]) -> int:
+        """Binary ``COPY``: values go straight to psycopg's C dumpers, typed by the table.
+
+        Nothing is converted in Python per row; what the dumpers or the server refuse
+        (a NUL, a naive datetime, a value of the wrong type) aborts the whole COPY, so
+        the transaction is left unchanged.
+        """
+        quoted = self.quote_table(table)
+        oids = _column_oids(conn, quoted, columns)
         cols = ", ".join(self.quote(c) for c in columns)
         count = 0
-        adapt_row = self.adapt_row
-        with conn.cursor() as cur, cur.copy(
-            f"COPY {self.quote_table(table)} ({cols}) FROM STDIN"
-        ) as copy:
-            write_row = copy.write_row
-            for row in rows:
-                write_row(adapt_row(row))
-                count += 1
+        try:
+            with conn.cursor() as cur, cur.copy(
+                f"COPY {quoted} ({cols}) FROM STDIN (FORMAT BINARY)"
+            ) as copy:
+                copy.set_types(oids)
+                write_row = copy.write_row
+                for row in rows:
+                    write_row(row)
+                    count += 1
+        except (TypeError, ValueError) as exc:
+            if "offset-naive" in str(exc):
+                raise ParameterError(
+                    f"bulk insert into {table}, row {count + 1}: naive datetime refused: pass "
+                    "timezone-aware values (timestamps are stored in UTC)") from None
+            raise ParameterError(
+                f"bulk insert into {table}, row {count + 1}: a value does not fit its column's "
+                f"type ({exc})") from None
         return count
+
+
+def _column_oids(conn: Any, quoted_table: str, columns: Sequence[str]) -> list[int]:
+    """The type of each named column, so binary COPY can pick its dumpers."""
+    found = dict(conn.execute(
+        "SELECT attname, atttypid::int FROM pg_attribute "
+        "WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped",
+        (quoted_table,)).fetchall())
+    missing = [c for c in columns if c not in found]
+    if missing:
+        raise ParameterError(f"bulk insert into {quoted_table}: no column(s) "
+                             f"{', '.join(missing)}")
+    return [found[c] for c in columns]
 
 
 def configure(conn: psycopg.Connection[Any]) -> None:
