@@ -46,7 +46,9 @@ def uid(n: int) -> uuid.UUID:
 
 TENANT_A, TENANT_B = uid(0xA), uid(0xB)
 SITE_A, SITE_B = uid(0xA1), uid(0xB1)
-USER_A = uid(0xA2)
+USER_A, USER_B = uid(0xA2), uid(0xB2)
+GROUP_A, GROUP_B = uid(0xA3), uid(0xB3)
+ASSET_A, ASSET_B = uid(0xA4), uid(0xB4)
 DEVICE_A, DEVICE_B = uid(0xA5), uid(0xB5)
 NEW = uid(0xFFFF)
 
@@ -57,12 +59,23 @@ SEED: list[tuple[str, dict[str, Any]]] = [
     ("sites", {"id": SITE_B, "tenant_id": TENANT_B, "name": "Plant B"}),
     ("users", {"id": USER_A, "tenant_id": TENANT_A, "email": "ana@acme.test",
                "mfa_enabled": True}),
+    ("users", {"id": USER_B, "tenant_id": TENANT_B, "email": "bo@globex.test"}),
+    ("groups", {"id": GROUP_A, "tenant_id": TENANT_A, "name": "Operators"}),
+    ("groups", {"id": GROUP_B, "tenant_id": TENANT_B, "name": "Operators"}),
+    ("assets", {"id": ASSET_A, "tenant_id": TENANT_A, "name": "PLC-1", "type": "plc",
+                "site_id": SITE_A}),
+    ("assets", {"id": ASSET_B, "tenant_id": TENANT_B, "name": "PLC-1", "type": "plc",
+                "site_id": SITE_B}),
     ("devices", {"id": DEVICE_A, "tenant_id": TENANT_A, "name": "edge-a", "type": "sensor",
                  "device_key_hash": "hash-a"}),
     ("devices", {"id": DEVICE_B, "tenant_id": TENANT_B, "name": "edge-b", "type": "sensor",
                  "device_key_hash": "hash-b"}),
     ("cve_catalog", {"cve_id": "CVE-2024-0001", "cvss_score": 9.8, "is_kev": True,
                      "published_at": NOW}),
+    ("refresh_tokens", {"id": uid(0xA6), "tenant_id": TENANT_A, "user_id": USER_A,
+                        "token_hash": "rt-a", "expires_at": NOW}),
+    ("edge_provisioning_keys", {"id": uid(0xA7), "tenant_id": TENANT_A, "label": "k",
+                                "key_hash": "pk-a"}),
 ]
 
 
@@ -104,6 +117,18 @@ def tenant(**kw: Any) -> dict[str, Any]:
     return {"id": NEW, "name": "Initech", "slug": "initech", **kw}
 
 
+def fk(name: str) -> tuple[Error, Error]:
+    """SQLite does not name the foreign key it found broken; PostgreSQL does."""
+    return (Error(ForeignKeyViolation, None, "SQLITE_CONSTRAINT_FOREIGNKEY"),
+            Error(ForeignKeyViolation, name, "23503"))
+
+
+def unique(sqlite_columns: str, name: str, sqlite_code: str = "SQLITE_CONSTRAINT_UNIQUE"
+           ) -> tuple[Error, Error]:
+    return (Error(UniqueViolation, sqlite_columns, sqlite_code),
+            Error(UniqueViolation, name, "23505"))
+
+
 def check(name: str) -> Error:
     return Error(CheckViolation, name, "SQLITE_CONSTRAINT_CHECK")
 
@@ -119,8 +144,23 @@ NOT_A_DOCUMENT = Error(ParameterError)  # refused by the query layer, before sen
 CASES = [
     # ------------------------------------------------ a reference into another tenant
     Case("asset_at_other_tenants_site", "assets", asset(), {"site_id": SITE_B},
-         Error(ForeignKeyViolation, None, "SQLITE_CONSTRAINT_FOREIGNKEY"),
-         Error(ForeignKeyViolation, "fk_assets_site_id", "23503")),
+         *fk("fk_assets_site_id")),
+    Case("vulnerability_on_other_tenants_asset", "vulnerabilities",
+         {"id": NEW, "tenant_id": TENANT_A, "cve_id": "CVE-2024-0001", "asset_id": ASSET_A},
+         {"asset_id": ASSET_B}, *fk("fk_vulnerabilities_asset_id")),
+    Case("membership_in_other_tenants_group", "user_groups",
+         {"user_id": USER_A, "group_id": GROUP_A, "tenant_id": TENANT_A},
+         {"group_id": GROUP_B}, *fk("fk_user_groups_group_id")),
+    Case("membership_of_other_tenants_user", "user_groups",
+         {"user_id": USER_A, "group_id": GROUP_A, "tenant_id": TENANT_A},
+         {"user_id": USER_B}, *fk("fk_user_groups_user_id")),
+    Case("diagram_of_other_tenants_site", "diagrams", diagram(), {"site_id": SITE_B},
+         *fk("fk_diagrams_site_id")),
+    Case("command_for_other_tenants_device", "device_commands", command(),
+         {"device_id": DEVICE_B}, *fk("fk_device_commands_device_id")),
+    Case("user_of_unknown_tenant", "users",
+         {"id": NEW, "tenant_id": TENANT_A, "email": "new@acme.test"}, {"tenant_id": uid(0xC)},
+         *fk("fk_users_tenant_id")),
     # ------------------------------------------------ enumerations
     Case("tenant_status", "tenants", tenant(status="suspended"), {"status": "deleted"},
          check("ck_tenants_status"), pg_check("ck_tenants_status")),
@@ -142,6 +182,9 @@ CASES = [
          check("ck_ingest_events_kind"), pg_check("ck_ingest_events_kind")),
     Case("theme", "user_settings", {"user_id": USER_A, "tenant_id": TENANT_A, "theme": "dark"},
          {"theme": "blue"}, check("ck_user_settings_theme"), pg_check("ck_user_settings_theme")),
+    Case("vlan_number_out_of_range", "vlans",
+         {"id": NEW, "tenant_id": TENANT_A, "vlan_number": 4094, "name": "v"},
+         {"vlan_number": 4095}, check("ck_vlans_vlan_number"), pg_check("ck_vlans_vlan_number")),
     # ------------------------------------------------ over-long strings
     Case("tenant_name_too_long", "tenants", tenant(name="n" * 200), {"name": "n" * 201},
          check("length(name) <= 200"), TOO_LONG),
@@ -179,6 +222,16 @@ CASES = [
           "device_key_hash": "hash-c"}, {"device_key_hash": "hash-a"},
          Error(UniqueViolation, "devices.device_key_hash", "SQLITE_CONSTRAINT_UNIQUE"),
          Error(UniqueViolation, "uq_devices_device_key_hash", "23505")),
+    Case("refresh_token_hash_twice", "refresh_tokens",
+         {"id": NEW, "tenant_id": TENANT_A, "user_id": USER_A, "token_hash": "rt-b",
+          "expires_at": NOW}, {"token_hash": "rt-a"},
+         *unique("refresh_tokens.token_hash", "uq_refresh_tokens_token_hash")),
+    Case("provisioning_key_hash_twice", "edge_provisioning_keys",
+         {"id": NEW, "tenant_id": TENANT_B, "label": "k2", "key_hash": "pk-b"},
+         {"key_hash": "pk-a"},
+         *unique("edge_provisioning_keys.key_hash", "uq_edge_provisioning_keys_key_hash")),
+    Case("slug_twice", "tenants", tenant(), {"slug": "acme"},
+         *unique("tenants.slug", "uq_tenants_slug")),
 ]
 
 PARAMS = [pytest.param(case, kind, id=f"{case.id}-{kind}",

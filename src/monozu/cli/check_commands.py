@@ -7,7 +7,6 @@ import time
 
 from monozu.cli.app import db, echo, handle_errors, json_option, url_option
 from monozu.db.config import load_config
-from monozu.db.database import Database
 
 
 @db.command("check", url_option, json_option)
@@ -17,6 +16,8 @@ def check(url: str | None, as_json: bool) -> None:
 
     Secrets are never printed. Example: ``monozu db check --url sqlite:///dev.db``
     """
+    from monozu.db.database import Database
+
     config = load_config(url=url)
     started = time.perf_counter()
     with Database(config, pool_size=1) as database:

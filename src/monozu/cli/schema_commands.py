@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from monozu.cli.app import db, echo, fail, handle_errors, json_option, option, url_option
-from monozu.db import erd as erd_mod
-from monozu.db import rls as rls_mod
 from monozu.db.config import load_config
-from monozu.db.database import Database
+
+if TYPE_CHECKING:
+    from monozu.db import rls as rls_mod
+    from monozu.db.database import Database
 
 
 def _origin(database: Database) -> dict[str, str]:
@@ -44,6 +45,7 @@ owner or a superuser; SQL Server: ALTER ANY SECURITY POLICY).""")
 @handle_errors
 def rls_status(url: str | None, as_json: bool) -> None:
     """List every tenant table with its rls_<table> policy and state."""
+    from monozu.db import rls as rls_mod
     with rls_mod.operator_database(load_config(url=url)) as database:
         tables = rls_mod.status(database)
         origin = _origin(database)
@@ -63,9 +65,10 @@ def rls_status(url: str | None, as_json: bool) -> None:
     echo(summary)
 
 
-def _switch(url: str | None, as_json: bool, action: Any) -> None:
+def _switch(url: str | None, as_json: bool, action: str) -> None:
+    from monozu.db import rls as rls_mod
     with rls_mod.operator_database(load_config(url=url)) as database:
-        result: rls_mod.RlsResult = action(database)
+        result: rls_mod.RlsResult = getattr(rls_mod, action)(database)
         origin = _origin(database)
     if as_json:
         echo(json.dumps({**result.as_dict(), **origin}, indent=2))
@@ -80,21 +83,21 @@ def _switch(url: str | None, as_json: bool, action: Any) -> None:
 @handle_errors
 def rls_enable(url: str | None, as_json: bool) -> None:
     """Switch every rls_<table> policy on, in one transaction."""
-    _switch(url, as_json, rls_mod.enable)
+    _switch(url, as_json, "enable")
 
 
 @rls.command("disable", url_option, json_option)
 @handle_errors
 def rls_disable(url: str | None, as_json: bool) -> None:
     """Switch every rls_<table> policy off, in one transaction."""
-    _switch(url, as_json, rls_mod.disable)
+    _switch(url, as_json, "disable")
 
 
 @rls.command("reapply", url_option, json_option)
 @handle_errors
 def rls_reapply(url: str | None, as_json: bool) -> None:
     """Bring every policy to the overall state (on if any is on); run after migrating."""
-    _switch(url, as_json, rls_mod.reapply)
+    _switch(url, as_json, "reapply")
 
 
 @db.command(
@@ -107,6 +110,9 @@ def rls_reapply(url: str | None, as_json: bool) -> None:
 @handle_errors
 def erd(url: str | None, core: bool, output: Path | None) -> None:
     """Print a Mermaid erDiagram of the live schema (SQLite or PostgreSQL)."""
+    from monozu.db import erd as erd_mod
+    from monozu.db.database import Database
+
     with Database(load_config(url=url), pool_size=1) as database:
         text = erd_mod.diagram(database, core=core)
     if output is None:
