@@ -34,10 +34,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from monozu.db.config import DatabaseConfig, Kind
-from monozu.db.database import Database, Tx
+
+if TYPE_CHECKING:  # imported where used: migrate asks status_sql() without the pool
+    from monozu.db.database import Database, Tx
 from monozu.db.errors import MonozuError
 
 Enforcement = Literal["database", "application"]
@@ -200,6 +202,15 @@ class _SQLite:
 _Backend = _SQLServer | _PostgreSQL
 
 
+def status_sql(kind: Kind) -> str | None:
+    """The query listing each tenant table's policy; its fourth column is "enabled"."""
+    if kind == "sqlserver":
+        return _SQLServer.STATUS_SQL
+    if kind == "postgresql":
+        return _PostgreSQL.STATUS_SQL
+    return None
+
+
 def _bracket(ident: str) -> str:
     return "[" + ident.replace("]", "]]") + "]"
 
@@ -298,7 +309,11 @@ def operator_database(config: DatabaseConfig, *, pool_size: int = 1) -> Database
     application's role should not be able to do); otherwise the configured database.
     """
     if config.source != "--url" and config.platform_url is not None:
+        from monozu.db.database import Database
+
         return Database(config, url=config.platform_url, pool_size=pool_size, platform=True)
+    from monozu.db.database import Database
+
     return Database(config, pool_size=pool_size)
 
 

@@ -306,7 +306,7 @@ class Migrator:
             if applied:
                 # Still under the lock: a table created while RLS is on gets its policy
                 # switched on before anyone else can use it.
-                rls_note = self._reapply_rls()
+                rls_note = self._reapply_rls(session)
                 if rls_note:
                     say(rls_note)
             rows = self._read(session, hist)
@@ -322,11 +322,16 @@ class Migrator:
                 target_reached=self._target_reached(final),
                 warnings=resolution.warnings)
 
-    def _reapply_rls(self) -> str | None:
+    def _reapply_rls(self, session: Session) -> str | None:
         """Bring new tables' ``rls_<table>`` policies to the database's current RLS state."""
-        if self.config.kind == "sqlite":
-            return None  # isolation is the application's there
         from monozu.db import rls
+
+        sql = rls.status_sql(self.config.kind)
+        if sql is None:
+            return None  # SQLite: isolation is the application's there
+        # New policies are created off: with every policy off, nothing is out of line.
+        if not any(row[3] for row in session.query(sql)):
+            return None
         from monozu.db.database import Database
 
         with Database(self.config, pool_size=1) as db:
