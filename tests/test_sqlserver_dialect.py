@@ -540,6 +540,12 @@ ERROR_CASES = [
      errors.IntegrityError, "23000", None),
     ("42000", f"{SERVER}Something new went wrong.", errors.ProgrammingError, "42000", None),
     ("XX999", f"{SERVER}Unheard-of state.", errors.DatabaseError, "XX999", None),
+    ("42000", f"{SERVER}The attempted operation failed because the target object "
+              "'monozu.dbo.incidents' has a block predicate that conflicts with this operation. "
+              "If the operation is performed on a view, the block predicate might be enforced "
+              "on the underlying table. Modify the operation to target only the rows that are "
+              "allowed by the block predicate.",
+     errors.ProgrammingError, "33504", None),
 ]
 
 

@@ -252,6 +252,10 @@ _MESSAGES: tuple[tuple[re.Pattern[str], str | None, type[DatabaseError]], ...] =
     (re.compile(r"Conversion failed when converting"), None, errors.DataError),
     (re.compile(r"JSON text is not properly formatted"), "13609", errors.DataError),
     (re.compile(r"Lock request time out period exceeded"), "1222", errors.Timeout),
+    # A row for another tenant refused by an RLS block predicate: the caller's bug, as
+    # PostgreSQL's 42501 for a WITH CHECK violation, so the same class.
+    (re.compile(r"has a block predicate that conflicts with this operation"), "33504",
+     errors.ProgrammingError),
     (re.compile(r"Login failed for user"), "18456", errors.ConnectionFailed),
     (re.compile(r"Cannot open database \".*\" requested by the login"), "4060",
      errors.ConnectionFailed),
