@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
 from typing import Any, TypeVar, overload
 
 from monozu.db.binding import bind_rows
@@ -40,8 +41,6 @@ from monozu.db.scan import make_row_maker
 from monozu.db.sqlparams import bind, compile_sql
 
 T = TypeVar("T")
-
-_NO_PARAMS: Mapping[str, Any] = {}
 
 
 def _merge(params: Mapping[str, Any] | None, kw: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -78,10 +77,10 @@ class Tx:
             cur.execute(text, values) if values else cur.execute(text)
         except self.dialect.driver_errors() as exc:
             cur.close()
-            raise self._translate(exc, sql) from exc
+            raise self._translate(exc) from exc
         return cur
 
-    def _translate(self, exc: BaseException, sql: str) -> MonozuError:
+    def _translate(self, exc: BaseException) -> MonozuError:
         err = self.dialect.translate_error(exc)
         if err is None:
             return DatabaseError(f"{type(exc).__name__}: {exc}")
@@ -95,7 +94,7 @@ class Tx:
             columns = tuple(d[0] for d in cur.description)
             rows = cur.fetchall()
         except self.dialect.driver_errors() as exc:
-            raise self._translate(exc, sql) from exc
+            raise self._translate(exc) from exc
         finally:
             cur.close()
         return columns, rows
@@ -171,7 +170,7 @@ class Tx:
             cur.executemany(compiled.sql, batch)
             count = cur.rowcount
         except dialect.driver_errors() as exc:
-            raise self._translate(exc, sql) from exc
+            raise self._translate(exc) from exc
         finally:
             cur.close()
         return int(count) if count is not None and count >= 0 else len(batch)
@@ -182,7 +181,7 @@ class Tx:
         try:
             return self.dialect.bulk_insert(self.conn, table, columns, rows)
         except self.dialect.driver_errors() as exc:
-            raise self._translate(exc, f"bulk insert into {table}") from exc
+            raise self._translate(exc) from exc
 
     # -- nesting ------------------------------------------------------------
     @contextlib.contextmanager
@@ -208,7 +207,7 @@ class Tx:
         try:
             cur.execute(sql)
         except self.dialect.driver_errors() as exc:
-            raise self._translate(exc, sql) from exc
+            raise self._translate(exc) from exc
         finally:
             cur.close()
 
@@ -231,7 +230,7 @@ class Database:
     def open(cls, url: str | None = None, *, environ: Mapping[str, str] | None = None,
              pool_size: int = 10, pool_timeout: float = 30.0) -> Database:
         """From an explicit URL, else from the environment (see :mod:`monozu.db.config`)."""
-        return cls(load_config(environ, url=url, dotenv=None if url else _dotenv()),
+        return cls(load_config(environ, url=url, dotenv=None if url else Path(".env")),
                    pool_size=pool_size, pool_timeout=pool_timeout)
 
     def __repr__(self) -> str:
@@ -376,12 +375,6 @@ def _is_disconnect(exc: BaseException) -> bool:
 def _head(sql: str) -> str:
     one = " ".join(sql.split())
     return one if len(one) <= 80 else one[:77] + "..."
-
-
-def _dotenv() -> Any:
-    from pathlib import Path
-
-    return Path(".env")
 
 
 def connect(url: str | None = None, **kw: Any) -> Database:
