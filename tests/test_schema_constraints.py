@@ -11,10 +11,8 @@ SQLite connections run with ``PRAGMA foreign_keys = ON``, as the query layer's d
 from __future__ import annotations
 
 import sqlite3
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 import psycopg
@@ -23,46 +21,7 @@ import pytest
 
 from tests.support.schema_apply import apply_postgresql, apply_sqlite, connect_sqlite
 from tests.support.schema_rows import Conn, count, insert, select_all
-
-NOW = datetime(2026, 11, 28, 12, 0, 0, 123456, tzinfo=UTC)
-
-
-def uid(n: int) -> uuid.UUID:
-    return uuid.UUID(int=n)
-
-
-# Two tenants with one of everything each; "a" rows belong to tenant A, "b" rows to B.
-TENANT_A, TENANT_B = uid(0xA), uid(0xB)
-SITE_A, SITE_B = uid(0xA1), uid(0xB1)
-USER_A, USER_B = uid(0xA2), uid(0xB2)
-GROUP_A, GROUP_B = uid(0xA3), uid(0xB3)
-ASSET_A, ASSET_B = uid(0xA4), uid(0xB4)
-DEVICE_A, DEVICE_B = uid(0xA5), uid(0xB5)
-NEW = uid(0xFFFF)  # id of the row a case inserts
-
-SEED: list[tuple[str, dict[str, object]]] = [
-    ("tenants", {"id": TENANT_A, "name": "Acme", "status": "active", "slug": "acme"}),
-    ("tenants", {"id": TENANT_B, "name": "Globex", "status": "active", "slug": "globex"}),
-    ("sites", {"id": SITE_A, "tenant_id": TENANT_A, "name": "Plant A"}),
-    ("sites", {"id": SITE_B, "tenant_id": TENANT_B, "name": "Plant B"}),
-    ("users", {"id": USER_A, "tenant_id": TENANT_A, "email": "ana@acme.test"}),
-    ("users", {"id": USER_B, "tenant_id": TENANT_B, "email": "bo@globex.test"}),
-    ("groups", {"id": GROUP_A, "tenant_id": TENANT_A, "name": "Operators"}),
-    ("groups", {"id": GROUP_B, "tenant_id": TENANT_B, "name": "Operators"}),
-    ("assets", {"id": ASSET_A, "tenant_id": TENANT_A, "name": "PLC-1", "type": "plc",
-                "site_id": SITE_A}),
-    ("assets", {"id": ASSET_B, "tenant_id": TENANT_B, "name": "PLC-1", "type": "plc",
-                "site_id": SITE_B}),
-    ("devices", {"id": DEVICE_A, "tenant_id": TENANT_A, "name": "edge-a", "type": "sensor",
-                 "device_key_hash": "hash-a"}),
-    ("devices", {"id": DEVICE_B, "tenant_id": TENANT_B, "name": "edge-b", "type": "sensor",
-                 "device_key_hash": "hash-b"}),
-    ("cve_catalog", {"cve_id": "CVE-2024-0001", "cvss_score": 9.8, "is_kev": True}),
-    ("refresh_tokens", {"id": uid(0xA6), "tenant_id": TENANT_A, "user_id": USER_A,
-                        "token_hash": "rt-a", "expires_at": NOW}),
-    ("edge_provisioning_keys", {"id": uid(0xA7), "tenant_id": TENANT_A, "label": "k",
-                                "key_hash": "pk-a"}),
-]
+from tests.support.two_tenants import NEW, NOW, SEED, TENANT_A, diagram
 
 
 @dataclass(frozen=True)
@@ -76,11 +35,6 @@ class Case:
     constraint: str | None = None  # the constraint PostgreSQL names, when there is one
     databases: tuple[str, ...] = ("sqlite", "postgresql")
     sqlite_error: type[Exception] = field(default=sqlite3.IntegrityError)
-
-
-def diagram(**kw: object) -> dict[str, object]:
-    return {"id": NEW, "tenant_id": TENANT_A, "site_id": SITE_A, "name": "Cell 1",
-            "data": {"nodes": []}, **kw}
 
 
 CASES = [
