@@ -1,6 +1,6 @@
-"""``monozu db erd``: the Mermaid diagram of the live schema, against the seed's core ERD.
+"""``monozu db erd``: the Mermaid diagram of the live schema, against the documented core ERD.
 
-The seed's ERD block is kept here verbatim (``SEED_ERD``). When the seed page itself is at
+The database page's ERD block is kept here verbatim (``SEED_ERD``). When the database page itself is at
 ``../shared/seed/database-page.txt`` (next to the repository, as in CI) the copy must match
 it; either way every expectation below is read from the copy, so the test cannot pass on an
 empty or missing page.
@@ -26,7 +26,7 @@ SEED_PAGE = ROOT.parent / "shared" / "seed" / "database-page.txt"
 DOC = ROOT / "docs" / "schema.md"
 EXE = Path(sys.executable).with_name("monozu")
 
-# The "Core entity ERD" block of the seed page, verbatim.
+# The "Core entity ERD" block of the database page, verbatim.
 SEED_ERD = """\
 tenants {
 uuid id PK
@@ -131,8 +131,8 @@ assets }o--|| sites : "located at"
 vulnerabilities }o--|| assets : "affects"
 """
 
-# Relations the live schema has among the 13 tables beyond the seed's lines: foreign keys
-# the seed marks FK (sites.tenant_id, audit_logs.user_id, user_groups' tenant) or that the
+# Relations the live schema has among the 13 tables beyond the documented lines: foreign keys
+# the page marks FK (sites.tenant_id, audit_logs.user_id, user_groups' tenant) or that the
 # schema plan adds (incidents.assigned_to), without drawing a line for them.
 EXTRA_EDGES = {("tenants", "sites"), ("tenants", "user_groups"), ("users", "audit_logs"),
                ("users", "incidents")}
@@ -241,7 +241,7 @@ def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
                           cwd=cwd, env=env)
 
 
-# --------------------------------------------------------------------------- the seed copy
+# --------------------------------------------------------------------------- the documented copy
 
 
 def test_the_seed_copy_is_the_seed() -> None:
@@ -277,7 +277,7 @@ def test_core_diagram_has_the_seed_tables_columns_and_relations(any_url: str,
             assert drawn[attr.name].type == attr.type, f"{table}.{attr.name}"
             assert attr.keys <= drawn[attr.name].keys, f"{table}.{attr.name} keys"
         seed_names = {a.name for a in seed_attrs}
-        for name, attr in drawn.items():  # beyond the seed: key columns only
+        for name, attr in drawn.items():  # beyond the documented ERD: key columns only
             assert name in seed_names or attr.keys & {"PK", "FK"}, f"{table}.{name}"
         assert all(a.comment is None for a in drawn.values())
     assert core.columns("user_groups")["tenant_id"].keys == {"PK", "FK"}

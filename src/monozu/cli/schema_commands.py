@@ -103,7 +103,7 @@ def rls_reapply(url: str | None, as_json: bool) -> None:
 @db.command(
     "erd", url_option,
     option("--core", flag=True, default=False,
-           help="Only the seed's 13 core tables and their relations."),
+           help="Only the documented 13 core tables and their relations."),
     option("--output", metavar="FILE", type=Path,
            help="Write the diagram to FILE instead of standard output."),
 )

@@ -1,6 +1,6 @@
 """Where the database is: environment variables, ``.env`` and URLs, resolved once.
 
-Precedence (the seed's table, plus the platform DSN):
+Precedence (the database page's table, plus the platform DSN):
 
 1. an explicit URL (``--url`` on the command line, ``url=`` in code);
 2. ``IS_DEV=true``: ``DATABASE_URL`` with SQL authentication, even if ``SQL_SERVER`` is set;

@@ -13,7 +13,7 @@ referencing one, labelled with its columns and drawn with:
 Composite references between tenant tables (``(tenant_id, site_id)`` to
 ``sites (tenant_id, id)``) are labelled without the ``tenant_id`` they all carry.
 
-``core=True`` keeps the 13 tables of the seed ERD, with the seed's columns plus their key
+``core=True`` keeps the 13 tables of the documented core ERD, with its documented columns plus their key
 columns, and the relations among them. Output is deterministic: entities and relations
 sorted by name, columns in table order.
 
@@ -33,7 +33,7 @@ from monozu.db.database import Database
 from monozu.db.errors import ConfigError
 from monozu.db.introspect import Column, ForeignKey, Schema, Table, introspect
 
-# The seed's core ERD: its 13 tables and, per table, the columns it draws.
+# The documented core ERD: its 13 tables and, per table, the columns it draws.
 CORE_TABLES: dict[str, tuple[str, ...]] = {
     "tenants": ("id", "name", "status", "created_at"),
     "users": ("id", "tenant_id", "email", "password_hash", "mfa_enabled", "created_at"),
@@ -52,7 +52,7 @@ CORE_TABLES: dict[str, tuple[str, ...]] = {
     "tenant_features": ("tenant_id", "feature", "enabled"),
 }
 
-_TYPE_NAMES = {"text": "string"}  # the seed's vocabulary: no separate unbounded text type
+_TYPE_NAMES = {"text": "string"}  # the documented ERD's vocabulary: no separate unbounded text type
 TENANT_COLUMN = "tenant_id"
 REGENERATE = ".venv/bin/python -m monozu.db.erd --write docs/schema.md"
 
@@ -153,9 +153,9 @@ How to read it:
 - `||` the parent is required (NOT NULL key), `|o` optional; `o{{` any number of children,
   `o|` at most one (the key columns hold a key of the child).
 
-## Core: the seed's 13 tables
+## Core: the documented 13 core tables
 
-The tables of the seed's core ERD with the seed's columns and their key columns. Where the
+The tables of the documented core ERD with its documented columns and their key columns. Where the
 seed draws `tenants ||--|| tenant_licenses` and `users }}o--o{{ groups`, the schema has
 "at most one licence per tenant" (`o|`) and the join table `user_groups`.
 

@@ -1,4 +1,4 @@
-"""Tenant context: the seed's "RLS helpers".
+"""Tenant context: the database page's "RLS helpers".
 
 A tenant's work happens in a unit of work bound to its id::
 
