@@ -1,7 +1,7 @@
 """``monozu db erd``: the Mermaid diagram of the live schema, against the documented core ERD.
 
-The database page's ERD block is kept here verbatim (``SEED_ERD``). When the database page itself is at
-``../shared/seed/database-page.txt`` (next to the repository, as in CI) the copy must match
+The database page's ERD block is kept here verbatim (``SEED_ERD``). When the page itself
+is at ``../shared/seed/database-page.txt`` (next to the repository, as in CI) the copy must match
 it; either way every expectation below is read from the copy, so the test cannot pass on an
 empty or missing page.
 """

@@ -13,8 +13,8 @@ referencing one, labelled with its columns and drawn with:
 Composite references between tenant tables (``(tenant_id, site_id)`` to
 ``sites (tenant_id, id)``) are labelled without the ``tenant_id`` they all carry.
 
-``core=True`` keeps the 13 tables of the documented core ERD, with its documented columns plus their key
-columns, and the relations among them. Output is deterministic: entities and relations
+``core=True`` keeps the 13 tables of the documented core ERD, with its documented columns
+plus their key columns, and the relations among them. Output is deterministic: entities and relations
 sorted by name, columns in table order.
 
 ``python -m monozu.db.erd --write docs/schema.md`` regenerates the schema document from a
