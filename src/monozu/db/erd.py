@@ -14,8 +14,8 @@ Composite references between tenant tables (``(tenant_id, site_id)`` to
 ``sites (tenant_id, id)``) are labelled without the ``tenant_id`` they all carry.
 
 ``core=True`` keeps the 13 tables of the documented core ERD, with its documented columns
-plus their key columns, and the relations among them. Output is deterministic: entities and relations
-sorted by name, columns in table order.
+plus their key columns, and the relations among them. Output is deterministic: entities
+and relations sorted by name, columns in table order.
 
 ``python -m monozu.db.erd --write docs/schema.md`` regenerates the schema document from a
 freshly migrated SQLite database (``--check`` compares instead of writing).
