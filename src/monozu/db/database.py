@@ -81,10 +81,7 @@ class Tx:
         return cur
 
     def _translate(self, exc: BaseException) -> MonozuError:
-        err = self.dialect.translate_error(exc)
-        if err is None:
-            return DatabaseError(f"{type(exc).__name__}: {exc}")
-        return err
+        return _translated(self.dialect, exc)
 
     def _rows(self, sql: str, params: Mapping[str, Any]) -> tuple[tuple[str, ...], list[Any]]:
         cur = self._execute(sql, params)
@@ -291,7 +288,7 @@ class Database:
             try:
                 dialect.begin(conn)
             except dialect.driver_errors() as exc:
-                raise dialect.translate_error(exc) or DatabaseError(str(exc)) from exc
+                raise _translated(dialect, exc) from exc
             tx = Tx(self, conn, tenant_id)
             try:
                 if tenant_id is not None or dialect.kind == "sqlserver":
@@ -314,7 +311,7 @@ class Database:
                 except dialect.driver_errors() as exc:
                     with contextlib.suppress(Exception):
                         dialect.rollback(conn)
-                    raise dialect.translate_error(exc) or DatabaseError(str(exc)) from exc
+                    raise _translated(dialect, exc) from exc
 
     def tenant(self, tenant_id: uuid.UUID) -> contextlib.AbstractContextManager[Tx]:
         """A unit of work bound to one tenant (see :mod:`monozu.db.tenant`)."""
@@ -361,6 +358,11 @@ class Database:
             finally:
                 with contextlib.suppress(Exception):
                     self.dialect.rollback(conn)
+
+
+def _translated(dialect: Dialect, exc: BaseException) -> DatabaseError:
+    """The taxonomy error for a driver exception (a plain DatabaseError if unknown)."""
+    return dialect.translate_error(exc) or DatabaseError(f"{type(exc).__name__}: {exc}")
 
 
 def _is_disconnect(exc: BaseException) -> bool:

@@ -42,17 +42,6 @@ def uuid_from_bytes(raw: bytes) -> uuid.UUID:
     return value
 
 
-def uuid_from_any(value: Any) -> uuid.UUID:
-    """Accept the forms a driver may hand back (UUID, 16 bytes, text)."""
-    if isinstance(value, uuid.UUID):
-        return value
-    if isinstance(value, bytes | bytearray | memoryview):
-        raw = bytes(value)
-        if len(raw) != 16:
-            raise ValueError(f"a UUID needs 16 bytes, got {len(raw)}")
-        return uuid_from_bytes(raw)
-    return uuid.UUID(str(value))
-
 
 def utc_text(value: datetime) -> str:
     """The SQLite storage form: ``2026-11-28T14:12:03.123456+00:00``."""
@@ -73,13 +62,6 @@ def utc_naive(value: datetime) -> datetime:
         )
     return value.astimezone(UTC).replace(tzinfo=None)
 
-
-def timestamp_from_text(text: str) -> datetime:
-    """Parse the SQLite storage form (any ISO-8601 with offset; naive means UTC)."""
-    value = datetime.fromisoformat(text)
-    if value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value
 
 
 def timestamp_from_naive_utc(value: datetime) -> datetime:

@@ -9,14 +9,12 @@ the unit of work on a pooled connection.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, ClassVar
 
 import psycopg
-from psycopg import errors as pg_errors
 from psycopg.types.json import Jsonb
 
 from monozu.db import errors
@@ -103,18 +101,12 @@ class PostgreSQLDialect(Dialect):
             )
         return value
 
-    def adapt_row(self, values: Sequence[Any]) -> tuple[Any, ...]:
-        adapt = self.adapt
-        return tuple([adapt(v) for v in values])
-
     def reader(self, py_type: Any) -> Converter | None:
         if py_type is Decimal:
             return decimal_from_any
         if py_type == "json":
             return json_from_text
-        if py_type is uuid.UUID:
-            return None  # native
-        return None
+        return None  # uuid, datetime, bool, float come back native
 
     def set_tenant(self, conn: Any, tenant_id: str | None) -> None:
         conn.execute("SELECT set_config('app.tenant_id', $1, true)", (tenant_id or "",))
@@ -194,8 +186,5 @@ def configure(conn: psycopg.Connection[Any]) -> None:
     conn.execute("SET TIME ZONE 'UTC'")
     conn.commit()
 
-
-# Re-exported for the tests of the error mapping.
-SQLSTATE_ERRORS = pg_errors
 
 DIALECT = PostgreSQLDialect()

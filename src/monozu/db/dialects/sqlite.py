@@ -108,15 +108,6 @@ class SQLiteDialect(Dialect):
             fn = _adapter_for_subclass(value)
         return fn(value)
 
-    def adapt_row(self, values: Any) -> tuple[Any, ...]:
-        get = _ADAPTERS.get
-        out = []
-        for v in values:
-            fn = get(type(v))
-            out.append(v if fn is None and isinstance(v, _NATIVE) else
-                       (fn or _adapter_for_subclass(v))(v))
-        return tuple(out)
-
     def reader(self, py_type: Any) -> Converter | None:
         # Direct constructors, no wrappers: the schema guarantees 16-byte blobs and
         # offset-carrying timestamps (CHECK constraints), and a value of another form
