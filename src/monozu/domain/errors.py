@@ -1,0 +1,47 @@
+"""Errors the domain services raise when they refuse a request.
+
+They extend the layer's taxonomy (:mod:`monozu.db.errors`), so a caller catching
+``MonozuError`` sees them too. A refused call changes nothing: the unit of work it
+ran in is rolled back, audit row included. A row of another tenant is reported
+exactly like a missing one, with :class:`monozu.db.NotFound`.
+"""
+
+from __future__ import annotations
+
+from monozu.db.errors import MonozuError
+
+
+class DomainError(MonozuError):
+    """A service refused a request; nothing was changed."""
+
+
+class ValidationError(DomainError):
+    """An input breaks a rule: empty, too long, unknown value, weak password."""
+
+
+class InvalidTransition(DomainError):
+    """A status change the lifecycle does not allow."""
+
+    def __init__(self, entity: str, current: str, wanted: str) -> None:
+        super().__init__(f"{entity} cannot go from {current!r} to {wanted!r}")
+        self.entity = entity
+        self.current = current
+        self.wanted = wanted
+
+
+class Conflict(DomainError):
+    """The request clashes with existing data (a duplicate email, a name in use)."""
+
+
+class Unauthorized(DomainError):
+    """Credentials or tokens were refused (wrong password, revoked or reused token)."""
+
+
+def check_text(field: str, value: str, *, max_length: int, required: bool = True) -> str:
+    """``value`` stripped of surrounding space, refused when empty or longer than allowed."""
+    text = value.strip()
+    if required and not text:
+        raise ValidationError(f"{field} must not be empty")
+    if len(text) > max_length:
+        raise ValidationError(f"{field} is {len(text)} characters long; at most {max_length}")
+    return text
