@@ -30,7 +30,6 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from monozu.db.database import Database
-from monozu.db.errors import ConfigError
 from monozu.db.introspect import Column, ForeignKey, Schema, Table, introspect
 
 # The documented core ERD: its 13 tables and, per table, the columns it draws.
@@ -58,15 +57,9 @@ REGENERATE = ".venv/bin/python -m monozu.db.erd --write docs/schema.md"
 
 
 def read_schema(db: Database) -> Schema:
-    """The live schema of ``db`` (SQLite or PostgreSQL)."""
-    kind = db.dialect.kind
-    if kind == "sqlserver":
-        raise ConfigError(
-            "the ERD is read from a SQLite or PostgreSQL database; SQL Server is not "
-            "introspected. The schema is the same on every database: point --url at a "
-            "migrated SQLite or PostgreSQL database instead")
+    """The live schema of ``db``, read through its dialect's catalog."""
     with db.connection() as conn:
-        return introspect(conn, kind)
+        return introspect(conn, db.dialect.kind)
 
 
 def diagram(db: Database, *, core: bool = False) -> str:

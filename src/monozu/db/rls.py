@@ -14,16 +14,11 @@ turns them on and off without a migration:
 Each call works in one transaction: the catalog is read, the tables that differ are
 switched, and the result is read back before COMMIT, so a failure switches nothing.
 
-What "on" means per database (the SQL lives in the ``_SQLServer``, ``_PostgreSQL`` and
-``_SQLite`` classes below, nowhere else):
-
-* SQL Server: ``ALTER SECURITY POLICY dbo.rls_<t> WITH (STATE = ON)``. A policy applies
-  to every user, owners and ``db_owner`` included; only the predicate function decides.
-* PostgreSQL: ``ALTER TABLE <t> ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY``.
-  FORCE makes the policy apply to the table's owner too; only superusers and roles with
-  ``BYPASSRLS`` (the platform connection) are exempt. Off is ``NO FORCE`` + ``DISABLE``.
-* SQLite has no row-level security: isolation is the application's (every tenant-scoped
-  statement filters on ``tenant_id``). The functions change nothing and say so.
+What "on" means is each database's own (the ``rls_*`` members of its dialect's catalog,
+:mod:`monozu.db.dialects.catalog`): on SQL Server ``ALTER SECURITY POLICY ... WITH
+(STATE = ON)``; on PostgreSQL ``ENABLE`` + ``FORCE ROW LEVEL SECURITY`` on the table.
+SQLite has no row-level security: isolation is the application's (every tenant-scoped
+statement filters on ``tenant_id``). The functions change nothing there and say so.
 
 Switching needs the right to alter the tables (PostgreSQL: their owner or a superuser;
 SQL Server: ``ALTER ANY SECURITY POLICY``), so it is an operator's command; see
@@ -32,7 +27,7 @@ SQL Server: ``ALTER ANY SECURITY POLICY``), so it is an operator's command; see
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -40,6 +35,7 @@ from monozu.db.config import DatabaseConfig, Kind
 
 if TYPE_CHECKING:  # imported where used: migrate asks status_sql() without the pool
     from monozu.db.database import Database, Tx
+    from monozu.db.dialects.catalog import Catalog
 from monozu.db.errors import MonozuError
 
 Enforcement = Literal["database", "application"]
@@ -109,132 +105,22 @@ class RlsResult:
                 "tables": [t.as_dict() for t in self.tables], "message": self.message}
 
 
-# --------------------------------------------------------------------------- per database
-
-
-class _SQLServer:
-    # A tenant table is the target of a policy named rls_<table> in the table's schema.
-    # DISTINCT: each policy has two predicates (FILTER and BLOCK) on the same table.
-    STATUS_SQL = (
-        "SELECT DISTINCT\n"
-        "    OBJECT_SCHEMA_NAME(pr.target_object_id) AS table_schema,\n"
-        "    OBJECT_NAME(pr.target_object_id) AS table_name,\n"
-        "    p.name AS policy_name,\n"
-        "    p.is_enabled AS enabled\n"
-        "FROM sys.security_policies AS p\n"
-        "JOIN sys.security_predicates AS pr ON pr.object_id = p.object_id\n"
-        "WHERE p.name = N'rls_' + OBJECT_NAME(pr.target_object_id)\n"
-        "  AND SCHEMA_NAME(p.schema_id) = OBJECT_SCHEMA_NAME(pr.target_object_id)\n"
-        "ORDER BY table_name"
-    )
-
-    @staticmethod
-    def prepare_sql() -> tuple[str, ...]:
-        return ()
-
-    @staticmethod
-    def table(row: Mapping[str, Any]) -> TableRls:
-        return TableRls(table=row["table_name"], policy=row["policy_name"],
-                        enabled=bool(row["enabled"]), forced=None,
-                        schema=row["table_schema"])
-
-    @staticmethod
-    def switch_sql(t: TableRls, on: bool) -> str:
-        policy = f"{_bracket(t.schema or 'dbo')}.{_bracket(t.policy or 'rls_' + t.table)}"
-        return f"ALTER SECURITY POLICY {policy} WITH (STATE = {'ON' if on else 'OFF'})"
-
-    @staticmethod
-    def matches(t: TableRls, on: bool) -> bool:
-        return t.enabled == on
-
-
-class _PostgreSQL:
-    STATUS_SQL = (
-        "SELECT p.schemaname AS table_schema, p.tablename AS table_name,\n"
-        "       p.policyname AS policy_name,\n"
-        "       c.relrowsecurity AS enabled, c.relforcerowsecurity AS forced\n"
-        "FROM pg_policies AS p\n"
-        "JOIN pg_namespace AS n ON n.nspname = p.schemaname\n"
-        "JOIN pg_class AS c ON c.relnamespace = n.oid AND c.relname = p.tablename\n"
-        "WHERE p.schemaname = current_schema() AND p.policyname = 'rls_' || p.tablename\n"
-        "ORDER BY p.tablename"
-    )
-
-    @staticmethod
-    def prepare_sql() -> tuple[str, ...]:
-        # Transaction-local, so the pooled connection goes back without it.
-        return (f"SET LOCAL lock_timeout = '{int(LOCK_TIMEOUT_SECONDS * 1000)}ms'",)
-
-    @staticmethod
-    def table(row: Mapping[str, Any]) -> TableRls:
-        return TableRls(table=row["table_name"], policy=row["policy_name"],
-                        enabled=bool(row["enabled"]), forced=bool(row["forced"]),
-                        schema=row["table_schema"])
-
-    @staticmethod
-    def switch_sql(t: TableRls, on: bool) -> str:
-        name = f"{_dquote(t.schema or 'public')}.{_dquote(t.table)}"
-        if on:
-            return f"ALTER TABLE {name} ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY"
-        return f"ALTER TABLE {name} NO FORCE ROW LEVEL SECURITY, DISABLE ROW LEVEL SECURITY"
-
-    @staticmethod
-    def matches(t: TableRls, on: bool) -> bool:
-        # Enabled without FORCE would let an owning application role read every tenant.
-        return t.enabled == on and t.forced == on
-
-
-class _SQLite:
-    # No policies exist: the tenant tables are those carrying a tenant_id column.
-    STATUS_SQL = (
-        "SELECT m.name AS table_name FROM sqlite_master AS m\n"
-        "WHERE m.type = 'table' AND EXISTS (\n"
-        "    SELECT 1 FROM pragma_table_info(m.name) AS c WHERE c.name = 'tenant_id')\n"
-        "ORDER BY m.name"
-    )
-
-    @staticmethod
-    def table(row: Mapping[str, Any]) -> TableRls:
-        return TableRls(table=row["table_name"], policy=None, enabled=False, forced=None,
-                        enforced_by="application")
-
-
-_Backend = _SQLServer | _PostgreSQL
-
-
 def status_sql(kind: Kind) -> str | None:
-    """The query listing each tenant table's policy; its fourth column is "enabled"."""
-    if kind == "sqlserver":
-        return _SQLServer.STATUS_SQL
-    if kind == "postgresql":
-        return _PostgreSQL.STATUS_SQL
-    return None
+    """The query listing each tenant table's policy; its fourth column is "enabled".
 
+    None where the database has no policies to switch (SQLite).
+    """
+    from monozu.db.dialects import dialect_for
 
-def _bracket(ident: str) -> str:
-    return "[" + ident.replace("]", "]]") + "]"
-
-
-def _dquote(ident: str) -> str:
-    return '"' + ident.replace('"', '""') + '"'
-
-
-def _backend(db: Database) -> _Backend | None:
-    kind = db.dialect.kind
-    if kind == "sqlserver":
-        return _SQLServer()
-    if kind == "postgresql":
-        return _PostgreSQL()
-    return None
+    catalog = dialect_for(kind).catalog
+    return catalog.rls_status_sql if catalog.enforced_by == "database" else None
 
 
 # --------------------------------------------------------------------------- the switch
 
 
-def _read(tx: Tx, backend: _Backend | None) -> list[TableRls]:
-    if backend is None:
-        return [_SQLite.table(r) for r in tx.select(dict, _SQLite.STATUS_SQL)]
-    return [backend.table(r) for r in tx.select(dict, backend.STATUS_SQL)]
+def _read(tx: Tx, catalog: Catalog) -> list[TableRls]:
+    return [catalog.rls_table(r) for r in tx.select(dict, catalog.rls_status_sql)]
 
 
 def status(db: Database) -> list[TableRls]:
@@ -243,7 +129,7 @@ def status(db: Database) -> list[TableRls]:
     On SQLite: the tables with a ``tenant_id`` column, each ``enforced_by="application"``.
     """
     with db.transaction() as tx:
-        return _read(tx, _backend(db))
+        return _read(tx, db.dialect.catalog)
 
 
 def enable(db: Database) -> RlsResult:
@@ -267,14 +153,14 @@ def reapply(db: Database) -> RlsResult:
 
 
 def _apply(db: Database, target: bool | None) -> RlsResult:
-    backend = _backend(db)
+    catalog = db.dialect.catalog
     kind = db.dialect.kind
-    if backend is None:
+    if catalog.enforced_by == "application":
         return RlsResult(kind, "application", None, (), tuple(status(db)), APPLICATION_ENFORCED)
     with db.transaction() as tx:
-        for sql in backend.prepare_sql():
+        for sql in catalog.rls_prepare_sql():
             tx.exec(sql)
-        before = _read(tx, backend)
+        before = _read(tx, catalog)
         if not before:
             if target is None:
                 return RlsResult(kind, "database", False, (), (),
@@ -284,11 +170,11 @@ def _apply(db: Database, target: bool | None) -> RlsResult:
         on = target if target is not None else any(t.enabled for t in before)
         changed = []
         for t in before:
-            if not backend.matches(t, on):
-                tx.exec(backend.switch_sql(t, on))
+            if not catalog.rls_matches(t, on):
+                tx.exec(catalog.rls_switch_sql(t, on))
                 changed.append(t.table)
-        after = _read(tx, backend)
-        stray = [t.table for t in after if not backend.matches(t, on)]
+        after = _read(tx, catalog)
+        stray = [t.table for t in after if not catalog.rls_matches(t, on)]
         if stray:  # raising rolls the whole switch back
             raise RlsError(f"row-level security did not reach the state {_word(on)} on: "
                            + ", ".join(stray))
@@ -299,6 +185,28 @@ def _apply(db: Database, target: bool | None) -> RlsResult:
 
 def _word(on: bool) -> str:
     return "on" if on else "off"
+
+
+def platform_problem(db: Database) -> str | None:
+    """Why ``db`` cannot bypass row-level security as the platform connection must.
+
+    None when it can, or when the database cannot tell (SQLite has no policies). The
+    catalog asks the server who the connection is: on SQL Server a login that enters as
+    ``dbo`` can never be in the bypass role; on PostgreSQL a role needs BYPASSRLS.
+    """
+    catalog = db.dialect.catalog
+    if catalog.platform_check_sql is None:
+        return None
+    with db.transaction() as tx:
+        row = tx.get(dict, catalog.platform_check_sql)
+    return None if row is None else catalog.platform_problem(row)
+
+
+def check_platform(db: Database) -> None:
+    """Refuse (:class:`RlsError`) a platform connection that cannot bypass the policies."""
+    problem = platform_problem(db)
+    if problem is not None:
+        raise RlsError(problem)
 
 
 def operator_database(config: DatabaseConfig, *, pool_size: int = 1) -> Database:
@@ -338,10 +246,12 @@ __all__ = [
     "RlsError",
     "RlsResult",
     "TableRls",
+    "check_platform",
     "describe",
     "disable",
     "enable",
     "operator_database",
+    "platform_problem",
     "reapply",
     "status",
 ]

@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Iterable, Sequence
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from monozu.db.config import DatabaseConfig, DatabaseURL, Kind
 from monozu.db.errors import DatabaseError
 from monozu.db.sqlparams import Style
 from monozu.db.values import Converter
+
+if TYPE_CHECKING:
+    from monozu.db.dialects.catalog import Catalog
 
 
 class Dialect(abc.ABC):
@@ -30,6 +33,7 @@ class Dialect(abc.ABC):
     # a call, for ``exec_many``; any other value goes to ``adapt`` (``_g``). See binding.py.
     inline_adapters: ClassVar[dict[type, str]] = {}
     inline_env: ClassVar[dict[str, Any]] = {}
+    catalog: ClassVar[Catalog]  # introspection, RLS statements, drift (dialects/catalog.py)
 
     @abc.abstractmethod
     def connect(self, url: DatabaseURL, config: DatabaseConfig) -> Any:

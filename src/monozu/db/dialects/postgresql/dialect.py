@@ -20,6 +20,7 @@ from psycopg.types.json import Jsonb
 from monozu.db import errors
 from monozu.db.config import DatabaseConfig, DatabaseURL
 from monozu.db.dialects.base import Dialect
+from monozu.db.dialects.postgresql.catalog import CATALOG
 from monozu.db.errors import DatabaseError, ParameterError
 from monozu.db.values import (
     Converter,
@@ -59,6 +60,7 @@ def _as_is(text: str) -> str:
 class PostgreSQLDialect(Dialect):
     kind: ClassVar = "postgresql"
     style: ClassVar = "dollar"
+    catalog: ClassVar = CATALOG
     max_params: ClassVar = 65535
 
     def connect(self, url: DatabaseURL, config: DatabaseConfig) -> psycopg.Connection[Any]:

@@ -23,6 +23,7 @@ from urllib.parse import quote
 from monozu.db import errors
 from monozu.db.config import DatabaseConfig, DatabaseURL
 from monozu.db.dialects.base import Dialect
+from monozu.db.dialects.sqlite.catalog import CATALOG
 from monozu.db.errors import ConnectionFailed, DatabaseError, ParameterError
 from monozu.db.values import (
     Converter,
@@ -58,6 +59,7 @@ _CONSTRAINT_CLASSES: dict[str, type[DatabaseError]] = {
 class SQLiteDialect(Dialect):
     kind: ClassVar = "sqlite"
     style: ClassVar = "qmark"
+    catalog: ClassVar = CATALOG
     max_params: ClassVar = 32766
     inline_adapters: ClassVar = {
         str: "_v if type(_v := {x}) is _str and '\\x00' not in _v else _g(_v)",

@@ -37,6 +37,7 @@ from typing import Any, ClassVar
 from monozu.db import errors
 from monozu.db.config import DatabaseConfig, DatabaseURL
 from monozu.db.dialects.base import Dialect
+from monozu.db.dialects.sqlserver.catalog import CATALOG
 from monozu.db.errors import ConfigError, DatabaseError, ParameterError
 from monozu.db.values import (
     Converter,
@@ -371,6 +372,7 @@ def _load_driver() -> Any:
 class SQLServerDialect(Dialect):
     kind: ClassVar = "sqlserver"
     style: ClassVar = "qmark"
+    catalog: ClassVar = CATALOG
     brackets: ClassVar = True
     # 2,100 parameters per RPC, and a prepared statement goes out as sp_prepexec,
     # whose own @handle, @params and @stmt count against the same limit.
