@@ -1,4 +1,4 @@
-"""``monozu db rls status|enable|disable|reapply`` and ``monozu db erd``.
+"""``monozu db rls status|enable|disable|reapply``, ``monozu db erd`` and ``monozu db drift``.
 
 The RLS commands are operator commands: switching needs the right to alter the tenant
 tables, which the application's own role should not have. They connect with ``--url``
@@ -47,13 +47,14 @@ def rls_status(url: str | None, as_json: bool) -> None:
     """List every tenant table with its rls_<table> policy and state."""
     from monozu.db import rls as rls_mod
     with rls_mod.operator_database(load_config(url=url)) as database:
+        if database.platform:
+            rls_mod.check_platform(database)
         tables = rls_mod.status(database)
         origin = _origin(database)
         kind = database.dialect.kind
+        enforced_by = database.dialect.catalog.enforced_by
     summary = rls_mod.describe(tables)
     if as_json:
-        enforced_by = tables[0].enforced_by if tables else (
-            "application" if kind == "sqlite" else "database")
         echo(json.dumps({"database": kind, **origin, "enforced_by": enforced_by,
                                "summary": summary, "tables": [t.as_dict() for t in tables]},
                               indent=2))
@@ -122,3 +123,27 @@ def erd(url: str | None, core: bool, output: Path | None) -> None:
         output.write_text(text, encoding="utf-8")
     except OSError as exc:
         fail(f"cannot write {output}: {exc.strerror or exc}")
+
+
+@db.command("drift", url_option, json_option)
+@handle_errors
+def drift(url: str | None, as_json: bool) -> None:
+    """Compare the live schema with the one its applied migrations build (exit 1: drift)."""
+    from monozu.db import drift as drift_mod
+    from monozu.db.database import Database
+
+    with Database(load_config(url=url), pool_size=1) as database:
+        report = drift_mod.check(database)
+        where = database.url.redacted()
+    if as_json:
+        echo(json.dumps({**report.as_dict(), "url": where}, indent=2))
+    else:
+        echo(f"database  {where} ({report.database}, "
+             f"version {report.applied_version or '-'}, {report.migrations} migrations)")
+        for difference in report.differences:
+            echo(difference.line())
+        count = len(report.differences)
+        echo(f"{count} difference{'s' if count != 1 else ''} from the migrations"
+             if count else "no drift: the schema is what its migrations build")
+    if report.drifted:
+        raise SystemExit(1)
