@@ -256,15 +256,26 @@ class Database:
     def platform_admin(self) -> Database:
         """The RLS-bypassing connection for platform jobs (``DATABASE_URL_PLATFORM_ADMIN``).
 
-        Cross-tenant work is only possible through it, and only explicitly.
+        Cross-tenant work is only possible through it, and only explicitly. On first use
+        it is refused (:class:`monozu.db.rls.RlsError`) when the database can tell that
+        the login does not bypass row-level security (see :func:`monozu.db.rls.check_platform`).
         """
         if self.platform:
             return self
         if self.config.platform_url is None:
             raise ConfigError("DATABASE_URL_PLATFORM_ADMIN is not set: no platform connection")
         if self._platform_db is None:
-            self._platform_db = Database(self.config, url=self.config.platform_url,
-                                         pool_size=self._pool_size, platform=True)
+            platform = Database(self.config, url=self.config.platform_url,
+                                pool_size=self._pool_size, platform=True)
+            # A login that cannot bypass the policies would silently see no tenant rows.
+            from monozu.db.rls import check_platform
+
+            try:
+                check_platform(platform)
+            except BaseException:
+                platform.close()
+                raise
+            self._platform_db = platform
         return self._platform_db
 
     @contextlib.contextmanager

@@ -52,7 +52,7 @@ TABLES_SQL = (
 COLUMNS_SQL = (
     "SELECT t.name AS table_name, c.column_id, c.name AS column_name,\n"
     "       ty.name AS type_name, c.max_length, c.scale, c.is_nullable, c.is_identity,\n"
-    "       dc.definition AS default_definition,\n"
+    "       dc.[definition] AS default_definition,\n"
     "       CASE WHEN c.collation_name <> CAST(DATABASEPROPERTYEX(DB_NAME(), N'Collation')\n"
     "                                          AS NVARCHAR(128))\n"
     "            THEN c.collation_name END AS collation_name\n"
@@ -92,7 +92,7 @@ FOREIGN_KEYS_SQL = (
 )
 
 CHECKS_SQL = (
-    "SELECT t.name AS table_name, cc.name AS constraint_name, cc.definition\n"
+    "SELECT t.name AS table_name, cc.name AS constraint_name, cc.[definition]\n"
     "FROM sys.check_constraints AS cc\n"
     "JOIN sys.tables AS t ON t.object_id = cc.parent_object_id\n"
     "WHERE t.schema_id = SCHEMA_ID(N'dbo')\n"

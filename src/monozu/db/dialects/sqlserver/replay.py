@@ -190,7 +190,9 @@ class Replay:
             raise ReplayError(f"{t.name}.{cd.name}: unexpected type {dt.sql('tsql')}")
         if cd.name.upper() in TSQL_RESERVED and not cd.this.args.get("quoted"):
             raise ReplayError(f"{t.name}.{cd.name}: reserved word, write it [{cd.name}]")
-        col = _Col(cd.name, ltype, length, True, None, False, dt.sql("tsql"))
+        # As the server's catalog spells it (sqlglot writes INT as INTEGER).
+        db_type = dt.sql("tsql").replace("INTEGER", "INT")
+        col = _Col(cd.name, ltype, length, True, None, False, db_type)
         checks: list[tuple[str, exp.Expression]] = []
         seen_null = False
         for cc in cd.args.get("constraints") or []:
