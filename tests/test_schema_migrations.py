@@ -30,7 +30,9 @@ from tests.support.schema_apply import (
 )
 from tests.support.schema_compare import (
     GLOBAL_TABLES,
+    case_rule_problems,
     differences,
+    keyed_strings,
     logical,
     tenant_rule_problems,
     tenant_tables,
@@ -60,6 +62,7 @@ PLANNED_FILES = [
     "V26__zones_vlans_site_id.sql",
     "V27__network_hierarchy_links.sql",
     "V28__drop_diagram_change_id.sql",
+    "V29__case_rules.sql",
 ]
 
 
@@ -220,6 +223,27 @@ def test_every_foreign_key_is_indexed(lite: sqlite3.Connection,
     for kind, schema in final_schemas(lite, pg).items():
         assert sum(len(t.foreign_keys) for t in schema.tables.values()) > 0
         assert unindexed_foreign_keys(schema) == [], kind
+
+
+@pytest.mark.postgres
+def test_case_rules_identifiers_exact_email_nocase(lite: sqlite3.Connection,
+                                                   pg: psycopg.Connection[Any]) -> None:
+    for kind, schema in final_schemas(lite, pg).items():
+        assert len(keyed_strings(schema.table("tenants"))) >= 2, kind  # slug, status
+        assert case_rule_problems(schema, kind) == [], kind
+
+
+def test_case_rules_are_checked_before_v29(lite: sqlite3.Connection) -> None:
+    """Before V29 SQL Server compared every keyed string as its database default does, and
+    nothing kept one email per tenant regardless of case: the rule check sees both."""
+    before = sqlserver_schema_from_files(folder("sqlserver"), up_to=28)
+    problems = case_rule_problems(before, "sqlserver")
+    assert "tenants.slug: compares the database default, must compare exactly" in problems
+    assert "users.email: compares the database default, must ignore case" in problems
+    assert "cve_catalog.cve_id: compares the database default, must compare exactly" in problems
+    apply_sqlite(lite, up_to=28)
+    assert case_rule_problems(introspect(lite, "sqlite"), "sqlite") == [
+        "users.email: compares exact, must ignore case"]
 
 
 def test_rule_checkers_report_broken_tables(lite: sqlite3.Connection) -> None:

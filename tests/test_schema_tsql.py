@@ -133,6 +133,11 @@ def replace_in(name: str, old: str, new: str, tmp_path: Path) -> list[Path]:
 def test_replay_of_the_real_files_succeeds() -> None:
     schema = replay(SQLSERVER_FILES).schema()
     assert "assets" in schema.tables and "producer" in schema.table("assets").column_names
+    # V29: collations and the defaults re-created with ADD CONSTRAINT ... DEFAULT ... FOR
+    assert schema.table("tenants").column("slug").collation == "Latin1_General_100_BIN2"
+    assert schema.table("users").column("email").collation == "Latin1_General_100_CI_AS"
+    status = schema.table("tenants").column("status")
+    assert (status.has_default, status.default) == (True, "N'pending'")
 
 
 @pytest.mark.parametrize(("name", "old", "new", "message"), [
@@ -169,6 +174,20 @@ def test_replay_of_the_real_files_succeeds() -> None:
     ("V28__drop_diagram_change_id.sql", "ALTER TABLE dbo.diagrams DROP COLUMN change_id;",
      "EXEC sp_rename N'dbo.diagrams.tenant_id', N'owner_id', N'COLUMN';",
      "security policy"),
+    # changing a column's collation while its unique constraint still exists
+    ("V29__case_rules.sql", "ALTER TABLE dbo.tenants DROP CONSTRAINT uq_tenants_slug;\n", "",
+     "cannot alter tenants.slug: used by uq_tenants_slug"),
+    # ... or while its default still exists
+    ("V29__case_rules.sql", "ALTER TABLE dbo.tenants DROP CONSTRAINT df_tenants_status;\n", "",
+     "used by df_tenants_status"),
+    # a foreign key between columns of different collations (the server's error 1757)
+    ("V29__case_rules.sql", "ALTER TABLE dbo.cve_cpe_matches ALTER COLUMN cve_id NVARCHAR(32)\n"
+     "    COLLATE Latin1_General_100_BIN2 NOT NULL;\n", "", "differ in collation"),
+    # ALTER COLUMN without NULL / NOT NULL makes the column nullable on SQL Server
+    ("V29__case_rules.sql", "ALTER TABLE dbo.tenants ALTER COLUMN slug NVARCHAR(63)\n"
+     "    COLLATE Latin1_General_100_BIN2 NOT NULL;",
+     "ALTER TABLE dbo.tenants ALTER COLUMN slug NVARCHAR(63)\n"
+     "    COLLATE Latin1_General_100_BIN2;", "say NULL or NOT NULL"),
 ])
 def test_replay_refuses_what_sql_server_would(name: str, old: str, new: str, message: str,
                                               tmp_path: Path) -> None:

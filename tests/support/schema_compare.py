@@ -7,6 +7,15 @@ of the rule checks (enumerations, ranges). It drops what is only how a database 
 type: SQLite's unnamed representation checks and the ``ck_<table>_<column>_json`` checks
 SQL Server and SQLite need for JSON text (PostgreSQL's jsonb refuses bad JSON by type).
 ``db_type`` and check expressions are database-specific and are not compared.
+
+Case rules (V29) are compared as rules, since each database states them its own way:
+identifiers, hashes and enumerations compare exactly, email case-insensitively.
+``case_rule_problems(schema, kind)`` finds every string column whose value decides identity
+or validity (in a primary key or unique constraint, or named by a rule check that compares it
+with text literals) and checks that its collation compares exactly, or, for the columns in
+``NOCASE_COLUMNS``, case-insensitively: on SQL Server through the column's collation, on
+SQLite and PostgreSQL through the unique index in ``NOCASE_INDEXES`` (which is therefore left
+out of the index comparison).
 """
 
 from __future__ import annotations
@@ -19,6 +28,13 @@ GLOBAL_TABLES = frozenset({
     "tenants", "cve_feeds", "cve_catalog", "cve_cpe_matches", "cve_scores_cache",
     "exploitdb_exploits", "exploitdb_cves", "snap_releases",
 })
+
+
+# Compared without regard to case on every database; every other keyed string is exact.
+NOCASE_COLUMNS = frozenset({("users", "email")})
+# The unique index SQLite (COLLATE NOCASE) and PostgreSQL (lower()) keep the rule in; SQL
+# Server keeps it in the column's collation instead.
+NOCASE_INDEXES = {"ix_users_tenant_email_nocase": ("users", "email")}
 
 
 def json_checks(t: Table) -> set[str]:
@@ -39,7 +55,8 @@ def logical_table(t: Table) -> dict[str, Any]:
                                for f in t.foreign_keys),
         "unique": sorted((u.name or "", u.columns) for u in t.unique_constraints),
         "checks": rule_checks(t),
-        "indexes": sorted((i.name, i.columns, i.unique) for i in t.indexes),
+        "indexes": sorted((i.name, i.columns, i.unique) for i in t.indexes
+                          if i.name not in NOCASE_INDEXES),
     }
 
 
@@ -110,3 +127,47 @@ def unindexed_foreign_keys(schema: Schema) -> list[str]:
             if not any(len(k) >= n and set(k[:n]) == set(f.columns) for k in keys):
                 out.append(f"{name}.{f.name} {f.columns}")
     return out
+
+
+def keyed_strings(t: Table) -> set[str]:
+    """String columns in a primary key or unique constraint, or named by a rule check
+    (``ck_<table>_<column>``) that compares them with a text literal."""
+    strings = {c.name for c in t.columns if c.type in ("string", "text")}
+    keyed = set(t.primary_key.columns) if t.primary_key else set()
+    for u in t.unique_constraints:
+        keyed |= set(u.columns)
+    for c in t.check_constraints:
+        column = (c.name or "").removeprefix(f"ck_{t.name}_")
+        if c.name in rule_checks(t) and column in strings and "'" in c.expression:
+            keyed.add(column)
+    return keyed & strings
+
+
+def collation_rule(kind: str, collation: str | None) -> str:
+    """``exact``, ``nocase``, or what else the collation is, for one database."""
+    name = (collation or "").upper()
+    if kind == "sqlserver":
+        if not name:
+            return "the database default"
+        if name.endswith(("_BIN", "_BIN2")) or "_CS_" in name:
+            return "exact"
+        return "nocase" if "_CI_" in name else name
+    if kind == "sqlite":
+        return {"": "exact", "BINARY": "exact", "NOCASE": "nocase"}.get(name, name)
+    return name or "exact"  # PostgreSQL's default collations are deterministic
+
+
+def case_rule_problems(schema: Schema, kind: str) -> list[str]:
+    problems = []
+    for name, t in sorted(schema.tables.items()):
+        nocase_indexes = {ix_col for ix, (ix_table, ix_col) in NOCASE_INDEXES.items()
+                          if ix_table == name and any(i.name == ix and i.unique
+                                                      for i in t.indexes)}
+        for col in sorted(keyed_strings(t) | {c for tb, c in NOCASE_COLUMNS if tb == name}):
+            rule = collation_rule(kind, t.column(col).collation)
+            if (name, col) in NOCASE_COLUMNS:
+                if rule != "nocase" and not (rule == "exact" and col in nocase_indexes):
+                    problems.append(f"{name}.{col}: compares {rule}, must ignore case")
+            elif rule != "exact":
+                problems.append(f"{name}.{col}: compares {rule}, must compare exactly")
+    return problems

@@ -17,8 +17,10 @@ understand is an error, never skipped.
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
 import sqlglot
@@ -85,6 +87,8 @@ class _Col:
     default: str | None  # name of the default constraint
     identity: bool
     db_type: str
+    collation: str | None = None  # as written in COLLATE; None: the database's default
+    default_sql: str | None = None  # the default's expression
 
 
 @dataclass
@@ -118,6 +122,11 @@ _POLICY = re.compile(
     re.I | re.S,
 )
 _POLICY_START = re.compile(r"\s*CREATE\s+SECURITY\s+POLICY\b", re.I)
+_ADD_DEFAULT = re.compile(
+    r"ALTER\s+TABLE\s+\[?(?P<schema>\w+)\]?\.\[?(?P<table>\w+)\]?\s+ADD\s+CONSTRAINT\s+"
+    r"\[?(?P<name>\w+)\]?\s+DEFAULT\s+(?P<expr>.+?)\s+FOR\s+\[?(?P<column>\w+)\]?",
+    re.I | re.S,
+)
 
 
 def _strip_comments(sql: str) -> str:
@@ -206,6 +215,9 @@ class Replay:
                     raise ReplayError(f"{t.name}.{cd.name}: unnamed default")
                 self.claim(cname)
                 col.default = cname
+                col.default_sql = kind.this.sql("tsql")
+            elif isinstance(kind, exp.CollateColumnConstraint):
+                col.collation = kind.this.name
             elif isinstance(kind, exp.CheckColumnConstraint):
                 if not cname:
                     raise ReplayError(f"{t.name}.{cd.name}: unnamed check")
@@ -269,6 +281,9 @@ class Replay:
             for a, b in zip(cols, refcols, strict=True):
                 if t.col(a).type != parent.col(b).type:
                     raise ReplayError(f"{name}: {a} and {parent.name}.{b} differ in type")
+                if (t.col(a).collation or "").lower() != (parent.col(b).collation or "").lower():
+                    # the server refuses it (error 1757)
+                    raise ReplayError(f"{name}: {a} and {parent.name}.{b} differ in collation")
             self.claim(name)
             t.fks.append(ForeignKey(name, cols, parent.name, refcols))
         elif isinstance(body, exp.CheckColumnConstraint):
@@ -314,6 +329,8 @@ class Replay:
                 if not col.nullable and col.default is None and not col.identity:
                     raise ReplayError(f"{t.name}.{col.name}: NOT NULL column added "
                                       "without a default")
+            elif isinstance(action, exp.AlterColumn):
+                self.alter_column(t, action)
             elif isinstance(action, exp.AddConstraint):
                 for con in action.expressions:
                     self.add_constraint(t, con)
@@ -333,7 +350,7 @@ class Replay:
         low = name.lower()
         for c in t.columns:
             if c.default and c.default.lower() == low:
-                c.default = None
+                c.default = c.default_sql = None
                 break
         else:
             if t.pk and (t.pk.name or "").lower() == low:
@@ -354,8 +371,38 @@ class Replay:
         return {col.lower() for pol, (table, col) in self.policy_columns.items()
                 if table == t.name and pol in t.policies}
 
-    def drop_column(self, t: _Table, name: str) -> None:
-        col = t.col(name)
+    def alter_column(self, t: _Table, action: exp.AlterColumn) -> None:
+        """``ALTER COLUMN c <type> [COLLATE x] NULL|NOT NULL``: same type, new collation or
+        nullability. Refused, as the server does, while anything depends on the column."""
+        col = t.col(action.name)
+        dtype = action.args.get("dtype")
+        if not isinstance(dtype, exp.DataType):
+            raise ReplayError(f"{t.name}.{col.name}: ALTER COLUMN without a type")
+        if dtype.sql("tsql").replace("INTEGER", "INT") != col.db_type:
+            raise ReplayError(f"{t.name}.{col.name}: ALTER COLUMN changes the type "
+                              f"{col.db_type} (not supported by the replay)")
+        if action.args.get("allow_null") is None:
+            raise ReplayError(f"{t.name}.{col.name}: say NULL or NOT NULL explicitly "
+                              "(ALTER COLUMN otherwise makes the column nullable)")
+        users = self.column_users(t, col)
+        if users:
+            raise ReplayError(f"cannot alter {t.name}.{col.name}: used by {', '.join(users)}")
+        collate = action.args.get("collate")
+        col.collation = collate.name if collate is not None else None
+        col.nullable = bool(action.args.get("allow_null"))
+
+    def add_default(self, table: str, name: str, expression: str, column: str) -> None:
+        t = self.tables.get(table)
+        if t is None:
+            raise ReplayError(f"default {name}: no table {table!r}")
+        col = t.col(column)
+        if col.default is not None:
+            raise ReplayError(f"{t.name}.{col.name} already has the default {col.default}")
+        self.claim(name)
+        col.default, col.default_sql = name, expression
+
+    def column_users(self, t: _Table, col: _Col) -> list[str]:
+        """What keeps the server from dropping or altering ``col`` (error 5074)."""
         low = col.name.lower()
         users: list[str] = []
         if col.default:
@@ -371,6 +418,11 @@ class Replay:
         for other in self.tables.values():
             users += [f.name or "" for f in other.fks
                       if f.ref_table == t.name and low in {c.lower() for c in f.ref_columns}]
+        return users
+
+    def drop_column(self, t: _Table, name: str) -> None:
+        col = t.col(name)
+        users = self.column_users(t, col)
         if users:
             raise ReplayError(f"cannot drop {t.name}.{col.name}: used by {', '.join(users)}")
         t.columns.remove(col)
@@ -477,6 +529,12 @@ class Replay:
             self.drop_index(stmt)
         elif isinstance(stmt, exp.Execute):
             self.execute(stmt)
+        elif isinstance(stmt, exp.Command) and (
+                m := _ADD_DEFAULT.fullmatch(stmt.sql("tsql").strip())) is not None:
+            # sqlglot has no grammar for ADD CONSTRAINT ... DEFAULT ... FOR (a bare Command)
+            if m["schema"].lower() != "dbo":
+                raise ReplayError(f"unexpected schema {m['schema']!r} for {m['table']}")
+            self.add_default(m["table"], m["name"], m["expr"].strip(), m["column"])
         else:
             raise ReplayError(f"unexpected statement: {stmt.sql('tsql')[:120]}")
 
@@ -509,11 +567,25 @@ class Replay:
         ):
             ltype = "json"
         return Column(c.name, ltype, c.length, c.nullable,
-                      c.default is not None or c.identity, c.db_type)
+                      c.default is not None or c.identity, c.db_type,
+                      default=c.default_sql, collation=c.collation)
 
 
 _ROLE = re.compile(
     r"IF\s+DATABASE_PRINCIPAL_ID\(N'(\w+)'\)\s+IS\s+NULL\s+CREATE\s+ROLE\s+\[?\1\]?\s*;?", re.I)
+
+
+@contextlib.contextmanager
+def _quiet_sqlglot() -> Iterator[None]:
+    """sqlglot logs a warning for each statement it keeps as a bare Command; the replay
+    reads those itself or refuses them, so the warning is noise."""
+    logger = logging.getLogger("sqlglot")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
 
 
 def replay_named(scripts: Sequence[tuple[str, str]]) -> Replay:
@@ -535,7 +607,8 @@ def replay_named(scripts: Sequence[tuple[str, str]]) -> Replay:
                     raise ReplayError(f"{name}: {exc}") from exc
                 continue
             try:
-                statements = sqlglot.parse(batch, read="tsql")
+                with _quiet_sqlglot():
+                    statements = sqlglot.parse(batch, read="tsql")
             except sqlglot.errors.ParseError as exc:
                 raise ReplayError(f"{name}: sqlglot cannot parse a batch: {exc}") from exc
             for stmt in statements:
