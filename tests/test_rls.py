@@ -23,7 +23,6 @@ import sys
 import threading
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -38,11 +37,11 @@ from monozu.db import (
     ProgrammingError,
     Timeout,
     connect,
-    load_config,
     rls,
 )
 from monozu.db.introspect import introspect
 from tests.support.schema_apply import apply_postgresql, apply_sqlite, connect_sqlite
+from tests.support.stand_in import StandInCursor, stand_in_database
 from tests.support.tsql import assert_parses
 
 EXE = Path(sys.executable).with_name("monozu")
@@ -537,20 +536,15 @@ class FakeSqlServer:
         self.rollbacks += 1
 
 
-class _FakeCursor:
-    def __init__(self, server: FakeSqlServer) -> None:
-        self.server = server
-        self.description: list[tuple[str]] | None = None
-        self.rowcount = -1
-        self._rows: list[tuple[Any, ...]] = []
+class _FakeCursor(StandInCursor):
+    server: FakeSqlServer
 
     def execute(self, sql: str, params: Any = None) -> None:
         self.server.sent.append(sql)
         if "sys.security_policies" in sql:
-            self.description = [(c,) for c in ("table_schema", "table_name", "policy_name",
-                                               "enabled")]
-            self._rows = [("dbo", t, f"rls_{t}", on)
-                          for t, on in sorted(self.server.policies.items())]
+            self.answer(["table_schema", "table_name", "policy_name", "enabled"],
+                        [("dbo", t, f"rls_{t}", on)
+                         for t, on in sorted(self.server.policies.items())])
         elif (m := _ALTER.fullmatch(sql)) is not None:
             table = m["policy"].replace("]]", "]").removeprefix("rls_")
             assert m["schema"] == "dbo" and table in self.server.policies, sql
@@ -558,24 +552,9 @@ class _FakeCursor:
         elif not sql.startswith("EXEC sp_set_session_context"):
             raise AssertionError(f"statement the stand-in does not know: {sql!r}")
 
-    def fetchall(self) -> list[tuple[Any, ...]]:
-        return self._rows
-
-    def close(self) -> None:
-        return None
-
 
 def sqlserver_db(server: FakeSqlServer, monkeypatch: pytest.MonkeyPatch) -> Database:
-    config = load_config({}, url="sqlserver://ops:secret@sql.example:1433?database=monozu",
-                         dotenv=None)
-    db = Database(config, pool_size=1)
-
-    @contextmanager
-    def connection() -> Iterator[FakeSqlServer]:
-        yield server
-
-    monkeypatch.setattr(db, "connection", connection)
-    return db
+    return stand_in_database(server, monkeypatch)
 
 
 POLICIES = {"assets": False, "incidents": True, "refresh_tokens": False, "users": True,

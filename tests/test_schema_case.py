@@ -9,20 +9,15 @@ from collections.abc import Iterator
 
 import pytest
 
-from monozu.db.config import load_config
 from monozu.db.database import Database
 from monozu.db.errors import CheckViolation, UniqueViolation
-from monozu.db.migrate import Migrator
+from tests.support.schema_apply import migrated_database
 
 
 @pytest.fixture
 def db(any_url: str) -> Iterator[Database]:
-    Migrator.from_url(any_url).migrate()
-    database = Database(load_config({}, url=any_url, dotenv=None), pool_size=1)
-    try:
+    with migrated_database(any_url) as database:
         yield database
-    finally:
-        database.close()
 
 
 def tenant(db: Database, slug: str, status: str = "active") -> uuid.UUID:

@@ -19,18 +19,15 @@ from monozu.db.database import Database
 from monozu.db.drift import Difference, DriftError
 from monozu.db.introspect import Column, Index, Schema, make_table
 from monozu.db.migrate import Migrator
+from tests.support.schema_apply import migrated_database
 
 EXE = Path(sys.executable).with_name("monozu")
 
 
 @pytest.fixture
 def migrated(any_url: str) -> Iterator[Database]:
-    Migrator.from_url(any_url).migrate()
-    db = Database(load_config({}, url=any_url, dotenv=None), pool_size=1)
-    try:
-        yield db
-    finally:
-        db.close()
+    with migrated_database(any_url) as database:
+        yield database
 
 
 def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -76,17 +73,13 @@ def test_an_added_column_a_dropped_index_and_a_changed_default_are_reported(
 
 
 def test_a_disabled_policy_and_a_dropped_policy_are_reported(pg_url: str) -> None:
-    Migrator.from_url(pg_url).migrate()
-    db = Database(load_config({}, url=pg_url, dotenv=None), pool_size=1)
-    try:
+    with migrated_database(pg_url) as db:
         rls.enable(db)
         assert drift.check(db).differences == ()  # on everywhere is the operator's choice
         db.exec("ALTER TABLE incidents NO FORCE ROW LEVEL SECURITY, "
                 "DISABLE ROW LEVEL SECURITY")
         db.exec("DROP POLICY rls_assets ON assets")
         report = drift.check(db)
-    finally:
-        db.close()
     assert found(report) == {("incidents", "row-level security", None, "changed"),
                              ("assets", "policy", "rls_assets", "missing")}
     (state,) = [d for d in report.differences if d.table == "incidents"]

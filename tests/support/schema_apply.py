@@ -11,12 +11,17 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import psycopg
 
 import monozu.db
+from monozu.db.config import load_config
+from monozu.db.database import Database
+from monozu.db.migrate import Migrator
 
 MIGRATIONS = Path(monozu.db.__file__).parent / "migrations"
 FOLDERS = ("sqlserver", "postgresql", "sqlite")
@@ -104,3 +109,14 @@ def apply_postgresql_all_at_once(conn: psycopg.Connection[Any]) -> None:
                      for _v, f in _selected("postgresql", 0, None))
     with conn.transaction():
         conn.execute(text.encode())
+
+
+@contextmanager
+def migrated_database(url: str) -> Iterator[Database]:
+    """``url`` migrated by the runner to the latest version, opened through the query layer."""
+    Migrator.from_url(url).migrate()
+    db = Database(load_config({}, url=url, dotenv=None), pool_size=1)
+    try:
+        yield db
+    finally:
+        db.close()

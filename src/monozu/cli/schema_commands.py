@@ -110,7 +110,7 @@ def rls_reapply(url: str | None, as_json: bool) -> None:
 )
 @handle_errors
 def erd(url: str | None, core: bool, output: Path | None) -> None:
-    """Print a Mermaid erDiagram of the live schema (SQLite or PostgreSQL)."""
+    """Print a Mermaid erDiagram of the live schema."""
     from monozu.db import erd as erd_mod
     from monozu.db.database import Database
 

@@ -13,13 +13,13 @@ from typing import Any
 import pytest
 
 from monozu.db import drift, rls
-from monozu.db.config import load_config
 from monozu.db.database import Database
 from monozu.db.dialects.sqlserver import catalog as cat
 from monozu.db.dialects.sqlserver.replay import replay_scripts
 from monozu.db.introspect import Schema, Table
 from monozu.db.migrate import builtin_location
 from tests.support.schema_apply import migration_files
+from tests.support.stand_in import StandInCursor, stand_in_database
 from tests.support.tsql import assert_parses
 
 SCRIPTS = [f.read_text(encoding="utf-8")
@@ -91,12 +91,8 @@ class FakeServer:
         return None
 
 
-class FakeCursor:
-    def __init__(self, server: FakeServer) -> None:
-        self.server = server
-        self.description: list[tuple[str]] | None = None
-        self.rowcount = -1
-        self._rows: list[tuple[Any, ...]] = []
+class FakeCursor(StandInCursor):
+    server: FakeServer
 
     def execute(self, sql: str, params: Any = None) -> None:
         self.server.sent.append(sql)
@@ -104,17 +100,7 @@ class FakeCursor:
             return
         rows = self.server.answers[sql]  # a statement the double does not know fails
         names = list(rows[0]) if rows else ["x"]
-        self.description = [(n,) for n in names]
-        self._rows = [tuple(r[n] for n in names) for r in rows]
-
-    def fetchall(self) -> list[tuple[Any, ...]]:
-        return self._rows
-
-    def fetchone(self) -> tuple[Any, ...] | None:
-        return self._rows[0] if self._rows else None
-
-    def close(self) -> None:
-        return None
+        self.answer(names, [tuple(r[n] for n in names) for r in rows])
 
 
 def with_history(schema: Schema) -> Schema:
@@ -124,16 +110,11 @@ def with_history(schema: Schema) -> Schema:
 
 @contextmanager
 def database(server: FakeServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[Database]:
-    config = load_config({}, url="sqlserver://ops:secret@sql.example:1433?database=monozu",
-                         dotenv=None)
-    db = Database(config, pool_size=1)
-
-    @contextmanager
-    def connection() -> Iterator[FakeServer]:
-        yield server
-
-    monkeypatch.setattr(db, "connection", connection)
-    yield db
+    db = stand_in_database(server, monkeypatch)
+    try:
+        yield db
+    finally:
+        db.close()
 
 
 @pytest.fixture(scope="module")
@@ -223,16 +204,7 @@ def test_a_policy_switched_off_alone_is_drift(replayed: Schema,
 def test_the_platform_connection_is_checked_on_first_use(
         replayed: Schema, monkeypatch: pytest.MonkeyPatch) -> None:
     server = FakeServer(server_rows(replayed, as_user="dbo", member=0))
-    config = load_config({"DATABASE_URL_PLATFORM_ADMIN":
-                          "sqlserver://admin:secret@sql.example:1433?database=monozu"},
-                         url="sqlserver://ops:secret@sql.example:1433?database=monozu",
-                         dotenv=None)
-    app = Database(config, pool_size=1)
-
-    @contextmanager
-    def connection(self: Database) -> Iterator[FakeServer]:
-        yield server
-
-    monkeypatch.setattr(Database, "connection", connection)
+    app = stand_in_database(server, monkeypatch, {
+        "DATABASE_URL_PLATFORM_ADMIN": "sqlserver://admin:secret@sql.example?database=monozu"})
     with pytest.raises(rls.RlsError, match="dbo"):
         app.platform_admin()

@@ -12,24 +12,14 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from monozu.db import introspect as model
 from monozu.db.dialects.catalog import Catalog
-from monozu.db.introspect import (
-    CheckConstraint,
-    Column,
-    ForeignKey,
-    Index,
-    LogicalType,
-    PrimaryKey,
-    Schema,
-    UniqueConstraint,
-    make_table,
-)
 from monozu.db.rls import LOCK_TIMEOUT_SECONDS, TableRls
 
 if TYPE_CHECKING:
     import psycopg
 
-_PG_TYPES: dict[str, LogicalType] = {
+_PG_TYPES: dict[str, model.LogicalType] = {
     "uuid": "uuid", "text": "text", "timestamptz": "timestamp", "bool": "bool",
     "float8": "float", "float4": "float", "int4": "int", "int2": "int", "int8": "bigint",
     "jsonb": "json", "json": "json",
@@ -106,7 +96,7 @@ def _unquote_pg(ident: str) -> str:
     return ident
 
 
-def read_schema(conn: psycopg.Connection[Any]) -> Schema:
+def read_schema(conn: psycopg.Connection[Any]) -> model.Schema:
     from psycopg import pq
     from psycopg.rows import tuple_row
 
@@ -114,42 +104,43 @@ def read_schema(conn: psycopg.Connection[Any]) -> Schema:
     cur = conn.cursor(row_factory=tuple_row)
     try:
         tables = {r[0]: bool(r[1]) for r in cur.execute(_PG_TABLES).fetchall()}
-        columns: dict[str, list[Column]] = {t: [] for t in tables}
+        columns: dict[str, list[model.Column]] = {t: [] for t in tables}
         for (rel, _attnum, att, fmt, typname, typmod, notnull, hasdef, default,
              collation) in cur.execute(_PG_COLUMNS).fetchall():
-            ltype: LogicalType = _PG_TYPES.get(typname, "other")
+            ltype: model.LogicalType = _PG_TYPES.get(typname, "other")
             length: int | None = None
             if typname == "varchar":
                 if typmod > 4:
                     ltype, length = "string", typmod - 4
                 else:
                     ltype = "text"
-            columns[rel].append(Column(att, ltype, length, not notnull, bool(hasdef), fmt,
+            columns[rel].append(model.Column(att, ltype, length, not notnull, bool(hasdef), fmt,
                                        default, collation))
 
-        pks: dict[str, PrimaryKey] = {}
-        fks: dict[str, list[ForeignKey]] = {t: [] for t in tables}
-        uniques: dict[str, list[UniqueConstraint]] = {t: [] for t in tables}
-        checks: dict[str, list[CheckConstraint]] = {t: [] for t in tables}
+        pks: dict[str, model.PrimaryKey] = {}
+        fks: dict[str, list[model.ForeignKey]] = {t: [] for t in tables}
+        uniques: dict[str, list[model.UniqueConstraint]] = {t: [] for t in tables}
+        checks: dict[str, list[model.CheckConstraint]] = {t: [] for t in tables}
         for rel, name, ctype, conkey, confkey, frel, cdef in cur.execute(
             _PG_CONSTRAINTS
         ).fetchall():
             cols = tuple(conkey)
             if ctype == "p":
-                pks[rel] = PrimaryKey(name, cols)
+                pks[rel] = model.PrimaryKey(name, cols)
             elif ctype == "u":
-                uniques[rel].append(UniqueConstraint(name, cols))
+                uniques[rel].append(model.UniqueConstraint(name, cols))
             elif ctype == "f":
-                fks[rel].append(ForeignKey(name, cols, frel, tuple(confkey)))
+                fks[rel].append(model.ForeignKey(name, cols, frel, tuple(confkey)))
             else:
                 expr = cdef[len("CHECK "):] if cdef.startswith("CHECK ") else cdef
                 if expr.startswith("(") and expr.endswith(")"):
                     expr = expr[1:-1]
-                checks[rel].append(CheckConstraint(name, expr))
+                checks[rel].append(model.CheckConstraint(name, expr))
 
-        indexes: dict[str, list[Index]] = {t: [] for t in tables}
+        indexes: dict[str, list[model.Index]] = {t: [] for t in tables}
         for rel, iname, unique, keys in cur.execute(_PG_INDEXES).fetchall():
-            indexes[rel].append(Index(iname, tuple(_unquote_pg(k) for k in keys), bool(unique)))
+            columns_of = tuple(_unquote_pg(k) for k in keys)
+            indexes[rel].append(model.Index(iname, columns_of, bool(unique)))
 
         policies: dict[str, list[str]] = {t: [] for t in tables}
         for rel, pname in cur.execute(_PG_POLICIES).fetchall():
@@ -159,10 +150,10 @@ def read_schema(conn: psycopg.Connection[Any]) -> Schema:
         if idle_before and not conn.autocommit:
             conn.rollback()
 
-    return Schema({
-        t: make_table(t, columns[t], primary_key=pks.get(t), foreign_keys=fks[t],
-                      unique_constraints=uniques[t], check_constraints=checks[t],
-                      indexes=indexes[t], policies=policies[t], rls_enabled=tables[t])
+    return model.Schema({
+        t: model.make_table(t, columns[t], primary_key=pks.get(t), foreign_keys=fks[t],
+                            unique_constraints=uniques[t], check_constraints=checks[t],
+                            indexes=indexes[t], policies=policies[t], rls_enabled=tables[t])
         for t in sorted(tables)
     })
 
@@ -197,12 +188,12 @@ class PostgreSQLCatalog(Catalog):
                 "nor superuser: with row-level security on it sees no tenant rows "
                 f"(ALTER ROLE {_quote(row['user_name'])} BYPASSRLS)")
 
-    def read_schema(self, conn: Any) -> Schema:
+    def read_schema(self, conn: Any) -> model.Schema:
         if not hasattr(conn, "pgconn"):
             raise TypeError("reading a PostgreSQL schema needs a psycopg.Connection")
         return read_schema(conn)
 
-    def expected_schema(self, conn: Any, scripts: Sequence[str]) -> Schema:
+    def expected_schema(self, conn: Any, scripts: Sequence[str]) -> model.Schema:
         """Run the scripts in a scratch schema inside a transaction that is rolled back.
 
         PostgreSQL's DDL is transactional, so the scratch schema, and everything the

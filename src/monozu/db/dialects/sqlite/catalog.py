@@ -24,19 +24,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from monozu.db import introspect as model
 from monozu.db.dialects.catalog import Catalog
-from monozu.db.introspect import (
-    CheckConstraint,
-    Column,
-    ForeignKey,
-    Index,
-    LogicalType,
-    PrimaryKey,
-    Schema,
-    Table,
-    UniqueConstraint,
-    make_table,
-)
 from monozu.db.rls import Enforcement, TableRls
 
 
@@ -117,7 +106,7 @@ def _split_items(toks: list[_Tok]) -> list[list[_Tok]]:
 
 
 def _paren_group(toks: list[_Tok], i: int) -> tuple[int, int]:
-    """Index range (open, close) of the parenthesised group starting at ``toks[i]``."""
+    """model.Index range (open, close) of the parenthesised group starting at ``toks[i]``."""
     if toks[i].text != "(":
         raise ValueError(f"expected '(' near {toks[i].text!r}")
     depth = 0
@@ -216,7 +205,7 @@ def _ident_re(name: str) -> str:
 
 def _sqlite_logical(
     name: str, declared: str, checks: Sequence[str], rowid_alias: bool
-) -> tuple[LogicalType, int | None]:
+) -> tuple[model.LogicalType, int | None]:
     d = declared.upper()
     c = _ident_re(name)
     text = " ".join(checks)
@@ -248,7 +237,7 @@ def _sqlite_logical(
     return "other", None
 
 
-def _sqlite_table(cur: sqlite3.Cursor, name: str, sql: str) -> Table:
+def _sqlite_table(cur: sqlite3.Cursor, name: str, sql: str) -> model.Table:
     parsed = _parse_create_table(sql)
     without_rowid = bool(re.search(r"\)\s*WITHOUT\s+ROWID\s*;?\s*$", sql, re.I))
     info = cur.execute(
@@ -267,7 +256,7 @@ def _sqlite_table(cur: sqlite3.Cursor, name: str, sql: str) -> Table:
     for col, decl, notnull, dflt, _pk in info:
         own = [expr for _n, expr, _c in parsed.checks]
         ltype, length = _sqlite_logical(col, decl, own, col == alias)
-        columns.append(Column(
+        columns.append(model.Column(
             name=col, type=ltype, max_length=length,
             nullable=not notnull and col != alias,
             has_default=dflt is not None or col == alias,
@@ -302,10 +291,10 @@ def _sqlite_table(cur: sqlite3.Cursor, name: str, sql: str) -> Table:
             for (pcols, pref), pname in parsed.fk_names.items():
                 if pcols == cols and pref.lower() == ref.lower():
                     fk_name = pname
-        fks.append(ForeignKey(fk_name, cols, ref, refcols))
+        fks.append(model.ForeignKey(fk_name, cols, ref, refcols))
 
-    uniques: list[UniqueConstraint] = []
-    indexes: list[Index] = []
+    uniques: list[model.UniqueConstraint] = []
+    indexes: list[model.Index] = []
     for _seq, iname, unique, origin, _partial in cur.execute(
         "SELECT seq, name, \"unique\", origin, partial FROM pragma_index_list(?)", (name,)
     ).fetchall():
@@ -316,28 +305,28 @@ def _sqlite_table(cur: sqlite3.Cursor, name: str, sql: str) -> Table:
             ).fetchall()
         )
         if origin == "u":
-            uniques.append(UniqueConstraint(parsed.unique_names.get(icols), icols))
+            uniques.append(model.UniqueConstraint(parsed.unique_names.get(icols), icols))
         elif origin == "c":
-            indexes.append(Index(iname, icols, bool(unique)))
+            indexes.append(model.Index(iname, icols, bool(unique)))
 
-    return make_table(
+    return model.make_table(
         name, columns,
-        primary_key=PrimaryKey(parsed.pk_name, pk_cols) if pk_cols else None,
+        primary_key=model.PrimaryKey(parsed.pk_name, pk_cols) if pk_cols else None,
         foreign_keys=fks,
         unique_constraints=uniques,
-        check_constraints=(CheckConstraint(n, expr) for n, expr, _c in parsed.checks),
+        check_constraints=(model.CheckConstraint(n, expr) for n, expr, _c in parsed.checks),
         indexes=indexes,
     )
 
 
-def read_schema(conn: sqlite3.Connection) -> Schema:
+def read_schema(conn: sqlite3.Connection) -> model.Schema:
     cur = conn.cursor()
     cur.row_factory = None
     rows = cur.execute(
         "SELECT name, sql FROM sqlite_master WHERE type = 'table' "
         "AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name"
     ).fetchall()
-    return Schema({name: _sqlite_table(cur, name, sql) for name, sql in rows})
+    return model.Schema({name: _sqlite_table(cur, name, sql) for name, sql in rows})
 
 
 class SQLiteCatalog(Catalog):
@@ -351,12 +340,12 @@ class SQLiteCatalog(Catalog):
         "ORDER BY m.name"
     )
 
-    def read_schema(self, conn: Any) -> Schema:
+    def read_schema(self, conn: Any) -> model.Schema:
         if not isinstance(conn, sqlite3.Connection):
             raise TypeError("reading a SQLite schema needs a sqlite3.Connection")
         return read_schema(conn)
 
-    def expected_schema(self, conn: Any, scripts: Sequence[str]) -> Schema:
+    def expected_schema(self, conn: Any, scripts: Sequence[str]) -> model.Schema:
         """Run the scripts in a private in-memory database: the live file is not touched."""
         scratch = sqlite3.connect(":memory:", isolation_level=None)
         try:

@@ -26,18 +26,8 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, ClassVar
 
+from monozu.db import introspect as model
 from monozu.db.dialects.catalog import Catalog
-from monozu.db.introspect import (
-    CheckConstraint,
-    Column,
-    ForeignKey,
-    Index,
-    LogicalType,
-    PrimaryKey,
-    Schema,
-    UniqueConstraint,
-    make_table,
-)
 from monozu.db.rls import TableRls
 
 PLATFORM_ROLE = "monozu_platform"
@@ -136,7 +126,7 @@ PLATFORM_CHECK_SQL = (
     "            THEN 0 ELSE 1 END AS role_exists"
 )
 
-_TYPES: dict[str, LogicalType] = {
+_TYPES: dict[str, model.LogicalType] = {
     "uniqueidentifier": "uuid", "datetime2": "timestamp", "bit": "bool", "float": "float",
     "real": "float", "int": "int", "smallint": "int", "tinyint": "int", "bigint": "bigint",
 }
@@ -175,7 +165,7 @@ def _strip_parens(text: str) -> str:
     return text
 
 
-def column_from_row(row: Mapping[str, Any], json_columns: set[str]) -> Column:
+def column_from_row(row: Mapping[str, Any], json_columns: set[str]) -> model.Column:
     """A row of :data:`COLUMNS_SQL` as a logical column.
 
     ``NVARCHAR(MAX)`` is ``text``, or ``json`` when an ``ISJSON`` check guards it;
@@ -184,7 +174,7 @@ def column_from_row(row: Mapping[str, Any], json_columns: set[str]) -> Column:
     tname = str(row["type_name"]).lower()
     size = int(row["max_length"])
     length: int | None = None
-    ltype: LogicalType
+    ltype: model.LogicalType
     if tname in ("nvarchar", "varchar", "nchar", "char"):
         chars = size // 2 if tname.startswith("n") else size
         if size == -1:
@@ -197,7 +187,7 @@ def column_from_row(row: Mapping[str, Any], json_columns: set[str]) -> Column:
         ltype = _TYPES.get(tname, "other")
         db_type = f"{tname.upper()}({row['scale']})" if tname == "datetime2" else tname.upper()
     default = row["default_definition"]
-    return Column(
+    return model.Column(
         name=row["column_name"], type=ltype, max_length=length,
         nullable=bool(row["is_nullable"]),
         has_default=default is not None or bool(row["is_identity"]),
@@ -214,48 +204,48 @@ def _grouped(rows: Iterable[Mapping[str, Any]], *key: str) -> dict[tuple[Any, ..
     return out
 
 
-def read_schema(conn: Any) -> Schema:
+def read_schema(conn: Any) -> model.Schema:
     tables = [r["table_name"] for r in _rows(conn, TABLES_SQL)]
-    checks: dict[str, list[CheckConstraint]] = {t: [] for t in tables}
+    checks: dict[str, list[model.CheckConstraint]] = {t: [] for t in tables}
     json_columns: dict[str, set[str]] = {t: set() for t in tables}
     for r in _rows(conn, CHECKS_SQL):
         expr = _strip_parens(r["definition"])
-        checks[r["table_name"]].append(CheckConstraint(r["constraint_name"], expr))
+        checks[r["table_name"]].append(model.CheckConstraint(r["constraint_name"], expr))
         m = _ISJSON.fullmatch(expr.replace(" ", ""))
         if m:
             json_columns[r["table_name"]].add(m["column"])
-    columns: dict[str, list[Column]] = {t: [] for t in tables}
+    columns: dict[str, list[model.Column]] = {t: [] for t in tables}
     for r in _rows(conn, COLUMNS_SQL):
         columns[r["table_name"]].append(column_from_row(r, json_columns[r["table_name"]]))
-    pks: dict[str, PrimaryKey] = {}
-    uniques: dict[str, list[UniqueConstraint]] = {t: [] for t in tables}
+    pks: dict[str, model.PrimaryKey] = {}
+    uniques: dict[str, list[model.UniqueConstraint]] = {t: [] for t in tables}
     for (table, name, ctype), rows in _grouped(
             _rows(conn, KEYS_SQL), "table_name", "constraint_name", "constraint_type").items():
         cols = tuple(r["column_name"] for r in rows)
         if str(ctype).strip() == "PK":
-            pks[table] = PrimaryKey(name, cols)
+            pks[table] = model.PrimaryKey(name, cols)
         else:
-            uniques[table].append(UniqueConstraint(name, cols))
-    fks: dict[str, list[ForeignKey]] = {t: [] for t in tables}
+            uniques[table].append(model.UniqueConstraint(name, cols))
+    fks: dict[str, list[model.ForeignKey]] = {t: [] for t in tables}
     for (table, name), rows in _grouped(
             _rows(conn, FOREIGN_KEYS_SQL), "table_name", "constraint_name").items():
-        fks[table].append(ForeignKey(name, tuple(r["column_name"] for r in rows),
+        fks[table].append(model.ForeignKey(name, tuple(r["column_name"] for r in rows),
                                      rows[0]["ref_table"],
                                      tuple(r["ref_column"] for r in rows)))
-    indexes: dict[str, list[Index]] = {t: [] for t in tables}
+    indexes: dict[str, list[model.Index]] = {t: [] for t in tables}
     for (table, name), rows in _grouped(
             _rows(conn, INDEXES_SQL), "table_name", "index_name").items():
-        indexes[table].append(Index(name, tuple(r["column_name"] for r in rows),
+        indexes[table].append(model.Index(name, tuple(r["column_name"] for r in rows),
                                     bool(rows[0]["is_unique"])))
     policies: dict[str, dict[str, bool]] = {t: {} for t in tables}
     for r in _rows(conn, RLS_STATUS_SQL):
         if r["table_schema"] == "dbo" and r["table_name"] in policies:
             policies[r["table_name"]][r["policy_name"]] = bool(r["enabled"])
-    return Schema({
-        t: make_table(t, columns[t], primary_key=pks.get(t), foreign_keys=fks[t],
-                      unique_constraints=uniques[t], check_constraints=checks[t],
-                      indexes=indexes[t], policies=policies[t],
-                      rls_enabled=any(policies[t].values()))
+    return model.Schema({
+        t: model.make_table(t, columns[t], primary_key=pks.get(t), foreign_keys=fks[t],
+                            unique_constraints=uniques[t], check_constraints=checks[t],
+                            indexes=indexes[t], policies=policies[t],
+                            rls_enabled=any(policies[t].values()))
         for t in sorted(tables)
     })
 
@@ -265,10 +255,10 @@ class SQLServerCatalog(Catalog):
     platform_check_sql: ClassVar[str | None] = PLATFORM_CHECK_SQL
     compares_expressions: ClassVar[bool] = False
 
-    def read_schema(self, conn: Any) -> Schema:
+    def read_schema(self, conn: Any) -> model.Schema:
         return read_schema(conn)
 
-    def expected_schema(self, conn: Any, scripts: Sequence[str]) -> Schema:
+    def expected_schema(self, conn: Any, scripts: Sequence[str]) -> model.Schema:
         """The replay on paper of ``scripts`` (see the module docstring); ``conn`` unused."""
         from monozu.db.dialects.sqlserver.replay import replay_scripts
 
