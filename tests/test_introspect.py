@@ -107,6 +107,22 @@ def test_sqlite_references_without_columns_mean_the_primary_key(
     assert schema.table("p").column("a").type == "int"
 
 
+def test_sqlite_defaults_and_collations_as_declared(lite: sqlite3.Connection) -> None:
+    lite.executescript("""
+        CREATE TABLE t (
+            email TEXT NOT NULL COLLATE NOCASE PRIMARY KEY,
+            status TEXT NOT NULL DEFAULT 'open' CONSTRAINT ck_t_status CHECK (status <> ''),
+            n INTEGER CONSTRAINT uq_t_n UNIQUE CONSTRAINT ck_t_n CHECK (n > 0)
+        ) WITHOUT ROWID;
+    """)
+    t = introspect(lite, "sqlite").table("t")
+    assert [(c.name, c.default, c.collation) for c in t.columns] == [
+        ("email", None, "NOCASE"), ("status", "'open'", None), ("n", None, None)]
+    # two named constraints on one column, and WITHOUT ROWID: DDL sqlglot does not read
+    assert [c.name for c in t.check_constraints] == ["ck_t_n", "ck_t_status"]
+    assert t.unique_constraints == (UniqueConstraint("uq_t_n", ("n",)),)
+
+
 def test_history_table_left_out_unless_asked(lite: sqlite3.Connection) -> None:
     lite.executescript("""
         CREATE TABLE flyway_schema_history (installed_rank INT NOT NULL PRIMARY KEY);
@@ -133,7 +149,7 @@ def pg(pg_url: str) -> Iterator[psycopg.Connection[Any]]:
 @pytest.mark.postgres
 def test_postgresql_types_keys_and_indexes(pg: psycopg.Connection[Any]) -> None:
     pg.execute("""
-        CREATE TABLE p (id uuid PRIMARY KEY, code varchar(12) NOT NULL UNIQUE);
+        CREATE TABLE p (id uuid PRIMARY KEY, code varchar(12) COLLATE "C" NOT NULL UNIQUE);
         CREATE TABLE c (
             n bigint GENERATED ALWAYS AS IDENTITY,
             p_id uuid REFERENCES p (id),
@@ -164,9 +180,11 @@ def test_postgresql_types_keys_and_indexes(pg: psycopg.Connection[Any]) -> None:
     assert c.check_constraints == (CheckConstraint("ck_c_small", "small > 0"),)
     assert c.indexes == (Index("ix_c_lower", ("lower(free::text)", "p_id"), False),)
     assert c.policies == ("rls_c",) and c.rls_enabled
+    assert (c.column("small").default, c.column("free").collation) == ("1", None)
     p = schema.table("p")
     assert p.unique_constraints == (UniqueConstraint("p_code_key", ("code",)),)
     assert p.indexes == () and p.policies == () and not p.rls_enabled
+    assert p.column("code").collation == "C"
 
 
 def status(conn: psycopg.Connection[Any]) -> pq.TransactionStatus:
