@@ -15,8 +15,8 @@ is read from the declared type together with the column's representation checks
 ``json_valid(x)``, ``length(x) <= n``).
 
 Defaults and collations are reported as the database spells them (``default``,
-``collation``: None for none or the database's default); they are compared only between
-two schemas of the same database (``monozu db drift``), never across databases.
+``collation``: None for none or the database's default); as text they are compared only
+between two schemas of the same database (``monozu db drift``).
 
 Indexes that only back a primary key or unique constraint are reported as that constraint,
 not again as an index. The Flyway history table is left out unless asked for.

@@ -9,8 +9,9 @@ POLICY`` (which sqlglot does not parse) is read with a regular expression into t
 table's policies.
 
 The replay refuses what SQL Server would refuse and a grammar check cannot see: dropping a
-column that a default, check, key, index or policy still uses; a foreign key whose target is
-not a primary key or unique constraint, or whose column types differ; duplicate names;
+column, or changing its collation with ``ALTER COLUMN``, while a default, check, key, index or
+policy still uses it; a foreign key whose target is not a primary key or unique constraint,
+or whose column types or collations differ; duplicate names;
 renaming or dropping a column a security policy is bound to. Any statement it does not
 understand is an error, never skipped.
 """
