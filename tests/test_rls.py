@@ -672,6 +672,22 @@ def test_cli_switches_with_the_platform_connection_by_default(env: Env, tmp_path
     assert {t.state for t in rls.status(env.operator)} == {"on"}
 
 
+def test_a_platform_connection_that_cannot_bypass_is_refused(env: Env, tmp_path: Path) -> None:
+    """A platform URL whose role has neither BYPASSRLS nor superuser would see no tenant
+    rows once RLS is on: refused on first use and by `rls status`, in one line."""
+    app = Database.open(env.app_url, environ={"DATABASE_URL_PLATFORM_ADMIN": env.app_url})
+    try:
+        with pytest.raises(rls.RlsError, match="neither BYPASSRLS nor superuser"):
+            app.platform_admin()
+    finally:
+        app.close()
+    proc = run("rls", "status", cwd=tmp_path, env={"DATABASE_URL": env.app_url,
+                                                  "DATABASE_URL_PLATFORM_ADMIN": env.app_url})
+    assert proc.returncode == 1
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "neither BYPASSRLS nor superuser" in lines[0], proc.stderr
+
+
 def test_cli_on_sqlite_says_the_application_isolates(sqlite_url: str, tmp_path: Path) -> None:
     conn = connect_sqlite(sqlite_url)
     apply_sqlite(conn)
