@@ -60,6 +60,7 @@ PLANNED_FILES = [
     "V26__zones_vlans_site_id.sql",
     "V27__network_hierarchy_links.sql",
     "V28__drop_diagram_change_id.sql",
+    "V31__edge_queue_and_retention_indexes.sql",
 ]
 
 

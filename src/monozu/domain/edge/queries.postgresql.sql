@@ -1,6 +1,8 @@
 -- Concurrent pollers skip each other's locked rows instead of queueing behind them, so
 -- eight pollers of one device each take different commands, none twice. The CTE runs
--- once: a LIMIT inside `id IN (subquery)` may be re-evaluated and claim more rows.
+-- once: a LIMIT inside `id IN (subquery)` may be re-evaluated and claim more rows. The
+-- claimed ids reach the UPDATE as one array, so it finds them by primary key whatever the
+-- planner's row estimates say (a join could scan every command of the device).
 -- name: claim_commands
 WITH next_commands AS (
     SELECT id FROM device_commands
@@ -9,8 +11,8 @@ WITH next_commands AS (
     LIMIT :limit
     FOR UPDATE SKIP LOCKED
 )
-UPDATE device_commands AS c SET status = 'acked', acked_at = :now
-FROM next_commands AS n
-WHERE c.id = n.id AND c.tenant_id = :tenant_id AND c.device_id = :device_id
-RETURNING c.id, c.tenant_id, c.device_id, c.command, c.payload, c.status, c.created_by,
-          c.created_at, c.acked_at, c.completed_at, c.result
+UPDATE device_commands SET status = 'acked', acked_at = :now
+WHERE id = ANY (ARRAY(SELECT id FROM next_commands))
+  AND tenant_id = :tenant_id AND device_id = :device_id
+RETURNING id, tenant_id, device_id, command, payload, status, created_by, created_at,
+          acked_at, completed_at, result
