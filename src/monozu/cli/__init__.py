@@ -14,5 +14,6 @@ from monozu.cli.app import db, main
 from monozu.cli import check_commands  # noqa: F401  isort: skip
 from monozu.cli import migrate_commands  # noqa: F401  isort: skip
 from monozu.cli import schema_commands  # noqa: F401  isort: skip
+from monozu.cli import edge_commands  # noqa: F401  isort: skip
 
 __all__ = ["db", "main"]
