@@ -398,6 +398,7 @@ class AutocommitConnection:
         self.dialect: Dialect = db.dialect
         self.raw = raw
         self.depth = 0
+        self._ended = False
 
     @classmethod
     def open(cls, db: Database) -> AutocommitConnection:
@@ -448,6 +449,7 @@ class AutocommitConnection:
             yield self
         except BaseException:
             self.depth -= 1
+            self._ended = False
             with contextlib.suppress(Exception):  # the original error is what matters
                 if self.depth:
                     self.execute(undo)
@@ -458,8 +460,16 @@ class AutocommitConnection:
         if self.depth:
             if release:
                 self.execute(release)
+        elif self._ended:
+            self._ended = False
         else:
             self.execute(part.commit_sql)
+
+    def ended(self) -> None:
+        """The outermost transaction was committed by a statement the caller sent itself
+        (together with its last statements, to save a round trip): leaving the block
+        commits nothing more."""
+        self._ended = True
 
     def close(self) -> None:
         with contextlib.suppress(Exception):  # any real error has been raised already

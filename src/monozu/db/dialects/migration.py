@@ -25,6 +25,8 @@ if TYPE_CHECKING:
     from monozu.db.dialects.base import Dialect
 
 Row = tuple[Any, ...]
+# Statements (sql, parameters) to send after a migration's script.
+Finish = Callable[[], Sequence[tuple[str, Row]]]
 
 # The columns of Flyway's history table, in its order; the insert leaves installed_on
 # to the database default, as Flyway does.
@@ -108,6 +110,10 @@ class MigrationSQL(abc.ABC):
     # A hint Flyway prefixes to its history select (PostgreSQL's load balancers).
     select_hint: str = ""
     false_literal: str = "0"
+    # A SQL expression for a migration's execution time in milliseconds, computed by the
+    # server when the history row is sent together with the statements (None: the
+    # runner measures it and sends it as a parameter).
+    elapsed_sql: str | None = None
 
     def __init__(self, dialect: Dialect) -> None:
         self.dialect = dialect
@@ -148,15 +154,26 @@ class MigrationSQL(abc.ABC):
             cur.close()
 
     def run_script(self, raw: Any, statements: Sequence[tuple[str, str | None]], *,
-                   transactional: bool) -> None:
+                   transactional: bool, then: Finish | None = None) -> None:
         """Run a migration's statements (sql, COPY data or None) in as few round trips as
         the database allows (``transactional``: inside the caller's transaction, else
-        each on its own); a failing one raises :class:`ScriptFailed`."""
+        each on its own); a failing one raises :class:`ScriptFailed`. Then the
+        statements ``then()`` gives (its history row, the commit), which may go out
+        with the script's own (then ``elapsed_sql`` measures the time); an error there
+        propagates as the driver raised it."""
         for index, (sql, copy_data) in enumerate(statements):
             try:
                 self.run(raw, sql, copy_data)
             except Exception as exc:
                 raise ScriptFailed(index, exc) from exc
+        if then is not None:
+            cur = raw.cursor()
+            try:
+                for sql, params in then():
+                    cur.execute(sql, params) if params else cur.execute(sql)
+                    self.dialect.drain(cur)
+            finally:
+                cur.close()
 
     def error_line(self, exc: BaseException, sql: str) -> int:
         """Lines into ``sql`` (0-based) where the database says the error is."""

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from monozu.db.config import DatabaseConfig, Kind, load_config
-from monozu.db.dialects.migration import ConnectionFacts, MigrationSQL, ScriptFailed
+from monozu.db.dialects.migration import ConnectionFacts, Finish, MigrationSQL, ScriptFailed
 from monozu.db.errors import ConfigError, DatabaseError
 from monozu.db.migrate.errors import MigrationConfigError, MigrationError, ValidationFailed
 from monozu.db.migrate.history import (
@@ -319,7 +319,7 @@ class Migrator:
                 self._validate_before_migrate(resolution, rows)
             say(f"Current version of schema {schema}: "
                 f"{initial.version_text if initial else '<< Empty Schema >>'}")
-            applied = self._migrate_loop(session, resolution, say)
+            applied = self._migrate_loop(session, resolution, rows, say)
             if applied:
                 # Still under the lock: a table created while RLS is on gets its policy
                 # switched on before anyone else can use it.
@@ -371,15 +371,15 @@ class Migrator:
             raise ValidationFailed(f"Validate failed: Migrations have failed validation. {detail}",
                                    [(p.code, p.message) for p in problems])
 
-    def _migrate_loop(self, session: Session,
-                      resolution: Resolution, say: Progress) -> list[AppliedStep]:
+    def _migrate_loop(self, session: Session, resolution: Resolution,
+                      read: Sequence[AppliedMigration], say: Progress) -> list[AppliedStep]:
         applied: list[AppliedStep] = []
         prepared: dict[str, _Prepared] = {}
         group = self.settings.group
         wait = self.settings.lock_wait_seconds
         # Prepare every pending script before running any: a bad placeholder or a mixed
         # script stops the run before it changes anything.
-        for info in self._infos(resolution, self._read(session)):
+        for info in self._infos(resolution, read):
             if info.state == State.PENDING and info.resolved is not None:
                 prepared[info.resolved.script] = self._prepare(session, info.resolved)
         if group and not all(p.transactional for p in prepared.values()):
@@ -473,12 +473,16 @@ class Migrator:
                       execution_time=int((time.perf_counter() - started) * 1000),
                       success=success)
 
-    def _run_script(self, session: Session, prep: _Prepared, rolled_back: str) -> None:
-        """The migration's statements; a failure names the file, the line and the outcome."""
+    def _run_script(self, session: Session, prep: _Prepared, rolled_back: str,
+                    then: Finish | None = None) -> None:
+        """The migration's statements (then ``then``'s); a failure names the file, the
+        line and the outcome."""
         statements = prep.script.statements
         try:
             session.part.run_script(session.conn.raw, [(s.sql, s.copy_data) for s in statements],
-                                    transactional=prep.transactional)
+                                    transactional=prep.transactional, then=then)
+        except session.conn.dialect.driver_errors() as exc:  # the history row or the commit
+            raise self._cause(session, exc) from exc
         except ScriptFailed as failed:
             stmt = statements[failed.index]
             message, line = self._describe_failure(session, failed.error, stmt)
@@ -510,11 +514,23 @@ class Migrator:
                *, in_group: bool) -> AppliedStep:
         """A migration inside the caller's transaction, with its history row."""
         started = time.perf_counter()
-        self._run_script(session, prep, "Changes successfully rolled back." if not in_group
-                         else "The whole group was rolled back.")
-        hist = session.hist
-        row = self._row(session, prep.migration, started, True)
-        session.conn.execute(hist.insert(), row_params(hist, rank, row))
+        hist, conn = session.hist, session.conn
+        if in_group:
+            self._run_script(session, prep, "The whole group was rolled back.")
+            row = self._row(session, prep.migration, started, True)
+            conn.execute(hist.insert(), row_params(hist, rank, row))
+            return self._step(prep, started, out_of_order)
+
+        def finish() -> list[tuple[str, tuple[Any, ...]]]:
+            # Sent with the script where the database pipelines (the server measures
+            # the time then), else after it.
+            row = self._row(session, prep.migration, started, True)
+            return [(hist.insert(server_elapsed=True),
+                     row_params(hist, rank, row, server_elapsed=True)),
+                    (session.part.commit_sql, ())]
+
+        self._run_script(session, prep, "Changes successfully rolled back.", finish)
+        conn.ended()
         return self._step(prep, started, out_of_order)
 
     def _apply_outside(self, session: Session, prep: _Prepared, out_of_order: bool

@@ -70,9 +70,15 @@ class HistorySQL:
         q = self.quote("installed_rank")
         return f"SELECT MAX({q}) FROM {self.qualified} WHERE {q} > {self.mark(1)}"
 
-    def insert(self) -> str:
+    def insert(self, *, server_elapsed: bool = False) -> str:
+        """The history row; ``server_elapsed``: the execution time is the part's
+        ``elapsed_sql``, not a parameter (see :func:`row_params`)."""
         cols = ", ".join(self.quote(c) for c in INSERT_COLUMNS)
-        return f"INSERT INTO {self.qualified} ({cols}) VALUES ({self.marks(len(INSERT_COLUMNS))})"
+        values = [self.mark(i) for i in range(1, len(INSERT_COLUMNS) + 1)]
+        if server_elapsed and self.part.elapsed_sql:
+            at = INSERT_COLUMNS.index("execution_time")
+            values[at:] = [self.part.elapsed_sql, self.mark(at + 1)]
+        return f"INSERT INTO {self.qualified} ({cols}) VALUES ({','.join(values)})"
 
     def update(self) -> str:
         q = self.quote
@@ -157,11 +163,14 @@ def parse_row(row: tuple[Any, ...], table: str) -> AppliedMigration:
     )
 
 
-def row_params(sql: HistorySQL, rank: int, row: NewRow) -> tuple[Any, ...]:
+def row_params(sql: HistorySQL, rank: int, row: NewRow, *, server_elapsed: bool = False
+               ) -> tuple[Any, ...]:
     success = sql.part.bool_param(row.success)
-    return (rank, row.version, abbreviate_description(row.description), row.type,
-            abbreviate_script(row.script), row.checksum, row.installed_by, row.execution_time,
-            success)
+    head = (rank, row.version, abbreviate_description(row.description), row.type,
+            abbreviate_script(row.script), row.checksum, row.installed_by)
+    if server_elapsed and sql.part.elapsed_sql:
+        return (*head, success)
+    return (*head, row.execution_time, success)
 
 
 def missing_columns(found: list[str]) -> list[str]:

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from monozu.db.dialects.migration import (
     ConnectionFacts,
+    Finish,
     MigrationLock,
     MigrationSQL,
     Row,
@@ -114,6 +115,10 @@ class PostgreSQLMigration(MigrationSQL):
     error_label = "SQL State"
     select_hint = "/*NO LOAD BALANCE*/ "
     false_literal = "FALSE"
+    # From the transaction's start (its BEGIN, just before the history is re-read) to the
+    # history row's INSERT, which the server reaches when the script's statements are done.
+    elapsed_sql = ("CAST(EXTRACT(EPOCH FROM statement_timestamp() - transaction_timestamp())"
+                   " * 1000 AS INTEGER)")
 
     def autocommit(self, conn: Any, url: DatabaseURL) -> None:
         conn.autocommit = True
@@ -142,13 +147,13 @@ class PostgreSQLMigration(MigrationSQL):
                     copy.write(copy_data)
 
     def run_script(self, raw: Any, statements: Sequence[tuple[str, str | None]], *,
-                   transactional: bool) -> None:
-        """A transactional script's statements in one pipeline. Outside a transaction
-        each statement goes alone (a pipeline is one implicit transaction), as does a
-        script with COPY data (COPY cannot be pipelined)."""
-        if (not transactional or len(statements) < 2
-                or any(data is not None for _, data in statements)):
-            super().run_script(raw, statements, transactional=transactional)
+                   transactional: bool, then: Finish | None = None) -> None:
+        """A transactional script's statements, its history row and the commit in one
+        pipeline: one round trip. Outside a transaction each statement goes alone (a
+        pipeline is one implicit transaction), as does a script with COPY data (COPY
+        cannot be pipelined)."""
+        if not transactional or any(data is not None for _, data in statements):
+            super().run_script(raw, statements, transactional=transactional, then=then)
             return
         import psycopg
 
@@ -158,9 +163,11 @@ class PostgreSQLMigration(MigrationSQL):
             with raw.pipeline() as pipeline:
                 try:
                     for sql, _ in statements:
-                        cur = raw.cursor()
-                        cursors.append(cur)
-                        cur.execute(sql)
+                        cursors.append(raw.cursor())
+                        cursors[-1].execute(sql)
+                    for sql, params in then() if then is not None else ():
+                        cursors.append(raw.cursor())
+                        cursors[-1].execute(sql, params) if params else cursors[-1].execute(sql)
                     pipeline.sync()
                 except psycopg.Error as exc:
                     # Caught inside the pipeline, so leaving it finds a clean state.
@@ -173,6 +180,8 @@ class PostgreSQLMigration(MigrationSQL):
         for cur in cursors:
             cur.close()
         if failure is not None:
+            if index >= len(statements):  # the history row or the commit
+                raise failure
             raise ScriptFailed(index, failure) from failure
 
     def error_line(self, exc: BaseException, sql: str) -> int:
