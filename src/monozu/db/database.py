@@ -399,6 +399,9 @@ class AutocommitConnection:
         self.raw = raw
         self.depth = 0
         self._ended = False
+        # Statements the dialect asked to send with the next one (its BEGIN), to save a
+        # round trip; sent by :meth:`query`.
+        self.deferred: list[str] = []
 
     @classmethod
     def open(cls, db: Database) -> AutocommitConnection:
@@ -417,7 +420,11 @@ class AutocommitConnection:
         """The rows of the first result set (none for a statement without one)."""
         cur = self.raw.cursor()
         try:
-            cur.execute(sql, params) if params else cur.execute(sql)
+            if self.deferred:
+                before, self.deferred = self.deferred, []
+                self.dialect.migration.execute_after(self.raw, cur, before, sql, params)
+            else:
+                cur.execute(sql, params) if params else cur.execute(sql)
             rows = self.dialect.first_rows(cur)
         except self.dialect.driver_errors() as exc:
             raise _translated(self.dialect, exc) from exc
@@ -450,6 +457,7 @@ class AutocommitConnection:
         except BaseException:
             self.depth -= 1
             self._ended = False
+            self.deferred = []  # a BEGIN never sent: nothing to roll back
             with contextlib.suppress(Exception):  # the original error is what matters
                 if self.depth:
                     self.execute(undo)
@@ -462,6 +470,8 @@ class AutocommitConnection:
                 self.execute(release)
         elif self._ended:
             self._ended = False
+        elif self.deferred:
+            self.deferred = []  # nothing was sent: nothing to commit
         else:
             self.execute(part.commit_sql)
 

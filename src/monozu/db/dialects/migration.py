@@ -75,7 +75,7 @@ def poll(attempt: Callable[[], bool], wait_seconds: float) -> bool:
             return True
         if time.monotonic() >= deadline:
             return False
-        time.sleep(min(delay, max(0.0, deadline - time.monotonic())) or delay)
+        time.sleep(delay)
         delay = min(delay * 2, 0.5)
 
 
@@ -139,6 +139,15 @@ class MigrationSQL(abc.ABC):
         """Start a migration transaction (``lock_wait``: seconds a database without a
         lock of its own may wait for its write lock)."""
         conn.execute(self.begin_sql)
+
+    def execute_after(self, raw: Any, cur: Any, before: Sequence[str], sql: str,
+                      params: Sequence[Any]) -> None:
+        """Run ``before`` (statements :meth:`begin` deferred) and then ``sql`` on
+        ``cur``, in one round trip where the database allows."""
+        for stmt in before:
+            cur.execute(stmt)
+            self.dialect.drain(cur)
+        cur.execute(sql, params) if params else cur.execute(sql)
 
     def in_transaction(self, raw: Any) -> bool:
         """Whether the server still has a transaction open (None-safe: assume so)."""

@@ -133,6 +133,27 @@ class PostgreSQLMigration(MigrationSQL):
                                database=str(database), table=table,
                                server_major=int(version) // 10000)
 
+    def begin(self, conn: AutocommitConnection, lock_wait: float) -> None:
+        """BEGIN goes out with the transaction's first statement (see
+        :meth:`execute_after`): one round trip fewer for every migration."""
+        conn.deferred.append(self.begin_sql)
+
+    def execute_after(self, raw: Any, cur: Any, before: Sequence[str], sql: str,
+                      params: Sequence[Any]) -> None:
+        import psycopg
+
+        failure: psycopg.Error | None = None
+        with raw.cursor() as first, raw.pipeline() as pipeline:
+            try:
+                for stmt in before:
+                    first.execute(stmt)
+                cur.execute(sql, params) if params else cur.execute(sql)
+                pipeline.sync()
+            except psycopg.Error as exc:
+                failure = exc  # caught inside, so the pipeline ends in a clean state
+        if failure is not None:
+            raise failure
+
     def in_transaction(self, raw: Any) -> bool:
         from psycopg.pq import TransactionStatus
 
