@@ -11,7 +11,15 @@ from __future__ import annotations
 import sqlite3
 from typing import TYPE_CHECKING, Any
 
-from monozu.db.dialects.migration import ConnectionFacts, MigrationLock, MigrationSQL, NoLock, Row
+from monozu.db.dialects.migration import (
+    ConnectionFacts,
+    MigrationLock,
+    MigrationSQL,
+    NoLock,
+    Row,
+    lock_timeout,
+    poll,
+)
 
 if TYPE_CHECKING:
     from monozu.db.config import DatabaseURL
@@ -34,8 +42,6 @@ class SQLiteMigration(MigrationSQL):
     def begin(self, conn: AutocommitConnection, lock_wait: float) -> None:
         """``BEGIN IMMEDIATE``: the database's write lock at once, waiting up to
         ``lock_wait`` seconds for other writers (that lock is what keeps runners apart)."""
-        from monozu.db.dialects.migration import poll
-
         failure: list[sqlite3.OperationalError] = []
 
         def attempt() -> bool:
@@ -53,13 +59,10 @@ class SQLiteMigration(MigrationSQL):
             if poll(attempt, lock_wait):
                 return
         except sqlite3.Error as exc:
-            raise self._translate(exc) from exc
-        raise self._translate(failure[0]) from failure[0]
-
-    def _translate(self, exc: BaseException) -> Exception:
-        from monozu.db.errors import DatabaseError
-
-        return self.dialect.translate_error(exc) or DatabaseError(str(exc))
+            raise self.dialect.translate_error(exc) or exc from exc
+        raise lock_timeout(
+            f"Unable to obtain the SQLite database's write lock: {failure[0]} (waited "
+            f"{lock_wait:g} s; another migration is running)") from failure[0]
 
     def in_transaction(self, raw: Any) -> bool:
         return bool(raw.in_transaction)
