@@ -83,7 +83,7 @@ class _Prepared:
 
 
 @dataclass(frozen=True, slots=True)
-class Session:
+class Context:
     """One command's connection (autocommit, see :class:`AutocommitConnection`), what
     it told about itself, and the history table's statements."""
 
@@ -156,7 +156,7 @@ class Migrator:
         return (str(builtin_location(self.kind)),)
 
     @contextmanager
-    def _session(self) -> Iterator[Session]:
+    def _session(self) -> Iterator[Context]:
         from monozu.db.database import Database
 
         try:
@@ -168,10 +168,10 @@ class Migrator:
         with db.autocommit() as conn:
             part = conn.dialect.migration
             facts = part.facts(conn, self.settings.default_schema, table)
-            yield Session(conn, facts, HistorySQL(part, facts.default_schema, table))
+            yield Context(conn, facts, HistorySQL(part, facts.default_schema, table))
 
     @contextmanager
-    def _locked(self, session: Session) -> Iterator[None]:
+    def _locked(self, session: Context) -> Iterator[None]:
         lock = session.part.lock(session.schema, self.settings.table)
         lock.acquire(session.conn, self.settings.lock_wait_seconds)
         try:
@@ -181,13 +181,13 @@ class Migrator:
             with suppress(DatabaseError):
                 lock.release(session.conn)
 
-    def _placeholders(self, session: Session, filename: str) -> dict[str, str]:
+    def _placeholders(self, session: Context, filename: str) -> dict[str, str]:
         values = builtin_placeholders(session.facts, filename)
         values.update(normalise(self.settings.placeholders))
         values["flyway:user"] = session.facts.user
         return values
 
-    def _resolve(self, session: Session) -> Resolution:
+    def _resolve(self, session: Context) -> Resolution:
         s = self.settings
         return resolve(
             self.locations, encoding=s.encoding, placeholder_replacement=s.placeholder_replacement,
@@ -195,7 +195,7 @@ class Migrator:
             validate_naming=s.validate_migration_naming,
         )
 
-    def _table_exists(self, session: Session) -> bool:
+    def _table_exists(self, session: Context) -> bool:
         hist = session.hist
         found = [str(r[0]) for r in session.conn.query(*hist.columns())]
         if not found:
@@ -209,7 +209,7 @@ class Migrator:
                 code="HISTORY_TABLE_INVALID")
         return True
 
-    def _read(self, session: Session) -> list[AppliedMigration]:
+    def _read(self, session: Context) -> list[AppliedMigration]:
         hist = session.hist
         rows = session.conn.query(hist.select(), (-1,))
         return [parse_row(r, hist.qualified) for r in rows]
@@ -219,29 +219,29 @@ class Migrator:
         return build_infos(resolution.migrations, rows, target=self._target,
                            out_of_order=self.settings.out_of_order)
 
-    def _installed_by(self, session: Session) -> str:
+    def _installed_by(self, session: Context) -> str:
         if self.settings.installed_by is not None:
             return self.settings.installed_by
         return session.facts.user
 
-    def _next_rank(self, session: Session) -> int:
+    def _next_rank(self, session: Context) -> int:
         row = session.conn.query_one(session.hist.next_rank(), (-1,))
         return 1 if row[0] is None else int(row[0]) + 1
 
-    def _insert(self, session: Session, row: NewRow) -> int:
+    def _insert(self, session: Context, row: NewRow) -> int:
         rank = self._next_rank(session)
         session.conn.execute(session.hist.insert(), row_params(session.hist, rank, row))
         return rank
 
-    def _describe(self, session: Session) -> str:
+    def _describe(self, session: Context) -> str:
         conn = session.conn
         return f"{self.config.url.redacted()} ({conn.dialect.server_version(conn.raw)})"
 
-    def _schema_empty(self, session: Session) -> bool:
+    def _schema_empty(self, session: Context) -> bool:
         row = session.conn.query(*session.part.non_empty(session.schema))
         return not row or not row[0][0]
 
-    def _create_table(self, session: Session, *, baseline: bool) -> bool:
+    def _create_table(self, session: Context, *, baseline: bool) -> bool:
         """Create the history table (with the baseline row when asked); False if another
         runner created it first."""
         with session.conn.transaction(lock_wait=self.settings.lock_wait_seconds):
@@ -253,7 +253,7 @@ class Migrator:
                 self._insert(session, self._baseline_row(session))
             return True
 
-    def _baseline_row(self, session: Session) -> NewRow:
+    def _baseline_row(self, session: Context) -> NewRow:
         s = self.settings
         return NewRow(version=Version(s.baseline_version).text,
                       description=s.baseline_description, type="BASELINE",
@@ -339,7 +339,7 @@ class Migrator:
                 target_reached=self._target_reached(final),
                 warnings=resolution.warnings)
 
-    def _reapply_rls(self, session: Session) -> str | None:
+    def _reapply_rls(self, session: Context) -> str | None:
         """Bring new tables' ``rls_<table>`` policies to the database's current RLS state."""
         from monozu.db import rls
 
@@ -371,7 +371,7 @@ class Migrator:
             raise ValidationFailed(f"Validate failed: Migrations have failed validation. {detail}",
                                    [(p.code, p.message) for p in problems])
 
-    def _migrate_loop(self, session: Session, resolution: Resolution,
+    def _migrate_loop(self, session: Context, resolution: Resolution,
                       read: Sequence[AppliedMigration], say: Progress) -> list[AppliedStep]:
         applied: list[AppliedStep] = []
         prepared: dict[str, _Prepared] = {}
@@ -423,7 +423,7 @@ class Migrator:
         return any(i.applied is not None and i.version is not None and version < i.version
                    and i.state != State.DELETED for i in infos)
 
-    def _refuse_failed(self, session: Session, infos: Sequence[MigrationInfo]) -> None:
+    def _refuse_failed(self, session: Context, infos: Sequence[MigrationInfo]) -> None:
         for info in infos:
             if not info.state.failed:
                 continue
@@ -441,7 +441,7 @@ class Migrator:
                 f"({info.script})! Remove its half-completed changes, then run repair.",
                 code="FAILED_VERSIONED_MIGRATION")
 
-    def _prepare(self, session: Session, m: ResolvedMigration) -> _Prepared:
+    def _prepare(self, session: Context, m: ResolvedMigration) -> _Prepared:
         text = m.text
         replace = (m.config.placeholder_replacement
                    if m.config.placeholder_replacement is not None
@@ -465,7 +465,7 @@ class Migrator:
             transactional = script.transactional
         return _Prepared(m, script, transactional)
 
-    def _row(self, session: Session, m: ResolvedMigration, started: float,
+    def _row(self, session: Context, m: ResolvedMigration, started: float,
              success: bool) -> NewRow:
         return NewRow(version=m.version.text if m.version else None,
                       description=m.description, type=m.type, script=m.script,
@@ -473,7 +473,7 @@ class Migrator:
                       execution_time=int((time.perf_counter() - started) * 1000),
                       success=success)
 
-    def _run_script(self, session: Session, prep: _Prepared, rolled_back: str,
+    def _run_script(self, session: Context, prep: _Prepared, rolled_back: str,
                     then: Finish | None = None) -> None:
         """The migration's statements (then ``then``'s); a failure names the file, the
         line and the outcome."""
@@ -491,7 +491,7 @@ class Migrator:
                 + rolled_back, code="MIGRATION_FAILED") from self._cause(session, failed.error)
 
     @staticmethod
-    def _cause(session: Session, exc: BaseException) -> BaseException:
+    def _cause(session: Context, exc: BaseException) -> BaseException:
         """The translated driver error (which keeps the driver's as its own cause)."""
         dialect = session.conn.dialect
         err = dialect.translate_error(exc) or DatabaseError(str(exc))
@@ -499,7 +499,7 @@ class Migrator:
         return err
 
     @staticmethod
-    def _describe_failure(session: Session, exc: BaseException, stmt: Statement
+    def _describe_failure(session: Context, exc: BaseException, stmt: Statement
                           ) -> tuple[str, int]:
         """The database's message (with its code) and the line the error points at."""
         part = session.part
@@ -510,7 +510,7 @@ class Migrator:
             message = f"{message} [{part.error_label}: {err.code}]"
         return message, line
 
-    def _apply(self, session: Session, prep: _Prepared, out_of_order: bool, rank: int,
+    def _apply(self, session: Context, prep: _Prepared, out_of_order: bool, rank: int,
                *, in_group: bool) -> AppliedStep:
         """A migration inside the caller's transaction, with its history row."""
         started = time.perf_counter()
@@ -533,7 +533,7 @@ class Migrator:
         conn.ended()
         return self._step(prep, started, out_of_order)
 
-    def _apply_outside(self, session: Session, prep: _Prepared, out_of_order: bool
+    def _apply_outside(self, session: Context, prep: _Prepared, out_of_order: bool
                        ) -> AppliedStep:
         """A migration outside a transaction, in autocommit; its outcome is recorded, a
         failure too, since it cannot be undone."""
@@ -606,7 +606,7 @@ class Migrator:
             return RepairResult(db, session.schema, tuple(removed), tuple(deleted),
                                 tuple(aligned), warnings=resolution.warnings)
 
-    def _remove_failed(self, session: Session,
+    def _remove_failed(self, session: Context,
                        resolution: Resolution) -> list[str]:
         removed: list[str] = []
         for r in self._read(session):
@@ -617,7 +617,7 @@ class Migrator:
             removed.append(f"{r.version.text if r.version else r.description} ({r.script})")
         return removed
 
-    def _delete_missing(self, session: Session,
+    def _delete_missing(self, session: Context,
                         resolution: Resolution) -> list[str]:
         deleted: list[str] = []
         infos = self._infos(resolution, self._read(session))
@@ -639,7 +639,7 @@ class Migrator:
             deleted.append(f"{info.version_text or info.description} ({a.script})")
         return deleted
 
-    def _realign(self, session: Session,
+    def _realign(self, session: Context,
                  resolution: Resolution) -> list[str]:
         from monozu.db.migrate.naming import abbreviate_description
 
