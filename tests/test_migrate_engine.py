@@ -632,3 +632,31 @@ def test_missing_repeatable_and_repair(any_url: str, tmp_path: Path) -> None:
         ("Versioned", "SQL", "Success"), ("Repeatable", "SQL", "Superseded"),
         ("Repeatable", "SQL", "Deleted"), ("", "DELETE", "Success")]
     assert m.validate().ok
+
+
+def test_a_lock_wait_that_runs_out_is_lock_timeout(any_url: str) -> None:
+    """Another holder of the migration lock (PostgreSQL's advisory lock, SQLite's write
+    lock) keeps it past the wait: the same LOCK_TIMEOUT error on every database."""
+    import sqlite3
+
+    import psycopg
+
+    if kind_of(any_url) == "sqlite":
+        holder: sqlite3.Connection | psycopg.Connection[tuple[object, ...]] = sqlite3.connect(
+            any_url.split("sqlite:///", 1)[1], isolation_level=None)
+        holder.execute("PRAGMA journal_mode = WAL")  # as the runner opens it
+        holder.execute("BEGIN IMMEDIATE")
+        url = any_url + "?busy_timeout=0.05"
+    else:
+        holder = psycopg.connect(any_url, autocommit=True)
+        holder.execute("SELECT pg_advisory_lock(77433833903597)")
+        url = any_url
+    try:
+        m = Migrator.from_url(url, locations=[ENGINE / "basic"], lock_retry_count=0)
+        with pytest.raises(MigrationError) as caught:
+            m.migrate()
+    finally:
+        holder.close()
+    assert caught.value.code == "LOCK_TIMEOUT"
+    assert "another migration is running" in str(caught.value)
+    m.migrate()  # once the holder is gone

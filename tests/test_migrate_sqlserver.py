@@ -9,8 +9,44 @@ import re
 import pytest
 import sqlfluff
 
+from monozu.db.dialects.sqlserver import DIALECT
+from monozu.db.dialects.sqlserver import migration as mssql
+from monozu.db.migrate.history import HistorySQL
 from monozu.db.migrate.splitter import split_sqlserver
-from monozu.db.migrate.sqlserver import sqlserver_clean_examples, sqlserver_statements
+
+
+def sqlserver_statements(schema: str = "dbo", table: str = "flyway_schema_history"
+                         ) -> dict[str, str]:
+    """Name -> statement (or batch): every one the runner sends to SQL Server."""
+    part = DIALECT.migration
+    out = HistorySQL(part, schema, table).statements()
+    out.update({
+        "facts": mssql.FACTS, "session": mssql.SESSION,
+        "lock.acquire": mssql.LOCK_ACQUIRE, "lock.release": mssql.LOCK_RELEASE,
+        "tx.begin": part.begin_sql, "tx.commit": part.commit_sql,
+        "tx.rollback": part.rollback_sql, "schema.non_empty": part.non_empty(schema)[0],
+    })
+    for number, query in enumerate(part.clean_queries(), 1):
+        out[f"clean.query.{number}"] = query
+    return out
+
+
+def sqlserver_clean_examples(schema: str = "dbo") -> list[str]:
+    """Statements of the shapes the clean queries generate, for the parser check."""
+    q = f"[{schema}]"
+    return [
+        f"DROP SECURITY POLICY {q}.[tenant_policy]",
+        f"ALTER TABLE {q}.[child] DROP CONSTRAINT [fk_child_parent]",
+        f"ALTER TABLE {q}.[audit] SET (SYSTEM_VERSIONING = OFF)",
+        f"DROP VIEW {q}.[v]",
+        f"DROP PROCEDURE {q}.[p]",
+        f"DROP FUNCTION {q}.[f]",
+        f"DROP TABLE {q}.[t]",
+        f"DROP SEQUENCE {q}.[s]",
+        f"DROP SYNONYM {q}.[syn]",
+        f"DROP TYPE {q}.[ty]",
+    ]
+
 
 STATEMENTS = sqlserver_statements()
 
@@ -61,7 +97,7 @@ def test_history_ddl_is_flyways() -> None:
 
 def test_applock_is_flyways() -> None:
     acquire = STATEMENTS["lock.acquire"]
-    assert "sp_getapplock @Resource = ?" in acquire
+    assert "sp_getapplock @Resource = ?, @LockTimeout = ?" in acquire
     assert "@LockMode = 'Exclusive', @LockOwner = 'Session'" in acquire
     assert "sp_releaseapplock @Resource = ?, @LockOwner = 'Session'" in STATEMENTS["lock.release"]
 

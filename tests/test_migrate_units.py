@@ -8,9 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from monozu.db.dialects.migration import java_hash
+from monozu.db.dialects.postgresql.migration import lock_key as pg_lock_key
+from monozu.db.dialects.sqlserver.migration import lock_resource as sqlserver_lock_resource
 from monozu.db.migrate.checksum import checksum_bytes, checksum_text
 from monozu.db.migrate.errors import MigrationConfigError, MigrationError
-from monozu.db.migrate.locks import java_hash, pg_lock_key, sqlserver_lock_resource
 from monozu.db.migrate.naming import BadName, Callback, MigrationName, parse_name
 from monozu.db.migrate.placeholders import replace_placeholders
 from monozu.db.migrate.resolve import resolve

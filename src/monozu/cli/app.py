@@ -152,10 +152,24 @@ def _version() -> str:
         return __version__
 
 
+class _VersionAction(argparse.Action):
+    """``--version``, looked up only when asked for: reading the installed version
+    imports importlib.metadata, which would slow every other command's start."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str = argparse.SUPPRESS,
+                 default: Any = argparse.SUPPRESS, help: str | None = None) -> None:
+        super().__init__(option_strings, dest=dest, default=default, nargs=0, help=help)
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: Any, option_string: str | None = None) -> None:
+        print(f"monozu {_version()}")
+        parser.exit()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse ``argv`` (default: the process arguments) and run one command."""
     parser = argparse.ArgumentParser(prog="monozu", description=root.help)
-    parser.add_argument("--version", action="version", version=f"monozu {_version()}")
+    parser.add_argument("--version", action=_VersionAction, help="Print the version and exit.")
     root.build(parser)
     args = vars(parser.parse_args(argv))
     command = args.pop("_command", None)

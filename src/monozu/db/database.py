@@ -90,6 +90,7 @@ class Tx:
                 raise QueryError("the statement returned no result set; use exec() for writes")
             columns = tuple(d[0] for d in cur.description)
             rows = cur.fetchall()
+            self.dialect.drain(cur)  # a later error in the same batch (SQL Server)
         except self.dialect.driver_errors() as exc:
             raise self._translate(exc) from exc
         finally:
@@ -151,9 +152,13 @@ class Tx:
         """Run a statement; the number of rows it changed (-1 when unknown)."""
         cur = self._execute(sql, _merge(params, kw))
         try:
-            return int(cur.rowcount)
+            count = int(cur.rowcount)
+            self.dialect.drain(cur)  # a later error in the same batch (SQL Server)
+        except self.dialect.driver_errors() as exc:
+            raise self._translate(exc) from exc
         finally:
             cur.close()
+        return count
 
     def exec_many(self, sql: str, rows: Iterable[Mapping[str, Any]]) -> int:
         """One statement for each parameter mapping in ``rows`` (no list expansion)."""
@@ -362,6 +367,16 @@ class Database:
         with self.transaction() as tx:
             return tx.bulk_insert(table, columns, rows)
 
+    # -- an autocommit connection of its own (the migration runner's) -----------------
+    @contextlib.contextmanager
+    def autocommit(self) -> Iterator[AutocommitConnection]:
+        """A new connection outside the pool, in autocommit, closed on exit."""
+        conn = AutocommitConnection.open(self)
+        try:
+            yield conn
+        finally:
+            conn.close()
+
     def server_version(self) -> str:
         with self.connection() as conn:
             try:
@@ -369,6 +384,106 @@ class Database:
             finally:
                 with contextlib.suppress(Exception):
                     self.dialect.rollback(conn)
+
+
+class AutocommitConnection:
+    """One connection in autocommit, for work that must control its own transactions
+    (migrations): statements outside any transaction, :meth:`transaction` with
+    savepoints when nested, and positional statements in the driver's own marks
+    (``dialect.placeholder``). Transaction control is the dialect's migration part, so
+    SQLite begins with ``BEGIN IMMEDIATE`` and can wait for the write lock."""
+
+    def __init__(self, db: Database, raw: Any) -> None:
+        self.db = db
+        self.dialect: Dialect = db.dialect
+        self.raw = raw
+        self.depth = 0
+        self._ended = False
+        # Statements the dialect asked to send with the next one (its BEGIN), to save a
+        # round trip; sent by :meth:`query`.
+        self.deferred: list[str] = []
+
+    @classmethod
+    def open(cls, db: Database) -> AutocommitConnection:
+        raw = db.dialect.connect(db.url, db.config)
+        try:
+            db.dialect.migration.autocommit(raw, db.url)
+        except BaseException as exc:
+            with contextlib.suppress(Exception):
+                raw.close()
+            if isinstance(exc, db.dialect.driver_errors()):
+                raise _translated(db.dialect, exc) from exc
+            raise
+        return cls(db, raw)
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """The rows of the first result set (none for a statement without one)."""
+        cur = self.raw.cursor()
+        try:
+            if self.deferred:
+                before, self.deferred = self.deferred, []
+                self.dialect.migration.execute_after(self.raw, cur, before, sql, params)
+            else:
+                cur.execute(sql, params) if params else cur.execute(sql)
+            rows = self.dialect.first_rows(cur)
+        except self.dialect.driver_errors() as exc:
+            raise _translated(self.dialect, exc) from exc
+        finally:
+            cur.close()
+        return rows
+
+    def query_one(self, sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...]:
+        rows = self.query(sql, params)
+        if not rows:
+            raise NotFound(f"no row found: {_head(sql)}")
+        return rows[0]
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+        self.query(sql, params)
+
+    @contextlib.contextmanager
+    def transaction(self, *, lock_wait: float = 0.0) -> Iterator[AutocommitConnection]:
+        """Commit on success, roll back on any exception; nested, a savepoint."""
+        part = self.dialect.migration
+        if self.depth:
+            name = f"monozu_sp{self.depth}"
+            create, release, undo = self.dialect.savepoint_sql(name)
+            self.execute(create)
+        else:
+            part.begin(self, lock_wait)
+        self.depth += 1
+        try:
+            yield self
+        except BaseException:
+            self.depth -= 1
+            self._ended = False
+            self.deferred = []  # a BEGIN never sent: nothing to roll back
+            with contextlib.suppress(Exception):  # the original error is what matters
+                if self.depth:
+                    self.execute(undo)
+                elif part.in_transaction(self.raw):
+                    self.execute(part.rollback_sql)
+            raise
+        self.depth -= 1
+        if self.depth:
+            if release:
+                self.execute(release)
+        elif self._ended:
+            self._ended = False
+        elif self.deferred:
+            self.deferred = []  # nothing was sent: nothing to commit
+        else:
+            self.execute(part.commit_sql)
+
+    def ended(self) -> None:
+        """The outermost transaction was committed by a statement the caller sent itself
+        (together with its last statements, to save a round trip): leaving the block
+        commits nothing more."""
+        self._ended = True
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):  # any real error has been raised already
+            self.raw.close()
 
 
 def _translated(dialect: Dialect, exc: BaseException) -> DatabaseError:
@@ -395,4 +510,4 @@ def connect(url: str | None = None, **kw: Any) -> Database:
     return Database.open(url, **kw)
 
 
-__all__ = ["Database", "Tx", "connect"]
+__all__ = ["AutocommitConnection", "Database", "Tx", "connect"]

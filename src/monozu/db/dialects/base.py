@@ -20,6 +20,7 @@ from monozu.db.values import Converter
 
 if TYPE_CHECKING:
     from monozu.db.dialects.catalog import Catalog
+    from monozu.db.dialects.migration import MigrationSQL
 
 
 class Dialect(abc.ABC):
@@ -105,3 +106,18 @@ class Dialect(abc.ABC):
 
     def quote_table(self, name: str) -> str:
         return ".".join(self.quote(p) for p in name.split("."))
+
+    # -- migration part (dialects/migration.py) and multi-result batches -----------------
+    @property
+    @abc.abstractmethod
+    def migration(self) -> MigrationSQL:
+        """History table, migration lock, clean and migration transactions."""
+
+    def drain(self, cur: Any) -> None:  # noqa: B027 - one result per statement by default
+        """Read what is left of a batch's results, raising an error found there."""
+
+    def first_rows(self, cur: Any) -> list[tuple[Any, ...]]:
+        """The rows of a cursor's first result set (none without one), the rest drained."""
+        rows = [tuple(r) for r in cur.fetchall()] if cur.description is not None else []
+        self.drain(cur)
+        return rows

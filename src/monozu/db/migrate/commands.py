@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from monozu.db.config import DatabaseConfig, Kind, load_config
-from monozu.db.errors import DatabaseError
-from monozu.db.migrate import clean as clean_mod
+from monozu.db.dialects.migration import ConnectionFacts, Finish, MigrationSQL, ScriptFailed
+from monozu.db.errors import ConfigError, DatabaseError
 from monozu.db.migrate.errors import MigrationConfigError, MigrationError, ValidationFailed
 from monozu.db.migrate.history import (
     AppliedMigration,
@@ -27,7 +27,6 @@ from monozu.db.migrate.history import (
     row_params,
 )
 from monozu.db.migrate.info import MigrationInfo, State, build_infos, current_version
-from monozu.db.migrate.locks import MigrationLock
 from monozu.db.migrate.placeholders import builtin_placeholders, normalise, replace_placeholders
 from monozu.db.migrate.resolve import Resolution, ResolvedMigration, resolve
 from monozu.db.migrate.results import (
@@ -38,9 +37,8 @@ from monozu.db.migrate.results import (
     MigrateResult,
     RepairResult,
 )
-from monozu.db.migrate.session import Session
 from monozu.db.migrate.settings import MigrateSettings, with_overrides
-from monozu.db.migrate.splitter import Script, split
+from monozu.db.migrate.splitter import Script, Statement, split
 from monozu.db.migrate.validate import (
     Pattern,
     ValidateResult,
@@ -48,6 +46,9 @@ from monozu.db.migrate.validate import (
     validate_infos,
 )
 from monozu.db.migrate.version import Version, parse_target
+
+if TYPE_CHECKING:
+    from monozu.db.database import AutocommitConnection
 
 _PACKAGE_ROOT = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -79,6 +80,27 @@ class _Prepared:
     migration: ResolvedMigration
     script: Script
     transactional: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """One command's connection (autocommit, see :class:`AutocommitConnection`), what
+    it told about itself, and the history table's statements."""
+
+    conn: AutocommitConnection
+    facts: ConnectionFacts
+    hist: HistorySQL
+
+    @property
+    def part(self) -> MigrationSQL:
+        return self.hist.part
+
+    @property
+    def schema(self) -> str:
+        return self.facts.default_schema
+
+    def quote(self, ident: str) -> str:
+        return self.conn.dialect.quote(ident)
 
 
 class Migrator:
@@ -134,37 +156,38 @@ class Migrator:
         return (str(builtin_location(self.kind)),)
 
     @contextmanager
-    def _session(self) -> Iterator[Session]:
-        session = Session.open(self.config, schema=self.settings.default_schema,
-                               table=self.settings.table)
+    def _session(self) -> Iterator[Context]:
+        from monozu.db.database import Database
+
         try:
-            yield session
-        finally:
-            session.close()
+            db = Database(self.config, pool_size=1)
+        except ImportError as exc:
+            raise ConfigError(
+                f"cannot use {self.kind}: its driver is not installed: {exc}") from None
+        table = self.settings.table
+        with db.autocommit() as conn:
+            part = conn.dialect.migration
+            facts = part.facts(conn, self.settings.default_schema, table)
+            yield Context(conn, facts, HistorySQL(part, facts.default_schema, table))
 
     @contextmanager
-    def _locked(self, session: Session) -> Iterator[MigrationLock]:
-        lock = MigrationLock(session, wait_seconds=self.settings.lock_wait_seconds)
-        lock.acquire()
+    def _locked(self, session: Context) -> Iterator[None]:
+        lock = session.part.lock(session.schema, self.settings.table)
+        lock.acquire(session.conn, self.settings.lock_wait_seconds)
         try:
-            yield lock
+            yield
         finally:
-            if session.in_transaction:
-                session.rollback()
             # Closing the connection releases a session lock anyway.
             with suppress(DatabaseError):
-                lock.release()
+                lock.release(session.conn)
 
-    def _history(self, session: Session) -> HistorySQL:
-        return HistorySQL(self.kind, session.schema, self.settings.table)
-
-    def _placeholders(self, session: Session, filename: str) -> dict[str, str]:
+    def _placeholders(self, session: Context, filename: str) -> dict[str, str]:
         values = builtin_placeholders(session.facts, filename)
         values.update(normalise(self.settings.placeholders))
         values["flyway:user"] = session.facts.user
         return values
 
-    def _resolve(self, session: Session) -> Resolution:
+    def _resolve(self, session: Context) -> Resolution:
         s = self.settings
         return resolve(
             self.locations, encoding=s.encoding, placeholder_replacement=s.placeholder_replacement,
@@ -172,8 +195,9 @@ class Migrator:
             validate_naming=s.validate_migration_naming,
         )
 
-    def _table_exists(self, session: Session, hist: HistorySQL) -> bool:
-        found = [str(r[0]) for r in session.query(hist.columns(), hist.columns_params())]
+    def _table_exists(self, session: Context) -> bool:
+        hist = session.hist
+        found = [str(r[0]) for r in session.conn.query(*hist.columns())]
         if not found:
             return False
         missing = missing_columns(found)
@@ -185,8 +209,9 @@ class Migrator:
                 code="HISTORY_TABLE_INVALID")
         return True
 
-    def _read(self, session: Session, hist: HistorySQL) -> list[AppliedMigration]:
-        rows = session.query(hist.select(), (-1,))
+    def _read(self, session: Context) -> list[AppliedMigration]:
+        hist = session.hist
+        rows = session.conn.query(hist.select(), (-1,))
         return [parse_row(r, hist.qualified) for r in rows]
 
     def _infos(self, resolution: Resolution, rows: Sequence[AppliedMigration]
@@ -194,47 +219,41 @@ class Migrator:
         return build_infos(resolution.migrations, rows, target=self._target,
                            out_of_order=self.settings.out_of_order)
 
-    def _installed_by(self, session: Session) -> str:
+    def _installed_by(self, session: Context) -> str:
         if self.settings.installed_by is not None:
             return self.settings.installed_by
         return session.facts.user
 
-    def _next_rank(self, session: Session, hist: HistorySQL) -> int:
-        row = session.query_one(hist.next_rank(), (-1,))
+    def _next_rank(self, session: Context) -> int:
+        row = session.conn.query_one(session.hist.next_rank(), (-1,))
         return 1 if row[0] is None else int(row[0]) + 1
 
-    def _insert(self, session: Session, hist: HistorySQL, row: NewRow) -> int:
-        rank = self._next_rank(session, hist)
-        session.execute(hist.insert(), row_params(hist, rank, row))
+    def _insert(self, session: Context, row: NewRow) -> int:
+        rank = self._next_rank(session)
+        session.conn.execute(session.hist.insert(), row_params(session.hist, rank, row))
         return rank
 
-    def _describe(self, session: Session) -> str:
-        return f"{self.config.url.redacted()} ({session.dialect.server_version(session.conn)})"
+    def _describe(self, session: Context) -> str:
+        conn = session.conn
+        return f"{self.config.url.redacted()} ({conn.dialect.server_version(conn.raw)})"
 
-    def _schema_empty(self, session: Session) -> bool:
-        sql, params = clean_mod.non_empty_query(self.kind, session.schema)
-        row = session.query(sql, params)
+    def _schema_empty(self, session: Context) -> bool:
+        row = session.conn.query(*session.part.non_empty(session.schema))
         return not row or not row[0][0]
 
-    def _create_table(self, session: Session, hist: HistorySQL, *, baseline: bool) -> bool:
+    def _create_table(self, session: Context, *, baseline: bool) -> bool:
         """Create the history table (with the baseline row when asked); False if another
         runner created it first."""
-        session.begin(lock_wait=self.settings.lock_wait_seconds)
-        try:
-            if self._table_exists(session, hist):
-                session.rollback()
+        with session.conn.transaction(lock_wait=self.settings.lock_wait_seconds):
+            if self._table_exists(session):
                 return False
-            for stmt in hist.create():
-                session.execute(stmt)
+            for stmt in session.hist.create():
+                session.conn.execute(stmt)
             if baseline:
-                self._insert(session, hist, self._baseline_row(session))
-            session.commit()
+                self._insert(session, self._baseline_row(session))
             return True
-        except BaseException:
-            session.rollback()
-            raise
 
-    def _baseline_row(self, session: Session) -> NewRow:
+    def _baseline_row(self, session: Context) -> NewRow:
         s = self.settings
         return NewRow(version=Version(s.baseline_version).text,
                       description=s.baseline_description, type="BASELINE",
@@ -244,10 +263,9 @@ class Migrator:
     # -- info / validate ---------------------------------------------------------------
     def info_report(self) -> InfoResult:
         with self._session() as session:
-            hist = self._history(session)
             resolution = self._resolve(session)
-            exists = self._table_exists(session, hist)
-            rows = self._read(session, hist) if exists else []
+            exists = self._table_exists(session)
+            rows = self._read(session) if exists else []
             infos = self._infos(resolution, rows)
             current = current_version(infos)
             return InfoResult(
@@ -261,9 +279,8 @@ class Migrator:
 
     def validate(self) -> ValidateResult:
         with self._session() as session:
-            hist = self._history(session)
             resolution = self._resolve(session)
-            rows = self._read(session, hist) if self._table_exists(session, hist) else []
+            rows = self._read(session) if self._table_exists(session) else []
             infos = self._infos(resolution, rows)
             invalid = validate_infos(infos, self._patterns)
             return ValidateResult(ok=not invalid, problems=tuple(p.problem for p in invalid),
@@ -280,10 +297,10 @@ class Migrator:
         with self._session() as session, self._locked(session):
             schema = session.quote(session.schema)
             say(f"Database: {self._describe(session)}")
-            hist = self._history(session)
+            hist = session.hist
             resolution = self._resolve(session)
             created = baselined = False
-            if not self._table_exists(session, hist):
+            if not self._table_exists(session):
                 non_empty = not self._schema_empty(session)
                 if non_empty and not self.settings.baseline_on_migrate:
                     raise MigrationError(
@@ -291,25 +308,25 @@ class Migrator:
                         f"schema history table. Use baseline() or set baselineOnMigrate to true "
                         "to initialize the schema history table.",
                         code="NON_EMPTY_SCHEMA_WITHOUT_SCHEMA_HISTORY_TABLE")
-                created = self._create_table(session, hist, baseline=non_empty)
+                created = self._create_table(session, baseline=non_empty)
                 baselined = created and non_empty
                 if created:
                     say(f"Created Schema History table {hist.qualified}"
                         + (" with a baseline row" if baselined else ""))
-            rows = self._read(session, hist)
+            rows = self._read(session)
             initial = current_version(self._infos(resolution, rows))
             if self.settings.validate_on_migrate:
                 self._validate_before_migrate(resolution, rows)
             say(f"Current version of schema {schema}: "
                 f"{initial.version_text if initial else '<< Empty Schema >>'}")
-            applied = self._migrate_loop(session, hist, resolution, say)
+            applied = self._migrate_loop(session, resolution, rows, say)
             if applied:
                 # Still under the lock: a table created while RLS is on gets its policy
                 # switched on before anyone else can use it.
                 rls_note = self._reapply_rls(session)
                 if rls_note:
                     say(rls_note)
-            rows = self._read(session, hist)
+            rows = self._read(session)
             infos = self._infos(resolution, rows)
             final = current_version(infos)
             return MigrateResult(
@@ -322,7 +339,7 @@ class Migrator:
                 target_reached=self._target_reached(final),
                 warnings=resolution.warnings)
 
-    def _reapply_rls(self, session: Session) -> str | None:
+    def _reapply_rls(self, session: Context) -> str | None:
         """Bring new tables' ``rls_<table>`` policies to the database's current RLS state."""
         from monozu.db import rls
 
@@ -330,7 +347,7 @@ class Migrator:
         if sql is None:
             return None  # SQLite: isolation is the application's there
         # New policies are created off: with every policy off, nothing is out of line.
-        if not any(row[3] for row in session.query(sql)):
+        if not any(row[3] for row in session.conn.query(sql)):
             return None
         from monozu.db.database import Database
 
@@ -354,15 +371,15 @@ class Migrator:
             raise ValidationFailed(f"Validate failed: Migrations have failed validation. {detail}",
                                    [(p.code, p.message) for p in problems])
 
-    def _migrate_loop(self, session: Session, hist: HistorySQL,
-                      resolution: Resolution, say: Progress) -> list[AppliedStep]:
+    def _migrate_loop(self, session: Context, resolution: Resolution,
+                      read: Sequence[AppliedMigration], say: Progress) -> list[AppliedStep]:
         applied: list[AppliedStep] = []
         prepared: dict[str, _Prepared] = {}
         group = self.settings.group
         wait = self.settings.lock_wait_seconds
         # Prepare every pending script before running any: a bad placeholder or a mixed
         # script stops the run before it changes anything.
-        for info in self._infos(resolution, self._read(session, hist)):
+        for info in self._infos(resolution, read):
             if info.state == State.PENDING and info.resolved is not None:
                 prepared[info.resolved.script] = self._prepare(session, info.resolved)
         if group and not all(p.transactional for p in prepared.values()):
@@ -370,34 +387,35 @@ class Migrator:
                 "group=true needs every pending migration to run in a transaction; "
                 "non-transactional: " + ", ".join(
                     p.migration.script for p in prepared.values() if not p.transactional))
-        if group:
-            session.begin(lock_wait=wait)
-        try:
+        conn = session.conn
+        with conn.transaction(lock_wait=wait) if group else nullcontext():
             while True:
-                if not group:
-                    session.begin(lock_wait=wait)
-                # Re-read inside the transaction: on SQLite this is where concurrent
-                # runners are serialised, and a version another one applied is skipped.
-                infos = self._infos(resolution, self._read(session, hist))
-                self._refuse_failed(session, infos)
-                todo = next((i for i in infos if i.state == State.PENDING), None)
-                if todo is None or todo.resolved is None:
-                    if not group:
-                        session.commit()
-                    break
-                res = todo.resolved
-                prep = prepared.get(res.script) or self._prepare(session, res)
-                late = res.version is not None and self._below_applied(infos, res.version)
-                say(_migrating_line(session.quote(session.schema), res, prep.transactional,
-                                    late))
-                applied.append(self._apply(session, hist, prep, late, in_group=group))
+                outside: _Prepared | None = None
+                with nullcontext() if group else conn.transaction(lock_wait=wait):
+                    # Re-read inside the transaction: on SQLite this is where concurrent
+                    # runners are serialised, and a version another one applied is skipped.
+                    rows = self._read(session)
+                    infos = self._infos(resolution, rows)
+                    self._refuse_failed(session, infos)
+                    todo = next((i for i in infos if i.state == State.PENDING), None)
+                    if todo is None or todo.resolved is None:
+                        break
+                    res = todo.resolved
+                    prep = prepared.get(res.script) or self._prepare(session, res)
+                    late = res.version is not None and self._below_applied(infos, res.version)
+                    say(_migrating_line(session.quote(session.schema), res, prep.transactional,
+                                        late))
+                    if prep.transactional:
+                        # Under the lock (or SQLite's write lock) the next rank is the
+                        # one after the rows just read.
+                        rank = rows[-1].installed_rank + 1 if rows else 1
+                        applied.append(self._apply(session, prep, late, rank, in_group=group))
+                    else:
+                        outside = prep
+                if outside is not None:
+                    applied.append(self._apply_outside(session, outside, late))
                 if self._target == "next" and res.version is not None:
                     break
-            if group:
-                session.commit()
-        except BaseException:
-            session.rollback()
-            raise
         return applied
 
     @staticmethod
@@ -405,7 +423,7 @@ class Migrator:
         return any(i.applied is not None and i.version is not None and version < i.version
                    and i.state != State.DELETED for i in infos)
 
-    def _refuse_failed(self, session: Session, infos: Sequence[MigrationInfo]) -> None:
+    def _refuse_failed(self, session: Context, infos: Sequence[MigrationInfo]) -> None:
         for info in infos:
             if not info.state.failed:
                 continue
@@ -423,14 +441,14 @@ class Migrator:
                 f"({info.script})! Remove its half-completed changes, then run repair.",
                 code="FAILED_VERSIONED_MIGRATION")
 
-    def _prepare(self, session: Session, m: ResolvedMigration) -> _Prepared:
+    def _prepare(self, session: Context, m: ResolvedMigration) -> _Prepared:
         text = m.text
         replace = (m.config.placeholder_replacement
                    if m.config.placeholder_replacement is not None
                    else self.settings.placeholder_replacement)
         if replace:
             text = replace_placeholders(text, self._placeholders(session, m.filename), m.script)
-        script = split(self.kind, text, server_major=session.server_major)
+        script = split(self.kind, text, server_major=session.facts.server_major)
         if m.config.execute_in_transaction is not None:
             transactional = m.config.execute_in_transaction
         elif not self.settings.execute_in_transaction:
@@ -447,85 +465,116 @@ class Migrator:
             transactional = script.transactional
         return _Prepared(m, script, transactional)
 
-    def _apply(self, session: Session, hist: HistorySQL, prep: _Prepared, out_of_order: bool,
+    def _row(self, session: Context, m: ResolvedMigration, started: float,
+             success: bool) -> NewRow:
+        return NewRow(version=m.version.text if m.version else None,
+                      description=m.description, type=m.type, script=m.script,
+                      checksum=m.checksum, installed_by=self._installed_by(session),
+                      execution_time=int((time.perf_counter() - started) * 1000),
+                      success=success)
+
+    def _run_script(self, session: Context, prep: _Prepared, rolled_back: str,
+                    then: Finish | None = None) -> None:
+        """The migration's statements (then ``then``'s); a failure names the file, the
+        line and the outcome."""
+        statements = prep.script.statements
+        try:
+            session.part.run_script(session.conn.raw, [(s.sql, s.copy_data) for s in statements],
+                                    transactional=prep.transactional, then=then)
+        except session.conn.dialect.driver_errors() as exc:  # the history row or the commit
+            raise self._cause(session, exc) from exc
+        except ScriptFailed as failed:
+            stmt = statements[failed.index]
+            message, line = self._describe_failure(session, failed.error, stmt)
+            raise MigrationError(
+                f"Migration {prep.migration.script} failed at line {line}: {message}. "
+                + rolled_back, code="MIGRATION_FAILED") from self._cause(session, failed.error)
+
+    @staticmethod
+    def _cause(session: Context, exc: BaseException) -> BaseException:
+        """The translated driver error (which keeps the driver's as its own cause)."""
+        dialect = session.conn.dialect
+        err = dialect.translate_error(exc) or DatabaseError(str(exc))
+        err.__cause__ = exc
+        return err
+
+    @staticmethod
+    def _describe_failure(session: Context, exc: BaseException, stmt: Statement
+                          ) -> tuple[str, int]:
+        """The database's message (with its code) and the line the error points at."""
+        part = session.part
+        err = part.dialect.translate_error(exc) or DatabaseError(str(exc))
+        message = " ".join(str(err).split())
+        line = stmt.line + part.error_line(exc, stmt.sql)
+        if err.code:
+            message = f"{message} [{part.error_label}: {err.code}]"
+        return message, line
+
+    def _apply(self, session: Context, prep: _Prepared, out_of_order: bool, rank: int,
                *, in_group: bool) -> AppliedStep:
-        m = prep.migration
+        """A migration inside the caller's transaction, with its history row."""
         started = time.perf_counter()
+        hist, conn = session.hist, session.conn
+        if in_group:
+            self._run_script(session, prep, "The whole group was rolled back.")
+            row = self._row(session, prep.migration, started, True)
+            conn.execute(hist.insert(), row_params(hist, rank, row))
+            return self._step(prep, started, out_of_order)
 
-        def row(success: bool) -> NewRow:
-            return NewRow(version=m.version.text if m.version else None,
-                          description=m.description, type=m.type, script=m.script,
-                          checksum=m.checksum, installed_by=self._installed_by(session),
-                          execution_time=int((time.perf_counter() - started) * 1000),
-                          success=success)
+        def finish() -> list[tuple[str, tuple[Any, ...]]]:
+            # Sent with the script where the database pipelines (the server measures
+            # the time then), else after it.
+            row = self._row(session, prep.migration, started, True)
+            return [(hist.insert(server_elapsed=True),
+                     row_params(hist, rank, row, server_elapsed=True)),
+                    (session.part.commit_sql, ())]
 
-        if prep.transactional:
-            try:
-                for stmt in prep.script.statements:
-                    try:
-                        session.run(stmt)
-                    except session.dialect.driver_errors() as exc:
-                        message, line = session.describe_failure(exc, stmt)
-                        raise MigrationError(
-                            f"Migration {m.script} failed at line {line}: {message}. "
-                            + ("Changes successfully rolled back." if not in_group else
-                               "The whole group was rolled back."),
-                            code="MIGRATION_FAILED") from None
-                self._insert(session, hist, row(True))
-                if not in_group:
-                    session.commit()
-            except BaseException:
-                session.rollback()
-                raise
-        else:
-            # Outside a transaction: release the write transaction, run in autocommit,
-            # then record the outcome -- a failure too, since it cannot be undone.
-            session.commit()
-            failure: MigrationError | None = None
-            for stmt in prep.script.statements:
-                try:
-                    session.run(stmt)
-                except session.dialect.driver_errors() as exc:
-                    message, line = session.describe_failure(exc, stmt)
-                    failure = MigrationError(
-                        f"Migration {m.script} failed at line {line}: {message}. It ran outside "
-                        "a transaction, so its earlier statements were not rolled back: please "
-                        "restore backups and roll back database and code, then run repair.",
-                        code="MIGRATION_FAILED")
-                    break
-            session.begin(lock_wait=self.settings.lock_wait_seconds)
-            try:
-                self._insert(session, hist, row(failure is None))
-                session.commit()
-            except BaseException:
-                session.rollback()
-                raise
-            if failure is not None:
-                raise failure
-        elapsed = int((time.perf_counter() - started) * 1000)
+        self._run_script(session, prep, "Changes successfully rolled back.", finish)
+        conn.ended()
+        return self._step(prep, started, out_of_order)
+
+    def _apply_outside(self, session: Context, prep: _Prepared, out_of_order: bool
+                       ) -> AppliedStep:
+        """A migration outside a transaction, in autocommit; its outcome is recorded, a
+        failure too, since it cannot be undone."""
+        started = time.perf_counter()
+        failure: MigrationError | None = None
+        try:
+            self._run_script(session, prep, "It ran outside a transaction, so its earlier "
+                             "statements were not rolled back: please restore backups and roll "
+                             "back database and code, then run repair.")
+        except MigrationError as exc:
+            failure = exc
+        with session.conn.transaction(lock_wait=self.settings.lock_wait_seconds):
+            self._insert(session, self._row(session, prep.migration, started, failure is None))
+        if failure is not None:
+            raise failure
+        return self._step(prep, started, out_of_order)
+
+    @staticmethod
+    def _step(prep: _Prepared, started: float, out_of_order: bool) -> AppliedStep:
+        m = prep.migration
         return AppliedStep(version=m.version.text if m.version else "",
                            description=m.description, script=m.script, type=m.type,
-                           execution_time=elapsed, transactional=prep.transactional,
-                           out_of_order=out_of_order, filepath=str(m.path))
+                           execution_time=int((time.perf_counter() - started) * 1000),
+                           transactional=prep.transactional, out_of_order=out_of_order,
+                           filepath=str(m.path))
 
     # -- baseline ----------------------------------------------------------------------
     def baseline(self) -> BaselineResult:
         s = self.settings
         version = Version(s.baseline_version)
         with self._session() as session, self._locked(session):
-            hist = self._history(session)
+            hist = session.hist
             result = BaselineResult(database=self._describe(session), schema=session.schema,
                                     version=version.text, description=s.baseline_description,
                                     created=True, created_table=True)
-            if not self._table_exists(session, hist) and self._create_table(
-                    session, hist, baseline=True):
+            if not self._table_exists(session) and self._create_table(session, baseline=True):
                 return result
-            session.begin(lock_wait=s.lock_wait_seconds)
-            try:
-                rows = self._read(session, hist)
+            with session.conn.transaction(lock_wait=s.lock_wait_seconds):
+                rows = self._read(session)
                 marker = next((r for r in rows if r.type == "BASELINE"), None)
                 if marker is not None:
-                    session.rollback()
                     if marker.version == version and marker.description == s.baseline_description:
                         return BaselineResult(result.database, result.schema, version.text,
                                               s.baseline_description, created=False)
@@ -538,50 +587,40 @@ class Migrator:
                     raise MigrationError(
                         f"Unable to baseline schema history table {hist.qualified} as it already "
                         "contains migrations", code="BASELINE_ERROR")
-                self._insert(session, hist, self._baseline_row(session))
-                session.commit()
-            except BaseException:
-                session.rollback()
-                raise
+                self._insert(session, self._baseline_row(session))
             return BaselineResult(result.database, result.schema, version.text,
                                   s.baseline_description, created=True)
 
     # -- repair ------------------------------------------------------------------------
     def repair(self) -> RepairResult:
         with self._session() as session, self._locked(session):
-            hist = self._history(session)
             resolution = self._resolve(session)
             db = self._describe(session)
-            if not self._table_exists(session, hist):
+            if not self._table_exists(session):
                 return RepairResult(db, session.schema, table_exists=False,
                                     warnings=resolution.warnings)
-            session.begin(lock_wait=self.settings.lock_wait_seconds)
-            try:
-                removed = self._remove_failed(session, hist, resolution)
-                deleted = self._delete_missing(session, hist, resolution)
-                aligned = self._realign(session, hist, resolution)
-                session.commit()
-            except BaseException:
-                session.rollback()
-                raise
+            with session.conn.transaction(lock_wait=self.settings.lock_wait_seconds):
+                removed = self._remove_failed(session, resolution)
+                deleted = self._delete_missing(session, resolution)
+                aligned = self._realign(session, resolution)
             return RepairResult(db, session.schema, tuple(removed), tuple(deleted),
                                 tuple(aligned), warnings=resolution.warnings)
 
-    def _remove_failed(self, session: Session, hist: HistorySQL,
+    def _remove_failed(self, session: Context,
                        resolution: Resolution) -> list[str]:
         removed: list[str] = []
-        for r in self._read(session, hist):
+        for r in self._read(session):
             if r.success:
                 continue
             key = r.description if r.version is None else r.version.text
-            session.execute(hist.delete_failed(r.version is None), (key,))
+            session.conn.execute(session.hist.delete_failed(r.version is None), (key,))
             removed.append(f"{r.version.text if r.version else r.description} ({r.script})")
         return removed
 
-    def _delete_missing(self, session: Session, hist: HistorySQL,
+    def _delete_missing(self, session: Context,
                         resolution: Resolution) -> list[str]:
         deleted: list[str] = []
-        infos = self._infos(resolution, self._read(session, hist))
+        infos = self._infos(resolution, self._read(session))
         for info in infos:
             a = info.applied
             if a is None or a.synthetic or info.state not in (
@@ -592,7 +631,7 @@ class Migrator:
                                                   State.FUTURE_FAILED) else "missing"
             if any(p.matches(info, category) for p in self._patterns):
                 continue
-            self._insert(session, hist, NewRow(
+            self._insert(session, NewRow(
                 version=a.version.text if a.version else None, description=a.description,
                 type="DELETE", script=a.script, checksum=a.checksum,
                 installed_by=self._installed_by(session), execution_time=0,
@@ -600,12 +639,12 @@ class Migrator:
             deleted.append(f"{info.version_text or info.description} ({a.script})")
         return deleted
 
-    def _realign(self, session: Session, hist: HistorySQL,
+    def _realign(self, session: Context,
                  resolution: Resolution) -> list[str]:
         from monozu.db.migrate.naming import abbreviate_description
 
         aligned: list[str] = []
-        for info in self._infos(resolution, self._read(session, hist)):
+        for info in self._infos(resolution, self._read(session)):
             res, a = info.resolved, info.applied
             if res is None or a is None or a.synthetic or info.state in (
                     State.IGNORED, State.DELETED):
@@ -617,8 +656,9 @@ class Migrator:
                 needed = (a.checksum != res.checksum and a.checksum is not None
                           and a.checksum == res.equivalent_checksum)
             if needed:
-                session.execute(hist.update(), (abbreviate_description(res.description),
-                                                res.type, res.checksum, a.installed_rank))
+                session.conn.execute(session.hist.update(), (
+                    abbreviate_description(res.description), res.type, res.checksum,
+                    a.installed_rank))
                 aligned.append(f"{info.version_text or info.description} ({res.script})")
         return aligned
 
@@ -630,7 +670,8 @@ class Migrator:
                 "'flyway.cleanDisabled' property (pass --clean-enabled or set "
                 "flyway.cleanDisabled=false)")
         with self._session() as session, self._locked(session):
-            dropped = clean_mod.clean_schema(session, self.settings.lock_wait_seconds)
+            dropped = session.part.clean(session.conn, session.schema,
+                                         self.settings.lock_wait_seconds)
             return CleanResult(self._describe(session), session.schema, tuple(dropped))
 
 

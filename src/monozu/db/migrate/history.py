@@ -1,10 +1,10 @@
 """The ``flyway_schema_history`` table: its exact DDL per database, reads and writes.
 
-The statements are built by :class:`HistorySQL` as plain data (so the SQL Server
-ones can be checked by a parser without a server); the functions below run them on
-a :class:`~monozu.db.migrate.session.Session`. ``installed_on`` is never supplied:
-the database default fills it, as with Flyway. ``installed_rank`` is the last rank
-plus one, computed while the caller holds the migration lock.
+The statements are built by :class:`HistorySQL` as plain data from the dialect's
+migration part (so the SQL Server ones can be checked by a parser without a server).
+``installed_on`` is never supplied: the database default fills it, as with Flyway.
+``installed_rank`` is the last rank plus one, computed while the caller holds the
+migration lock.
 """
 
 from __future__ import annotations
@@ -13,15 +13,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from monozu.db.config import Kind
+from monozu.db.dialects.migration import HISTORY_COLUMNS as COLUMNS
+from monozu.db.dialects.migration import INSERT_COLUMNS, MigrationSQL
 from monozu.db.migrate.errors import MigrationError
 from monozu.db.migrate.naming import abbreviate_description, abbreviate_script
 from monozu.db.migrate.version import InvalidVersion, Version
 
-COLUMNS = ("installed_rank", "version", "description", "type", "script", "checksum",
-           "installed_by", "installed_on", "execution_time", "success")
-INSERT_COLUMNS = ("installed_rank", "version", "description", "type", "script", "checksum",
-                  "installed_by", "execution_time", "success")
 SYNTHETIC_TYPES = frozenset({"SCHEMA", "BASELINE", "DELETE"})
 # Every type Flyway (any edition) writes; anything else in the table is refused.
 KNOWN_TYPES = frozenset({
@@ -34,107 +31,37 @@ BASELINE_DESCRIPTION = "<< Flyway Baseline >>"
 
 @dataclass(frozen=True, slots=True)
 class HistorySQL:
-    """Every statement the runner sends about the history table, for one database."""
+    """Every statement the runner sends about the history table ``schema.table``, in
+    the database's own quoting and parameter marks."""
 
-    kind: Kind
+    part: MigrationSQL
     schema: str
     table: str = "flyway_schema_history"
 
     def quote(self, ident: str) -> str:
-        if self.kind == "sqlserver":
-            return "[" + ident.replace("]", "]]") + "]"
-        return '"' + ident.replace('"', '""') + '"'
+        return self.part.dialect.quote(ident)
 
     @property
     def qualified(self) -> str:
-        return f"{self.quote(self.schema)}.{self.quote(self.table)}"
+        return self.part.qualified(self.schema, self.table)
 
     def mark(self, number: int) -> str:
-        return f"${number}" if self.kind == "postgresql" else "?"
+        return self.part.dialect.placeholder(number)
 
     def marks(self, count: int) -> str:
         return ",".join(self.mark(i) for i in range(1, count + 1))
 
-    @property
-    def false(self) -> str:
-        return "FALSE" if self.kind == "postgresql" else "0"
-
     def create(self) -> list[str]:
-        """Flyway's DDL, statement by statement (SQL Server: one batch, as Flyway sends)."""
-        t, q = self.qualified, self.quote
-        pk, idx = q(f"{self.table}_pk"), q(f"{self.table}_s_idx")
-        if self.kind == "sqlserver":
-            return [
-                f"CREATE TABLE {t} (\n"
-                "    [installed_rank] INT NOT NULL,\n"
-                "    [version] NVARCHAR(50),\n"
-                "    [description] NVARCHAR(200),\n"
-                "    [type] NVARCHAR(20) NOT NULL,\n"
-                "    [script] NVARCHAR(1000) NOT NULL,\n"
-                "    [checksum] INT,\n"
-                "    [installed_by] NVARCHAR(100) NOT NULL,\n"
-                "    [installed_on] DATETIME NOT NULL DEFAULT GETDATE(),\n"
-                "    [execution_time] INT NOT NULL,\n"
-                "    [success] BIT NOT NULL\n"
-                ");\n"
-                f"ALTER TABLE {t} ADD CONSTRAINT {pk} PRIMARY KEY ([installed_rank]);\n"
-                f"CREATE INDEX {idx} ON {t} ([success]);"
-            ]
-        if self.kind == "postgresql":
-            return [
-                f"CREATE TABLE {t} (\n"
-                '    "installed_rank" INT NOT NULL,\n'
-                '    "version" VARCHAR(50),\n'
-                '    "description" VARCHAR(200) NOT NULL,\n'
-                '    "type" VARCHAR(20) NOT NULL,\n'
-                '    "script" VARCHAR(1000) NOT NULL,\n'
-                '    "checksum" INTEGER,\n'
-                '    "installed_by" VARCHAR(100) NOT NULL,\n'
-                '    "installed_on" TIMESTAMP NOT NULL DEFAULT now(),\n'
-                '    "execution_time" INTEGER NOT NULL,\n'
-                '    "success" BOOLEAN NOT NULL\n'
-                ")",
-                f'ALTER TABLE {t} ADD CONSTRAINT {pk} PRIMARY KEY ("installed_rank")',
-                f'CREATE INDEX {idx} ON {t} ("success")',
-            ]
-        return [
-            f"CREATE TABLE {t} (\n"
-            '    "installed_rank" INT NOT NULL PRIMARY KEY,\n'
-            '    "version" VARCHAR(50),\n'
-            '    "description" VARCHAR(200) NOT NULL,\n'
-            '    "type" VARCHAR(20) NOT NULL,\n'
-            '    "script" VARCHAR(1000) NOT NULL,\n'
-            '    "checksum" INT,\n'
-            '    "installed_by" VARCHAR(100) NOT NULL,\n'
-            "    \"installed_on\" TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f','now')),\n"
-            '    "execution_time" INT NOT NULL,\n'
-            '    "success" BOOLEAN NOT NULL\n'
-            ")",
-            f"CREATE INDEX {q(self.schema)}.{idx} ON {q(self.table)} (\"success\")",
-        ]
+        """Flyway's DDL, statement by statement."""
+        return self.part.history_create(self.schema, self.table)
 
-    def columns(self) -> str:
+    def columns(self) -> tuple[str, tuple[Any, ...]]:
         """The table's column names (no rows: the table does not exist)."""
-        if self.kind == "sqlite":
-            return "SELECT name FROM pragma_table_info(?, ?)"
-        if self.kind == "postgresql":
-            return ("SELECT a.attname FROM pg_catalog.pg_attribute a "
-                    "JOIN pg_catalog.pg_class c ON c.oid = a.attrelid "
-                    "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
-                    "WHERE n.nspname = $1 AND c.relname = $2 AND a.attnum > 0 "
-                    "AND NOT a.attisdropped AND c.relkind IN ('r', 'p')")
-        return ("SELECT c.name FROM sys.columns AS c "
-                "JOIN sys.tables AS t ON t.object_id = c.object_id "
-                "JOIN sys.schemas AS s ON s.schema_id = t.schema_id "
-                "WHERE s.name = ? AND t.name = ?")
-
-    def columns_params(self) -> tuple[str, ...]:
-        return (self.table, self.schema) if self.kind == "sqlite" else (self.schema, self.table)
+        return self.part.history_columns(self.schema, self.table)
 
     def select(self) -> str:
         cols = ", ".join(self.quote(c) for c in COLUMNS)
-        hint = "/*NO LOAD BALANCE*/ " if self.kind == "postgresql" else ""
-        return (f"{hint}SELECT {cols} FROM {self.qualified} "
+        return (f"{self.part.select_hint}SELECT {cols} FROM {self.qualified} "
                 f"WHERE {self.quote('installed_rank')} > {self.mark(1)} "
                 f"ORDER BY {self.quote('installed_rank')}")
 
@@ -143,9 +70,15 @@ class HistorySQL:
         q = self.quote("installed_rank")
         return f"SELECT MAX({q}) FROM {self.qualified} WHERE {q} > {self.mark(1)}"
 
-    def insert(self) -> str:
+    def insert(self, *, server_elapsed: bool = False) -> str:
+        """The history row; ``server_elapsed``: the execution time is the part's
+        ``elapsed_sql``, not a parameter (see :func:`row_params`)."""
         cols = ", ".join(self.quote(c) for c in INSERT_COLUMNS)
-        return f"INSERT INTO {self.qualified} ({cols}) VALUES ({self.marks(len(INSERT_COLUMNS))})"
+        values = [self.mark(i) for i in range(1, len(INSERT_COLUMNS) + 1)]
+        if server_elapsed and self.part.elapsed_sql:
+            at = INSERT_COLUMNS.index("execution_time")
+            values[at:] = [self.part.elapsed_sql, self.mark(at + 1)]
+        return f"INSERT INTO {self.qualified} ({cols}) VALUES ({','.join(values)})"
 
     def update(self) -> str:
         q = self.quote
@@ -156,8 +89,19 @@ class HistorySQL:
     def delete_failed(self, repeatable: bool) -> str:
         q = self.quote
         key = q("description") if repeatable else q("version")
-        return (f"DELETE FROM {self.qualified} WHERE {q('success')} = {self.false} "
+        return (f"DELETE FROM {self.qualified} WHERE {q('success')} = {self.part.false_literal} "
                 f"AND {key} = {self.mark(1)}")
+
+    def statements(self) -> dict[str, str]:
+        """Name -> statement, every one the runner sends about the table (for checks)."""
+        out = {"history.columns": self.columns()[0], "history.select": self.select(),
+               "history.next_rank": self.next_rank(), "history.insert": self.insert(),
+               "history.update": self.update(),
+               "history.delete_failed_versioned": self.delete_failed(repeatable=False),
+               "history.delete_failed_repeatable": self.delete_failed(repeatable=True)}
+        for number, stmt in enumerate(self.create(), 1):
+            out[f"history.create.{number}"] = stmt
+        return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,11 +163,14 @@ def parse_row(row: tuple[Any, ...], table: str) -> AppliedMigration:
     )
 
 
-def row_params(sql: HistorySQL, rank: int, row: NewRow) -> tuple[Any, ...]:
-    success: Any = row.success if sql.kind == "postgresql" else int(row.success)
-    return (rank, row.version, abbreviate_description(row.description), row.type,
-            abbreviate_script(row.script), row.checksum, row.installed_by, row.execution_time,
-            success)
+def row_params(sql: HistorySQL, rank: int, row: NewRow, *, server_elapsed: bool = False
+               ) -> tuple[Any, ...]:
+    success = sql.part.bool_param(row.success)
+    head = (rank, row.version, abbreviate_description(row.description), row.type,
+            abbreviate_script(row.script), row.checksum, row.installed_by)
+    if server_elapsed and sql.part.elapsed_sql:
+        return (*head, success)
+    return (*head, row.execution_time, success)
 
 
 def missing_columns(found: list[str]) -> list[str]:

@@ -11,24 +11,13 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime
 
+from monozu.db.dialects.migration import ConnectionFacts
 from monozu.db.migrate.errors import MigrationError
 
 # Shortest match to the first closing brace, like Flyway's reader.
 _PLACEHOLDER = re.compile(r"\$\{(.*?)\}", re.DOTALL)
-
-
-@dataclass(frozen=True, slots=True)
-class ConnectionFacts:
-    """What the built-in placeholders need to know about the connection."""
-
-    default_schema: str
-    user: str
-    database: str | None  # None on SQLite: Flyway has no value for ${flyway:database} there
-    table: str
-    environment: str = "default"
 
 
 def builtin_placeholders(facts: ConnectionFacts, filename: str,

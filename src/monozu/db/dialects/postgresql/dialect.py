@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import psycopg
 from psycopg.types.json import Jsonb
@@ -29,6 +29,9 @@ from monozu.db.values import (
     json_from_text,
     json_text,
 )
+
+if TYPE_CHECKING:
+    from monozu.db.dialects.migration import MigrationSQL
 
 _BY_SQLSTATE: dict[str, type[DatabaseError]] = {
     "23505": errors.UniqueViolation,
@@ -168,6 +171,13 @@ class PostgreSQLDialect(Dialect):
                 f"bulk insert into {table}, row {count + 1}: a value does not fit its column's "
                 f"type ({exc})") from None
         return count
+
+    # -- the migration part --------------------------------------------------------
+    @property
+    def migration(self) -> MigrationSQL:
+        from monozu.db.dialects.postgresql.migration import MIGRATION
+
+        return MIGRATION
 
 
 def _column_oids(conn: Any, quoted_table: str, columns: Sequence[str]) -> list[int]:

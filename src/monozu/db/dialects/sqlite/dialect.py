@@ -17,7 +17,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from operator import attrgetter
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import quote
 
 from monozu.db import errors
@@ -34,6 +34,9 @@ from monozu.db.values import (
     utc_text,
     uuid_from_bytes,
 )
+
+if TYPE_CHECKING:
+    from monozu.db.dialects.migration import MigrationSQL
 
 _ADAPTERS: dict[type, Callable[[Any], Any]] = {
     str: check_text,
@@ -162,6 +165,13 @@ class SQLiteDialect(Dialect):
         if isinstance(exc, sqlite3.OperationalError | sqlite3.ProgrammingError):
             return errors.ProgrammingError(message, code=name)
         return DatabaseError(message, code=name)
+
+    # -- the migration part --------------------------------------------------------
+    @property
+    def migration(self) -> MigrationSQL:
+        from monozu.db.dialects.sqlite.migration import MIGRATION
+
+        return MIGRATION
 
 
 def _adapter_for_subclass(value: Any) -> Callable[[Any], Any]:

@@ -32,11 +32,12 @@ import uuid
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from monozu.db import errors
 from monozu.db.config import DatabaseConfig, DatabaseURL
 from monozu.db.dialects.base import Dialect
+from monozu.db.dialects.sqlserver import batches
 from monozu.db.dialects.sqlserver.catalog import CATALOG
 from monozu.db.errors import ConfigError, DatabaseError, ParameterError
 from monozu.db.values import (
@@ -48,6 +49,9 @@ from monozu.db.values import (
     timestamp_from_naive_utc,
     utc_naive,
 )
+
+if TYPE_CHECKING:
+    from monozu.db.dialects.migration import MigrationSQL
 
 log = logging.getLogger(__name__)
 
@@ -524,6 +528,19 @@ class SQLServerDialect(Dialect):
     # -- identifiers -------------------------------------------------------------
     def quote(self, ident: str) -> str:
         return "[" + ident.replace("]", "]]") + "]"
+
+    # -- multi-result batches and the migration part -----------------------------
+    def drain(self, cur: Any) -> None:
+        batches.drain(cur)
+
+    def first_rows(self, cur: Any) -> list[tuple[Any, ...]]:
+        return batches.first_rows(cur)
+
+    @property
+    def migration(self) -> MigrationSQL:
+        from monozu.db.dialects.sqlserver.migration import MIGRATION
+
+        return MIGRATION
 
 
 _NATIVE: frozenset[type] = frozenset({int, float, bool, bytes, Decimal, uuid.UUID})
