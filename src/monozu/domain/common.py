@@ -1,0 +1,114 @@
+"""Pieces the context packages share: a repository base, a service base, input checks.
+
+A repository runs the named statements of its context on the caller's unit of
+work, always passing the bound tenant's id (``tenant_of(tx)``) so every
+tenant-owned statement filters on it explicitly. A service method that changes
+data runs inside :meth:`Service.change`, a savepoint: a refused call leaves
+nothing behind, audit row included, even when the caller goes on using the same
+unit of work.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from collections.abc import Callable, Collection, Iterator
+from datetime import UTC, datetime
+from typing import Any, ClassVar, TypeVar
+
+from monozu.db import NotFound, Tx
+from monozu.db.queries import Queries
+from monozu.db.tenant import tenant_of
+from monozu.domain.audit import Actor, record
+from monozu.domain.errors import ValidationError
+
+T = TypeVar("T")
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Repository:
+    """Named statements of one context, bound to one tenant's unit of work."""
+
+    QUERIES: ClassVar[Queries]
+
+    def __init__(self, tx: Tx) -> None:
+        self.tx = tx
+        self.tenant_id = tenant_of(tx)
+
+    def sql(self, name: str) -> str:
+        return self.QUERIES.sql(name, self.tx.dialect.kind)
+
+    def rows(self, row: type[T], name: str, /, **params: Any) -> list[T]:
+        return self.tx.select(row, self.sql(name), tenant_id=self.tenant_id, **params)
+
+    def one(self, row: type[T], name: str, what: str, /, **params: Any) -> T:
+        """Exactly one row; a missing row (or another tenant's) is :class:`NotFound`."""
+        found = self.rows(row, name, **params)
+        if not found:
+            key = params.get("id", next(iter(params.values()), ""))
+            raise NotFound(f"{what} {key} not found")
+        return found[0]
+
+    def exists(self, name: str, /, **params: Any) -> bool:
+        return bool(self.rows(int, name, **params))
+
+    def run(self, name: str, /, **params: Any) -> int:
+        return self.tx.exec(self.sql(name), tenant_id=self.tenant_id, **params)
+
+
+class Service:
+    """Rules over one tenant's unit of work; ``actor`` is recorded in the audit trail."""
+
+    def __init__(self, tx: Tx, actor: Actor | None = None, *, clock: Clock = utc_now) -> None:
+        self.tx = tx
+        self.actor = actor or Actor.system()
+        self.clock = clock
+        tenant_of(tx)  # refuse an unbound unit of work up front
+
+    @contextlib.contextmanager
+    def change(self) -> Iterator[None]:
+        """A savepoint around one state-changing call."""
+        with self.tx.transaction():
+            yield
+
+    def audit(self, action: str, resource_type: str, resource_id: object,
+              **details: Any) -> None:
+        record(self.tx, self.actor, action, resource_type, resource_id,
+               details=details or None, at=self.clock())
+
+
+def choice(field: str, value: str, allowed: Collection[str]) -> str:
+    """``value`` if it is one of ``allowed``, else a :class:`ValidationError` listing them."""
+    if value not in allowed:
+        raise ValidationError(f"{field} must be one of {', '.join(sorted(allowed))}; "
+                              f"got {value!r}")
+    return value
+
+
+def choices(field: str, values: Collection[str] | None, allowed: Collection[str]) -> list[str]:
+    """A filter's values, each checked; ``None`` means every allowed value."""
+    if values is None:
+        return sorted(allowed)
+    if not values:
+        raise ValidationError(f"{field} filter is empty; leave it out to mean all")
+    return sorted({choice(field, v, allowed) for v in values})
+
+
+def like_pattern(text: str | None, *, max_length: int = 200) -> str:
+    """A case-insensitive ``LIKE ... ESCAPE '\\'`` pattern for free text (``%`` for none)."""
+    if text is None or not text.strip():
+        return "%"
+    wanted = text.strip().lower()
+    if len(wanted) > max_length:
+        raise ValidationError(f"search text is {len(wanted)} characters long; "
+                              f"at most {max_length}")
+    escaped = wanted.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def new_id() -> uuid.UUID:
+    return uuid.uuid4()

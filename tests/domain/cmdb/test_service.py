@@ -1,0 +1,151 @@
+"""CMDB rules on real SQLite and PostgreSQL: hierarchy, tenant ownership, lists, refusals."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from monozu.db import Database, NotFound
+from monozu.domain.audit import AuditRepository
+from monozu.domain.cmdb import AssetSpec, CmdbService
+from monozu.domain.errors import ValidationError
+from tests.domain.conftest import add_tenant
+
+PLC_CPE = "cpe:2.3:h:rockwellautomation:1756-l83e:-:*:*:*:*:*:*:*"
+
+
+def _plant(db: Database, tenant: uuid.UUID) -> dict[str, uuid.UUID]:
+    with db.tenant(tenant) as tx:
+        cmdb = CmdbService(tx)
+        site = cmdb.create_site("Plant North", "1 Mill Road")
+        other = cmdb.create_site("Plant South")
+        zone = cmdb.create_zone("Control (L2)", site.id)
+        vlan = cmdb.create_vlan(20, "Control", zone_id=zone.id, cidr="10.20.0.0/24")
+        plc = cmdb.create_asset(AssetSpec(
+            name="PLC-01", type="plc", site_id=site.id, producer="Rockwell Automation",
+            model="ControlLogix 1756-L83E", firmware_version="33.011", cpe=PLC_CPE,
+            ip_address="10.20.0.10", mac_address="00-1D-9C-0A-0B-0C", criticality="critical"))
+        hmi = cmdb.create_asset(AssetSpec(name="HMI-01", type="hmi", site_id=site.id,
+                                          producer="Siemens", model="TP1200 Comfort"))
+        cmdb.link_vlan(plc.id, vlan.id)
+        cmdb.link_vlan(plc.id, vlan.id)  # twice: no change
+    return {"site": site.id, "other": other.id, "zone": zone.id, "vlan": vlan.id,
+            "plc": plc.id, "hmi": hmi.id}
+
+
+def test_hierarchy_site_zone_vlan_asset(db: Database) -> None:
+    a = add_tenant(db, "acme")
+    ids = _plant(db, a)
+    with db.tenant(a) as tx:
+        cmdb = CmdbService(tx)
+        tree = cmdb.hierarchy(ids["site"])
+        assert cmdb.vlan(ids["vlan"]).site_id == ids["site"]  # derived through the zone
+        plc = cmdb.asset(ids["plc"])
+        assert plc.mac_address == "00:1d:9c:0a:0b:0c"
+        audit = AuditRepository(tx).for_resource("asset", ids["plc"])
+    [zone] = tree.zones
+    [vlan] = zone.vlans
+    assert [x.name for x in vlan.assets] == ["PLC-01"]
+    assert [x.name for x in tree.unlinked_assets] == ["HMI-01"]
+    assert [r.action for r in audit] == ["asset.created", "asset.vlan_linked"]
+
+
+def test_vlan_of_another_site_is_refused_and_changes_nothing(db: Database) -> None:
+    a = add_tenant(db, "acme")
+    ids = _plant(db, a)
+    with db.tenant(a) as tx:
+        cmdb = CmdbService(tx)
+        south = cmdb.create_asset(AssetSpec(name="SW-S", type="switch", site_id=ids["other"]))
+        with pytest.raises(ValidationError, match="another site"):
+            cmdb.link_vlan(south.id, ids["vlan"])
+        with pytest.raises(ValidationError, match="another site"):
+            cmdb.update_asset(ids["plc"], AssetSpec(name="PLC-01", type="plc",
+                                                    site_id=ids["other"]))
+        assert cmdb.vlans_of(south.id) == []
+        assert cmdb.asset(ids["plc"]).site_id == ids["site"]
+        assert [r.action for r in AuditRepository(tx).for_resource("asset", south.id)] == \
+            ["asset.created"]
+
+
+def test_other_tenants_ids_behave_like_missing_ones(db: Database) -> None:
+    a, b = add_tenant(db, "acme"), add_tenant(db, "globex")
+    ids = _plant(db, a)
+    with db.tenant(b) as tx:
+        cmdb = CmdbService(tx)
+        mine = cmdb.create_site("Globex HQ")
+        for call in (lambda: cmdb.site(ids["site"]), lambda: cmdb.asset(ids["plc"]),
+                     lambda: cmdb.create_zone("z", ids["site"]),
+                     lambda: cmdb.create_vlan(5, "v", zone_id=ids["zone"]),
+                     lambda: cmdb.create_asset(AssetSpec(name="x", type="plc",
+                                                         site_id=ids["site"])),
+                     lambda: cmdb.assets(site_id=ids["site"]),
+                     lambda: cmdb.create_diagram(mine.id, "d", asset_ids=[ids["plc"]]),
+                     lambda: cmdb.hierarchy(ids["site"])):
+            with pytest.raises(NotFound):
+                call()
+        assert [s.name for s in cmdb.sites()] == ["Globex HQ"]
+        assert AuditRepository(tx).page().items and \
+            [r.action for r in AuditRepository(tx).page().items] == ["site.created"]
+
+
+@pytest.mark.parametrize(("spec", "message"), [
+    ({"type": "toaster"}, "asset type"),
+    ({"name": "x" * 201}, "at most 200"),
+    ({"name": "  "}, "must not be empty"),
+    ({"cpe": "cpe:/h:siemens:s7-1500"}, "CPE 2.3"),
+    ({"ip_address": "10.0.0.300"}, "IPv4 or IPv6"),
+    ({"mac_address": "00:11"}, "hex pairs"),
+    ({"criticality": "urgent"}, "criticality"),
+    ({"lifecycle_state": "retired"}, "lifecycle_state"),
+])
+def test_bad_asset_input_is_refused(db: Database, spec: dict[str, str], message: str) -> None:
+    a = add_tenant(db, "acme")
+    ids = _plant(db, a)
+    fields: dict[str, object] = {"name": "New", "type": "plc", "site_id": ids["site"], **spec}
+    with db.tenant(a) as tx:
+        cmdb = CmdbService(tx)
+        with pytest.raises(ValidationError, match=message):
+            cmdb.create_asset(AssetSpec(**fields))  # type: ignore[arg-type]
+        assert len(cmdb.assets().items) == 2
+
+
+def test_asset_list_filters_and_pages(db: Database) -> None:
+    a = add_tenant(db, "acme")
+    ids = _plant(db, a)
+    with db.tenant(a) as tx:
+        cmdb = CmdbService(tx)
+        for i in range(7):
+            cmdb.create_asset(AssetSpec(name=f"SW-{i:02}", type="switch", site_id=ids["other"],
+                                        producer="Cisco", model="IE-3400"))
+        seen: list[str] = []
+        cursor = None
+        while True:
+            page = cmdb.assets(types=["switch"], limit=3, cursor=cursor)
+            seen += [x.name for x in page.items]
+            if page.next_cursor is None:
+                break
+            cursor = page.next_cursor
+        assert seen == [f"SW-{i:02}" for i in range(7)]
+        assert [x.name for x in cmdb.assets(text="rockwell").items] == ["PLC-01"]
+        assert [x.name for x in cmdb.assets(text="100%").items] == []
+        assert [x.name for x in cmdb.assets(site_id=ids["site"]).items] == ["HMI-01", "PLC-01"]
+        counts = {c.site_name: c.assets for c in cmdb.asset_counts()}
+    assert counts == {"Plant North": 2, "Plant South": 7}
+
+
+def test_diagram_keeps_document_and_asset_links(db: Database) -> None:
+    a = add_tenant(db, "acme")
+    ids = _plant(db, a)
+    with db.tenant(a) as tx:
+        cmdb = CmdbService(tx)
+        view = cmdb.create_diagram(ids["site"], "Line 1", data={"nodes": [{"itsm_ref": "x"}]},
+                                   asset_ids=[ids["plc"], ids["hmi"], ids["plc"]])
+        cmdb.save_diagram(view.diagram.id, "Line 1 (rev 2)", data={"nodes": []},
+                          asset_ids=[ids["hmi"]])
+        saved = cmdb.diagram(view.diagram.id)
+        with pytest.raises(ValidationError):
+            cmdb.save_diagram(view.diagram.id, "", asset_ids=[])
+        assert cmdb.diagram(view.diagram.id).asset_ids == [ids["hmi"]]
+    assert (saved.diagram.name, saved.diagram.data, saved.asset_ids) == \
+        ("Line 1 (rev 2)", {"nodes": []}, [ids["hmi"]])
