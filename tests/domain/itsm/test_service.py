@@ -1,0 +1,232 @@
+"""ITSM rules on real SQLite and PostgreSQL: lifecycle, priority, SLA, breaches, refusals."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from monozu.db import Database, NotFound
+from monozu.domain.audit import Actor, AuditRepository
+from monozu.domain.errors import InvalidTransition, ValidationError
+from monozu.domain.itsm import (
+    INCIDENT_MOVES,
+    INCIDENT_STATUSES,
+    ChangeService,
+    IncidentService,
+    KnowledgeService,
+    ProblemService,
+)
+from tests.domain.conftest import add_tenant
+
+T0 = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
+
+
+def add_user(db: Database, tenant: uuid.UUID, email: str) -> uuid.UUID:
+    user_id = uuid.uuid4()
+    db.exec("INSERT INTO users (id, tenant_id, email, mfa_enabled, created_at) "
+            "VALUES (:id, :t, :email, :mfa, :at)", id=user_id, t=tenant, email=email,
+            mfa=False, at=T0)
+    return user_id
+
+
+def clock_at(start: datetime) -> tuple[Callable[[], datetime], list[datetime]]:
+    now = [start]
+    return (lambda: now[0]), now
+
+
+def settings(db: Database, tenant: uuid.UUID) -> None:
+    with db.tenant(tenant) as tx:
+        svc = IncidentService(tx)
+        svc.set_priority("critical", "high", "high", "P1")
+        svc.set_priority("high", "medium", "medium", "P2")
+        svc.set_priority("low", "low", "low", "P4")
+        svc.set_sla("P1", 15, 240)
+        svc.set_sla("P2", 60, 480)
+
+
+def test_priority_and_sla_come_from_the_tenant(db: Database) -> None:
+    a = add_tenant(db, "acme")
+    settings(db, a)
+    with db.tenant(a) as tx:
+        svc = IncidentService(tx, clock=lambda: T0)
+        p1 = svc.create("Line 3 PLC down", "critical", "high", "high")
+        p4 = svc.create("Label printer jam", "low", "low", "low")
+        with pytest.raises(ValidationError, match="priority matrix has no cell"):
+            svc.create("Unmapped", "medium", "low", "high")
+        with pytest.raises(ValidationError, match="severity"):
+            svc.create("Bad", "catastrophic", "high", "high")
+        assert len(svc.page(T0).items) == 2
+    assert (p1.priority, p1.sla_response_due, p1.sla_resolve_due) == \
+        ("P1", T0 + timedelta(minutes=15), T0 + timedelta(hours=4))
+    assert (p4.priority, p4.sla_response_due, p4.sla_resolve_due) == ("P4", None, None)
+
+
+def test_lifecycle_writes_timeline_audit_and_breach_flags(db: Database) -> None:
+    a = add_tenant(db, "acme")
+    settings(db, a)
+    alice = add_user(db, a, "alice@acme.test")
+    clock, now = clock_at(T0)
+    with db.tenant(a) as tx:
+        svc = IncidentService(tx, Actor(alice), clock=clock)
+        inc = svc.create("Line 3 PLC down", "critical", "high", "high")
+        assert not svc.get(inc.id, T0 + timedelta(minutes=10)).breach.any
+        assert svc.get(inc.id, T0 + timedelta(minutes=16)).breach.response
+        now[0] = T0 + timedelta(minutes=20)   # late first response
+        svc.transition(inc.id, "in_progress", assigned_to=alice)
+        now[0] += timedelta(minutes=1)
+        svc.transition(inc.id, "pending")
+        now[0] += timedelta(minutes=1)
+        svc.transition(inc.id, "in_progress")
+        now[0] = T0 + timedelta(hours=2)      # resolved in time
+        svc.transition(inc.id, "resolved", resolution_note="Replaced the power supply")
+        now[0] += timedelta(minutes=1)
+        svc.transition(inc.id, "closed")
+        view = svc.get(inc.id, T0 + timedelta(days=3))
+        events = svc.timeline(inc.id)
+        audit = AuditRepository(tx).for_resource("incident", inc.id)
+    assert (view.breach.response, view.breach.resolve) == (True, False)
+    assert view.incident.resolution_note == "Replaced the power supply"
+    assert view.incident.closed_at == T0 + timedelta(hours=2, minutes=1)
+    assert [(e.old_value, e.new_value) for e in events if e.event_type == "status_change"] == [
+        ("open", "in_progress"), ("in_progress", "pending"), ("pending", "in_progress"),
+        ("in_progress", "resolved"), ("resolved", "closed")]
+    assert all(e.actor_id == alice for e in events)
+    assert [r.action for r in audit] == ["incident.created"] + ["incident.status_changed"] * 5
+
+
+PATHS = {"open": [], "in_progress": ["in_progress"], "pending": ["in_progress", "pending"],
+         "resolved": ["in_progress", "resolved"], "closed": ["in_progress", "resolved", "closed"],
+         "cancelled": ["cancelled"]}
+
+
+def test_every_move_outside_the_lifecycle_is_refused(db: Database) -> None:
+    a = add_tenant(db, "acme")
+    settings(db, a)
+    refused = []
+    with db.tenant(a) as tx:
+        svc = IncidentService(tx, clock=lambda: T0)
+        for old in sorted(INCIDENT_STATUSES):
+            for new in sorted(INCIDENT_STATUSES):
+                inc = svc.create(f"{old} -> {new}", "low", "low", "low")
+                for step in PATHS[old]:
+                    svc.transition(inc.id, step)
+                if new in INCIDENT_MOVES[old]:
+                    assert svc.transition(inc.id, new).status == new
+                    continue
+                before = len(AuditRepository(tx).for_resource("incident", inc.id))
+                with pytest.raises(InvalidTransition):
+                    svc.transition(inc.id, new)
+                refused.append((old, new))
+                assert svc.get(inc.id, T0).incident.status == old
+                assert len(AuditRepository(tx).for_resource("incident", inc.id)) == before
+                assert len(svc.timeline(inc.id)) == 1 + len(PATHS[old])
+    assert len(refused) == 36 - 7
+
+
+def test_other_tenant_incidents_and_users_are_missing(db: Database) -> None:
+    a, b = add_tenant(db, "acme"), add_tenant(db, "globex")
+    settings(db, a)
+    settings(db, b)
+    alice = add_user(db, a, "alice@acme.test")
+    bob = add_user(db, b, "bob@globex.test")
+    with db.tenant(a) as tx:
+        inc = IncidentService(tx).create("A's incident", "low", "low", "low")
+        problem = ProblemService(tx).create("A's problem")
+    with db.tenant(b) as tx:
+        svc = IncidentService(tx, Actor(bob))
+        mine = svc.create("B's incident", "low", "low", "low")
+        for call in (lambda: svc.transition(inc.id, "in_progress"),
+                     lambda: svc.comment(inc.id, "hello"), lambda: svc.timeline(inc.id),
+                     lambda: svc.get(inc.id, T0), lambda: svc.assign(mine.id, alice),
+                     lambda: svc.comment(mine.id, "hi", [alice]),
+                     lambda: ProblemService(tx).transition(problem.id, "investigating"),
+                     lambda: KnowledgeService(tx).for_problem(problem.id)):
+            with pytest.raises(NotFound):
+                call()
+        assert [v.incident.title for v in svc.page(T0).items] == ["B's incident"]
+        assert svc.comments(mine.id) == []
+    with db.tenant(a) as tx:
+        assert IncidentService(tx).get(inc.id, T0).incident.status == "open"
+
+
+def test_comments_need_an_author_and_bounded_text(db: Database) -> None:
+    a = add_tenant(db, "acme")
+    settings(db, a)
+    alice, carol = add_user(db, a, "alice@acme.test"), add_user(db, a, "carol@acme.test")
+    with db.tenant(a) as tx:
+        inc = IncidentService(tx).create("x", "low", "low", "low")
+        with pytest.raises(ValidationError, match="author"):
+            IncidentService(tx).comment(inc.id, "anonymous")
+        svc = IncidentService(tx, Actor(alice))
+        with pytest.raises(ValidationError, match="at most 20000"):
+            svc.comment(inc.id, "x" * 20_001)
+        svc.comment(inc.id, "@carol please check the HMI", [carol])
+        [comment] = svc.comments(inc.id)
+    assert (comment.author_id, comment.mentions) == (alice, [str(carol)])
+
+
+def test_incident_list_filters_and_pages(db: Database) -> None:
+    a = add_tenant(db, "acme")
+    settings(db, a)
+    clock, now = clock_at(T0)
+    with db.tenant(a) as tx:
+        svc = IncidentService(tx, clock=clock)
+        for i in range(5):
+            now[0] = T0 + timedelta(minutes=i)
+            svc.create(f"Pump {i} vibration", "high", "medium", "medium")
+        now[0] = T0 + timedelta(minutes=9)
+        svc.create("Firewall_rule review", "critical", "high", "high")
+        later = T0 + timedelta(days=1)
+        seen, cursor = [], None
+        while True:
+            page = svc.page(later, severities=["high"], limit=2, cursor=cursor)
+            seen += [v.incident.title for v in page.items]
+            if page.next_cursor is None:
+                break
+            cursor = page.next_cursor
+        assert seen == [f"Pump {i} vibration" for i in reversed(range(5))]
+        assert [v.incident.title for v in svc.page(later, text="RULE").items] == \
+            ["Firewall_rule review"]
+        assert svc.page(later, text="pump_").items == []
+        assert svc.page(later, statuses=["closed"]).items == []
+        assert all(v.breach.any for v in svc.page(later).items if v.incident.priority != "P4")
+        assert svc.mark_breaches(later) == (6, 6)
+        assert svc.mark_breaches(later) == (0, 0)
+        with pytest.raises(ValidationError, match="status"):
+            svc.page(later, statuses=["escalated"])
+
+
+def test_problems_changes_and_knowledge(db: Database) -> None:
+    a = add_tenant(db, "acme")
+    with db.tenant(a) as tx:
+        problems, changes, kb = ProblemService(tx), ChangeService(tx), KnowledgeService(tx)
+        problem = problems.create("Recurring PLC faults on line 3")
+        problems.transition(problem.id, "investigating")
+        with pytest.raises(ValidationError, match="root cause"):
+            problems.transition(problem.id, "known_error")
+        problems.transition(problem.id, "known_error", root_cause="Undersized PSU")
+        with pytest.raises(InvalidTransition):
+            problems.transition(problem.id, "open")
+        std = changes.create("Rotate switch logs", "standard")
+        with pytest.raises(ValidationError, match="risk"):
+            changes.create("Replace PSU", "emergency")
+        em = changes.create("Replace PSU", "emergency", "high")
+        changes.transition(em.id, "approved")
+        changes.transition(em.id, "implemented")
+        with pytest.raises(InvalidTransition):
+            changes.transition(std.id, "requested")
+        with pytest.raises(ValidationError, match="change type"):
+            changes.create("x", "urgent", "low")
+        article = kb.create("PSU replacement runbook", "1. Isolate the cabinet ...")
+        kb.link_problem(article.id, problem.id)
+        kb.link_problem(article.id, problem.id)
+        assert [x.title for x in kb.for_problem(problem.id)] == ["PSU replacement runbook"]
+        assert [p.status for p in kb.problems_of(article.id)] == ["known_error"]
+        kb.unlink_problem(article.id, problem.id)
+        assert kb.for_problem(problem.id) == []
+        assert (std.status, changes.get(em.id).status) == ("approved", "implemented")
+        assert [c.title for c in changes.by_status(["approved"])] == ["Rotate switch logs"]
+        assert [p.title for p in problems.by_status(["known_error"])] == [problem.title]
