@@ -63,6 +63,7 @@ PLANNED_FILES = [
     "V27__network_hierarchy_links.sql",
     "V28__drop_diagram_change_id.sql",
     "V29__case_rules.sql",
+    "V30__vulnerability_risk_index.sql",
     "V31__edge_queue_and_retention_indexes.sql",
     "V32__tenant_leading_keys.sql",
 ]

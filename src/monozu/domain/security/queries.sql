@@ -1,0 +1,150 @@
+-- Security statements: a tenant's vulnerabilities and security alerts, read beside the global
+-- CVE catalog, scores cache and ExploitDB (read only). Every tenant-owned statement filters on
+-- :tenant_id; queries.sqlserver.sql overrides page limits and the exploit flag.
+
+-- name: catalog_scores
+SELECT c.cve_id, c.cvss_score, s.cvss_v31_score, s.cvss_v40_score, c.is_kev
+FROM cve_catalog c
+LEFT JOIN cve_scores_cache s ON s.cve_id = c.cve_id
+WHERE c.cve_id = :cve_id
+
+-- name: insert_vulnerability
+INSERT INTO vulnerabilities (id, tenant_id, cve_id, cvss_score, status, asset_id,
+                             first_seen_at, last_seen_at)
+VALUES (:id, :tenant_id, :cve_id, :cvss_score, :status, :asset_id, :first_seen_at,
+        :last_seen_at)
+
+-- name: get_vulnerability
+SELECT id, tenant_id, cve_id, cvss_score, status, asset_id, first_seen_at, last_seen_at
+FROM vulnerabilities WHERE tenant_id = :tenant_id AND id = :id
+
+-- name: find_vulnerability
+SELECT id, tenant_id, cve_id, cvss_score, status, asset_id, first_seen_at, last_seen_at
+FROM vulnerabilities
+WHERE tenant_id = :tenant_id AND asset_id = :asset_id AND cve_id = :cve_id
+
+-- name: update_vulnerability
+UPDATE vulnerabilities
+SET status = :status, cvss_score = :cvss_score, last_seen_at = :last_seen_at
+WHERE tenant_id = :tenant_id AND id = :id
+
+-- name: asset_exists
+SELECT 1 FROM assets WHERE tenant_id = :tenant_id AND id = :id
+
+-- name: device_exists
+SELECT 1 FROM devices WHERE tenant_id = :tenant_id AND id = :id
+
+-- name: alert_threshold
+SELECT cvss_alert_threshold FROM vuln_scanner_settings WHERE tenant_id = :tenant_id
+
+-- name: risk_scored
+SELECT v.id, v.asset_id, a.name AS asset_name, v.cve_id, v.status, v.cvss_score,
+       c.cvss_severity, c.is_kev, s.epss, s.epss_percentile,
+       EXISTS (SELECT 1 FROM exploitdb_cves e WHERE e.cve_id = v.cve_id) AS exploit_known,
+       v.first_seen_at, v.last_seen_at
+FROM vulnerabilities v
+JOIN assets a ON a.tenant_id = v.tenant_id AND a.id = v.asset_id
+LEFT JOIN cve_catalog c ON c.cve_id = v.cve_id
+LEFT JOIN cve_scores_cache s ON s.cve_id = v.cve_id
+WHERE v.tenant_id = :tenant_id AND v.status = :status AND v.cvss_score IS NOT NULL
+ORDER BY v.cvss_score DESC, v.id
+LIMIT :limit
+
+-- name: risk_scored_after
+SELECT v.id, v.asset_id, a.name AS asset_name, v.cve_id, v.status, v.cvss_score,
+       c.cvss_severity, c.is_kev, s.epss, s.epss_percentile,
+       EXISTS (SELECT 1 FROM exploitdb_cves e WHERE e.cve_id = v.cve_id) AS exploit_known,
+       v.first_seen_at, v.last_seen_at
+FROM vulnerabilities v
+JOIN assets a ON a.tenant_id = v.tenant_id AND a.id = v.asset_id
+LEFT JOIN cve_catalog c ON c.cve_id = v.cve_id
+LEFT JOIN cve_scores_cache s ON s.cve_id = v.cve_id
+WHERE v.tenant_id = :tenant_id AND v.status = :status AND v.cvss_score IS NOT NULL
+  AND v.cvss_score <= :after_score AND (v.cvss_score < :after_score OR v.id > :after_id)
+ORDER BY v.cvss_score DESC, v.id
+LIMIT :limit
+
+-- name: risk_unscored
+SELECT v.id, v.asset_id, a.name AS asset_name, v.cve_id, v.status, v.cvss_score,
+       c.cvss_severity, c.is_kev, s.epss, s.epss_percentile,
+       EXISTS (SELECT 1 FROM exploitdb_cves e WHERE e.cve_id = v.cve_id) AS exploit_known,
+       v.first_seen_at, v.last_seen_at
+FROM vulnerabilities v
+JOIN assets a ON a.tenant_id = v.tenant_id AND a.id = v.asset_id
+LEFT JOIN cve_catalog c ON c.cve_id = v.cve_id
+LEFT JOIN cve_scores_cache s ON s.cve_id = v.cve_id
+WHERE v.tenant_id = :tenant_id AND v.status = :status AND v.cvss_score IS NULL
+ORDER BY v.id
+LIMIT :limit
+
+-- name: risk_unscored_after
+SELECT v.id, v.asset_id, a.name AS asset_name, v.cve_id, v.status, v.cvss_score,
+       c.cvss_severity, c.is_kev, s.epss, s.epss_percentile,
+       EXISTS (SELECT 1 FROM exploitdb_cves e WHERE e.cve_id = v.cve_id) AS exploit_known,
+       v.first_seen_at, v.last_seen_at
+FROM vulnerabilities v
+JOIN assets a ON a.tenant_id = v.tenant_id AND a.id = v.asset_id
+LEFT JOIN cve_catalog c ON c.cve_id = v.cve_id
+LEFT JOIN cve_scores_cache s ON s.cve_id = v.cve_id
+WHERE v.tenant_id = :tenant_id AND v.status = :status AND v.cvss_score IS NULL
+  AND v.id > :after_id
+ORDER BY v.id
+LIMIT :limit
+
+-- name: asset_vulnerabilities
+SELECT v.id, v.asset_id, a.name AS asset_name, v.cve_id, v.status, v.cvss_score,
+       c.cvss_severity, c.is_kev, s.epss, s.epss_percentile,
+       EXISTS (SELECT 1 FROM exploitdb_cves e WHERE e.cve_id = v.cve_id) AS exploit_known,
+       v.first_seen_at, v.last_seen_at
+FROM vulnerabilities v
+JOIN assets a ON a.tenant_id = v.tenant_id AND a.id = v.asset_id
+LEFT JOIN cve_catalog c ON c.cve_id = v.cve_id
+LEFT JOIN cve_scores_cache s ON s.cve_id = v.cve_id
+WHERE v.tenant_id = :tenant_id AND v.asset_id = :asset_id
+ORDER BY v.cve_id
+LIMIT :limit
+
+-- name: asset_vulnerabilities_after
+SELECT v.id, v.asset_id, a.name AS asset_name, v.cve_id, v.status, v.cvss_score,
+       c.cvss_severity, c.is_kev, s.epss, s.epss_percentile,
+       EXISTS (SELECT 1 FROM exploitdb_cves e WHERE e.cve_id = v.cve_id) AS exploit_known,
+       v.first_seen_at, v.last_seen_at
+FROM vulnerabilities v
+JOIN assets a ON a.tenant_id = v.tenant_id AND a.id = v.asset_id
+LEFT JOIN cve_catalog c ON c.cve_id = v.cve_id
+LEFT JOIN cve_scores_cache s ON s.cve_id = v.cve_id
+WHERE v.tenant_id = :tenant_id AND v.asset_id = :asset_id AND v.cve_id > :after_cve_id
+ORDER BY v.cve_id
+LIMIT :limit
+
+-- name: insert_alert
+INSERT INTO security_alerts (id, tenant_id, title, severity, source, source_ip, destination_ip,
+                             description, cve_id, asset_id, device_id, status, created_at)
+VALUES (:id, :tenant_id, :title, :severity, :source, :source_ip, :destination_ip,
+        :description, :cve_id, :asset_id, :device_id, :status, :created_at)
+
+-- name: get_alert
+SELECT id, tenant_id, title, severity, source, source_ip, destination_ip, description, cve_id,
+       asset_id, device_id, status, created_at
+FROM security_alerts WHERE tenant_id = :tenant_id AND id = :id
+
+-- name: update_alert_status
+UPDATE security_alerts SET status = :status WHERE tenant_id = :tenant_id AND id = :id
+
+-- name: list_alerts
+SELECT id, tenant_id, title, severity, source, source_ip, destination_ip, description, cve_id,
+       asset_id, device_id, status, created_at
+FROM security_alerts
+WHERE tenant_id = :tenant_id AND status IN :statuses AND severity IN :severities
+ORDER BY created_at DESC, id
+LIMIT :limit
+
+-- name: list_alerts_after
+SELECT id, tenant_id, title, severity, source, source_ip, destination_ip, description, cve_id,
+       asset_id, device_id, status, created_at
+FROM security_alerts
+WHERE tenant_id = :tenant_id AND status IN :statuses AND severity IN :severities
+  AND created_at <= :after_created_at
+  AND (created_at < :after_created_at OR id > :after_id)
+ORDER BY created_at DESC, id
+LIMIT :limit

@@ -1,0 +1,222 @@
+"""Security rules: vulnerabilities per asset and CVE, their lifecycle, the risk view, alerts.
+
+A vulnerability is one row per (tenant, asset, CVE). Recording a sighting of a CVE
+the global catalog does not hold is refused; recording one already known refreshes
+its score and ``last_seen_at``, and reopens it if it had been ``resolved``. A new
+vulnerability whose CVE is in CISA KEV or scores at least the tenant's alert
+threshold (``vuln_scanner_settings``, else 9.0) raises a ``cve_job`` security alert.
+
+Status moves (:data:`VULNERABILITY_MOVES`): ``open`` and ``in_progress`` may go to any
+other status (and to each other); ``mitigated`` may go to ``open``, ``in_progress`` or
+``resolved``; ``resolved``, ``accepted_risk`` and ``false_positive`` only back to ``open``.
+
+Risk order: the recorded CVSS base score (v4.0, else v3.1, else the catalog's), highest
+first, unscored vulnerabilities after every scored one, ties by id. It is the order an
+index on the tenant's own rows serves (``ix_vulnerabilities_tenant_status_cvss``); the
+view shows beside each row what the global catalogs know: CVSS severity, CISA KEV, EPSS
+and whether ExploitDB lists an exploit.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+import uuid
+from collections.abc import Iterable
+from datetime import datetime
+
+from monozu.db import NotFound
+from monozu.db.models import SecurityAlert, Vulnerability
+from monozu.domain.common import Service, choice, choices, new_id
+from monozu.domain.errors import InvalidTransition, ValidationError, check_text
+from monozu.domain.paging import Page, decode_cursor, page_size, paginate
+from monozu.domain.security.repository import SecurityRepository
+from monozu.domain.security.types import (
+    ALERT_MOVES,
+    ALERT_SEVERITIES,
+    ALERT_SOURCES,
+    ALERT_STATUSES,
+    DEFAULT_ALERT_THRESHOLD,
+    VULNERABILITY_MOVES,
+    VULNERABILITY_STATUSES,
+    RiskRow,
+)
+
+_CVE = re.compile(r"^CVE-\d{4}-\d{4,19}$")
+
+
+def check_cve_id(value: str) -> str:
+    cve = value.strip().upper()
+    if not _CVE.match(cve):
+        raise ValidationError(f"{value!r} is not a CVE id like CVE-2024-3400")
+    return cve
+
+
+def _ip(field: str, value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        return str(ipaddress.ip_address(value.strip()))
+    except ValueError:
+        raise ValidationError(f"{field} {value!r} is not an IPv4 or IPv6 address") from None
+
+
+class SecurityService(Service):
+    """Vulnerabilities and security alerts of the unit of work's tenant."""
+
+    @property
+    def repo(self) -> SecurityRepository:
+        return SecurityRepository(self.tx)
+
+    # -- vulnerabilities --------------------------------------------------------
+    def record(self, asset_id: uuid.UUID, cve_id: str) -> Vulnerability:
+        """Record that an asset is affected by a CVE of the catalog (see the module rules)."""
+        cve = check_cve_id(cve_id)
+        now = self.clock()
+        with self.change():
+            repo = self.repo
+            if not repo.asset_exists(asset_id):
+                raise NotFound(f"asset {asset_id} not found")
+            scores = repo.catalog_scores(cve)
+            if scores is None:
+                raise ValidationError(f"{cve} is not in the CVE catalog")
+            found = repo.find(asset_id, cve)
+            if found is not None:
+                reopened = found.status == "resolved"
+                found.status = "open" if reopened else found.status
+                found.cvss_score, found.last_seen_at = scores.base_score, now
+                repo.update_vulnerability(found)
+                self.audit("vulnerability.reopened" if reopened else "vulnerability.seen",
+                           "vulnerability", found.id, cve_id=cve)
+                return found
+            vuln = Vulnerability(id=new_id(), tenant_id=repo.tenant_id, cve_id=cve,
+                                 cvss_score=scores.base_score, status="open", asset_id=asset_id,
+                                 first_seen_at=now, last_seen_at=now)
+            repo.insert_vulnerability(vuln)
+            self.audit("vulnerability.recorded", "vulnerability", vuln.id, cve_id=cve,
+                       asset_id=str(asset_id))
+            threshold = repo.alert_threshold()
+            limit = DEFAULT_ALERT_THRESHOLD if threshold is None else threshold
+            score = scores.base_score
+            if scores.is_kev or (score is not None and score >= limit):
+                why = "in CISA KEV" if scores.is_kev else f"CVSS {score} >= {limit}"
+                self._insert_alert(SecurityAlert(
+                    id=new_id(), tenant_id=repo.tenant_id, title=f"{cve} on an asset ({why})",
+                    severity="critical" if scores.is_kev or (score or 0) >= 9 else "high",
+                    source="cve_job", source_ip=None, destination_ip=None, description=None,
+                    cve_id=cve, asset_id=asset_id, device_id=None, status="open",
+                    created_at=now))
+        return vuln
+
+    def transition(self, vulnerability_id: uuid.UUID, status: str) -> Vulnerability:
+        choice("vulnerability status", status, VULNERABILITY_STATUSES)
+        with self.change():
+            vuln = self.repo.vulnerability(vulnerability_id)
+            old = vuln.status
+            if status not in VULNERABILITY_MOVES[old]:
+                raise InvalidTransition("vulnerability", old, status)
+            vuln.status = status
+            self.repo.update_vulnerability(vuln)
+            self.audit("vulnerability.status_changed", "vulnerability", vuln.id, old=old,
+                       new=status)
+        return vuln
+
+    def get(self, vulnerability_id: uuid.UUID) -> Vulnerability:
+        return self.repo.vulnerability(vulnerability_id)
+
+    def by_risk(self, status: str = "open", *, limit: int = 50,
+                cursor: str | None = None) -> Page[RiskRow]:
+        """Vulnerabilities of one status in risk order (see the module docstring)."""
+        wanted = choice("vulnerability status", status, VULNERABILITY_STATUSES)
+        size = page_size(limit)
+        after: tuple[float | None, uuid.UUID] | None = None
+        if cursor is not None:
+            score, after_id = decode_cursor(cursor, (float, uuid.UUID))
+            assert isinstance(after_id, uuid.UUID) and (score is None or isinstance(score, float))
+            after = (score, after_id)
+        rows: list[RiskRow] = []
+        if after is None or after[0] is not None:
+            rows = self.repo.risk_page(wanted, scored=True, after=after, limit=size + 1)
+        if len(rows) <= size:
+            rows += self.repo.risk_page(wanted, scored=False,
+                                        after=after if after and after[0] is None else None,
+                                        limit=size + 1 - len(rows))
+        return paginate(rows, size, lambda r: (r.cvss_score, r.id))
+
+    def of_asset(self, asset_id: uuid.UUID, *, limit: int = 50,
+                 cursor: str | None = None) -> Page[RiskRow]:
+        """One asset's vulnerabilities, by CVE id."""
+        size = page_size(limit)
+        if not self.repo.asset_exists(asset_id):
+            raise NotFound(f"asset {asset_id} not found")
+        after = None
+        if cursor is not None:
+            (cve,) = decode_cursor(cursor, (str,))
+            after = str(cve)
+        rows = self.repo.asset_page(asset_id, after, size + 1)
+        return paginate(rows, size, lambda r: (r.cve_id,))
+
+    # -- security alerts ------------------------------------------------------
+    def _insert_alert(self, alert: SecurityAlert) -> None:
+        self.repo.insert_alert(alert)
+        self.audit("security_alert.raised", "security_alert", alert.id,
+                   severity=alert.severity, source=alert.source)
+
+    def raise_alert(self, title: str, severity: str, source: str, *,
+                    description: str | None = None, source_ip: str | None = None,
+                    destination_ip: str | None = None, cve_id: str | None = None,
+                    asset_id: uuid.UUID | None = None,
+                    device_id: uuid.UUID | None = None) -> SecurityAlert:
+        alert = SecurityAlert(
+            id=new_id(), tenant_id=self.repo.tenant_id,
+            title=check_text("alert title", title, max_length=500),
+            severity=choice("alert severity", severity, ALERT_SEVERITIES),
+            source=choice("alert source", source, ALERT_SOURCES),
+            source_ip=_ip("source_ip", source_ip),
+            destination_ip=_ip("destination_ip", destination_ip),
+            description=None if description is None else check_text(
+                "alert description", description, max_length=20_000, required=False),
+            cve_id=None if cve_id is None else check_cve_id(cve_id), asset_id=asset_id,
+            device_id=device_id, status="open", created_at=self.clock())
+        with self.change():
+            if asset_id is not None and not self.repo.asset_exists(asset_id):
+                raise NotFound(f"asset {asset_id} not found")
+            if device_id is not None and not self.repo.device_exists(device_id):
+                raise NotFound(f"device {device_id} not found")
+            self._insert_alert(alert)
+        return alert
+
+    def alert_transition(self, alert_id: uuid.UUID, status: str) -> SecurityAlert:
+        """``open`` -> ``acknowledged`` -> ``resolved``; ``dismissed`` before resolution."""
+        choice("alert status", status, ALERT_STATUSES)
+        with self.change():
+            alert = self.repo.alert(alert_id)
+            old = alert.status
+            if status not in ALERT_MOVES[old]:
+                raise InvalidTransition("security alert", old, status)
+            alert.status = status
+            self.repo.set_alert_status(alert_id, status)
+            self.audit("security_alert.status_changed", "security_alert", alert_id, old=old,
+                       new=status)
+        return alert
+
+    def alert(self, alert_id: uuid.UUID) -> SecurityAlert:
+        return self.repo.alert(alert_id)
+
+    def alerts(self, *, statuses: Iterable[str] | None = None,
+               severities: Iterable[str] | None = None, limit: int = 50,
+               cursor: str | None = None) -> Page[SecurityAlert]:
+        """Newest first, filtered by status and severity."""
+        size = page_size(limit)
+        wanted_status = choices("alert status", None if statuses is None else list(statuses),
+                                ALERT_STATUSES)
+        wanted_severity = choices("alert severity",
+                                  None if severities is None else list(severities),
+                                  ALERT_SEVERITIES)
+        after = None
+        if cursor is not None:
+            at, after_id = decode_cursor(cursor, (datetime, uuid.UUID))
+            assert isinstance(after_id, uuid.UUID)
+            after = (at, after_id)
+        rows = self.repo.alert_page(wanted_status, wanted_severity, after, size + 1)
+        return paginate(rows, size, lambda a: (a.created_at, a.id))

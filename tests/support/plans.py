@@ -1,0 +1,77 @@
+"""Query plans, reduced to what the index checks need: index names and whether rows get sorted.
+
+One reader per database, each called by name by tests and benchmarks that know which
+database they run on.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+import uuid
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote, urlsplit, urlunsplit
+
+from monozu.db import Database, Tx
+
+_SQLITE_INDEX = re.compile(r"^(?:SEARCH|SCAN) (\w+) USING (?:COVERING )?INDEX (\w+)")
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    indexes: dict[str, str]  # table alias -> the index its rows are read through
+    sorts: bool              # an explicit sort step (the index did not give the order)
+    text: str
+
+
+def sqlite_plan(tx: Tx, sql: str, params: Mapping[str, Any]) -> Plan:
+    rows = tx.select(dict, "EXPLAIN QUERY PLAN " + sql, params)
+    details = [str(r["detail"]) for r in rows]
+    names = {m.group(1): m.group(2) for d in details for m in [_SQLITE_INDEX.match(d)] if m}
+    return Plan(names, any("TEMP B-TREE" in d for d in details), "\n".join(details))
+
+
+def _nodes(node: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
+    yield node
+    for child in node.get("Plans", []):
+        yield from _nodes(child)
+
+
+def postgresql_plan(tx: Tx, sql: str, params: Mapping[str, Any]) -> Plan:
+    raw = tx.get_value("EXPLAIN (FORMAT JSON) " + sql, params)
+    doc = json.loads(raw) if isinstance(raw, str) else raw
+    nodes = list(_nodes(doc[0]["Plan"]))
+    names = {str(n.get("Alias", "(bitmap)")): str(n["Index Name"])
+             for n in nodes if "Index Name" in n}
+    sorts = any(n["Node Type"] in ("Sort", "Incremental Sort") for n in nodes)
+    return Plan(names, sorts, json.dumps(doc[0]["Plan"], indent=1))
+
+
+def sqlite_index_columns(tx: Tx, index: str) -> list[str]:
+    return [str(r["name"]) for r in tx.select(
+        dict, "SELECT name FROM pragma_index_info(:ix) ORDER BY seqno", ix=index)]
+
+
+@contextlib.contextmanager
+def pg_application_role(operator: Database, url: str) -> Iterator[str]:
+    """A login role that is neither superuser nor BYPASSRLS, with DML grants: its URL.
+
+    Row-level security applies to it once switched on; the role goes again on exit.
+    """
+    role = f"monozu_app_{uuid.uuid4().hex[:10]}"
+    password = uuid.uuid4().hex
+    operator.exec(f"CREATE ROLE {role} LOGIN NOSUPERUSER NOBYPASSRLS PASSWORD '{password}'")
+    try:
+        operator.exec(f"GRANT USAGE ON SCHEMA public TO {role}")
+        operator.exec(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public "
+                      f"TO {role}")
+        parts = urlsplit(url)
+        netloc = f"{quote(role)}:{quote(password)}@{parts.hostname or ''}" + (
+            f":{parts.port}" if parts.port else "")
+        yield urlunsplit((parts.scheme, netloc, parts.path, parts.query, ""))
+    finally:
+        operator.exec(f"DROP OWNED BY {role}")
+        operator.exec(f"DROP ROLE {role}")
