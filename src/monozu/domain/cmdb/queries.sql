@@ -64,7 +64,7 @@ WHERE tenant_id = :tenant_id AND id = :id
 SELECT id, tenant_id, name, type, site_id, created_at, ip_address, mac_address, model,
        firmware_version, cpe, criticality, lifecycle_state, producer
 FROM assets
-WHERE tenant_id = :tenant_id AND type IN :asset_types
+WHERE tenant_id = :tenant_id AND type IN (:asset_types)
   AND (LOWER(name) LIKE :pattern ESCAPE '\' OR LOWER(producer) LIKE :pattern ESCAPE '\'
        OR LOWER(model) LIKE :pattern ESCAPE '\')
 ORDER BY name, id
@@ -74,7 +74,7 @@ LIMIT :limit
 SELECT id, tenant_id, name, type, site_id, created_at, ip_address, mac_address, model,
        firmware_version, cpe, criticality, lifecycle_state, producer
 FROM assets
-WHERE tenant_id = :tenant_id AND type IN :asset_types
+WHERE tenant_id = :tenant_id AND type IN (:asset_types)
   AND (LOWER(name) LIKE :pattern ESCAPE '\' OR LOWER(producer) LIKE :pattern ESCAPE '\'
        OR LOWER(model) LIKE :pattern ESCAPE '\')
   AND name >= :after_name AND (name > :after_name OR id > :after_id)
@@ -85,7 +85,7 @@ LIMIT :limit
 SELECT id, tenant_id, name, type, site_id, created_at, ip_address, mac_address, model,
        firmware_version, cpe, criticality, lifecycle_state, producer
 FROM assets
-WHERE tenant_id = :tenant_id AND site_id = :site_id AND type IN :asset_types
+WHERE tenant_id = :tenant_id AND site_id = :site_id AND type IN (:asset_types)
   AND (LOWER(name) LIKE :pattern ESCAPE '\' OR LOWER(producer) LIKE :pattern ESCAPE '\'
        OR LOWER(model) LIKE :pattern ESCAPE '\')
 ORDER BY name, id
@@ -95,7 +95,7 @@ LIMIT :limit
 SELECT id, tenant_id, name, type, site_id, created_at, ip_address, mac_address, model,
        firmware_version, cpe, criticality, lifecycle_state, producer
 FROM assets
-WHERE tenant_id = :tenant_id AND site_id = :site_id AND type IN :asset_types
+WHERE tenant_id = :tenant_id AND site_id = :site_id AND type IN (:asset_types)
   AND (LOWER(name) LIKE :pattern ESCAPE '\' OR LOWER(producer) LIKE :pattern ESCAPE '\'
        OR LOWER(model) LIKE :pattern ESCAPE '\')
   AND name >= :after_name AND (name > :after_name OR id > :after_id)

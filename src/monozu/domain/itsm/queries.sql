@@ -29,7 +29,7 @@ SELECT id, tenant_id, title, status, severity, sla_response_due, sla_resolve_due
        impact, urgency, priority, assigned_to, sla_response_breached, sla_resolve_breached,
        resolution_note, resolved_at, closed_at
 FROM incidents
-WHERE tenant_id = :tenant_id AND status IN :statuses AND severity IN :severities
+WHERE tenant_id = :tenant_id AND status IN (:statuses) AND severity IN (:severities)
   AND LOWER(title) LIKE :pattern ESCAPE '\'
 ORDER BY created_at DESC, id
 LIMIT :limit
@@ -39,7 +39,7 @@ SELECT id, tenant_id, title, status, severity, sla_response_due, sla_resolve_due
        impact, urgency, priority, assigned_to, sla_response_breached, sla_resolve_breached,
        resolution_note, resolved_at, closed_at
 FROM incidents
-WHERE tenant_id = :tenant_id AND status IN :statuses AND severity IN :severities
+WHERE tenant_id = :tenant_id AND status IN (:statuses) AND severity IN (:severities)
   AND LOWER(title) LIKE :pattern ESCAPE '\'
   AND created_at <= :after_created_at
   AND (created_at < :after_created_at OR id > :after_id)
@@ -51,7 +51,7 @@ SELECT id, tenant_id, title, status, severity, sla_response_due, sla_resolve_due
        impact, urgency, priority, assigned_to, sla_response_breached, sla_resolve_breached,
        resolution_note, resolved_at, closed_at
 FROM incidents
-WHERE tenant_id = :tenant_id AND status IN :statuses
+WHERE tenant_id = :tenant_id AND status IN (:statuses)
 ORDER BY priority, created_at, id
 
 -- name: mark_response_breaches
@@ -61,7 +61,7 @@ WHERE tenant_id = :tenant_id AND status = 'open' AND sla_response_due < :now
 
 -- name: mark_resolve_breaches
 UPDATE incidents SET sla_resolve_breached = :breached
-WHERE tenant_id = :tenant_id AND status IN :statuses AND sla_resolve_due < :now
+WHERE tenant_id = :tenant_id AND status IN (:statuses) AND sla_resolve_due < :now
   AND sla_resolve_breached = :not_breached
 
 -- name: user_exists
@@ -138,7 +138,7 @@ WHERE tenant_id = :tenant_id AND id = :id
 
 -- name: list_problems
 SELECT id, tenant_id, title, status, root_cause, created_at
-FROM problems WHERE tenant_id = :tenant_id AND status IN :statuses
+FROM problems WHERE tenant_id = :tenant_id AND status IN (:statuses)
 ORDER BY created_at DESC, id
 
 -- name: insert_change
@@ -154,7 +154,7 @@ UPDATE changes SET status = :status WHERE tenant_id = :tenant_id AND id = :id
 
 -- name: list_changes
 SELECT id, tenant_id, title, status, type, risk, created_at
-FROM changes WHERE tenant_id = :tenant_id AND status IN :statuses
+FROM changes WHERE tenant_id = :tenant_id AND status IN (:statuses)
 ORDER BY created_at DESC, id
 
 -- name: insert_article

@@ -135,7 +135,7 @@ UPDATE security_alerts SET status = :status WHERE tenant_id = :tenant_id AND id 
 SELECT id, tenant_id, title, severity, source, source_ip, destination_ip, description, cve_id,
        asset_id, device_id, status, created_at
 FROM security_alerts
-WHERE tenant_id = :tenant_id AND status IN :statuses AND severity IN :severities
+WHERE tenant_id = :tenant_id AND status IN (:statuses) AND severity IN (:severities)
 ORDER BY created_at DESC, id
 LIMIT :limit
 
@@ -143,7 +143,7 @@ LIMIT :limit
 SELECT id, tenant_id, title, severity, source, source_ip, destination_ip, description, cve_id,
        asset_id, device_id, status, created_at
 FROM security_alerts
-WHERE tenant_id = :tenant_id AND status IN :statuses AND severity IN :severities
+WHERE tenant_id = :tenant_id AND status IN (:statuses) AND severity IN (:severities)
   AND created_at <= :after_created_at
   AND (created_at < :after_created_at OR id > :after_id)
 ORDER BY created_at DESC, id

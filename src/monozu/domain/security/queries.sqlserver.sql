@@ -91,7 +91,7 @@ OFFSET 0 ROWS FETCH NEXT :limit ROWS ONLY
 SELECT id, tenant_id, title, severity, source, source_ip, destination_ip, description, cve_id,
        asset_id, device_id, status, created_at
 FROM security_alerts
-WHERE tenant_id = :tenant_id AND status IN :statuses AND severity IN :severities
+WHERE tenant_id = :tenant_id AND status IN (:statuses) AND severity IN (:severities)
 ORDER BY created_at DESC, id
 OFFSET 0 ROWS FETCH NEXT :limit ROWS ONLY
 
@@ -99,7 +99,7 @@ OFFSET 0 ROWS FETCH NEXT :limit ROWS ONLY
 SELECT id, tenant_id, title, severity, source, source_ip, destination_ip, description, cve_id,
        asset_id, device_id, status, created_at
 FROM security_alerts
-WHERE tenant_id = :tenant_id AND status IN :statuses AND severity IN :severities
+WHERE tenant_id = :tenant_id AND status IN (:statuses) AND severity IN (:severities)
   AND created_at <= :after_created_at
   AND (created_at < :after_created_at OR id > :after_id)
 ORDER BY created_at DESC, id
