@@ -44,8 +44,13 @@ def postgresql_plan(tx: Tx, sql: str, params: Mapping[str, Any]) -> Plan:
     raw = tx.get_value("EXPLAIN (FORMAT JSON) " + sql, params)
     doc = json.loads(raw) if isinstance(raw, str) else raw
     nodes = list(_nodes(doc[0]["Plan"]))
-    names = {str(n.get("Alias", "(bitmap)")): str(n["Index Name"])
-             for n in nodes if "Index Name" in n}
+    names: dict[str, str] = {}
+    for n in nodes:
+        if "Alias" not in n:
+            continue
+        found = [str(c["Index Name"]) for c in _nodes(n) if "Index Name" in c]
+        if "Index Name" in n or (n["Node Type"] == "Bitmap Heap Scan" and found):
+            names[str(n["Alias"])] = found[0]
     sorts = any(n["Node Type"] in ("Sort", "Incremental Sort") for n in nodes)
     return Plan(names, sorts, json.dumps(doc[0]["Plan"], indent=1))
 

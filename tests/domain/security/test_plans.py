@@ -52,7 +52,7 @@ def check(tx: Tx, data: Loaded, explain: Explain,
           asset_index: Callable[[str], bool]) -> None:
     for what, (sql, params) in reads(tx, data).items():
         plan = explain(tx, sql, params)
-        index = plan.indexes.get("v") or plan.indexes.get("(bitmap)")
+        index = plan.indexes.get("v")
         assert index, f"{what}: vulnerabilities read without an index\n{plan.text}"
         if what.endswith("page"):  # elsewhere a few rows: the planner may sort what it found
             assert not plan.sorts, f"{what}: rows are sorted, not read in index order\n" \
