@@ -11,6 +11,7 @@ unit of work.
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import uuid
 from collections.abc import Callable, Collection, Iterator
 from datetime import UTC, datetime
@@ -20,7 +21,7 @@ from monozu.db import NotFound, Tx
 from monozu.db.queries import Queries
 from monozu.db.tenant import tenant_of
 from monozu.domain.audit import Actor, record
-from monozu.domain.errors import ValidationError
+from monozu.domain.errors import ValidationError, check_text
 
 T = TypeVar("T")
 Clock = Callable[[], datetime]
@@ -108,6 +109,17 @@ def like_pattern(text: str | None, *, max_length: int = 200) -> str:
                               f"at most {max_length}")
     escaped = wanted.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
+
+
+def check_ip(field: str, value: str | None) -> str | None:
+    """An IPv4 or IPv6 address in its canonical text form; empty or ``None`` is ``None``."""
+    text = None if value is None else check_text(field, value, max_length=45, required=False)
+    if not text:
+        return None
+    try:
+        return str(ipaddress.ip_address(text))
+    except ValueError:
+        raise ValidationError(f"{field} {text!r} is not an IPv4 or IPv6 address") from None
 
 
 def new_id() -> uuid.UUID:

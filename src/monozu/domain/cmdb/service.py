@@ -27,7 +27,7 @@ from monozu.domain.cmdb.types import (
     VlanNode,
     ZoneNode,
 )
-from monozu.domain.common import Service, choice, choices, like_pattern, new_id
+from monozu.domain.common import Service, check_ip, choice, choices, like_pattern, new_id
 from monozu.domain.errors import ValidationError, check_text
 from monozu.domain.paging import Page, decode_cursor, page_size, paginate
 
@@ -51,16 +51,6 @@ def check_cpe(value: str | None) -> str | None:
         raise ValidationError(f"cpe must be a CPE 2.3 string with 13 parts "
                               f"(cpe:2.3:a|h|o:vendor:product:version:...); got {cpe!r}")
     return cpe
-
-
-def _ip(value: str | None) -> str | None:
-    text = _optional("ip_address", value, 45)
-    if text is None:
-        return None
-    try:
-        return str(ipaddress.ip_address(text))
-    except ValueError:
-        raise ValidationError(f"ip_address {text!r} is not an IPv4 or IPv6 address") from None
 
 
 def _mac(value: str | None) -> str | None:
@@ -160,7 +150,7 @@ class CmdbService(Service):
             id=asset_id, tenant_id=self.repo.tenant_id,
             name=check_text("asset name", spec.name, max_length=200),
             type=choice("asset type", spec.type, ASSET_TYPES), site_id=spec.site_id,
-            created_at=self.clock(), ip_address=_ip(spec.ip_address),
+            created_at=self.clock(), ip_address=check_ip("ip_address", spec.ip_address),
             mac_address=_mac(spec.mac_address), model=_optional("model", spec.model, 200),
             firmware_version=_optional("firmware_version", spec.firmware_version, 100),
             cpe=check_cpe(spec.cpe),

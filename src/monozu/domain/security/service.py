@@ -19,7 +19,6 @@ and whether ExploitDB lists an exploit.
 
 from __future__ import annotations
 
-import ipaddress
 import re
 import uuid
 from collections.abc import Iterable
@@ -27,7 +26,7 @@ from datetime import datetime
 
 from monozu.db import NotFound
 from monozu.db.models import SecurityAlert, Vulnerability
-from monozu.domain.common import Service, choice, choices, new_id
+from monozu.domain.common import Service, check_ip, choice, choices, new_id
 from monozu.domain.errors import InvalidTransition, ValidationError, check_text
 from monozu.domain.paging import Page, decode_cursor, page_size, paginate
 from monozu.domain.security.repository import SecurityRepository
@@ -50,15 +49,6 @@ def check_cve_id(value: str) -> str:
     if not _CVE.match(cve):
         raise ValidationError(f"{value!r} is not a CVE id like CVE-2024-3400")
     return cve
-
-
-def _ip(field: str, value: str | None) -> str | None:
-    if value is None:
-        return None
-    try:
-        return str(ipaddress.ip_address(value.strip()))
-    except ValueError:
-        raise ValidationError(f"{field} {value!r} is not an IPv4 or IPv6 address") from None
 
 
 class SecurityService(Service):
@@ -172,8 +162,8 @@ class SecurityService(Service):
             title=check_text("alert title", title, max_length=500),
             severity=choice("alert severity", severity, ALERT_SEVERITIES),
             source=choice("alert source", source, ALERT_SOURCES),
-            source_ip=_ip("source_ip", source_ip),
-            destination_ip=_ip("destination_ip", destination_ip),
+            source_ip=check_ip("source_ip", source_ip),
+            destination_ip=check_ip("destination_ip", destination_ip),
             description=None if description is None else check_text(
                 "alert description", description, max_length=20_000, required=False),
             cve_id=None if cve_id is None else check_cve_id(cve_id), asset_id=asset_id,
