@@ -80,3 +80,10 @@ def pg_application_role(operator: Database, url: str) -> Iterator[str]:
     finally:
         operator.exec(f"DROP OWNED BY {role}")
         operator.exec(f"DROP ROLE {role}")
+
+
+def postgresql_execution_ms(tx: Tx, sql: str, params: Mapping[str, Any]) -> float:
+    """The server's own execution time of one run (``EXPLAIN ANALYZE``), planning excluded."""
+    raw = tx.get_value("EXPLAIN (ANALYZE, TIMING OFF, FORMAT JSON) " + sql, params)
+    doc = json.loads(raw) if isinstance(raw, str) else raw
+    return float(doc[0]["Execution Time"])
