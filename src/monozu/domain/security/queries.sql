@@ -1,6 +1,9 @@
 -- Security statements: a tenant's vulnerabilities and security alerts, read beside the global
 -- CVE catalog, scores cache and ExploitDB (read only). Every tenant-owned statement filters on
 -- :tenant_id; queries.sqlserver.sql overrides page limits and the exploit flag.
+-- The risk reads fetch the asset's name by a correlated lookup rather than a join: a
+-- prepared statement's generic plan would otherwise scan all of the tenant's assets for
+-- each row of the page.
 
 -- name: catalog_scores
 SELECT c.cve_id, c.cvss_score, s.cvss_v31_score, s.cvss_v40_score, c.is_kev
@@ -38,12 +41,14 @@ SELECT 1 FROM devices WHERE tenant_id = :tenant_id AND id = :id
 SELECT cvss_alert_threshold FROM vuln_scanner_settings WHERE tenant_id = :tenant_id
 
 -- name: risk_scored
-SELECT v.id, v.asset_id, a.name AS asset_name, v.cve_id, v.status, v.cvss_score,
+SELECT v.id, v.asset_id,
+       (SELECT a.name FROM assets a
+        WHERE a.tenant_id = v.tenant_id AND a.id = v.asset_id) AS asset_name,
+       v.cve_id, v.status, v.cvss_score,
        c.cvss_severity, c.is_kev, s.epss, s.epss_percentile,
        EXISTS (SELECT 1 FROM exploitdb_cves e WHERE e.cve_id = v.cve_id) AS exploit_known,
        v.first_seen_at, v.last_seen_at
 FROM vulnerabilities v
-JOIN assets a ON a.tenant_id = v.tenant_id AND a.id = v.asset_id
 LEFT JOIN cve_catalog c ON c.cve_id = v.cve_id
 LEFT JOIN cve_scores_cache s ON s.cve_id = v.cve_id
 WHERE v.tenant_id = :tenant_id AND v.status = :status AND v.cvss_score IS NOT NULL
@@ -51,12 +56,14 @@ ORDER BY v.cvss_score DESC, v.id
 LIMIT :limit
 
 -- name: risk_scored_after
-SELECT v.id, v.asset_id, a.name AS asset_name, v.cve_id, v.status, v.cvss_score,
+SELECT v.id, v.asset_id,
+       (SELECT a.name FROM assets a
+        WHERE a.tenant_id = v.tenant_id AND a.id = v.asset_id) AS asset_name,
+       v.cve_id, v.status, v.cvss_score,
        c.cvss_severity, c.is_kev, s.epss, s.epss_percentile,
        EXISTS (SELECT 1 FROM exploitdb_cves e WHERE e.cve_id = v.cve_id) AS exploit_known,
        v.first_seen_at, v.last_seen_at
 FROM vulnerabilities v
-JOIN assets a ON a.tenant_id = v.tenant_id AND a.id = v.asset_id
 LEFT JOIN cve_catalog c ON c.cve_id = v.cve_id
 LEFT JOIN cve_scores_cache s ON s.cve_id = v.cve_id
 WHERE v.tenant_id = :tenant_id AND v.status = :status AND v.cvss_score IS NOT NULL
@@ -65,12 +72,14 @@ ORDER BY v.cvss_score DESC, v.id
 LIMIT :limit
 
 -- name: risk_unscored
-SELECT v.id, v.asset_id, a.name AS asset_name, v.cve_id, v.status, v.cvss_score,
+SELECT v.id, v.asset_id,
+       (SELECT a.name FROM assets a
+        WHERE a.tenant_id = v.tenant_id AND a.id = v.asset_id) AS asset_name,
+       v.cve_id, v.status, v.cvss_score,
        c.cvss_severity, c.is_kev, s.epss, s.epss_percentile,
        EXISTS (SELECT 1 FROM exploitdb_cves e WHERE e.cve_id = v.cve_id) AS exploit_known,
        v.first_seen_at, v.last_seen_at
 FROM vulnerabilities v
-JOIN assets a ON a.tenant_id = v.tenant_id AND a.id = v.asset_id
 LEFT JOIN cve_catalog c ON c.cve_id = v.cve_id
 LEFT JOIN cve_scores_cache s ON s.cve_id = v.cve_id
 WHERE v.tenant_id = :tenant_id AND v.status = :status AND v.cvss_score IS NULL
@@ -78,12 +87,14 @@ ORDER BY v.id
 LIMIT :limit
 
 -- name: risk_unscored_after
-SELECT v.id, v.asset_id, a.name AS asset_name, v.cve_id, v.status, v.cvss_score,
+SELECT v.id, v.asset_id,
+       (SELECT a.name FROM assets a
+        WHERE a.tenant_id = v.tenant_id AND a.id = v.asset_id) AS asset_name,
+       v.cve_id, v.status, v.cvss_score,
        c.cvss_severity, c.is_kev, s.epss, s.epss_percentile,
        EXISTS (SELECT 1 FROM exploitdb_cves e WHERE e.cve_id = v.cve_id) AS exploit_known,
        v.first_seen_at, v.last_seen_at
 FROM vulnerabilities v
-JOIN assets a ON a.tenant_id = v.tenant_id AND a.id = v.asset_id
 LEFT JOIN cve_catalog c ON c.cve_id = v.cve_id
 LEFT JOIN cve_scores_cache s ON s.cve_id = v.cve_id
 WHERE v.tenant_id = :tenant_id AND v.status = :status AND v.cvss_score IS NULL
@@ -92,12 +103,14 @@ ORDER BY v.id
 LIMIT :limit
 
 -- name: asset_vulnerabilities
-SELECT v.id, v.asset_id, a.name AS asset_name, v.cve_id, v.status, v.cvss_score,
+SELECT v.id, v.asset_id,
+       (SELECT a.name FROM assets a
+        WHERE a.tenant_id = v.tenant_id AND a.id = v.asset_id) AS asset_name,
+       v.cve_id, v.status, v.cvss_score,
        c.cvss_severity, c.is_kev, s.epss, s.epss_percentile,
        EXISTS (SELECT 1 FROM exploitdb_cves e WHERE e.cve_id = v.cve_id) AS exploit_known,
        v.first_seen_at, v.last_seen_at
 FROM vulnerabilities v
-JOIN assets a ON a.tenant_id = v.tenant_id AND a.id = v.asset_id
 LEFT JOIN cve_catalog c ON c.cve_id = v.cve_id
 LEFT JOIN cve_scores_cache s ON s.cve_id = v.cve_id
 WHERE v.tenant_id = :tenant_id AND v.asset_id = :asset_id
@@ -105,12 +118,14 @@ ORDER BY v.cve_id
 LIMIT :limit
 
 -- name: asset_vulnerabilities_after
-SELECT v.id, v.asset_id, a.name AS asset_name, v.cve_id, v.status, v.cvss_score,
+SELECT v.id, v.asset_id,
+       (SELECT a.name FROM assets a
+        WHERE a.tenant_id = v.tenant_id AND a.id = v.asset_id) AS asset_name,
+       v.cve_id, v.status, v.cvss_score,
        c.cvss_severity, c.is_kev, s.epss, s.epss_percentile,
        EXISTS (SELECT 1 FROM exploitdb_cves e WHERE e.cve_id = v.cve_id) AS exploit_known,
        v.first_seen_at, v.last_seen_at
 FROM vulnerabilities v
-JOIN assets a ON a.tenant_id = v.tenant_id AND a.id = v.asset_id
 LEFT JOIN cve_catalog c ON c.cve_id = v.cve_id
 LEFT JOIN cve_scores_cache s ON s.cve_id = v.cve_id
 WHERE v.tenant_id = :tenant_id AND v.asset_id = :asset_id AND v.cve_id > :after_cve_id

@@ -2,13 +2,15 @@
 -- predicate cannot stand in a select list).
 
 -- name: risk_scored
-SELECT v.id, v.asset_id, a.name AS asset_name, v.cve_id, v.status, v.cvss_score,
+SELECT v.id, v.asset_id,
+       (SELECT a.name FROM assets a
+        WHERE a.tenant_id = v.tenant_id AND a.id = v.asset_id) AS asset_name,
+       v.cve_id, v.status, v.cvss_score,
        c.cvss_severity, c.is_kev, s.epss, s.epss_percentile,
        CASE WHEN EXISTS (SELECT 1 FROM exploitdb_cves e WHERE e.cve_id = v.cve_id)
             THEN CAST(1 AS BIT) ELSE CAST(0 AS BIT) END AS exploit_known,
        v.first_seen_at, v.last_seen_at
 FROM vulnerabilities v
-JOIN assets a ON a.tenant_id = v.tenant_id AND a.id = v.asset_id
 LEFT JOIN cve_catalog c ON c.cve_id = v.cve_id
 LEFT JOIN cve_scores_cache s ON s.cve_id = v.cve_id
 WHERE v.tenant_id = :tenant_id AND v.status = :status AND v.cvss_score IS NOT NULL
@@ -16,13 +18,15 @@ ORDER BY v.cvss_score DESC, v.id
 OFFSET 0 ROWS FETCH NEXT :limit ROWS ONLY
 
 -- name: risk_scored_after
-SELECT v.id, v.asset_id, a.name AS asset_name, v.cve_id, v.status, v.cvss_score,
+SELECT v.id, v.asset_id,
+       (SELECT a.name FROM assets a
+        WHERE a.tenant_id = v.tenant_id AND a.id = v.asset_id) AS asset_name,
+       v.cve_id, v.status, v.cvss_score,
        c.cvss_severity, c.is_kev, s.epss, s.epss_percentile,
        CASE WHEN EXISTS (SELECT 1 FROM exploitdb_cves e WHERE e.cve_id = v.cve_id)
             THEN CAST(1 AS BIT) ELSE CAST(0 AS BIT) END AS exploit_known,
        v.first_seen_at, v.last_seen_at
 FROM vulnerabilities v
-JOIN assets a ON a.tenant_id = v.tenant_id AND a.id = v.asset_id
 LEFT JOIN cve_catalog c ON c.cve_id = v.cve_id
 LEFT JOIN cve_scores_cache s ON s.cve_id = v.cve_id
 WHERE v.tenant_id = :tenant_id AND v.status = :status AND v.cvss_score IS NOT NULL
@@ -31,13 +35,15 @@ ORDER BY v.cvss_score DESC, v.id
 OFFSET 0 ROWS FETCH NEXT :limit ROWS ONLY
 
 -- name: risk_unscored
-SELECT v.id, v.asset_id, a.name AS asset_name, v.cve_id, v.status, v.cvss_score,
+SELECT v.id, v.asset_id,
+       (SELECT a.name FROM assets a
+        WHERE a.tenant_id = v.tenant_id AND a.id = v.asset_id) AS asset_name,
+       v.cve_id, v.status, v.cvss_score,
        c.cvss_severity, c.is_kev, s.epss, s.epss_percentile,
        CASE WHEN EXISTS (SELECT 1 FROM exploitdb_cves e WHERE e.cve_id = v.cve_id)
             THEN CAST(1 AS BIT) ELSE CAST(0 AS BIT) END AS exploit_known,
        v.first_seen_at, v.last_seen_at
 FROM vulnerabilities v
-JOIN assets a ON a.tenant_id = v.tenant_id AND a.id = v.asset_id
 LEFT JOIN cve_catalog c ON c.cve_id = v.cve_id
 LEFT JOIN cve_scores_cache s ON s.cve_id = v.cve_id
 WHERE v.tenant_id = :tenant_id AND v.status = :status AND v.cvss_score IS NULL
@@ -45,13 +51,15 @@ ORDER BY v.id
 OFFSET 0 ROWS FETCH NEXT :limit ROWS ONLY
 
 -- name: risk_unscored_after
-SELECT v.id, v.asset_id, a.name AS asset_name, v.cve_id, v.status, v.cvss_score,
+SELECT v.id, v.asset_id,
+       (SELECT a.name FROM assets a
+        WHERE a.tenant_id = v.tenant_id AND a.id = v.asset_id) AS asset_name,
+       v.cve_id, v.status, v.cvss_score,
        c.cvss_severity, c.is_kev, s.epss, s.epss_percentile,
        CASE WHEN EXISTS (SELECT 1 FROM exploitdb_cves e WHERE e.cve_id = v.cve_id)
             THEN CAST(1 AS BIT) ELSE CAST(0 AS BIT) END AS exploit_known,
        v.first_seen_at, v.last_seen_at
 FROM vulnerabilities v
-JOIN assets a ON a.tenant_id = v.tenant_id AND a.id = v.asset_id
 LEFT JOIN cve_catalog c ON c.cve_id = v.cve_id
 LEFT JOIN cve_scores_cache s ON s.cve_id = v.cve_id
 WHERE v.tenant_id = :tenant_id AND v.status = :status AND v.cvss_score IS NULL
@@ -60,13 +68,15 @@ ORDER BY v.id
 OFFSET 0 ROWS FETCH NEXT :limit ROWS ONLY
 
 -- name: asset_vulnerabilities
-SELECT v.id, v.asset_id, a.name AS asset_name, v.cve_id, v.status, v.cvss_score,
+SELECT v.id, v.asset_id,
+       (SELECT a.name FROM assets a
+        WHERE a.tenant_id = v.tenant_id AND a.id = v.asset_id) AS asset_name,
+       v.cve_id, v.status, v.cvss_score,
        c.cvss_severity, c.is_kev, s.epss, s.epss_percentile,
        CASE WHEN EXISTS (SELECT 1 FROM exploitdb_cves e WHERE e.cve_id = v.cve_id)
             THEN CAST(1 AS BIT) ELSE CAST(0 AS BIT) END AS exploit_known,
        v.first_seen_at, v.last_seen_at
 FROM vulnerabilities v
-JOIN assets a ON a.tenant_id = v.tenant_id AND a.id = v.asset_id
 LEFT JOIN cve_catalog c ON c.cve_id = v.cve_id
 LEFT JOIN cve_scores_cache s ON s.cve_id = v.cve_id
 WHERE v.tenant_id = :tenant_id AND v.asset_id = :asset_id
@@ -74,13 +84,15 @@ ORDER BY v.cve_id
 OFFSET 0 ROWS FETCH NEXT :limit ROWS ONLY
 
 -- name: asset_vulnerabilities_after
-SELECT v.id, v.asset_id, a.name AS asset_name, v.cve_id, v.status, v.cvss_score,
+SELECT v.id, v.asset_id,
+       (SELECT a.name FROM assets a
+        WHERE a.tenant_id = v.tenant_id AND a.id = v.asset_id) AS asset_name,
+       v.cve_id, v.status, v.cvss_score,
        c.cvss_severity, c.is_kev, s.epss, s.epss_percentile,
        CASE WHEN EXISTS (SELECT 1 FROM exploitdb_cves e WHERE e.cve_id = v.cve_id)
             THEN CAST(1 AS BIT) ELSE CAST(0 AS BIT) END AS exploit_known,
        v.first_seen_at, v.last_seen_at
 FROM vulnerabilities v
-JOIN assets a ON a.tenant_id = v.tenant_id AND a.id = v.asset_id
 LEFT JOIN cve_catalog c ON c.cve_id = v.cve_id
 LEFT JOIN cve_scores_cache s ON s.cve_id = v.cve_id
 WHERE v.tenant_id = :tenant_id AND v.asset_id = :asset_id AND v.cve_id > :after_cve_id
