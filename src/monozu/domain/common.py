@@ -22,6 +22,7 @@ from monozu.db.queries import Queries
 from monozu.db.tenant import tenant_of
 from monozu.domain.audit import Actor, record
 from monozu.domain.errors import ValidationError, check_text
+from monozu.domain.paging import KeyValue, decode_cursor
 
 T = TypeVar("T")
 Clock = Callable[[], datetime]
@@ -120,6 +121,15 @@ def check_ip(field: str, value: str | None) -> str | None:
         return str(ipaddress.ip_address(text))
     except ValueError:
         raise ValidationError(f"{field} {text!r} is not an IPv4 or IPv6 address") from None
+
+
+def keyset(cursor: str, types: tuple[type, ...], *,
+           nullable: frozenset[int] = frozenset()) -> tuple[Any, ...]:
+    """The sort key of a cursor, every part present except the ``nullable`` positions."""
+    key: tuple[KeyValue, ...] = decode_cursor(cursor, types)
+    if any(value is None and i not in nullable for i, value in enumerate(key)):
+        raise ValidationError("the page cursor is not one this service issued")
+    return key
 
 
 def new_id() -> uuid.UUID:

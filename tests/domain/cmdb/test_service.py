@@ -10,6 +10,7 @@ from monozu.db import Database, NotFound
 from monozu.domain.audit import AuditRepository
 from monozu.domain.cmdb import AssetSpec, CmdbService
 from monozu.domain.errors import ValidationError
+from monozu.domain.paging import encode_cursor
 from tests.domain.conftest import add_tenant
 
 PLC_CPE = "cpe:2.3:h:rockwellautomation:1756-l83e:-:*:*:*:*:*:*:*"
@@ -149,3 +150,16 @@ def test_diagram_keeps_document_and_asset_links(db: Database) -> None:
         assert cmdb.diagram(view.diagram.id).asset_ids == [ids["hmi"]]
     assert (saved.diagram.name, saved.diagram.data, saved.asset_ids) == \
         ("Line 1 (rev 2)", {"nodes": []}, [ids["hmi"]])
+
+
+def test_foreign_or_forged_cursors_are_refused(db: Database) -> None:
+    a = add_tenant(db, "acme")
+    _plant(db, a)
+    with db.tenant(a) as tx:
+        cmdb = CmdbService(tx)
+        for cursor in ("garbage", encode_cursor((None, uuid.uuid4())),
+                       encode_cursor((1.5, uuid.uuid4()))):
+            with pytest.raises(ValidationError, match="page cursor"):
+                cmdb.assets(cursor=cursor)
+        with pytest.raises(ValidationError, match="page size"):
+            cmdb.assets(limit=0)

@@ -27,9 +27,17 @@ from monozu.domain.cmdb.types import (
     VlanNode,
     ZoneNode,
 )
-from monozu.domain.common import Service, check_ip, choice, choices, like_pattern, new_id
+from monozu.domain.common import (
+    Service,
+    check_ip,
+    choice,
+    choices,
+    keyset,
+    like_pattern,
+    new_id,
+)
 from monozu.domain.errors import ValidationError, check_text
-from monozu.domain.paging import Page, decode_cursor, page_size, paginate
+from monozu.domain.paging import Page, page_size, paginate
 
 _MAC = re.compile(r"^[0-9a-f]{2}([:-][0-9a-f]{2}){5}$")
 _CPE_SPLIT = re.compile(r"(?<!\\):")
@@ -195,8 +203,7 @@ class CmdbService(Service):
             self.repo.site(site_id)
         after = None
         if cursor is not None:
-            name, after_id = decode_cursor(cursor, (str, uuid.UUID))
-            assert isinstance(name, str) and isinstance(after_id, uuid.UUID)
+            name, after_id = keyset(cursor, (str, uuid.UUID))
             after = (name, after_id)
         rows = self.repo.asset_page(site_id=site_id, types=wanted, pattern=pattern,
                                     after=after, limit=size + 1)

@@ -25,7 +25,7 @@ from monozu.db.models import (
     Problem,
     SlaPolicy,
 )
-from monozu.domain.common import Service, choice, choices, like_pattern, new_id
+from monozu.domain.common import Service, choice, choices, keyset, like_pattern, new_id
 from monozu.domain.errors import InvalidTransition, ValidationError, check_text
 from monozu.domain.itsm.repository import ItsmRepository
 from monozu.domain.itsm.types import (
@@ -44,7 +44,7 @@ from monozu.domain.itsm.types import (
     IncidentView,
     breach_at,
 )
-from monozu.domain.paging import Page, decode_cursor, page_size, paginate
+from monozu.domain.paging import Page, page_size, paginate
 
 TITLE_MAX = 500
 BODY_MAX = 20_000
@@ -233,8 +233,7 @@ class IncidentService(_ItsmService):
                                   SEVERITIES)
         after = None
         if cursor is not None:
-            at, after_id = decode_cursor(cursor, (datetime, uuid.UUID))
-            assert isinstance(at, datetime) and isinstance(after_id, uuid.UUID)
+            at, after_id = keyset(cursor, (datetime, uuid.UUID))
             after = (at, after_id)
         rows = self.repo.incident_page(statuses=wanted_status, severities=wanted_severity,
                                        pattern=like_pattern(text), after=after, limit=size + 1)

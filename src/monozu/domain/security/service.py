@@ -26,9 +26,9 @@ from datetime import datetime
 
 from monozu.db import NotFound
 from monozu.db.models import SecurityAlert, Vulnerability
-from monozu.domain.common import Service, check_ip, choice, choices, new_id
+from monozu.domain.common import Service, check_ip, choice, choices, keyset, new_id
 from monozu.domain.errors import InvalidTransition, ValidationError, check_text
-from monozu.domain.paging import Page, decode_cursor, page_size, paginate
+from monozu.domain.paging import Page, page_size, paginate
 from monozu.domain.security.repository import SecurityRepository
 from monozu.domain.security.types import (
     ALERT_MOVES,
@@ -121,8 +121,7 @@ class SecurityService(Service):
         size = page_size(limit)
         after: tuple[float | None, uuid.UUID] | None = None
         if cursor is not None:
-            score, after_id = decode_cursor(cursor, (float, uuid.UUID))
-            assert isinstance(after_id, uuid.UUID) and (score is None or isinstance(score, float))
+            score, after_id = keyset(cursor, (float, uuid.UUID), nullable=frozenset({0}))
             after = (score, after_id)
         rows: list[RiskRow] = []
         if after is None or after[0] is not None:
@@ -141,8 +140,7 @@ class SecurityService(Service):
             raise NotFound(f"asset {asset_id} not found")
         after = None
         if cursor is not None:
-            (cve,) = decode_cursor(cursor, (str,))
-            after = str(cve)
+            (after,) = keyset(cursor, (str,))
         rows = self.repo.asset_page(asset_id, after, size + 1)
         return paginate(rows, size, lambda r: (r.cve_id,))
 
@@ -205,8 +203,6 @@ class SecurityService(Service):
                                   ALERT_SEVERITIES)
         after = None
         if cursor is not None:
-            at, after_id = decode_cursor(cursor, (datetime, uuid.UUID))
-            assert isinstance(after_id, uuid.UUID)
-            after = (at, after_id)
+            after = keyset(cursor, (datetime, uuid.UUID))
         rows = self.repo.alert_page(wanted_status, wanted_severity, after, size + 1)
         return paginate(rows, size, lambda a: (a.created_at, a.id))
