@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 import ipaddress
 import uuid
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any, ClassVar, TypeVar
 
@@ -21,7 +21,7 @@ from monozu.db import NotFound, Tx
 from monozu.db.queries import Queries
 from monozu.db.tenant import tenant_of
 from monozu.domain.audit import Actor, record
-from monozu.domain.errors import ValidationError, check_text
+from monozu.domain.errors import InvalidTransition, ValidationError, check_text
 from monozu.domain.paging import KeyValue, decode_cursor
 
 T = TypeVar("T")
@@ -89,6 +89,19 @@ def choice(field: str, value: str, allowed: Collection[str]) -> str:
         raise ValidationError(f"{field} must be one of {', '.join(sorted(allowed))}; "
                               f"got {value!r}")
     return value
+
+
+def check_move(entity: str, moves: Mapping[str, Collection[str]], current: str,
+               wanted: str) -> str:
+    """``wanted`` if the lifecycle ``moves`` allows it from ``current``.
+
+    An unknown status is a :class:`ValidationError`, a known one the lifecycle does not
+    reach from ``current`` an :class:`InvalidTransition`.
+    """
+    choice(f"{entity} status", wanted, moves.keys())
+    if wanted not in moves.get(current, ()):
+        raise InvalidTransition(entity, current, wanted)
+    return wanted
 
 
 def choices(field: str, values: Collection[str] | None, allowed: Collection[str]) -> list[str]:

@@ -25,8 +25,16 @@ from monozu.db.models import (
     Problem,
     SlaPolicy,
 )
-from monozu.domain.common import Service, choice, choices, keyset, like_pattern, new_id
-from monozu.domain.errors import InvalidTransition, ValidationError, check_text
+from monozu.domain.common import (
+    Service,
+    check_move,
+    choice,
+    choices,
+    keyset,
+    like_pattern,
+    new_id,
+)
+from monozu.domain.errors import ValidationError, check_text
 from monozu.domain.itsm.repository import ItsmRepository
 from monozu.domain.itsm.types import (
     ACTIVE_INCIDENT,
@@ -48,14 +56,6 @@ from monozu.domain.paging import Page, page_size, paginate
 
 TITLE_MAX = 500
 BODY_MAX = 20_000
-
-
-def _move(entity: str, moves: dict[str, frozenset[str]], current: str, wanted: str,
-          statuses: frozenset[str]) -> str:
-    choice(f"{entity} status", wanted, statuses)
-    if wanted not in moves.get(current, frozenset()):
-        raise InvalidTransition(entity, current, wanted)
-    return wanted
 
 
 def _minutes(field: str, value: int) -> int:
@@ -159,7 +159,7 @@ class IncidentService(_ItsmService):
         with self.change():
             incident = self.repo.incident(incident_id)
             old = incident.status
-            _move("incident", INCIDENT_MOVES, old, status, INCIDENT_STATUSES)
+            check_move("incident", INCIDENT_MOVES, old, status)
             self._check_user(assigned_to)
             flags = breach_at(incident, now)
             incident.sla_response_breached = flags.response
@@ -276,7 +276,7 @@ class ProblemService(_ItsmService):
         with self.change():
             problem = self.repo.problem(problem_id)
             old = problem.status
-            problem.status = _move("problem", PROBLEM_MOVES, old, status, PROBLEM_STATUSES)
+            problem.status = check_move("problem", PROBLEM_MOVES, old, status)
             if cause is not None:
                 problem.root_cause = cause
             if status == "known_error" and not problem.root_cause:
@@ -316,7 +316,7 @@ class ChangeService(_ItsmService):
         with self.change():
             change = self.repo.change(change_id)
             old = change.status
-            change.status = _move("change", CHANGE_MOVES, old, status, CHANGE_STATUSES)
+            change.status = check_move("change", CHANGE_MOVES, old, status)
             self.repo.update_change(change)
             self.audit("change.status_changed", "change", change_id, old=old, new=status)
         return change

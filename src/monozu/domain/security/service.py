@@ -26,8 +26,16 @@ from datetime import datetime
 
 from monozu.db import NotFound
 from monozu.db.models import SecurityAlert, Vulnerability
-from monozu.domain.common import Service, check_ip, choice, choices, keyset, new_id
-from monozu.domain.errors import InvalidTransition, ValidationError, check_text
+from monozu.domain.common import (
+    Service,
+    check_ip,
+    check_move,
+    choice,
+    choices,
+    keyset,
+    new_id,
+)
+from monozu.domain.errors import ValidationError, check_text
 from monozu.domain.paging import Page, page_size, paginate
 from monozu.domain.security.repository import SecurityRepository
 from monozu.domain.security.types import (
@@ -99,13 +107,10 @@ class SecurityService(Service):
         return vuln
 
     def transition(self, vulnerability_id: uuid.UUID, status: str) -> Vulnerability:
-        choice("vulnerability status", status, VULNERABILITY_STATUSES)
         with self.change():
             vuln = self.repo.vulnerability(vulnerability_id)
             old = vuln.status
-            if status not in VULNERABILITY_MOVES[old]:
-                raise InvalidTransition("vulnerability", old, status)
-            vuln.status = status
+            vuln.status = check_move("vulnerability", VULNERABILITY_MOVES, old, status)
             self.repo.update_vulnerability(vuln)
             self.audit("vulnerability.status_changed", "vulnerability", vuln.id, old=old,
                        new=status)
@@ -176,13 +181,10 @@ class SecurityService(Service):
 
     def alert_transition(self, alert_id: uuid.UUID, status: str) -> SecurityAlert:
         """``open`` -> ``acknowledged`` -> ``resolved``; ``dismissed`` before resolution."""
-        choice("alert status", status, ALERT_STATUSES)
         with self.change():
             alert = self.repo.alert(alert_id)
             old = alert.status
-            if status not in ALERT_MOVES[old]:
-                raise InvalidTransition("security alert", old, status)
-            alert.status = status
+            alert.status = check_move("alert", ALERT_MOVES, old, status)
             self.repo.set_alert_status(alert_id, status)
             self.audit("security_alert.status_changed", "security_alert", alert_id, old=old,
                        new=status)
