@@ -146,29 +146,38 @@ def bench_sqlite(scale: float, repeat: int) -> bool:
             return measure(db, data, sqlite_plan, repeat, "SQLite")
 
 
+def run_sqlite(scale: float, repeat: int) -> bool:
+    print(f"SQLite at {int(100_000 * scale):,} vulnerabilities")
+    return bench_sqlite(scale, repeat)
+
+
+def run_postgresql(scale: float, repeat: int) -> bool:
+    from tests.support import pgserver
+
+    print(f"\nPostgreSQL at {int(1_000_000 * scale):,} vulnerabilities")
+    server = pgserver.start()
+    try:
+        return bench_postgresql(server.url_for(server.create_database("bench")), scale, repeat)
+    finally:
+        server.stop()
+
+
+RUNS: dict[str, Callable[[float, int], bool]] = {"sqlite": run_sqlite,
+                                                 "postgresql": run_postgresql}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=float, default=1.0,
                         help="multiply the row counts (0.01 for a quick run)")
     parser.add_argument("--repeat", type=int, default=300)
-    parser.add_argument("--only", choices=("postgresql", "sqlite"))
+    parser.add_argument("--only", choices=sorted(RUNS))
     args = parser.parse_args()
-    ok = True
     print(f"{os.cpu_count()} cpus, load average {os.getloadavg()[0]:.1f} at the start; "
           "median and p95 of the service call, server: median execution time on the server")
-    if args.only != "postgresql":
-        print(f"SQLite at {int(100_000 * args.scale):,} vulnerabilities")
-        ok = bench_sqlite(args.scale, args.repeat) and ok
-    if args.only != "sqlite":
-        from tests.support import pgserver
-
-        print(f"\nPostgreSQL at {int(1_000_000 * args.scale):,} vulnerabilities")
-        server = pgserver.start()
-        try:
-            ok = bench_postgresql(server.url_for(server.create_database("bench")),
-                                  args.scale, args.repeat) and ok
-        finally:
-            server.stop()
+    results = [RUNS[name](args.scale, args.repeat) for name in
+               ([args.only] if args.only else list(RUNS))]
+    ok = all(results)
     print(f"\nload average {os.getloadavg()[0]:.1f} at the end")
     print(f"every read uses an index and has a median within {GOAL_MS} ms: "
           f"{'yes' if ok else 'NO'}")
