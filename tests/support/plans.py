@@ -15,7 +15,10 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
+from psycopg import ClientCursor
+
 from monozu.db import Database, Tx
+from monozu.db.sqlparams import scan
 
 _SQLITE_INDEX = re.compile(r"^(?:SEARCH|SCAN) (\w+) USING (?:COVERING )?INDEX (\w+)")
 
@@ -41,7 +44,10 @@ def _nodes(node: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
 
 
 def postgresql_plan(tx: Tx, sql: str, params: Mapping[str, Any]) -> Plan:
-    raw = tx.get_value("EXPLAIN (FORMAT JSON) " + sql, params)
+    return _pg_plan(tx.get_value("EXPLAIN (FORMAT JSON) " + sql, params))
+
+
+def _pg_plan(raw: Any) -> Plan:
     doc = json.loads(raw) if isinstance(raw, str) else raw
     nodes = list(_nodes(doc[0]["Plan"]))
     names: dict[str, str] = {}
@@ -87,3 +93,23 @@ def postgresql_execution_ms(tx: Tx, sql: str, params: Mapping[str, Any]) -> floa
     raw = tx.get_value("EXPLAIN (ANALYZE, TIMING OFF, FORMAT JSON) " + sql, params)
     doc = json.loads(raw) if isinstance(raw, str) else raw
     return float(doc[0]["Execution Time"])
+
+
+def postgresql_generic_plan(tx: Tx, sql: str, params: Mapping[str, Any]) -> Plan:
+    """The plan of ``sql`` as a prepared statement once PostgreSQL switches to its generic
+    plan (what a statement run often on one connection ends up with)."""
+    parts, names = scan(sql)
+    order = list(dict.fromkeys(names))
+    text = parts[0] + "".join(f"${order.index(n) + 1}{p}" for n, p in zip(names, parts[1:],
+                                                                         strict=True))
+    name = f"generic_{uuid.uuid4().hex[:8]}"
+    tx.exec("SET LOCAL plan_cache_mode = force_generic_plan")
+    tx.exec(f"PREPARE {name} AS {text}")
+    try:
+        with ClientCursor(tx.conn) as cur:
+            args = cur.mogrify(", ".join(["%s"] * len(order)), [params[n] for n in order])
+        raw = tx.get_value(f"EXPLAIN (FORMAT JSON) EXECUTE {name}({args})")
+    finally:
+        tx.exec(f"DEALLOCATE {name}")
+        tx.exec("SET LOCAL plan_cache_mode = auto")
+    return _pg_plan(raw)
