@@ -13,12 +13,13 @@ import abc
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from monozu.db.config import DatabaseConfig, DatabaseURL, Kind
+from monozu.db.dialects.urls import DatabaseURL, Kind
 from monozu.db.errors import DatabaseError
 from monozu.db.sqlparams import Style
 from monozu.db.values import Converter
 
 if TYPE_CHECKING:
+    from monozu.db.config import DatabaseConfig
     from monozu.db.dialects.catalog import Catalog
     from monozu.db.dialects.migration import MigrationSQL
 

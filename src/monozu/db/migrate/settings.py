@@ -3,8 +3,10 @@
 Precedence, lowest first: defaults; ``flyway.conf`` / ``flyway.toml`` in the working
 directory (or the files named by ``FLYWAY_CONFIG_FILES`` / ``--config-file``);
 ``FLYWAY_*`` environment variables; command-line flags (or keyword arguments).
-The connection never comes from these files: it is monozu's (``DATABASE_URL``,
-``SQL_SERVER``, ``--url``); ``flyway.url``, ``flyway.user`` and friends are ignored.
+The connection settings of the same files and variables (``flyway.url``,
+``[environments.<name>]`` of ``flyway.toml``, ``FLYWAY_URL``/``FLYWAY_USER``/
+``FLYWAY_PASSWORD``/``FLYWAY_ENVIRONMENT``) are read by :func:`flyway_connection`
+and weighed against monozu's own variables in :mod:`monozu.db.config`.
 Settings that would change which files are migrations (prefixes, separators,
 suffixes, placeholder syntax) are refused unless they keep Flyway's defaults.
 """
@@ -141,23 +143,47 @@ def _apply(values: dict[str, Any], placeholders: dict[str, str], key: str, raw: 
         values[spec[0]] = _to_value(spec[1], raw, key, source)
 
 
-def _read_conf(path: Path, values: dict[str, Any], placeholders: dict[str, str]) -> None:
+def _load_conf(path: Path) -> dict[str, str]:
+    problem = ""
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise MigrationConfigError(f"{path}: cannot read: {exc}") from None
-    for key, raw in parse_properties(text, str(path)).items():
+        problem = _reason(exc)
+    if problem:
+        raise MigrationConfigError(f"{path}: cannot read: {problem}")
+    return parse_properties(text, str(path))
+
+
+def _read_conf(path: Path, values: dict[str, Any], placeholders: dict[str, str]) -> None:
+    for key, raw in _load_conf(path).items():
         if key.startswith("flyway."):
             _apply(values, placeholders, key[len("flyway."):], raw, str(path))
 
 
-def _read_toml(path: Path, values: dict[str, Any], placeholders: dict[str, str]) -> None:
+def _load_toml(path: Path) -> dict[str, Any]:
     import tomllib  # only when a TOML file is there: keeps the CLI's start-up short
 
+    problem = ""
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise MigrationConfigError(f"{path}: cannot read: {exc}") from None
+        problem = _reason(exc)
+    if problem:
+        raise MigrationConfigError(f"{path}: cannot read: {problem}")
+    return data
+
+
+def _reason(exc: BaseException) -> str:
+    """Why a file could not be read, without echoing its contents."""
+    if isinstance(exc, OSError):
+        return exc.strerror or type(exc).__name__
+    if isinstance(exc, UnicodeDecodeError):
+        return f"not UTF-8 text (byte {exc.start})"
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+
+
+def _read_toml(path: Path, values: dict[str, Any], placeholders: dict[str, str]) -> None:
+    data = _load_toml(path)
     section = data.get("flyway", {})
     if not isinstance(section, dict):
         raise MigrationConfigError(f"{path}: [flyway] must be a table")
@@ -186,15 +212,7 @@ def load_settings(
     base = cwd or Path.cwd()
     values: dict[str, Any] = {}
     placeholders: dict[str, str] = {}
-    files = list(config_files)
-    if env.get("FLYWAY_CONFIG_FILES"):
-        files = [Path(p.strip()) for p in env["FLYWAY_CONFIG_FILES"].split(",") if p.strip()]
-        files += list(config_files)
-    if not files:
-        files = [p for p in (base / "flyway.toml", base / "flyway.conf") if p.is_file()]
-    for path in files:
-        if not path.is_file():
-            raise MigrationConfigError(f"configuration file {path} does not exist")
+    for path in config_file_paths(env, base, config_files):
         if path.suffix.lower() == ".toml":
             _read_toml(path, values, placeholders)
         else:
@@ -215,6 +233,99 @@ def load_settings(
     if overrides:
         settings = with_overrides(settings, overrides)
     return settings.check()
+
+
+def config_file_paths(env: Mapping[str, str], base: Path,
+                      config_files: Sequence[Path] = ()) -> list[Path]:
+    """The Flyway configuration files to read, each checked to be a readable file.
+
+    ``FLYWAY_CONFIG_FILES`` (comma-separated) and ``config_files``; neither given:
+    ``flyway.toml`` and ``flyway.conf`` in ``base`` when they are there.
+    """
+    files = list(config_files)
+    if env.get("FLYWAY_CONFIG_FILES"):
+        files = [Path(p.strip()) for p in env["FLYWAY_CONFIG_FILES"].split(",") if p.strip()]
+        files += list(config_files)
+    if not files:
+        return [p for p in (base / "flyway.toml", base / "flyway.conf") if p.is_file()]
+    for path in files:
+        if "\x00" in str(path):
+            raise MigrationConfigError("configuration file name contains a NUL byte")
+        if path.is_dir():
+            raise MigrationConfigError(f"configuration file {path} is a folder")
+        if not path.is_file():
+            raise MigrationConfigError(f"configuration file {path} does not exist")
+    return files
+
+
+@dataclass(frozen=True)
+class FlywayConnection:
+    """Flyway's connection settings: ``(source, url)`` pairs, first the strongest."""
+
+    urls: tuple[tuple[str, str], ...] = ()
+    user: str | None = None
+    password: str | None = field(default=None, repr=False)
+
+
+def flyway_connection(
+    environ: Mapping[str, str] | None = None,
+    *,
+    cwd: Path | None = None,
+    config_files: Sequence[Path] = (),
+    environment: str | None = None,
+) -> FlywayConnection:
+    """``FLYWAY_URL``/``USER``/``PASSWORD``, ``flyway.url`` of ``.conf`` files and the
+    selected ``[environments.<name>]`` of ``flyway.toml`` files.
+
+    The environment is ``environment`` (``-environment``), else ``FLYWAY_ENVIRONMENT``,
+    else the files' ``environment`` setting, else ``default``; one named explicitly
+    that no file defines is refused.
+    """
+    env = os.environ if environ is None else environ
+    base = cwd or Path.cwd()
+    urls: list[tuple[str, str]] = []
+    user = password = None
+    declared: str | None = None
+    tables: list[tuple[Path, dict[str, Any]]] = []
+    for path in config_file_paths(env, base, config_files):
+        if path.suffix.lower() == ".toml":
+            data = _load_toml(path)
+            section = data.get("flyway", {})
+            if isinstance(section, dict) and section.get("environment"):
+                declared = str(section["environment"])
+            environments = data.get("environments", {})
+            if not isinstance(environments, dict):
+                raise MigrationConfigError(f"{path}: [environments] must be a table")
+            tables.append((path, environments))
+            continue
+        props = {k.lower(): v for k, v in _load_conf(path).items()}
+        declared = props.get("flyway.environment") or declared
+        if props.get("flyway.url"):
+            urls.append((f"{path.name} (flyway.url)", props["flyway.url"]))
+        user = props.get("flyway.user", user)
+        password = props.get("flyway.password", password)
+    name = environment or env.get("FLYWAY_ENVIRONMENT") or declared
+    wanted = name or "default"
+    found = False
+    for path, environments in tables:
+        table = environments.get(wanted)
+        if table is None:
+            continue
+        if not isinstance(table, dict):
+            raise MigrationConfigError(f"{path}: environments.{wanted} must be a table")
+        found = True
+        if table.get("url"):
+            urls.append((f"{path.name} [environments.{wanted}]", str(table["url"])))
+        user = str(table["user"]) if "user" in table else user
+        password = str(table["password"]) if "password" in table else password
+    if name and not found:
+        where = ", ".join(str(p) for p, _ in tables) or "no flyway.toml was found"
+        raise MigrationConfigError(f"environment {name[:40]!r} is not defined "
+                                   f"([environments.{name[:40]}] missing; {where})")
+    if env.get("FLYWAY_URL"):
+        urls.insert(0, ("FLYWAY_URL", env["FLYWAY_URL"]))
+    return FlywayConnection(urls=tuple(urls), user=env.get("FLYWAY_USER") or user,
+                            password=env.get("FLYWAY_PASSWORD") or password)
 
 
 def with_overrides(settings: MigrateSettings, overrides: Mapping[str, Any]) -> MigrateSettings:

@@ -78,13 +78,15 @@ class SQLiteDialect(Dialect):
     def connect(self, url: DatabaseURL, config: DatabaseConfig) -> sqlite3.Connection:
         path = url.path
         busy = url.seconds("busy_timeout", "timeout", default=5.0)
-        if path != ":memory:":
+        if config.must_exist:  # a read-only command: create no folder and no file
+            config.check_exists()
+        elif path != ":memory:":
             try:
                 Path(path).expanduser().parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
                 raise ConnectionFailed(f"cannot create the folder for {path}: {exc}") from None
         try:
-            mode = url.params.get("mode")
+            mode = url.params.get("mode") or ("rw" if config.must_exist else None)
             if mode is None:
                 conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False,
                                        timeout=busy)

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import math
 import re
 import uuid
 from collections.abc import Iterable, Sequence
@@ -39,7 +38,13 @@ from monozu.db.config import DatabaseConfig, DatabaseURL
 from monozu.db.dialects.base import Dialect
 from monozu.db.dialects.sqlserver import batches
 from monozu.db.dialects.sqlserver.catalog import CATALOG
-from monozu.db.errors import ConfigError, DatabaseError, ParameterError
+from monozu.db.dialects.sqlserver.url import (
+    connection_string,
+    describe_login,
+    login_timeout,
+    query_timeout,
+)
+from monozu.db.errors import DatabaseError, ParameterError
 from monozu.db.values import (
     Converter,
     check_text,
@@ -89,113 +94,10 @@ _SAVEPOINT_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,31}")  # T-SQL caps it at
 
 # -- login ---------------------------------------------------------------------
 
-DEFAULT_LOGIN_TIMEOUT = 15  # seconds; the ODBC driver's own default
-MSI_AUTHENTICATION = "ActiveDirectoryMsi"
-_ENCRYPT = {
-    "true": "yes", "yes": "yes", "1": "yes", "on": "yes", "mandatory": "yes",
-    "false": "no", "no": "no", "0": "no", "off": "no", "disable": "no", "disabled": "no",
-    "optional": "no",
-    "strict": "strict",
-}
-_APPLICATION_INTENT = {"readonly": "ReadOnly", "readwrite": "ReadWrite"}
 LIBLTDL_HINT = (
     "the ODBC driver bundled with mssql-python needs libltdl.so.7: "
     "install it with `apt-get install -y libltdl7`"
 )
-
-
-def odbc_value(value: str) -> str:
-    """One connection-string value, brace-quoted when it needs to be.
-
-    ODBC quoting: inside ``{...}`` only ``}`` is special and is doubled. Values with
-    ``;``, ``{``, ``}``, ``=`` or whitespace are always braced.
-    """
-    if value and not re.search(r"[;{}=\s]", value):
-        return value
-    return "{" + value.replace("}", "}}") + "}"
-
-
-def login_timeout(url: DatabaseURL) -> int:
-    """Whole seconds for the driver's login timeout (``connect(timeout=...)``).
-
-    go-mssqldb's ``connection timeout`` (alias ``connect timeout``), else its
-    ``dial timeout``; fractions round up. 0 leaves the driver default (15 s).
-    """
-    seconds = url.seconds("connection timeout", "connect timeout", "dial timeout",
-                          default=float(DEFAULT_LOGIN_TIMEOUT))
-    return max(0, math.ceil(seconds))
-
-
-def query_timeout(url: DatabaseURL) -> int:
-    """Whole seconds for each statement (``query timeout``); 0 means none."""
-    return max(0, math.ceil(url.seconds("query timeout", default=0.0)))
-
-
-def uses_managed_identity(url: DatabaseURL, config: DatabaseConfig) -> bool:
-    """Managed Identity when the configuration says so and the URL names no user.
-
-    A URL with a user (``DATABASE_URL``, or a platform DSN next to a Managed
-    Identity configuration) logs in with SQL authentication.
-    """
-    return config.auth == "managed_identity" and not url.user
-
-
-def connection_string(url: DatabaseURL, config: DatabaseConfig) -> str:
-    """The ODBC connection string mssql-python gets for ``url``.
-
-    Only keywords on the driver's allow-list appear: it refuses unknown ones and
-    reserves ``APP`` (so go-mssqldb's ``app name`` cannot be honoured), and the
-    login timeout is an argument to ``connect`` rather than a keyword.
-    """
-    if url.kind != "sqlserver":
-        raise ConfigError(f"not a SQL Server URL: {url.redacted()}")
-    params = url.params
-    parts: list[tuple[str, str]] = [
-        ("Server", f"{url.host},{url.port or 1433}"),
-        ("Database", url.database),
-    ]
-    encrypt_raw = params.get("encrypt", "true").lower()
-    encrypt = _ENCRYPT.get(encrypt_raw)
-    if encrypt is None:
-        raise ConfigError(f"encrypt must be true, false, disable or strict, got {encrypt_raw!r}")
-    parts.append(("Encrypt", encrypt))
-    if "trustservercertificate" in params:
-        trust = url.flag("trustservercertificate", False)
-        parts.append(("TrustServerCertificate", "yes" if trust else "no"))
-    if params.get("hostnameincertificate"):
-        parts.append(("HostnameInCertificate", params["hostnameincertificate"]))
-    if params.get("applicationintent"):
-        intent = _APPLICATION_INTENT.get(params["applicationintent"].lower())
-        if intent is None:
-            raise ConfigError("applicationintent must be ReadOnly or ReadWrite, "
-                              f"got {params['applicationintent']!r}")
-        parts.append(("ApplicationIntent", intent))
-    if uses_managed_identity(url, config):
-        # mssql-python hands UID to ManagedIdentityCredential(client_id=...): the
-        # user-assigned identity's client id. None: the system-assigned identity.
-        parts.append(("Authentication", MSI_AUTHENTICATION))
-        if config.managed_identity_client_id:
-            parts.append(("UID", config.managed_identity_client_id))
-    else:
-        if not url.user:
-            raise ConfigError(
-                f"{url.redacted()}: SQL authentication needs a user "
-                "(sqlserver://user:password@host:port?database=...)"
-            )
-        parts.append(("UID", url.user))
-        if url.password:  # the driver refuses empty values
-            parts.append(("PWD", url.password))
-    return ";".join(f"{key}={odbc_value(value)}" for key, value in parts)
-
-
-def describe_login(url: DatabaseURL, config: DatabaseConfig) -> str:
-    """Where and how a connection logs in, without secrets (for error messages)."""
-    if uses_managed_identity(url, config):
-        who = (f"user-assigned managed identity {config.managed_identity_client_id}"
-               if config.managed_identity_client_id else "system-assigned managed identity")
-    else:
-        who = f"SQL login {url.user!r}"
-    return f"SQL Server at {url.host},{url.port or 1433} (database {url.database!r}, {who})"
 
 
 def statements_for_validation() -> list[str]:

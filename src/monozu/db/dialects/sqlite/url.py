@@ -1,0 +1,95 @@
+"""SQLite URLs: ``sqlite:///relative.db``, ``sqlite:////absolute.db``, ``jdbc:sqlite:path``.
+
+``sqlite://:memory:`` (or ``jdbc:sqlite::memory:``) is an in-memory database.
+Parameters: ``busy_timeout``/``timeout`` (seconds), ``mode`` (``ro``, ``rw``,
+``rwc``). A relative path is relative to the working directory.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import ClassVar
+from urllib.parse import parse_qsl, unquote
+
+from monozu.db.dialects.urls import (
+    DatabaseURL,
+    UrlRules,
+    choice_param,
+    number_param,
+    redact,
+    refuse_unknown,
+)
+from monozu.db.errors import ConfigError
+
+PARAMS = frozenset({"timeout", "busy_timeout", "mode"})
+MEMORY = ":memory:"
+
+
+class SQLiteUrlRules(UrlRules):
+    kind: ClassVar = "sqlite"
+    schemes: ClassVar = ("sqlite",)
+    jdbc_name: ClassVar = "sqlite"
+    example: ClassVar = "sqlite:///relative/file.db"
+    embedded: ClassVar = True
+
+    def parse(self, text: str, variable: str) -> DatabaseURL:
+        body = text.split("://", 1)[1]
+        body, _, query = body.partition("?")
+        if body in (MEMORY, "/" + MEMORY):
+            path = MEMORY
+        elif body.startswith("/"):
+            # sqlite:///relative -> "relative"; sqlite:////absolute -> "/absolute"
+            path = unquote(body[1:])
+        else:
+            raise ConfigError(
+                f"{variable}: sqlite URLs look like sqlite:///relative/file.db, "
+                f"sqlite:////absolute/file.db or sqlite://:memory:, got {redact(text)!r}"
+            )
+        return self._build(path, query, variable, text)
+
+    def parse_jdbc(self, text: str, variable: str) -> DatabaseURL:
+        body = text[len("jdbc:sqlite:"):]
+        body, _, query = body.partition("?")
+        body = body.removeprefix("file:")
+        path = MEMORY if body in ("", MEMORY) else unquote(body)
+        return self._build(path, query, variable, text)
+
+    def _build(self, path: str, query: str, variable: str, text: str) -> DatabaseURL:
+        params = dict(parse_qsl(query, keep_blank_values=True))
+        refuse_unknown(set(params), PARAMS, variable, "sqlite parameter(s)")
+        for key in ("timeout", "busy_timeout"):
+            number_param(params, key, variable)
+        choice_param(params, "mode", {"ro", "rw", "rwc"}, variable, "ro, rw or rwc")
+        if not path:
+            raise ConfigError(f"{variable}: no SQLite file named in {redact(text)!r}")
+        if "\x00" in path or any(ord(c) < 32 for c in path):
+            raise ConfigError(f"{variable}: the SQLite file name contains a NUL byte or "
+                              "control character")
+        return DatabaseURL(kind="sqlite", path=path, params=params)
+
+    def redacted(self, url: DatabaseURL) -> str:
+        return f"sqlite:///{url.path}" if url.path != MEMORY else f"sqlite://{MEMORY}"
+
+    def target(self, url: DatabaseURL) -> tuple[object, ...]:
+        if url.path == MEMORY:
+            return (url.kind, MEMORY, id(url))  # every in-memory database is its own
+        return (url.kind, os.path.realpath(os.path.expanduser(url.path)))
+
+    def missing(self, url: DatabaseURL) -> str | None:
+        if url.path == MEMORY:
+            return None
+        path = Path(url.path).expanduser()
+        if path.is_dir():
+            return f"{url.path} is a folder, not a SQLite database file"
+        if not path.exists():
+            return f"SQLite database {url.path} does not exist (nothing was created)"
+        return None
+
+
+RULES = SQLiteUrlRules()
+
+
+def file_url(path: Path | str) -> DatabaseURL:
+    """The URL of the SQLite file at ``path``."""
+    return DatabaseURL(kind="sqlite", path=str(path))
