@@ -179,6 +179,9 @@ def test_settings_from_flyway_conf_and_environment(any_url: str, tmp_path: Path)
 
 
 def test_packaged_migrations_are_the_default(any_url: str, tmp_path: Path) -> None:
+    # info is read-only: it lists the pending migrations of an existing (empty) database.
+    if kind_of(any_url) == "sqlite":
+        Path(any_url.removeprefix("sqlite:///")).touch()
     proc = run("info", "--url", any_url, "--json", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     kind = kind_of(any_url)
@@ -249,6 +252,7 @@ def test_sqlite_commands_import_no_postgresql_or_parser_modules(sqlite_url: str,
     code = (
         "import sys\n"
         "from monozu.cli import main\n"
+        f"open({sqlite_url.removeprefix('sqlite:///')!r}, 'a').close()\n"
         "try:\n"
         f"    main(['db', 'info', '--url', {sqlite_url!r}, '--locations', "
         f"{str(ENGINE / 'basic')!r}])\n"

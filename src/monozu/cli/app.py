@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 from monozu.db.errors import ConfigError, MonozuError
 
@@ -106,8 +106,8 @@ root = Group("monozu", "Monozu Cloud database tools.")
 db = root.group("db", "Database: check the connection, migrate, inspect the schema.")
 
 url_option = option("--url", metavar="URL",
-                    help="Database URL; overrides DATABASE_URL, SQL_SERVER and the embedded "
-                         "default.")
+                    help="Database URL (scheme://... or jdbc:...); overrides Flyway's settings, "
+                         "DATABASE_URL, SQL_SERVER and the embedded default.")
 json_option = option("--json", dest="as_json", flag=True, default=False,
                      help="Print JSON instead of a table.")
 path_type = Path
@@ -123,6 +123,13 @@ def fail(message: str, code: int = EXIT_FAILED) -> None:
     sys.exit(code)
 
 
+def one_line(text: str) -> str:
+    """``text`` on one line, with anything that looks like a secret masked."""
+    from monozu.db.dialects.urls import redact
+
+    return redact(" ".join(str(text).split()))
+
+
 def handle_errors(fn: F) -> F:
     """Turn library errors into one line on stderr and an exit code."""
 
@@ -131,14 +138,22 @@ def handle_errors(fn: F) -> F:
         try:
             return fn(*args, **kwargs)
         except ConfigError as exc:
-            fail(str(exc), EXIT_USAGE)
+            fail(one_line(str(exc)) or type(exc).__name__, EXIT_USAGE)
         except MonozuError as exc:
-            fail(" ".join(str(exc).split()) or type(exc).__name__, EXIT_FAILED)
+            fail(one_line(str(exc)) or type(exc).__name__, EXIT_FAILED)
         except KeyboardInterrupt:
             fail("interrupted", 130)
         return None
 
     return wrapper  # type: ignore[return-value]
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports bad usage in one line (no usage block) with exit code 2."""
+
+    def error(self, message: str) -> NoReturn:
+        fail(f"{self.prog}: {one_line(message)} (see {self.prog} --help)", EXIT_USAGE)
+        raise SystemExit(EXIT_USAGE)  # not reached: fail() exits
 
 
 def _version() -> str:
@@ -168,15 +183,43 @@ class _VersionAction(argparse.Action):
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse ``argv`` (default: the process arguments) and run one command."""
-    parser = argparse.ArgumentParser(prog="monozu", description=root.help)
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    for number, argument in enumerate(arguments, 1):
+        if "\x00" in argument:
+            fail(f"argument {number} contains a NUL byte", EXIT_USAGE)
+    if arguments[:1] == ["flyway"]:
+        from monozu.cli.flyway_commands import flyway_main
+
+        return _guarded(lambda: flyway_main(arguments[1:]))
+    parser = _Parser(prog="monozu", description=root.help)
     parser.add_argument("--version", action=_VersionAction, help="Print the version and exit.")
     root.build(parser)
-    args = vars(parser.parse_args(argv))
+    subs = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    subs.add_parser("flyway", help="Flyway's own command line: monozu flyway migrate "
+                                   "-url=jdbc:... -user=... (see monozu flyway -?)")
+    args = vars(parser.parse_args(arguments))
     command = args.pop("_command", None)
     if command is None:
         args["_parser"].print_help(sys.stderr)
         return EXIT_USAGE
     options: tuple[Option, ...] = args.pop("_options")
     args.pop("_parser", None)
-    command(**{opt.dest: args[opt.dest] for opt in options})
-    return 0
+    return _guarded(lambda: command(**{opt.dest: args[opt.dest] for opt in options}))
+
+
+def _guarded(run: Callable[[], object]) -> int:
+    """Run a command; anything unforeseen is one line and exit 1, never a traceback.
+
+    ``MONOZU_TRACEBACK=1`` shows the traceback instead (for debugging monozu itself).
+    """
+    import os
+
+    try:
+        code = run()
+    except (MonozuError, KeyboardInterrupt):
+        raise
+    except (ValueError, OSError, UnicodeError, RecursionError, LookupError) as exc:
+        if os.environ.get("MONOZU_TRACEBACK"):
+            raise
+        fail(f"{type(exc).__name__}: {one_line(str(exc))}", EXIT_FAILED)
+    return code if isinstance(code, int) else 0

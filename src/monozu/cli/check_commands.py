@@ -14,11 +14,14 @@ from monozu.db.config import load_config
 def check(url: str | None, as_json: bool) -> None:
     """Connect, print the server kind and version and the resolved configuration.
 
-    Secrets are never printed. Example: ``monozu db check --url sqlite:///dev.db``
+    ``source`` says which setting chose the database (see docs/configuration.md).
+    Read-only: a SQLite file that does not exist is reported, not created. Secrets
+    are never printed. Example: ``monozu db check --url sqlite:///dev.db``
     """
     from monozu.db.database import Database
 
-    config = load_config(url=url)
+    config = load_config(url=url, must_exist=True)
+    config.check_exists()
     started = time.perf_counter()
     with Database(config, pool_size=1) as database:
         version = database.server_version()

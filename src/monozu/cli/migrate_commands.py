@@ -23,6 +23,7 @@ from monozu.cli.app import (
     echo,
     fail,
     json_option,
+    one_line,
     option,
     url_option,
 )
@@ -63,17 +64,25 @@ OPTIONS: tuple[Option, ...] = (
            help="Fail on .sql files whose names are not migrations."),
     option("--config-file", dest="config_files", multiple=True, metavar="FILE", type=Path,
            help="flyway.conf / flyway.toml to read (repeatable)."),
+    option("--environment", metavar="NAME",
+           help="The [environments.NAME] of flyway.toml to connect to (default: default)."),
     json_option,
 )
 """The flags every verb accepts (a verb ignores the ones it has no use for)."""
 
 
-def _migrator(opts: dict[str, Any]) -> Migrator:
+def _migrator(opts: dict[str, Any], *, read_only: bool = False) -> Migrator:
+    """The runner for ``opts``; ``read_only`` verbs create no SQLite file or folder."""
     from monozu.db.config import load_config
     from monozu.db.migrate import Migrator
     from monozu.db.migrate.settings import load_settings, parse_placeholder_args
 
-    config = load_config(url=opts.get("url"))
+    config = load_config(url=opts.get("url"), user=opts.get("user"),
+                         password=opts.get("password"), environment=opts.get("environment"),
+                         config_files=tuple(opts["config_files"]), must_exist=read_only,
+                         url_flag=opts.get("url_flag") or "--url")
+    if read_only:
+        config.check_exists()
     patterns = opts.get("ignore_migration_patterns")
     overrides: dict[str, Any] = {
         "locations": tuple(opts["locations"]) or None,
@@ -93,12 +102,9 @@ def _migrator(opts: dict[str, Any]) -> Migrator:
         "mixed": opts.get("mixed"),
         "validate_migration_naming": opts.get("validate_migration_naming"),
     }
-    settings = load_settings(config_files=tuple(opts["config_files"]), overrides=overrides)
+    settings = load_settings(config_files=tuple(opts["config_files"]), overrides=overrides,
+                             flyway_args=opts.get("flyway_args"))
     return Migrator.from_config(config, settings)
-
-
-def _one_line(text: str) -> str:
-    return " ".join(str(text).split())
 
 
 def _guard(fn: F) -> F:
@@ -111,7 +117,7 @@ def _guard(fn: F) -> F:
             return fn(*args, **kwargs)
         except (ConfigError, MonozuError) as exc:
             code = EXIT_USAGE if isinstance(exc, ConfigError) else EXIT_FAILED
-            message = _one_line(str(exc)) or type(exc).__name__
+            message = one_line(str(exc)) or type(exc).__name__
             if as_json:
                 error_code = getattr(exc, "code", None) or type(exc).__name__
                 echo(json.dumps({"error": {"errorCode": error_code, "message": message}}))
@@ -125,7 +131,7 @@ def _guard(fn: F) -> F:
 
 def _warn(warnings: Sequence[str]) -> None:
     for w in warnings:
-        echo(f"WARNING: {_one_line(w)}", err=True)
+        echo(f"WARNING: {one_line(w)}", err=True)
 
 
 def _emit_json(data: object) -> None:
@@ -182,7 +188,7 @@ def _table(rows: Sequence[Sequence[str]]) -> str:
 @_guard
 def info_cmd(**opts: Any) -> None:
     """Show every migration and its state (Flyway's info)."""
-    report = _migrator(opts).info_report()
+    report = _migrator(opts, read_only=True).info_report()
     _warn(report.warnings)
     if opts["as_json"]:
         _emit_json(report.as_dict())
@@ -199,7 +205,7 @@ def info_cmd(**opts: Any) -> None:
 @_guard
 def validate_cmd(**opts: Any) -> None:
     """Check applied migrations against the files; exit 1 on any problem."""
-    result = _migrator(opts).validate()
+    result = _migrator(opts, read_only=True).validate()
     _warn(result.warnings)
     if opts["as_json"]:
         _emit_json({

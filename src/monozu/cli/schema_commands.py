@@ -12,12 +12,27 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from monozu.cli.app import db, echo, fail, handle_errors, json_option, option, url_option
+from monozu.cli.app import (
+    EXIT_USAGE,
+    db,
+    echo,
+    fail,
+    handle_errors,
+    json_option,
+    option,
+    url_option,
+)
 from monozu.db.config import load_config
 
 if TYPE_CHECKING:
     from monozu.db import rls as rls_mod
+    from monozu.db.config import DatabaseConfig
     from monozu.db.database import Database
+
+
+def _reading(url: str | None) -> DatabaseConfig:
+    """The configuration of a read-only command: an absent SQLite file is not created."""
+    return load_config(url=url, must_exist=True)
 
 
 def _origin(database: Database) -> dict[str, str]:
@@ -46,7 +61,7 @@ owner or a superuser; SQL Server: ALTER ANY SECURITY POLICY).""")
 def rls_status(url: str | None, as_json: bool) -> None:
     """List every tenant table with its rls_<table> policy and state."""
     from monozu.db import rls as rls_mod
-    with rls_mod.operator_database(load_config(url=url)) as database:
+    with rls_mod.operator_database(_reading(url)) as database:
         if database.platform:
             rls_mod.check_platform(database)
         tables = rls_mod.status(database)
@@ -114,7 +129,9 @@ def erd(url: str | None, core: bool, output: Path | None) -> None:
     from monozu.db import erd as erd_mod
     from monozu.db.database import Database
 
-    with Database(load_config(url=url), pool_size=1) as database:
+    if output is not None and output.is_dir():
+        fail(f"--output: {output} is a folder, not a file", EXIT_USAGE)
+    with Database(_reading(url), pool_size=1) as database:
         text = erd_mod.diagram(database, core=core)
     if output is None:
         echo(text, nl=False)
@@ -122,7 +139,7 @@ def erd(url: str | None, core: bool, output: Path | None) -> None:
     try:
         output.write_text(text, encoding="utf-8")
     except OSError as exc:
-        fail(f"cannot write {output}: {exc.strerror or exc}")
+        fail(f"--output: cannot write {output}: {exc.strerror or exc}", EXIT_USAGE)
 
 
 @db.command("drift", url_option, json_option)

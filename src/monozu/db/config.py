@@ -85,9 +85,11 @@ class DatabaseConfig:
             "platform_url": self.platform_url.redacted() if self.platform_url else None,
         }
 
-    def check_exists(self) -> None:
-        """Raise :class:`ConfigError` when the database surely does not exist (a file)."""
-        why = self.url.rules.missing(self.url)
+    def check_exists(self, url: DatabaseURL | None = None) -> None:
+        """Raise :class:`ConfigError` when the database (of ``url``, default this
+        configuration's) surely does not exist: an embedded database's absent file."""
+        target = url or self.url
+        why = target.rules.missing(target)
         if why:
             raise ConfigError(why)
 
@@ -163,10 +165,12 @@ def load_config(
     config_files: Sequence[Path] = (),
     environment: str | None = None,
     must_exist: bool = False,
+    url_flag: str = "--url",
 ) -> DatabaseConfig:
     """Resolve the configuration from ``environ`` (default: the process) and ``.env``.
 
-    ``url``/``user``/``password`` are the command line's. Flyway's files are looked
+    ``url``/``user``/``password`` are the command line's (``url_flag`` names the
+    option in messages and as the source). Flyway's files are looked
     for in ``cwd`` (default: the working directory) unless ``config_files`` names
     them; ``environment`` selects a ``flyway.toml`` environment (``-environment``).
     """
@@ -174,8 +178,9 @@ def load_config(
     env.update(os.environ if environ is None else environ)
     for name in (*ENV_VARS, *FLYWAY_CONNECTION_VARS, "MONOZU_HOME"):
         no_nul(env.get(name, ""), name)
-    for name, given in (("--user", user), ("--password", password),
-                        ("--environment", environment)):
+    dash = url_flag[:-3]  # "--" or "-" (Flyway's spelling)
+    for name, given in ((f"{dash}user", user), (f"{dash}password", password),
+                        (f"{dash}environment", environment)):
         no_nul(given or "", name)
 
     def get(name: str) -> str:
@@ -190,8 +195,8 @@ def load_config(
         raise ConfigError(f"IS_DEV: expected true or false, got {get('IS_DEV')[:20]!r}")
 
     if url:
-        chosen = _from_url(_with_login(parse_url(url, variable="--url"), user, password,
-                                       "--url"), "--url")
+        chosen = _from_url(_with_login(parse_url(url, variable=url_flag), user, password,
+                                       url_flag), url_flag)
     else:
         choices = [*_flyway_choices(env, cwd, config_files, environment),
                    *_monozu_choices(get, is_dev_raw in TRUE)]

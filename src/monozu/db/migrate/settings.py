@@ -206,8 +206,10 @@ def load_settings(
     cwd: Path | None = None,
     config_files: Sequence[Path] = (),
     overrides: Mapping[str, Any] | None = None,
+    flyway_args: Mapping[str, str] | None = None,
 ) -> MigrateSettings:
-    """Settings from files, ``FLYWAY_*`` variables and ``overrides`` (field names)."""
+    """Settings from files, ``FLYWAY_*`` variables, ``flyway_args`` (Flyway's own
+    ``-key=value`` command-line settings) and ``overrides`` (field names)."""
     env = os.environ if environ is None else environ
     base = cwd or Path.cwd()
     values: dict[str, Any] = {}
@@ -226,6 +228,8 @@ def load_settings(
         key = _env_key(name)
         if key == "schemas" or key in _KEYS or key in _FIXED:
             _apply(values, placeholders, key, raw, name)
+    for key, raw in (flyway_args or {}).items():
+        _apply(values, placeholders, key, raw, f"-{key}")
     schemas = values.pop("_schemas", None)
     if schemas and not values.get("default_schema"):
         values["default_schema"] = schemas
@@ -233,6 +237,13 @@ def load_settings(
     if overrides:
         settings = with_overrides(settings, overrides)
     return settings.check()
+
+
+def is_setting(key: str) -> bool:
+    """Whether ``key`` (Flyway's spelling, any case) is a runner setting read here."""
+    low = key.lower()
+    return (low in _KEYS or low in _FIXED or low == "schemas"
+            or (low.startswith("placeholders.") and len(low) > len("placeholders.")))
 
 
 def config_file_paths(env: Mapping[str, str], base: Path,

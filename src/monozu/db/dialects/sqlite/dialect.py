@@ -79,7 +79,7 @@ class SQLiteDialect(Dialect):
         path = url.path
         busy = url.seconds("busy_timeout", "timeout", default=5.0)
         if config.must_exist:  # a read-only command: create no folder and no file
-            config.check_exists()
+            config.check_exists(url)
         elif path != ":memory:":
             try:
                 Path(path).expanduser().parent.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,95 @@
+"""``monozu flyway <verb> [-key=value ...]``: Flyway's own command line, on this runner.
+
+A Flyway user's line works with ``flyway`` replaced by ``monozu flyway``::
+
+    monozu flyway -url="jdbc:sqlserver://localhost:1433;databaseName=monozu;encrypt=false" \\
+        -user=sa -password=... migrate
+
+Verbs: ``migrate``, ``info``, ``validate``, ``baseline``, ``repair``, ``clean``.
+Arguments are Flyway's ``-key=value`` (any order, before or after the verb):
+the connection (``-url``, ``-user``, ``-password``, ``-environment``,
+``-configFiles``), ``-outputType=json``, and the runner settings Flyway spells the
+same way (``-locations``, ``-placeholders.<name>``, ``-target``, ``-outOfOrder``,
+``-baselineOnMigrate``, ``-cleanDisabled``, ``-table``, ``-schemas``...). Anything
+else is refused in one line. Unlike Flyway 12 (which exits 0 after a failed,
+rolled-back migration), every failure exits non-zero: 1 the operation failed, 2 bad
+usage or configuration.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from monozu.cli.app import EXIT_USAGE, echo, fail
+from monozu.cli.migrate_commands import (
+    OPTIONS,
+    baseline_cmd,
+    clean_cmd,
+    info_cmd,
+    migrate_cmd,
+    repair_cmd,
+    validate_cmd,
+)
+
+VERBS: dict[str, Callable[..., Any]] = {
+    "migrate": migrate_cmd, "info": info_cmd, "validate": validate_cmd,
+    "baseline": baseline_cmd, "repair": repair_cmd, "clean": clean_cmd,
+}
+# Flyway's connection and output arguments (lower case) -> the command's option.
+_CONNECTION = {"url": "url", "user": "user", "password": "password",
+               "environment": "environment"}
+# Accepted for compatibility, without effect here.
+_IGNORED = {"skipcheckforupdate", "connectretries", "connectretriesinterval", "color",
+            "x", "q", "n"}
+USAGE = ("usage: monozu flyway [-url=URL] [-user=USER] [-password=PASSWORD] "
+         "[-locations=filesystem:DIR] [-placeholders.NAME=VALUE] [-target=V] "
+         "[-outOfOrder=true] [-configFiles=FILE,...] [-environment=NAME] "
+         f"[-outputType=json] {'|'.join(VERBS)}")
+
+
+def flyway_main(argv: Sequence[str]) -> int:
+    """Run one Flyway verb from Flyway-style arguments; returns the exit code."""
+    from monozu.db.migrate.settings import is_setting
+
+    opts: dict[str, Any] = {o.dest: ([] if o.multiple else o.default) for o in OPTIONS}
+    opts.update(user=None, password=None, flyway_args={}, url_flag="-url")
+    verb: str | None = None
+    for arg in argv:
+        if arg in ("-?", "-h", "--help", "help"):
+            echo(USAGE)
+            return 0
+        if not arg.startswith("-"):
+            if verb is not None:
+                fail(f"flyway: two verbs given ({verb}, {arg[:40]}): give one", EXIT_USAGE)
+            if arg.lower() not in VERBS:
+                fail(f"flyway: unsupported verb {arg[:40]!r} (supported: {', '.join(VERBS)})",
+                     EXIT_USAGE)
+            verb = arg.lower()
+            continue
+        key, eq, value = arg.lstrip("-").partition("=")
+        low = key.lower()
+        if low in _IGNORED:
+            continue
+        if not eq:
+            fail(f"flyway: expected -{key[:40]}=value", EXIT_USAGE)
+        if low in _CONNECTION:
+            opts[_CONNECTION[low]] = value
+        elif low == "configfiles":
+            opts["config_files"] = [Path(p.strip()) for p in value.split(",") if p.strip()]
+        elif low == "outputtype":
+            if value.lower() not in ("json", "text", ""):
+                fail(f"flyway: -outputType must be json or text, got {value[:20]!r}",
+                     EXIT_USAGE)
+            opts["as_json"] = value.lower() == "json"
+        elif is_setting(key):
+            opts["flyway_args"][key] = value
+        else:
+            fail(f"flyway: unknown or unsupported argument -{key[:60]} (see monozu flyway -?)",
+                 EXIT_USAGE)
+    if verb is None:
+        fail(f"flyway: no verb given ({', '.join(VERBS)})", EXIT_USAGE)
+        return EXIT_USAGE  # not reached
+    VERBS[verb](**opts)
+    return 0
