@@ -125,9 +125,9 @@ def fail(message: str, code: int = EXIT_FAILED) -> None:
 
 def one_line(text: str) -> str:
     """``text`` on one line, with anything that looks like a secret masked."""
-    from monozu.db.dialects.urls import redact
+    from monozu.db.dialects.urls import redact_words
 
-    return redact(" ".join(str(text).split()))
+    return redact_words(" ".join(str(text).split()))
 
 
 def handle_errors(fn: F) -> F:

@@ -28,7 +28,16 @@ _JDBC: dict[str, Kind] = {}
 
 
 def dialect_for(kind: Kind) -> Dialect:
-    dialect: Dialect = importlib.import_module(_PACKAGES[kind]).DIALECT
+    missing = ""
+    try:
+        dialect: Dialect = importlib.import_module(_PACKAGES[kind]).DIALECT
+    except ModuleNotFoundError as exc:  # the driver: say so in one line
+        missing = exc.name or str(exc)
+    if missing:
+        from monozu.db.errors import ConfigError
+
+        raise ConfigError(f"cannot use {kind}: its driver is not installed "
+                          f"(No module named {missing!r})")
     return dialect
 
 

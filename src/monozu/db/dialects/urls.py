@@ -83,6 +83,12 @@ def redact(text: str) -> str:
     return "".join(out).replace("\x00", "\\x00")
 
 
+def redact_words(text: str) -> str:
+    """Free text (a message) with :func:`redact` applied to each space-separated word."""
+    return " ".join(redact(word) if ("@" in word or "=" in word) else word
+                    for word in text.split(" "))
+
+
 def unbrace(value: str) -> str:
     """An ODBC/JDBC ``{braced}`` value as plain text."""
     if len(value) >= 2 and value[0] == "{" and value[-1] == "}":

@@ -68,13 +68,18 @@ class PostgreSQLDialect(Dialect):
 
     def connect(self, url: DatabaseURL, config: DatabaseConfig) -> psycopg.Connection[Any]:
         timeout = url.seconds("connect_timeout", default=10.0)
+        # The driver's error carries the conninfo (password included): it is turned
+        # into ours outside the ``except`` so it is neither cause nor context.
+        failed: DatabaseError | None = None
         try:
             conn = psycopg.connect(
                 url.libpq_conninfo(), autocommit=False, cursor_factory=psycopg.RawCursor,
                 connect_timeout=max(1, int(timeout)),
             )
         except psycopg.Error as exc:
-            raise self._connect_error(exc, url) from None
+            failed = self._connect_error(exc, url)
+        if failed is not None:
+            raise failed
         configure(conn)
         return conn
 

@@ -289,11 +289,14 @@ class SQLServerDialect(Dialect):
         driver = _load_driver()
         conn_str = connection_string(url, config)
         log.debug("connecting to %s", describe_login(url, config))
+        failed: DatabaseError | None = None  # raised outside ``except``: no driver context
         try:
             conn = driver.connect(conn_str, autocommit=False, timeout=login_timeout(url),
                                   native_uuid=True)
         except Exception as exc:  # token, parse and login failures alike
-            raise self._connect_error(exc, url, config) from None
+            failed = self._connect_error(exc, url, config)
+        if failed is not None:
+            raise failed
         try:
             timeout = query_timeout(url)
             if timeout:
