@@ -155,3 +155,92 @@ def test_platform_url_is_parsed_and_redacted() -> None:
                          dotenv=None)
     assert config.platform_url is not None and config.platform_url.user == "admin"
     assert "t0p" not in str(config.describe()) and "t0p" not in repr(config)
+
+
+# -- Flyway's connection settings in the precedence ---------------------------------
+
+SECRET = "Fw9Secret"
+
+
+def write_toml(folder: Path, body: str) -> None:
+    (folder / "flyway.toml").write_text(body)
+
+
+def test_flyway_url_variable_is_honoured(tmp_path: Path) -> None:
+    config = load_config({"FLYWAY_URL": "jdbc:postgresql://h/app", "FLYWAY_USER": "u",
+                          "FLYWAY_PASSWORD": SECRET}, dotenv=None, cwd=tmp_path)
+    assert (config.kind, config.source, config.url.user, config.url.password) == (
+        "postgresql", "FLYWAY_URL", "u", SECRET)
+
+
+def test_flyway_toml_environment_url_user_password(tmp_path: Path) -> None:
+    write_toml(tmp_path, '[environments.default]\nurl = "jdbc:sqlite:fw.db"\n'
+                         '[environments.pg]\nurl = "jdbc:postgresql://h:5433/app"\n'
+                         f'user = "u"\npassword = "{SECRET}"\n'
+                         '[flyway]\nlocations = ["filesystem:sql"]\n')
+    default = load_config({}, dotenv=None, cwd=tmp_path)
+    assert (default.url.path, default.source) == ("fw.db", "flyway.toml [environments.default]")
+    for chosen in (load_config({}, dotenv=None, cwd=tmp_path, environment="pg"),
+                   load_config({"FLYWAY_ENVIRONMENT": "pg"}, dotenv=None, cwd=tmp_path)):
+        assert (chosen.url.port, chosen.url.user, chosen.url.password) == (5433, "u", SECRET)
+        assert chosen.source == "flyway.toml [environments.pg]"
+    with pytest.raises(ConfigError, match="environment 'nope' is not defined"):
+        load_config({}, dotenv=None, cwd=tmp_path, environment="nope")
+
+
+def test_flyway_toml_declares_its_environment(tmp_path: Path) -> None:
+    write_toml(tmp_path, '[flyway]\nenvironment = "dev"\n'
+                         '[environments.dev]\nurl = "jdbc:sqlite:dev.db"\n')
+    assert load_config({}, dotenv=None, cwd=tmp_path).url.path == "dev.db"
+
+
+def test_flyway_conf_url_user_password(tmp_path: Path) -> None:
+    (tmp_path / "flyway.conf").write_text(
+        f"flyway.url=jdbc:sqlserver://h:1433;databaseName=m;encrypt=false\n"
+        f"flyway.user=sa\nflyway.password={SECRET}\n")
+    config = load_config({}, dotenv=None, cwd=tmp_path)
+    assert (config.kind, config.url.user, config.url.password) == ("sqlserver", "sa", SECRET)
+    assert config.source == "flyway.conf (flyway.url)"
+
+
+@pytest.mark.parametrize(("env", "toml"), [
+    ({"FLYWAY_URL": "jdbc:sqlite:a.db", "DATABASE_URL": f"postgresql://u:{SECRET}@h/app"}, None),
+    ({"DATABASE_URL": f"postgresql://u:{SECRET}@h/app"}, "jdbc:sqlite:fw.db"),
+    ({"FLYWAY_URL": "jdbc:sqlite:fw2.db"}, "jdbc:sqlite:fw.db"),
+    ({"SQL_SERVER": "x.database.windows.net", "SQL_DATABASE": "m"}, "jdbc:sqlite:fw.db"),
+    ({"FLYWAY_URL": f"jdbc:postgresql://h/app?user=u&password={SECRET}",
+      "DATABASE_URL": f"postgresql://u:{SECRET}@h/other"}, None),
+])
+def test_two_sources_naming_different_databases_are_refused(
+        env: dict[str, str], toml: str | None, tmp_path: Path) -> None:
+    if toml:
+        write_toml(tmp_path, f'[environments.default]\nurl = "{toml}"\n')
+    with pytest.raises(ConfigError) as info:
+        load_config(env, dotenv=None, cwd=tmp_path)
+    message = str(info.value)
+    assert "name different databases" in message and SECRET not in message
+    assert message.count("(") >= 2  # both sources, each with its (redacted) URL
+    # The command line decides, and then nothing else is weighed.
+    assert load_config(env, dotenv=None, cwd=tmp_path, url="sqlite:///cli.db").source == "--url"
+
+
+def test_two_sources_naming_the_same_database_agree(tmp_path: Path) -> None:
+    write_toml(tmp_path, '[environments.default]\nurl = "jdbc:postgresql://h:5432/app"\n')
+    config = load_config({"FLYWAY_URL": "jdbc:postgresql://h/app",
+                          "DATABASE_URL": "postgresql://u:p@H:5432/app"},
+                         dotenv=None, cwd=tmp_path)
+    assert config.source == "FLYWAY_URL"
+
+
+def test_flyway_files_are_not_read_without_flyway_settings(tmp_path: Path) -> None:
+    config = load_config({"HOME": str(tmp_path)}, dotenv=None, cwd=tmp_path)
+    assert config.source == "default (embedded SQLite)"
+
+
+@pytest.mark.parametrize(("kw", "message"), [
+    ({"url": "jdbc:postgresql://h/app?password=a", "password": "b"}, "two different passwords"),
+    ({"url": "jdbc:postgresql://h/app?user=a", "user": "b"}, "two different users"),
+])
+def test_login_given_twice_is_refused(kw: dict[str, str], message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        load_config({}, dotenv=None, **kw)  # type: ignore[arg-type]

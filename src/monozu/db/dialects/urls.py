@@ -104,7 +104,9 @@ def take_secrets(text: str) -> tuple[str, dict[str, str]]:
         if not secret_key(m.group("key")):
             return m.group(0)
         key = unquote(m.group("key")).strip().lower()
-        secrets[key] = unbrace(m.group("value"))
+        value = m.group("value")
+        # A query parameter is percent-encoded; a ``;`` property may be brace-quoted.
+        secrets[key] = unbrace(value) if m.group("sep") == ";" else unquote(value)
         return m.group("sep") if m.group("sep") != "?" else "?"
 
     return _PARAM.sub(cut, text), secrets

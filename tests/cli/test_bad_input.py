@@ -1,0 +1,173 @@
+"""The real command line fed malformed options and variables: exit 2 and one line.
+
+Every case runs ``./monozu`` in an empty folder with a private ``HOME``; it must exit
+with 2, print exactly one line (``Error: ...``) on stderr and no traceback, and create
+nothing: no database file, no folder.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from monozu.cli import main
+
+REPO = Path(__file__).resolve().parents[2]
+LOC = REPO / "tests" / "fixtures" / "migrations" / "engine"
+
+# (id, argv, environment): {dir} is an existing folder, {file} a UTF-8 file,
+# {binary} a file that is not text, {db} a database path that must not appear.
+CASES: list[tuple[str, list[str], dict[str, str]]] = [
+    ("url-nul-percent", ["db", "check", "--url", "sqlite:///a%00b.db"], {}),
+    ("url-busy-timeout", ["db", "check", "--url", "sqlite:///{db}?busy_timeout=abc"], {}),
+    ("url-timeout-huge", ["db", "check", "--url", "sqlite:///{db}?timeout=1e999"], {}),
+    ("url-not-a-url", ["db", "check", "--url", "just-text"], {}),
+    ("url-port-range", ["db", "check", "--url", "postgresql://u:p@h:99999/db"], {}),
+    ("url-port-text", ["db", "info", "--url", "postgresql://u:p@h:abc/db"], {}),
+    ("url-connect-timeout", ["db", "check", "--url",
+                             "postgresql://u@h/db?connect_timeout=ten"], {}),
+    ("url-jdbc-mysql", ["db", "migrate", "--url", "jdbc:mysql://h/db"], {}),
+    ("url-jdbc-unknown-prop", ["db", "migrate", "--url",
+                               "jdbc:sqlserver://h:1433;databaseName=d;foo=1"], {}),
+    ("url-jdbc-no-host", ["db", "migrate", "--url", "jdbc:postgresql:///db"], {}),
+    ("url-sqlserver-timeout", ["db", "check", "--url",
+                               "sqlserver://u:p@h?database=d&dial+timeout=x"], {}),
+    ("unknown-option", ["db", "check", "--bogus"], {}),
+    ("unknown-command", ["db", "frobnicate"], {}),
+    ("target", ["db", "migrate", "--url", "sqlite:///{db}", "--target", "abc"], {}),
+    ("baseline-version", ["db", "baseline", "--url", "sqlite:///{db}",
+                          "--baseline-version", "x.y"], {}),
+    ("placeholder", ["db", "migrate", "--url", "sqlite:///{db}", "--placeholder", "novalue"],
+     {}),
+    ("ignore-patterns", ["db", "migrate", "--url", "sqlite:///{db}",
+                         "--ignore-migration-patterns", "bogus"], {}),
+    ("config-file-dir", ["db", "migrate", "--url", "sqlite:///{db}", "--config-file", "{dir}"],
+     {}),
+    ("config-file-missing", ["db", "migrate", "--url", "sqlite:///{db}", "--config-file",
+                             "missing.conf"], {}),
+    ("config-file-binary", ["db", "migrate", "--url", "sqlite:///{db}", "--config-file",
+                            "{binary}"], {}),
+    ("erd-output-dir", ["db", "erd", "--url", "sqlite:///{db}", "--output", "{dir}"], {}),
+    ("environment-missing", ["db", "migrate", "--environment", "nope"], {}),
+    ("env-database-url", ["db", "check"], {"DATABASE_URL": "garbage"}),
+    ("env-database-url-nul", ["db", "check"], {"DATABASE_URL": "sqlite:///x%00.db"}),
+    ("env-is-dev", ["db", "check"], {"IS_DEV": "maybe"}),
+    ("env-sql-server-port", ["db", "check"], {"SQL_SERVER": "h:99999", "SQL_DATABASE": "d"}),
+    ("env-sql-database-missing", ["db", "check"], {"SQL_SERVER": "h"}),
+    ("env-platform", ["db", "check"], {"DATABASE_URL_PLATFORM_ADMIN": "oracle://h/x"}),
+    ("env-monozu-home-file", ["db", "migrate"], {"MONOZU_HOME": "{file}"}),
+    ("env-flyway-url", ["db", "migrate"], {"FLYWAY_URL": "jdbc:mysql://h/db"}),
+    ("env-flyway-environment", ["db", "migrate"], {"FLYWAY_ENVIRONMENT": "nope"}),
+    ("env-flyway-config-dir", ["db", "migrate", "--url", "sqlite:///{db}"],
+     {"FLYWAY_CONFIG_FILES": "{dir}"}),
+    ("env-lock-retry", ["db", "migrate", "--url", "sqlite:///{db}"],
+     {"FLYWAY_LOCK_RETRY_COUNT": "abc"}),
+    ("env-out-of-order", ["db", "migrate", "--url", "sqlite:///{db}"],
+     {"FLYWAY_OUT_OF_ORDER": "maybe"}),
+    ("env-target", ["db", "migrate", "--url", "sqlite:///{db}"], {"FLYWAY_TARGET": "abc"}),
+    ("env-encoding", ["db", "migrate", "--url", "sqlite:///{db}"], {"FLYWAY_ENCODING": "nope"}),
+    ("flyway-unknown-arg", ["flyway", "migrate", "-url=jdbc:sqlite:{db}", "-bogus=1"], {}),
+    ("flyway-no-verb", ["flyway", "-url=jdbc:sqlite:{db}"], {}),
+    ("flyway-bad-verb", ["flyway", "undo", "-url=jdbc:sqlite:{db}"], {}),
+    ("flyway-two-verbs", ["flyway", "migrate", "info"], {}),
+    ("flyway-no-value", ["flyway", "migrate", "-url"], {}),
+    ("flyway-output-type", ["flyway", "info", "-url=jdbc:sqlite:{db}", "-outputType=xml"], {}),
+    ("flyway-out-of-order", ["flyway", "migrate", "-url=jdbc:sqlite:{db}", "-outOfOrder=maybe"],
+     {}),
+    ("flyway-two-passwords", ["flyway", "migrate", "-url=jdbc:postgresql://h/db?password=a1",
+                              "-password=b2"], {}),
+    ("flyway-config-dir", ["flyway", "migrate", "-url=jdbc:sqlite:{db}", "-configFiles={dir}"],
+     {}),
+]
+
+
+def _fill(text: str, tmp: Path) -> str:
+    return text.format(dir=tmp / "folder", file=tmp / "afile.txt", binary=tmp / "bin.conf",
+                       db=tmp / "out" / "x.db")
+
+
+def _monozu(argv: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    base = {k: v for k, v in os.environ.items()
+            if not k.startswith(("FLYWAY_", "DATABASE_URL", "SQL_", "IS_DEV", "MONOZU_"))}
+    base.update(HOME=str(cwd / "home"), **env)
+    return subprocess.run([sys.executable, str(REPO / "monozu"), *argv], capture_output=True,
+                          text=True, cwd=cwd, env=base, timeout=120)
+
+
+def _snapshot(folder: Path) -> set[Path]:
+    return set(folder.rglob("*"))
+
+
+@pytest.mark.parametrize(("argv", "env"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_bad_input_is_one_line_and_exit_2(argv: list[str], env: dict[str, str],
+                                          tmp_path: Path) -> None:
+    (tmp_path / "folder").mkdir()
+    (tmp_path / "afile.txt").write_text("text\n")
+    (tmp_path / "bin.conf").write_bytes(b"flyway.url=\xff\xfe\x00\n")
+    if "nope" in argv or "nope" in env.values():  # an environment flyway.toml lacks
+        (tmp_path / "flyway.toml").write_text('[environments.default]\n'
+                                              'url = "jdbc:sqlite:fw.db"\n')
+    before = _snapshot(tmp_path)
+    proc = _monozu([_fill(a, tmp_path) for a in argv],
+                   {k: _fill(v, tmp_path) for k, v in env.items()}, tmp_path)
+    lines = proc.stderr.strip().splitlines()
+    assert proc.returncode == 2, (proc.returncode, proc.stderr)
+    assert len(lines) == 1 and lines[0].startswith("Error: "), proc.stderr
+    assert "Traceback" not in proc.stderr + proc.stdout
+    assert _snapshot(tmp_path) == before  # no database, no folder, nothing
+
+
+@pytest.mark.parametrize("argv", [
+    ["db", "check", "--url", "sqlite:///x\x00.db"],
+    ["db", "migrate", "--target", "1\x00"],
+    ["flyway", "migrate", "-url=jdbc:sqlite:x\x00.db"],
+    ["db", "erd", "--output", "a\x00b"],
+], ids=["url", "target", "flyway-url", "output"])
+def test_nul_bytes_in_arguments(argv: list[str], capsys: pytest.CaptureFixture[str],
+                                tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """NUL cannot pass through exec(), so these run in-process through ``main``."""
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as exit_:
+        main(argv)
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "NUL" in err[0]
+    assert list(tmp_path.iterdir()) == []
+
+
+READ_ONLY = [
+    ["db", "check"], ["db", "info"], ["db", "validate"], ["db", "erd"], ["db", "rls", "status"],
+    ["db", "info", "--json"], ["flyway", "info"], ["flyway", "validate"],
+]
+
+
+@pytest.mark.parametrize("argv", READ_ONLY, ids=[" ".join(a) for a in READ_ONLY])
+@pytest.mark.parametrize("how", ["url", "default"])
+def test_read_only_commands_create_no_sqlite_database(argv: list[str], how: str,
+                                                      tmp_path: Path) -> None:
+    target = tmp_path / "not" / "there" / "x.db"
+    env: dict[str, str] = {}
+    args = list(argv)
+    if how == "url":
+        args += [f"-url=jdbc:sqlite:{target}"] if argv[0] == "flyway" else [
+            "--url", f"sqlite:///{target}"]
+    else:
+        env["MONOZU_HOME"] = str(tmp_path / "not" / "there")
+    proc = _monozu(args, env, tmp_path)
+    assert proc.returncode == 2, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "does not exist" in lines[0], proc.stderr
+    assert not (tmp_path / "not").exists()
+
+
+@pytest.mark.parametrize("verb", ["migrate", "baseline"])
+def test_writing_commands_still_create_the_database(verb: str, tmp_path: Path) -> None:
+    target = tmp_path / "new" / "folder" / "x.db"
+    proc = _monozu(["db", verb, "--url", f"sqlite:///{target}", "--locations",
+                    str(LOC / "basic")], {}, tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert target.is_file()
