@@ -200,3 +200,56 @@ def test_a_parse_error_has_no_secret_in_its_chain() -> None:
     with pytest.raises(ConfigError) as info:
         load_config({}, url=f"postgresql://u:{RAW}@127.0.0.1:1:2/db", dotenv=None)
     assert leaks(exception_texts(info.value), RAW) == []
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    # sqlserver
+    ("jdbc:sqlserver://h:1433;databaseName=d;bogus=1", "unsupported JDBC property 'bogus'"),
+    ("jdbc:sqlserver://h:1433;databaseName=d;applicationName=x", "unsupported JDBC property"),
+    ("jdbc:sqlserver://:1433;databaseName=d", "no host"),
+    ("jdbc:sqlserver://h:14x3;databaseName=d", "bad port '14x3'"),
+    ("jdbc:sqlserver://h:70000;databaseName=d", "bad port '70000'"),
+    ("jdbc:sqlserver://h:1433", "no database named"),
+    ("jdbc:sqlserver://h\\inst;databaseName=d", "named instances"),
+    ("jdbc:sqlserver:h;databaseName=d", "expected jdbc:sqlserver://"),
+    ("jdbc:sqlserver://h;databaseName=d;encrypt=maybe", "encrypt must be"),
+    ("jdbc:sqlserver://h;databaseName=d;authentication=ActiveDirectoryPassword",
+     "unsupported authentication"),
+    ("jdbc:sqlserver://h;databaseName=d;authentication=ActiveDirectoryMSI;password=p",
+     "Managed Identity takes no password"),
+    ("jdbc:sqlserver://h;databaseName=d;loginTimeout=abc", "must be a number"),
+    ("jdbc:sqlserver://h;databaseName=d;justakey", "expected property=value"),
+    ("sqlserver://u:p@h?database=d&connection+timeout=-1", "must be a number"),
+    ("sqlserver://u:p@h?database=d&authentication=Kerberos", "unsupported authentication"),
+    # postgresql
+    ("jdbc:postgresql:app", "no host"),
+    ("jdbc:postgresql:///app", "no host"),
+    ("jdbc:postgresql://h:0/app", "bad port '0'"),
+    ("jdbc:postgresql://h:5x/app", "bad port '5x'"),
+    ("jdbc:postgresql://h/app?prepareThreshold=0", "unsupported JDBC property 'prepareThreshold'"),
+    ("jdbc:postgresql://h1,h2/app", "bad host"),
+    ("jdbc:postgresql://h/app?sslmode=sometimes", "sslmode must be"),
+    ("jdbc:postgresql://h/app?ssl=maybe", "ssl must be true or false"),
+    ("jdbc:postgresql://h/", "no database named"),
+    ("postgresql://h/app?connect_timeout=abc", "connect_timeout must be whole seconds"),
+    ("postgresql://u:a@h/app?password=b", "two different passwords"),
+    ("jdbc:mysql://h/app", "unsupported database jdbc:mysql:"),
+    ("jdbc:oracle:thin:@h:1521:x", "unsupported database jdbc:oracle:"),
+    # sqlite
+    ("sqlite:///a%00b.db", "NUL byte"),
+    ("sqlite:///x.db?busy_timeout=abc", "busy_timeout must be a number"),
+    ("sqlite:///x.db?timeout=-1", "timeout must be a number"),
+    ("sqlite:///x.db?mode=rwx", "mode must be"),
+    ("sqlite:///x.db?journal=wal", "unknown sqlite parameter"),
+    ("jdbc:sqlite:x.db?busy_timeout=1e999", "busy_timeout must be a number"),
+    ("sqlite://x.db", "sqlite URLs look like"),
+    ("sqlite:///", "no SQLite file"),
+])
+def test_bad_urls_are_one_clear_line(text: str, message: str) -> None:
+    """Every database's malformed URL: one line naming the setting and the problem."""
+    from monozu.db.dialects.urls import parse_url
+
+    with pytest.raises(ConfigError) as info:
+        parse_url(text, variable="-url")
+    assert message in str(info.value)
+    assert str(info.value).startswith("-url: ") and "\n" not in str(info.value)

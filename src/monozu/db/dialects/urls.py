@@ -276,7 +276,6 @@ class UrlRules(abc.ABC):
     kind: ClassVar[Kind]
     schemes: ClassVar[tuple[str, ...]]  # URL schemes; the first is the canonical one
     jdbc_name: ClassVar[str]  # the JDBC sub-protocol: jdbc:<jdbc_name>:...
-    example: ClassVar[str]  # one line showing the URL form, for messages
     embedded: ClassVar[bool] = False  # a file on this machine: no login, no server
 
     @abc.abstractmethod

@@ -7,7 +7,6 @@ import pytest
 from monozu.db.config import load_config
 from monozu.db.dialects.postgresql.url import conninfo
 from monozu.db.dialects.urls import parse_url
-from monozu.db.errors import ConfigError
 
 
 def libpq_parse(text: str) -> dict[str, str]:
@@ -47,24 +46,3 @@ def test_user_and_password_given_apart() -> None:
                          dotenv=None)
     assert libpq_parse(conninfo(config.url))["password"] == "pw"
     assert config.url.user == "u"
-
-
-@pytest.mark.parametrize(("text", "message"), [
-    ("jdbc:postgresql:app", "no host"),
-    ("jdbc:postgresql:///app", "no host"),
-    ("jdbc:postgresql://h:0/app", "bad port '0'"),
-    ("jdbc:postgresql://h:5x/app", "bad port '5x'"),
-    ("jdbc:postgresql://h/app?prepareThreshold=0", "unsupported JDBC property 'prepareThreshold'"),
-    ("jdbc:postgresql://h1,h2/app", "bad host"),
-    ("jdbc:postgresql://h/app?sslmode=sometimes", "sslmode must be"),
-    ("jdbc:postgresql://h/app?ssl=maybe", "ssl must be true or false"),
-    ("jdbc:postgresql://h/", "no database named"),
-    ("postgresql://h/app?connect_timeout=abc", "connect_timeout must be whole seconds"),
-    ("postgresql://u:a@h/app?password=b", "two different passwords"),
-    ("jdbc:mysql://h/app", "unsupported database jdbc:mysql:"),
-    ("jdbc:oracle:thin:@h:1521:x", "unsupported database jdbc:oracle:"),
-])
-def test_bad_urls_are_one_clear_line(text: str, message: str) -> None:
-    with pytest.raises(ConfigError) as info:
-        parse_url(text, variable="DATABASE_URL")
-    assert message in str(info.value) and str(info.value).startswith("DATABASE_URL: ")

@@ -32,22 +32,6 @@ def test_jdbc_and_url_forms_name_the_same_database(tmp_path: Path,
     assert a.rules.target(a) == b.rules.target(b)
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ("sqlite:///a%00b.db", "NUL byte"),
-    ("sqlite:///x.db?busy_timeout=abc", "busy_timeout must be a number"),
-    ("sqlite:///x.db?timeout=-1", "timeout must be a number"),
-    ("sqlite:///x.db?mode=rwx", "mode must be"),
-    ("sqlite:///x.db?journal=wal", "unknown sqlite parameter"),
-    ("jdbc:sqlite:x.db?busy_timeout=1e999", "busy_timeout must be a number"),
-    ("sqlite://x.db", "sqlite URLs look like"),
-    ("sqlite:///", "no SQLite file"),
-])
-def test_bad_urls_are_one_clear_line(text: str, message: str) -> None:
-    with pytest.raises(ConfigError) as info:
-        parse_url(text, variable="--url")
-    assert message in str(info.value) and "\n" not in str(info.value)
-
-
 def test_a_read_only_open_creates_nothing(tmp_path: Path) -> None:
     from monozu.db.database import Database
 

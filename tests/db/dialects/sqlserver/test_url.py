@@ -13,8 +13,6 @@ import pytest
 
 from monozu.db.config import load_config
 from monozu.db.dialects.sqlserver import url as ssurl
-from monozu.db.dialects.urls import parse_url
-from monozu.db.errors import ConfigError
 
 REPO = Path(__file__).resolve().parents[4]
 SECRET = "S3cr;et}=pw{x"  # every ODBC metacharacter
@@ -119,33 +117,6 @@ def test_managed_identity_from_sql_server_variables() -> None:
                           "AZURE_CLIENT_ID": CLIENT_ID}, dotenv=None)
     assert driver_parse(ssurl.connection_string(config.url, config))["uid"] == CLIENT_ID
     assert config.url.port == 1444 and config.source == "SQL_SERVER"
-
-
-@pytest.mark.parametrize(("text", "message"), [
-    ("jdbc:sqlserver://h:1433;databaseName=d;bogus=1", "unsupported JDBC property 'bogus'"),
-    ("jdbc:sqlserver://h:1433;databaseName=d;applicationName=x", "unsupported JDBC property"),
-    ("jdbc:sqlserver://:1433;databaseName=d", "no host"),
-    ("jdbc:sqlserver://h:14x3;databaseName=d", "bad port '14x3'"),
-    ("jdbc:sqlserver://h:70000;databaseName=d", "bad port '70000'"),
-    ("jdbc:sqlserver://h:1433", "no database named"),
-    ("jdbc:sqlserver://h\\inst;databaseName=d", "named instances"),
-    ("jdbc:sqlserver:h;databaseName=d", "expected jdbc:sqlserver://"),
-    ("jdbc:sqlserver://h;databaseName=d;encrypt=maybe", "encrypt must be"),
-    ("jdbc:sqlserver://h;databaseName=d;authentication=ActiveDirectoryPassword",
-     "unsupported authentication"),
-    ("jdbc:sqlserver://h;databaseName=d;authentication=ActiveDirectoryMSI;password=p",
-     "Managed Identity takes no password"),
-    ("jdbc:sqlserver://h;databaseName=d;loginTimeout=abc", "must be a number"),
-    ("jdbc:sqlserver://h;databaseName=d;justakey", "expected property=value"),
-    ("sqlserver://u:p@h?database=d&connection+timeout=-1", "must be a number"),
-    ("sqlserver://u:p@h?database=d&authentication=Kerberos", "unsupported authentication"),
-])
-def test_bad_jdbc_urls_are_one_clear_line(text: str, message: str) -> None:
-    with pytest.raises(ConfigError) as info:
-        parse_url(text, variable="-url")
-    assert message in str(info.value)
-    assert str(info.value).startswith("-url: ")
-    assert "\n" not in str(info.value)
 
 
 def test_helpers_stay_importable_from_the_package() -> None:

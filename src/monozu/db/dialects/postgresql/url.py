@@ -39,7 +39,6 @@ class PostgreSQLUrlRules(UrlRules):
     kind: ClassVar = "postgresql"
     schemes: ClassVar = ("postgresql", "postgres")
     jdbc_name: ClassVar = "postgresql"
-    example: ClassVar = "postgresql://user:password@host:5432/db"
 
     def parse(self, text: str, variable: str) -> DatabaseURL:
         return self._parse(text, variable, jdbc=False)

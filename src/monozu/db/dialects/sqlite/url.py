@@ -30,7 +30,6 @@ class SQLiteUrlRules(UrlRules):
     kind: ClassVar = "sqlite"
     schemes: ClassVar = ("sqlite",)
     jdbc_name: ClassVar = "sqlite"
-    example: ClassVar = "sqlite:///relative/file.db"
     embedded: ClassVar = True
 
     def parse(self, text: str, variable: str) -> DatabaseURL:

@@ -78,7 +78,6 @@ class SQLServerUrlRules(UrlRules):
     kind: ClassVar = "sqlserver"
     schemes: ClassVar = ("sqlserver", "mssql")
     jdbc_name: ClassVar = "sqlserver"
-    example: ClassVar = "sqlserver://user:password@host:1433?database=db"
 
     def parse(self, text: str, variable: str) -> DatabaseURL:
         shown = redact(text)
