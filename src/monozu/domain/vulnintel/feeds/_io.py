@@ -1,0 +1,131 @@
+"""Opening feed files: plain, ``.gz`` or ``.zip``, always as a stream.
+
+Read errors of the compressed formats (a truncated ``.gz``, a damaged ``.zip``) are turned
+into :class:`FeedError` by :func:`guarded`, so parsers report them as one line.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import io
+import re
+import zipfile
+import zlib
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import IO, cast
+
+from monozu.domain.vulnintel.errors import FeedError
+
+CVE_ID = re.compile(r"CVE-\d{4}-\d{4,19}")
+
+
+@contextlib.contextmanager
+def open_binary(path: Path) -> Iterator[IO[bytes]]:
+    """The decompressed bytes of ``path`` as a stream (first member of a ``.zip``)."""
+    name = str(path)
+    try:
+        if path.suffix == ".gz":
+            with gzip.open(path, "rb") as gz:
+                yield cast(IO[bytes], gz)
+        elif path.suffix == ".zip":
+            with zipfile.ZipFile(path) as zf:
+                members = [m for m in zf.infolist() if not m.is_dir()]
+                if not members:
+                    raise FeedError(name, None, "the zip archive holds no file")
+                with zf.open(members[0]) as member:
+                    yield member
+        else:
+            with path.open("rb") as fh:
+                yield fh
+    except FileNotFoundError:
+        raise FeedError(name, None, "no such file") from None
+    except IsADirectoryError:
+        raise FeedError(name, None, "is a directory, not a feed file") from None
+    except zipfile.BadZipFile as exc:
+        raise FeedError(name, None, f"not a readable zip archive ({exc})") from None
+
+
+@contextlib.contextmanager
+def open_text(path: Path) -> Iterator[IO[str]]:
+    """``open_binary`` decoded as UTF-8 (a BOM is dropped), newlines kept for ``csv``."""
+    with open_binary(path) as raw:
+        yield io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
+
+
+@contextlib.contextmanager
+def guarded(path: Path, where: list[str]) -> Iterator[None]:
+    """Turn low-level read errors into a :class:`FeedError` naming ``where[0]``."""
+    def record() -> str | None:
+        return where[0] if where else None
+
+    try:
+        yield
+    except FeedError:
+        raise
+    except EOFError:
+        raise FeedError(str(path), record(), "the file ends early (truncated download?)") from None
+    except (gzip.BadGzipFile, zlib.error, zipfile.BadZipFile) as exc:
+        raise FeedError(str(path), record(), f"compressed data is damaged ({exc})") from None
+    except UnicodeDecodeError as exc:
+        raise FeedError(str(path), record(), f"not UTF-8 text ({exc.reason})") from None
+
+
+def check_cve_id(value: object, source: str, record: str) -> str:
+    """``value`` when it is a well-formed CVE id, else a :class:`FeedError`."""
+    if not isinstance(value, str) or not CVE_ID.fullmatch(value):
+        raise FeedError(source, record, f"{value!r} is not a CVE id (CVE-YYYY-NNNN...)")
+    return value
+
+
+def parse_timestamp(value: object, source: str, record: str, field: str) -> datetime | None:
+    """An ISO timestamp (NVD leaves out the zone: UTC) as an aware datetime."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise FeedError(source, record, f"{field} is not a date: {value!r}")
+    text = value.strip().replace("Z", "+00:00")
+    try:
+        if len(text) == 10:
+            parsed = datetime.combine(date.fromisoformat(text), datetime.min.time())
+        else:
+            parsed = datetime.fromisoformat(text)
+    except ValueError:
+        raise FeedError(source, record, f"{field} is not a date: {value!r}") from None
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def csv_rows(path: Path, text: IO[str], required: tuple[str, ...], where: list[str],
+             lines_before: int = 0) -> Iterator[tuple[int, dict[str, str]]]:
+    """``(line number, row)`` of a CSV stream whose header must name ``required``.
+
+    ``lines_before`` counts the lines already read from ``text`` (for line numbers).
+    """
+    import csv
+
+    name = str(path)
+    reader = csv.reader(text, strict=True)
+    try:
+        header = next(reader, None)
+        if header is None:
+            raise FeedError(name, None, "the file is empty")
+        columns = [c.strip() for c in header]
+        missing = [c for c in required if c not in columns]
+        if missing:
+            raise FeedError(name, f"line {reader.line_num + lines_before}",
+                            f"the header lacks column(s) {', '.join(missing)} "
+                            f"(found: {','.join(columns)[:200]}): wrong feed kind?")
+        for values in reader:
+            line = reader.line_num + lines_before
+            where[:] = [f"line {line}"]
+            if not values or values == [""]:
+                continue
+            if len(values) != len(columns):
+                raise FeedError(name, f"line {line}", f"{len(values)} fields where the header "
+                                f"has {len(columns)}")
+            yield line, dict(zip(columns, values, strict=True))
+    except csv.Error as exc:
+        raise FeedError(name, f"line {reader.line_num + lines_before}",
+                        f"malformed CSV ({exc})") from None

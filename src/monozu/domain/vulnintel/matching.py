@@ -1,0 +1,172 @@
+"""Evaluating a CVE's configurations against the CPE names of one asset, with reasons.
+
+A configuration (an AND of nodes, see :mod:`records`) applies when every node holds and at
+least one ``vulnerable`` entry matched: entries with ``vulnerable: false`` only state the
+platform, e.g. firmware "running on" a hardware model. A node ORs or ANDs its entries and
+may be negated. When the criteria's version is ``*`` the four NVD bounds are compared with
+:mod:`versions`; a version that cannot be ordered never matches and is reported as unknown.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from monozu.domain.vulnintel import cpe, versions
+from monozu.domain.vulnintel.records import CpeMatchRow, unpack_group
+
+_BOUND_TEXT = (("version_start_including", ">="), ("version_start_excluding", ">"),
+               ("version_end_including", "<="), ("version_end_excluding", "<"))
+
+
+@dataclass(frozen=True, slots=True)
+class EntryHit:
+    """Why one ``cpeMatch`` entry matched one of the asset's names."""
+
+    node: int
+    operator: str
+    criteria: str
+    vulnerable: bool
+    bounds: str
+    target: str
+
+
+@dataclass(slots=True)
+class Verdict:
+    """The outcome for one CVE: which configuration matched, and through which entries."""
+
+    cve_id: str
+    matched: bool = False
+    configuration: int | None = None
+    hits: list[EntryHit] = field(default_factory=list)
+    unknown: list[str] = field(default_factory=list)
+
+    def explain(self) -> str:
+        if not self.matched:
+            why = "; ".join(self.unknown) if self.unknown else "no configuration matched"
+            return f"{self.cve_id}: no match ({why})"
+        lines = [f"{self.cve_id}: configuration {self.configuration} matched"]
+        for hit in self.hits:
+            role = "vulnerable" if hit.vulnerable else "platform"
+            bounds = f" {hit.bounds}" if hit.bounds else ""
+            lines.append(f"  node {hit.node} ({hit.operator}) {role}: {hit.criteria}{bounds} "
+                         f"<- {hit.target}")
+        return "\n".join(lines)
+
+
+def bounds_text(row: CpeMatchRow) -> str:
+    return ", ".join(f"{sym} {getattr(row, name)}" for name, sym in _BOUND_TEXT
+                     if getattr(row, name) is not None)
+
+
+def entry_matches(row: CpeMatchRow, target: cpe.Cpe, unknown: list[str]) -> bool:
+    """Whether ``row``'s criteria (and bounds) cover ``target``."""
+    try:
+        source = cpe.parse(row.criteria)
+    except cpe.CpeError as exc:
+        unknown.append(str(exc))
+        return False
+    for index, (want, have) in enumerate(zip(source.attrs, target.attrs, strict=True)):
+        if index == 3:  # version
+            if not _version_matches(row, want, have, unknown):
+                return False
+        elif not want.matches(have):
+            return False
+    return True
+
+
+def _version_matches(row: CpeMatchRow, want: cpe.Attr, have: cpe.Attr,
+                     unknown: list[str]) -> bool:
+    bounded = any(getattr(row, name) is not None for name, _ in _BOUND_TEXT)
+    if want.is_any and not bounded:
+        return True
+    if want.is_na or have.is_na or have.is_any:
+        # NA matches only NA; an asset without a version cannot satisfy a version or a range
+        if bounded and have.is_any:
+            unknown.append(f"{row.criteria}: the asset has no version to compare with "
+                           f"{bounds_text(row)}")
+        return want.is_na and have.is_na
+    try:
+        if bounded:
+            return want.is_any and versions.in_range(
+                have.value, start_including=row.version_start_including,
+                start_excluding=row.version_start_excluding,
+                end_including=row.version_end_including,
+                end_excluding=row.version_end_excluding)
+        if want.has_wildcards:
+            return want.matches(have)
+        return versions.compare(want.value, have.value) == 0
+    except versions.VersionError as exc:
+        unknown.append(f"{row.criteria}: {exc}")
+        return want.value.lower() == have.value.lower() if not bounded else False
+
+
+def evaluate(cve_id: str, rows: Iterable[CpeMatchRow], targets: Sequence[cpe.Cpe]) -> Verdict:
+    """Evaluate every configuration of one CVE against an asset's names."""
+    configs: dict[int, dict[tuple[int, bool], list[CpeMatchRow]]] = defaultdict(
+        lambda: defaultdict(list))
+    for row in rows:
+        configuration, node, negate = unpack_group(row.config_group)
+        configs[configuration][(node, negate)].append(row)
+    verdict = Verdict(cve_id)
+    for configuration in sorted(configs):
+        hits = _configuration(configs[configuration], targets, verdict.unknown)
+        if hits is not None and any(h.vulnerable for h in hits):
+            verdict.matched = True
+            verdict.configuration = configuration
+            verdict.hits = hits
+            return verdict
+    return verdict
+
+
+def _configuration(nodes: dict[tuple[int, bool], list[CpeMatchRow]],
+                   targets: Sequence[cpe.Cpe], unknown: list[str]) -> list[EntryHit] | None:
+    """The entries that made every node hold, or None when one node does not."""
+    hits: list[EntryHit] = []
+    for (node, negate), entries in sorted(nodes.items()):
+        operator = entries[0].node_operator
+        found: list[EntryHit] = []
+        for entry in entries:
+            target = next((t for t in targets if entry_matches(entry, t, unknown)), None)
+            if target is not None:
+                found.append(EntryHit(node, operator, entry.criteria, entry.vulnerable,
+                                      bounds_text(entry), str(target)))
+            elif operator == "AND":
+                break
+        holds = len(found) == len(entries) if operator == "AND" else bool(found)
+        if holds == negate:
+            return None
+        if not negate:
+            hits.extend(found)
+    return hits
+
+
+def asset_names(cpe_text: str | None, producer: str | None, model: str | None,
+                firmware: str | None) -> tuple[list[cpe.Cpe], list[str]]:
+    """The CPE names an asset stands for, and the problems found building them.
+
+    A stored CPE is taken as is. Producer and model give the usual device pattern: the
+    firmware as ``o:<producer>:<model>_firmware:<firmware>`` running on the hardware
+    ``h:<producer>:<model>:-``.
+    """
+    names: list[cpe.Cpe] = []
+    problems: list[str] = []
+    if cpe_text:
+        try:
+            names.append(cpe.parse(cpe_text.strip()))
+        except cpe.CpeError as exc:
+            problems.append(str(exc))
+    if producer and model:
+        vendor, product = producer.strip(), model.strip()
+        names.append(cpe.parse(cpe.build("o", vendor, f"{product}_firmware", firmware)))
+        names.append(cpe.parse(cpe.build("h", vendor, product, cpe.NA)))
+        if firmware:
+            names.append(cpe.parse(cpe.build("o", vendor, product, firmware)))
+    return names, problems
+
+
+def index_key(criteria: str) -> tuple[str, str]:
+    """(vendor, product) of a criteria string as written, for a quick pre-filter."""
+    parts = criteria.split(":", 6)
+    return (parts[3].lower(), parts[4].lower()) if len(parts) > 5 else ("*", "*")

@@ -1,0 +1,97 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from monozu.domain.vulnintel.feeds.nvd import parse_nvd
+from monozu.domain.vulnintel.matching import Verdict, asset_names, evaluate
+from monozu.domain.vulnintel.records import CpeMatchRow, CveRecord, pack_group
+
+
+@pytest.fixture(scope="module")
+def records() -> dict[str, CveRecord]:
+    here = Path(__file__).parent / "fixtures" / "nvd"
+    return {r.cve_id: r for name in ("nvd-page-1.json", "nvd-page-2.json")
+            for r in parse_nvd(here / name)}
+
+
+def _verdict(records: dict[str, CveRecord], cve_id: str, cpe_text: str | None = None,
+             producer: str | None = None, model: str | None = None,
+             firmware: str | None = None) -> Verdict:
+    names, problems = asset_names(cpe_text, producer, model, firmware)
+    assert not problems
+    return evaluate(cve_id, records[cve_id].matches, names)
+
+
+def test_firmware_running_on_hardware(records: dict[str, CveRecord]) -> None:
+    hit = _verdict(records, "CVE-2021-44228", producer="Siemens", model="6BK1602-0AA12-0TP0",
+                   firmware="2.6.1")
+    assert hit.matched and hit.configuration == 0
+    text = hit.explain()
+    assert "< 2.7.0" in text and "platform" in text and "node 1" in text
+    fixed = _verdict(records, "CVE-2021-44228", producer="Siemens", model="6BK1602-0AA12-0TP0",
+                     firmware="2.7.0")
+    assert not fixed.matched
+    # the firmware alone, without the hardware it runs on, does not satisfy the AND
+    alone = _verdict(records, "CVE-2021-44228",
+                     "cpe:2.3:o:siemens:6bk1602-0aa12-0tp0_firmware:2.6:*:*:*:*:*:*:*")
+    assert not alone.matched
+
+
+@pytest.mark.parametrize(("version", "expected"), [
+    ("2.14.1", True), ("2.15.0", False), ("2.12.9", False), ("2.13.0", True)])
+def test_application_range(records: dict[str, CveRecord], version: str, expected: bool) -> None:
+    verdict = _verdict(records, "CVE-2021-44228",
+                       f"cpe:2.3:a:apache:log4j:{version}:*:*:*:*:*:*:*")
+    assert verdict.matched is expected
+
+
+def test_exact_version_with_update(records: dict[str, CveRecord]) -> None:
+    assert _verdict(records, "CVE-2021-44228",
+                    "cpe:2.3:a:apache:log4j:2.0:beta9:*:*:*:*:*:*").matched
+    assert not _verdict(records, "CVE-2021-44228",
+                        "cpe:2.3:a:apache:log4j:2.0:beta8:*:*:*:*:*:*").matched
+
+
+def test_unknown_version_is_reported_not_matched(records: dict[str, CveRecord]) -> None:
+    verdict = _verdict(records, "CVE-2021-44228", "cpe:2.3:a:apache:log4j:*:*:*:*:*:*:*:*")
+    assert not verdict.matched
+    assert "no version to compare" in verdict.explain()
+
+
+def _row(node: int, criteria: str, *, negate: bool = False, vulnerable: bool = True,
+         operator: str = "OR", end: str | None = None) -> CpeMatchRow:
+    return CpeMatchRow(pack_group(0, node, negate), operator, criteria, vulnerable,
+                       version_end_excluding=end)
+
+
+def test_negate_and_and_nodes() -> None:
+    app = "cpe:2.3:a:x:app:*:*:*:*:*:*:*:*"
+    windows = "cpe:2.3:o:microsoft:windows:*:*:*:*:*:*:*:*"
+    rows = [_row(0, app, end="2.0"), _row(1, windows, negate=True, vulnerable=False)]
+    linux, _ = asset_names("cpe:2.3:a:x:app:1.5:*:*:*:*:*:*:*", None, None, None)
+    assert evaluate("CVE-2000-0001", rows, linux).matched
+    on_windows = [*linux, *asset_names("cpe:2.3:o:microsoft:windows:10:*:*:*:*:*:*:*", None,
+                                        None, None)[0]]
+    assert not evaluate("CVE-2000-0001", rows, on_windows).matched
+    both = [_row(0, app, operator="AND"), _row(0, windows, operator="AND")]
+    assert not evaluate("CVE-2000-0001", both, linux).matched
+    assert evaluate("CVE-2000-0001", both, on_windows).matched
+
+
+def test_platform_only_configuration_is_not_a_vulnerability() -> None:
+    rows = [_row(0, "cpe:2.3:h:x:box:-:*:*:*:*:*:*:*", vulnerable=False)]
+    names, _ = asset_names(None, "x", "box", "1.0")
+    assert not evaluate("CVE-2000-0001", rows, names).matched
+
+
+def test_na_version_never_matches_a_versioned_asset() -> None:
+    rows = [_row(0, "cpe:2.3:o:x:box_firmware:-:*:*:*:*:*:*:*")]
+    names, _ = asset_names(None, "x", "box", "1.0")
+    assert not evaluate("CVE-2000-0001", rows, names).matched
+
+
+def test_bad_asset_cpe_is_a_problem_not_a_crash() -> None:
+    names, problems = asset_names("cpe:2.3:a:broken", None, None, None)
+    assert not names and "has 2 attributes" in problems[0]
