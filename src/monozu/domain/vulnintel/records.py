@@ -113,3 +113,6 @@ class Exploit:
     source_url: str | None
     cve_ids: list[str] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
+
+
+CVE5_GROUP_BASE = pack_group(CVE5_CONFIG_BASE, 0, False)

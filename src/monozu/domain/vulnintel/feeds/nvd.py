@@ -24,6 +24,8 @@ from monozu.domain.vulnintel.feeds._io import (
 from monozu.domain.vulnintel.records import MAX_NODES, CpeMatchRow, CveRecord, Cvss, pack_group
 
 _PEEK = 1 << 16
+MAX_CRITERIA = 500  # the column sizes of cve_cpe_matches
+MAX_BOUND = 100
 _METRIC_KEYS = {"cvssMetricV40": "4.0", "cvssMetricV31": "3.1", "cvssMetricV30": "3.0",
                 "cvssMetricV2": "2.0"}
 _BOUNDS = ("versionStartIncluding", "versionStartExcluding", "versionEndIncluding",
@@ -130,7 +132,7 @@ def cve_record(cve: dict[str, Any], source: str, record: str) -> CveRecord:
     out.last_modified_at = parse_timestamp(cve.get("lastModified"), source, cve_id,
                                            "lastModified")
     status = cve.get("vulnStatus")
-    out.vuln_status = status if isinstance(status, str) else None
+    out.vuln_status = status[:50] if isinstance(status, str) else None
     metrics = _metrics(cve.get("metrics"), out.warnings)
     out.primary = scoring.choose(metrics)
     out.cvss_v31 = scoring.best_of_version(metrics, "3.1")
@@ -211,6 +213,12 @@ def _node_rows(node: Any, group_id: tuple[int, int, bool], source: str,
         if not isinstance(criteria, str) or not criteria.startswith("cpe:2.3:"):
             raise FeedError(source, cve_id, f"cpeMatch criteria {criteria!r} is not a CPE 2.3 "
                             "name")
+        if len(criteria) > MAX_CRITERIA:
+            raise FeedError(source, cve_id, f"cpeMatch criteria longer than {MAX_CRITERIA} "
+                            f"characters: {criteria[:60]}...")
         bounds = [match.get(b) for b in _BOUNDS]
+        if any(b is not None and len(str(b)) > MAX_BOUND for b in bounds):
+            raise FeedError(source, cve_id, f"a version bound of {criteria} is longer than "
+                            f"{MAX_BOUND} characters")
         yield CpeMatchRow(group, operator, criteria, bool(match.get("vulnerable", True)),
                           *(str(b) if b not in (None, "") else None for b in bounds))

@@ -1,0 +1,237 @@
+"""The package's SQL: ``:name`` statements over the global catalogs and the tenant tables.
+
+Statements that read or write staging tables are templates: ``{cve}``, ``{match}`` and the
+like are replaced with the staging table names :class:`staging.Staging` gives for the
+database at hand. Everything else is one text for every database.
+"""
+
+from __future__ import annotations
+
+CVE5_BASE_PARAM = "cve5_base"
+
+# -- staging table shapes: copied from the target tables, so types match exactly -------------
+STAGE_SHAPES = {
+    "cve": ("SELECT c.cve_id, c.description, c.published_at, c.last_modified_at, "
+            "c.vuln_status, c.cvss_score, c.cvss_severity, c.cvss_vector, c.cvss_version, "
+            "s.cvss_v31_score, s.cvss_v31_vector, s.cvss_v40_score, s.cvss_v40_vector "
+            "FROM cve_catalog c, cve_scores_cache s WHERE 1 = 0"),
+    "match": ("SELECT cve_id, config_group, node_operator, criteria, vulnerable, "
+              "version_start_including, version_start_excluding, version_end_including, "
+              "version_end_excluding FROM cve_cpe_matches WHERE 1 = 0"),
+    "changed": "SELECT cve_id FROM cve_catalog WHERE 1 = 0",
+    "kev": ("SELECT cve_id, kev_date_added, kev_due_date, kev_ransomware "
+            "FROM cve_catalog WHERE 1 = 0"),
+    "epss": "SELECT cve_id, epss, epss_percentile FROM cve_scores_cache WHERE 1 = 0",
+    "edb": ("SELECT edb_id, file_path, description, date_published, author, type, platform, "
+            "port, verified, date_added, date_updated, source_url "
+            "FROM exploitdb_exploits WHERE 1 = 0"),
+    "edb_cve": "SELECT edb_id, cve_id FROM exploitdb_cves WHERE 1 = 0",
+}
+STAGE_INDEXES = {"cve": "cve_id", "match": "cve_id", "changed": "cve_id", "kev": "cve_id",
+                 "epss": "cve_id", "edb": "edb_id", "edb_cve": "edb_id"}
+
+CVE_COLUMNS = ("cve_id", "description", "published_at", "last_modified_at", "vuln_status",
+               "cvss_score", "cvss_severity", "cvss_vector", "cvss_version")
+SCORE_COLUMNS = ("cvss_v31_score", "cvss_v31_vector", "cvss_v40_score", "cvss_v40_vector")
+MATCH_COLUMNS = ("cve_id", "config_group", "node_operator", "criteria", "vulnerable",
+                 "version_start_including", "version_start_excluding", "version_end_including",
+                 "version_end_excluding")
+EDB_COLUMNS = ("edb_id", "file_path", "description", "date_published", "author", "type",
+               "platform", "port", "verified", "date_added", "date_updated", "source_url")
+
+_CATALOG_SIDE = ("c.cve_id, c.description, c.published_at, c.last_modified_at, c.vuln_status, "
+                 "c.cvss_score, c.cvss_severity, c.cvss_vector, c.cvss_version, "
+                 "s.cvss_v31_score, s.cvss_v31_vector, s.cvss_v40_score, s.cvss_v40_vector")
+_MATCH_LIST = ", ".join(MATCH_COLUMNS)
+_MATCH_SIDE = ", ".join(f"m.{c}" for c in MATCH_COLUMNS)
+
+# -- NVD: which staged CVEs differ from the catalog (columns, scores or NVD match rows) -------
+NVD_CHANGED = f"""
+INSERT INTO {{changed}} (cve_id)
+SELECT cve_id FROM (
+    SELECT {", ".join(CVE_COLUMNS + SCORE_COLUMNS)} FROM {{cve}}
+    EXCEPT
+    SELECT {_CATALOG_SIDE}
+    FROM cve_catalog c JOIN {{cve}} x ON x.cve_id = c.cve_id
+    LEFT JOIN cve_scores_cache s ON s.cve_id = c.cve_id
+) d
+UNION
+SELECT cve_id FROM (
+    SELECT {_MATCH_LIST} FROM {{match}}
+    EXCEPT
+    SELECT {_MATCH_SIDE} FROM cve_cpe_matches m JOIN {{cve}} x ON x.cve_id = m.cve_id
+    WHERE m.config_group < :cve5_base
+) n
+UNION
+SELECT cve_id FROM (
+    SELECT {_MATCH_SIDE} FROM cve_cpe_matches m JOIN {{cve}} x ON x.cve_id = m.cve_id
+    WHERE m.config_group < :cve5_base
+    EXCEPT
+    SELECT {_MATCH_LIST} FROM {{match}}
+) o
+UNION
+SELECT DISTINCT m.cve_id FROM cve_cpe_matches m JOIN {{match}} x ON x.cve_id = m.cve_id
+WHERE m.config_group >= :cve5_base
+"""
+
+# a record older than the stored one never overwrites it
+NVD_DROP_OLDER = """
+DELETE FROM {changed} WHERE cve_id IN (
+    SELECT x.cve_id FROM {cve} x JOIN cve_catalog c ON c.cve_id = x.cve_id
+    WHERE c.last_modified_at > x.last_modified_at)
+"""
+
+COUNT = "SELECT COUNT(*) FROM {table}"
+COUNT_NEW = """
+SELECT COUNT(*) FROM {changed} d
+WHERE NOT EXISTS (SELECT 1 FROM cve_catalog c WHERE c.cve_id = d.cve_id)
+"""
+
+NVD_INSERT_CATALOG = f"""
+INSERT INTO cve_catalog ({", ".join(CVE_COLUMNS)})
+SELECT {", ".join(f"x.{c}" for c in CVE_COLUMNS)} FROM {{cve}} x
+WHERE x.cve_id IN (SELECT cve_id FROM {{changed}})
+  AND NOT EXISTS (SELECT 1 FROM cve_catalog c WHERE c.cve_id = x.cve_id)
+"""
+
+NVD_INSERT_SCORES = f"""
+INSERT INTO cve_scores_cache (cve_id, {", ".join(SCORE_COLUMNS)}, fetched_at)
+SELECT x.cve_id, {", ".join(f"x.{c}" for c in SCORE_COLUMNS)}, :now FROM {{cve}} x
+WHERE x.cve_id IN (SELECT cve_id FROM {{changed}})
+  AND NOT EXISTS (SELECT 1 FROM cve_scores_cache s WHERE s.cve_id = x.cve_id)
+  AND (x.cvss_v31_vector IS NOT NULL OR x.cvss_v40_vector IS NOT NULL)
+"""
+
+NVD_DELETE_MATCHES = """
+DELETE FROM cve_cpe_matches
+WHERE cve_id IN (SELECT cve_id FROM {changed})
+  AND (config_group < :cve5_base OR cve_id IN (SELECT cve_id FROM {match}))
+"""
+
+NVD_INSERT_MATCHES = f"""
+INSERT INTO cve_cpe_matches ({_MATCH_LIST})
+SELECT {_MATCH_LIST} FROM {{match}} WHERE cve_id IN (SELECT cve_id FROM {{changed}})
+"""
+
+# -- CVE 5 -----------------------------------------------------------------------------------
+CATALOG_ROW = "SELECT cve_id, description, vuln_status, cvss_score FROM cve_catalog " \
+              "WHERE cve_id = :cve_id"
+CATALOG_INSERT_CVE5 = """
+INSERT INTO cve_catalog (cve_id, description, published_at, last_modified_at, vuln_status,
+                         cvss_score, cvss_severity, cvss_vector, cvss_version)
+VALUES (:cve_id, :description, :published_at, :last_modified_at, :vuln_status,
+        :cvss_score, :cvss_severity, :cvss_vector, :cvss_version)
+"""
+CATALOG_FILL_CVE5 = """
+UPDATE cve_catalog SET
+    description = COALESCE(description, :description),
+    vuln_status = CASE WHEN :rejected = 1 THEN 'Rejected' ELSE vuln_status END,
+    cvss_score = COALESCE(cvss_score, :cvss_score),
+    cvss_severity = CASE WHEN cvss_score IS NULL THEN :cvss_severity ELSE cvss_severity END,
+    cvss_vector = CASE WHEN cvss_score IS NULL THEN :cvss_vector ELSE cvss_vector END,
+    cvss_version = CASE WHEN cvss_score IS NULL THEN :cvss_version ELSE cvss_version END
+WHERE cve_id = :cve_id
+"""
+MATCH_ROWS = f"SELECT {_MATCH_LIST} FROM cve_cpe_matches WHERE cve_id = :cve_id " \
+             "ORDER BY config_group, id"
+HAS_NVD_MATCHES = "SELECT COUNT(*) FROM cve_cpe_matches WHERE cve_id = :cve_id " \
+                  "AND config_group < :cve5_base"
+DELETE_CVE5_MATCHES = "DELETE FROM cve_cpe_matches WHERE cve_id = :cve_id " \
+                      "AND config_group >= :cve5_base"
+DELETE_ALL_MATCHES = "DELETE FROM cve_cpe_matches WHERE cve_id = :cve_id"
+INSERT_MATCH = f"INSERT INTO cve_cpe_matches ({_MATCH_LIST}) VALUES " \
+               f"({', '.join(':' + c for c in MATCH_COLUMNS)})"
+
+# -- KEV: the file is the whole catalog; flags of CVEs that left it are cleared -------------
+KEV_INSERT_MISSING = """
+INSERT INTO cve_catalog (cve_id, is_kev, kev_date_added, kev_due_date, kev_ransomware)
+SELECT k.cve_id, :yes, k.kev_date_added, k.kev_due_date, k.kev_ransomware FROM {kev} k
+WHERE NOT EXISTS (SELECT 1 FROM cve_catalog c WHERE c.cve_id = k.cve_id)
+"""
+KEV_COUNT_CHANGED = """
+SELECT COUNT(*) FROM (
+    SELECT cve_id, :yes AS is_kev, kev_date_added, kev_due_date, kev_ransomware FROM {kev}
+    EXCEPT
+    SELECT c.cve_id, c.is_kev, c.kev_date_added, c.kev_due_date, c.kev_ransomware
+    FROM cve_catalog c JOIN {kev} k ON k.cve_id = c.cve_id
+) d
+"""
+KEV_CLEAR = """
+UPDATE cve_catalog SET is_kev = :no, kev_date_added = NULL, kev_due_date = NULL,
+                       kev_ransomware = :no
+WHERE is_kev = :yes AND cve_id NOT IN (SELECT cve_id FROM {kev})
+"""
+
+# -- EPSS: one model version at a time; CVEs missing from the file lose their score ---------
+EPSS_COUNT_CHANGED = """
+SELECT COUNT(*) FROM (
+    SELECT cve_id, epss, epss_percentile, :model AS m, :score_date AS d FROM {epss}
+    EXCEPT
+    SELECT s.cve_id, s.epss, s.epss_percentile, s.epss_model_version, s.score_date
+    FROM cve_scores_cache s JOIN {epss} e ON e.cve_id = s.cve_id
+) d
+"""
+EPSS_INSERT = """
+INSERT INTO cve_scores_cache (cve_id, epss, epss_percentile, epss_model_version, score_date,
+                              fetched_at)
+SELECT e.cve_id, e.epss, e.epss_percentile, :model, :score_date, :now FROM {epss} e
+WHERE NOT EXISTS (SELECT 1 FROM cve_scores_cache s WHERE s.cve_id = e.cve_id)
+"""
+EPSS_CLEAR = """
+UPDATE cve_scores_cache SET epss = NULL, epss_percentile = NULL, epss_model_version = NULL,
+                            score_date = NULL, fetched_at = :now
+WHERE epss IS NOT NULL AND cve_id NOT IN (SELECT cve_id FROM {epss})
+"""
+
+# -- ExploitDB ---------------------------------------------------------------------------------
+EDB_COUNT_CHANGED = f"""
+SELECT COUNT(*) FROM (
+    SELECT {", ".join(EDB_COLUMNS)} FROM {{edb}}
+    EXCEPT
+    SELECT {", ".join(f"e.{c}" for c in EDB_COLUMNS)}
+    FROM exploitdb_exploits e JOIN {{edb}} x ON x.edb_id = e.edb_id
+) d
+"""
+EDB_COUNT_NEW = """
+SELECT COUNT(*) FROM {edb} x
+WHERE NOT EXISTS (SELECT 1 FROM exploitdb_exploits e WHERE e.edb_id = x.edb_id)
+"""
+EDB_INSERT = f"""
+INSERT INTO exploitdb_exploits ({", ".join(EDB_COLUMNS)})
+SELECT {", ".join(f"x.{c}" for c in EDB_COLUMNS)} FROM {{edb}} x
+WHERE NOT EXISTS (SELECT 1 FROM exploitdb_exploits e WHERE e.edb_id = x.edb_id)
+"""
+EDB_LINKS_CHANGED = """
+SELECT COUNT(*) FROM (
+    SELECT edb_id, cve_id FROM {edb_cve}
+    EXCEPT
+    SELECT l.edb_id, l.cve_id FROM exploitdb_cves l JOIN {edb} x ON x.edb_id = l.edb_id
+) a
+"""
+EDB_DELETE_LINKS = """
+DELETE FROM exploitdb_cves WHERE edb_id IN (SELECT edb_id FROM {edb})
+  AND NOT EXISTS (SELECT 1 FROM {edb_cve} n
+                  WHERE n.edb_id = exploitdb_cves.edb_id AND n.cve_id = exploitdb_cves.cve_id)
+"""
+EDB_INSERT_LINKS = """
+INSERT INTO exploitdb_cves (edb_id, cve_id)
+SELECT n.edb_id, n.cve_id FROM {edb_cve} n
+WHERE NOT EXISTS (SELECT 1 FROM exploitdb_cves l
+                  WHERE l.edb_id = n.edb_id AND l.cve_id = n.cve_id)
+"""
+
+# -- feed state --------------------------------------------------------------------------------
+FEED_GET = "SELECT id, name, kind, url, enabled, last_synced_at, sync_cursor, last_error " \
+           "FROM cve_feeds WHERE name = :name"
+FEED_LIST = "SELECT id, name, kind, url, enabled, last_synced_at, sync_cursor, last_error " \
+            "FROM cve_feeds ORDER BY name"
+FEED_INSERT = """
+INSERT INTO cve_feeds (id, name, kind, url, enabled, last_synced_at, sync_cursor, last_error)
+VALUES (:id, :name, :kind, :url, :yes, :last_synced_at, :sync_cursor, :last_error)
+"""
+FEED_SYNCED = """
+UPDATE cve_feeds SET url = :url, last_synced_at = :last_synced_at, sync_cursor = :sync_cursor,
+                     last_error = NULL
+WHERE name = :name
+"""
+FEED_FAILED = "UPDATE cve_feeds SET last_error = :last_error WHERE name = :name"

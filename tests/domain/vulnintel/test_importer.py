@@ -1,0 +1,160 @@
+"""Imports into the global catalogs, on real SQLite and real PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from monozu.db import Database
+from monozu.db.models import CveCatalogEntry, CveFeed, CveScoresCacheEntry
+from monozu.domain.vulnintel import FeedError
+from monozu.domain.vulnintel.importer import import_file
+from monozu.domain.vulnintel.records import CVE5_GROUP_BASE
+
+
+def _counts(report: object) -> tuple[int, int, int]:
+    return (report.inserted, report.updated, report.unchanged)  # type: ignore[attr-defined]
+
+
+def _value(db: Database, query: str, **params: object) -> object:
+    return db.get_value(query, params)
+
+
+def test_every_source_and_reimport_changes_nothing(db: Database, feeds: Path) -> None:
+    files = [("nvd", "nvd/nvd-page-1.json"), ("nvd", "nvd/nvd-page-2.json"),
+             ("cve5", "cvelist5"), ("kev", "kev/known_exploited_vulnerabilities.json"),
+             ("epss", "epss/epss_scores-sample.csv"),
+             ("exploitdb", "exploitdb/files_exploits-sample.csv")]
+    first = [import_file(db, source, feeds / name) for source, name in files]
+    assert _counts(first[0]) == (15, 0, 0)
+    assert _counts(first[1]) == (4, 0, 0)
+    assert first[4].records == 1543 and first[5].records == 222
+    again = [import_file(db, source, feeds / name) for source, name in files]
+    for report in again:
+        assert (report.inserted, report.updated) == (0, 0), report.line()
+        assert report.unchanged == report.records
+    csv_again = import_file(db, "kev", feeds / "kev/known_exploited_vulnerabilities.csv")
+    assert _counts(csv_again) == (0, 0, 1404)
+
+    log4j = db.get(CveCatalogEntry, "SELECT * FROM cve_catalog WHERE cve_id = :id",
+                   id="CVE-2021-44228")
+    assert log4j.cvss_score == 10.0 and log4j.cvss_version == "3.1"
+    assert log4j.is_kev and log4j.kev_date_added is not None
+    assert log4j.kev_date_added.date().isoformat() == "2021-12-10"
+    assert _value(db, "SELECT COUNT(*) FROM cve_cpe_matches WHERE cve_id = :id",
+                  id="CVE-2021-44228") == 408
+    scores = db.get(CveScoresCacheEntry, "SELECT * FROM cve_scores_cache WHERE cve_id = :id",
+                    id="CVE-2021-44228")
+    assert scores.cvss_v31_vector is not None and scores.cvss_v31_vector.startswith("CVSS:3.1/")
+    assert (scores.epss, scores.epss_model_version) == (0.99999, "v2026.06.15")
+    assert _value(db, "SELECT COUNT(*) FROM exploitdb_cves WHERE cve_id = :id",
+                  id="CVE-2021-44228") == 3
+    # CVE 5 data stands in for a CVE NVD has not analysed
+    assert _value(db, "SELECT COUNT(*) FROM cve_cpe_matches WHERE cve_id = :id "
+                  "AND config_group >= :base", id="CVE-2024-3400", base=CVE5_GROUP_BASE) == 6
+    feeds_state = {r.name: r for r in db.select(CveFeed, "SELECT * FROM cve_feeds")}
+    assert set(feeds_state) == {"nvd", "cve5", "kev", "epss", "exploitdb"}
+    assert (feeds_state["nvd"].sync_cursor or "").startswith("2026-06-17")
+    assert all(r.last_error is None and r.last_synced_at for r in feeds_state.values())
+
+
+def _page(feeds: Path) -> Any:
+    return json.loads((feeds / "nvd/nvd-page-2.json").read_text())
+
+
+def test_bad_file_changes_nothing_and_is_recorded(db: Database, feeds: Path,
+                                                  tmp_path: Path) -> None:
+    import_file(db, "nvd", feeds / "nvd/nvd-page-1.json")
+    page = _page(feeds)
+    page["vulnerabilities"][3]["cve"]["id"] = "CVE-2021-442"
+    bad = tmp_path / "nvdcve-2.0-modified.json"
+    bad.write_text(json.dumps(page))
+    with pytest.raises(FeedError, match="record 4: 'CVE-2021-442' is not a CVE id"):
+        import_file(db, "nvd", bad)
+    assert _value(db, "SELECT COUNT(*) FROM cve_catalog") == 15
+    error = _value(db, "SELECT last_error FROM cve_feeds WHERE name = 'nvd'")
+    assert isinstance(error, str) and "CVE-2021-442" in error
+    report = import_file(db, "nvd", feeds / "nvd/nvd-page-2.json")
+    assert _counts(report) == (4, 0, 0)
+    assert _value(db, "SELECT last_error FROM cve_feeds WHERE name = 'nvd'") is None
+
+
+def test_changed_cve_replaces_its_match_rows_and_older_never_wins(
+        db: Database, feeds: Path, tmp_path: Path) -> None:
+    import_file(db, "nvd", feeds / "nvd/nvd-page-2.json")
+    page = _page(feeds)
+    cve = page["vulnerabilities"][0]["cve"]
+    cve_id = cve["id"]
+    cve["lastModified"] = "2026-09-01T00:00:00.000"
+    cve["configurations"] = [{"nodes": [{"operator": "OR", "negate": False, "cpeMatch": [
+        {"vulnerable": True, "criteria": "cpe:2.3:a:x:easy2pilot:*:*:*:*:*:*:*:*",
+         "versionEndExcluding": "8.0", "matchCriteriaId": "0"}]}]}]
+    newer = tmp_path / "newer.json"
+    newer.write_text(json.dumps(page))
+    assert _counts(import_file(db, "nvd", newer)) == (0, 1, 3)
+    rows = db.select(dict, "SELECT criteria, version_end_excluding FROM cve_cpe_matches "
+                     "WHERE cve_id = :id", id=cve_id)
+    assert rows == [{"criteria": "cpe:2.3:a:x:easy2pilot:*:*:*:*:*:*:*:*",
+                     "version_end_excluding": "8.0"}]
+    # the fixture's own, older copy of the record does not overwrite the newer one
+    report = import_file(db, "nvd", feeds / "nvd/nvd-page-2.json")
+    assert _counts(report) == (0, 0, 4) and report.notes["kept newer"] == 1
+    assert _value(db, "SELECT COUNT(*) FROM cve_cpe_matches WHERE cve_id = :id", id=cve_id) == 1
+
+
+def test_epss_is_replaced_as_a_whole(db: Database, feeds: Path, tmp_path: Path) -> None:
+    import_file(db, "epss", feeds / "epss/epss_scores-sample.csv")
+    lines = (feeds / "epss/epss_scores-sample.csv").read_text().splitlines()
+    later = tmp_path / "epss_scores-2026-10-01.csv"
+    later.write_text("\n".join(["#model_version:v2027.01.01,score_date:2026-10-01T12:00:00Z",
+                                lines[1], *lines[2:102]]) + "\n")
+    report = import_file(db, "epss", later)
+    assert (report.updated, report.notes["scores cleared"]) == (100, 1443)
+    assert db.select(str, "SELECT DISTINCT epss_model_version FROM cve_scores_cache "
+                     "WHERE epss IS NOT NULL") == ["v2027.01.01"]
+    bad = tmp_path / "bad.csv"
+    bad.write_text("\n".join([lines[0], lines[1], lines[2], lines[3].replace(",0.", ",7.", 1)]))
+    with pytest.raises(FeedError, match="line 4: epss 7"):
+        import_file(db, "epss", bad)
+    assert _value(db, "SELECT COUNT(*) FROM cve_scores_cache WHERE epss IS NOT NULL") == 100
+
+
+def test_kev_flags_follow_the_catalog(db: Database, feeds: Path, tmp_path: Path) -> None:
+    import_file(db, "nvd", feeds / "nvd/nvd-page-1.json")
+    import_file(db, "kev", feeds / "kev/known_exploited_vulnerabilities.json")
+    data = json.loads((feeds / "kev/known_exploited_vulnerabilities.json").read_text())
+    data["vulnerabilities"] = [v for v in data["vulnerabilities"]
+                               if v["cveID"] != "CVE-2021-44228"]
+    smaller = tmp_path / "kev.json"
+    smaller.write_text(json.dumps(data))
+    report = import_file(db, "kev", smaller)
+    assert report.notes["left the catalog"] == 1
+    row = db.get(CveCatalogEntry, "SELECT * FROM cve_catalog WHERE cve_id = :id",
+                 id="CVE-2021-44228")
+    assert not row.is_kev and row.kev_date_added is None
+
+
+def test_nvd_configurations_supersede_cve5_rows(db: Database, feeds: Path,
+                                                tmp_path: Path) -> None:
+    import_file(db, "cve5", feeds / "cvelist5/CVE-2024-3400.json")
+    page = _page(feeds)
+    record = json.loads((feeds / "nvd/nvd-page-1.json").read_text())["vulnerabilities"][3]
+    assert record["cve"]["id"] == "CVE-2024-3400"
+    record["cve"]["configurations"] = [{"nodes": [{"operator": "OR", "negate": False,
+                                                   "cpeMatch": [{
+        "vulnerable": True, "criteria": "cpe:2.3:o:paloaltonetworks:pan-os:*:*:*:*:*:*:*:*",
+        "versionStartIncluding": "10.2.0", "versionEndExcluding": "10.2.9-h1",
+        "matchCriteriaId": "0"}]}]}]
+    page["vulnerabilities"] = [record]
+    path = tmp_path / "page.json"
+    path.write_text(json.dumps(page))
+    assert _counts(import_file(db, "nvd", path)) == (0, 1, 0)
+    groups = db.select(int, "SELECT config_group FROM cve_cpe_matches WHERE cve_id = :id",
+                       id="CVE-2024-3400")
+    assert groups == [0]
+    assert _counts(import_file(db, "cve5", feeds / "cvelist5/CVE-2024-3400.json")) == (0, 0, 1)
+    assert db.select(int, "SELECT config_group FROM cve_cpe_matches WHERE cve_id = :id",
+                     id="CVE-2024-3400") == [0]
