@@ -23,6 +23,7 @@ from typing import Any
 
 from monozu.db import Database, Tx
 from monozu.db.errors import MonozuError
+from monozu.db.models import CveCpeMatch
 from monozu.domain.vulnintel import sql
 from monozu.domain.vulnintel.errors import FeedError
 from monozu.domain.vulnintel.feeds.cve5 import (
@@ -36,6 +37,7 @@ from monozu.domain.vulnintel.feeds.exploitdb import parse_exploitdb
 from monozu.domain.vulnintel.feeds.kev import parse_kev
 from monozu.domain.vulnintel.feeds.nvd import parse_nvd
 from monozu.domain.vulnintel.records import CVE5_GROUP_BASE, CpeMatchRow, CveRecord
+from monozu.domain.vulnintel.service import as_match
 from monozu.domain.vulnintel.staging import Staging
 
 SOURCES = ("nvd", "cve5", "kev", "epss", "exploitdb")
@@ -231,12 +233,12 @@ def _apply_cve5(tx: Tx, record: CveRecord) -> str:
 def _replace_cve5_matches(tx: Tx, record: CveRecord, rejected: bool) -> bool:
     """CNA/ADP rows stand in only while NVD has no configurations for the CVE."""
     base = {"cve_id": record.cve_id, "cve5_base": CVE5_GROUP_BASE}
-    existing = tx.select(dict, sql.MATCH_ROWS, cve_id=record.cve_id)
+    existing = tx.select(CveCpeMatch, sql.MATCH_ROWS_OF, cve_id=record.cve_id)
     if rejected:
         return tx.exec(sql.DELETE_ALL_MATCHES, cve_id=record.cve_id) > 0
     if tx.get_value(sql.HAS_NVD_MATCHES, base):
         return False
-    stored = Counter(stored_match(r).key() for r in existing)
+    stored = Counter(as_match(r).key() for r in existing)
     if stored == Counter(m.key() for m in record.matches):
         return False
     wanted = [_match_row(record.cve_id, m)[1:] for m in record.matches]
@@ -244,14 +246,6 @@ def _replace_cve5_matches(tx: Tx, record: CveRecord, rejected: bool) -> bool:
     tx.exec_many(sql.INSERT_MATCH, [dict(zip(sql.MATCH_COLUMNS, (record.cve_id, *w),
                                              strict=True)) for w in wanted])
     return True
-
-
-def stored_match(row: dict[str, Any]) -> CpeMatchRow:
-    """A ``cve_cpe_matches`` row read back (booleans come back as 0/1 on some databases)."""
-    return CpeMatchRow(int(row["config_group"]), row["node_operator"], row["criteria"],
-                       bool(row["vulnerable"]), row["version_start_including"],
-                       row["version_start_excluding"], row["version_end_including"],
-                       row["version_end_excluding"])
 
 
 # -- KEV ------------------------------------------------------------------------------------

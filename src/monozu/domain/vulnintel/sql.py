@@ -132,8 +132,6 @@ UPDATE cve_catalog SET
     cvss_version = CASE WHEN cvss_score IS NULL THEN :cvss_version ELSE cvss_version END
 WHERE cve_id = :cve_id
 """
-MATCH_ROWS = f"SELECT {_MATCH_LIST} FROM cve_cpe_matches WHERE cve_id = :cve_id " \
-             "ORDER BY config_group, id"
 HAS_NVD_MATCHES = "SELECT COUNT(*) FROM cve_cpe_matches WHERE cve_id = :cve_id " \
                   "AND config_group < :cve5_base"
 DELETE_CVE5_MATCHES = "DELETE FROM cve_cpe_matches WHERE cve_id = :cve_id " \
@@ -235,3 +233,53 @@ UPDATE cve_feeds SET url = :url, last_synced_at = :last_synced_at, sync_cursor =
 WHERE name = :name
 """
 FEED_FAILED = "UPDATE cve_feeds SET last_error = :last_error WHERE name = :name"
+
+# -- matching tenants' assets (tenant tables: always filtered by :tenant_id) ----------------
+MATCH_SCAN = f"""
+SELECT id, {_MATCH_LIST} FROM cve_cpe_matches
+WHERE cve_id > :after_cve OR (cve_id = :after_cve AND id > :after_id)
+ORDER BY cve_id, id
+LIMIT :limit
+"""
+MATCH_ROWS_OF = f"SELECT id, {_MATCH_LIST} FROM cve_cpe_matches WHERE cve_id = :cve_id " \
+                "ORDER BY config_group, id"
+CATALOG_FACTS = """
+SELECT cve_id, cvss_score, cvss_severity, is_kev, vuln_status FROM cve_catalog
+WHERE cve_id IN :cve_ids
+"""
+ASSETS = """
+SELECT id, name, cpe, producer, model, firmware_version FROM assets
+WHERE tenant_id = :tenant_id AND lifecycle_state <> 'decommissioned'
+"""
+ASSET = """
+SELECT id, name, cpe, producer, model, firmware_version FROM assets
+WHERE tenant_id = :tenant_id AND id = :asset_id
+"""
+TENANT_VULNERABILITIES = """
+SELECT id, asset_id, cve_id, status, cvss_score FROM vulnerabilities
+WHERE tenant_id = :tenant_id
+"""
+INSERT_VULNERABILITY = """
+INSERT INTO vulnerabilities (id, tenant_id, cve_id, cvss_score, status, asset_id,
+                             first_seen_at, last_seen_at)
+VALUES (:id, :tenant_id, :cve_id, :cvss_score, 'open', :asset_id, :now, :now)
+"""
+# a repeated match refreshes when it was seen and its score; the status is a person's call
+SEEN_AGAIN = """
+UPDATE vulnerabilities SET last_seen_at = :now, cvss_score = :cvss_score
+WHERE tenant_id = :tenant_id AND id = :id
+"""
+ALERT_THRESHOLD = """
+SELECT cvss_alert_threshold FROM vuln_scanner_settings WHERE tenant_id = :tenant_id
+"""
+RAISED_ALERTS = """
+SELECT asset_id, cve_id FROM security_alerts
+WHERE tenant_id = :tenant_id AND source = :source AND cve_id IS NOT NULL
+"""
+INSERT_ALERT = """
+INSERT INTO security_alerts (id, tenant_id, title, severity, source, description, cve_id,
+                             asset_id, status, created_at)
+VALUES (:id, :tenant_id, :title, :severity, :source, :description, :cve_id, :asset_id,
+        'open', :now)
+"""
+TENANT_IDS = "SELECT id FROM tenants WHERE status = 'active' ORDER BY id"

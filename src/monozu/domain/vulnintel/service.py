@@ -1,0 +1,277 @@
+"""Matching tenants' assets against the CVE catalog, and explaining a match.
+
+The catalog is global, read once per run: match rows are streamed in key order and only
+CVEs with a criteria whose vendor and product some asset has (or a wildcard) are kept.
+Each tenant is then matched inside its own unit of work (``db.tenant``):
+
+* a new (asset, CVE) match opens a ``vulnerabilities`` row with status ``open``;
+* a repeated match only refreshes ``last_seen_at`` and the score; a status a person set
+  (``accepted_risk``, ``false_positive``, ``resolved``...) is never touched;
+* a CVE that no longer matches is reported, never deleted;
+* an open vulnerability whose score reaches the tenant's ``cvss_alert_threshold``, or whose
+  CVE is in KEV, raises one ``security_alerts`` row, once.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from monozu.db import Database, Tx
+from monozu.db.errors import NotFound
+from monozu.db.models import CveCpeMatch
+from monozu.domain.vulnintel import cpe, sql
+from monozu.domain.vulnintel.matching import Verdict, asset_names, evaluate, index_key
+from monozu.domain.vulnintel.records import CpeMatchRow
+
+ALERT_SOURCE = "cve_match"
+SCAN_PAGE = 20000
+IN_CHUNK = 500
+_WILD = ("*", "*")
+
+
+@dataclass(slots=True)
+class AssetRow:
+    id: uuid.UUID
+    name: str
+    cpe: str | None
+    producer: str | None
+    model: str | None
+    firmware_version: str | None
+
+
+@dataclass(slots=True)
+class VulnerabilityRow:
+    id: uuid.UUID
+    asset_id: uuid.UUID
+    cve_id: str
+    status: str
+    cvss_score: float | None
+
+
+@dataclass(slots=True)
+class AlertKey:
+    asset_id: uuid.UUID | None
+    cve_id: str
+
+
+@dataclass(slots=True)
+class Asset:
+    id: uuid.UUID
+    name: str
+    names: list[cpe.Cpe]
+    problems: list[str]
+
+
+@dataclass(slots=True)
+class MatchReport:
+    """What matching one tenant did."""
+
+    tenant_id: uuid.UUID
+    assets: int = 0
+    matches: int = 0
+    opened: int = 0
+    seen_again: int = 0
+    alerts: int = 0
+    no_longer_matching: list[tuple[uuid.UUID, str]] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    def line(self) -> str:
+        return (f"tenant {self.tenant_id}: {self.assets} assets, {self.matches} matches: "
+                f"{self.opened} opened, {self.seen_again} seen again, {self.alerts} alerts, "
+                f"{len(self.no_longer_matching)} no longer matching, "
+                f"{len(self.problems)} asset problems")
+
+
+def _asset(row: AssetRow) -> Asset:
+    names, problems = asset_names(row.cpe, row.producer, row.model, row.firmware_version)
+    return Asset(row.id, row.name, names,
+                 [f"asset {row.id} ({row.name}): {p}" for p in problems])
+
+
+def _keys(names: Iterable[cpe.Cpe]) -> set[tuple[str, str]]:
+    return {(n.vendor.raw.lower(), n.product.raw.lower()) for n in names}
+
+
+class CatalogIndex:
+    """The match rows of the CVEs some asset could match, by CVE and by (vendor, product)."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, list[CpeMatchRow]] = {}
+        self.by_key: dict[tuple[str, str], set[str]] = defaultdict(set)
+
+    @classmethod
+    def load(cls, tx: Tx, wanted: set[tuple[str, str]]) -> CatalogIndex:
+        index = cls()
+        for cve_id, rows in _scan_by_cve(tx):
+            keys = {_row_key(r) for r in rows}
+            hit = {k for k in keys if k in wanted or k == _WILD}
+            if hit:
+                index.rows[cve_id] = rows
+                for key in hit:
+                    index.by_key[key].add(cve_id)
+        return index
+
+    def candidates(self, asset: Asset) -> set[str]:
+        found = set(self.by_key.get(_WILD, ()))
+        for key in _keys(asset.names):
+            found |= self.by_key.get(key, set())
+        return found
+
+
+def _row_key(row: CpeMatchRow) -> tuple[str, str]:
+    vendor, product = index_key(row.criteria)
+    if any(ch in vendor + product for ch in "*?"):
+        return _WILD
+    return vendor, product
+
+
+def as_match(row: CveCpeMatch) -> CpeMatchRow:
+    return CpeMatchRow(row.config_group, row.node_operator, row.criteria, row.vulnerable,
+                       row.version_start_including, row.version_start_excluding,
+                       row.version_end_including, row.version_end_excluding)
+
+
+def _scan_by_cve(tx: Tx) -> Iterator[tuple[str, list[CpeMatchRow]]]:
+    """Every CVE's match rows, a page of the table at a time (never the whole table)."""
+    after_cve, after_id = "", -1
+    current: str | None = None
+    group: list[CpeMatchRow] = []
+    while True:
+        page = tx.select(CveCpeMatch, sql.MATCH_SCAN, after_cve=after_cve, after_id=after_id,
+                         limit=SCAN_PAGE)
+        for row in page:
+            if row.cve_id != current:
+                if current is not None:
+                    yield current, group
+                current, group = row.cve_id, []
+            group.append(as_match(row))
+        if len(page) < SCAN_PAGE:
+            break
+        after_cve, after_id = page[-1].cve_id, page[-1].id
+    if current is not None:
+        yield current, group
+
+
+def _chunks(items: list[str], size: int = IN_CHUNK) -> Iterator[list[str]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def _facts(tx: Tx, cve_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+    facts: dict[str, dict[str, Any]] = {}
+    for chunk in _chunks(sorted(set(cve_ids))):
+        for row in tx.select(dict, sql.CATALOG_FACTS, cve_ids=chunk):
+            facts[row["cve_id"]] = row
+    return facts
+
+
+def tenant_ids(db: Database) -> list[uuid.UUID]:
+    with db.transaction() as tx:
+        return tx.select(uuid.UUID, sql.TENANT_IDS)
+
+
+def match_tenants(db: Database, tenants: list[uuid.UUID], *,
+                  now: datetime | None = None) -> list[MatchReport]:
+    """Match each tenant's assets; the catalog is read once for all of them."""
+    assets: dict[uuid.UUID, list[Asset]] = {}
+    for tenant_id in tenants:
+        with db.tenant(tenant_id) as tx:
+            assets[tenant_id] = [_asset(r) for r in tx.select(AssetRow, sql.ASSETS,
+                                                              tenant_id=tenant_id)]
+    wanted = {k for group in assets.values() for a in group for k in _keys(a.names)}
+    with db.transaction() as tx:
+        index = CatalogIndex.load(tx, wanted)
+    return [_match_tenant(db, tenant_id, assets[tenant_id], index, now or datetime.now(UTC))
+            for tenant_id in tenants]
+
+
+def _match_tenant(db: Database, tenant_id: uuid.UUID, assets: list[Asset],
+                  index: CatalogIndex, now: datetime) -> MatchReport:
+    report = MatchReport(tenant_id, assets=len(assets))
+    found: dict[tuple[uuid.UUID, str], Verdict] = {}
+    for asset in assets:
+        report.problems.extend(asset.problems)
+        for cve_id in sorted(index.candidates(asset)):
+            verdict = evaluate(cve_id, index.rows[cve_id], asset.names)
+            if verdict.matched:
+                found[(asset.id, cve_id)] = verdict
+    report.matches = len(found)
+    with db.tenant(tenant_id) as tx:
+        facts = _facts(tx, (cve for _, cve in found))
+        existing = {(r.asset_id, r.cve_id): r for r in tx.select(
+            VulnerabilityRow, sql.TENANT_VULNERABILITIES, tenant_id=tenant_id)}
+        inserts, updates = [], []
+        for (asset_id, cve_id) in found:
+            score = (facts.get(cve_id) or {}).get("cvss_score")
+            row = existing.get((asset_id, cve_id))
+            if row is None:
+                inserts.append({"id": uuid.uuid4(), "tenant_id": tenant_id, "cve_id": cve_id,
+                                "cvss_score": score, "asset_id": asset_id, "now": now})
+            else:
+                updates.append({"id": row.id, "tenant_id": tenant_id,
+                                "cvss_score": score, "now": now})
+        if inserts:
+            tx.exec_many(sql.INSERT_VULNERABILITY, inserts)
+        if updates:
+            tx.exec_many(sql.SEEN_AGAIN, updates)
+        report.opened, report.seen_again = len(inserts), len(updates)
+        report.no_longer_matching = sorted(
+            (a, c) for (a, c), r in existing.items()
+            if (a, c) not in found and r.status == "open")
+        statuses = {k: r.status for k, r in existing.items()}
+        names = {a.id: a.name for a in assets}
+        report.alerts = _raise_alerts(tx, tenant_id, found=found, statuses=statuses,
+                                      facts=facts, names=names, now=now)
+    return report
+
+
+def _raise_alerts(tx: Tx, tenant_id: uuid.UUID, *, found: dict[tuple[uuid.UUID, str], Verdict],
+                  statuses: dict[tuple[uuid.UUID, str], str], facts: dict[str, dict[str, Any]],
+                  names: dict[uuid.UUID, str], now: datetime) -> int:
+    settings = tx.select(float, sql.ALERT_THRESHOLD, tenant_id=tenant_id)
+    threshold = settings[0] if settings else None
+    raised = {(r.asset_id, r.cve_id) for r in tx.select(
+        AlertKey, sql.RAISED_ALERTS, tenant_id=tenant_id, source=ALERT_SOURCE)}
+    alerts = []
+    for key, verdict in found.items():
+        asset_id, cve_id = key
+        if key in raised or statuses.get(key, "open") != "open":
+            continue
+        fact = facts.get(cve_id) or {}
+        score, kev = fact.get("cvss_score"), bool(fact.get("is_kev"))
+        over = threshold is not None and score is not None and score >= threshold
+        if not (over or kev):
+            continue
+        why = " and ".join(w for w in (
+            f"CVSS {score} reaches the threshold {threshold}" if over else "",
+            "it is in CISA's Known Exploited Vulnerabilities catalog" if kev else "") if w)
+        severity = str(fact.get("cvss_severity") or ("critical" if kev else "high")).lower()
+        alerts.append({"id": uuid.uuid4(), "tenant_id": tenant_id,
+                       "title": f"{cve_id} affects {names.get(asset_id, asset_id)}"[:500],
+                       "severity": severity[:20], "source": ALERT_SOURCE,
+                       "description": f"{why}.\n{verdict.explain()}", "cve_id": cve_id,
+                       "asset_id": asset_id, "now": now})
+    if alerts:
+        tx.exec_many(sql.INSERT_ALERT, alerts)
+    return len(alerts)
+
+
+def explain(db: Database, tenant_id: uuid.UUID, asset_id: uuid.UUID, cve_id: str) -> Verdict:
+    """Which configuration node and bound of ``cve_id`` match the asset, or why none does."""
+    with db.tenant(tenant_id) as tx:
+        rows = tx.select(AssetRow, sql.ASSET, tenant_id=tenant_id, asset_id=asset_id)
+        if not rows:
+            raise NotFound(f"no asset {asset_id} in tenant {tenant_id}")
+        asset = _asset(rows[0])
+        matches = [as_match(r) for r in tx.select(CveCpeMatch, sql.MATCH_ROWS_OF,
+                                                  cve_id=cve_id)]
+    verdict = evaluate(cve_id, matches, asset.names)
+    verdict.unknown.extend(asset.problems)
+    if not matches:
+        verdict.unknown.append("the catalog has no configurations for this CVE")
+    return verdict
