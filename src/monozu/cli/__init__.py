@@ -12,6 +12,7 @@ from monozu.cli.app import db, main
 
 # Command modules register themselves on the ``db`` group when imported.
 from monozu.cli import check_commands  # noqa: F401  isort: skip
+from monozu.cli import cve_commands  # noqa: F401  isort: skip
 from monozu.cli import demo_command  # noqa: F401  isort: skip
 from monozu.cli import migrate_commands  # noqa: F401  isort: skip
 from monozu.cli import schema_commands  # noqa: F401  isort: skip

@@ -275,3 +275,41 @@ def explain(db: Database, tenant_id: uuid.UUID, asset_id: uuid.UUID, cve_id: str
     if not matches:
         verdict.unknown.append("the catalog has no configurations for this CVE")
     return verdict
+
+
+def asset_tenant(db: Database, asset_id: uuid.UUID) -> uuid.UUID:
+    """The tenant an asset belongs to (a platform-side lookup)."""
+    with db.transaction() as tx:
+        found = tx.select(uuid.UUID, sql.ASSET_TENANT, asset_id=asset_id)
+    if not found:
+        raise NotFound(f"no asset {asset_id}")
+    return found[0]
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogCounts:
+    cves: int
+    kev: int
+    cpe_matches: int
+    epss: int
+    exploits: int
+    exploit_cves: int
+
+
+@dataclass(frozen=True, slots=True)
+class FeedState:
+    name: str
+    kind: str
+    url: str
+    last_synced_at: datetime | None
+    sync_cursor: str | None
+    last_error: str | None
+
+
+def status(db: Database) -> tuple[list[FeedState], CatalogCounts]:
+    """Each source's last sync, cursor and last error, and the catalogs' row counts."""
+    with db.transaction() as tx:
+        feeds = tx.select(FeedState, "SELECT name, kind, url, last_synced_at, sync_cursor, "
+                          "last_error FROM cve_feeds ORDER BY name")
+        counts = tx.get(CatalogCounts, sql.CATALOG_COUNTS, yes=True)
+    return feeds, counts

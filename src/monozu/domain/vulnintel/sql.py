@@ -283,3 +283,12 @@ VALUES (:id, :tenant_id, :title, :severity, :source, :description, :cve_id, :ass
         'open', :now)
 """
 TENANT_IDS = "SELECT id FROM tenants WHERE status = 'active' ORDER BY id"
+ASSET_TENANT = "SELECT tenant_id FROM assets WHERE id = :asset_id"
+CATALOG_COUNTS = """
+SELECT (SELECT COUNT(*) FROM cve_catalog) AS cves,
+       (SELECT COUNT(*) FROM cve_catalog WHERE is_kev = :yes) AS kev,
+       (SELECT COUNT(*) FROM cve_cpe_matches) AS cpe_matches,
+       (SELECT COUNT(*) FROM cve_scores_cache WHERE epss IS NOT NULL) AS epss,
+       (SELECT COUNT(*) FROM exploitdb_exploits) AS exploits,
+       (SELECT COUNT(*) FROM exploitdb_cves) AS exploit_cves
+"""

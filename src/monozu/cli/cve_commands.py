@@ -1,0 +1,186 @@
+"""``monozu cve``: import the vulnerability feeds, match tenants' assets, explain a match.
+
+Bad input (a damaged or wrong feed file, an unknown id) is one line on stderr and exit 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from monozu.cli.app import (
+    EXIT_USAGE,
+    Option,
+    echo,
+    fail,
+    handle_errors,
+    json_option,
+    option,
+    root,
+    url_option,
+)
+from monozu.db.errors import ConfigError, NotFound
+
+cve = root.group("cve", "Vulnerability intelligence: import feeds, match assets to CVEs.")
+
+SOURCES = ("nvd", "cve5", "kev", "epss", "exploitdb")
+
+
+@dataclass(frozen=True)
+class Positional(Option):
+    """A positional argument (the shared options are all flags)."""
+
+    nargs: str | None = None
+    choices: tuple[str, ...] | None = None
+
+    def add_to(self, parser: argparse.ArgumentParser) -> None:
+        parser.add_argument(self.dest, nargs=self.nargs, choices=self.choices,
+                            metavar=self.metavar, help=self.help or None)
+
+
+def _uuid(text: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a UUID") from None
+
+
+@contextmanager
+def _bad_input() -> Iterator[None]:
+    """Feed and lookup problems are the caller's input: exit 2, one line."""
+    from monozu.domain.vulnintel import FeedError
+
+    try:
+        yield
+    except (FeedError, NotFound) as exc:
+        fail(str(exc), EXIT_USAGE)
+
+
+def _open(url: str | None) -> Any:
+    """The platform connection when one is configured, else the plain one."""
+    from monozu.db.config import load_config
+    from monozu.db.database import Database
+
+    database = Database(load_config(url=url), pool_size=2)
+    try:
+        return database.platform_admin()
+    except ConfigError:
+        return database
+
+
+def _progress(label: str) -> Callable[[int], None]:
+    """A bar on a terminal, a plain line every few seconds otherwise."""
+    tty = sys.stderr.isatty()
+    last = [0.0]
+
+    def show(count: int) -> None:
+        now = time.monotonic()
+        if tty:
+            sys.stderr.write(f"\r{label}: {count:,} records ")
+            sys.stderr.flush()
+        elif now - last[0] >= 5:
+            last[0] = now
+            echo(f"{label}: {count:,} records", err=True)
+
+    return show
+
+
+@cve.command("import",
+             Positional(("source",), "source", "Feed kind.", metavar="SOURCE",
+                        choices=SOURCES),
+             Positional(("paths",), "paths", "Feed files (.json, .csv, .gz, .zip) or a cvelistV5 "
+                        "folder.", metavar="PATH", nargs="+"),
+             url_option)
+@handle_errors
+def import_(source: str, paths: list[str], url: str | None) -> None:
+    """Import feed files into the global catalogs, each file all-or-nothing.
+
+    Example: ``monozu cve import nvd nvdcve-2.0-2024.json.gz nvdcve-2.0-modified.json.gz``
+    """
+    from monozu.domain.vulnintel.importer import import_file
+
+    database = _open(url)
+    with _bad_input():
+        for path in map(Path, paths):
+            started = time.perf_counter()
+            report = import_file(database, source, path, progress=_progress(f"{source} {path}"))
+            if sys.stderr.isatty():
+                sys.stderr.write("\n")
+            echo(f"{report.line()} ({time.perf_counter() - started:.1f} s)")
+            for warning in report.warnings[:10]:
+                echo(f"  warning: {warning}", err=True)
+
+
+@cve.command("match", option("--tenant", metavar="ID", type=_uuid,
+                             help="Match this tenant only (default: every active tenant)."),
+             url_option)
+@handle_errors
+def match(tenant: uuid.UUID | None, url: str | None) -> None:
+    """Match tenants' assets against the catalog and upsert their vulnerabilities."""
+    from monozu.db.config import load_config
+    from monozu.db.database import Database
+    from monozu.domain.vulnintel.service import match_tenants, tenant_ids
+
+    database = Database(load_config(url=url), pool_size=2)
+    tenants = [tenant] if tenant else tenant_ids(_open(url))
+    if not tenants:
+        echo("no active tenant to match")
+    for report in match_tenants(database, tenants):
+        echo(report.line())
+        for asset_id, cve_id in report.no_longer_matching[:20]:
+            echo(f"  no longer matching: {cve_id} on asset {asset_id}")
+        for problem in report.problems[:20]:
+            echo(f"  {problem}", err=True)
+
+
+@cve.command("status", url_option, json_option)
+@handle_errors
+def status(url: str | None, as_json: bool) -> None:
+    """Each source's last sync, cursor and last error, and the catalogs' row counts."""
+    from monozu.domain.vulnintel.service import status as catalog_status
+
+    feeds, counts = catalog_status(_open(url))
+    if as_json:
+        echo(json.dumps({"feeds": [asdict(f) for f in feeds], "counts": asdict(counts)},
+                        indent=2, default=str))
+        return
+    for feed in feeds:
+        synced = feed.last_synced_at.isoformat(timespec="seconds") if feed.last_synced_at \
+            else "never"
+        echo(f"{feed.name:<10} synced {synced}  cursor {feed.sync_cursor or '-'}")
+        if feed.last_error:
+            echo(f"{'':<10} last error: {feed.last_error}")
+    if not feeds:
+        echo("no feed imported yet")
+    echo("  ".join(f"{k.replace('_', ' ')} {v:,}" for k, v in asdict(counts).items()))
+
+
+@cve.command("explain", option("--asset", metavar="ID", type=_uuid, help="The asset."),
+             option("--tenant", metavar="ID", type=_uuid,
+                    help="The asset's tenant (looked up when left out)."),
+             Positional(("cve_id",), "cve_id", "The CVE id.", metavar="CVE"),
+             url_option)
+@handle_errors
+def explain(asset: uuid.UUID | None, tenant: uuid.UUID | None, cve_id: str,
+            url: str | None) -> None:
+    """Print which configuration node and version bound of a CVE match an asset."""
+    from monozu.db.config import load_config
+    from monozu.db.database import Database
+    from monozu.domain.vulnintel.service import asset_tenant
+    from monozu.domain.vulnintel.service import explain as explain_match
+
+    if asset is None:
+        fail("--asset ID is required", EXIT_USAGE)
+        return
+    database = Database(load_config(url=url), pool_size=2)
+    with _bad_input():
+        owner = tenant or asset_tenant(_open(url), asset)
+        echo(explain_match(database, owner, asset, cve_id.strip().upper()).explain())
