@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -117,6 +119,33 @@ def import_(source: str, paths: list[str], url: str | None) -> None:
             echo(f"{report.line()} ({time.perf_counter() - started:.1f} s)")
             for warning in report.warnings[:10]:
                 echo(f"  warning: {warning}", err=True)
+
+
+def _date(text: str) -> datetime:
+    try:
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an ISO date") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+@cve.command("sync",
+             option("--since", metavar="DATE", type=_date,
+                    help="Start here instead of the saved cursor (ISO date or timestamp)."),
+             option("--api-url", metavar="URL", help="The NVD CVE API 2.0 endpoint."),
+             url_option)
+@handle_errors
+def sync(since: datetime | None, api_url: str | None, url: str | None) -> None:
+    """Catch up from the NVD API since the last sync (key from NVD_API_KEY, if set).
+
+    Resumable: the position is saved after every page.
+    """
+    from monozu.domain.vulnintel.nvd_api import API_URL, NvdClient
+    from monozu.domain.vulnintel.nvd_api import sync as api_sync
+
+    client = NvdClient(url=api_url or API_URL, api_key=os.environ.get("NVD_API_KEY") or None)
+    with _bad_input():
+        echo(api_sync(_open(url), client, since=since).line())
 
 
 @cve.command("match", option("--tenant", metavar="ID", type=_uuid,

@@ -49,7 +49,7 @@ class _Rewound:
         return self._rest.read(size)
 
 
-def _top_level(head: bytes) -> dict[str, Any]:
+def top_level(head: bytes) -> dict[str, Any]:
     """The top-level keys (and scalar values) seen in the first bytes of a JSON document."""
     found: dict[str, Any] = {}
     try:
@@ -85,7 +85,7 @@ def parse_nvd(path: Path) -> Iterator[CveRecord]:
         head = raw.read(_PEEK)
         if not head.strip():
             raise FeedError(name, None, "the file is empty")
-        top = _top_level(head)
+        top = top_level(head)
         stream = _Rewound(head, raw)
         if top.get("format") not in (None, "NVD_CVE"):
             raise FeedError(name, None, f"format {top['format']!r} is not NVD_CVE")

@@ -1,0 +1,280 @@
+"""Incremental catch-up from the NVD CVE API 2.0.
+
+``lastModStartDate``/``lastModEndDate`` windows of at most 120 days, pages of up to 2,000
+CVEs, the ``apiKey`` header when a key is configured, a sliding-window rate limit (5
+requests per 30 s without a key, 50 with one; both configurable), and retries with
+exponential back-off (``Retry-After`` honoured) on 403, 429, 503 and network errors.
+
+Each page is imported like a feed file (one transaction, idempotent); after each page the
+position (window and start index) is saved in ``cve_feeds.sync_cursor`` of the
+``nvd-api`` feed, so an interrupted sync resumes where it stopped; a finished sync leaves
+the end of its last window there as the next checkpoint.
+"""
+
+from __future__ import annotations
+
+import collections
+import json
+import tempfile
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from monozu.db import Database
+from monozu.db.errors import MonozuError
+from monozu.domain.vulnintel import sql
+from monozu.domain.vulnintel.feeds.nvd import top_level as _top_level
+from monozu.domain.vulnintel.importer import ImportReport, import_file
+
+API_URL = "https://services.nvd.nist.gov/rest/json/cves/2.0"
+FEED_NAME = "nvd-api"
+MAX_WINDOW = timedelta(days=120)
+PAGE_SIZE = 2000
+RETRY_STATUSES = frozenset({403, 429, 500, 502, 503, 504})
+
+
+class NvdApiError(MonozuError):
+    """The API could not be read (after retries), or answered something unusable."""
+
+
+def windows(start: datetime, end: datetime,
+            size: timedelta = MAX_WINDOW) -> list[tuple[datetime, datetime]]:
+    """``[start, end]`` cut into consecutive windows of at most ``size``."""
+    if start >= end:
+        return []
+    out: list[tuple[datetime, datetime]] = []
+    cursor = start
+    while cursor < end:
+        stop = min(cursor + size, end)
+        out.append((cursor, stop))
+        cursor = stop
+    return out
+
+
+def api_time(when: datetime) -> str:
+    """Extended ISO-8601 with milliseconds and offset, as the API wants it."""
+    return when.astimezone(UTC).isoformat(timespec="milliseconds")
+
+
+class RateLimiter:
+    """At most ``limit`` calls in any ``period`` seconds (sliding window)."""
+
+    def __init__(self, limit: int, period: float, *, clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        self.limit, self.period = limit, period
+        self.clock, self.sleep = clock, sleep
+        self.calls: collections.deque[float] = collections.deque()
+
+    def wait(self) -> None:
+        now = self.clock()
+        while self.calls and now - self.calls[0] >= self.period:
+            self.calls.popleft()
+        if len(self.calls) >= self.limit:
+            delay = self.period - (now - self.calls[0])
+            if delay > 0:
+                self.sleep(delay)
+            self.calls.popleft()
+        self.calls.append(self.clock())
+
+
+@dataclass
+class NvdClient:
+    """Reads API pages; ``sleep`` and ``clock`` are injectable so tests never wait."""
+
+    url: str = API_URL
+    api_key: str | None = None
+    requests_per_window: int | None = None  # default: 5 without a key, 50 with one
+    window_seconds: float = 30.0
+    max_retries: int = 8
+    backoff: float = 6.0
+    max_backoff: float = 120.0
+    timeout: float = 60.0
+    sleep: Callable[[float], None] = time.sleep
+    clock: Callable[[], float] = time.monotonic
+    requests: int = 0
+    retries: int = 0
+    limiter: RateLimiter = field(init=False)
+
+    def __post_init__(self) -> None:
+        scheme = urllib.parse.urlsplit(self.url).scheme
+        if scheme not in ("http", "https"):
+            raise NvdApiError(f"NVD API URL {self.url!r} is not http(s)")
+        limit = self.requests_per_window or (50 if self.api_key else 5)
+        self.limiter = RateLimiter(limit, self.window_seconds, clock=self.clock,
+                                   sleep=self.sleep)
+
+    def page_url(self, start: datetime, end: datetime, start_index: int) -> str:
+        query = urllib.parse.urlencode({
+            "lastModStartDate": api_time(start), "lastModEndDate": api_time(end),
+            "resultsPerPage": PAGE_SIZE, "startIndex": start_index})
+        return f"{self.url}?{query}"
+
+    def get(self, url: str) -> bytes:
+        """One page's body, retrying throttling and transient failures with back-off."""
+        headers = {"Accept": "application/json", "User-Agent": "monozu-vulnintel"}
+        if self.api_key:
+            headers["apiKey"] = self.api_key
+        problem = ""
+        for attempt in range(self.max_retries + 1):
+            self.limiter.wait()
+            self.requests += 1
+            retry_after: float | None = None
+            try:
+                request = urllib.request.Request(url, headers=headers)  # noqa: S310
+                with urllib.request.urlopen(request, timeout=self.timeout) as answer:  # noqa: S310
+                    return bytes(answer.read())
+            except urllib.error.HTTPError as exc:
+                if exc.code not in RETRY_STATUSES:
+                    raise NvdApiError(f"{url}: HTTP {exc.code} {exc.reason}") from None
+                problem = f"HTTP {exc.code}"
+                retry_after = _seconds(exc.headers.get("Retry-After"))
+            except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
+                problem = str(getattr(exc, "reason", exc))
+            if attempt < self.max_retries:
+                self.retries += 1
+                delay = min(self.backoff * (2 ** attempt), self.max_backoff)
+                self.sleep(retry_after if retry_after is not None else delay)
+        raise NvdApiError(f"{url}: gave up after {self.max_retries + 1} attempts ({problem})")
+
+
+def _seconds(value: str | None) -> float | None:
+    try:
+        return max(0.0, float(value)) if value is not None else None
+    except ValueError:
+        return None
+
+
+@dataclass
+class SyncReport:
+    pages: int = 0
+    records: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    requests: int = 0
+    retries: int = 0
+    cursor: str | None = None
+
+    def add(self, page: ImportReport) -> None:
+        self.pages += 1
+        self.records += page.records
+        self.inserted += page.inserted
+        self.updated += page.updated
+        self.unchanged += page.unchanged
+
+    def line(self) -> str:
+        return (f"nvd api: {self.pages} pages, {self.records} records: {self.inserted} "
+                f"inserted, {self.updated} updated, {self.unchanged} unchanged; "
+                f"{self.requests} requests, {self.retries} retries; cursor {self.cursor}")
+
+
+@dataclass(frozen=True)
+class Position:
+    """Where a sync stands: inside a window at ``start_index``, or done up to ``start``."""
+
+    start: datetime
+    end: datetime | None = None
+    start_index: int = 0
+
+    def text(self) -> str:
+        if self.end is None:
+            return api_time(self.start)
+        return f"{api_time(self.start)} {api_time(self.end)} {self.start_index}"
+
+    @classmethod
+    def parse(cls, text: str) -> Position:
+        parts = text.split()
+        try:
+            if len(parts) == 1:
+                return cls(_aware(parts[0]))
+            if len(parts) == 3:
+                return cls(_aware(parts[0]), _aware(parts[1]), int(parts[2]))
+        except ValueError:
+            pass
+        raise NvdApiError(f"sync cursor {text!r} of {FEED_NAME} is not understood")
+
+
+def _aware(text: str) -> datetime:
+    parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _totals(body: bytes, url: str) -> tuple[int, int]:
+    """``(totalResults, resultsPerPage)`` of a page, read from its first bytes if there."""
+    head = _top_level(body[:65536])
+    if "totalResults" not in head or "resultsPerPage" not in head:
+        try:
+            head = json.loads(body)
+        except ValueError as exc:
+            raise NvdApiError(f"{url}: not an API page ({exc})") from None
+    try:
+        return int(head["totalResults"]), int(head["resultsPerPage"])
+    except (KeyError, TypeError, ValueError):
+        raise NvdApiError(f"{url}: not an API page (no totalResults/resultsPerPage)") from None
+
+
+def _pages(client: NvdClient, position: Position, now: datetime
+           ) -> Iterator[tuple[bytes, str, Position]]:
+    """``(page body, url, position after it)`` from ``position`` up to ``now``."""
+    first = [(position.start, position.end)] if position.end else []
+    rest_from = position.end or position.start
+    for number, (start, end) in enumerate(first + windows(rest_from, now)):
+        index = position.start_index if number == 0 and position.end else 0
+        while True:
+            url = client.page_url(start, end, index)
+            page = client.get(url)
+            total, size = _totals(page, url)
+            index += size
+            done = size <= 0 or index >= total
+            yield page, url, Position(end) if done else Position(start, end, index)
+            if done:
+                break
+
+
+def sync(db: Database, client: NvdClient, *, since: datetime | None = None,
+         now: datetime | None = None, max_pages: int | None = None) -> SyncReport:
+    """Catch up from the saved cursor (or ``since``) to ``now``, page by page."""
+    now = now or datetime.now(UTC)
+    report = SyncReport()
+    position = _start(db, since)
+    with tempfile.TemporaryDirectory(prefix="nvd-api-") as folder:
+        target = Path(folder) / "page.json"
+        for page, url, after in _pages(client, position, now):
+            target.write_bytes(page)
+            report.add(import_file(db, "nvd", target, url=url))
+            report.cursor = after.text()
+            _save(db, client.url, report.cursor)
+            if max_pages is not None and report.pages >= max_pages:
+                break
+    report.requests, report.retries = client.requests, client.retries
+    return report
+
+
+def _start(db: Database, since: datetime | None) -> Position:
+    if since is not None:
+        return Position(since if since.tzinfo else since.replace(tzinfo=UTC))
+    with db.transaction() as tx:
+        saved = tx.select(str, "SELECT sync_cursor FROM cve_feeds WHERE name = :name "
+                          "AND sync_cursor IS NOT NULL", name=FEED_NAME)
+        if saved:
+            return Position.parse(saved[0])
+        newest = tx.select(datetime, "SELECT MAX(last_modified_at) FROM cve_catalog")
+    if newest and newest[0] is not None:
+        return Position(newest[0])
+    raise NvdApiError("no checkpoint to catch up from: import the NVD feed files first, "
+                      "or give a start date")
+
+
+def _save(db: Database, url: str, cursor: str) -> None:
+    with db.transaction() as tx:
+        values = {"name": FEED_NAME, "url": url, "last_synced_at": datetime.now(UTC),
+                  "sync_cursor": cursor}
+        if not tx.exec(sql.FEED_SYNCED, values):
+            tx.exec(sql.FEED_INSERT, values, id=uuid.uuid4(), kind="nvd", yes=True,
+                    last_error=None)

@@ -1,0 +1,183 @@
+"""The NVD API client against a local server on 127.0.0.1 that serves the fixture pages,
+throttles and fails on purpose. Sleeps are recorded, never slept."""
+
+from __future__ import annotations
+
+import threading
+import urllib.parse
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from monozu.db import Database
+from monozu.domain.vulnintel import FeedError
+from monozu.domain.vulnintel.nvd_api import (
+    FEED_NAME,
+    NvdApiError,
+    NvdClient,
+    RateLimiter,
+    sync,
+    windows,
+)
+
+PAGES = {0: "nvd-page-1.json", 15: "nvd-page-2.json"}
+
+
+@dataclass
+class Script:
+    """What the server answers: queued failures first, then the pages."""
+
+    folder: Path
+    failures: list[tuple[int, dict[str, str]]] = field(default_factory=list)
+    requests: list[tuple[dict[str, str], str | None]] = field(default_factory=list)
+    broken_index: int | None = None
+
+
+def _handler(script: Script) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            query = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(self.path).query))
+            script.requests.append((query, self.headers.get("apiKey")))
+            if script.failures:
+                status, headers = script.failures.pop(0)
+                self.send_response(status)
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.end_headers()
+                return
+            index = int(query.get("startIndex", "0"))
+            body = (script.folder / PAGES[index]).read_bytes()
+            if index == script.broken_index:
+                body = body[: len(body) // 2]
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            return None
+
+    return Handler
+
+
+@pytest.fixture
+def server(feeds: Path) -> Iterator[tuple[str, Script]]:
+    script = Script(feeds / "nvd")
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(script))
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}/rest/json/cves/2.0", script
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+class FakeTime:
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.slept: list[float] = []
+
+    def clock(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+def _client(url: str, fake: FakeTime, **kw: object) -> NvdClient:
+    return NvdClient(url=url, sleep=fake.sleep, clock=fake.clock, **kw)  # type: ignore[arg-type]
+
+
+NOW = datetime(2026, 10, 1, tzinfo=UTC)
+
+
+def test_windows_are_at_most_120_days() -> None:
+    start = NOW - timedelta(days=300)
+    cut = windows(start, NOW)
+    assert len(cut) == 3 and cut[0][0] == start and cut[-1][1] == NOW
+    assert all(b - a <= timedelta(days=120) for a, b in cut)
+    assert all(cut[i][1] == cut[i + 1][0] for i in range(len(cut) - 1))
+    assert windows(NOW, NOW) == []
+
+
+def test_rate_limiter_waits_for_the_window() -> None:
+    fake = FakeTime()
+    limiter = RateLimiter(5, 30.0, clock=fake.clock, sleep=fake.sleep)
+    for _ in range(11):
+        limiter.wait()
+    assert fake.slept == [30.0, 30.0]
+
+
+def test_sync_pages_retries_and_resumes(db: Database, server: tuple[str, Script]) -> None:
+    url, script = server
+    script.failures = [(503, {}), (429, {"Retry-After": "7"}), (403, {})]
+    fake = FakeTime()
+    client = _client(url, fake, api_key="secret-key", backoff=2.0)
+    report = sync(db, client, since=NOW - timedelta(days=10), now=NOW)
+    assert (report.pages, report.records, report.inserted) == (2, 19, 19)
+    assert (report.requests, report.retries) == (5, 3)
+    assert fake.slept == [2.0, 7.0, 8.0]  # back-off doubles; Retry-After wins when given
+    queries = [q for q, _ in script.requests]
+    assert [q["startIndex"] for q in queries[-2:]] == ["0", "15"]
+    assert all(q["resultsPerPage"] == "2000" for q in queries)
+    assert queries[-1]["lastModStartDate"] == "2026-09-21T00:00:00.000+00:00"
+    assert queries[-1]["lastModEndDate"] == "2026-10-01T00:00:00.000+00:00"
+    assert all(key == "secret-key" for _, key in script.requests)
+    cursor = db.get_value("SELECT sync_cursor FROM cve_feeds WHERE name = :n", n=FEED_NAME)
+    assert cursor == "2026-10-01T00:00:00.000+00:00"
+
+    # next run starts from the saved checkpoint: one empty-ish window, nothing new
+    script.requests.clear()
+    again = sync(db, _client(url, FakeTime()), now=NOW + timedelta(days=1))
+    assert again.inserted == 0 and again.unchanged == 19
+    assert script.requests[0][0]["lastModStartDate"] == "2026-10-01T00:00:00.000+00:00"
+    assert script.requests[0][1] is None  # no key configured, no header
+
+
+def test_interrupted_sync_resumes_at_the_page(db: Database,
+                                              server: tuple[str, Script]) -> None:
+    url, script = server
+    script.broken_index = 15
+    with pytest.raises(FeedError, match="ends early"):
+        sync(db, _client(url, FakeTime()), since=NOW - timedelta(days=1), now=NOW)
+    cursor = db.get_value("SELECT sync_cursor FROM cve_feeds WHERE name = :n", n=FEED_NAME)
+    assert cursor.endswith(" 15")  # inside the window, at the second page
+    assert db.get_value("SELECT COUNT(*) FROM cve_catalog") == 15
+    script.broken_index = None
+    script.requests.clear()
+    report = sync(db, _client(url, FakeTime()), now=NOW)
+    assert [q["startIndex"] for q, _ in script.requests] == ["15"]
+    assert report.inserted == 4
+    assert db.get_value("SELECT COUNT(*) FROM cve_catalog") == 19
+
+
+def test_gives_up_after_bounded_retries(db: Database, server: tuple[str, Script]) -> None:
+    url, script = server
+    script.failures = [(503, {})] * 10
+    fake = FakeTime()
+    client = _client(url, fake, max_retries=3, backoff=1.0)
+    with pytest.raises(NvdApiError, match="gave up after 4 attempts"):
+        sync(db, client, since=NOW - timedelta(days=1), now=NOW)
+    assert fake.slept == [1.0, 2.0, 4.0] and len(script.requests) == 4
+
+
+def test_client_errors_are_not_retried(db: Database, server: tuple[str, Script]) -> None:
+    url, script = server
+    script.failures = [(404, {})]
+    with pytest.raises(NvdApiError, match="HTTP 404"):
+        sync(db, _client(url, FakeTime()), since=NOW - timedelta(days=1), now=NOW)
+    assert len(script.requests) == 1
+
+
+def test_no_checkpoint_is_refused(db: Database) -> None:
+    with pytest.raises(NvdApiError, match="no checkpoint"):
+        sync(db, NvdClient(url="http://127.0.0.1:9/"), now=NOW)
+    with pytest.raises(NvdApiError, match="not http"):
+        NvdClient(url="file:///etc/passwd")
