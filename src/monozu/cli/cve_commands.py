@@ -100,9 +100,11 @@ def _progress(label: str) -> Callable[[int], None]:
                         choices=SOURCES),
              Positional(("paths",), "paths", "Feed files (.json, .csv, .gz, .zip) or a cvelistV5 "
                         "folder.", metavar="PATH", nargs="+"),
+             option("--full", flag=True, default=False,
+                    help="NVD: re-read records whose lastModified is already stored."),
              url_option)
 @handle_errors
-def import_(source: str, paths: list[str], url: str | None) -> None:
+def import_(source: str, paths: list[str], full: bool, url: str | None) -> None:
     """Import feed files into the global catalogs, each file all-or-nothing.
 
     Example: ``monozu cve import nvd nvdcve-2.0-2024.json.gz nvdcve-2.0-modified.json.gz``
@@ -113,7 +115,8 @@ def import_(source: str, paths: list[str], url: str | None) -> None:
     with _bad_input():
         for path in map(Path, paths):
             started = time.perf_counter()
-            report = import_file(database, source, path, progress=_progress(f"{source} {path}"))
+            report = import_file(database, source, path, full=full,
+                                 progress=_progress(f"{source} {path}"))
             if sys.stderr.isatty():
                 sys.stderr.write("\n")
             echo(f"{report.line()} ({time.perf_counter() - started:.1f} s)")

@@ -13,6 +13,7 @@ platform connection where one is configured.
 from __future__ import annotations
 
 import contextlib
+import functools
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -26,6 +27,7 @@ from monozu.db.errors import MonozuError
 from monozu.db.models import CveCpeMatch
 from monozu.domain.vulnintel import sql
 from monozu.domain.vulnintel.errors import FeedError
+from monozu.domain.vulnintel.feeds._io import check_cve_id, parse_timestamp
 from monozu.domain.vulnintel.feeds.cve5 import (
     is_delta,
     local_record_path,
@@ -35,7 +37,7 @@ from monozu.domain.vulnintel.feeds.cve5 import (
 from monozu.domain.vulnintel.feeds.epss import EpssFile
 from monozu.domain.vulnintel.feeds.exploitdb import parse_exploitdb
 from monozu.domain.vulnintel.feeds.kev import parse_kev
-from monozu.domain.vulnintel.feeds.nvd import parse_nvd
+from monozu.domain.vulnintel.feeds.nvd import cve_record, iter_cves
 from monozu.domain.vulnintel.records import CVE5_GROUP_BASE, CpeMatchRow, CveRecord
 from monozu.domain.vulnintel.service import as_match
 from monozu.domain.vulnintel.staging import Staging
@@ -75,12 +77,17 @@ class ImportReport:
 
 
 def import_file(db: Database, source: str, path: Path, *, url: str | None = None,
-                progress: Progress | None = None) -> ImportReport:
-    """Import one file of ``source`` in one transaction and record the sync in cve_feeds."""
+                progress: Progress | None = None, full: bool = False) -> ImportReport:
+    """Import one file of ``source`` in one transaction and record the sync in cve_feeds.
+
+    ``full`` (NVD) re-reads records whose ``lastModified`` is already stored.
+    """
     if source not in SOURCES:
         raise FeedError(str(path), None, f"unknown source {source!r}; one of "
                         f"{', '.join(SOURCES)}")
     run = _IMPORTERS[source]
+    if full and source == "nvd":
+        run = functools.partial(import_nvd, full=True)
     origin = url or str(path)
     try:
         with db.transaction() as tx:
@@ -112,6 +119,14 @@ def _batches(rows: Iterable[Any], size: int = BATCH) -> Iterator[list[Any]]:
         yield batch
 
 
+def _stored_dates(tx: Tx, cve_ids: list[str]) -> dict[str, datetime]:
+    found: dict[str, datetime] = {}
+    for start in range(0, len(cve_ids), 1000):
+        for row in tx.select(_Stored, sql.STORED_DATES, cve_ids=cve_ids[start:start + 1000]):
+            found[row.cve_id] = row.last_modified_at
+    return found
+
+
 def _count(tx: Tx, table: str) -> int:
     return int(tx.get_value(f"SELECT COUNT(*) FROM {table}"))
 
@@ -132,23 +147,51 @@ def _match_row(cve_id: str, m: CpeMatchRow) -> tuple[Any, ...]:
             m.version_end_excluding)
 
 
-def import_nvd(tx: Tx, path: Path, progress: Progress) -> ImportReport:
+@dataclass(slots=True)
+class _Stored:
+    cve_id: str
+    last_modified_at: datetime
+
+
+def import_nvd(tx: Tx, path: Path, progress: Progress, *, full: bool = False) -> ImportReport:
+    """Stage the file's CVEs and apply what differs.
+
+    A CVE whose ``lastModified`` equals (or is older than) the stored one is skipped before
+    it is interpreted: NVD changes ``lastModified`` with every change to a record, so an
+    unchanged file costs little more than reading it. ``full`` stages every record anyway.
+    """
     report = ImportReport("nvd", str(path))
+    name = str(path)
     stage = Staging(tx, "cve", "match", "changed")
     seen: set[str] = set()
     newest: datetime | None = None
-    for batch in _batches(parse_nvd(path), 2000):
+    same = older = 0
+    for batch in _batches(iter_cves(path), 2000):
+        ids = [check_cve_id(cve.get("id"), name, label) for cve, label in batch]
+        stored = {} if full else _stored_dates(tx, ids)
+        records: list[CveRecord] = []
+        for cve_id, (cve, label) in zip(ids, batch, strict=True):
+            if cve_id in seen:
+                raise FeedError(name, cve_id, "appears twice in the file")
+            seen.add(cve_id)
+            when = stored.get(cve_id)
+            if when is not None:
+                incoming = parse_timestamp(cve.get("lastModified"), name, cve_id,
+                                           "lastModified")
+                if incoming is not None and incoming <= when:
+                    same += incoming == when
+                    older += incoming < when
+                    newest = max(newest or incoming, incoming)
+                    continue
+            records.append(cve_record(cve, name, label))
         matches: list[tuple[Any, ...]] = []
-        for record in batch:
-            if record.cve_id in seen:
-                raise FeedError(str(path), record.cve_id, "appears twice in the file")
-            seen.add(record.cve_id)
+        for record in records:
             matches.extend(_match_row(record.cve_id, m) for m in record.matches)
             for warning in record.warnings:
                 report.warn(f"{record.cve_id}: {warning}")
             if record.last_modified_at and (newest is None or record.last_modified_at > newest):
                 newest = record.last_modified_at
-        stage.load("cve", sql.CVE_COLUMNS + sql.SCORE_COLUMNS, map(_cve_row, batch))
+        stage.load("cve", sql.CVE_COLUMNS + sql.SCORE_COLUMNS, map(_cve_row, records))
         stage.load("match", sql.MATCH_COLUMNS, matches)
         progress(len(seen))
     report.records = len(seen)
@@ -156,12 +199,12 @@ def import_nvd(tx: Tx, path: Path, progress: Progress) -> ImportReport:
     stage.index()
     base = {"cve5_base": CVE5_GROUP_BASE}
     tx.exec(stage.sql(sql.NVD_CHANGED), base)
-    older = tx.exec(stage.sql(sql.NVD_DROP_OLDER))
+    dropped = tx.exec(stage.sql(sql.NVD_DROP_OLDER))
     changed = _count(tx, stage.tables["changed"])
     report.inserted = int(tx.get_value(stage.sql(sql.COUNT_NEW)))
     report.updated = changed - report.inserted
     report.unchanged = report.records - changed
-    report.notes["kept newer"] = max(older, 0)
+    report.notes["kept newer"] = older + max(dropped, 0)
     in_changed = "x.cve_id IN (SELECT cve_id FROM {changed})"
     now = {"now": _now()}
     tx.exec(stage.update_from("cve_catalog", "cve", "cve_id",

@@ -6,6 +6,7 @@ carry the occasional hand-typed vector and one of them must not stop an import.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from typing import Any
 
@@ -19,8 +20,12 @@ VERSION_ORDER = ("4.0", "3.1", "3.0", "2.0")
 _SCORE_TOLERANCE = 0.05
 
 
+@functools.lru_cache(maxsize=16384)
 def compute(version: str, vector: str) -> tuple[float, str]:
-    """(base score, severity) of ``vector``; :class:`ValueError` when it does not parse."""
+    """(base score, severity) of ``vector``; :class:`ValueError` when it does not parse.
+
+    Cached: a few thousand distinct vectors cover the whole NVD.
+    """
     try:
         if version == "2.0":
             v2 = CVSS2(vector)

@@ -74,6 +74,11 @@ SELECT DISTINCT m.cve_id FROM cve_cpe_matches m JOIN {{match}} x ON x.cve_id = m
 WHERE m.config_group >= :cve5_base
 """
 
+STORED_DATES = """
+SELECT cve_id, last_modified_at FROM cve_catalog
+WHERE cve_id IN :cve_ids AND last_modified_at IS NOT NULL
+"""
+
 # a record older than the stored one never overwrites it
 NVD_DROP_OLDER = """
 DELETE FROM {changed} WHERE cve_id IN (

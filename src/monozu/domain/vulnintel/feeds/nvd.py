@@ -80,6 +80,13 @@ def _kind_problem(top: dict[str, Any]) -> str:
 def parse_nvd(path: Path) -> Iterator[CveRecord]:
     """Every CVE in the NVD file at ``path``, one at a time."""
     name = str(path)
+    for cve, record in iter_cves(path):
+        yield cve_record(cve, name, record)
+
+
+def iter_cves(path: Path) -> Iterator[tuple[dict[str, Any], str]]:
+    """Every raw ``cve`` object in the file with its record label, not yet interpreted."""
+    name = str(path)
     where: list[str] = []
     with open_binary(path) as raw, guarded(path, where):
         head = raw.read(_PEEK)
@@ -109,7 +116,7 @@ def parse_nvd(path: Path) -> Iterator[CveRecord]:
                     raise FeedError(name, record, "not an NVD vulnerability (no 'cve' object): "
                                     "wrong feed kind?")
                 where[:] = [str(cve.get("id") or record)]
-                yield cve_record(cve, name, record)
+                yield cve, record
         except ijson.JSONError as exc:
             after = f"after {where[0]}" if where else "before the first record"
             raise FeedError(name, after, json_problem(exc)) from None
