@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from monozu.db import Database, NotFound
-from monozu.db.models import SecurityAlert, Vulnerability
+from monozu.db.models import CveCpeMatch, SecurityAlert, Vulnerability
+from monozu.domain.vulnintel import service
 from monozu.domain.vulnintel.importer import import_file
 from monozu.domain.vulnintel.service import explain, match_tenants
 from tests.domain.conftest import add_tenant
@@ -137,3 +138,17 @@ def test_explain(catalog: Database) -> None:
     other = add_tenant(db, "other")
     with pytest.raises(NotFound):
         explain(db, other, switch, LOG4J)
+
+
+def test_catalog_scan_pages_keep_each_cve_whole(catalog: Database,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(service, "SCAN_PAGE", 7)  # smaller than CVE-2021-44228's 408 rows
+    with catalog.transaction() as tx:
+        paged = list(service._scan_by_cve(tx))
+        rows = tx.select(CveCpeMatch, "SELECT * FROM cve_cpe_matches")
+    expected: dict[str, list[tuple[object, ...]]] = {}
+    for row in rows:
+        expected.setdefault(row.cve_id, []).append(service.as_match(row).key())
+    assert len(paged) == len(expected)
+    assert {c: sorted(map(repr, (m.key() for m in ms))) for c, ms in paged} == {
+        c: sorted(map(repr, ks)) for c, ks in expected.items()}

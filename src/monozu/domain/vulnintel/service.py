@@ -137,24 +137,26 @@ def as_match(row: CveCpeMatch) -> CpeMatchRow:
 
 
 def _scan_by_cve(tx: Tx) -> Iterator[tuple[str, list[CpeMatchRow]]]:
-    """Every CVE's match rows, a page of the table at a time (never the whole table)."""
-    after_cve, after_id = "", -1
-    current: str | None = None
-    group: list[CpeMatchRow] = []
+    """Every CVE's match rows, a page of the table at a time (never the whole table).
+
+    Pages follow the ``cve_id`` index; the last CVE of a full page may be cut off, so it is
+    read again at the start of the next page.
+    """
+    after = ""
     while True:
-        page = tx.select(CveCpeMatch, sql.MATCH_SCAN, after_cve=after_cve, after_id=after_id,
-                         limit=SCAN_PAGE)
+        page = tx.select(CveCpeMatch, sql.MATCH_SCAN, after_cve=after, limit=SCAN_PAGE)
+        full = len(page) == SCAN_PAGE
+        if full:
+            last = page[-1].cve_id
+            page = [r for r in page if r.cve_id != last] or tx.select(
+                CveCpeMatch, sql.MATCH_ROWS_OF, cve_id=last)  # one CVE filled the page
+        groups: dict[str, list[CpeMatchRow]] = {}
         for row in page:
-            if row.cve_id != current:
-                if current is not None:
-                    yield current, group
-                current, group = row.cve_id, []
-            group.append(as_match(row))
-        if len(page) < SCAN_PAGE:
-            break
-        after_cve, after_id = page[-1].cve_id, page[-1].id
-    if current is not None:
-        yield current, group
+            groups.setdefault(row.cve_id, []).append(as_match(row))
+        yield from groups.items()
+        if not full:
+            return
+        after = page[-1].cve_id
 
 
 def _chunks(items: list[str], size: int = IN_CHUNK) -> Iterator[list[str]]:

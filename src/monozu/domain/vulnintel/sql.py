@@ -242,10 +242,11 @@ FEED_FAILED = "UPDATE cve_feeds SET last_error = :last_error WHERE name = :name"
 # -- matching tenants' assets (tenant tables: always filtered by :tenant_id) ----------------
 MATCH_SCAN = f"""
 SELECT id, {_MATCH_LIST} FROM cve_cpe_matches
-WHERE cve_id > :after_cve OR (cve_id = :after_cve AND id > :after_id)
-ORDER BY cve_id, id
+WHERE cve_id > :after_cve
+ORDER BY cve_id
 LIMIT :limit
 """
+
 MATCH_ROWS_OF = f"SELECT id, {_MATCH_LIST} FROM cve_cpe_matches WHERE cve_id = :cve_id " \
                 "ORDER BY config_group, id"
 CATALOG_FACTS = """
