@@ -361,9 +361,7 @@ def import_exploitdb(tx: Tx, path: Path, progress: Progress) -> ImportReport:
     top = 0
     for batch in _batches(parse_exploitdb(path)):
         stage.load("edb", sql.EDB_COLUMNS, (
-            (e.edb_id, e.file_path, e.description, e.date_published, e.author, e.type,
-             e.platform, e.port, e.verified, e.date_added, e.date_updated, e.source_url)
-            for e in batch))
+            tuple(getattr(e.row, c) for c in sql.EDB_COLUMNS) for e in batch))
         stage.load("edb_cve", ("edb_id", "cve_id"),
                    ((e.edb_id, c) for e in batch for c in e.cve_ids))
         report.records += len(batch)

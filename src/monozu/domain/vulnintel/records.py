@@ -14,6 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from monozu.db.models import ExploitdbExploit
+
 CVE5_CONFIG_BASE = 1 << 16
 MAX_NODES = 128
 
@@ -99,20 +101,15 @@ class EpssHeader:
 
 @dataclass(slots=True)
 class Exploit:
-    edb_id: int
-    file_path: str
-    description: str
-    date_published: datetime | None
-    author: str | None
-    type: str | None
-    platform: str | None
-    port: int | None
-    verified: bool
-    date_added: datetime | None
-    date_updated: datetime | None
-    source_url: str | None
+    """One exploit: its catalog row, and the CVE ids and tags gathered from its rows."""
+
+    row: ExploitdbExploit
     cve_ids: list[str] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
+
+    @property
+    def edb_id(self) -> int:
+        return self.row.edb_id
 
 
 CVE5_GROUP_BASE = pack_group(CVE5_CONFIG_BASE, 0, False)

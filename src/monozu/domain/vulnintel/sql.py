@@ -86,7 +86,6 @@ DELETE FROM {changed} WHERE cve_id IN (
     WHERE c.last_modified_at > x.last_modified_at)
 """
 
-COUNT = "SELECT COUNT(*) FROM {table}"
 COUNT_NEW = """
 SELECT COUNT(*) FROM {changed} d
 WHERE NOT EXISTS (SELECT 1 FROM cve_catalog c WHERE c.cve_id = d.cve_id)
