@@ -10,6 +10,7 @@ from monozu.cli import main
 from monozu.db import connect
 from monozu.db.migrate import Migrator
 from tests.domain.conftest import add_tenant
+from tests.domain.vulnintel.api_server import local_api
 from tests.domain.vulnintel.conftest import FIXTURES
 from tests.domain.vulnintel.test_service import add_asset
 
@@ -75,3 +76,13 @@ def test_failed_import_is_recorded(sqlite_url: str, capsys: pytest.CaptureFixtur
     assert _run(capsys, "cve", "import", "nvd", str(broken), "--url", sqlite_url)[0] == 2
     code, out, _ = _run(capsys, "cve", "status", "--url", sqlite_url)
     assert code == 0 and "last error:" in out and "ends early" in out and "cves 0" in out
+
+
+def test_sync_from_a_local_api(sqlite_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    Migrator.from_url(sqlite_url).migrate()
+    with local_api(FIXTURES / "nvd") as (url, _):
+        code, out, _ = _run(capsys, "cve", "sync", "--since", "2026-09-01", "--api-url", url,
+                            "--url", sqlite_url)
+    assert code == 0 and "2 pages, 19 records: 19 inserted" in out
+    code, out, _ = _run(capsys, "cve", "status", "--url", sqlite_url)
+    assert "nvd-api" in out
