@@ -127,7 +127,7 @@ def _configurations(rng: random.Random, cat: Catalog) -> list[dict[str, Any]]:
             continue
         vendor, product, versions = rng.choice(cat.apps)
         matches = []
-        for _ in range(rng.choice((1, 1, 2, 2, 3, 4, 6))):
+        for _ in range(rng.choice((1, 2, 2, 3, 4, 5, 8))):
             low, high = sorted(rng.sample(versions, 2), key=cpe_key)
             if rng.random() < 0.25:
                 matches.append({"vulnerable": True, "matchCriteriaId": "Z",
