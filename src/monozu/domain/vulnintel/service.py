@@ -1,8 +1,9 @@
 """Matching tenants' assets against the CVE catalog, and explaining a match.
 
-The catalog is global, read once per run: match rows are streamed in key order and only
-CVEs with a criteria whose vendor and product some asset has (or a wildcard) are kept.
-Each tenant is then matched inside its own unit of work (``db.tenant``):
+The catalog is global, read once per run: match rows are streamed in ``cve_id`` order and
+each CVE is evaluated against the assets that share a vendor and product with one of its
+criteria (all assets for a wildcard criteria). Each tenant's results are then written
+inside its own unit of work (``db.tenant``):
 
 * a new (asset, CVE) match opens a ``vulnerabilities`` row with status ``open``;
 * a repeated match only refreshes ``last_seen_at`` and the score; a status a person set
@@ -97,30 +98,25 @@ def _keys(names: Iterable[cpe.Cpe]) -> set[tuple[str, str]]:
     return {(n.vendor.raw.lower(), n.product.raw.lower()) for n in names}
 
 
-class CatalogIndex:
-    """The match rows of the CVEs some asset could match, by CVE and by (vendor, product)."""
+class AssetIndex:
+    """Assets of the tenants being matched, by the (vendor, product) of their CPE names."""
 
-    def __init__(self) -> None:
-        self.rows: dict[str, list[CpeMatchRow]] = {}
-        self.by_key: dict[tuple[str, str], set[str]] = defaultdict(set)
+    def __init__(self, assets: dict[uuid.UUID, list[Asset]]) -> None:
+        self.everyone = [(t, a) for t, group in assets.items() for a in group]
+        self.by_key: dict[tuple[str, str], list[tuple[uuid.UUID, Asset]]] = defaultdict(list)
+        for tenant_id, asset in self.everyone:
+            for key in _keys(asset.names):
+                self.by_key[key].append((tenant_id, asset))
 
-    @classmethod
-    def load(cls, tx: Tx, wanted: set[tuple[str, str]]) -> CatalogIndex:
-        index = cls()
-        for cve_id, rows in _scan_by_cve(tx):
-            keys = {_row_key(r) for r in rows}
-            hit = {k for k in keys if k in wanted or k == _WILD}
-            if hit:
-                index.rows[cve_id] = rows
-                for key in hit:
-                    index.by_key[key].add(cve_id)
-        return index
-
-    def candidates(self, asset: Asset) -> set[str]:
-        found = set(self.by_key.get(_WILD, ()))
-        for key in _keys(asset.names):
-            found |= self.by_key.get(key, set())
-        return found
+    def candidates(self, rows: list[CpeMatchRow]) -> list[tuple[uuid.UUID, Asset]]:
+        keys = {_row_key(r) for r in rows}
+        if _WILD in keys:
+            return self.everyone
+        found: dict[uuid.UUID, tuple[uuid.UUID, Asset]] = {}
+        for key in keys:
+            for tenant_id, asset in self.by_key.get(key, ()):
+                found[asset.id] = (tenant_id, asset)
+        return list(found.values())
 
 
 def _row_key(row: CpeMatchRow) -> tuple[str, str]:
@@ -179,29 +175,34 @@ def tenant_ids(db: Database) -> list[uuid.UUID]:
 
 def match_tenants(db: Database, tenants: list[uuid.UUID], *,
                   now: datetime | None = None) -> list[MatchReport]:
-    """Match each tenant's assets; the catalog is read once for all of them."""
+    """Match each tenant's assets; the catalog is read once for all of them.
+
+    One pass over the catalog: each CVE is evaluated against the assets whose names share
+    a vendor and product with one of its criteria, so memory holds the assets and the
+    matches, never the catalog.
+    """
     assets: dict[uuid.UUID, list[Asset]] = {}
     for tenant_id in tenants:
         with db.tenant(tenant_id) as tx:
             assets[tenant_id] = [_asset(r) for r in tx.select(AssetRow, sql.ASSETS,
                                                               tenant_id=tenant_id)]
-    wanted = {k for group in assets.values() for a in group for k in _keys(a.names)}
+    index = AssetIndex(assets)
+    found: dict[uuid.UUID, dict[tuple[uuid.UUID, str], Verdict]] = {t: {} for t in tenants}
     with db.transaction() as tx:
-        index = CatalogIndex.load(tx, wanted)
-    return [_match_tenant(db, tenant_id, assets[tenant_id], index, now or datetime.now(UTC))
-            for tenant_id in tenants]
+        for cve_id, rows in _scan_by_cve(tx):
+            for tenant_id, asset in index.candidates(rows):
+                verdict = evaluate(cve_id, rows, asset.names)
+                if verdict.matched:
+                    found[tenant_id][(asset.id, cve_id)] = verdict
+    return [_write_tenant(db, tenant_id, assets[tenant_id], found[tenant_id],
+                          now or datetime.now(UTC)) for tenant_id in tenants]
 
 
-def _match_tenant(db: Database, tenant_id: uuid.UUID, assets: list[Asset],
-                  index: CatalogIndex, now: datetime) -> MatchReport:
+def _write_tenant(db: Database, tenant_id: uuid.UUID, assets: list[Asset],
+                  found: dict[tuple[uuid.UUID, str], Verdict], now: datetime) -> MatchReport:
     report = MatchReport(tenant_id, assets=len(assets))
-    found: dict[tuple[uuid.UUID, str], Verdict] = {}
     for asset in assets:
         report.problems.extend(asset.problems)
-        for cve_id in sorted(index.candidates(asset)):
-            verdict = evaluate(cve_id, index.rows[cve_id], asset.names)
-            if verdict.matched:
-                found[(asset.id, cve_id)] = verdict
     report.matches = len(found)
     with db.tenant(tenant_id) as tx:
         facts = _facts(tx, (cve for _, cve in found))
