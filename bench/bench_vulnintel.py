@@ -209,7 +209,8 @@ def generate(folder: Path, cves: int, epss: int, exploits: int, seed: int) -> Ca
         for cve_id in rng.sample(cat.cve_ids, min(epss, len(cat.cve_ids))):
             out.write(f"{cve_id},{rng.random():.5f},{rng.random():.5f}\n")
     cat.kev = folder / "known_exploited_vulnerabilities.json"
-    kev = [{"cveID": c, "vendorProject": "V", "product": "P", "vulnerabilityName": "N",
+    kev: list[dict[str, Any]] = [
+        {"cveID": c, "vendorProject": "V", "product": "P", "vulnerabilityName": "N",
             "dateAdded": "2024-01-02", "shortDescription": "S", "requiredAction": "A",
             "dueDate": "2024-01-23", "knownRansomwareCampaignUse": rng.choice(
                 ("Known", "Unknown")), "notes": "", "cwes": []}
@@ -405,68 +406,70 @@ def run(kind: str, cat: Catalog, args: argparse.Namespace, folder: Path,
         Migrator.from_url(target).migrate()
     results: list[Result] = []
     total = len(cat.cve_ids)
+
+    def done(result: Result) -> None:
+        results.append(result)
+        print_result(result)
+
     naive_db = connect(naive_url)
 
     nvd_seconds, peak, out = cli_import(url, "nvd", [cat.years[y] for y in sorted(cat.years)])
     first_times = file_times(out)
     per_cve = naive_nvd(naive_db, cat.years[max(cat.years)], args.naive_sample)
-    results.append(Result(f"NVD import, {total:,} CVEs, {cat.match_rows:,} match rows",
-                          nvd_seconds, per_cve * total, GOALS["nvd"],
-                          f"{total / nvd_seconds:,.0f} CVEs/s, peak {peak:,.0f} MB"))
+    done(Result(f"NVD import, {total:,} CVEs, {cat.match_rows:,} match rows", nvd_seconds,
+                per_cve * total, GOALS["nvd"],
+                f"{total / nvd_seconds:,.0f} CVEs/s, peak {peak:,.0f} MB"))
     biggest = cat.years[max(cat.years, key=lambda y: cat.years[y].stat().st_size)]
     _, _, out = cli_import(url, "nvd", [biggest])
     again, first = file_times(out)[biggest.name], first_times[biggest.name]
-    results.append(Result(f"NVD re-import of unchanged {biggest.name}", again, None,
-                          first * GOAL_REIMPORT,
-                          f"{again / first:.0%} of its first import ({first:.1f} s)"))
+    done(Result(f"NVD re-import of unchanged {biggest.name}", again, None,
+                first * GOAL_REIMPORT,
+                f"{again / max(first, 1e-9):.0%} of its first import ({first:.2f} s)"))
 
     assert cat.epss and cat.kev and cat.exploitdb
-    for source, path, goal in (("epss", cat.epss, GOALS["epss"]), ("kev", cat.kev, GOALS["kev"]),
-                               ("exploitdb", cat.exploitdb, GOALS["exploitdb"])):
-        seconds, rss, _ = cli_import(url, source, [path])
-        results.append(Result(f"{source} full refresh", seconds, None, goal,
-                              f"peak {rss:,.0f} MB"))
     sample = [{"cve_id": c, "epss": 0.1, "pct": 0.5, "m": "v", "now": datetime.now(UTC)}
               for c in cat.cve_ids[: args.naive_sample]]
-    per_row = naive_rows(naive_db, sample,
-                         "SELECT 1 FROM cve_scores_cache WHERE cve_id = :cve_id",
-                         "UPDATE cve_scores_cache SET epss = :epss, epss_percentile = :pct, "
-                         "epss_model_version = :m, fetched_at = :now WHERE cve_id = :cve_id",
-                         "INSERT INTO cve_scores_cache (cve_id, epss, epss_percentile, "
-                         "epss_model_version, fetched_at) VALUES (:cve_id, :epss, :pct, :m, :now)")
-    results[-3].naive_seconds = per_row * args.epss
+    epss_row = naive_rows(naive_db, sample,
+                          "SELECT 1 FROM cve_scores_cache WHERE cve_id = :cve_id",
+                          "UPDATE cve_scores_cache SET epss = :epss, epss_percentile = :pct, "
+                          "epss_model_version = :m, fetched_at = :now WHERE cve_id = :cve_id",
+                          "INSERT INTO cve_scores_cache (cve_id, epss, epss_percentile, "
+                          "epss_model_version, fetched_at) VALUES (:cve_id, :epss, :pct, :m, "
+                          ":now)")
     edb = [{"edb_id": i, "f": f"exploits/{i}.py", "d": "x"} for i in range(1, args.naive_sample)]
-    per_row = naive_rows(naive_db, edb, "SELECT 1 FROM exploitdb_exploits WHERE edb_id = :edb_id",
+    edb_row = naive_rows(naive_db, edb, "SELECT 1 FROM exploitdb_exploits WHERE edb_id = :edb_id",
                          "UPDATE exploitdb_exploits SET file_path = :f, description = :d "
                          "WHERE edb_id = :edb_id",
                          "INSERT INTO exploitdb_exploits (edb_id, file_path, description) "
                          "VALUES (:edb_id, :f, :d)")
-    results[-1].naive_seconds = per_row * args.exploits
-    results[-2].naive_seconds = per_row * 1600
+    for source, path, goal, naive in (
+            ("epss", cat.epss, GOALS["epss"], epss_row * args.epss),
+            ("kev", cat.kev, GOALS["kev"], edb_row * 1600),
+            ("exploitdb", cat.exploitdb, GOALS["exploitdb"], edb_row * args.exploits)):
+        seconds, rss, _ = cli_import(url, source, [path])
+        done(Result(f"{source} full refresh", seconds, naive, goal, f"peak {rss:,.0f} MB"))
 
     db = connect(url)
     tenant = add_assets(db, cat, args.assets, args.seed)
     seconds, reports = timed(lambda: match_tenants(db, [tenant]))
     per_asset = naive_match(db, tenant, args.naive_assets)
-    results.append(Result(f"match a tenant of {args.assets:,} assets", seconds,
-                          per_asset * args.assets, GOALS["match"],
-                          f"{reports[0].matches:,} matches, {reports[0].alerts:,} alerts"))
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    done(Result(f"match a tenant of {args.assets:,} assets", seconds, per_asset * args.assets,
+                GOALS["match"], f"{reports[0].matches:,} matches, {reports[0].alerts:,} "
+                f"alerts (bench process peak so far {peak:,.0f} MB)"))
     seconds, reports = timed(lambda: match_tenants(db, [tenant]))
-    results.append(Result("match again (all seen before)", seconds, None, GOALS["match"],
-                          f"{reports[0].seen_again:,} seen again"))
+    done(Result("match again (all seen before)", seconds, None, GOALS["match"],
+                f"{reports[0].seen_again:,} seen again"))
     db.close()
     naive_db.close()
     return results
 
 
-def print_results(kind: str, results: list[Result]) -> None:
-    print(f"\n{kind}")
-    print(f"  {'step':<58} {'ours':>9} {'naive (scaled)':>15} {'goal':>8}  notes")
-    for r in results:
-        naive = f"{r.naive_seconds:,.1f} s" if r.naive_seconds is not None else "-"
-        goal = f"{r.goal:,.1f} s" if r.goal is not None else "-"
-        ok = "" if r.goal is None else (" ok" if r.seconds <= r.goal else " MISSED")
-        print(f"  {r.name:<58} {r.seconds:8.1f}s {naive:>15} {goal:>8}{ok}  {r.note}")
+def print_result(r: Result) -> None:
+    naive = f"{r.naive_seconds:,.1f} s" if r.naive_seconds is not None else "-"
+    goal = f"{r.goal:,.1f} s" if r.goal is not None else "-"
+    ok = "" if r.goal is None else (" ok" if r.seconds <= r.goal else " MISSED")
+    print(f"  {r.name:<58} {r.seconds:8.1f}s {naive:>15} {goal:>8}{ok}  {r.note}", flush=True)
 
 
 def main() -> None:
@@ -497,7 +500,9 @@ def main() -> None:
         server = pgserver.start()
     try:
         for kind in kinds:
-            print_results(kind, run(kind, cat, args, folder, server))
+            print(f"\n{kind}\n  {'step':<58} {'ours':>9} {'naive (scaled)':>15} {'goal':>8}"
+                  "  notes", flush=True)
+            run(kind, cat, args, folder, server)
     finally:
         if server is not None:
             server.stop()

@@ -119,7 +119,7 @@ def import_(source: str, paths: list[str], full: bool, url: str | None) -> None:
                                  progress=_progress(f"{source} {path}"))
             if sys.stderr.isatty():
                 sys.stderr.write("\n")
-            echo(f"{report.line()} ({time.perf_counter() - started:.1f} s)")
+            echo(f"{report.line()} ({time.perf_counter() - started:.2f} s)")
             for warning in report.warnings[:10]:
                 echo(f"  warning: {warning}", err=True)
 
