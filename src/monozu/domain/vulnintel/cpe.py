@@ -58,8 +58,8 @@ class Attr:
             return False  # the target is unknown here: a subset relation, not a match
         pattern = _pattern(self.raw)
         if pattern is not None:
-            return pattern.fullmatch(target.value.lower()) is not None
-        return self.value.lower() == target.value.lower()
+            return pattern.fullmatch(folded(target.raw)) is not None
+        return folded(self.raw) == folded(target.raw)
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,7 +137,13 @@ def _check(raw: str, name: str, text: str) -> None:
 
 
 def unescape(raw: str) -> str:
-    return re.sub(r"\\(.)", r"\1", raw)
+    return re.sub(r"\\(.)", r"\1", raw) if "\\" in raw else raw
+
+
+@functools.lru_cache(maxsize=262144)
+def folded(raw: str) -> str:
+    """The unescaped, lowercased value of an attribute, for comparisons."""
+    return unescape(raw).lower()
 
 
 def escape(value: str) -> str:

@@ -9,6 +9,7 @@ may be negated. When the criteria's version is ``*`` the four NVD bounds are com
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -60,20 +61,30 @@ def bounds_text(row: CpeMatchRow) -> str:
                      if getattr(row, name) is not None)
 
 
+@functools.lru_cache(maxsize=262144)
+def _criteria(text: str) -> tuple[tuple[tuple[int, cpe.Attr], ...], cpe.Attr] | str:
+    """The attributes of a criteria that constrain anything (ANY does not), and its
+    version; or the reason it does not parse."""
+    try:
+        source = cpe.parse(text)
+    except cpe.CpeError as exc:
+        return str(exc)
+    checks = tuple((i, a) for i, a in enumerate(source.attrs) if i != 3 and not a.is_any)
+    return checks, source.attrs[3]
+
+
 def entry_matches(row: CpeMatchRow, target: cpe.Cpe, unknown: list[str]) -> bool:
     """Whether ``row``'s criteria (and bounds) cover ``target``."""
-    try:
-        source = cpe.parse(row.criteria)
-    except cpe.CpeError as exc:
-        unknown.append(str(exc))
+    compiled = _criteria(row.criteria)
+    if isinstance(compiled, str):
+        unknown.append(compiled)
         return False
-    for index, (want, have) in enumerate(zip(source.attrs, target.attrs, strict=True)):
-        if index == 3:  # version
-            if not _version_matches(row, want, have, unknown):
-                return False
-        elif not want.matches(have):
+    checks, version = compiled
+    attrs = target.attrs
+    for index, want in checks:
+        if not want.matches(attrs[index]):
             return False
-    return True
+    return _version_matches(row, version, attrs[3], unknown)
 
 
 def _version_matches(row: CpeMatchRow, want: cpe.Attr, have: cpe.Attr,
@@ -102,16 +113,30 @@ def _version_matches(row: CpeMatchRow, want: cpe.Attr, have: cpe.Attr,
         return want.value.lower() == have.value.lower() if not bounded else False
 
 
-def evaluate(cve_id: str, rows: Iterable[CpeMatchRow], targets: Sequence[cpe.Cpe]) -> Verdict:
-    """Evaluate every configuration of one CVE against an asset's names."""
+Configurations = list[tuple[int, list[tuple[tuple[int, bool], list[CpeMatchRow]]]]]
+
+
+def configurations(rows: Iterable[CpeMatchRow]) -> Configurations:
+    """A CVE's rows grouped by configuration, then by node, in order."""
     configs: dict[int, dict[tuple[int, bool], list[CpeMatchRow]]] = defaultdict(
         lambda: defaultdict(list))
     for row in rows:
         configuration, node, negate = unpack_group(row.config_group)
         configs[configuration][(node, negate)].append(row)
+    return [(c, sorted(nodes.items())) for c, nodes in sorted(configs.items())]
+
+
+def evaluate(cve_id: str, rows: Iterable[CpeMatchRow], targets: Sequence[cpe.Cpe]) -> Verdict:
+    """Evaluate every configuration of one CVE against an asset's names."""
+    return evaluate_grouped(cve_id, configurations(rows), targets)
+
+
+def evaluate_grouped(cve_id: str, grouped: Configurations,
+                     targets: Sequence[cpe.Cpe]) -> Verdict:
+    """:func:`evaluate` on rows grouped once, for one CVE against many assets."""
     verdict = Verdict(cve_id)
-    for configuration in sorted(configs):
-        hits = _configuration(configs[configuration], targets, verdict.unknown)
+    for configuration, nodes in grouped:
+        hits = _configuration(nodes, targets, verdict.unknown)
         if hits is not None and any(h.vulnerable for h in hits):
             verdict.matched = True
             verdict.configuration = configuration
@@ -120,11 +145,11 @@ def evaluate(cve_id: str, rows: Iterable[CpeMatchRow], targets: Sequence[cpe.Cpe
     return verdict
 
 
-def _configuration(nodes: dict[tuple[int, bool], list[CpeMatchRow]],
+def _configuration(nodes: list[tuple[tuple[int, bool], list[CpeMatchRow]]],
                    targets: Sequence[cpe.Cpe], unknown: list[str]) -> list[EntryHit] | None:
     """The entries that made every node hold, or None when one node does not."""
     hits: list[EntryHit] = []
-    for (node, negate), entries in sorted(nodes.items()):
+    for (node, negate), entries in nodes:
         operator = entries[0].node_operator
         found: list[EntryHit] = []
         for entry in entries:

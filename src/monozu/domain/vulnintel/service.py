@@ -26,7 +26,14 @@ from monozu.db import Database, Tx
 from monozu.db.errors import NotFound
 from monozu.db.models import CveCpeMatch
 from monozu.domain.vulnintel import cpe, sql
-from monozu.domain.vulnintel.matching import Verdict, asset_names, evaluate, index_key
+from monozu.domain.vulnintel.matching import (
+    Verdict,
+    asset_names,
+    configurations,
+    evaluate,
+    evaluate_grouped,
+    index_key,
+)
 from monozu.domain.vulnintel.records import CpeMatchRow
 
 ALERT_SOURCE = "cve_match"
@@ -190,8 +197,10 @@ def match_tenants(db: Database, tenants: list[uuid.UUID], *,
     found: dict[uuid.UUID, dict[tuple[uuid.UUID, str], Verdict]] = {t: {} for t in tenants}
     with db.transaction() as tx:
         for cve_id, rows in _scan_by_cve(tx):
-            for tenant_id, asset in index.candidates(rows):
-                verdict = evaluate(cve_id, rows, asset.names)
+            candidates = index.candidates(rows)
+            grouped = configurations(rows) if candidates else []
+            for tenant_id, asset in candidates:
+                verdict = evaluate_grouped(cve_id, grouped, asset.names)
                 if verdict.matched:
                     found[tenant_id][(asset.id, cve_id)] = verdict
     return [_write_tenant(db, tenant_id, assets[tenant_id], found[tenant_id],
