@@ -15,6 +15,7 @@ inside its own unit of work (``db.tenant``):
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
@@ -127,10 +128,13 @@ class AssetIndex:
 
 
 def _row_key(row: CpeMatchRow) -> tuple[str, str]:
-    vendor, product = index_key(row.criteria)
-    if any(ch in vendor + product for ch in "*?"):
-        return _WILD
-    return vendor, product
+    return _criteria_key(row.criteria)
+
+
+@functools.lru_cache(maxsize=262144)
+def _criteria_key(criteria: str) -> tuple[str, str]:
+    vendor, product = index_key(criteria)
+    return _WILD if "*" in vendor + product or "?" in vendor + product else (vendor, product)
 
 
 def as_match(row: CveCpeMatch) -> CpeMatchRow:
