@@ -198,21 +198,21 @@ def match_tenants(db: Database, tenants: list[uuid.UUID], *,
             assets[tenant_id] = [_asset(r) for r in tx.select(AssetRow, sql.ASSETS,
                                                               tenant_id=tenant_id)]
     index = AssetIndex(assets)
-    found: dict[uuid.UUID, dict[tuple[uuid.UUID, str], Verdict]] = {t: {} for t in tenants}
+    # (asset, CVE) pairs only: a verdict's explanation is rebuilt for the few that alert
+    found: dict[uuid.UUID, set[tuple[uuid.UUID, str]]] = {t: set() for t in tenants}
     with db.transaction() as tx:
         for cve_id, rows in _scan_by_cve(tx):
             candidates = index.candidates(rows)
             grouped = configurations(rows) if candidates else []
             for tenant_id, asset in candidates:
-                verdict = evaluate_grouped(cve_id, grouped, asset.names)
-                if verdict.matched:
-                    found[tenant_id][(asset.id, cve_id)] = verdict
+                if evaluate_grouped(cve_id, grouped, asset.names).matched:
+                    found[tenant_id].add((asset.id, cve_id))
     return [_write_tenant(db, tenant_id, assets[tenant_id], found[tenant_id],
                           now or datetime.now(UTC)) for tenant_id in tenants]
 
 
 def _write_tenant(db: Database, tenant_id: uuid.UUID, assets: list[Asset],
-                  found: dict[tuple[uuid.UUID, str], Verdict], now: datetime) -> MatchReport:
+                  found: set[tuple[uuid.UUID, str]], now: datetime) -> MatchReport:
     report = MatchReport(tenant_id, assets=len(assets))
     for asset in assets:
         report.problems.extend(asset.problems)
@@ -240,21 +240,20 @@ def _write_tenant(db: Database, tenant_id: uuid.UUID, assets: list[Asset],
             (a, c) for (a, c), r in existing.items()
             if (a, c) not in found and r.status == "open")
         statuses = {k: r.status for k, r in existing.items()}
-        names = {a.id: a.name for a in assets}
         report.alerts = _raise_alerts(tx, tenant_id, found=found, statuses=statuses,
-                                      facts=facts, names=names, now=now)
+                                      facts=facts, assets={a.id: a for a in assets}, now=now)
     return report
 
 
-def _raise_alerts(tx: Tx, tenant_id: uuid.UUID, *, found: dict[tuple[uuid.UUID, str], Verdict],
+def _raise_alerts(tx: Tx, tenant_id: uuid.UUID, *, found: set[tuple[uuid.UUID, str]],
                   statuses: dict[tuple[uuid.UUID, str], str], facts: dict[str, dict[str, Any]],
-                  names: dict[uuid.UUID, str], now: datetime) -> int:
+                  assets: dict[uuid.UUID, Asset], now: datetime) -> int:
     settings = tx.select(float, sql.ALERT_THRESHOLD, tenant_id=tenant_id)
     threshold = settings[0] if settings else None
     raised = {(r.asset_id, r.cve_id) for r in tx.select(
         AlertKey, sql.RAISED_ALERTS, tenant_id=tenant_id, source=ALERT_SOURCE)}
     alerts = []
-    for key, verdict in found.items():
+    for key in sorted(found):
         asset_id, cve_id = key
         if key in raised or statuses.get(key, "open") != "open":
             continue
@@ -267,8 +266,11 @@ def _raise_alerts(tx: Tx, tenant_id: uuid.UUID, *, found: dict[tuple[uuid.UUID, 
             f"CVSS {score} reaches the threshold {threshold}" if over else "",
             "it is in CISA's Known Exploited Vulnerabilities catalog" if kev else "") if w)
         severity = str(fact.get("cvss_severity") or ("critical" if kev else "high")).lower()
+        asset = assets[asset_id]
+        rows = [as_match(r) for r in tx.select(CveCpeMatch, sql.MATCH_ROWS_OF, cve_id=cve_id)]
+        verdict = evaluate(cve_id, rows, asset.names)
         alerts.append({"id": uuid.uuid4(), "tenant_id": tenant_id,
-                       "title": f"{cve_id} affects {names.get(asset_id, asset_id)}"[:500],
+                       "title": f"{cve_id} affects {asset.name}"[:500],
                        "severity": severity[:20], "source": ALERT_SOURCE,
                        "description": f"{why}.\n{verdict.explain()}", "cve_id": cve_id,
                        "asset_id": asset_id, "now": now})
