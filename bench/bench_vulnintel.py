@@ -237,22 +237,39 @@ def generate(folder: Path, cves: int, epss: int, exploits: int, seed: int) -> Ca
 
 
 # -- measuring --------------------------------------------------------------------------------
+def _high_water_mb(pid: int) -> float:
+    """The process's own peak resident memory (VmHWM), 0 when it is gone."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
 def cli_import(url: str, source: str, paths: list[Path]) -> tuple[float, float, str]:
-    """``monozu cve import`` in a fresh process: (seconds, peak RSS in MB, its output)."""
+    """``monozu cve import`` in a fresh process: (seconds, peak RSS in MB, its output).
+
+    The peak is the child's own high-water mark, sampled while it runs (the rusage of a
+    child can include the parent's memory at the fork).
+    """
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
     argv = [sys.executable, "-m", "monozu.cli", "cve", "import", source,
             *map(str, paths), "--url", url]
+    peak = 0.0
     with tempfile.TemporaryFile() as out:
         started = time.perf_counter()
         proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, env=env)
-        _, status, usage = os.wait4(proc.pid, 0)
+        while proc.poll() is None:
+            peak = max(peak, _high_water_mb(proc.pid))
+            time.sleep(0.2)
         elapsed = time.perf_counter() - started
-        proc.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         text = out.read().decode()
     if proc.returncode:
         raise SystemExit(f"import failed ({proc.returncode}): {text[-2000:]}")
-    return elapsed, usage.ru_maxrss / 1024, text
+    return elapsed, peak, text
 
 
 def file_times(output: str) -> dict[str, float]:
