@@ -33,10 +33,16 @@ class Staging:
                 tx.exec(f"CREATE TEMP TABLE {table} AS {shape}")
 
     def index(self) -> None:
-        """Index the key column of each staging table (after loading, which is faster)."""
+        """Index the key column of each staging table (after loading, which is faster) and
+        give the planner its statistics (temporary tables are never analysed on their own).
+        """
         for name in self.names:
             column = sql.STAGE_INDEXES[name]
             self.tx.exec(f"CREATE INDEX ix_stage_{name} ON {self.tables[name]} ({column})")
+            if self.kind == "sqlserver":
+                self.tx.exec(f"UPDATE STATISTICS {self.tables[name]}")
+            else:
+                self.tx.exec(f"ANALYZE {self.tables[name]}")
 
     def drop(self) -> None:
         for table in self.tables.values():
