@@ -161,10 +161,12 @@ SELECT COUNT(*) FROM (
 KEV_CLEAR = """
 UPDATE cve_catalog SET is_kev = :no, kev_date_added = NULL, kev_due_date = NULL,
                        kev_ransomware = :no
-WHERE is_kev = :yes AND cve_id NOT IN (SELECT cve_id FROM {kev})
+WHERE is_kev = :yes
+  AND NOT EXISTS (SELECT 1 FROM {kev} k WHERE k.cve_id = cve_catalog.cve_id)
 """
 
 # -- EPSS: one model version at a time; CVEs missing from the file lose their score ---------
+# (NOT EXISTS, never NOT IN: PostgreSQL runs a NOT IN over a large subquery row by row)
 EPSS_COUNT_CHANGED = """
 SELECT COUNT(*) FROM (
     SELECT cve_id, epss, epss_percentile, :model AS m, :score_date AS d FROM {epss}
@@ -182,7 +184,8 @@ WHERE NOT EXISTS (SELECT 1 FROM cve_scores_cache s WHERE s.cve_id = e.cve_id)
 EPSS_CLEAR = """
 UPDATE cve_scores_cache SET epss = NULL, epss_percentile = NULL, epss_model_version = NULL,
                             score_date = NULL, fetched_at = :now
-WHERE epss IS NOT NULL AND cve_id NOT IN (SELECT cve_id FROM {epss})
+WHERE epss IS NOT NULL
+  AND NOT EXISTS (SELECT 1 FROM {epss} e WHERE e.cve_id = cve_scores_cache.cve_id)
 """
 
 # -- ExploitDB ---------------------------------------------------------------------------------
