@@ -141,6 +141,7 @@ def test_nul_bytes_in_arguments(argv: list[str], capsys: pytest.CaptureFixture[s
 
 READ_ONLY = [
     ["db", "check"], ["db", "info"], ["db", "validate"], ["db", "erd"], ["db", "rls", "status"],
+    ["db", "drift"],
     ["db", "info", "--json"], ["flyway", "info"], ["flyway", "validate"],
 ]
 

@@ -149,7 +149,7 @@ def drift(url: str | None, as_json: bool) -> None:
     from monozu.db import drift as drift_mod
     from monozu.db.database import Database
 
-    with Database(load_config(url=url), pool_size=1) as database:
+    with Database(_reading(url), pool_size=1) as database:
         report = drift_mod.check(database)
         where = database.url.redacted()
     if as_json:
