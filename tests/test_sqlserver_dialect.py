@@ -895,3 +895,18 @@ def test_the_drivers_bulkcopy_takes_the_arguments_we_pass() -> None:
     for name in ("column_mappings", "timeout", "check_constraints", "keep_nulls",
                  "fire_triggers"):
         assert name in params, name
+
+
+@pytest.mark.parametrize(("index", "table", "column"), [
+    (0, "dbo.tenants", None),  # 2627 names the object
+    (2, "dbo.users", None),  # 2601 names the object and the index
+    (3, None, None),  # foreign key: the named table is not always the written one
+    (6, "dbo.incidents", "status"),  # CHECK: the written table and column
+    (7, "dbo.tenants", "name"),  # 515
+])
+def test_translated_errors_name_table_and_column_and_keep_the_cause(
+        index: int, table: str | None, column: str | None) -> None:
+    exc = canned(ERROR_CASES[index][0], ERROR_CASES[index][1])
+    err = DIALECT.translate_error(exc)
+    assert err is not None and err.__cause__ is exc
+    assert (err.table, err.column) == (table, column)

@@ -9,6 +9,7 @@ the unit of work on a pooled connection.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from decimal import Decimal
@@ -33,27 +34,7 @@ from monozu.db.values import (
 if TYPE_CHECKING:
     from monozu.db.dialects.migration import MigrationSQL
 
-_BY_SQLSTATE: dict[str, type[DatabaseError]] = {
-    "23505": errors.UniqueViolation,
-    "23503": errors.ForeignKeyViolation,
-    "23514": errors.CheckViolation,
-    "23502": errors.NotNullViolation,
-    "40P01": errors.Deadlock,
-    "40001": errors.SerializationFailure,
-    "57014": errors.Timeout,  # query_canceled: statement_timeout
-    "55P03": errors.Timeout,  # lock_not_available: lock_timeout
-    # insufficient_privilege: a missing grant, and also a row refused by a row-level
-    # security policy's WITH CHECK (a write for another tenant): a bug, never retryable.
-    "42501": errors.ProgrammingError,
-}
-_BY_CLASS: dict[str, type[DatabaseError]] = {
-    "23": errors.IntegrityError,
-    "22": errors.DataError,
-    "42": errors.ProgrammingError,
-    "08": errors.ConnectionFailed,
-    "28": errors.ConnectionFailed,
-    "3D": errors.ConnectionFailed,
-}
+_ONE_COLUMN_KEY = re.compile(r"Key \((?P<c>[a-z_][a-z0-9_$]*)\)=")
 
 
 def _as_is(text: str) -> str:
@@ -127,14 +108,14 @@ class PostgreSQLDialect(Dialect):
     def translate_error(self, exc: BaseException) -> DatabaseError | None:
         if not isinstance(exc, psycopg.Error):
             return None
-        state = getattr(exc, "sqlstate", None) or ""
-        diag = getattr(exc, "diag", None)
-        constraint = getattr(diag, "constraint_name", None) if diag else None
-        message = (getattr(diag, "message_primary", None) if diag else None) or str(exc)
+        state = exc.sqlstate or ""
+        diag = exc.diag
+        message = diag.message_primary or str(exc)
         if (state in ("22021", "22P05") and "0x00" in str(exc)) or "\\u0000" in str(exc) \
                 or (isinstance(exc, psycopg.DataError) and "NUL" in str(exc)):
-            return errors.NulCharacter(code=state or None)
-        cls = _BY_SQLSTATE.get(state) or _BY_CLASS.get(state[:2])
+            return errors.from_driver(errors.NulCharacter, errors.NUL_MESSAGE, exc,
+                                      code=state or None)
+        cls = errors.for_sqlstate(state)
         if cls is None:
             if isinstance(exc, psycopg.OperationalError):
                 cls = errors.ConnectionFailed if not state else DatabaseError
@@ -142,9 +123,15 @@ class PostgreSQLDialect(Dialect):
                 cls = errors.ProgrammingError
             else:
                 cls = DatabaseError
-        detail = getattr(diag, "message_detail", None) if diag else None
+        detail = diag.message_detail
         text = f"{message} ({detail})" if detail else message
-        return cls(text, code=state or None, constraint=constraint)
+        column = diag.column_name
+        if column is None and detail:  # a unique key names its column(s) in the detail
+            key = _ONE_COLUMN_KEY.match(detail)
+            column = key["c"] if key else None
+        return errors.from_driver(cls, text, exc, code=state or None,
+                                  constraint=diag.constraint_name, table=diag.table_name,
+                                  column=column)
 
     def bulk_insert(self, conn: Any, table: str, columns: Sequence[str],
                     rows: Iterable[Sequence[Any]]) -> int:

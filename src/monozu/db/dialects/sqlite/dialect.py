@@ -10,6 +10,7 @@ repositories filter on it explicitly.
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import uuid
 from collections.abc import Callable
@@ -49,15 +50,6 @@ _ADAPTERS: dict[type, Callable[[Any], Any]] = {
     bool: int,
 }
 _NATIVE = (int, float, bytes, type(None))
-
-_CONSTRAINT_CLASSES: dict[str, type[DatabaseError]] = {
-    "SQLITE_CONSTRAINT_UNIQUE": errors.UniqueViolation,
-    "SQLITE_CONSTRAINT_PRIMARYKEY": errors.UniqueViolation,
-    "SQLITE_CONSTRAINT_FOREIGNKEY": errors.ForeignKeyViolation,
-    "SQLITE_CONSTRAINT_CHECK": errors.CheckViolation,
-    "SQLITE_CONSTRAINT_NOTNULL": errors.NotNullViolation,
-}
-
 
 class SQLiteDialect(Dialect):
     kind: ClassVar = "sqlite"
@@ -154,19 +146,47 @@ class SQLiteDialect(Dialect):
             return None
         name = getattr(exc, "sqlite_errorname", None)
         message = str(exc)
-        if isinstance(exc, sqlite3.IntegrityError):
-            cls = _CONSTRAINT_CLASSES.get(name or "", errors.IntegrityError)
-            constraint = message.split(": ", 1)[1] if ": " in message else None
-            return cls(message, code=name, constraint=constraint)
-        if name in ("SQLITE_BUSY", "SQLITE_LOCKED") or "database is locked" in message:
-            return errors.Timeout(f"SQLite database is locked: {message}", code=name)
-        if name == "SQLITE_CANTOPEN":
-            return errors.ConnectionFailed(message, code=name)
-        if isinstance(exc, sqlite3.DataError) or name == "SQLITE_TOOBIG":
-            return errors.DataError(message, code=name)
-        if isinstance(exc, sqlite3.OperationalError | sqlite3.ProgrammingError):
-            return errors.ProgrammingError(message, code=name)
-        return DatabaseError(message, code=name)
+        cls = errors.for_sqlite(name)
+        if cls is None:
+            if isinstance(exc, sqlite3.IntegrityError):
+                cls = errors.IntegrityError
+            elif "database is locked" in message:
+                cls = errors.Timeout
+            elif isinstance(exc, sqlite3.DataError):
+                cls = errors.DataError
+            elif isinstance(exc, sqlite3.OperationalError | sqlite3.ProgrammingError):
+                cls = errors.ProgrammingError
+            else:
+                cls = DatabaseError
+        if cls is errors.Timeout:
+            message = f"SQLite database is locked: {message}"
+        constraint, table, column = _constraint_facts(message)
+        return errors.from_driver(cls, message, exc, code=name, constraint=constraint,
+                                  table=table, column=column)
+
+
+# "CHECK constraint failed: ck_items_qty" names the constraint; "UNIQUE constraint
+# failed: items.name" and "NOT NULL constraint failed: items.name" name the column(s).
+_FAILED = re.compile(r"^(?P<kind>[A-Z ]+) constraint failed: (?P<what>.+)$")
+_TABLE_COLUMN = re.compile(r"^(?P<t>[^.,\s]+)\.(?P<c>[^.,\s]+)$")
+
+
+def _constraint_facts(message: str) -> tuple[str | None, str | None, str | None]:
+    """(constraint, table, column) as far as SQLite's message tells them."""
+    m = _FAILED.match(message)
+    if m is None:
+        return None, None, None
+    what = m["what"]
+    if m["kind"] == "CHECK":
+        return what, None, None
+    columns = [part.strip() for part in what.split(",")]
+    pairs = [_TABLE_COLUMN.match(c) for c in columns]
+    if not all(pairs):
+        return what, None, None
+    tables = {p["t"] for p in pairs if p}
+    table = tables.pop() if len(tables) == 1 else None
+    column = pairs[0]["c"] if len(pairs) == 1 and pairs[0] else None
+    return what, table, column
 
     # -- the migration part --------------------------------------------------------
     @property

@@ -29,6 +29,7 @@ import logging
 import re
 import uuid
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -133,49 +134,48 @@ def version_from_banner(banner: str) -> str:
 
 # -- errors ----------------------------------------------------------------------
 
-# (pattern, SQL Server error number, class); a ``c`` group captures the constraint.
-# The texts follow the us_english sys.messages templates; the first match wins.
-_MESSAGES: tuple[tuple[re.Pattern[str], str | None, type[DatabaseError]], ...] = (
-    (re.compile(r"Violation of (?:PRIMARY KEY|UNIQUE KEY) constraint '(?P<c>[^']+)'"),
-     "2627", errors.UniqueViolation),
-    (re.compile(r"Cannot insert duplicate key row in object '[^']*' with unique index "
-                r"'(?P<c>[^']+)'"),
-     "2601", errors.UniqueViolation),
+# The driver keeps no native error number, so the number is recognised from the
+# message (the us_english sys.messages templates; the first match wins) and the
+# class comes from the one code table in ``errors``. A class is named here only
+# where one number covers several (547: foreign key or CHECK) or none is known.
+# Named groups: ``c`` the constraint, ``t`` the table, ``col`` the column.
+_MESSAGES: tuple[tuple[re.Pattern[str], int | None, type[DatabaseError] | None], ...] = (
+    (re.compile(r"Violation of (?:PRIMARY KEY|UNIQUE KEY) constraint '(?P<c>[^']+)'\."
+                r"(?: Cannot insert duplicate key in object '(?P<t>[^']+)')?"), 2627, None),
+    (re.compile(r"Cannot insert duplicate key row in object '(?P<t>[^']*)' with unique index "
+                r"'(?P<c>[^']+)'"), 2601, None),
+    # The table and column named after a foreign-key conflict are the referenced ones
+    # for an INSERT but the referencing ones for a DELETE: not reported.
     (re.compile(r"conflicted with the (?:FOREIGN KEY(?: SAME TABLE)?|REFERENCE) constraint "
-                r"\"(?P<c>[^\"]+)\""),
-     "547", errors.ForeignKeyViolation),
-    (re.compile(r"conflicted with the CHECK constraint \"(?P<c>[^\"]+)\""),
-     "547", errors.CheckViolation),
-    (re.compile(r"Cannot insert the value NULL into column '[^']*'"),
-     "515", errors.NotNullViolation),
-    (re.compile(r"was deadlocked on .+? resources"), "1205", errors.Deadlock),
-    (re.compile(r"Snapshot isolation transaction aborted due to update conflict"),
-     "3960", errors.SerializationFailure),
-    (re.compile(r"Snapshot isolation transaction failed in database"),
-     "3961", errors.SerializationFailure),
-    (re.compile(r"String or binary data would be truncated in table"), "2628", errors.DataError),
-    (re.compile(r"String or binary data would be truncated"), "8152", errors.DataError),
-    (re.compile(r"Arithmetic overflow error"), "8115", errors.DataError),
+                r"\"(?P<c>[^\"]+)\""), 547, errors.ForeignKeyViolation),
+    (re.compile(r"conflicted with the CHECK constraint \"(?P<c>[^\"]+)\"\."
+                r"(?: The conflict occurred in database \"[^\"]*\", table \"(?P<t>[^\"]+)\""
+                r"(?:, column '(?P<col>[^']+)')?)?"), 547, errors.CheckViolation),
+    (re.compile(r"Cannot insert the value NULL into column '(?P<col>[^']*)', "
+                r"table '(?:[^'.]*\.)?(?P<t>[^']*)'"), 515, None),
+    (re.compile(r"was deadlocked on .+? resources"), 1205, None),
+    (re.compile(r"Snapshot isolation transaction aborted due to update conflict"), 3960, None),
+    (re.compile(r"Snapshot isolation transaction failed in database"), 3961, None),
+    (re.compile(r"String or binary data would be truncated in table '(?:[^'.]*\.)?"
+                r"(?P<t>[^']*)', column '(?P<col>[^']*)'"), 2628, None),
+    (re.compile(r"String or binary data would be truncated"), 8152, None),
+    (re.compile(r"Arithmetic overflow error"), 8115, None),
     (re.compile(r"Conversion failed when converting"), None, errors.DataError),
-    (re.compile(r"JSON text is not properly formatted"), "13609", errors.DataError),
-    (re.compile(r"Lock request time out period exceeded"), "1222", errors.Timeout),
-    # A row for another tenant refused by an RLS block predicate: the caller's bug, as
-    # PostgreSQL's 42501 for a WITH CHECK violation, so the same class.
-    (re.compile(r"has a block predicate that conflicts with this operation"), "33504",
-     errors.ProgrammingError),
-    (re.compile(r"Login failed for user"), "18456", errors.ConnectionFailed),
-    (re.compile(r"Cannot open database \".*\" requested by the login"), "4060",
-     errors.ConnectionFailed),
-    (re.compile(r"Invalid object name '"), "208", errors.ProgrammingError),
-    (re.compile(r"Invalid column name '"), "207", errors.ProgrammingError),
-    (re.compile(r"Incorrect syntax near"), "102", errors.ProgrammingError),
-    (re.compile(r"Could not find stored procedure '"), "2812", errors.ProgrammingError),
-    (re.compile(r"permission was denied on the object"), "229", errors.ProgrammingError),
-    (re.compile(r"Cannot issue SAVE TRANSACTION when there is no active transaction"), "628",
-     DatabaseError),
+    (re.compile(r"JSON text is not properly formatted"), 13609, None),
+    (re.compile(r"Lock request time out period exceeded"), 1222, None),
+    (re.compile(r"has a block predicate that conflicts with this operation"), 33504, None),
+    (re.compile(r"Login failed for user"), 18456, None),
+    (re.compile(r"Cannot open database \".*\" requested by the login"), 4060, None),
+    (re.compile(r"Invalid object name '"), 208, None),
+    (re.compile(r"Invalid column name '"), 207, None),
+    (re.compile(r"Incorrect syntax near"), 102, None),
+    (re.compile(r"Could not find stored procedure '"), 2812, None),
+    (re.compile(r"permission was denied on the object"), 229, None),
+    (re.compile(r"Cannot issue SAVE TRANSACTION when there is no active transaction"), 628,
+     None),
     (re.compile(r"The ROLLBACK TRANSACTION request has no corresponding BEGIN TRANSACTION"),
-     "3903", DatabaseError),
-    (re.compile(r"No transaction or savepoint of that name was found"), "6401", DatabaseError),
+     3903, None),
+    (re.compile(r"No transaction or savepoint of that name was found"), 6401, None),
 )
 
 # mssql-python keeps no SQLSTATE on its exceptions, but picks the exception's
@@ -207,38 +207,34 @@ _SQLSTATE_BY_DRIVER_TEXT: dict[str, str] = {
     "General error": "HY000",
 }
 _UNKNOWN_SQLSTATE = re.compile(r"SQLSTATE code: ([0-9A-Z]{5})")
-_BY_SQLSTATE: dict[str, type[DatabaseError]] = {
-    "HYT00": errors.Timeout,
-    "HYT01": errors.Timeout,
-    "40001": errors.SerializationFailure,
-    "23000": errors.IntegrityError,
-}
-_BY_CLASS: dict[str, type[DatabaseError]] = {
-    "08": errors.ConnectionFailed,
-    "28": errors.ConnectionFailed,
-    "3D": errors.ConnectionFailed,
-    "22": errors.DataError,
-    "23": errors.IntegrityError,
-    "42": errors.ProgrammingError,
-}
 _ODBC_PREFIX = re.compile(r"^(?:\[[^\]]*\])+\s*")
 
 
-def classify(message: str, sqlstate: str | None) -> tuple[type[DatabaseError] | None,
-                                                          str | None, str | None]:
-    """(taxonomy class, SQL Server error number, constraint) from a server message.
+@dataclass(frozen=True, slots=True)
+class Classified:
+    """What a server message says: class, error number and the objects it names."""
+
+    cls: type[DatabaseError] | None
+    number: int | None = None
+    constraint: str | None = None
+    table: str | None = None
+    column: str | None = None
+
+
+def classify(message: str, sqlstate: str | None) -> Classified:
+    """The taxonomy class, SQL Server error number and named objects of a message.
 
     The class is None when neither the text nor the SQLSTATE says anything.
     """
-    for pattern, number, cls in _MESSAGES:
+    for pattern, number, refined in _MESSAGES:
         m = pattern.search(message)
         if m:
-            constraint = m.groupdict().get("c")
-            return cls, number, constraint
+            found = m.groupdict()
+            return Classified(refined or errors.for_sqlserver(number), number,
+                              found.get("c"), found.get("t"), found.get("col"))
     if "timeout expired" in message.lower():
-        return errors.Timeout, None, None
-    by_state = (_BY_SQLSTATE.get(sqlstate) or _BY_CLASS.get(sqlstate[:2])) if sqlstate else None
-    return by_state, None, None
+        return Classified(errors.Timeout)
+    return Classified(errors.for_sqlstate(sqlstate))
 
 
 def server_message(exc: BaseException) -> str:
@@ -388,12 +384,15 @@ class SQLServerDialect(Dialect):
         if not kinds or not isinstance(exc, kinds):
             return None
         if not hasattr(exc, "driver_error"):  # ConnectionStringParseError
-            return errors.ConnectionFailed(f"invalid SQL Server connection string: {exc}")
+            return errors.from_driver(errors.ConnectionFailed,
+                                      f"invalid SQL Server connection string: {exc}", exc)
         message = server_message(exc)
         state = sqlstate_of(exc)
-        cls, number, constraint = classify(message, state)
-        return (cls or _class_fallback(exc))(message, code=number or state,
-                                             constraint=constraint)
+        found = classify(message, state)
+        code = str(found.number) if found.number is not None else state
+        return errors.from_driver(found.cls or _class_fallback(exc), message, exc, code=code,
+                                  constraint=found.constraint, table=found.table,
+                                  column=found.column)
 
     # -- bulk --------------------------------------------------------------------
     def insert_sql(self, table: str, columns: Sequence[str]) -> str:
