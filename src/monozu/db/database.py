@@ -56,7 +56,7 @@ def _merge(params: Mapping[str, Any] | None, kw: Mapping[str, Any]) -> Mapping[s
 class Tx:
     """A transaction on one connection. Create with :meth:`Database.transaction`."""
 
-    def __init__(self, db: Database, conn: Any, tenant_id: Any = None) -> None:
+    def __init__(self, db: Database, conn: Any, tenant_id: uuid.UUID | None = None) -> None:
         self.db = db
         self.dialect: Dialect = db.dialect
         self.conn = conn
@@ -297,7 +297,7 @@ class Database:
             self.pool.release(conn, broken=broken)
 
     @contextlib.contextmanager
-    def transaction(self, *, tenant_id: Any = None) -> Iterator[Tx]:
+    def transaction(self, *, tenant_id: uuid.UUID | None = None) -> Iterator[Tx]:
         """Commit on success, roll back on any exception."""
         with self.connection() as conn:
             dialect = self.dialect
@@ -307,22 +307,17 @@ class Database:
                 raise _translated(dialect, exc) from exc
             tx = Tx(self, conn, tenant_id)
             try:
-                if tenant_id is not None or dialect.kind == "sqlserver":
-                    # SQL Server's session context outlives transactions, so every unit of
-                    # work overwrites it and a pooled connection never carries the previous
-                    # tenant's id into this one. PostgreSQL's is transaction-local.
-                    dialect.set_tenant(conn, str(tenant_id) if tenant_id is not None else None)
+                dialect.bind_unit_of_work(conn, tenant_id)
                 yield tx
             except BaseException:
                 with contextlib.suppress(Exception):
-                    if dialect.kind == "sqlserver":
-                        dialect.set_tenant(conn, None)
+                    dialect.unbind_unit_of_work(conn, tenant_id)
+                with contextlib.suppress(Exception):
                     dialect.rollback(conn)
                 raise
             else:
                 try:
-                    if tenant_id is not None and dialect.kind == "sqlserver":
-                        dialect.set_tenant(conn, None)
+                    dialect.unbind_unit_of_work(conn, tenant_id)
                     dialect.commit(conn)
                 except dialect.driver_errors() as exc:
                     with contextlib.suppress(Exception):

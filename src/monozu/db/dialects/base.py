@@ -19,9 +19,12 @@ from monozu.db.sqlparams import Style
 from monozu.db.values import Converter
 
 if TYPE_CHECKING:
+    import uuid
+
     from monozu.db.config import DatabaseConfig
     from monozu.db.dialects.catalog import Catalog
     from monozu.db.dialects.migration import MigrationSQL
+    from monozu.db.dialects.pooling import Pooling
 
 
 class Dialect(abc.ABC):
@@ -83,6 +86,25 @@ class Dialect(abc.ABC):
     @abc.abstractmethod
     def set_tenant(self, conn: Any, tenant_id: str | None) -> None:
         """Bind (or clear, with None) the tenant for the current transaction/session."""
+
+    # -- pooling and the unit of work's tenant ----------------------------------
+    # The pool of this database and its reset before reuse (dialects/<db>/pool.py).
+    pooling: ClassVar[Pooling]
+
+    def bind_unit_of_work(self, conn: Any, tenant_id: uuid.UUID | None) -> None:
+        """Bind the unit of work starting on ``conn`` to a tenant (None: to no tenant).
+
+        Runs after ``begin``. The default binds only a tenant, for databases whose
+        binding cannot outlive the transaction.
+        """
+        if tenant_id is not None:
+            self.set_tenant(conn, str(tenant_id))
+
+    def unbind_unit_of_work(self, conn: Any, tenant_id: uuid.UUID | None) -> None:  # noqa: B027
+        """Undo :meth:`bind_unit_of_work` before the unit of work commits or rolls back.
+
+        The default does nothing: a transaction-local binding ends with the transaction.
+        """
 
     def bulk_insert(self, conn: Any, table: str, columns: Sequence[str],
                     rows: Iterable[Sequence[Any]]) -> int:

@@ -22,6 +22,7 @@ from monozu.db import errors
 from monozu.db.config import DatabaseConfig, DatabaseURL
 from monozu.db.dialects.base import Dialect
 from monozu.db.dialects.postgresql.catalog import CATALOG
+from monozu.db.dialects.postgresql.pool import POOLING, SESSION_SQL
 from monozu.db.errors import DatabaseError, ParameterError
 from monozu.db.values import (
     Converter,
@@ -43,6 +44,7 @@ def _as_is(text: str) -> str:
 
 class PostgreSQLDialect(Dialect):
     kind: ClassVar = "postgresql"
+    pooling: ClassVar = POOLING
     style: ClassVar = "dollar"
     catalog: ClassVar = CATALOG
     max_params: ClassVar = 65535
@@ -187,7 +189,7 @@ def _column_oids(conn: Any, quoted_table: str, columns: Sequence[str]) -> list[i
 
 def configure(conn: psycopg.Connection[Any]) -> None:
     """Session settings every connection gets, from a pool or not."""
-    conn.execute("SET TIME ZONE 'UTC'")
+    conn.execute(SESSION_SQL)
     conn.commit()
 
 

@@ -25,6 +25,7 @@ from monozu.db import errors
 from monozu.db.config import DatabaseConfig, DatabaseURL
 from monozu.db.dialects.base import Dialect
 from monozu.db.dialects.sqlite.catalog import CATALOG
+from monozu.db.dialects.sqlite.pool import POOLING
 from monozu.db.errors import ConnectionFailed, DatabaseError, ParameterError
 from monozu.db.values import (
     Converter,
@@ -53,6 +54,7 @@ _NATIVE = (int, float, bytes, type(None))
 
 class SQLiteDialect(Dialect):
     kind: ClassVar = "sqlite"
+    pooling: ClassVar = POOLING
     style: ClassVar = "qmark"
     catalog: ClassVar = CATALOG
     max_params: ClassVar = 32766

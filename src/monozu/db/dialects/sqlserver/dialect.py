@@ -39,6 +39,7 @@ from monozu.db.config import DatabaseConfig, DatabaseURL
 from monozu.db.dialects.base import Dialect
 from monozu.db.dialects.sqlserver import batches
 from monozu.db.dialects.sqlserver.catalog import CATALOG
+from monozu.db.dialects.sqlserver.pool import POOLING
 from monozu.db.dialects.sqlserver.url import (
     connection_string,
     describe_login,
@@ -273,6 +274,7 @@ def _load_driver() -> Any:
 
 class SQLServerDialect(Dialect):
     kind: ClassVar = "sqlserver"
+    pooling: ClassVar = POOLING
     style: ClassVar = "qmark"
     catalog: ClassVar = CATALOG
     brackets: ClassVar = True
@@ -359,6 +361,15 @@ class SQLServerDialect(Dialect):
     # -- transactions and tenant -----------------------------------------------
     def savepoint_sql(self, name: str) -> tuple[str, str, str]:
         return savepoint_statements(name)
+
+    def bind_unit_of_work(self, conn: Any, tenant_id: uuid.UUID | None) -> None:
+        # Session context outlives transactions: every unit of work overwrites it, so a
+        # session never carries the previous tenant's id into this one.
+        self.set_tenant(conn, str(tenant_id) if tenant_id is not None else None)
+
+    def unbind_unit_of_work(self, conn: Any, tenant_id: uuid.UUID | None) -> None:
+        if tenant_id is not None:
+            self.set_tenant(conn, None)
 
     def set_tenant(self, conn: Any, tenant_id: str | None) -> None:
         cur = conn.cursor()

@@ -1,0 +1,120 @@
+"""A pooled PostgreSQL connection comes back in the state a fresh one has.
+
+A pool of one connection, so the next unit of work gets the very session the
+previous one used (checked by its backend pid): each leak of session state one
+unit of work could cause is made, then looked for in the next unit of work.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from monozu.db import Database, DatabaseError, Tx
+from monozu.db.dialects.postgresql.pool import RESET_SQL
+
+
+@pytest.fixture
+def db(pg_url: str) -> Iterator[Database]:
+    database = Database.open(pg_url, pool_size=1)
+    database.exec("CREATE TABLE notes (id int PRIMARY KEY)")
+    database.exec("INSERT INTO notes VALUES (1), (2)")
+    yield database
+    database.close()
+
+
+def _leak_setting(tx: Tx) -> None:
+    tx.get_value("SELECT set_config('app.tenant_id', :t, false)", t=str(uuid.uuid4()))
+    tx.exec("SET application_name = 'tenant-a'")
+    tx.exec("SET TIME ZONE 'Europe/Berlin'")
+
+
+def _setting_gone(tx: Tx) -> None:
+    assert tx.get_value("SELECT coalesce(current_setting('app.tenant_id', true), '')") == ""
+    assert tx.get_value("SELECT current_setting('application_name')") != "tenant-a"
+    assert tx.get_value("SELECT current_setting('TimeZone')") == "UTC"
+
+
+def _leak_temp(tx: Tx) -> None:
+    tx.exec("CREATE TEMP TABLE secrets AS SELECT 'tenant a' AS v")
+
+
+def _temp_gone(tx: Tx) -> None:
+    assert tx.get_value("SELECT count(*) FROM pg_class WHERE relname = 'secrets'") == 0
+
+
+def _leak_cursor(tx: Tx) -> None:
+    tx.exec("DECLARE held CURSOR WITH HOLD FOR SELECT id FROM notes")
+
+
+def _cursor_gone(tx: Tx) -> None:
+    assert tx.get_value("SELECT count(*) FROM pg_cursors") == 0
+    with pytest.raises(DatabaseError, match="held"), tx.transaction():
+        tx.exec("FETCH held")
+
+
+def _leak_prepared(tx: Tx) -> None:
+    tx.exec("PREPARE leaked AS SELECT id FROM notes")
+
+
+def _prepared_gone(tx: Tx) -> None:
+    assert tx.get_value("SELECT count(*) FROM pg_prepared_statements WHERE from_sql") == 0
+
+
+def _leak_lock(tx: Tx) -> None:
+    tx.get_value("SELECT pg_advisory_lock(4242)::text")
+
+
+def _lock_gone(tx: Tx) -> None:
+    assert tx.get_value("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
+                        "AND pid = pg_backend_pid()") == 0
+
+
+LEAKS: dict[str, tuple[Callable[[Tx], None], Callable[[Tx], None]]] = {
+    "session setting": (_leak_setting, _setting_gone),
+    "temp table": (_leak_temp, _temp_gone),
+    "with hold cursor": (_leak_cursor, _cursor_gone),
+    "prepared statement": (_leak_prepared, _prepared_gone),
+    "advisory lock": (_leak_lock, _lock_gone),
+}
+
+
+@pytest.mark.parametrize("ending", ["commit", "rollback"])
+@pytest.mark.parametrize("leak", list(LEAKS))
+def test_state_of_one_unit_of_work_is_gone_for_the_next(db: Database, leak: str,
+                                                         ending: str) -> None:
+    make, check = LEAKS[leak]
+    with pytest.raises(RuntimeError) if ending == "rollback" else _nothing(), \
+            db.tenant(uuid.uuid4()) as a:
+        pid = a.get_value("SELECT pg_backend_pid()")
+        make(a)
+        if ending == "rollback":
+            raise RuntimeError("unit of work fails")
+    with db.transaction() as b:
+        assert b.get_value("SELECT pg_backend_pid()") == pid, "the pool of one was not reused"
+        check(b)
+
+
+def test_statements_the_driver_prepared_still_work_after_a_reset(db: Database) -> None:
+    for _ in range(3):  # psycopg prepares a statement after five executions
+        with db.transaction() as tx:
+            for _ in range(8):
+                assert tx.select(int, "SELECT id FROM notes WHERE id >= :n ORDER BY id",
+                                 n=1) == [1, 2]
+
+
+def test_the_reset_is_what_discard_all_does() -> None:
+    for part in ("CLOSE ALL", "SET SESSION AUTHORIZATION DEFAULT", "RESET ALL",
+                 "DEALLOCATE ALL", "UNLISTEN *", "SELECT pg_advisory_unlock_all()",
+                 "DISCARD PLANS", "DISCARD TEMP", "DISCARD SEQUENCES"):
+        assert part in RESET_SQL.split(";\n")
+
+
+class _nothing:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        return None
