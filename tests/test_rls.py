@@ -247,6 +247,34 @@ def test_a_tenant_reads_and_changes_only_its_own_rows(env: Env, spec: Spec) -> N
 
 
 @BOTH
+@pytest.mark.parametrize("on", [True, False], ids=["rls-on", "rls-off"])
+def test_bulk_insert_works_wherever_writes_do_and_keeps_the_policies(env: Env,
+                                                                     on: bool) -> None:
+    """COPY is refused under RLS (0A000): bulk_insert then stages and checks every row."""
+    if on:
+        rls.enable(env.operator)
+    spec = SPECS[0]
+    columns = tuple(spec.row(A, uid(A, spec.kind, 0)))
+    mine = [spec.row(A, uid(A, spec.kind, 50 + n)) for n in range(3)]
+    with env.app.tenant(A) as tx:
+        assert tx.bulk_insert(spec.table, columns, [tuple(r.values()) for r in mine]) == 3
+        assert tx.bulk_insert(spec.table, columns, []) == 0  # twice in one unit of work
+    assert env.count_as_platform(spec.table, A) == env.seeded[spec.table][A] + 3
+
+    theirs = [spec.row(A, uid(A, spec.kind, 60)), spec.row(B, uid(A, spec.kind, 61))]
+    if on:
+        with pytest.raises(ProgrammingError) as refused, env.app.tenant(A) as tx:
+            tx.bulk_insert(spec.table, columns, [tuple(r.values()) for r in theirs])
+        assert refused.value.code == "42501"
+        assert env.count_as_platform(spec.table) == sum(env.seeded[spec.table].values()) + 3
+    platform = env.app.platform_admin()
+    both = [spec.row(t, uid(t, spec.kind, 70)) for t in (A, B)]
+    assert platform.bulk_insert(spec.table, columns, [tuple(r.values()) for r in both]) == 2
+    with env.app.tenant(B) as tx:  # the pooled connection kept no staging table
+        assert tx.get_value("SELECT count(*) FROM pg_class WHERE relpersistence = 't'") == 0
+
+
+@BOTH
 def test_without_a_tenant_nothing_is_visible_or_writable(env: Env) -> None:
     rls.enable(env.operator)
     for spec in SPECS:

@@ -9,11 +9,12 @@ the unit of work on a pooled connection.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
 import psycopg
 from psycopg.types.json import Jsonb
@@ -142,28 +143,29 @@ class PostgreSQLDialect(Dialect):
         Nothing is converted in Python per row; what the dumpers or the server refuse
         (a NUL, a naive datetime, a value of the wrong type) aborts the whole COPY, so
         the transaction is left unchanged.
+
+        PostgreSQL refuses ``COPY FROM`` into a table whose row-level security applies
+        to the current role, so there the rows are copied into a temporary staging
+        table of the same column types and moved with one ``INSERT ... SELECT``, which
+        the policies check row by row. The same catalog query that types the columns
+        says which path applies (``row_security_active``), so it is never stale.
         """
         quoted = self.quote_table(table)
-        oids = _column_oids(conn, quoted, columns)
+        types, rls = _column_types(conn, quoted, columns)
         cols = ", ".join(self.quote(c) for c in columns)
-        count = 0
+        if not rls:
+            return _copy(conn, f"{quoted} ({cols})", types, rows, table, columns)
+        stage = f"pg_temp.monozu_bulk_{next(_STAGES)}"
+        definition = ", ".join(f"{self.quote(c)} {t.sql}" for c, t in zip(columns, types,
+                                                                          strict=True))
+        lifetime = "" if conn.autocommit else " ON COMMIT DROP"
+        conn.execute(f"CREATE TEMPORARY TABLE {stage} ({definition}){lifetime}")
         try:
-            with conn.cursor() as cur, cur.copy(
-                f"COPY {quoted} ({cols}) FROM STDIN (FORMAT BINARY)"
-            ) as copy:
-                copy.set_types(oids)
-                write_row = copy.write_row
-                for row in rows:
-                    write_row(row)
-                    count += 1
-        except (TypeError, ValueError) as exc:
-            if "offset-naive" in str(exc):
-                raise ParameterError(
-                    f"bulk insert into {table}, row {count + 1}: naive datetime refused: pass "
-                    "timezone-aware values (timestamps are stored in UTC)") from None
-            raise ParameterError(
-                f"bulk insert into {table}, row {count + 1}: a value does not fit its column's "
-                f"type ({exc})") from None
+            count = _copy(conn, f"{stage} ({cols})", types, rows, table, columns)
+            conn.execute(f"INSERT INTO {quoted} ({cols}) SELECT {cols} FROM {stage}")
+        finally:
+            if conn.info.transaction_status != psycopg.pq.TransactionStatus.INERROR:
+                conn.execute(f"DROP TABLE IF EXISTS {stage}")
         return count
 
     # -- the migration part --------------------------------------------------------
@@ -174,17 +176,59 @@ class PostgreSQLDialect(Dialect):
         return MIGRATION
 
 
-def _column_oids(conn: Any, quoted_table: str, columns: Sequence[str]) -> list[int]:
-    """The type of each named column, so binary COPY can pick its dumpers."""
-    found = dict(conn.execute(
-        "SELECT attname, atttypid::int FROM pg_attribute "
+class _ColumnType(NamedTuple):
+    oid: int
+    sql: str  # format_type(): the column's type as DDL, typmod included
+
+
+_STAGES = itertools.count(1)
+
+
+def _column_types(conn: Any, quoted_table: str,
+                  columns: Sequence[str]) -> tuple[list[_ColumnType], bool]:
+    """Each named column's type, and whether row-level security applies to this role."""
+    rows = conn.execute(
+        "SELECT attname, atttypid::int, format_type(atttypid, atttypmod), "
+        "row_security_active(attrelid) FROM pg_attribute "
         "WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped",
-        (quoted_table,)).fetchall())
+        (quoted_table,)).fetchall()
+    found = {name: _ColumnType(oid, sql) for name, oid, sql, _ in rows}
     missing = [c for c in columns if c not in found]
     if missing:
         raise ParameterError(f"bulk insert into {quoted_table}: no column(s) "
                              f"{', '.join(missing)}")
-    return [found[c] for c in columns]
+    return [found[c] for c in columns], bool(rows and rows[0][3])
+
+
+def _copy(conn: Any, target: str, types: Sequence[_ColumnType], rows: Iterable[Sequence[Any]],
+          table: str, columns: Sequence[str]) -> int:
+    count = 0
+    row: Sequence[Any] = ()
+    try:
+        with conn.cursor() as cur, cur.copy(f"COPY {target} FROM STDIN (FORMAT BINARY)") as copy:
+            copy.set_types([t.oid for t in types])
+            write_row = copy.write_row
+            for row in rows:
+                write_row(row)
+                count += 1
+    except (TypeError, ValueError, RecursionError) as exc:
+        raise _bad_row(table, columns, count + 1, row, exc) from None
+    return count
+
+
+def _bad_row(table: str, columns: Sequence[str], number: int, row: Sequence[Any],
+             exc: BaseException) -> ParameterError:
+    """The refusal of one bulk row, naming the column whose value the layer cannot send."""
+    where = f"bulk insert into {table}, row {number}"
+    for column, value in zip(columns, row, strict=False):
+        try:
+            DIALECT.adapt(value)
+        except ParameterError as bad:
+            return type(bad)(f"{where}, column {column}: {bad}")
+    if "offset-naive" in str(exc):
+        return ParameterError(f"{where}: naive datetime refused: pass timezone-aware values "
+                              "(timestamps are stored in UTC)")
+    return ParameterError(f"{where}: a value does not fit its column's type ({exc})")
 
 
 def configure(conn: psycopg.Connection[Any]) -> None:
