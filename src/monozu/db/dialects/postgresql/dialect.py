@@ -154,14 +154,15 @@ class PostgreSQLDialect(Dialect):
         types, rls = _column_types(conn, quoted, columns)
         cols = ", ".join(self.quote(c) for c in columns)
         if not rls:
-            return _copy(conn, f"{quoted} ({cols})", types, rows, table, columns)
+            return _copy(conn, f"{quoted} ({cols})", types, rows, table=table, columns=columns)
         stage = f"pg_temp.monozu_bulk_{next(_STAGES)}"
         definition = ", ".join(f"{self.quote(c)} {t.sql}" for c, t in zip(columns, types,
                                                                           strict=True))
         lifetime = "" if conn.autocommit else " ON COMMIT DROP"
         conn.execute(f"CREATE TEMPORARY TABLE {stage} ({definition}){lifetime}")
         try:
-            count = _copy(conn, f"{stage} ({cols})", types, rows, table, columns)
+            count = _copy(conn, f"{stage} ({cols})", types, rows, table=table,
+                          columns=columns)
             conn.execute(f"INSERT INTO {quoted} ({cols}) SELECT {cols} FROM {stage}")
         finally:
             if conn.info.transaction_status != psycopg.pq.TransactionStatus.INERROR:
@@ -201,7 +202,7 @@ def _column_types(conn: Any, quoted_table: str,
 
 
 def _copy(conn: Any, target: str, types: Sequence[_ColumnType], rows: Iterable[Sequence[Any]],
-          table: str, columns: Sequence[str]) -> int:
+          *, table: str, columns: Sequence[str]) -> int:
     count = 0
     row: Sequence[Any] = ()
     try:
