@@ -19,6 +19,7 @@ from typing import Any
 from monozu.db.dialects.base import Dialect
 from monozu.db.errors import ParameterError
 from monozu.db.sqlparams import Compiled, bind
+from monozu.db.values import find_refusal, refusal
 
 Binder = Callable[[Sequence[Mapping[str, Any]]], list[tuple[Any, ...]]]
 
@@ -46,6 +47,19 @@ def bind_rows(compiled: Compiled, dialect: Dialect,
             if params.keys() != compiled.unique_names:
                 bind(compiled, params)
         raise ParameterError("parameter rows do not match the statement") from None
+    except ParameterError as exc:
+        raise rows_refusal(dialect, rows, exc) from None
+
+
+def rows_refusal(dialect: Dialect, rows: Sequence[Mapping[str, Any]],
+                 exc: BaseException) -> ParameterError:
+    """The refusal of a value in ``rows``, naming its row and parameter."""
+    for number, params in enumerate(rows, 1):
+        found = find_refusal(dialect.adapt, ((f":{k}", v) for k, v in params.items()),
+                             f"row {number}")
+        if found is not None:
+            return found
+    return refusal(exc)
 
 
 class _WrongKeys(Exception):

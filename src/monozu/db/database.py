@@ -23,7 +23,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar, overload
 
-from monozu.db.binding import bind_rows
+from monozu.db.binding import bind_rows, rows_refusal
 from monozu.db.config import DatabaseConfig, DatabaseURL, load_config
 from monozu.db.dialects import Dialect, dialect_for
 from monozu.db.errors import (
@@ -39,6 +39,7 @@ from monozu.db.errors import (
 from monozu.db.pool import Pool, make_pool
 from monozu.db.scan import make_row_maker
 from monozu.db.sqlparams import bind, compile_sql
+from monozu.db.values import SEND_FAILURES, find_refusal, refusal
 
 T = TypeVar("T")
 
@@ -68,7 +69,16 @@ class Tx:
         dialect = self.dialect
         compiled = compile_sql(sql, dialect.style, dialect.brackets)
         text, values = bind(compiled, params, max_params=dialect.max_params)
-        return text, dialect.adapt_row(values) if values else values
+        if not values:
+            return text, values
+        try:
+            return text, dialect.adapt_row(values)
+        except ParameterError as exc:
+            raise self._refusal(params, exc) from None
+
+    def _refusal(self, params: Mapping[str, Any], exc: BaseException) -> ParameterError:
+        named = ((f":{name}", value) for name, value in params.items())
+        return find_refusal(self.dialect.adapt, named) or refusal(exc)
 
     def _execute(self, sql: str, params: Mapping[str, Any]) -> Any:
         text, values = self._prepare(sql, params)
@@ -78,6 +88,9 @@ class Tx:
         except self.dialect.driver_errors() as exc:
             cur.close()
             raise self._translate(exc) from exc
+        except SEND_FAILURES as exc:  # a value the driver could not encode
+            cur.close()
+            raise self._refusal(params, exc) from None
         return cur
 
     def _translate(self, exc: BaseException) -> MonozuError:
@@ -164,7 +177,8 @@ class Tx:
         """One statement for each parameter mapping in ``rows`` (no list expansion)."""
         dialect = self.dialect
         compiled = compile_sql(sql, dialect.style, dialect.brackets)
-        batch = bind_rows(compiled, dialect, rows if isinstance(rows, Sequence) else list(rows))
+        every = rows if isinstance(rows, Sequence) else list(rows)
+        batch = bind_rows(compiled, dialect, every)
         if not batch:
             return 0
         cur = self.conn.cursor()
@@ -173,6 +187,8 @@ class Tx:
             count = cur.rowcount
         except dialect.driver_errors() as exc:
             raise self._translate(exc) from exc
+        except SEND_FAILURES as exc:  # a value the driver could not encode
+            raise rows_refusal(dialect, every, exc) from None
         finally:
             cur.close()
         return int(count) if count is not None and count >= 0 else len(batch)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -43,25 +43,24 @@ def uuid_from_bytes(raw: bytes) -> uuid.UUID:
 
 
 
-def utc_text(value: datetime) -> str:
-    """The SQLite storage form: ``2026-11-28T14:12:03.123456+00:00``."""
+def aware(value: datetime) -> datetime:
+    """``value`` if it carries a time zone; naive values are refused on every path."""
     if value.tzinfo is None:
         raise ParameterError(
             f"naive datetime {value.isoformat()} refused: pass a timezone-aware value "
             "(timestamps are stored in UTC)"
         )
-    return value.astimezone(UTC).isoformat(timespec="microseconds")
+    return value
+
+
+def utc_text(value: datetime) -> str:
+    """The SQLite storage form: ``2026-11-28T14:12:03.123456+00:00``."""
+    return aware(value).astimezone(UTC).isoformat(timespec="microseconds")
 
 
 def utc_naive(value: datetime) -> datetime:
     """SQL Server's ``DATETIME2`` holds UTC without an offset."""
-    if value.tzinfo is None:
-        raise ParameterError(
-            f"naive datetime {value.isoformat()} refused: pass a timezone-aware value "
-            "(timestamps are stored in UTC)"
-        )
-    return value.astimezone(UTC).replace(tzinfo=None)
-
+    return aware(value).astimezone(UTC).replace(tzinfo=None)
 
 
 def timestamp_from_naive_utc(value: datetime) -> datetime:
@@ -69,17 +68,20 @@ def timestamp_from_naive_utc(value: datetime) -> datetime:
 
 
 def json_text(value: Any) -> str:
-    """Compact JSON text; NaN, infinities and NUL characters are refused."""
+    """Compact JSON text; NaN, infinities, NUL characters, lone surrogates and
+    documents nested deeper than Python can serialise are refused."""
     try:
         text = json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
     except (TypeError, ValueError) as exc:
         raise ParameterError(f"value is not a JSON document: {exc}") from None
+    except RecursionError:
+        raise ParameterError("JSON document is nested too deeply to be sent") from None
     if "\\u0000" in text and _JSON_NUL.search(text):
         raise NulCharacter(
             "JSON document contains a NUL character (U+0000), which the databases cannot "
             "store alike"
         )
-    return text
+    return check_unicode(text, "JSON document")
 
 
 def json_from_text(value: Any) -> Any:
@@ -97,10 +99,78 @@ def decimal_from_any(value: Any) -> Decimal:
 
 
 def check_text(value: str) -> str:
-    """Refuse NUL on every database alike: PostgreSQL text cannot hold it."""
+    """Refuse NUL on every database alike (PostgreSQL text cannot hold it) and text
+    that is not Unicode (a lone surrogate cannot be encoded for any driver)."""
     if "\x00" in value:
         raise NulCharacter()
+    return value if value.isascii() else check_unicode(value, "text")
+
+
+def check_unicode(value: str, what: str) -> str:
+    """``value`` if it encodes as UTF-8, else a :class:`ParameterError` saying where not."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ParameterError(
+            f"{what} contains a lone surrogate (U+{ord(value[exc.start]):04X} at "
+            f"position {exc.start}), which is not Unicode and cannot be stored") from None
     return value
+
+
+def check_float(value: float) -> float:
+    """Refuse NaN and infinities alike: SQLite stores NaN as NULL, SQL Server has neither."""
+    if value - value == 0:
+        return value
+    raise ParameterError(f"{value} refused: NaN and infinities cannot be stored alike "
+                         "on every database")
+
+
+# SQLite INTEGER and SQL Server BIGINT are signed 64-bit; larger ints go as Decimal.
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+
+
+def check_int64(value: int) -> int:
+    if INT64_MIN <= value <= INT64_MAX:
+        return value
+    raise ParameterError(f"integer {value} does not fit in 64 bits: pass a Decimal for a "
+                         "NUMERIC column")
+
+
+def truncate_to_millis(value: datetime) -> datetime:
+    """Drop the microseconds a ``DATETIME2(3)`` column cannot hold instead of letting
+    the server round them (23:59:59.9996 would become the next day)."""
+    micro = value.microsecond
+    return value.replace(microsecond=micro - micro % 1000) if micro % 1000 else value
+
+
+# What a driver raises for a value it cannot encode, before anything is sent.
+SEND_FAILURES: tuple[type[Exception], ...] = (OverflowError, UnicodeEncodeError, RecursionError)
+
+
+def find_refusal(adapt: Callable[[Any], Any], named: Iterable[tuple[str, Any]],
+                 where: str = "") -> ParameterError | None:
+    """The :class:`ParameterError` ``adapt`` raises for one of ``named``, naming it.
+
+    ``named`` gives (name, value) pairs (``:param`` names or column names). Only
+    called once something failed, so it may be slow.
+    """
+    prefix = f"{where}, " if where else ""
+    for name, value in named:
+        candidates = [value, *value] if isinstance(value, list | tuple) else [value]
+        for candidate in candidates:
+            try:
+                adapt(candidate)
+            except ParameterError as bad:
+                return type(bad)(f"{prefix}{name}: {bad}")
+    return None
+
+
+def refusal(exc: BaseException, where: str = "") -> ParameterError:
+    """``exc`` as a :class:`ParameterError` when no single value could be named."""
+    prefix = f"{where}: " if where else ""
+    if isinstance(exc, ParameterError):
+        return type(exc)(f"{prefix}{exc}") if prefix else exc
+    return ParameterError(f"{prefix}a value cannot be sent: {type(exc).__name__}: {exc}")
 
 
 Converter = Callable[[Any], Any]

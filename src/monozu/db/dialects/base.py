@@ -14,9 +14,9 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from monozu.db.dialects.urls import DatabaseURL, Kind
-from monozu.db.errors import DatabaseError
+from monozu.db.errors import DatabaseError, ParameterError
 from monozu.db.sqlparams import Style
-from monozu.db.values import Converter
+from monozu.db.values import SEND_FAILURES, Converter, find_refusal, refusal
 
 if TYPE_CHECKING:
     import uuid
@@ -112,14 +112,35 @@ class Dialect(abc.ABC):
         cols = ", ".join(self.quote(c) for c in columns)
         marks = ", ".join(self.placeholder(i) for i in range(1, len(columns) + 1))
         sql = f"INSERT INTO {self.quote_table(table)} ({cols}) VALUES ({marks})"
-        adapt_row = self.adapt_row
-        batch = [adapt_row(r) for r in rows]
+        every = rows if isinstance(rows, Sequence) else list(rows)
+        batch = self.adapt_rows(table, columns, every)
         cur = conn.cursor()
         try:
             cur.executemany(sql, batch)
+        except SEND_FAILURES as exc:
+            raise self.bulk_refusal(table, columns, every, exc) from None
         finally:
             cur.close()
         return len(batch)
+
+    def adapt_rows(self, table: str, columns: Sequence[str],
+                   rows: Sequence[Sequence[Any]]) -> list[tuple[Any, ...]]:
+        """Every bulk row adapted; a value that cannot be sent is named by row and column."""
+        adapt_row = self.adapt_row
+        try:
+            return [adapt_row(r) for r in rows]
+        except ParameterError as exc:
+            raise self.bulk_refusal(table, columns, rows, exc) from None
+
+    def bulk_refusal(self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]],
+                     exc: BaseException) -> ParameterError:
+        """The refusal of a bulk row's value, naming its row and column."""
+        for number, row in enumerate(rows, 1):
+            named = zip((f"column {c}" for c in columns), row, strict=False)
+            found = find_refusal(self.adapt, named, f"bulk insert into {table}, row {number}")
+            if found is not None:
+                return found
+        return refusal(exc, f"bulk insert into {table}")
 
     def placeholder(self, number: int) -> str:
         return "?" if self.style == "qmark" else f"${number}"

@@ -11,13 +11,17 @@ from __future__ import annotations
 
 import itertools
 import re
+import uuid
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
 import psycopg
-from psycopg.types.json import Jsonb
+from psycopg.abc import Buffer
+from psycopg.adapt import PyFormat
+from psycopg.types.json import Jsonb, set_json_dumps
+from psycopg.types.numeric import Float4BinaryDumper, FloatBinaryDumper
 
 from monozu.db import errors
 from monozu.db.config import DatabaseConfig, DatabaseURL
@@ -27,8 +31,12 @@ from monozu.db.dialects.postgresql.pool import POOLING, SESSION_SQL
 from monozu.db.errors import DatabaseError, ParameterError
 from monozu.db.values import (
     Converter,
+    aware,
+    check_float,
+    check_int64,
     check_text,
     decimal_from_any,
+    find_refusal,
     json_from_text,
     json_text,
 )
@@ -88,12 +96,15 @@ class PostgreSQLDialect(Dialect):
             # Serialised here, not lazily by psycopg, so a bad document is a
             # ParameterError before anything is sent.
             return Jsonb(json_text(value), dumps=_as_is)
-        if t is datetime and value.tzinfo is None:
-            raise ParameterError(
-                f"naive datetime {value.isoformat()} refused: pass a timezone-aware value "
-                "(timestamps are stored in UTC)"
-            )
-        return value
+        if t is datetime:
+            return aware(value)
+        if t is float:
+            return check_float(value)
+        if t is int:
+            return check_int64(value)
+        if t in _NATIVE:
+            return value
+        return _adapt_other(value)
 
     def reader(self, py_type: Any) -> Converter | None:
         if py_type is Decimal:
@@ -212,7 +223,7 @@ def _copy(conn: Any, target: str, types: Sequence[_ColumnType], rows: Iterable[S
             for row in rows:
                 write_row(row)
                 count += 1
-    except (TypeError, ValueError, RecursionError) as exc:
+    except (ParameterError, TypeError, ValueError, OverflowError, RecursionError) as exc:
         raise _bad_row(table, columns, count + 1, row, exc) from None
     return count
 
@@ -221,19 +232,58 @@ def _bad_row(table: str, columns: Sequence[str], number: int, row: Sequence[Any]
              exc: BaseException) -> ParameterError:
     """The refusal of one bulk row, naming the column whose value the layer cannot send."""
     where = f"bulk insert into {table}, row {number}"
-    for column, value in zip(columns, row, strict=False):
-        try:
-            DIALECT.adapt(value)
-        except ParameterError as bad:
-            return type(bad)(f"{where}, column {column}: {bad}")
-    if "offset-naive" in str(exc):
-        return ParameterError(f"{where}: naive datetime refused: pass timezone-aware values "
-                              "(timestamps are stored in UTC)")
+    named = zip((f"column {c}" for c in columns), row, strict=False)
+    found = find_refusal(DIALECT.adapt, named, where)
+    if found is not None:
+        return found
     return ParameterError(f"{where}: a value does not fit its column's type ({exc})")
 
 
+class _FiniteFloat8(FloatBinaryDumper):
+    """Binary ``float8`` that refuses NaN and infinities, as every other path does."""
+
+    def dump(self, obj: float) -> Buffer | None:
+        return super().dump(check_float(obj))
+
+
+class _FiniteFloat4(Float4BinaryDumper):
+    def dump(self, obj: float) -> Buffer | None:
+        return super().dump(check_float(obj))
+
+
+_NATIVE: frozenset[type] = frozenset({bool, type(None), Decimal, uuid.UUID, bytes, date,
+                                      time, timedelta})
+
+
+def _adapt_other(value: Any) -> Any:
+    """Subclasses of the known types, and whatever else psycopg knows how to send."""
+    if isinstance(value, str):
+        return check_text(str.__str__(value))
+    if isinstance(value, datetime):
+        return aware(value)
+    if isinstance(value, float):
+        return check_float(float(value))
+    if isinstance(value, int) and not isinstance(value, bool):
+        return check_int64(int(value))
+    if isinstance(value, dict | list):
+        return Jsonb(json_text(value), dumps=_as_is)
+    try:
+        psycopg.adapters.get_dumper(type(value), PyFormat.AUTO)
+    except psycopg.ProgrammingError:
+        raise ParameterError(
+            f"cannot bind a value of type {type(value).__name__} to PostgreSQL") from None
+    return value
+
+
 def configure(conn: psycopg.Connection[Any]) -> None:
-    """Session settings every connection gets, from a pool or not."""
+    """Session settings every connection gets, from a pool or not.
+
+    JSON that psycopg serialises itself (documents in a bulk ``COPY``) goes through
+    the same checks as every other JSON value.
+    """
+    set_json_dumps(json_text, context=conn)
+    for dumper in (_FiniteFloat8, _FiniteFloat4):  # by type oid only: the COPY path
+        conn.adapters.register_dumper(None, dumper)
     conn.execute(SESSION_SQL)
     conn.commit()
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import types
 import uuid
 from collections.abc import Callable
 from datetime import date, datetime
@@ -29,6 +30,8 @@ from monozu.db.dialects.sqlite.pool import POOLING
 from monozu.db.errors import ConnectionFailed, DatabaseError, ParameterError
 from monozu.db.values import (
     Converter,
+    check_float,
+    check_int64,
     check_text,
     decimal_from_any,
     json_from_text,
@@ -40,8 +43,16 @@ from monozu.db.values import (
 if TYPE_CHECKING:
     from monozu.db.dialects.migration import MigrationSQL
 
+def _same(value: Any) -> Any:
+    return value
+
+
 _ADAPTERS: dict[type, Callable[[Any], Any]] = {
     str: check_text,
+    int: check_int64,
+    float: check_float,
+    bytes: _same,
+    type(None): _same,
     uuid.UUID: attrgetter("bytes"),
     datetime: utc_text,
     date: lambda d: d.isoformat(),
@@ -50,7 +61,20 @@ _ADAPTERS: dict[type, Callable[[Any], Any]] = {
     list: json_text,
     bool: int,
 }
-_NATIVE = (int, float, bytes, type(None))
+# Subclasses (an IntEnum, a StrEnum, a bytes subclass) are sent as their base type.
+_BASES: tuple[tuple[type | types.UnionType, Callable[[Any], Any]], ...] = (
+    (bool, int),
+    (str, lambda v: check_text(str.__str__(v))),
+    (int, lambda v: check_int64(int(v))),
+    (float, lambda v: check_float(float(v))),
+    (bytes | bytearray | memoryview, bytes),
+    (datetime, utc_text),
+    (date, lambda d: d.isoformat()),
+    (uuid.UUID, attrgetter("bytes")),
+    (Decimal, str),
+    (dict | list, json_text),
+)
+
 
 class SQLiteDialect(Dialect):
     kind: ClassVar = "sqlite"
@@ -59,10 +83,10 @@ class SQLiteDialect(Dialect):
     catalog: ClassVar = CATALOG
     max_params: ClassVar = 32766
     inline_adapters: ClassVar = {
-        str: "_v if type(_v := {x}) is _str and '\\x00' not in _v else _g(_v)",
+        str: "_v if type(_v := {x}) is _str and _v.isascii() and '\\x00' not in _v else _g(_v)",
         uuid.UUID: "_v.bytes if type(_v := {x}) is _UUID else _g(_v)",
         int: "_v if type(_v := {x}) is _int else _g(_v)",
-        float: "_v if type(_v := {x}) is _float else _g(_v)",
+        float: "_v if type(_v := {x}) is _float and _v - _v == 0 else _g(_v)",
         bool: "_v if type(_v := {x}) is _bool else _g(_v)",
         type(None): "_v if (_v := {x}) is None else _g(_v)",
         datetime: "_utc(_v) if type(_v := {x}) is _datetime else _g(_v)",
@@ -102,8 +126,6 @@ class SQLiteDialect(Dialect):
         return f"SQLite {sqlite3.sqlite_version}"
 
     def adapt(self, value: Any) -> Any:
-        if isinstance(value, _NATIVE) and type(value) is not bool:
-            return value
         fn = _ADAPTERS.get(type(value))
         if fn is None:
             fn = _adapter_for_subclass(value)
@@ -166,6 +188,13 @@ class SQLiteDialect(Dialect):
         return errors.from_driver(cls, message, exc, code=name, constraint=constraint,
                                   table=table, column=column)
 
+    # -- the migration part --------------------------------------------------------
+    @property
+    def migration(self) -> MigrationSQL:
+        from monozu.db.dialects.sqlite.migration import MIGRATION
+
+        return MIGRATION
+
 
 # "CHECK constraint failed: ck_items_qty" names the constraint; "UNIQUE constraint
 # failed: items.name" and "NOT NULL constraint failed: items.name" name the column(s).
@@ -190,20 +219,11 @@ def _constraint_facts(message: str) -> tuple[str | None, str | None, str | None]
     column = pairs[0]["c"] if len(pairs) == 1 and pairs[0] else None
     return what, table, column
 
-    # -- the migration part --------------------------------------------------------
-    @property
-    def migration(self) -> MigrationSQL:
-        from monozu.db.dialects.sqlite.migration import MIGRATION
-
-        return MIGRATION
-
 
 def _adapter_for_subclass(value: Any) -> Callable[[Any], Any]:
-    for cls, fn in _ADAPTERS.items():
+    for cls, fn in _BASES:
         if isinstance(value, cls):
             return fn
-    if isinstance(value, _NATIVE):
-        return lambda v: v
     raise ParameterError(f"cannot bind a value of type {type(value).__name__} to SQLite")
 
 

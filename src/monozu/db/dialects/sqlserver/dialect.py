@@ -30,7 +30,7 @@ import re
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -49,11 +49,14 @@ from monozu.db.dialects.sqlserver.url import (
 from monozu.db.errors import DatabaseError, ParameterError
 from monozu.db.values import (
     Converter,
+    check_float,
+    check_int64,
     check_text,
     decimal_from_any,
     json_from_text,
     json_text,
     timestamp_from_naive_utc,
+    truncate_to_millis,
     utc_naive,
 )
 
@@ -335,18 +338,16 @@ class SQLServerDialect(Dialect):
         if t is str:
             return check_text(value)
         if t is datetime:
-            return utc_naive(value)  # DATETIME2 holds UTC without an offset
+            return stored_timestamp(value)
         if t is dict or t is list:
             return json_text(value)
+        if t is int:
+            return check_int64(value)
+        if t is float:
+            return check_float(value)
         if value is None or t in _NATIVE:
             return value
-        if isinstance(value, str):
-            return check_text(value)
-        if isinstance(value, datetime):
-            return utc_naive(value)
-        if isinstance(value, dict | list):
-            return json_text(value)
-        return value
+        return _adapt_other(value)
 
     def reader(self, py_type: Any) -> Converter | None:
         if py_type is datetime:
@@ -425,8 +426,8 @@ class SQLServerDialect(Dialect):
         with constraints checked, NULLs kept and triggers fired as an INSERT
         would. If the driver's bulk-copy core is missing, ``executemany`` is used.
         """
-        adapt_row = self.adapt_row
-        batch = [adapt_row(r) for r in rows]
+        batch = self.adapt_rows(table, columns,
+                                rows if isinstance(rows, Sequence) else list(rows))
         if not batch:
             return 0
         if getattr(conn, "autocommit", False) is True:
@@ -458,7 +459,40 @@ class SQLServerDialect(Dialect):
         return MIGRATION
 
 
-_NATIVE: frozenset[type] = frozenset({int, float, bool, bytes, Decimal, uuid.UUID})
+_NATIVE: frozenset[type] = frozenset({bool, bytes, Decimal, uuid.UUID, date, time})
+
+
+def stored_timestamp(value: datetime) -> datetime:
+    """What a ``DATETIME2(3)`` column (every timestamp of the schema) will hold.
+
+    UTC without an offset, cut to milliseconds: sent with more digits, SQL Server
+    would round (23:59:59.9996 on 31 December becomes the next year) where
+    PostgreSQL and SQLite keep the microseconds, so a value read back would differ
+    from the one written by more than the digits the column cannot hold.
+    """
+    return truncate_to_millis(utc_naive(value))
+
+
+def _adapt_other(value: Any) -> Any:
+    """Subclasses of the known types are sent as their base type; anything else is refused."""
+    if isinstance(value, str):
+        return check_text(str.__str__(value))
+    if isinstance(value, datetime):
+        return stored_timestamp(value)
+    if isinstance(value, bool):
+        return bool(value)
+    if isinstance(value, int):
+        return check_int64(int(value))
+    if isinstance(value, float):
+        return check_float(float(value))
+    if isinstance(value, bytes | bytearray | memoryview):
+        return bytes(value)
+    if isinstance(value, dict | list):
+        return json_text(value)
+    for base in _NATIVE:
+        if isinstance(value, base):
+            return value
+    raise ParameterError(f"cannot bind a value of type {type(value).__name__} to SQL Server")
 
 
 def _timestamp_reader(value: Any) -> Any:

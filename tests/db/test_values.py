@@ -1,0 +1,102 @@
+"""Every value the layer cannot send is a ParameterError naming where it is, on every path.
+
+One table of values x the four ways a value reaches a database (``exec``,
+``exec_many``, ``bulk_insert``, a JSON document), run on real SQLite and PostgreSQL;
+SQL Server's adapter is checked offline in ``tests/db/dialects/sqlserver``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from monozu.db import Database, ParameterError, connect
+from tests.support.items import COLUMNS, INSERT, create, item
+
+
+def _deep(n: int) -> Any:
+    doc: Any = 1
+    for _ in range(n):
+        doc = [doc]
+    return doc
+
+
+class Opaque:
+    pass
+
+
+# (id, column, value): each value is one the layer cannot send, in the column it goes to.
+BAD: list[tuple[str, str, Any]] = [
+    ("lone-surrogate", "name", "a\ud800b"),
+    ("lone-surrogate-json", "doc", {"k": "a\udfffb"}),
+    ("deep-json", "doc", _deep(5000)),
+    ("nan-json", "doc", {"k": float("nan")}),
+    ("set-json", "doc", {"k": {1, 2}}),
+    ("nan", "score", float("nan")),
+    ("infinity", "score", float("-inf")),
+    ("huge-int", "qty", 2**70),
+    ("naive-datetime", "at", datetime(2026, 1, 1, 12, 0)),
+    ("unsupported-type", "name", Opaque()),
+]
+PATHS = ["exec", "exec_many", "bulk_insert"]
+
+
+@pytest.fixture
+def db(any_url: str) -> Iterator[Database]:
+    database = connect(any_url)
+    create(database)
+    yield database
+    database.close()
+
+
+@pytest.mark.parametrize("path", PATHS)
+@pytest.mark.parametrize(("column", "value"), [b[1:] for b in BAD], ids=[b[0] for b in BAD])
+def test_a_value_that_cannot_be_sent_is_a_parameter_error_naming_it(
+        db: Database, path: str, column: str, value: Any) -> None:
+    good = item("good", at=datetime.now(UTC), score=0.5, qty=1, doc={"ok": True})
+    bad = item("bad") | {column: value}
+    with pytest.raises(ParameterError) as info:
+        if path == "exec":
+            db.exec(INSERT, bad)
+        elif path == "exec_many":
+            db.exec_many(INSERT, [good, bad])
+        else:
+            db.bulk_insert("items", COLUMNS, [tuple(r[c] for c in COLUMNS) for r in (good, bad)])
+    message = str(info.value)
+    assert "\n" not in message and len(message) < 400, message
+    named = {"exec": f":{column}", "exec_many": f"row 2, :{column}",
+             "bulk_insert": f"row 2, column {column}"}[path]
+    assert named in message, message
+    assert db.get_value("SELECT count(*) FROM items") == 0
+
+
+def test_values_at_the_edges_still_go_through(db: Database) -> None:
+    edge = item("é😀\U0010ffff", qty=2**31 - 1, score=-0.0, doc={"d": _deep(200)})
+    db.exec(INSERT, edge)
+    db.exec_many(INSERT, [item("x" * 3 + "\u2028", qty=0)])
+    db.bulk_insert("items", COLUMNS, [tuple(item("bulk", doc=_deep(100))[c] for c in COLUMNS)])
+    assert db.get_value("SELECT count(*) FROM items") == 3
+    assert re.fullmatch("é😀\U0010ffff", db.get_value("SELECT name FROM items WHERE qty = :q",
+                                                      q=2**31 - 1))
+
+
+LAST_MICROSECOND = datetime(2026, 12, 31, 23, 59, 59, 999999, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_the_last_microsecond_of_the_year_reads_back_as_written(db: Database, path: str) -> None:
+    """PostgreSQL keeps microseconds and SQLite the text; SQL Server's adapter cuts to
+    the milliseconds its DATETIME2(3) keeps (tests/db/dialects/sqlserver/test_values.py)."""
+    row = item("last", at=LAST_MICROSECOND)
+    if path == "exec":
+        db.exec(INSERT, row)
+    elif path == "exec_many":
+        db.exec_many(INSERT, [row])
+    else:
+        db.bulk_insert("items", COLUMNS, [tuple(row[c] for c in COLUMNS)])
+    got = db.get_value("SELECT at FROM items WHERE name = 'last'", type=datetime)
+    assert got == LAST_MICROSECOND and got.year == 2026
