@@ -34,6 +34,7 @@ BAD: list[tuple[str, str, Any]] = [
     ("lone-surrogate", "name", "a\ud800b"),
     ("lone-surrogate-json", "doc", {"k": "a\udfffb"}),
     ("deep-json", "doc", _deep(5000)),
+    ("json-one-level-too-deep", "doc", {"d": _deep(500)}),
     ("nan-json", "doc", {"k": float("nan")}),
     ("set-json", "doc", {"k": {1, 2}}),
     ("nan", "score", float("nan")),
@@ -75,7 +76,7 @@ def test_a_value_that_cannot_be_sent_is_a_parameter_error_naming_it(
 
 
 def test_values_at_the_edges_still_go_through(db: Database) -> None:
-    edge = item("é😀\U0010ffff", qty=2**31 - 1, score=-0.0, doc={"d": _deep(200)})
+    edge = item("é😀\U0010ffff", qty=2**31 - 1, score=-0.0, doc={"d": _deep(498)})
     db.exec(INSERT, edge)
     db.exec_many(INSERT, [item("x" * 3 + "\u2028", qty=0)])
     db.bulk_insert("items", COLUMNS, [tuple(item("bulk", doc=_deep(100))[c] for c in COLUMNS)])

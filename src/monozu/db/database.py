@@ -54,7 +54,82 @@ def _merge(params: Mapping[str, Any] | None, kw: Mapping[str, Any]) -> Mapping[s
     return params
 
 
-class Tx:
+class Verbs:
+    """The sqlx verbs, typed once for :class:`Tx` and :class:`Database`.
+
+    In the spirit of psycopg's ``class_row``: ``select(Model, ...)`` is a
+    ``list[Model]`` and ``get(Model, ...)`` a ``Model`` for any row type, a dataclass,
+    ``dict`` or a scalar type; ``get_value(..., type=T)`` is a ``T``. On a ``Tx`` they
+    run in its transaction, on a ``Database`` each in a short transaction of its own.
+    """
+
+    def _unit(self) -> contextlib.AbstractContextManager[Tx]:
+        raise NotImplementedError
+
+    @overload
+    def select(self, row: type[T], sql: str, params: Mapping[str, Any] | None = None, /, *,
+               lenient: bool = False, types: Mapping[str, Any] | None = None,
+               **kw: Any) -> list[T]: ...
+    @overload
+    def select(self, row: object, sql: str, params: Mapping[str, Any] | None = None, /, *,
+               lenient: bool = False, types: Mapping[str, Any] | None = None,
+               **kw: Any) -> list[Any]: ...
+
+    def select(self, row: object, sql: str, params: Mapping[str, Any] | None = None, /, *,
+               lenient: bool = False, types: Mapping[str, Any] | None = None,
+               **kw: Any) -> list[Any]:
+        """All rows, each scanned into ``row`` (a dataclass, ``dict``, or a scalar type)."""
+        with self._unit() as tx:
+            return tx._select(row, sql, _merge(params, kw), lenient, types)
+
+    @overload
+    def get(self, row: type[T], sql: str, params: Mapping[str, Any] | None = None, /, *,
+            lenient: bool = False, types: Mapping[str, Any] | None = None, **kw: Any) -> T: ...
+    @overload
+    def get(self, row: object, sql: str, params: Mapping[str, Any] | None = None, /, *,
+            lenient: bool = False, types: Mapping[str, Any] | None = None, **kw: Any) -> Any: ...
+
+    def get(self, row: object, sql: str, params: Mapping[str, Any] | None = None, /, *,
+            lenient: bool = False, types: Mapping[str, Any] | None = None, **kw: Any) -> Any:
+        """Exactly one row: :class:`NotFound` for none, :class:`TooManyRows` for more."""
+        found = self.select(row, sql, params, lenient=lenient, types=types, **kw)
+        if not found:
+            raise NotFound(f"no row found for {getattr(row, '__name__', row)}: {_head(sql)}")
+        if len(found) > 1:
+            raise TooManyRows(f"{len(found)} rows found where one was expected: {_head(sql)}")
+        return found[0]
+
+    @overload
+    def get_value(self, sql: str, params: Mapping[str, Any] | None = None, /, *,
+                  type: type[T], **kw: Any) -> T: ...
+    @overload
+    def get_value(self, sql: str, params: Mapping[str, Any] | None = None, /, *,
+                  type: object = None, **kw: Any) -> Any: ...
+
+    def get_value(self, sql: str, params: Mapping[str, Any] | None = None, /, *,
+                  type: object = None, **kw: Any) -> Any:
+        """The single value of a one-row, one-column result (``type`` converts it)."""
+        with self._unit() as tx:
+            return tx._get_value(sql, _merge(params, kw), type)
+
+    def exec(self, sql: str, params: Mapping[str, Any] | None = None, /, **kw: Any) -> int:
+        """Run a statement; the number of rows it changed (-1 when unknown)."""
+        with self._unit() as tx:
+            return tx._exec(sql, _merge(params, kw))
+
+    def exec_many(self, sql: str, rows: Iterable[Mapping[str, Any]]) -> int:
+        """One statement for each parameter mapping in ``rows`` (no list expansion)."""
+        with self._unit() as tx:
+            return tx._exec_many(sql, rows)
+
+    def bulk_insert(self, table: str, columns: Sequence[str],
+                    rows: Iterable[Sequence[Any]]) -> int:
+        """Insert many rows by the database's fastest path; returns the count."""
+        with self._unit() as tx:
+            return tx._bulk_insert(table, columns, rows)
+
+
+class Tx(Verbs):
     """A transaction on one connection. Create with :meth:`Database.transaction`."""
 
     def __init__(self, db: Database, conn: Any, tenant_id: uuid.UUID | None = None) -> None:
@@ -63,6 +138,10 @@ class Tx:
         self.conn = conn
         self.tenant_id = tenant_id
         self._savepoints = 0
+        self._here = contextlib.nullcontext(self)
+
+    def _unit(self) -> contextlib.AbstractContextManager[Tx]:
+        return self._here  # the verbs run in this transaction
 
     # -- statements ---------------------------------------------------------
     def _prepare(self, sql: str, params: Mapping[str, Any]) -> tuple[str, Sequence[Any]]:
@@ -110,20 +189,9 @@ class Tx:
             cur.close()
         return columns, rows
 
-    @overload
-    def select(self, row: type[T], sql: str, params: Mapping[str, Any] | None = None, /, *,
-               lenient: bool = False, types: Mapping[str, Any] | None = None,
-               **kw: Any) -> list[T]: ...
-    @overload
-    def select(self, row: Any, sql: str, params: Mapping[str, Any] | None = None, /, *,
-               lenient: bool = False, types: Mapping[str, Any] | None = None,
-               **kw: Any) -> list[Any]: ...
-
-    def select(self, row: Any, sql: str, params: Mapping[str, Any] | None = None, /, *,
-               lenient: bool = False, types: Mapping[str, Any] | None = None,
-               **kw: Any) -> list[Any]:
-        """All rows, each scanned into ``row`` (a dataclass, ``dict``, or a scalar type)."""
-        columns, rows = self._rows(sql, _merge(params, kw))
+    def _select(self, row: Any, sql: str, params: Mapping[str, Any], lenient: bool,
+                types: Mapping[str, Any] | None) -> list[Any]:
+        columns, rows = self._rows(sql, params)
         plan = make_row_maker(row, columns, self.dialect, lenient,
                               tuple(sorted(types.items())) if types else None)
         try:
@@ -132,38 +200,18 @@ class Tx:
             raise MappingError(f"cannot build {getattr(row, '__name__', row)} from a row: "
                                f"{exc}") from exc
 
-    @overload
-    def get(self, row: type[T], sql: str, params: Mapping[str, Any] | None = None, /, *,
-            lenient: bool = False, types: Mapping[str, Any] | None = None, **kw: Any) -> T: ...
-    @overload
-    def get(self, row: Any, sql: str, params: Mapping[str, Any] | None = None, /, *,
-            lenient: bool = False, types: Mapping[str, Any] | None = None, **kw: Any) -> Any: ...
-
-    def get(self, row: Any, sql: str, params: Mapping[str, Any] | None = None, /, *,
-            lenient: bool = False, types: Mapping[str, Any] | None = None, **kw: Any) -> Any:
-        """Exactly one row: :class:`NotFound` for none, :class:`TooManyRows` for more."""
-        found = self.select(row, sql, params, lenient=lenient, types=types, **kw)
-        if not found:
-            raise NotFound(f"no row found for {getattr(row, '__name__', row)}: {_head(sql)}")
-        if len(found) > 1:
-            raise TooManyRows(f"{len(found)} rows found where one was expected: {_head(sql)}")
-        return found[0]
-
-    def get_value(self, sql: str, params: Mapping[str, Any] | None = None, /, *,
-                  type: Any = None, **kw: Any) -> Any:
-        """The single value of a one-row, one-column result (``type`` converts it)."""
-        columns, rows = self._rows(sql, _merge(params, kw))
+    def _get_value(self, sql: str, params: Mapping[str, Any], type_: Any) -> Any:
+        columns, rows = self._rows(sql, params)
         if len(columns) != 1:
             raise MappingError(f"get_value needs one column, the result has {len(columns)}")
         if not rows:
             raise NotFound(f"no row found: {_head(sql)}")
         if len(rows) > 1:
             raise TooManyRows(f"{len(rows)} rows found where one was expected: {_head(sql)}")
-        return make_row_maker(type, columns, self.dialect).make(rows[0])
+        return make_row_maker(type_, columns, self.dialect).make(rows[0])
 
-    def exec(self, sql: str, params: Mapping[str, Any] | None = None, /, **kw: Any) -> int:
-        """Run a statement; the number of rows it changed (-1 when unknown)."""
-        cur = self._execute(sql, _merge(params, kw))
+    def _exec(self, sql: str, params: Mapping[str, Any]) -> int:
+        cur = self._execute(sql, params)
         try:
             count = int(cur.rowcount)
             self.dialect.drain(cur)  # a later error in the same batch (SQL Server)
@@ -173,8 +221,7 @@ class Tx:
             cur.close()
         return count
 
-    def exec_many(self, sql: str, rows: Iterable[Mapping[str, Any]]) -> int:
-        """One statement for each parameter mapping in ``rows`` (no list expansion)."""
+    def _exec_many(self, sql: str, rows: Iterable[Mapping[str, Any]]) -> int:
         dialect = self.dialect
         compiled = compile_sql(sql, dialect.style, dialect.brackets)
         every = rows if isinstance(rows, Sequence) else list(rows)
@@ -193,9 +240,8 @@ class Tx:
             cur.close()
         return int(count) if count is not None and count >= 0 else len(batch)
 
-    def bulk_insert(self, table: str, columns: Sequence[str],
-                    rows: Iterable[Sequence[Any]]) -> int:
-        """Insert many rows by the database's fastest path; returns the count."""
+    def _bulk_insert(self, table: str, columns: Sequence[str],
+                     rows: Iterable[Sequence[Any]]) -> int:
         try:
             return self.dialect.bulk_insert(self.conn, table, columns, rows)
         except self.dialect.driver_errors() as exc:
@@ -230,7 +276,7 @@ class Tx:
             cur.close()
 
 
-class Database:
+class Database(Verbs):
     """A pool of connections to one database, and the sqlx verbs on top."""
 
     def __init__(self, config: DatabaseConfig, *, url: DatabaseURL | None = None,
@@ -349,34 +395,8 @@ class Database:
                               "use the application connection for tenant work")
         return self.transaction(tenant_id=tenant_id)
 
-    # -- one-shot verbs, each in its own transaction ---------------------------
-    def select(self, row: Any, sql: str, params: Mapping[str, Any] | None = None, /,
-               **kw: Any) -> list[Any]:
-        with self.transaction() as tx:
-            return tx.select(row, sql, params, **kw)
-
-    def get(self, row: Any, sql: str, params: Mapping[str, Any] | None = None, /,
-            **kw: Any) -> Any:
-        with self.transaction() as tx:
-            return tx.get(row, sql, params, **kw)
-
-    def get_value(self, sql: str, params: Mapping[str, Any] | None = None, /,
-                  **kw: Any) -> Any:
-        with self.transaction() as tx:
-            return tx.get_value(sql, params, **kw)
-
-    def exec(self, sql: str, params: Mapping[str, Any] | None = None, /, **kw: Any) -> int:
-        with self.transaction() as tx:
-            return tx.exec(sql, params, **kw)
-
-    def exec_many(self, sql: str, rows: Iterable[Mapping[str, Any]]) -> int:
-        with self.transaction() as tx:
-            return tx.exec_many(sql, rows)
-
-    def bulk_insert(self, table: str, columns: Sequence[str],
-                    rows: Iterable[Sequence[Any]]) -> int:
-        with self.transaction() as tx:
-            return tx.bulk_insert(table, columns, rows)
+    def _unit(self) -> contextlib.AbstractContextManager[Tx]:
+        return self.transaction()  # each one-shot verb in its own transaction
 
     # -- an autocommit connection of its own (the migration runner's) -----------------
     @contextlib.contextmanager
@@ -521,4 +541,4 @@ def connect(url: str | None = None, **kw: Any) -> Database:
     return Database.open(url, **kw)
 
 
-__all__ = ["AutocommitConnection", "Database", "Tx", "connect"]
+__all__ = ["AutocommitConnection", "Database", "Tx", "Verbs", "connect"]

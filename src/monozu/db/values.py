@@ -67,15 +67,35 @@ def timestamp_from_naive_utc(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+# Deeper documents are refused alike: SQLite's JSON functions stop at 1,000 levels and
+# reading a document back must stay well inside Python's default recursion limit.
+MAX_JSON_DEPTH = 500
+
+
+def json_depth_ok(value: Any, limit: int = MAX_JSON_DEPTH) -> bool:
+    """Whether no container in ``value`` is nested deeper than ``limit`` (no recursion)."""
+    todo: list[tuple[Any, int]] = [(value, 1)]
+    while todo:
+        node, depth = todo.pop()
+        if depth > limit:
+            return False
+        children = node.values() if isinstance(node, dict) else node
+        todo.extend((c, depth + 1) for c in children if isinstance(c, dict | list | tuple))
+    return True
+
+
 def json_text(value: Any) -> str:
     """Compact JSON text; NaN, infinities, NUL characters, lone surrogates and
-    documents nested deeper than Python can serialise are refused."""
+    documents nested deeper than :data:`MAX_JSON_DEPTH` are refused."""
+    if isinstance(value, dict | list | tuple) and not json_depth_ok(value):
+        raise ParameterError(f"JSON document is nested deeper than {MAX_JSON_DEPTH} levels")
     try:
         text = json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
     except (TypeError, ValueError) as exc:
         raise ParameterError(f"value is not a JSON document: {exc}") from None
-    except RecursionError:
-        raise ParameterError("JSON document is nested too deeply to be sent") from None
+    except RecursionError:  # a lowered recursion limit
+        raise ParameterError(f"JSON document is nested deeper than {MAX_JSON_DEPTH} "
+                             "levels") from None
     if "\\u0000" in text and _JSON_NUL.search(text):
         raise NulCharacter(
             "JSON document contains a NUL character (U+0000), which the databases cannot "
