@@ -12,7 +12,10 @@ over the raw driver that builds the same row objects with the same Python types:
   offset-carrying ISO timestamps, against text UUIDs with ``uuid.UUID(text)`` and
   naive timestamps with ``fromisoformat(...).replace(tzinfo=UTC)``;
 * ``exec_many`` of N rows against the driver's ``executemany`` fed the same values,
-  and PostgreSQL's ``COPY`` bulk path against ``executemany``.
+  and PostgreSQL's ``COPY`` bulk path against ``executemany``, also inside a tenant's
+  unit of work as a role row-level security applies to (the staging path);
+* the reset a pooled connection gets before reuse: many one-statement units of work
+  with the reset and with it switched off.
 
 Timings are the minimum of ``--repeat`` interleaved runs (noise only ever adds time),
 with the garbage collector paused during each run, as ``timeit`` does.
@@ -32,6 +35,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
@@ -198,7 +202,42 @@ def bench_sqlite(rows: list[dict[str, Any]], repeat: int) -> None:
            "sqlite3 executemany (values converted by hand)",
            {"monozu exec_many": "(goal <= 1.1x)"})
     sa_conn.close()
+    bench_reset("SQLite", db, lambda: _switch_reset(db.pool, "_reset"), repeat)
     db.close()
+
+
+# -- the reset before reuse ------------------------------------------------------
+
+UNITS = 2_000
+
+
+def _switch_reset(pool: Any, attr: str) -> Callable[[], None]:
+    """Switch the pool's reset off; the returned function switches it back on."""
+    owner = getattr(pool, "_pool", pool)
+    saved = getattr(owner, attr)
+    setattr(owner, attr, None)
+    return lambda: setattr(owner, attr, saved)
+
+
+def bench_reset(title: str, db: Database, switch_off: Callable[[], Callable[[], None]],
+                repeat: int) -> None:
+    def units() -> None:
+        for _ in range(UNITS):
+            db.get_value("SELECT 1")
+
+    def units_without_reset() -> None:
+        switch_on = switch_off()
+        try:
+            units()
+        finally:
+            switch_on()
+
+    times = best({"without the reset": units_without_reset, "with the reset (shipped)": units},
+                 max(3, repeat // 2))
+    report(f"{title}: {UNITS:,} one-statement units of work on a pooled connection", times,
+           "without the reset", {})
+    extra = times["with the reset (shipped)"] - times["without the reset"]
+    print(f"  reset cost per unit of work: {extra / UNITS * 1e6:.1f} us")
 
 
 # -- PostgreSQL -----------------------------------------------------------------
@@ -277,8 +316,72 @@ def bench_postgres(url: str, rows: list[dict[str, Any]], repeat: int) -> None:
     report(f"PostgreSQL: insert {len(rows):,} rows", times, "psycopg executemany",
            {"monozu exec_many": "(goal <= 1.1x)",
             "monozu bulk_insert (COPY)": "(goal: >= 5x faster, i.e. <= 0.2x)"})
+    bench_postgres_rls(url, raw, rows, repeat)
+    bench_reset("PostgreSQL", db, lambda: _switch_reset(db.pool, "_reset"), repeat)
     raw.close()
     db.close()
+
+
+def bench_postgres_rls(url: str, raw: Any, rows: list[dict[str, Any]], repeat: int) -> None:
+    """Inserts in a tenant's unit of work, as a role the table's policy applies to."""
+    import psycopg
+
+    tenant = rows[0]["tenant_id"]
+    mine = [r | {"tenant_id": tenant} for r in rows]
+    role, password = f"bench_app_{uuid.uuid4().hex[:8]}", uuid.uuid4().hex
+    check = "tenant_id = current_setting('app.tenant_id', true)::uuid"
+    for sql in (f"CREATE ROLE {role} LOGIN NOSUPERUSER NOBYPASSRLS PASSWORD '{password}'",
+                f"GRANT SELECT, INSERT ON bench_rows TO {role}",
+                "ALTER TABLE bench_rows ENABLE ROW LEVEL SECURITY",
+                f"CREATE POLICY bench_tenant ON bench_rows USING ({check}) WITH CHECK ({check})"):
+        raw.execute(sql)
+    raw.commit()
+    parts = urlsplit(url)
+    netloc = f"{role}:{password}@{parts.hostname}" + (f":{parts.port}" if parts.port else "")
+    app_url = urlunsplit((parts.scheme, netloc, parts.path, parts.query, ""))
+    app = Database.open(app_url, pool_size=2)
+    app_raw = psycopg.connect(app_url)
+
+    def fresh() -> None:
+        raw.execute("TRUNCATE bench_rows")
+        raw.commit()
+
+    def driver_many() -> None:
+        fresh()
+        with app_raw.cursor() as cur:
+            cur.execute("SELECT set_config('app.tenant_id', %s, true)", (str(tenant),))
+            cur.executemany("INSERT INTO bench_rows VALUES (%s, %s, %s, %s, %s, %s, %s)",
+                            [tuple(r[c] for c in COLUMNS) for r in mine])
+        app_raw.commit()
+
+    def ours_many() -> None:
+        fresh()
+        with app.tenant(tenant) as tx:
+            tx.exec_many(INSERT, mine)
+
+    def ours_bulk() -> None:
+        fresh()
+        with app.tenant(tenant) as tx:
+            tx.bulk_insert("bench_rows", COLUMNS, [tuple(r[c] for c in COLUMNS) for r in mine])
+
+    try:
+        times = best({"psycopg executemany (RLS on)": driver_many,
+                      "monozu exec_many (RLS on)": ours_many,
+                      "monozu bulk_insert (RLS on: staging + INSERT SELECT)": ours_bulk},
+                     max(3, repeat // 2))
+        report(f"PostgreSQL: insert {len(rows):,} rows in a tenant's unit of work, RLS on",
+               times, "psycopg executemany (RLS on)",
+               {"monozu exec_many (RLS on)": "(goal <= 1.1x)",
+                "monozu bulk_insert (RLS on: staging + INSERT SELECT)":
+                    "(goal: >= 5x faster, i.e. <= 0.2x)"})
+    finally:
+        app_raw.close()
+        app.close()
+        for sql in ("DROP POLICY bench_tenant ON bench_rows",
+                    "ALTER TABLE bench_rows DISABLE ROW LEVEL SECURITY",
+                    f"DROP OWNED BY {role}", f"DROP ROLE {role}"):
+            raw.execute(sql)
+        raw.commit()
 
 
 def main() -> None:

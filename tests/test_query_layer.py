@@ -28,15 +28,13 @@ from monozu.db import (
     UniqueViolation,
     connect,
 )
-from tests.support.items import COLUMNS, INSERT, Item, create, item
+from tests.support.items import COLUMNS, INSERT, Item, create, item, items_database
 
 
 @pytest.fixture
 def db(any_url: str) -> Iterator[Database]:
-    database = connect(any_url)
-    create(database)
-    yield database
-    database.close()
+    with items_database(any_url) as database:
+        yield database
 
 
 def test_values_round_trip_the_same_on_every_database(db: Database) -> None:

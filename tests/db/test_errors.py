@@ -6,8 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from monozu.db import Database, connect, errors
-from tests.support.items import INSERT, create, item
+from monozu.db import Database, errors
+from tests.support.items import INSERT, item, items_database
 
 
 def _all_classes() -> list[type[errors.DatabaseError]]:
@@ -60,10 +60,8 @@ def test_the_subclasses_do_not_inherit_their_parents_codes() -> None:
 
 @pytest.fixture
 def db(any_url: str) -> Iterator[Database]:
-    database = connect(any_url)
-    create(database)
-    yield database
-    database.close()
+    with items_database(any_url) as database:
+        yield database
 
 
 def test_translated_errors_keep_the_cause_and_name_table_and_column(db: Database) -> None:

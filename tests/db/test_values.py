@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from monozu.db import Database, ParameterError, connect
-from tests.support.items import COLUMNS, INSERT, create, item
+from monozu.db import Database, ParameterError
+from tests.support.items import COLUMNS, INSERT, item, items_database
 
 
 def _deep(n: int) -> Any:
@@ -48,10 +48,8 @@ PATHS = ["exec", "exec_many", "bulk_insert"]
 
 @pytest.fixture
 def db(any_url: str) -> Iterator[Database]:
-    database = connect(any_url)
-    create(database)
-    yield database
-    database.close()
+    with items_database(any_url) as database:
+        yield database
 
 
 @pytest.mark.parametrize("path", PATHS)

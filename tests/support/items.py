@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from monozu.db import Database
+from monozu.db import Database, connect
 
 DDL = {
     "sqlite": """
@@ -60,6 +62,17 @@ class Item:
 
 def create(db: Database) -> None:
     db.exec(DDL[db.dialect.kind])
+
+
+@contextmanager
+def items_database(url: str) -> Iterator[Database]:
+    """A database at ``url`` with the items table, closed afterwards."""
+    database = connect(url)
+    try:
+        create(database)
+        yield database
+    finally:
+        database.close()
 
 
 def item(name: str, **over: Any) -> dict[str, Any]:

@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import json
 import re
+import types
 import uuid
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -161,6 +162,36 @@ def truncate_to_millis(value: datetime) -> datetime:
     the server round them (23:59:59.9996 would become the next day)."""
     micro = value.microsecond
     return value.replace(microsecond=micro - micro % 1000) if micro % 1000 else value
+
+
+def _plain_datetime(v: datetime) -> datetime:
+    return datetime(v.year, v.month, v.day, v.hour, v.minute, v.second, v.microsecond,
+                    v.tzinfo, fold=v.fold)
+
+
+# A subclass of a type every driver takes is sent as that type (a StrEnum as str, an
+# IntEnum as int). Order matters: bool is an int, datetime a date.
+_BASE_TYPES: tuple[tuple[type | types.UnionType, Callable[[Any], Any]], ...] = (
+    (bool, bool),
+    (str, str.__str__),
+    (int, int.__index__),
+    (float, float),
+    (bytes | bytearray | memoryview, bytes),
+    (datetime, _plain_datetime),
+    (date, lambda d: date(d.year, d.month, d.day)),
+    (uuid.UUID, lambda u: uuid.UUID(int=u.int)),
+    (Decimal, Decimal),
+    (dict, dict),
+    (list, list),
+)
+
+
+def as_base_type(value: Any) -> Any | None:
+    """``value`` as the plain type it derives from, or None if it derives from none."""
+    for base, convert in _BASE_TYPES:
+        if isinstance(value, base):
+            return convert(value)
+    return None
 
 
 # What a driver raises for a value it cannot encode, before anything is sent.

@@ -31,6 +31,7 @@ from monozu.db.dialects.postgresql.pool import POOLING, SESSION_SQL
 from monozu.db.errors import DatabaseError, ParameterError
 from monozu.db.values import (
     Converter,
+    as_base_type,
     aware,
     check_float,
     check_int64,
@@ -257,16 +258,9 @@ _NATIVE: frozenset[type] = frozenset({bool, type(None), Decimal, uuid.UUID, byte
 
 def _adapt_other(value: Any) -> Any:
     """Subclasses of the known types, and whatever else psycopg knows how to send."""
-    if isinstance(value, str):
-        return check_text(str.__str__(value))
-    if isinstance(value, datetime):
-        return aware(value)
-    if isinstance(value, float):
-        return check_float(float(value))
-    if isinstance(value, int) and not isinstance(value, bool):
-        return check_int64(int(value))
-    if isinstance(value, dict | list):
-        return Jsonb(json_text(value), dumps=_as_is)
+    base = as_base_type(value)
+    if base is not None:
+        return DIALECT.adapt(base)
     try:
         psycopg.adapters.get_dumper(type(value), PyFormat.AUTO)
     except psycopg.ProgrammingError:

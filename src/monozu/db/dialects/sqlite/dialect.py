@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 import sqlite3
-import types
 import uuid
 from collections.abc import Callable
 from datetime import date, datetime
@@ -30,6 +29,7 @@ from monozu.db.dialects.sqlite.pool import POOLING
 from monozu.db.errors import ConnectionFailed, DatabaseError, ParameterError
 from monozu.db.values import (
     Converter,
+    as_base_type,
     check_float,
     check_int64,
     check_text,
@@ -61,21 +61,6 @@ _ADAPTERS: dict[type, Callable[[Any], Any]] = {
     list: json_text,
     bool: int,
 }
-# Subclasses (an IntEnum, a StrEnum, a bytes subclass) are sent as their base type.
-_BASES: tuple[tuple[type | types.UnionType, Callable[[Any], Any]], ...] = (
-    (bool, int),
-    (str, lambda v: check_text(str.__str__(v))),
-    (int, lambda v: check_int64(int(v))),
-    (float, lambda v: check_float(float(v))),
-    (bytes | bytearray | memoryview, bytes),
-    (datetime, utc_text),
-    (date, lambda d: d.isoformat()),
-    (uuid.UUID, attrgetter("bytes")),
-    (Decimal, str),
-    (dict | list, json_text),
-)
-
-
 class SQLiteDialect(Dialect):
     kind: ClassVar = "sqlite"
     pooling: ClassVar = POOLING
@@ -221,10 +206,10 @@ def _constraint_facts(message: str) -> tuple[str | None, str | None, str | None]
 
 
 def _adapter_for_subclass(value: Any) -> Callable[[Any], Any]:
-    for cls, fn in _BASES:
-        if isinstance(value, cls):
-            return fn
-    raise ParameterError(f"cannot bind a value of type {type(value).__name__} to SQLite")
+    base = as_base_type(value)
+    if base is None:
+        raise ParameterError(f"cannot bind a value of type {type(value).__name__} to SQLite")
+    return lambda _: DIALECT.adapt(base)
 
 
 DIALECT = SQLiteDialect()

@@ -49,6 +49,7 @@ from monozu.db.dialects.sqlserver.url import (
 from monozu.db.errors import DatabaseError, ParameterError
 from monozu.db.values import (
     Converter,
+    as_base_type,
     check_float,
     check_int64,
     check_text,
@@ -475,24 +476,10 @@ def stored_timestamp(value: datetime) -> datetime:
 
 def _adapt_other(value: Any) -> Any:
     """Subclasses of the known types are sent as their base type; anything else is refused."""
-    if isinstance(value, str):
-        return check_text(str.__str__(value))
-    if isinstance(value, datetime):
-        return stored_timestamp(value)
-    if isinstance(value, bool):
-        return bool(value)
-    if isinstance(value, int):
-        return check_int64(int(value))
-    if isinstance(value, float):
-        return check_float(float(value))
-    if isinstance(value, bytes | bytearray | memoryview):
-        return bytes(value)
-    if isinstance(value, dict | list):
-        return json_text(value)
-    for base in _NATIVE:
-        if isinstance(value, base):
-            return value
-    raise ParameterError(f"cannot bind a value of type {type(value).__name__} to SQL Server")
+    base = as_base_type(value)
+    if base is None:
+        raise ParameterError(f"cannot bind a value of type {type(value).__name__} to SQL Server")
+    return DIALECT.adapt(base)
 
 
 def _timestamp_reader(value: Any) -> Any:
