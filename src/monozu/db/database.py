@@ -285,7 +285,7 @@ class Database(Verbs):
         self.url = url or config.url
         self.platform = platform
         self.dialect = dialect_for(self.url.kind)
-        self._pool: Pool | None = None
+        self._pool: Pool[Any] | None = None
         self._pool_size = pool_size
         self._pool_timeout = pool_timeout
         self._platform_db: Database | None = None
@@ -307,7 +307,7 @@ class Database(Verbs):
         self.close()
 
     @property
-    def pool(self) -> Pool:
+    def pool(self) -> Pool[Any]:
         if self._pool is None:
             self._pool = make_pool(self.dialect, self.url, self.config,
                                    max_size=self._pool_size, timeout=self._pool_timeout)

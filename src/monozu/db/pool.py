@@ -11,24 +11,24 @@ import contextlib
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Generic
 
 from monozu.db.config import DatabaseConfig, DatabaseURL
 from monozu.db.dialects.base import Dialect
-from monozu.db.dialects.pooling import Pool
+from monozu.db.dialects.pooling import C, Closable, Pool
 from monozu.db.errors import DatabaseError, Timeout
 
 
-class SimplePool:
+class SimplePool(Generic[C]):
     """A LIFO pool of at most ``max_size`` connections made by ``factory``.
 
     ``reset`` runs on every connection handed back; when it raises, the connection
     is closed instead of kept. ``check`` runs before an idle connection is reused.
     """
 
-    def __init__(self, factory: Callable[[], Any], *, max_size: int = 5,
-                 timeout: float = 30.0, check: Callable[[Any], None] | None = None,
-                 reset: Callable[[Any], None] | None = None,
+    def __init__(self, factory: Callable[[], C], *, max_size: int = 5,
+                 timeout: float = 30.0, check: Callable[[C], None] | None = None,
+                 reset: Callable[[C], None] | None = None,
                  max_idle: float = 600.0) -> None:
         self._factory = factory
         self._max = max_size
@@ -36,13 +36,13 @@ class SimplePool:
         self._check = check
         self._reset = reset
         self._max_idle = max_idle
-        self._idle: list[tuple[Any, float]] = []
+        self._idle: list[tuple[C, float]] = []
         self._slots = threading.BoundedSemaphore(max_size)
         self._lock = threading.Lock()
         self._closed = False
         self._opened = 0
 
-    def acquire(self) -> Any:
+    def acquire(self) -> C:
         if self._closed:
             raise DatabaseError("the connection pool is closed")
         if not self._slots.acquire(timeout=self._timeout):
@@ -71,7 +71,7 @@ class SimplePool:
             self._slots.release()
             raise
 
-    def release(self, conn: Any, *, broken: bool = False) -> None:
+    def release(self, conn: C, *, broken: bool = False) -> None:
         try:
             if not broken and not self._closed and self._reset is not None:
                 try:
@@ -98,16 +98,16 @@ class SimplePool:
             return {"max_size": self._max, "idle": len(self._idle), "opened": self._opened}
 
 
-class DriverPool:
+class DriverPool(Generic[C]):
     """Each checkout is a driver ``connect`` (the driver pools underneath)."""
 
-    def __init__(self, factory: Callable[[], Any]) -> None:
+    def __init__(self, factory: Callable[[], C]) -> None:
         self._factory = factory
 
-    def acquire(self) -> Any:
+    def acquire(self) -> C:
         return self._factory()
 
-    def release(self, conn: Any, *, broken: bool = False) -> None:
+    def release(self, conn: C, *, broken: bool = False) -> None:
         close_quietly(conn)
 
     def close(self) -> None:
@@ -118,12 +118,12 @@ class DriverPool:
 
 
 def make_pool(dialect: Dialect, url: DatabaseURL, config: DatabaseConfig, *,
-              max_size: int, timeout: float) -> Pool:
+              max_size: int, timeout: float) -> Pool[Any]:
     """The pool ``dialect`` makes for ``url``."""
     return dialect.pooling.make(dialect, url, config, max_size=max_size, timeout=timeout)
 
 
-def close_quietly(conn: Any) -> None:
+def close_quietly(conn: Closable) -> None:
     # Closing a broken connection may fail too; there is nothing left to do then.
     with contextlib.suppress(Exception):
         conn.close()

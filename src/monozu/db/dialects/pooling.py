@@ -10,16 +10,25 @@ reaches the next one.
 from __future__ import annotations
 
 import abc
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 if TYPE_CHECKING:
     from monozu.db.config import DatabaseConfig, DatabaseURL
     from monozu.db.dialects.base import Dialect
 
 
-class Pool(Protocol):
-    def acquire(self) -> Any: ...
-    def release(self, conn: Any, *, broken: bool = False) -> None: ...
+class Closable(Protocol):
+    def close(self) -> None: ...
+
+
+C = TypeVar("C", bound=Closable)  # a driver's connection
+
+
+class Pool(Protocol[C]):
+    """A bounded set of connections of one driver, handed out one at a time."""
+
+    def acquire(self) -> C: ...
+    def release(self, conn: C, *, broken: bool = False) -> None: ...
     def close(self) -> None: ...
     def stats(self) -> dict[str, int]: ...
 
@@ -29,7 +38,7 @@ class Pooling(abc.ABC):
 
     @abc.abstractmethod
     def make(self, dialect: Dialect, url: DatabaseURL, config: DatabaseConfig, *,
-             max_size: int, timeout: float) -> Pool:
+             max_size: int, timeout: float) -> Pool[Any]:
         """A bounded pool of connections made by ``dialect.connect``."""
 
     @abc.abstractmethod

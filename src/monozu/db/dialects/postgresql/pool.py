@@ -106,7 +106,7 @@ class PsycopgPool:
 
 class PostgreSQLPooling(Pooling):
     def make(self, dialect: Dialect, url: DatabaseURL, config: DatabaseConfig, *,
-             max_size: int, timeout: float) -> Pool:
+             max_size: int, timeout: float) -> Pool[Any]:
         return PsycopgPool(dialect, url, config, min_size=1, max_size=max_size,
                            timeout=timeout)
 

@@ -31,7 +31,7 @@ def _quote(ident: str) -> str:
 
 class SQLitePooling(Pooling):
     def make(self, dialect: Dialect, url: DatabaseURL, config: DatabaseConfig, *,
-             max_size: int, timeout: float) -> Pool:
+             max_size: int, timeout: float) -> Pool[Any]:
         def factory() -> Any:
             return dialect.connect(url, config)
 

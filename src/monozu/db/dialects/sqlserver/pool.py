@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 class SQLServerPooling(Pooling):
     def make(self, dialect: Dialect, url: DatabaseURL, config: DatabaseConfig, *,
-             max_size: int, timeout: float) -> Pool:
+             max_size: int, timeout: float) -> Pool[Any]:
         def factory() -> Any:
             return dialect.connect(url, config)
 
