@@ -817,6 +817,17 @@ def test_set_tenant_binds_and_clears_session_context() -> None:
         DIALECT.set_tenant(conn, "tenant-1; DROP TABLE x")
 
 
+def test_every_unit_of_work_overwrites_the_session_context_and_a_tenant_clears_it() -> None:
+    tenant = uuid.uuid4()
+    conn = FakeConnection()
+    DIALECT.bind_unit_of_work(conn, tenant)
+    DIALECT.unbind_unit_of_work(conn, tenant)
+    DIALECT.bind_unit_of_work(conn, None)  # no tenant: still overwritten, to NULL
+    DIALECT.unbind_unit_of_work(conn, None)
+    assert conn.executed == [(ss.SET_TENANT_SQL, (str(tenant),)), (ss.CLEAR_TENANT_SQL, None),
+                             (ss.CLEAR_TENANT_SQL, None)]
+
+
 def test_savepoints() -> None:
     create, release, rollback_to = DIALECT.savepoint_sql("sp_2")
     assert create.rstrip().endswith("SAVE TRANSACTION sp_2;")
