@@ -33,3 +33,17 @@ def add_tenant(db: Database, slug: str) -> uuid.UUID:
             "VALUES (:id, :name, 'active', :at, :slug)",
             id=tenant_id, name=slug.title(), at=datetime.now(UTC), slug=slug)
     return tenant_id
+
+
+def table_rows(db: Database, *tables: str) -> dict[str, list[str]]:
+    """Every row of ``tables`` across all tenants, as comparable text: a before/after
+    snapshot that shows a refused call changed nothing."""
+    return {table: sorted(repr(sorted(row.items()))
+                          for row in db.select(dict, f"SELECT * FROM {table}"))
+            for table in tables}
+
+
+def audit_actions(db: Database, tenant_id: uuid.UUID) -> list[str]:
+    """The audit actions recorded for a tenant, sorted (tests often run on a stopped clock)."""
+    return db.select(str, "SELECT action FROM audit_logs WHERE tenant_id = :t ORDER BY action",
+                     t=tenant_id)
