@@ -37,6 +37,16 @@ def add_tenant(db: Database, slug: str) -> uuid.UUID:
     return tenant_id
 
 
+class Clock:
+    """A stopped clock for services; tests move it by setting ``now``."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
 def table_rows(db: Database, *tables: str) -> dict[str, list[str]]:
     """Every row of ``tables`` across all tenants, as comparable text: a before/after
     snapshot that shows a refused call changed nothing."""
@@ -69,9 +79,11 @@ def app_role(pg_url: str) -> Iterator[AppRole]:
     owner = connect(pg_url)
     role = f"monozu_app_{uuid.uuid4().hex[:10]}"
     secret = uuid.uuid4().hex
-    owner.exec(f"CREATE ROLE {role} LOGIN NOSUPERUSER NOBYPASSRLS PASSWORD '{secret}'")
-    owner.exec(f"GRANT USAGE ON SCHEMA public TO {role}")
-    owner.exec(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}")
+    for statement in (f"CREATE ROLE {role} LOGIN NOSUPERUSER NOBYPASSRLS PASSWORD '{secret}'",
+                      f"GRANT USAGE ON SCHEMA public TO {role}",
+                      f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public "
+                      f"TO {role}"):
+        owner.exec(statement)
     parts = urlsplit(pg_url)
     netloc = f"{role}:{secret}@{parts.hostname}" + (f":{parts.port}" if parts.port else "")
     app = Database.open(parts._replace(netloc=netloc).geturl(),

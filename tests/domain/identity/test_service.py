@@ -14,7 +14,7 @@ import pytest
 from monozu.db import Database, NotFound
 from monozu.domain.errors import Conflict, Unauthorized, ValidationError
 from monozu.domain.identity import IdentityService, token_digest
-from tests.domain.conftest import add_tenant, audit_actions, table_rows
+from tests.domain.conftest import Clock, add_tenant, audit_actions, table_rows
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 PASSWORD = "Correct-Horse-42"
@@ -22,17 +22,9 @@ TABLES = ("users", "groups", "user_groups", "group_permissions", "user_settings"
           "refresh_tokens", "audit_logs")
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = NOW
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 @pytest.fixture
 def clock() -> Clock:
-    return Clock()
+    return Clock(NOW)
 
 
 @pytest.fixture

@@ -16,23 +16,15 @@ from monozu.domain.tenancy import (
     TenancyService,
     UnknownFeature,
 )
-from tests.domain.conftest import audit_actions, table_rows
+from tests.domain.conftest import Clock, audit_actions, table_rows
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 TABLES = ("tenants", "tenant_licenses", "tenant_features", "audit_logs")
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = NOW
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 @pytest.fixture
 def clock() -> Clock:
-    return Clock()
+    return Clock(NOW)
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any, TypeVar
 
 from monozu.db import Tx
 from monozu.db.models import Group, RefreshToken, User, UserSettings
@@ -16,6 +17,7 @@ from monozu.db.queries import Queries, load
 from monozu.db.tenant import tenant_of
 
 QUERIES: Queries = load("monozu.domain.identity")
+T = TypeVar("T")
 
 
 class IdentityRepository:
@@ -29,6 +31,10 @@ class IdentityRepository:
     def _exec(self, statement: str, /, **params: object) -> int:
         return self.tx.exec(self._sql(statement), tenant_id=self.tenant_id, **params)
 
+    def _one(self, row: type[T], statement: str, /, **params: Any) -> T | None:
+        found = self.tx.select(row, self._sql(statement), tenant_id=self.tenant_id, **params)
+        return found[0] if found else None
+
     def _count(self, statement: str, /, **params: object) -> int:
         return int(self.tx.get_value(self._sql(statement), tenant_id=self.tenant_id,
                                      **params))
@@ -40,14 +46,10 @@ class IdentityRepository:
                    created_at=user.created_at, display_name=user.display_name)
 
     def user(self, user_id: uuid.UUID) -> User | None:
-        found = self.tx.select(User, self._sql("get_user"), tenant_id=self.tenant_id,
-                               id=user_id)
-        return found[0] if found else None
+        return self._one(User, "get_user", id=user_id)
 
     def user_by_email(self, email: str) -> User | None:
-        found = self.tx.select(User, self._sql("get_user_by_email"), tenant_id=self.tenant_id,
-                               email=email)
-        return found[0] if found else None
+        return self._one(User, "get_user_by_email", email=email)
 
     def set_password_hash(self, user_id: uuid.UUID, password_hash: str) -> int:
         return self._exec("set_password_hash", id=user_id, password_hash=password_hash)
@@ -69,14 +71,10 @@ class IdentityRepository:
         self._exec("insert_group", id=group.id, name=group.name)
 
     def group(self, group_id: uuid.UUID) -> Group | None:
-        found = self.tx.select(Group, self._sql("get_group"), tenant_id=self.tenant_id,
-                               id=group_id)
-        return found[0] if found else None
+        return self._one(Group, "get_group", id=group_id)
 
     def group_by_name(self, name: str) -> Group | None:
-        found = self.tx.select(Group, self._sql("get_group_by_name"), tenant_id=self.tenant_id,
-                               name=name)
-        return found[0] if found else None
+        return self._one(Group, "get_group_by_name", name=name)
 
     def rename_group(self, group_id: uuid.UUID, name: str) -> int:
         return self._exec("rename_group", id=group_id, name=name)
@@ -131,9 +129,7 @@ class IdentityRepository:
 
     # settings
     def settings(self, user_id: uuid.UUID) -> UserSettings | None:
-        found = self.tx.select(UserSettings, self._sql("get_settings"),
-                               tenant_id=self.tenant_id, user_id=user_id)
-        return found[0] if found else None
+        return self._one(UserSettings, "get_settings", user_id=user_id)
 
     def save_settings(self, s: UserSettings) -> None:
         """Update the row, or insert it when the user has none yet."""
@@ -150,9 +146,7 @@ class IdentityRepository:
                    ip_address=token.ip_address)
 
     def token_by_hash(self, token_hash: str) -> RefreshToken | None:
-        found = self.tx.select(RefreshToken, self._sql("get_refresh_token_by_hash"),
-                               tenant_id=self.tenant_id, token_hash=token_hash)
-        return found[0] if found else None
+        return self._one(RefreshToken, "get_refresh_token_by_hash", token_hash=token_hash)
 
     def user_tokens(self, user_id: uuid.UUID) -> list[RefreshToken]:
         return self.tx.select(RefreshToken, self._sql("list_user_refresh_tokens"),

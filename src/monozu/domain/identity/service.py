@@ -17,10 +17,10 @@ import secrets
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import TypedDict
+from typing import TypedDict, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from monozu.db import Database, NotFound, Tx, UniqueViolation
+from monozu.db import Database, NotFound, UniqueViolation
 from monozu.db.models import Group, RefreshToken, User, UserSettings
 from monozu.domain.audit import Actor, record
 from monozu.domain.errors import Conflict, Unauthorized, ValidationError, check_text
@@ -30,6 +30,7 @@ from monozu.domain.identity.types import DENSITIES, PERMISSIONS, THEMES, Account
 from monozu.domain.paging import Page, decode_cursor, page_size, paginate
 
 _SYSTEM = Actor.system()
+T = TypeVar("T")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+")
 _PERMISSION = re.compile(r"[a-z][a-z_]*:[a-z][a-z_]*")
 _LOCALE = re.compile(r"[A-Za-z]{2,8}(?:-[A-Za-z0-9]{1,8})*")
@@ -58,6 +59,12 @@ def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def _found(row: T | None, what: str, row_id: uuid.UUID) -> T:
+    if row is None:
+        raise NotFound(f"{what} {row_id} not found")
+    return row
+
+
 class _Reused(Exception):
     """Internal: a rotated or revoked token was presented again (rolls the unit back)."""
 
@@ -78,19 +85,14 @@ class IdentityService:
         self.clock = clock
 
     # ------------------------------------------------------------------ lookups
+    # another tenant's row is not found either: the message is the same as for a missing id
     @staticmethod
     def _user(repo: IdentityRepository, user_id: uuid.UUID) -> User:
-        user = repo.user(user_id)
-        if user is None:
-            raise NotFound(f"user {user_id} not found")
-        return user
+        return _found(repo.user(user_id), "user", user_id)
 
     @staticmethod
     def _group(repo: IdentityRepository, group_id: uuid.UUID) -> Group:
-        group = repo.group(group_id)
-        if group is None:
-            raise NotFound(f"group {group_id} not found")
-        return group
+        return _found(repo.group(group_id), "group", group_id)
 
     # ------------------------------------------------------------------ users
     def create_user(self, tenant_id: uuid.UUID, email: str, *, password: str | None = None,
@@ -259,84 +261,91 @@ class IdentityService:
     def add_member(self, tenant_id: uuid.UUID, user_id: uuid.UUID, group_id: uuid.UUID, *,
                    actor: Actor = _SYSTEM) -> bool:
         """True when the user joined; False when already a member (nothing written)."""
-        with self.db.tenant(tenant_id) as tx:
-            repo = self._pair(tx, user_id, group_id)
-            if repo.is_member(user_id, group_id):
-                return False
-            repo.insert_membership(user_id, group_id)
-            record(tx, actor, "group.member_added", "group", group_id,
-                   details={"user_id": str(user_id)}, at=self.clock())
-            return True
+        return self._membership(tenant_id, user_id, group_id, True, actor)
 
     def remove_member(self, tenant_id: uuid.UUID, user_id: uuid.UUID, group_id: uuid.UUID, *,
                       actor: Actor = _SYSTEM) -> bool:
         """True when the user left; False when not a member (nothing written)."""
+        return self._membership(tenant_id, user_id, group_id, False, actor)
+
+    def _membership(self, tenant_id: uuid.UUID, user_id: uuid.UUID, group_id: uuid.UUID,
+                    join: bool, actor: Actor) -> bool:
+        return self._switch(
+            tenant_id, group_id, want=join, actor=actor,
+            action="group.member_added" if join else "group.member_removed",
+            details={"user_id": str(user_id)},
+            present=lambda repo: repo.is_member(user_id, group_id),
+            change=lambda repo: (repo.insert_membership if join else repo.delete_membership)(
+                user_id, group_id),
+            user_id=user_id)
+
+    def _switch(self, tenant_id: uuid.UUID, group_id: uuid.UUID, *, want: bool, actor: Actor,
+                action: str, details: dict[str, str],
+                present: Callable[[IdentityRepository], bool],
+                change: Callable[[IdentityRepository], object],
+                user_id: uuid.UUID | None = None) -> bool:
+        """Make a group's membership or grant present (``want``) or absent: False when it
+        already was (nothing written), else the change and its audit row."""
         with self.db.tenant(tenant_id) as tx:
-            repo = self._pair(tx, user_id, group_id)
-            if repo.delete_membership(user_id, group_id) == 0:
+            repo = IdentityRepository(tx)
+            if user_id is not None:
+                self._user(repo, user_id)
+            self._group(repo, group_id)
+            if want == present(repo):
                 return False
-            record(tx, actor, "group.member_removed", "group", group_id,
-                   details={"user_id": str(user_id)}, at=self.clock())
+            change(repo)
+            record(tx, actor, action, "group", group_id, details=dict(details),
+                   at=self.clock())
             return True
 
-    def _pair(self, tx: Tx, user_id: uuid.UUID, group_id: uuid.UUID) -> IdentityRepository:
-        repo = IdentityRepository(tx)
-        self._user(repo, user_id)
-        self._group(repo, group_id)
-        return repo
+    def _read(self, tenant_id: uuid.UUID, read: Callable[[IdentityRepository], T], *,
+              user_id: uuid.UUID | None = None, group_id: uuid.UUID | None = None) -> T:
+        """``read`` once the given user and group are found to be the tenant's."""
+        with self.db.tenant(tenant_id) as tx:
+            repo = IdentityRepository(tx)
+            if user_id is not None:
+                self._user(repo, user_id)
+            if group_id is not None:
+                self._group(repo, group_id)
+            return read(repo)
 
     def user_groups(self, tenant_id: uuid.UUID, user_id: uuid.UUID) -> list[Group]:
-        with self.db.tenant(tenant_id) as tx:
-            repo = IdentityRepository(tx)
-            self._user(repo, user_id)
-            return repo.user_groups(user_id)
+        return self._read(tenant_id, lambda repo: repo.user_groups(user_id), user_id=user_id)
 
     def group_members(self, tenant_id: uuid.UUID, group_id: uuid.UUID) -> list[uuid.UUID]:
-        with self.db.tenant(tenant_id) as tx:
-            repo = IdentityRepository(tx)
-            self._group(repo, group_id)
-            return repo.group_members(group_id)
+        return self._read(tenant_id, lambda repo: repo.group_members(group_id),
+                          group_id=group_id)
 
     # ------------------------------------------------------------------ permissions
     def grant(self, tenant_id: uuid.UUID, group_id: uuid.UUID, permission: str, *,
               actor: Actor = _SYSTEM) -> bool:
         """True when granted; False when the group already had it (nothing written)."""
-        check_permission(permission)
-        with self.db.tenant(tenant_id) as tx:
-            repo = IdentityRepository(tx)
-            self._group(repo, group_id)
-            if repo.has_permission(group_id, permission):
-                return False
-            repo.insert_permission(group_id, permission)
-            record(tx, actor, "group.permission_granted", "group", group_id,
-                   details={"permission": permission}, at=self.clock())
-            return True
+        return self._permission(tenant_id, group_id, permission, True, actor)
 
     def revoke(self, tenant_id: uuid.UUID, group_id: uuid.UUID, permission: str, *,
                actor: Actor = _SYSTEM) -> bool:
         """True when revoked; False when the group did not have it (nothing written)."""
+        return self._permission(tenant_id, group_id, permission, False, actor)
+
+    def _permission(self, tenant_id: uuid.UUID, group_id: uuid.UUID, permission: str,
+                    give: bool, actor: Actor) -> bool:
         check_permission(permission)
-        with self.db.tenant(tenant_id) as tx:
-            repo = IdentityRepository(tx)
-            self._group(repo, group_id)
-            if repo.delete_permission(group_id, permission) == 0:
-                return False
-            record(tx, actor, "group.permission_revoked", "group", group_id,
-                   details={"permission": permission}, at=self.clock())
-            return True
+        return self._switch(
+            tenant_id, group_id, want=give, actor=actor,
+            action="group.permission_granted" if give else "group.permission_revoked",
+            details={"permission": permission},
+            present=lambda repo: repo.has_permission(group_id, permission),
+            change=lambda repo: (repo.insert_permission if give else repo.delete_permission)(
+                group_id, permission))
 
     def group_permissions(self, tenant_id: uuid.UUID, group_id: uuid.UUID) -> frozenset[str]:
-        with self.db.tenant(tenant_id) as tx:
-            repo = IdentityRepository(tx)
-            self._group(repo, group_id)
-            return frozenset(repo.group_permissions(group_id))
+        return self._read(tenant_id, lambda repo: frozenset(repo.group_permissions(group_id)),
+                          group_id=group_id)
 
     def effective_permissions(self, tenant_id: uuid.UUID, user_id: uuid.UUID) -> frozenset[str]:
         """The union of the permissions of every group the user is in."""
-        with self.db.tenant(tenant_id) as tx:
-            repo = IdentityRepository(tx)
-            self._user(repo, user_id)
-            return frozenset(repo.user_permissions(user_id))
+        return self._read(tenant_id, lambda repo: frozenset(repo.user_permissions(user_id)),
+                          user_id=user_id)
 
     def has_permission(self, tenant_id: uuid.UUID, user_id: uuid.UUID,
                        permission: str) -> bool:
@@ -433,7 +442,8 @@ class IdentityService:
             row = IdentityRepository(tx).token_by_hash(token_digest(token))
         if row is None:
             raise Unauthorized("refresh token not recognised")
-        self._revoke_family(tenant_id, row, "refresh_token.revoked")
+        if row.revoked_at is None:  # logging out twice changes nothing
+            self._revoke_family(tenant_id, row, "refresh_token.revoked")
 
     def _revoke_family(self, tenant_id: uuid.UUID, token: RefreshToken, action: str) -> int:
         now = self.clock()
@@ -446,10 +456,7 @@ class IdentityService:
 
     def sessions(self, tenant_id: uuid.UUID, user_id: uuid.UUID) -> list[RefreshToken]:
         """Every refresh token of the user (hashes only), oldest first."""
-        with self.db.tenant(tenant_id) as tx:
-            repo = IdentityRepository(tx)
-            self._user(repo, user_id)
-            return repo.user_tokens(user_id)
+        return self._read(tenant_id, lambda repo: repo.user_tokens(user_id), user_id=user_id)
 
 
 class _SettingsChange(TypedDict, total=False):

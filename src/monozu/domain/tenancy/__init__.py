@@ -9,13 +9,16 @@ from monozu.domain.tenancy.repository import TenancyRepository
 from monozu.domain.tenancy.service import TenancyService
 from monozu.domain.tenancy.types import (
     FEATURES,
+    STATUSES,
     TRANSITIONS,
     Access,
     AccessDecision,
     Licence,
     LicenceState,
     UnknownFeature,
+    check_features,
 )
 
-__all__ = ["FEATURES", "TRANSITIONS", "Access", "AccessDecision", "Licence", "LicenceState",
-           "TenancyRepository", "TenancyService", "UnknownFeature"]
+__all__ = ["FEATURES", "STATUSES", "TRANSITIONS", "Access", "AccessDecision", "Licence",
+           "LicenceState", "TenancyRepository", "TenancyService", "UnknownFeature",
+           "check_features"]

@@ -23,21 +23,11 @@ from monozu.domain.tenancy.types import (
     AccessDecision,
     Licence,
     LicenceState,
-    UnknownFeature,
+    check_features,
 )
 
 _SLUG = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
 _SYSTEM = Actor.system()
-
-
-def check_features(features: Iterable[str]) -> frozenset[str]:
-    """``features`` as a set, refused when it names one outside :data:`FEATURES`."""
-    wanted = frozenset(features)
-    unknown = wanted - FEATURES
-    if unknown:
-        raise UnknownFeature(f"unknown feature(s): {', '.join(sorted(unknown))}; "
-                             f"known: {', '.join(sorted(FEATURES))}")
-    return wanted
 
 
 def _tenant(repo: TenancyRepository, tenant_id: uuid.UUID) -> Tenant:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -23,6 +24,16 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 
 class UnknownFeature(ValidationError, ParameterError):
     """A feature name outside :data:`FEATURES` (also a ``ParameterError`` for older callers)."""
+
+
+def check_features(features: Iterable[str]) -> frozenset[str]:
+    """``features`` as a set, refused when it names one outside :data:`FEATURES`."""
+    wanted = frozenset(features)
+    unknown = wanted - FEATURES
+    if unknown:
+        raise UnknownFeature(f"unknown feature(s): {', '.join(sorted(unknown))}; "
+                             f"known: {', '.join(sorted(FEATURES))}")
+    return wanted
 
 
 class Access(enum.Enum):
