@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from monozu.db import Database, NotFound
+from monozu.db import Database, ForeignKeyViolation, NotFound
+from monozu.domain.audit import Actor
 from monozu.domain.errors import Conflict, Unauthorized, ValidationError
 from monozu.domain.identity import IdentityService, token_digest
 from tests.domain.conftest import Clock, add_tenant, audit_actions, table_rows
@@ -308,3 +309,12 @@ def test_another_tenants_ids_behave_like_missing_ones(ids: IdentityService, db: 
         assert normalised == str(absent.value).replace(str(missing), "<id>")
     assert ids.effective_permissions(globex, bob.id) == {"users:write"}
     assert ids.group_members(globex, admins.id) == [bob.id]
+
+
+def test_an_actor_of_another_tenant_is_refused(ids: IdentityService, db: Database,
+                                               acme: uuid.UUID, globex: uuid.UUID) -> None:
+    bob = ids.create_user(globex, "bob@globex.test")
+    # the audit row's (tenant, user) reference cannot point into another tenant
+    unchanged(db, lambda: ids.create_group(acme, "Operators", actor=Actor(bob.id)),
+              ForeignKeyViolation)
+    assert ids.create_group(globex, "Operators", actor=Actor(bob.id)).tenant_id == globex
