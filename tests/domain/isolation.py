@@ -1,15 +1,15 @@
 """Tenant isolation as a property: random sequences of service calls for three tenants.
 
 :class:`IsolationMachine` owns the three tenants and the audit bookkeeping. Each context
-adds a mixin (``class XRules(IsolationMachine)``) that keeps a model of what every
-tenant owns, drives that context's service calls with ids drawn from all three tenants,
-and checks in an ``@invariant`` that each tenant's reads return exactly its modelled rows
-and that the rows stored for each tenant (read over the platform connection, which sees
-every tenant) are exactly the modelled ones. :func:`machine` combines the mixins into one
-state machine, so every context's calls interleave in the same run.
-
-A call with another tenant's id must behave like a call with a missing id: ``NotFound``
-(or ``Unauthorized`` for a token), nothing changed, no audit row.
+adds a mixin (``class XRules(IsolationMachine)``) that keeps a model of what every tenant
+owns and drives that context's calls, writes and reads alike, with ids drawn from all
+three tenants: each call's result is compared with the model (another tenant's id must
+behave like a missing one: ``NotFound``, or ``Unauthorized`` for a token). After every
+step its ``@invariant`` compares the rows stored for each tenant, read over the platform
+connection that sees every tenant, with the model, so a call that changed or deleted
+another tenant's row, or wrote an audit row for a refused call, fails the run.
+:func:`machine` combines the mixins into one state machine, so the contexts' calls
+interleave.
 """
 
 from __future__ import annotations
@@ -115,20 +115,27 @@ class TenancyRules(IsolationMachine):
         self.licence[t] = (plan, features)
         self.audited[t] += 1
 
+    @rule(t=st.integers(0, TENANTS - 1))
+    def read_tenancy(self, t: int) -> None:
+        tenant, licence = self.tenants[t], self.tenancy.licence(self.tenants[t])
+        assert self.tenancy.get(tenant).status == self.status[t]
+        seen = None if licence is None else (licence.plan, licence.features)
+        assert seen == self.licence[t]
+        assert self.tenancy.may_use(tenant, "vpn") == (
+            self.status[t] == "active" and seen is not None and "vpn" in seen[1])
+
     @invariant()
-    def each_tenant_sees_its_own_status_and_licence(self) -> None:
-        for n, tenant in enumerate(self.tenants):
-            assert self.tenancy.get(tenant).status == self.status[n]
-            licence = self.tenancy.licence(tenant)
-            seen = None if licence is None else (licence.plan, licence.features)
-            assert seen == self.licence[n]
-            assert self.tenancy.may_use(tenant, "vpn") == (
-                self.status[n] == "active" and seen is not None and "vpn" in seen[1])
-        stored = self.platform_rows("SELECT tenant_id, feature FROM tenant_features "
-                                    "WHERE tenant_id IN (:tenants) AND enabled = TRUE")
+    def each_tenants_stored_tenancy_rows_are_its_own(self) -> None:
+        status = self.platform_rows("SELECT id, status FROM tenants WHERE id IN (:tenants)")
+        plans = self.platform_rows("SELECT tenant_id, plan FROM tenant_licenses "
+                                   "WHERE tenant_id IN (:tenants)")
+        features = self.platform_rows("SELECT tenant_id, feature FROM tenant_features "
+                                      "WHERE tenant_id IN (:tenants) AND enabled = TRUE")
         for n in range(TENANTS):
-            features = self.licence[n]
-            assert {f for (f,) in stored[n]} == (features[1] if features else set())
+            licence = self.licence[n]
+            assert status[n] == [(self.status[n],)]
+            assert plans[n] == ([] if licence is None else [(licence[0],)])
+            assert {f for (f,) in features[n]} == (licence[1] if licence else set())
 
 
 # ---------------------------------------------------------------------------- identity
@@ -316,26 +323,57 @@ class IdentityRules(IsolationMachine):
         return issued.token
 
     # what each tenant reads, and what is stored for it
-    @invariant()
-    def each_tenant_reads_exactly_its_identity_rows(self) -> None:
-        for n, tenant in enumerate(self.tenants):
-            m = self.model[n]
-            page = self.identity.list_users(tenant, limit=100)
-            assert {(a.id, a.email, a.display_name) for a in page.items} == \
-                {(u, e, d) for u, (e, d) in m.users.items()}
-            assert {g.id: g.name for g in self.identity.list_groups(tenant)} == m.groups
-            for user_id in m.users:
-                expected = {p for g, p in m.grants if (user_id, g) in m.members}
-                assert self.identity.effective_permissions(tenant, user_id) == expected
-                assert self.identity.settings(tenant, user_id).theme == \
-                    m.themes.get(user_id, "system")
-                tokens = {t.id: t for t in self.identity.sessions(tenant, user_id)}
-                assert set(tokens) == {k.id for k in self.token_model.values()
-                                       if k.owner == n and k.user_id == user_id}
+    @rule(t=tenant_index, user=users)
+    def read_user(self, t: int, user: Owned) -> None:
+        """A user's groups, permissions, settings and sessions as tenant ``t`` reads them."""
+        m, user_id, tenant = self.model[t], user[1], self.tenants[t]
+        reads: list[Callable[[], object]] = [
+            partial(self.identity.get_user, tenant, user_id),
+            partial(self.identity.user_groups, tenant, user_id),
+            partial(self.identity.effective_permissions, tenant, user_id),
+            partial(self.identity.settings, tenant, user_id),
+            partial(self.identity.sessions, tenant, user_id)]
+        if self._missing(t, (user, m.users)):
+            for read in reads:
+                refused(NotFound, read)
+            return
+        assert self.identity.get_user(tenant, user_id).email == m.users[user_id][0]
+        groups = {g for u, g in m.members if u == user_id}
+        assert {g.id for g in self.identity.user_groups(tenant, user_id)} == groups
+        assert self.identity.effective_permissions(tenant, user_id) == \
+            {p for g, p in m.grants if g in groups}
+        assert self.identity.settings(tenant, user_id).theme == m.themes.get(user_id, "system")
+        assert {k.id for k in self.identity.sessions(tenant, user_id)} == \
+            {k.id for k in self.token_model.values() if k.owner == t and k.user_id == user_id}
+
+    @rule(t=tenant_index, group=groups)
+    def read_group(self, t: int, group: Owned) -> None:
+        m, group_id, tenant = self.model[t], group[1], self.tenants[t]
+        reads: list[Callable[[], object]] = [
+            partial(self.identity.get_group, tenant, group_id),
+            partial(self.identity.group_members, tenant, group_id),
+            partial(self.identity.group_permissions, tenant, group_id)]
+        if self._missing(t, (group, m.groups)):
+            for read in reads:
+                refused(NotFound, read)
+            return
+        assert self.identity.get_group(tenant, group_id).name == m.groups[group_id]
+        assert set(self.identity.group_members(tenant, group_id)) == \
+            {u for u, g in m.members if g == group_id}
+        assert self.identity.group_permissions(tenant, group_id) == \
+            {p for g, p in m.grants if g == group_id}
+
+    @rule(t=tenant_index)
+    def list_users_and_groups(self, t: int) -> None:
+        m, tenant = self.model[t], self.tenants[t]
+        page = self.identity.list_users(tenant, limit=100)
+        assert {(a.id, a.email, a.display_name) for a in page.items} == \
+            {(u, e, d) for u, (e, d) in m.users.items()}
+        assert {g.id: g.name for g in self.identity.list_groups(tenant)} == m.groups
 
     @invariant()
     def each_tenants_stored_identity_rows_are_its_own(self) -> None:
-        users = self.platform_rows("SELECT tenant_id, id FROM users "
+        users = self.platform_rows("SELECT tenant_id, id, email, display_name FROM users "
                                    "WHERE tenant_id IN (:tenants)")
         groups = self.platform_rows("SELECT tenant_id, id, name FROM groups "
                                     "WHERE tenant_id IN (:tenants)")
@@ -345,12 +383,15 @@ class IdentityRules(IsolationMachine):
                                     "FROM group_permissions WHERE tenant_id IN (:tenants)")
         tokens = self.platform_rows("SELECT tenant_id, id, replaced_by, revoked_at "
                                     "FROM refresh_tokens WHERE tenant_id IN (:tenants)")
+        themes = self.platform_rows("SELECT tenant_id, user_id, theme FROM user_settings "
+                                    "WHERE tenant_id IN (:tenants)")
         for n in range(TENANTS):
             m = self.model[n]
-            assert {_uuid(u) for (u,) in users[n]} == set(m.users)
+            assert {_uuid(u): (e, d) for u, e, d in users[n]} == m.users
             assert {_uuid(g): name for g, name in groups[n]} == m.groups
             assert {(_uuid(u), _uuid(g)) for u, g in members[n]} == m.members
             assert {(_uuid(g), p) for g, p in grants[n]} == m.grants
+            assert {_uuid(u): theme for u, theme in themes[n]} == m.themes
             stored = {_uuid(i): (r is not None, v is not None) for i, r, v in tokens[n]}
             assert stored == {k.id: (k.replaced, k.revoked)
                               for k in self.token_model.values() if k.owner == n}
