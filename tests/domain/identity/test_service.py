@@ -14,7 +14,7 @@ import pytest
 from monozu.db import Database, ForeignKeyViolation, NotFound
 from monozu.domain.audit import Actor
 from monozu.domain.errors import Conflict, Unauthorized, ValidationError
-from monozu.domain.identity import IdentityService, token_digest
+from monozu.domain.identity import IdentityRepository, IdentityService, token_digest
 from tests.domain.conftest import Clock, add_tenant, audit_actions, table_rows
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
@@ -318,3 +318,25 @@ def test_an_actor_of_another_tenant_is_refused(ids: IdentityService, db: Databas
     unchanged(db, lambda: ids.create_group(acme, "Operators", actor=Actor(bob.id)),
               ForeignKeyViolation)
     assert ids.create_group(globex, "Operators", actor=Actor(bob.id)).tenant_id == globex
+
+
+def test_a_rotation_lost_to_a_concurrent_one_counts_as_reuse(
+        ids: IdentityService, db: Database, acme: uuid.UUID,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    alice = ids.create_user(acme, "alice@acme.test")
+    token = ids.issue_token(acme, alice.id)
+    # another call marks the token replaced between this call's read and its write
+    monkeypatch.setattr(IdentityRepository, "mark_replaced", lambda *_args: 0)
+    with pytest.raises(Unauthorized, match="already used"):
+        ids.rotate(acme, token.token)
+    [row] = ids.sessions(acme, alice.id)  # the new token was rolled back with the call
+    assert row.id == token.id and row.revoked_at is not None
+
+
+def test_oversize_session_details_are_refused(ids: IdentityService, db: Database,
+                                              acme: uuid.UUID) -> None:
+    alice = ids.create_user(acme, "alice@acme.test")
+    unchanged(db, lambda: ids.issue_token(acme, alice.id, user_agent="u" * 501),
+              ValidationError, "user agent is 501 characters long")
+    unchanged(db, lambda: ids.issue_token(acme, alice.id, ip_address="1" * 46),
+              ValidationError, "IP address")

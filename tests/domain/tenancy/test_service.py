@@ -13,6 +13,7 @@ from monozu.domain.errors import InvalidTransition, ValidationError
 from monozu.domain.tenancy import (
     Access,
     LicenceState,
+    TenancyRepository,
     TenancyService,
     UnknownFeature,
 )
@@ -122,4 +123,16 @@ def test_a_failing_step_rolls_the_whole_update_back(service: TenancyService, db:
     monkeypatch.setattr("monozu.domain.tenancy.service.record", broken)
     with pytest.raises(RuntimeError):
         service.apply_licence(tenant.id, "standard", NOW + timedelta(days=30), ["vpn"])
+    assert table_rows(db, *TABLES) == before
+
+
+def test_a_move_lost_to_a_concurrent_one_is_refused(service: TenancyService, db: Database,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    tenant = service.register("Acme", "acme")
+    service.activate(tenant.id)
+    before = table_rows(db, *TABLES)
+    # another call moved the tenant between this call's read and its conditional update
+    monkeypatch.setattr(TenancyRepository, "change_status", lambda *_args: 0)
+    with pytest.raises(InvalidTransition, match="'active' to 'suspended'"):
+        service.suspend(tenant.id)
     assert table_rows(db, *TABLES) == before
