@@ -81,6 +81,16 @@ def test_email_is_unique_per_tenant_in_any_case(ids: IdentityService, db: Databa
     assert ids.create_user(globex, "Alice@Acme.test").tenant_id == globex  # another tenant
 
 
+def test_rows_written_in_another_case_are_found_and_block_duplicates(
+        ids: IdentityService, db: Database, acme: uuid.UUID) -> None:
+    """A row written before emails were stored lower-case still counts, in any case."""
+    legacy = uuid.uuid4()
+    db.exec("INSERT INTO users (id, tenant_id, email) VALUES (:id, :t, 'Carol@Acme.TEST')",
+            id=legacy, t=acme)
+    assert ids.find_user(acme, "carol@acme.test").id == legacy
+    unchanged(db, lambda: ids.create_user(acme, "CAROL@acme.test"), Conflict, "already exists")
+
+
 @pytest.mark.parametrize(("email", "password", "error", "match"), [
     ("carol@acme.test", "", ValidationError, "must not be empty"),
     ("carol@acme.test", "short", ValidationError, "at least 10"),

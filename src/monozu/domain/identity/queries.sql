@@ -1,5 +1,6 @@
 -- Identity statements. PostgreSQL and SQLite share these; queries.sqlserver.sql overrides
--- the paged lists (OFFSET ... FETCH) and the recursive token family (no RECURSIVE keyword).
+-- the paged lists (OFFSET ... FETCH) and the recursive token family (no RECURSIVE keyword);
+-- the email look-up is per database (queries.sqlite.sql, queries.sqlserver.sql).
 -- Every statement filters on :tenant_id: a row of another tenant is never read or written.
 
 -- name: insert_user
@@ -11,10 +12,12 @@ SELECT id, tenant_id, email, password_hash, mfa_enabled, created_at, display_nam
        totp_secret_enc
 FROM users WHERE tenant_id = :tenant_id AND id = :id
 
+-- Email compares without regard to case (V29), each database its own way, served by its
+-- unique index: lower() here, COLLATE NOCASE on SQLite, the column's collation on SQL Server.
 -- name: get_user_by_email
 SELECT id, tenant_id, email, password_hash, mfa_enabled, created_at, display_name,
        totp_secret_enc
-FROM users WHERE tenant_id = :tenant_id AND email = :email
+FROM users WHERE tenant_id = :tenant_id AND lower(email) = lower(:email)
 
 -- name: set_password_hash
 UPDATE users SET password_hash = :password_hash WHERE tenant_id = :tenant_id AND id = :id

@@ -1,5 +1,11 @@
--- SQL Server: paged lists take OFFSET ... FETCH instead of LIMIT, and a recursive common
--- table expression is written without the RECURSIVE keyword.
+-- SQL Server: paged lists take OFFSET ... FETCH instead of LIMIT, a recursive common table
+-- expression is written without the RECURSIVE keyword, and the email column's collation
+-- already ignores case.
+
+-- name: get_user_by_email
+SELECT id, tenant_id, email, password_hash, mfa_enabled, created_at, display_name,
+       totp_secret_enc
+FROM dbo.users WHERE tenant_id = :tenant_id AND email = :email
 
 -- name: list_users
 SELECT id, tenant_id, email, password_hash, mfa_enabled, created_at, display_name,
