@@ -37,3 +37,6 @@ ON CONFLICT (tenant_id, feature) DO UPDATE SET enabled = excluded.enabled
 
 -- name: feature_enabled
 SELECT enabled FROM tenant_features WHERE tenant_id = :tenant_id AND feature = :feature
+
+-- name: change_tenant_status
+UPDATE tenants SET status = :status WHERE id = :id AND status = :current

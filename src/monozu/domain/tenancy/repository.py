@@ -41,6 +41,11 @@ class TenancyRepository:
     def set_status(self, tenant_id: uuid.UUID, status: str) -> int:
         return self.tx.exec(self._sql("set_tenant_status"), id=tenant_id, status=status)
 
+    def change_status(self, tenant_id: uuid.UUID, current: str, status: str) -> int:
+        """Only while the tenant is still ``current``: 0 rows when it moved meanwhile."""
+        return self.tx.exec(self._sql("change_tenant_status"), id=tenant_id, current=current,
+                            status=status)
+
     # tenant-owned rows: only the bound tenant's
     def licence(self) -> TenantLicense | None:
         found = self.tx.select(TenantLicense, self._sql("get_licence"),

@@ -1,0 +1,69 @@
+"""Password rules and bcrypt hashing.
+
+bcrypt reads at most 72 bytes of a password, so a longer one is refused rather than
+silently cut. ``rounds`` is bcrypt's cost factor (2**rounds iterations); production
+keeps the default, tests lower it.
+"""
+
+from __future__ import annotations
+
+import bcrypt
+
+from monozu.domain.errors import ValidationError
+
+MIN_LENGTH = 10
+MAX_BYTES = 72
+DEFAULT_ROUNDS = 12
+# the most common passwords that would pass the length and variety rules
+_COMMON = frozenset({
+    "password123", "password1!", "passw0rd123", "qwerty12345", "1q2w3e4r5t",
+    "letmein1234", "welcome123", "welcome1!", "administrator1", "p@ssw0rd123",
+    "qwertyuiop1", "iloveyou123", "changeme123", "monozu12345",
+})
+
+
+def check_password(password: str, *, email: str = "") -> None:
+    """Refuse an empty, weak or too long password; the message never repeats it."""
+    if not password:
+        raise ValidationError("password must not be empty")
+    if "\x00" in password:
+        raise ValidationError("password must not contain NUL characters")
+    size = len(password.encode())
+    if size > MAX_BYTES:
+        raise ValidationError(f"password is {size} bytes long; at most {MAX_BYTES} "
+                              "(bcrypt ignores the rest)")
+    if len(password) < MIN_LENGTH:
+        raise ValidationError(f"password is too weak: at least {MIN_LENGTH} characters")
+    classes = sum((any(c.islower() for c in password), any(c.isupper() for c in password),
+                   any(c.isdigit() for c in password),
+                   any(not c.isalnum() for c in password)))
+    if classes < 3:
+        raise ValidationError("password is too weak: use three of lower-case, upper-case, "
+                              "digits and other characters")
+    lowered = password.lower()
+    local = email.partition("@")[0].lower()
+    if lowered in _COMMON or (len(local) >= 4 and local in lowered):
+        raise ValidationError("password is too weak: it is a common password or contains "
+                              "the email address")
+
+
+class PasswordHasher:
+    def __init__(self, rounds: int = DEFAULT_ROUNDS) -> None:
+        if not 4 <= rounds <= 31:
+            raise ValueError("bcrypt rounds must be from 4 to 31")
+        self.rounds = rounds
+        # compared against when the user is unknown, so a miss costs what a hit costs
+        self._decoy = self.hash("decoy password never issued")
+
+    def hash(self, password: str) -> str:
+        return bcrypt.hashpw(password.encode(), bcrypt.gensalt(self.rounds)).decode()
+
+    def verify(self, password: str, hashed: str | None) -> bool:
+        raw = password.encode()
+        if not raw or len(raw) > MAX_BYTES:
+            bcrypt.checkpw(b"x", self._decoy.encode())
+            return False
+        if hashed is None:
+            bcrypt.checkpw(raw, self._decoy.encode())
+            return False
+        return bcrypt.checkpw(raw, hashed.encode())

@@ -1,0 +1,352 @@
+"""Identity rules on real SQLite and PostgreSQL: accounts, groups, permissions, settings,
+refresh-token sessions, and the refusals that change nothing."""
+
+from __future__ import annotations
+
+import functools
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from monozu.db import Database, ForeignKeyViolation, NotFound
+from monozu.domain.audit import Actor
+from monozu.domain.errors import Conflict, Unauthorized, ValidationError
+from monozu.domain.identity import IdentityRepository, IdentityService, token_digest
+from tests.domain.conftest import Clock, add_tenant, audit_actions, table_rows
+
+NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+PASSWORD = "Correct-Horse-42"
+TABLES = ("users", "groups", "user_groups", "group_permissions", "user_settings",
+          "refresh_tokens", "audit_logs")
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(NOW)
+
+
+@pytest.fixture
+def ids(db: Database, clock: Clock) -> IdentityService:
+    return IdentityService(db, bcrypt_rounds=4, refresh_ttl=timedelta(days=30), clock=clock)
+
+
+@pytest.fixture
+def acme(db: Database) -> uuid.UUID:
+    return add_tenant(db, "acme")
+
+
+@pytest.fixture
+def globex(db: Database) -> uuid.UUID:
+    return add_tenant(db, "globex")
+
+
+def unchanged(db: Database, call: Callable[[], object], error: type[Exception],
+              match: str | None = None) -> None:
+    """``call`` is refused with ``error`` and leaves every identity row and audit row as is."""
+    before = table_rows(db, *TABLES)
+    with pytest.raises(error, match=match):
+        call()
+    assert table_rows(db, *TABLES) == before
+
+
+# ---------------------------------------------------------------------- accounts
+
+
+def test_password_and_sso_users(ids: IdentityService, db: Database, acme: uuid.UUID) -> None:
+    alice = ids.create_user(acme, "  Alice@ACME.test ", password=PASSWORD, display_name="Alice")
+    bob = ids.create_user(acme, "bob@acme.test")  # SSO: no password
+    assert (alice.email, alice.sso, bob.sso) == ("alice@acme.test", False, True)
+    stored = db.get_value("SELECT password_hash FROM users WHERE id = :id", id=alice.id)
+    assert stored.startswith("$2b$04$") and PASSWORD not in stored
+    assert db.get_value("SELECT password_hash FROM users WHERE id = :id", id=bob.id) is None
+    assert ids.find_user(acme, "ALICE@acme.TEST").id == alice.id
+    assert ids.authenticate(acme, "aLiCe@Acme.Test", PASSWORD).id == alice.id
+    for email, password in [("alice@acme.test", "Wrong-Horse-42"), ("bob@acme.test", ""),
+                            ("bob@acme.test", PASSWORD), ("carol@acme.test", PASSWORD)]:
+        with pytest.raises(Unauthorized, match="email or password is wrong"):
+            ids.authenticate(acme, email, password)
+    assert ids.rename_user(acme, bob.id, " Bob B ").display_name == "Bob B"
+    assert audit_actions(db, acme) == ["user.created", "user.created", "user.renamed"]
+
+
+def test_email_is_unique_per_tenant_in_any_case(ids: IdentityService, db: Database,
+                                                acme: uuid.UUID, globex: uuid.UUID) -> None:
+    ids.create_user(acme, "alice@acme.test", password=PASSWORD)
+    for again in ("alice@acme.test", "ALICE@Acme.Test", " Alice@acme.test"):
+        unchanged(db, functools.partial(ids.create_user, acme, again), Conflict,
+                  "already exists")
+    assert ids.create_user(globex, "Alice@Acme.test").tenant_id == globex  # another tenant
+
+
+def test_rows_written_in_another_case_are_found_and_block_duplicates(
+        ids: IdentityService, db: Database, acme: uuid.UUID) -> None:
+    """A row written before emails were stored lower-case still counts, in any case."""
+    legacy = uuid.uuid4()
+    db.exec("INSERT INTO users (id, tenant_id, email) VALUES (:id, :t, 'Carol@Acme.TEST')",
+            id=legacy, t=acme)
+    assert ids.find_user(acme, "carol@acme.test").id == legacy
+    unchanged(db, lambda: ids.create_user(acme, "CAROL@acme.test"), Conflict, "already exists")
+
+
+@pytest.mark.parametrize(("email", "password", "error", "match"), [
+    ("carol@acme.test", "", ValidationError, "must not be empty"),
+    ("carol@acme.test", "short", ValidationError, "at least 10"),
+    ("carol@acme.test", "Carol-is-great-1", ValidationError, "contains the email"),
+    ("carol@acme.test", "Aa1!" + "x" * 80, ValidationError, "at most 72"),
+    ("not-an-address", PASSWORD, ValidationError, "not an address"),
+    ("", PASSWORD, ValidationError, "email must not be empty"),
+    ("c" * 311 + "@acme.test", PASSWORD, ValidationError, "at most 320"),
+])
+def test_bad_accounts_are_refused(ids: IdentityService, db: Database, acme: uuid.UUID,
+                                  email: str, password: str, error: type[Exception],
+                                  match: str) -> None:
+    unchanged(db, lambda: ids.create_user(acme, email, password=password), error, match)
+
+
+def test_oversize_display_name_is_refused(ids: IdentityService, db: Database,
+                                          acme: uuid.UUID) -> None:
+    bob = ids.create_user(acme, "bob@acme.test")
+    unchanged(db, lambda: ids.rename_user(acme, bob.id, "b" * 201), ValidationError,
+              "at most 200")
+
+
+def test_users_page_by_keyset_with_search(ids: IdentityService, acme: uuid.UUID,
+                                          globex: uuid.UUID) -> None:
+    for n in range(7):
+        ids.create_user(acme, f"user{n}@acme.test", display_name=f"Person {n % 2}")
+    ids.create_user(acme, "odd_100%@acme.test")
+    ids.create_user(globex, "user9@globex.test")
+    seen: list[str] = []
+    cursor = None
+    while True:
+        page = ids.list_users(acme, limit=3, cursor=cursor)
+        seen += [a.email for a in page.items]
+        if page.next_cursor is None:
+            break
+        cursor = page.next_cursor
+    assert seen == sorted(seen) and len(seen) == 8 and not any("globex" in e for e in seen)
+    assert [a.email for a in ids.list_users(acme, search="PERSON 1").items] == \
+        ["user1@acme.test", "user3@acme.test", "user5@acme.test"]
+    assert [a.email for a in ids.list_users(acme, search="_100%").items] == \
+        ["odd_100%@acme.test"]  # LIKE wildcards in the search are literal
+    with pytest.raises(ValidationError, match="cursor"):
+        ids.list_users(acme, cursor="garbage")
+
+
+def test_change_password_revokes_sessions(ids: IdentityService, db: Database,
+                                          acme: uuid.UUID) -> None:
+    alice = ids.create_user(acme, "alice@acme.test", password=PASSWORD)
+    token = ids.login(acme, "alice@acme.test", PASSWORD)
+    ids.change_password(acme, alice.id, "Another-Horse-43")
+    assert all(t.revoked_at is not None for t in ids.sessions(acme, alice.id))
+    with pytest.raises(Unauthorized):
+        ids.rotate(acme, token.token)
+    assert ids.authenticate(acme, "alice@acme.test", "Another-Horse-43").id == alice.id
+    unchanged(db, lambda: ids.change_password(acme, alice.id, "weak"), ValidationError, "weak")
+    sso = ids.create_user(acme, "bob@acme.test")
+    unchanged(db, lambda: ids.change_password(acme, sso.id, PASSWORD), ValidationError, "SSO")
+
+
+# ---------------------------------------------------------------------- groups, permissions
+
+
+def test_effective_permissions_are_the_union_over_groups(ids: IdentityService, db: Database,
+                                                         acme: uuid.UUID) -> None:
+    alice = ids.create_user(acme, "alice@acme.test")
+    ops = ids.create_group(acme, "Operators")
+    sec = ids.create_group(acme, "Security")
+    assert ids.grant(acme, ops.id, "incidents:write")
+    assert ids.grant(acme, ops.id, "assets:read")
+    assert not ids.grant(acme, ops.id, "assets:read")  # already granted: nothing written
+    assert ids.grant(acme, sec.id, "vulnerabilities:write")
+    assert ids.grant(acme, sec.id, "assets:read")
+    assert ids.effective_permissions(acme, alice.id) == frozenset()
+    assert ids.add_member(acme, alice.id, ops.id) and ids.add_member(acme, alice.id, sec.id)
+    assert not ids.add_member(acme, alice.id, sec.id)
+    assert ids.effective_permissions(acme, alice.id) == \
+        {"incidents:write", "assets:read", "vulnerabilities:write"}
+    assert ids.has_permission(acme, alice.id, "incidents:write")
+    assert not ids.has_permission(acme, alice.id, "changes:approve")
+    assert ids.remove_member(acme, alice.id, ops.id)
+    assert not ids.remove_member(acme, alice.id, ops.id)
+    assert ids.effective_permissions(acme, alice.id) == {"assets:read", "vulnerabilities:write"}
+    assert ids.revoke(acme, sec.id, "assets:read") and not ids.revoke(acme, sec.id, "assets:read")
+    assert [g.name for g in ids.user_groups(acme, alice.id)] == ["Security"]
+    assert ids.rename_group(acme, sec.id, "SecOps").name == "SecOps"
+    ids.delete_group(acme, sec.id)
+    assert ids.effective_permissions(acme, alice.id) == frozenset()
+    assert [g.name for g in ids.list_groups(acme)] == ["Operators"]
+    assert audit_actions(db, acme).count("group.permission_granted") == 4
+    assert "group.deleted" in audit_actions(db, acme)
+
+
+def test_unknown_permissions_and_duplicate_groups_are_refused(
+        ids: IdentityService, db: Database, acme: uuid.UUID) -> None:
+    ops = ids.create_group(acme, "Operators")
+    ids.create_group(acme, "Security")
+    unchanged(db, lambda: ids.grant(acme, ops.id, "incidents:teleport"), ValidationError,
+              "unknown permission 'incidents:teleport'")
+    unchanged(db, lambda: ids.grant(acme, ops.id, "admin"), ValidationError, "resource:action")
+    unchanged(db, lambda: ids.revoke(acme, ops.id, "x:y"), ValidationError, "unknown")
+    unchanged(db, lambda: ids.create_group(acme, "Operators"), Conflict, "already exists")
+    unchanged(db, lambda: ids.rename_group(acme, ops.id, "Security"), Conflict, "already")
+    unchanged(db, lambda: ids.create_group(acme, "  "), ValidationError, "must not be empty")
+    unchanged(db, lambda: ids.create_group(acme, "g" * 201), ValidationError, "at most 200")
+
+
+# ---------------------------------------------------------------------- settings
+
+
+def test_settings_with_appearance(ids: IdentityService, db: Database, acme: uuid.UUID) -> None:
+    alice = ids.create_user(acme, "alice@acme.test")
+    defaults = ids.settings(acme, alice.id)
+    assert (defaults.locale, defaults.timezone, defaults.theme, defaults.density,
+            defaults.accent_color) == ("en", "UTC", "system", "comfortable", None)
+    ids.update_settings(acme, alice.id, theme="dark", accent_color="#1A2B3C")
+    ids.update_settings(acme, alice.id, locale="de-DE", timezone="Europe/Berlin",
+                        density="compact")
+    s = ids.settings(acme, alice.id)
+    assert (s.locale, s.timezone, s.theme, s.density, s.accent_color) == \
+        ("de-DE", "Europe/Berlin", "dark", "compact", "#1a2b3c")
+    assert ids.update_settings(acme, alice.id, accent_color="").accent_color is None
+    assert audit_actions(db, acme).count("user.settings_changed") == 3
+    cases: list[tuple[dict[str, Any], str]] = [
+        ({"theme": "neon"}, "theme"), ({"density": "cosy"}, "density"),
+        ({"accent_color": "red"}, "#RRGGBB"), ({"timezone": "Mars/Base"}, "zone"),
+        ({"timezone": "../etc"}, "zone"), ({"locale": "english please"}, "locale"),
+        ({}, "no setting")]
+    for bad, match in cases:
+        unchanged(db, functools.partial(ids.update_settings, acme, alice.id, **bad),
+                  ValidationError, match)
+
+
+# ---------------------------------------------------------------------- refresh tokens
+
+
+def test_rotation_and_reuse_detection(ids: IdentityService, db: Database,
+                                      acme: uuid.UUID) -> None:
+    alice = ids.create_user(acme, "alice@acme.test", password=PASSWORD)
+    first = ids.login(acme, "alice@acme.test", PASSWORD, user_agent="browser", ip_address="::1")
+    assert first.token not in repr(first)
+    stored = db.select(str, "SELECT token_hash FROM refresh_tokens")
+    assert stored == [token_digest(first.token)] and first.token not in stored[0]
+    second = ids.rotate(acme, first.token)
+    third = ids.rotate(acme, second.token)
+    rows = {t.id: t for t in ids.sessions(acme, alice.id)}
+    assert rows[first.id].replaced_by == second.id and rows[second.id].replaced_by == third.id
+    assert rows[third.id].replaced_by is None and rows[third.id].revoked_at is None
+    other = ids.login(acme, "alice@acme.test", PASSWORD)  # a second session, another family
+
+    with pytest.raises(Unauthorized, match="already used"):
+        ids.rotate(acme, first.token)  # a stolen, already rotated token comes back
+    rows = {t.id: t for t in ids.sessions(acme, alice.id)}
+    assert all(rows[t].revoked_at is not None for t in (first.id, second.id, third.id))
+    assert rows[other.id].revoked_at is None  # the other session is untouched
+    with pytest.raises(Unauthorized):
+        ids.rotate(acme, third.token)  # the legitimate holder is logged out too
+    assert ids.rotate(acme, other.token).user_id == alice.id
+    actions = audit_actions(db, acme)
+    assert actions.count("refresh_token.reuse_detected") == 2
+    assert actions.count("refresh_token.rotated") == 3
+
+
+def test_unknown_expired_and_foreign_tokens_change_nothing(
+        ids: IdentityService, db: Database, clock: Clock, acme: uuid.UUID,
+        globex: uuid.UUID) -> None:
+    ids.create_user(acme, "alice@acme.test", password=PASSWORD)
+    bob = ids.create_user(globex, "bob@globex.test")
+    token = ids.login(acme, "alice@acme.test", PASSWORD)
+    bobs = ids.issue_token(globex, bob.id)
+    unchanged(db, lambda: ids.rotate(acme, "made-up"), Unauthorized, "not recognised")
+    unchanged(db, lambda: ids.rotate(acme, bobs.token), Unauthorized, "not recognised")
+    unchanged(db, lambda: ids.revoke_session(acme, bobs.token), Unauthorized, "not recognised")
+    clock.now = NOW + timedelta(days=31)
+    unchanged(db, lambda: ids.rotate(acme, token.token), Unauthorized, "expired")
+    clock.now = NOW
+    ids.revoke_session(acme, token.token)
+    assert "refresh_token.revoked" in audit_actions(db, acme)
+    with pytest.raises(Unauthorized):
+        ids.rotate(acme, token.token)
+    assert ids.rotate(globex, bobs.token).user_id == bob.id
+
+
+# ---------------------------------------------------------------------- other tenants' ids
+
+
+def test_another_tenants_ids_behave_like_missing_ones(ids: IdentityService, db: Database,
+                                                      acme: uuid.UUID,
+                                                      globex: uuid.UUID) -> None:
+    alice = ids.create_user(acme, "alice@acme.test")
+    ops = ids.create_group(acme, "Operators")
+    bob = ids.create_user(globex, "bob@globex.test")
+    admins = ids.create_group(globex, "Admins")
+    ids.add_member(globex, bob.id, admins.id)
+    ids.grant(globex, admins.id, "users:write")
+    calls: list[Callable[[uuid.UUID, uuid.UUID], object]] = [
+        lambda u, g: ids.get_user(acme, u),
+        lambda u, g: ids.rename_user(acme, u, "Mallory"),
+        lambda u, g: ids.change_password(acme, u, PASSWORD),
+        lambda u, g: ids.settings(acme, u),
+        lambda u, g: ids.update_settings(acme, u, theme="dark"),
+        lambda u, g: ids.effective_permissions(acme, u),
+        lambda u, g: ids.user_groups(acme, u),
+        lambda u, g: ids.issue_token(acme, u),
+        lambda u, g: ids.sessions(acme, u),
+        lambda u, g: ids.get_group(acme, g),
+        lambda u, g: ids.rename_group(acme, g, "Mine now"),
+        lambda u, g: ids.delete_group(acme, g),
+        lambda u, g: ids.group_members(acme, g),
+        lambda u, g: ids.group_permissions(acme, g),
+        lambda u, g: ids.grant(acme, g, "audit:read"),
+        lambda u, g: ids.revoke(acme, g, "users:write"),
+        lambda u, g: ids.add_member(acme, alice.id, g),  # acme's user into globex's group
+        lambda u, g: ids.add_member(acme, u, ops.id),  # globex's user into acme's group
+        lambda u, g: ids.remove_member(acme, u, g),
+    ]
+    for call in calls:
+        missing = uuid.uuid4()
+        with pytest.raises(NotFound) as absent:
+            call(missing, missing)
+        before = table_rows(db, *TABLES)
+        with pytest.raises(NotFound) as foreign:
+            call(bob.id, admins.id)
+        assert table_rows(db, *TABLES) == before
+        normalised = str(foreign.value).replace(str(bob.id), "<id>").replace(str(admins.id),
+                                                                             "<id>")
+        assert normalised == str(absent.value).replace(str(missing), "<id>")
+    assert ids.effective_permissions(globex, bob.id) == {"users:write"}
+    assert ids.group_members(globex, admins.id) == [bob.id]
+
+
+def test_an_actor_of_another_tenant_is_refused(ids: IdentityService, db: Database,
+                                               acme: uuid.UUID, globex: uuid.UUID) -> None:
+    bob = ids.create_user(globex, "bob@globex.test")
+    # the audit row's (tenant, user) reference cannot point into another tenant
+    unchanged(db, lambda: ids.create_group(acme, "Operators", actor=Actor(bob.id)),
+              ForeignKeyViolation)
+    assert ids.create_group(globex, "Operators", actor=Actor(bob.id)).tenant_id == globex
+
+
+def test_a_rotation_lost_to_a_concurrent_one_counts_as_reuse(
+        ids: IdentityService, db: Database, acme: uuid.UUID,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    alice = ids.create_user(acme, "alice@acme.test")
+    token = ids.issue_token(acme, alice.id)
+    # another call marks the token replaced between this call's read and its write
+    monkeypatch.setattr(IdentityRepository, "mark_replaced", lambda *_args: 0)
+    with pytest.raises(Unauthorized, match="already used"):
+        ids.rotate(acme, token.token)
+    [row] = ids.sessions(acme, alice.id)  # the new token was rolled back with the call
+    assert row.id == token.id and row.revoked_at is not None
+
+
+def test_oversize_session_details_are_refused(ids: IdentityService, db: Database,
+                                              acme: uuid.UUID) -> None:
+    alice = ids.create_user(acme, "alice@acme.test")
+    unchanged(db, lambda: ids.issue_token(acme, alice.id, user_agent="u" * 501),
+              ValidationError, "user agent is 501 characters long")
+    unchanged(db, lambda: ids.issue_token(acme, alice.id, ip_address="1" * 46),
+              ValidationError, "IP address")
