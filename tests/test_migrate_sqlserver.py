@@ -11,8 +11,9 @@ import sqlfluff
 
 from monozu.db.dialects.sqlserver import DIALECT
 from monozu.db.dialects.sqlserver import migration as mssql
+from monozu.db.dialects.sqlserver.statements import RULES
 from monozu.db.migrate.history import HistorySQL
-from monozu.db.migrate.splitter import split_sqlserver
+from monozu.db.migrate.splitter import split
 
 
 def sqlserver_statements(schema: str = "dbo", table: str = "flyway_schema_history"
@@ -113,7 +114,7 @@ def test_other_schema_and_table_are_quoted() -> None:
 
 
 def batches(text: str) -> list[str]:
-    return [s.sql for s in split_sqlserver(text).statements]
+    return [s.sql for s in split(RULES, text).statements]
 
 
 def test_go_splits_batches_and_never_on_semicolons() -> None:
@@ -147,7 +148,7 @@ def test_go_inside_begin_end_does_not_split() -> None:
 
 
 def test_batch_line_numbers() -> None:
-    script = split_sqlserver("-- header\nSELECT 1\nGO\n\n\nSELECT 2\nGO\n")
+    script = split(RULES, "-- header\nSELECT 1\nGO\n\n\nSELECT 2\nGO\n")
     assert [s.line for s in script.statements] == [2, 6]
 
 
@@ -166,10 +167,10 @@ def test_batch_line_numbers() -> None:
     ("CREATE SECURITY POLICY p ADD FILTER PREDICATE dbo.f(tenant_id) ON dbo.t", True),
 ])
 def test_non_transactional_batches(batch: str, transactional: bool) -> None:
-    (stmt,) = split_sqlserver(batch + "\nGO\n").statements
+    (stmt,) = split(RULES, batch + "\nGO\n").statements
     assert stmt.transactional is transactional
 
 
 def test_mixed_script_is_detected() -> None:
-    script = split_sqlserver("CREATE TABLE t (id INT)\nGO\nCREATE FULLTEXT CATALOG c\nGO\n")
+    script = split(RULES, "CREATE TABLE t (id INT)\nGO\nCREATE FULLTEXT CATALOG c\nGO\n")
     assert script.mixed and not script.transactional

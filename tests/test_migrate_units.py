@@ -10,6 +10,8 @@ import pytest
 
 from monozu.db.dialects.migration import java_hash
 from monozu.db.dialects.postgresql.migration import lock_key as pg_lock_key
+from monozu.db.dialects.postgresql.statements import RULES as PG_RULES
+from monozu.db.dialects.sqlite.statements import RULES as SQLITE_RULES
 from monozu.db.dialects.sqlserver.migration import lock_resource as sqlserver_lock_resource
 from monozu.db.migrate.checksum import checksum_bytes, checksum_text
 from monozu.db.migrate.errors import MigrationConfigError, MigrationError
@@ -17,7 +19,7 @@ from monozu.db.migrate.naming import BadName, Callback, MigrationName, parse_nam
 from monozu.db.migrate.placeholders import replace_placeholders
 from monozu.db.migrate.resolve import resolve
 from monozu.db.migrate.settings import load_settings, parse_placeholder_args
-from monozu.db.migrate.splitter import split_postgresql, split_sqlite
+from monozu.db.migrate.splitter import split
 from monozu.db.migrate.validate import parse_patterns
 from monozu.db.migrate.version import InvalidVersion, Version, parse_target
 
@@ -197,7 +199,8 @@ def test_placeholders() -> None:
 
 
 def test_postgresql_splitter() -> None:
-    script = split_postgresql(
+    script = split(
+        PG_RULES,
         "-- leading comment\n"
         "CREATE TABLE a (id int); /* x; /* nested; */ y */\n"
         "CREATE FUNCTION f() RETURNS int AS $body$ SELECT 1; $body$ LANGUAGE sql;\n"
@@ -231,12 +234,13 @@ def test_postgresql_splitter() -> None:
     ("CREATE TABLE concurrently (a int)", True),
 ])
 def test_postgresql_non_transactional(sql: str, transactional: bool) -> None:
-    (stmt,) = split_postgresql(sql + ";").statements
+    (stmt,) = split(PG_RULES, sql + ";").statements
     assert stmt.transactional is transactional
 
 
 def test_sqlite_splitter_keeps_trigger_bodies() -> None:
-    script = split_sqlite(
+    script = split(
+        SQLITE_RULES,
         "CREATE TABLE t(a);\n"
         "CREATE TRIGGER tr AFTER INSERT ON t BEGIN\n"
         "  UPDATE t SET a = CASE WHEN 1 THEN 2 END;\n"

@@ -33,6 +33,7 @@ from monozu.db.config import DatabaseConfig, DatabaseURL, load_config
 from monozu.db.dialects import dialect_for
 from monozu.db.dialects import sqlserver as ss
 from monozu.db.dialects.base import Dialect
+from monozu.db.dialects.postgresql.statements import LEXICON as PG_LEXICON
 from monozu.db.sqlparams import bind, compile_sql
 from tests.support.fake_identity import FakeIdentityEndpoint
 from tests.support.tsql import assert_parses, parse_errors, server_form, split_go
@@ -124,7 +125,7 @@ def test_dialect_is_registered_and_declares_tsql_traits() -> None:
     d = dialect_for("sqlserver")
     assert d is DIALECT
     assert isinstance(d, Dialect)
-    assert (d.kind, d.style, d.brackets) == ("sqlserver", "qmark", True)
+    assert (d.kind, d.style, d.lexicon.label) == ("sqlserver", "qmark", "sqlserver")
     assert d.max_params is not None and d.max_params <= 2100
     assert d.placeholder(3) == "?"
     assert d.quote("we]ird") == "[we]]ird]"
@@ -681,27 +682,27 @@ def test_split_then_parse_a_migration_style_script() -> None:
 def test_compile_leaves_tsql_quoting_alone() -> None:
     sql = ("SELECT [col:x], N'it''s :no', @v, \"q:id\" FROM t -- :c\n"
            "WHERE a = :a /* :b */ AND [we]]ird:y] = :b")
-    compiled = compile_sql(sql, "qmark", brackets=True)
+    compiled = compile_sql(sql, "qmark", DIALECT.lexicon)
     assert compiled.names == ("a", "b")
     assert compiled.sql == ("SELECT [col:x], N'it''s :no', @v, \"q:id\" FROM t -- :c\n"
                             "WHERE a = ? /* :b */ AND [we]]ird:y] = ?")
 
 
 def test_compile_without_brackets_would_bind_inside_identifiers() -> None:
-    """Why the dialect sets ``brackets``: ``[col:x]`` is an identifier in T-SQL."""
-    assert compile_sql("SELECT [:x] FROM t", "qmark", brackets=False).names == ("x",)
-    assert compile_sql("SELECT [:x] FROM t", "qmark", brackets=DIALECT.brackets).names == ()
+    """Why the dialect has its own lexicon: ``[col:x]`` is an identifier in T-SQL."""
+    assert compile_sql("SELECT [:x] FROM t", "dollar", PG_LEXICON).names == ("x",)
+    assert compile_sql("SELECT [:x] FROM t", "qmark", DIALECT.lexicon).names == ()
 
 
 def test_compile_tsql_static_method_call_and_repeated_names() -> None:
     compiled = compile_sql("SELECT geography::Point(:lat, :lon, 4326), :lat", "qmark",
-                           brackets=True)
+                           DIALECT.lexicon)
     assert compiled.sql == "SELECT geography::Point(?, ?, 4326), ?"
     assert bind(compiled, {"lat": 1.5, "lon": 2.5})[1] == (1.5, 2.5, 1.5)
 
 
 def test_parameter_cap() -> None:
-    compiled = compile_sql("SELECT id FROM assets WHERE id IN :ids", "qmark", brackets=True)
+    compiled = compile_sql("SELECT id FROM assets WHERE id IN :ids", "qmark", DIALECT.lexicon)
     cap = DIALECT.max_params
     assert cap is not None
     sql, values = bind(compiled, {"ids": list(range(cap))}, max_params=cap)

@@ -146,7 +146,7 @@ class Tx(Verbs):
     # -- statements ---------------------------------------------------------
     def _prepare(self, sql: str, params: Mapping[str, Any]) -> tuple[str, Sequence[Any]]:
         dialect = self.dialect
-        compiled = compile_sql(sql, dialect.style, dialect.brackets)
+        compiled = compile_sql(sql, dialect.style, dialect.lexicon)
         text, values = bind(compiled, params, max_params=dialect.max_params)
         if not values:
             return text, values
@@ -223,7 +223,7 @@ class Tx(Verbs):
 
     def _exec_many(self, sql: str, rows: Iterable[Mapping[str, Any]]) -> int:
         dialect = self.dialect
-        compiled = compile_sql(sql, dialect.style, dialect.brackets)
+        compiled = compile_sql(sql, dialect.style, dialect.lexicon)
         every = rows if isinstance(rows, Sequence) else list(rows)
         batch = bind_rows(compiled, dialect, every)
         if not batch:

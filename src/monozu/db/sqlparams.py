@@ -1,33 +1,44 @@
 """``:name`` parameters compiled to each driver's native placeholder style.
 
-One left-to-right scan with a small state machine: whichever construct starts first
-wins, so string literals, quoted identifiers, comments, PostgreSQL ``::`` casts and
-dollar-quoted bodies are copied through untouched. The scan runs once per
-(statement, style) and is cached; binding a call's values is then a tuple build.
+The statement is read by the one SQL lexer (:mod:`monozu.db.sqltext`) with the
+database's own lexical rules (``Dialect.lexicon``), so string literals (``E'...'``
+escapes included), quoted identifiers (``"x"``, and ``[x]``/```x``` where the
+database has them), comments (nested where the database nests them, ``--`` ended
+where the database ends it), ``::`` casts and ``$tag$`` bodies are copied through
+untouched and agree with what the server will see. The scan runs once per
+(statement, style, lexicon) and is cached; binding a call's values is then a tuple
+build.
 
-Styles: ``qmark`` (``?``, SQLite and mssql-python; a repeated name repeats its value)
-and ``dollar`` (``$1``, psycopg's raw cursor; a repeated name reuses its number).
-A parameter written right after ``IN`` (``WHERE id IN :ids`` or ``IN (:ids)``) takes a
-list or tuple and expands to one placeholder per element; anywhere else a list is an
-ordinary value (a JSON array, for the databases' JSON columns).
+Rules:
+
+* ``:name`` is a parameter where a token starts (not right after a letter, digit,
+  ``_`` or ``$``: ``a:b`` and ``arr[1:2]`` are not); ``::`` and ``:=`` are operators.
+* Styles: ``qmark`` (``?``, SQLite and mssql-python; a repeated name repeats its
+  value) and ``dollar`` (``$1``, psycopg's raw cursor; a repeated name reuses its
+  number).
+* A parameter written right after ``IN`` (``WHERE id IN :ids`` or ``IN (:ids)``)
+  takes a list or tuple and expands to one placeholder per element, with the
+  parentheses ``IN :ids`` needs; the same list may appear in both forms. Anywhere
+  else a list is an ordinary value (a JSON array, for the databases' JSON columns).
+* Refused with :class:`ParameterError`: any mark the database or its driver would
+  bind by itself (``?``, ``$1``, ``%s``, and on SQLite ``@x``, ``$x``, ``:1``),
+  because it would silently take the value meant for a ``:name``.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Literal
 
 from monozu.db.errors import ParameterError
+from monozu.db.sqltext import FOREIGN, OTHER, PARAM, TRIVIA, WORD, Lexicon
 
 Style = Literal["qmark", "dollar"]
 
-_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_IDENT_CHAR = re.compile(r"[A-Za-z0-9_$]")
-_DOLLAR_TAG = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)?\$")
-_IN_BEFORE = re.compile(r"(?i)(?<![A-Za-z0-9_])IN\s*(\(\s*)?$")
+# Where a parameter stands relative to IN.
+_SCALAR, _IN_BARE, _IN_PARENS = 0, 1, 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,119 +58,60 @@ class Compiled:
     order: tuple[str, ...]
     # Per occurrence: written right after IN, so a list there expands.
     in_list: tuple[bool, ...]
+    # Per occurrence: written ``IN :x``, so an expanded list needs parentheses.
+    bare_in: tuple[bool, ...]
 
 
-def scan(sql: str, *, brackets: bool = False) -> tuple[list[str], list[str]]:
-    """Split ``sql`` into literal parts and parameter names.
+@dataclass(frozen=True, slots=True)
+class Scan:
+    parts: list[str]
+    names: list[str]
+    places: list[int]  # _SCALAR, _IN_BARE or _IN_PARENS per name
 
-    ``brackets`` treats ``[...]`` as a quoted identifier (T-SQL only: in PostgreSQL
-    ``arr[:i]`` is a subscript whose bound may be a real parameter).
+
+def scan_statement(sql: str, lexicon: Lexicon) -> Scan:
+    """Split ``sql`` into literal parts and parameters by ``lexicon``'s rules.
+
+    Raises :class:`ParameterError` for a mark the database would bind itself.
     """
     parts: list[str] = []
     names: list[str] = []
-    buf: list[str] = []
-    i = 0
-    n = len(sql)
-    while i < n:
-        c = sql[i]
-        if c == "-" and sql.startswith("--", i):
-            end = sql.find("\n", i)
-            end = n if end < 0 else end
-            buf.append(sql[i:end])
-            i = end
-        elif c == "/" and sql.startswith("/*", i):
-            end = _block_comment_end(sql, i)
-            buf.append(sql[i:end])
-            i = end
-        elif c == "'":
-            escapes = i > 0 and sql[i - 1] in "Ee" and (i < 2 or not _IDENT_CHAR.match(sql[i - 2]))
-            end = _quoted_end(sql, i, "'", backslash=escapes)
-            buf.append(sql[i:end])
-            i = end
-        elif c == '"':
-            end = _quoted_end(sql, i, '"', backslash=False)
-            buf.append(sql[i:end])
-            i = end
-        elif c == "[" and brackets:
-            end = _quoted_end(sql, i, "]", backslash=False)
-            buf.append(sql[i:end])
-            i = end
-        elif c == "$" and (i == 0 or not _IDENT_CHAR.match(sql[i - 1])):
-            m = _DOLLAR_TAG.match(sql, i)
-            if m:
-                tag = m.group(0)
-                close = sql.find(tag, m.end())
-                end = n if close < 0 else close + len(tag)
-                buf.append(sql[i:end])
-                i = end
-            else:
-                buf.append(c)
-                i += 1
-        elif c == ":":
-            nxt = sql[i + 1] if i + 1 < n else ""
-            if nxt in (":", "="):
-                buf.append(sql[i:i + 2])
-                i += 2
-                continue
-            m = _NAME.match(sql, i + 1)
-            if m and (i == 0 or not _IDENT_CHAR.match(sql[i - 1])):
-                parts.append("".join(buf))
-                buf = []
-                names.append(m.group(0))
-                i = m.end()
-            else:
-                buf.append(c)
-                i += 1
-        else:
-            # Copy a run of ordinary characters in one slice.
-            j = i + 1
-            while j < n and sql[j] not in "-/'\"[$:":
-                j += 1
-            buf.append(sql[i:j])
-            i = j
-    parts.append("".join(buf))
-    return parts, names
-
-
-def _quoted_end(sql: str, start: int, close: str, *, backslash: bool) -> int:
-    i = start + 1
-    n = len(sql)
-    while i < n:
-        c = sql[i]
-        if backslash and c == "\\":
-            i += 2
+    places: list[int] = []
+    last = 0
+    # The two significant tokens before the current one, for IN detection.
+    before = before2 = ""
+    for tok in lexicon.tokens(sql):
+        kind = tok.kind
+        if kind in TRIVIA:
             continue
-        if c == close:
-            if i + 1 < n and sql[i + 1] == close:  # doubled quote escapes itself
-                i += 2
-                continue
-            return i + 1
-        i += 1
-    return n
+        if kind == PARAM:
+            parts.append(sql[last:tok.start])
+            names.append(tok.text[1:])
+            places.append(_IN_BARE if before == "IN"
+                          else _IN_PARENS if before == "(" and before2 == "IN" else _SCALAR)
+            last = tok.end
+        elif kind == FOREIGN:
+            line = sql.count("\n", 0, tok.start) + 1
+            raise ParameterError(
+                f"{tok.text!r} (line {line}) is a placeholder the database would bind by "
+                "position; write :name parameters only")
+        before2 = before
+        before = tok.upper if kind == WORD else tok.text if kind == OTHER else kind
+    parts.append(sql[last:])
+    return Scan(parts, names, places)
 
 
-def _block_comment_end(sql: str, start: int) -> int:
-    depth = 0
-    i = start
-    n = len(sql)
-    while i < n:
-        if sql.startswith("/*", i):
-            depth += 1
-            i += 2
-        elif sql.startswith("*/", i):
-            depth -= 1
-            i += 2
-            if depth == 0:
-                return i
-        else:
-            i += 1
-    return n
+def scan(sql: str, lexicon: Lexicon) -> tuple[list[str], list[str]]:
+    """The literal parts of ``sql`` and its parameter names, in order."""
+    found = scan_statement(sql, lexicon)
+    return found.parts, found.names
 
 
 @lru_cache(maxsize=2048)
-def compile_sql(sql: str, style: Style, brackets: bool = False) -> Compiled:
-    """Compile (and cache) ``sql`` for ``style``."""
-    parts, names = scan(sql, brackets=brackets)
+def compile_sql(sql: str, style: Style, lexicon: Lexicon) -> Compiled:
+    """Compile (and cache) ``sql`` for ``style`` by ``lexicon``'s rules."""
+    found = scan_statement(sql, lexicon)
+    parts, names = found.parts, found.names
     order: list[str] = []
     for name in names:
         if name not in order:
@@ -175,7 +127,8 @@ def compile_sql(sql: str, style: Style, brackets: bool = False) -> Compiled:
     return Compiled(
         parts=tuple(parts), names=tuple(names), style=style, sql="".join(out),
         unique_names=frozenset(names), order=tuple(order),
-        in_list=tuple(_IN_BEFORE.search(part) is not None for part in parts[:-1]),
+        in_list=tuple(place != _SCALAR for place in found.places),
+        bare_in=tuple(place == _IN_BARE for place in found.places),
     )
 
 
@@ -208,13 +161,14 @@ def _bind_expanded(
 ) -> tuple[str, tuple[Any, ...]]:
     out = [compiled.parts[0]]
     values: list[Any] = []
+    # dollar: a name's placeholders, without parentheses, reused at each occurrence
     numbers: dict[tuple[str, bool], str] = {}
-    for name, part, in_list in zip(compiled.names, compiled.parts[1:], compiled.in_list,
-                                   strict=True):
+    for name, part, in_list, bare in zip(compiled.names, compiled.parts[1:], compiled.in_list,
+                                         compiled.bare_in, strict=True):
         value = params[name]
         key = (name, in_list)
         if compiled.style == "dollar" and key in numbers:
-            out.append(numbers[key])
+            text = numbers[key]
         else:
             items: Sequence[Any] = (value,)
             if in_list and isinstance(value, list | tuple):
@@ -228,20 +182,13 @@ def _bind_expanded(
             else:
                 start = len(values) + 1
                 text = ", ".join(f"${k}" for k in range(start, start + len(items)))
-            if in_list and not _in_parens(out):
-                text = f"({text})"
             numbers[key] = text
             values.extend(items)
-            out.append(text)
+        out.append(f"({text})" if bare else text)
         out.append(part)
     if max_params is not None and len(values) > max_params:
         raise _too_many(len(values), max_params)
     return "".join(out), tuple(values)
-
-
-def _in_parens(out: list[str]) -> bool:
-    """Was the list written as ``IN (:ids)`` rather than ``IN :ids``?"""
-    return out[-1].rstrip().endswith("(")
 
 
 def _too_many(count: int, limit: int) -> ParameterError:

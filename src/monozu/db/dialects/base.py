@@ -10,12 +10,16 @@ database kind for these concerns.
 from __future__ import annotations
 
 import abc
+import functools
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from monozu.db.dialects.snippets import Snippets
+from monozu.db.dialects.statements import StatementRules
 from monozu.db.dialects.urls import DatabaseURL, Kind
 from monozu.db.errors import DatabaseError, ParameterError
 from monozu.db.sqlparams import Style
+from monozu.db.sqltext import Lexicon
 from monozu.db.values import SEND_FAILURES, Converter, find_refusal, refusal
 
 if TYPE_CHECKING:
@@ -32,7 +36,15 @@ class Dialect(abc.ABC):
 
     kind: ClassVar[Kind]
     style: ClassVar[Style]
-    brackets: ClassVar[bool] = False  # ``[ident]`` quoting (T-SQL)
+    # SQL text: the lexer's rules and the statement-splitting rules (sqltext, statements).
+    lexicon: ClassVar[Lexicon]
+    statements: ClassVar[StatementRules]
+    # SQL snippets query files expand (snippets.py), spelled with this dialect's quoting.
+    snippet_class: ClassVar[type[Snippets]]
+
+    @functools.cached_property
+    def snippets(self) -> Snippets:
+        return self.snippet_class(self.quote)
     max_params: ClassVar[int | None] = None
     # Expression templates ({x}: the value) that bind one value of a known type without
     # a call, for ``exec_many``; any other value goes to ``adapt`` (``_g``). See binding.py.

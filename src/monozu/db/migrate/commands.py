@@ -448,7 +448,8 @@ class Migrator:
                    else self.settings.placeholder_replacement)
         if replace:
             text = replace_placeholders(text, self._placeholders(session, m.filename), m.script)
-        script = split(self.kind, text, server_major=session.facts.server_major)
+        script = split(session.dialect.statements, text,
+                       server_major=session.facts.server_major)
         if m.config.execute_in_transaction is not None:
             transactional = m.config.execute_in_transaction
         elif not self.settings.execute_in_transaction:

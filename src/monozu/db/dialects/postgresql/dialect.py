@@ -26,8 +26,10 @@ from psycopg.types.numeric import Float4BinaryDumper, FloatBinaryDumper
 from monozu.db import errors
 from monozu.db.config import DatabaseConfig, DatabaseURL
 from monozu.db.dialects.base import Dialect
+from monozu.db.dialects.postgresql import statements as text_rules
 from monozu.db.dialects.postgresql.catalog import CATALOG
 from monozu.db.dialects.postgresql.pool import POOLING, SESSION_SQL
+from monozu.db.dialects.postgresql.snippets import PostgreSQLSnippets
 from monozu.db.errors import DatabaseError, ParameterError
 from monozu.db.values import (
     Converter,
@@ -57,6 +59,9 @@ class PostgreSQLDialect(Dialect):
     pooling: ClassVar = POOLING
     style: ClassVar = "dollar"
     catalog: ClassVar = CATALOG
+    lexicon = text_rules.LEXICON
+    statements = text_rules.RULES
+    snippet_class = PostgreSQLSnippets
     max_params: ClassVar = 65535
 
     def connect(self, url: DatabaseURL, config: DatabaseConfig) -> psycopg.Connection[Any]:

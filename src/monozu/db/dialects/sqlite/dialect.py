@@ -24,8 +24,10 @@ from urllib.parse import quote
 from monozu.db import errors
 from monozu.db.config import DatabaseConfig, DatabaseURL
 from monozu.db.dialects.base import Dialect
+from monozu.db.dialects.sqlite import statements as text_rules
 from monozu.db.dialects.sqlite.catalog import CATALOG
 from monozu.db.dialects.sqlite.pool import POOLING
+from monozu.db.dialects.sqlite.snippets import SQLiteSnippets
 from monozu.db.errors import ConnectionFailed, DatabaseError, ParameterError
 from monozu.db.values import (
     Converter,
@@ -66,6 +68,9 @@ class SQLiteDialect(Dialect):
     pooling: ClassVar = POOLING
     style: ClassVar = "qmark"
     catalog: ClassVar = CATALOG
+    lexicon = text_rules.LEXICON
+    statements = text_rules.RULES
+    snippet_class = SQLiteSnippets
     max_params: ClassVar = 32766
     inline_adapters: ClassVar = {
         str: "_v if type(_v := {x}) is _str and _v.isascii() and '\\x00' not in _v else _g(_v)",

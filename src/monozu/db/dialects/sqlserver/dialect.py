@@ -38,8 +38,10 @@ from monozu.db import errors
 from monozu.db.config import DatabaseConfig, DatabaseURL
 from monozu.db.dialects.base import Dialect
 from monozu.db.dialects.sqlserver import batches
+from monozu.db.dialects.sqlserver import statements as text_rules
 from monozu.db.dialects.sqlserver.catalog import CATALOG
 from monozu.db.dialects.sqlserver.pool import POOLING
+from monozu.db.dialects.sqlserver.snippets import SQLServerSnippets
 from monozu.db.dialects.sqlserver.url import (
     connection_string,
     describe_login,
@@ -281,7 +283,9 @@ class SQLServerDialect(Dialect):
     pooling: ClassVar = POOLING
     style: ClassVar = "qmark"
     catalog: ClassVar = CATALOG
-    brackets: ClassVar = True
+    lexicon = text_rules.LEXICON
+    statements = text_rules.RULES
+    snippet_class = SQLServerSnippets
     # 2,100 parameters per RPC, and a prepared statement goes out as sp_prepexec,
     # whose own @handle, @params and @stmt count against the same limit.
     max_params: ClassVar = 2097

@@ -1,0 +1,43 @@
+"""SQLite's lexical and statement rules.
+
+``;`` ends a statement except inside ``CREATE TRIGGER ... BEGIN ... END`` (and
+``CASE ... END``). Identifiers are quoted ``"x"``, ``[x]`` or ```x```; block
+comments do not nest; a ``--`` comment ends at a newline only (SQLite's tokenizer
+does not end it at a lone carriage return). SQLite itself reads ``?``, ``?NNN``,
+``@x``, ``$x`` and any ``:x`` (even right after a word) as parameters.
+"""
+
+from __future__ import annotations
+
+from monozu.db.dialects.statements import StatementRules
+from monozu.db.sqltext import WORD, Lexicon, Token, TokenStream
+
+LEXICON = Lexicon(
+    label="sqlite",
+    identifier_quotes=(r'"[^"]*(?:""[^"]*)*"?', r"`[^`]*(?:``[^`]*)*`?", r"\[[^\]]*\]?"),
+    line_end="\n",
+    nested_comments=False,
+    foreign=(r"\?\d*", r"[@$:][\w$]+"),
+)
+
+
+class SQLiteStatements(StatementRules):
+    lexicon = LEXICON
+
+    def keyword(self, tok: Token) -> str | None:
+        return tok.upper if tok.kind == WORD else None
+
+    def block_delta(self, word: str, previous: str, depth: int, keywords: list[str],
+                    stream: TokenStream) -> int:
+        trigger = keywords[:1] == ["CREATE"] and "TRIGGER" in keywords
+        if (word == "BEGIN" and trigger) or word == "CASE":
+            return 1
+        return -1 if word == "END" and depth > 0 else 0
+
+    def transactional(self, keywords: list[str], server_major: int) -> bool:
+        if keywords[:1] == ["VACUUM"]:
+            return False
+        return keywords[:2] != ["PRAGMA", "FOREIGN_KEYS"]
+
+
+RULES = SQLiteStatements()

@@ -1,0 +1,38 @@
+"""SQL Server's snippets: ``OFFSET ... FETCH``, ``OUTPUT inserted``, ``MERGE``, and a
+queue claim with ``UPDLOCK, READPAST, ROWLOCK`` hints."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from monozu.db.dialects.snippets import Claim, Snippets
+
+
+class SQLServerSnippets(Snippets):
+    def limit(self, count: str) -> str:
+        return f"OFFSET 0 ROWS FETCH NEXT {count} ROWS ONLY"
+
+    def returning(self, columns: str) -> str:
+        return ""
+
+    def inserted(self, columns: str) -> str:
+        cols = [c.strip() for c in columns.split(",")]
+        return "OUTPUT " + ", ".join(f"inserted.{c}" for c in cols)
+
+    def upsert(self, table: str, keys: Sequence[str], columns: Sequence[str]) -> str:
+        # HOLDLOCK: two sessions upserting the same key cannot both take the INSERT branch.
+        q = self.q
+        names = [*keys, *columns]
+        source = ", ".join(f":{c} AS {q(c)}" for c in names)
+        on = " AND ".join(f"t.{q(c)} = s.{q(c)}" for c in keys)
+        updates = ", ".join(f"{q(c)} = s.{q(c)}" for c in columns)
+        return (f"MERGE {q(table)} WITH (HOLDLOCK) AS t USING (SELECT {source}) AS s "
+                f"ON {on} WHEN MATCHED THEN UPDATE SET {updates} "
+                f"WHEN NOT MATCHED THEN INSERT ({', '.join(map(q, names))}) "
+                f"VALUES ({', '.join('s.' + q(c) for c in names)});")
+
+    def claim(self, c: Claim) -> str:
+        # READPAST skips rows other sessions hold, UPDLOCK keeps ours until commit.
+        return (f"WITH claimed AS (SELECT TOP ({c.count}) * FROM {self.q(c.table)} "
+                f"WITH (UPDLOCK, READPAST, ROWLOCK) WHERE {c.where} ORDER BY {c.order}) "
+                f"UPDATE claimed SET {c.assignments} OUTPUT inserted.*")

@@ -1,0 +1,172 @@
+"""The one SQL lexer: tokens of SQL text by one database's lexical rules.
+
+Three readers share it: the ``:name`` compiler (:mod:`monozu.db.sqlparams`), the
+migration statement splitter (:mod:`monozu.db.migrate.splitter`) and the query-file
+reader (:mod:`monozu.db.queries`). Each database describes its rules once, as a
+:class:`Lexicon` (in ``dialects/<db>/statements.py``): which quotes delimit
+identifiers, whether block comments nest, whether ``E'...'`` strings and
+``$tag$`` bodies exist, which characters end a ``--`` comment, and which marks the
+database or its driver would read as a bind parameter of its own.
+
+Tokens are found by one compiled pattern per lexicon, whichever construct starts
+first winning, as the databases' own scanners do; a nested comment or a dollar
+body is then measured by a short loop. Unterminated quotes and comments run to
+the end of the text (the database reports them; a reader must never split inside).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Final
+
+# Token kinds.
+SPACE: Final = "space"
+LINE_COMMENT: Final = "line"
+BLOCK_COMMENT: Final = "block"
+STRING: Final = "string"  # '...' and E'...'
+QUOTED: Final = "quoted"  # a quoted identifier: "x", [x], `x`
+DOLLAR: Final = "dollar"  # a $tag$ ... $tag$ body
+WORD: Final = "word"  # a keyword or bare identifier
+NUMBER: Final = "number"
+PARAM: Final = "param"  # :name
+FOREIGN: Final = "foreign"  # a mark the database or driver binds itself: ?, $1, %s, @x
+OPERATOR: Final = "op"  # :: and :=
+OTHER: Final = "other"  # any other single character
+
+#: Kinds that carry no meaning for a reader looking at statement structure.
+TRIVIA: Final = frozenset({SPACE, LINE_COMMENT, BLOCK_COMMENT})
+
+# Marks no driver of ours reads, but that are a driver's placeholder style elsewhere
+# (psycopg's client-side ``%s`` and ``%(name)s``): always refused inside a statement.
+_PYFORMAT = r"%(?:\([A-Za-z_][A-Za-z0-9_]*\))?s(?![A-Za-z0-9_])"
+
+
+class Lexicon:
+    """One database's lexical rules (instances are shared and hashed by identity).
+
+    ``identifier_quotes``: patterns of quoted identifiers. ``line_end``: the
+    characters that end a ``--`` comment. ``word``: a bare word. ``foreign``: what
+    the database or its driver reads as a bind parameter that is not a ``:name``.
+    """
+
+    def __init__(self, *, label: str, identifier_quotes: tuple[str, ...],
+                 line_end: str = "\r\n", nested_comments: bool = True,
+                 escape_strings: bool = False, dollar_quotes: bool = False,
+                 word: str = r"[^\W\d][\w$]*", foreign: tuple[str, ...] = ()) -> None:
+        self.label = label
+        self.nested_comments = nested_comments
+        self.dollar_quotes = dollar_quotes
+        alternatives = [
+            rf"(?P<{SPACE}>\s+)",
+            rf"(?P<{LINE_COMMENT}>--[^{line_end}]*)",
+            rf"(?P<{BLOCK_COMMENT}>/\*)" if nested_comments
+            else rf"(?P<{BLOCK_COMMENT}>/\*.*?(?:\*/|\Z))",
+        ]
+        strings = [r"'[^']*(?:''[^']*)*'?"]
+        if escape_strings:
+            strings.insert(0, r"[eE]'[^'\\]*(?:(?:\\.|'')[^'\\]*)*'?")
+        alternatives.append(rf"(?P<{STRING}>{'|'.join(strings)})")
+        alternatives.append(rf"(?P<{QUOTED}>{'|'.join(identifier_quotes)})")
+        if dollar_quotes:
+            alternatives.append(rf"(?P<{DOLLAR}>{DOLLAR_TAG})")
+        alternatives += [
+            rf"(?P<{OPERATOR}>::|:=)",
+            rf"(?P<{PARAM}>(?<![A-Za-z0-9_$]):[A-Za-z_][A-Za-z0-9_]*(?![\w$]))",
+            rf"(?P<{FOREIGN}>{'|'.join((*foreign, _PYFORMAT))})",
+            rf"(?P<{WORD}>{word})",
+            rf"(?P<{NUMBER}>\d+)",
+            rf"(?P<{OTHER}>.)",
+        ]
+        self.pattern = re.compile("|".join(alternatives), re.DOTALL)
+
+    def __repr__(self) -> str:
+        return f"<Lexicon {self.label}>"
+
+    def tokens(self, text: str, start: int = 0) -> TokenStream:
+        return TokenStream(self, text, start)
+
+
+# PostgreSQL's identifier characters: ASCII letters, digits, _ and every non-ASCII
+# character (its scanner accepts any byte >= 0x80), so ``$é$`` and ``$€$`` are tags.
+_PG_START = r"(?:[A-Za-z_]|[^\x00-\x7f])"
+_PG_CONT = r"(?:[A-Za-z0-9_]|[^\x00-\x7f])"
+DOLLAR_TAG: Final = rf"\$(?:{_PG_START}{_PG_CONT}*)?\$"
+PG_WORD: Final = rf"{_PG_START}(?:{_PG_CONT}|\$)*"
+
+_NESTED = re.compile(r"/\*|\*/")
+
+
+@dataclass(slots=True)
+class Token:
+    kind: str
+    start: int
+    end: int
+    text: str
+
+    @property
+    def upper(self) -> str:
+        """A word in upper case; "" for any other kind."""
+        return self.text.upper() if self.kind == WORD else ""
+
+
+class TokenStream:
+    """The tokens of ``text`` from ``pos`` on; a reader may move ``pos`` (COPY data)."""
+
+    __slots__ = ("lexicon", "match", "pos", "text")
+
+    def __init__(self, lexicon: Lexicon, text: str, pos: int = 0) -> None:
+        self.lexicon = lexicon
+        self.text = text
+        self.match = lexicon.pattern.match
+        self.pos = pos
+
+    def __iter__(self) -> TokenStream:
+        return self
+
+    def __next__(self) -> Token:
+        tok = self.next()
+        if tok is None:
+            raise StopIteration
+        return tok
+
+    def next(self) -> Token | None:
+        text, pos = self.text, self.pos
+        if pos >= len(text):
+            return None
+        m = self.match(text, pos)
+        assert m is not None  # the last alternative matches any character
+        kind = m.lastgroup or OTHER
+        end = m.end()
+        if kind == BLOCK_COMMENT and self.lexicon.nested_comments:
+            end = _end_of_nested_comment(text, pos)
+        elif kind == DOLLAR:
+            tag = m.group()
+            close = text.find(tag, end)
+            end = len(text) if close < 0 else close + len(tag)
+        self.pos = end
+        return Token(kind, pos, end, text[pos:end])
+
+    def next_significant(self) -> Token | None:
+        while (tok := self.next()) is not None:
+            if tok.kind not in TRIVIA:
+                return tok
+        return None
+
+    def peek_word(self) -> str:
+        """The next significant token's upper-case word ("" if it is not a word)."""
+        saved = self.pos
+        try:
+            tok = self.next_significant()
+            return tok.upper if tok is not None else ""
+        finally:
+            self.pos = saved
+
+
+def _end_of_nested_comment(text: str, start: int) -> int:
+    depth = 0
+    for m in _NESTED.finditer(text, start):
+        depth += 1 if m.group() == "/*" else -1
+        if depth == 0:
+            return m.end()
+    return len(text)
