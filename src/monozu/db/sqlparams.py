@@ -80,23 +80,22 @@ def scan_statement(sql: str, lexicon: Lexicon) -> Scan:
     last = 0
     # The two significant tokens before the current one, for IN detection.
     before = before2 = ""
-    for tok in lexicon.tokens(sql):
-        kind = tok.kind
+    for kind, start, end in lexicon.spans(sql):
         if kind in TRIVIA:
             continue
         if kind == PARAM:
-            parts.append(sql[last:tok.start])
-            names.append(tok.text[1:])
+            parts.append(sql[last:start])
+            names.append(sql[start + 1:end])
             places.append(_IN_BARE if before == "IN"
                           else _IN_PARENS if before == "(" and before2 == "IN" else _SCALAR)
-            last = tok.end
+            last = end
         elif kind == FOREIGN:
-            line = sql.count("\n", 0, tok.start) + 1
+            line = sql.count("\n", 0, start) + 1
             raise ParameterError(
-                f"{tok.text!r} (line {line}) is a placeholder the database would bind by "
-                "position; write :name parameters only")
+                f"{sql[start:end]!r} (line {line}) is a placeholder the database would bind "
+                "by position; write :name parameters only")
         before2 = before
-        before = tok.upper if kind == WORD else tok.text if kind == OTHER else kind
+        before = sql[start:end].upper() if kind == WORD or kind == OTHER else kind
     parts.append(sql[last:])
     return Scan(parts, names, places)
 

@@ -17,6 +17,7 @@ the end of the text (the database reports them; a reader must never split inside
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Final
 
@@ -86,13 +87,33 @@ class Lexicon:
     def tokens(self, text: str, start: int = 0) -> TokenStream:
         return TokenStream(self, text, start)
 
+    def spans(self, text: str) -> Iterator[tuple[str, int, int]]:
+        """(kind, start, end) of every token: the fast path for readers that need no
+        look-ahead."""
+        pos, n = 0, len(text)
+        while pos < n:
+            for m in self.pattern.finditer(text, pos):
+                kind = m.lastgroup or OTHER
+                start, end = m.span()
+                if kind == BLOCK_COMMENT and self.nested_comments:
+                    end = _end_of_nested_comment(text, start)
+                elif kind == DOLLAR:
+                    close = text.find(m.group(), end)
+                    end = n if close < 0 else close + end - start
+                yield kind, start, end
+                if end != m.end():
+                    pos = end
+                    break
+            else:
+                return
+
 
 # PostgreSQL's identifier characters: ASCII letters, digits, _ and every non-ASCII
 # character (its scanner accepts any byte >= 0x80), so ``$é$`` and ``$€$`` are tags.
-_PG_START = r"(?:[A-Za-z_]|[^\x00-\x7f])"
-_PG_CONT = r"(?:[A-Za-z0-9_]|[^\x00-\x7f])"
+_PG_START = "[A-Za-z_\x80-\U0010ffff]"
+_PG_CONT = "[A-Za-z0-9_\x80-\U0010ffff]"
 DOLLAR_TAG: Final = rf"\$(?:{_PG_START}{_PG_CONT}*)?\$"
-PG_WORD: Final = rf"{_PG_START}(?:{_PG_CONT}|\$)*"
+PG_WORD: Final = "[A-Za-z_\x80-\U0010ffff][A-Za-z0-9_$\x80-\U0010ffff]*"
 
 _NESTED = re.compile(r"/\*|\*/")
 
