@@ -95,7 +95,7 @@ def scan_statement(sql: str, lexicon: Lexicon) -> Scan:
                 f"{sql[start:end]!r} (line {line}) is a placeholder the database would bind "
                 "by position; write :name parameters only")
         before2 = before
-        before = sql[start:end].upper() if kind == WORD or kind == OTHER else kind
+        before = sql[start:end].upper() if kind in (WORD, OTHER) else kind
     parts.append(sql[last:])
     return Scan(parts, names, places)
 
