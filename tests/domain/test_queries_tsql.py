@@ -8,6 +8,7 @@ from importlib import resources
 import pytest
 
 import monozu.domain
+from monozu.db.dialects import dialect_for
 from monozu.db.queries import load
 from monozu.db.sqlparams import scan
 from tests.support.tsql import assert_parses
@@ -25,6 +26,7 @@ def test_contexts_are_found() -> None:
 @pytest.mark.parametrize("package", CONTEXTS)
 def test_sql_server_form_of_every_statement_parses(package: str) -> None:
     queries = load(package)
+    sqlserver = dialect_for("sqlserver")
     for name in queries.names():
-        parts, _ = scan(queries.sql(name, "sqlserver"), brackets=True)
+        parts, _ = scan(queries.sql(name, sqlserver), sqlserver.lexicon)
         assert_parses("@p".join(parts))

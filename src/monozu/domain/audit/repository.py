@@ -8,11 +8,21 @@ from datetime import UTC, datetime
 
 from monozu.db import Tx
 from monozu.db.models import JSON, AuditLog
-from monozu.db.queries import Queries, load
+from monozu.db.queries import QueryFile, many, rowcount
 from monozu.db.tenant import tenant_of
 from monozu.domain.paging import Page, decode_cursor, page_size, paginate
 
-QUERIES: Queries = load("monozu.domain.audit")
+
+class AuditQueries(QueryFile):
+    """The typed view of ``queries.sql`` (checked against it when loaded)."""
+
+    insert_audit = rowcount()
+    list_audit = many(AuditLog)
+    list_audit_after = many(AuditLog)
+    list_audit_for_resource = many(AuditLog)
+
+
+QUERIES = AuditQueries("monozu.domain.audit")
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,29 +53,25 @@ class AuditRepository:
     def __init__(self, tx: Tx) -> None:
         self.tx = tx
 
-    def _sql(self, name: str) -> str:
-        return QUERIES.sql(name, self.tx.dialect.kind)
-
     def insert(self, actor: Actor, action: str, resource_type: str, *,
                resource_id: str | None, details: JSON | None, at: datetime) -> None:
-        self.tx.exec(self._sql("insert_audit"), id=uuid.uuid4(), tenant_id=tenant_of(self.tx),
-                     user_id=actor.user_id, action=action, resource_type=resource_type,
-                     resource_id=resource_id, created_at=at, details=details)
+        QUERIES.insert_audit(self.tx, id=uuid.uuid4(), tenant_id=tenant_of(self.tx),
+                             user_id=actor.user_id, action=action, resource_type=resource_type,
+                             resource_id=resource_id, created_at=at, details=details)
 
     def page(self, *, limit: int = 50, cursor: str | None = None) -> Page[AuditLog]:
         """Newest first."""
         size = page_size(limit)
         tenant_id = tenant_of(self.tx)
         if cursor is None:
-            rows = self.tx.select(AuditLog, self._sql("list_audit"), tenant_id=tenant_id,
-                                  limit=size + 1)
+            rows = QUERIES.list_audit(self.tx, tenant_id=tenant_id, limit=size + 1)
         else:
             at, after_id = decode_cursor(cursor, (datetime, uuid.UUID))
-            rows = self.tx.select(AuditLog, self._sql("list_audit_after"), tenant_id=tenant_id,
-                                  after_created_at=at, after_id=after_id, limit=size + 1)
+            rows = QUERIES.list_audit_after(self.tx, tenant_id=tenant_id, after_created_at=at,
+                                            after_id=after_id, limit=size + 1)
         return paginate(rows, size, lambda r: (r.created_at, r.id))
 
     def for_resource(self, resource_type: str, resource_id: object) -> list[AuditLog]:
-        return self.tx.select(AuditLog, self._sql("list_audit_for_resource"),
-                              tenant_id=tenant_of(self.tx), resource_type=resource_type,
-                              resource_id=str(resource_id))
+        return QUERIES.list_audit_for_resource(self.tx, tenant_id=tenant_of(self.tx),
+                                               resource_type=resource_type,
+                                               resource_id=str(resource_id))
