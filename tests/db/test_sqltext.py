@@ -1,0 +1,48 @@
+"""The one SQL lexer: each database's tokens in the corners where they differ."""
+
+from __future__ import annotations
+
+import pytest
+
+from monozu.db.dialects.postgresql.statements import LEXICON as PG
+from monozu.db.dialects.sqlite.statements import LEXICON as SQLITE
+from monozu.db.dialects.sqlserver.statements import LEXICON as TSQL
+from monozu.db.sqltext import TRIVIA, Lexicon
+
+LEXICONS = {"postgresql": PG, "sqlite": SQLITE, "sqlserver": TSQL}
+
+
+def significant(lexicon: Lexicon, text: str) -> list[tuple[str, str]]:
+    return [(t.kind, t.text) for t in lexicon.tokens(text) if t.kind not in TRIVIA]
+
+
+@pytest.mark.parametrize(("database", "text", "tokens"), [
+    ("postgresql", r"E'a\'b' x", [("string", r"E'a\'b'"), ("word", "x")]),
+    ("sqlite", r"E'a\'b' x", [("word", "E"), ("string", r"'a\'"), ("word", "b"),
+                              ("string", "' x")]),
+    ("postgresql", "$é$ a $ $é$ x", [("dollar", "$é$ a $ $é$"), ("word", "x")]),
+    ("postgresql", "a$b$ $1", [("word", "a$b$"), ("foreign", "$1")]),
+    ("sqlite", "[a:b] `c``d` x", [("quoted", "[a:b]"), ("quoted", "`c``d`"), ("word", "x")]),
+    ("sqlserver", "[a]]b] x", [("quoted", "[a]]b]"), ("word", "x")]),
+    ("postgresql", "[a] x", [("other", "["), ("word", "a"), ("other", "]"), ("word", "x")]),
+    ("postgresql", "/* a /* b */ c */ x", [("word", "x")]),
+    ("sqlite", "/* a /* b */ c */ x", [("word", "c"), ("other", "*"), ("other", "/"),
+                                      ("word", "x")]),
+    ("postgresql", "-- a\rx", [("word", "x")]),
+    ("sqlite", "-- a\rx\ny", [("word", "y")]),
+    ("postgresql", "a::int, :b, x:c", [("word", "a"), ("op", "::"), ("word", "int"),
+                                       ("other", ","), ("param", ":b"), ("other", ","),
+                                       ("word", "x"), ("other", ":"), ("word", "c")]),
+    ("sqlite", "x:c", [("word", "x"), ("foreign", ":c")]),
+    ("sqlserver", "@v ? %s", [("word", "@v"), ("foreign", "?"), ("foreign", "%s")]),
+    ("postgresql", "'unterminated ; x", [("string", "'unterminated ; x")]),
+])
+def test_tokens(database: str, text: str, tokens: list[tuple[str, str]]) -> None:
+    assert significant(LEXICONS[database], text) == tokens
+
+
+@pytest.mark.parametrize("database", LEXICONS)
+def test_spans_agree_with_the_stream(database: str) -> None:
+    lexicon = LEXICONS[database]
+    text = "SELECT $t$ a $t$, 'x''y', /* c /* d */ e */ [f] -- g\r\n:h IN (:i)"
+    assert [(t.kind, t.start, t.end) for t in lexicon.tokens(text)] == list(lexicon.spans(text))
