@@ -120,6 +120,29 @@ class Snippets(abc.ABC):
         raise QueryError(f"unknown snippet {{{{ {name} }}}}; known: {', '.join(MACROS)}")
 
 
+class StandardSnippets(Snippets):
+    """``LIMIT``, ``RETURNING`` and ``INSERT ... ON CONFLICT``: PostgreSQL's and SQLite's
+    common spelling (the claim differs, so each still defines it)."""
+
+    def limit(self, count: str) -> str:
+        return f"LIMIT {count}"
+
+    def returning(self, columns: str) -> str:
+        return f"RETURNING {columns}"
+
+    def inserted(self, columns: str) -> str:
+        return ""
+
+    def upsert(self, table: str, keys: Sequence[str], columns: Sequence[str]) -> str:
+        q = self.q
+        names = [*keys, *columns]
+        updates = ", ".join(f"{q(c)} = excluded.{q(c)}" for c in columns)
+        return (f"INSERT INTO {q(table)} ({', '.join(map(q, names))}) "
+                f"VALUES ({', '.join(':' + c for c in names)}) "
+                f"ON CONFLICT ({', '.join(map(q, keys))}) DO UPDATE SET {updates}")
+
+
+
 MACROS = ("limit", "returning", "inserted", "upsert", "claim")
 
 

@@ -1,30 +1,11 @@
-"""PostgreSQL's snippets: ``LIMIT``, ``RETURNING``, ``ON CONFLICT``, ``SKIP LOCKED``."""
+"""PostgreSQL's snippets: the standard ones, and a queue claim with ``SKIP LOCKED``."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
-from monozu.db.dialects.snippets import Claim, Snippets
+from monozu.db.dialects.snippets import Claim, StandardSnippets
 
 
-class PostgreSQLSnippets(Snippets):
-    def limit(self, count: str) -> str:
-        return f"LIMIT {count}"
-
-    def returning(self, columns: str) -> str:
-        return f"RETURNING {columns}"
-
-    def inserted(self, columns: str) -> str:
-        return ""
-
-    def upsert(self, table: str, keys: Sequence[str], columns: Sequence[str]) -> str:
-        q = self.q
-        names = [*keys, *columns]
-        updates = ", ".join(f"{q(c)} = excluded.{q(c)}" for c in columns)
-        return (f"INSERT INTO {q(table)} ({', '.join(map(q, names))}) "
-                f"VALUES ({', '.join(':' + c for c in names)}) "
-                f"ON CONFLICT ({', '.join(map(q, keys))}) DO UPDATE SET {updates}")
-
+class PostgreSQLSnippets(StandardSnippets):
     def claim(self, c: Claim) -> str:
         # Rows another transaction has locked are skipped, not waited for: two workers
         # claiming at once get disjoint rows.

@@ -4,11 +4,10 @@ the select and the update of a claim cannot interleave with another writer)."""
 
 from __future__ import annotations
 
-from monozu.db.dialects.postgresql.snippets import PostgreSQLSnippets
-from monozu.db.dialects.snippets import Claim
+from monozu.db.dialects.snippets import Claim, StandardSnippets
 
 
-class SQLiteSnippets(PostgreSQLSnippets):
+class SQLiteSnippets(StandardSnippets):
     def claim(self, c: Claim) -> str:
         t, k = self.q(c.table), self.q(c.key)
         return (f"UPDATE {t} SET {c.assignments} WHERE {k} IN (SELECT {k} FROM {t} "
