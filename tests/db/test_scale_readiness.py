@@ -18,8 +18,10 @@ import sqlglot
 from sqlglot import exp
 
 from monozu.db import connect, models
+from monozu.db.dialects import dialect_for
 from monozu.db.introspect import Schema, Table, introspect
 from monozu.db.migrate import Migrator
+from monozu.db.queries import load
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "monozu"
 GLOBAL_TABLES = frozenset({
@@ -113,21 +115,17 @@ _DIALECTS = {"sqlserver": "tsql", "sqlite": "sqlite", "postgresql": "postgres"}
 
 
 def statements() -> list[tuple[str, str, str]]:
-    """(origin, dialect, sql) for every statement of every named SQL file under src/."""
+    """(origin, dialect, sql) for every statement of every named SQL file under src/:
+    each base statement as PostgreSQL runs it, each override as its database does
+    (read by the query-file loader, snippets expanded)."""
     found = []
-    for path in sorted(SRC.rglob("queries*.sql")):
-        db = path.name.split(".")[1] if path.name.count(".") == 2 else "postgresql"
-        name = None
-        body: list[str] = []
-        for line in [*path.read_text(encoding="utf-8").splitlines(), "-- name: <end>"]:
-            m = re.match(r"--\s*name:\s*(\S+)", line.strip())
-            if m:
-                if name and "".join(body).strip():
-                    found.append((f"{path.relative_to(SRC)}:{name}", _DIALECTS[db],
-                                  "\n".join(body)))
-                name, body = m.group(1), []
-            elif not line.strip().startswith("--"):
-                body.append(line)
+    for path in sorted(SRC.rglob("queries.sql")):
+        package = ".".join(path.parent.relative_to(SRC.parent).parts)
+        for name, query in sorted(load(package).queries.items()):
+            for kind in ("postgresql", *sorted(query.overrides)):
+                written = query.overrides.get(kind, query.base)
+                found.append((f"{written.source}:{name}", _DIALECTS[kind],
+                              query.sql_for(dialect_for(kind))))
     return found
 
 

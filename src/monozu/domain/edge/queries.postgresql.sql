@@ -3,7 +3,7 @@
 -- once: a LIMIT inside `id IN (subquery)` may be re-evaluated and claim more rows. The
 -- claimed ids reach the UPDATE as one array, so it finds them by primary key whatever the
 -- planner's row estimates say (a join could scan every command of the device).
--- name: claim_commands
+-- name: claim_commands :many DeviceCommand
 WITH next_commands AS (
     SELECT id FROM device_commands
     WHERE tenant_id = :tenant_id AND device_id = :device_id AND status = 'pending'

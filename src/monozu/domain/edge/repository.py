@@ -35,7 +35,7 @@ class EdgeRepository:
         self.tx = tx
 
     def _sql(self, name: str) -> str:
-        return QUERIES.sql(name, self.tx.dialect.kind)
+        return QUERIES.sql(name, self.tx.dialect)
 
     def _tenant(self) -> uuid.UUID:
         return tenant_of(self.tx)

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field, replace
 import sqlglot
 from sqlglot import exp
 
+from monozu.db.dialects.sqlserver.statements import RULES
 from monozu.db.introspect import (
     CheckConstraint,
     Column,
@@ -38,7 +39,7 @@ from monozu.db.introspect import (
     Table,
     UniqueConstraint,
 )
-from monozu.db.migrate.splitter import split_sqlserver
+from monozu.db.migrate.splitter import split
 
 # SQL Server's limits on index keys: a clustered key (the primary key, by default) at most
 # 900 bytes, a nonclustered key (unique constraints, indexes) at most 1700 bytes.
@@ -596,7 +597,7 @@ def replay_named(scripts: Sequence[tuple[str, str]]) -> Replay:
     """
     r = Replay()
     for name, text in scripts:
-        for stmt_batch in split_sqlserver(text).statements:
+        for stmt_batch in split(RULES, text).statements:
             batch = stmt_batch.sql
             if _ROLE.fullmatch(_strip_comments(batch).strip()):
                 continue  # a database role: a security principal, not part of the schema
