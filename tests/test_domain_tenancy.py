@@ -96,7 +96,6 @@ def _with_variables(sql: str) -> str:
     ("SELECT 1\n-- name: a :rowcount\nSELECT 2", "x.sql:1: SQL before the first"),
     ("-- name: a :rowcount\nSELECT 1\n-- name: a :rowcount\nSELECT 2", "x.sql:3: .*twice"),
     ("-- name: a :rowcount\n\n-- name: b :rowcount\nSELECT 1", "x.sql:1: query 'a' is empty"),
-    ("-- name: a\nSELECT 1", "x.sql:1: query 'a' needs a shape"),
     ("-- name: a :some\nSELECT 1", "needs a shape, one of :one"),
     ("-- name: a :one\nSELECT 1", "x.sql:1: :one needs a row type"),
     ("-- name: a :rowcount Tenant\nSELECT 1", ":rowcount takes no row type"),

@@ -98,13 +98,14 @@ def postgresql_execution_ms(tx: Tx, sql: str, params: Mapping[str, Any]) -> floa
 def postgresql_generic_plan(tx: Tx, sql: str, params: Mapping[str, Any]) -> Plan:
     """The plan of ``sql`` as a prepared statement once PostgreSQL switches to its generic
     plan (what a statement run often on one connection ends up with)."""
-    parts, names = scan(sql)
+    parts, names = scan(sql, tx.dialect.lexicon)
     order = list(dict.fromkeys(names))
     text = parts[0] + "".join(f"${order.index(n) + 1}{p}" for n, p in zip(names, parts[1:],
                                                                          strict=True))
     name = f"generic_{uuid.uuid4().hex[:8]}"
     tx.exec("SET LOCAL plan_cache_mode = force_generic_plan")
-    tx.exec(f"PREPARE {name} AS {text}")
+    with tx.conn.cursor() as cur:  # $n marks: the driver's own, past the :name compiler
+        cur.execute(f"PREPARE {name} AS {text}")
     try:
         with ClientCursor(tx.conn) as cur:
             args = cur.mogrify(", ".join(["%s"] * len(order)), [params[n] for n in order])

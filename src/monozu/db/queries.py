@@ -6,7 +6,8 @@ naming it and saying what it returns::
     -- name: get_tenant :one Tenant
     SELECT id, name, ... FROM tenants WHERE id = :id
 
-Shapes: ``:one T`` (exactly one row: ``NotFound``/``TooManyRows`` otherwise),
+Shapes (a header without one gives SQL for :meth:`QueryFile.sql` only, not a
+method): ``:one T`` (exactly one row: ``NotFound``/``TooManyRows`` otherwise),
 ``:optional T`` (``T`` or ``None``), ``:many T`` (``list[T]``), ``:value [T]`` (the
 single value of one row, converted to ``T`` when given) and ``:rowcount`` (the rows
 changed). ``T`` is a class of :mod:`monozu.db.models`, of the package's ``types``
@@ -127,6 +128,9 @@ class NamedQuery:
     def run(self, tx: Tx | Database, params: dict[str, Any]) -> Any:
         sql = self.sql_for(tx.dialect)
         shape, row = self.base.shape, self.base.row
+        if not shape:
+            raise QueryError(f"{self.base.source}: {self.name!r} has no shape in its header "
+                             "(:one, :many, ...), so it cannot be called as a method")
         if shape == "many":
             return tx.select(row, sql, params)
         if shape == "one":
@@ -231,9 +235,11 @@ class QueryFile:
     def names(self) -> list[str]:
         return sorted(self.queries)
 
-    def sql(self, name: str, dialect: Dialect) -> str:
-        """The statement ``name`` as ``dialect``'s database runs it."""
-        return self.bound(name).sql(dialect)
+    def sql(self, name: str, dialect: Dialect | Kind) -> str:
+        """The statement ``name`` as ``dialect``'s database runs it (prefer calling the
+        statement as a method: a kind here is for code written before named queries)."""
+        return self.bound(name).sql(dialect_for(dialect) if isinstance(dialect, str)
+                                    else dialect)
 
     def _check_declarations(self) -> None:
         declared = {name: q for cls in type(self).__mro__ for name, q in vars(cls).items()
@@ -322,7 +328,9 @@ def _header(text: str, where: str, resolve: Callable[[str], type | None]
     if m is None:
         raise QueryError(f"{where}: malformed header {text.strip()!r}; write "
                          "'-- name: <name> :<shape> [<RowType>]'")
-    name, shape, row_name = m.group("name"), m.group("shape"), m.group("row")
+    name, shape, row_name = m.group("name"), m.group("shape") or "", m.group("row")
+    if not shape and not row_name:
+        return name, "", None  # no shape: the SQL only, not callable as a method
     if shape not in SHAPES:
         raise QueryError(f"{where}: query {name!r} needs a shape, one of "
                          + ", ".join(f":{s}" for s in SHAPES))

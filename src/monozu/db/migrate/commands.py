@@ -448,7 +448,7 @@ class Migrator:
                    else self.settings.placeholder_replacement)
         if replace:
             text = replace_placeholders(text, self._placeholders(session, m.filename), m.script)
-        script = split(session.dialect.statements, text,
+        script = split(session.conn.dialect.statements, text,
                        server_major=session.facts.server_major)
         if m.config.execute_in_transaction is not None:
             transactional = m.config.execute_in_transaction
