@@ -34,5 +34,5 @@ FROM tenant_features WHERE tenant_id = :tenant_id ORDER BY feature
 -- name: feature_enabled :optional bool
 SELECT enabled FROM tenant_features WHERE tenant_id = :tenant_id AND feature = :feature
 
--- name: change_tenant_status
+-- name: change_tenant_status :rowcount
 UPDATE tenants SET status = :status WHERE id = :id AND status = :current

@@ -25,6 +25,7 @@ class TenancyQueries(QueryFile):
     get_tenant = one(Tenant)
     get_tenant_by_slug = one(Tenant)
     set_tenant_status = rowcount()
+    change_tenant_status = rowcount()
     get_licence = optional(TenantLicense)
     upsert_licence = rowcount()
     list_features = many(TenantFeature)
@@ -56,8 +57,8 @@ class TenancyRepository:
 
     def change_status(self, tenant_id: uuid.UUID, current: str, status: str) -> int:
         """Only while the tenant is still ``current``: 0 rows when it moved meanwhile."""
-        return self.tx.exec(self._sql("change_tenant_status"), id=tenant_id, current=current,
-                            status=status)
+        return QUERIES.change_tenant_status(self.tx, id=tenant_id, current=current,
+                                            status=status)
 
     # tenant-owned rows: only the bound tenant's
     def licence(self) -> TenantLicense | None:
