@@ -131,7 +131,7 @@ Generated from the live schema; do not edit by hand. Regenerate with
     {REGENERATE}
 
 which migrates a fresh SQLite database with the packaged migrations and reads it back
-(`tests/test_erd.py` fails when this file is out of date). The schema is the same on SQL
+(`tests/db/test_erd.py` fails when this file is out of date). The schema is the same on SQL
 Server, PostgreSQL and SQLite (`docs/schema-notes.md`), and so is the diagram. To draw a
 live database: `monozu db erd [--url URL] [--core] [--output FILE]`.
 

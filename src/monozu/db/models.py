@@ -2,7 +2,7 @@
 
 These mirror the final schema (migration V28), the same on SQL Server, PostgreSQL and
 SQLite: one class per table, one field per column, in column order and with the column's
-name. ``tests/test_models.py`` checks every class against the live schemas after a full
+name. ``tests/db/test_models.py`` checks every class against the live schemas after a full
 migrate, so a migration that adds, drops or renames a column must change its class here too.
 
 Python types are the same whatever the database: ``uuid.UUID`` for ids, timezone-aware

@@ -11,9 +11,9 @@ import pytest
 from monozu.db import Database, NotFound, connect, rls
 from monozu.db.migrate import Migrator
 from monozu.domain.edge import EdgeService, EventIn
+from tests.db.test_rls import url_as
 from tests.domain.conftest import add_tenant
 from tests.domain.edge.conftest import Clock
-from tests.test_rls import url_as
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-ENGINE = Path(__file__).parent / "fixtures" / "migrations" / "engine"
+ENGINE = Path(__file__).resolve().parents[1] / "fixtures" / "migrations" / "engine"
 
 
 def fixture(name: str, dest: Path) -> Path:

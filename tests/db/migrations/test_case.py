@@ -1,6 +1,6 @@
 """Case rules on real SQLite and PostgreSQL (V29): identifiers, hashes and enumerations
 compare exactly, email ignores case. SQL Server states the same rules as collations, which
-``test_schema_migrations.py`` checks on the replayed schema."""
+``test_migrations.py`` checks on the replayed schema."""
 
 from __future__ import annotations
 

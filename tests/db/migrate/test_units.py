@@ -23,7 +23,7 @@ from monozu.db.migrate.splitter import split
 from monozu.db.migrate.validate import parse_patterns
 from monozu.db.migrate.version import InvalidVersion, Version, parse_target
 
-ENGINE = Path(__file__).parent / "fixtures" / "migrations" / "engine"
+ENGINE = Path(__file__).resolve().parents[2] / "fixtures" / "migrations" / "engine"
 
 # flyway-compat §2.6: (file bytes, checksum). Vector 22 (an error) and 25 (placeholders)
 # are tested separately below.

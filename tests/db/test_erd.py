@@ -21,7 +21,7 @@ from monozu.db import connect, erd
 from monozu.db.introspect import Schema, introspect
 from tests.support.schema_apply import apply_postgresql, apply_sqlite, connect_sqlite
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SEED_PAGE = ROOT.parent / "shared" / "seed" / "database-page.txt"
 DOC = ROOT / "docs" / "schema.md"
 EXE = Path(sys.executable).with_name("monozu")

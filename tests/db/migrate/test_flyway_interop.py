@@ -40,7 +40,7 @@ from tests.support.pgserver import PgServer
 
 pytestmark = pytest.mark.flyway
 
-INTEROP = Path(__file__).parent / "fixtures" / "migrations" / "interop"
+INTEROP = Path(__file__).resolve().parents[2] / "fixtures" / "migrations" / "interop"
 BASIC_VERSIONS = ["1", "1.1", "2", "3", "4", "5", "10", None]
 # The columns that must match; installed_on and execution_time are the clock's.
 COMPARED = (

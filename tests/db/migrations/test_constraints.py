@@ -1,6 +1,6 @@
 """The schema keeps SQLite's storage forms honest, written through the raw drivers.
 
-``test_schema_errors.py`` covers the refusals an application meets through the query
+``test_errors.py`` covers the refusals an application meets through the query
 layer. These cases are the ones the query layer can never produce (a UUID as text, a
 boolean 2, a timestamp in another text form), so they are written with the drivers
 directly: the bad row raises the driver's own exception with the table left unchanged,

@@ -18,7 +18,7 @@ from monozu.db.migrate import (
     checksum_text,
     migrate_on_startup,
 )
-from tests.migrate_support import ENGINE, execute, fixture, history, kind_of, query, table_exists
+from tests.support.migrate import ENGINE, execute, fixture, history, kind_of, query, table_exists
 
 
 def states(m: Migrator) -> list[tuple[str, str, str]]:

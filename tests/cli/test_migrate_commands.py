@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.migrate_support import ENGINE, execute, fixture, history, kind_of, query
+from tests.support.migrate import ENGINE, execute, fixture, history, kind_of, query
 
 EXE = Path(sys.executable).with_name("monozu")
 
@@ -182,7 +182,7 @@ def test_packaged_migrations_are_the_default(any_url: str, tmp_path: Path) -> No
     proc = run("info", "--url", any_url, "--json", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     kind = kind_of(any_url)
-    packaged = Path(__file__).parents[1] / "src" / "monozu" / "db" / "migrations" / kind
+    packaged = Path(__file__).resolve().parents[2] / "src" / "monozu" / "db" / "migrations" / kind
     files = [p for p in packaged.rglob("*.sql") if p.name[:1] in "VR"]
     assert len(json.loads(proc.stdout)["migrations"]) == len(files)
 
