@@ -71,18 +71,12 @@ INSERT INTO device_commands (id, tenant_id, device_id, command, payload, status,
                              created_at)
 VALUES (:id, :tenant_id, :device_id, :command, :payload, 'pending', :created_by, :created_at)
 
--- Claims a device's oldest pending commands and marks them acked in the same statement.
--- SQLite runs it inside the unit of work's BEGIN IMMEDIATE, which already excludes every
--- other writer; the outer status check makes a concurrent claim change nothing twice.
+-- Claims a device's oldest pending commands and marks them acked in the same statement
+-- (the dialect's queue claim: row locks that skip locked rows; SQLite's writer lock).
 -- name: claim_commands :many DeviceCommand
-UPDATE device_commands SET status = 'acked', acked_at = :now
-WHERE tenant_id = :tenant_id AND device_id = :device_id AND status = 'pending'
-  AND id IN (SELECT id FROM device_commands
-             WHERE tenant_id = :tenant_id AND device_id = :device_id AND status = 'pending'
-             ORDER BY created_at, id
-             LIMIT :limit)
-RETURNING id, tenant_id, device_id, command, payload, status, created_by, created_at,
-          acked_at, completed_at, result
+{{ claim device_commands key id set status = 'acked', acked_at = :now
+   where tenant_id = :tenant_id AND device_id = :device_id AND status = 'pending'
+   order by created_at, id limit :limit }}
 
 -- name: finish_command :rowcount
 UPDATE device_commands SET status = :status, completed_at = :now, result = :result
@@ -115,7 +109,7 @@ SELECT id, snap_name, version, channel, sha256, blob_path, size_bytes, published
 FROM snap_releases
 WHERE snap_name = :snap_name AND channel = :channel
 ORDER BY published_at DESC, id DESC
-LIMIT 1
+{{ limit 1 }}
 
 -- name: insert_snap_update :rowcount
 INSERT INTO device_snap_updates (id, tenant_id, device_id, snap_name, from_version,
@@ -145,7 +139,7 @@ WHERE tenant_id = :tenant_id AND event_at >= :since AND event_at < :until
   AND (:any_device = 1 OR device_id = :device_id)
   AND (:any_kind = 1 OR kind = :kind)
 ORDER BY event_at, id
-LIMIT :limit
+{{ limit :limit }}
 
 -- name: list_events_after :many IngestEvent
 SELECT id, tenant_id, device_id, kind, event_at, data, received_at
@@ -155,7 +149,7 @@ WHERE tenant_id = :tenant_id AND event_at < :until
   AND (:any_device = 1 OR device_id = :device_id)
   AND (:any_kind = 1 OR kind = :kind)
 ORDER BY event_at, id
-LIMIT :limit
+{{ limit :limit }}
 
 -- One bounded batch of a retention purge (its own short transaction).
 -- name: purge_events :rowcount
@@ -164,7 +158,7 @@ WHERE tenant_id = :tenant_id
   AND id IN (SELECT id FROM ingest_events
              WHERE tenant_id = :tenant_id AND received_at < :cutoff
              ORDER BY received_at, id
-             LIMIT :limit)
+             {{ limit :limit }})
 
 -- name: count_events :value int
 SELECT COUNT(*) FROM ingest_events WHERE tenant_id = :tenant_id

@@ -8,8 +8,13 @@ from monozu.db.dialects.snippets import Claim, StandardSnippets
 class PostgreSQLSnippets(StandardSnippets):
     def claim(self, c: Claim) -> str:
         # Rows another transaction has locked are skipped, not waited for: two workers
-        # claiming at once get disjoint rows.
+        # claiming at once get disjoint rows. The CTE selects and locks once; its ids
+        # reach the UPDATE as one array, found by key whatever the planner estimates. (As
+        # `key IN (SELECT ... LIMIT n FOR UPDATE)` the selection can be run again per row
+        # under some plans and claim more than n; as a join, a table without statistics
+        # was updated through a scan of every candidate row.)
         t, k = self.q(c.table), self.q(c.key)
-        return (f"UPDATE {t} SET {c.assignments} WHERE {k} IN (SELECT {k} FROM {t} "
-                f"WHERE {c.where} ORDER BY {c.order} LIMIT {c.count} FOR UPDATE SKIP LOCKED) "
-                "RETURNING *")
+        return (f"WITH claimed AS (SELECT {k} FROM {t} WHERE {c.where} ORDER BY {c.order} "
+                f"LIMIT {c.count} FOR UPDATE SKIP LOCKED) "
+                f"UPDATE {t} SET {c.assignments} "
+                f"WHERE {k} = ANY (ARRAY(SELECT {k} FROM claimed)) RETURNING *")
