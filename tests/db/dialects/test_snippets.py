@@ -124,3 +124,24 @@ def test_sql_server_spellings() -> None:
 def test_bad_macros_are_refused(text: str, message: str) -> None:
     with pytest.raises(QueryError, match=message):
         check_macros(text)
+
+
+def test_staging_statements_run_and_parse_as_t_sql(db: Database) -> None:
+    """Session-private staging tables: run for real here, parsed for SQL Server."""
+    for spell in (db.dialect.snippets, dialect_for("sqlserver").snippets):
+        stage = spell.temporary_table("stage_jobs")
+        statements = [
+            spell.create_temporary_as(stage, "SELECT id, state FROM jobs WHERE 1 = 0"),
+            spell.analyze(stage),
+            spell.update_from("jobs", stage, "id", "state = x.state", "x.state <> t.state"),
+        ]
+        if spell is db.dialect.snippets:
+            with db.transaction() as tx:
+                tx.exec(statements[0])
+                tx.exec(f"INSERT INTO {stage} (id, state) VALUES (1, 'done')")
+                tx.exec(statements[1])
+                assert tx.exec(statements[2]) == 1
+            assert db.get_value("SELECT state FROM jobs WHERE id = 1") == "done"
+        else:
+            for statement in statements:
+                assert_parses(statement)

@@ -91,6 +91,26 @@ class Snippets(abc.ABC):
         """Set ``c.assignments`` on at most ``c.count`` rows matching ``c.where`` (first
         by ``c.order``) that no other transaction holds, and return those rows whole."""
 
+    # -- statements built in code: session-private staging tables --------------------
+    # The standard spelling (PostgreSQL and SQLite); SQL Server overrides each.
+
+    def temporary_table(self, name: str) -> str:
+        """The name a session-private table called ``name`` has on this database."""
+        return name
+
+    def create_temporary_as(self, table: str, select: str) -> str:
+        """Create temporary ``table`` from ``select`` (a ``SELECT ... FROM ...``)."""
+        return f"CREATE TEMP TABLE {table} AS {select}"
+
+    def analyze(self, table: str) -> str:
+        """Gather the planner's statistics for ``table`` (temporary tables get none alone)."""
+        return f"ANALYZE {table}"
+
+    def update_from(self, target: str, source: str, key: str, sets: str, where: str) -> str:
+        """``UPDATE target t SET <sets> FROM source x`` on ``x.key = t.key AND where``."""
+        return (f"UPDATE {target} AS t SET {sets} FROM {source} x "
+                f"WHERE x.{key} = t.{key} AND {where}")
+
     # -- expansion --------------------------------------------------------------
 
     def expand(self, sql: str) -> str:

@@ -1,8 +1,7 @@
 """Staging tables for set-based imports, and the statements whose form depends on them.
 
-This is the one place the package asks which database it is on: temporary-table names and
-creation, and ``UPDATE`` from a joined table, differ between SQL Server and the others.
-(These belong in the dialects once they offer them.)
+Temporary-table names and creation, statistics and ``UPDATE`` from a joined table are
+spelled by the dialect (its snippets); this module only arranges them.
 """
 
 from __future__ import annotations
@@ -19,18 +18,12 @@ class Staging:
 
     def __init__(self, tx: Tx, *names: str) -> None:
         self.tx = tx
-        self.kind = tx.dialect.kind
+        self.spell = tx.dialect.snippets
         self.names = names
-        self.tables = {n: (f"#stage_{n}" if self.kind == "sqlserver" else f"stage_{n}")
-                       for n in names}
+        self.tables = {n: self.spell.temporary_table(f"stage_{n}") for n in names}
         self.drop()
         for name in names:
-            table, shape = self.tables[name], sql.STAGE_SHAPES[name]
-            if self.kind == "sqlserver":
-                select, _, rest = shape.partition(" FROM ")
-                tx.exec(f"{select} INTO {table} FROM {rest}")
-            else:
-                tx.exec(f"CREATE TEMP TABLE {table} AS {shape}")
+            tx.exec(self.spell.create_temporary_as(self.tables[name], sql.STAGE_SHAPES[name]))
 
     def index(self) -> None:
         """Index the key column of each staging table (after loading, which is faster) and
@@ -39,10 +32,7 @@ class Staging:
         for name in self.names:
             column = sql.STAGE_INDEXES[name]
             self.tx.exec(f"CREATE INDEX ix_stage_{name} ON {self.tables[name]} ({column})")
-            if self.kind == "sqlserver":
-                self.tx.exec(f"UPDATE STATISTICS {self.tables[name]}")
-            else:
-                self.tx.exec(f"ANALYZE {self.tables[name]}")
+            self.tx.exec(self.spell.analyze(self.tables[name]))
 
     def drop(self) -> None:
         for table in self.tables.values():
@@ -60,10 +50,5 @@ class Staging:
 
         Expressions and ``where`` name the target ``t`` and the staging table ``x``.
         """
-        table = self.tables[stage]
         sets = ", ".join(f"{column} = {expr}" for column, expr in assignments.items())
-        if self.kind == "sqlserver":
-            return (f"UPDATE t SET {sets} FROM {target} t JOIN {table} x "
-                    f"ON x.{key} = t.{key} WHERE {self.sql(where)}")
-        return (f"UPDATE {target} AS t SET {sets} FROM {table} x "
-                f"WHERE x.{key} = t.{key} AND {self.sql(where)}")
+        return self.spell.update_from(target, self.tables[stage], key, sets, self.sql(where))

@@ -36,3 +36,17 @@ class SQLServerSnippets(Snippets):
         return (f"WITH claimed AS (SELECT TOP ({c.count}) * FROM {self.q(c.table)} "
                 f"WITH (UPDLOCK, READPAST, ROWLOCK) WHERE {c.where} ORDER BY {c.order}) "
                 f"UPDATE claimed SET {c.assignments} OUTPUT inserted.*")
+
+    def temporary_table(self, name: str) -> str:
+        return f"#{name}"  # a local temporary table: private to the session
+
+    def create_temporary_as(self, table: str, select: str) -> str:
+        head, _, rest = select.partition(" FROM ")
+        return f"{head} INTO {table} FROM {rest}"
+
+    def analyze(self, table: str) -> str:
+        return f"UPDATE STATISTICS {table}"
+
+    def update_from(self, target: str, source: str, key: str, sets: str, where: str) -> str:
+        return (f"UPDATE t SET {sets} FROM {target} t JOIN {source} x "
+                f"ON x.{key} = t.{key} WHERE {where}")
