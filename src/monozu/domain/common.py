@@ -42,7 +42,7 @@ class Repository:
         self.tenant_id = tenant_of(tx)
 
     def sql(self, name: str) -> str:
-        return self.QUERIES.sql(name, self.tx.dialect.kind)
+        return self.QUERIES.sql(name, self.tx.dialect)
 
     def rows(self, row: type[T], name: str, /, **params: Any) -> list[T]:
         return self.tx.select(row, self.sql(name), tenant_id=self.tenant_id, **params)

@@ -85,10 +85,10 @@ def load_catalog(db: Database) -> int:
     added = 0
     with db.transaction() as tx:
         def run(name: str, **params: Any) -> None:
-            tx.exec(QUERIES.sql(name, tx.dialect.kind), **params)
+            tx.exec(QUERIES.sql(name, tx.dialect), **params)
 
         def has(name: str, **params: Any) -> bool:
-            return bool(tx.select(int, QUERIES.sql(name, tx.dialect.kind), **params))
+            return bool(tx.select(int, QUERIES.sql(name, tx.dialect), **params))
 
         for c in CVES:
             if not has("catalog_has", cve_id=c.cve_id):

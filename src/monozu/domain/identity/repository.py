@@ -26,7 +26,7 @@ class IdentityRepository:
         self.tenant_id = tenant_of(tx)
 
     def _sql(self, name: str) -> str:
-        return QUERIES.sql(name, self.tx.dialect.kind)
+        return QUERIES.sql(name, self.tx.dialect)
 
     def _exec(self, statement: str, /, **params: object) -> int:
         return self.tx.exec(self._sql(statement), tenant_id=self.tenant_id, **params)

@@ -63,6 +63,8 @@ _ADAPTERS: dict[type, Callable[[Any], Any]] = {
     list: json_text,
     bool: int,
 }
+
+
 class SQLiteDialect(Dialect):
     kind: ClassVar = "sqlite"
     pooling: ClassVar = POOLING
