@@ -68,7 +68,7 @@ WHERE tenant_id = :tenant_id AND type IN (:asset_types)
   AND (LOWER(name) LIKE :pattern ESCAPE '\' OR LOWER(producer) LIKE :pattern ESCAPE '\'
        OR LOWER(model) LIKE :pattern ESCAPE '\')
 ORDER BY name, id
-LIMIT :limit
+{{ limit :limit }}
 
 -- name: list_assets_after
 SELECT id, tenant_id, name, type, site_id, created_at, ip_address, mac_address, model,
@@ -79,7 +79,7 @@ WHERE tenant_id = :tenant_id AND type IN (:asset_types)
        OR LOWER(model) LIKE :pattern ESCAPE '\')
   AND name >= :after_name AND (name > :after_name OR id > :after_id)
 ORDER BY name, id
-LIMIT :limit
+{{ limit :limit }}
 
 -- name: list_assets_at_site
 SELECT id, tenant_id, name, type, site_id, created_at, ip_address, mac_address, model,
@@ -89,7 +89,7 @@ WHERE tenant_id = :tenant_id AND site_id = :site_id AND type IN (:asset_types)
   AND (LOWER(name) LIKE :pattern ESCAPE '\' OR LOWER(producer) LIKE :pattern ESCAPE '\'
        OR LOWER(model) LIKE :pattern ESCAPE '\')
 ORDER BY name, id
-LIMIT :limit
+{{ limit :limit }}
 
 -- name: list_assets_at_site_after
 SELECT id, tenant_id, name, type, site_id, created_at, ip_address, mac_address, model,
@@ -100,7 +100,7 @@ WHERE tenant_id = :tenant_id AND site_id = :site_id AND type IN (:asset_types)
        OR LOWER(model) LIKE :pattern ESCAPE '\')
   AND name >= :after_name AND (name > :after_name OR id > :after_id)
 ORDER BY name, id
-LIMIT :limit
+{{ limit :limit }}
 
 -- name: assets_at_site
 SELECT id, tenant_id, name, type, site_id, created_at, ip_address, mac_address, model,

@@ -32,7 +32,7 @@ FROM users
 WHERE tenant_id = :tenant_id
   AND (email LIKE :pattern ESCAPE '!' OR lower(display_name) LIKE :pattern ESCAPE '!')
 ORDER BY email, id
-LIMIT :limit
+{{ limit :limit }}
 
 -- name: list_users_after
 SELECT id, tenant_id, email, password_hash, mfa_enabled, created_at, display_name,
@@ -42,7 +42,7 @@ WHERE tenant_id = :tenant_id
   AND (email LIKE :pattern ESCAPE '!' OR lower(display_name) LIKE :pattern ESCAPE '!')
   AND (email > :after_email OR (email = :after_email AND id > :after_id))
 ORDER BY email, id
-LIMIT :limit
+{{ limit :limit }}
 
 -- name: insert_group
 INSERT INTO groups (id, tenant_id, name) VALUES (:id, :tenant_id, :name)

@@ -1,30 +1,10 @@
--- SQL Server: paged lists take OFFSET ... FETCH instead of LIMIT, a recursive common table
--- expression is written without the RECURSIVE keyword, and the email column's collation
--- already ignores case.
+-- SQL Server: a recursive common table expression is written without the RECURSIVE
+-- keyword, and the email column's collation already ignores case.
 
 -- name: get_user_by_email
 SELECT id, tenant_id, email, password_hash, mfa_enabled, created_at, display_name,
        totp_secret_enc
 FROM dbo.users WHERE tenant_id = :tenant_id AND email = :email
-
--- name: list_users
-SELECT id, tenant_id, email, password_hash, mfa_enabled, created_at, display_name,
-       totp_secret_enc
-FROM dbo.users
-WHERE tenant_id = :tenant_id
-  AND (email LIKE :pattern ESCAPE '!' OR lower(display_name) LIKE :pattern ESCAPE '!')
-ORDER BY email, id
-OFFSET 0 ROWS FETCH NEXT :limit ROWS ONLY
-
--- name: list_users_after
-SELECT id, tenant_id, email, password_hash, mfa_enabled, created_at, display_name,
-       totp_secret_enc
-FROM dbo.users
-WHERE tenant_id = :tenant_id
-  AND (email LIKE :pattern ESCAPE '!' OR lower(display_name) LIKE :pattern ESCAPE '!')
-  AND (email > :after_email OR (email = :after_email AND id > :after_id))
-ORDER BY email, id
-OFFSET 0 ROWS FETCH NEXT :limit ROWS ONLY
 
 -- name: refresh_token_family
 WITH

@@ -32,7 +32,7 @@ FROM incidents
 WHERE tenant_id = :tenant_id AND status IN (:statuses) AND severity IN (:severities)
   AND LOWER(title) LIKE :pattern ESCAPE '\'
 ORDER BY created_at DESC, id
-LIMIT :limit
+{{ limit :limit }}
 
 -- name: list_incidents_after
 SELECT id, tenant_id, title, status, severity, sla_response_due, sla_resolve_due, created_at,
@@ -44,7 +44,7 @@ WHERE tenant_id = :tenant_id AND status IN (:statuses) AND severity IN (:severit
   AND created_at <= :after_created_at
   AND (created_at < :after_created_at OR id > :after_id)
 ORDER BY created_at DESC, id
-LIMIT :limit
+{{ limit :limit }}
 
 -- name: list_incidents_by_priority
 SELECT id, tenant_id, title, status, severity, sla_response_due, sla_resolve_due, created_at,

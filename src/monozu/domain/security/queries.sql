@@ -53,7 +53,7 @@ LEFT JOIN cve_catalog c ON c.cve_id = v.cve_id
 LEFT JOIN cve_scores_cache s ON s.cve_id = v.cve_id
 WHERE v.tenant_id = :tenant_id AND v.status = :status AND v.cvss_score IS NOT NULL
 ORDER BY v.cvss_score DESC, v.id
-LIMIT :limit
+{{ limit :limit }}
 
 -- name: risk_scored_after
 SELECT v.id, v.asset_id,
@@ -69,7 +69,7 @@ LEFT JOIN cve_scores_cache s ON s.cve_id = v.cve_id
 WHERE v.tenant_id = :tenant_id AND v.status = :status AND v.cvss_score IS NOT NULL
   AND v.cvss_score <= :after_score AND (v.cvss_score < :after_score OR v.id > :after_id)
 ORDER BY v.cvss_score DESC, v.id
-LIMIT :limit
+{{ limit :limit }}
 
 -- name: risk_unscored
 SELECT v.id, v.asset_id,
@@ -84,7 +84,7 @@ LEFT JOIN cve_catalog c ON c.cve_id = v.cve_id
 LEFT JOIN cve_scores_cache s ON s.cve_id = v.cve_id
 WHERE v.tenant_id = :tenant_id AND v.status = :status AND v.cvss_score IS NULL
 ORDER BY v.id
-LIMIT :limit
+{{ limit :limit }}
 
 -- name: risk_unscored_after
 SELECT v.id, v.asset_id,
@@ -100,7 +100,7 @@ LEFT JOIN cve_scores_cache s ON s.cve_id = v.cve_id
 WHERE v.tenant_id = :tenant_id AND v.status = :status AND v.cvss_score IS NULL
   AND v.id > :after_id
 ORDER BY v.id
-LIMIT :limit
+{{ limit :limit }}
 
 -- name: asset_vulnerabilities
 SELECT v.id, v.asset_id,
@@ -115,7 +115,7 @@ LEFT JOIN cve_catalog c ON c.cve_id = v.cve_id
 LEFT JOIN cve_scores_cache s ON s.cve_id = v.cve_id
 WHERE v.tenant_id = :tenant_id AND v.asset_id = :asset_id
 ORDER BY v.cve_id
-LIMIT :limit
+{{ limit :limit }}
 
 -- name: asset_vulnerabilities_after
 SELECT v.id, v.asset_id,
@@ -130,7 +130,7 @@ LEFT JOIN cve_catalog c ON c.cve_id = v.cve_id
 LEFT JOIN cve_scores_cache s ON s.cve_id = v.cve_id
 WHERE v.tenant_id = :tenant_id AND v.asset_id = :asset_id AND v.cve_id > :after_cve_id
 ORDER BY v.cve_id
-LIMIT :limit
+{{ limit :limit }}
 
 -- name: insert_alert
 INSERT INTO security_alerts (id, tenant_id, title, severity, source, source_ip, destination_ip,
@@ -152,7 +152,7 @@ SELECT id, tenant_id, title, severity, source, source_ip, destination_ip, descri
 FROM security_alerts
 WHERE tenant_id = :tenant_id AND status IN (:statuses) AND severity IN (:severities)
 ORDER BY created_at DESC, id
-LIMIT :limit
+{{ limit :limit }}
 
 -- name: list_alerts_after
 SELECT id, tenant_id, title, severity, source, source_ip, destination_ip, description, cve_id,
@@ -162,4 +162,4 @@ WHERE tenant_id = :tenant_id AND status IN (:statuses) AND severity IN (:severit
   AND created_at <= :after_created_at
   AND (created_at < :after_created_at OR id > :after_id)
 ORDER BY created_at DESC, id
-LIMIT :limit
+{{ limit :limit }}

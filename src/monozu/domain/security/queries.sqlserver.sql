@@ -98,21 +98,3 @@ LEFT JOIN cve_scores_cache s ON s.cve_id = v.cve_id
 WHERE v.tenant_id = :tenant_id AND v.asset_id = :asset_id AND v.cve_id > :after_cve_id
 ORDER BY v.cve_id
 OFFSET 0 ROWS FETCH NEXT :limit ROWS ONLY
-
--- name: list_alerts
-SELECT id, tenant_id, title, severity, source, source_ip, destination_ip, description, cve_id,
-       asset_id, device_id, status, created_at
-FROM security_alerts
-WHERE tenant_id = :tenant_id AND status IN (:statuses) AND severity IN (:severities)
-ORDER BY created_at DESC, id
-OFFSET 0 ROWS FETCH NEXT :limit ROWS ONLY
-
--- name: list_alerts_after
-SELECT id, tenant_id, title, severity, source, source_ip, destination_ip, description, cve_id,
-       asset_id, device_id, status, created_at
-FROM security_alerts
-WHERE tenant_id = :tenant_id AND status IN (:statuses) AND severity IN (:severities)
-  AND created_at <= :after_created_at
-  AND (created_at < :after_created_at OR id > :after_id)
-ORDER BY created_at DESC, id
-OFFSET 0 ROWS FETCH NEXT :limit ROWS ONLY
