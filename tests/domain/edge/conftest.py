@@ -10,17 +10,17 @@ import pytest
 
 from monozu.db import Database
 from monozu.domain.edge import EdgeService
+from tests.domain.conftest import Clock as SharedClock
 from tests.domain.conftest import add_tenant
 
 T0 = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = T0
+class Clock(SharedClock):
+    """The shared stopped clock, starting at :data:`T0`, moved by ``advance``."""
 
-    def __call__(self) -> datetime:
-        return self.now
+    def __init__(self) -> None:
+        super().__init__(T0)
 
     def advance(self, **kw: float) -> None:
         self.now += timedelta(**kw)

@@ -2,45 +2,21 @@
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
 
-from monozu.db import Database, NotFound, connect, rls
-from monozu.db.migrate import Migrator
+from monozu.db import NotFound, rls
 from monozu.domain.edge import EdgeService, EventIn
-from tests.db.test_rls import url_as
-from tests.domain.conftest import add_tenant
+from tests.domain.conftest import AppRole, add_tenant
 from tests.domain.edge.conftest import Clock
 
 
-@pytest.fixture
-def app_db(pg_url: str) -> Iterator[Database]:
-    """A login role without BYPASSRLS, with DML grants, and RLS switched on."""
-    Migrator.from_url(pg_url).migrate()
-    operator = connect(pg_url)
-    role, password = f"monozu_edge_{uuid.uuid4().hex[:10]}", uuid.uuid4().hex
-    operator.exec(f"CREATE ROLE {role} LOGIN NOSUPERUSER NOBYPASSRLS PASSWORD '{password}'")
-    operator.exec(f"GRANT USAGE ON SCHEMA public TO {role}")
-    operator.exec(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}")
-    rls.enable(operator)
-    app = Database.open(url_as(pg_url, role, password))
-    try:
-        yield app
-    finally:
-        app.close()
-        operator.exec(f"DROP OWNED BY {role}")
-        operator.exec(f"DROP ROLE {role}")
-        operator.close()
-
-
-def test_edge_flow_under_rls_stays_inside_each_tenant(app_db: Database, pg_url: str) -> None:
-    with connect(pg_url) as platform:
-        a, b = add_tenant(platform, "acme"), add_tenant(platform, "globex")
+def test_edge_flow_under_rls_stays_inside_each_tenant(app_role: AppRole) -> None:
+    rls.enable(app_role.owner)
+    a, b = add_tenant(app_role.owner, "acme"), add_tenant(app_role.owner, "globex")
     clock = Clock()
-    svc = EdgeService(app_db, clock=clock)
+    svc = EdgeService(app_role.app, clock=clock)
     devs = {}
     for tenant in (a, b):
         key = svc.create_provisioning_key(tenant, "k")
