@@ -64,7 +64,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar, get_args, overload
 from uuid import UUID
 
 from monozu.db.config import Kind
-from monozu.db.dialects import Dialect, dialect_for
+from monozu.db.dialects import Dialect, dialect_for, lexicon_for
 from monozu.db.dialects.snippets import check_macros
 from monozu.db.errors import QueryError, TooManyRows
 from monozu.db.sqlparams import scan
@@ -377,17 +377,19 @@ def _load(package: str, filename: str) -> dict[str, NamedQuery]:
     base_text = root.joinpath(filename).read_text(encoding="utf-8")
     origin = f"{package}/{filename}"
     # The base file serves every database: it must read the same by each one's rules.
+    # Only the lexical rules are needed for that, so no database driver is imported;
+    # a whole dialect is loaded only for a database that has an override file.
     kinds: tuple[Kind, ...] = get_args(Kind)
-    base = parse(base_text, origin, dialect_for(kinds[0]).lexicon, resolve=resolve)
+    base = parse(base_text, origin, lexicon_for(kinds[0]), resolve=resolve)
     queries = {name: NamedQuery(stmt, {}) for name, stmt in base.items()}
     for kind in kinds:
-        dialect = dialect_for(kind)
-        if parse(base_text, origin, dialect.lexicon, resolve=resolve).keys() != base.keys():
+        if parse(base_text, origin, lexicon_for(kind), resolve=resolve).keys() != base.keys():
             raise QueryError(f"{origin}: its '-- name:' headers read differently by "
                              f"{kind}'s SQL rules; check quotes and comments")
         path = root.joinpath(f"{stem}.{kind}.sql")
         if not path.is_file():
             continue
+        dialect = dialect_for(kind)
         for stmt in parse(path.read_text(encoding="utf-8"), f"{package}/{stem}.{kind}.sql",
                           dialect.lexicon, resolve=resolve).values():
             _check_override(stmt, base.get(stmt.name), dialect)

@@ -204,3 +204,18 @@ def test_named_queries_run_by_shape(any_url: str) -> None:
                 QUERIES.set_tenant_status(tx, id=tenant.id)
     finally:
         db.close()
+
+
+def test_loading_query_files_imports_no_database_driver() -> None:
+    """Query files are checked with each database's lexical rules alone: a SQLite-only
+    process never imports psycopg or the SQL Server driver."""
+    import subprocess
+    import sys
+
+    code = ("import sys, monozu.domain.tenancy, monozu.domain.identity, monozu.domain.edge, "
+            "monozu.domain.cmdb, monozu.domain.itsm, monozu.domain.security, "
+            "monozu.domain.audit; "
+            "print(sorted(m for m in ('psycopg', 'mssql_python') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip() == "[]", out.stderr

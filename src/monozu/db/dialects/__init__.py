@@ -16,6 +16,7 @@ from monozu.db.dialects.urls import Kind, UrlRules
 
 if TYPE_CHECKING:
     from monozu.db.dialects.base import Dialect
+    from monozu.db.sqltext import Lexicon
 
 _PACKAGES: dict[Kind, str] = {
     "sqlite": "monozu.db.dialects.sqlite",
@@ -44,6 +45,12 @@ def dialect_for(kind: Kind) -> Dialect:
 def url_rules(kind: Kind) -> UrlRules:
     """The URL rules of one database (its ``url`` module; no driver is imported)."""
     rules: UrlRules = importlib.import_module(f"{_PACKAGES[kind]}.url").RULES
+    return rules
+
+
+def lexicon_for(kind: Kind) -> Lexicon:
+    """One database's lexical rules (its ``statements`` module; no driver is imported)."""
+    rules: Lexicon = importlib.import_module(f"{_PACKAGES[kind]}.statements").LEXICON
     return rules
 
 
@@ -97,4 +104,4 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-__all__ = ["Dialect", "dialect_for", "jdbc_kind", "scheme_kind", "url_rules"]
+__all__ = ["Dialect", "dialect_for", "jdbc_kind", "lexicon_for", "scheme_kind", "url_rules"]
