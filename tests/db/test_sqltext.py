@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from monozu.db.dialects.postgresql.statements import LEXICON as PG
 from monozu.db.dialects.sqlite.statements import LEXICON as SQLITE
 from monozu.db.dialects.sqlserver.statements import LEXICON as TSQL
-from monozu.db.sqltext import TRIVIA, Lexicon
+from monozu.db.sqltext import DOLLAR_TAG, PG_WORD, TRIVIA, Lexicon
 
 LEXICONS = {"postgresql": PG, "sqlite": SQLITE, "sqlserver": TSQL}
 
@@ -46,3 +48,20 @@ def test_spans_agree_with_the_stream(database: str) -> None:
     lexicon = LEXICONS[database]
     text = "SELECT $t$ a $t$, 'x''y', /* c /* d */ e */ [f] -- g\r\n:h IN (:i)"
     assert [(t.kind, t.start, t.end) for t in lexicon.tokens(text)] == list(lexicon.spans(text))
+
+
+# PostgreSQL's word and dollar-tag characters are written as negated ASCII classes (they
+# compile fast); they must be exactly "ASCII letters, digits, _ (and $ inside a word) and
+# every non-ASCII character", as the server's scanner reads them.
+_SAMPLE_NON_ASCII = ["\x80", "\xff", "é", "€", "\u0100", "\ud7ff", "\ue000", "\uffff",
+                     "\U00010000", "\U0001f600", "\U0010ffff"]
+
+
+@pytest.mark.parametrize("ch", [chr(i) for i in range(128)] + _SAMPLE_NON_ASCII)
+def test_postgresql_word_and_tag_characters(ch: str) -> None:
+    start = ch.isascii() is False or ch == "_" or (ch.isascii() and ch.isalpha())
+    cont = start or (ch.isascii() and ch.isdigit())
+    assert (re.fullmatch(PG_WORD, ch) is not None) is start
+    assert (re.fullmatch(PG_WORD, "a" + ch) is not None) is (cont or ch == "$")
+    assert (re.fullmatch(DOLLAR_TAG, f"${ch}$") is not None) is start
+    assert (re.fullmatch(DOLLAR_TAG, f"$a{ch}$") is not None) is cont

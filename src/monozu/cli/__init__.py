@@ -10,12 +10,7 @@ from __future__ import annotations
 
 from monozu.cli.app import db, main
 
-# Command modules register themselves on the ``db`` group when imported.
-from monozu.cli import check_commands  # noqa: F401  isort: skip
-from monozu.cli import cve_commands  # noqa: F401  isort: skip
-from monozu.cli import demo_command  # noqa: F401  isort: skip
-from monozu.cli import migrate_commands  # noqa: F401  isort: skip
-from monozu.cli import schema_commands  # noqa: F401  isort: skip
-from monozu.cli import edge_commands  # noqa: F401  isort: skip
+# Command modules register themselves on the command tree when imported; ``main``
+# imports the one a command line names (``app.COMMAND_MODULES``).
 
 __all__ = ["db", "main"]

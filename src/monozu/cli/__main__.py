@@ -1,5 +1,3 @@
-import sys
+from monozu.cli.app import run
 
-from monozu.cli import main
-
-sys.exit(main())
+run()

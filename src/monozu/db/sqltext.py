@@ -110,10 +110,13 @@ class Lexicon:
 
 # PostgreSQL's identifier characters: ASCII letters, digits, _ and every non-ASCII
 # character (its scanner accepts any byte >= 0x80), so ``$é$`` and ``$€$`` are tags.
-_PG_START = "[A-Za-z_\x80-\U0010ffff]"
-_PG_CONT = "[A-Za-z0-9_\x80-\U0010ffff]"
+# Written as "anything but these ASCII characters": the same sets as
+# ``[A-Za-z_\x80-\U0010ffff]`` and its kin, but compiled in a fraction of the time,
+# which every command's start-up pays.
+_PG_START = r"[^\x00-@\[-^`{-\x7f]"  # letters, _, non-ASCII
+_PG_CONT = r"[^\x00-/:-@\[-^`{-\x7f]"  # ... and digits
 DOLLAR_TAG: Final = rf"\$(?:{_PG_START}{_PG_CONT}*)?\$"
-PG_WORD: Final = "[A-Za-z_\x80-\U0010ffff][A-Za-z0-9_$\x80-\U0010ffff]*"
+PG_WORD: Final = rf"{_PG_START}[^\x00-#%-/:-@\[-^`{{-\x7f]*"  # ... digits and $
 
 _NESTED = re.compile(r"/\*|\*/")
 

@@ -50,7 +50,6 @@ class Dialect(abc.ABC):
     # a call, for ``exec_many``; any other value goes to ``adapt`` (``_g``). See binding.py.
     inline_adapters: ClassVar[dict[type, str]] = {}
     inline_env: ClassVar[dict[str, Any]] = {}
-    catalog: ClassVar[Catalog]  # introspection, RLS statements, drift (dialects/catalog.py)
 
     @abc.abstractmethod
     def connect(self, url: DatabaseURL, config: DatabaseConfig) -> Any:
@@ -163,7 +162,12 @@ class Dialect(abc.ABC):
     def quote_table(self, name: str) -> str:
         return ".".join(self.quote(p) for p in name.split("."))
 
-    # -- migration part (dialects/migration.py) and multi-result batches -----------------
+    # -- catalog and migration parts, and multi-result batches -------------------------
+    @property
+    @abc.abstractmethod
+    def catalog(self) -> Catalog:
+        """Introspection, RLS statements and drift (dialects/catalog.py)."""
+
     @property
     @abc.abstractmethod
     def migration(self) -> MigrationSQL:

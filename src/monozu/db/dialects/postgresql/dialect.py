@@ -27,7 +27,6 @@ from monozu.db import errors
 from monozu.db.config import DatabaseConfig, DatabaseURL
 from monozu.db.dialects.base import Dialect
 from monozu.db.dialects.postgresql import statements as text_rules
-from monozu.db.dialects.postgresql.catalog import CATALOG
 from monozu.db.dialects.postgresql.pool import POOLING, SESSION_SQL
 from monozu.db.dialects.postgresql.snippets import PostgreSQLSnippets
 from monozu.db.errors import DatabaseError, ParameterError
@@ -45,6 +44,7 @@ from monozu.db.values import (
 )
 
 if TYPE_CHECKING:
+    from monozu.db.dialects.catalog import Catalog
     from monozu.db.dialects.migration import MigrationSQL
 
 _ONE_COLUMN_KEY = re.compile(r"Key \((?P<c>[a-z_][a-z0-9_$]*)\)=")
@@ -58,7 +58,6 @@ class PostgreSQLDialect(Dialect):
     kind: ClassVar = "postgresql"
     pooling: ClassVar = POOLING
     style: ClassVar = "dollar"
-    catalog: ClassVar = CATALOG
     lexicon = text_rules.LEXICON
     statements = text_rules.RULES
     snippet_class = PostgreSQLSnippets
@@ -186,7 +185,14 @@ class PostgreSQLDialect(Dialect):
                 conn.execute(f"DROP TABLE IF EXISTS {stage}")
         return count
 
-    # -- the migration part --------------------------------------------------------
+    # -- the catalog and migration parts (imported when first used: a migrate or a
+    # query needs neither introspection nor drift) ----------------------------------
+    @property
+    def catalog(self) -> Catalog:
+        from monozu.db.dialects.postgresql.catalog import CATALOG
+
+        return CATALOG
+
     @property
     def migration(self) -> MigrationSQL:
         from monozu.db.dialects.postgresql.migration import MIGRATION

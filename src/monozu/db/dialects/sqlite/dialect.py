@@ -25,7 +25,6 @@ from monozu.db import errors
 from monozu.db.config import DatabaseConfig, DatabaseURL
 from monozu.db.dialects.base import Dialect
 from monozu.db.dialects.sqlite import statements as text_rules
-from monozu.db.dialects.sqlite.catalog import CATALOG
 from monozu.db.dialects.sqlite.pool import POOLING
 from monozu.db.dialects.sqlite.snippets import SQLiteSnippets
 from monozu.db.errors import ConnectionFailed, DatabaseError, ParameterError
@@ -43,6 +42,7 @@ from monozu.db.values import (
 )
 
 if TYPE_CHECKING:
+    from monozu.db.dialects.catalog import Catalog
     from monozu.db.dialects.migration import MigrationSQL
 
 def _same(value: Any) -> Any:
@@ -69,7 +69,6 @@ class SQLiteDialect(Dialect):
     kind: ClassVar = "sqlite"
     pooling: ClassVar = POOLING
     style: ClassVar = "qmark"
-    catalog: ClassVar = CATALOG
     lexicon = text_rules.LEXICON
     statements = text_rules.RULES
     snippet_class = SQLiteSnippets
@@ -180,7 +179,14 @@ class SQLiteDialect(Dialect):
         return errors.from_driver(cls, message, exc, code=name, constraint=constraint,
                                   table=table, column=column)
 
-    # -- the migration part --------------------------------------------------------
+    # -- the catalog and migration parts (imported when first used: a migrate or a
+    # query needs neither introspection nor drift) ----------------------------------
+    @property
+    def catalog(self) -> Catalog:
+        from monozu.db.dialects.sqlite.catalog import CATALOG
+
+        return CATALOG
+
     @property
     def migration(self) -> MigrationSQL:
         from monozu.db.dialects.sqlite.migration import MIGRATION

@@ -39,7 +39,6 @@ from monozu.db.config import DatabaseConfig, DatabaseURL
 from monozu.db.dialects.base import Dialect
 from monozu.db.dialects.sqlserver import batches
 from monozu.db.dialects.sqlserver import statements as text_rules
-from monozu.db.dialects.sqlserver.catalog import CATALOG
 from monozu.db.dialects.sqlserver.pool import POOLING
 from monozu.db.dialects.sqlserver.snippets import SQLServerSnippets
 from monozu.db.dialects.sqlserver.url import (
@@ -64,6 +63,7 @@ from monozu.db.values import (
 )
 
 if TYPE_CHECKING:
+    from monozu.db.dialects.catalog import Catalog
     from monozu.db.dialects.migration import MigrationSQL
 
 log = logging.getLogger(__name__)
@@ -282,7 +282,6 @@ class SQLServerDialect(Dialect):
     kind: ClassVar = "sqlserver"
     pooling: ClassVar = POOLING
     style: ClassVar = "qmark"
-    catalog: ClassVar = CATALOG
     lexicon = text_rules.LEXICON
     statements = text_rules.RULES
     snippet_class = SQLServerSnippets
@@ -456,6 +455,12 @@ class SQLServerDialect(Dialect):
 
     def first_rows(self, cur: Any) -> list[tuple[Any, ...]]:
         return batches.first_rows(cur)
+
+    @property
+    def catalog(self) -> Catalog:  # imported when first used, as on the other databases
+        from monozu.db.dialects.sqlserver.catalog import CATALOG
+
+        return CATALOG
 
     @property
     def migration(self) -> MigrationSQL:
