@@ -329,7 +329,8 @@ def bench_postgres_rls(url: str, raw: Any, rows: list[dict[str, Any]], repeat: i
     tenant = rows[0]["tenant_id"]
     mine = [r | {"tenant_id": tenant} for r in rows]
     role, password = f"bench_app_{uuid.uuid4().hex[:8]}", uuid.uuid4().hex
-    check = "tenant_id = current_setting('app.tenant_id', true)::uuid"
+    # The schema's own policy expression (V35): the tenant read once per statement.
+    check = "tenant_id = (SELECT nullif(current_setting('app.tenant_id', true), '')::uuid)"
     for sql in (f"CREATE ROLE {role} LOGIN NOSUPERUSER NOBYPASSRLS PASSWORD '{password}'",
                 f"GRANT SELECT, INSERT ON bench_rows TO {role}",
                 "ALTER TABLE bench_rows ENABLE ROW LEVEL SECURITY",

@@ -381,8 +381,8 @@ CREATE TABLE later_notes (
 )"""
 LATER_POLICY = """
 CREATE POLICY rls_later_notes ON later_notes
-    USING (tenant_id = nullif(current_setting('app.tenant_id', true), '')::uuid)
-    WITH CHECK (tenant_id = nullif(current_setting('app.tenant_id', true), '')::uuid)"""
+    USING (tenant_id = (SELECT nullif(current_setting('app.tenant_id', true), '')::uuid))
+    WITH CHECK (tenant_id = (SELECT nullif(current_setting('app.tenant_id', true), '')::uuid))"""
 
 
 def _add_later_table(env: Env) -> None:

@@ -66,6 +66,7 @@ PLANNED_FILES = [
     "V30__vulnerability_risk_index.sql",
     "V31__edge_queue_and_retention_indexes.sql",
     "V32__tenant_leading_keys.sql",
+    "V35__tenant_policies_read_tenant_once.sql",
 ]
 
 
@@ -331,6 +332,25 @@ def test_v14_policies_on_postgresql_check_the_session_tenant(pg: psycopg.Connect
         "SELECT count(*) FROM pg_class WHERE relrowsecurity OR relforcerowsecurity"
     ).fetchone()
     assert enabled == (0,)
+
+
+@pytest.mark.postgres
+def test_v35_policies_read_the_tenant_once_per_statement(pg: psycopg.Connection[Any]) -> None:
+    apply_postgresql(pg, up_to=34)
+    before = dict(pg.execute("SELECT tablename, qual FROM pg_policies").fetchall())
+    apply_postgresql(pg, after=34)
+    rows = pg.execute("SELECT tablename, qual, with_check FROM pg_policies").fetchall()
+    assert {r[0] for r in rows} == set(before)  # the same policies, every one rewritten
+    for table, qual, with_check in rows:
+        assert qual == with_check
+        # the V14 expression, as a scalar subquery (an InitPlan: evaluated once)
+        old = before[table][len("(tenant_id = "):-1]
+        assert qual == f'(tenant_id = ( SELECT {old} AS "nullif"))', table
+    pg.execute("SELECT set_config('app.tenant_id', gen_random_uuid()::text, false)")
+    plan = "\n".join(r[0] for r in pg.execute(
+        "EXPLAIN SELECT * FROM assets WHERE tenant_id = (SELECT nullif(current_setting("
+        "'app.tenant_id', true), '')::uuid)").fetchall())
+    assert "InitPlan" in plan
 
 
 @pytest.mark.postgres

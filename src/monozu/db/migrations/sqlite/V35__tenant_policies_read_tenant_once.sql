@@ -1,0 +1,4 @@
+-- V35: tenant policies read the tenant once per statement (PostgreSQL).
+-- SQLite has no row-level security; tenant isolation is the application's tenant_id filter
+-- (see V14). This version deliberately changes nothing so that the version history is the
+-- same on every database.

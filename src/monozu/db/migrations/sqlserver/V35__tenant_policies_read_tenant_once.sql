@@ -1,0 +1,5 @@
+-- V35: tenant policies read the tenant once per statement (PostgreSQL).
+-- On SQL Server the V14 security policies are inline predicate functions that the optimizer
+-- expands into each query; there is no per-row policy expression of the PostgreSQL kind to
+-- rewrite. This version deliberately changes nothing so that the version history is the same
+-- on every database.
