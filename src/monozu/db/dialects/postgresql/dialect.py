@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import re
+import struct
 import uuid
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time, timedelta
@@ -251,16 +252,28 @@ def _bad_row(table: str, columns: Sequence[str], number: int, row: Sequence[Any]
     return ParameterError(f"{where}: a value does not fit its column's type ({exc})")
 
 
+_PACK_FLOAT8 = struct.Struct("!d").pack
+_PACK_FLOAT4 = struct.Struct("!f").pack
+
+
 class _FiniteFloat8(FloatBinaryDumper):
-    """Binary ``float8`` that refuses NaN and infinities, as every other path does."""
+    """Binary ``float8`` that refuses NaN and infinities, as every other path does.
+
+    It runs once per value of a bulk ``COPY``, so the test is the cheapest one there is:
+    ``x - x`` is 0 for every finite number and NaN (true) for NaN and the infinities.
+    """
 
     def dump(self, obj: float) -> Buffer | None:
-        return super().dump(check_float(obj))
+        if obj - obj:
+            check_float(obj)  # raises the ParameterError
+        return _PACK_FLOAT8(obj)
 
 
 class _FiniteFloat4(Float4BinaryDumper):
     def dump(self, obj: float) -> Buffer | None:
-        return super().dump(check_float(obj))
+        if obj - obj:
+            check_float(obj)
+        return _PACK_FLOAT4(obj)
 
 
 _NATIVE: frozenset[type] = frozenset({bool, type(None), Decimal, uuid.UUID, bytes, date,
