@@ -452,7 +452,7 @@ class AutocommitConnection:
         cur = self.raw.cursor()
         try:
             if self.deferred:
-                before, self.deferred = self.deferred, []
+                before = self.take_deferred()
                 self.dialect.migration.execute_after(self.raw, cur, before, sql, params)
             else:
                 cur.execute(sql, params) if params else cur.execute(sql)
@@ -462,6 +462,11 @@ class AutocommitConnection:
         finally:
             cur.close()
         return rows
+
+    def take_deferred(self) -> list[str]:
+        """The deferred statements, for a caller that sends them itself (first)."""
+        before, self.deferred = self.deferred, []
+        return before
 
     def query_one(self, sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...]:
         rows = self.query(sql, params)

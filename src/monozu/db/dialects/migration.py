@@ -17,7 +17,7 @@ import abc
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:
     from monozu.db.config import DatabaseURL
@@ -82,6 +82,10 @@ def poll(attempt: Callable[[], bool], wait_seconds: float) -> bool:
 class MigrationLock(abc.ABC):
     """The lock that keeps runners (this one and Flyway) apart for one command."""
 
+    # Held from acquire to release, it keeps every other runner (ours or Flyway's) from
+    # writing the history table: what the command read stays true until it releases.
+    exclusive: ClassVar[bool] = True
+
     @abc.abstractmethod
     def acquire(self, conn: AutocommitConnection, wait_seconds: float) -> None:
         """Take the lock, waiting up to ``wait_seconds`` (``inf``: forever); a wait that
@@ -93,7 +97,10 @@ class MigrationLock(abc.ABC):
 
 
 class NoLock(MigrationLock):
-    """No lock of its own: the database's write lock serialises the runners."""
+    """No lock of its own: the database's write lock serialises the runners, one
+    transaction at a time (so the history is read again in each)."""
+
+    exclusive: ClassVar[bool] = False
 
     def acquire(self, conn: AutocommitConnection, wait_seconds: float) -> None:
         return None
@@ -114,6 +121,10 @@ class MigrationSQL(abc.ABC):
     # server when the history row is sent together with the statements (None: the
     # runner measures it and sends it as a parameter).
     elapsed_sql: str | None = None
+    # A cheap query that returns a row when row-level security is switched on for some
+    # table of the current schema (None: the database enforces none). Only then does a
+    # migrate read the policies to switch new tables' policies on too.
+    rls_probe_sql: str | None = None
 
     def __init__(self, dialect: Dialect) -> None:
         self.dialect = dialect
@@ -163,13 +174,17 @@ class MigrationSQL(abc.ABC):
             cur.close()
 
     def run_script(self, raw: Any, statements: Sequence[tuple[str, str | None]], *,
-                   transactional: bool, then: Finish | None = None) -> None:
+                   transactional: bool, then: Finish | None = None,
+                   before: Sequence[str] = ()) -> None:
         """Run a migration's statements (sql, COPY data or None) in as few round trips as
         the database allows (``transactional``: inside the caller's transaction, else
-        each on its own); a failing one raises :class:`ScriptFailed`. Then the
-        statements ``then()`` gives (its history row, the commit), which may go out
-        with the script's own (then ``elapsed_sql`` measures the time); an error there
+        each on its own); a failing one raises :class:`ScriptFailed`. ``before``: what
+        :meth:`begin` deferred, sent first. Then the statements ``then()`` gives (its
+        history row, the commit), which may go out with the script's own (then
+        ``elapsed_sql`` measures the time); an error in ``before`` or ``then``
         propagates as the driver raised it."""
+        for sql in before:
+            self.run(raw, sql)
         for index, (sql, copy_data) in enumerate(statements):
             try:
                 self.run(raw, sql, copy_data)

@@ -341,13 +341,15 @@ class Migrator:
 
     def _reapply_rls(self, session: Context) -> str | None:
         """Bring new tables' ``rls_<table>`` policies to the database's current RLS state."""
+        probe = session.part.rls_probe_sql
+        # SQLite enforces none (isolation is the application's there); and new policies
+        # are created off, so with RLS off everywhere nothing is out of line.
+        if probe is None or not session.conn.query(probe):
+            return None
         from monozu.db import rls
 
         sql = rls.status_sql(self.config.kind)
-        if sql is None:
-            return None  # SQLite: isolation is the application's there
-        # New policies are created off: with every policy off, nothing is out of line.
-        if not any(row[3] for row in session.conn.query(sql)):
+        if sql is None or not any(row[3] for row in session.conn.query(sql)):
             return None
         from monozu.db.database import Database
 
@@ -388,13 +390,18 @@ class Migrator:
                 "non-transactional: " + ", ".join(
                     p.migration.script for p in prepared.values() if not p.transactional))
         conn = session.conn
+        # Under a lock that keeps every other runner out until this command ends, the
+        # history is what was read under it plus what this run adds: no re-read per
+        # migration (one round trip each). Without one (SQLite) each transaction reads it
+        # again: that is where concurrent runners are serialised, and a version another
+        # one applied is skipped.
+        exclusive = session.part.lock(session.schema, self.settings.table).exclusive
+        known: list[AppliedMigration] | None = list(read) if exclusive else None
         with conn.transaction(lock_wait=wait) if group else nullcontext():
             while True:
                 outside: _Prepared | None = None
                 with nullcontext() if group else conn.transaction(lock_wait=wait):
-                    # Re-read inside the transaction: on SQLite this is where concurrent
-                    # runners are serialised, and a version another one applied is skipped.
-                    rows = self._read(session)
+                    rows = known if known is not None else self._read(session)
                     infos = self._infos(resolution, rows)
                     self._refuse_failed(session, infos)
                     todo = next((i for i in infos if i.state == State.PENDING), None)
@@ -410,10 +417,13 @@ class Migrator:
                         # one after the rows just read.
                         rank = rows[-1].installed_rank + 1 if rows else 1
                         applied.append(self._apply(session, prep, late, rank, in_group=group))
+                        if known is not None:
+                            known = [*rows, self._recorded(session, res, rank, applied[-1])]
                     else:
                         outside = prep
                 if outside is not None:
                     applied.append(self._apply_outside(session, outside, late))
+                    known = None if known is None else self._read(session)
                 if self._target == "next" and res.version is not None:
                     break
         return applied
@@ -474,6 +484,16 @@ class Migrator:
                       execution_time=int((time.perf_counter() - started) * 1000),
                       success=success)
 
+    def _recorded(self, session: Context, m: ResolvedMigration, rank: int,
+                  step: AppliedStep) -> AppliedMigration:
+        """The history row :meth:`_apply` just wrote, as a read would return it (its
+        ``installed_on`` to the second, from this machine's clock)."""
+        return AppliedMigration(
+            installed_rank=rank, version=m.version, description=m.description, type=m.type,
+            script=m.script, checksum=m.checksum, installed_by=self._installed_by(session),
+            installed_on=time.strftime("%Y-%m-%d %H:%M:%S"),
+            execution_time=step.execution_time, success=True)
+
     def _run_script(self, session: Context, prep: _Prepared, rolled_back: str,
                     then: Finish | None = None) -> None:
         """The migration's statements (then ``then``'s); a failure names the file, the
@@ -481,7 +501,8 @@ class Migrator:
         statements = prep.script.statements
         try:
             session.part.run_script(session.conn.raw, [(s.sql, s.copy_data) for s in statements],
-                                    transactional=prep.transactional, then=then)
+                                    transactional=prep.transactional, then=then,
+                                    before=session.conn.take_deferred())
         except session.conn.dialect.driver_errors() as exc:  # the history row or the commit
             raise self._cause(session, exc) from exc
         except ScriptFailed as failed:

@@ -26,6 +26,7 @@ def sqlserver_statements(schema: str = "dbo", table: str = "flyway_schema_histor
         "lock.acquire": mssql.LOCK_ACQUIRE, "lock.release": mssql.LOCK_RELEASE,
         "tx.begin": part.begin_sql, "tx.commit": part.commit_sql,
         "tx.rollback": part.rollback_sql, "schema.non_empty": part.non_empty(schema)[0],
+        "rls.probe": part.rls_probe_sql or "",
     })
     for number, query in enumerate(part.clean_queries(), 1):
         out[f"clean.query.{number}"] = query

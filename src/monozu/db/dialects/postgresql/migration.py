@@ -119,6 +119,8 @@ class PostgreSQLMigration(MigrationSQL):
     # history row's INSERT, which the server reaches when the script's statements are done.
     elapsed_sql = ("CAST(EXTRACT(EPOCH FROM statement_timestamp() - transaction_timestamp())"
                    " * 1000 AS INTEGER)")
+    rls_probe_sql = ("SELECT 1 FROM pg_catalog.pg_class WHERE relrowsecurity"
+                     " AND relnamespace = current_schema()::regnamespace LIMIT 1")
 
     def autocommit(self, conn: Any, url: DatabaseURL) -> None:
         conn.autocommit = True
@@ -168,21 +170,25 @@ class PostgreSQLMigration(MigrationSQL):
                     copy.write(copy_data)
 
     def run_script(self, raw: Any, statements: Sequence[tuple[str, str | None]], *,
-                   transactional: bool, then: Finish | None = None) -> None:
-        """A transactional script's statements, its history row and the commit in one
+                   transactional: bool, then: Finish | None = None,
+                   before: Sequence[str] = ()) -> None:
+        """A transactional script's BEGIN, statements, history row and commit in one
         pipeline: one round trip. Outside a transaction each statement goes alone (a
         pipeline is one implicit transaction), as does a script with COPY data (COPY
         cannot be pipelined)."""
         if not transactional or any(data is not None for _, data in statements):
-            super().run_script(raw, statements, transactional=transactional, then=then)
+            super().run_script(raw, statements, transactional=transactional, then=then,
+                               before=before)
             return
         import psycopg
 
         cursors: list[Any] = []
         failure: psycopg.Error | None = None
         try:
-            with raw.pipeline() as pipeline:
+            with raw.cursor() as first, raw.pipeline() as pipeline:
                 try:
+                    for sql in before:
+                        first.execute(sql)
                     for sql, _ in statements:
                         cursors.append(raw.cursor())
                         cursors[-1].execute(sql)

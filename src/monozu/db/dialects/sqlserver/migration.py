@@ -119,6 +119,7 @@ class SQLServerMigration(MigrationSQL):
     begin_sql = "BEGIN TRANSACTION"
     commit_sql = "COMMIT TRANSACTION"
     rollback_sql = "IF @@TRANCOUNT > 0 ROLLBACK TRANSACTION"
+    rls_probe_sql = "SELECT TOP (1) 1 FROM sys.security_policies WHERE is_enabled = 1"
 
     def autocommit(self, conn: Any, url: DatabaseURL) -> None:
         conn.autocommit = True
