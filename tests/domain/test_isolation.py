@@ -10,9 +10,18 @@ from hypothesis.stateful import run_state_machine_as_test
 from monozu.db import connect, rls
 from monozu.db.migrate import Migrator
 from tests.domain.conftest import AppRole
-from tests.domain.isolation import SETTINGS, IdentityRules, TenancyRules, World, machine
+from tests.domain.isolation import (
+    SETTINGS,
+    CmdbRules,
+    IdentityRules,
+    ItsmRules,
+    SecurityRules,
+    TenancyRules,
+    World,
+    machine,
+)
 
-CONTEXTS = (IdentityRules, TenancyRules)
+CONTEXTS = (ItsmRules, SecurityRules, IdentityRules, CmdbRules, TenancyRules)
 
 
 def test_isolation_on_sqlite(sqlite_url: str) -> None:
