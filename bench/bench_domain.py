@@ -47,7 +47,8 @@ from tests.support.vuln_data import Loaded, load
 from monozu.db import Database, Tx, connect
 from monozu.db import rls as rls_switch
 from monozu.db.migrate import Migrator
-from monozu.domain.security import SecurityRepository, SecurityService
+from monozu.domain.security import SecurityService
+from monozu.domain.security.repository import QUERIES
 
 Explain = Callable[[Tx, str, dict[str, Any]], Plan]
 ServerTime = Callable[[Tx, str, dict[str, Any]], float]
@@ -78,7 +79,6 @@ def measure(db: Database, data: Loaded, explain: Explain, repeat: int, label: st
     ok = True
     with db.tenant(tenant) as tx:
         sec = SecurityService(tx)
-        repo = SecurityRepository(tx)
         first = sec.by_risk(limit=50)
         cursor = first.next_cursor
         last = first.items[-1]
@@ -98,11 +98,12 @@ def measure(db: Database, data: Loaded, explain: Explain, repeat: int, label: st
         print(f"  {'read':30} {'median':>9} {'p95':>9} {'server':>9}  {'sorts':5}  "
               "index on vulnerabilities")
         for name, fn, statement, params in cases:
-            plan = explain(tx, repo.sql(statement), params)
+            sql = QUERIES.bound(statement).sql(tx.dialect)
+            plan = explain(tx, sql, params)
             median, p95 = timed(fn, repeat)
             server = "-"
             if server_time is not None:
-                runs = [server_time(tx, repo.sql(statement), params) for _ in range(51)]
+                runs = [server_time(tx, sql, params) for _ in range(51)]
                 server = f"{statistics.median(runs):.3f}ms"
             index = plan.indexes.get("v", "NONE")
             ok = ok and median <= GOAL_MS and index != "NONE"

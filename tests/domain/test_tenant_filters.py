@@ -21,8 +21,9 @@ TENANT_TABLES = set(TABLES) - GLOBAL
 _TABLE = re.compile(r"(?i)\b(?:FROM|JOIN|INTO|UPDATE)\s+(\w+)")
 
 
-@pytest.mark.parametrize("package", ["monozu.domain.cmdb", "monozu.domain.itsm",
-                                     "monozu.domain.security", "monozu.domain.demo"])
+@pytest.mark.parametrize("package", ["monozu.domain.identity", "monozu.domain.cmdb",
+                                     "monozu.domain.itsm", "monozu.domain.security",
+                                     "monozu.domain.demo"])
 @pytest.mark.parametrize("kind", ["sqlite", "postgresql", "sqlserver"])
 def test_tenant_statements_filter_on_the_tenant(package: str, kind: Kind) -> None:
     queries = load(package)

@@ -1,8 +1,9 @@
 """Pieces the context packages share: a repository base, a service base, input checks.
 
-A repository runs the named statements of its context on the caller's unit of
-work, always passing the bound tenant's id (``tenant_of(tx)``) so every
-tenant-owned statement filters on it explicitly. A service method that changes
+A repository calls the declared statements of its context (a
+:class:`~monozu.db.queries.QueryFile`) on the caller's unit of work, always passing the
+bound tenant's id (``tenant_of(tx)``) so every tenant-owned statement filters on it
+explicitly. A service method that changes
 data runs inside :meth:`Service.change`, a savepoint: a refused call leaves
 nothing behind, audit row included, even when the caller goes on using the same
 unit of work.
@@ -15,10 +16,9 @@ import ipaddress
 import uuid
 from collections.abc import Callable, Collection, Iterator, Mapping
 from datetime import UTC, datetime
-from typing import Any, ClassVar, TypeVar
+from typing import Any, TypeVar
 
 from monozu.db import NotFound, Tx
-from monozu.db.queries import Queries
 from monozu.db.tenant import tenant_of
 from monozu.domain.audit import Actor, record
 from monozu.domain.errors import InvalidTransition, ValidationError, check_text
@@ -33,33 +33,20 @@ def utc_now() -> datetime:
 
 
 class Repository:
-    """Named statements of one context, bound to one tenant's unit of work."""
-
-    QUERIES: ClassVar[Queries]
+    """One context's typed statements on one tenant's unit of work: ``tx``, and
+    ``tenant_id``, the bound tenant every tenant-owned statement filters on."""
 
     def __init__(self, tx: Tx) -> None:
         self.tx = tx
         self.tenant_id = tenant_of(tx)
 
-    def sql(self, name: str) -> str:
-        return self.QUERIES.sql(name, self.tx.dialect)
 
-    def rows(self, row: type[T], name: str, /, **params: Any) -> list[T]:
-        return self.tx.select(row, self.sql(name), tenant_id=self.tenant_id, **params)
-
-    def one(self, row: type[T], name: str, what: str, /, **params: Any) -> T:
-        """Exactly one row; a missing row (or another tenant's) is :class:`NotFound`."""
-        found = self.rows(row, name, **params)
-        if not found:
-            key = params.get("id", next(iter(params.values()), ""))
-            raise NotFound(f"{what} {key} not found")
-        return found[0]
-
-    def exists(self, name: str, /, **params: Any) -> bool:
-        return bool(self.rows(int, name, **params))
-
-    def run(self, name: str, /, **params: Any) -> int:
-        return self.tx.exec(self.sql(name), tenant_id=self.tenant_id, **params)
+def found(row: T | None, what: str, row_id: object) -> T:
+    """``row``, or :class:`NotFound` worded as every service words a missing (or another
+    tenant's) row: ``"asset <id> not found"``."""
+    if row is None:
+        raise NotFound(f"{what} {row_id} not found")
+    return row
 
 
 class Service:

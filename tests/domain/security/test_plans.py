@@ -18,7 +18,8 @@ import pytest
 from monozu.db import Database, Tx, connect
 from monozu.db import rls as rls_switch
 from monozu.db.migrate import Migrator
-from monozu.domain.security import SecurityRepository, SecurityService
+from monozu.domain.security import SecurityService
+from monozu.domain.security.repository import QUERIES
 from tests.support.plans import (
     Plan,
     pg_application_role,
@@ -37,18 +38,17 @@ Explain = Callable[[Tx, str, dict[str, Any]], Plan]
 
 def reads(tx: Tx, data: Loaded) -> dict[str, tuple[str, dict[str, Any]]]:
     """The statements the service runs for the three reads, with their parameters."""
-    repo = SecurityRepository(tx)
     tenant = data.tenants[0]
     first = SecurityService(tx).by_risk(limit=50)
     last = first.items[-1]
     assert last.cvss_score is not None
     base = {"tenant_id": tenant, "status": "open", "limit": 51}
     return {
-        "first page": (repo.sql("risk_scored"), base),
-        "next page": (repo.sql("risk_scored_after"),
+        "first page": (QUERIES.risk_scored.sql(tx.dialect), base),
+        "next page": (QUERIES.risk_scored_after.sql(tx.dialect),
                       {**base, "after_score": last.cvss_score, "after_id": last.id}),
-        "unscored tail": (repo.sql("risk_unscored"), base),
-        "one asset": (repo.sql("asset_vulnerabilities"),
+        "unscored tail": (QUERIES.risk_unscored.sql(tx.dialect), base),
+        "one asset": (QUERIES.asset_vulnerabilities.sql(tx.dialect),
                       {"tenant_id": tenant, "asset_id": data.assets[tenant][3], "limit": 51}),
     }
 

@@ -12,13 +12,12 @@ import hashlib
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from monozu.db import Database, NotFound, Tx
-from monozu.db.queries import Queries, load
+from monozu.db.queries import QueryFile, rowcount, value
+from monozu.db.tenant import tenant_of
 from monozu.domain.audit import Actor
 from monozu.domain.cmdb import AssetSpec, CmdbService, SiteAssetCount
-from monozu.domain.common import Repository
 from monozu.domain.demo.data import (
     CVES,
     DEMO_NOW,
@@ -45,7 +44,28 @@ from monozu.domain.itsm import (
 from monozu.domain.security import RiskRow, SecurityService
 from monozu.domain.tenancy import TenancyRepository, TenancyService
 
-QUERIES: Queries = load("monozu.domain.demo")
+
+class DemoQueries(QueryFile):
+    """The typed view of ``queries.sql`` (checked against it when loaded)."""
+
+    user_exists = value(int)
+    insert_user = rowcount()
+    insert_group = rowcount()
+    insert_group_permission = rowcount()
+    insert_membership = rowcount()
+    insert_device = rowcount()
+    insert_device_command = rowcount()
+    insert_ingest_event = rowcount()
+    catalog_has = value(int)
+    insert_catalog_entry = rowcount()
+    scores_have = value(int)
+    insert_scores = rowcount()
+    exploit_has = value(int)
+    insert_exploit = rowcount()
+    insert_exploit_cve = rowcount()
+
+
+QUERIES = DemoQueries("monozu.domain.demo")
 NAMESPACE = uuid.UUID("6f1c1d3e-5a0b-4a57-9d1e-2f4b8c0d7a11")
 
 
@@ -67,10 +87,6 @@ class Clock:
         return self.at
 
 
-class DemoRepository(Repository):
-    QUERIES = QUERIES
-
-
 @dataclass(frozen=True, slots=True)
 class TenantOverview:
     name: str
@@ -84,36 +100,32 @@ def load_catalog(db: Database) -> int:
     """Add the demo's CVEs to the global catalog, scores cache and ExploitDB where missing."""
     added = 0
     with db.transaction() as tx:
-        def run(name: str, **params: Any) -> None:
-            tx.exec(QUERIES.sql(name, tx.dialect), **params)
-
-        def has(name: str, **params: Any) -> bool:
-            return bool(tx.select(int, QUERIES.sql(name, tx.dialect), **params))
-
         for c in CVES:
-            if not has("catalog_has", cve_id=c.cve_id):
+            if not QUERIES.catalog_has(tx, cve_id=c.cve_id):
                 added += 1
-                run("insert_catalog_entry", cve_id=c.cve_id, description=c.description,
+                QUERIES.insert_catalog_entry(
+                    tx, cve_id=c.cve_id, description=c.description,
                     published_at=_day(c.published), vuln_status=c.status, cvss_score=c.score,
                     cvss_severity=c.severity, cvss_vector=c.vector, cvss_version=c.version,
                     is_kev=c.kev is not None,
                     kev_date_added=_day(c.kev[0]) if c.kev else None,
                     kev_due_date=_day(c.kev[1]) if c.kev else None, kev_ransomware=False)
-            if not has("scores_have", cve_id=c.cve_id):
+            if not QUERIES.scores_have(tx, cve_id=c.cve_id):
                 v4 = c.version == "4.0"
-                run("insert_scores", cve_id=c.cve_id,
-                    cvss_v31_score=None if v4 else c.score,
+                QUERIES.insert_scores(
+                    tx, cve_id=c.cve_id, cvss_v31_score=None if v4 else c.score,
                     cvss_v31_vector=None if v4 else c.vector,
                     cvss_v40_score=c.score if v4 else None,
                     cvss_v40_vector=c.vector if v4 else None, epss=c.epss,
                     epss_percentile=c.percentile, epss_model_version="v2026.06.15",
                     score_date=_day("2026-09-29"), fetched_at=_day("2026-09-29"))
         for edb_id, path, text, published, author, kind, platform, cve in EXPLOITS:
-            if not has("exploit_has", edb_id=edb_id):
-                run("insert_exploit", edb_id=edb_id, file_path=path, description=text,
+            if not QUERIES.exploit_has(tx, edb_id=edb_id):
+                QUERIES.insert_exploit(
+                    tx, edb_id=edb_id, file_path=path, description=text,
                     date_published=_day(published), author=author, type=kind,
                     platform=platform, verified=False, date_added=_day(published))
-                run("insert_exploit_cve", edb_id=edb_id, cve_id=cve)
+                QUERIES.insert_exploit_cve(tx, edb_id=edb_id, cve_id=cve)
     return added
 
 
@@ -135,7 +147,7 @@ def load_tenant(db: Database, demo: TenantDemo) -> tuple[uuid.UUID, bool]:
     tenant_id = _tenant_id(db, demo)
     admin = demo_id(demo.slug, "user", "admin")
     with db.tenant(tenant_id) as tx:
-        if DemoRepository(tx).exists("user_exists", id=admin):
+        if QUERIES.user_exists(tx, tenant_id=tenant_id, id=admin):
             return tenant_id, False
         _Content(tx, demo).write()
     return tenant_id, True
@@ -147,7 +159,7 @@ class _Content:
     def __init__(self, tx: Tx, demo: TenantDemo) -> None:
         self.tx = tx
         self.demo = demo
-        self.repo = DemoRepository(tx)
+        self.tenant_id = tenant_of(tx)
         self.clock = Clock(ago(days=30))
         self.users = {local: demo_id(demo.slug, "user", local) for local, _n, _g in USERS}
         self.assets: dict[str, uuid.UUID] = {}
@@ -172,20 +184,22 @@ class _Content:
     def people(self) -> None:
         for group, permissions in GROUPS.items():
             group_id = demo_id(self.demo.slug, "group", group)
-            self.repo.run("insert_group", id=group_id, name=group)
+            QUERIES.insert_group(self.tx, tenant_id=self.tenant_id, id=group_id, name=group)
             for permission in permissions:
-                self.repo.run("insert_group_permission", group_id=group_id,
-                              permission=permission)
+                QUERIES.insert_group_permission(self.tx, tenant_id=self.tenant_id,
+                                                group_id=group_id, permission=permission)
         for local, name, groups in USERS:
             if local != "admin":
                 self.user(local, name, groups)
 
     def user(self, local: str, name: str, groups: tuple[str, ...]) -> None:
-        self.repo.run("insert_user", id=self.users[local], created_at=ago(days=60),
-                      email=f"{local}@{self.demo.domain}", mfa_enabled=True, display_name=name)
+        QUERIES.insert_user(self.tx, tenant_id=self.tenant_id, id=self.users[local],
+                            created_at=ago(days=60), email=f"{local}@{self.demo.domain}",
+                            mfa_enabled=True, display_name=name)
         for group in groups:
-            self.repo.run("insert_membership", user_id=self.users[local],
-                          group_id=demo_id(self.demo.slug, "group", group))
+            QUERIES.insert_membership(self.tx, tenant_id=self.tenant_id,
+                                      user_id=self.users[local],
+                                      group_id=demo_id(self.demo.slug, "group", group))
 
     def settings(self) -> None:
         svc = IncidentService(self.tx, self.actor("engineer"), clock=self.clock)
@@ -223,11 +237,12 @@ class _Content:
     def devices(self) -> None:
         for name, site in self.demo.devices:
             device = demo_id(self.demo.slug, "device", name)
-            self.repo.run("insert_device", id=device, name=name, type="network-sensor",
-                          location=site, device_key_hash=hashlib.sha256(
-                              f"dvc_demo_{self.demo.slug}_{name}".encode()).hexdigest(),
-                          status="active", last_seen_at=ago(minutes=1),
-                          created_at=ago(days=45))
+            QUERIES.insert_device(self.tx, tenant_id=self.tenant_id, id=device, name=name,
+                                  type="network-sensor", location=site,
+                                  device_key_hash=hashlib.sha256(
+                                      f"dvc_demo_{self.demo.slug}_{name}".encode()).hexdigest(),
+                                  status="active", last_seen_at=ago(minutes=1),
+                                  created_at=ago(days=45))
             self.command(device, "run_discovery", {"subnets": ["10.0.0.0/8"]},
                          status="completed", at=ago(days=1), result={"found": len(self.assets)})
             self.command(device, "update_snap", {"snap": "edgezu", "version": "2.4.1"},
@@ -238,9 +253,9 @@ class _Content:
                     ("security_alert", {"title": "Port scan", "severity": "high",
                                         "source_ip": "10.30.0.77",
                                         "destination_ip": "10.20.0.10"})]):
-                self.repo.run("insert_ingest_event", device_id=device, kind=kind,
-                              event_at=ago(minutes=15 - n), data=data,
-                              received_at=ago(minutes=14 - n))
+                QUERIES.insert_ingest_event(self.tx, tenant_id=self.tenant_id, device_id=device,
+                                            kind=kind, event_at=ago(minutes=15 - n), data=data,
+                                            received_at=ago(minutes=14 - n))
             self.clock.at = ago(minutes=12)
             SecurityService(self.tx, clock=self.clock).raise_alert(
                 f"Port scan from 10.30.0.77 seen by {name}", "high", "ingestor",
@@ -250,11 +265,12 @@ class _Content:
     def command(self, device: uuid.UUID, command: str, payload: dict[str, object], *,
                 status: str, at: datetime, result: dict[str, object] | None) -> None:
         done = status == "completed"
-        self.repo.run("insert_device_command", id=demo_id(str(device), command),
-                      device_id=device, command=command, payload=payload, status=status,
-                      created_by=self.users["engineer"], created_at=at,
-                      acked_at=at + timedelta(seconds=30) if done else None,
-                      completed_at=at + timedelta(minutes=2) if done else None, result=result)
+        QUERIES.insert_device_command(
+            self.tx, tenant_id=self.tenant_id, id=demo_id(str(device), command),
+            device_id=device, command=command, payload=payload, status=status,
+            created_by=self.users["engineer"], created_at=at,
+            acked_at=at + timedelta(seconds=30) if done else None,
+            completed_at=at + timedelta(minutes=2) if done else None, result=result)
 
     def incident(self, demo: IncidentDemo) -> None:
         self.clock.at = demo.created

@@ -1,12 +1,12 @@
 -- SQL Server: a recursive common table expression is written without the RECURSIVE
 -- keyword, and the email column's collation already ignores case.
 
--- name: get_user_by_email
+-- name: get_user_by_email :optional User
 SELECT id, tenant_id, email, password_hash, mfa_enabled, created_at, display_name,
        totp_secret_enc
 FROM dbo.users WHERE tenant_id = :tenant_id AND email = :email
 
--- name: refresh_token_family
+-- name: refresh_token_family :many UUID
 WITH
 earlier (id) AS (
     SELECT id FROM dbo.refresh_tokens WHERE tenant_id = :tenant_id AND id = :id

@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from monozu.db import Database, NotFound, UniqueViolation
 from monozu.db.models import Group, RefreshToken, User, UserSettings
 from monozu.domain.audit import Actor, record
+from monozu.domain.common import found
 from monozu.domain.errors import Conflict, Unauthorized, ValidationError, check_text
 from monozu.domain.identity.passwords import DEFAULT_ROUNDS, PasswordHasher, check_password
 from monozu.domain.identity.repository import IdentityRepository
@@ -59,11 +60,6 @@ def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _found(row: T | None, what: str, row_id: uuid.UUID) -> T:
-    if row is None:
-        raise NotFound(f"{what} {row_id} not found")
-    return row
-
 
 class _Reused(Exception):
     """Internal: a rotated or revoked token was presented again (rolls the unit back)."""
@@ -88,11 +84,11 @@ class IdentityService:
     # another tenant's row is not found either: the message is the same as for a missing id
     @staticmethod
     def _user(repo: IdentityRepository, user_id: uuid.UUID) -> User:
-        return _found(repo.user(user_id), "user", user_id)
+        return found(repo.user(user_id), "user", user_id)
 
     @staticmethod
     def _group(repo: IdentityRepository, group_id: uuid.UUID) -> Group:
-        return _found(repo.group(group_id), "group", group_id)
+        return found(repo.group(group_id), "group", group_id)
 
     # ------------------------------------------------------------------ users
     def create_user(self, tenant_id: uuid.UUID, email: str, *, password: str | None = None,

@@ -1,4 +1,4 @@
-"""ITSM SQL on one tenant's unit of work (statements in ``queries.sql``)."""
+"""ITSM SQL on one tenant's unit of work: the typed statements of ``queries.sql``."""
 
 from __future__ import annotations
 
@@ -15,142 +15,198 @@ from monozu.db.models import (
     Problem,
     SlaPolicy,
 )
-from monozu.db.queries import Queries, load
-from monozu.domain.common import Repository
+from monozu.db.queries import QueryFile, many, optional, rowcount, value
+from monozu.domain.common import Repository, found
 
-QUERIES: Queries = load("monozu.domain.itsm")
+
+class ItsmQueries(QueryFile):
+    """The typed view of ``queries.sql`` (checked against it when loaded)."""
+
+    insert_incident = rowcount()
+    get_incident = optional(Incident)
+    update_incident = rowcount()
+    list_incidents = many(Incident)
+    list_incidents_after = many(Incident)
+    list_incidents_by_priority = many(Incident)
+    mark_response_breaches = rowcount()
+    mark_resolve_breaches = rowcount()
+    user_exists = value(int)
+    priority_for = optional(str)
+    upsert_priority = rowcount()
+    list_priority_matrix = many(PriorityMatrixEntry)
+    sla_for = optional(SlaPolicy)
+    list_sla_policies = many(SlaPolicy)
+    upsert_sla_policy = rowcount()
+    insert_timeline_event = rowcount()
+    list_timeline = many(IncidentTimelineEvent)
+    insert_comment = rowcount()
+    list_comments = many(IncidentComment)
+    insert_problem = rowcount()
+    get_problem = optional(Problem)
+    update_problem = rowcount()
+    list_problems = many(Problem)
+    insert_change = rowcount()
+    get_change = optional(Change)
+    update_change = rowcount()
+    list_changes = many(Change)
+    insert_article = rowcount()
+    get_article = optional(KnowledgeArticle)
+    update_article = rowcount()
+    article_problem_exists = value(int)
+    insert_article_problem = rowcount()
+    delete_article_problem = rowcount()
+    articles_for_problem = many(KnowledgeArticle)
+    problems_for_article = many(Problem)
+
+
+QUERIES = ItsmQueries("monozu.domain.itsm")
 
 _INCIDENT_MUTABLE = ("status", "assigned_to", "sla_response_breached", "sla_resolve_breached",
                      "resolution_note", "resolved_at", "closed_at")
 
 
 class ItsmRepository(Repository):
-    QUERIES = QUERIES
-
     # incidents
     def insert_incident(self, i: Incident) -> None:
-        self.run("insert_incident", id=i.id, title=i.title, severity=i.severity,
-                 sla_response_due=i.sla_response_due, sla_resolve_due=i.sla_resolve_due,
-                 created_at=i.created_at, impact=i.impact, urgency=i.urgency,
-                 priority=i.priority, **{f: getattr(i, f) for f in _INCIDENT_MUTABLE})
+        QUERIES.insert_incident(self.tx, tenant_id=self.tenant_id, id=i.id, title=i.title,
+                                severity=i.severity, sla_response_due=i.sla_response_due,
+                                sla_resolve_due=i.sla_resolve_due, created_at=i.created_at,
+                                impact=i.impact, urgency=i.urgency, priority=i.priority,
+                                **{f: getattr(i, f) for f in _INCIDENT_MUTABLE})
 
     def update_incident(self, i: Incident) -> None:
-        self.run("update_incident", id=i.id, **{f: getattr(i, f) for f in _INCIDENT_MUTABLE})
+        QUERIES.update_incident(self.tx, tenant_id=self.tenant_id, id=i.id,
+                                **{f: getattr(i, f) for f in _INCIDENT_MUTABLE})
 
     def incident(self, incident_id: uuid.UUID) -> Incident:
-        return self.one(Incident, "get_incident", "incident", id=incident_id)
+        return found(QUERIES.get_incident(self.tx, tenant_id=self.tenant_id, id=incident_id),
+                     "incident", incident_id)
 
     def incident_page(self, *, statuses: list[str], severities: list[str], pattern: str,
                       after: tuple[datetime, uuid.UUID] | None, limit: int) -> list[Incident]:
-        params: dict[str, object] = {"statuses": statuses, "severities": severities,
-                                     "pattern": pattern, "limit": limit}
+        params: dict[str, object] = {"tenant_id": self.tenant_id, "statuses": statuses,
+                                     "severities": severities, "pattern": pattern,
+                                     "limit": limit}
         if after is None:
-            return self.rows(Incident, "list_incidents", **params)
-        return self.rows(Incident, "list_incidents_after", after_created_at=after[0],
-                         after_id=after[1], **params)
+            return QUERIES.list_incidents(self.tx, **params)
+        return QUERIES.list_incidents_after(self.tx, after_created_at=after[0],
+                                            after_id=after[1], **params)
 
     def incidents_by_priority(self, statuses: list[str]) -> list[Incident]:
-        return self.rows(Incident, "list_incidents_by_priority", statuses=statuses)
+        return QUERIES.list_incidents_by_priority(self.tx, tenant_id=self.tenant_id,
+                                                  statuses=statuses)
 
     def mark_breaches(self, now: datetime, active: list[str]) -> tuple[int, int]:
-        flags = {"breached": True, "not_breached": False, "now": now}
-        return (self.run("mark_response_breaches", **flags),
-                self.run("mark_resolve_breaches", statuses=active, **flags))
+        flags = {"tenant_id": self.tenant_id, "breached": True, "not_breached": False,
+                 "now": now}
+        return (QUERIES.mark_response_breaches(self.tx, **flags),
+                QUERIES.mark_resolve_breaches(self.tx, statuses=active, **flags))
 
     def user_exists(self, user_id: uuid.UUID) -> bool:
-        return self.exists("user_exists", id=user_id)
+        return QUERIES.user_exists(self.tx, tenant_id=self.tenant_id, id=user_id) > 0
 
     # priority matrix and SLA policies
     def priority_for(self, severity: str, impact: str, urgency: str) -> str | None:
-        found = self.rows(str, "priority_for", severity=severity, impact=impact, urgency=urgency)
-        return found[0] if found else None
+        return QUERIES.priority_for(self.tx, tenant_id=self.tenant_id, severity=severity,
+                                    impact=impact, urgency=urgency)
 
     def set_priority(self, severity: str, impact: str, urgency: str, priority: str) -> None:
-        cell = {"severity": severity, "impact": impact, "urgency": urgency, "priority": priority}
-        if not self.run("update_priority", **cell):
-            self.run("insert_priority", **cell)
+        QUERIES.upsert_priority(self.tx, tenant_id=self.tenant_id, severity=severity,
+                                impact=impact, urgency=urgency, priority=priority)
 
     def priority_matrix(self) -> list[PriorityMatrixEntry]:
-        return self.rows(PriorityMatrixEntry, "list_priority_matrix")
+        return QUERIES.list_priority_matrix(self.tx, tenant_id=self.tenant_id)
 
     def sla_for(self, priority: str) -> SlaPolicy | None:
-        found = self.rows(SlaPolicy, "sla_for", priority=priority)
-        return found[0] if found else None
+        return QUERIES.sla_for(self.tx, tenant_id=self.tenant_id, priority=priority)
 
     def set_sla(self, priority: str, response_minutes: int, resolve_minutes: int) -> None:
-        times = {"priority": priority, "response_minutes": response_minutes,
-                 "resolve_minutes": resolve_minutes}
-        if not self.run("update_sla_policy", **times):
-            self.run("insert_sla_policy", **times)
+        QUERIES.upsert_sla_policy(self.tx, tenant_id=self.tenant_id, priority=priority,
+                                  response_minutes=response_minutes,
+                                  resolve_minutes=resolve_minutes)
 
     def sla_policies(self) -> list[SlaPolicy]:
-        return self.rows(SlaPolicy, "list_sla_policies")
+        return QUERIES.list_sla_policies(self.tx, tenant_id=self.tenant_id)
 
     # timeline and comments
     def insert_event(self, e: IncidentTimelineEvent) -> None:
-        self.run("insert_timeline_event", id=e.id, incident_id=e.incident_id,
-                 event_type=e.event_type, old_value=e.old_value, new_value=e.new_value,
-                 actor_id=e.actor_id, created_at=e.created_at)
+        QUERIES.insert_timeline_event(self.tx, tenant_id=self.tenant_id, id=e.id,
+                                      incident_id=e.incident_id, event_type=e.event_type,
+                                      old_value=e.old_value, new_value=e.new_value,
+                                      actor_id=e.actor_id, created_at=e.created_at)
 
     def timeline(self, incident_id: uuid.UUID) -> list[IncidentTimelineEvent]:
-        return self.rows(IncidentTimelineEvent, "list_timeline", incident_id=incident_id)
+        return QUERIES.list_timeline(self.tx, tenant_id=self.tenant_id, incident_id=incident_id)
 
     def insert_comment(self, c: IncidentComment) -> None:
-        self.run("insert_comment", id=c.id, incident_id=c.incident_id, author_id=c.author_id,
-                 body=c.body, mentions=c.mentions, created_at=c.created_at)
+        QUERIES.insert_comment(self.tx, tenant_id=self.tenant_id, id=c.id,
+                               incident_id=c.incident_id, author_id=c.author_id, body=c.body,
+                               mentions=c.mentions, created_at=c.created_at)
 
     def comments(self, incident_id: uuid.UUID) -> list[IncidentComment]:
-        return self.rows(IncidentComment, "list_comments", incident_id=incident_id)
+        return QUERIES.list_comments(self.tx, tenant_id=self.tenant_id, incident_id=incident_id)
 
     # problems and changes
     def insert_problem(self, p: Problem) -> None:
-        self.run("insert_problem", id=p.id, title=p.title, status=p.status,
-                 root_cause=p.root_cause, created_at=p.created_at)
+        QUERIES.insert_problem(self.tx, tenant_id=self.tenant_id, id=p.id, title=p.title,
+                               status=p.status, root_cause=p.root_cause,
+                               created_at=p.created_at)
 
     def update_problem(self, p: Problem) -> None:
-        self.run("update_problem", id=p.id, status=p.status, root_cause=p.root_cause)
+        QUERIES.update_problem(self.tx, tenant_id=self.tenant_id, id=p.id, status=p.status,
+                               root_cause=p.root_cause)
 
     def problem(self, problem_id: uuid.UUID) -> Problem:
-        return self.one(Problem, "get_problem", "problem", id=problem_id)
+        return found(QUERIES.get_problem(self.tx, tenant_id=self.tenant_id, id=problem_id),
+                     "problem", problem_id)
 
     def problems(self, statuses: list[str]) -> list[Problem]:
-        return self.rows(Problem, "list_problems", statuses=statuses)
+        return QUERIES.list_problems(self.tx, tenant_id=self.tenant_id, statuses=statuses)
 
     def insert_change(self, c: Change) -> None:
-        self.run("insert_change", id=c.id, title=c.title, status=c.status, type=c.type,
-                 risk=c.risk, created_at=c.created_at)
+        QUERIES.insert_change(self.tx, tenant_id=self.tenant_id, id=c.id, title=c.title,
+                              status=c.status, type=c.type, risk=c.risk,
+                              created_at=c.created_at)
 
     def update_change(self, c: Change) -> None:
-        self.run("update_change", id=c.id, status=c.status)
+        QUERIES.update_change(self.tx, tenant_id=self.tenant_id, id=c.id, status=c.status)
 
     def change(self, change_id: uuid.UUID) -> Change:
-        return self.one(Change, "get_change", "change", id=change_id)
+        return found(QUERIES.get_change(self.tx, tenant_id=self.tenant_id, id=change_id),
+                     "change", change_id)
 
     def changes(self, statuses: list[str]) -> list[Change]:
-        return self.rows(Change, "list_changes", statuses=statuses)
+        return QUERIES.list_changes(self.tx, tenant_id=self.tenant_id, statuses=statuses)
 
     # knowledge
     def insert_article(self, a: KnowledgeArticle) -> None:
-        self.run("insert_article", id=a.id, title=a.title, body=a.body, created_at=a.created_at)
+        QUERIES.insert_article(self.tx, tenant_id=self.tenant_id, id=a.id, title=a.title,
+                               body=a.body, created_at=a.created_at)
 
     def update_article(self, a: KnowledgeArticle) -> None:
-        self.run("update_article", id=a.id, title=a.title, body=a.body)
+        QUERIES.update_article(self.tx, tenant_id=self.tenant_id, id=a.id, title=a.title,
+                               body=a.body)
 
     def article(self, article_id: uuid.UUID) -> KnowledgeArticle:
-        return self.one(KnowledgeArticle, "get_article", "knowledge article", id=article_id)
+        return found(QUERIES.get_article(self.tx, tenant_id=self.tenant_id, id=article_id),
+                     "knowledge article", article_id)
 
     def has_problem_link(self, article_id: uuid.UUID, problem_id: uuid.UUID) -> bool:
-        return self.exists("article_problem_exists", article_id=article_id,
-                           problem_id=problem_id)
+        return QUERIES.article_problem_exists(self.tx, tenant_id=self.tenant_id,
+                                              article_id=article_id, problem_id=problem_id) > 0
 
     def link_problem(self, article_id: uuid.UUID, problem_id: uuid.UUID) -> None:
-        self.run("insert_article_problem", article_id=article_id, problem_id=problem_id)
+        QUERIES.insert_article_problem(self.tx, tenant_id=self.tenant_id,
+                                       article_id=article_id, problem_id=problem_id)
 
     def unlink_problem(self, article_id: uuid.UUID, problem_id: uuid.UUID) -> int:
-        return self.run("delete_article_problem", article_id=article_id, problem_id=problem_id)
+        return QUERIES.delete_article_problem(self.tx, tenant_id=self.tenant_id,
+                                              article_id=article_id, problem_id=problem_id)
 
     def articles_for(self, problem_id: uuid.UUID) -> list[KnowledgeArticle]:
-        return self.rows(KnowledgeArticle, "articles_for_problem", problem_id=problem_id)
+        return QUERIES.articles_for_problem(self.tx, tenant_id=self.tenant_id,
+                                            problem_id=problem_id)
 
     def problems_for(self, article_id: uuid.UUID) -> list[Problem]:
-        return self.rows(Problem, "problems_for_article", article_id=article_id)
+        return QUERIES.problems_for_article(self.tx, tenant_id=self.tenant_id,
+                                            article_id=article_id)

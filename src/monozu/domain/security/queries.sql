@@ -1,46 +1,46 @@
 -- Security statements: a tenant's vulnerabilities and security alerts, read beside the global
 -- CVE catalog, scores cache and ExploitDB (read only). Every tenant-owned statement filters on
--- :tenant_id; queries.sqlserver.sql overrides page limits and the exploit flag.
+-- :tenant_id; queries.sqlserver.sql overrides the reads that return the exploit flag.
 -- The risk reads fetch the asset's name by a correlated lookup rather than a join: a
 -- prepared statement's generic plan would otherwise scan all of the tenant's assets for
 -- each row of the page.
 
--- name: catalog_scores
+-- name: catalog_scores :optional CatalogScores
 SELECT c.cve_id, c.cvss_score, s.cvss_v31_score, s.cvss_v40_score, c.is_kev
 FROM cve_catalog c
 LEFT JOIN cve_scores_cache s ON s.cve_id = c.cve_id
 WHERE c.cve_id = :cve_id
 
--- name: insert_vulnerability
+-- name: insert_vulnerability :rowcount
 INSERT INTO vulnerabilities (id, tenant_id, cve_id, cvss_score, status, asset_id,
                              first_seen_at, last_seen_at)
 VALUES (:id, :tenant_id, :cve_id, :cvss_score, :status, :asset_id, :first_seen_at,
         :last_seen_at)
 
--- name: get_vulnerability
+-- name: get_vulnerability :optional Vulnerability
 SELECT id, tenant_id, cve_id, cvss_score, status, asset_id, first_seen_at, last_seen_at
 FROM vulnerabilities WHERE tenant_id = :tenant_id AND id = :id
 
--- name: find_vulnerability
+-- name: find_vulnerability :optional Vulnerability
 SELECT id, tenant_id, cve_id, cvss_score, status, asset_id, first_seen_at, last_seen_at
 FROM vulnerabilities
 WHERE tenant_id = :tenant_id AND asset_id = :asset_id AND cve_id = :cve_id
 
--- name: update_vulnerability
+-- name: update_vulnerability :rowcount
 UPDATE vulnerabilities
 SET status = :status, cvss_score = :cvss_score, last_seen_at = :last_seen_at
 WHERE tenant_id = :tenant_id AND id = :id
 
--- name: asset_exists
-SELECT 1 FROM assets WHERE tenant_id = :tenant_id AND id = :id
+-- name: asset_exists :value int
+SELECT count(*) FROM assets WHERE tenant_id = :tenant_id AND id = :id
 
--- name: device_exists
-SELECT 1 FROM devices WHERE tenant_id = :tenant_id AND id = :id
+-- name: device_exists :value int
+SELECT count(*) FROM devices WHERE tenant_id = :tenant_id AND id = :id
 
--- name: alert_threshold
+-- name: alert_threshold :optional float
 SELECT cvss_alert_threshold FROM vuln_scanner_settings WHERE tenant_id = :tenant_id
 
--- name: risk_scored
+-- name: risk_scored :many RiskRow
 SELECT v.id, v.asset_id,
        (SELECT a.name FROM assets a
         WHERE a.tenant_id = v.tenant_id AND a.id = v.asset_id) AS asset_name,
@@ -55,7 +55,7 @@ WHERE v.tenant_id = :tenant_id AND v.status = :status AND v.cvss_score IS NOT NU
 ORDER BY v.cvss_score DESC, v.id
 {{ limit :limit }}
 
--- name: risk_scored_after
+-- name: risk_scored_after :many RiskRow
 SELECT v.id, v.asset_id,
        (SELECT a.name FROM assets a
         WHERE a.tenant_id = v.tenant_id AND a.id = v.asset_id) AS asset_name,
@@ -71,7 +71,7 @@ WHERE v.tenant_id = :tenant_id AND v.status = :status AND v.cvss_score IS NOT NU
 ORDER BY v.cvss_score DESC, v.id
 {{ limit :limit }}
 
--- name: risk_unscored
+-- name: risk_unscored :many RiskRow
 SELECT v.id, v.asset_id,
        (SELECT a.name FROM assets a
         WHERE a.tenant_id = v.tenant_id AND a.id = v.asset_id) AS asset_name,
@@ -86,7 +86,7 @@ WHERE v.tenant_id = :tenant_id AND v.status = :status AND v.cvss_score IS NULL
 ORDER BY v.id
 {{ limit :limit }}
 
--- name: risk_unscored_after
+-- name: risk_unscored_after :many RiskRow
 SELECT v.id, v.asset_id,
        (SELECT a.name FROM assets a
         WHERE a.tenant_id = v.tenant_id AND a.id = v.asset_id) AS asset_name,
@@ -102,7 +102,7 @@ WHERE v.tenant_id = :tenant_id AND v.status = :status AND v.cvss_score IS NULL
 ORDER BY v.id
 {{ limit :limit }}
 
--- name: asset_vulnerabilities
+-- name: asset_vulnerabilities :many RiskRow
 SELECT v.id, v.asset_id,
        (SELECT a.name FROM assets a
         WHERE a.tenant_id = v.tenant_id AND a.id = v.asset_id) AS asset_name,
@@ -117,7 +117,7 @@ WHERE v.tenant_id = :tenant_id AND v.asset_id = :asset_id
 ORDER BY v.cve_id
 {{ limit :limit }}
 
--- name: asset_vulnerabilities_after
+-- name: asset_vulnerabilities_after :many RiskRow
 SELECT v.id, v.asset_id,
        (SELECT a.name FROM assets a
         WHERE a.tenant_id = v.tenant_id AND a.id = v.asset_id) AS asset_name,
@@ -132,21 +132,21 @@ WHERE v.tenant_id = :tenant_id AND v.asset_id = :asset_id AND v.cve_id > :after_
 ORDER BY v.cve_id
 {{ limit :limit }}
 
--- name: insert_alert
+-- name: insert_alert :rowcount
 INSERT INTO security_alerts (id, tenant_id, title, severity, source, source_ip, destination_ip,
                              description, cve_id, asset_id, device_id, status, created_at)
 VALUES (:id, :tenant_id, :title, :severity, :source, :source_ip, :destination_ip,
         :description, :cve_id, :asset_id, :device_id, :status, :created_at)
 
--- name: get_alert
+-- name: get_alert :optional SecurityAlert
 SELECT id, tenant_id, title, severity, source, source_ip, destination_ip, description, cve_id,
        asset_id, device_id, status, created_at
 FROM security_alerts WHERE tenant_id = :tenant_id AND id = :id
 
--- name: update_alert_status
+-- name: update_alert_status :rowcount
 UPDATE security_alerts SET status = :status WHERE tenant_id = :tenant_id AND id = :id
 
--- name: list_alerts
+-- name: list_alerts :many SecurityAlert
 SELECT id, tenant_id, title, severity, source, source_ip, destination_ip, description, cve_id,
        asset_id, device_id, status, created_at
 FROM security_alerts
@@ -154,7 +154,7 @@ WHERE tenant_id = :tenant_id AND status IN (:statuses) AND severity IN (:severit
 ORDER BY created_at DESC, id
 {{ limit :limit }}
 
--- name: list_alerts_after
+-- name: list_alerts_after :many SecurityAlert
 SELECT id, tenant_id, title, severity, source, source_ip, destination_ip, description, cve_id,
        asset_id, device_id, status, created_at
 FROM security_alerts

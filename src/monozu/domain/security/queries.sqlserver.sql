@@ -1,7 +1,6 @@
--- SQL Server: page limits as OFFSET ... FETCH, and the exploit flag as a BIT (an EXISTS
--- predicate cannot stand in a select list).
+-- SQL Server: the exploit flag as a BIT (an EXISTS predicate cannot stand in a select list).
 
--- name: risk_scored
+-- name: risk_scored :many RiskRow
 SELECT v.id, v.asset_id,
        (SELECT a.name FROM assets a
         WHERE a.tenant_id = v.tenant_id AND a.id = v.asset_id) AS asset_name,
@@ -15,9 +14,9 @@ LEFT JOIN cve_catalog c ON c.cve_id = v.cve_id
 LEFT JOIN cve_scores_cache s ON s.cve_id = v.cve_id
 WHERE v.tenant_id = :tenant_id AND v.status = :status AND v.cvss_score IS NOT NULL
 ORDER BY v.cvss_score DESC, v.id
-OFFSET 0 ROWS FETCH NEXT :limit ROWS ONLY
+{{ limit :limit }}
 
--- name: risk_scored_after
+-- name: risk_scored_after :many RiskRow
 SELECT v.id, v.asset_id,
        (SELECT a.name FROM assets a
         WHERE a.tenant_id = v.tenant_id AND a.id = v.asset_id) AS asset_name,
@@ -32,9 +31,9 @@ LEFT JOIN cve_scores_cache s ON s.cve_id = v.cve_id
 WHERE v.tenant_id = :tenant_id AND v.status = :status AND v.cvss_score IS NOT NULL
   AND v.cvss_score <= :after_score AND (v.cvss_score < :after_score OR v.id > :after_id)
 ORDER BY v.cvss_score DESC, v.id
-OFFSET 0 ROWS FETCH NEXT :limit ROWS ONLY
+{{ limit :limit }}
 
--- name: risk_unscored
+-- name: risk_unscored :many RiskRow
 SELECT v.id, v.asset_id,
        (SELECT a.name FROM assets a
         WHERE a.tenant_id = v.tenant_id AND a.id = v.asset_id) AS asset_name,
@@ -48,9 +47,9 @@ LEFT JOIN cve_catalog c ON c.cve_id = v.cve_id
 LEFT JOIN cve_scores_cache s ON s.cve_id = v.cve_id
 WHERE v.tenant_id = :tenant_id AND v.status = :status AND v.cvss_score IS NULL
 ORDER BY v.id
-OFFSET 0 ROWS FETCH NEXT :limit ROWS ONLY
+{{ limit :limit }}
 
--- name: risk_unscored_after
+-- name: risk_unscored_after :many RiskRow
 SELECT v.id, v.asset_id,
        (SELECT a.name FROM assets a
         WHERE a.tenant_id = v.tenant_id AND a.id = v.asset_id) AS asset_name,
@@ -65,9 +64,9 @@ LEFT JOIN cve_scores_cache s ON s.cve_id = v.cve_id
 WHERE v.tenant_id = :tenant_id AND v.status = :status AND v.cvss_score IS NULL
   AND v.id > :after_id
 ORDER BY v.id
-OFFSET 0 ROWS FETCH NEXT :limit ROWS ONLY
+{{ limit :limit }}
 
--- name: asset_vulnerabilities
+-- name: asset_vulnerabilities :many RiskRow
 SELECT v.id, v.asset_id,
        (SELECT a.name FROM assets a
         WHERE a.tenant_id = v.tenant_id AND a.id = v.asset_id) AS asset_name,
@@ -81,9 +80,9 @@ LEFT JOIN cve_catalog c ON c.cve_id = v.cve_id
 LEFT JOIN cve_scores_cache s ON s.cve_id = v.cve_id
 WHERE v.tenant_id = :tenant_id AND v.asset_id = :asset_id
 ORDER BY v.cve_id
-OFFSET 0 ROWS FETCH NEXT :limit ROWS ONLY
+{{ limit :limit }}
 
--- name: asset_vulnerabilities_after
+-- name: asset_vulnerabilities_after :many RiskRow
 SELECT v.id, v.asset_id,
        (SELECT a.name FROM assets a
         WHERE a.tenant_id = v.tenant_id AND a.id = v.asset_id) AS asset_name,
@@ -97,4 +96,4 @@ LEFT JOIN cve_catalog c ON c.cve_id = v.cve_id
 LEFT JOIN cve_scores_cache s ON s.cve_id = v.cve_id
 WHERE v.tenant_id = :tenant_id AND v.asset_id = :asset_id AND v.cve_id > :after_cve_id
 ORDER BY v.cve_id
-OFFSET 0 ROWS FETCH NEXT :limit ROWS ONLY
+{{ limit :limit }}
