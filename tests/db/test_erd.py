@@ -133,9 +133,10 @@ vulnerabilities }o--|| assets : "affects"
 
 # Relations the live schema has among the 13 tables beyond the documented lines: foreign keys
 # the page marks FK (sites.tenant_id, audit_logs.user_id, user_groups' tenant) or that the
-# schema plan adds (incidents.assigned_to), without drawing a line for them.
+# schema plan adds (incidents.assigned_to; incidents.site_id and asset_id since V33), without
+# drawing a line for them.
 EXTRA_EDGES = {("tenants", "sites"), ("tenants", "user_groups"), ("users", "audit_logs"),
-               ("users", "incidents")}
+               ("users", "incidents"), ("sites", "incidents"), ("assets", "incidents")}
 
 _ENTITY = re.compile(r"^\s*(?P<name>\w+) \{$")
 _ATTRIBUTE = re.compile(r'^\s*(?P<type>\w+) (?P<name>\w+)'

@@ -21,7 +21,7 @@ from collections.abc import Callable, Container
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import partial
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, TypeVar, cast
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -34,7 +34,13 @@ from monozu.domain.audit import Actor
 from monozu.domain.cmdb import AssetSpec, CmdbService, DiagramView
 from monozu.domain.errors import Conflict, InvalidTransition, Unauthorized, ValidationError
 from monozu.domain.identity import IdentityService
-from monozu.domain.itsm import ChangeService, IncidentService, KnowledgeService, ProblemService
+from monozu.domain.itsm import (
+    ChangeService,
+    IncidentService,
+    IncidentView,
+    KnowledgeService,
+    ProblemService,
+)
 from monozu.domain.itsm.types import (
     ACTIVE_INCIDENT,
     CHANGE_MOVES,
@@ -45,6 +51,7 @@ from monozu.domain.itsm.types import (
     PROBLEM_MOVES,
     PROBLEM_STATUSES,
 )
+from monozu.domain.paging import Page
 from monozu.domain.security import SecurityService
 from monozu.domain.security.types import (
     ALERT_MOVES,
@@ -138,6 +145,21 @@ class IsolationMachine(RuleBasedStateMachine):
                                     "WHERE tenant_id IN (:tenants)")
         assert {n: len(rows) for n, rows in counts.items()} == \
             {n: self.audited[n] for n in range(TENANTS)}
+
+
+def foreign_id_rule(bundle: Bundle[Owned], calls: dict[str, Any],
+                    bind: str) -> Callable[..., None]:
+    """A rule: a row of ``bundle`` passed to any of ``calls`` by another tenant than its owner
+    is a missing id there (:meth:`IsolationMachine.same_as_missing`); ``bind`` names the
+    machine's method that makes a call of the table callable as ``(tenant index, id)``. The
+    rule is named ``foreign_<bundle>_in_<context>_calls``, as the mixins name its attribute."""
+    def foreign_id_is_a_missing_id(self: IsolationMachine, row: Owned, shift: int,
+                                   call: str) -> None:
+        self.same_as_missing((row[0] + shift) % TENANTS, getattr(self, bind)(calls[call]),
+                             row[1])
+    foreign_id_is_a_missing_id.__name__ = f"foreign_{bundle.name}_in_{bind[1:-5]}_calls"
+    return rule(row=bundle, shift=other_tenant,
+                call=st.sampled_from(sorted(calls)))(foreign_id_is_a_missing_id)
 
 
 def machine(*contexts: type[IsolationMachine], world: World) -> type[RuleBasedStateMachine]:
@@ -264,15 +286,8 @@ class IdentityRules(IsolationMachine):
     def _identity_call(self, call: IdCall) -> Callable[[int, uuid.UUID], object]:
         return lambda t, row_id: call(self.identity, self.tenants[t], row_id)
 
-    @rule(row=users, shift=other_tenant, call=st.sampled_from(sorted(USER_CALLS)))
-    def foreign_user_is_a_missing_user(self, row: Owned, shift: int, call: str) -> None:
-        self.same_as_missing((row[0] + shift) % TENANTS,
-                             self._identity_call(USER_CALLS[call]), row[1])
-
-    @rule(row=groups, shift=other_tenant, call=st.sampled_from(sorted(GROUP_CALLS)))
-    def foreign_group_is_a_missing_group(self, row: Owned, shift: int, call: str) -> None:
-        self.same_as_missing((row[0] + shift) % TENANTS,
-                             self._identity_call(GROUP_CALLS[call]), row[1])
+    foreign_users_in_identity_calls = foreign_id_rule(users, USER_CALLS, "_identity_call")
+    foreign_groups_in_identity_calls = foreign_id_rule(groups, GROUP_CALLS, "_identity_call")
 
     @initialize(target=users, t=tenant_index)
     def seed_user(self, t: int) -> Owned:
@@ -581,30 +596,11 @@ class CmdbRules(IsolationMachine):
         return lambda t, row_id: self.cmdb(t, lambda svc: call(svc, row_id))
 
     # another tenant's id, passed to any call taking one
-    @rule(row=sites, shift=other_tenant, call=st.sampled_from(sorted(SITE_CALLS)))
-    def foreign_site_is_a_missing_site(self, row: Owned, shift: int, call: str) -> None:
-        self.same_as_missing((row[0] + shift) % TENANTS, self._cmdb_call(SITE_CALLS[call]),
-                             row[1])
-
-    @rule(row=zones, shift=other_tenant, call=st.sampled_from(sorted(ZONE_CALLS)))
-    def foreign_zone_is_a_missing_zone(self, row: Owned, shift: int, call: str) -> None:
-        self.same_as_missing((row[0] + shift) % TENANTS, self._cmdb_call(ZONE_CALLS[call]),
-                             row[1])
-
-    @rule(row=vlans, shift=other_tenant, call=st.sampled_from(sorted(VLAN_CALLS)))
-    def foreign_vlan_is_a_missing_vlan(self, row: Owned, shift: int, call: str) -> None:
-        self.same_as_missing((row[0] + shift) % TENANTS, self._cmdb_call(VLAN_CALLS[call]),
-                             row[1])
-
-    @rule(row=assets, shift=other_tenant, call=st.sampled_from(sorted(ASSET_CALLS)))
-    def foreign_asset_is_a_missing_asset(self, row: Owned, shift: int, call: str) -> None:
-        self.same_as_missing((row[0] + shift) % TENANTS, self._cmdb_call(ASSET_CALLS[call]),
-                             row[1])
-
-    @rule(row=diagrams, shift=other_tenant, call=st.sampled_from(sorted(DIAGRAM_CALLS)))
-    def foreign_diagram_is_a_missing_diagram(self, row: Owned, shift: int, call: str) -> None:
-        self.same_as_missing((row[0] + shift) % TENANTS, self._cmdb_call(DIAGRAM_CALLS[call]),
-                             row[1])
+    foreign_sites_in_cmdb_calls = foreign_id_rule(sites, SITE_CALLS, "_cmdb_call")
+    foreign_zones_in_cmdb_calls = foreign_id_rule(zones, ZONE_CALLS, "_cmdb_call")
+    foreign_vlans_in_cmdb_calls = foreign_id_rule(vlans, VLAN_CALLS, "_cmdb_call")
+    foreign_assets_in_cmdb_calls = foreign_id_rule(assets, ASSET_CALLS, "_cmdb_call")
+    foreign_diagrams_in_cmdb_calls = foreign_id_rule(diagrams, DIAGRAM_CALLS, "_cmdb_call")
 
     # one row of each kind to start from, so every rule can run from the first step
     @initialize(target=sites, t=tenant_index)
@@ -870,6 +866,8 @@ class IncidentModel:
     status: str
     assigned_to: uuid.UUID | None
     has_sla: bool
+    site: uuid.UUID | None = None
+    asset: uuid.UUID | None = None
     events: int = 1
     comments: int = 0
     response_breached: bool = False
@@ -917,6 +915,14 @@ ASSIGNEE_CALLS: dict[str, ItsmCall] = {
     "create": lambda tx, i: IncidentService(tx).create("Down", "low", "low", "low",
                                                        assigned_to=i),
 }
+INCIDENT_SITE_CALLS: dict[str, ItsmCall] = {
+    "create": lambda tx, i: IncidentService(tx).create("Down", "low", "low", "low", site_id=i),
+    "page": lambda tx, i: IncidentService(tx).page(NOW, site_id=i),
+}
+INCIDENT_ASSET_CALLS: dict[str, ItsmCall] = {
+    "create": lambda tx, i: IncidentService(tx).create("Down", "low", "low", "low", asset_id=i),
+    "page": lambda tx, i: IncidentService(tx).page(NOW, asset_id=i),
+}
 
 
 class ItsmRules(IdentityRules, CmdbRules):
@@ -949,35 +955,17 @@ class ItsmRules(IdentityRules, CmdbRules):
         return self.owns(t, user, self.model[t].users)
 
     # another tenant's id, passed to any call taking one
-    @rule(row=incidents, shift=other_tenant, call=st.sampled_from(sorted(INCIDENT_CALLS)))
-    def foreign_incident_is_a_missing_incident(self, row: Owned, shift: int, call: str) -> None:
-        self.same_as_missing((row[0] + shift) % TENANTS, self._itsm_call(INCIDENT_CALLS[call]),
-                             row[1])
-
-    @rule(row=problems, shift=other_tenant, call=st.sampled_from(sorted(PROBLEM_CALLS)))
-    def foreign_problem_is_a_missing_problem(self, row: Owned, shift: int, call: str) -> None:
-        self.same_as_missing((row[0] + shift) % TENANTS, self._itsm_call(PROBLEM_CALLS[call]),
-                             row[1])
-
-    @rule(row=changes, shift=other_tenant, call=st.sampled_from(sorted(CHANGE_CALLS)))
-    def foreign_change_is_a_missing_change(self, row: Owned, shift: int, call: str) -> None:
-        self.same_as_missing((row[0] + shift) % TENANTS, self._itsm_call(CHANGE_CALLS[call]),
-                             row[1])
-
-    @rule(row=articles, shift=other_tenant, call=st.sampled_from(sorted(ARTICLE_CALLS)))
-    def foreign_article_is_a_missing_article(self, row: Owned, shift: int, call: str) -> None:
-        self.same_as_missing((row[0] + shift) % TENANTS, self._itsm_call(ARTICLE_CALLS[call]),
-                             row[1])
-
-    @rule(row=IdentityRules.users, shift=other_tenant,
-          call=st.sampled_from(sorted(ASSIGNEE_CALLS)))
-    def foreign_assignee_is_a_missing_user(self, row: Owned, shift: int, call: str) -> None:
-        self.same_as_missing((row[0] + shift) % TENANTS, self._itsm_call(ASSIGNEE_CALLS[call]),
-                             row[1])
+    foreign_incidents_in_itsm_calls = foreign_id_rule(incidents, INCIDENT_CALLS, "_itsm_call")
+    foreign_problems_in_itsm_calls = foreign_id_rule(problems, PROBLEM_CALLS, "_itsm_call")
+    foreign_changes_in_itsm_calls = foreign_id_rule(changes, CHANGE_CALLS, "_itsm_call")
+    foreign_articles_in_itsm_calls = foreign_id_rule(articles, ARTICLE_CALLS, "_itsm_call")
+    foreign_users_in_itsm_calls = foreign_id_rule(IdentityRules.users, ASSIGNEE_CALLS, "_itsm_call")
 
     @initialize(target=incidents, t=tenant_index)
     def seed_incident(self, t: int) -> Owned:
-        return self.create_incident(t, "critical", (t, uuid.uuid4()), False)
+        nowhere = (t, uuid.uuid4())
+        return self.create_incident(t, "critical", nowhere, False, nowhere, False, nowhere,
+                                    False)
 
     @initialize(target=problems, t=tenant_index)
     def seed_problem(self, t: int) -> Owned:
@@ -991,25 +979,44 @@ class ItsmRules(IdentityRules, CmdbRules):
     def seed_article(self, t: int) -> Owned:
         return self.create_article(t)
 
+    foreign_sites_in_itsm_calls = foreign_id_rule(
+        CmdbRules.sites, INCIDENT_SITE_CALLS, "_itsm_call")
+    foreign_assets_in_itsm_calls = foreign_id_rule(
+        CmdbRules.assets, INCIDENT_ASSET_CALLS, "_itsm_call")
+
     # incidents
     @rule(target=incidents, t=tenant_index, severity=st.sampled_from(sorted(CELLS)),
-          user=IdentityRules.users, assign=st.booleans())
-    def create_incident(self, t: int, severity: str, user: Owned, assign: bool) -> Owned:
+          user=IdentityRules.users, assign=st.booleans(), site=CmdbRules.sites,
+          at_site=st.booleans(), asset=CmdbRules.assets, of_asset=st.booleans())
+    def create_incident(self, t: int, severity: str, user: Owned, assign: bool, site: Owned,
+                        at_site: bool, asset: Owned, of_asset: bool) -> Owned:
         impact, urgency, priority = CELLS[severity]
         assignee = user[1] if assign else None
+        site_id, asset_id = site[1] if at_site else None, asset[1] if of_asset else None
+        cmdb = self.cmdb_model[t]
 
         def call(tx: Tx) -> Incident:
             return IncidentService(tx, clock=lambda: NOW).create(
-                "Line 2 PLC in fault", severity, impact, urgency, assigned_to=assignee)
+                "Line 2 PLC in fault", severity, impact, urgency, assigned_to=assignee,
+                site_id=site_id, asset_id=asset_id)
         if assign and not self._user(t, user):
             self.refused_in(t, NotFound, call, not_found("user", user[1]))
-            return (t, uuid.uuid4())
-        incident = self.in_tenant(t, call)
-        assert incident.priority == priority
-        self.itsm_model[t].incidents[incident.id] = IncidentModel("open", assignee,
-                                                                 priority == "P1")
-        self.audited[t] += 1
-        return (t, incident.id)
+        elif at_site and not self.owns(t, site, cmdb.sites):
+            self.refused_in(t, NotFound, call, not_found("site", site[1]))
+        elif of_asset and not self.owns(t, asset, cmdb.assets):
+            self.refused_in(t, NotFound, call, not_found("asset", asset[1]))
+        elif of_asset and at_site and cmdb.assets[asset[1]][1] != site[1]:
+            self.refused_in(t, ValidationError, call, "is not at site")
+        else:
+            incident = self.in_tenant(t, call)
+            assert incident.priority == priority
+            place = cmdb.assets[asset[1]][1] if of_asset else site_id
+            assert (incident.site_id, incident.asset_id) == (place, asset_id)
+            self.itsm_model[t].incidents[incident.id] = IncidentModel(
+                "open", assignee, priority == "P1", place, asset_id)
+            self.audited[t] += 1
+            return (t, incident.id)
+        return (t, uuid.uuid4())
 
     @rule(t=tenant_index, incident=incidents, status=st.sampled_from(sorted(INCIDENT_STATUSES)),
           user=IdentityRules.users, assign=st.booleans())
@@ -1112,6 +1119,20 @@ class ItsmRules(IdentityRules, CmdbRules):
         active = self.in_tenant(t, lambda tx: IncidentService(tx).open_by_priority(NOW))
         assert {v.incident.id for v in active} == \
             {i for i, x in m.incidents.items() if x.status in ACTIVE_INCIDENT}
+
+    @rule(t=tenant_index, site=CmdbRules.sites, asset=CmdbRules.assets)
+    def incidents_by_site_and_asset(self, t: int, site: Owned, asset: Owned) -> None:
+        m, cmdb = self.itsm_model[t], self.cmdb_model[t]
+        for row, what, table, field_name in ((site, "site", cmdb.sites, "site"),
+                                             (asset, "asset", cmdb.assets, "asset")):
+            def read(tx: Tx, key: str = f"{field_name}_id", i: uuid.UUID = row[1]) -> object:
+                return IncidentService(tx).page(NOW, limit=500, **{key: i})
+            if not self.owns(t, row, table):
+                self.refused_in(t, NotFound, read, not_found(what, row[1]))
+                continue
+            page = cast(Page[IncidentView], self.in_tenant(t, read))
+            assert {v.incident.id for v in page.items} == \
+                {i for i, x in m.incidents.items() if getattr(x, field_name) == row[1]}
 
     # problems, changes, knowledge
     @rule(target=problems, t=tenant_index, cause=st.booleans())
@@ -1241,7 +1262,7 @@ class ItsmRules(IdentityRules, CmdbRules):
                                           "WHERE tenant_id IN (:tenants)")
                 for table, columns in (
                     ("incidents", "id, status, assigned_to, sla_response_breached, "
-                                  "sla_resolve_breached"),
+                                  "sla_resolve_breached, site_id, asset_id"),
                     ("incident_timeline_events", "incident_id"),
                     ("incident_comments", "incident_id"),
                     ("problems", "id, status"), ("changes", "id, status"),
@@ -1249,10 +1270,11 @@ class ItsmRules(IdentityRules, CmdbRules):
                     ("knowledge_article_problems", "article_id, problem_id"))}
         for n in range(TENANTS):
             m = self.itsm_model[n]
-            assert {_uuid(i): (s, _maybe_uuid(a), bool(r1), bool(r2))
-                    for i, s, a, r1, r2 in rows["incidents"][n]} == \
-                {i: (x.status, x.assigned_to, x.response_breached, x.resolve_breached)
-                 for i, x in m.incidents.items()}
+            assert {_uuid(i): (s, _maybe_uuid(a), bool(r1), bool(r2), _maybe_uuid(site),
+                               _maybe_uuid(asset))
+                    for i, s, a, r1, r2, site, asset in rows["incidents"][n]} == \
+                {i: (x.status, x.assigned_to, x.response_breached, x.resolve_breached, x.site,
+                     x.asset) for i, x in m.incidents.items()}
             assert Counter(_uuid(i) for (i,) in rows["incident_timeline_events"][n]) == \
                 Counter({i: x.events for i, x in m.incidents.items()})
             assert Counter(_uuid(i) for (i,) in rows["incident_comments"][n]) == \
@@ -1331,22 +1353,11 @@ class SecurityRules(CmdbRules):
         return lambda t, row_id: self.security(t, lambda svc: call(svc, row_id))
 
     # another tenant's id, passed to any call taking one
-    @rule(row=vulnerabilities, shift=other_tenant,
-          call=st.sampled_from(sorted(VULNERABILITY_CALLS)))
-    def foreign_vulnerability_is_a_missing_one(self, row: Owned, shift: int, call: str) -> None:
-        self.same_as_missing((row[0] + shift) % TENANTS,
-                             self._security_call(VULNERABILITY_CALLS[call]), row[1])
-
-    @rule(row=alerts, shift=other_tenant, call=st.sampled_from(sorted(ALERT_CALLS)))
-    def foreign_alert_is_a_missing_alert(self, row: Owned, shift: int, call: str) -> None:
-        self.same_as_missing((row[0] + shift) % TENANTS, self._security_call(ALERT_CALLS[call]),
-                             row[1])
-
-    @rule(row=CmdbRules.assets, shift=other_tenant,
-          call=st.sampled_from(sorted(ASSET_SECURITY_CALLS)))
-    def foreign_asset_is_missing_to_security(self, row: Owned, shift: int, call: str) -> None:
-        self.same_as_missing((row[0] + shift) % TENANTS,
-                             self._security_call(ASSET_SECURITY_CALLS[call]), row[1])
+    foreign_vulnerabilities_in_security_calls = foreign_id_rule(
+        vulnerabilities, VULNERABILITY_CALLS, "_security_call")
+    foreign_alerts_in_security_calls = foreign_id_rule(alerts, ALERT_CALLS, "_security_call")
+    foreign_assets_in_security_calls = foreign_id_rule(
+        CmdbRules.assets, ASSET_SECURITY_CALLS, "_security_call")
 
     @rule(owner=tenant_index, shift=other_tenant)
     def foreign_device_is_a_missing_device(self, owner: int, shift: int) -> None:

@@ -204,6 +204,8 @@ class Incident:
     resolution_note: str | None
     resolved_at: datetime | None
     closed_at: datetime | None
+    site_id: UUID | None = None  # V33: the site and asset it concerns
+    asset_id: UUID | None = None
 
 
 @dataclass(slots=True)

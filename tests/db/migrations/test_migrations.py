@@ -66,6 +66,7 @@ PLANNED_FILES = [
     "V30__vulnerability_risk_index.sql",
     "V31__edge_queue_and_retention_indexes.sql",
     "V32__tenant_leading_keys.sql",
+    "V33__incident_site_asset.sql",
     "V35__tenant_policies_read_tenant_once.sql",
 ]
 

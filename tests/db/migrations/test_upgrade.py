@@ -2,8 +2,9 @@
 
 V13 is the last version before the assets vendor column is renamed (V18), zones and VLANs are
 rebuilt on SQLite (V26) and diagrams lose change_id (V28, rebuilt on SQLite together with
-diagram_asset_links). Every row present at V13 must come out equal, apart from exactly those
-changes; the rebuilt tables must still enforce their references.
+diagram_asset_links), and incidents gain site_id and asset_id (V33, rebuilt on SQLite together
+with their timeline and comments). Every row present at V13 must come out equal, apart from
+exactly those changes; the rebuilt tables must still enforce their references.
 """
 
 from __future__ import annotations
@@ -86,6 +87,8 @@ V13_ROWS: list[tuple[str, dict[str, object]]] = [
     ("vuln_scanner_settings", {"tenant_id": TA, "cvss_alert_threshold": 7.5}),
     ("incidents", {"id": uid(91), "tenant_id": TA, "title": "PLC down", "severity": "high",
                    "sla_response_due": T0, "assigned_to": UA, "created_at": T0}),
+    ("incident_timeline_events", {"id": uid(92), "tenant_id": TA, "incident_id": uid(91),
+                                  "event_type": "created", "actor_id": UA, "created_at": T0}),
 ]
 
 
@@ -103,6 +106,8 @@ def expected_after(kind: str, table: str, row: dict[str, Any]) -> dict[str, Any]
         out.update(theme="system", density="comfortable", accent_color=None)
     elif table in ("zones", "vlans"):
         out["site_id"] = None
+    elif table == "incidents":
+        out.update(site_id=None, asset_id=None)  # V33, rebuilt on SQLite with its timeline
     return out
 
 

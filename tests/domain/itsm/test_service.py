@@ -10,6 +10,7 @@ import pytest
 
 from monozu.db import Database, NotFound
 from monozu.domain.audit import Actor, AuditRepository
+from monozu.domain.cmdb import AssetSpec, CmdbService
 from monozu.domain.errors import InvalidTransition, ValidationError
 from monozu.domain.itsm import (
     INCIDENT_MOVES,
@@ -19,7 +20,7 @@ from monozu.domain.itsm import (
     KnowledgeService,
     ProblemService,
 )
-from tests.domain.conftest import add_tenant
+from tests.domain.conftest import add_tenant, table_rows
 
 T0 = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
 
@@ -197,6 +198,50 @@ def test_incident_list_filters_and_pages(db: Database) -> None:
         assert svc.mark_breaches(later) == (0, 0)
         with pytest.raises(ValidationError, match="status"):
             svc.page(later, statuses=["escalated"])
+
+
+def test_incidents_at_a_site_and_of_an_asset_are_filtered_by_them(db: Database) -> None:
+    a, b = add_tenant(db, "acme"), add_tenant(db, "globex")
+    settings(db, a)
+    with db.tenant(b) as tx:
+        cmdb = CmdbService(tx)
+        their_site = cmdb.create_site("Globex DC")
+        their_asset = cmdb.create_asset(AssetSpec("DC-FW", "firewall", their_site.id)).id
+    with db.tenant(a) as tx:
+        cmdb = CmdbService(tx)
+        plant, office = cmdb.create_site("Plant"), cmdb.create_site("Office")
+        plc = cmdb.create_asset(AssetSpec("PLC-1", "plc", plant.id)).id
+        svc = IncidentService(tx, clock=lambda: T0)
+        on_plc = svc.create("PLC fault", "low", "low", "low", asset_id=plc)
+        at_office = svc.create("Printer", "low", "low", "low", site_id=office.id)
+        svc.create("Somewhere", "low", "low", "low")
+        assert (on_plc.site_id, on_plc.asset_id) == (plant.id, plc)  # the asset's site
+        assert svc.get(on_plc.id, T0).incident.asset_id == plc
+
+        def titles(**filters: uuid.UUID) -> list[str]:
+            return [v.incident.title for v in svc.page(T0, **filters).items]
+        assert titles(site_id=plant.id) == ["PLC fault"]
+        assert titles(site_id=office.id) == [at_office.title]
+        assert titles(asset_id=plc) == ["PLC fault"]
+        assert titles(site_id=office.id, asset_id=plc) == []
+        assert len(titles()) == 3
+    before = table_rows(db, "incidents", "incident_timeline_events", "audit_logs")
+    with db.tenant(a) as tx:  # refusals in a unit of work that then commits
+        svc = IncidentService(tx, clock=lambda: T0)
+        for call, error, message in (
+                (lambda: svc.create("x", "low", "low", "low", site_id=their_site.id),
+                 NotFound, f"site {their_site.id} not found"),
+                (lambda: svc.create("x", "low", "low", "low", asset_id=their_asset),
+                 NotFound, f"asset {their_asset} not found"),
+                (lambda: svc.create("x", "low", "low", "low", asset_id=uuid.uuid4()),
+                 NotFound, "asset .* not found"),
+                (lambda: svc.create("x", "low", "low", "low", site_id=office.id, asset_id=plc),
+                 ValidationError, f"asset {plc} is not at site {office.id}"),
+                (lambda: svc.page(T0, site_id=their_site.id), NotFound, "site .* not found"),
+                (lambda: svc.page(T0, asset_id=their_asset), NotFound, "asset .* not found")):
+            with pytest.raises(error, match=f"^{message}$"):
+                call()
+    assert table_rows(db, "incidents", "incident_timeline_events", "audit_logs") == before
 
 
 def test_problems_changes_and_knowledge(db: Database) -> None:

@@ -141,6 +141,7 @@ class IncidentDemo:
     created: datetime
     steps: tuple[tuple[str, datetime], ...] = ()  # (status, at)
     comment: str | None = None
+    asset: str | None = None  # the asset's name; the incident is at its site
 
 
 @dataclass(frozen=True)
@@ -234,25 +235,28 @@ ACME = TenantDemo(
     "acme-industries.example", (ROTTERDAM, ANTWERP, UTRECHT),
     incidents=(
         IncidentDemo("Packaging line 2 stopped: RTM-PLC-01 in major fault", "critical", "high",
-                     "high", ago(minutes=90)),
+                     "high", ago(minutes=90), asset="RTM-PLC-01"),
         IncidentDemo("HMI-02 touch screen intermittently unresponsive", "medium", "low",
-                     "medium", ago(minutes=30)),
+                     "medium", ago(minutes=30), asset="RTM-HMI-02"),
         IncidentDemo("Historian not receiving tags from the control VLAN", "high", "high",
                      "medium", ago(hours=5), (("in_progress", ago(hours=4, minutes=50)),),
-                     "Tag subscriptions time out since the core switch reload."),
+                     "Tag subscriptions time out since the core switch reload.",
+                     asset="RTM-HIST-01"),
         IncidentDemo("Suspicious GlobalProtect sessions on RTM-FW-01", "critical", "high",
                      "high", ago(hours=6), (("in_progress", ago(hours=5, minutes=55)),),
-                     "Sessions from unknown ASNs; portal disabled, forensics running."),
+                     "Sessions from unknown ASNs; portal disabled, forensics running.",
+                     asset="RTM-FW-01"),
         IncidentDemo("Replacement 1756-EN2T module on order", "high", "medium", "medium",
                      ago(days=2), (("in_progress", ago(days=2) + timedelta(minutes=12)),
-                                   ("pending", ago(days=1, hours=20)))),
+                                   ("pending", ago(days=1, hours=20))),
+                     asset="RTM-PLC-01-EN2T"),
         IncidentDemo("Antwerp HMI shows stale recipe values", "medium", "medium", "low",
                      ago(days=3), (("in_progress", ago(days=3) + timedelta(hours=1)),
-                                   ("resolved", ago(days=2, hours=20)))),
+                                   ("resolved", ago(days=2, hours=20))), asset="ANR-HMI-01"),
         IncidentDemo("Ring switch RTM-SW-RING lost redundancy", "high", "high", "high",
                      ago(days=10), (("in_progress", ago(days=10) + timedelta(minutes=10)),
                                     ("resolved", ago(days=10) + timedelta(hours=3)),
-                                    ("closed", ago(days=9)))),
+                                    ("closed", ago(days=9))), asset="RTM-SW-RING"),
         IncidentDemo("Duplicate: packaging line 2 alarm", "low", "low", "low", ago(days=1),
                      (("cancelled", ago(days=1) + timedelta(minutes=5)),)),
     ),
@@ -289,12 +293,13 @@ GLOBEX = TenantDemo(
     "globex-retail.example", (LEEDS, MANCHESTER),
     incidents=(
         IncidentDemo("Card payments failing at store 114", "critical", "high", "high",
-                     ago(minutes=40), (("in_progress", ago(minutes=32)),)),
+                     ago(minutes=40), (("in_progress", ago(minutes=32)),), asset="LDS-POS-01"),
         IncidentDemo("FortiGate admin logins from an unknown address", "high", "high", "medium",
-                     ago(hours=9)),
+                     ago(hours=9), asset="LDS-FW-01"),
         IncidentDemo("Warehouse scanners drop Wi-Fi at dock 4", "medium", "medium", "medium",
                      ago(days=4), (("in_progress", ago(days=4) + timedelta(hours=2)),
-                                   ("resolved", ago(days=3)), ("closed", ago(days=2)))),
+                                   ("resolved", ago(days=3)), ("closed", ago(days=2))),
+                     asset="MAN-WMS-01"),
     ),
     vulnerability_moves=(("LDS-POS-01", "CVE-2021-44228", "in_progress"),),
     devices=(("edgezu-lds-01", "Leeds Store 114"),))
@@ -308,7 +313,7 @@ NORTHWIND = TenantDemo(
                AssetDemo("NW-SIEM-01", "server", "Dell", "PowerEdge R760 / SIEM", None, None,
                          "10.0.0.20", "high"))),),
     incidents=(IncidentDemo("SIEM ingestion lag above 10 minutes", "medium", "high", "medium",
-                            ago(hours=2)),))
+                            ago(hours=2), asset="NW-SIEM-01"),))
 
 TENANTS = (NORTHWIND, ACME, GLOBEX)
 

@@ -275,7 +275,8 @@ class _Content:
     def incident(self, demo: IncidentDemo) -> None:
         self.clock.at = demo.created
         svc = IncidentService(self.tx, self.actor("analyst"), clock=self.clock)
-        incident = svc.create(demo.title, demo.severity, demo.impact, demo.urgency)
+        incident = svc.create(demo.title, demo.severity, demo.impact, demo.urgency,
+                              asset_id=self.assets[demo.asset] if demo.asset else None)
         for status, at in demo.steps:
             self.clock.at = at
             svc.transition(incident.id, status,

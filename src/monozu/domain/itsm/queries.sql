@@ -6,15 +6,15 @@
 INSERT INTO incidents (id, tenant_id, title, status, severity, sla_response_due,
                        sla_resolve_due, created_at, impact, urgency, priority, assigned_to,
                        sla_response_breached, sla_resolve_breached, resolution_note,
-                       resolved_at, closed_at)
+                       resolved_at, closed_at, site_id, asset_id)
 VALUES (:id, :tenant_id, :title, :status, :severity, :sla_response_due, :sla_resolve_due,
         :created_at, :impact, :urgency, :priority, :assigned_to, :sla_response_breached,
-        :sla_resolve_breached, :resolution_note, :resolved_at, :closed_at)
+        :sla_resolve_breached, :resolution_note, :resolved_at, :closed_at, :site_id, :asset_id)
 
 -- name: get_incident :optional Incident
 SELECT id, tenant_id, title, status, severity, sla_response_due, sla_resolve_due, created_at,
        impact, urgency, priority, assigned_to, sla_response_breached, sla_resolve_breached,
-       resolution_note, resolved_at, closed_at
+       resolution_note, resolved_at, closed_at, site_id, asset_id
 FROM incidents WHERE tenant_id = :tenant_id AND id = :id
 
 -- name: update_incident :rowcount
@@ -24,12 +24,14 @@ SET status = :status, assigned_to = :assigned_to, sla_response_breached = :sla_r
     resolved_at = :resolved_at, closed_at = :closed_at
 WHERE tenant_id = :tenant_id AND id = :id
 
+-- The lists filter on a site and an asset only when asked: :any_site / :any_asset are 0 then.
 -- name: list_incidents :many Incident
 SELECT id, tenant_id, title, status, severity, sla_response_due, sla_resolve_due, created_at,
        impact, urgency, priority, assigned_to, sla_response_breached, sla_resolve_breached,
-       resolution_note, resolved_at, closed_at
+       resolution_note, resolved_at, closed_at, site_id, asset_id
 FROM incidents
 WHERE tenant_id = :tenant_id AND status IN (:statuses) AND severity IN (:severities)
+  AND (:any_site = 1 OR site_id = :site_id) AND (:any_asset = 1 OR asset_id = :asset_id)
   AND LOWER(title) LIKE :pattern ESCAPE '\'
 ORDER BY created_at DESC, id
 {{ limit :limit }}
@@ -37,9 +39,10 @@ ORDER BY created_at DESC, id
 -- name: list_incidents_after :many Incident
 SELECT id, tenant_id, title, status, severity, sla_response_due, sla_resolve_due, created_at,
        impact, urgency, priority, assigned_to, sla_response_breached, sla_resolve_breached,
-       resolution_note, resolved_at, closed_at
+       resolution_note, resolved_at, closed_at, site_id, asset_id
 FROM incidents
 WHERE tenant_id = :tenant_id AND status IN (:statuses) AND severity IN (:severities)
+  AND (:any_site = 1 OR site_id = :site_id) AND (:any_asset = 1 OR asset_id = :asset_id)
   AND LOWER(title) LIKE :pattern ESCAPE '\'
   AND created_at <= :after_created_at
   AND (created_at < :after_created_at OR id > :after_id)
@@ -49,7 +52,7 @@ ORDER BY created_at DESC, id
 -- name: list_incidents_by_priority :many Incident
 SELECT id, tenant_id, title, status, severity, sla_response_due, sla_resolve_due, created_at,
        impact, urgency, priority, assigned_to, sla_response_breached, sla_resolve_breached,
-       resolution_note, resolved_at, closed_at
+       resolution_note, resolved_at, closed_at, site_id, asset_id
 FROM incidents
 WHERE tenant_id = :tenant_id AND status IN (:statuses)
 ORDER BY priority, created_at, id
@@ -66,6 +69,12 @@ WHERE tenant_id = :tenant_id AND status IN (:statuses) AND sla_resolve_due < :no
 
 -- name: user_exists :value int
 SELECT count(*) FROM users WHERE tenant_id = :tenant_id AND id = :id
+
+-- name: site_exists :value int
+SELECT count(*) FROM sites WHERE tenant_id = :tenant_id AND id = :id
+
+-- name: asset_site :optional UUID
+SELECT site_id FROM assets WHERE tenant_id = :tenant_id AND id = :id
 
 -- name: priority_for :optional str
 SELECT priority FROM priority_matrix

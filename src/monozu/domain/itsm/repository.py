@@ -31,6 +31,8 @@ class ItsmQueries(QueryFile):
     mark_response_breaches = rowcount()
     mark_resolve_breaches = rowcount()
     user_exists = value(int)
+    site_exists = value(int)
+    asset_site = optional(uuid.UUID)
     priority_for = optional(str)
     upsert_priority = rowcount()
     list_priority_matrix = many(PriorityMatrixEntry)
@@ -60,7 +62,10 @@ class ItsmQueries(QueryFile):
 
 
 QUERIES = ItsmQueries("monozu.domain.itsm")
+_NO_ID = uuid.UUID(int=0)  # bound where a filter is off, so every parameter keeps its type
 
+_INCIDENT_FIXED = ("title", "severity", "sla_response_due", "sla_resolve_due", "created_at",
+                   "impact", "urgency", "priority", "site_id", "asset_id")
 _INCIDENT_MUTABLE = ("status", "assigned_to", "sla_response_breached", "sla_resolve_breached",
                      "resolution_note", "resolved_at", "closed_at")
 
@@ -68,11 +73,9 @@ _INCIDENT_MUTABLE = ("status", "assigned_to", "sla_response_breached", "sla_reso
 class ItsmRepository(Repository):
     # incidents
     def insert_incident(self, i: Incident) -> None:
-        QUERIES.insert_incident(self.tx, tenant_id=self.tenant_id, id=i.id, title=i.title,
-                                severity=i.severity, sla_response_due=i.sla_response_due,
-                                sla_resolve_due=i.sla_resolve_due, created_at=i.created_at,
-                                impact=i.impact, urgency=i.urgency, priority=i.priority,
-                                **{f: getattr(i, f) for f in _INCIDENT_MUTABLE})
+        QUERIES.insert_incident(self.tx, tenant_id=self.tenant_id, id=i.id,
+                                **{f: getattr(i, f)
+                                   for f in (*_INCIDENT_FIXED, *_INCIDENT_MUTABLE)})
 
     def update_incident(self, i: Incident) -> None:
         QUERIES.update_incident(self.tx, tenant_id=self.tenant_id, id=i.id,
@@ -82,11 +85,15 @@ class ItsmRepository(Repository):
         return found(QUERIES.get_incident(self.tx, tenant_id=self.tenant_id, id=incident_id),
                      "incident", incident_id)
 
-    def incident_page(self, *, statuses: list[str], severities: list[str], pattern: str,
+    def incident_page(self, *, statuses: list[str], severities: list[str],
+                      site_id: uuid.UUID | None, asset_id: uuid.UUID | None, pattern: str,
                       after: tuple[datetime, uuid.UUID] | None, limit: int) -> list[Incident]:
-        params: dict[str, object] = {"tenant_id": self.tenant_id, "statuses": statuses,
-                                     "severities": severities, "pattern": pattern,
-                                     "limit": limit}
+        """A page of the list; a ``None`` site or asset does not filter."""
+        params: dict[str, object] = {
+            "tenant_id": self.tenant_id, "statuses": statuses, "severities": severities,
+            "any_site": int(site_id is None), "site_id": site_id or _NO_ID,
+            "any_asset": int(asset_id is None), "asset_id": asset_id or _NO_ID,
+            "pattern": pattern, "limit": limit}
         if after is None:
             return QUERIES.list_incidents(self.tx, **params)
         return QUERIES.list_incidents_after(self.tx, after_created_at=after[0],
@@ -104,6 +111,14 @@ class ItsmRepository(Repository):
 
     def user_exists(self, user_id: uuid.UUID) -> bool:
         return QUERIES.user_exists(self.tx, tenant_id=self.tenant_id, id=user_id) > 0
+
+    def site_exists(self, site_id: uuid.UUID) -> bool:
+        return QUERIES.site_exists(self.tx, tenant_id=self.tenant_id, id=site_id) > 0
+
+    def asset_site(self, asset_id: uuid.UUID) -> uuid.UUID:
+        """The site of one of the tenant's assets (:class:`NotFound` for any other id)."""
+        return found(QUERIES.asset_site(self.tx, tenant_id=self.tenant_id, id=asset_id),
+                     "asset", asset_id)
 
     # priority matrix and SLA policies
     def priority_for(self, severity: str, impact: str, urgency: str) -> str | None:

@@ -107,6 +107,10 @@ class IncidentService(_ItsmService):
         if user_id is not None and not self.repo.user_exists(user_id):
             raise NotFound(f"user {user_id} not found")
 
+    def _check_site(self, site_id: uuid.UUID | None) -> None:
+        if site_id is not None and not self.repo.site_exists(site_id):
+            raise NotFound(f"site {site_id} not found")
+
     def _event(self, incident_id: uuid.UUID, event_type: str, old: str | None,
                new: str | None, at: datetime) -> None:
         self.repo.insert_event(IncidentTimelineEvent(
@@ -114,12 +118,26 @@ class IncidentService(_ItsmService):
             event_type=event_type, old_value=old, new_value=new, actor_id=self.actor.user_id,
             created_at=at))
 
+    def _place(self, site_id: uuid.UUID | None,
+               asset_id: uuid.UUID | None) -> tuple[uuid.UUID | None, uuid.UUID | None]:
+        """The (site, asset) an incident concerns: both the tenant's, the asset at the site;
+        an asset alone places the incident at the asset's site."""
+        self._check_site(site_id)
+        if asset_id is None:
+            return site_id, None
+        at = self.repo.asset_site(asset_id)
+        if site_id not in (None, at):
+            raise ValidationError(f"asset {asset_id} is not at site {site_id}")
+        return at, asset_id
+
     def create(self, title: str, severity: str, impact: str, urgency: str, *,
-               assigned_to: uuid.UUID | None = None) -> Incident:
+               assigned_to: uuid.UUID | None = None, site_id: uuid.UUID | None = None,
+               asset_id: uuid.UUID | None = None) -> Incident:
         """Open an incident: priority from the matrix, SLA deadlines from the policy.
 
         A matrix without a cell for (severity, impact, urgency) refuses the incident;
-        a priority without an SLA policy gets no deadlines.
+        a priority without an SLA policy gets no deadlines. The incident may concern a
+        site and an asset of the tenant (see :meth:`_place`).
         """
         text = check_text("incident title", title, max_length=TITLE_MAX)
         cell = (choice("severity", severity, SEVERITIES), choice("impact", impact, IMPACTS),
@@ -132,6 +150,7 @@ class IncidentService(_ItsmService):
                 raise ValidationError("the priority matrix has no cell for severity={}, "
                                       "impact={}, urgency={}".format(*cell))
             self._check_user(assigned_to)
+            site, asset = self._place(site_id, asset_id)
             policy = repo.sla_for(priority)
             incident = Incident(
                 id=new_id(), tenant_id=repo.tenant_id, title=text, status="open",
@@ -142,7 +161,7 @@ class IncidentService(_ItsmService):
                 else now + timedelta(minutes=policy.resolve_minutes),
                 created_at=now, assigned_to=assigned_to, sla_response_breached=False,
                 sla_resolve_breached=False, resolution_note=None, resolved_at=None,
-                closed_at=None)
+                closed_at=None, site_id=site, asset_id=asset)
             repo.insert_incident(incident)
             self._event(incident.id, "created", None, "open", now)
             self.audit("incident.created", "incident", incident.id, priority=priority,
@@ -223,9 +242,11 @@ class IncidentService(_ItsmService):
         return self.repo.comments(incident_id)
 
     def page(self, now: datetime, *, statuses: Iterable[str] | None = None,
-             severities: Iterable[str] | None = None, text: str | None = None,
+             severities: Iterable[str] | None = None, site_id: uuid.UUID | None = None,
+             asset_id: uuid.UUID | None = None, text: str | None = None,
              limit: int = 50, cursor: str | None = None) -> Page[IncidentView]:
-        """Newest first, filtered by status, severity and free text in the title."""
+        """Newest first, filtered by status, severity, site, asset and free text in the
+        title; a site or asset that is not the tenant's is :class:`NotFound`."""
         size = page_size(limit)
         wanted_status = choices("status", None if statuses is None else list(statuses),
                                 INCIDENT_STATUSES)
@@ -235,7 +256,11 @@ class IncidentService(_ItsmService):
         if cursor is not None:
             at, after_id = keyset(cursor, (datetime, uuid.UUID))
             after = (at, after_id)
+        self._check_site(site_id)
+        if asset_id is not None:
+            self.repo.asset_site(asset_id)
         rows = self.repo.incident_page(statuses=wanted_status, severities=wanted_severity,
+                                       site_id=site_id, asset_id=asset_id,
                                        pattern=like_pattern(text), after=after, limit=size + 1)
         page = paginate(rows, size, lambda i: (i.created_at, i.id))
         return Page([IncidentView(i, breach_at(i, now)) for i in page.items], page.next_cursor)
