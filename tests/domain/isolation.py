@@ -64,7 +64,7 @@ from tests.domain.conftest import add_tenant
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 TENANTS = 3
-SETTINGS = settings(max_examples=20, stateful_step_count=80, deadline=None,
+SETTINGS = settings(max_examples=15, stateful_step_count=80, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow])
 E = TypeVar("E", bound=BaseException)
 R = TypeVar("R")
