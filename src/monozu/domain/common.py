@@ -3,10 +3,9 @@
 A repository calls the declared statements of its context (a
 :class:`~monozu.db.queries.QueryFile`) on the caller's unit of work, always passing the
 bound tenant's id (``tenant_of(tx)``) so every tenant-owned statement filters on it
-explicitly. A service method that changes
-data runs inside :meth:`Service.change`, a savepoint: a refused call leaves
-nothing behind, audit row included, even when the caller goes on using the same
-unit of work.
+explicitly. A service method that changes data runs inside :meth:`Service.change`, a
+savepoint: a refused call leaves nothing behind, audit row included, even when the caller
+goes on using the same unit of work.
 """
 
 from __future__ import annotations
