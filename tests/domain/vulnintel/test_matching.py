@@ -1,11 +1,19 @@
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
 import pytest
 
 from monozu.domain.vulnintel.feeds.nvd import parse_nvd
-from monozu.domain.vulnintel.matching import Verdict, asset_names, evaluate
+from monozu.domain.vulnintel.matching import (
+    Verdict,
+    asset_names,
+    configurations,
+    entry_matches,
+    evaluate,
+    matching_sets,
+)
 from monozu.domain.vulnintel.records import CpeMatchRow, CveRecord, pack_group
 
 
@@ -95,3 +103,42 @@ def test_na_version_never_matches_a_versioned_asset() -> None:
 def test_bad_asset_cpe_is_a_problem_not_a_crash() -> None:
     names, problems = asset_names("cpe:2.3:a:broken", None, None, None)
     assert not names and "has 2 attributes" in problems[0]
+
+
+def test_set_evaluation_agrees_with_evaluate_on_every_asset() -> None:
+    """matching_sets (many assets at once) gives evaluate's answer for each asset: AND and
+    OR nodes, negation, platform-only entries, ranges, exact and NA versions, wildcards."""
+    rng = random.Random(7)
+    criteria = [
+        ("cpe:2.3:a:x:app:*:*:*:*:*:*:*:*", "2.0"), ("cpe:2.3:a:x:app:1.5:*:*:*:*:*:*:*", None),
+        ("cpe:2.3:o:x:fw_firmware:*:*:*:*:*:*:*:*", "3.1"),
+        ("cpe:2.3:h:x:fw:-:*:*:*:*:*:*:*", None),
+        ("cpe:2.3:o:y:os:*:*:*:*:*:*:*:*", None), ("cpe:2.3:a:x:ap*:*:*:*:*:*:*:*:*", "1.9"),
+        ("cpe:2.3:*:*:*:*:*:*:*:*:*:*:*", "0.5")]
+    assets = [asset_names(c, p, m, f)[0] for c, p, m, f in (
+        ("cpe:2.3:a:x:app:1.5:*:*:*:*:*:*:*", None, None, None),
+        ("cpe:2.3:a:x:app:2.1:*:*:*:*:*:*:*", None, None, None),
+        ("cpe:2.3:a:x:app:*:*:*:*:*:*:*:*", None, None, None),
+        ("cpe:2.3:o:y:os:10:*:*:*:*:*:*:*", "x", "fw", "3.0"),
+        (None, "x", "fw", "3.2"), (None, "x", "fw", None),
+        ("cpe:2.3:a:x:app:0.4:*:*:*:*:*:*:*", "x", "fw", "1.0"))]
+    matched = 0
+    for _ in range(400):
+        rows = []
+        for configuration in range(rng.randint(1, 3)):
+            for node in range(rng.randint(1, 3)):
+                negate, operator = rng.random() < 0.2, rng.choice(("OR", "AND"))
+                for text, end in rng.sample(criteria, rng.randint(1, 3)):
+                    rows.append(CpeMatchRow(pack_group(configuration, node, negate), operator,
+                                            text, rng.random() < 0.7,
+                                            version_end_excluding=end))
+        expected = {i for i, names in enumerate(assets)
+                    if evaluate("CVE-2000-0001", rows, names).matched}
+
+        def entry(row: CpeMatchRow) -> set[int]:
+            return {i for i, names in enumerate(assets)
+                    if any(entry_matches(row, n, []) for n in names)}
+
+        assert matching_sets(configurations(rows), entry) == expected, rows
+        matched += bool(expected)
+    assert 50 < matched < 350  # both outcomes are exercised

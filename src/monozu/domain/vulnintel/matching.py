@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import functools
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 
 from monozu.domain.vulnintel import cpe, versions
@@ -143,6 +144,39 @@ def evaluate_grouped(cve_id: str, grouped: Configurations,
             verdict.hits = hits
             return verdict
     return verdict
+
+
+def matching_sets(grouped: Configurations,
+                  entry: Callable[[CpeMatchRow], AbstractSet[int]]) -> set[int]:
+    """:func:`evaluate_grouped` for many assets at once, on sets instead of one asset.
+
+    ``entry`` gives, for one ``cpeMatch`` entry, the set of (numbered) assets it matches.
+    A node's set is the union (OR) or intersection (AND) of its entries' sets; an asset
+    satisfies a configuration when it is in every plain node's set, in no negated node's
+    set, and in the set of at least one ``vulnerable`` entry of a plain node: the same
+    rules as :func:`evaluate_grouped`, so both give the same answer for every asset.
+    """
+    matched: set[int] = set()
+    for _, nodes in grouped:
+        holds: set[int] | None = None
+        vulnerable: set[int] = set()
+        excluded: set[int] = set()
+        for (_, negate), entries in nodes:
+            sets = [entry(e) for e in entries]
+            if entries[0].node_operator == "AND":
+                node = set(sets[0]).intersection(*sets[1:])
+            else:
+                node = set().union(*sets)
+            if negate:
+                excluded |= node
+                continue
+            holds = node if holds is None else holds & node
+            if not holds:
+                break
+            vulnerable.update(*(s for s, e in zip(sets, entries, strict=True) if e.vulnerable))
+        if holds:
+            matched |= (holds & vulnerable) - excluded
+    return matched
 
 
 def _configuration(nodes: list[tuple[tuple[int, bool], list[CpeMatchRow]]],

@@ -31,9 +31,10 @@ def unpack_group(group: int) -> tuple[int, int, bool]:
     return group >> 8, (group >> 1) & (MAX_NODES - 1), bool(group & 1)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class CpeMatchRow:
-    """One ``cpeMatch`` entry of one configuration node."""
+    """One ``cpeMatch`` entry of one configuration node (mutable only so that the catalog
+    scan builds a million of them cheaply: treat it as a value)."""
 
     config_group: int
     node_operator: str

@@ -15,13 +15,14 @@ inside its own unit of work (``db.tenant``):
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import gc
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
 
 from monozu.db import Database, Tx
 from monozu.db.errors import NotFound
@@ -31,15 +32,16 @@ from monozu.domain.vulnintel.matching import (
     Verdict,
     asset_names,
     configurations,
+    entry_matches,
     evaluate,
-    evaluate_grouped,
     index_key,
+    matching_sets,
 )
 from monozu.domain.vulnintel.records import CpeMatchRow
+from monozu.domain.vulnintel.staging import Staging
 
 ALERT_SOURCE = "cve_match"
 SCAN_PAGE = 20000
-IN_CHUNK = 500
 _WILD = ("*", "*")
 
 
@@ -54,12 +56,9 @@ class AssetRow:
 
 
 @dataclass(slots=True)
-class VulnerabilityRow:
-    id: uuid.UUID
+class Pair:
     asset_id: uuid.UUID
     cve_id: str
-    status: str
-    cvss_score: float | None
 
 
 @dataclass(slots=True)
@@ -102,33 +101,67 @@ def _asset(row: AssetRow) -> Asset:
                  [f"asset {row.id} ({row.name}): {p}" for p in problems])
 
 
-def _keys(names: Iterable[cpe.Cpe]) -> set[tuple[str, str]]:
-    return {(n.vendor.raw.lower(), n.product.raw.lower()) for n in names}
+def _name_key(name: cpe.Cpe) -> tuple[str, str]:
+    return name.vendor.raw.lower(), name.product.raw.lower()
+
+
+_NOTHING: frozenset[int] = frozenset()
 
 
 class AssetIndex:
-    """Assets of the tenants being matched, by the (vendor, product) of their CPE names."""
+    """Assets of the tenants being matched, as *profiles*: assets whose CPE names are the
+    same (same vendor, product and version) share one profile, so each distinct product
+    version is evaluated once however many assets run it.
+
+    :meth:`entry` gives the profiles one ``cpeMatch`` entry matches, computed once per
+    distinct (criteria, bounds) and cached for the run: the catalog repeats the same
+    criteria and bounds across many CVEs.
+    """
 
     def __init__(self, assets: dict[uuid.UUID, list[Asset]]) -> None:
-        self.everyone = [(t, a) for t, group in assets.items() for a in group]
-        self.by_key: dict[tuple[str, str], list[tuple[uuid.UUID, Asset]]] = defaultdict(list)
-        for tenant_id, asset in self.everyone:
-            for key in _keys(asset.names):
-                self.by_key[key].append((tenant_id, asset))
+        numbers: dict[tuple[str, ...], int] = {}
+        self.names: list[list[cpe.Cpe]] = []
+        self.owners: list[list[tuple[uuid.UUID, uuid.UUID]]] = []
+        for tenant_id, group in assets.items():
+            for asset in group:
+                if not asset.names:
+                    continue
+                key = tuple(str(n) for n in asset.names)
+                number = numbers.setdefault(key, len(self.names))
+                if number == len(self.names):
+                    self.names.append(asset.names)
+                    self.owners.append([])
+                self.owners[number].append((tenant_id, asset.id))
+        # (profile, name) pairs by the name's (vendor, product): an entry is tried only on
+        # the names it could match, every name for a wildcard vendor or product
+        self.everyone = [(p, n) for p, names in enumerate(self.names) for n in names]
+        self.by_key: dict[tuple[str, str], list[tuple[int, cpe.Cpe]]] = defaultdict(list)
+        for number, name in self.everyone:
+            self.by_key[_name_key(name)].append((number, name))
+        self._entries: dict[tuple[str | None, ...], frozenset[int]] = {}
 
-    def candidates(self, rows: list[CpeMatchRow]) -> list[tuple[uuid.UUID, Asset]]:
-        keys = {_row_key(r) for r in rows}
-        if _WILD in keys:
-            return self.everyone
-        found: dict[uuid.UUID, tuple[uuid.UUID, Asset]] = {}
-        for key in keys:
-            for tenant_id, asset in self.by_key.get(key, ()):
-                found[asset.id] = (tenant_id, asset)
-        return list(found.values())
+    def entry(self, row: CpeMatchRow) -> frozenset[int]:
+        """The profiles having a name that ``row``'s criteria and bounds cover."""
+        key = (row.criteria, row.version_start_including, row.version_start_excluding,
+               row.version_end_including, row.version_end_excluding)
+        found = self._entries.get(key)
+        if found is None:
+            found = self._entries[key] = self._evaluate(row)
+        return found
 
+    def _evaluate(self, row: CpeMatchRow) -> frozenset[int]:
+        key = _criteria_key(row.criteria)
+        candidates = self.everyone if key == _WILD else self.by_key.get(key, ())
+        unknown: list[str] = []  # reasons matter to explain, not to the bulk run
+        return frozenset(p for p, name in candidates
+                         if entry_matches(row, name, unknown)) or _NOTHING
 
-def _row_key(row: CpeMatchRow) -> tuple[str, str]:
-    return _criteria_key(row.criteria)
+    def matches(self, rows: list[CpeMatchRow]) -> set[int]:
+        """The profiles one CVE's rows match (its configurations grouped only when some
+        vulnerable entry matches anything at all)."""
+        if not any(r.vulnerable and self.entry(r) for r in rows):
+            return set()
+        return matching_sets(configurations(rows), self.entry)
 
 
 @functools.lru_cache(maxsize=262144)
@@ -143,6 +176,13 @@ def as_match(row: CveCpeMatch) -> CpeMatchRow:
                        row.version_end_including, row.version_end_excluding)
 
 
+@dataclass(slots=True)
+class ScannedMatch(CpeMatchRow):
+    """A match row as the catalog scan reads it: the entry, and its CVE."""
+
+    cve_id: str = ""
+
+
 def _scan_by_cve(tx: Tx) -> Iterator[tuple[str, list[CpeMatchRow]]]:
     """Every CVE's match rows, a page of the table at a time (never the whole table).
 
@@ -151,32 +191,19 @@ def _scan_by_cve(tx: Tx) -> Iterator[tuple[str, list[CpeMatchRow]]]:
     """
     after = ""
     while True:
-        page = tx.select(CveCpeMatch, sql.MATCH_SCAN, after_cve=after, limit=SCAN_PAGE)
+        page = tx.select(ScannedMatch, sql.MATCH_SCAN, after_cve=after, limit=SCAN_PAGE)
         full = len(page) == SCAN_PAGE
         if full:
             last = page[-1].cve_id
             page = [r for r in page if r.cve_id != last] or tx.select(
-                CveCpeMatch, sql.MATCH_ROWS_OF, cve_id=last)  # one CVE filled the page
+                ScannedMatch, sql.MATCH_SCAN_OF, cve_id=last)  # one CVE filled the page
         groups: dict[str, list[CpeMatchRow]] = {}
         for row in page:
-            groups.setdefault(row.cve_id, []).append(as_match(row))
+            groups.setdefault(row.cve_id, []).append(row)
         yield from groups.items()
         if not full:
             return
         after = page[-1].cve_id
-
-
-def _chunks(items: list[str], size: int = IN_CHUNK) -> Iterator[list[str]]:
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
-
-
-def _facts(tx: Tx, cve_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
-    facts: dict[str, dict[str, Any]] = {}
-    for chunk in _chunks(sorted(set(cve_ids))):
-        for row in tx.select(dict, sql.CATALOG_FACTS, cve_ids=chunk):
-            facts[row["cve_id"]] = row
-    return facts
 
 
 def tenant_ids(db: Database) -> list[uuid.UUID]:
@@ -188,9 +215,9 @@ def match_tenants(db: Database, tenants: list[uuid.UUID], *,
                   now: datetime | None = None) -> list[MatchReport]:
     """Match each tenant's assets; the catalog is read once for all of them.
 
-    One pass over the catalog: each CVE is evaluated against the assets whose names share
-    a vendor and product with one of its criteria, so memory holds the assets and the
-    matches, never the catalog.
+    One pass over the catalog: each CVE's entries are looked up in the :class:`AssetIndex`
+    (distinct product versions, each entry evaluated once per run), so memory holds the
+    assets, the entry cache and the matched pairs, never the catalog.
     """
     assets: dict[uuid.UUID, list[Asset]] = {}
     for tenant_id in tenants:
@@ -199,73 +226,95 @@ def match_tenants(db: Database, tenants: list[uuid.UUID], *,
                                                               tenant_id=tenant_id)]
     index = AssetIndex(assets)
     # (asset, CVE) pairs only: a verdict's explanation is rebuilt for the few that alert
-    found: dict[uuid.UUID, set[tuple[uuid.UUID, str]]] = {t: set() for t in tenants}
-    with db.transaction() as tx:
+    found: dict[uuid.UUID, list[tuple[uuid.UUID, str]]] = {t: [] for t in tenants}
+    with db.transaction() as tx, _collector_paused():
         for cve_id, rows in _scan_by_cve(tx):
-            candidates = index.candidates(rows)
-            grouped = configurations(rows) if candidates else []
-            for tenant_id, asset in candidates:
-                if evaluate_grouped(cve_id, grouped, asset.names).matched:
-                    found[tenant_id].add((asset.id, cve_id))
+            for profile in index.matches(rows):
+                for tenant_id, asset_id in index.owners[profile]:
+                    found[tenant_id].append((asset_id, cve_id))
     return [_write_tenant(db, tenant_id, assets[tenant_id], found[tenant_id],
                           now or datetime.now(UTC)) for tenant_id in tenants]
 
 
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """The cyclic garbage collector off for the scan: it builds millions of small objects
+    and no cycles, and each automatic collection would walk the whole growing heap (it took
+    about 40 % of the run)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def _write_tenant(db: Database, tenant_id: uuid.UUID, assets: list[Asset],
-                  found: set[tuple[uuid.UUID, str]], now: datetime) -> MatchReport:
+                  found: list[tuple[uuid.UUID, str]], now: datetime) -> MatchReport:
+    """Write one tenant's matches set-based, in its unit of work.
+
+    The pairs go to a staging table; one statement refreshes ``last_seen_at`` and the score
+    of those already recorded (whatever their status: a person's status is never touched),
+    one opens the new ones.
+    """
     report = MatchReport(tenant_id, assets=len(assets))
     for asset in assets:
         report.problems.extend(asset.problems)
     report.matches = len(found)
+    params = {"tenant_id": tenant_id, "now": now}
     with db.tenant(tenant_id) as tx:
-        facts = _facts(tx, (cve for _, cve in found))
-        existing = {(r.asset_id, r.cve_id): r for r in tx.select(
-            VulnerabilityRow, sql.TENANT_VULNERABILITIES, tenant_id=tenant_id)}
-        inserts, updates = [], []
-        for (asset_id, cve_id) in found:
-            score = (facts.get(cve_id) or {}).get("cvss_score")
-            row = existing.get((asset_id, cve_id))
-            if row is None:
-                inserts.append({"id": uuid.uuid4(), "tenant_id": tenant_id, "cve_id": cve_id,
-                                "cvss_score": score, "asset_id": asset_id, "now": now})
-            else:
-                updates.append({"id": row.id, "tenant_id": tenant_id,
-                                "cvss_score": score, "now": now})
-        if inserts:
-            tx.exec_many(sql.INSERT_VULNERABILITY, inserts)
-        if updates:
-            tx.exec_many(sql.SEEN_AGAIN, updates)
-        report.opened, report.seen_again = len(inserts), len(updates)
+        stage = Staging(tx, "found")
+        stage.load("found", ("id", "asset_id", "cve_id"),
+                   ((uuid.uuid4(), asset_id, cve_id) for asset_id, cve_id in found))
+        stage.index()
+        report.seen_again = tx.exec(stage.sql(sql.SEEN_AGAIN), params)
+        tx.exec(stage.sql(sql.RESCORE_FOUND), tenant_id=tenant_id)
+        report.opened = tx.exec(stage.sql(sql.OPEN_FOUND), params)
         report.no_longer_matching = sorted(
-            (a, c) for (a, c), r in existing.items()
-            if (a, c) not in found and r.status == "open")
-        statuses = {k: r.status for k, r in existing.items()}
-        report.alerts = _raise_alerts(tx, tenant_id, found=found, statuses=statuses,
-                                      facts=facts, assets={a.id: a for a in assets}, now=now)
+            (r.asset_id, r.cve_id) for r in tx.select(
+                Pair, stage.sql(sql.NO_LONGER_MATCHING), tenant_id=tenant_id))
+        report.alerts = _raise_alerts(tx, tenant_id, found,
+                                      assets={a.id: a for a in assets}, now=now)
+        stage.drop()
     return report
 
 
-def _raise_alerts(tx: Tx, tenant_id: uuid.UUID, *, found: set[tuple[uuid.UUID, str]],
-                  statuses: dict[tuple[uuid.UUID, str], str], facts: dict[str, dict[str, Any]],
+@dataclass(slots=True)
+class AlertFact:
+    cve_id: str
+    cvss_score: float | None
+    cvss_severity: str | None
+    is_kev: bool
+
+
+def _raise_alerts(tx: Tx, tenant_id: uuid.UUID, found: list[tuple[uuid.UUID, str]], *,
                   assets: dict[uuid.UUID, Asset], now: datetime) -> int:
+    """One alert per open matched vulnerability over the threshold or in KEV, once."""
     settings = tx.select(float, sql.ALERT_THRESHOLD, tenant_id=tenant_id)
     threshold = settings[0] if settings else None
+    facts = {f.cve_id: f for f in tx.select(
+        AlertFact, sql.ALERTING_CVES, yes=True,
+        threshold=threshold if threshold is not None else 1000.0)}
+    pairs = sorted(p for p in found if p[1] in facts)
+    if not pairs:
+        return 0
+    # a status a person set (accepted_risk, false_positive...) silences the vulnerability
+    silenced = {(r.asset_id, r.cve_id) for r in tx.select(
+        AlertKey, sql.NOT_OPEN, tenant_id=tenant_id)}
     raised = {(r.asset_id, r.cve_id) for r in tx.select(
         AlertKey, sql.RAISED_ALERTS, tenant_id=tenant_id, source=ALERT_SOURCE)}
     alerts = []
-    for key in sorted(found):
-        asset_id, cve_id = key
-        if key in raised or statuses.get(key, "open") != "open":
+    for asset_id, cve_id in pairs:
+        if (asset_id, cve_id) in raised or (asset_id, cve_id) in silenced:
             continue
-        fact = facts.get(cve_id) or {}
-        score, kev = fact.get("cvss_score"), bool(fact.get("is_kev"))
+        fact = facts[cve_id]
+        score, kev = fact.cvss_score, bool(fact.is_kev)
         over = threshold is not None and score is not None and score >= threshold
-        if not (over or kev):
-            continue
         why = " and ".join(w for w in (
             f"CVSS {score} reaches the threshold {threshold}" if over else "",
             "it is in CISA's Known Exploited Vulnerabilities catalog" if kev else "") if w)
-        severity = str(fact.get("cvss_severity") or ("critical" if kev else "high")).lower()
+        severity = str(fact.cvss_severity or ("critical" if kev else "high")).lower()
         asset = assets[asset_id]
         rows = [as_match(r) for r in tx.select(CveCpeMatch, sql.MATCH_ROWS_OF, cve_id=cve_id)]
         verdict = evaluate(cve_id, rows, asset.names)

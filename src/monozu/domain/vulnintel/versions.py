@@ -58,8 +58,10 @@ def parse(text: str) -> Version:
     return Version(text)
 
 
+@functools.lru_cache(maxsize=262144)
 def compare(a: str, b: str) -> int:
-    """-1, 0 or 1 as ``a`` orders before, equal to, or after ``b``."""
+    """-1, 0 or 1 as ``a`` orders before, equal to, or after ``b`` (cached: matching
+    compares the same asset versions with the same bounds across many CVEs)."""
     left, right = parse(a), parse(b)
     return (left > right) - (left < right)
 
@@ -68,11 +70,11 @@ def in_range(version: str, *, start_including: str | None = None,
              start_excluding: str | None = None, end_including: str | None = None,
              end_excluding: str | None = None) -> bool:
     """Whether ``version`` lies within the NVD bounds given (absent bounds are open)."""
-    v = parse(version)
-    if start_including is not None and v < parse(start_including):
+    parse(version)  # not a version: VersionError, whatever the bounds
+    if start_including is not None and compare(version, start_including) < 0:
         return False
-    if start_excluding is not None and v <= parse(start_excluding):
+    if start_excluding is not None and compare(version, start_excluding) <= 0:
         return False
-    if end_including is not None and v > parse(end_including):
+    if end_including is not None and compare(version, end_including) > 0:
         return False
-    return not (end_excluding is not None and v >= parse(end_excluding))
+    return not (end_excluding is not None and compare(version, end_excluding) >= 0)
