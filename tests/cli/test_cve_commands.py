@@ -32,6 +32,10 @@ def test_import_status_match_explain(sqlite_url: str,
     assert code == 0 and "15 records: 15 inserted, 0 updated, 0 unchanged" in out
     code, out, _ = _run(capsys, "cve", "import", "nvd", nvd[0], "--url", sqlite_url)
     assert code == 0 and "0 inserted, 0 updated, 15 unchanged" in out
+    assert "unchanged file" in out and "not read again" in out
+    code, out, _ = _run(capsys, "cve", "import", "nvd", nvd[0], "--force", "--url", sqlite_url)
+    assert code == 0 and "0 inserted, 0 updated, 15 unchanged" in out
+    assert "unchanged file" not in out
     kev = str(FIXTURES / "kev" / "known_exploited_vulnerabilities.json")
     assert _run(capsys, "cve", "import", "kev", kev, "--url", sqlite_url)[0] == 0
 

@@ -102,9 +102,12 @@ def _progress(label: str) -> Callable[[int], None]:
                         "folder.", metavar="PATH", nargs="+"),
              option("--full", flag=True, default=False,
                     help="NVD: re-read records whose lastModified is already stored."),
+             option("--force", flag=True, default=False,
+                    help="NVD: read a file even when it is identical to the one imported "
+                         "before under its name."),
              url_option)
 @handle_errors
-def import_(source: str, paths: list[str], full: bool, url: str | None) -> None:
+def import_(source: str, paths: list[str], full: bool, force: bool, url: str | None) -> None:
     """Import feed files into the global catalogs, each file all-or-nothing.
 
     Example: ``monozu cve import nvd nvdcve-2.0-2024.json.gz nvdcve-2.0-modified.json.gz``
@@ -115,7 +118,7 @@ def import_(source: str, paths: list[str], full: bool, url: str | None) -> None:
     with _bad_input():
         for path in map(Path, paths):
             started = time.perf_counter()
-            report = import_file(database, source, path, full=full,
+            report = import_file(database, source, path, full=full, force=force,
                                  progress=_progress(f"{source} {path}"))
             if sys.stderr.isatty():
                 sys.stderr.write("\n")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ from monozu.db.models import CveCatalogEntry, CveFeed, CveScoresCacheEntry
 from monozu.domain.vulnintel import FeedError
 from monozu.domain.vulnintel.importer import import_file
 from monozu.domain.vulnintel.records import CVE5_GROUP_BASE
+from tests.domain.vulnintel.conftest import gz
 
 
 def _counts(report: object) -> tuple[int, int, int]:
@@ -59,7 +61,10 @@ def test_every_source_and_reimport_changes_nothing(db: Database, feeds: Path) ->
     assert _value(db, "SELECT COUNT(*) FROM cve_cpe_matches WHERE cve_id = :id "
                   "AND config_group >= :base", id="CVE-2024-3400", base=CVE5_GROUP_BASE) == 6
     feeds_state = {r.name: r for r in db.select(CveFeed, "SELECT * FROM cve_feeds")}
-    assert set(feeds_state) == {"nvd", "cve5", "kev", "epss", "exploitdb"}
+    # one row per source, and one per NVD file imported by path (its digest)
+    assert set(feeds_state) == {"nvd", "cve5", "kev", "epss", "exploitdb",
+                                "nvd:nvd-page-1.json", "nvd:nvd-page-2.json"}
+    assert again[0].skipped and not full.skipped
     assert (feeds_state["nvd"].sync_cursor or "").startswith("2026-06-17")
     assert all(r.last_error is None and r.last_synced_at for r in feeds_state.values())
 
@@ -102,8 +107,9 @@ def test_changed_cve_replaces_its_match_rows_and_older_never_wins(
                      "WHERE cve_id = :id", id=cve_id)
     assert rows == [{"criteria": "cpe:2.3:a:x:easy2pilot:*:*:*:*:*:*:*:*",
                      "version_end_excluding": "8.0"}]
-    # the fixture's own, older copy of the record does not overwrite the newer one
-    report = import_file(db, "nvd", feeds / "nvd/nvd-page-2.json")
+    # the fixture's own, older copy of the record does not overwrite the newer one (read
+    # with force: the identical file would not be read at all)
+    report = import_file(db, "nvd", feeds / "nvd/nvd-page-2.json", force=True)
     assert _counts(report) == (0, 0, 4) and report.notes["kept newer"] == 1
     assert _value(db, "SELECT COUNT(*) FROM cve_cpe_matches WHERE cve_id = :id", id=cve_id) == 1
 
@@ -161,3 +167,51 @@ def test_nvd_configurations_supersede_cve5_rows(db: Database, feeds: Path,
     assert _counts(import_file(db, "cve5", feeds / "cvelist5/CVE-2024-3400.json")) == (0, 0, 1)
     assert db.select(int, "SELECT config_group FROM cve_cpe_matches WHERE cve_id = :id",
                      id="CVE-2024-3400") == [0]
+
+
+def _catalog_row_count(db: Database) -> int:
+    return int(_value(db, "SELECT COUNT(*) FROM cve_catalog"))  # type: ignore[call-overload]
+
+
+def test_an_identical_nvd_file_is_not_read_again(db: Database, feeds: Path,
+                                                 tmp_path: Path) -> None:
+    page = tmp_path / "nvdcve-2.0-2021.json.gz"
+    gz(page, (feeds / "nvd/nvd-page-1.json").read_bytes())
+    (tmp_path / "nvdcve-2.0-2021.meta").write_text(
+        "lastModifiedDate:2026-10-01T03:00:01-04:00\nsize:1\nzipSize:1\ngzSize:1\n"
+        f"sha256:{'AB' * 32}\n")
+    first = import_file(db, "nvd", page)
+    assert first.skipped is None and _counts(first) == (15, 0, 0)
+    row = db.get(CveFeed, "SELECT * FROM cve_feeds WHERE name = :n",
+                 n="nvd:nvdcve-2.0-2021.json.gz")
+    assert row.sync_cursor == (f"sha256={hashlib.sha256(page.read_bytes()).hexdigest()} "
+                               f"records=15 meta-sha256={'ab' * 32}")
+    # proof that it is not read: a record changed behind its back stays changed
+    db.exec("UPDATE cve_catalog SET description = 'edited' WHERE cve_id = 'CVE-2021-44228'")
+    again = import_file(db, "nvd", page)
+    assert again.skipped and "unchanged file" in again.line()
+    assert (again.records, *_counts(again)) == (15, 0, 0, 15)
+    assert _value(db, "SELECT description FROM cve_catalog WHERE cve_id = :id",
+                  id="CVE-2021-44228") == "edited"
+    # --force reads it (NVD's lastModified is unchanged, so the record is still skipped);
+    # --full stages every record and restores it
+    forced = import_file(db, "nvd", page, force=True)
+    assert forced.skipped is None and _counts(forced) == (0, 0, 15)
+    full = import_file(db, "nvd", page, full=True)
+    assert full.skipped is None and _counts(full) == (0, 1, 14)
+    # other bytes under the same name are read, and become the file to compare with
+    gz(page, (feeds / "nvd/nvd-page-2.json").read_bytes())
+    other = import_file(db, "nvd", page)
+    assert other.skipped is None and _counts(other) == (4, 0, 0)
+    assert import_file(db, "nvd", page).skipped
+    assert _catalog_row_count(db) == 19
+
+
+def test_a_failed_import_records_no_digest(db: Database, feeds: Path, tmp_path: Path) -> None:
+    page = tmp_path / "nvdcve-2.0-2021.json"
+    page.write_bytes((feeds / "nvd/nvd-page-1.json").read_bytes()[:-200])
+    for _ in range(2):  # the second attempt reads the file again and fails again
+        with pytest.raises(FeedError, match="ends early"):
+            import_file(db, "nvd", page)
+    assert not db.select(str, "SELECT name FROM cve_feeds WHERE name LIKE 'nvd:%'")
+    assert _catalog_row_count(db) == 0

@@ -26,6 +26,7 @@ from monozu.db import Database, Tx
 from monozu.db.errors import MonozuError
 from monozu.db.models import CveCpeMatch
 from monozu.domain.vulnintel import sql
+from monozu.domain.vulnintel.digests import file_digest, imported_before, remember
 from monozu.domain.vulnintel.errors import FeedError
 from monozu.domain.vulnintel.feeds._io import check_cve_id, parse_timestamp
 from monozu.domain.vulnintel.feeds.cve5 import (
@@ -64,6 +65,7 @@ class ImportReport:
     notes: dict[str, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     cursor: str | None = None
+    skipped: str | None = None  # why the file was not read again
 
     def warn(self, text: str) -> None:
         if len(self.warnings) < MAX_WARNINGS:
@@ -72,15 +74,21 @@ class ImportReport:
 
     def line(self) -> str:
         extra = "".join(f", {v} {k}" for k, v in self.notes.items() if v)
-        return (f"{self.source} {self.path}: {self.records} records: {self.inserted} inserted, "
+        skipped = f" {self.skipped}:" if self.skipped else ""
+        return (f"{self.source} {self.path}:{skipped} {self.records} records: "
+                f"{self.inserted} inserted, "
                 f"{self.updated} updated, {self.unchanged} unchanged{extra}")
 
 
 def import_file(db: Database, source: str, path: Path, *, url: str | None = None,
-                progress: Progress | None = None, full: bool = False) -> ImportReport:
+                progress: Progress | None = None, full: bool = False,
+                force: bool = False) -> ImportReport:
     """Import one file of ``source`` in one transaction and record the sync in cve_feeds.
 
-    ``full`` (NVD) re-reads records whose ``lastModified`` is already stored.
+    An NVD file given by path (``url`` None) is first compared with the file of the same
+    name imported before (:mod:`digests`): when its bytes are identical it is not read
+    again and the report says so. ``force`` reads it anyway; ``full`` (NVD) also re-reads
+    records whose ``lastModified`` is already stored.
     """
     if source not in SOURCES:
         raise FeedError(str(path), None, f"unknown source {source!r}; one of "
@@ -89,10 +97,19 @@ def import_file(db: Database, source: str, path: Path, *, url: str | None = None
     if full and source == "nvd":
         run = functools.partial(import_nvd, full=True)
     origin = url or str(path)
+    digest = file_digest(path) if source == "nvd" and url is None and path.is_file() else None
     try:
         with db.transaction() as tx:
-            report = run(tx, path, progress or _quiet)
+            same = digest and not (force or full) and imported_before(tx, source, digest)
+            if same:
+                report = ImportReport(source, str(path), records=same.records,
+                                      unchanged=same.records, skipped=same.describe())
+            else:
+                report = run(tx, path, progress or _quiet)
             feed_synced(tx, source, origin, report.cursor)
+            if digest and not same:
+                remember(tx, digest, source=source, kind=FEED_KINDS[source], url=origin,
+                         records=report.records)
     except MonozuError as exc:
         with contextlib.suppress(MonozuError), db.transaction() as tx:
             feed_failed(tx, source, origin, str(exc))
