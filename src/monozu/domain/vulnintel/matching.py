@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 
-from monozu.domain.vulnintel import cpe, versions
+from monozu.domain.vulnintel import cpe, vendors, versions
 from monozu.domain.vulnintel.records import CpeMatchRow, unpack_group
 
 _BOUND_TEXT = (("version_start_including", ">="), ("version_start_excluding", ">"),
@@ -206,8 +206,9 @@ def asset_names(cpe_text: str | None, producer: str | None, model: str | None,
     """The CPE names an asset stands for, and the problems found building them.
 
     A stored CPE is taken as is. Producer and model give the usual device pattern: the
-    firmware as ``o:<producer>:<model>_firmware:<firmware>`` running on the hardware
-    ``h:<producer>:<model>:-``.
+    firmware as ``o:<vendor>:<model>_firmware:<firmware>`` running on the hardware
+    ``h:<vendor>:<model>:-``, the vendor being the producer's CPE vendor
+    (:func:`vendors.cpe_vendor`: "Siemens AG" is ``siemens``).
     """
     names: list[cpe.Cpe] = []
     problems: list[str] = []
@@ -216,8 +217,8 @@ def asset_names(cpe_text: str | None, producer: str | None, model: str | None,
             names.append(cpe.parse(cpe_text.strip()))
         except cpe.CpeError as exc:
             problems.append(str(exc))
-    if producer and model:
-        vendor, product = producer.strip(), model.strip()
+    if producer and model and producer.strip():
+        vendor, product = vendors.cpe_vendor(producer), model.strip()
         names.append(cpe.parse(cpe.build("o", vendor, f"{product}_firmware", firmware)))
         names.append(cpe.parse(cpe.build("h", vendor, product, cpe.NA)))
         if firmware:
