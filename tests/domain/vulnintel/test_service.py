@@ -152,3 +152,10 @@ def test_catalog_scan_pages_keep_each_cve_whole(catalog: Database,
     assert len(paged) == len(expected)
     assert {c: sorted(map(repr, (m.key() for m in ms))) for c, ms in paged} == {
         c: sorted(map(repr, ks)) for c, ks in expected.items()}
+
+
+def test_new_ids_are_random_version_4_uuids() -> None:
+    ids = service.new_ids(1000)
+    assert len(set(ids)) == 1000 and service.new_ids(0) == []
+    assert all(i.version == 4 and i.variant == uuid.RFC_4122 for i in ids)
+    assert all(uuid.UUID(str(i)) == i and uuid.UUID(bytes=i.bytes) == i for i in ids[:50])

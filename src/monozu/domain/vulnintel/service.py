@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import gc
+import os
 import uuid
 from collections import defaultdict
 from collections.abc import Iterator
@@ -27,6 +28,7 @@ from datetime import UTC, datetime
 from monozu.db import Database, Tx
 from monozu.db.errors import NotFound
 from monozu.db.models import CveCpeMatch
+from monozu.db.values import uuid_from_bytes
 from monozu.domain.vulnintel import cpe, sql
 from monozu.domain.vulnintel.matching import (
     Verdict,
@@ -38,7 +40,7 @@ from monozu.domain.vulnintel.matching import (
     matching_sets,
 )
 from monozu.domain.vulnintel.records import CpeMatchRow
-from monozu.domain.vulnintel.staging import Staging
+from monozu.domain.vulnintel.staging import Staging, bulk_page_cache
 
 ALERT_SOURCE = "cve_match"
 SCAN_PAGE = 20000
@@ -56,9 +58,24 @@ class AssetRow:
 
 
 @dataclass(slots=True)
-class Pair:
+class Recorded:
+    """A tenant's vulnerability as matching compares it."""
+
+    id: uuid.UUID
     asset_id: uuid.UUID
     cve_id: str
+    status: str
+    cvss_score: float | None
+
+
+@dataclass(slots=True)
+class CveFact:
+    """What a vulnerability and its alert take from the catalog."""
+
+    cve_id: str
+    cvss_score: float | None
+    cvss_severity: str | None
+    is_kev: bool
 
 
 @dataclass(slots=True)
@@ -219,28 +236,54 @@ def match_tenants(db: Database, tenants: list[uuid.UUID], *,
     (distinct product versions, each entry evaluated once per run), so memory holds the
     assets, the entry cache and the matched pairs, never the catalog.
     """
-    assets: dict[uuid.UUID, list[Asset]] = {}
-    for tenant_id in tenants:
-        with db.tenant(tenant_id) as tx:
-            assets[tenant_id] = [_asset(r) for r in tx.select(AssetRow, sql.ASSETS,
-                                                              tenant_id=tenant_id)]
-    index = AssetIndex(assets)
-    # (asset, CVE) pairs only: a verdict's explanation is rebuilt for the few that alert
+    with _collector_paused():
+        assets: dict[uuid.UUID, list[Asset]] = {}
+        for tenant_id in tenants:
+            with db.tenant(tenant_id) as tx:
+                assets[tenant_id] = [_asset(r) for r in tx.select(AssetRow, sql.ASSETS,
+                                                                  tenant_id=tenant_id)]
+        found = _scan(db, AssetIndex(assets), tenants)
+        with db.transaction() as tx:
+            matched = {cve_id for pairs in found.values() for _, cve_id in pairs}
+            facts = {f.cve_id: f for f in tx.select(CveFact, sql.CATALOG_FACTS)
+                     if f.cve_id in matched}
+        return [_write_tenant(db, tenant_id, assets[tenant_id], found[tenant_id],
+                              facts=facts, now=now or datetime.now(UTC))
+                for tenant_id in tenants]
+
+
+def _scan(db: Database, index: AssetIndex,
+          tenants: list[uuid.UUID]) -> dict[uuid.UUID, list[tuple[uuid.UUID, str]]]:
+    """The (asset, CVE) pairs each tenant matches (explanations are rebuilt for the few
+    that alert)."""
     found: dict[uuid.UUID, list[tuple[uuid.UUID, str]]] = {t: [] for t in tenants}
-    with db.transaction() as tx, _collector_paused():
+    with db.transaction() as tx:
         for cve_id, rows in _scan_by_cve(tx):
             for profile in index.matches(rows):
                 for tenant_id, asset_id in index.owners[profile]:
                     found[tenant_id].append((asset_id, cve_id))
-    return [_write_tenant(db, tenant_id, assets[tenant_id], found[tenant_id],
-                          now or datetime.now(UTC)) for tenant_id in tenants]
+    return found
+
+
+_VERSION_4 = bytes((b & 0x0F) | 0x40 for b in range(256))
+_VARIANT = bytes((b & 0x3F) | 0x80 for b in range(256))
+
+
+def new_ids(count: int) -> list[uuid.UUID]:
+    """``count`` random (version 4) UUIDs, as ``uuid.uuid4`` makes them, made in bulk: one
+    read of the system's random source and no re-validation per id."""
+    raw = bytearray(os.urandom(16 * count))
+    raw[6::16] = raw[6::16].translate(_VERSION_4)
+    raw[8::16] = raw[8::16].translate(_VARIANT)
+    view = bytes(raw)
+    return [uuid_from_bytes(view[i:i + 16]) for i in range(0, len(view), 16)]
 
 
 @contextlib.contextmanager
 def _collector_paused() -> Iterator[None]:
-    """The cyclic garbage collector off for the scan: it builds millions of small objects
-    and no cycles, and each automatic collection would walk the whole growing heap (it took
-    about 40 % of the run)."""
+    """The cyclic garbage collector off while matching: it builds millions of small objects
+    and no cycles, and each automatic collection would walk the whole growing heap (they
+    took about 40 % of the run)."""
     enabled = gc.isenabled()
     gc.disable()
     try:
@@ -251,70 +294,95 @@ def _collector_paused() -> Iterator[None]:
 
 
 def _write_tenant(db: Database, tenant_id: uuid.UUID, assets: list[Asset],
-                  found: list[tuple[uuid.UUID, str]], now: datetime) -> MatchReport:
-    """Write one tenant's matches set-based, in its unit of work.
+                  found: list[tuple[uuid.UUID, str]], *, facts: dict[str, CveFact],
+                  now: datetime) -> MatchReport:
+    """Write one tenant's matches in its unit of work, set-based.
 
-    The pairs go to a staging table; one statement refreshes ``last_seen_at`` and the score
-    of those already recorded (whatever their status: a person's status is never touched),
-    one opens the new ones.
+    The tenant's recorded vulnerabilities are read once and compared in memory: new pairs
+    are bulk-inserted, the ids of repeated ones staged for one ``UPDATE`` of
+    ``last_seen_at`` (whatever their status: a person's status is never touched), and only
+    the scores that changed are written.
     """
     report = MatchReport(tenant_id, assets=len(assets))
     for asset in assets:
         report.problems.extend(asset.problems)
     report.matches = len(found)
-    params = {"tenant_id": tenant_id, "now": now}
-    with db.tenant(tenant_id) as tx:
-        stage = Staging(tx, "found")
-        stage.load("found", ("id", "asset_id", "cve_id"),
-                   ((uuid.uuid4(), asset_id, cve_id) for asset_id, cve_id in found))
-        stage.index()
-        report.seen_again = tx.exec(stage.sql(sql.SEEN_AGAIN), params)
-        tx.exec(stage.sql(sql.RESCORE_FOUND), tenant_id=tenant_id)
-        report.opened = tx.exec(stage.sql(sql.OPEN_FOUND), params)
+    with db.tenant(tenant_id) as tx, bulk_page_cache(tx):
+        # keyed by the asset id's integer: comparing UUID objects costs a Python call each
+        recorded = {(r.asset_id.int, r.cve_id): r for r in tx.select(
+            Recorded, sql.TENANT_VULNERABILITIES, tenant_id=tenant_id)}
+        fresh: list[tuple[uuid.UUID, str]] = []
+        seen: list[tuple[uuid.UUID]] = []
+        rescored: list[dict[str, object]] = []
+        for asset_id, cve_id in found:
+            row = recorded.get((asset_id.int, cve_id))
+            if row is None:
+                fresh.append((asset_id, cve_id))
+                continue
+            seen.append((row.id,))
+            fact = facts.get(cve_id)
+            if row.cvss_score != (fact.cvss_score if fact else None):
+                rescored.append({"id": row.id, "tenant_id": tenant_id,
+                                 "cvss_score": fact.cvss_score if fact else None})
+        new = [(vid, tenant_id, cve_id, facts[cve_id].cvss_score if cve_id in facts else None,
+                "open", asset_id, now, now)
+               for vid, (asset_id, cve_id) in zip(new_ids(len(fresh)), fresh, strict=True)]
+        if seen:
+            stage = Staging(tx, "seen")
+            stage.load("seen", ("id",), seen)
+            stage.index()
+            tx.exec(stage.sql(sql.SEEN_AGAIN), tenant_id=tenant_id, now=now)
+            stage.drop()
+        if rescored:
+            tx.exec_many(sql.RESCORE, rescored)
+        if new:
+            tx.bulk_insert("vulnerabilities", sql.NEW_VULNERABILITY, new)
+        report.opened, report.seen_again = len(new), len(seen)
+        matched = {(asset_id.int, cve_id) for asset_id, cve_id in found}
         report.no_longer_matching = sorted(
-            (r.asset_id, r.cve_id) for r in tx.select(
-                Pair, stage.sql(sql.NO_LONGER_MATCHING), tenant_id=tenant_id))
-        report.alerts = _raise_alerts(tx, tenant_id, found,
+            (r.asset_id, r.cve_id) for key, r in recorded.items()
+            if r.status == "open" and key not in matched)
+        # a status a person set (accepted_risk, false_positive...) silences the alert
+        alerting = _alerting(tx, tenant_id, facts)
+        pairs = sorted({(a, c) for a, c in found if c in alerting and (
+            (a.int, c) not in recorded or recorded[a.int, c].status == "open")})
+        report.alerts = _raise_alerts(tx, tenant_id, pairs, alerting,
                                       assets={a.id: a for a in assets}, now=now)
-        stage.drop()
     return report
 
 
-@dataclass(slots=True)
-class AlertFact:
-    cve_id: str
-    cvss_score: float | None
-    cvss_severity: str | None
-    is_kev: bool
-
-
-def _raise_alerts(tx: Tx, tenant_id: uuid.UUID, found: list[tuple[uuid.UUID, str]], *,
-                  assets: dict[uuid.UUID, Asset], now: datetime) -> int:
-    """One alert per open matched vulnerability over the threshold or in KEV, once."""
+def _alerting(tx: Tx, tenant_id: uuid.UUID,
+              facts: dict[str, CveFact]) -> dict[str, tuple[str, str]]:
+    """Of the matched CVEs, those that raise an alert (over the tenant's CVSS threshold, or
+    in KEV): the reason and the alert's severity."""
     settings = tx.select(float, sql.ALERT_THRESHOLD, tenant_id=tenant_id)
     threshold = settings[0] if settings else None
-    facts = {f.cve_id: f for f in tx.select(
-        AlertFact, sql.ALERTING_CVES, yes=True,
-        threshold=threshold if threshold is not None else 1000.0)}
-    pairs = sorted(p for p in found if p[1] in facts)
+    alerting = {}
+    for cve_id, fact in facts.items():
+        score, kev = fact.cvss_score, fact.is_kev
+        over = threshold is not None and score is not None and score >= threshold
+        if over or kev:
+            why = " and ".join(w for w in (
+                f"CVSS {score} reaches the threshold {threshold}" if over else "",
+                "it is in CISA's Known Exploited Vulnerabilities catalog" if kev else "") if w)
+            severity = str(fact.cvss_severity or ("critical" if kev else "high")).lower()
+            alerting[cve_id] = (why, severity)
+    return alerting
+
+
+def _raise_alerts(tx: Tx, tenant_id: uuid.UUID, pairs: list[tuple[uuid.UUID, str]],
+                  alerting: dict[str, tuple[str, str]], *, assets: dict[uuid.UUID, Asset],
+                  now: datetime) -> int:
+    """One alert per open matched vulnerability of an alerting CVE, once."""
     if not pairs:
         return 0
-    # a status a person set (accepted_risk, false_positive...) silences the vulnerability
-    silenced = {(r.asset_id, r.cve_id) for r in tx.select(
-        AlertKey, sql.NOT_OPEN, tenant_id=tenant_id)}
     raised = {(r.asset_id, r.cve_id) for r in tx.select(
         AlertKey, sql.RAISED_ALERTS, tenant_id=tenant_id, source=ALERT_SOURCE)}
     alerts = []
     for asset_id, cve_id in pairs:
-        if (asset_id, cve_id) in raised or (asset_id, cve_id) in silenced:
+        if (asset_id, cve_id) in raised:
             continue
-        fact = facts[cve_id]
-        score, kev = fact.cvss_score, bool(fact.is_kev)
-        over = threshold is not None and score is not None and score >= threshold
-        why = " and ".join(w for w in (
-            f"CVSS {score} reaches the threshold {threshold}" if over else "",
-            "it is in CISA's Known Exploited Vulnerabilities catalog" if kev else "") if w)
-        severity = str(fact.cvss_severity or ("critical" if kev else "high")).lower()
+        why, severity = alerting[cve_id]
         asset = assets[asset_id]
         rows = [as_match(r) for r in tx.select(CveCpeMatch, sql.MATCH_ROWS_OF, cve_id=cve_id)]
         verdict = evaluate(cve_id, rows, asset.names)

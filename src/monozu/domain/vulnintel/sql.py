@@ -26,11 +26,11 @@ STAGE_SHAPES = {
             "port, verified, date_added, date_updated, source_url "
             "FROM exploitdb_exploits WHERE 1 = 0"),
     "edb_cve": "SELECT edb_id, cve_id FROM exploitdb_cves WHERE 1 = 0",
-    "found": "SELECT id, asset_id, cve_id FROM vulnerabilities WHERE 1 = 0",
+    "seen": "SELECT id FROM vulnerabilities WHERE 1 = 0",
 }
 STAGE_INDEXES = {"cve": "cve_id", "match": "cve_id", "changed": "cve_id", "kev": "cve_id",
                  "epss": "cve_id", "edb": "edb_id", "edb_cve": "edb_id",
-                 "found": "asset_id, cve_id"}
+                 "seen": "id"}
 
 CVE_COLUMNS = ("cve_id", "description", "published_at", "last_modified_at", "vuln_status",
                "cvss_score", "cvss_severity", "cvss_vector", "cvss_version")
@@ -262,48 +262,22 @@ ASSET = """
 SELECT id, name, cpe, producer, model, firmware_version FROM assets
 WHERE tenant_id = :tenant_id AND id = :asset_id
 """
-# matched (asset, CVE) pairs of one tenant are staged in {found}, then written set-based:
-# a repeated match refreshes when it was seen and its score (whatever its status: the status
-# is a person's call), a new one opens a vulnerability
-_FOUND_VULNERABILITIES = """
-SELECT v.id FROM {found} f
-JOIN vulnerabilities v ON v.tenant_id = :tenant_id AND v.asset_id = f.asset_id
-                      AND v.cve_id = f.cve_id"""
+CATALOG_FACTS = "SELECT cve_id, cvss_score, cvss_severity, is_kev FROM cve_catalog"
+TENANT_VULNERABILITIES = """
+SELECT id, asset_id, cve_id, status, cvss_score FROM vulnerabilities
+WHERE tenant_id = :tenant_id AND asset_id IS NOT NULL
+"""
+NEW_VULNERABILITY = ("id", "tenant_id", "cve_id", "cvss_score", "status", "asset_id",
+                     "first_seen_at", "last_seen_at")
+# a repeated match refreshes when it was seen (the ids are staged in {seen}); the status is
+# a person's call and is never touched
 SEEN_AGAIN = """
 UPDATE vulnerabilities SET last_seen_at = :now
 WHERE tenant_id = :tenant_id
-  AND EXISTS (SELECT 1 FROM {found} f
-              WHERE f.asset_id = vulnerabilities.asset_id AND f.cve_id = vulnerabilities.cve_id)
+  AND EXISTS (SELECT 1 FROM {seen} s WHERE s.id = vulnerabilities.id)
 """
-# (the score apart, and only where it changed: it is in the tenant's risk-order index)
-RESCORE_FOUND = f"""
-UPDATE vulnerabilities
-SET cvss_score = (SELECT c.cvss_score FROM cve_catalog c WHERE c.cve_id = vulnerabilities.cve_id)
-WHERE tenant_id = :tenant_id AND id IN ({_FOUND_VULNERABILITIES}
-    JOIN cve_catalog c ON c.cve_id = f.cve_id
-    WHERE c.cvss_score <> v.cvss_score
-       OR (c.cvss_score IS NULL AND v.cvss_score IS NOT NULL)
-       OR (c.cvss_score IS NOT NULL AND v.cvss_score IS NULL))
-"""
-OPEN_FOUND = """
-INSERT INTO vulnerabilities (id, tenant_id, cve_id, cvss_score, status, asset_id,
-                             first_seen_at, last_seen_at)
-SELECT f.id, :tenant_id, f.cve_id, c.cvss_score, 'open', f.asset_id, :now, :now
-FROM {found} f JOIN cve_catalog c ON c.cve_id = f.cve_id
-WHERE NOT EXISTS (SELECT 1 FROM vulnerabilities v WHERE v.tenant_id = :tenant_id
-                  AND v.asset_id = f.asset_id AND v.cve_id = f.cve_id)
-"""
-NO_LONGER_MATCHING = """
-SELECT v.asset_id, v.cve_id FROM vulnerabilities v
-WHERE v.tenant_id = :tenant_id AND v.status = 'open' AND v.asset_id IS NOT NULL
-  AND NOT EXISTS (SELECT 1 FROM {found} f WHERE f.asset_id = v.asset_id AND f.cve_id = v.cve_id)
-"""
-ALERTING_CVES = """
-SELECT cve_id, cvss_score, cvss_severity, is_kev FROM cve_catalog
-WHERE is_kev = :yes OR cvss_score >= :threshold
-"""
-NOT_OPEN = """
-SELECT asset_id, cve_id FROM vulnerabilities WHERE tenant_id = :tenant_id AND status <> 'open'
+RESCORE = """
+UPDATE vulnerabilities SET cvss_score = :cvss_score WHERE tenant_id = :tenant_id AND id = :id
 """
 ALERT_THRESHOLD = """
 SELECT cvss_alert_threshold FROM vuln_scanner_settings WHERE tenant_id = :tenant_id
