@@ -159,3 +159,5 @@ def test_new_ids_are_random_version_4_uuids() -> None:
     assert len(set(ids)) == 1000 and service.new_ids(0) == []
     assert all(i.version == 4 and i.variant == uuid.RFC_4122 for i in ids)
     assert all(uuid.UUID(str(i)) == i and uuid.UUID(bytes=i.bytes) == i for i in ids[:50])
+    ordered = service.new_ids(500, ordered=True)
+    assert [i.bytes for i in ordered] == sorted(i.bytes for i in ordered)

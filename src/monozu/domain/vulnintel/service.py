@@ -269,14 +269,18 @@ _VERSION_4 = bytes((b & 0x0F) | 0x40 for b in range(256))
 _VARIANT = bytes((b & 0x3F) | 0x80 for b in range(256))
 
 
-def new_ids(count: int) -> list[uuid.UUID]:
+def new_ids(count: int, *, ordered: bool = False) -> list[uuid.UUID]:
     """``count`` random (version 4) UUIDs, as ``uuid.uuid4`` makes them, made in bulk: one
-    read of the system's random source and no re-validation per id."""
+    read of the system's random source and no re-validation per id; ``ordered`` sorts them
+    (by their bytes, as the databases order them)."""
     raw = bytearray(os.urandom(16 * count))
     raw[6::16] = raw[6::16].translate(_VERSION_4)
     raw[8::16] = raw[8::16].translate(_VARIANT)
     view = bytes(raw)
-    return [uuid_from_bytes(view[i:i + 16]) for i in range(0, len(view), 16)]
+    chunks = [view[i:i + 16] for i in range(0, len(view), 16)]
+    if ordered:
+        chunks.sort()
+    return [uuid_from_bytes(chunk) for chunk in chunks]
 
 
 @contextlib.contextmanager
@@ -324,9 +328,12 @@ def _write_tenant(db: Database, tenant_id: uuid.UUID, assets: list[Asset],
             if row.cvss_score != (fact.cvss_score if fact else None):
                 rescored.append({"id": row.id, "tenant_id": tenant_id,
                                  "cvss_score": fact.cvss_score if fact else None})
-        new = [(vid, tenant_id, cve_id, facts[cve_id].cvss_score if cve_id in facts else None,
-                "open", asset_id, now, now)
-               for vid, (asset_id, cve_id) in zip(new_ids(len(fresh)), fresh, strict=True)]
+        # rows in the order of the (tenant, asset, CVE) key, ids ascending with it: the
+        # inserts then append to most of the table's indexes instead of landing all over
+        fresh.sort(key=lambda pair: (pair[0].int, pair[1]))
+        new = [(vid, asset_id, cve_id, facts[cve_id].cvss_score if cve_id in facts else None)
+               for vid, (asset_id, cve_id) in zip(new_ids(len(fresh), ordered=True), fresh,
+                                                  strict=True)]
         if seen:
             stage = Staging(tx, "seen")
             stage.load("seen", ("id",), seen)
@@ -335,8 +342,11 @@ def _write_tenant(db: Database, tenant_id: uuid.UUID, assets: list[Asset],
             stage.drop()
         if rescored:
             tx.exec_many(sql.RESCORE, rescored)
-        if new:
-            tx.bulk_insert("vulnerabilities", sql.NEW_VULNERABILITY, new)
+        if new:  # staged, so that the values every row shares are sent once
+            stage = Staging(tx, "fresh")
+            stage.load("fresh", ("id", "asset_id", "cve_id", "cvss_score"), new)
+            tx.exec(stage.sql(sql.OPEN_FRESH), tenant_id=tenant_id, now=now)
+            stage.drop()
         report.opened, report.seen_again = len(new), len(seen)
         matched = {(asset_id.int, cve_id) for asset_id, cve_id in found}
         report.no_longer_matching = sorted(

@@ -27,10 +27,11 @@ STAGE_SHAPES = {
             "FROM exploitdb_exploits WHERE 1 = 0"),
     "edb_cve": "SELECT edb_id, cve_id FROM exploitdb_cves WHERE 1 = 0",
     "seen": "SELECT id FROM vulnerabilities WHERE 1 = 0",
+    "fresh": "SELECT id, asset_id, cve_id, cvss_score FROM vulnerabilities WHERE 1 = 0",
 }
 STAGE_INDEXES = {"cve": "cve_id", "match": "cve_id", "changed": "cve_id", "kev": "cve_id",
                  "epss": "cve_id", "edb": "edb_id", "edb_cve": "edb_id",
-                 "seen": "id"}
+                 "seen": "id", "fresh": "id"}
 
 CVE_COLUMNS = ("cve_id", "description", "published_at", "last_modified_at", "vuln_status",
                "cvss_score", "cvss_severity", "cvss_vector", "cvss_version")
@@ -267,8 +268,11 @@ TENANT_VULNERABILITIES = """
 SELECT id, asset_id, cve_id, status, cvss_score FROM vulnerabilities
 WHERE tenant_id = :tenant_id AND asset_id IS NOT NULL
 """
-NEW_VULNERABILITY = ("id", "tenant_id", "cve_id", "cvss_score", "status", "asset_id",
-                     "first_seen_at", "last_seen_at")
+OPEN_FRESH = """
+INSERT INTO vulnerabilities (id, tenant_id, cve_id, cvss_score, status, asset_id,
+                             first_seen_at, last_seen_at)
+SELECT id, :tenant_id, cve_id, cvss_score, 'open', asset_id, :now, :now FROM {fresh}
+"""
 # a repeated match refreshes when it was seen (the ids are staged in {seen}); the status is
 # a person's call and is never touched
 SEEN_AGAIN = """
