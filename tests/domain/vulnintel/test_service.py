@@ -161,3 +161,18 @@ def test_new_ids_are_random_version_4_uuids() -> None:
     assert all(uuid.UUID(str(i)) == i and uuid.UUID(bytes=i.bytes) == i for i in ids[:50])
     ordered = service.new_ids(500, ordered=True)
     assert [i.bytes for i in ordered] == sorted(i.bytes for i in ordered)
+
+
+def test_a_changed_catalog_score_reaches_the_vulnerability(catalog: Database) -> None:
+    db = catalog
+    tenant = add_tenant(db, "acme")
+    app = add_asset(db, tenant, "log server", cpe="cpe:2.3:a:apache:log4j:2.14.1:*:*:*:*:*:*:*")
+    match_tenants(db, [tenant])
+    with db.tenant(tenant) as tx:
+        tx.exec("UPDATE vulnerabilities SET status = 'false_positive' WHERE tenant_id = :t",
+                t=tenant)
+    db.exec("UPDATE cve_catalog SET cvss_score = 9.1 WHERE cve_id = :id", id=LOG4J)
+    report = match_tenants(db, [tenant])[0]
+    assert (report.opened, report.seen_again, report.alerts) == (0, 1, 0)
+    row = _vulns(db, tenant)[(app, LOG4J)]
+    assert (row.cvss_score, row.status) == (9.1, "false_positive")
