@@ -215,3 +215,47 @@ def test_a_failed_import_records_no_digest(db: Database, feeds: Path, tmp_path: 
             import_file(db, "nvd", page)
     assert not db.select(str, "SELECT name FROM cve_feeds WHERE name LIKE 'nvd:%'")
     assert _catalog_row_count(db) == 0
+
+
+def _cve5_rows(db: Database, cve_id: str) -> list[str]:
+    return sorted(db.select(str, "SELECT criteria FROM cve_cpe_matches WHERE cve_id = :id",
+                            id=cve_id))
+
+
+def test_cve5_changes_are_applied_set_based(db: Database, feeds: Path, tmp_path: Path) -> None:
+    record = json.loads((feeds / "cvelist5/CVE-2024-3400.json").read_text())
+    folder = tmp_path / "2024" / "3xxx"
+    folder.mkdir(parents=True)
+    path = folder / "CVE-2024-3400.json"
+    path.write_text(json.dumps(record))
+    # a delta naming the same CVE as new and as updated: one record
+    entry = {"cveId": "CVE-2024-3400", "dateUpdated": "2025-01-01T00:00:00Z"}
+    delta = tmp_path / "delta.json"
+    delta.write_text(json.dumps({"fetchTime": "2025-01-02T00:00:00Z", "numberOfChanges": 2,
+                                 "new": [entry], "updated": [entry], "error": []}))
+    first = import_file(db, "cve5", delta)
+    assert (first.records, *_counts(first)) == (1, 1, 0, 0)
+    rows = _cve5_rows(db, "CVE-2024-3400")
+    assert len(rows) == 6
+    assert _counts(import_file(db, "cve5", path)) == (0, 0, 1)
+
+    # the CNA narrows its product list: the CVE 5 rows are replaced as a whole
+    cna = record["containers"]["cna"]
+    cna["affected"] = cna["affected"][:1]
+    record["containers"]["adp"] = []
+    path.write_text(json.dumps(record))
+    assert _counts(import_file(db, "cve5", path)) == (0, 1, 0)
+    fewer = _cve5_rows(db, "CVE-2024-3400")
+    assert fewer and set(fewer) < set(rows)
+    assert _counts(import_file(db, "cve5", path)) == (0, 0, 1)
+
+    # rejected: the entry says so and loses every match row; the description stays
+    record["cveMetadata"]["state"] = "REJECTED"
+    record["containers"] = {"cna": {"rejectedReasons": [{"lang": "en", "value": "dup"}]}}
+    path.write_text(json.dumps(record))
+    assert _counts(import_file(db, "cve5", path)) == (0, 1, 0)
+    entry_row = db.get(CveCatalogEntry, "SELECT * FROM cve_catalog WHERE cve_id = :id",
+                       id="CVE-2024-3400")
+    assert entry_row.vuln_status == "Rejected" and entry_row.cvss_score == 10.0
+    assert _cve5_rows(db, "CVE-2024-3400") == []
+    assert _counts(import_file(db, "cve5", path)) == (0, 0, 1)

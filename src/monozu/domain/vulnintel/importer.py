@@ -15,7 +15,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import uuid
-from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -24,7 +23,6 @@ from typing import Any
 
 from monozu.db import Database, Tx
 from monozu.db.errors import MonozuError
-from monozu.db.models import CveCpeMatch
 from monozu.domain.vulnintel import sql
 from monozu.domain.vulnintel.digests import file_digest, imported_before, remember
 from monozu.domain.vulnintel.errors import FeedError
@@ -40,7 +38,6 @@ from monozu.domain.vulnintel.feeds.exploitdb import parse_exploitdb
 from monozu.domain.vulnintel.feeds.kev import parse_kev
 from monozu.domain.vulnintel.feeds.nvd import cve_record, iter_cves
 from monozu.domain.vulnintel.records import CVE5_GROUP_BASE, CpeMatchRow, CveRecord
-from monozu.domain.vulnintel.service import as_match
 from monozu.domain.vulnintel.staging import Staging
 
 SOURCES = ("nvd", "cve5", "kev", "epss", "exploitdb")
@@ -239,6 +236,11 @@ def import_nvd(tx: Tx, path: Path, progress: Progress, *, full: bool = False) ->
 
 # -- CVE 5 ----------------------------------------------------------------------------------
 def import_cve5(tx: Tx, path: Path, progress: Progress) -> ImportReport:
+    """Stage the records and apply what differs, like NVD (see ``sql.CVE5_CHANGED``).
+
+    A CVE listed twice (a delta naming it as new and updated) counts once: the later record
+    replaces the earlier one in staging.
+    """
     report = ImportReport("cve5", str(path))
     if is_delta(path):
         delta = parse_delta(path)
@@ -249,63 +251,53 @@ def import_cve5(tx: Tx, path: Path, progress: Progress) -> ImportReport:
         records: Iterable[CveRecord] = (r for f in present for r in parse_cve5(f))
     else:
         records = parse_cve5(path)
+    stage = Staging(tx, "cve5", "match", "changed")
+    staged: set[str] = set()
     newest: datetime | None = None
-    for record in records:
-        report.records += 1
-        outcome = _apply_cve5(tx, record)
-        setattr(report, outcome, getattr(report, outcome) + 1)
-        for warning in record.warnings:
-            report.warn(f"{record.cve_id}: {warning}")
-        if record.last_modified_at and (newest is None or record.last_modified_at > newest):
-            newest = record.last_modified_at
-        if report.records % 1000 == 0:
-            progress(report.records)
+    for batch in _batches(records, 2000):
+        latest = {r.cve_id: r for r in batch}
+        for cve_id in staged & latest.keys():
+            for table in ("cve5", "match"):
+                tx.exec(f"DELETE FROM {stage.tables[table]} WHERE cve_id = :cve_id",
+                        cve_id=cve_id)
+        staged.update(latest)
+        stage.load("cve5", sql.CVE5_COLUMNS, map(_cve5_row, latest.values()))
+        stage.load("match", sql.MATCH_COLUMNS, (
+            _match_row(r.cve_id, m) for r in latest.values() if r.vuln_status != "Rejected"
+            for m in r.matches))
+        for record in batch:
+            for warning in record.warnings:
+                report.warn(f"{record.cve_id}: {warning}")
+            if record.last_modified_at and (newest is None or record.last_modified_at > newest):
+                newest = record.last_modified_at
+        progress(len(staged))
+    report.records = len(staged)
+    stage.index()
+    params = {"cve5_base": CVE5_GROUP_BASE, "rejected": "Rejected"}
+    tx.exec(stage.sql(sql.CVE5_CHANGED), params)
+    changed = _count(tx, stage.tables["changed"])
+    report.inserted = int(tx.get_value(stage.sql(sql.COUNT_NEW)))
+    report.updated = changed - report.inserted
+    report.unchanged = report.records - changed
+    tx.exec(stage.sql(sql.CVE5_INSERT_CATALOG))
+    tx.exec(stage.update_from("cve_catalog", "cve5", "cve_id", sql.CVE5_FILL,
+                              "x.cve_id IN (SELECT cve_id FROM {changed})"),
+            rejected=params["rejected"])
+    tx.exec(stage.sql(sql.CVE5_DELETE_MATCHES), params)
+    tx.exec(stage.sql(sql.CVE5_INSERT_MATCHES), cve5_base=CVE5_GROUP_BASE)
+    stage.drop()
     if report.cursor is None and newest is not None:
         report.cursor = newest.isoformat()
     return report
 
 
-def _apply_cve5(tx: Tx, record: CveRecord) -> str:
-    """Write one CVE 5 record; which count it goes to (inserted / updated / unchanged)."""
-    rejected = record.vuln_status == "Rejected"
+def _cve5_row(record: CveRecord) -> tuple[Any, ...]:
+    # last_modified_at is NVD's lastModified: it stays empty until NVD has the CVE, so
+    # the CVE list's own update time never makes an NVD record look older
     p = record.primary
-    values = {"cve_id": record.cve_id, "description": record.description,
-              "cvss_score": p.score if p else None, "cvss_severity": p.severity if p else None,
-              "cvss_vector": p.vector if p else None, "cvss_version": p.version if p else None}
-    found = tx.select(dict, sql.CATALOG_ROW, cve_id=record.cve_id)
-    if not found:
-        # last_modified_at is NVD's lastModified: it stays empty until NVD has the CVE, so
-        # the CVE list's own update time never makes an NVD record look older
-        tx.exec(sql.CATALOG_INSERT_CVE5, values, published_at=record.published_at,
-                last_modified_at=None, vuln_status=record.vuln_status)
-        _replace_cve5_matches(tx, record, rejected)
-        return "inserted"
-    row = found[0]
-    changed = ((row["description"] is None and record.description is not None)
-               or (rejected and row["vuln_status"] != "Rejected")
-               or (row["cvss_score"] is None and p is not None))
-    if changed:
-        tx.exec(sql.CATALOG_FILL_CVE5, values, rejected=int(rejected))
-    changed = _replace_cve5_matches(tx, record, rejected) or changed
-    return "updated" if changed else "unchanged"
-
-
-def _replace_cve5_matches(tx: Tx, record: CveRecord, rejected: bool) -> bool:
-    """CNA/ADP rows stand in only while NVD has no configurations for the CVE."""
-    base = {"cve_id": record.cve_id, "cve5_base": CVE5_GROUP_BASE}
-    existing = tx.select(CveCpeMatch, sql.MATCH_ROWS_OF, cve_id=record.cve_id)
-    if rejected:
-        return tx.exec(sql.DELETE_ALL_MATCHES, cve_id=record.cve_id) > 0
-    if tx.get_value(sql.HAS_NVD_MATCHES, base):
-        return False
-    stored = Counter(as_match(r).key() for r in existing)
-    if stored == Counter(m.key() for m in record.matches):
-        return False
-    wanted = [_match_row(record.cve_id, m)[1:] for m in record.matches]
-    tx.exec(sql.DELETE_CVE5_MATCHES, base)
-    tx.exec_many(sql.INSERT_MATCH, [dict(zip(sql.MATCH_COLUMNS, (record.cve_id, *w),
-                                             strict=True)) for w in wanted])
-    return True
+    return (record.cve_id, record.description, record.published_at, record.vuln_status,
+            p.score if p else None, p.severity if p else None, p.vector if p else None,
+            p.version if p else None)
 
 
 # -- KEV ------------------------------------------------------------------------------------

@@ -18,6 +18,8 @@ STAGE_SHAPES = {
     "match": ("SELECT cve_id, config_group, node_operator, criteria, vulnerable, "
               "version_start_including, version_start_excluding, version_end_including, "
               "version_end_excluding FROM cve_cpe_matches WHERE 1 = 0"),
+    "cve5": ("SELECT cve_id, description, published_at, vuln_status, cvss_score, "
+             "cvss_severity, cvss_vector, cvss_version FROM cve_catalog WHERE 1 = 0"),
     "changed": "SELECT cve_id FROM cve_catalog WHERE 1 = 0",
     "kev": ("SELECT cve_id, kev_date_added, kev_due_date, kev_ransomware "
             "FROM cve_catalog WHERE 1 = 0"),
@@ -29,8 +31,8 @@ STAGE_SHAPES = {
     "seen": "SELECT id FROM vulnerabilities WHERE 1 = 0",
     "fresh": "SELECT id, asset_id, cve_id, cvss_score FROM vulnerabilities WHERE 1 = 0",
 }
-STAGE_INDEXES = {"cve": "cve_id", "match": "cve_id", "changed": "cve_id", "kev": "cve_id",
-                 "epss": "cve_id", "edb": "edb_id", "edb_cve": "edb_id",
+STAGE_INDEXES = {"cve": "cve_id", "cve5": "cve_id", "match": "cve_id", "changed": "cve_id",
+                 "kev": "cve_id", "epss": "cve_id", "edb": "edb_id", "edb_cve": "edb_id",
                  "seen": "id", "fresh": "id"}
 
 CVE_COLUMNS = ("cve_id", "description", "published_at", "last_modified_at", "vuln_status",
@@ -120,32 +122,75 @@ INSERT INTO cve_cpe_matches ({_MATCH_LIST})
 SELECT {_MATCH_LIST} FROM {{match}} WHERE cve_id IN (SELECT cve_id FROM {{changed}})
 """
 
-# -- CVE 5 -----------------------------------------------------------------------------------
-CATALOG_ROW = "SELECT cve_id, description, vuln_status, cvss_score FROM cve_catalog " \
-              "WHERE cve_id = :cve_id"
-CATALOG_INSERT_CVE5 = """
-INSERT INTO cve_catalog (cve_id, description, published_at, last_modified_at, vuln_status,
-                         cvss_score, cvss_severity, cvss_vector, cvss_version)
-VALUES (:cve_id, :description, :published_at, :last_modified_at, :vuln_status,
-        :cvss_score, :cvss_severity, :cvss_vector, :cvss_version)
+# -- CVE 5: fills what NVD left empty; match rows only while NVD has none -------------------
+CVE5_COLUMNS = ("cve_id", "description", "published_at", "vuln_status", "cvss_score",
+                "cvss_severity", "cvss_vector", "cvss_version")
+# a staged record changes the catalog when its CVE is new, when it fills an empty
+# description or score or rejects the CVE, when a rejected CVE still has match rows, or when
+# a CVE without NVD rows has CVE 5 rows other than the staged ones
+CVE5_CHANGED = """
+INSERT INTO {changed} (cve_id)
+SELECT x.cve_id FROM {cve5} x
+WHERE NOT EXISTS (SELECT 1 FROM cve_catalog c WHERE c.cve_id = x.cve_id)
+   OR EXISTS (SELECT 1 FROM cve_catalog c WHERE c.cve_id = x.cve_id
+              AND ((c.description IS NULL AND x.description IS NOT NULL)
+                   OR (x.vuln_status = :rejected
+                       AND (c.vuln_status IS NULL OR c.vuln_status <> :rejected))
+                   OR (c.cvss_score IS NULL AND x.cvss_score IS NOT NULL)))
+   OR (x.vuln_status = :rejected
+       AND EXISTS (SELECT 1 FROM cve_cpe_matches m WHERE m.cve_id = x.cve_id))
+UNION
+SELECT cve_id FROM (
+    SELECT {match_list} FROM {match} s
+    WHERE NOT EXISTS (SELECT 1 FROM cve_cpe_matches m
+                      WHERE m.cve_id = s.cve_id AND m.config_group < :cve5_base)
+    EXCEPT
+    SELECT {match_side} FROM cve_cpe_matches m JOIN {cve5} x ON x.cve_id = m.cve_id
+) n
+UNION
+SELECT cve_id FROM (
+    SELECT {match_side} FROM cve_cpe_matches m JOIN {cve5} x ON x.cve_id = m.cve_id
+    WHERE x.vuln_status <> :rejected AND m.config_group >= :cve5_base
+      AND NOT EXISTS (SELECT 1 FROM cve_cpe_matches o
+                      WHERE o.cve_id = m.cve_id AND o.config_group < :cve5_base)
+    EXCEPT
+    SELECT {match_list} FROM {match}
+) o
+""".replace("{match_list}", _MATCH_LIST).replace("{match_side}", _MATCH_SIDE)
+CVE5_INSERT_CATALOG = f"""
+INSERT INTO cve_catalog ({", ".join(CVE5_COLUMNS)})
+SELECT {", ".join(f"x.{c}" for c in CVE5_COLUMNS)} FROM {{cve5}} x
+WHERE NOT EXISTS (SELECT 1 FROM cve_catalog c WHERE c.cve_id = x.cve_id)
 """
-CATALOG_FILL_CVE5 = """
-UPDATE cve_catalog SET
-    description = COALESCE(description, :description),
-    vuln_status = CASE WHEN :rejected = 1 THEN 'Rejected' ELSE vuln_status END,
-    cvss_score = COALESCE(cvss_score, :cvss_score),
-    cvss_severity = CASE WHEN cvss_score IS NULL THEN :cvss_severity ELSE cvss_severity END,
-    cvss_vector = CASE WHEN cvss_score IS NULL THEN :cvss_vector ELSE cvss_vector END,
-    cvss_version = CASE WHEN cvss_score IS NULL THEN :cvss_version ELSE cvss_version END
-WHERE cve_id = :cve_id
+# (assignments of an UPDATE ... FROM, t the catalog, x the staged record)
+CVE5_FILL = {
+    "description": "COALESCE(t.description, x.description)",
+    "vuln_status": "CASE WHEN x.vuln_status = :rejected THEN x.vuln_status "
+                   "ELSE t.vuln_status END",
+    "cvss_score": "COALESCE(t.cvss_score, x.cvss_score)",
+    "cvss_severity": "CASE WHEN t.cvss_score IS NULL THEN x.cvss_severity "
+                     "ELSE t.cvss_severity END",
+    "cvss_vector": "CASE WHEN t.cvss_score IS NULL THEN x.cvss_vector ELSE t.cvss_vector END",
+    "cvss_version": "CASE WHEN t.cvss_score IS NULL THEN x.cvss_version "
+                    "ELSE t.cvss_version END",
+}
+# a rejected CVE loses every match row; a changed CVE without NVD rows gets the staged ones
+CVE5_DELETE_MATCHES = """
+DELETE FROM cve_cpe_matches
+WHERE cve_id IN (SELECT cve_id FROM {changed})
+  AND (cve_id IN (SELECT cve_id FROM {cve5} WHERE vuln_status = :rejected)
+       OR (config_group >= :cve5_base
+           AND NOT EXISTS (SELECT 1 FROM cve_cpe_matches o
+                           WHERE o.cve_id = cve_cpe_matches.cve_id
+                             AND o.config_group < :cve5_base)))
 """
-HAS_NVD_MATCHES = "SELECT COUNT(*) FROM cve_cpe_matches WHERE cve_id = :cve_id " \
-                  "AND config_group < :cve5_base"
-DELETE_CVE5_MATCHES = "DELETE FROM cve_cpe_matches WHERE cve_id = :cve_id " \
-                      "AND config_group >= :cve5_base"
-DELETE_ALL_MATCHES = "DELETE FROM cve_cpe_matches WHERE cve_id = :cve_id"
-INSERT_MATCH = f"INSERT INTO cve_cpe_matches ({_MATCH_LIST}) VALUES " \
-               f"({', '.join(':' + c for c in MATCH_COLUMNS)})"
+CVE5_INSERT_MATCHES = f"""
+INSERT INTO cve_cpe_matches ({_MATCH_LIST})
+SELECT {_MATCH_LIST} FROM {{match}} s
+WHERE s.cve_id IN (SELECT cve_id FROM {{changed}})
+  AND NOT EXISTS (SELECT 1 FROM cve_cpe_matches o
+                  WHERE o.cve_id = s.cve_id AND o.config_group < :cve5_base)
+"""
 
 # -- KEV: the file is the whole catalog; flags of CVEs that left it are cleared -------------
 KEV_INSERT_MISSING = """
