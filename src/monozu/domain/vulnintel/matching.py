@@ -114,6 +114,8 @@ def _version_matches(row: CpeMatchRow, want: cpe.Attr, have: cpe.Attr,
         return want.value.lower() == have.value.lower() if not bounded else False
 
 
+_NODE_AND_NEGATE = (1 << 8) - 1  # the node number and negate bits of a config_group
+
 Configurations = list[tuple[int, list[tuple[tuple[int, bool], list[CpeMatchRow]]]]]
 
 
@@ -177,6 +179,22 @@ def matching_sets(grouped: Configurations,
         if holds:
             matched |= (holds & vulnerable) - excluded
     return matched
+
+
+def matching_rows(rows: Sequence[CpeMatchRow],
+                  entry: Callable[[CpeMatchRow], AbstractSet[int]]) -> set[int]:
+    """:func:`matching_sets` on one CVE's rows as stored, grouping them only when needed.
+
+    When every configuration is a single plain OR node (no AND, no negation: most NVD
+    configurations), the answer is simply the union of the ``vulnerable`` entries' sets.
+    """
+    if all(r.config_group & _NODE_AND_NEGATE == 0 and r.node_operator == "OR" for r in rows):
+        matched: set[int] = set()
+        for row in rows:
+            if row.vulnerable:
+                matched |= entry(row)
+        return matched
+    return matching_sets(configurations(rows), entry)
 
 
 def _configuration(nodes: list[tuple[tuple[int, bool], list[CpeMatchRow]]],

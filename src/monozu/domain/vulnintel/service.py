@@ -18,6 +18,8 @@ from __future__ import annotations
 import contextlib
 import functools
 import gc
+import itertools
+import operator
 import os
 import uuid
 from collections import defaultdict
@@ -33,11 +35,10 @@ from monozu.domain.vulnintel import cpe, sql
 from monozu.domain.vulnintel.matching import (
     Verdict,
     asset_names,
-    configurations,
     entry_matches,
     evaluate,
     index_key,
-    matching_sets,
+    matching_rows,
 )
 from monozu.domain.vulnintel.records import CpeMatchRow
 from monozu.domain.vulnintel.staging import Staging, bulk_page_cache
@@ -178,7 +179,7 @@ class AssetIndex:
         vulnerable entry matches anything at all)."""
         if not any(r.vulnerable and self.entry(r) for r in rows):
             return set()
-        return matching_sets(configurations(rows), self.entry)
+        return matching_rows(rows, self.entry)
 
 
 @functools.lru_cache(maxsize=262144)
@@ -200,6 +201,9 @@ class ScannedMatch(CpeMatchRow):
     cve_id: str = ""
 
 
+_CVE_OF = operator.attrgetter("cve_id")
+
+
 def _scan_by_cve(tx: Tx) -> Iterator[tuple[str, list[CpeMatchRow]]]:
     """Every CVE's match rows, a page of the table at a time (never the whole table).
 
@@ -214,10 +218,8 @@ def _scan_by_cve(tx: Tx) -> Iterator[tuple[str, list[CpeMatchRow]]]:
             last = page[-1].cve_id
             page = [r for r in page if r.cve_id != last] or tx.select(
                 ScannedMatch, sql.MATCH_SCAN_OF, cve_id=last)  # one CVE filled the page
-        groups: dict[str, list[CpeMatchRow]] = {}
-        for row in page:
-            groups.setdefault(row.cve_id, []).append(row)
-        yield from groups.items()
+        for cve_id, rows in itertools.groupby(page, _CVE_OF):  # pages are in cve_id order
+            yield cve_id, list(rows)
         if not full:
             return
         after = page[-1].cve_id
