@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+import random
+
 import pytest
 
-from monozu.domain.vulnintel.versions import VersionError, compare, in_range
+from monozu.domain.vulnintel.versions import VersionError, compare, in_range, parse
 
 
 @pytest.mark.parametrize(("low", "high"), [
@@ -44,3 +46,13 @@ def test_ranges() -> None:
     assert in_range("2.15.0", end_including="2.15.0")
     assert not in_range("2.15.1", end_including="2.15.0")
     assert in_range("1.0")
+
+
+def test_dotted_numbers_order_as_maven_orders_them() -> None:
+    """compare's shortcut for plain dotted numbers agrees with the Maven ordering."""
+    rng = random.Random(11)
+    texts = [".".join(str(rng.choice((0, 0, 1, 2, 9, 10, 11, 100))) for _ in
+                      range(rng.randint(1, 4))) for _ in range(300)] + ["01.2", "1.02", "0"]
+    for a, b in zip(texts, reversed(texts), strict=True):
+        left, right = parse(a), parse(b)
+        assert compare(a, b) == (left > right) - (left < right), (a, b)

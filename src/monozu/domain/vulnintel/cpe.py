@@ -18,6 +18,7 @@ ATTRIBUTES = ("part", "vendor", "product", "version", "update", "edition", "lang
 ANY = "*"
 NA = "-"
 _PLAIN = re.compile(r"[A-Za-z0-9_.\-]")
+_PLAIN_VALUE = re.compile(r"[A-Za-z0-9_.\-]+")  # a value needing no character-wise check
 _PARTS = frozenset({"a", "o", "h", "*"})
 
 
@@ -94,6 +95,8 @@ def parse(text: str) -> Cpe:
 
 
 def _split(body: str, text: str) -> list[str]:
+    if "\\" not in body:  # nothing escaped (the usual case): every colon separates
+        return body.split(":")
     fields: list[str] = []
     current: list[str] = []
     chars = iter(body)
@@ -113,7 +116,7 @@ def _split(body: str, text: str) -> list[str]:
 
 
 def _check(raw: str, name: str, text: str) -> None:
-    if raw in (ANY, NA):
+    if raw in (ANY, NA) or _PLAIN_VALUE.fullmatch(raw):
         return
     if not raw:
         raise CpeError(f"{text!r}: {name} is empty")

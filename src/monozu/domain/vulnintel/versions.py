@@ -62,8 +62,25 @@ def parse(text: str) -> Version:
 def compare(a: str, b: str) -> int:
     """-1, 0 or 1 as ``a`` orders before, equal to, or after ``b`` (cached: matching
     compares the same asset versions with the same bounds across many CVEs)."""
-    left, right = parse(a), parse(b)
-    return (left > right) - (left < right)
+    left, right = _numeric(a), _numeric(b)
+    if left is not None and right is not None:  # Maven's order on plain numbers, directly
+        return (left > right) - (left < right)
+    first, second = parse(a), parse(b)
+    return (first > second) - (first < second)
+
+
+_DOTTED = re.compile(r"\d+(?:\.\d+)*")
+
+
+def _numeric(text: str) -> tuple[int, ...] | None:
+    """``1.10.0`` as ``(1, 10)``: dotted numbers compare as numbers, trailing zeros do not
+    count (``3.0 == 3.0.0``), exactly as Maven orders them; None for anything else."""
+    if not _DOTTED.fullmatch(text):
+        return None
+    parts = [int(p) for p in text.split(".")]
+    while len(parts) > 1 and parts[-1] == 0:
+        parts.pop()
+    return tuple(parts)
 
 
 def in_range(version: str, *, start_including: str | None = None,
