@@ -1,9 +1,11 @@
 """Matching tenants' assets against the CVE catalog, and explaining a match.
 
-The catalog is global, read once per run: match rows are streamed in ``cve_id`` order and
-each CVE is evaluated against the assets that share a vendor and product with one of its
-criteria (all assets for a wildcard criteria). Each tenant's results are then written
-inside its own unit of work (``db.tenant``):
+The catalog is global, read once per run: match rows are streamed in ``cve_id`` order.
+Assets with identical CPE names share a profile (:class:`AssetIndex`); each distinct
+criteria-and-bounds entry is evaluated once per run against the profile names of its
+vendor and product (all names for a wildcard), and a CVE's configurations combine those
+cached sets (:func:`matching.matching_rows`). Each tenant's results are then written
+set-based inside its own unit of work (``db.tenant``):
 
 * a new (asset, CVE) match opens a ``vulnerabilities`` row with status ``open``;
 * a repeated match only refreshes ``last_seen_at`` and the score; a status a person set
