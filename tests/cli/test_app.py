@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -48,3 +49,42 @@ def test_a_command_line_imports_only_its_command_module() -> None:
     assert loaded("db") == everything  # `monozu db` lists every db command
     assert loaded("db", "migrat") == everything  # a typo: argparse names the choices
     assert loaded("--help") == everything
+
+
+def _leaving(body: str) -> subprocess.CompletedProcess[str]:
+    """Run ``body`` in a fresh interpreter that ends through the CLI's exit path."""
+    script = "import atexit, sys, threading, time\nfrom monozu.cli import app\n" + body
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}  # buffered, as usual
+    return subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=60, env=env)
+
+
+def test_the_fast_exit_flushes_output_and_runs_exit_handlers() -> None:
+    done = _leaving(
+        "atexit.register(lambda: print('handler ran', file=sys.stderr))\n"
+        "sys.stdout.write('no newline yet')\n"  # still in the stream's buffer
+        "sys.stderr.write('nor here; ')\n"
+        "app.leave(3)\n"
+    )
+    assert done.returncode == 3
+    assert done.stdout == "no newline yet"
+    assert done.stderr == "nor here; handler ran\n"
+
+
+def test_the_fast_exit_waits_for_threads_still_running() -> None:
+    done = _leaving(
+        "threading.Thread(target=lambda: (time.sleep(0.3), print('thread finished'))).start()\n"
+        "app.leave(0)\n"
+    )
+    assert (done.returncode, done.stdout) == (0, "thread finished\n")
+
+
+def test_run_gives_the_status_sys_exit_would() -> None:
+    for body, status, err in (
+        ("app.main = lambda: 4\n", 4, ""),
+        ("def main():\n    sys.exit()\napp.main = main\n", 0, ""),
+        ("def main():\n    sys.exit(2)\napp.main = main\n", 2, ""),
+        ("def main():\n    sys.exit('bad thing')\napp.main = main\n", 1, "bad thing\n"),
+    ):
+        done = _leaving(body + "app.run()\n")
+        assert (done.returncode, done.stderr) == (status, err), body

@@ -249,7 +249,45 @@ def run() -> NoReturn:
     # classes, the driver's adapters) and few reference cycles: collecting the young
     # generation every 700 allocations, the default, is a measurable part of start-up.
     gc.set_threshold(50_000, 20, 20)
-    sys.exit(main())
+    try:
+        status = main()
+    except SystemExit as exc:
+        status = _exit_status(exc.code)
+    leave(status)
+
+
+def _exit_status(code: object) -> int:
+    """The status ``sys.exit(code)`` would give: a message is printed and means 1."""
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code
+    echo(str(code), err=True)
+    return EXIT_FAILED
+
+
+def leave(status: int) -> NoReturn:
+    """End the process with ``status``, skipping the interpreter's teardown.
+
+    Tearing down the modules of a finished command (the driver's among them) costs
+    tens of milliseconds, a fifth of a migration that finds nothing to do. The
+    process only has to end: ``atexit`` handlers still run (logging, temporary
+    files) and the streams are flushed. With other threads still alive the normal
+    exit runs instead, so that they are joined as usual.
+    """
+    import atexit
+    import os
+    import threading
+
+    if threading.active_count() > 1:
+        sys.exit(status)
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe or stream: nothing left to say
+            status = status or EXIT_FAILED
+    os._exit(status)
 
 
 def _guarded(run: Callable[[], object]) -> int:
