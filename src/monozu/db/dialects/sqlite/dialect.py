@@ -14,7 +14,7 @@ import re
 import sqlite3
 import uuid
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from operator import attrgetter
 from pathlib import Path
@@ -80,9 +80,11 @@ class SQLiteDialect(Dialect):
         float: "_v if type(_v := {x}) is _float and _v - _v == 0 else _g(_v)",
         bool: "_v if type(_v := {x}) is _bool else _g(_v)",
         type(None): "_v if (_v := {x}) is None else _g(_v)",
-        datetime: "_utc(_v) if type(_v := {x}) is _datetime else _g(_v)",
+        # utc_text inlined (two calls a value saved); a naive value goes to _g, which refuses it
+        datetime: "_v.astimezone(_UTC).isoformat(timespec='microseconds') "
+                  "if type(_v := {x}) is _datetime and _v.tzinfo is not None else _g(_v)",
     }
-    inline_env: ClassVar = {"_utc": utc_text}
+    inline_env: ClassVar = {"_UTC": UTC}
 
     def connect(self, url: DatabaseURL, config: DatabaseConfig) -> sqlite3.Connection:
         path = url.path
