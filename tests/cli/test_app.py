@@ -1,10 +1,11 @@
-"""The command tree: each command line imports only the module that registers it."""
+"""The command tree and the process around it: routing, exit status, output."""
 
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 from monozu.cli.app import COMMAND_MODULES, Group, all_command_modules, load_commands, root
 
@@ -88,3 +89,32 @@ def test_run_gives_the_status_sys_exit_would() -> None:
     ):
         done = _leaving(body + "app.run()\n")
         assert (done.returncode, done.stderr) == (status, err), body
+
+
+def test_a_reader_that_stops_early_ends_the_command_quietly(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'm.db'}"
+    cli = [sys.executable, "-m", "monozu.cli"]
+    subprocess.run([*cli, "db", "migrate", "--url", url], capture_output=True, check=True)
+    # `monozu db info | head -0`: the pipe is closed before anything is read.
+    proc = subprocess.Popen([*cli, "db", "info", "--url", url], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()
+    err = proc.stderr.read()
+    assert (proc.wait(timeout=60), err) == (1, b"")
+
+
+def test_a_broken_pipe_while_a_command_writes_is_status_1_without_a_message() -> None:
+    done = _leaving(
+        "class Closed:\n"
+        "    def write(self, text):\n"
+        "        raise BrokenPipeError(32, 'Broken pipe')\n"
+        "    def flush(self):\n"
+        "        pass\n"
+        "    def fileno(self):\n"
+        "        return 1\n"
+        "sys.stdout = Closed()\n"
+        "status = app._guarded(lambda: app.echo('a line too many'))\n"
+        "print(status, file=sys.stderr)\n"
+    )
+    assert (done.returncode, done.stderr) == (0, "1\n")

@@ -113,9 +113,16 @@ json_option = option("--json", dest="as_json", flag=True, default=False,
 path_type = Path
 
 
+class OutputClosed(Exception):
+    """Whoever read the output has gone (``monozu db info | head -1``)."""
+
+
 def echo(text: str = "", *, err: bool = False, nl: bool = True) -> None:
     stream = sys.stderr if err else sys.stdout
-    stream.write(text + ("\n" if nl else ""))
+    try:
+        stream.write(text + ("\n" if nl else ""))
+    except BrokenPipeError:
+        raise OutputClosed from None
 
 
 def fail(message: str, code: int = EXIT_FAILED) -> None:
@@ -253,6 +260,8 @@ def run() -> NoReturn:
         status = main()
     except SystemExit as exc:
         status = _exit_status(exc.code)
+    except OutputClosed:  # standard error has gone too: nothing can be said
+        status = EXIT_FAILED
     leave(status)
 
 
@@ -299,6 +308,11 @@ def _guarded(run: Callable[[], object]) -> int:
 
     try:
         code = run()
+    except OutputClosed:
+        # As a shell tool does when its reader stops early: no message, status 1, and
+        # what is still buffered goes nowhere instead of failing again at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_FAILED
     except (MonozuError, KeyboardInterrupt):
         raise
     except (ValueError, OSError, UnicodeError, RecursionError, LookupError) as exc:
