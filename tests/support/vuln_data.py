@@ -25,6 +25,7 @@ class Loaded:
     assets: dict[uuid.UUID, list[uuid.UUID]]  # per tenant
     vulnerabilities: int
     cves: int
+    sites: dict[uuid.UUID, uuid.UUID]  # each tenant's one site
 
 
 def _uuid(rng: random.Random) -> uuid.UUID:
@@ -84,4 +85,4 @@ def load(db: Database, *, tenants: int, assets: int, vulnerabilities: int, seed:
                 if len(rows) >= batch:
                     flush()
     flush()
-    return Loaded(tenant_ids, asset_ids, written, cves)
+    return Loaded(tenant_ids, asset_ids, written, cves, sites)

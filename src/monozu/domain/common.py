@@ -24,6 +24,10 @@ from monozu.domain.errors import InvalidTransition, ValidationError, check_text
 from monozu.domain.paging import KeyValue, decode_cursor
 
 T = TypeVar("T")
+
+# Bound where an optional id filter is off (its flag says so), so that every parameter
+# keeps its type on every database.
+NO_ID = uuid.UUID(int=0)
 Clock = Callable[[], datetime]
 
 

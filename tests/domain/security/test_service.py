@@ -165,3 +165,55 @@ def test_alert_input_and_lifecycle(db: Database) -> None:
         sec.alert_transition(alert.id, "resolved")
         assert [x.status for x in sec.alerts(statuses=["resolved"]).items] == ["resolved"]
         assert sec.alerts(statuses=["open"]).items == []
+
+
+def test_risk_view_filters_by_band_site_and_text_across_pages(db: Database) -> None:
+    add_catalog(db)
+    a, b = add_tenant(db, "acme"), add_tenant(db, "globex")
+    with db.tenant(a) as tx:
+        cmdb = CmdbService(tx)
+        north, south = cmdb.create_site("North"), cmdb.create_site("South")
+        pump = cmdb.create_asset(AssetSpec(name="Pump-7", type="plc", site_id=north.id)).id
+        valve = cmdb.create_asset(AssetSpec(name="Valve-2", type="plc", site_id=south.id)).id
+        sec = SecurityService(tx, clock=lambda: T0)
+        for asset_id in (pump, valve):
+            for cve, *_ in CATALOG:
+                sec.record(asset_id, cve)
+
+        def listed(**filters: object) -> list[tuple[str, str]]:
+            rows, cursor = [], None
+            while True:  # one row a page: every cursor of the filtered reads is used
+                page = sec.by_risk(limit=1, cursor=cursor, **filters)  # type: ignore[arg-type]
+                rows += [(r.asset_name or "", r.cve_id) for r in page.items]
+                if page.next_cursor is None:
+                    return rows
+                cursor = page.next_cursor
+
+        everything = listed()
+        assert len(everything) == 10
+        # ties on a score go by id, so expectations keep the unfiltered order
+        def keep(cves: set[str], asset: str | None = None) -> list[tuple[str, str]]:
+            return [r for r in everything if r[1] in cves and asset in (None, r[0])]
+
+        assert listed(severities=["critical"]) == keep({"CVE-2024-3400", "CVE-2023-3595"})
+        assert listed(severities=["medium", "high"]) == keep({"CVE-2023-27407",
+                                                             "CVE-2021-22779"})
+        assert listed(severities=["low", "none"]) == []
+        # a site keeps the unscored tail, in risk order
+        assert listed(site_id=south.id) == [r for r in everything if r[0] == "Valve-2"]
+        assert listed(text=" 3400 ") == [r for r in everything if r[1] == "CVE-2024-3400"]
+        assert listed(text="PUMP") == [r for r in everything if r[0] == "Pump-7"]
+        assert listed(text="%") == [] and listed(text="_") == []  # matched literally
+        assert listed(site_id=north.id, text="cve-2023", severities=["critical", "high"]) == \
+            keep({"CVE-2023-3595", "CVE-2023-27407"}, "Pump-7")
+        with pytest.raises(ValidationError, match="severity"):
+            sec.by_risk(severities=["severe"])
+        with pytest.raises(ValidationError, match="empty"):
+            sec.by_risk(severities=[])
+        with pytest.raises(ValidationError, match="at most"):
+            sec.by_risk(text="x" * 201)
+    with db.tenant(b) as tx:
+        other = SecurityService(tx)
+        with pytest.raises(NotFound):  # another tenant's site is a missing one
+            other.by_risk(site_id=north.id)
+        assert other.by_risk(text="pump").items == []

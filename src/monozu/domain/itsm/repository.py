@@ -16,7 +16,7 @@ from monozu.db.models import (
     SlaPolicy,
 )
 from monozu.db.queries import QueryFile, many, optional, rowcount, value
-from monozu.domain.common import Repository, found
+from monozu.domain.common import NO_ID, Repository, found
 
 
 class ItsmQueries(QueryFile):
@@ -62,7 +62,6 @@ class ItsmQueries(QueryFile):
 
 
 QUERIES = ItsmQueries("monozu.domain.itsm")
-_NO_ID = uuid.UUID(int=0)  # bound where a filter is off, so every parameter keeps its type
 
 _INCIDENT_FIXED = ("title", "severity", "sla_response_due", "sla_resolve_due", "created_at",
                    "impact", "urgency", "priority", "site_id", "asset_id")
@@ -91,8 +90,8 @@ class ItsmRepository(Repository):
         """A page of the list; a ``None`` site or asset does not filter."""
         params: dict[str, object] = {
             "tenant_id": self.tenant_id, "statuses": statuses, "severities": severities,
-            "any_site": int(site_id is None), "site_id": site_id or _NO_ID,
-            "any_asset": int(asset_id is None), "asset_id": asset_id or _NO_ID,
+            "any_site": int(site_id is None), "site_id": site_id or NO_ID,
+            "any_asset": int(asset_id is None), "asset_id": asset_id or NO_ID,
             "pattern": pattern, "limit": limit}
         if after is None:
             return QUERIES.list_incidents(self.tx, **params)

@@ -34,6 +34,9 @@ WHERE tenant_id = :tenant_id AND id = :id
 -- name: asset_exists :value int
 SELECT count(*) FROM assets WHERE tenant_id = :tenant_id AND id = :id
 
+-- name: site_exists :value int
+SELECT count(*) FROM sites WHERE tenant_id = :tenant_id AND id = :id
+
 -- name: device_exists :value int
 SELECT count(*) FROM devices WHERE tenant_id = :tenant_id AND id = :id
 
@@ -98,6 +101,110 @@ FROM vulnerabilities v
 LEFT JOIN cve_catalog c ON c.cve_id = v.cve_id
 LEFT JOIN cve_scores_cache s ON s.cve_id = v.cve_id
 WHERE v.tenant_id = :tenant_id AND v.status = :status AND v.cvss_score IS NULL
+  AND v.id > :after_id
+ORDER BY v.id
+{{ limit :limit }}
+
+-- The filtered risk view: the same reads with the severity band of the recorded score, a
+-- site (:any_site = 0) and free text in the CVE id or the asset's name (:any_text = 0).
+-- Unfiltered reads keep the statements above, whose plans the filters' estimates would
+-- change. Unscored rows have no band: the service skips them when a band is asked.
+-- name: risk_filtered_scored :many RiskRow
+SELECT v.id, v.asset_id,
+       (SELECT a.name FROM assets a
+        WHERE a.tenant_id = v.tenant_id AND a.id = v.asset_id) AS asset_name,
+       v.cve_id, v.status, v.cvss_score,
+       c.cvss_severity, c.is_kev, s.epss, s.epss_percentile,
+       EXISTS (SELECT 1 FROM exploitdb_cves e WHERE e.cve_id = v.cve_id) AS exploit_known,
+       v.first_seen_at, v.last_seen_at
+FROM vulnerabilities v
+LEFT JOIN cve_catalog c ON c.cve_id = v.cve_id
+LEFT JOIN cve_scores_cache s ON s.cve_id = v.cve_id
+WHERE v.tenant_id = :tenant_id AND v.status = :status AND v.cvss_score IS NOT NULL
+  AND CASE WHEN v.cvss_score >= 9.0 THEN 'critical' WHEN v.cvss_score >= 7.0 THEN 'high'
+           WHEN v.cvss_score >= 4.0 THEN 'medium' WHEN v.cvss_score > 0 THEN 'low'
+           ELSE 'none' END IN (:severities)
+  AND (:any_site = 1
+       OR EXISTS (SELECT 1 FROM assets fa
+                  WHERE fa.tenant_id = v.tenant_id AND fa.id = v.asset_id
+                    AND fa.site_id = :site_id))
+  AND (:any_text = 1 OR LOWER(v.cve_id) LIKE :pattern ESCAPE '\'
+       OR EXISTS (SELECT 1 FROM assets ta
+                  WHERE ta.tenant_id = v.tenant_id AND ta.id = v.asset_id
+                    AND LOWER(ta.name) LIKE :pattern ESCAPE '\'))
+ORDER BY v.cvss_score DESC, v.id
+{{ limit :limit }}
+
+-- name: risk_filtered_scored_after :many RiskRow
+SELECT v.id, v.asset_id,
+       (SELECT a.name FROM assets a
+        WHERE a.tenant_id = v.tenant_id AND a.id = v.asset_id) AS asset_name,
+       v.cve_id, v.status, v.cvss_score,
+       c.cvss_severity, c.is_kev, s.epss, s.epss_percentile,
+       EXISTS (SELECT 1 FROM exploitdb_cves e WHERE e.cve_id = v.cve_id) AS exploit_known,
+       v.first_seen_at, v.last_seen_at
+FROM vulnerabilities v
+LEFT JOIN cve_catalog c ON c.cve_id = v.cve_id
+LEFT JOIN cve_scores_cache s ON s.cve_id = v.cve_id
+WHERE v.tenant_id = :tenant_id AND v.status = :status AND v.cvss_score IS NOT NULL
+  AND CASE WHEN v.cvss_score >= 9.0 THEN 'critical' WHEN v.cvss_score >= 7.0 THEN 'high'
+           WHEN v.cvss_score >= 4.0 THEN 'medium' WHEN v.cvss_score > 0 THEN 'low'
+           ELSE 'none' END IN (:severities)
+  AND (:any_site = 1
+       OR EXISTS (SELECT 1 FROM assets fa
+                  WHERE fa.tenant_id = v.tenant_id AND fa.id = v.asset_id
+                    AND fa.site_id = :site_id))
+  AND (:any_text = 1 OR LOWER(v.cve_id) LIKE :pattern ESCAPE '\'
+       OR EXISTS (SELECT 1 FROM assets ta
+                  WHERE ta.tenant_id = v.tenant_id AND ta.id = v.asset_id
+                    AND LOWER(ta.name) LIKE :pattern ESCAPE '\'))
+  AND v.cvss_score <= :after_score AND (v.cvss_score < :after_score OR v.id > :after_id)
+ORDER BY v.cvss_score DESC, v.id
+{{ limit :limit }}
+
+-- name: risk_filtered_unscored :many RiskRow
+SELECT v.id, v.asset_id,
+       (SELECT a.name FROM assets a
+        WHERE a.tenant_id = v.tenant_id AND a.id = v.asset_id) AS asset_name,
+       v.cve_id, v.status, v.cvss_score,
+       c.cvss_severity, c.is_kev, s.epss, s.epss_percentile,
+       EXISTS (SELECT 1 FROM exploitdb_cves e WHERE e.cve_id = v.cve_id) AS exploit_known,
+       v.first_seen_at, v.last_seen_at
+FROM vulnerabilities v
+LEFT JOIN cve_catalog c ON c.cve_id = v.cve_id
+LEFT JOIN cve_scores_cache s ON s.cve_id = v.cve_id
+WHERE v.tenant_id = :tenant_id AND v.status = :status AND v.cvss_score IS NULL
+  AND (:any_site = 1
+       OR EXISTS (SELECT 1 FROM assets fa
+                  WHERE fa.tenant_id = v.tenant_id AND fa.id = v.asset_id
+                    AND fa.site_id = :site_id))
+  AND (:any_text = 1 OR LOWER(v.cve_id) LIKE :pattern ESCAPE '\'
+       OR EXISTS (SELECT 1 FROM assets ta
+                  WHERE ta.tenant_id = v.tenant_id AND ta.id = v.asset_id
+                    AND LOWER(ta.name) LIKE :pattern ESCAPE '\'))
+ORDER BY v.id
+{{ limit :limit }}
+
+-- name: risk_filtered_unscored_after :many RiskRow
+SELECT v.id, v.asset_id,
+       (SELECT a.name FROM assets a
+        WHERE a.tenant_id = v.tenant_id AND a.id = v.asset_id) AS asset_name,
+       v.cve_id, v.status, v.cvss_score,
+       c.cvss_severity, c.is_kev, s.epss, s.epss_percentile,
+       EXISTS (SELECT 1 FROM exploitdb_cves e WHERE e.cve_id = v.cve_id) AS exploit_known,
+       v.first_seen_at, v.last_seen_at
+FROM vulnerabilities v
+LEFT JOIN cve_catalog c ON c.cve_id = v.cve_id
+LEFT JOIN cve_scores_cache s ON s.cve_id = v.cve_id
+WHERE v.tenant_id = :tenant_id AND v.status = :status AND v.cvss_score IS NULL
+  AND (:any_site = 1
+       OR EXISTS (SELECT 1 FROM assets fa
+                  WHERE fa.tenant_id = v.tenant_id AND fa.id = v.asset_id
+                    AND fa.site_id = :site_id))
+  AND (:any_text = 1 OR LOWER(v.cve_id) LIKE :pattern ESCAPE '\'
+       OR EXISTS (SELECT 1 FROM assets ta
+                  WHERE ta.tenant_id = v.tenant_id AND ta.id = v.asset_id
+                    AND LOWER(ta.name) LIKE :pattern ESCAPE '\'))
   AND v.id > :after_id
 ORDER BY v.id
 {{ limit :limit }}

@@ -10,8 +10,15 @@ from datetime import datetime
 
 from monozu.db.models import SecurityAlert, Vulnerability
 from monozu.db.queries import QueryFile, many, optional, rowcount, value
-from monozu.domain.common import Repository, found
-from monozu.domain.security.types import CatalogScores, RiskRow
+from monozu.domain.common import NO_ID, Repository, found
+from monozu.domain.security.types import VULNERABILITY_SEVERITIES, CatalogScores, RiskRow
+
+
+def risk_filters(site_id: uuid.UUID | None = None, pattern: str = "%") -> dict[str, object]:
+    """The site and text parameters of the risk statements (the defaults filter nothing);
+    the scored ones also take ``severities``, the bands to keep."""
+    return {"any_site": int(site_id is None), "site_id": site_id or NO_ID,
+            "any_text": int(pattern == "%"), "pattern": pattern}
 
 
 class SecurityQueries(QueryFile):
@@ -23,12 +30,17 @@ class SecurityQueries(QueryFile):
     find_vulnerability = optional(Vulnerability)
     update_vulnerability = rowcount()
     asset_exists = value(int)
+    site_exists = value(int)
     device_exists = value(int)
     alert_threshold = optional(float)
     risk_scored = many(RiskRow)
     risk_scored_after = many(RiskRow)
     risk_unscored = many(RiskRow)
     risk_unscored_after = many(RiskRow)
+    risk_filtered_scored = many(RiskRow)
+    risk_filtered_scored_after = many(RiskRow)
+    risk_filtered_unscored = many(RiskRow)
+    risk_filtered_unscored_after = many(RiskRow)
     asset_vulnerabilities = many(RiskRow)
     asset_vulnerabilities_after = many(RiskRow)
     insert_alert = rowcount()
@@ -47,6 +59,9 @@ class SecurityRepository(Repository):
 
     def asset_exists(self, asset_id: uuid.UUID) -> bool:
         return QUERIES.asset_exists(self.tx, tenant_id=self.tenant_id, id=asset_id) > 0
+
+    def site_exists(self, site_id: uuid.UUID) -> bool:
+        return QUERIES.site_exists(self.tx, tenant_id=self.tenant_id, id=site_id) > 0
 
     def device_exists(self, device_id: uuid.UUID) -> bool:
         return QUERIES.device_exists(self.tx, tenant_id=self.tenant_id, id=device_id) > 0
@@ -76,17 +91,31 @@ class SecurityRepository(Repository):
                                           cve_id=cve_id)
 
     def risk_page(self, status: str, *, scored: bool, after: tuple[float | None, uuid.UUID]
-                  | None, limit: int) -> list[RiskRow]:
-        """One segment of the risk order: scored rows (score desc, id) or unscored (id)."""
+                  | None, limit: int, severities: list[str] | None = None,
+                  site_id: uuid.UUID | None = None, pattern: str = "%") -> list[RiskRow]:
+        """One segment of the risk order: scored rows (score desc, id) or unscored (id).
+
+        ``None`` severities and site and a ``%`` pattern do not filter; then the
+        unfiltered statements run, whose plans the filters' estimates cannot change.
+        """
         params: dict[str, object] = {"tenant_id": self.tenant_id, "status": status,
                                      "limit": limit}
+        filtered = severities is not None or site_id is not None or pattern != "%"
+        if filtered:
+            params.update(risk_filters(site_id, pattern))
+            if scored:
+                params["severities"] = severities or sorted(VULNERABILITY_SEVERITIES)
+        q = QUERIES
         if after is None:
-            query = QUERIES.risk_scored if scored else QUERIES.risk_unscored
+            if filtered:
+                query = q.risk_filtered_scored if scored else q.risk_filtered_unscored
+            else:
+                query = q.risk_scored if scored else q.risk_unscored
         elif scored:
-            query = QUERIES.risk_scored_after
+            query = q.risk_filtered_scored_after if filtered else q.risk_scored_after
             params.update(after_score=after[0], after_id=after[1])
         else:
-            query = QUERIES.risk_unscored_after
+            query = q.risk_filtered_unscored_after if filtered else q.risk_unscored_after
             params["after_id"] = after[1]
         return query(self.tx, **params)
 

@@ -23,6 +23,7 @@ import re
 import uuid
 from collections.abc import Iterable
 from datetime import datetime
+from functools import partial
 
 from monozu.db import NotFound
 from monozu.db.models import SecurityAlert, Vulnerability
@@ -33,6 +34,7 @@ from monozu.domain.common import (
     choice,
     choices,
     keyset,
+    like_pattern,
     new_id,
 )
 from monozu.domain.errors import ValidationError, check_text
@@ -45,6 +47,7 @@ from monozu.domain.security.types import (
     ALERT_STATUSES,
     DEFAULT_ALERT_THRESHOLD,
     VULNERABILITY_MOVES,
+    VULNERABILITY_SEVERITIES,
     VULNERABILITY_STATUSES,
     RiskRow,
 )
@@ -119,22 +122,35 @@ class SecurityService(Service):
     def get(self, vulnerability_id: uuid.UUID) -> Vulnerability:
         return self.repo.vulnerability(vulnerability_id)
 
-    def by_risk(self, status: str = "open", *, limit: int = 50,
+    def by_risk(self, status: str = "open", *, severities: Iterable[str] | None = None,
+                site_id: uuid.UUID | None = None, text: str | None = None, limit: int = 50,
                 cursor: str | None = None) -> Page[RiskRow]:
-        """Vulnerabilities of one status in risk order (see the module docstring)."""
+        """Vulnerabilities of one status in risk order (see the module docstring).
+
+        Filtered, when asked, by the CVSS band of the recorded score
+        (:data:`VULNERABILITY_SEVERITIES`; unscored rows have none, so asking for bands
+        leaves them out), by site, and by free text in the CVE id or the asset's name. A
+        site that is not the tenant's is :class:`NotFound`.
+        """
         wanted = choice("vulnerability status", status, VULNERABILITY_STATUSES)
+        bands = None if severities is None else choices(
+            "vulnerability severity", list(severities), VULNERABILITY_SEVERITIES)
+        pattern = like_pattern(text)
         size = page_size(limit)
         after: tuple[float | None, uuid.UUID] | None = None
         if cursor is not None:
             score, after_id = keyset(cursor, (float, uuid.UUID), nullable=frozenset({0}))
             after = (score, after_id)
+        if site_id is not None and not self.repo.site_exists(site_id):
+            raise NotFound(f"site {site_id} not found")
+        segment = partial(self.repo.risk_page, wanted, severities=bands, site_id=site_id,
+                          pattern=pattern)
         rows: list[RiskRow] = []
         if after is None or after[0] is not None:
-            rows = self.repo.risk_page(wanted, scored=True, after=after, limit=size + 1)
-        if len(rows) <= size:
-            rows += self.repo.risk_page(wanted, scored=False,
-                                        after=after if after and after[0] is None else None,
-                                        limit=size + 1 - len(rows))
+            rows = segment(scored=True, after=after, limit=size + 1)
+        if len(rows) <= size and severities is None:
+            rows += segment(scored=False, after=after if after and after[0] is None else None,
+                            limit=size + 1 - len(rows))
         return paginate(rows, size, lambda r: (r.cvss_score, r.id))
 
     def of_asset(self, asset_id: uuid.UUID, *, limit: int = 50,

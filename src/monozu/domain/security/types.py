@@ -22,6 +22,9 @@ VULNERABILITY_MOVES: dict[str, frozenset[str]] = {
     "false_positive": frozenset({"open"}),
 }
 
+# The CVSS qualitative bands of a recorded score: critical >= 9.0, high >= 7.0, medium
+# >= 4.0, low above 0, none at 0.0 (the risk view filters on them).
+VULNERABILITY_SEVERITIES = frozenset({"critical", "high", "medium", "low", "none"})
 ALERT_SEVERITIES = frozenset({"critical", "high", "medium", "low", "info"})
 ALERT_SOURCES = frozenset({"ingestor", "webhook", "cve_job", "manual"})
 ALERT_STATUSES = frozenset({"open", "acknowledged", "resolved", "dismissed"})
