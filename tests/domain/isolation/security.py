@@ -62,6 +62,10 @@ ASSET_SECURITY_CALLS: dict[str, SecurityCall] = {
     "raise_alert": lambda svc, i: svc.raise_alert("Scan", "high", "manual", asset_id=i),
 }
 
+SITE_SECURITY_CALLS: dict[str, SecurityCall] = {
+    "by_risk": lambda svc, i: svc.by_risk(site_id=i),
+}
+
 
 class SecurityRules(CmdbRules):
     """Vulnerabilities of the CMDB context's assets, and security alerts (of assets and of
@@ -104,6 +108,8 @@ class SecurityRules(CmdbRules):
     foreign_alerts_in_security_calls = foreign_id_rule(alerts, ALERT_CALLS, "_security_call")
     foreign_assets_in_security_calls = foreign_id_rule(
         CmdbRules.assets, ASSET_SECURITY_CALLS, "_security_call")
+    foreign_sites_in_security_calls = foreign_id_rule(
+        CmdbRules.sites, SITE_SECURITY_CALLS, "_security_call")
 
     @rule(owner=tenant_index, shift=other_tenant)
     def foreign_device_is_a_missing_device(self, owner: int, shift: int) -> None:
@@ -236,6 +242,18 @@ class SecurityRules(CmdbRules):
         assert {r.id for r in page.items} == {i for i, v in m.vulns.items() if v[2] == status}
         alerts = self.security(t, lambda svc: svc.alerts(limit=500))
         assert {a.id: a.status for a in alerts.items} == m.alerts
+
+    @rule(t=tenant_index, site=CmdbRules.sites)
+    def risk_view_of_a_site(self, t: int, site: Owned) -> None:
+        if not self.owns(t, site, self.cmdb_model[t].sites):
+            self.security_refused(t, NotFound, lambda svc: svc.by_risk(site_id=site[1]),
+                                  not_found("site", site[1]))
+            return
+        page = self.security(t, lambda svc: svc.by_risk(site_id=site[1], limit=500))
+        at_site = {a for a, row in self.cmdb_model[t].assets.items() if row[1] == site[1]}
+        assert {r.id for r in page.items} == \
+            {i for i, v in self.security_model[t].vulns.items()
+             if v[2] == "open" and v[0] in at_site}
 
     @invariant()
     def each_tenants_stored_security_rows_are_its_own(self) -> None:
