@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from monozu.cli.app import COMMAND_MODULES, Group, all_command_modules, load_commands, root
 
 
@@ -115,6 +117,41 @@ def test_a_broken_pipe_while_a_command_writes_is_status_1_without_a_message() ->
         "        return 1\n"
         "sys.stdout = Closed()\n"
         "status = app._guarded(lambda: app.echo('a line too many'))\n"
+        "print(status, file=sys.stderr)\n"
+    )
+    assert (done.returncode, done.stderr) == (0, "1\n")
+
+
+@pytest.mark.parametrize(("redirect", "db", "status", "message"), [
+    (">&-", "up to date", 1, ""),            # standard output closed before the start
+    (">&-", "missing", 2, "does not exist"),  # the error still reaches standard error
+    ("2>&- >/dev/null", "missing", 2, None),  # no one to tell: the status still says it
+    (">/dev/full", "up to date", 1, "No space left on device"),
+])
+def test_closed_or_full_output_streams_end_in_a_status_never_a_traceback(
+        tmp_path: Path, redirect: str, db: str, status: int, message: str | None) -> None:
+    path = tmp_path / ("m.db" if db == "up to date" else "absent/m.db")
+    cli = [sys.executable, "-m", "monozu.cli"]
+    if db == "up to date":
+        subprocess.run([*cli, "db", "migrate", "--url", f"sqlite:///{path}"],
+                       capture_output=True, check=True)
+    err = tmp_path / "stderr"
+    with err.open("w") as stderr:  # the shell applies the redirection, then runs monozu
+        done = subprocess.run(["sh", "-c", f'exec "$@" {redirect}', "sh", *cli,
+                               "db", "info", "--url", f"sqlite:///{path}"],
+                              stderr=stderr, timeout=60)
+    text = err.read_text()
+    assert done.returncode == status, text
+    assert "Traceback" not in text
+    if message is not None:
+        assert (message in text) if message else text == ""
+
+
+def test_standard_output_closed_while_a_command_runs_is_status_1_without_a_message() -> None:
+    done = _leaving(
+        "import os\n"
+        "os.close(1)\n"  # writes now fail with EBADF, as after `exec >&-` in a wrapper
+        "status = app._guarded(lambda: app.echo('x' * 100_000))\n"
         "print(status, file=sys.stderr)\n"
     )
     assert (done.returncode, done.stderr) == (0, "1\n")

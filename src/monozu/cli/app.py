@@ -13,6 +13,8 @@ the database's time. Commands register with a decorator::
 from __future__ import annotations
 
 import argparse
+import contextlib
+import errno
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -114,19 +116,25 @@ path_type = Path
 
 
 class OutputClosed(Exception):
-    """Whoever read the output has gone (``monozu db info | head -1``)."""
+    """Whoever read the output has gone (``monozu db info | head -1``), or the stream
+    was closed before the command started (``monozu db info >&-``)."""
 
 
 def echo(text: str = "", *, err: bool = False, nl: bool = True) -> None:
     stream = sys.stderr if err else sys.stdout
+    if stream is None:  # Python's stand-in for a standard stream closed at start
+        raise OutputClosed
     try:
         stream.write(text + ("\n" if nl else ""))
-    except BrokenPipeError:
-        raise OutputClosed from None
+    except OSError as exc:
+        if exc.errno in (errno.EPIPE, errno.EBADF):
+            raise OutputClosed from None
+        raise  # a full disk, say: reported like any other failure
 
 
 def fail(message: str, code: int = EXIT_FAILED) -> None:
-    echo(f"Error: {message}", err=True)
+    with contextlib.suppress(OutputClosed, OSError):  # no one to tell; the status says it
+        echo(f"Error: {message}", err=True)
     sys.exit(code)
 
 
@@ -293,7 +301,8 @@ def leave(status: int) -> NoReturn:
     atexit._run_exitfuncs()
     for stream in (sys.stdout, sys.stderr):
         try:
-            stream.flush()
+            if stream is not None:
+                stream.flush()
         except (OSError, ValueError):  # a closed pipe or stream: nothing left to say
             status = status or EXIT_FAILED
     os._exit(status)
@@ -311,7 +320,8 @@ def _guarded(run: Callable[[], object]) -> int:
     except OutputClosed:
         # As a shell tool does when its reader stops early: no message, status 1, and
         # what is still buffered goes nowhere instead of failing again at exit.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        if sys.stdout is not None:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_FAILED
     except (MonozuError, KeyboardInterrupt):
         raise
