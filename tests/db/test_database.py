@@ -294,3 +294,18 @@ def test_bulk_insert_refuses_bad_rows_and_keeps_nothing(db: Database) -> None:
     with pytest.raises(UniqueViolation):
         db.bulk_insert("items", COLUMNS, [good, good])
     assert db.get_value("SELECT count(*) FROM items") == 0
+
+
+def test_exec_many_stores_every_zone_as_the_same_instant(db: Database) -> None:
+    from zoneinfo import ZoneInfo
+
+    instant = datetime(2026, 11, 28, 12, 0, 0, 250000, tzinfo=UTC)
+    zones = [UTC, timezone(timedelta(hours=2)), timezone(timedelta(hours=-5, minutes=-30)),
+             ZoneInfo("UTC"), ZoneInfo("Europe/Amsterdam")]
+    rows = [item(f"z{i}", qty=i, at=instant.astimezone(zone)) for i, zone in enumerate(zones)]
+    assert db.exec_many(INSERT, rows) == len(zones)
+    stored = db.select(datetime, "SELECT at FROM items WHERE name LIKE 'z%' ORDER BY qty")
+    assert stored == [instant] * len(zones)
+    assert {d.utcoffset() for d in stored} == {timedelta(0)}
+    # one text form per instant on SQLite, so the column also sorts and compares as text
+    assert db.select(int, "SELECT count(DISTINCT at) FROM items WHERE name LIKE 'z%'") == [1]

@@ -75,14 +75,16 @@ class SQLiteDialect(Dialect):
     max_params: ClassVar = 32766
     inline_adapters: ClassVar = {
         str: "_v if type(_v := {x}) is _str and _v.isascii() and '\\x00' not in _v else _g(_v)",
-        uuid.UUID: "_v.bytes if type(_v := {x}) is _UUID else _g(_v)",
+        # what UUID.bytes returns, without the property's Python frame
+        uuid.UUID: "_v.int.to_bytes(16) if type(_v := {x}) is _UUID else _g(_v)",
         int: "_v if type(_v := {x}) is _int else _g(_v)",
         float: "_v if type(_v := {x}) is _float and _v - _v == 0 else _g(_v)",
         bool: "_v if type(_v := {x}) is _bool else _g(_v)",
         type(None): "_v if (_v := {x}) is None else _g(_v)",
-        # utc_text inlined (two calls a value saved); a naive value goes to _g, which refuses it
-        datetime: "_v.astimezone(_UTC).isoformat(timespec='microseconds') "
-                  "if type(_v := {x}) is _datetime and _v.tzinfo is not None else _g(_v)",
+        # utc_text inlined for values already in UTC (three calls a value saved); any other
+        # zone goes to _g, which converts it, and a naive value to _g, which refuses it
+        datetime: "_v.isoformat(timespec='microseconds') "
+                  "if type(_v := {x}) is _datetime and _v.tzinfo is _UTC else _g(_v)",
     }
     inline_env: ClassVar = {"_UTC": UTC}
 
