@@ -118,3 +118,16 @@ class _nothing:
 
     def __exit__(self, *exc: object) -> None:
         return None
+
+
+def test_a_pooled_connection_whose_server_process_was_killed_is_replaced(
+        db: Database, pg_url: str) -> None:
+    import psycopg
+
+    with db.transaction() as tx:
+        before = tx.get_value("SELECT pg_backend_pid()")
+    with psycopg.connect(pg_url, autocommit=True) as admin:  # the session dies while idle
+        assert admin.execute("SELECT pg_terminate_backend(%s)", (before,)).fetchone() == (True,)
+    with db.transaction() as tx:  # the pool notices, opens another, and the work runs
+        assert tx.get_value("SELECT pg_backend_pid()") != before
+        assert tx.select(int, "SELECT id FROM notes ORDER BY id") == [1, 2]
