@@ -24,7 +24,9 @@ UPDATE = ("UPDATE jobs SET state = :state {{ inserted id, state }} WHERE id = :i
 UPSERT = "{{ upsert jobs key (id) set (state, worker) }}"
 CLAIM = ("{{ claim jobs key id set state = 'running', worker = :worker "
          "where state = 'queued' order by id limit :n }}")
-ALL = (PAGE, INSERT, UPDATE, UPSERT, CLAIM)
+FLAG = ("SELECT id, {{ flag EXISTS (SELECT 1 FROM jobs o WHERE o.id = j.id + 1) }} AS has_next "
+        "FROM jobs j ORDER BY id")
+ALL = (PAGE, INSERT, UPDATE, UPSERT, CLAIM, FLAG)
 
 
 @dataclass(slots=True)
@@ -59,6 +61,11 @@ def test_returning_inserted_and_updated_rows(db: Database) -> None:
     assert inserted == [{"id": 10, "state": "queued"}]
     updated = db.select(dict, _sql(db, UPDATE), id=10, state="done")
     assert updated == [{"id": 10, "state": "done"}]
+
+
+def test_a_flag_is_a_boolean_value(db: Database) -> None:
+    rows = db.select(dict, _sql(db, FLAG), types={"has_next": bool})
+    assert [r["has_next"] for r in rows] == [True] * 6 + [False]
 
 
 def test_upsert_inserts_then_updates(db: Database) -> None:
@@ -112,10 +119,13 @@ def test_sql_server_spellings() -> None:
                                        "inserted.state VALUES (:id, :state) ")
     assert "WITH (UPDLOCK, READPAST, ROWLOCK)" in snippets.expand(CLAIM)
     assert snippets.expand(UPSERT).startswith("MERGE [jobs] WITH (HOLDLOCK)")
+    assert snippets.expand("{{ flag a = 1 }}") == \
+        "CASE WHEN a = 1 THEN CAST(1 AS BIT) ELSE CAST(0 AS BIT) END"
 
 
 @pytest.mark.parametrize(("text", "message"), [
     ("{{ limit }}", "needs a count"),
+    ("SELECT {{ flag }} AS f", "needs a condition"),
     ("{{ upsert jobs (id) }}", "TABLE key"),
     ("{{ claim jobs where x }}", "TABLE key COLUMN"),
     ("{{ frobnicate 1 }}", "unknown snippet"),

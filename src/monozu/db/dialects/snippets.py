@@ -16,6 +16,10 @@ macro                                         what it becomes
                                               CONFLICT (k) DO UPDATE`` or ``MERGE ...
                                               WITH (HOLDLOCK)``; values are ``:k``,
                                               ``:a``, ``:b``
+``{{ flag CONDITION }}``                      ``CONDITION`` as a boolean value in a select
+                                              list: ``(CONDITION)``, or ``CASE WHEN ... THEN
+                                              CAST(1 AS BIT) ELSE CAST(0 AS BIT) END`` on
+                                              SQL Server (a predicate is not a value there)
 ``{{ claim t key id set s where w order by    the whole statement claiming at most
 o limit :n }}``                               ``:n`` queue rows exactly once and
                                               returning them (row locks that skip
@@ -87,6 +91,10 @@ class Snippets(abc.ABC):
         keys exist, atomically."""
 
     @abc.abstractmethod
+    def flag(self, condition: str) -> str:
+        """``condition`` (a predicate) as a boolean value a select list can hold."""
+
+    @abc.abstractmethod
     def claim(self, c: Claim) -> str:
         """Set ``c.assignments`` on at most ``c.count`` rows matching ``c.where`` (first
         by ``c.order``) that no other transaction holds, and return those rows whole."""
@@ -126,6 +134,8 @@ class Snippets(abc.ABC):
             return self.returning(_need(args, "returning", "columns"))
         if name == "inserted":
             return self.inserted(_need(args, "inserted", "columns"))
+        if name == "flag":
+            return self.flag(_need(args, "flag", "a condition"))
         if name == "upsert":
             m = _UPSERT.fullmatch(args)
             if m is None:
@@ -153,6 +163,9 @@ class StandardSnippets(Snippets):
     def inserted(self, columns: str) -> str:
         return ""
 
+    def flag(self, condition: str) -> str:
+        return f"({condition})"
+
     def upsert(self, table: str, keys: Sequence[str], columns: Sequence[str]) -> str:
         q = self.q
         names = [*keys, *columns]
@@ -163,7 +176,7 @@ class StandardSnippets(Snippets):
 
 
 
-MACROS = ("limit", "returning", "inserted", "upsert", "claim")
+MACROS = ("limit", "returning", "inserted", "flag", "upsert", "claim")
 
 
 def check_macros(sql: str) -> None:
@@ -195,6 +208,9 @@ class _Checker(Snippets):
         return ""
 
     def inserted(self, columns: str) -> str:
+        return ""
+
+    def flag(self, condition: str) -> str:
         return ""
 
     def upsert(self, table: str, keys: Sequence[str], columns: Sequence[str]) -> str:

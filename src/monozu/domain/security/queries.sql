@@ -1,6 +1,6 @@
 -- Security statements: a tenant's vulnerabilities and security alerts, read beside the global
 -- CVE catalog, scores cache and ExploitDB (read only). Every tenant-owned statement filters on
--- :tenant_id; queries.sqlserver.sql overrides the reads that return the exploit flag.
+-- :tenant_id. The exploit flag is a {{ flag }}: a BIT on SQL Server, where EXISTS is no value.
 -- The risk reads fetch the asset's name by a correlated lookup rather than a join: a
 -- prepared statement's generic plan would otherwise scan all of the tenant's assets for
 -- each row of the page.
@@ -49,7 +49,8 @@ SELECT v.id, v.asset_id,
         WHERE a.tenant_id = v.tenant_id AND a.id = v.asset_id) AS asset_name,
        v.cve_id, v.status, v.cvss_score,
        c.cvss_severity, c.is_kev, s.epss, s.epss_percentile,
-       EXISTS (SELECT 1 FROM exploitdb_cves e WHERE e.cve_id = v.cve_id) AS exploit_known,
+       {{ flag EXISTS (SELECT 1 FROM exploitdb_cves e WHERE e.cve_id = v.cve_id) }}
+         AS exploit_known,
        v.first_seen_at, v.last_seen_at
 FROM vulnerabilities v
 LEFT JOIN cve_catalog c ON c.cve_id = v.cve_id
@@ -64,7 +65,8 @@ SELECT v.id, v.asset_id,
         WHERE a.tenant_id = v.tenant_id AND a.id = v.asset_id) AS asset_name,
        v.cve_id, v.status, v.cvss_score,
        c.cvss_severity, c.is_kev, s.epss, s.epss_percentile,
-       EXISTS (SELECT 1 FROM exploitdb_cves e WHERE e.cve_id = v.cve_id) AS exploit_known,
+       {{ flag EXISTS (SELECT 1 FROM exploitdb_cves e WHERE e.cve_id = v.cve_id) }}
+         AS exploit_known,
        v.first_seen_at, v.last_seen_at
 FROM vulnerabilities v
 LEFT JOIN cve_catalog c ON c.cve_id = v.cve_id
@@ -80,7 +82,8 @@ SELECT v.id, v.asset_id,
         WHERE a.tenant_id = v.tenant_id AND a.id = v.asset_id) AS asset_name,
        v.cve_id, v.status, v.cvss_score,
        c.cvss_severity, c.is_kev, s.epss, s.epss_percentile,
-       EXISTS (SELECT 1 FROM exploitdb_cves e WHERE e.cve_id = v.cve_id) AS exploit_known,
+       {{ flag EXISTS (SELECT 1 FROM exploitdb_cves e WHERE e.cve_id = v.cve_id) }}
+         AS exploit_known,
        v.first_seen_at, v.last_seen_at
 FROM vulnerabilities v
 LEFT JOIN cve_catalog c ON c.cve_id = v.cve_id
@@ -95,7 +98,8 @@ SELECT v.id, v.asset_id,
         WHERE a.tenant_id = v.tenant_id AND a.id = v.asset_id) AS asset_name,
        v.cve_id, v.status, v.cvss_score,
        c.cvss_severity, c.is_kev, s.epss, s.epss_percentile,
-       EXISTS (SELECT 1 FROM exploitdb_cves e WHERE e.cve_id = v.cve_id) AS exploit_known,
+       {{ flag EXISTS (SELECT 1 FROM exploitdb_cves e WHERE e.cve_id = v.cve_id) }}
+         AS exploit_known,
        v.first_seen_at, v.last_seen_at
 FROM vulnerabilities v
 LEFT JOIN cve_catalog c ON c.cve_id = v.cve_id
@@ -115,7 +119,8 @@ SELECT v.id, v.asset_id,
         WHERE a.tenant_id = v.tenant_id AND a.id = v.asset_id) AS asset_name,
        v.cve_id, v.status, v.cvss_score,
        c.cvss_severity, c.is_kev, s.epss, s.epss_percentile,
-       EXISTS (SELECT 1 FROM exploitdb_cves e WHERE e.cve_id = v.cve_id) AS exploit_known,
+       {{ flag EXISTS (SELECT 1 FROM exploitdb_cves e WHERE e.cve_id = v.cve_id) }}
+         AS exploit_known,
        v.first_seen_at, v.last_seen_at
 FROM vulnerabilities v
 LEFT JOIN cve_catalog c ON c.cve_id = v.cve_id
@@ -141,7 +146,8 @@ SELECT v.id, v.asset_id,
         WHERE a.tenant_id = v.tenant_id AND a.id = v.asset_id) AS asset_name,
        v.cve_id, v.status, v.cvss_score,
        c.cvss_severity, c.is_kev, s.epss, s.epss_percentile,
-       EXISTS (SELECT 1 FROM exploitdb_cves e WHERE e.cve_id = v.cve_id) AS exploit_known,
+       {{ flag EXISTS (SELECT 1 FROM exploitdb_cves e WHERE e.cve_id = v.cve_id) }}
+         AS exploit_known,
        v.first_seen_at, v.last_seen_at
 FROM vulnerabilities v
 LEFT JOIN cve_catalog c ON c.cve_id = v.cve_id
@@ -168,7 +174,8 @@ SELECT v.id, v.asset_id,
         WHERE a.tenant_id = v.tenant_id AND a.id = v.asset_id) AS asset_name,
        v.cve_id, v.status, v.cvss_score,
        c.cvss_severity, c.is_kev, s.epss, s.epss_percentile,
-       EXISTS (SELECT 1 FROM exploitdb_cves e WHERE e.cve_id = v.cve_id) AS exploit_known,
+       {{ flag EXISTS (SELECT 1 FROM exploitdb_cves e WHERE e.cve_id = v.cve_id) }}
+         AS exploit_known,
        v.first_seen_at, v.last_seen_at
 FROM vulnerabilities v
 LEFT JOIN cve_catalog c ON c.cve_id = v.cve_id
@@ -191,7 +198,8 @@ SELECT v.id, v.asset_id,
         WHERE a.tenant_id = v.tenant_id AND a.id = v.asset_id) AS asset_name,
        v.cve_id, v.status, v.cvss_score,
        c.cvss_severity, c.is_kev, s.epss, s.epss_percentile,
-       EXISTS (SELECT 1 FROM exploitdb_cves e WHERE e.cve_id = v.cve_id) AS exploit_known,
+       {{ flag EXISTS (SELECT 1 FROM exploitdb_cves e WHERE e.cve_id = v.cve_id) }}
+         AS exploit_known,
        v.first_seen_at, v.last_seen_at
 FROM vulnerabilities v
 LEFT JOIN cve_catalog c ON c.cve_id = v.cve_id
@@ -215,7 +223,8 @@ SELECT v.id, v.asset_id,
         WHERE a.tenant_id = v.tenant_id AND a.id = v.asset_id) AS asset_name,
        v.cve_id, v.status, v.cvss_score,
        c.cvss_severity, c.is_kev, s.epss, s.epss_percentile,
-       EXISTS (SELECT 1 FROM exploitdb_cves e WHERE e.cve_id = v.cve_id) AS exploit_known,
+       {{ flag EXISTS (SELECT 1 FROM exploitdb_cves e WHERE e.cve_id = v.cve_id) }}
+         AS exploit_known,
        v.first_seen_at, v.last_seen_at
 FROM vulnerabilities v
 LEFT JOIN cve_catalog c ON c.cve_id = v.cve_id
@@ -230,7 +239,8 @@ SELECT v.id, v.asset_id,
         WHERE a.tenant_id = v.tenant_id AND a.id = v.asset_id) AS asset_name,
        v.cve_id, v.status, v.cvss_score,
        c.cvss_severity, c.is_kev, s.epss, s.epss_percentile,
-       EXISTS (SELECT 1 FROM exploitdb_cves e WHERE e.cve_id = v.cve_id) AS exploit_known,
+       {{ flag EXISTS (SELECT 1 FROM exploitdb_cves e WHERE e.cve_id = v.cve_id) }}
+         AS exploit_known,
        v.first_seen_at, v.last_seen_at
 FROM vulnerabilities v
 LEFT JOIN cve_catalog c ON c.cve_id = v.cve_id

@@ -1,5 +1,5 @@
-"""SQL Server's snippets: ``OFFSET ... FETCH``, ``OUTPUT inserted``, ``MERGE``, and a
-queue claim with ``UPDLOCK, READPAST, ROWLOCK`` hints."""
+"""SQL Server's snippets: ``OFFSET ... FETCH``, ``OUTPUT inserted``, flags as ``BIT``,
+``MERGE``, and a queue claim with ``UPDLOCK, READPAST, ROWLOCK`` hints."""
 
 from __future__ import annotations
 
@@ -18,6 +18,9 @@ class SQLServerSnippets(Snippets):
     def inserted(self, columns: str) -> str:
         cols = [c.strip() for c in columns.split(",")]
         return "OUTPUT " + ", ".join(f"inserted.{c}" for c in cols)
+
+    def flag(self, condition: str) -> str:
+        return f"CASE WHEN {condition} THEN CAST(1 AS BIT) ELSE CAST(0 AS BIT) END"
 
     def upsert(self, table: str, keys: Sequence[str], columns: Sequence[str]) -> str:
         # HOLDLOCK: two sessions upserting the same key cannot both take the INSERT branch.
