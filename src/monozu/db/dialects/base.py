@@ -10,6 +10,7 @@ database kind for these concerns.
 from __future__ import annotations
 
 import abc
+import contextlib
 import functools
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -116,6 +117,11 @@ class Dialect(abc.ABC):
 
         The default does nothing: a transaction-local binding ends with the transaction.
         """
+
+    def bulk_writes(self, conn: Any) -> contextlib.AbstractContextManager[None]:
+        """Session settings for statements that write many rows along indexes, given
+        back afterwards (the connection returns to a pool). None by default."""
+        return contextlib.nullcontext()
 
     def bulk_insert(self, conn: Any, table: str, columns: Sequence[str],
                     rows: Iterable[Sequence[Any]]) -> int:

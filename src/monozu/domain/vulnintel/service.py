@@ -43,7 +43,7 @@ from monozu.domain.vulnintel.matching import (
     matching_rows,
 )
 from monozu.domain.vulnintel.records import CpeMatchRow
-from monozu.domain.vulnintel.staging import Staging, bulk_page_cache
+from monozu.domain.vulnintel.staging import Staging
 
 ALERT_SOURCE = "cve_match"
 SCAN_PAGE = 20000
@@ -315,7 +315,7 @@ def _write_tenant(db: Database, tenant_id: uuid.UUID, assets: list[Asset],
     for asset in assets:
         report.problems.extend(asset.problems)
     report.matches = len(found)
-    with db.tenant(tenant_id) as tx, bulk_page_cache(tx):
+    with db.tenant(tenant_id) as tx, tx.dialect.bulk_writes(tx.conn):
         # keyed by the asset id's integer: comparing UUID objects costs a Python call each
         recorded = {(r.asset_id.int, r.cve_id): r for r in tx.select(
             Recorded, sql.TENANT_VULNERABILITIES, tenant_id=tenant_id)}

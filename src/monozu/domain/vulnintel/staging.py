@@ -6,8 +6,7 @@ spelled by the dialect (its snippets); this module only arranges them.
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from monozu.db import Tx
@@ -53,23 +52,3 @@ class Staging:
         """
         sets = ", ".join(f"{column} = {expr}" for column, expr in assignments.items())
         return self.spell.update_from(target, self.tables[stage], key, sets, self.sql(where))
-
-
-# SQLite's page cache for the statements of a bulk write: its default (2 MB) makes an
-# update of a few hundred thousand rows along an index read the same pages again and again
-BULK_CACHE_KIB = 256 * 1024
-
-
-@contextlib.contextmanager
-def bulk_page_cache(tx: Tx) -> Iterator[None]:
-    """A larger page cache on SQLite while bulk statements run (given back afterwards: the
-    connection goes back to the pool); nothing on the server databases."""
-    if tx.dialect.kind != "sqlite":
-        yield
-        return
-    before = tx.get_value("PRAGMA cache_size")
-    tx.exec(f"PRAGMA cache_size = {-BULK_CACHE_KIB}")
-    try:
-        yield
-    finally:
-        tx.exec(f"PRAGMA cache_size = {int(before)}")

@@ -131,3 +131,11 @@ def test_a_pooled_connection_whose_server_process_was_killed_is_replaced(
     with db.transaction() as tx:  # the pool notices, opens another, and the work runs
         assert tx.get_value("SELECT pg_backend_pid()") != before
         assert tx.select(int, "SELECT id FROM notes ORDER BY id") == [1, 2]
+
+
+def test_bulk_writes_change_no_session_setting(db: Database) -> None:
+    with db.transaction() as tx:
+        settings = "SELECT name, setting FROM pg_settings WHERE source = 'session' ORDER BY name"
+        before = tx.select(dict, settings)
+        with tx.dialect.bulk_writes(tx.conn):
+            assert tx.select(dict, settings) == before
