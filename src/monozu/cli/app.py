@@ -279,7 +279,8 @@ def _exit_status(code: object) -> int:
         return 0
     if isinstance(code, int):
         return code
-    echo(str(code), err=True)
+    with contextlib.suppress(OutputClosed, OSError):  # as in fail(): the status still says it
+        echo(str(code), err=True)
     return EXIT_FAILED
 
 
