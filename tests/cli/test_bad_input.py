@@ -82,6 +82,12 @@ CASES: list[tuple[str, list[str], dict[str, str]]] = [
                               "-password=b2"], {}),
     ("flyway-config-dir", ["flyway", "migrate", "-url=jdbc:sqlite:{db}", "-configFiles={dir}"],
      {}),
+    ("cve-import-missing", ["cve", "import", "kev", "missing.json", "--url", "sqlite:///{db}"],
+     {}),
+    ("cve-import-folder", ["cve", "import", "kev", "{dir}", "--url", "sqlite:///{db}"], {}),
+    ("cve-import-source", ["cve", "import", "nope", "{file}", "--url", "sqlite:///{db}"], {}),
+    ("cve-explain-asset", ["cve", "explain", "--asset", "x", "CVE-2024-1"], {}),
+    ("edge-purge-age", ["edge", "purge", "--older-than", "30x", "--all-tenants"], {}),
 ]
 
 
@@ -163,6 +169,36 @@ def test_read_only_commands_create_no_sqlite_database(argv: list[str], how: str,
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and "does not exist" in lines[0], proc.stderr
     assert not (tmp_path / "not").exists()
+
+
+KEV = REPO.parent / "shared" / "fixtures" / "feeds" / "kev" / "known_exploited_vulnerabilities.json"
+NEEDS_DATABASE = [
+    ["cve", "status"], ["cve", "match"], ["cve", "import", "kev", str(KEV)],
+    ["cve", "sync", "--api-url", "http://127.0.0.1:9/nvd"],
+    ["cve", "explain", "--asset", "00000000-0000-0000-0000-000000000001", "CVE-2024-1"],
+    ["edge", "purge", "--older-than", "30d", "--all-tenants"],
+]
+
+
+@pytest.mark.parametrize("argv", NEEDS_DATABASE, ids=[" ".join(a[:2]) for a in NEEDS_DATABASE])
+def test_commands_that_need_the_schema_create_no_database_and_say_to_migrate(
+        argv: list[str], tmp_path: Path) -> None:
+    """A database that does not exist is not created; one not migrated is named as such."""
+    target = tmp_path / "not" / "there" / "x.db"
+    proc = _monozu([*argv, "--url", f"sqlite:///{target}"], {}, tmp_path)
+    lines = proc.stderr.strip().splitlines()
+    assert proc.returncode == 2, proc.stderr
+    assert len(lines) == 1 and "does not exist" in lines[0] and "db migrate" in lines[0]
+    assert not (tmp_path / "not").exists()
+
+    empty = tmp_path / "empty.db"
+    empty.touch()
+    proc = _monozu([*argv, "--url", f"sqlite:///{empty}"], {}, tmp_path)
+    lines = proc.stderr.strip().splitlines()
+    assert proc.returncode == 1, proc.stderr
+    assert len(lines) == 1 and "no such table" in lines[0], proc.stderr
+    assert "not migrated" in lines[0] and "monozu db migrate" in lines[0]
+    assert "Traceback" not in proc.stderr + proc.stdout
 
 
 @pytest.mark.parametrize("verb", ["migrate", "baseline"])

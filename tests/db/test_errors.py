@@ -43,6 +43,8 @@ def test_every_code_names_one_class() -> None:
     (errors.for_sqlserver, 547, errors.IntegrityError),
     (errors.for_sqlserver, 1205, errors.Deadlock),
     (errors.for_sqlserver, 33504, errors.ProgrammingError),
+    (errors.for_sqlserver, 208, errors.UndefinedTable),
+    (errors.for_sqlstate, "42P01", errors.UndefinedTable),
     (errors.for_sqlserver, 99999, None),
     (errors.for_sqlite, "SQLITE_CONSTRAINT_PRIMARYKEY", errors.UniqueViolation),
     (errors.for_sqlite, "SQLITE_CONSTRAINT_TRIGGER", errors.IntegrityError),
@@ -84,3 +86,15 @@ def test_translated_errors_keep_the_cause_and_name_table_and_column(db: Database
     with pytest.raises(errors.ProgrammingError) as bad:
         db.get_value("SELECT nope FROM items")
     assert isinstance(bad.value.__cause__, db.dialect.driver_errors())
+
+
+def test_a_missing_table_is_undefined_table_and_named(db: Database) -> None:
+    """What a command meets on a database migrated less far than its SQL expects."""
+    for sql in ("SELECT * FROM no_such_items", "INSERT INTO no_such_items VALUES (1)"):
+        with pytest.raises(errors.UndefinedTable) as missing:
+            db.exec(sql)
+        assert missing.value.table == "no_such_items"
+        assert isinstance(missing.value, errors.ProgrammingError)
+    with pytest.raises(errors.ProgrammingError) as other:  # a column is not a table
+        db.get_value("SELECT nope FROM items")
+    assert not isinstance(other.value, errors.UndefinedTable)

@@ -22,7 +22,7 @@ from functools import wraps
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
-from monozu.db.errors import ConfigError, MonozuError
+from monozu.db.errors import ConfigError, MonozuError, UndefinedTable
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -154,6 +154,9 @@ def handle_errors(fn: F) -> F:
             return fn(*args, **kwargs)
         except ConfigError as exc:
             fail(one_line(str(exc)) or type(exc).__name__, EXIT_USAGE)
+        except UndefinedTable as exc:  # the commands' own SQL: the schema is behind
+            fail(f"{one_line(str(exc))}: the database is not migrated as far as this "
+                 "command needs (run monozu db migrate)", EXIT_FAILED)
         except MonozuError as exc:
             fail(one_line(str(exc)) or type(exc).__name__, EXIT_FAILED)
         except KeyboardInterrupt:

@@ -71,11 +71,18 @@ def _open(url: str | None) -> Any:
     from monozu.db.config import load_config
     from monozu.db.database import Database
 
-    database = Database(load_config(url=url), pool_size=2)
+    database = _schema_checked(Database(load_config(url=url, must_exist=True), pool_size=2))
     try:
         return database.platform_admin()
     except ConfigError:
         return database
+
+
+def _schema_checked(database: Any) -> Any:
+    """``database``, once it has the catalogs: a database not migrated is reported
+    before a feed is read or the NVD API called, not after."""
+    database.get_value("SELECT count(*) FROM cve_feeds WHERE 1 = 0")
+    return database
 
 
 def _progress(label: str) -> Callable[[int], None]:
@@ -114,6 +121,10 @@ def import_(source: str, paths: list[str], full: bool, force: bool, url: str | N
     """
     from monozu.domain.vulnintel.importer import import_file
 
+    for name in paths:  # before the database: a typo must not cost a connection
+        problem = _unreadable(Path(name), folder_ok=source == "cve5")
+        if problem:
+            fail(f"{source} {name}: {problem}", EXIT_USAGE)
     database = _open(url)
     with _bad_input():
         for path in map(Path, paths):
@@ -125,6 +136,22 @@ def import_(source: str, paths: list[str], full: bool, force: bool, url: str | N
             echo(f"{report.line()} ({time.perf_counter() - started:.2f} s)")
             for warning in report.warnings[:10]:
                 echo(f"  warning: {warning}", err=True)
+
+
+def _unreadable(path: Path, *, folder_ok: bool) -> str | None:
+    """Why ``path`` cannot be read as a feed, or None."""
+    try:
+        if not path.exists():
+            return "no such file"
+        if path.is_dir():
+            if not folder_ok:
+                return "is a folder; give the feed's files"
+            return None if os.access(path, os.R_OK | os.X_OK) else "cannot read the folder"
+    except (OSError, ValueError) as exc:  # a NUL in the name, a name too long
+        return f"not a usable path ({exc.__class__.__name__})"
+    if not os.access(path, os.R_OK):
+        return "cannot read the file (permission denied)"
+    return None
 
 
 def _date(text: str) -> datetime:
@@ -164,7 +191,7 @@ def match(tenant: uuid.UUID | None, url: str | None) -> None:
     from monozu.db.database import Database
     from monozu.domain.vulnintel.service import match_tenants, tenant_ids
 
-    database = Database(load_config(url=url), pool_size=2)
+    database = _schema_checked(Database(load_config(url=url, must_exist=True), pool_size=2))
     tenants = [tenant] if tenant else tenant_ids(_open(url))
     if not tenants:
         echo("no active tenant to match")
@@ -215,7 +242,7 @@ def explain(asset: uuid.UUID | None, tenant: uuid.UUID | None, cve_id: str,
     if asset is None:
         fail("--asset ID is required", EXIT_USAGE)
         return
-    database = Database(load_config(url=url), pool_size=2)
+    database = _schema_checked(Database(load_config(url=url, must_exist=True), pool_size=2))
     with _bad_input():
         owner = tenant or asset_tenant(_open(url), asset)
         echo(explain_match(database, owner, asset, cve_id.strip().upper()).explain())

@@ -68,7 +68,7 @@ def purge(*, older_than: str | None, tenant: str | None, all_tenants: bool, batc
     from monozu.db.database import Database
     from monozu.domain.edge import EdgeService
 
-    with Database(load_config(url=url), pool_size=1) as database:
+    with Database(load_config(url=url, must_exist=True), pool_size=1) as database:
         service = EdgeService(database, purge_batch=batch_size)
         if tenant_id is not None:
             counts = {tenant_id: service.purge(tenant_id, age)}

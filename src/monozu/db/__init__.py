@@ -23,7 +23,8 @@ _EXPORTS = {
         "CheckViolation", "ConfigError", "ConnectionFailed", "DataError", "DatabaseError",
         "Deadlock", "ForeignKeyViolation", "IntegrityError", "MappingError", "MonozuError",
         "NotFound", "NotNullViolation", "NulCharacter", "ParameterError", "ProgrammingError",
-        "QueryError", "SerializationFailure", "Timeout", "TooManyRows", "UniqueViolation")},
+        "QueryError", "SerializationFailure", "Timeout", "TooManyRows", "UndefinedTable",
+        "UniqueViolation")},
 }
 
 __all__ = [
@@ -31,7 +32,8 @@ __all__ = [
     "DatabaseConfig", "DatabaseError", "DatabaseURL", "Deadlock", "ForeignKeyViolation",
     "IntegrityError", "MappingError", "MonozuError", "NotFound", "NotNullViolation",
     "NulCharacter", "ParameterError", "ProgrammingError", "QueryError", "SerializationFailure",
-    "Timeout", "TooManyRows", "Tx", "UniqueViolation", "connect", "load_config", "parse_url",
+    "Timeout", "TooManyRows", "Tx", "UndefinedTable", "UniqueViolation", "connect",
+    "load_config", "parse_url",
 ]
 
 
@@ -122,6 +124,9 @@ if TYPE_CHECKING:  # the names, re-exported for type checkers
     )
     from monozu.db.errors import (
         TooManyRows as TooManyRows,
+    )
+    from monozu.db.errors import (
+        UndefinedTable as UndefinedTable,
     )
     from monozu.db.errors import (
         UniqueViolation as UniqueViolation,

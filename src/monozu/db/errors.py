@@ -184,8 +184,17 @@ class ProgrammingError(DatabaseError):
     the caller's bug, never retryable.
     """
 
-    sqlstate = ("42", "42501")
-    sqlserver = (33504, 208, 207, 102, 2812, 229)
+    sqlstate: ClassVar[tuple[str, ...]] = ("42", "42501")
+    sqlserver: ClassVar[tuple[int, ...]] = (33504, 207, 102, 2812, 229)
+
+
+class UndefinedTable(ProgrammingError):
+    """A table or view the statement names does not exist: most often a database not
+    migrated as far as the code that queries it (SQLite says so only in its message,
+    which its dialect reads)."""
+
+    sqlstate = ("42P01",)
+    sqlserver = (208,)
 
 
 class NulCharacter(ParameterError, DataError):

@@ -533,7 +533,7 @@ ERROR_CASES = [
     ("28000", f"{SERVER}Login failed for user 'sa'.", errors.ConnectionFailed, "18456", None),
     ("28000", f"{SERVER}Login failed for user '<token-identified principal>'. Token is "
               "expired.", errors.ConnectionFailed, "18456", None),
-    ("42S02", f"{SERVER}Invalid object name 'dbo.nope'.", errors.ProgrammingError, "208", None),
+    ("42S02", f"{SERVER}Invalid object name 'dbo.nope'.", errors.UndefinedTable, "208", None),
     ("42000", f"{SERVER}Incorrect syntax near 'FROM'.", errors.ProgrammingError, "102", None),
     # a message in another language (SET LANGUAGE not applied): the SQLSTATE still decides
     ("40001", f"{SERVER}Transaktion (Prozess-ID 57) wurde als Deadlockopfer ausgewählt.",
@@ -565,6 +565,11 @@ def test_translate_error(sqlstate: str, odbc_message: str, cls: type[errors.Data
     assert not str(err).startswith("["), "ODBC tags are stripped from the message"
     expected_text = odbc_message.rsplit("]", 1)[1]
     assert str(err) == expected_text
+
+
+def test_an_undefined_table_is_named() -> None:
+    err = DIALECT.translate_error(canned("42S02", f"{SERVER}Invalid object name 'dbo.nope'."))
+    assert isinstance(err, errors.UndefinedTable) and err.table == "nope"
 
 
 def test_retryable_errors() -> None:

@@ -187,6 +187,9 @@ class SQLiteDialect(Dialect):
                 cls = errors.Timeout
             elif isinstance(exc, sqlite3.DataError):
                 cls = errors.DataError
+            elif isinstance(exc, sqlite3.OperationalError) and \
+                    message.startswith("no such table:"):
+                cls = errors.UndefinedTable
             elif isinstance(exc, sqlite3.OperationalError | sqlite3.ProgrammingError):
                 cls = errors.ProgrammingError
             else:
@@ -194,6 +197,8 @@ class SQLiteDialect(Dialect):
         if cls is errors.Timeout:
             message = f"SQLite database is locked: {message}"
         constraint, table, column = _constraint_facts(message)
+        if cls is errors.UndefinedTable:
+            table = message.removeprefix("no such table:").strip()
         return errors.from_driver(cls, message, exc, code=name, constraint=constraint,
                                   table=table, column=column)
 

@@ -82,7 +82,8 @@ class SQLiteUrlRules(UrlRules):
         if path.is_dir():
             return f"{url.path} is a folder, not a SQLite database file"
         if not path.exists():
-            return f"SQLite database {url.path} does not exist (nothing was created)"
+            return (f"SQLite database {url.path} does not exist (nothing was created; "
+                    "monozu db migrate creates it)")
         return None
 
 
