@@ -253,3 +253,19 @@ def test_bad_urls_are_one_clear_line(text: str, message: str) -> None:
         parse_url(text, variable="-url")
     assert message in str(info.value)
     assert str(info.value).startswith("-url: ") and "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize(("message", "shown"), [
+    ("at postgresql://u@h/db?sslpassword=***: connection failed",
+     "at postgresql://u@h/db?sslpassword=***: connection failed"),
+    ("at postgresql://u:***@h/db, then", "at postgresql://u:***@h/db, then"),
+    ("at postgresql://u@h/db?sslpassword=Qx7: connection failed",
+     "at postgresql://u@h/db?sslpassword=***"),
+    ("try postgresql://u@h/db?password=***abc: now", "try postgresql://u@h/db?password=***"),
+])
+def test_a_message_keeps_its_punctuation_after_a_mask_but_never_a_secret(
+        message: str, shown: str) -> None:
+    from monozu.db.dialects.urls import redact_words
+
+    assert redact_words(message).startswith(shown)
+    assert "Qx7" not in redact_words(message) and "abc" not in redact_words(message)

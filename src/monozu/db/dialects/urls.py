@@ -85,8 +85,17 @@ def redact(text: str) -> str:
 
 def redact_words(text: str) -> str:
     """Free text (a message) with :func:`redact` applied to each space-separated word."""
-    return " ".join(redact(word) if ("@" in word or "=" in word) else word
+    return " ".join(_redact_word(word) if ("@" in word or "=" in word) else word
                     for word in text.split(" "))
+
+
+def _redact_word(word: str) -> str:
+    # A URL redacted already and followed by the message's own ":" or "," keeps it
+    # ("...?sslpassword=***: connection failed"), rather than the mask swallowing it.
+    if word[-1:] in (":", ",", ";", ".", ")") and word[:-1].endswith(MASK) \
+            and redact(word[:-1]) == word[:-1]:
+        return word
+    return redact(word)
 
 
 def unbrace(value: str) -> str:
