@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from monozu.db import Database, Tx
+from monozu.db import CheckViolation, Database, Tx
 
 
 @pytest.fixture(params=["file", "memory"])
@@ -18,6 +18,7 @@ def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
     database.exec("CREATE TABLE notes (id INTEGER PRIMARY KEY, parent INTEGER "
                   "REFERENCES notes (id))")
     database.exec("INSERT INTO notes VALUES (1, NULL)")
+    database.exec("CREATE TABLE checked (n INTEGER CHECK (n >= 0))")
     yield database
     database.close()
 
@@ -36,9 +37,34 @@ def _foreign_keys_off(tx: Tx) -> None:
     tx.exec("BEGIN")
 
 
+def _pragmas(*statements: str) -> Callable[[Tx], None]:
+    def leak(tx: Tx) -> None:
+        tx.exec("COMMIT")  # some pragmas are no-ops inside a transaction
+        for statement in statements:
+            tx.exec(statement)
+        tx.exec("BEGIN")
+    return leak
+
+
+def _attach(tx: Tx) -> None:
+    tx.exec("COMMIT")
+    tx.exec("ATTACH DATABASE ':memory:' AS stash")
+    tx.exec("CREATE TABLE stash.secrets AS SELECT 'tenant a' AS v")
+    tx.exec("BEGIN")
+
+
 LEAKS: dict[str, Callable[[Tx], None]] = {
     "temp objects": _temp_objects,
     "foreign keys off": _foreign_keys_off,
+    "checks ignored": _pragmas("PRAGMA ignore_check_constraints = ON"),
+    "read only": _pragmas("PRAGMA query_only = 1"),
+    "exclusive locking": _pragmas("PRAGMA locking_mode = EXCLUSIVE"),
+    "many pragmas": _pragmas("PRAGMA recursive_triggers = 1", "PRAGMA busy_timeout = 1",
+                             "PRAGMA cache_size = 7", "PRAGMA temp_store = MEMORY",
+                             "PRAGMA reverse_unordered_selects = 1",
+                             "PRAGMA writable_schema = 1", "PRAGMA automatic_index = 0",
+                             "PRAGMA case_sensitive_like = 1"),
+    "attached database": _attach,
 }
 
 
@@ -49,6 +75,31 @@ def test_state_of_one_unit_of_work_is_gone_for_the_next(db: Database, leak: str)
     with db.transaction() as b:
         assert b.get_value("SELECT count(*) FROM temp.sqlite_master") == 0
         assert b.get_value("PRAGMA foreign_keys") == 1
+        assert b.get_value("PRAGMA query_only") == 0
+        assert b.get_value("PRAGMA ignore_check_constraints") == 0
+        assert b.get_value("PRAGMA recursive_triggers") == 0
+        assert b.get_value("PRAGMA busy_timeout") == 5000
+        assert b.get_value("PRAGMA writable_schema") == 0
+        assert b.get_value("PRAGMA locking_mode") == "normal"
+        assert b.get_value("SELECT 'A' LIKE 'a'") == 1  # case_sensitive_like back off
+        assert [r["name"] for r in b.select(dict, "PRAGMA database_list")
+                if r["name"] != "temp"] == ["main"]
         b.exec("INSERT INTO notes VALUES (2, 1)")  # no trigger fires into a lost table
+        with pytest.raises(CheckViolation):
+            b.exec("INSERT INTO checked VALUES (-1)")
     assert db.pool.stats()["opened"] == 1, "the pool of one was not reused"
     assert db.get_value("SELECT count(*) FROM notes") == 2
+
+
+def test_an_unchanged_connection_costs_no_pragma_reading(db: Database) -> None:
+    """Only a unit of work that set a pragma or attached a database is compared."""
+    with db.transaction() as tx:
+        tx.get_value("SELECT count(*) FROM notes")
+        conn = tx.conn
+    assert conn.marked == [False]
+    with db.transaction() as tx:
+        tx.exec("PRAGMA query_only = 1")
+        assert conn.marked == [True]
+    assert conn.marked == [False]
+    with db.transaction() as tx:
+        tx.exec("INSERT INTO notes VALUES (3, NULL)")  # writable again

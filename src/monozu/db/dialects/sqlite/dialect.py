@@ -26,7 +26,7 @@ from monozu.db import errors
 from monozu.db.config import DatabaseConfig, DatabaseURL
 from monozu.db.dialects.base import Dialect
 from monozu.db.dialects.sqlite import statements as text_rules
-from monozu.db.dialects.sqlite.pool import POOLING
+from monozu.db.dialects.sqlite.pool import POOLING, WatchedConnection
 from monozu.db.dialects.sqlite.snippets import SQLiteSnippets
 from monozu.db.errors import ConnectionFailed, DatabaseError, ParameterError
 from monozu.db.values import (
@@ -116,11 +116,12 @@ class SQLiteDialect(Dialect):
             mode = url.params.get("mode") or ("rw" if config.must_exist else None)
             if mode is None:
                 conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False,
-                                       timeout=busy)
+                                       timeout=busy, factory=WatchedConnection)
             else:
                 target = f"file:{quote(path)}?mode={quote(mode)}"
                 conn = sqlite3.connect(target, uri=True, isolation_level=None,
-                                       check_same_thread=False, timeout=busy)
+                                       check_same_thread=False, timeout=busy,
+                                       factory=WatchedConnection)
             conn.execute(f"PRAGMA busy_timeout = {int(busy * 1000)}")
             conn.execute("PRAGMA foreign_keys = ON")
             if path != ":memory:" and url.params.get("mode") != "ro":
