@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -39,6 +40,9 @@ BAD: list[tuple[str, str, Any]] = [
     ("set-json", "doc", {"k": {1, 2}}),
     ("nan", "score", float("nan")),
     ("infinity", "score", float("-inf")),
+    ("decimal-nan", "amount", Decimal("NaN")),
+    ("decimal-signalling-nan", "amount", Decimal("sNaN")),
+    ("decimal-infinity", "amount", Decimal("-Infinity")),
     ("huge-int", "qty", 2**70),
     ("naive-datetime", "at", datetime(2026, 1, 1, 12, 0)),
     ("unsupported-type", "name", Opaque()),

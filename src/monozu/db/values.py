@@ -142,8 +142,20 @@ def check_float(value: float) -> float:
     """Refuse NaN and infinities alike: SQLite stores NaN as NULL, SQL Server has neither."""
     if value - value == 0:
         return value
-    raise ParameterError(f"{value} refused: NaN and infinities cannot be stored alike "
-                         "on every database")
+    raise _not_finite(value)
+
+
+def check_decimal(value: Decimal) -> Decimal:
+    """The same for ``Decimal``: PostgreSQL's numeric holds NaN and infinities, SQL
+    Server's decimal neither, and SQLite would keep the word ``NaN`` as text."""
+    if value.is_finite():
+        return value
+    raise _not_finite(value)
+
+
+def _not_finite(value: float | Decimal) -> ParameterError:
+    return ParameterError(f"{value} refused: NaN and infinities cannot be stored alike "
+                          "on every database")
 
 
 # SQLite INTEGER and SQL Server BIGINT are signed 64-bit; larger ints go as Decimal.

@@ -56,7 +56,8 @@ def test_subclasses_and_bytes_like_values_go_as_their_base_type(value: Any, sent
 
 @pytest.mark.parametrize("value", [
     "a\ud800b", {"k": "\udfff"}, float("nan"), float("inf"), 2**63, -(2**63) - 1,
-    datetime(2026, 1, 1), object(), {1, 2}, complex(1, 2),
+    datetime(2026, 1, 1), object(), {1, 2}, complex(1, 2), Decimal("NaN"), Decimal("sNaN"),
+    Decimal("-Infinity"), type("Money", (Decimal,), {})("Infinity"),
 ])
 def test_what_cannot_be_sent_is_refused(value: Any) -> None:
     with pytest.raises(ParameterError):

@@ -22,7 +22,7 @@ import psycopg
 from psycopg.abc import Buffer
 from psycopg.adapt import PyFormat
 from psycopg.types.json import Jsonb, set_json_dumps
-from psycopg.types.numeric import Float4BinaryDumper, FloatBinaryDumper
+from psycopg.types.numeric import Float4BinaryDumper, FloatBinaryDumper, NumericBinaryDumper
 
 from monozu.db import errors
 from monozu.db.config import DatabaseConfig, DatabaseURL
@@ -35,6 +35,7 @@ from monozu.db.values import (
     Converter,
     as_base_type,
     aware,
+    check_decimal,
     check_float,
     check_int64,
     check_text,
@@ -109,6 +110,8 @@ class PostgreSQLDialect(Dialect):
             return check_float(value)
         if t is int:
             return check_int64(value)
+        if t is Decimal:
+            return check_decimal(value)
         if t in _NATIVE:
             return value
         return _adapt_other(value)
@@ -292,6 +295,15 @@ class _FiniteFloat4(Float4BinaryDumper):
         return _PACK_FLOAT4(obj)
 
 
+class _FiniteNumeric(NumericBinaryDumper):
+    """Binary ``numeric`` that refuses a Decimal NaN or infinity, as every other path does."""
+
+    def dump(self, obj: Any) -> Buffer | None:
+        if type(obj) is Decimal and not obj.is_finite():
+            check_decimal(obj)  # raises the ParameterError
+        return super().dump(obj)
+
+
 _NATIVE: frozenset[type] = frozenset({bool, type(None), Decimal, uuid.UUID, bytes, date,
                                       time, timedelta})
 
@@ -316,7 +328,7 @@ def configure(conn: psycopg.Connection[Any]) -> None:
     the same checks as every other JSON value.
     """
     set_json_dumps(json_text, context=conn)
-    for dumper in (_FiniteFloat8, _FiniteFloat4):  # by type oid only: the COPY path
+    for dumper in (_FiniteFloat8, _FiniteFloat4, _FiniteNumeric):  # by oid: the COPY path
         conn.adapters.register_dumper(None, dumper)
     conn.execute(SESSION_SQL)
     conn.commit()

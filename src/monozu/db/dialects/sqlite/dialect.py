@@ -32,6 +32,7 @@ from monozu.db.errors import ConnectionFailed, DatabaseError, ParameterError
 from monozu.db.values import (
     Converter,
     as_base_type,
+    check_decimal,
     check_float,
     check_int64,
     check_text,
@@ -59,7 +60,7 @@ _ADAPTERS: dict[type, Callable[[Any], Any]] = {
     uuid.UUID: attrgetter("bytes"),
     datetime: utc_text,
     date: lambda d: d.isoformat(),
-    Decimal: str,
+    Decimal: lambda d: str(check_decimal(d)),
     dict: json_text,
     list: json_text,
     bool: int,

@@ -51,6 +51,7 @@ from monozu.db.errors import DatabaseError, ParameterError
 from monozu.db.values import (
     Converter,
     as_base_type,
+    check_decimal,
     check_float,
     check_int64,
     check_text,
@@ -349,6 +350,8 @@ class SQLServerDialect(Dialect):
             return check_int64(value)
         if t is float:
             return check_float(value)
+        if t is Decimal:
+            return check_decimal(value)
         if value is None or t in _NATIVE:
             return value
         return _adapt_other(value)
