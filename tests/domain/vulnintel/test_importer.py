@@ -259,3 +259,27 @@ def test_cve5_changes_are_applied_set_based(db: Database, feeds: Path, tmp_path:
     assert entry_row.vuln_status == "Rejected" and entry_row.cvss_score == 10.0
     assert _cve5_rows(db, "CVE-2024-3400") == []
     assert _counts(import_file(db, "cve5", path)) == (0, 0, 1)
+
+
+SOURCES = ("nvd", "cve5", "kev", "epss", "exploitdb")
+
+
+@pytest.mark.parametrize(("source", "kind"), [
+    *((s, k) for s in SOURCES for k in ("device", "fifo")),
+    ("cve5", "fifo-in-folder"),  # only cve5 reads folders
+])
+def test_a_device_or_pipe_is_refused_before_it_is_read(db: Database, source: str, kind: str,
+                                                        tmp_path: Path) -> None:
+    """/dev/zero or a FIFO would be read forever (a line without end grows in memory)."""
+    import os
+
+    if kind == "device":
+        path = Path("/dev/zero")
+    else:
+        folder = tmp_path / "2024" if kind == "fifo-in-folder" else tmp_path
+        folder.mkdir(exist_ok=True)
+        os.mkfifo(folder / "CVE-2024-0001.json")  # nothing ever writes to it
+        path = tmp_path if kind == "fifo-in-folder" else folder / "CVE-2024-0001.json"
+    with pytest.raises(FeedError, match="not a regular file"):
+        import_file(db, source, path)
+    assert _value(db, "SELECT COUNT(*) FROM cve_catalog") == 0

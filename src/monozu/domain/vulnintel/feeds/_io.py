@@ -10,6 +10,7 @@ import contextlib
 import gzip
 import io
 import re
+import stat
 import zipfile
 import zlib
 from collections.abc import Iterator
@@ -24,9 +25,16 @@ CVE_ID = re.compile(r"CVE-\d{4}-\d{4,19}")
 
 @contextlib.contextmanager
 def open_binary(path: Path) -> Iterator[IO[bytes]]:
-    """The decompressed bytes of ``path`` as a stream (first member of a ``.zip``)."""
+    """The decompressed bytes of ``path`` as a stream (first member of a ``.zip``).
+
+    Only a regular file is opened: a device or a pipe (``/dev/zero``, a FIFO) could
+    be read forever, one line without an end growing in memory.
+    """
     name = str(path)
     try:
+        if not stat.S_ISREG(path.stat().st_mode) and not path.is_dir():
+            raise FeedError(name, None, "not a regular file (a device, pipe or socket "
+                                        "cannot be a feed)")
         if path.suffix == ".gz":
             with gzip.open(path, "rb") as gz:
                 yield cast(IO[bytes], gz)
@@ -44,6 +52,8 @@ def open_binary(path: Path) -> Iterator[IO[bytes]]:
         raise FeedError(name, None, "no such file") from None
     except IsADirectoryError:
         raise FeedError(name, None, "is a directory, not a feed file") from None
+    except PermissionError:
+        raise FeedError(name, None, "cannot read the file (permission denied)") from None
     except zipfile.BadZipFile as exc:
         raise FeedError(name, None, f"not a readable zip archive ({exc})") from None
 
