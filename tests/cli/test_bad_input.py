@@ -82,6 +82,16 @@ CASES: list[tuple[str, list[str], dict[str, str]]] = [
                               "-password=b2"], {}),
     ("flyway-config-dir", ["flyway", "migrate", "-url=jdbc:sqlite:{db}", "-configFiles={dir}"],
      {}),
+    ("config-file-fifo", ["db", "migrate", "--url", "sqlite:///{db}", "--config-file",
+                          "{fifo}"], {}),
+    ("config-file-device", ["db", "migrate", "--url", "sqlite:///{db}", "--config-file",
+                            "/dev/zero"], {}),
+    ("env-flyway-config-fifo", ["db", "migrate", "--url", "sqlite:///{db}"],
+     {"FLYWAY_CONFIG_FILES": "{fifo}"}),
+    ("dotenv-fifo", ["db", "check"], {"DOTENV_FIFO": "1"}),
+    ("cve-import-fifo", ["cve", "import", "kev", "{fifo}", "--url", "sqlite:///{db}"], {}),
+    ("cve-import-device", ["cve", "import", "epss", "/dev/zero", "--url", "sqlite:///{db}"],
+     {}),
     ("cve-import-missing", ["cve", "import", "kev", "missing.json", "--url", "sqlite:///{db}"],
      {}),
     ("cve-import-folder", ["cve", "import", "kev", "{dir}", "--url", "sqlite:///{db}"], {}),
@@ -93,7 +103,19 @@ CASES: list[tuple[str, list[str], dict[str, str]]] = [
 
 def _fill(text: str, tmp: Path) -> str:
     return text.format(dir=tmp / "folder", file=tmp / "afile.txt", binary=tmp / "bin.conf",
-                       db=tmp / "out" / "x.db")
+                       db=tmp / "out" / "x.db", fifo=tmp / "pipe.conf",
+                       fifo_migrations=tmp / "fifo_migrations",
+                       fifo_conf_migrations=tmp / "fifo_conf_migrations")
+
+
+def _pipes(tmp: Path) -> None:
+    """FIFOs nobody writes to: reading one would wait, or read, forever."""
+    os.mkfifo(tmp / "pipe.conf")
+    (tmp / "fifo_migrations").mkdir()
+    os.mkfifo(tmp / "fifo_migrations" / "V1__pipe.sql")
+    (tmp / "fifo_conf_migrations").mkdir()
+    (tmp / "fifo_conf_migrations" / "V1__plain.sql").write_text("SELECT 1;\n")
+    os.mkfifo(tmp / "fifo_conf_migrations" / "V1__plain.sql.conf")
 
 
 def _monozu(argv: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -114,6 +136,10 @@ def test_bad_input_is_one_line_and_exit_2(argv: list[str], env: dict[str, str],
     (tmp_path / "folder").mkdir()
     (tmp_path / "afile.txt").write_text("text\n")
     (tmp_path / "bin.conf").write_bytes(b"flyway.url=\xff\xfe\x00\n")
+    _pipes(tmp_path)
+    env = dict(env)
+    if env.pop("DOTENV_FIFO", None):  # the .env of the working folder is a pipe
+        os.mkfifo(tmp_path / ".env")
     if "nope" in argv or "nope" in env.values():  # an environment flyway.toml lacks
         (tmp_path / "flyway.toml").write_text('[environments.default]\n'
                                               'url = "jdbc:sqlite:fw.db"\n')
@@ -143,6 +169,27 @@ def test_nul_bytes_in_arguments(argv: list[str], capsys: pytest.CaptureFixture[s
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "NUL" in err[0]
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("folder", ["fifo_migrations", "fifo_conf_migrations"])
+def test_a_migration_or_its_conf_that_is_a_pipe_is_refused_not_awaited(
+        folder: str, tmp_path: Path) -> None:
+    """Resolving happens after connecting (as with Flyway), so the database may be
+    created; nothing is applied and the error names the file."""
+    _pipes(tmp_path)
+    target = tmp_path / "x.db"
+    proc = _monozu(["db", "migrate", "--url", f"sqlite:///{target}", "--locations",
+                    str(tmp_path / folder)], {}, tmp_path)
+    lines = proc.stderr.strip().splitlines()
+    assert proc.returncode in (1, 2), proc.stderr
+    assert len(lines) == 1 and "not a regular file" in lines[0], proc.stderr
+    assert "V1__" in lines[0] and "Traceback" not in proc.stderr + proc.stdout
+    if target.exists():
+        import sqlite3
+
+        tables = sqlite3.connect(target).execute(
+            "SELECT count(*) FROM sqlite_master WHERE name = 'flyway_schema_history'")
+        assert tables.fetchone() == (0,)
 
 
 READ_ONLY = [

@@ -34,6 +34,7 @@ from pathlib import Path
 
 from monozu.db.dialects.urls import FALSE, TRUE, Auth, DatabaseURL, Kind, no_nul, parse_url
 from monozu.db.errors import ConfigError
+from monozu.files import read_regular_text
 
 __all__ = [
     "Auth", "DatabaseConfig", "DatabaseURL", "Kind", "default_sqlite_path", "load_config",
@@ -120,11 +121,12 @@ def read_dotenv(path: Path) -> dict[str, str]:
     """Read ``KEY=value`` lines (``export``, quotes and ``#`` comments allowed)."""
     values: dict[str, str] = {}
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_regular_text(path)
     except FileNotFoundError:
         return values
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read .env file: {exc}") from None
+        why = exc.strerror if isinstance(exc, OSError) else f"not UTF-8 text (byte {exc.start})"
+        raise ConfigError(f"{path}: cannot read .env file: {why}") from None
     for number, raw in enumerate(text.splitlines(), 1):
         line = raw.strip()
         if not line or line.startswith("#"):

@@ -26,6 +26,7 @@ from monozu.db.migrate.naming import (
 from monozu.db.migrate.placeholders import replace_placeholders
 from monozu.db.migrate.scriptconf import ScriptConfig, load_script_config
 from monozu.db.migrate.version import Version
+from monozu.files import read_regular_bytes
 
 # Placeholder values for one script (lower-case names), given its file name.
 PlaceholderSource = Callable[[str], Mapping[str, str]]
@@ -156,10 +157,11 @@ def _load(path: Path, rel: str, name: MigrationName, *, encoding: str,
           placeholder_replacement: bool, placeholders: PlaceholderSource | None,
           ) -> ResolvedMigration:
     conf_path = path.with_name(path.name + ".conf")
-    config = load_script_config(conf_path) if conf_path.is_file() else ScriptConfig()
+    # exists(), not is_file(): a .conf that cannot be read is an error, never ignored.
+    config = load_script_config(conf_path) if conf_path.exists() else ScriptConfig()
     enc = config.encoding or encoding
     try:
-        data = path.read_bytes()
+        data = read_regular_bytes(path)
     except OSError as exc:
         raise MigrationError(f"Unable to read {rel} ({path}): {exc.strerror}") from None
     try:

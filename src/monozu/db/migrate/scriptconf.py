@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from monozu.db.migrate.errors import MigrationConfigError
+from monozu.files import read_regular_text
 
 _TEAMS_KEYS = {"shouldexecute"}
 
@@ -73,9 +74,10 @@ def check_encoding(name: str, source: str) -> str:
 def load_script_config(path: Path) -> ScriptConfig:
     source = str(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_regular_text(path)
     except (OSError, UnicodeDecodeError) as exc:
-        raise MigrationConfigError(f"{source}: cannot read script config: {exc}") from None
+        why = exc.strerror if isinstance(exc, OSError) else f"not UTF-8 text (byte {exc.start})"
+        raise MigrationConfigError(f"{source}: cannot read script config: {why}") from None
     props = parse_properties(text, source)
     in_tx: bool | None = None
     encoding: str | None = None

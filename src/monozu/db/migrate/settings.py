@@ -25,6 +25,7 @@ from monozu.db.migrate.history import BASELINE_DESCRIPTION
 from monozu.db.migrate.scriptconf import check_encoding, parse_properties
 from monozu.db.migrate.validate import DEFAULT_IGNORE_PATTERNS, parse_patterns
 from monozu.db.migrate.version import InvalidVersion, Version, parse_target
+from monozu.files import read_regular_text
 
 
 @dataclass(frozen=True)
@@ -146,7 +147,7 @@ def _apply(values: dict[str, Any], placeholders: dict[str, str], key: str, raw: 
 def _load_conf(path: Path) -> dict[str, str]:
     problem = ""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_regular_text(path)
     except (OSError, UnicodeDecodeError) as exc:
         problem = _reason(exc)
     if problem:
@@ -165,7 +166,7 @@ def _load_toml(path: Path) -> dict[str, Any]:
 
     problem = ""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = tomllib.loads(read_regular_text(path))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         problem = _reason(exc)
     if problem:
@@ -264,7 +265,7 @@ def config_file_paths(env: Mapping[str, str], base: Path,
             raise MigrationConfigError("configuration file name contains a NUL byte")
         if path.is_dir():
             raise MigrationConfigError(f"configuration file {path} is a folder")
-        if not path.is_file():
+        if not path.exists():
             raise MigrationConfigError(f"configuration file {path} does not exist")
     return files
 
