@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -103,3 +104,59 @@ def test_an_unchanged_connection_costs_no_pragma_reading(db: Database) -> None:
     assert conn.marked == [False]
     with db.transaction() as tx:
         tx.exec("INSERT INTO notes VALUES (3, NULL)")  # writable again
+
+
+def _driver_attributes(tx: Tx) -> None:
+    tx.conn.row_factory = sqlite3.Row
+    tx.conn.text_factory = bytes
+    tx.conn.isolation_level = "DEFERRED"
+
+
+def _callbacks(tx: Tx) -> None:
+    tx.conn.set_trace_callback(SPIED.append)
+    tx.conn.set_progress_handler(lambda: bool(SPIED.append("progress")), 1)
+    # Refuses reading notes.id (from the next statement prepared on): kept, it would
+    # break the next unit of work's SELECT.
+    tx.conn.set_authorizer(lambda action, table, column, *rest: sqlite3.SQLITE_DENY
+                           if (table, column) == ("notes", "id") else sqlite3.SQLITE_OK)
+
+
+SPIED: list[str] = []
+DRIVER_LEAKS: dict[str, Callable[[Tx], None]] = {
+    "row and text factories, isolation level": _driver_attributes,
+    "trace, progress handler, authorizer": _callbacks,
+}
+
+
+@pytest.mark.parametrize("leak", list(DRIVER_LEAKS))
+def test_what_code_set_on_the_raw_connection_is_gone_for_the_next(db: Database,
+                                                                  leak: str) -> None:
+    SPIED.clear()
+    with db.transaction() as a:
+        DRIVER_LEAKS[leak](a)
+    SPIED.clear()  # what a's own statements (its COMMIT) were seen doing
+    with db.transaction() as b:
+        assert b.select(dict, "SELECT id, 'text' AS t FROM notes") == [{"id": 1, "t": "text"}]
+        b.exec("INSERT INTO notes VALUES (2, 1)")
+    assert SPIED == []
+    assert db.pool.stats()["opened"] == 1
+    with db.transaction() as c:  # the watch still works after an authorizer of its own
+        c.exec("PRAGMA query_only = 1")
+    assert db.get_value("SELECT count(*) FROM notes") == 2
+    db.exec("INSERT INTO notes VALUES (3, NULL)")
+
+
+def test_registered_functions_close_the_connection_unless_it_holds_the_database(
+        db: Database) -> None:
+    with db.transaction() as a:
+        a.conn.create_function("upper", 1, lambda s: "overridden")
+        a.conn.create_collation("anything", lambda x, y: 0)
+        assert a.get_value("SELECT upper('x')") == "overridden"
+    in_memory = db.pool.stats()["opened"] == 1 and db.get_value(
+        "SELECT file FROM pragma_database_list WHERE name = 'main'") == ""
+    if in_memory:  # its only connection holds the data: kept, functions and all
+        assert db.get_value("SELECT count(*) FROM notes") == 1
+        assert db.get_value("SELECT upper('x')") == "overridden"
+    else:
+        assert db.get_value("SELECT upper('x')") == "X"
+        assert db.pool.stats()["opened"] == 2

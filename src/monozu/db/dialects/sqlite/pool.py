@@ -53,29 +53,98 @@ def _quote(ident: str) -> str:
 
 class WatchedConnection(sqlite3.Connection):
     """``sqlite3.Connection`` that remembers its opening pragmas and whether a unit of
-    work may have changed them (set by the authorizer :func:`watch` installs)."""
+    work may have changed them (set by the authorizer :func:`watch` installs).
+
+    What code given the raw connection (``tx.conn``) registers on it is recorded too.
+    Callbacks and an authorizer of its own are taken off again. SQL functions,
+    aggregates, collations and extensions cannot be (Python's ``sqlite3`` has no way
+    to unregister one: passing ``None`` registers a function that fails), so the pool
+    closes such a connection rather than let the next unit of work call a function
+    another one defined; an in-memory database, which would be lost with its only
+    connection, keeps them.
+    """
 
     opened_with: tuple[Any, ...] = ()
     marked: list[bool]
+    registered: list[str]  # SQL functions, aggregates, collations since watch()
+    extension_loaded = False
+    own_authorizer: Any = None
+    in_memory = False
+
+    def create_function(self, name: str, narg: int, func: Any, *,
+                        deterministic: bool = False) -> None:
+        super().create_function(name, narg, func, deterministic=deterministic)
+        self._registered("function", name, narg)
+
+    def create_aggregate(self, name: str, n_arg: int, aggregate_class: Any) -> None:
+        super().create_aggregate(name, n_arg, aggregate_class)
+        self._registered("aggregate", name, n_arg)
+
+    def create_window_function(self, name: str, num_params: int,
+                               aggregate_class: Any, /) -> None:
+        super().create_window_function(name, num_params, aggregate_class)
+        self._registered("window", name, num_params)
+
+    def create_collation(self, name: str, callback: Any, /) -> None:
+        super().create_collation(name, callback)
+        self._registered("collation", name, 0)
+
+    def set_authorizer(self, authorizer_callback: Any) -> None:
+        if not hasattr(self, "registered"):  # before watch(): nothing to chain yet
+            super().set_authorizer(authorizer_callback)
+            return
+        self.own_authorizer = authorizer_callback  # consulted after the watch
+        self.marked[0] = True
+
+    def set_trace_callback(self, trace_callback: Any) -> None:
+        super().set_trace_callback(trace_callback)
+        self._mark()
+
+    def set_progress_handler(self, progress_handler: Any, n: int) -> None:
+        super().set_progress_handler(progress_handler, n)
+        self._mark()
+
+    def load_extension(self, name: str, /, *args: Any, **kwargs: Any) -> None:
+        super().load_extension(name, *args, **kwargs)
+        self.extension_loaded = True
+        self._mark()
+
+    def _registered(self, kind: str, name: str, arguments: int) -> None:
+        if hasattr(self, "registered"):
+            self.registered.append(f"{kind} {name}/{arguments}")
+            self.marked[0] = True
+
+    def _mark(self) -> None:
+        if hasattr(self, "marked"):
+            self.marked[0] = True
 
 
 def watch(conn: WatchedConnection) -> None:
     """Record ``conn``'s pragmas as they are now and mark it on any later change."""
     conn.opened_with = tuple(conn.execute(PRAGMAS_SQL).fetchone())
     marked = conn.marked = [False]
+    conn.registered = []
     setting, attach, ok = sqlite3.SQLITE_PRAGMA, sqlite3.SQLITE_ATTACH, sqlite3.SQLITE_OK
 
     def authorize(action: int, arg1: str | None, arg2: str | None, db: str | None,
                   source: str | None) -> int:
         if (action == setting and arg2 is not None) or action == attach:
             marked[0] = True
-        return ok
+        other = conn.own_authorizer
+        return ok if other is None else int(other(action, arg1, arg2, db, source))
 
-    conn.set_authorizer(authorize)
+    sqlite3.Connection.set_authorizer(conn, authorize)
 
 
 def _restore_session(conn: WatchedConnection) -> None:
-    """Set back the pragmas a unit of work changed and detach what it attached."""
+    """Set back the pragmas a unit of work changed, detach what it attached, and take
+    off the functions and callbacks it registered."""
+    if (conn.registered or conn.extension_loaded) and not conn.in_memory:
+        raise RuntimeError("SQL functions or extensions were registered: "
+                           f"{', '.join(conn.registered) or 'an extension'}")
+    conn.own_authorizer = None
+    sqlite3.Connection.set_trace_callback(conn, None)
+    sqlite3.Connection.set_progress_handler(conn, None, 0)
     now = tuple(conn.execute(PRAGMAS_SQL).fetchone())
     for name, was, is_ in zip(PRAGMAS, conn.opened_with, now, strict=True):
         if was != is_:
@@ -97,6 +166,7 @@ class SQLitePooling(Pooling):
         def factory() -> Any:
             conn = dialect.connect(url, config)
             watch(conn)
+            conn.in_memory = url.path == ":memory:"
             return conn
 
         size = 1 if url.path == ":memory:" else max_size
@@ -108,6 +178,10 @@ class SQLitePooling(Pooling):
             conn.execute("ROLLBACK")
         if conn.marked[0]:
             _restore_session(conn)
+        # Plain attributes any code holding the connection can set: three reads.
+        if conn.row_factory is not None or conn.text_factory is not str \
+                or conn.isolation_level is not None:
+            conn.row_factory, conn.text_factory, conn.isolation_level = None, str, None
         state = tuple(conn.execute(STATE_SQL).fetchone())
         if state == _FRESH:
             return
