@@ -139,3 +139,47 @@ def test_bulk_writes_change_no_session_setting(db: Database) -> None:
         before = tx.select(dict, settings)
         with tx.dialect.bulk_writes(tx.conn):
             assert tx.select(dict, settings) == before
+
+
+NOTICES: list[str] = []
+
+
+def _driver_settings(tx: Tx) -> None:
+    from psycopg.rows import dict_row
+
+    tx.conn.row_factory = dict_row  # the next scanner would get dicts, not tuples
+    tx.conn.prepare_threshold = None
+    tx.conn.add_notice_handler(lambda diag: NOTICES.append(str(diag.message_primary)))
+    tx.conn.add_notify_handler(lambda note: NOTICES.append(note.payload))
+
+
+def test_psycopg_settings_made_through_the_raw_connection_are_set_back(db: Database) -> None:
+    NOTICES.clear()
+    with db.transaction() as a:
+        pid = a.get_value("SELECT pg_backend_pid()")
+        _driver_settings(a)
+    with db.transaction() as b:
+        assert b.get_value("SELECT pg_backend_pid()") == pid
+        assert b.select(int, "SELECT id FROM notes ORDER BY id") == [1, 2]
+        assert b.select(dict, "SELECT 7 AS a") == [{"a": 7}]
+        assert b.conn.prepare_threshold == 5
+        b.exec("DO $$ BEGIN RAISE NOTICE 'tenant b secret'; END $$")
+        b.exec("LISTEN monozu_test")
+        b.exec("NOTIFY monozu_test, 'tenant b payload'")
+    assert NOTICES == []  # a's handlers heard nothing of b
+
+
+def test_a_connection_whose_adapters_changed_is_closed_not_reused(db: Database) -> None:
+    from psycopg.types.string import StrDumper
+
+    class Wrong(StrDumper):
+        def dump(self, obj: str) -> bytes:
+            return b"wrong"
+
+    with db.transaction() as a:
+        pid = a.get_value("SELECT pg_backend_pid()")
+        a.conn.adapters.register_dumper(str, Wrong)
+        assert a.get_value("SELECT :s::text", s="right") == "wrong"
+    with db.transaction() as b:
+        assert b.get_value("SELECT :s::text", s="right") == "right"
+        assert b.get_value("SELECT pg_backend_pid()") != pid

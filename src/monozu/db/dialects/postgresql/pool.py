@@ -10,11 +10,20 @@ every connection gets (:data:`SESSION_SQL`), as one batch in one round trip.
 batch's implicit transaction) and would need a second round trip for the time
 zone. A batch is never prepared by psycopg, and on seeing ``DEALLOCATE ALL``
 psycopg forgets the statements it had prepared.
+
+Code holding the raw connection (``tx.conn``) can also change psycopg's own state:
+its row and cursor factories (a ``dict_row`` left behind would hand the next unit
+of work's scanner dicts instead of tuples), preparation settings, notice and notify
+handlers (another tenant's notices would reach them), and its adapters. The first
+ones are set back to what the connection was configured with; a connection whose
+adapters changed is closed instead, since psycopg offers no way to undo them.
 """
 
 from __future__ import annotations
 
 import logging
+import weakref
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import psycopg
@@ -48,6 +57,66 @@ RESET_SQL = ";\n".join((
 ))
 
 
+@dataclass(frozen=True)
+class DriverState:
+    """psycopg's per-connection settings as configured (some read from its private
+    attributes: the public API has no way to list handlers or compare adapters)."""
+
+    row_factory: Any
+    cursor_factory: Any
+    prepare_threshold: int | None
+    prepared_max: int | None
+    dumpers: dict[Any, dict[Any, Any]]
+    dumpers_by_oid: list[dict[Any, Any]]
+    loaders: list[dict[Any, Any]]
+
+    @classmethod
+    def of(cls, conn: Any) -> DriverState:
+        adapters = conn.adapters
+        return cls(conn.row_factory, conn.cursor_factory, conn.prepare_threshold,
+                   conn.prepared_max, {f: dict(d) for f, d in adapters._dumpers.items()},
+                   [dict(d) for d in adapters._dumpers_by_oid],
+                   [dict(d) for d in adapters._loaders])
+
+
+_CONFIGURED: weakref.WeakKeyDictionary[Any, DriverState] = weakref.WeakKeyDictionary()
+
+
+def remember_driver_state(conn: Any) -> None:
+    _CONFIGURED[conn] = DriverState.of(conn)
+
+
+def restore_driver_state(conn: Any) -> None:
+    """Set psycopg's settings back; raise (the pool then closes ``conn``) if its
+    adapters changed."""
+    was = _CONFIGURED.get(conn)
+    if was is None:
+        return
+    if conn.row_factory is not was.row_factory:
+        conn.row_factory = was.row_factory
+    if conn.cursor_factory is not was.cursor_factory:
+        conn.cursor_factory = was.cursor_factory
+    if conn.prepare_threshold != was.prepare_threshold:
+        conn.prepare_threshold = was.prepare_threshold
+    if conn.prepared_max != was.prepared_max:
+        conn.prepared_max = was.prepared_max
+    for handler in list(conn._notice_handlers):  # the layer adds none
+        conn.remove_notice_handler(handler)
+    for notify in list(conn._notify_handlers):
+        conn.remove_notify_handler(notify)
+    adapters = conn.adapters
+    if adapters._dumpers != was.dumpers or adapters._dumpers_by_oid != was.dumpers_by_oid \
+            or adapters._loaders != was.loaders:
+        raise RuntimeError("the connection's adapters were changed")
+
+
+def _configure(conn: Any) -> None:
+    from monozu.db.dialects.postgresql.dialect import configure
+
+    configure(conn)
+    remember_driver_state(conn)
+
+
 class PsycopgPool:
     """``psycopg_pool.ConnectionPool`` behind the package's small pool interface."""
 
@@ -55,8 +124,6 @@ class PsycopgPool:
                  min_size: int, max_size: int, timeout: float,
                  max_lifetime: float = 3600.0) -> None:
         from psycopg_pool import ConnectionPool
-
-        from monozu.db.dialects.postgresql.dialect import configure
 
         self._dialect = dialect
         self._url = url
@@ -67,7 +134,7 @@ class PsycopgPool:
             min_size=min_size, max_size=max_size, timeout=timeout,
             max_lifetime=max_lifetime, open=False,
             kwargs={"autocommit": False, "cursor_factory": psycopg.RawCursor},
-            configure=configure, reset=POOLING.reset, check=ConnectionPool.check_connection,
+            configure=_configure, reset=POOLING.reset, check=ConnectionPool.check_connection,
             name="monozu",
         )
         self._ready = False
@@ -112,6 +179,7 @@ class PostgreSQLPooling(Pooling):
 
     def reset(self, conn: Any) -> None:
         """The reset batch in autocommit mode; the pool discards the connection on error."""
+        restore_driver_state(conn)
         conn.autocommit = True
         try:
             conn.execute(RESET_SQL)
