@@ -119,10 +119,10 @@ def import_(source: str, paths: list[str], full: bool, force: bool, url: str | N
 
     Example: ``monozu cve import nvd nvdcve-2.0-2024.json.gz nvdcve-2.0-modified.json.gz``
     """
-    from monozu.domain.vulnintel.importer import import_file
+    from monozu.domain.vulnintel.importer import import_file, input_problem
 
     for name in paths:  # before the database: a typo must not cost a connection
-        problem = _unreadable(Path(name), folder_ok=source == "cve5")
+        problem = input_problem(source, Path(name))
         if problem:
             fail(f"{source} {name}: {problem}", EXIT_USAGE)
     database = _open(url)
@@ -136,22 +136,6 @@ def import_(source: str, paths: list[str], full: bool, force: bool, url: str | N
             echo(f"{report.line()} ({time.perf_counter() - started:.2f} s)")
             for warning in report.warnings[:10]:
                 echo(f"  warning: {warning}", err=True)
-
-
-def _unreadable(path: Path, *, folder_ok: bool) -> str | None:
-    """Why ``path`` cannot be read as a feed, or None."""
-    try:
-        if not path.exists():
-            return "no such file"
-        if path.is_dir():
-            if not folder_ok:
-                return "is a folder; give the feed's files"
-            return None if os.access(path, os.R_OK | os.X_OK) else "cannot read the folder"
-    except (OSError, ValueError) as exc:  # a NUL in the name, a name too long
-        return f"not a usable path ({exc.__class__.__name__})"
-    if not os.access(path, os.R_OK):
-        return "cannot read the file (permission denied)"
-    return None
 
 
 def _date(text: str) -> datetime:

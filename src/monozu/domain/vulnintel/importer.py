@@ -26,7 +26,7 @@ from monozu.db.errors import MonozuError
 from monozu.domain.vulnintel import sql
 from monozu.domain.vulnintel.digests import file_digest, imported_before, remember
 from monozu.domain.vulnintel.errors import FeedError
-from monozu.domain.vulnintel.feeds._io import check_cve_id, parse_timestamp
+from monozu.domain.vulnintel.feeds._io import check_cve_id, parse_timestamp, path_problem
 from monozu.domain.vulnintel.feeds.cve5 import (
     is_delta,
     local_record_path,
@@ -75,6 +75,12 @@ class ImportReport:
         return (f"{self.source} {self.path}:{skipped} {self.records} records: "
                 f"{self.inserted} inserted, "
                 f"{self.updated} updated, {self.unchanged} unchanged{extra}")
+
+
+def input_problem(source: str, path: Path) -> str | None:
+    """Why ``path`` cannot be imported as ``source`` (checked before any database
+    work), or None. Only CVE 5 reads folders."""
+    return path_problem(path, folder_ok=source == "cve5")
 
 
 def import_file(db: Database, source: str, path: Path, *, url: str | None = None,

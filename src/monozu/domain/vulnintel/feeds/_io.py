@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import gzip
 import io
+import os
 import re
 import stat
 import zipfile
@@ -23,18 +24,37 @@ from monozu.domain.vulnintel.errors import FeedError
 CVE_ID = re.compile(r"CVE-\d{4}-\d{4,19}")
 
 
+def path_problem(path: Path, *, folder_ok: bool = False) -> str | None:
+    """Why ``path`` cannot be read as a feed (or, with ``folder_ok``, a folder of them).
+
+    Only a regular file is read: a device or a pipe (``/dev/zero``, a FIFO) could be
+    read forever, one line without an end growing in memory.
+    """
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return "no such file"
+    except (OSError, ValueError) as exc:  # a NUL in the name, a name too long
+        return f"not a usable path ({exc.__class__.__name__})"
+    if stat.S_ISDIR(mode):
+        if not folder_ok:
+            return "is a folder, not a feed file"
+        return None if os.access(path, os.R_OK | os.X_OK) else "cannot read the folder"
+    if not stat.S_ISREG(mode):
+        return "not a regular file (a device, pipe or socket cannot be a feed)"
+    if not os.access(path, os.R_OK):
+        return "cannot read the file (permission denied)"
+    return None
+
+
 @contextlib.contextmanager
 def open_binary(path: Path) -> Iterator[IO[bytes]]:
-    """The decompressed bytes of ``path`` as a stream (first member of a ``.zip``).
-
-    Only a regular file is opened: a device or a pipe (``/dev/zero``, a FIFO) could
-    be read forever, one line without an end growing in memory.
-    """
+    """The decompressed bytes of ``path`` as a stream (first member of a ``.zip``)."""
     name = str(path)
+    problem = path_problem(path)
+    if problem:
+        raise FeedError(name, None, problem)
     try:
-        if not stat.S_ISREG(path.stat().st_mode) and not path.is_dir():
-            raise FeedError(name, None, "not a regular file (a device, pipe or socket "
-                                        "cannot be a feed)")
         if path.suffix == ".gz":
             with gzip.open(path, "rb") as gz:
                 yield cast(IO[bytes], gz)
@@ -48,10 +68,8 @@ def open_binary(path: Path) -> Iterator[IO[bytes]]:
         else:
             with path.open("rb") as fh:
                 yield fh
-    except FileNotFoundError:
+    except FileNotFoundError:  # gone since it was checked
         raise FeedError(name, None, "no such file") from None
-    except IsADirectoryError:
-        raise FeedError(name, None, "is a directory, not a feed file") from None
     except PermissionError:
         raise FeedError(name, None, "cannot read the file (permission denied)") from None
     except zipfile.BadZipFile as exc:
