@@ -68,7 +68,7 @@ class WatchedConnection(sqlite3.Connection):
     marked: list[bool]
     registered: list[str]  # SQL functions, aggregates, collations since watch()
     extension_loaded = False
-    own_authorizer: Any = None
+    chained: list[Any]  # an authorizer of the caller's own, consulted after the watch
     in_memory = False
 
     def create_function(self, name: str, narg: int, func: Any, *,
@@ -93,7 +93,7 @@ class WatchedConnection(sqlite3.Connection):
         if not hasattr(self, "registered"):  # before watch(): nothing to chain yet
             super().set_authorizer(authorizer_callback)
             return
-        self.own_authorizer = authorizer_callback  # consulted after the watch
+        self.chained[0] = authorizer_callback
         self.marked[0] = True
 
     def set_trace_callback(self, trace_callback: Any) -> None:
@@ -123,6 +123,7 @@ def watch(conn: WatchedConnection) -> None:
     """Record ``conn``'s pragmas as they are now and mark it on any later change."""
     conn.opened_with = tuple(conn.execute(PRAGMAS_SQL).fetchone())
     marked = conn.marked = [False]
+    chained = conn.chained = [None]  # lists, not attributes: no cycle through conn
     conn.registered = []
     setting, attach, ok = sqlite3.SQLITE_PRAGMA, sqlite3.SQLITE_ATTACH, sqlite3.SQLITE_OK
 
@@ -130,7 +131,7 @@ def watch(conn: WatchedConnection) -> None:
                   source: str | None) -> int:
         if (action == setting and arg2 is not None) or action == attach:
             marked[0] = True
-        other = conn.own_authorizer
+        other = chained[0]
         return ok if other is None else int(other(action, arg1, arg2, db, source))
 
     sqlite3.Connection.set_authorizer(conn, authorize)
@@ -142,7 +143,7 @@ def _restore_session(conn: WatchedConnection) -> None:
     if (conn.registered or conn.extension_loaded) and not conn.in_memory:
         raise RuntimeError("SQL functions or extensions were registered: "
                            f"{', '.join(conn.registered) or 'an extension'}")
-    conn.own_authorizer = None
+    conn.chained[0] = None
     sqlite3.Connection.set_trace_callback(conn, None)
     sqlite3.Connection.set_progress_handler(conn, None, 0)
     now = tuple(conn.execute(PRAGMAS_SQL).fetchone())
