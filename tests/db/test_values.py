@@ -103,3 +103,54 @@ def test_the_last_microsecond_of_the_year_reads_back_as_written(db: Database, pa
         db.bulk_insert("items", COLUMNS, [tuple(row[c] for c in COLUMNS)])
     got = db.get_value("SELECT at FROM items WHERE name = 'last'", type=datetime)
     assert got == LAST_MICROSECOND and got.year == 2026
+
+
+# Arguments of the wrong shape: each is refused as a ParameterError saying what was
+# expected, before anything is written (a dict or a string row would otherwise go in
+# as its keys or its characters on SQLite).
+GOOD_ROW = tuple(item("shape")[c] for c in COLUMNS)
+WRONG_SHAPES: list[tuple[str, Any, str]] = [
+    ("params-list", lambda db: db.exec(INSERT, [1, 2]), "mapping of names to values"),
+    ("params-tuple", lambda db: db.select(dict, "SELECT :a AS a", (1,)), "not tuple"),
+    ("params-str", lambda db: db.get_value("SELECT :a", "a"), "not str"),
+    ("many-one-mapping", lambda db: db.exec_many(INSERT, item("x")), "use exec for one row"),
+    ("many-str", lambda db: db.exec_many(INSERT, "abc"), "not a str"),
+    ("many-tuple-row", lambda db: db.exec_many(INSERT, [item("x"), GOOD_ROW]),
+     "row 2: parameters must be a mapping"),
+    ("bulk-dict-row", lambda db: db.bulk_insert("items", COLUMNS, [dict(zip(COLUMNS, GOOD_ROW,
+                                                                            strict=True))]),
+     "row 1: expected a tuple or list of 10 values (one a column), got dict"),
+    ("bulk-str-row", lambda db: db.bulk_insert("items", ("name",), [("ok",), "x"]),
+     "row 2: expected a tuple or list of 1 value (one a column), got str"),
+    ("bulk-short-row", lambda db: db.bulk_insert("items", COLUMNS, [GOOD_ROW, GOOD_ROW[:3]]),
+     "row 2: expected a tuple or list of 10 values (one a column), got 3 values"),
+    ("bulk-scalar-row", lambda db: db.bulk_insert("items", ("name",), ["ok", 5]),
+     "row 1: expected a tuple or list of 1 value"),
+    ("bulk-columns-str", lambda db: db.bulk_insert("items", "name", [("x",)]),
+     "columns must be a non-empty list of column names"),
+    ("bulk-no-columns", lambda db: db.bulk_insert("items", (), [()]), "non-empty list"),
+    ("bulk-rows-none", lambda db: db.bulk_insert("items", COLUMNS, None),
+     "rows must be an iterable of tuples"),
+    ("bulk-rows-mapping", lambda db: db.bulk_insert("items", COLUMNS, {"a": 1}),
+     "rows must be an iterable of tuples"),
+]
+
+
+@pytest.mark.parametrize(("call", "says"), [w[1:] for w in WRONG_SHAPES],
+                         ids=[w[0] for w in WRONG_SHAPES])
+def test_arguments_of_the_wrong_shape_are_refused_before_anything_is_written(
+        db: Database, call: Any, says: str) -> None:
+    with pytest.raises(ParameterError) as info:
+        call(db)
+    assert says in str(info.value)
+    assert db.get_value("SELECT count(*) FROM items") == 0
+
+
+def test_rows_that_are_tuples_lists_or_named_tuples_go_in(db: Database) -> None:
+    from collections import namedtuple
+
+    named = namedtuple("named", COLUMNS)  # type: ignore[misc]
+    rows = [GOOD_ROW, list(tuple(item("list")[c] for c in COLUMNS)),
+            named(*tuple(item("named")[c] for c in COLUMNS))]
+    assert db.bulk_insert("items", COLUMNS, rows) == 3
+    assert sorted(db.select(str, "SELECT name FROM items")) == ["list", "named", "shape"]

@@ -34,6 +34,8 @@ def bind_rows(compiled: Compiled, dialect: Dialect,
         return []
     names = compiled.names if compiled.style == "qmark" else compiled.order
     first = rows[0]
+    if not isinstance(first, Mapping):
+        raise not_a_mapping(first, "row 1: ")
     try:
         signature = tuple(type(first[n]) for n in names)
     except KeyError:
@@ -42,6 +44,11 @@ def bind_rows(compiled: Compiled, dialect: Dialect,
     binder = _binder(names, signature, dialect)
     try:
         return binder(rows)
+    except TypeError:  # a row that is not a mapping (a tuple, a list)
+        for number, params in enumerate(rows, 1):
+            if not isinstance(params, Mapping):
+                raise not_a_mapping(params, f"row {number}: ") from None
+        raise
     except (KeyError, _WrongKeys):
         for params in rows:  # find the offending row and name it precisely
             if params.keys() != compiled.unique_names:
@@ -49,6 +56,12 @@ def bind_rows(compiled: Compiled, dialect: Dialect,
         raise ParameterError("parameter rows do not match the statement") from None
     except ParameterError as exc:
         raise rows_refusal(dialect, rows, exc) from None
+
+
+def not_a_mapping(params: object, where: str = "") -> ParameterError:
+    """The refusal of parameters given as something other than a name -> value mapping."""
+    return ParameterError(f"{where}parameters must be a mapping of names to values "
+                          f"(such as a dict), not {type(params).__name__}")
 
 
 def rows_refusal(dialect: Dialect, rows: Sequence[Mapping[str, Any]],

@@ -23,9 +23,10 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar, overload
 
-from monozu.db.binding import bind_rows, rows_refusal
+from monozu.db.binding import bind_rows, not_a_mapping, rows_refusal
 from monozu.db.config import DatabaseConfig, DatabaseURL, load_config
 from monozu.db.dialects import Dialect, dialect_for
+from monozu.db.dialects.base import check_bulk_call
 from monozu.db.errors import (
     ConfigError,
     DatabaseError,
@@ -47,6 +48,8 @@ T = TypeVar("T")
 def _merge(params: Mapping[str, Any] | None, kw: Mapping[str, Any]) -> Mapping[str, Any]:
     if params is None:
         return kw
+    if type(params) is not dict and not isinstance(params, Mapping):
+        raise not_a_mapping(params)
     if kw:
         both = dict(params)
         both.update(kw)
@@ -224,6 +227,9 @@ class Tx(Verbs):
     def _exec_many(self, sql: str, rows: Iterable[Mapping[str, Any]]) -> int:
         dialect = self.dialect
         compiled = compile_sql(sql, dialect.style, dialect.lexicon)
+        if isinstance(rows, Mapping | str | bytes):
+            raise ParameterError("exec_many takes a sequence of parameter mappings, one a "
+                                 f"row, not a {type(rows).__name__} (use exec for one row)")
         every = rows if isinstance(rows, Sequence) else list(rows)
         batch = bind_rows(compiled, dialect, every)
         if not batch:
@@ -242,6 +248,7 @@ class Tx(Verbs):
 
     def _bulk_insert(self, table: str, columns: Sequence[str],
                      rows: Iterable[Sequence[Any]]) -> int:
+        check_bulk_call(table, columns, rows)
         try:
             return self.dialect.bulk_insert(self.conn, table, columns, rows)
         except self.dialect.driver_errors() as exc:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import abc
 import contextlib
 import functools
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from monozu.db.dialects.snippets import Snippets
@@ -30,6 +30,36 @@ if TYPE_CHECKING:
     from monozu.db.dialects.catalog import Catalog
     from monozu.db.dialects.migration import MigrationSQL
     from monozu.db.dialects.pooling import Pooling
+
+
+class BadRowShape(ParameterError):
+    """A bulk row that is not a tuple or list of one value a column."""
+
+
+def bad_row_shape(table: str, width: int, number: int, row: object) -> None:
+    """Raise if bulk ``row`` is not a tuple or list of ``width`` values.
+
+    A dict or a string is iterable too, and would go in as its keys or characters.
+    """
+    if type(row) is tuple or type(row) is list or isinstance(row, tuple | list):
+        if len(row) == width:
+            return
+        got = f"{len(row)} value{'' if len(row) == 1 else 's'}"
+    else:
+        got = type(row).__name__
+    raise BadRowShape(f"bulk insert into {table}, row {number}: expected a tuple or list "
+                         f"of {width} value{'' if width == 1 else 's'} (one a column), got {got}")
+
+
+def check_bulk_call(table: str, columns: object, rows: object) -> None:
+    """Refuse bulk-insert arguments of the wrong shape before anything is sent."""
+    if isinstance(columns, str | bytes) or not isinstance(columns, Sequence) or not columns \
+            or not all(isinstance(c, str) for c in columns):
+        raise ParameterError(f"bulk insert into {table}: columns must be a non-empty list of "
+                             f"column names, got {columns!r:.60}")
+    if rows is None or isinstance(rows, str | bytes | Mapping) or not isinstance(rows, Iterable):
+        raise ParameterError(f"bulk insert into {table}: rows must be an iterable of tuples, "
+                             f"got {type(rows).__name__}")
 
 
 class Dialect(abc.ABC):
@@ -144,10 +174,18 @@ class Dialect(abc.ABC):
                    rows: Sequence[Sequence[Any]]) -> list[tuple[Any, ...]]:
         """Every bulk row adapted; a value that cannot be sent is named by row and column."""
         adapt_row = self.adapt_row
+        width = len(columns)
         try:
-            return [adapt_row(r) for r in rows]
+            batch = [adapt_row(r) for r in rows]
         except ParameterError as exc:
             raise self.bulk_refusal(table, columns, rows, exc) from None
+        except TypeError:  # a row that is not a sequence (an int, None)
+            batch = []
+        if len(batch) != len(rows) or any(
+                (type(r) is not tuple and type(r) is not list) or len(r) != width for r in rows):
+            for number, row in enumerate(rows, 1):  # a subclass (a namedtuple) passes here
+                bad_row_shape(table, width, number, row)
+        return batch
 
     def bulk_refusal(self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]],
                      exc: BaseException) -> ParameterError:

@@ -74,3 +74,18 @@ def test_bulk_rows_name_the_row_and_column_before_anything_is_sent() -> None:
     rows = [(uuid.UUID(int=1), "fine"), (uuid.UUID(int=2), "bad\x00")]
     with pytest.raises(NulCharacter, match=r"dbo\.assets, row 2, column name"):
         DIALECT.bulk_insert(Conn(), "dbo.assets", ("id", "name"), rows)
+
+
+@pytest.mark.parametrize("row", [{"id": 1, "name": "x"}, "ab", (1,), 7],
+                         ids=["dict", "str", "short", "scalar"])
+def test_bulk_rows_of_the_wrong_shape_are_refused_before_anything_is_sent(row: Any) -> None:
+    class Conn:
+        autocommit = False
+
+        def cursor(self) -> Any:
+            raise AssertionError("nothing may be sent")
+
+    rows = [(uuid.UUID(int=1), "fine"), row]
+    with pytest.raises(ParameterError, match=r"dbo\.assets, row 2: expected a tuple or list "
+                                             r"of 2 values"):
+        DIALECT.bulk_insert(Conn(), "dbo.assets", ("id", "name"), rows)

@@ -26,7 +26,7 @@ from psycopg.types.numeric import Float4BinaryDumper, FloatBinaryDumper, Numeric
 
 from monozu.db import errors
 from monozu.db.config import DatabaseConfig, DatabaseURL
-from monozu.db.dialects.base import Dialect
+from monozu.db.dialects.base import BadRowShape, Dialect, bad_row_shape
 from monozu.db.dialects.postgresql import statements as text_rules
 from monozu.db.dialects.postgresql.pool import POOLING, SESSION_SQL
 from monozu.db.dialects.postgresql.snippets import PostgreSQLSnippets
@@ -248,13 +248,18 @@ def _copy(conn: Any, target: str, types: Sequence[_ColumnType], rows: Iterable[S
           *, table: str, columns: Sequence[str]) -> int:
     count = 0
     row: Sequence[Any] = ()
+    width = len(types)
     try:
         with conn.cursor() as cur, cur.copy(f"COPY {target} FROM STDIN (FORMAT BINARY)") as copy:
             copy.set_types([t.oid for t in types])
             write_row = copy.write_row
             for row in rows:
+                if type(row) is not tuple or len(row) != width:  # a dict would go as its keys
+                    bad_row_shape(table, width, count + 1, row)
                 write_row(row)
                 count += 1
+    except BadRowShape:
+        raise
     except (ParameterError, TypeError, ValueError, OverflowError, RecursionError) as exc:
         raise _bad_row(table, columns, count + 1, row, exc) from None
     return count
