@@ -60,3 +60,35 @@ def test_every_incident_status_and_breaches_are_read_back(any_url: str) -> None:
     assert len(acme_view.risks) == 5 and scores == sorted(scores, reverse=True)
     assert {s.site_name: s.assets for s in acme_view.sites} == {
         "Antwerp Packaging": 4, "Rotterdam Plant": 14, "Utrecht Head Office": 2}
+
+
+def test_demos_started_together_load_everything_once(any_url: str) -> None:
+    """Each tenant is loaded by exactly one of four concurrent runs; none fails."""
+    import threading
+
+    assert main(["db", "migrate", "--url", any_url]) == 0
+
+    results: list[list[str]] = []
+    errors: list[BaseException] = []
+    start = threading.Barrier(4)
+
+    def one() -> None:
+        try:
+            with connect(any_url) as db:
+                start.wait()
+                results.append(run_demo(db)[1])
+        except BaseException as exc:  # reported below, with the others
+            errors.append(exc)
+
+    threads = [threading.Thread(target=one) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert sorted(slug for loaded in results for slug in loaded) == sorted(
+        t.slug for t in TENANTS)
+    loaded = counts(any_url)
+    with connect(any_url) as db:
+        assert run_demo(db)[1] == []
+    assert counts(any_url) == loaded

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TypeVar
 
-from monozu.db import Database, NotFound, Tx
+from monozu.db import Database, NotFound, Tx, UniqueViolation
 from monozu.db.queries import QueryFile, rowcount, value
 from monozu.db.tenant import tenant_of
 from monozu.domain.audit import Actor
@@ -342,15 +344,34 @@ def overview(db: Database, tenant_id: uuid.UUID, demo: TenantDemo) -> TenantOver
 
 def run_demo(db: Database) -> tuple[list[TenantOverview], list[str]]:
     """Load what is missing; the overviews, and the slugs of the tenants loaded now."""
-    load_catalog(db)
+    _settled(lambda: load_catalog(db))
     overviews: list[TenantOverview] = []
     loaded: list[str] = []
     for demo in TENANTS:
-        tenant_id, wrote = load_tenant(db, demo)
+        tenant_id, wrote = _settled(lambda: load_tenant(db, demo))  # noqa: B023 - called now
         if wrote:
             loaded.append(demo.slug)
         overviews.append(overview(db, tenant_id, demo))
     return overviews, loaded
+
+
+T = TypeVar("T")
+
+
+def _settled(step: Callable[[], T]) -> T:
+    """``step``, run again if a concurrent demo wrote the same rows first.
+
+    Each step is one transaction that writes only what it finds missing. Two demos
+    started together can both find a tenant missing; the second to insert waits for
+    the first to commit and then hits its unique key, its transaction rolled back.
+    Run again, the step finds the rows and writes nothing.
+    """
+    for _ in range(2):
+        try:
+            return step()
+        except UniqueViolation:
+            continue
+    return step()
 
 
 def render(overviews: list[TenantOverview]) -> list[str]:
