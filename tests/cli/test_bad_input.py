@@ -255,3 +255,15 @@ def test_writing_commands_still_create_the_database(verb: str, tmp_path: Path) -
                     str(LOC / "basic")], {}, tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert target.is_file()
+
+
+def test_a_failed_managed_identity_sign_in_is_one_line(tmp_path: Path) -> None:
+    """No identity endpoint here: the driver's sign-in fails, and its library's own
+    warnings (one per credential tried) stay off the terminal."""
+    proc = _monozu(["db", "check"], {"SQL_SERVER": "127.0.0.1:1", "SQL_DATABASE": "d"},
+                   tmp_path)
+    lines = proc.stderr.strip().splitlines()
+    assert proc.returncode == 1, proc.stderr
+    assert len(lines) == 1 and lines[0].startswith("Error: cannot connect to SQL Server"), \
+        proc.stderr
+    assert "managed identity" in lines[0]

@@ -68,6 +68,11 @@ if TYPE_CHECKING:
     from monozu.db.dialects.migration import MigrationSQL
 
 log = logging.getLogger(__name__)
+# The driver's Managed Identity sign-in (azure-identity) logs each failed attempt as a
+# warning, which Python prints on a bare terminal; the failure already reaches the
+# caller as one ConnectionFailed. An application that configures logging still
+# receives these records through the root logger.
+logging.getLogger("azure.identity").addHandler(logging.NullHandler())
 
 # -- statements sent to the server (all checked by a T-SQL parser in the tests) --
 
