@@ -66,23 +66,23 @@ def _bad_input() -> Iterator[None]:
         fail(str(exc), EXIT_USAGE)
 
 
-def _open(url: str | None) -> Any:
-    """The platform connection when one is configured, else the plain one."""
+def _database(url: str | None) -> Any:
+    """The configured database, once it has the catalogs: a database not migrated is
+    reported before a feed is read or the NVD API called, not after."""
     from monozu.db.config import load_config
     from monozu.db.database import Database
 
-    database = _schema_checked(Database(load_config(url=url, must_exist=True), pool_size=2))
+    database = Database(load_config(url=url, must_exist=True), pool_size=2)
+    database.get_value("SELECT count(*) FROM cve_feeds WHERE 1 = 0")
+    return database
+
+
+def _platform(database: Any) -> Any:
+    """The platform connection when one is configured, else ``database`` itself."""
     try:
         return database.platform_admin()
     except ConfigError:
         return database
-
-
-def _schema_checked(database: Any) -> Any:
-    """``database``, once it has the catalogs: a database not migrated is reported
-    before a feed is read or the NVD API called, not after."""
-    database.get_value("SELECT count(*) FROM cve_feeds WHERE 1 = 0")
-    return database
 
 
 def _progress(label: str) -> Callable[[int], None]:
@@ -125,7 +125,7 @@ def import_(source: str, paths: list[str], full: bool, force: bool, url: str | N
         problem = input_problem(source, Path(name))
         if problem:
             fail(f"{source} {name}: {problem}", EXIT_USAGE)
-    database = _open(url)
+    database = _platform(_database(url))
     with _bad_input():
         for path in map(Path, paths):
             started = time.perf_counter()
@@ -162,7 +162,7 @@ def sync(since: datetime | None, api_url: str | None, url: str | None) -> None:
 
     client = NvdClient(url=api_url or API_URL, api_key=os.environ.get("NVD_API_KEY") or None)
     with _bad_input():
-        echo(api_sync(_open(url), client, since=since).line())
+        echo(api_sync(_platform(_database(url)), client, since=since).line())
 
 
 @cve.command("match", option("--tenant", metavar="ID", type=_uuid,
@@ -171,12 +171,10 @@ def sync(since: datetime | None, api_url: str | None, url: str | None) -> None:
 @handle_errors
 def match(tenant: uuid.UUID | None, url: str | None) -> None:
     """Match tenants' assets against the catalog and upsert their vulnerabilities."""
-    from monozu.db.config import load_config
-    from monozu.db.database import Database
     from monozu.domain.vulnintel.service import match_tenants, tenant_ids
 
-    database = _schema_checked(Database(load_config(url=url, must_exist=True), pool_size=2))
-    tenants = [tenant] if tenant else tenant_ids(_open(url))
+    database = _database(url)
+    tenants = [tenant] if tenant else tenant_ids(_platform(database))
     if not tenants:
         echo("no active tenant to match")
     for report in match_tenants(database, tenants):
@@ -193,7 +191,7 @@ def status(url: str | None, as_json: bool) -> None:
     """Each source's last sync, cursor and last error, and the catalogs' row counts."""
     from monozu.domain.vulnintel.service import status as catalog_status
 
-    feeds, counts = catalog_status(_open(url))
+    feeds, counts = catalog_status(_platform(_database(url)))
     if as_json:
         echo(json.dumps({"feeds": [asdict(f) for f in feeds], "counts": asdict(counts)},
                         indent=2, default=str))
@@ -218,15 +216,13 @@ def status(url: str | None, as_json: bool) -> None:
 def explain(asset: uuid.UUID | None, tenant: uuid.UUID | None, cve_id: str,
             url: str | None) -> None:
     """Print which configuration node and version bound of a CVE match an asset."""
-    from monozu.db.config import load_config
-    from monozu.db.database import Database
     from monozu.domain.vulnintel.service import asset_tenant
     from monozu.domain.vulnintel.service import explain as explain_match
 
     if asset is None:
         fail("--asset ID is required", EXIT_USAGE)
         return
-    database = _schema_checked(Database(load_config(url=url, must_exist=True), pool_size=2))
+    database = _database(url)
     with _bad_input():
-        owner = tenant or asset_tenant(_open(url), asset)
+        owner = tenant or asset_tenant(_platform(database), asset)
         echo(explain_match(database, owner, asset, cve_id.strip().upper()).explain())
