@@ -26,7 +26,6 @@ from typing import Any, TypeVar, overload
 from monozu.db.binding import bind_rows, not_a_mapping, rows_refusal
 from monozu.db.config import DatabaseConfig, DatabaseURL, load_config
 from monozu.db.dialects import Dialect, dialect_for
-from monozu.db.dialects.base import check_bulk_call
 from monozu.db.errors import (
     ConfigError,
     DatabaseError,
@@ -55,6 +54,17 @@ def _merge(params: Mapping[str, Any] | None, kw: Mapping[str, Any]) -> Mapping[s
         both.update(kw)
         return both
     return params
+
+
+def _check_bulk_call(table: str, columns: object, rows: object) -> None:
+    """Refuse bulk-insert arguments of the wrong shape before anything is sent."""
+    if isinstance(columns, str | bytes) or not isinstance(columns, Sequence) or not columns \
+            or not all(isinstance(c, str) for c in columns):
+        raise ParameterError(f"bulk insert into {table}: columns must be a non-empty list of "
+                             f"column names, got {columns!r:.60}")
+    if rows is None or isinstance(rows, str | bytes | Mapping) or not isinstance(rows, Iterable):
+        raise ParameterError(f"bulk insert into {table}: rows must be an iterable of tuples, "
+                             f"got {type(rows).__name__}")
 
 
 class Verbs:
@@ -248,7 +258,7 @@ class Tx(Verbs):
 
     def _bulk_insert(self, table: str, columns: Sequence[str],
                      rows: Iterable[Sequence[Any]]) -> int:
-        check_bulk_call(table, columns, rows)
+        _check_bulk_call(table, columns, rows)
         try:
             return self.dialect.bulk_insert(self.conn, table, columns, rows)
         except self.dialect.driver_errors() as exc:

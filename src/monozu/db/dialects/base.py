@@ -12,7 +12,7 @@ from __future__ import annotations
 import abc
 import contextlib
 import functools
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from monozu.db.dialects.snippets import Snippets
@@ -41,7 +41,7 @@ def bad_row_shape(table: str, width: int, number: int, row: object) -> None:
 
     A dict or a string is iterable too, and would go in as its keys or characters.
     """
-    if type(row) is tuple or type(row) is list or isinstance(row, tuple | list):
+    if isinstance(row, tuple | list):
         if len(row) == width:
             return
         got = f"{len(row)} value{'' if len(row) == 1 else 's'}"
@@ -49,17 +49,6 @@ def bad_row_shape(table: str, width: int, number: int, row: object) -> None:
         got = type(row).__name__
     raise BadRowShape(f"bulk insert into {table}, row {number}: expected a tuple or list "
                          f"of {width} value{'' if width == 1 else 's'} (one a column), got {got}")
-
-
-def check_bulk_call(table: str, columns: object, rows: object) -> None:
-    """Refuse bulk-insert arguments of the wrong shape before anything is sent."""
-    if isinstance(columns, str | bytes) or not isinstance(columns, Sequence) or not columns \
-            or not all(isinstance(c, str) for c in columns):
-        raise ParameterError(f"bulk insert into {table}: columns must be a non-empty list of "
-                             f"column names, got {columns!r:.60}")
-    if rows is None or isinstance(rows, str | bytes | Mapping) or not isinstance(rows, Iterable):
-        raise ParameterError(f"bulk insert into {table}: rows must be an iterable of tuples, "
-                             f"got {type(rows).__name__}")
 
 
 class Dialect(abc.ABC):
