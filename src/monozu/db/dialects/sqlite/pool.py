@@ -70,6 +70,7 @@ class WatchedConnection(sqlite3.Connection):
     extension_loaded = False
     chained: list[Any]  # an authorizer of the caller's own, consulted after the watch
     in_memory = False
+    watching = False  # set by watch(): until then the connection is the driver's own
 
     def create_function(self, name: str, narg: int, func: Any, *,
                         deterministic: bool = False) -> None:
@@ -90,7 +91,7 @@ class WatchedConnection(sqlite3.Connection):
         self._registered("collation", name, 0)
 
     def set_authorizer(self, authorizer_callback: Any) -> None:
-        if not hasattr(self, "registered"):  # before watch(): nothing to chain yet
+        if not self.watching:
             super().set_authorizer(authorizer_callback)
             return
         self.chained[0] = authorizer_callback
@@ -110,12 +111,12 @@ class WatchedConnection(sqlite3.Connection):
         self._mark()
 
     def _registered(self, kind: str, name: str, arguments: int) -> None:
-        if hasattr(self, "registered"):
+        if self.watching:
             self.registered.append(f"{kind} {name}/{arguments}")
             self.marked[0] = True
 
     def _mark(self) -> None:
-        if hasattr(self, "marked"):
+        if self.watching:
             self.marked[0] = True
 
 
@@ -135,6 +136,7 @@ def watch(conn: WatchedConnection) -> None:
         return ok if other is None else int(other(action, arg1, arg2, db, source))
 
     sqlite3.Connection.set_authorizer(conn, authorize)
+    conn.watching = True
 
 
 def _restore_session(conn: WatchedConnection) -> None:
