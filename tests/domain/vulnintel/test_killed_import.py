@@ -68,14 +68,15 @@ def test_an_import_killed_at_any_point_is_all_or_nothing(
     assert "records" in line, line
     time.sleep(after)
     os.kill(child.pid, signal.SIGKILL)
-    killed = child.wait(timeout=60) == -signal.SIGKILL
+    child.wait(timeout=60)
 
     with connect(migrated_url) as db:
         state = _state(db)
-    if killed:
-        assert state == before
-    else:  # it had finished: then all of it
-        assert state[0] == 15 + RECORDS
+    # All or nothing: untouched, or the whole file. A SIGKILL can land after the commit
+    # and before the process exits, so a killed child may still have imported it all.
+    if state != before:
+        assert state[0] == 15 + RECORDS, state
+        assert state[3] != before[3]  # and its sync was recorded in the same commit
     done = subprocess.run(_cli("nvd", str(big), "--url", migrated_url), capture_output=True,
                           text=True, timeout=600)
     assert done.returncode == 0, done.stderr
