@@ -7,6 +7,7 @@ SQL Server's adapter is checked offline in ``tests/db/dialects/sqlserver``.
 
 from __future__ import annotations
 
+import enum
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -30,6 +31,14 @@ class Opaque:
     pass
 
 
+class Colour(enum.Enum):  # neither str nor int: psycopg would send its name
+    RED = 1
+
+
+class MyDecimal(Decimal):
+    pass
+
+
 # (id, column, value): each value is one the layer cannot send, in the column it goes to.
 BAD: list[tuple[str, str, Any]] = [
     ("lone-surrogate", "name", "a\ud800b"),
@@ -46,6 +55,9 @@ BAD: list[tuple[str, str, Any]] = [
     ("huge-int", "qty", 2**70),
     ("naive-datetime", "at", datetime(2026, 1, 1, 12, 0)),
     ("unsupported-type", "name", Opaque()),
+    ("plain-enum", "name", Colour.RED),
+    ("tuple-as-a-value", "name", ("a", "b")),  # psycopg would send a record
+    ("decimal-subclass-nan", "amount", MyDecimal("NaN")),
 ]
 PATHS = ["exec", "exec_many", "bulk_insert"]
 

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 import pytest
 
 from monozu.db import Database, ProgrammingError
-from monozu.db.dialects.postgresql.dialect import _column_types
+from monozu.db.dialects.postgresql.bulk import column_types
 from tests.support.plans import pg_application_role
 
 TENANT, OTHER = uuid.UUID(int=0xA1), uuid.UUID(int=0xB2)
@@ -49,11 +49,11 @@ def test_the_key_comes_back_in_key_order_only_when_every_key_column_is_given(
         app: tuple[Database, Database]) -> None:
     _, database = app
     with database.tenant(TENANT) as tx:
-        types, rls, key = _column_types(tx.conn, "keyed", ["tenant_id", "a", "b", "note"])
+        types, rls, key = column_types(tx.conn, "keyed", ["tenant_id", "a", "b", "note"])
         assert (rls, key) == (True, ["b", "a"])
         assert [t.sql for t in types] == ["uuid", "integer", "uuid", "text"]
-        assert _column_types(tx.conn, "keyed", ["tenant_id", "a", "note"])[2] == []
-        assert _column_types(tx.conn, "counted", ["tenant_id", "note"])[2] == []
+        assert column_types(tx.conn, "keyed", ["tenant_id", "a", "note"])[2] == []
+        assert column_types(tx.conn, "counted", ["tenant_id", "note"])[2] == []
 
 
 def test_staged_rows_reach_the_table_in_primary_key_order(

@@ -9,24 +9,22 @@ the unit of work on a pooled connection.
 
 from __future__ import annotations
 
-import itertools
+import enum
 import re
-import struct
 import uuid
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import psycopg
-from psycopg.abc import Buffer
 from psycopg.adapt import PyFormat
 from psycopg.types.json import Jsonb, set_json_dumps
-from psycopg.types.numeric import Float4BinaryDumper, FloatBinaryDumper, NumericBinaryDumper
 
 from monozu.db import errors
 from monozu.db.config import DatabaseConfig, DatabaseURL
-from monozu.db.dialects.base import BadRowShape, Dialect, bad_row_shape
+from monozu.db.dialects.base import Dialect
+from monozu.db.dialects.postgresql import bulk
 from monozu.db.dialects.postgresql import statements as text_rules
 from monozu.db.dialects.postgresql.pool import POOLING, SESSION_SQL
 from monozu.db.dialects.postgresql.snippets import PostgreSQLSnippets
@@ -40,7 +38,6 @@ from monozu.db.values import (
     check_int64,
     check_text,
     decimal_from_any,
-    find_refusal,
     json_from_text,
     json_text,
 )
@@ -163,41 +160,9 @@ class PostgreSQLDialect(Dialect):
 
     def bulk_insert(self, conn: Any, table: str, columns: Sequence[str],
                     rows: Iterable[Sequence[Any]]) -> int:
-        """Binary ``COPY``: values go straight to psycopg's C dumpers, typed by the table.
-
-        Nothing is converted in Python per row; what the dumpers or the server refuse
-        (a NUL, a naive datetime, a value of the wrong type) aborts the whole COPY, so
-        the transaction is left unchanged.
-
-        PostgreSQL refuses ``COPY FROM`` into a table whose row-level security applies
-        to the current role, so there the rows are copied into a temporary staging
-        table of the same column types and moved with one ``INSERT ... SELECT``, which
-        the policies check row by row. The same catalog query that types the columns
-        says which path applies (``row_security_active``), so it is never stale.
-        ``INSERT ... SELECT`` adds rows one at a time, so they go in primary key order
-        when the key is among the columns: a key of random UUIDs then grows at its end
-        instead of splitting pages all over (100,000 rows: 136 ms to 100 ms, sort
-        included; 1M rows: 2.3 s to 1.5 s).
-        """
-        quoted = self.quote_table(table)
-        types, rls, key = _column_types(conn, quoted, columns)
-        cols = ", ".join(self.quote(c) for c in columns)
-        if not rls:
-            return _copy(conn, f"{quoted} ({cols})", types, rows, table=table, columns=columns)
-        stage = f"pg_temp.monozu_bulk_{next(_STAGES)}"
-        definition = ", ".join(f"{self.quote(c)} {t.sql}" for c, t in zip(columns, types,
-                                                                          strict=True))
-        lifetime = "" if conn.autocommit else " ON COMMIT DROP"
-        conn.execute(f"CREATE TEMPORARY TABLE {stage} ({definition}){lifetime}")
-        try:
-            count = _copy(conn, f"{stage} ({cols})", types, rows, table=table,
-                          columns=columns)
-            order = f" ORDER BY {', '.join(self.quote(c) for c in key)}" if key else ""
-            conn.execute(f"INSERT INTO {quoted} ({cols}) SELECT {cols} FROM {stage}{order}")
-        finally:
-            if conn.info.transaction_status != psycopg.pq.TransactionStatus.INERROR:
-                conn.execute(f"DROP TABLE IF EXISTS {stage}")
-        return count
+        """Binary ``COPY``, typed by the table: see :mod:`.bulk` for its paths."""
+        return bulk.bulk_insert(conn, self.quote, table=table,
+                                quoted_table=self.quote_table(table), columns=columns, rows=rows)
 
     # -- the catalog and migration parts (imported when first used: a migrate or a
     # query needs neither introspection nor drift) ----------------------------------
@@ -214,110 +179,22 @@ class PostgreSQLDialect(Dialect):
         return MIGRATION
 
 
-class _ColumnType(NamedTuple):
-    oid: int
-    sql: str  # format_type(): the column's type as DDL, typmod included
-
-
-_STAGES = itertools.count(1)
-
-
-def _column_types(conn: Any, quoted_table: str, columns: Sequence[str]
-                  ) -> tuple[list[_ColumnType], bool, list[str]]:
-    """Each named column's type, whether row-level security applies to this role, and
-    the primary key's columns in key order (empty unless all of them are named)."""
-    rows = conn.execute(
-        "SELECT a.attname, a.atttypid::int, format_type(a.atttypid, a.atttypmod), "
-        "row_security_active(a.attrelid), array_position(k.indkey::int2[], a.attnum) "
-        "FROM pg_attribute a LEFT JOIN pg_index k "
-        "ON k.indrelid = a.attrelid AND k.indisprimary "
-        "WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped",
-        (quoted_table,)).fetchall()
-    found = {name: _ColumnType(oid, sql) for name, oid, sql, _, _ in rows}
-    missing = [c for c in columns if c not in found]
-    if missing:
-        raise ParameterError(f"bulk insert into {quoted_table}: no column(s) "
-                             f"{', '.join(missing)}")
-    key = [name for _, name in sorted((r[4], r[0]) for r in rows if r[4] is not None)]
-    named = set(columns)
-    return ([found[c] for c in columns], bool(rows and rows[0][3]),
-            key if all(k in named for k in key) else [])
-
-
-def _copy(conn: Any, target: str, types: Sequence[_ColumnType], rows: Iterable[Sequence[Any]],
-          *, table: str, columns: Sequence[str]) -> int:
-    count = 0
-    row: Sequence[Any] = ()
-    width = len(types)
-    try:
-        with conn.cursor() as cur, cur.copy(f"COPY {target} FROM STDIN (FORMAT BINARY)") as copy:
-            copy.set_types([t.oid for t in types])
-            write_row = copy.write_row
-            for row in rows:
-                if type(row) is not tuple or len(row) != width:  # a dict would go as its keys
-                    bad_row_shape(table, width, count + 1, row)
-                write_row(row)
-                count += 1
-    except BadRowShape:
-        raise
-    except (ParameterError, TypeError, ValueError, OverflowError, RecursionError) as exc:
-        raise _bad_row(table, columns, count + 1, row, exc) from None
-    return count
-
-
-def _bad_row(table: str, columns: Sequence[str], number: int, row: Sequence[Any],
-             exc: BaseException) -> ParameterError:
-    """The refusal of one bulk row, naming the column whose value the layer cannot send."""
-    where = f"bulk insert into {table}, row {number}"
-    named = zip((f"column {c}" for c in columns), row, strict=False)
-    found = find_refusal(DIALECT.adapt, named, where)
-    if found is not None:
-        return found
-    return ParameterError(f"{where}: a value does not fit its column's type ({exc})")
-
-
-_PACK_FLOAT8 = struct.Struct("!d").pack
-_PACK_FLOAT4 = struct.Struct("!f").pack
-
-
-class _FiniteFloat8(FloatBinaryDumper):
-    """Binary ``float8`` that refuses NaN and infinities, as every other path does.
-
-    It runs once per value of a bulk ``COPY``, so the test is the cheapest one there is:
-    ``x - x`` is 0 for every finite number and NaN (true) for NaN and the infinities.
-    """
-
-    def dump(self, obj: float) -> Buffer | None:
-        if obj - obj:
-            check_float(obj)  # raises the ParameterError
-        return _PACK_FLOAT8(obj)
-
-
-class _FiniteFloat4(Float4BinaryDumper):
-    def dump(self, obj: float) -> Buffer | None:
-        if obj - obj:
-            check_float(obj)
-        return _PACK_FLOAT4(obj)
-
-
-class _FiniteNumeric(NumericBinaryDumper):
-    """Binary ``numeric`` that refuses a Decimal NaN or infinity, as every other path does."""
-
-    def dump(self, obj: Any) -> Buffer | None:
-        if type(obj) is Decimal and not obj.is_finite():
-            check_decimal(obj)  # raises the ParameterError
-        return super().dump(obj)
-
-
 _NATIVE: frozenset[type] = frozenset({bool, type(None), Decimal, uuid.UUID, bytes, date,
                                       time, timedelta})
 
 
 def _adapt_other(value: Any) -> Any:
-    """Subclasses of the known types, and whatever else psycopg knows how to send."""
+    """Subclasses of the known types, and whatever else psycopg knows how to send,
+    except what psycopg would send as something else: a plain ``Enum`` (its name) and a
+    ``tuple`` (a record), which the other databases refuse too."""
     base = as_base_type(value)
     if base is not None:
         return DIALECT.adapt(base)
+    if isinstance(value, enum.Enum | tuple):
+        what = "an Enum" if isinstance(value, enum.Enum) else "a tuple"
+        raise ParameterError(f"cannot bind {what} ({type(value).__name__}): pass its value "
+                             "(a str or int enum goes as its value), or a list for JSON or "
+                             "an IN list")
     try:
         psycopg.adapters.get_dumper(type(value), PyFormat.AUTO)
     except psycopg.ProgrammingError:
@@ -333,7 +210,7 @@ def configure(conn: psycopg.Connection[Any]) -> None:
     the same checks as every other JSON value.
     """
     set_json_dumps(json_text, context=conn)
-    for dumper in (_FiniteFloat8, _FiniteFloat4, _FiniteNumeric):  # by oid: the COPY path
+    for dumper in bulk.FINITE_DUMPERS:  # by oid: only the COPY path picks dumpers so
         conn.adapters.register_dumper(None, dumper)
     conn.execute(SESSION_SQL)
     conn.commit()

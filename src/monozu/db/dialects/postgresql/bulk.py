@@ -1,0 +1,317 @@
+"""PostgreSQL's bulk path: binary ``COPY``, typed by the table, straight into it or,
+where row-level security applies, through a temporary staging table.
+
+psycopg picks each value's binary dumper by the column's type, not by the value's, and
+several of its dumpers trust the value: a ``boolean`` column stores the truth of
+anything (``"false"`` went in as TRUE), ``time`` and ``interval`` read the fields of
+whatever they are given (a string became 758118354 days), an array column took ``0``
+as ``{}``. So the dumpers of those types are guarded here, on the copy's own cursor
+(never the connection's, where ``exec`` would meet them): the value must be of the
+Python type the column takes, or the row is refused. The dumpers of the common types
+(text, integers, ``uuid``, ``timestamptz``, ``date``, ``bytea``) raise by themselves
+and stay in C; the guards cost only the columns that need them.
+
+A refusal happens mid-``COPY``, after rows have gone to the server, so inside a
+transaction the copy runs under a savepoint: a refused row leaves the transaction as
+it was, as a refused ``exec`` does.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import struct
+from collections.abc import Callable, Iterable, Sequence
+from datetime import time, timedelta
+from decimal import Decimal
+from functools import lru_cache
+from typing import Any, ClassVar, NamedTuple
+
+import psycopg
+from psycopg.abc import AdaptContext, Buffer
+from psycopg.adapt import Dumper, PyFormat
+from psycopg.pq import Format
+from psycopg.types.numeric import Float4BinaryDumper, FloatBinaryDumper, NumericBinaryDumper
+
+from monozu.db.dialects.base import BadRowShape, bad_row_shape
+from monozu.db.errors import ParameterError
+from monozu.db.values import (
+    check_decimal,
+    check_float,
+    check_int64,
+    check_text,
+    find_refusal,
+    json_text,
+)
+
+_STAGES = itertools.count(1)
+
+# psycopg's builtin oids of the types whose binary dumpers need a guard.
+_BOOL, _TIME, _TIMETZ, _INTERVAL, _JSON, _JSONB = 16, 1083, 1266, 1186, 114, 3802
+_TEXT, _TEXT_LIKE = 25, frozenset({1042, 19})  # text; bpchar (char(n)) and name
+# SQLSTATEs of a text value the server cannot store (a NUL, a bad byte sequence).
+_BAD_TEXT = {"22021", "22P05"}
+# "COPY t, line 3, column name: ..." in the error's context (English server messages).
+_COPY_PLACE = re.compile(r"\bline (?P<line>\d+)(?:, column (?P<column>[^\s:]+))?")
+
+
+class ColumnType(NamedTuple):
+    oid: int
+    sql: str  # format_type(): the column's type as DDL, typmod included
+
+
+def column_types(conn: Any, quoted_table: str, columns: Sequence[str]
+                 ) -> tuple[list[ColumnType], bool, list[str]]:
+    """Each named column's type, whether row-level security applies to this role, and
+    the primary key's columns in key order (empty unless all of them are named)."""
+    rows = conn.execute(
+        "SELECT a.attname, a.atttypid::int, format_type(a.atttypid, a.atttypmod), "
+        "row_security_active(a.attrelid), array_position(k.indkey::int2[], a.attnum) "
+        "FROM pg_attribute a LEFT JOIN pg_index k "
+        "ON k.indrelid = a.attrelid AND k.indisprimary "
+        "WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped",
+        (quoted_table,)).fetchall()
+    found = {name: ColumnType(oid, sql) for name, oid, sql, _, _ in rows}
+    missing = [c for c in columns if c not in found]
+    if missing:
+        raise ParameterError(f"bulk insert into {quoted_table}: no column(s) "
+                             f"{', '.join(missing)}")
+    key = [name for _, name in sorted((r[4], r[0]) for r in rows if r[4] is not None)]
+    named = set(columns)
+    return ([found[c] for c in columns], bool(rows and rows[0][3]),
+            key if all(k in named for k in key) else [])
+
+
+def bulk_insert(conn: Any, quote: Callable[[str], str], *, table: str, quoted_table: str,
+                columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
+    """Copy ``rows`` into ``table``; see the module's docstring for the paths."""
+    if conn.autocommit:  # nothing to keep: a failed COPY changes nothing
+        return _insert(conn, quote, table=table, quoted_table=quoted_table,
+                       columns=columns, rows=rows)
+    with conn.transaction():  # a savepoint, as a transaction is open
+        return _insert(conn, quote, table=table, quoted_table=quoted_table,
+                       columns=columns, rows=rows)
+
+
+def _insert(conn: Any, quote: Callable[[str], str], *, table: str, quoted_table: str,
+            columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
+    types, rls, key = column_types(conn, quoted_table, columns)
+    cols = ", ".join(quote(c) for c in columns)
+    if not rls:
+        return _copy(conn, f"{quoted_table} ({cols})", types, rows, table=table,
+                     columns=columns)
+    # PostgreSQL refuses COPY FROM into a table whose row-level security applies to
+    # the current role: the rows go to a staging table of the same column types and
+    # on with one INSERT ... SELECT, which the policies check row by row. That adds
+    # rows one at a time, so they go in primary key order when the key is among the
+    # columns: a key of random UUIDs then grows at its end instead of splitting pages
+    # all over (100,000 rows: 136 ms to 100 ms, sort included).
+    stage = f"pg_temp.monozu_bulk_{next(_STAGES)}"
+    definition = ", ".join(f"{quote(c)} {t.sql}" for c, t in zip(columns, types, strict=True))
+    lifetime = "" if conn.autocommit else " ON COMMIT DROP"
+    conn.execute(f"CREATE TEMPORARY TABLE {stage} ({definition}){lifetime}")
+    try:
+        count = _copy(conn, f"{stage} ({cols})", types, rows, table=table, columns=columns)
+        order = f" ORDER BY {', '.join(quote(c) for c in key)}" if key else ""
+        conn.execute(f"INSERT INTO {quoted_table} ({cols}) SELECT {cols} FROM {stage}{order}")
+    finally:
+        if conn.info.transaction_status != psycopg.pq.TransactionStatus.INERROR:
+            conn.execute(f"DROP TABLE IF EXISTS {stage}")
+    return count
+
+
+def _copy(conn: Any, target: str, types: Sequence[ColumnType], rows: Iterable[Sequence[Any]],
+          *, table: str, columns: Sequence[str]) -> int:
+    count = 0
+    width = len(types)
+    with conn.cursor() as cur:
+        for t in types:
+            guard = _guard(t.oid, t.sql.endswith("]"))
+            if guard is not None:
+                cur.adapters.register_dumper(None, guard)
+        try:
+            with cur.copy(f"COPY {target} FROM STDIN (FORMAT BINARY)") as copy:
+                copy.set_types([t.oid for t in types])
+                write_row = copy.write_row
+                # Only write_row is guarded: what the caller's own row source raises
+                # (a corrupt file, say) goes out as it is.
+                for row in rows:
+                    if type(row) is not tuple or len(row) != width:  # a dict: its keys
+                        bad_row_shape(table, width, count + 1, row)
+                    try:
+                        write_row(row)
+                    except BadRowShape:
+                        raise
+                    except Exception as exc:  # any dumper failure is the row's
+                        raise _bad_row(cur, table, columns, types, row,
+                                       number=count + 1, exc=exc) from None
+                    count += 1
+        except psycopg.Error as exc:
+            raise _bad_text(exc, table) or exc from None
+    return count
+
+
+def _bad_row(cur: Any, table: str, columns: Sequence[str], types: Sequence[ColumnType],
+             row: Sequence[Any], *, number: int, exc: BaseException) -> ParameterError:
+    """The refusal of one bulk row, naming the column whose value cannot be sent."""
+    from monozu.db.dialects.postgresql.dialect import DIALECT
+
+    where = f"bulk insert into {table}, row {number}"
+    found = find_refusal(DIALECT.adapt, zip((f"column {c}" for c in columns), row,
+                                            strict=False), where)
+    if found is not None:
+        return found
+    # The value the layer takes but the column's dumper does not: dump them one by one.
+    transformer = psycopg.adapt.Transformer(cur)
+    for column, t, value in zip(columns, types, row, strict=False):
+        if value is None:
+            continue
+        try:
+            transformer.set_dumper_types([t.oid], Format.BINARY)
+            transformer.dump_sequence((value,), (PyFormat.BINARY,))
+        except Exception as bad:  # the failure is what we report
+            reason = bad if isinstance(bad, ParameterError) else _not_of_type(t, value, bad)
+            return ParameterError(f"{where}, column {column}: {reason}")
+    return ParameterError(f"{where}: a value cannot be sent ({type(exc).__name__}: {exc})")
+
+
+def _not_of_type(t: ColumnType, value: Any, exc: BaseException) -> str:
+    return (f"a {type(value).__name__} does not fit a {t.sql} column "
+            f"({type(exc).__name__}: {exc})")
+
+
+def _bad_text(exc: psycopg.Error, table: str) -> ParameterError | None:
+    """A text value the server refused mid-``COPY`` (a NUL), named by row and column,
+    as ``exec`` names it; None for every other error."""
+    if exc.sqlstate not in _BAD_TEXT:
+        return None
+    place = _COPY_PLACE.search(exc.diag.context or "")
+    where = f"bulk insert into {table}"
+    if place is not None:
+        where += f", row {place['line']}"
+        if place["column"]:
+            where += f", column {place['column']}"
+    reason = exc.diag.message_primary or str(exc)
+    return ParameterError(f"{where}: text the database cannot store ({reason})")
+
+
+# -- the dumpers ------------------------------------------------------------------
+
+_PACK_FLOAT8 = struct.Struct("!d").pack
+_PACK_FLOAT4 = struct.Struct("!f").pack
+
+
+class FiniteFloat8(FloatBinaryDumper):
+    """Binary ``float8`` that refuses NaN and infinities, as every other path does.
+
+    It runs once per value of a bulk ``COPY``, so the test is the cheapest one there is:
+    ``x - x`` is 0 for every finite number and NaN (true) for NaN and the infinities.
+    """
+
+    def dump(self, obj: float) -> Buffer | None:
+        if obj - obj:
+            check_float(obj)  # raises the ParameterError
+        return _PACK_FLOAT8(obj)
+
+
+class FiniteFloat4(Float4BinaryDumper):
+    def dump(self, obj: float) -> Buffer | None:
+        if obj - obj:
+            check_float(obj)
+        return _PACK_FLOAT4(obj)
+
+
+class FiniteNumeric(NumericBinaryDumper):
+    """Binary ``numeric`` that refuses what ``exec`` refuses: a Decimal NaN or infinity
+    (subclasses too) and an ``int`` beyond 64 bits."""
+
+    def dump(self, obj: Any) -> Buffer | None:
+        if isinstance(obj, Decimal):
+            if not obj.is_finite():
+                check_decimal(obj)  # raises the ParameterError
+        elif isinstance(obj, int) and not isinstance(obj, bool):
+            check_int64(obj)
+        return super().dump(obj)
+
+
+# The dumpers every connection gets, by oid: only a COPY picks dumpers by oid.
+FINITE_DUMPERS: tuple[type[Dumper], ...] = (FiniteFloat8, FiniteFloat4, FiniteNumeric)
+
+
+class _StrictBool(Dumper):
+    format = Format.BINARY
+    oid = _BOOL
+
+    def dump(self, obj: Any) -> Buffer | None:
+        if obj is True:
+            return b"\x01"
+        if obj is False:
+            return b"\x00"
+        raise ParameterError(f"a boolean column takes True or False, not a "
+                             f"{type(obj).__name__}")
+
+
+class _JsonDocument(Dumper):
+    """``json``: a ``str`` is the document's text, as ``exec`` sends it (the server
+    parses it); anything else is serialised, with the layer's checks."""
+
+    format = Format.BINARY
+    oid = _JSON
+    prefix = b""
+
+    def dump(self, obj: Any) -> Buffer | None:
+        text = check_text(obj) if type(obj) is str else json_text(obj)
+        return self.prefix + text.encode()
+
+
+class _JsonbDocument(_JsonDocument):
+    oid = _JSONB
+    prefix = b"\x01"  # jsonb's binary format: a version byte, then the text
+
+
+class _Guarded(Dumper):
+    """psycopg's own dumper for the column's type, behind a test of the value's type."""
+
+    format = Format.BINARY
+    base: ClassVar[type[Dumper]]
+    accepted: ClassVar[tuple[type, ...]]
+
+    def __init__(self, cls: type, context: AdaptContext | None = None) -> None:
+        super().__init__(cls, context)
+        self._inner = self.base(cls, context)  # C dumpers cannot be subclassed
+
+    def dump(self, obj: Any) -> Buffer | None:
+        if not isinstance(obj, self.accepted):
+            names = " or ".join(t.__name__ for t in self.accepted)
+            raise ParameterError(f"the column takes a {names}, not a {type(obj).__name__}")
+        return self._inner.dump(obj)
+
+
+@lru_cache(maxsize=256)
+def _guard(oid: int, is_array: bool) -> type[Dumper] | None:
+    """The guarded dumper for a column of ``oid``, None where psycopg's own is strict."""
+    if oid == _BOOL:
+        return _StrictBool
+    if oid == _JSON:
+        return _JsonDocument
+    if oid == _JSONB:
+        return _JsonbDocument
+    accepted: tuple[type, ...]
+    if is_array:
+        accepted = (list,)
+    elif oid in (_TIME, _TIMETZ):
+        accepted = (time,)
+    elif oid == _INTERVAL:
+        accepted = (timedelta,)
+    elif oid in _TEXT_LIKE:  # no binary dumper of their own; their binary form is the text
+        return type(f"Text{oid}Dumper", (_Guarded,), {
+            "oid": oid, "base": psycopg.adapters.get_dumper_by_oid(_TEXT, Format.BINARY),
+            "accepted": (str,)})
+    else:
+        return None
+    try:
+        base = psycopg.adapters.get_dumper_by_oid(oid, Format.BINARY)
+    except psycopg.ProgrammingError:  # no binary dumper: psycopg refuses it by itself
+        return None
+    return type(f"Guarded{base.__name__}", (_Guarded,), {
+        "oid": oid, "base": base, "accepted": accepted})

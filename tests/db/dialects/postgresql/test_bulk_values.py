@@ -1,0 +1,148 @@
+"""PostgreSQL ``bulk_insert``: what each column type takes, on the direct ``COPY`` and on
+the staging path under row-level security.
+
+psycopg picks a ``COPY``'s dumpers by the column's type, and several trust the value
+(``"false"`` became TRUE in a boolean column, a string became thousands of days in an
+interval). Each refusal must name the row and the column, and leave the transaction as
+it was, as a refused ``exec`` does.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from monozu.db import Database, DatabaseError, ParameterError, UniqueViolation
+from tests.support.plans import pg_application_role
+
+TENANT = uuid.UUID(int=0xA1)
+CHECK = "tenant_id = nullif(current_setting('app.tenant_id', true), '')::uuid"
+
+# column type -> (a value it takes and how it reads back as text, values it must refuse)
+COLUMNS: dict[str, tuple[tuple[Any, str], tuple[Any, ...]]] = {
+    "boolean": ((False, "false"), ("false", "0", 0, 1, 1.5, b"x", [True])),
+    "time": ((time(1, 2), "01:02:00"), ("01:02", 0, datetime(2026, 1, 1, tzinfo=UTC), {"a": 1})),
+    "interval": ((timedelta(days=1), "1 day"), ("1", 1, 1.5, True, b"x")),
+    "text[]": ((["a"], "{a}"), (0, "a", {"a": 1})),
+    "integer[]": (([1, 2], "{1,2}"), (0, "1")),
+    "uuid": ((uuid.UUID(int=5), "00000000-0000-0000-0000-000000000005"),
+             ("00000000-0000-0000-0000-000000000005", 5)),
+    "integer": ((7, "7"), ("7", 1.5)),
+    "numeric": ((Decimal("2.5"), "2.5"), (2**70, type("D", (Decimal,), {})("NaN"), "2")),
+    "double precision": ((1.5, "1.5"), ("1.5", float("nan"))),
+    "timestamptz": ((datetime(2026, 1, 1, tzinfo=UTC), "2026-01-01 00:00:00+00"),
+                    ("2026-01-01", datetime(2026, 1, 1))),  # naive
+    "text": (("a", "a"), (1, b"a", "a\x00b", "a\ud800")),
+    "char(3)": (("abc", "abc"), (1,)),
+    "cidr": ((ipaddress.ip_network("10.0.0.0/8"), "10.0.0.0/8"), (1,)),
+}
+# What a string means in a JSON column: the document, as exec sends it.
+JSON_TEXT = [("jsonb", '{"a": 1}', '{"a": 1}'), ("json", '{"a": 1}', '{"a": 1}'),
+             ("jsonb", "false", "false"), ("jsonb", {"a": [1]}, '{"a": [1]}')]
+
+
+@pytest.fixture(params=["copy", "staging"])
+def target(request: pytest.FixtureRequest, pg_url: str) -> Iterator[Database]:
+    """A role that copies straight into the table, and one whose policies force staging."""
+    operator = Database.open(pg_url, pool_size=1)
+    definition = ", ".join(f'"c{i}" {t}' for i, t in enumerate(COLUMNS))
+    operator.exec(f"CREATE TABLE wide (id int PRIMARY KEY, tenant_id uuid NOT NULL, "
+                  f"{definition}, j jsonb, js json)")
+    if request.param == "copy":
+        yield operator
+        operator.close()
+        return
+    operator.exec("ALTER TABLE wide ENABLE ROW LEVEL SECURITY")
+    operator.exec(f"CREATE POLICY tenant ON wide USING ({CHECK}) WITH CHECK ({CHECK})")
+    with pg_application_role(operator, pg_url) as url:
+        database = Database.open(url, pool_size=1)
+        try:
+            yield database
+        finally:
+            database.close()
+    operator.close()
+
+
+def _column(type_: str) -> str:
+    return f"c{list(COLUMNS).index(type_)}"
+
+
+@pytest.mark.parametrize(("type_", "bad"), [(t, v) for t, (_, refused) in COLUMNS.items()
+                                            for v in refused])
+def test_a_value_the_column_does_not_take_is_refused_naming_row_and_column(
+        target: Database, type_: str, bad: Any) -> None:
+    good, _ = COLUMNS[type_][0]
+    column = _column(type_)
+    with target.tenant(TENANT) as tx:
+        tx.exec("INSERT INTO wide (id, tenant_id) VALUES (0, :t)", t=TENANT)
+        with pytest.raises(ParameterError) as caught:
+            tx.bulk_insert("wide", ["id", "tenant_id", column],
+                           [(1, TENANT, good), (2, TENANT, bad), (3, TENANT, good)])
+        assert "row 2" in str(caught.value)
+        assert f"column {column}" in str(caught.value)
+        # The refusal left the transaction as it was: usable, and without row 1.
+        assert tx.select(int, "SELECT id FROM wide ORDER BY id") == [0]
+    with target.tenant(TENANT) as tx:  # and row 0 was committed with it
+        assert tx.select(int, "SELECT id FROM wide") == [0]
+
+
+@pytest.mark.parametrize("type_", list(COLUMNS))
+def test_the_value_a_column_takes_goes_in_as_exec_would_put_it(target: Database,
+                                                                type_: str) -> None:
+    (good, text), _ = COLUMNS[type_]
+    column = _column(type_)
+    with target.tenant(TENANT) as tx:
+        assert tx.bulk_insert("wide", ["id", "tenant_id", column], [(1, TENANT, good)]) == 1
+        assert tx.get_value(f"SELECT {column}::text FROM wide") == text
+        # exec sends a list as JSON and these as text: no like for like
+        if type_ not in ("cidr", "char(3)", "text[]", "integer[]"):
+            tx.exec(f"INSERT INTO wide (id, tenant_id, {column}) VALUES (2, :t, :v)",
+                    t=TENANT, v=good)
+            assert tx.get_value(f"SELECT {column}::text FROM wide WHERE id = 2") == text
+
+
+@pytest.mark.parametrize(("type_", "value", "text"), JSON_TEXT)
+def test_a_string_in_a_json_column_is_the_document_as_with_exec(
+        target: Database, type_: str, value: Any, text: str) -> None:
+    column = "j" if type_ == "jsonb" else "js"
+    with target.tenant(TENANT) as tx:
+        tx.bulk_insert("wide", ["id", "tenant_id", column], [(1, TENANT, value)])
+        tx.exec(f"INSERT INTO wide (id, tenant_id, {column}) VALUES (2, :t, :v)",
+                t=TENANT, v=value)
+        got = tx.select(str, f"SELECT {column}::text FROM wide ORDER BY id")
+    assert got == [text, text]
+
+
+def test_a_string_that_is_not_json_is_refused_by_the_server_not_stored_as_a_string(
+        target: Database) -> None:
+    with pytest.raises(DatabaseError) as caught, target.tenant(TENANT) as tx:
+        tx.bulk_insert("wide", ["id", "tenant_id", "j"], [(1, TENANT, "not json")])
+    assert "json" in str(caught.value).lower()
+
+
+def test_an_error_of_the_callers_row_source_goes_out_unchanged(target: Database) -> None:
+    def rows() -> Iterator[tuple[Any, ...]]:
+        yield (1, TENANT, "a")
+        raise ValueError("source file is corrupt at line 2")
+
+    with target.tenant(TENANT) as tx:
+        tx.exec("INSERT INTO wide (id, tenant_id) VALUES (0, :t)", t=TENANT)
+        with pytest.raises(ValueError, match="source file is corrupt at line 2"):
+            tx.bulk_insert("wide", ["id", "tenant_id", _column("text")], rows())
+        assert tx.select(int, "SELECT id FROM wide ORDER BY id") == [0]
+
+
+def test_a_database_error_leaves_the_transaction_usable_too(target: Database) -> None:
+    with target.tenant(TENANT) as tx:
+        tx.exec("INSERT INTO wide (id, tenant_id) VALUES (1, :t)", t=TENANT)
+        with pytest.raises(UniqueViolation):
+            tx.bulk_insert("wide", ["id", "tenant_id"], [(2, TENANT), (1, TENANT)])
+        tx.exec("INSERT INTO wide (id, tenant_id) VALUES (3, :t)", t=TENANT)
+    with target.tenant(TENANT) as tx:
+        assert tx.select(int, "SELECT id FROM wide ORDER BY id") == [1, 3]
