@@ -183,3 +183,31 @@ def test_a_connection_whose_adapters_changed_is_closed_not_reused(db: Database) 
     with db.transaction() as b:
         assert b.get_value("SELECT :s::text", s="right") == "right"
         assert b.get_value("SELECT pg_backend_pid()") != pid
+
+
+def test_transaction_characteristics_set_on_the_raw_connection_are_set_back(
+        db: Database) -> None:
+    from psycopg import IsolationLevel
+
+    with db.transaction() as a:  # nothing sent yet: psycopg lets them change
+        pid = a.conn.info.backend_pid
+        a.conn.read_only = True
+        a.conn.isolation_level = IsolationLevel.SERIALIZABLE
+        a.conn.deferrable = True
+    with db.transaction() as b:
+        assert b.get_value("SELECT pg_backend_pid()") == pid
+        assert b.get_value("SELECT current_setting('transaction_isolation')") == "read committed"
+        assert b.get_value("SELECT current_setting('transaction_read_only')") == "off"
+        assert b.exec("INSERT INTO notes VALUES (3)") == 1
+
+
+def test_notifications_one_unit_of_work_received_are_not_read_by_the_next(
+        db: Database) -> None:
+    with db.tenant(uuid.uuid4()) as b:
+        pid = b.get_value("SELECT pg_backend_pid()")
+        b.exec("LISTEN b_events")
+        b.exec("SELECT pg_notify('b_events', 'tenant b payload')")
+    with db.tenant(uuid.uuid4()) as a:
+        assert a.get_value("SELECT pg_backend_pid()") == pid
+        heard = [n.payload for n in a.conn.notifies(timeout=0.2, stop_after=1)]
+    assert heard == []

@@ -66,6 +66,11 @@ class DriverState:
     cursor_factory: Any
     prepare_threshold: int | None
     prepared_max: int | None
+    # The transaction characteristics psycopg puts on every BEGIN it sends.
+    autocommit: bool
+    read_only: bool | None
+    isolation_level: Any
+    deferrable: bool | None
     dumpers: dict[Any, dict[Any, Any]]
     dumpers_by_oid: list[dict[Any, Any]]
     loaders: list[dict[Any, Any]]
@@ -74,7 +79,8 @@ class DriverState:
     def of(cls, conn: Any) -> DriverState:
         adapters = conn.adapters
         return cls(conn.row_factory, conn.cursor_factory, conn.prepare_threshold,
-                   conn.prepared_max, {f: dict(d) for f, d in adapters._dumpers.items()},
+                   conn.prepared_max, conn.autocommit, conn.read_only, conn.isolation_level,
+                   conn.deferrable, {f: dict(d) for f, d in adapters._dumpers.items()},
                    [dict(d) for d in adapters._dumpers_by_oid],
                    [dict(d) for d in adapters._loaders])
 
@@ -100,6 +106,13 @@ def restore_driver_state(conn: Any) -> None:
         conn.prepare_threshold = was.prepare_threshold
     if conn.prepared_max != was.prepared_max:
         conn.prepared_max = was.prepared_max
+    for name in ("autocommit", "read_only", "isolation_level", "deferrable"):
+        if getattr(conn, name) != getattr(was, name):
+            setattr(conn, name, getattr(was, name))
+    # NOTIFY payloads psycopg queued and nobody read: another tenant's, for the next.
+    backlog = getattr(conn, "_notifies_backlog", None)
+    if backlog:
+        backlog.clear()
     for handler in list(conn._notice_handlers):  # the layer adds none
         conn.remove_notice_handler(handler)
     for notify in list(conn._notify_handlers):
