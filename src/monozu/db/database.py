@@ -160,6 +160,8 @@ class Tx(Verbs):
     def _prepare(self, sql: str, params: Mapping[str, Any]) -> tuple[str, Sequence[Any]]:
         dialect = self.dialect
         compiled = compile_sql(sql, dialect.style, dialect.lexicon)
+        if compiled.transaction_control:
+            raise _transaction_control(compiled.transaction_control)
         text, values = bind(compiled, params, max_params=dialect.max_params)
         if not values:
             return text, values
@@ -221,7 +223,8 @@ class Tx(Verbs):
             raise NotFound(f"no row found: {_head(sql)}")
         if len(rows) > 1:
             raise TooManyRows(f"{len(rows)} rows found where one was expected: {_head(sql)}")
-        return make_row_maker(type_, columns, self.dialect).make(rows[0])
+        # dict here is the column's JSON document, as list is (get(dict) gives a row)
+        return make_row_maker(type_, columns, self.dialect, value=True).all(rows)[0]
 
     def _exec(self, sql: str, params: Mapping[str, Any]) -> int:
         cur = self._execute(sql, params)
@@ -237,6 +240,8 @@ class Tx(Verbs):
     def _exec_many(self, sql: str, rows: Iterable[Mapping[str, Any]]) -> int:
         dialect = self.dialect
         compiled = compile_sql(sql, dialect.style, dialect.lexicon)
+        if compiled.transaction_control:
+            raise _transaction_control(compiled.transaction_control)
         if isinstance(rows, Mapping | str | bytes):
             raise ParameterError("exec_many takes a sequence of parameter mappings, one a "
                                  f"row, not a {type(rows).__name__} (use exec for one row)")
@@ -402,6 +407,11 @@ class Database(Verbs):
                     with contextlib.suppress(Exception):
                         dialect.rollback(conn)
                     raise _translated(dialect, exc) from exc
+            finally:
+                # The connection goes back to the pool and may become another unit of
+                # work's, maybe another tenant's: a Tx kept past its block must not
+                # reach it.
+                tx.conn = ENDED
 
     def tenant(self, tenant_id: uuid.UUID) -> contextlib.AbstractContextManager[Tx]:
         """A unit of work bound to one tenant (see :mod:`monozu.db.tenant`)."""
@@ -537,6 +547,30 @@ class AutocommitConnection:
     def close(self) -> None:
         with contextlib.suppress(Exception):  # any real error has been raised already
             self.raw.close()
+
+
+class _EndedUnitOfWork:
+    """What a :class:`Tx` holds once its unit of work is over: any use of it, by a verb
+    or through ``tx.conn``, is an error rather than a statement on a connection that
+    the pool may have handed to someone else."""
+
+    __slots__ = ()
+
+    def __getattr__(self, name: str) -> Any:
+        raise QueryError("this unit of work has ended: its Tx (and tx.conn) cannot be "
+                         "used after its with-block; open another unit of work")
+
+    def __repr__(self) -> str:
+        return "<ended unit of work>"
+
+
+ENDED: Any = _EndedUnitOfWork()
+
+
+def _transaction_control(words: str) -> QueryError:
+    return QueryError(f"{words} is refused inside a unit of work: the unit of work commits "
+                      "when its with-block ends and rolls back on an exception "
+                      "(tx.transaction() gives a savepoint)")
 
 
 def _translated(dialect: Dialect, exc: BaseException) -> DatabaseError:

@@ -23,6 +23,11 @@ Rules:
 * Refused with :class:`ParameterError`: any mark the database or its driver would
   bind by itself (``?``, ``$1``, ``%s``, and on SQLite ``@x``, ``$x``, ``:1``),
   because it would silently take the value meant for a ``:name``.
+* Noted in ``Compiled.transaction_control``: a statement that ends or begins a
+  transaction (``COMMIT``, ``ROLLBACK`` but not ``ROLLBACK TO``, ``END``, ``ABORT``,
+  ``BEGIN``/``START TRANSACTION``, ``PREPARE TRANSACTION``; in T-SQL wherever the
+  words stand, as its statements need no ``;``). The query layer refuses them: a
+  unit of work's transaction is the layer's to end.
 """
 
 from __future__ import annotations
@@ -60,6 +65,8 @@ class Compiled:
     in_list: tuple[bool, ...]
     # Per occurrence: written ``IN :x``, so an expanded list needs parentheses.
     bare_in: tuple[bool, ...]
+    # The first statement that begins or ends a transaction ("COMMIT"), or "".
+    transaction_control: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +74,7 @@ class Scan:
     parts: list[str]
     names: list[str]
     places: list[int]  # _SCALAR, _IN_BARE or _IN_PARENS per name
+    transaction_control: str = ""
 
 
 def scan_statement(sql: str, lexicon: Lexicon) -> Scan:
@@ -80,9 +88,19 @@ def scan_statement(sql: str, lexicon: Lexicon) -> Scan:
     last = 0
     # The two significant tokens before the current one, for IN detection.
     before = before2 = ""
+    anywhere = not lexicon.statements_need_separators
+    lead = ""  # a statement's first word, while its second is awaited
+    control = ""
     for kind, start, end in lexicon.spans(sql):
         if kind in TRIVIA:
             continue
+        if lead:
+            word = sql[start:end].upper() if kind == WORD else sql[start:end]
+            if _controls_transaction(lead, word, anywhere=anywhere) and not control:
+                control = f"{lead} TRANSACTION" if lead in ("START", "PREPARE") else lead
+            lead = ""
+        if kind == WORD and (anywhere or before in ("", ";")):
+            lead = sql[start:end].upper()
         if kind == PARAM:
             parts.append(sql[last:start])
             names.append(sql[start + 1:end])
@@ -97,7 +115,33 @@ def scan_statement(sql: str, lexicon: Lexicon) -> Scan:
         before2 = before
         before = sql[start:end].upper() if kind in (WORD, OTHER) else kind
     parts.append(sql[last:])
-    return Scan(parts, names, places)
+    if lead and not control and _controls_transaction(lead, "", anywhere=anywhere):
+        control = lead
+    return Scan(parts, names, places, control)
+
+
+# What may follow BEGIN in a statement that begins a transaction (not a block).
+_BEGIN_TRANSACTION = frozenset({"", ";", "TRANSACTION", "TRAN", "WORK", "ISOLATION", "READ",
+                                "NOT", "DEFERRABLE", "DEFERRED", "IMMEDIATE", "EXCLUSIVE",
+                                "DISTRIBUTED"})
+
+
+def _controls_transaction(first: str, second: str, *, anywhere: bool) -> bool:
+    """Whether a statement starting with words ``first`` ``second`` begins or ends a
+    transaction. ``anywhere``: T-SQL, where ``BEGIN``/``END`` also delimit blocks and
+    only its reserved words count (``COMMIT``, ``ROLLBACK``, ``BEGIN TRAN``)."""
+    if first == "COMMIT":
+        return True
+    if first == "ROLLBACK":
+        return second != "TO"  # ROLLBACK TO SAVEPOINT stays inside the transaction
+    if first == "BEGIN":
+        return (second in ("TRANSACTION", "TRAN", "DISTRIBUTED") if anywhere
+                else second in _BEGIN_TRANSACTION)
+    if anywhere:
+        return False
+    if first in ("END", "ABORT"):
+        return True
+    return first in ("START", "PREPARE") and second == "TRANSACTION"
 
 
 def scan(sql: str, lexicon: Lexicon) -> tuple[list[str], list[str]]:
@@ -128,6 +172,7 @@ def compile_sql(sql: str, style: Style, lexicon: Lexicon) -> Compiled:
         unique_names=frozenset(names), order=tuple(order),
         in_list=tuple(place != _SCALAR for place in found.places),
         bare_in=tuple(place == _IN_BARE for place in found.places),
+        transaction_control=found.transaction_control,
     )
 
 

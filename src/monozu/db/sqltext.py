@@ -54,8 +54,12 @@ class Lexicon:
     def __init__(self, *, label: str, identifier_quotes: tuple[str, ...],
                  line_end: str = "\r\n", nested_comments: bool = True,
                  escape_strings: bool = False, dollar_quotes: bool = False,
-                 word: str = r"[^\W\d][\w$]*", foreign: tuple[str, ...] = ()) -> None:
+                 word: str = r"[^\W\d][\w$]*", foreign: tuple[str, ...] = (),
+                 statements_need_separators: bool = True) -> None:
         self.label = label
+        # T-SQL needs no ``;`` between statements, so any word may begin one, and its
+        # ``END`` closes a block rather than the transaction.
+        self.statements_need_separators = statements_need_separators
         self.nested_comments = nested_comments
         self.dollar_quotes = dollar_quotes
         alternatives = [

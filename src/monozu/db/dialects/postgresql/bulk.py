@@ -191,8 +191,10 @@ def _bad_text(exc: psycopg.Error, table: str) -> ParameterError | None:
         where += f", row {place['line']}"
         if place["column"]:
             where += f", column {place['column']}"
-    reason = exc.diag.message_primary or str(exc)
-    return ParameterError(f"{where}: text the database cannot store ({reason})")
+    primary = exc.diag.message_primary or str(exc)
+    reason = ("text contains a NUL character (U+0000), which PostgreSQL text cannot hold"
+              if "0x00" in primary else f"text the database cannot store ({primary})")
+    return ParameterError(f"{where}: {reason}")
 
 
 # -- the dumpers ------------------------------------------------------------------

@@ -18,6 +18,7 @@ LEXICON = Lexicon(
     nested_comments=True,
     word=r"(?:[^\W\d]|[@#])[\w@#$]*",
     foreign=(r"\?",),
+    statements_need_separators=False,
 )
 
 _NOT_BLOCKS = frozenset({"TRAN", "TRANSACTION", "DISTRIBUTED", "DIALOG", "CONVERSATION"})
