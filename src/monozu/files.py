@@ -1,15 +1,19 @@
-"""Reading input files that must be regular files.
+"""Reading input files that must be regular files, and writing output files safely.
 
 A FIFO or a device (``/dev/zero``) where a settings file or a migration is expected
 would block the open, or be read forever; these are refused with an ``OSError`` whose
 ``strerror`` says why, which the callers already turn into their one-line errors.
+An output file is written beside its target and renamed over it, so a failed write
+leaves the old file whole, and a database file is never taken for an output.
 """
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import stat
+import tempfile
 from pathlib import Path
 
 NOT_REGULAR = "not a regular file (a device, pipe or socket)"
@@ -32,3 +36,44 @@ def read_regular_bytes(path: Path) -> bytes:
 def read_regular_text(path: Path) -> str:
     """The UTF-8 text of ``path`` (``UnicodeDecodeError`` if it is not UTF-8)."""
     return read_regular_bytes(path).decode("utf-8")
+
+
+NOT_OUTPUT = "a database file: refusing to overwrite it"
+_SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def write_output_text(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` whole or not at all.
+
+    Refused with an ``OSError``: an existing target that is not a regular file (a FIFO
+    would block the write, a device would swallow it) or that is a SQLite database
+    (``--output`` pointed at the database being read).
+    """
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        mode = None
+    if mode is not None:
+        if not stat.S_ISREG(mode):
+            raise OSError(errno.EINVAL, NOT_REGULAR, str(path))
+        with open(path, "rb") as existing:  # a regular file: reading cannot block
+            if existing.read(len(_SQLITE_HEADER)) == _SQLITE_HEADER:
+                raise OSError(errno.EEXIST, NOT_OUTPUT, str(path))
+    folder = path.parent
+    fd, temporary = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.chmod(temporary, stat.S_IMODE(mode) if mode is not None else 0o666 & ~_umask())
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
+def _umask() -> int:
+    """The process's umask (mkstemp creates files 0600; a new output gets the usual)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

@@ -23,6 +23,7 @@ from monozu.cli.app import (
     url_option,
 )
 from monozu.db.config import load_config
+from monozu.files import write_output_text
 
 if TYPE_CHECKING:
     from monozu.db import rls as rls_mod
@@ -30,8 +31,9 @@ if TYPE_CHECKING:
     from monozu.db.database import Database
 
 
-def _reading(url: str | None) -> DatabaseConfig:
-    """The configuration of a read-only command: an absent SQLite file is not created."""
+def _existing(url: str | None) -> DatabaseConfig:
+    """The configuration of a command on an existing database: an absent SQLite file
+    is an error, never created."""
     return load_config(url=url, must_exist=True)
 
 
@@ -61,7 +63,7 @@ owner or a superuser; SQL Server: ALTER ANY SECURITY POLICY).""")
 def rls_status(url: str | None, as_json: bool) -> None:
     """List every tenant table with its rls_<table> policy and state."""
     from monozu.db import rls as rls_mod
-    with rls_mod.operator_database(_reading(url)) as database:
+    with rls_mod.operator_database(_existing(url)) as database:
         if database.platform:
             rls_mod.check_platform(database)
         tables = rls_mod.status(database)
@@ -83,7 +85,7 @@ def rls_status(url: str | None, as_json: bool) -> None:
 
 def _switch(url: str | None, as_json: bool, action: str) -> None:
     from monozu.db import rls as rls_mod
-    with rls_mod.operator_database(load_config(url=url)) as database:
+    with rls_mod.operator_database(_existing(url)) as database:
         result: rls_mod.RlsResult = getattr(rls_mod, action)(database)
         origin = _origin(database)
     if as_json:
@@ -131,13 +133,13 @@ def erd(url: str | None, core: bool, output: Path | None) -> None:
 
     if output is not None and output.is_dir():
         fail(f"--output: {output} is a folder, not a file", EXIT_USAGE)
-    with Database(_reading(url), pool_size=1) as database:
+    with Database(_existing(url), pool_size=1) as database:
         text = erd_mod.diagram(database, core=core)
     if output is None:
         echo(text, nl=False)
         return
     try:
-        output.write_text(text, encoding="utf-8")
+        write_output_text(output, text)
     except OSError as exc:
         fail(f"--output: cannot write {output}: {exc.strerror or exc}", EXIT_USAGE)
 
@@ -149,7 +151,7 @@ def drift(url: str | None, as_json: bool) -> None:
     from monozu.db import drift as drift_mod
     from monozu.db.database import Database
 
-    with Database(_reading(url), pool_size=1) as database:
+    with Database(_existing(url), pool_size=1) as database:
         report = drift_mod.check(database)
         where = database.url.redacted()
     if as_json:
