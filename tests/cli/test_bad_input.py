@@ -98,6 +98,18 @@ CASES: list[tuple[str, list[str], dict[str, str]]] = [
     ("cve-import-source", ["cve", "import", "nope", "{file}", "--url", "sqlite:///{db}"], {}),
     ("cve-explain-asset", ["cve", "explain", "--asset", "x", "CVE-2024-1"], {}),
     ("edge-purge-age", ["edge", "purge", "--older-than", "30x", "--all-tenants"], {}),
+    # beyond what a date can hold: the cutoff used to overflow into a traceback
+    ("edge-purge-age-huge", ["edge", "purge", "--older-than", "999999d", "--all-tenants"], {}),
+    ("edge-purge-age-hours", ["edge", "purge", "--older-than", "999999h", "--all-tenants"], {}),
+    # int() reads other scripts' digits and "_": a typo must not become a number
+    ("edge-purge-age-digits", ["edge", "purge", "--older-than", "\u0663d", "--all-tenants"],
+     {}),
+    ("edge-purge-batch-underscore", ["edge", "purge", "--older-than", "3d", "--all-tenants",
+                                     "--batch-size", "1_0"], {}),
+    ("edge-purge-batch-digits", ["edge", "purge", "--older-than", "3d", "--all-tenants",
+                                 "--batch-size", "\u0663"], {}),
+    ("edge-purge-batch-negative", ["edge", "purge", "--older-than", "3d", "--all-tenants",
+                                   "--batch-size", "-1"], {}),
 ]
 
 
@@ -196,13 +208,19 @@ READ_ONLY = [
     ["db", "check"], ["db", "info"], ["db", "validate"], ["db", "erd"], ["db", "rls", "status"],
     ["db", "drift"],
     ["db", "info", "--json"], ["flyway", "info"], ["flyway", "validate"],
+    # They write, but only to a database that exists: on a mistyped path they used to
+    # create an empty file and report success on it. (baseline, like migrate, may
+    # start a new database at a version, as Flyway's does.)
+    ["db", "clean", "--clean-enabled"], ["db", "repair"],
+    ["db", "rls", "enable"], ["db", "rls", "disable"], ["db", "rls", "reapply"],
+    ["flyway", "clean", "-cleanDisabled=false"], ["flyway", "repair"],
 ]
 
 
 @pytest.mark.parametrize("argv", READ_ONLY, ids=[" ".join(a) for a in READ_ONLY])
 @pytest.mark.parametrize("how", ["url", "default"])
-def test_read_only_commands_create_no_sqlite_database(argv: list[str], how: str,
-                                                      tmp_path: Path) -> None:
+def test_only_migrate_baseline_and_demo_create_a_sqlite_database(argv: list[str], how: str,
+                                                        tmp_path: Path) -> None:
     target = tmp_path / "not" / "there" / "x.db"
     env: dict[str, str] = {}
     args = list(argv)

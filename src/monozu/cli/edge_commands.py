@@ -20,18 +20,31 @@ from monozu.cli.app import (
 from monozu.db.config import load_config
 
 edge = root.group("edge", "Edge appliances: retention of their ingest events.")
-_DURATION = re.compile(r"(\d{1,6})([dhms])")
+# ASCII digits only: int() also reads "1_0" and other scripts' digits ("٣").
+_DURATION = re.compile(r"([0-9]{1,6})([dhms])")
 _UNITS = {"d": "days", "h": "hours", "m": "minutes", "s": "seconds"}
+# Beyond this, "older than" reaches past any event and past what a date can hold.
+_LONGEST = timedelta(days=36_500)
 
 
 def parse_duration(text: str) -> timedelta:
     """``30d``, ``12h``, ``90m``, ``45s``; ``0d`` means everything received before now."""
-    m = _DURATION.fullmatch(text.strip())
+    m = _DURATION.fullmatch(text)
     if m is None:
         fail(f"--older-than: expected a duration such as 30d, 12h or 0d, got {text!r}",
              EXIT_USAGE)
         raise AssertionError  # fail() exits
-    return timedelta(**{_UNITS[m.group(2)]: int(m.group(1))})
+    age = timedelta(**{_UNITS[m.group(2)]: int(m.group(1))})
+    if age > _LONGEST:
+        fail(f"--older-than: at most {_LONGEST.days}d (100 years), got {text!r}", EXIT_USAGE)
+    return age
+
+
+def count(text: str) -> int:
+    """A plain decimal count, as typed: ASCII digits, no sign, no "_" or spaces."""
+    if not re.fullmatch(r"[0-9]{1,9}", text):
+        raise ValueError(text)
+    return int(text)
 
 
 @edge.command(
@@ -40,7 +53,7 @@ def parse_duration(text: str) -> timedelta:
            help="Delete events received longer ago than this (30d, 12h, 0d)."),
     option("--tenant", metavar="ID", help="Only this tenant."),
     option("--all-tenants", flag=True, default=False, help="Every tenant, one at a time."),
-    option("--batch-size", type=int, default=5000, metavar="N",
+    option("--batch-size", type=count, default=5000, metavar="N",
            help="Rows deleted per transaction (default 5000)."),
     url_option, json_option,
 )

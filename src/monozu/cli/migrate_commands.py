@@ -71,17 +71,19 @@ OPTIONS: tuple[Option, ...] = (
 """The flags every verb accepts (a verb ignores the ones it has no use for)."""
 
 
-def _migrator(opts: dict[str, Any], *, read_only: bool = False) -> Migrator:
-    """The runner for ``opts``; ``read_only`` verbs create no SQLite file or folder."""
+def _migrator(opts: dict[str, Any], *, creates: bool = False) -> Migrator:
+    """The runner for ``opts``. Only ``migrate`` and ``baseline`` (which may start a new
+    database at a version, as Flyway's does) create a SQLite database: clean or repair
+    on a mistyped path would otherwise make an empty file and report success on it."""
     from monozu.db.config import load_config
     from monozu.db.migrate import Migrator
     from monozu.db.migrate.settings import load_settings, parse_placeholder_args
 
     config = load_config(url=opts.get("url"), user=opts.get("user"),
                          password=opts.get("password"), environment=opts.get("environment"),
-                         config_files=tuple(opts["config_files"]), must_exist=read_only,
+                         config_files=tuple(opts["config_files"]), must_exist=not creates,
                          url_flag=opts.get("url_flag") or "--url")
-    if read_only:
+    if not creates:
         config.check_exists()
     patterns = opts.get("ignore_migration_patterns")
     overrides: dict[str, Any] = {
@@ -149,7 +151,7 @@ def migrate_cmd(**opts: Any) -> None:
     """Apply pending migrations (Flyway's migrate)."""
     as_json = opts["as_json"]
     # Progress lines are printed as they happen, so a failure shows what ran before it.
-    result = _migrator(opts).migrate(progress=None if as_json else echo)
+    result = _migrator(opts, creates=True).migrate(progress=None if as_json else echo)
     _warn(result.warnings)
     if as_json:
         _emit_json(result.as_dict())
@@ -188,7 +190,7 @@ def _table(rows: Sequence[Sequence[str]]) -> str:
 @_guard
 def info_cmd(**opts: Any) -> None:
     """Show every migration and its state (Flyway's info)."""
-    report = _migrator(opts, read_only=True).info_report()
+    report = _migrator(opts).info_report()
     _warn(report.warnings)
     if opts["as_json"]:
         _emit_json(report.as_dict())
@@ -205,7 +207,7 @@ def info_cmd(**opts: Any) -> None:
 @_guard
 def validate_cmd(**opts: Any) -> None:
     """Check applied migrations against the files; exit 1 on any problem."""
-    result = _migrator(opts, read_only=True).validate()
+    result = _migrator(opts).validate()
     _warn(result.warnings)
     if opts["as_json"]:
         _emit_json({
@@ -237,7 +239,7 @@ def validate_cmd(**opts: Any) -> None:
 @_guard
 def baseline_cmd(**opts: Any) -> None:
     """Create the history table with a baseline row (Flyway's baseline)."""
-    result = _migrator(opts).baseline()
+    result = _migrator(opts, creates=True).baseline()
     if opts["as_json"]:
         _emit_json(result.as_dict())
         return
