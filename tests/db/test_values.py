@@ -121,6 +121,12 @@ def test_the_last_microsecond_of_the_year_reads_back_as_written(db: Database, pa
 # expected, before anything is written (a dict or a string row would otherwise go in
 # as its keys or its characters on SQLite).
 GOOD_ROW = tuple(item("shape")[c] for c in COLUMNS)
+def _without(column: str) -> dict[str, Any]:
+    row = dict(item("y"))
+    del row[column]
+    return row
+
+
 WRONG_SHAPES: list[tuple[str, Any, str]] = [
     ("params-list", lambda db: db.exec(INSERT, [1, 2]), "mapping of names to values"),
     ("params-tuple", lambda db: db.select(dict, "SELECT :a AS a", (1,)), "not tuple"),
@@ -129,6 +135,16 @@ WRONG_SHAPES: list[tuple[str, Any, str]] = [
     ("many-str", lambda db: db.exec_many(INSERT, "abc"), "not a str"),
     ("many-tuple-row", lambda db: db.exec_many(INSERT, [item("x"), GOOD_ROW]),
      "row 2: parameters must be a mapping"),
+    ("many-none", lambda db: db.exec_many(INSERT, None), "not a NoneType"),
+    ("many-int", lambda db: db.exec_many(INSERT, 5), "not a int"),
+    ("many-missing-key", lambda db: db.exec_many(INSERT, [item("x"), _without("name")]),
+     "row 2: "),
+    ("many-unknown-key", lambda db: db.exec_many(INSERT, [item("x") | {"extra": 1}]),
+     "row 1: "),
+    # one value a parameter: a list after IN went as one JSON value and matched nothing
+    ("many-in-list", lambda db: db.exec_many("DELETE FROM items WHERE name IN (:names)",
+                                             [{"names": ["a", "b"]}]),
+     "row 1, :names: exec_many binds one value a parameter"),
     ("bulk-dict-row", lambda db: db.bulk_insert("items", COLUMNS, [dict(zip(COLUMNS, GOOD_ROW,
                                                                             strict=True))]),
      "row 1: expected a tuple or list of 10 values (one a column), got dict"),
@@ -166,3 +182,11 @@ def test_rows_that_are_tuples_lists_or_named_tuples_go_in(db: Database) -> None:
             named(*tuple(item("named")[c] for c in COLUMNS))]
     assert db.bulk_insert("items", COLUMNS, rows) == 3
     assert sorted(db.select(str, "SELECT name FROM items")) == ["list", "named", "shape"]
+
+
+def test_exec_many_binds_a_scalar_after_bare_in_as_exec_does(db: Database) -> None:
+    db.exec_many(INSERT, [item("a"), item("b"), item("c")])
+    deleted = db.exec_many("DELETE FROM items WHERE name IN :name", [{"name": "a"},
+                                                                    {"name": "c"}])
+    assert deleted == 2
+    assert db.select(str, "SELECT name FROM items") == ["b"]

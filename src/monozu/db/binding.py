@@ -39,23 +39,45 @@ def bind_rows(compiled: Compiled, dialect: Dialect,
     try:
         signature = tuple(type(first[n]) for n in names)
     except KeyError:
-        bind(compiled, first)  # raises the precise missing/unknown error
-        raise
+        raise _mismatch(compiled, rows) from None
     binder = _binder(names, signature, dialect)
     try:
-        return binder(rows)
+        batch = binder(rows)
     except TypeError:  # a row that is not a mapping (a tuple, a list)
         for number, params in enumerate(rows, 1):
             if not isinstance(params, Mapping):
                 raise not_a_mapping(params, f"row {number}: ") from None
         raise
     except (KeyError, _WrongKeys):
-        for params in rows:  # find the offending row and name it precisely
-            if params.keys() != compiled.unique_names:
-                bind(compiled, params)
-        raise ParameterError("parameter rows do not match the statement") from None
+        raise _mismatch(compiled, rows) from None
     except ParameterError as exc:
         raise rows_refusal(dialect, rows, exc) from None
+    if True in compiled.in_list:
+        _refuse_in_lists(compiled, rows)
+    return batch
+
+
+def _mismatch(compiled: Compiled, rows: Sequence[Mapping[str, Any]]) -> ParameterError:
+    """The first row whose names differ from the statement's, named precisely."""
+    for number, params in enumerate(rows, 1):
+        if params.keys() != compiled.unique_names:
+            try:
+                bind(compiled, params)
+            except ParameterError as exc:
+                return ParameterError(f"row {number}: {exc}")
+    return ParameterError("parameter rows do not match the statement")
+
+
+def _refuse_in_lists(compiled: Compiled, rows: Sequence[Mapping[str, Any]]) -> None:
+    """exec_many binds one value a parameter: a list after IN would go as one JSON
+    value and match nothing, where exec expands it."""
+    listed = {n for n, in_list in zip(compiled.names, compiled.in_list, strict=True) if in_list}
+    for number, params in enumerate(rows, 1):
+        for name in listed:
+            if isinstance(params[name], list | tuple):
+                raise ParameterError(
+                    f"row {number}, :{name}: exec_many binds one value a parameter and "
+                    "does not expand IN lists; run exec for each row instead")
 
 
 def not_a_mapping(params: object, where: str = "") -> ParameterError:

@@ -242,7 +242,7 @@ class Tx(Verbs):
         compiled = compile_sql(sql, dialect.style, dialect.lexicon)
         if compiled.transaction_control:
             raise _transaction_control(compiled.transaction_control)
-        if isinstance(rows, Mapping | str | bytes):
+        if isinstance(rows, Mapping | str | bytes) or not isinstance(rows, Iterable):
             raise ParameterError("exec_many takes a sequence of parameter mappings, one a "
                                  f"row, not a {type(rows).__name__} (use exec for one row)")
         every = rows if isinstance(rows, Sequence) else list(rows)
@@ -251,7 +251,7 @@ class Tx(Verbs):
             return 0
         cur = self.conn.cursor()
         try:
-            cur.executemany(compiled.sql, batch)
+            cur.executemany(compiled.one_value_sql, batch)
             count = cur.rowcount
         except dialect.driver_errors() as exc:
             raise self._translate(exc) from exc

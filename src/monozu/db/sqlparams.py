@@ -67,6 +67,9 @@ class Compiled:
     bare_in: tuple[bool, ...]
     # The first statement that begins or ends a transaction ("COMMIT"), or "".
     transaction_control: str = ""
+    # One placeholder a parameter, ``IN :x`` parenthesised: exec_many's statement,
+    # which binds one value a parameter (an IN list is not expanded per row).
+    one_value_sql: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,11 +167,13 @@ def compile_sql(sql: str, style: Style, lexicon: Lexicon) -> Compiled:
     else:
         marks = [f"${order.index(name) + 1}" for name in names]
     out = [parts[0]]
-    for mark, part in zip(marks, parts[1:], strict=True):
-        out.append(mark)
-        out.append(part)
+    one = [parts[0]]
+    for mark, part, place in zip(marks, parts[1:], found.places, strict=True):
+        out += (mark, part)
+        one += (f"({mark})" if place == _IN_BARE else mark, part)
     return Compiled(
         parts=tuple(parts), names=tuple(names), style=style, sql="".join(out),
+        one_value_sql="".join(one),
         unique_names=frozenset(names), order=tuple(order),
         in_list=tuple(place != _SCALAR for place in found.places),
         bare_in=tuple(place == _IN_BARE for place in found.places),
