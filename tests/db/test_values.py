@@ -190,3 +190,20 @@ def test_exec_many_binds_a_scalar_after_bare_in_as_exec_does(db: Database) -> No
                                                                     {"name": "c"}])
     assert deleted == 2
     assert db.select(str, "SELECT name FROM items") == ["b"]
+
+
+@pytest.mark.parametrize(("value", "says"), [("a\ud800b", "parameter 2"),
+                                             (2**64, "parameter 2"),
+                                             (float("nan"), "parameter 2"),
+                                             (datetime(2026, 1, 1), "parameter 2")])  # naive
+def test_the_autocommit_connection_checks_its_positional_values(
+        db: Database, value: Any, says: str) -> None:
+    mark = db.dialect.placeholder
+    with db.autocommit() as conn, pytest.raises(ParameterError) as info:
+        conn.query(f"SELECT {mark(1)}, {mark(2)}", (1, value))
+    assert says in str(info.value)
+
+
+def test_the_autocommit_connection_takes_only_positional_sequences(db: Database) -> None:
+    with db.autocommit() as conn, pytest.raises(ParameterError, match="tuple or list"):
+        conn.query("SELECT 1", {"a": 1})  # type: ignore[arg-type]

@@ -475,7 +475,12 @@ class AutocommitConnection:
         return cls(db, raw)
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        """The rows of the first result set (none for a statement without one)."""
+        """The rows of the first result set (none for a statement without one).
+
+        ``params`` are positional, in the driver's own marks, and go through the same
+        value checks as the verbs' (a ``ParameterError`` naming the position)."""
+        if params:
+            params = self._checked(params)
         cur = self.raw.cursor()
         try:
             if self.deferred:
@@ -486,9 +491,22 @@ class AutocommitConnection:
             rows = self.dialect.first_rows(cur)
         except self.dialect.driver_errors() as exc:
             raise _translated(self.dialect, exc) from exc
+        except SEND_FAILURES as exc:  # a value the driver could not encode
+            raise refusal(exc) from None
         finally:
             cur.close()
         return rows
+
+    def _checked(self, params: Sequence[Any]) -> tuple[Any, ...]:
+        if isinstance(params, Mapping | str | bytes) or not isinstance(params, Sequence):
+            raise ParameterError("positional parameters must be a tuple or list of values, "
+                                 f"not {type(params).__name__}")
+        adapt = self.dialect.adapt
+        try:
+            return self.dialect.adapt_row(params)
+        except ParameterError as exc:
+            named = ((f"parameter {n}", v) for n, v in enumerate(params, 1))
+            raise find_refusal(adapt, named) or exc from None
 
     def take_deferred(self) -> list[str]:
         """The deferred statements, for a caller that sends them itself (first)."""
