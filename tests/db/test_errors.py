@@ -37,6 +37,9 @@ def test_every_code_names_one_class() -> None:
     (errors.for_sqlstate, "22P02", errors.DataError),
     (errors.for_sqlstate, "42501", errors.ProgrammingError),
     (errors.for_sqlstate, "HYT00", errors.Timeout),
+    (errors.for_sqlstate, "57P01", errors.ConnectionFailed),  # admin shutdown
+    (errors.for_sqlstate, "57P03", errors.ConnectionFailed),  # cannot connect now
+    (errors.for_sqlstate, "57014", errors.Timeout),  # the rest of class 57 stays apart
     (errors.for_sqlstate, "XX000", None),
     (errors.for_sqlstate, None, None),
     (errors.for_sqlserver, 2601, errors.UniqueViolation),

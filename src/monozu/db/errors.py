@@ -159,7 +159,9 @@ class SerializationFailure(DatabaseError):
 class ConnectionFailed(DatabaseError):
     """The server could not be reached or refused the login."""
 
-    sqlstate = ("08", "28", "3D")
+    # 57P01-57P03: the server shut down or restarted under the session, or is not
+    # accepting connections yet; the connection is gone as surely as with class 08.
+    sqlstate = ("08", "28", "3D", "57P01", "57P02", "57P03")
     sqlserver = (18456, 4060)
     sqlite = ("SQLITE_CANTOPEN",)
 

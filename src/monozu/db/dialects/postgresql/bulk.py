@@ -34,7 +34,7 @@ from psycopg.pq import Format
 from psycopg.types.numeric import Float4BinaryDumper, FloatBinaryDumper, NumericBinaryDumper
 
 from monozu.db.dialects.base import BadRowShape, bad_row_shape
-from monozu.db.errors import ParameterError
+from monozu.db.errors import NUL_MESSAGE, NulCharacter, ParameterError
 from monozu.db.values import (
     check_decimal,
     check_float,
@@ -192,9 +192,9 @@ def _bad_text(exc: psycopg.Error, table: str) -> ParameterError | None:
         if place["column"]:
             where += f", column {place['column']}"
     primary = exc.diag.message_primary or str(exc)
-    reason = ("text contains a NUL character (U+0000), which PostgreSQL text cannot hold"
-              if "0x00" in primary else f"text the database cannot store ({primary})")
-    return ParameterError(f"{where}: {reason}")
+    if "0x00" in primary:
+        return NulCharacter(f"{where}: {NUL_MESSAGE}", code=exc.sqlstate)
+    return ParameterError(f"{where}: text the database cannot store ({primary})")
 
 
 # -- the dumpers ------------------------------------------------------------------
