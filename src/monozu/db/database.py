@@ -200,6 +200,11 @@ class Tx(Verbs):
             self.dialect.drain(cur)  # a later error in the same batch (SQL Server)
         except self.dialect.driver_errors() as exc:
             raise self._translate(exc) from exc
+        except (NotImplementedError, ValueError, RecursionError) as exc:
+            # The driver could not turn a value into Python: psycopg's loaders after a
+            # session change (SET DateStyle), a JSON document nested too deep.
+            raise MappingError(f"cannot read the result: {type(exc).__name__}: "
+                               f"{str(exc)[:200]}") from exc
         finally:
             cur.close()
         return columns, rows

@@ -211,3 +211,15 @@ def test_notifications_one_unit_of_work_received_are_not_read_by_the_next(
         assert a.get_value("SELECT pg_backend_pid()") == pid
         heard = [n.payload for n in a.conn.notifies(timeout=0.2, stop_after=1)]
     assert heard == []
+
+
+@pytest.mark.parametrize("setting", ["SET LOCAL DateStyle = 'SQL, DMY'",
+                                     "SET LOCAL IntervalStyle = 'sql_standard'"])
+def test_a_result_the_driver_cannot_read_is_a_mapping_error(db: Database,
+                                                           setting: str) -> None:
+    from monozu.db import MappingError
+
+    with db.transaction() as tx:
+        tx.exec(setting)
+        with pytest.raises(MappingError, match="cannot read the result"):
+            tx.get_value("SELECT now()" if "Date" in setting else "SELECT interval '1 day'")
