@@ -11,10 +11,12 @@ repositories filter on it explicitly.
 from __future__ import annotations
 
 import contextlib
+import math
 import re
 import sqlite3
+import string
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from operator import attrgetter
@@ -51,6 +53,18 @@ def _same(value: Any) -> Any:
     return value
 
 
+def _decimal_text(value: Decimal) -> str:
+    # A REAL or NUMERIC column reads the text as a double: one past a double's range
+    # would be stored as infinity, which the layer refuses everywhere.
+    if value.is_finite() and value.adjusted() < 308:
+        return str(value)
+    check_decimal(value)
+    if math.isinf(float(value)):
+        raise ParameterError(f"{value} refused: beyond a double's range (about 1.8E+308), "
+                             "so SQLite would store it as infinity")
+    return str(value)
+
+
 _ADAPTERS: dict[type, Callable[[Any], Any]] = {
     str: check_text,
     int: check_int64,
@@ -60,7 +74,7 @@ _ADAPTERS: dict[type, Callable[[Any], Any]] = {
     uuid.UUID: attrgetter("bytes"),
     datetime: utc_text,
     date: lambda d: d.isoformat(),
-    Decimal: lambda d: str(check_decimal(d)),
+    Decimal: _decimal_text,
     dict: json_text,
     list: json_text,
     bool: int,
@@ -136,6 +150,22 @@ class SQLiteDialect(Dialect):
     def server_version(self, conn: Any) -> str:
         return f"SQLite {sqlite3.sqlite_version}"
 
+    def bulk_insert(self, conn: Any, table: str, columns: Sequence[str],
+                    rows: Iterable[Sequence[Any]]) -> int:
+        """The common ``INSERT``; an unknown column is a :class:`ParameterError` as on
+        PostgreSQL. SQLite refuses it when preparing, so before any row is inserted and
+        at no cost to a call that names only known columns."""
+        try:
+            return super().bulk_insert(conn, table, columns, rows)
+        except sqlite3.OperationalError as exc:
+            if " has no column named " not in str(exc):
+                raise
+            missing = _missing_columns(conn, table, columns)
+            if not missing:  # a trigger's statement, say: not the columns given here
+                raise
+            raise ParameterError(f"bulk insert into {self.quote_table(table)}: no column(s) "
+                                 f"{', '.join(missing)}") from None
+
     def adapt(self, value: Any) -> Any:
         fn = _ADAPTERS.get(type(value))
         if fn is None:
@@ -192,6 +222,10 @@ class SQLiteDialect(Dialect):
             elif isinstance(exc, sqlite3.OperationalError) and \
                     message.startswith("no such table:"):
                 cls = errors.UndefinedTable
+            elif name == "SQLITE_FULL":
+                # The disk, or a max_page_count, is full: no fault of the SQL, and no
+                # narrower class of the taxonomy says so.
+                cls = DatabaseError
             elif isinstance(exc, sqlite3.OperationalError | sqlite3.ProgrammingError):
                 cls = errors.ProgrammingError
             else:
@@ -241,6 +275,18 @@ def _constraint_facts(message: str) -> tuple[str | None, str | None, str | None]
     table = tables.pop() if len(tables) == 1 else None
     column = pairs[0]["c"] if len(pairs) == 1 and pairs[0] else None
     return what, table, column
+
+
+def _missing_columns(conn: Any, table: str, columns: Sequence[str]) -> list[str]:
+    """The ``columns`` that ``table`` (``schema.table`` too) does not have."""
+    schema, _, name = table.rpartition(".")
+    found = conn.execute("SELECT name FROM pragma_table_xinfo(?, ?)",
+                         (name, schema or None)).fetchall()
+    have = {str(n).translate(_ASCII_LOWER) for (n,) in found}  # SQLite ignores ASCII case
+    return [c for c in columns if c.translate(_ASCII_LOWER) not in have]
+
+
+_ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
 
 
 def _adapter_for_subclass(value: Any) -> Callable[[Any], Any]:

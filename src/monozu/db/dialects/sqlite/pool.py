@@ -3,15 +3,34 @@
 SQLite connections are cheap but their pragmas are not free, and ``:memory:`` must
 keep its one connection alive, so connections are pooled here. What one unit of
 work can leave on a connection is its temporary schema (``TEMP`` tables, views,
-triggers), its pragmas (``query_only``, ``ignore_check_constraints``, ``locking_mode``
-and the rest) and attached databases. A returned connection has its temporary schema
+triggers), its pragmas (``query_only``, ``max_page_count``, ``locking_mode`` and the
+rest) and attached databases. A returned connection has its temporary schema
 emptied and foreign keys switched back on, in one query when there is nothing to undo.
 
 Reading every pragma back costs about 27 µs, six times the common reset, so an
-authorizer watches instead: SQLite calls it while preparing each new statement, and
-a ``PRAGMA`` that sets a value or an ``ATTACH`` marks the connection. Only a marked
-connection has its pragmas compared with those it had when opened, set back, and its
-attached databases detached.
+authorizer watches instead: SQLite calls it while preparing each new statement (a
+``PRAGMA`` is prepared again each time it runs), and a ``PRAGMA`` that sets a value
+or an ``ATTACH`` marks the connection. Only a marked connection has its pragmas
+compared with those it had when opened, set back, and its attached databases detached.
+
+Which pragma writes are undone:
+
+* those of :data:`PRAGMAS` are read back and set back when they differ; those of
+  :data:`BLIND` cannot be read back (or not fully) and are set to what the
+  connection had when opened;
+* those of :data:`LEAVE_NOTHING` do not mark the connection: reads given an argument
+  (``table_info``), one-off actions (``wal_checkpoint``), values kept in the database
+  file like any row (``user_version``), and the process-wide ones below;
+* any other (``page_size``, ``auto_vacuum``, ``encoding``, one aimed at the ``temp``
+  schema, one SQLite adds later) is not known to be undoable, so the pool closes the
+  connection instead, as it does one that registered SQL functions. An in-memory
+  database is the exception: its only connection holds the data, so it is kept, and
+  such a pragma stays set for the next unit of work.
+
+Process-wide pragmas are no connection's state and nothing here undoes them:
+``soft_heap_limit``, ``hard_heap_limit`` and the deprecated ``temp_store_directory``
+and ``data_store_directory`` change SQLite for every connection of the process, and
+closing the connection that set them would not set them back.
 """
 
 from __future__ import annotations
@@ -34,17 +53,47 @@ TEMP_OBJECTS_SQL = "SELECT type, name FROM temp.sqlite_master WHERE type IN ('ta
 
 
 # The per-connection pragmas a unit of work could change, read in one query: what a
-# connection had when opened is what it must have when handed out again.
+# connection had when opened is what it must have when handed out again. An unqualified
+# journal_mode also changes the temp schema's, which main's does not tell.
 PRAGMAS = ("foreign_keys", "query_only", "ignore_check_constraints", "recursive_triggers",
            "defer_foreign_keys", "reverse_unordered_selects", "automatic_index",
            "trusted_schema", "cell_size_check", "legacy_alter_table", "read_uncommitted",
            "writable_schema", "busy_timeout", "cache_size", "temp_store", "synchronous",
            "secure_delete", "locking_mode", "journal_mode", "count_changes",
-           "full_column_names", "short_column_names", "empty_result_callbacks")
-PRAGMAS_SQL = "SELECT " + ", ".join(f"(SELECT * FROM pragma_{p})" for p in PRAGMAS)
+           "full_column_names", "short_column_names", "empty_result_callbacks",
+           "fullfsync", "checkpoint_fullfsync", "max_page_count", "journal_size_limit",
+           "threads", "analysis_limit", "cache_spill", "temp.journal_mode")
+
+
+def _read(pragma: str) -> str:
+    schema, _, name = pragma.rpartition(".")
+    return f"(SELECT * FROM pragma_{name}('{schema}'))" if schema else \
+        f"(SELECT * FROM pragma_{name})"
+
+
+PRAGMAS_SQL = "SELECT " + ", ".join(_read(p) for p in PRAGMAS)
 ATTACHED_SQL = "SELECT name FROM pragma_database_list WHERE name NOT IN ('main', 'temp')"
-# Changeable but not readable back: set to SQLite's default, which connect() keeps.
-BLIND_RESETS = ("PRAGMA case_sensitive_like = OFF",)
+# Set on every restore, to what the connection had when opened (see watch): pragmas that
+# cannot be read back as a table (case_sensitive_like, mmap_size, wal_autocheckpoint),
+# one whose reading hides part of it (cache_spill reads as at least the cache's size),
+# and secure_delete, whose unqualified write reaches the temp schema too.
+BLIND = ("case_sensitive_like", "mmap_size", "wal_autocheckpoint", "cache_spill",
+         "secure_delete")
+RESTORED = frozenset(p.rpartition(".")[2] for p in PRAGMAS) | frozenset(BLIND)
+# Pragmas whose write leaves nothing on the connection to undo (the module's docstring).
+LEAVE_NOTHING = frozenset({
+    # reads whose argument names what to read
+    "table_info", "table_xinfo", "table_list", "index_info", "index_xinfo", "index_list",
+    "foreign_key_list", "foreign_key_check", "integrity_check", "quick_check",
+    "page_count", "freelist_count", "data_version", "database_list", "collation_list",
+    "compile_options", "function_list", "module_list", "pragma_list", "stats",
+    # one-off actions
+    "wal_checkpoint", "incremental_vacuum", "optimize", "shrink_memory",
+    # kept in the database file: the next unit of work is meant to see them
+    "user_version", "application_id", "schema_version",
+    # process-wide: closing the connection would not undo them
+    "soft_heap_limit", "hard_heap_limit", "temp_store_directory", "data_store_directory",
+})
 
 
 def _quote(ident: str) -> str:
@@ -60,12 +109,14 @@ class WatchedConnection(sqlite3.Connection):
     aggregates, collations and extensions cannot be (Python's ``sqlite3`` has no way
     to unregister one: passing ``None`` registers a function that fails), so the pool
     closes such a connection rather than let the next unit of work call a function
-    another one defined; an in-memory database, which would be lost with its only
-    connection, keeps them.
+    another one defined, and one that had a pragma written the reset cannot set back;
+    an in-memory database, which would be lost with its only connection, keeps both.
     """
 
     opened_with: tuple[Any, ...] = ()
+    blind_resets: tuple[str, ...] = ()
     marked: list[bool]
+    unknown_pragmas: list[str]  # written since the last reset, not known to be undoable
     registered: list[str]  # SQL functions, aggregates, collations since watch()
     extension_loaded = False
     chained: list[Any]  # an authorizer of the caller's own, consulted after the watch
@@ -122,15 +173,34 @@ class WatchedConnection(sqlite3.Connection):
 
 def watch(conn: WatchedConnection) -> None:
     """Record ``conn``'s pragmas as they are now and mark it on any later change."""
-    conn.opened_with = tuple(conn.execute(PRAGMAS_SQL).fetchone())
+    conn.opened_with = opened = tuple(conn.execute(PRAGMAS_SQL).fetchone())
+    was = dict(zip(PRAGMAS, opened, strict=True))
+    checkpoint = int(conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0])
+    conn.blind_resets = (
+        "PRAGMA case_sensitive_like = OFF",  # SQLite's default, which connect() keeps
+        "PRAGMA mmap_size = -1",  # -1: the process's default, which a new connection has
+        f"PRAGMA wal_autocheckpoint = {checkpoint}",
+        # 1 is also the spill threshold a new connection has; a larger one would read
+        # the same while the cache is larger still
+        f"PRAGMA cache_spill = {1 if was['cache_spill'] else 0}",
+        f"PRAGMA secure_delete = {int(was['secure_delete'])}",
+    )
     marked = conn.marked = [False]
     chained = conn.chained = [None]  # lists, not attributes: no cycle through conn
+    unknown = conn.unknown_pragmas = []
     conn.registered = []
     setting, attach, ok = sqlite3.SQLITE_PRAGMA, sqlite3.SQLITE_ATTACH, sqlite3.SQLITE_OK
+    leave_nothing, restored = LEAVE_NOTHING, RESTORED
 
     def authorize(action: int, arg1: str | None, arg2: str | None, db: str | None,
                   source: str | None) -> int:
-        if (action == setting and arg2 is not None) or action == attach:
+        if action == setting:
+            if arg2 is not None and (name := str(arg1).lower()) not in leave_nothing:
+                marked[0] = True
+                # The temp schema's settings are not read back, only main's.
+                if name not in restored or db == "temp":
+                    unknown.append(f"{db}.{name}" if db else name)
+        elif action == attach:
             marked[0] = True
         other = chained[0]
         return ok if other is None else int(other(action, arg1, arg2, db, source))
@@ -145,6 +215,10 @@ def _restore_session(conn: WatchedConnection) -> None:
     if (conn.registered or conn.extension_loaded) and not conn.in_memory:
         raise RuntimeError("SQL functions or extensions were registered: "
                            f"{', '.join(conn.registered) or 'an extension'}")
+    if conn.unknown_pragmas and not conn.in_memory:
+        raise RuntimeError("pragmas that cannot be set back were written: "
+                           f"{', '.join(sorted(set(conn.unknown_pragmas)))}")
+    conn.unknown_pragmas.clear()
     conn.chained[0] = None
     sqlite3.Connection.set_trace_callback(conn, None)
     sqlite3.Connection.set_progress_handler(conn, None, 0)
@@ -155,7 +229,7 @@ def _restore_session(conn: WatchedConnection) -> None:
             conn.execute(f"PRAGMA {name} = {value}")
     for (name,) in conn.execute(ATTACHED_SQL).fetchall():
         conn.execute(f"DETACH DATABASE {_quote(name)}")
-    for statement in BLIND_RESETS:
+    for statement in conn.blind_resets:
         conn.execute(statement)
     if tuple(conn.execute(PRAGMAS_SQL).fetchone()) != conn.opened_with \
             or conn.execute(ATTACHED_SQL).fetchone() is not None:
