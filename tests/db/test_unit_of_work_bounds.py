@@ -26,10 +26,16 @@ A, B = uuid.UUID(int=0xA), uuid.UUID(int=0xB)
 CONTROL = ["COMMIT", "commit;", "COMMIT AND CHAIN", "END", "END TRANSACTION", "ROLLBACK",
            "ABORT", "BEGIN", "BEGIN IMMEDIATE", "START TRANSACTION ISOLATION LEVEL SERIALIZABLE",
            "SELECT 1; COMMIT", "UPDATE notes SET id = id; ROLLBACK",
+           "CREATE TRIGGER t AFTER INSERT ON a BEGIN SELECT 1; END; COMMIT",
            "/* first */ COMMIT", "-- a comment\nCOMMIT"]
 NOT_CONTROL = ["SELECT 'COMMIT'", "SELECT 1 -- COMMIT", "SELECT \"end\" FROM notes",
                "ROLLBACK TO SAVEPOINT a", "SAVEPOINT a", "RELEASE SAVEPOINT a",
-               "SELECT CASE WHEN 1 = 1 THEN 1 END"]
+               "SELECT CASE WHEN 1 = 1 THEN 1 END",
+               # a trigger's body: its ";" ends no statement, its END no transaction
+               "CREATE TEMP TRIGGER t AFTER INSERT ON a BEGIN INSERT INTO b VALUES (1); "
+               "UPDATE b SET x = CASE WHEN 1 THEN 2 END; END",
+               "CREATE TRIGGER t AFTER INSERT ON a BEGIN SELECT 1; END; SELECT 2",
+               "CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; END"]
 TSQL_CONTROL = ["COMMIT", "IF @@TRANCOUNT > 0 COMMIT", "BEGIN TRAN", "BEGIN TRANSACTION x",
                 "BEGIN DISTRIBUTED TRANSACTION", "ROLLBACK TRANSACTION",
                 "UPDATE t SET a = 1 COMMIT"]

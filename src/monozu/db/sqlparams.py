@@ -94,16 +94,26 @@ def scan_statement(sql: str, lexicon: Lexicon) -> Scan:
     anywhere = not lexicon.statements_need_separators
     lead = ""  # a statement's first word, while its second is awaited
     control = ""
+    # Inside CREATE ... (a SQLite trigger's BEGIN ... END, a PostgreSQL BEGIN ATOMIC
+    # body): the depth of BEGIN/CASE ... END, within which ";" starts no statement.
+    creating, depth = False, 0
     for kind, start, end in lexicon.spans(sql):
         if kind in TRIVIA:
             continue
+        upper = sql[start:end].upper() if kind == WORD else ""
         if lead:
-            word = sql[start:end].upper() if kind == WORD else sql[start:end]
+            word = upper if kind == WORD else sql[start:end]
             if _controls_transaction(lead, word, anywhere=anywhere) and not control:
                 control = f"{lead} TRANSACTION" if lead in ("START", "PREPARE") else lead
             lead = ""
-        if kind == WORD and (anywhere or before in ("", ";")):
-            lead = sql[start:end].upper()
+        if kind == WORD and (anywhere or (before in ("", ";") and not depth)):
+            creating = upper == "CREATE"
+            if not creating:
+                lead = upper
+        elif creating and upper in ("BEGIN", "CASE"):
+            depth += 1
+        elif creating and upper == "END" and depth:
+            depth -= 1
         if kind == PARAM:
             parts.append(sql[last:start])
             names.append(sql[start + 1:end])

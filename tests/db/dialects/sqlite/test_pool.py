@@ -33,25 +33,27 @@ def _temp_objects(tx: Tx) -> None:
 
 
 def _foreign_keys_off(tx: Tx) -> None:
-    tx.exec("COMMIT")  # the pragma is a no-op inside a transaction
+    # The pragma is a no-op inside a transaction, and the verbs refuse COMMIT: only
+    # code reaching for the driver's connection can leave it set.
+    tx.conn.execute("COMMIT")
     tx.exec("PRAGMA foreign_keys = OFF")
-    tx.exec("BEGIN")
+    tx.conn.execute("BEGIN")
 
 
 def _pragmas(*statements: str) -> Callable[[Tx], None]:
     def leak(tx: Tx) -> None:
-        tx.exec("COMMIT")  # some pragmas are no-ops inside a transaction
+        tx.conn.execute("COMMIT")  # some pragmas are no-ops inside a transaction
         for statement in statements:
             tx.exec(statement)
-        tx.exec("BEGIN")
+        tx.conn.execute("BEGIN")
     return leak
 
 
 def _attach(tx: Tx) -> None:
-    tx.exec("COMMIT")
+    tx.conn.execute("COMMIT")
     tx.exec("ATTACH DATABASE ':memory:' AS stash")
     tx.exec("CREATE TABLE stash.secrets AS SELECT 'tenant a' AS v")
-    tx.exec("BEGIN")
+    tx.conn.execute("BEGIN")
 
 
 LEAKS: dict[str, Callable[[Tx], None]] = {
