@@ -7,24 +7,39 @@ that calls the model with the columns in place, which is what a hand-written loo
 would do, so scanning costs no more than writing that loop by hand. A result
 column with no destination field is an error unless the caller asks for lenient
 mapping.
+
+A type the caller names (``get_value(type=T)``, a scalar row type, ``types={...}``) is
+a promise: the value is converted to it or the read fails. Every value that cannot be
+read is a :class:`MappingError` naming its column and the type, the converter's own
+exception as its cause.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import json
 import types
 import typing
+import uuid
 from collections.abc import Callable, Mapping, Sequence
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from itertools import starmap
+from operator import itemgetter
 from typing import Any
 
 from monozu.db.dialects.base import Dialect
 from monozu.db.errors import MappingError
-from monozu.db.values import Converter
+from monozu.db.values import MAX_JSON_DEPTH, Converter
 
 RowMaker = Callable[[Sequence[Any]], Any]
 _NONE = type(None)
+
+# What a converter or a row model raises for a value it cannot take. A result that
+# fails with one of these is looked at again, value by value, to name the column.
+READ_FAILURES: tuple[type[Exception], ...] = (
+    TypeError, ValueError, ArithmeticError, AttributeError, RecursionError)
 
 
 def logical_type(annotation: Any) -> tuple[Any, bool]:
@@ -64,18 +79,25 @@ def _model_fields(model: type) -> tuple[tuple[str, Any, bool, bool], ...]:
 
 def make_row_maker(target: Any, columns: tuple[str, ...], dialect: Dialect,
                    lenient: bool = False,
-                   types_: tuple[tuple[str, Any], ...] | None = None) -> RowPlan:
-    return _make_row_maker(target, columns, dialect, lenient, types_)
+                   types_: tuple[tuple[str, Any], ...] | None = None, *,
+                   value: bool = False) -> RowPlan:
+    """How to build each row of a result as ``target``: a dataclass, ``dict`` or a scalar.
+
+    ``value`` is ``get_value``'s reading of its one column, where ``dict`` is the
+    column's JSON document as ``list`` is; for ``select`` and ``get`` ``dict`` is the
+    row as a dict.
+    """
+    return _make_row_maker(target, columns, dialect, lenient, types_, value=value)
 
 
 @lru_cache(maxsize=1024)
 def _make_row_maker(target: Any, columns: tuple[str, ...], dialect: Dialect, lenient: bool,
-                    types_: tuple[tuple[str, Any], ...] | None) -> RowPlan:
+                    types_: tuple[tuple[str, Any], ...] | None, *, value: bool) -> RowPlan:
     if dataclasses.is_dataclass(target) and isinstance(target, type):
         return _dataclass_maker(target, columns, dialect, lenient)
-    if target is dict:
-        return RowPlan(make=_dict_maker(columns, dialect, dict(types_ or ())))
-    return RowPlan(make=_scalar_maker(target, columns, dialect))
+    if target is dict and not value:
+        return _dict_maker(columns, dialect, dict(types_ or ()))
+    return _scalar_maker(target, columns, dialect)
 
 
 def _dataclass_maker(model: type, columns: tuple[str, ...], dialect: Dialect,
@@ -84,6 +106,7 @@ def _dataclass_maker(model: type, columns: tuple[str, ...], dialect: Dialect,
     by_name = {f[0]: f for f in fields}
     seen: set[str] = set()
     args: list[tuple[str, str]] = []  # (field, expression)
+    readers: list[ColumnReader] = []
     env: dict[str, Any] = {"_M": model}
     for index, column in enumerate(columns):
         info = by_name.get(column)
@@ -103,6 +126,9 @@ def _dataclass_maker(model: type, columns: tuple[str, ...], dialect: Dialect,
             expr = f"r[{index}]"
         else:
             env[f"_c{index}"] = conv
+            readers.append(ColumnReader(index, column,
+                                        f"{_type_name(base)} ({model.__name__}.{name})",
+                                        conv, nullable))
             # Non-nullable fields skip the None test, as a hand-written loop would.
             expr = (f"(None if r[{index}] is None else _c{index}(r[{index}]))"
                     if nullable else f"_c{index}(r[{index}])")
@@ -115,7 +141,7 @@ def _dataclass_maker(model: type, columns: tuple[str, ...], dialect: Dialect,
     if [expr for _, expr in args] == [f"r[{i}]" for i in range(len(columns))] \
             and [a[0] for a in args] == [f[0] for f in fields[: len(args)]]:
         # Columns in field order, nothing to convert: the model takes the row as it is.
-        return RowPlan(make=lambda row: model(*row), star=model)
+        return RowPlan(make=lambda row: model(*row), star=model, target=model.__name__)
     if [a[0] for a in args] == [f[0] for f in fields[: len(args)]]:
         body = ", ".join(expr for _, expr in args)  # positional: cheaper than keywords
     else:
@@ -125,53 +151,277 @@ def _dataclass_maker(model: type, columns: tuple[str, ...], dialect: Dialect,
     source = (f"def make(r):\n    return _M({body})\n"
               f"def make_all(rows):\n    return [_M({body}) for r in rows]\n")
     exec(compile(source, f"<row maker {model.__name__}>", "exec"), env)  # noqa: S102
-    return RowPlan(make=env["make"], make_all=env["make_all"])
+    return RowPlan(make=env["make"], make_all=env["make_all"], readers=tuple(readers),
+                   target=model.__name__)
 
 
 def _dict_maker(columns: tuple[str, ...], dialect: Dialect,
-                types_: Mapping[str, Any]) -> RowMaker:
+                types_: Mapping[str, Any]) -> RowPlan:
     unknown = set(types_) - set(columns)
     if unknown:
         raise MappingError(f"types given for column(s) not in the result: {sorted(unknown)}")
-    convs: list[Converter | None] = [
-        dialect.reader(logical_type(types_[c])[0]) if c in types_ else None for c in columns
-    ]
-    if not any(convs):
-        return lambda row: dict(zip(columns, row, strict=True))
+    env: dict[str, Any] = {}
+    items: list[str] = []
+    readers: list[ColumnReader] = []
+    for index, column in enumerate(columns):
+        env[f"_k{index}"] = column
+        typed = _typed_column(types_[column], dialect, index, env) if column in types_ \
+            else None
+        if typed is None:
+            items.append(f"_k{index}: r[{index}]")
+            continue
+        expr, read = typed
+        items.append(f"_k{index}: {expr}")
+        readers.append(ColumnReader(index, column, _type_name(types_[column]), read, True))
+    if not readers:
+        return RowPlan(make=lambda row: dict(zip(columns, row, strict=True)), target="dict")
+    return _generated("{" + ", ".join(items) + "}", env, "dict", tuple(readers))
 
-    def make(row: Sequence[Any]) -> dict[str, Any]:
-        return {
-            c: (v if f is None or v is None else f(v))
-            for c, v, f in zip(columns, row, convs, strict=True)
-        }
 
-    return make
-
-
-def _scalar_maker(target: Any, columns: tuple[str, ...], dialect: Dialect) -> RowMaker:
+def _scalar_maker(target: Any, columns: tuple[str, ...], dialect: Dialect) -> RowPlan:
     if len(columns) != 1:
         raise MappingError(
             f"scanning into {getattr(target, '__name__', target)} needs exactly one column, "
             f"the result has {len(columns)}: {', '.join(columns)}"
         )
-    base = logical_type(target)[0] if target is not None else None
-    conv = dialect.reader(base) if base is not None else None
+    name = _type_name(target)
+    env: dict[str, Any] = {}
+    typed = _typed_column(target, dialect, 0, env) if target is not None else None
+    if typed is None:
+        return RowPlan(make=itemgetter(0), target=name)
+    expr, read = typed
+    return _generated(expr, env, name, (ColumnReader(0, columns[0], name, read, True),))
+
+
+def _generated(expr: str, env: dict[str, Any], target: str,
+               readers: tuple[ColumnReader, ...]) -> RowPlan:
+    """A plan whose rows are ``expr`` of ``r``, built by one generated comprehension."""
+    source = (f"def make(r):\n    return {expr}\n"
+              f"def make_all(rows):\n    return [{expr} for r in rows]\n")
+    exec(compile(source, f"<row maker {target}>", "exec"), env)  # noqa: S102
+    return RowPlan(make=env["make"], make_all=env["make_all"], readers=readers, target=target)
+
+
+# -- types a caller names -------------------------------------------------------------
+#
+# ``get_value(type=T)``, ``select(T, ...)`` for a scalar ``T`` and ``types={...}`` promise
+# a ``T``: the dialect's reader converts what its driver gives, and the result is checked
+# to be a ``T`` (a lossless numeric conversion aside), so a column of another type fails
+# on every database alike instead of coming back unconverted. The check is inlined in
+# the generated row code: one type test a value, no extra call.
+
+def _typed_column(annotation: Any, dialect: Dialect, index: int,
+                  env: dict[str, Any]) -> tuple[str, Converter] | None:
+    """The expression reading ``r[index]`` as ``annotation`` (None passes), with the
+    names it uses added to ``env``, and the same reading as a function for finding a
+    failure; None where nothing is converted or checked (a type this layer does not
+    know)."""
+    base = logical_type(annotation)[0]
+    value = f"(_v := r[{index}])"
+    if base is bool:
+        env.update({f"_s{index}": _read_bool, "_bool": bool})
+        return f"(_v if {value} is None or type(_v) is _bool else _s{index}(_v))", _read_bool
+    conv = dialect.reader(base)
+    if base == "json":  # the JSON reader passes what is not text through as it is
+        read = _json_reader(conv or _same, _json_kinds(annotation))
+        env[f"_j{index}"] = read
+        return f"(None if {value} is None else _j{index}(_v))", read
+    settle = _SETTLE.get(base)
+    if settle is None:
+        if conv is None:
+            return None
+        env[f"_c{index}"] = conv
+        return f"(None if {value} is None else _c{index}(_v))", conv
+    env.update({f"_T{index}": base, f"_s{index}": settle})
     if conv is None:
-        return lambda row: row[0]
-    return lambda row: None if row[0] is None else conv(row[0])
+        return (f"(_v if {value} is None or type(_v) is _T{index} else _s{index}(_v))",
+                _checked(_same, base, settle))
+    env[f"_c{index}"] = conv
+    return (f"(None if {value} is None else "
+            f"(_o if type(_o := _c{index}(_v)) is _T{index} else _s{index}(_o)))",
+            _checked(conv, base, settle))
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _checked(conv: Converter, cls: type, settle: Converter) -> Converter:
+    def read(value: Any) -> Any:
+        out = conv(value)
+        return out if type(out) is cls else settle(out)
+    return read
+
+
+def _not(what: str, value: Any) -> TypeError:
+    return TypeError(f"{type(value).__name__} is not {what}")
+
+
+def _exactly(cls: type) -> Converter:
+    def settle(value: Any) -> Any:
+        if isinstance(value, cls):
+            return value
+        raise _not(cls.__name__, value)
+    return settle
+
+
+def _settle_int(value: Any) -> int:
+    if isinstance(value, bool):
+        raise _not("int", value)
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float | Decimal):  # PostgreSQL's sum(bigint) is numeric
+        whole = int(value)
+        if whole == value:
+            return whole
+        raise ValueError(f"{value} is not a whole number")
+    raise _not("int", value)
+
+
+def _settle_float(value: Any) -> float:
+    if isinstance(value, float):
+        return value
+    if isinstance(value, int | Decimal) and not isinstance(value, bool):
+        return float(value)
+    raise _not("float", value)
+
+
+def _settle_date(value: Any) -> date:
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    raise _not("date", value)
+
+
+def _settle_bytes(value: Any) -> bytes:
+    if isinstance(value, bytes | bytearray | memoryview):
+        return bytes(value)
+    raise _not("bytes", value)
+
+
+_SETTLE: dict[Any, Converter] = {
+    uuid.UUID: _exactly(uuid.UUID),
+    datetime: _exactly(datetime),
+    date: _settle_date,
+    Decimal: _exactly(Decimal),
+    str: _exactly(str),
+    bytes: _settle_bytes,
+    int: _settle_int,
+    float: _settle_float,
+}
+
+
+def _read_bool(value: Any) -> bool:
+    # Drivers give a bool, or SQLite's 0 and 1; bool() would take any value at all.
+    if type(value) is bool:
+        return value
+    if isinstance(value, int) and value in {0, 1}:
+        return value == 1
+    raise _not("a bool, 0 or 1", value)
+
+
+def _json_kinds(annotation: Any) -> tuple[type, ...]:
+    origin = typing.get_origin(annotation)
+    args = (typing.get_args(annotation)
+            if origin is typing.Union or origin is types.UnionType else (annotation,))
+    kinds = {typing.get_origin(a) or a for a in args}
+    return tuple(k for k in (dict, list) if k in kinds)
+
+
+_JSON_NAMES = {dict: "an object", list: "an array", str: "a string", bool: "a boolean",
+               int: "a number", float: "a number"}
+
+
+def _json_reader(conv: Converter, kinds: tuple[type, ...]) -> Converter:
+    wanted = " or ".join(_JSON_NAMES[k] for k in kinds)
+
+    def read(value: Any) -> Any:
+        out = conv(value)
+        if out is None or isinstance(out, kinds):  # JSON null reads as None, as NULL does
+            return out
+        raise TypeError(f"the JSON document is {_JSON_NAMES.get(type(out), 'not JSON')}, "
+                        f"not {wanted}")
+
+    return read
+
+
+def json_loads(data: str | bytes) -> Any:
+    """``json.loads`` for a driver that decodes JSON columns itself (psycopg's
+    ``set_json_loads``): a document nested too deeply to decode is a MappingError."""
+    try:
+        return json.loads(data)
+    except RecursionError as exc:
+        # Raised while the driver fetches, before any column is scanned.
+        raise MappingError(
+            f"a JSON document in the result is nested too deeply to read (the layer "
+            f"writes at most {MAX_JSON_DEPTH} levels)") from exc
+
+
+def _type_name(annotation: Any) -> str:
+    if annotation == "json":
+        return "JSON"
+    name = getattr(annotation, "__name__", None)
+    return name if isinstance(name, str) else str(annotation).replace("typing.", "")
+
+
+# -- building rows --------------------------------------------------------------------
+
+class ColumnReader(typing.NamedTuple):
+    """One converted column, to find which failed once a result could not be built."""
+
+    position: int
+    column: str
+    what: str
+    read: Converter
+    nullable: bool
+
+
+def _failure(readers: tuple[ColumnReader, ...], rows: Sequence[Sequence[Any]],
+             target: str, exc: Exception) -> tuple[str, BaseException]:
+    """The message for a result that could not be built, and its cause."""
+    for row in rows:
+        for index, column, what, read, nullable in readers:
+            value = row[index]
+            if value is None and nullable:
+                continue
+            try:
+                read(value)
+            except READ_FAILURES as err:
+                given = "NULL" if value is None else type(value).__name__
+                why = _why(err)
+                return f"column {column!r} cannot be read as {what} from {given}: {why}", err
+    return f"cannot build {target} from a row: {exc}", exc
+
+
+def _why(err: BaseException) -> str:
+    if isinstance(err, RecursionError):  # the only deep recursion a read has: JSON
+        return "JSON nested too deeply to decode"
+    if isinstance(err, InvalidOperation):  # its own text is only its signal's class
+        return "not a decimal number"
+    return f"{type(err).__name__}: {err}"
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class RowPlan:
-    """How to build one result row; ``star`` is set when the target takes rows as they are."""
+    """How to build one result row; ``star`` is set when the target takes rows as they are.
+
+    ``readers`` are the converted columns, looked at again only when a result fails.
+    """
 
     make: RowMaker
     star: Any = None
     make_all: Callable[[Sequence[Sequence[Any]]], list[Any]] | None = None
+    readers: tuple[ColumnReader, ...] = ()
+    target: str = ""
 
     def all(self, rows: Sequence[Sequence[Any]]) -> list[Any]:
-        if self.star is not None:
-            return list(starmap(self.star, rows))  # no Python frame per row
-        if self.make_all is not None:
-            return self.make_all(rows)
-        return list(map(self.make, rows))
+        # One try around the whole loop costs nothing per row; the slow path finds the
+        # failing column afterwards.
+        try:
+            if self.star is not None:
+                return list(starmap(self.star, rows))  # no Python frame per row
+            if self.make_all is not None:
+                return self.make_all(rows)
+            return list(map(self.make, rows))
+        except READ_FAILURES as exc:
+            message, cause = _failure(self.readers, rows, self.target, exc)
+        raise MappingError(message) from cause

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import psycopg
 from psycopg.adapt import PyFormat
-from psycopg.types.json import Jsonb, set_json_dumps
+from psycopg.types.json import Jsonb, set_json_dumps, set_json_loads
 
 from monozu.db import errors
 from monozu.db.config import DatabaseConfig, DatabaseURL
@@ -29,6 +29,7 @@ from monozu.db.dialects.postgresql import statements as text_rules
 from monozu.db.dialects.postgresql.pool import POOLING, SESSION_SQL
 from monozu.db.dialects.postgresql.snippets import PostgreSQLSnippets
 from monozu.db.errors import DatabaseError, ParameterError
+from monozu.db.scan import json_loads
 from monozu.db.values import (
     Converter,
     as_base_type,
@@ -210,6 +211,7 @@ def configure(conn: psycopg.Connection[Any]) -> None:
     the same checks as every other JSON value.
     """
     set_json_dumps(json_text, context=conn)
+    set_json_loads(json_loads, context=conn)  # too deep: a MappingError, not RecursionError
     for dumper in bulk.FINITE_DUMPERS:  # by oid: only the COPY path picks dumpers so
         conn.adapters.register_dumper(None, dumper)
     conn.execute(SESSION_SQL)

@@ -180,6 +180,8 @@ class SQLiteDialect(Dialect):
             return uuid_from_bytes
         if py_type is datetime:
             return datetime.fromisoformat
+        if py_type is date:  # stored as its ISO text
+            return date.fromisoformat
         if py_type is bool:
             return bool
         if py_type is Decimal:

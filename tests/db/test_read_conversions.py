@@ -1,0 +1,234 @@
+"""Reading converts or fails: every value a read verb cannot give as the type asked for
+is a MappingError naming the column and the type, the converter's exception as its cause.
+
+Run on real SQLite and PostgreSQL, through ``get_value``, ``select``, ``get`` and named
+queries. ``get_value(type=dict)`` reads the column's JSON document (as ``type=list``
+does), while ``get(dict, ...)`` and ``select(dict, ...)`` still give rows as dicts.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import pytest
+from psycopg.types.json import set_json_loads
+
+from monozu.db import Database, MappingError, connect
+from monozu.db.queries import NamedQuery, parse
+from monozu.db.scan import json_loads
+from tests.support.items import INSERT, item, items_database
+
+DEEP = 3000  # far past the 500 levels a write allows, and past the decoder's recursion
+DEEP_TEXT = "[" * DEEP + "]" * DEEP
+
+
+@pytest.fixture
+def db(any_url: str) -> Iterator[Database]:
+    with items_database(any_url) as database:
+        database.exec(INSERT, item("abc", qty=3, amount=Decimal("2.5"), ok=True,
+                                   doc={"k": [1, 2]}))
+        database.exec(INSERT, item(str(uuid.UUID(int=7)), qty=4, doc=[1, {"x": None}]))
+        yield database
+
+
+def _fails(call: Callable[[], Any], column: str, type_name: str,
+           cause: type[BaseException] | tuple[type[BaseException], ...]) -> MappingError:
+    with pytest.raises(MappingError) as info:
+        call()
+    message = str(info.value)
+    assert f"column {column!r}" in message and type_name in message, message
+    assert "\n" not in message and len(message) < 300, message
+    assert isinstance(info.value.__cause__, cause), repr(info.value.__cause__)
+    return info.value
+
+
+# -- get_value --------------------------------------------------------------------------
+
+NAME_ABC = "SELECT name FROM items WHERE qty = 3"
+NAME_UUID_TEXT = "SELECT name FROM items WHERE qty = 4"
+
+
+@pytest.mark.parametrize(("sql", "type_", "type_name", "cause"), [
+    (NAME_ABC, uuid.UUID, "UUID", TypeError),
+    # a UUID held as text is not guessed at: not on SQLite (16-byte blobs), nor elsewhere
+    (NAME_UUID_TEXT, uuid.UUID, "UUID", TypeError),
+    (NAME_ABC, datetime, "datetime", (TypeError, ValueError)),
+    (NAME_ABC, Decimal, "Decimal", InvalidOperation),
+    (NAME_ABC, int, "int", TypeError),
+    (NAME_ABC, bool, "bool", TypeError),
+    (NAME_ABC, dict, "dict", ValueError),
+    (NAME_ABC, list, "list", ValueError),
+    ("SELECT qty FROM items WHERE qty = 3", str, "str", TypeError),
+    ("SELECT qty FROM items WHERE qty = 3", uuid.UUID, "UUID", TypeError),
+], ids=["uuid-text", "uuid-as-text", "datetime-text", "decimal-text", "int-text",
+        "bool-text", "dict-text", "list-text", "str-int", "uuid-int"])
+def test_get_value_converts_or_fails_with_a_mapping_error(
+        db: Database, sql: str, type_: Any, type_name: str,
+        cause: type[BaseException]) -> None:
+    column = sql.split()[1]
+    _fails(lambda: db.get_value(sql, type=type_), column, type_name, cause)
+
+
+def test_get_value_conversions_that_work_on_every_database(db: Database) -> None:
+    ids = db.select(uuid.UUID, "SELECT id FROM items ORDER BY qty")
+    assert all(type(i) is uuid.UUID for i in ids) and len(ids) == 2
+    assert db.get_value("SELECT id FROM items WHERE qty = 3", type=uuid.UUID) == ids[0]
+    assert db.get_value("SELECT amount FROM items WHERE qty = 3", type=Decimal) == \
+        Decimal("2.5")
+    assert db.get_value("SELECT ok FROM items WHERE qty = 3", type=bool) is True
+    assert db.get_value("SELECT qty FROM items WHERE qty = 3", type=float) == 3.0
+    # a whole number is an int whichever numeric type the database gives it
+    assert db.get_value("SELECT CAST(5 AS NUMERIC)", type=int) == 5
+    _fails(lambda: db.get_value("SELECT CAST(5.5 AS NUMERIC) AS n", type=int), "n", "int",
+           ValueError)
+    assert db.get_value("SELECT at FROM items WHERE qty = 3", type=datetime) is None
+
+
+# -- select and get: types={...}, scalar rows, dataclasses -------------------------------
+
+def test_select_and_get_with_types_name_the_failing_column(db: Database) -> None:
+    sql = "SELECT qty, name FROM items ORDER BY qty"
+    _fails(lambda: db.select(dict, sql, types={"name": Decimal}), "name", "Decimal",
+           InvalidOperation)
+    _fails(lambda: db.select(dict, sql, types={"qty": int, "name": uuid.UUID}), "name",
+           "UUID", TypeError)
+    _fails(lambda: db.get(dict, sql + " LIMIT 1", types={"name": datetime}), "name",
+           "datetime", (TypeError, ValueError))
+    _fails(lambda: db.select(uuid.UUID, "SELECT name FROM items"), "name", "UUID", TypeError)
+    _fails(lambda: db.get(Decimal, NAME_ABC), "name", "Decimal", InvalidOperation)
+    # the failing row is found wherever it is in the result
+    _fails(lambda: db.select(dict, "SELECT doc FROM items ORDER BY qty",
+                             types={"doc": dict}), "doc", "dict", TypeError)
+
+
+@dataclass(slots=True)
+class Amount:
+    name: str
+    amount: Decimal
+
+
+@dataclass(slots=True)
+class Checked:
+    qty: int
+
+    def __post_init__(self) -> None:
+        if self.qty > 3:
+            raise ValueError("qty too large")
+
+
+def test_select_into_a_model_names_the_failing_column(db: Database) -> None:
+    sql = "SELECT name, name AS amount FROM items ORDER BY qty"
+    err = _fails(lambda: db.select(Amount, sql), "amount", "Decimal", InvalidOperation)
+    assert "Amount.amount" in str(err)
+    _fails(lambda: db.get(Amount, sql + " LIMIT 1"), "amount", "Decimal", InvalidOperation)
+    # a model refusing a row is still reported as such
+    with pytest.raises(MappingError, match="cannot build Checked from a row: qty too large"):
+        db.select(Checked, "SELECT qty FROM items")
+    assert db.select(Checked, "SELECT qty FROM items WHERE qty = 3") == [Checked(3)]
+
+
+# -- JSON: get_value(type=dict) is the document -----------------------------------------
+
+def test_get_value_dict_reads_the_json_document_as_list_does(db: Database) -> None:
+    obj = "SELECT doc FROM items WHERE qty = 3"
+    arr = "SELECT doc FROM items WHERE qty = 4"
+    assert db.get_value(obj, type=dict) == {"k": [1, 2]}
+    assert db.get_value(arr, type=list) == [1, {"x": None}]
+    _fails(lambda: db.get_value(arr, type=dict), "doc", "dict", TypeError)
+    _fails(lambda: db.get_value(obj, type=list), "doc", "list", TypeError)
+    # rows as dicts are what get(dict) and select(dict) give, as documented
+    assert db.get(dict, obj, types={"doc": dict}) == {"doc": {"k": [1, 2]}}
+    assert db.select(dict, "SELECT qty FROM items ORDER BY qty") == [{"qty": 3}, {"qty": 4}]
+    # JSON held as text converts alike
+    assert db.get_value("SELECT :t AS t", t='{"a": [true]}', type=dict) == {"a": [True]}
+
+
+def _named(db: Database, header: str, sql: str) -> NamedQuery:
+    statements = parse(f"-- name: q {header}\n{sql}\n", "test.sql", db.dialect.lexicon)
+    return NamedQuery(statements["q"], {})
+
+
+def test_named_queries_follow_the_verbs(db: Database) -> None:
+    obj = "SELECT doc FROM items WHERE qty = :q"
+    assert _named(db, ":value dict", obj).run(db, {"q": 3}) == {"k": [1, 2]}
+    assert _named(db, ":one dict", obj).run(db, {"q": 3})["doc"] is not None
+    _fails(lambda: _named(db, ":value dict", obj).run(db, {"q": 4}), "doc", "dict",
+           TypeError)
+    _fails(lambda: _named(db, ":value Decimal", "SELECT name FROM items WHERE qty = :q")
+           .run(db, {"q": 3}), "name", "Decimal", InvalidOperation)
+    _fails(lambda: _named(db, ":many UUID", "SELECT name FROM items").run(db, {}),
+           "name", "UUID", TypeError)
+    _fails(lambda: _named(db, ":value UUID", "SELECT name FROM items WHERE qty = :q")
+           .run(db, {"q": 4}), "name", "UUID", TypeError)
+
+
+# -- JSON nested too deeply to decode ---------------------------------------------------
+
+@dataclass(slots=True)
+class Doc:
+    j: list[Any]
+
+
+@pytest.fixture
+def default_recursion_limit() -> Iterator[None]:
+    """Python's default limit, which a tool run in this process (mypy's API) may raise."""
+    before = sys.getrecursionlimit()
+    sys.setrecursionlimit(1000)
+    yield
+    sys.setrecursionlimit(before)
+
+
+@pytest.mark.usefixtures("default_recursion_limit")
+
+def test_deep_json_text_is_a_mapping_error_naming_the_column(db: Database) -> None:
+    sql = "SELECT :t AS j"
+    _fails(lambda: db.select(dict, sql, t=DEEP_TEXT, types={"j": list}), "j", "list",
+           RecursionError)
+    _fails(lambda: db.get_value(sql, t=DEEP_TEXT, type=list), "j", "list", RecursionError)
+    _fails(lambda: db.get(Doc, sql, t=DEEP_TEXT), "j", "Doc.j", RecursionError)
+    shallow = json.dumps(json.loads("[" * 400 + "]" * 400))
+    assert db.get_value(sql, t=shallow, type=list) == json.loads(shallow)
+
+
+DEEP_JSONB = f"SELECT (repeat('[', {DEEP}) || repeat(']', {DEEP}))::jsonb AS j"
+
+
+@pytest.fixture
+def pg(pg_url: str) -> Iterator[Database]:
+    database = connect(pg_url)
+    yield database
+    database.close()
+
+
+def _deep_jsonb_fails(tx: Any, match: str | None = None) -> None:
+    for read in (lambda: tx.get_value(DEEP_JSONB),
+                 lambda: tx.get_value(DEEP_JSONB, type=list),
+                 lambda: tx.select(dict, DEEP_JSONB),
+                 lambda: tx.get(Doc, DEEP_JSONB)):
+        with pytest.raises(MappingError, match=match) as info:
+            read()
+        assert "\n" not in str(info.value) and len(str(info.value)) < 300
+        assert isinstance(info.value.__cause__, RecursionError)
+        # the failure is the client's: the transaction goes on
+        assert tx.get_value("SELECT '[[1]]'::jsonb", type=list) == [[1]]
+
+
+@pytest.mark.usefixtures("default_recursion_limit")
+def test_deep_jsonb_with_the_layer_json_loads(pg: Database) -> None:
+    """psycopg decodes jsonb while fetching: ``json_loads`` is the loads to give it."""
+    with pg.transaction() as tx:
+        set_json_loads(json_loads, context=tx.conn)
+        _deep_jsonb_fails(tx, match="nested too deeply")
+
+
+@pytest.mark.usefixtures("default_recursion_limit")
+def test_deep_jsonb_on_a_configured_connection(pg: Database) -> None:
+    with pg.transaction() as tx:
+        _deep_jsonb_fails(tx)
