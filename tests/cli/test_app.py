@@ -155,3 +155,79 @@ def test_standard_output_closed_while_a_command_runs_is_status_1_without_a_messa
         "print(status, file=sys.stderr)\n"
     )
     assert (done.returncode, done.stderr) == (0, "1\n")
+
+
+# -- nothing printed can forge a line or act on the terminal ------------------------
+
+# Every character a terminal acts on, as a name, an argument or a URL may carry it.
+CONTROLS = [chr(c) for c in (*range(0x20), 0x7F, *range(0x80, 0xA0))] + [
+    "\u2028", "\u2029", "\u200e", "\u202e", "\u2066"]
+
+
+def _raw_controls(text: str) -> list[str]:
+    return sorted({c for c in text if c in CONTROLS and c != "\n"})
+
+
+def test_printable_escapes_every_control_character() -> None:
+    from monozu.cli.app import printable
+
+    for char in CONTROLS:
+        shown = printable(f"a{char}b")
+        assert shown.startswith("a\\") and shown.endswith("b") and len(shown) > 3, repr(char)
+        assert not _raw_controls(shown) and "\n" not in shown
+
+
+def _monozu(argv: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("FLYWAY_", "DATABASE_URL", "SQL_", "IS_DEV", "MONOZU_"))}
+    env["HOME"] = str(cwd)
+    return subprocess.run([sys.executable, "-m", "monozu.cli", *argv], capture_output=True,
+                          text=True, cwd=cwd, env=env, timeout=120)
+
+
+@pytest.mark.parametrize("argv", [
+    ["flyway", "-x\nError: forged line"],
+    ["flyway", "info", "-x\x1b]0;TITLE\x07=1"],
+    ["flyway", "info\u2028Error: forged"],
+    ["db", "check", "--url", "postgresql://h/inj%0Asource%20%20%20FORGED"],
+    ["db", "check", "--url", "postgresql://h/db?application_name=%1B%5B31mred"],
+    ["db", "check", "--url", "sqlite:///x%1B%5D0%3BTITLE%07.db"],
+    ["db", "check", "--url", "sqlite:///x%C2%85Error: forged.db"],
+    ["db", "chek\x1b[31m"],
+], ids=["flyway-newline", "flyway-osc", "flyway-line-separator", "url-newline", "url-csi",
+        "sqlite-osc", "sqlite-nel", "argparse-choice"])
+def test_an_error_is_one_line_with_no_control_character(argv: list[str], tmp_path: Path) -> None:
+    proc = _monozu(argv, tmp_path)
+    assert proc.returncode == 2, proc.stderr
+    lines = proc.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: "), proc.stderr
+    assert _raw_controls(proc.stderr) == []
+    assert list(tmp_path.iterdir()) == []  # refused: no database file
+
+
+def test_names_from_files_and_the_database_cannot_forge_lines(tmp_path: Path) -> None:
+    """Migration names (file names, then rows of the history table) holding a newline,
+    CSI and OSC escapes, CR, NEL and U+2028: every report prints them escaped, and
+    JSON stays JSON."""
+    import json
+
+    folder = tmp_path / "mig"
+    folder.mkdir()
+    (folder / "V1__a\x1b[31mred\u2028x\ry\x85z.sql").write_text("CREATE TABLE t (a int);\n")
+    (folder / "V2__b\nError: forged.sql").write_text("SELECT 1;\n")
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    runs = [["db", "migrate", "--url", url, "--locations", str(folder)],
+            ["db", "info", "--url", url, "--locations", str(folder)],
+            ["db", "validate", "--url", url, "--locations", str(folder)],
+            ["db", "info", "--url", url, "--locations", str(folder), "--json"],
+            ["flyway", "info", f"-url={url}", f"-locations=filesystem:{folder}",
+             "-outputType=json"]]
+    for argv in runs:
+        proc = _monozu(argv, tmp_path)
+        assert proc.returncode == 0, proc.stderr
+        out = proc.stdout + proc.stderr
+        assert _raw_controls(out) == [], argv
+        assert not any(line.startswith("Error: forged") for line in out.splitlines()), out
+        if "--json" in argv or "-outputType=json" in argv:
+            described = [m["description"] for m in json.loads(proc.stdout)["migrations"]]
+            assert "b\nError: forged" in described  # escaped in the text, intact in the data

@@ -8,6 +8,9 @@ the database's time. Commands register with a decorator::
     @db.command("check", url_option, json_option)
     def check(url: str | None, as_json: bool) -> None:
         \"\"\"First docstring line: the command's help.\"\"\"
+
+Everything is printed through :func:`echo`, which escapes the characters a terminal
+acts on (:func:`printable`), and JSON through :func:`echo_json`.
 """
 
 from __future__ import annotations
@@ -15,12 +18,13 @@ from __future__ import annotations
 import argparse
 import contextlib
 import errno
+import re
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import wraps
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import Any, ClassVar, NoReturn, TypeVar
 
 from monozu.db.errors import ConfigError, MonozuError, UndefinedTable
 
@@ -120,16 +124,47 @@ class OutputClosed(Exception):
     was closed before the command started (``monozu db info >&-``)."""
 
 
-def echo(text: str = "", *, err: bool = False, nl: bool = True) -> None:
+def printable(text: str) -> str:
+    """``text`` with every character a terminal would act on escaped (``\\n``, ``\\x1b``,
+    ``\\u2028``...): C0 and C1 controls, DEL, line and paragraph separators, bidi
+    overrides. A name from a URL, an argument or the database cannot start a line of
+    its own, move the cursor or retitle the window."""
+    from monozu.db.dialects.urls import CONTROL
+
+    return CONTROL.sub(_escape, text)
+
+
+def _escape(m: re.Match[str]) -> str:
+    char = m.group()
+    named = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}.get(char)
+    return named or (f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}")
+
+
+def echo(text: str = "", *, err: bool = False, nl: bool = True, lines: bool = False) -> None:
+    """Write ``text`` as one line (every control character escaped, newlines too), or
+    with ``lines`` as lines the caller composed (each line escaped on its own)."""
     stream = sys.stderr if err else sys.stdout
     if stream is None:  # Python's stand-in for a standard stream closed at start
         raise OutputClosed
+    text = "\n".join(map(printable, text.split("\n"))) if lines else printable(text)
     try:
         stream.write(text + ("\n" if nl else ""))
     except OSError as exc:
         if exc.errno in (errno.EPIPE, errno.EBADF):
             raise OutputClosed from None
         raise  # a full disk, say: reported like any other failure
+
+
+def json_text(data: object, *, indent: int | None = None) -> str:
+    """``data`` as JSON with every non-ASCII and control character escaped (DEL too,
+    which ``json`` leaves as it is), so printing it cannot act on a terminal."""
+    import json
+
+    return json.dumps(data, indent=indent, default=str).replace("\x7f", "\\u007f")
+
+
+def echo_json(data: object, *, indent: int | None = 2) -> None:
+    echo(json_text(data, indent=indent), lines=True)
 
 
 def fail(message: str, code: int = EXIT_FAILED) -> None:
@@ -166,10 +201,33 @@ def handle_errors(fn: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+# An option whose value may hold a secret: --url, --api-url, -password, -user...
+_SECRET_OPTION = re.compile(r"-{1,2}[A-Za-z-]*(url|password|user|token|key|secret)",
+                            re.IGNORECASE)
+
+
+def carries_secret(arguments: Sequence[str]) -> bool:
+    """Whether a command line has an option whose value may hold a secret: then an
+    argument it did not expect may be a piece of that value (a URL or password with an
+    unquoted space), and is not quoted back."""
+    return any(_SECRET_OPTION.match(a) for a in arguments)
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse that reports bad usage in one line (no usage block) with exit code 2."""
 
+    arguments: ClassVar[Sequence[str]] = ()  # the command line being parsed
+
     def error(self, message: str) -> NoReturn:
+        # Arguments argparse did not expect (extra words, a command it does not know, an
+        # option it cannot place) may be pieces of a URL or password with an unquoted space.
+        if carries_secret(self.arguments) and re.match(
+                r"unrecognized arguments|argument COMMAND|ambiguous option|argument .*: "
+                r"(invalid choice|ignored explicit argument)", message):
+            message = re.sub(r"'[^']*'", "(not shown)", message, count=1)  # not the choices
+            message = re.sub(r"(unrecognized arguments):.*", r"\1 (not shown: quote a --url "
+                             "that holds spaces)", message, flags=re.S)
+            message = re.sub(r"(ambiguous option):.*", r"\1 (not shown)", message, flags=re.S)
         fail(f"{self.prog}: {one_line(message)} (see {self.prog} --help)", EXIT_USAGE)
         raise SystemExit(EXIT_USAGE)  # not reached: fail() exits
 
@@ -243,6 +301,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return _guarded(lambda: flyway_main(arguments[1:]))
     load_commands(arguments)
+    _Parser.arguments = arguments
     parser = _Parser(prog="monozu", description=root.help)
     parser.add_argument("--version", action=_VersionAction, help="Print the version and exit.")
     root.build(parser)

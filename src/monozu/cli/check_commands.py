@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import time
 
-from monozu.cli.app import db, echo, handle_errors, json_option, url_option
+from monozu.cli.app import db, echo, echo_json, handle_errors, json_option, url_option
 from monozu.db.config import load_config
 
 
@@ -28,7 +27,7 @@ def check(url: str | None, as_json: bool) -> None:
     elapsed_ms = (time.perf_counter() - started) * 1000
     report = {**config.describe(), "server": version, "connect_ms": round(elapsed_ms, 1)}
     if as_json:
-        echo(json.dumps(report, indent=2))
+        echo_json(report)
         return
     width = max(len(k) for k in report)
     for key, value in report.items():

@@ -6,7 +6,6 @@ Bad input (a damaged or wrong feed file, an unknown id) is one line on stderr an
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import time
@@ -22,6 +21,7 @@ from monozu.cli.app import (
     EXIT_USAGE,
     Option,
     echo,
+    echo_json,
     fail,
     handle_errors,
     json_option,
@@ -193,8 +193,7 @@ def status(url: str | None, as_json: bool) -> None:
 
     feeds, counts = catalog_status(_platform(_database(url)))
     if as_json:
-        echo(json.dumps({"feeds": [asdict(f) for f in feeds], "counts": asdict(counts)},
-                        indent=2, default=str))
+        echo_json({"feeds": [asdict(f) for f in feeds], "counts": asdict(counts)})
         return
     for feed in feeds:
         synced = feed.last_synced_at.isoformat(timespec="seconds") if feed.last_synced_at \
@@ -225,4 +224,5 @@ def explain(asset: uuid.UUID | None, tenant: uuid.UUID | None, cve_id: str,
     database = _database(url)
     with _bad_input():
         owner = tenant or asset_tenant(_platform(database), asset)
-        echo(explain_match(database, owner, asset, cve_id.strip().upper()).explain())
+        echo(explain_match(database, owner, asset, cve_id.strip().upper()).explain(),
+             lines=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 import uuid
 from datetime import timedelta
@@ -10,6 +9,7 @@ from datetime import timedelta
 from monozu.cli.app import (
     EXIT_USAGE,
     echo,
+    echo_json,
     fail,
     handle_errors,
     json_option,
@@ -88,8 +88,8 @@ def purge(*, older_than: str | None, tenant: str | None, all_tenants: bool, batc
         else:
             counts = service.purge_all(age)
     if as_json:
-        echo(json.dumps({"older_than": older_than, "deleted": sum(counts.values()),
-                         "tenants": {str(t): n for t, n in counts.items()}}, indent=2))
+        echo_json({"older_than": older_than, "deleted": sum(counts.values()),
+                   "tenants": {str(t): n for t, n in counts.items()}})
         return
     for t, n in counts.items():
         echo(f"{t}  {n} event(s) deleted")

@@ -18,11 +18,12 @@ usage or configuration.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from monozu.cli.app import EXIT_USAGE, echo, fail
+from monozu.cli.app import EXIT_USAGE, carries_secret, echo, fail
 from monozu.cli.migrate_commands import (
     OPTIONS,
     baseline_cmd,
@@ -43,6 +44,9 @@ _CONNECTION = {"url": "url", "user": "user", "password": "password",
 # Accepted for compatibility, without effect here.
 _IGNORED = {"skipcheckforupdate", "connectretries", "connectretriesinterval", "color",
             "x", "q", "n"}
+# Names an argument may start with, quoted back even next to a secret.
+_KNOWN_NAMES = {*_CONNECTION, *_IGNORED, "configfiles", "outputtype", "locations", "target",
+                "outoforder", "table", "schemas"}
 USAGE = ("usage: monozu flyway [-url=URL] [-user=USER] [-password=PASSWORD] "
          "[-locations=filesystem:DIR] [-placeholders.NAME=VALUE] [-target=V] "
          "[-outOfOrder=true] [-configFiles=FILE,...] [-environment=NAME] "
@@ -56,16 +60,21 @@ def flyway_main(argv: Sequence[str]) -> int:
     opts: dict[str, Any] = {o.dest: ([] if o.multiple else o.default) for o in OPTIONS}
     opts.update(user=None, password=None, flyway_args={}, url_flag="-url")
     verb: str | None = None
-    for arg in argv:
+    # With -url, -user or -password given, an argument that is not understood may be a
+    # piece of their value (a space left unquoted): it is named by position only.
+    hidden = carries_secret(argv)
+    for number, arg in enumerate(argv, 1):
+        shown = (f"(argument {number}, not shown: part of a value with an unquoted space?)"
+                 if hidden else repr(arg[:40]))
         if arg in ("-?", "-h", "--help", "help"):
             echo(USAGE)
             return 0
         if not arg.startswith("-"):
-            if verb is not None:
-                fail(f"flyway: two verbs given ({verb}, {arg[:40]}): give one", EXIT_USAGE)
             if arg.lower() not in VERBS:
-                fail(f"flyway: unsupported verb {arg[:40]!r} (supported: {', '.join(VERBS)})",
+                fail(f"flyway: unsupported verb {shown} (supported: {', '.join(VERBS)})",
                      EXIT_USAGE)
+            if verb is not None:
+                fail(f"flyway: two verbs given ({verb}, {arg.lower()}): give one", EXIT_USAGE)
             verb = arg.lower()
             continue
         key, eq, value = arg.lstrip("-").partition("=")
@@ -73,7 +82,11 @@ def flyway_main(argv: Sequence[str]) -> int:
         if low in _IGNORED:
             continue
         if not eq:
-            fail(f"flyway: expected -{key[:40]}=value", EXIT_USAGE)
+            # Only the option's name: "-password:secret" must not be quoted back.
+            name = re.match(r"[A-Za-z][A-Za-z0-9.]{0,39}", key)
+            if hidden and (name is None or name.group().lower() not in _KNOWN_NAMES):
+                fail(f"flyway: expected -key=value, got {shown}", EXIT_USAGE)
+            fail(f"flyway: expected -{name.group() if name else '...'}=value", EXIT_USAGE)
         if low in _CONNECTION:
             opts[_CONNECTION[low]] = value
         elif low == "configfiles":
@@ -86,7 +99,8 @@ def flyway_main(argv: Sequence[str]) -> int:
         elif is_setting(key):
             opts["flyway_args"][key] = value
         else:
-            fail(f"flyway: unknown or unsupported argument -{key[:60]} (see monozu flyway -?)",
+            what = shown if hidden else f"-{key[:60]}"
+            fail(f"flyway: unknown or unsupported argument {what} (see monozu flyway -?)",
                  EXIT_USAGE)
     if verb is None:
         fail(f"flyway: no verb given ({', '.join(VERBS)})", EXIT_USAGE)

@@ -8,7 +8,6 @@ migration, validation, the database), 2 bad usage or configuration.
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Callable, Sequence
 from functools import wraps
@@ -21,10 +20,13 @@ from monozu.cli.app import (
     Option,
     db,
     echo,
+    echo_json,
     fail,
     json_option,
+    json_text,
     one_line,
     option,
+    printable,
     url_option,
 )
 from monozu.db.errors import ConfigError, MonozuError
@@ -122,7 +124,7 @@ def _guard(fn: F) -> F:
             message = one_line(str(exc)) or type(exc).__name__
             if as_json:
                 error_code = getattr(exc, "code", None) or type(exc).__name__
-                echo(json.dumps({"error": {"errorCode": error_code, "message": message}}))
+                echo(json_text({"error": {"errorCode": error_code, "message": message}}))
             fail(message, code)
         except KeyboardInterrupt:
             fail("interrupted", 130)
@@ -137,7 +139,7 @@ def _warn(warnings: Sequence[str]) -> None:
 
 
 def _emit_json(data: object) -> None:
-    echo(json.dumps(data, indent=2, default=str))
+    echo_json(data)
 
 
 def _duration(ms: int) -> str:
@@ -169,7 +171,10 @@ def migrate_cmd(**opts: Any) -> None:
 _INFO_COLUMNS = ("Category", "Version", "Description", "Type", "Installed On", "State")
 
 
-def _table(rows: Sequence[Sequence[str]]) -> str:
+def _table(given: Sequence[Sequence[str]]) -> str:
+    # Cells are escaped before they are measured: a newline in a description (or a
+    # name from the database) must not start a row of its own.
+    rows = [[printable(str(c)) for c in r] for r in given]
     widths = [max(len(_INFO_COLUMNS[i]), *(len(r[i]) for r in rows)) if rows
               else len(_INFO_COLUMNS[i]) for i in range(len(_INFO_COLUMNS))]
     rule = "+" + "+".join("-" * (w + 2) for w in widths) + "+"
@@ -200,7 +205,7 @@ def info_cmd(**opts: Any) -> None:
     echo("")
     rows = [(m.category, m.version_text, m.description, m.type, m.installed_on, m.state.value)
             for m in report.migrations]
-    echo(_table(rows))
+    echo(_table(rows), lines=True)
 
 
 @db.command("validate", *OPTIONS)

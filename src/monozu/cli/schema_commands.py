@@ -8,7 +8,6 @@ configured database (see :func:`monozu.db.rls.operator_database`), and say which
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,6 +15,7 @@ from monozu.cli.app import (
     EXIT_USAGE,
     db,
     echo,
+    echo_json,
     fail,
     handle_errors,
     json_option,
@@ -72,9 +72,8 @@ def rls_status(url: str | None, as_json: bool) -> None:
         enforced_by = database.dialect.catalog.enforced_by
     summary = rls_mod.describe(tables)
     if as_json:
-        echo(json.dumps({"database": kind, **origin, "enforced_by": enforced_by,
-                               "summary": summary, "tables": [t.as_dict() for t in tables]},
-                              indent=2))
+        echo_json({"database": kind, **origin, "enforced_by": enforced_by,
+                   "summary": summary, "tables": [t.as_dict() for t in tables]})
         return
     echo(f"database  {origin['url']} ({origin['source']})")
     if tables:
@@ -89,7 +88,7 @@ def _switch(url: str | None, as_json: bool, action: str) -> None:
         result: rls_mod.RlsResult = getattr(rls_mod, action)(database)
         origin = _origin(database)
     if as_json:
-        echo(json.dumps({**result.as_dict(), **origin}, indent=2))
+        echo_json({**result.as_dict(), **origin})
         return
     echo(f"database  {origin['url']} ({origin['source']})")
     echo(result.message)
@@ -136,7 +135,7 @@ def erd(url: str | None, core: bool, output: Path | None) -> None:
     with Database(_existing(url), pool_size=1) as database:
         text = erd_mod.diagram(database, core=core)
     if output is None:
-        echo(text, nl=False)
+        echo(text, nl=False, lines=True)
         return
     try:
         write_output_text(output, text)
@@ -155,7 +154,7 @@ def drift(url: str | None, as_json: bool) -> None:
         report = drift_mod.check(database)
         where = database.url.redacted()
     if as_json:
-        echo(json.dumps({**report.as_dict(), "url": where}, indent=2))
+        echo_json({**report.as_dict(), "url": where})
     else:
         echo(f"database  {where} ({report.database}, "
              f"version {report.applied_version or '-'}, {report.migrations} migrations)")

@@ -32,7 +32,16 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from monozu.db.dialects.urls import FALSE, TRUE, Auth, DatabaseURL, Kind, no_nul, parse_url
+from monozu.db.dialects.urls import (
+    FALSE,
+    TRUE,
+    Auth,
+    DatabaseURL,
+    Kind,
+    looks_like_secret,
+    no_nul,
+    parse_url,
+)
 from monozu.db.errors import ConfigError
 from monozu.files import read_regular_text
 
@@ -139,7 +148,16 @@ def read_dotenv(path: Path) -> dict[str, str]:
             raise ConfigError(f"{path}:{number}: expected KEY=value")
         value = value.strip()
         if value[:1] in ("'", '"') and value.find(value[0], 1) > 0:
-            value = value[1:value.find(value[0], 1)]  # anything after the quote is a comment
+            close = value.find(value[0], 1)
+            after = value[close + 1:].lstrip()
+            if after and not after.startswith("#"):
+                # A quote inside the value ended it early: what follows would be lost (and
+                # the rest read as a different, shorter value). Not quoted back: it may be
+                # part of a password.
+                raise ConfigError(f"{path}:{number}: {key}: text after the closing quote "
+                                  "(not shown); quote the value with the other quote "
+                                  "character")
+            value = value[1:close]
         elif " #" in value:
             value = value.split(" #", 1)[0].rstrip()
         values[key] = value
@@ -225,6 +243,9 @@ def _from_url(url: DatabaseURL, source: str) -> _Choice:
 def _with_login(url: DatabaseURL, user: str | None, password: str | None,
                 source: str) -> DatabaseURL:
     """``url`` with a user and password given apart (``-user``, ``FLYWAY_USER``...)."""
+    if user and looks_like_secret(user):
+        raise ConfigError(f"{source}: the user name holds what looks like a password or key "
+                          "(not shown)")
     if user and url.user and user != url.user:
         raise ConfigError(f"{source}: two different users given ({url.user!r} in the URL and "
                           f"{user!r} separately): give one")
@@ -243,9 +264,11 @@ def _monozu_choices(get: Callable[[str], str], is_dev: bool) -> list[_Choice]:
     if get("SQL_SERVER"):
         if not get("SQL_DATABASE"):
             raise ConfigError("SQL_SERVER is set but SQL_DATABASE is not: name the database")
-        from monozu.db.dialects.sqlserver.url import managed_identity_url
+        from monozu.db.dialects.sqlserver.url import check_client_id, managed_identity_url
 
         server = managed_identity_url(get("SQL_SERVER"), get("SQL_DATABASE"))
+        if get("AZURE_CLIENT_ID"):
+            check_client_id(get("AZURE_CLIENT_ID"), "AZURE_CLIENT_ID")
         return [_Choice("SQL_SERVER", server, "managed_identity", get("AZURE_CLIENT_ID") or None)]
     if get("DATABASE_URL"):
         return [_from_url(parse_url(get("DATABASE_URL")), "DATABASE_URL")]

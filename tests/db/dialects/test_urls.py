@@ -1,14 +1,18 @@
 """Secrets in URLs: every position and encoding, through every output channel.
 
 A password (or token) can sit in a URL's user-info, in a ``password=``/``pwd=``
-parameter in any case or percent-encoding, in a JDBC ``;password=`` property, or be
-given apart (``-password``, ``FLYWAY_PASSWORD``); it may hold ``/ ? # @ :``, spaces
-and braces, raw or percent-encoded. For each, the URL is read and a connection
-attempted (to a closed port) by the library and by the command line, and no piece
-of the secret may appear in: CLI text, CLI ``--json``, ``str``/``repr`` of the
-exception and of every exception in its chain (``__cause__`` and ``__context__``,
-suppressed or not), ``repr`` of the configuration and of ``Database``, warnings,
-and log records down to DEBUG.
+parameter in any case or percent-encoding, in a JDBC ``;password=`` property, in a
+libpq or ODBC ``key=value`` string pasted where a URL belongs, in a SQLite path, or be
+given apart (``-password``, ``FLYWAY_PASSWORD``); it may hold ``/ ? # @ : ; &``,
+spaces, braces and text that itself looks like a parameter, raw or percent-encoded,
+and the URL may be cut short (no ``@host``) or malformed after the secret. For each,
+the URL is read and a connection attempted (to a closed port) by the library and by
+the command line, and no piece of the secret may appear in: CLI text, CLI ``--json``,
+``str``/``repr`` of the exception and of every exception in its chain (``__cause__``
+and ``__context__``, suppressed or not), ``repr`` of the configuration, of
+``Database`` and of Flyway's connection settings, warnings, and log records down to
+DEBUG; the URL is also given as ``DATABASE_URL_PLATFORM_ADMIN``, in the environment
+and in ``.env``. No file is created whose name holds the secret.
 """
 
 from __future__ import annotations
@@ -25,10 +29,12 @@ from monozu.cli import main
 from monozu.db.config import load_config
 from monozu.db.dialects.urls import redact, secret_spans
 from monozu.db.errors import ConfigError, MonozuError
+from tests.support.pgserver import PgServer
 
 # Every piece between special characters is distinctive, so a leak of any fragment
 # (the parser's "port could not be cast ... 'Qx7Raw'") is caught.
 RAW = "Qx7Raw/Zq8Tuv?Kp3Lmn#Wd5Ghj@Ys2Bcd:Rf6Nop Ea4Xyz"
+NO_AT = "Qx7Raw/Zq8Tuv?Kp3Lmn#Wd5Ghj:Rf6Nop Ea4Xyz"  # for a URL whose "@host" is missing
 PLAIN = "Qx7RawZq8TuvKp3Lmn"  # no special characters: for the ambiguous positions
 FRAGMENTS = re.compile(r"[A-Za-z0-9]{6}")
 
@@ -74,6 +80,84 @@ def _cases() -> Iterator[tuple[str, str, str]]:
             yield (f"jdbc-mssql-{key}-{enc_name}",
                    f"jdbc:sqlserver://{CLOSED};databaseName=db;user=sa;{key}={text};"
                    "loginTimeout=1", param_secret)
+    # No "@": what follows "user:" may be a password whose "@host" is missing.
+    for enc_name, secret, text in (("raw", NO_AT, NO_AT), ("percent", NO_AT, encoded(NO_AT)),
+                                   ("plain", PLAIN, PLAIN)):
+        yield (f"pg-no-at-{enc_name}", f"postgresql://app:{text}", secret)
+        yield (f"mssql-no-at-{enc_name}", f"sqlserver://sa:{text}?database=db", secret)
+        yield (f"jdbc-mssql-no-at-{enc_name}", f"jdbc:sqlserver://sa:{text};databaseName=db",
+               secret)
+        yield (f"pg-jdbc-no-at-{enc_name}", f"jdbc:postgresql://app:{text}", secret)
+    # What a .env line "'postgresql://app:Hd3Quo7's...'" would leave if cut at the quote.
+    yield ("pg-no-at-cut-by-quote", "postgresql://app:Hd3Quo7", "Hd3Quo7")
+    # Microsoft's JDBC URL has no user-info: given one anyway, or a query in the address.
+    for enc_name, secret, text in (("raw", RAW, RAW), ("percent", RAW, encoded(RAW)),
+                                   ("plain", PLAIN, PLAIN)):
+        yield (f"jdbc-mssql-userinfo-{enc_name}",
+               f"jdbc:sqlserver://sa:{text}@{CLOSED};databaseName=db", secret)
+    yield ("jdbc-mssql-query-in-address",
+           f"jdbc:sqlserver://{CLOSED}?password={PLAIN};databaseName=db", PLAIN)
+    # A password that itself holds text looking like a secret parameter.
+    for sep in ("?pass%77ord=", ";pwd=", "&token=", ";key=", "?pwd=", "#pwd="):
+        secret = f"Hd3Pfx9{sep}Tl4Sfx8"
+        yield (f"pg-userinfo-holds-{sep}", f"postgresql://app:{secret}@{CLOSED}/db", secret)
+        if sep in ("&token=", "?pwd="):
+            yield (f"mssql-userinfo-holds-{sep}",
+                   f"sqlserver://sa:{secret}@{CLOSED}?database=db&connection+timeout=1", secret)
+    # A raw ";" in a query's password: part of the value, as libpq reads it.
+    for enc_name, text in (("raw", "Hd3Semi;Tl4Semi"), ("percent", "Hd3Semi%3BTl4Semi")):
+        secret = "Hd3Semi;Tl4Semi"
+        yield (f"pg-param-semicolon-{enc_name}", f"postgresql://app@{CLOSED}/db?password={text}",
+               secret)
+        yield (f"pg-jdbc-semicolon-{enc_name}",
+               f"jdbc:postgresql://{CLOSED}/db?user=app&password={text}", secret)
+        yield (f"mssql-param-semicolon-{enc_name}",
+               f"sqlserver://sa@{CLOSED}?database=db&connection+timeout=1&password={text}", secret)
+    yield ("pg-param-then-no-parameter", f"postgresql://app@{CLOSED}/db?password=Hd3Amp&Tl4Amp",
+           "Hd3Amp&Tl4Amp")
+    yield ("pg-param-then-unknown", f"postgresql://app@{CLOSED}/db?password=Hd3Amp&Tl4Amp=Xy5Amp",
+           "Hd3Amp&Tl4Amp=Xy5Amp")
+    yield ("pg-param-after-semicolon", f"postgresql://app@{CLOSED}/db?sslmode=require;pwd={PLAIN}",
+           PLAIN)
+    # JDBC properties malformed after the secret: nothing after its key may show.
+    for name, prop, secret in (
+            ("unbraced-semicolon", "password=Hd3Jdb;Tl4Jdb", "Hd3Jdb;Tl4Jdb"),
+            ("text-after-brace", "password={Hd3Jdb;Tl4Jdb}Xy5Jdb}", "Hd3Jdb;Tl4Jdb}Xy5Jdb"),
+            ("unknown-after", "password=Hd3Jdb;Tl4Jdb=Xy5Jdb", "Hd3Jdb;Tl4Jdb=Xy5Jdb"),
+            ("unclosed-brace", "password={Hd3Jdb;Tl4Jdb", "Hd3Jdb;Tl4Jdb"),
+            ("spaced-braced", "Password = {Hd3Jdb#t/pa ss?x@y%41;}}Tl4Jdb} ",
+             "Hd3Jdb#t/pa ss?x@y%41;}Tl4Jdb"),
+            ("in-unclosed-brace", "hostNameInCertificate={x;password=Hd3Jdb", "Hd3Jdb")):
+        yield (f"jdbc-mssql-{name}",
+               f"jdbc:sqlserver://{CLOSED};databaseName=db;user=sa;{prop};loginTimeout=1", secret)
+    yield ("mssql-param-unknown-after", f"sqlserver://sa@{CLOSED}?database=db&password=Hd3Gox&"
+                                        "Tl4Gox", "Hd3Gox&Tl4Gox")
+    # libpq and ODBC key=value strings where a URL belongs: secret keys first, after
+    # spaces or after ";", in every spelling of the one list of secret keys.
+    yield ("libpq-keywords", f"host=127.0.0.1 port=1 dbname=db user=app password={PLAIN}", PLAIN)
+    yield ("libpq-keywords-first", f"password={PLAIN} host=127.0.0.1 port=1", PLAIN)
+    yield ("libpq-keywords-quoted", "host=h password='Hd3Quo t\'Tl4Quo' port=1",
+           "Hd3Quo t\'Tl4Quo")
+    yield ("odbc-password-first", f"Password={PLAIN};Server=tcp:x,1433;Database=db;User ID=sa",
+           PLAIN)
+    yield ("odbc-braced", "Server=x;PWD={Hd3Odb;Tl4Odb};Database=db", "Hd3Odb;Tl4Odb")
+    for key in ("pwd", "sslpassword", "token", "access_token", "api_key", "Api-Key", "secret",
+                "key", "client_secret", "oauth_client_secret"):
+        yield (f"keyword-{key}", f"host=h {key} = {PLAIN} port=1", PLAIN)
+    # SQLite has no password: one in its URL is refused, never a file name.
+    for name, url in (("jdbc-semicolon", f"jdbc:sqlite:x.db;password={PLAIN}"),
+                      ("url-semicolon", f"sqlite:///x.db;password={PLAIN}"),
+                      ("url-key", f"sqlite:///x.db?key={PLAIN}"),
+                      ("jdbc-query", f"jdbc:sqlite:x.db?password={PLAIN}"),
+                      ("url-raw", f"sqlite:///x.db;pwd={RAW}")):
+        yield (f"sqlite-{name}", url, RAW if url.endswith(RAW) else PLAIN)
+    # An "@" after the host: the server must never come from the query or fragment.
+    yield ("pg-at-in-query",
+           f"postgresql://app:{PLAIN}@db.internal/prod?application_name=ops@evil.example:5432/x",
+           PLAIN)
+    yield ("pg-at-in-fragment", f"postgresql://app:{PLAIN}@{CLOSED}/db#x@evil.example/x", PLAIN)
+    yield ("mssql-at-in-query",
+           f"sqlserver://sa:{PLAIN}@{CLOSED}?database=db&app+name=x@evil.example", PLAIN)
     yield ("pg-param-and-badport", f"postgresql://app@127.0.0.1:9x9/db?password={PLAIN}", PLAIN)
     yield ("jdbc-mysql", f"jdbc:mysql://{CLOSED}/db?user=a&password={PLAIN}", PLAIN)
     yield ("two-passwords", f"postgresql://app:{PLAIN}@{CLOSED}/db?password=Other5Secret",
@@ -84,9 +168,10 @@ CASES = list(_cases())
 
 
 def leaks(texts: list[str], secret: str) -> list[str]:
-    """The fragments of ``secret`` (or its encodings) found in ``texts``."""
+    """The fragments of ``secret`` (or its encodings) found in ``texts``, in any case
+    (a parser may lower-case what it quotes)."""
     needles = set(FRAGMENTS.findall(secret)) | {secret, encoded(secret)}
-    return sorted({n for n in needles for t in texts if n in t})
+    return sorted({n for n in needles for t in texts if n.lower() in t.lower()})
 
 
 def chain(exc: BaseException | None) -> Iterator[BaseException]:
@@ -122,12 +207,19 @@ def run_cli(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, s
 def test_no_secret_in_any_output(url: str, secret: str, capsys: pytest.CaptureFixture[str],
                                  caplog: pytest.LogCaptureFixture,
                                  monkeypatch: pytest.MonkeyPatch, tmp_path: object) -> None:
-    from monozu.db.database import Database
+    from pathlib import Path
 
-    monkeypatch.chdir(str(tmp_path))
-    for name in ("DATABASE_URL", "SQL_SERVER", "IS_DEV", "DATABASE_URL_PLATFORM_ADMIN"):
+    from monozu.db.database import Database
+    from monozu.db.migrate.settings import MigrateSettings, flyway_connection
+
+    folder = Path(str(tmp_path))
+    monkeypatch.chdir(folder)
+    for name in ("DATABASE_URL", "SQL_SERVER", "IS_DEV", "DATABASE_URL_PLATFORM_ADMIN",
+                 "FLYWAY_URL", "FLYWAY_USER", "FLYWAY_PASSWORD", "FLYWAY_CONFIG_FILES"):
         monkeypatch.delenv(name, raising=False)
-    texts: list[str] = [redact(url)]
+    monkeypatch.setenv("MONOZU_HOME", str(folder / "home"))
+    texts: list[str] = [redact(url), repr(flyway_connection({"FLYWAY_URL": url}, cwd=folder)),
+                        repr(MigrateSettings(placeholders={"dbPassword": secret}))]
     caplog.set_level(logging.DEBUG)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -147,16 +239,35 @@ def test_no_secret_in_any_output(url: str, secret: str, capsys: pytest.CaptureFi
     texts += [repr(r.args) for r in caplog.records]
     codes = []
     # db check: the text channel; flyway info -outputType=json: the JSON one (the same
-    # error handling as every db migrate/info/validate/... --json command).
-    for argv in (["db", "check", "--url", url],
-                 ["flyway", "info", f"-url={url}", "-outputType=json"]):
-        code, output = run_cli(argv, capsys)
+    # error handling as every db migrate/info/validate/... --json command); db migrate
+    # for SQLite, which would create the file.
+    runs: list[tuple[list[str], dict[str, str]]] = [
+        (["db", "check", "--url", url], {}),
+        (["flyway", "info", f"-url={url}", "-outputType=json"], {}),
+        (["db", "check"], {"DATABASE_URL_PLATFORM_ADMIN": url}),
+    ]
+    if url.lower().startswith(("sqlite", "jdbc:sqlite")):
+        runs.append((["db", "migrate", "--json", "--url", url], {}))
+    quote = next((q for q in "'\"" if q not in url), None)
+    if quote:  # the same variable from .env
+        runs.append((["db", "check"], {".env": f"DATABASE_URL_PLATFORM_ADMIN={quote}{url}{quote}"}))
+    for argv, env in runs:
+        with monkeypatch.context() as scoped:
+            for name, value in env.items():
+                if name == ".env":
+                    (folder / ".env").write_text(value + "\n")
+                else:
+                    scoped.setenv(name, value)
+            code, output = run_cli(argv, capsys)
+        (folder / ".env").unlink(missing_ok=True)
         codes.append(code)
         texts.append(output)
         assert len(output.strip().splitlines()) <= 3, output  # one line (and a JSON echo)
         assert "Traceback" not in output
     assert all(c in (1, 2) for c in codes), codes
     assert leaks(texts, secret) == [], [t for t in texts if leaks([t], secret)]
+    created = [p.name for p in folder.rglob("*")]
+    assert leaks(created, secret) == [], created
 
 
 @pytest.mark.parametrize(("given", "how"), [
@@ -207,7 +318,7 @@ def test_a_parse_error_has_no_secret_in_its_chain() -> None:
     ("jdbc:sqlserver://h:1433;databaseName=d;bogus=1", "unsupported JDBC property 'bogus'"),
     ("jdbc:sqlserver://h:1433;databaseName=d;applicationName=x", "unsupported JDBC property"),
     ("jdbc:sqlserver://:1433;databaseName=d", "no host"),
-    ("jdbc:sqlserver://h:14x3;databaseName=d", "bad port '14x3'"),
+    ("jdbc:sqlserver://h:14x3;databaseName=d", "bad port (not a number"),
     ("jdbc:sqlserver://h:70000;databaseName=d", "bad port '70000'"),
     ("jdbc:sqlserver://h:1433", "no database named"),
     ("jdbc:sqlserver://h\\inst;databaseName=d", "named instances"),
@@ -225,7 +336,7 @@ def test_a_parse_error_has_no_secret_in_its_chain() -> None:
     ("jdbc:postgresql:app", "no host"),
     ("jdbc:postgresql:///app", "no host"),
     ("jdbc:postgresql://h:0/app", "bad port '0'"),
-    ("jdbc:postgresql://h:5x/app", "bad port '5x'"),
+    ("jdbc:postgresql://h:5x/app", "bad port (not a number"),
     ("jdbc:postgresql://h/app?prepareThreshold=0", "unsupported JDBC property 'prepareThreshold'"),
     ("jdbc:postgresql://h1,h2/app", "bad host"),
     ("jdbc:postgresql://h/app?sslmode=sometimes", "sslmode must be"),
@@ -244,6 +355,28 @@ def test_a_parse_error_has_no_secret_in_its_chain() -> None:
     ("jdbc:sqlite:x.db?busy_timeout=1e999", "busy_timeout must be a number"),
     ("sqlite://x.db", "sqlite URLs look like"),
     ("sqlite:///", "no SQLite file"),
+    ("jdbc:sqlite:x.db;password=p", "SQLite has no password"),
+    # a decoded NUL (which would cut the driver's string) in any part, any database
+    ("postgresql://h/pr%00obe", "NUL byte"),
+    ("postgresql://u:p%00w@h/db", "NUL byte"),
+    ("postgresql://u%00x@h/db", "NUL byte"),
+    ("postgresql://h/db?application_name=a%00b", "NUL byte"),
+    ("postgresql://h/db?password=a%00b", "NUL byte"),
+    ("jdbc:postgresql://h/db?user=a%00b", "NUL byte"),
+    ("sqlserver://u:p@h?database=a%00b", "NUL byte"),
+    ("sqlserver://u:p%00w@h?database=d", "NUL byte"),
+    ("jdbc:sqlite:a%00b.db", "NUL byte"),
+    # a control character in a name that is printed
+    ("postgresql://h/inj%0Asource%20FORGED", "control character"),
+    ("postgresql://a%1B[31m@h/db", "control character"),
+    ("sqlserver://u:p@h?database=a%E2%80%A8b", "control character"),
+    # the user-info, the query and the properties read only one way
+    ("postgresql://u:p@h/db?application_name=x@evil/db", "more than one '@'"),
+    ("jdbc:sqlserver://sa:pw@h;databaseName=d", "takes no user name or password"),
+    ("sqlserver://u@h?database=d&password=a;b", "raw ';'"),
+    ("jdbc:sqlserver://h;databaseName=d;password=a;b", "not a property"),
+    ("jdbc:sqlserver://h;databaseName=d;password={a}b", "end cannot be told"),
+    ("postgresql://h/db?options=x;password=y", "outside a parameter"),
 ])
 def test_bad_urls_are_one_clear_line(text: str, message: str) -> None:
     """Every database's malformed URL: one line naming the setting and the problem."""
@@ -269,3 +402,207 @@ def test_a_message_keeps_its_punctuation_after_a_mask_but_never_a_secret(
 
     assert redact_words(message).startswith(shown)
     assert "Qx7" not in redact_words(message) and "abc" not in redact_words(message)
+
+
+# -- one reading only: where the server is, where a secret ends -------------------
+
+@pytest.mark.parametrize("text", [
+    "postgresql://app:pw@db.internal/prod?application_name=ops@evil.example:5432/x",
+    "postgresql://app:pw@db.internal/prod#x@evil.example/x",
+    "sqlserver://sa:pw@db.internal?database=d&app+name=x@evil.example",
+    "postgresql://u:a/b@c/d@evil.example/x",
+])
+def test_the_server_never_comes_from_the_query_or_fragment(text: str) -> None:
+    """Two "@" that could each end the user-info: refused, masked under both readings."""
+    from monozu.db.dialects.urls import parse_url
+
+    with pytest.raises(ConfigError, match="more than one '@'") as info:
+        parse_url(text)
+    assert "pw" not in str(info.value).replace("password", "")
+
+
+@pytest.mark.parametrize(("text", "host", "user", "password"), [
+    ("postgresql://u:raw/p?w#d @x@h:5434/app", "h", "u", "raw/p?w#d @x"),
+    ("postgresql://user@server:pw@host/db", "host", "user@server", "pw"),
+    ("postgresql://app:p@ss@h/db?application_name=a", "h", "app", "p@ss"),
+    ("postgresql://app@h/db?application_name=me@work", "h", "app", ""),
+    # the later "@" would need a user name holding "/" or "?": one reading only
+    ("postgresql://app@db.internal/prod?application_name=ops:x@evil.example/x",
+     "db.internal", "app", ""),
+    ("jdbc:postgresql://db.internal/prod?user=a:b@evil.example/x", "db.internal",
+     "a:b@evil.example/x", ""),
+    ("postgresql://app:Prefix1234?password=tail@127.0.0.1:5/probe", "127.0.0.1", "app",
+     "Prefix1234?password=tail"),
+    ("sqlserver://sa:Prefix1234&token=tail@h:5?database=d", "h", "sa", "Prefix1234&token=tail"),
+])
+def test_one_reading_of_the_user_info(text: str, host: str, user: str, password: str) -> None:
+    from monozu.db.dialects.urls import parse_url
+
+    url = parse_url(text)
+    assert (url.host, url.user, url.password) == (host, user, password)
+    if password:
+        assert password not in redact(text) and password not in repr(url)
+
+
+def test_the_live_server_is_never_taken_from_the_query(pg_server: PgServer,
+                                                       capsys: pytest.CaptureFixture[str]
+                                                       ) -> None:
+    """Against a running server: refused (exit 2), not connected to template1."""
+    admin = pg_server.admin_url
+    hostport = admin.split("@", 1)[1].split("/", 1)[0]
+    url = (f"postgresql://postgres:pw@{hostport}/postgres?application_name=x@{hostport}"
+           "/template1")
+    code, output = run_cli(["db", "check", "--url", url], capsys)
+    assert code == 2 and "more than one '@'" in output, output
+    assert "template1" not in output or "***" in output
+
+
+@pytest.mark.parametrize("uri", [
+    "postgresql://app@h/db?password=Head;TAILSECRET",
+    "postgresql://app@h/db?password=a;b&sslmode=require",
+    "postgresql://app@h/db?application_name=x;y&password=p%3Bq",
+    "postgresql://app:p;w@h:5433/db",
+    "postgresql://app@h/db?password=p%26q&connect_timeout=3",
+])
+def test_query_values_read_as_libpq_reads_them(uri: str) -> None:
+    """``&`` separates, ``;`` does not: the conninfo monozu builds is what libpq itself
+    makes of the same URI (so the password sent is the one given)."""
+    from psycopg.conninfo import conninfo_to_dict
+
+    from monozu.db.dialects.urls import parse_url
+
+    ours = {k: str(v) for k, v in conninfo_to_dict(parse_url(uri).libpq_conninfo()).items()}
+    theirs = {k: str(v) for k, v in conninfo_to_dict(uri).items()}
+    theirs.setdefault("port", "5432")
+    assert ours == theirs
+
+
+def test_jdbc_postgresql_query_values_keep_their_semicolons() -> None:
+    from monozu.db.dialects.urls import parse_url
+
+    url = parse_url("jdbc:postgresql://h/db?user=app&password=Head;TAILSECRET")
+    assert url.password == "Head;TAILSECRET" and "TAILSECRET" not in repr(url)
+
+
+# -- the driver's own text -----------------------------------------------------------
+
+@pytest.mark.parametrize("password", ["1", "refused", "127.0.0.1", "Connection", "app", "db"])
+def test_the_drivers_text_does_not_depend_on_the_password(password: str) -> None:
+    """Masking every occurrence of a short or common password would show where it
+    occurs ("***27.0.0.***"); the message must read the same whatever the password."""
+    from monozu.db.database import Database
+
+    def failure(secret: str) -> str:
+        config = load_config({}, url=f"postgresql://app:{quote(secret, safe='')}@{CLOSED}/db",
+                             dotenv=None)
+        with pytest.raises(MonozuError) as info:
+            Database(config, pool_size=1).server_version()
+        return str(info.value)
+
+    reference = failure("Zz9Long-Unrelated-Password")
+    assert failure(password) == reference
+    assert 'server at "127.0.0.1", port 1 failed' in reference
+
+
+@pytest.mark.parametrize(("message", "shown"), [
+    ("Login failed for user 'sa' with password 'Qx7Raw}pw'.",
+     "Login failed for user 'sa' with password '***'."),
+    ("bad value {Qx7Raw}}pw} given", "bad value {***} given"),
+    ("option \"Qx7Raw}pw\" refused", "option \"***\" refused"),
+    ("connect PWD=Qx7Raw}pw;UID=sa", "connect PWD=***"),
+    ("port 1 at 127.0.0.1 for 'sa'", "port 1 at 127.0.0.1 for 'sa'"),
+])
+def test_a_password_quoted_back_whole_is_masked(message: str, shown: str) -> None:
+    from monozu.db.dialects.urls import mask_echoed
+
+    assert mask_echoed(message, "Qx7Raw}pw", ("sa", "127.0.0.1", "1", "db")) == shown
+    # equal to a value the message shows anyway: left alone, so nothing is revealed
+    assert mask_echoed("for user 'sa'", "sa", ("sa",)) == "for user 'sa'"
+
+
+# -- settings that are not URLs ------------------------------------------------------
+
+@pytest.mark.parametrize("env", [
+    {"SQL_SERVER": f"sqlserver://sa:{PLAIN}@127.0.0.1", "SQL_DATABASE": "db"},
+    {"SQL_SERVER": f"x.database.windows.net;Password={PLAIN}", "SQL_DATABASE": "db"},
+    {"SQL_SERVER": f"tcp:h,1433;Password={PLAIN}", "SQL_DATABASE": "db"},
+    {"SQL_SERVER": f"h:{PLAIN}", "SQL_DATABASE": "db"},
+    {"SQL_SERVER": "x.database.windows.net", "SQL_DATABASE": f"db;Password={PLAIN}"},
+    {"SQL_SERVER": "x.database.windows.net", "SQL_DATABASE": f"db;Pwd={{{RAW}}}"},
+    {"SQL_SERVER": "x.database.windows.net", "SQL_DATABASE": "db", "AZURE_CLIENT_ID": PLAIN},
+    {"SQL_SERVER": "x.database.windows.net", "SQL_DATABASE": f"Pwd={PLAIN}"},
+], ids=["url", "odbc-in-server", "tcp-form", "port", "odbc-in-database", "braced",
+        "client-id", "odbc-first"])
+def test_sql_server_variables_hold_a_host_and_a_name_only(
+        env: dict[str, str], capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch, tmp_path: object) -> None:
+    """A URL or connection string pasted into SQL_SERVER or SQL_DATABASE is refused
+    without being quoted back (not accepted as a host, nor shown by describe())."""
+    monkeypatch.chdir(str(tmp_path))
+    for name in ("DATABASE_URL", "IS_DEV", "DATABASE_URL_PLATFORM_ADMIN", "FLYWAY_URL"):
+        monkeypatch.delenv(name, raising=False)
+    secret = RAW if RAW in str(env) else PLAIN
+    texts: list[str] = []
+    with pytest.raises(ConfigError) as info:
+        config = load_config(env, dotenv=None)
+        texts += [repr(config), str(config.describe())]
+    texts += exception_texts(info.value)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    for argv in (["db", "check"], ["flyway", "info", "-outputType=json"]):
+        code, output = run_cli(argv, capsys)
+        assert code == 2, output
+        texts.append(output)
+    assert leaks(texts, secret) == [], texts
+
+
+def test_a_dotenv_value_cut_by_a_quote_inside_it_is_refused(tmp_path: object) -> None:
+    from pathlib import Path
+
+    env = Path(str(tmp_path)) / ".env"
+    env.write_text("DATABASE_URL='postgresql://app:Hd3Quo7's9Tl4Quo@h/db'\n")
+    with pytest.raises(ConfigError, match="after the closing quote") as info:
+        load_config({}, dotenv=env)
+    assert leaks(exception_texts(info.value), "Hd3Quo7's9Tl4Quo") == []
+
+
+def test_reprs_show_no_secret() -> None:
+    from monozu.db.migrate.settings import MigrateSettings, flyway_connection
+    from monozu.domain.vulnintel.nvd_api import NvdClient
+
+    found = flyway_connection({"FLYWAY_URL": f"jdbc:sqlserver://h:1;databaseName=x;password="
+                                             f"{PLAIN}", "FLYWAY_PASSWORD": RAW})
+    texts = [repr(found), str(found), repr(MigrateSettings(placeholders={"pw": PLAIN})),
+             repr(NvdClient(api_key=PLAIN))]
+    assert leaks(texts, PLAIN) == [] and leaks(texts, RAW) == [], texts
+    assert "jdbc:sqlserver://h:1" in texts[0] and "'pw'" in texts[2]
+
+
+# -- the command line's own arguments ------------------------------------------------
+
+@pytest.mark.parametrize("argv", [
+    ["flyway", f"-url=jdbc:postgresql://{CLOSED}/db", "-user=app", f"-password:{PLAIN}",
+     "info"],
+    ["flyway", f"-url=jdbc:postgresql://{CLOSED}/db", "-user=app", "-password=Top",
+     f"{PLAIN}", "info"],
+    ["flyway", f"-url=jdbc:postgresql://{CLOSED}/db", "-password=Top", f"-{PLAIN}=x", "info"],
+    ["flyway", "-url=jdbc:postgresql://app:Top", f"{PLAIN}@{CLOSED}/db", "info"],
+    ["flyway", "info", "-url=jdbc:postgresql://app:Top", f"-{PLAIN}@{CLOSED}/db"],
+    ["db", "check", "--url", "postgresql://app:Top", f"{PLAIN}@{CLOSED}/probe"],
+    ["db", "check", "--url", "postgresql://app:Top", f"--{PLAIN}@{CLOSED}/probe"],
+    ["db", "info", "--url", "postgresql://app:Top", f"{PLAIN}@{CLOSED}/probe", "--json"],
+    ["db", f"{PLAIN}", "--url", "postgresql://app:Top"],
+    ["cve", "sync", "--api-url", "https://u:Top", f"{PLAIN}@nvd.example"],
+], ids=["colon-not-equals", "space-in-password", "space-dash", "space-in-url",
+        "space-in-url-dash", "argparse-extra", "argparse-extra-dash", "argparse-json",
+        "argparse-choice", "api-url"])
+def test_argument_mistakes_quote_no_secret(argv: list[str], capsys: pytest.CaptureFixture[str],
+                                           monkeypatch: pytest.MonkeyPatch,
+                                           tmp_path: object) -> None:
+    """A password written with ':' for '=', or a URL or password with an unquoted space:
+    the error names the position, never the text that may be a piece of the secret."""
+    monkeypatch.chdir(str(tmp_path))
+    code, output = run_cli(argv, capsys)
+    assert code == 2, output
+    assert len(output.strip().splitlines()) == 1 and output.startswith("Error: "), output
+    assert leaks([output], PLAIN) == [], output

@@ -2,20 +2,25 @@
 
 A URL reaches this module as text from the command line, an environment variable or
 a Flyway configuration file: ``scheme://user:password@host:port/...`` or a JDBC URL
-(``jdbc:<database>:...``). Whatever the database, the secrets in it are found
-*textually first* (the user-info's password, ``password=``/``pwd=``/token parameters
-in any case and percent-encoding, JDBC ``;password=`` properties) and taken out
-before anything parses the rest, so no parser's message, no exception, cause or
-``repr`` can carry them. :func:`redact` masks the same spans for messages.
+(``jdbc:<database>:...``). Whatever the database, the secrets in it are found *in the
+text first* (the user-info's password, ``password=``/``pwd=``/token parameters in any
+case and percent-encoding, JDBC ``;password=`` properties) and replaced by
+placeholders (:class:`Masked`). Every parser reads only that masked copy, so no
+parser's message, exception, cause or ``repr`` can quote a secret; the secrets are put
+back only into the parsed password and secret parameters. :func:`redact` shows the
+masked copy with ``***``.
 
-Importing this module (and any ``<database>/url.py``) loads no database driver.
+Where text can be read more than one way, every reading is masked, and a URL whose
+readings disagree on where a secret ends or which server it names is refused rather
+than guessed. Importing this module (and any ``<database>/url.py``) loads no database
+driver.
 """
 
 from __future__ import annotations
 
 import abc
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import ClassVar, Literal
 from urllib.parse import unquote
@@ -26,76 +31,453 @@ Kind = Literal["sqlserver", "postgresql", "sqlite"]
 Auth = Literal["sql", "managed_identity", "none"]
 
 MASK = "***"
-# Parameter names whose values are secrets, compared lower-case, spaces and
-# underscores removed, after percent-decoding.
+# Parameter names whose values are secrets, compared lower-case, without spaces,
+# underscores, dashes or dots, after percent-decoding. The one list every check uses.
 SECRET_KEYS = frozenset({
-    "password", "pwd", "passwd", "pass", "sslpassword", "token", "accesstoken",
-    "secret", "clientsecret", "apikey", "key", "accountkey", "sharedaccesskey",
+    "password", "pwd", "passwd", "pass", "sslpassword", "passphrase", "token",
+    "accesstoken", "authtoken", "secret", "clientsecret", "oauthclientsecret", "apikey",
+    "key", "privatekey", "accountkey", "sharedaccesskey", "scramclientkey", "scramserverkey",
 })
 TRUE = frozenset({"true", "yes", "1", "on"})
 FALSE = frozenset({"false", "no", "0", "off", "disable", "disabled"})
 
-_SCHEME = re.compile(r"^(?:jdbc:[A-Za-z0-9]+:(?://)?|[A-Za-z][A-Za-z0-9+.\-]*://)")
-# One ``key=value`` after a separator. A value ends at the next ``&`` or ``;``
-# (or is brace-quoted, ODBC/JDBC style, where ``}}`` is a literal ``}``).
-_PARAM = re.compile(r"(?P<sep>[?&;])(?P<key>[^=&;?#]*)=(?P<value>\{(?:[^}]|\}\})*\}?|[^&;]*)")
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://")
+# A ``key=`` that may begin a parameter: at the start, or after a separator or a space
+# (URL queries, JDBC and ODBC properties, libpq's ``key=value`` strings alike).
+_ASSIGN = re.compile(r"(?<![^\s?&;,/:])(?P<key>[A-Za-z0-9_.%+\-]+)[ \t]*=[ \t]*")
+_PLACEHOLDER = re.compile("\x00(\\d+)\x00")
+# What a terminal acts on: C0, DEL, C1, line/paragraph separators, bidi overrides.
+CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_HOSTPORT = re.compile(r"(?P<host>\[[0-9A-Za-z:.%]*\]|[\w.\-%]*)(?::(?P<port>.*))?", re.S)
+
+AMBIGUOUS = ("the user name and password could end at more than one '@', so the server "
+             "could be read from the path or query: percent-encode '@' as %40")
+STRAY = ("a password or key outside a parameter of its own (after ';' or a space, in a "
+         "name, or after '#'): separate parameters with '&', or percent-encode the text")
+TAIL_NOT_A_PARAMETER = ("the text after a password or key is not a parameter, so it may "
+                        "belong to the secret: percent-encode '&' in a secret as %26")
+TAIL_NOT_A_PROPERTY = ("the text after a password or key is not a property, so it may "
+                       "belong to the secret: brace the secret as {...}, '}' doubled")
+UNBALANCED = ("a password or key whose end cannot be told (an unclosed brace, or text "
+              "after the closing one): brace it as {...}, with '}' doubled")
+NOT_A_HOST = "a server or port property that is not a host name or a number"
+SEMICOLON = ("a raw ';' in a query parameter (go-mssqldb drops such parameters): "
+             "percent-encode it as %3B")
+USERINFO = ("jdbc:sqlserver:// takes no user name or password before the host: give them "
+            "as ;user=...;password=... properties")
 
 
 def secret_key(key: str) -> bool:
     """Whether a parameter called ``key`` (as written in a URL) carries a secret."""
-    name = unquote(key).strip().lower().replace(" ", "").replace("_", "").replace("-", "")
-    return name in SECRET_KEYS
+    for form in (key, key.replace("+", " ")):
+        if re.sub(r"[\s_.\-]", "", unquote(form).lower()) in SECRET_KEYS:
+            return True
+    return False
 
 
-def secret_spans(text: str) -> list[tuple[int, int]]:
-    """Every character range of ``text`` that is, or may be, a secret.
+def looks_like_secret(text: str) -> bool:
+    """Whether ``text`` holds a secret-keyed ``key=value`` anywhere."""
+    return any(secret_key(m.group("key")) for m in _ASSIGN.finditer(text))
 
-    The union of two readings, so an ambiguous URL is masked under both: the
-    user-info's password (from the first ``:`` after ``//`` to the *last* ``@``,
-    since a raw password may itself hold ``@``, ``/``, ``?``, ``#`` or spaces), and
-    the value of every secret-named parameter anywhere in the text.
+
+def show(part: str) -> str:
+    """Masked text (or a piece of it) as it may be printed: placeholders become ``***``."""
+    return _PLACEHOLDER.sub(MASK, part)
+
+
+@dataclass(frozen=True, slots=True)
+class Masked:
+    """Text with every secret replaced by a placeholder (``\\0<n>\\0``).
+
+    ``problem``, when set, says why the text must be refused (safe to print).
     """
-    spans: list[tuple[int, int]] = []
-    head = _SCHEME.match(text)
-    start = head.end() if head else 0
-    at = text.rfind("@")
-    if at > start:
+
+    text: str
+    secrets: tuple[str, ...] = field(default=(), repr=False)
+    problem: str = ""
+
+    def __repr__(self) -> str:
+        return f"Masked({self.shown!r})"
+
+    @property
+    def shown(self) -> str:
+        return show(self.text)
+
+    def reveal(self, part: str) -> str:
+        """``part`` of :attr:`text` with its secrets put back (never print the result)."""
+        return _PLACEHOLDER.sub(lambda m: self.secrets[int(m.group(1))], part)
+
+
+Span = tuple[int, int]
+
+
+def masked(text: str, spans: Iterable[Span], problem: str = "") -> Masked:
+    """``text`` with ``spans`` (overlapping or not) replaced by placeholders."""
+    merged: list[list[int]] = []
+    for first, end in sorted(s for s in spans if s[1] > s[0]):
+        if merged and first <= merged[-1][1]:
+            merged[-1][1] = max(end, merged[-1][1])
+        else:
+            merged.append([first, end])
+    out: list[str] = []
+    secrets: list[str] = []
+    pos = 0
+    for first, end in merged:
+        out.append(text[pos:first].replace("\x00", "\\x00"))
+        out.append(f"\x00{len(secrets)}\x00")
+        secrets.append(text[first:end])
+        pos = end
+    out.append(text[pos:].replace("\x00", "\\x00"))
+    return Masked("".join(out), tuple(secrets), problem)
+
+
+def _delim(text: str, lo: int, chars: str = "/?#") -> int:
+    """The first of ``chars`` at or after ``lo``, else the end of ``text``."""
+    found = [i for i in (text.find(c, lo) for c in chars) if i >= 0]
+    return min(found, default=len(text))
+
+
+def _port_ok(port: str | None) -> bool:
+    return port is None or port == "" or (port.isascii() and port.isdigit())
+
+
+def strays(text: str, lo: int, hi: int) -> list[Span]:
+    """Secret-keyed values between ``lo`` and ``hi`` where no parameter should be: each
+    masked to the end of the text, since nothing tells where such a value ends."""
+    return [(m.end(), len(text)) for m in _ASSIGN.finditer(text, lo, hi)
+            if secret_key(m.group("key"))]
+
+
+def _quoted_end(text: str, at: int) -> tuple[int, bool]:
+    """Where a ``{braced}`` (``}}`` a literal ``}``) or quoted value opening at ``at`` ends,
+    and whether it is closed at all."""
+    close = "}" if text[at] == "{" else text[at]
+    i = at + 1
+    while i < len(text):
+        if (close == "}" and text.startswith("}}", i)) or (close != "}" and text[i] == "\\"):
+            i += 2  # an escaped closing character
+        elif text[i] == close:
+            return i + 1, True
+        else:
+            i += 1
+    return len(text), False
+
+
+def assignment_spans(text: str, lo: int = 0) -> list[Span]:
+    """Every secret-keyed value in free text (libpq's ``key=value``, ODBC, a message).
+
+    A braced or quoted value ends where it closes; any other runs to the end of the
+    text, as its end cannot be told without knowing the grammar.
+    """
+    spans: list[Span] = []
+    for m in _ASSIGN.finditer(text, lo):
+        if not secret_key(m.group("key")):
+            continue
+        value, end = m.end(), len(text)
+        if value < len(text) and text[value] in "{'\"":
+            close, closed = _quoted_end(text, value)
+            after = text[close:close + 1]
+            if closed and (not after or after.isspace() or after in ";&,"):
+                end = close
+        spans.append((value, end))
+    return spans
+
+
+def _reading_ok(text: str, start: int, at: int | None) -> bool:
+    """Whether ``@`` at ``at`` (None: no user-info) ends the user-info of a sound URL:
+    a user name without ``/?#``, then ``host[:digits]`` up to ``/``, ``?``, ``#`` or the end."""
+    if at is not None:
+        colon = text.find(":", start, at)
+        if _delim(text, start) < (at if colon < 0 else colon):
+            return False
+    host_at = start if at is None else at + 1
+    m = _HOSTPORT.fullmatch(text, host_at, _delim(text, host_at))
+    return bool(m and m.group("host") not in ("", "[]") and _port_ok(m.group("port")))
+
+
+def _port_colon(text: str, host_at: int, end: int) -> int:
+    if text.startswith("[", host_at):
+        close = text.find("]", host_at, end)
+        return close + 1 if close >= 0 and text.startswith(":", close + 1) else -1
+    return text.find(":", host_at, end)
+
+
+def authority_spans(text: str, start: int, *, known: Iterable[str] | None = None,
+                    semicolons: bool = True) -> tuple[list[Span], str]:
+    """Secret spans of ``scheme://[user[:password]@]host[:port][/path][?query][#fragment]``
+    (``start``: where the user-info would begin), and why the URL is refused, if it is.
+
+    The user-info's password may hold raw ``@ / ? # :`` and spaces. It ends at the
+    last ``@`` before the first ``/``, ``?`` or ``#`` (the standard reading) or, when
+    that reading gives no sound ``host[:port]``, at a later ``@`` that does. When more
+    than one ``@`` gives a sound host, the server could come from the path or query:
+    refused, every reading masked. A port that is not digits is masked to the end
+    (it may be a password whose ``@host`` is missing). Query values end at ``&`` only
+    (``;`` is part of a value, as libpq reads it; ``semicolons=False`` refuses a raw
+    ``;``). After a secret parameter, a parameter that is not in ``known`` (or has no
+    ``=``) may be the secret's tail: refused, masked to the end.
+    """
+    n = len(text)
+    first = _delim(text, start)
+    ats = [i for i in range(start, n) if text[i] == "@"]
+    standard = max((a for a in ats if a < first), default=None)
+    readings = [a for a in (standard, *(a for a in ats if a >= first))
+                if _reading_ok(text, start, a)]
+    problem = AMBIGUOUS if len(readings) > 1 else ""
+    spans: list[Span] = []
+    found: list[Span] = []
+    end = start
+    for at in readings or [ats[-1] if ats else None]:
+        if at is not None:
+            colon = text.find(":", start, at)
+            if colon >= 0:
+                spans.append((colon + 1, at))
+            found += strays(text, start, at if colon < 0 else colon)
+        host_at = start if at is None else at + 1
+        end = _delim(text, host_at)
+        port = _port_colon(text, host_at, end)
+        if port >= 0 and not _port_ok(text[port + 1:end]):
+            spans.append((port + 1, n))
+        found += strays(text, host_at, end)
+    query = _delim(text, end, "?#")
+    found += strays(text, end, query)
+    if query < n and text[query] == "?":
+        more, why = _query_spans(text, query + 1, known, semicolons)
+        spans += more
+        problem = problem or why
+    elif query < n:
+        found += strays(text, query, n)
+    if found:
+        problem = problem or STRAY
+    return spans + found, problem
+
+
+def _query_spans(text: str, pos: int, known: Iterable[str] | None,
+                 semicolons: bool) -> tuple[list[Span], str]:
+    n = len(text)
+    names = None if known is None else {k.lower() for k in known}
+    spans: list[Span] = []
+    problem = ""
+    last_secret = -1
+    while True:
+        amp = text.find("&", pos)
+        seg_end = n if amp < 0 else amp
+        key, eq, _ = text[pos:seg_end].partition("=")
+        if eq and secret_key(key):
+            spans.append((pos + len(key) + 1, seg_end))
+            last_secret = len(spans) - 1
+            if not semicolons and ";" in text[pos:seg_end]:
+                problem = problem or SEMICOLON
+        else:
+            fragment = text.find("#", pos, seg_end)
+            body_end = seg_end if fragment < 0 else fragment
+            key, eq, _ = text[pos:body_end].partition("=")
+            name = unquote(key.replace("+", " ")).strip().lower()
+            if text[pos:body_end] and last_secret >= 0 and (
+                    not eq or (names is not None and name not in names)):
+                spans[last_secret] = (spans[last_secret][0], n)
+                return spans, TAIL_NOT_A_PARAMETER
+            if not semicolons and ";" in text[pos:body_end]:
+                problem = problem or SEMICOLON
+            found = strays(text, pos, body_end)
+            if fragment >= 0:
+                found += strays(text, fragment, n)
+            if found:
+                spans += found
+                problem = problem or STRAY
+            if fragment >= 0:
+                break
+        if amp < 0:
+            break
+        pos = amp + 1
+    return spans, problem
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """One ``key=value`` of a ``;``-separated property list (JDBC, ODBC)."""
+
+    start: int  # the key's first character
+    end: int  # the ``;`` that ends the segment, or the end of the text
+    eq: int  # the ``=``, or -1 (no value: malformed unless blank)
+    value: Span  # the value, braces included
+    ok: bool  # well-formed: blank, or a key, ``=`` and a value whose end is known
+
+
+def property_segments(text: str, pos: int) -> list[Segment]:
+    """The segments from ``pos`` on, as Microsoft's JDBC driver splits them.
+
+    A value opening with ``{`` (after ``=`` and any blanks) runs to its closing brace,
+    ``}}`` standing for ``}``; only blanks may follow before the ``;``. An unclosed brace
+    runs to the end of the text.
+    """
+    n = len(text)
+    out: list[Segment] = []
+    while pos <= n:
+        semi = text.find(";", pos)
+        semi = n if semi < 0 else semi
+        eq = text.find("=", pos, semi)
+        if eq < 0:
+            out.append(Segment(pos, semi, -1, (semi, semi), not text[pos:semi].strip()))
+        else:
+            value = eq + 1
+            while value < n and text[value] in " \t":
+                value += 1
+            if value < n and text[value] == "{":
+                close, closed = _quoted_end(text, value)
+                after = close
+                while after < n and text[after] in " \t":
+                    after += 1
+                if closed and (after == n or text[after] == ";"):
+                    semi = after
+                    out.append(Segment(pos, semi, eq, (value, close), True))
+                else:
+                    following = text.find(";", after) if closed else -1
+                    semi = n if following < 0 else following
+                    out.append(Segment(pos, semi, eq, (value, n), False))
+            else:
+                out.append(Segment(pos, semi, eq, (value, semi), True))
+        pos = semi + 1
+    return out
+
+
+def property_spans(text: str, start: int, *, known: Iterable[str],
+                   hosts: Iterable[str] = ()) -> tuple[list[Span], str]:
+    """Secret spans of ``//address;key=value;...`` (``start``: the address), and why the
+    text is refused, if it is.
+
+    A user-info in the address (``//user:password@host``) is masked and refused; a
+    non-numeric port is masked to the end. A secret value that is malformed, or that
+    is followed by a segment that is malformed or not in ``known``, is masked to the
+    end and refused (that text may be the secret's tail). ``hosts`` are properties
+    whose values must look like a host name or a number.
+    """
+    n = len(text)
+    names = {k.lower() for k in known}
+    host_names = {k.lower() for k in hosts}
+    semi = text.find(";", start)
+    address_end = n if semi < 0 else semi
+    spans: list[Span] = []
+    problem = ""
+    at = text.rfind("@", start, address_end)
+    if at >= 0:
         colon = text.find(":", start, at)
         if colon >= 0:
             spans.append((colon + 1, at))
-    for m in _PARAM.finditer(text):
-        if secret_key(m.group("key")):
-            spans.append(m.span("value"))
-    return spans
+        problem = USERINFO
+    host_at = at + 1 if at >= 0 else start
+    port = _port_colon(text, host_at, address_end)
+    if port >= 0 and not _port_ok(text[port + 1:address_end]):
+        spans.append((port + 1, n))
+    found = strays(text, start, address_end)
+    last_secret = -1
+    for seg in property_segments(text, address_end + 1) if semi >= 0 else []:
+        key = text[seg.start:seg.eq] if seg.eq >= 0 else ""
+        if seg.eq >= 0 and secret_key(key):
+            spans.append((seg.value[0], seg.value[1] if seg.ok else n))
+            last_secret = len(spans) - 1
+            if not seg.ok:
+                return spans + found, UNBALANCED
+            continue
+        blank = seg.eq < 0 and seg.ok
+        if last_secret >= 0 and not blank and (
+                not seg.ok or key.strip().lower() not in names):
+            spans[last_secret] = (spans[last_secret][0], n)
+            return spans + found, TAIL_NOT_A_PROPERTY
+        if key.strip().lower() in host_names and not re.fullmatch(
+                r"[\w.\-\[\]:\\]*", text[seg.value[0]:seg.value[1]].strip()):
+            spans.append((seg.value[0], n))
+            return spans + found, NOT_A_HOST
+        found += strays(text, seg.start, seg.end)
+    return spans + found, problem or (STRAY if found else "")
+
+
+
+def url_spans(text: str) -> tuple[list[Span], str]:
+    """Secret spans of any text — a URL of a known database by that database's rules,
+    another URL by the standard ones, anything else as ``key=value`` text — and why it
+    would be refused as a URL."""
+    from monozu.db.dialects import jdbc_kind, scheme_kind, url_rules
+
+    if text[:5].lower() == "jdbc:":
+        name = text[5:].partition(":")[0]
+        kind = jdbc_kind(name)
+        if kind is not None:
+            return url_rules(kind).spans(text)
+        after = 5 + len(name) + 1
+        if text.startswith("//", after):
+            return authority_spans(text, after + 2)
+        at = text.rfind("@")  # jdbc:oracle:thin:user/password@host: all before the '@'
+        return [*([(after, at)] if at > after else []), *assignment_spans(text, after)], ""
+    head = _SCHEME.match(text)
+    if head is not None:
+        kind = scheme_kind(text[:head.end() - 3])
+        if kind is not None:
+            return url_rules(kind).spans(text)
+        return authority_spans(text, head.end())
+    # No scheme: ``user:password@host/db`` or ``key=value`` text, read both ways.
+    spans, problem = authority_spans(text, 0)
+    return spans + assignment_spans(text), problem
+
+
+def mask_url(text: str) -> Masked:
+    """``text`` with every secret in it (as a URL or as ``key=value`` text) masked."""
+    body = text.lstrip()
+    lead = text[:len(text) - len(body)]
+    found = masked(body, *url_spans(body))
+    return replace(found, text=lead.replace("\x00", "\\x00") + found.text) if lead else found
+
+
+def secret_spans(text: str) -> list[Span]:
+    """Every character range of ``text`` that is, or may be, a secret (under every
+    reading of the text)."""
+    body = text.lstrip()
+    lead = len(text) - len(body)
+    return [(lead + first, lead + end) for first, end in url_spans(body)[0] if end > first]
 
 
 def redact(text: str) -> str:
     """``text`` with every secret span replaced by ``***`` (safe to print)."""
-    out: list[str] = []
-    pos = 0
-    for first, end in sorted(secret_spans(text)):
-        if end <= pos:
-            continue
-        out.append(text[pos:max(first, pos)])
-        out.append(MASK)
-        pos = end
-    out.append(text[pos:])
-    return "".join(out).replace("\x00", "\\x00")
+    return mask_url(text).shown
+
+
+_LEAD = "([<\"'"
+_TRAIL = ")]>\"',;.:!"
 
 
 def redact_words(text: str) -> str:
-    """Free text (a message) with :func:`redact` applied to each space-separated word."""
+    """Free text (a message) with :func:`redact` applied to each space-separated word
+    that could hold a secret."""
     return " ".join(_redact_word(word) if ("@" in word or "=" in word) else word
                     for word in text.split(" "))
 
 
 def _redact_word(word: str) -> str:
-    # A URL redacted already and followed by the message's own ":" or "," keeps it
-    # ("...?sslpassword=***: connection failed"), rather than the mask swallowing it.
-    if word[-1:] in (":", ",", ";", ".", ")") and word[:-1].endswith(MASK) \
-            and redact(word[:-1]) == word[:-1]:
+    body = word.lstrip(_LEAD)
+    head = word[:len(word) - len(body)]
+    # A clean (or already masked) URL keeps the message's own punctuation around it
+    # ("(postgresql://u:***@h/db):"), rather than the mask swallowing it.
+    core = body.rstrip(_TRAIL)
+    if core and redact(core) == core:
         return word
-    return redact(word)
+    return head + redact(body)
+
+
+def mask_echoed(text: str, secret: str, public: Iterable[str] = ()) -> str:
+    """A driver's message with the password masked where the driver quoted it back.
+
+    Only a whole quoted or braced value equal to the password (``'pw'``, ``"pw"``,
+    ``{pw}`` with ``}`` doubled) is masked, and not when it equals a ``public`` value
+    the message shows anyway (the user, host, database): masking bare occurrences
+    would make the text depend on the password ("***27.0.0.***" for the password
+    "1"), and so reveal it. Secret-keyed values (``PWD=...``) and user-info are
+    masked by their shape, whatever they hold.
+    """
+    if secret and secret not in set(public):
+        for first, last, inner in (("'", "'", secret.replace("'", "''")), ("'", "'", secret),
+                                   ('"', '"', secret), ("{", "}", secret.replace("}", "}}"))):
+            text = text.replace(f"{first}{inner}{last}", f"{first}{MASK}{last}")
+    return redact_words(text)
 
 
 def unbrace(value: str) -> str:
@@ -105,20 +487,25 @@ def unbrace(value: str) -> str:
     return value
 
 
-def take_secrets(text: str) -> tuple[str, dict[str, str]]:
-    """``text`` without its secret parameters, and those parameters (lower-case keys)."""
-    secrets: dict[str, str] = {}
+def encode(value: str, reserved: str) -> str:
+    """``value`` for a printed URL: ``%``, ``reserved`` and control characters
+    percent-encoded, so the text reads back as the same parts."""
+    return "".join(
+        "".join(f"%{b:02X}" for b in c.encode()) if c == "%" or c in reserved
+        or CONTROL.match(c) else c for c in value)
 
-    def cut(m: re.Match[str]) -> str:
-        if not secret_key(m.group("key")):
-            return m.group(0)
-        key = unquote(m.group("key")).strip().lower()
-        value = m.group("value")
-        # A query parameter is percent-encoded; a ``;`` property may be brace-quoted.
-        secrets[key] = unbrace(value) if m.group("sep") == ";" else unquote(value)
-        return m.group("sep") if m.group("sep") != "?" else "?"
 
-    return _PARAM.sub(cut, text), secrets
+def decoded(value: str, what: str, variable: str, shown: str, *, name: bool = True) -> str:
+    """A percent-decoded URL part, refused if it holds a NUL (which would cut the
+    driver's connection string) or, for a name that is printed, a control character."""
+    if "\x00" in value:
+        raise ConfigError(f"{variable}: the {what} contains a NUL byte (%00), in {shown}")
+    if name and CONTROL.search(value):
+        raise ConfigError(f"{variable}: the {what} contains a control character, in {shown}")
+    if name and looks_like_secret(value):
+        raise ConfigError(f"{variable}: the {what} holds what looks like a password or key, "
+                          f"in {shown}")
+    return value
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,43 +569,55 @@ class Pieces:
     port: int | None
     path: str
     user: str
-    password: str | None
+    password: str | None = field(repr=False)
     params: dict[str, str]  # in the order given; keys as written (not lower-cased)
-    secrets: dict[str, str]  # secret parameters, lower-case keys
+    secrets: dict[str, str] = field(repr=False)  # secret parameters, lower-case keys
 
 
-def split_authority_url(text: str, variable: str) -> Pieces:
-    """Split ``scheme://[user[:password]@]host[:port][/path][?query]``.
+def split_authority_url(url: Masked, variable: str) -> Pieces:
+    """Split masked ``scheme://[user[:password]@]host[:port][/path][?query]``.
 
-    The secret parameters and the user-info are cut out of the text before the
-    rest is read, so a message about a bad port or host never holds a secret.
+    The text is the masked copy (:func:`authority_spans`' reading already decided
+    where the user-info ends), so this plain split cannot quote a secret; the
+    password and secret parameters are revealed and percent-decoded last.
     """
-    shown = redact(text)
-    scheme_end = text.index("://") + 3
-    rest, secrets = take_secrets(text[scheme_end:])
+    text, shown = url.text, url.shown
+    start = text.index("://") + 3
     user, password = "", None
-    at = rest.rfind("@")
+    at = text.rfind("@", start, _delim(text, start))
     if at >= 0:
-        info, rest = rest[:at], rest[at + 1:]
-        name, colon, secret = info.partition(":")
-        user = unquote(name)
-        password = unquote(secret) if colon else None
-    rest, _, _fragment = rest.partition("#")
+        name, colon, secret = text[start:at].partition(":")
+        user = decoded(unquote(name), "user name", variable, shown)
+        if colon:
+            password = decoded(unquote(url.reveal(secret)), "password", variable, shown,
+                               name=False)
+    host_at = at + 1 if at >= 0 else start
+    end = _delim(text, host_at)
+    host, port = split_host_port(text[host_at:end], variable, shown)
+    rest, _, _fragment = text[end:].partition("#")
     rest, _, query = rest.partition("?")
-    hostport, slash, path = rest.partition("/")
-    host, port = split_host_port(hostport, variable, shown)
+    path = decoded(unquote(rest[1:]), "database name", variable, shown) if rest else ""
     params: dict[str, str] = {}
+    secrets: dict[str, str] = {}
     for item in query.split("&"):
         if not item:
             continue
         key, _, value = item.partition("=")
-        params[unquote(key.replace("+", " "))] = unquote(value.replace("+", " "))
-    return Pieces(host=host, port=port, path=unquote(path) if slash else "", user=user,
-                  password=password, params=params, secrets=secrets)
+        if secret_key(key):
+            secrets[unquote(key).strip().lower()] = decoded(
+                unquote(url.reveal(value)), "value of a secret parameter", variable, shown,
+                name=False)
+        else:
+            name = decoded(unquote(key.replace("+", " ")), "parameter name", variable, shown)
+            params[name] = decoded(unquote(value.replace("+", " ")), f"value of {name}",
+                                   variable, shown)
+    return Pieces(host=host, port=port, path=path, user=user, password=password,
+                  params=params, secrets=secrets)
 
 
 def split_host_port(hostport: str, variable: str, shown: str) -> tuple[str, int | None]:
-    """``host``, ``host:port`` or ``[v6]:port``; every problem names ``variable``."""
+    """``host``, ``host:port`` or ``[v6]:port`` (masked text); every problem names
+    ``variable`` and shows only ``shown``."""
     if hostport.startswith("["):
         host, bracket, tail = hostport[1:].partition("]")
         if not bracket or (tail and not tail.startswith(":")):
@@ -230,16 +629,19 @@ def split_host_port(hostport: str, variable: str, shown: str) -> tuple[str, int 
     if not host:
         raise ConfigError(f"{variable}: no host in {shown}")
     if not re.fullmatch(r"[\w.\-:%]+", host):
-        raise ConfigError(f"{variable}: bad host {host!r} in {shown}")
+        raise ConfigError(f"{variable}: bad host in {shown}")
     if not port_text:
         return host, None
     return host, parse_port(port_text, variable, shown)
 
 
 def parse_port(text: str, variable: str, shown: str) -> int:
-    if not text.isascii() or not text.isdigit() or not 0 < int(text) < 65536:
-        raise ConfigError(f"{variable}: bad port {text!r} in {shown} (1-65535)")
-    return int(text)
+    """A port; only digits are ever quoted back (anything else may be a password)."""
+    if text.isascii() and text.isdigit():
+        if len(text) <= 5 and 0 < int(text) < 65536:
+            return int(text)
+        raise ConfigError(f"{variable}: bad port {text[:12]!r} in {shown} (1-65535)")
+    raise ConfigError(f"{variable}: bad port (not a number 1-65535) in {shown}")
 
 
 def number_param(params: Mapping[str, str], key: str, variable: str, *,
@@ -252,14 +654,14 @@ def number_param(params: Mapping[str, str], key: str, variable: str, *,
                             else bool(re.fullmatch(r"\d+(\.\d*)?|\.\d+", raw)))
     if not ok or float(raw) > 86400 * 365:
         kind = "whole seconds" if whole else "a number of seconds"
-        raise ConfigError(f"{variable}: {key} must be {kind}, got {raw!r}")
+        raise ConfigError(f"{variable}: {key} must be {kind}, got {raw[:40]!r}")
 
 
 def choice_param(params: Mapping[str, str], key: str, allowed: frozenset[str] | set[str],
                  variable: str, hint: str) -> None:
     raw = params.get(key)
     if raw is not None and raw.lower() not in allowed:
-        raise ConfigError(f"{variable}: {key} must be {hint}, got {raw!r}")
+        raise ConfigError(f"{variable}: {key} must be {hint}, got {raw[:40]!r}")
 
 
 def one_password(variable: str, *given: str | None) -> str:
@@ -275,8 +677,13 @@ def refuse_unknown(keys: Mapping[str, str] | set[str], known: Mapping[str, objec
                    | frozenset[str], variable: str, what: str) -> None:
     unknown = sorted(k for k in keys if k.lower() not in known)
     if unknown:
-        raise ConfigError(f"{variable}: unknown {what} {', '.join(unknown)} "
+        raise ConfigError(f"{variable}: unknown {what} {', '.join(map(param_name, unknown))} "
                           f"(supported: {', '.join(sorted(known))})")
+
+
+def param_name(key: str) -> str:
+    """A parameter's name for a message: as written when it looks like a name."""
+    return key if re.fullmatch(r"[\w .\-]{1,40}", key) else "(a name that is not shown)"
 
 
 class UrlRules(abc.ABC):
@@ -287,13 +694,19 @@ class UrlRules(abc.ABC):
     jdbc_name: ClassVar[str]  # the JDBC sub-protocol: jdbc:<jdbc_name>:...
     embedded: ClassVar[bool] = False  # a file on this machine: no login, no server
 
-    @abc.abstractmethod
-    def parse(self, text: str, variable: str) -> DatabaseURL:
-        """Parse ``scheme://...`` text (its scheme is one of :attr:`schemes`)."""
+    def spans(self, text: str) -> tuple[list[Span], str]:
+        """Where ``text`` (one of this database's URLs) holds secrets, and why it must be
+        refused, if it must; by default the standard ``scheme://`` reading."""
+        start = text.index("//", text.index(":") + 1) + 2 if "//" in text else len(text)
+        return authority_spans(text, start)
 
     @abc.abstractmethod
-    def parse_jdbc(self, text: str, variable: str) -> DatabaseURL:
-        """Parse ``jdbc:<jdbc_name>:...`` text (the whole URL)."""
+    def parse(self, url: Masked, variable: str) -> DatabaseURL:
+        """Parse masked ``scheme://...`` text (its scheme is one of :attr:`schemes`)."""
+
+    @abc.abstractmethod
+    def parse_jdbc(self, url: Masked, variable: str) -> DatabaseURL:
+        """Parse masked ``jdbc:<jdbc_name>:...`` text (the whole URL)."""
 
     @abc.abstractmethod
     def redacted(self, url: DatabaseURL) -> str:
@@ -316,57 +729,42 @@ class UrlRules(abc.ABC):
         return None
 
 
-def jdbc_properties(text: str, variable: str, shown: str, *, known: Mapping[str, str],
-                    sep: str = ";") -> dict[str, str]:
-    """``key=value`` properties (brace-quoted values allowed), renamed by ``known``.
+def jdbc_properties(url: Masked, start: int, variable: str, *, known: Mapping[str, str]
+                    ) -> tuple[dict[str, str], dict[str, str]]:
+    """The ``;key=value`` properties of masked text from ``start``: the known ones
+    renamed by ``known`` (a lower-case JDBC property -> the key used in
+    :class:`DatabaseURL` params), and the secret ones (lower-case keys, revealed).
 
-    ``known`` maps a lower-case JDBC property to the key used in :class:`DatabaseURL`
-    params; anything else is refused with the list of supported properties.
+    Anything else is refused with the list of supported properties.
     """
+    text, shown = url.text, url.shown
     out: dict[str, str] = {}
-    for item in _split_props(text, sep):
-        if not item.strip():
+    secrets: dict[str, str] = {}
+    for seg in property_segments(text, start):
+        if seg.eq < 0 and seg.ok:
             continue
-        key, eq, value = item.partition("=")
-        if not eq:
-            raise ConfigError(f"{variable}: expected property=value, got {redact(sep + item)!r} "
-                              f"in {shown}")
-        low = key.strip().lower()
+        key = text[seg.start:seg.eq].strip() if seg.eq >= 0 else text[seg.start:seg.end]
+        if not seg.ok:
+            what = (f"got {key.strip()!r}" if re.fullmatch(r"\s*\w{1,40}\s*", key)
+                    else "got text that is not shown")
+            if seg.eq >= 0:
+                what = f"the value of {param_name(key)} has unbalanced braces"
+            raise ConfigError(f"{variable}: expected property=value, {what}, in {shown}")
+        value = text[seg.value[0]:seg.value[1]].strip()
+        if secret_key(key):
+            secrets[key.lower()] = unbrace(url.reveal(value))
+            continue
+        low = key.lower()
         if low not in known:
-            raise ConfigError(f"{variable}: unsupported JDBC property {key.strip()!r} in {shown} "
-                              f"(supported: {', '.join(sorted(set(known)))})")
-        out[known[low]] = unbrace(value.strip())
-    return out
-
-
-def _split_props(text: str, sep: str) -> list[str]:
-    items: list[str] = []
-    depth = False
-    current: list[str] = []
-    i = 0
-    while i < len(text):
-        ch = text[i]
-        if ch == "{" and not depth and (not current or "".join(current).endswith("=")):
-            depth = True
-        elif ch == "}" and depth:
-            if text[i + 1:i + 2] == "}":
-                current.append("}}")
-                i += 2
-                continue
-            depth = False
-        if ch == sep and not depth:
-            items.append("".join(current))
-            current = []
-        else:
-            current.append(ch)
-        i += 1
-    items.append("".join(current))
-    return items
+            raise ConfigError(f"{variable}: unsupported JDBC property {param_name(key)!r} in "
+                              f"{shown} (supported: {', '.join(sorted(set(known)))})")
+        out[known[low]] = unbrace(value)
+    return out, secrets
 
 
 def no_nul(text: str, variable: str) -> None:
     """Refuse text with a NUL byte or a control character (never echoing it)."""
-    if any(ord(c) < 32 and c not in "\t" for c in text) or "\x7f" in text:
+    if CONTROL.search(text.replace("\t", " ")):
         raise ConfigError(f"{variable}: contains a NUL byte or control character")
 
 
@@ -376,20 +774,26 @@ def parse_url(text: str, *, variable: str = "DATABASE_URL") -> DatabaseURL:
 
     no_nul(text, variable)
     text = text.strip()
-    if text.lower().startswith("jdbc:"):
+    jdbc = text[:5].lower() == "jdbc:"
+    if jdbc:
         name = text[5:].partition(":")[0]
-        jkind = jdbc_kind(name)
-        if jkind is None:
-            raise ConfigError(f"{variable}: unsupported database jdbc:{name[:20]}: "
+        kind = jdbc_kind(name)
+        if kind is None:
+            shown_name = name[:20] if re.fullmatch(r"[A-Za-z0-9]{1,20}", name[:20]) else "..."
+            raise ConfigError(f"{variable}: unsupported database jdbc:{shown_name}: "
                               f"(monozu supports {schemes_text(jdbc=True)})")
-        return url_rules(jkind).parse_jdbc(text, variable)
-    scheme, sep, _rest = text.partition("://")
-    if not sep:
-        raise ConfigError(f"{variable}: not a URL (expected scheme://... or jdbc:...): "
-                          f"{redact(text)}")
-    kind = scheme_kind(scheme)
-    if kind is None:
-        raise ConfigError(f"{variable}: unknown scheme {scheme[:20]!r} (use "
-                          f"{schemes_text(jdbc=False)}, or a JDBC URL)")
-    return url_rules(kind).parse(text, variable)
-
+    else:
+        head = _SCHEME.match(text)
+        if head is None:
+            hint = "; keyword connection strings are not read" if "=" in text else ""
+            raise ConfigError(f"{variable}: not a URL (expected scheme://... or jdbc:...{hint}):"
+                              f" {redact(text)}")
+        kind = scheme_kind(text[:head.end() - 3])
+        if kind is None:
+            raise ConfigError(f"{variable}: unknown scheme {text[:head.end() - 3][:20]!r} (use "
+                              f"{schemes_text(jdbc=False)}, or a JDBC URL)")
+    rules = url_rules(kind)
+    found = masked(text, *rules.spans(text))
+    if found.problem:
+        raise ConfigError(f"{variable}: {found.problem}, in {found.shown}")
+    return rules.parse_jdbc(found, variable) if jdbc else rules.parse(found, variable)

@@ -53,6 +53,12 @@ class MigrateSettings:
     validate_migration_naming: bool = False
     lock_retry_count: int = 50  # seconds to wait for another runner's lock (-1: forever)
 
+    def __repr__(self) -> str:
+        # A placeholder may hold a password (${dbPassword} in a grant): names only.
+        shown = {f.name: ({k: "***" for k in self.placeholders} if f.name == "placeholders"
+                          else getattr(self, f.name)) for f in fields(self)}
+        return f"MigrateSettings({', '.join(f'{k}={v!r}' for k, v in shown.items())})"
+
     def check(self) -> MigrateSettings:
         """Raise :class:`MigrationConfigError` for values no command could use."""
         parse_target(self.target)
@@ -277,6 +283,12 @@ class FlywayConnection:
     urls: tuple[tuple[str, str], ...] = ()
     user: str | None = None
     password: str | None = field(default=None, repr=False)
+
+    def __repr__(self) -> str:
+        from monozu.db.dialects.urls import redact
+
+        urls = tuple((source, redact(text)) for source, text in self.urls)
+        return f"FlywayConnection(urls={urls!r}, user={self.user!r})"
 
 
 def flyway_connection(

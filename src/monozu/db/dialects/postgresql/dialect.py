@@ -82,9 +82,13 @@ class PostgreSQLDialect(Dialect):
         return conn
 
     def _connect_error(self, exc: psycopg.Error, url: DatabaseURL) -> DatabaseError:
+        from monozu.db.dialects.urls import mask_echoed
+
         text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        if url.password:
-            text = text.replace(url.password, "***")
+        # Not every occurrence of the password: that makes the text depend on it (the
+        # password "1" gave "***27.0.0.***"), revealing it. Only a whole quoted value.
+        text = mask_echoed(text, url.password,
+                           (url.user, url.host, str(url.port), url.database))
         cls = errors.Timeout if "timeout expired" in text else errors.ConnectionFailed
         return cls(f"cannot connect to PostgreSQL at {url.redacted()}: {text}",
                    code=getattr(exc, "sqlstate", None))

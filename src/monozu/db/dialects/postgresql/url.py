@@ -3,7 +3,8 @@
 Accepted forms: ``postgresql://user:password@host:port/db?sslmode=require`` (or
 ``postgres://``; query parameters are libpq's and pass through), and Flyway's
 ``jdbc:postgresql://host:port/db?user=u&password=p&sslmode=require`` (pgJDBC's
-properties, renamed to libpq's; others are refused). Nothing here imports psycopg.
+properties, renamed to libpq's; others are refused). A query value ends at ``&``
+only: a ``;`` is part of it, as libpq and pgJDBC read it. Nothing here imports psycopg.
 """
 
 from __future__ import annotations
@@ -14,10 +15,14 @@ from typing import ClassVar
 from monozu.db.dialects.urls import (
     MASK,
     DatabaseURL,
+    Masked,
+    Span,
     UrlRules,
+    authority_spans,
+    encode,
     number_param,
     one_password,
-    redact,
+    param_name,
     secret_key,
     split_authority_url,
 )
@@ -33,6 +38,20 @@ JDBC_PROPERTIES = {
     "options": "options", "currentschema": "currentschema",
 }
 _SSLMODES = {"disable", "allow", "prefer", "require", "verify-ca", "verify-full"}
+# libpq's connection keywords (PostgreSQL 18): what may follow a secret in a query.
+LIBPQ_KEYWORDS = frozenset({
+    "host", "hostaddr", "port", "dbname", "user", "password", "passfile", "require_auth",
+    "channel_binding", "connect_timeout", "client_encoding", "options", "application_name",
+    "fallback_application_name", "keepalives", "keepalives_idle", "keepalives_interval",
+    "keepalives_count", "tcp_user_timeout", "replication", "gssencmode", "sslmode",
+    "requiressl", "sslnegotiation", "sslcompression", "sslcert", "sslkey", "sslkeylogfile",
+    "sslpassword", "sslcertmode", "sslrootcert", "sslcrl", "sslcrldir", "sslsni",
+    "requirepeer", "ssl_min_protocol_version", "ssl_max_protocol_version",
+    "min_protocol_version", "max_protocol_version", "krbsrvname", "gsslib", "gssdelegation",
+    "scram_client_key", "scram_server_key", "service", "target_session_attrs",
+    "load_balance_hosts", "oauth_issuer", "oauth_client_id", "oauth_client_secret",
+    "oauth_scope",
+})
 
 
 class PostgreSQLUrlRules(UrlRules):
@@ -40,18 +59,26 @@ class PostgreSQLUrlRules(UrlRules):
     schemes: ClassVar = ("postgresql", "postgres")
     jdbc_name: ClassVar = "postgresql"
 
-    def parse(self, text: str, variable: str) -> DatabaseURL:
-        return self._parse(text, variable, jdbc=False)
+    def spans(self, text: str) -> tuple[list[Span], str]:
+        if text[:5].lower() == "jdbc:":
+            start = len("jdbc:postgresql:")
+            if not text.startswith("//", start):  # refused when parsed: no host
+                return authority_spans(text, start)
+            return authority_spans(text, start + 2, known=JDBC_PROPERTIES)
+        return authority_spans(text, text.index("://") + 3, known=LIBPQ_KEYWORDS)
 
-    def parse_jdbc(self, text: str, variable: str) -> DatabaseURL:
-        if not text[len("jdbc:postgresql:"):].startswith("//"):
-            raise ConfigError(f"{variable}: no host in {redact(text)} "
+    def parse(self, url: Masked, variable: str) -> DatabaseURL:
+        return self._parse(url, variable, jdbc=False)
+
+    def parse_jdbc(self, url: Masked, variable: str) -> DatabaseURL:
+        if not url.text[len("jdbc:postgresql:"):].startswith("//"):
+            raise ConfigError(f"{variable}: no host in {url.shown} "
                               "(jdbc:postgresql://host:port/db)")
-        return self._parse(text[len("jdbc:"):], variable, jdbc=True)
+        return self._parse(url, variable, jdbc=True)
 
-    def _parse(self, text: str, variable: str, *, jdbc: bool) -> DatabaseURL:
-        shown = redact(text)
-        pieces = split_authority_url(text, variable)
+    def _parse(self, url: Masked, variable: str, *, jdbc: bool) -> DatabaseURL:
+        shown = url.shown
+        pieces = split_authority_url(url, variable)
         secrets = dict(pieces.secrets)
         password = one_password(variable, pieces.password, secrets.pop("password", None),
                                 secrets.pop("pwd", None))
@@ -62,7 +89,7 @@ class PostgreSQLUrlRules(UrlRules):
                 name = JDBC_PROPERTIES.get(key.lower())
                 if name is None:
                     raise ConfigError(
-                        f"{variable}: unsupported JDBC property {key!r} in {shown} "
+                        f"{variable}: unsupported JDBC property {param_name(key)!r} in {shown} "
                         f"(supported: {', '.join(sorted(JDBC_PROPERTIES))})")
                 renamed[name] = value
             params = _jdbc_to_libpq(renamed, variable)
@@ -72,7 +99,7 @@ class PostgreSQLUrlRules(UrlRules):
         number_param(params, "connect_timeout", variable, whole=True)
         if "sslmode" in params and params["sslmode"] not in _SSLMODES:
             raise ConfigError(f"{variable}: sslmode must be one of {', '.join(sorted(_SSLMODES))}"
-                              f", got {params['sslmode']!r}")
+                              f", got {params['sslmode'][:40]!r}")
         database = pieces.path
         if not database:
             raise ConfigError(f"{variable}: no database named in {shown}")
@@ -82,11 +109,13 @@ class PostgreSQLUrlRules(UrlRules):
     def redacted(self, url: DatabaseURL) -> str:
         auth = ""
         if url.user:
-            auth = url.user + (f":{MASK}" if url.password else "") + "@"
+            auth = encode(url.user, "@:/?#") + (f":{MASK}" if url.password else "") + "@"
         host = f"[{url.host}]" if ":" in url.host else url.host
         port = f":{url.port}" if url.port else ""
-        query = "&".join(f"{k}={MASK if secret_key(k) else v}" for k, v in url.params.items())
-        return f"postgresql://{auth}{host}{port}/{url.database}" + (f"?{query}" if query else "")
+        query = "&".join(f"{encode(k, '&#=')}={MASK if secret_key(k) else encode(v, '&#')}"
+                         for k, v in url.params.items())
+        return (f"postgresql://{auth}{host}{port}/{encode(url.database, '/?#')}"
+                + (f"?{query}" if query else ""))
 
     def driver_string(self, url: DatabaseURL) -> str:
         """A libpq ``key=value`` conninfo string for psycopg (quotes escaped)."""

@@ -2,7 +2,9 @@
 
 ``sqlite://:memory:`` (or ``jdbc:sqlite::memory:``) is an in-memory database.
 Parameters: ``busy_timeout``/``timeout`` (seconds), ``mode`` (``ro``, ``rw``,
-``rwc``). A relative path is relative to the working directory.
+``rwc``). A relative path is relative to the working directory. SQLite has no
+password: a ``password=`` (or ``key=``, or any secret key) in its URL is refused, so
+that it never becomes part of a file name.
 """
 
 from __future__ import annotations
@@ -13,17 +15,23 @@ from typing import ClassVar
 from urllib.parse import parse_qsl, unquote
 
 from monozu.db.dialects.urls import (
+    CONTROL,
     DatabaseURL,
+    Masked,
+    Span,
     UrlRules,
+    assignment_spans,
+    authority_spans,
     choice_param,
     number_param,
-    redact,
     refuse_unknown,
 )
 from monozu.db.errors import ConfigError
 
 PARAMS = frozenset({"timeout", "busy_timeout", "mode"})
 MEMORY = ":memory:"
+NO_SECRETS = ("SQLite has no password or key, so a 'password=' (or token, key...) in its URL "
+              "is a mistake: remove it (nothing was created)")
 
 
 class SQLiteUrlRules(UrlRules):
@@ -32,7 +40,19 @@ class SQLiteUrlRules(UrlRules):
     jdbc_name: ClassVar = "sqlite"
     embedded: ClassVar = True
 
-    def parse(self, text: str, variable: str) -> DatabaseURL:
+    def spans(self, text: str) -> tuple[list[Span], str]:
+        jdbc = text[:5].lower() == "jdbc:"
+        start = len("jdbc:sqlite:") if jdbc else text.index("://") + 3
+        found = assignment_spans(text, start)
+        spans: list[Span] = []
+        if not jdbc and not text.startswith(("/", MEMORY), start):
+            spans, _ = authority_spans(text, start)  # user:password@... (refused when parsed)
+        # A path holding "password=" or "key=" (SQLCipher's) is refused, not opened as a
+        # file of that name: the secret must not become a file name.
+        return spans + found, NO_SECRETS if found else ""
+
+    def parse(self, url: Masked, variable: str) -> DatabaseURL:
+        text = url.text
         body = text.split("://", 1)[1]
         body, _, query = body.partition("?")
         if body in (MEMORY, "/" + MEMORY):
@@ -43,26 +63,26 @@ class SQLiteUrlRules(UrlRules):
         else:
             raise ConfigError(
                 f"{variable}: sqlite URLs look like sqlite:///relative/file.db, "
-                f"sqlite:////absolute/file.db or sqlite://:memory:, got {redact(text)!r}"
+                f"sqlite:////absolute/file.db or sqlite://:memory:, got {url.shown!r}"
             )
-        return self._build(path, query, variable, text)
+        return self._build(path, query, variable, url)
 
-    def parse_jdbc(self, text: str, variable: str) -> DatabaseURL:
-        body = text[len("jdbc:sqlite:"):]
+    def parse_jdbc(self, url: Masked, variable: str) -> DatabaseURL:
+        body = url.text[len("jdbc:sqlite:"):]
         body, _, query = body.partition("?")
         body = body.removeprefix("file:")
         path = MEMORY if body in ("", MEMORY) else unquote(body)
-        return self._build(path, query, variable, text)
+        return self._build(path, query, variable, url)
 
-    def _build(self, path: str, query: str, variable: str, text: str) -> DatabaseURL:
+    def _build(self, path: str, query: str, variable: str, url: Masked) -> DatabaseURL:
         params = dict(parse_qsl(query, keep_blank_values=True))
         refuse_unknown(set(params), PARAMS, variable, "sqlite parameter(s)")
         for key in ("timeout", "busy_timeout"):
             number_param(params, key, variable)
         choice_param(params, "mode", {"ro", "rw", "rwc"}, variable, "ro, rw or rwc")
         if not path:
-            raise ConfigError(f"{variable}: no SQLite file named in {redact(text)!r}")
-        if "\x00" in path or any(ord(c) < 32 for c in path):
+            raise ConfigError(f"{variable}: no SQLite file named in {url.shown!r}")
+        if "\x00" in path or CONTROL.search(path):
             raise ConfigError(f"{variable}: the SQLite file name contains a NUL byte or "
                               "control character")
         return DatabaseURL(kind="sqlite", path=path, params=params)

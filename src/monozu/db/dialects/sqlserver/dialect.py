@@ -267,10 +267,12 @@ def sqlstate_of(exc: BaseException) -> str | None:
 
 
 def _mask(text: str, url: DatabaseURL) -> str:
-    if url.password:
-        for secret in {url.password, url.password.replace("}", "}}")}:
-            text = text.replace(secret, "***")
-    return text
+    """The driver's text with the password masked where it was quoted back whole, and
+    secret-keyed values by their shape (never every occurrence: see :func:`mask_echoed`)."""
+    from monozu.db.dialects.urls import mask_echoed
+
+    return mask_echoed(text, url.password,
+                       (url.user, url.host, str(url.port), url.database))
 
 
 def _load_driver() -> Any:

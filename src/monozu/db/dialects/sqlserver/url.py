@@ -9,7 +9,12 @@ Accepted forms:
   ``authentication=ActiveDirectoryMSI`` / ``ActiveDirectoryManagedIdentity`` for Managed
   Identity (``user`` or ``msiClientId``: the user-assigned identity's client id);
 - ``SQL_SERVER`` (+ ``SQL_DATABASE``): Azure SQL with Managed Identity
-  (:func:`managed_identity_url`).
+  (:func:`managed_identity_url`): a host and a database name only, a URL or
+  connection string pasted there is refused without being quoted back.
+
+JDBC properties are split as Microsoft's driver splits them (``{braced}`` values,
+``}}`` a literal ``}``); go-mssqldb's query as Go reads it, which drops a parameter
+holding a raw ``;``, so one is refused.
 
 Nothing here imports the driver.
 """
@@ -21,22 +26,26 @@ import re
 from typing import TYPE_CHECKING, ClassVar
 
 from monozu.db.dialects.urls import (
+    CONTROL,
     FALSE,
     MASK,
     TRUE,
     Auth,
     DatabaseURL,
+    Masked,
+    Span,
     UrlRules,
+    authority_spans,
     choice_param,
+    encode,
     jdbc_properties,
     number_param,
     one_password,
-    redact,
+    property_spans,
     refuse_unknown,
     secret_key,
     split_authority_url,
     split_host_port,
-    take_secrets,
 )
 from monozu.db.errors import ConfigError
 
@@ -79,9 +88,20 @@ class SQLServerUrlRules(UrlRules):
     schemes: ClassVar = ("sqlserver", "mssql")
     jdbc_name: ClassVar = "sqlserver"
 
-    def parse(self, text: str, variable: str) -> DatabaseURL:
-        shown = redact(text)
-        pieces = split_authority_url(text, variable)
+    def spans(self, text: str) -> tuple[list[Span], str]:
+        if text[:5].lower() == "jdbc:":
+            start = len("jdbc:sqlserver:")
+            if not text.startswith("//", start):  # refused when parsed
+                return authority_spans(text, start)
+            return property_spans(text, start + 2, known=JDBC_PROPERTIES,
+                                  hosts=("servername", "portnumber", "port"))
+        # go-mssqldb reads the query as Go does, which drops a parameter with a raw ';'.
+        return authority_spans(text, text.index("://") + 3,
+                               known=URL_PARAMS | {"password", "pwd"}, semicolons=False)
+
+    def parse(self, url: Masked, variable: str) -> DatabaseURL:
+        shown = url.shown
+        pieces = split_authority_url(url, variable)
         params = {k.lower(): v for k, v in pieces.params.items()}
         refuse_unknown(set(params), URL_PARAMS, variable, "sqlserver parameter(s)")
         password = one_password(variable, pieces.password,
@@ -92,15 +112,16 @@ class SQLServerUrlRules(UrlRules):
         return self._build(params, host=pieces.host, port=pieces.port, database=database,
                            user=user, password=password, variable=variable, shown=shown)
 
-    def parse_jdbc(self, text: str, variable: str) -> DatabaseURL:
-        shown = redact(text)
-        body = text[len("jdbc:sqlserver:"):]
+    def parse_jdbc(self, url: Masked, variable: str) -> DatabaseURL:
+        shown = url.shown
+        body = url.text[len("jdbc:sqlserver:"):]
         if not body.startswith("//"):
             raise ConfigError(f"{variable}: expected jdbc:sqlserver://host:port;property=value;"
                               f"..., got {shown}")
-        address, _, props_text = body[2:].partition(";")
-        stripped, secrets = take_secrets(";" + props_text)
-        props = jdbc_properties(stripped, variable, shown, known=JDBC_PROPERTIES)
+        address, semi, _ = body[2:].partition(";")
+        start = len("jdbc:sqlserver://") + len(address) + 1
+        props, secrets = (jdbc_properties(url, start, variable, known=JDBC_PROPERTIES)
+                          if semi else ({}, {}))
         refuse_unknown(set(secrets), JDBC_PROPERTIES, variable, "JDBC property")
         password = one_password(variable, secrets.get("password"))
         host_text = props.pop("servername", "") or address
@@ -143,21 +164,25 @@ class SQLServerUrlRules(UrlRules):
                 raise ConfigError(f"{variable}: Managed Identity takes no password")
         elif params.get("msiclientid"):
             raise ConfigError(f"{variable}: msiClientId needs authentication=ActiveDirectoryMSI")
+        if params.get("msiclientid"):
+            check_client_id(params["msiclientid"], variable)
         for key in _TIMEOUTS:
             number_param(params, key, variable)
         if not database:
             raise ConfigError(f"{variable}: no database named in {shown} "
                               "(sqlserver://...?database=db or jdbc:...;databaseName=db)")
+        check_database_name(database, variable)
         return DatabaseURL(kind="sqlserver", host=host, port=port or DEFAULT_PORT,
                            database=database, user=user, password=password, params=params)
 
     def redacted(self, url: DatabaseURL) -> str:
         auth = ""
         if url.user:
-            auth = url.user + (f":{MASK}" if url.password else "") + "@"
+            auth = encode(url.user, "@:/?#") + (f":{MASK}" if url.password else "") + "@"
         port = f":{url.port}" if url.port else ""
-        query = "&".join(f"{k}={MASK if secret_key(k) else v}" for k, v in url.params.items())
-        query = "&".join(x for x in (f"database={url.database}", query) if x)
+        query = "&".join(f"{encode(k, '&#=')}={MASK if secret_key(k) else encode(v, '&#;')}"
+                         for k, v in url.params.items())
+        query = "&".join(x for x in (f"database={encode(url.database, '&#;')}", query) if x)
         return f"sqlserver://{auth}{url.host}{port}?{query}"
 
     def driver_string(self, url: DatabaseURL) -> str:
@@ -173,24 +198,55 @@ class SQLServerUrlRules(UrlRules):
 RULES = SQLServerUrlRules()
 
 
+# What SQL_SERVER may hold: a host name or address, and a port.
+_SERVER = re.compile(r"(?:tcp:)?(?P<host>[A-Za-z0-9_](?:[A-Za-z0-9_.\-]*[A-Za-z0-9_])?"
+                     r"|\[[0-9A-Fa-f:.]+\])(?:[,:](?P<port>[^,:]*))?")
+_CLIENT_ID = re.compile(r"[0-9A-Fa-f]{8}(?:-[0-9A-Fa-f]{4}){3}-[0-9A-Fa-f]{12}")
+
+
 def managed_identity_url(server: str, database: str, *, variable: str = "SQL_SERVER"
                          ) -> DatabaseURL:
-    """Azure SQL by ``SQL_SERVER`` (``host``, ``host:port``, ``host,port``, ``tcp:host,port``)."""
-    host = server.removeprefix("tcp:")
-    port_text = ""
-    for sep in (",", ":"):
-        if sep in host:
-            host, port_text = host.rsplit(sep, 1)
-            break
-    if not host:
-        raise ConfigError(f"{variable}: no host in {server!r}")
+    """Azure SQL by ``SQL_SERVER`` (``host``, ``host:port``, ``host,port``, ``tcp:host,port``)
+    and ``SQL_DATABASE``.
+
+    Neither value is quoted back when refused: a URL or connection string pasted into
+    either may hold a password.
+    """
+    m = _SERVER.fullmatch(server)
+    if m is None or any(c in server for c in "@;={}/"):
+        pasted = any(c in server for c in "@;={}/")
+        raise ConfigError(
+            f"{variable}: expected a host name (host, host,port or tcp:host,port), got "
+            + ("what looks like a URL or connection string (not shown): put a URL in "
+               "DATABASE_URL" if pasted else "something else (not shown)"))
     port = DEFAULT_PORT
-    if port_text:
-        if not port_text.isascii() or not port_text.isdigit() or not 0 < int(port_text) < 65536:
-            raise ConfigError(f"{variable}: bad port {port_text!r}")
+    if m.group("port") is not None:
+        port_text = m.group("port")
+        if not port_text.isascii() or not port_text.isdigit():
+            raise ConfigError(f"{variable}: bad port (not a number 1-65535)")
+        if len(port_text) > 5 or not 0 < int(port_text) < 65536:
+            raise ConfigError(f"{variable}: bad port {port_text[:12]!r} (1-65535)")
         port = int(port_text)
+    check_database_name(database, "SQL_DATABASE")
+    host = m.group("host").removeprefix("[").removesuffix("]")
     return DatabaseURL(kind="sqlserver", host=host, port=port, database=database,
                        params={"encrypt": "true"})
+
+
+def check_database_name(database: str, variable: str) -> None:
+    """Refuse a database name that holds what a connection string would (not quoted back)."""
+    if any(c in database for c in ";={}") or CONTROL.search(database) \
+            or database != database.strip():
+        raise ConfigError(f"{variable}: a database name cannot hold ';', '=', braces, control "
+                          "characters or surrounding spaces (not shown: it may hold a password)")
+
+
+def check_client_id(value: str, variable: str) -> None:
+    """A Managed Identity client id is a GUID; anything else is refused, not shown (a
+    client secret pasted in its place must not be printed)."""
+    if not _CLIENT_ID.fullmatch(value):
+        raise ConfigError(f"{variable}: a managed identity client id is a GUID "
+                          "(xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx); the value is not shown")
 
 
 def odbc_value(value: str) -> str:
