@@ -17,6 +17,31 @@ import tempfile
 from pathlib import Path
 
 NOT_REGULAR = "not a regular file (a device, pipe or socket)"
+# Linux's limits (bytes): a longer name fails every call with ENAMETOOLONG.
+NAME_MAX = 255
+PATH_MAX = 4095
+
+
+def shorten(text: str, limit: int = 80) -> str:
+    """``text`` cut to about ``limit`` characters for a message, saying how long it was."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit - 20]}...({len(text)} characters)"
+
+
+def path_problem(path: str | os.PathLike[str]) -> str | None:
+    """Why no file could ever be opened at ``path`` (a name too long), else None."""
+    try:
+        raw = os.fsencode(os.path.expanduser(path))
+    except (UnicodeError, ValueError):
+        return "the name cannot be encoded for this file system"
+    if len(raw) > PATH_MAX:
+        return f"the path is too long ({len(raw)} bytes; at most {PATH_MAX})"
+    longest = max(raw.split(b"/"), key=len)
+    if len(longest) > NAME_MAX:
+        return (f"a name in the path is too long ({len(longest)} bytes; at most "
+                f"{NAME_MAX})")
+    return None
 
 
 def read_regular_bytes(path: Path) -> bytes:

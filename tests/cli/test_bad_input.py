@@ -110,6 +110,80 @@ CASES: list[tuple[str, list[str], dict[str, str]]] = [
                                  "--batch-size", "\u0663"], {}),
     ("edge-purge-batch-negative", ["edge", "purge", "--older-than", "3d", "--all-tenants",
                                    "--batch-size", "-1"], {}),
+    # URL parameter names are matched as the driver reads them: "MODE=ro" must not pass
+    # and then be ignored (writing to a database meant to be read only)
+    *((f"url-sqlite-{q}", ["db", "migrate", "--url", f"sqlite:///{{db}}?{q}"], {})
+      for q in ("MODE=ro", "Mode=ro", "BUSY_TIMEOUT=abc", "MODE=xyz", "mode=ro&mode=rw")),
+    # libpq's keywords, their numbers and choices, checked before connecting
+    *((f"url-pg-{q}", ["db", "check", "--url", f"postgresql://u@127.0.0.1:1/db?{q}"], {})
+      for q in ("SSLMODE=bogus", "CONNECT_TIMEOUT=abc", "foo=bar", "pool_size=abc",
+                "keepalives=abc", "port=abc", "target_session_attrs=xyz", "require_auth=x",
+                "sslmode=require&sslmode=disable")),
+    ("url-jdbc-pg-timeout", ["db", "check", "--url",
+                             "jdbc:postgresql://127.0.0.1:1/db?connectTimeout=x"], {}),
+    ("url-mssql-repeated", ["db", "check", "--url",
+                            "sqlserver://u:p@h?database=d&Encrypt=false&encrypt=true"], {}),
+    # an empty value is refused, not read as "not given" (another database, a default)
+    ("url-empty", ["db", "migrate", "--url", ""], {}),
+    ("url-blank-env", ["db", "migrate", "--url", " "], {"DATABASE_URL": "sqlite:///{db}"}),
+    ("url-empty-check", ["db", "check", "--url", ""], {"DATABASE_URL": "sqlite:///{db}"}),
+    ("locations-empty", ["db", "migrate", "--url", "sqlite:///{db}", "--locations", ""], {}),
+    ("target-empty", ["db", "migrate", "--url", "sqlite:///{db}", "--target", ""], {}),
+    ("table-empty", ["db", "migrate", "--url", "sqlite:///{db}", "--table", " "], {}),
+    ("environment-empty", ["db", "migrate", "--environment", ""], {}),
+    ("placeholder-newline", ["db", "migrate", "--url", "sqlite:///{db}", "--placeholder",
+                             "a\nb=1"], {}),
+    ("flyway-url-empty", ["flyway", "migrate", "-url="], {}),
+    ("flyway-schemas-empty", ["flyway", "migrate", "-url=jdbc:sqlite:{db}", "-schemas="], {}),
+    ("flyway-output-empty", ["flyway", "migrate", "-url=jdbc:sqlite:{db}", "-outputType="], {}),
+    ("flyway-retries-text", ["flyway", "migrate", "-url=jdbc:sqlite:{db}", "-connectRetries=abc"],
+     {}),
+    ("flyway-retries-negative", ["flyway", "migrate", "-url=jdbc:sqlite:{db}",
+                                 "-connectRetries=-1"], {}),
+    ("version-extra", ["--version", "x"], {}),
+    # names no file system holds; not echoed whole
+    ("url-sqlite-name-long", ["db", "migrate", "--url", "sqlite:///{dir}/" + "x" * 300], {}),
+    ("url-sqlite-name-long-check", ["db", "check", "--url", "sqlite:///{dir}/" + "x" * 300],
+     {}),
+    ("env-monozu-home-long", ["db", "check"], {"MONOZU_HOME": "/tmp/" + "y" * 5000}),
+    ("locations-long", ["db", "migrate", "--url", "sqlite:///{db}", "--locations",
+                        "{dir}/" + "x" * 300], {}),
+    # a SQLite "file" that is a folder, a device or a pipe, for every kind of command
+    *((f"url-sqlite-{what}-{verb}", ["db", verb, "--url", f"sqlite:///{path}"], {})
+      for what, path in (("dir", "{dir}"), ("device", "/dev/zero"), ("fifo", "{fifo}"))
+      for verb in ("check", "info", "migrate")),
+    ("demo-sqlite-dir", ["demo", "--url", "sqlite:///{dir}"], {}),
+    ("url-sqlite-under-a-file", ["db", "migrate", "--url", "sqlite:///{file}/x.db"], {}),
+    # Flyway's settings files: unknown keys, malformed lines and values
+    *((f"conf-{number}-{text.split('=')[0][:24]}", ["db", "migrate", "--url",
+                                                    "sqlite:///{db}"],
+       {"FLYWAY_CONF_TEXT": text})
+      for number, text in enumerate((
+                   "flyway.outOfOrdr=true", "flyway.cleanDisabld=false", "flyway.unknownKey=1",
+                   "noequals", "flyway.connectRetries=abc", "flyway.connectRetries=-1",
+                   "flyway.table=a\x1b[31mb", "flyway.table=x;drop table y",
+                   'flyway.table=a"b', 'flyway.schemas=ok,a"b', "flyway.defaultSchema=a'b",
+                   "flyway.table=" + "t" * 129,
+                   "flyway.encoding=rot13", "flyway.lockRetryCount=1_0",
+                   "flyway.lockRetryCount=99999999999", "flyway.lockRetryCount=-2"))),
+    ("env-connect-retries", ["db", "migrate", "--url", "sqlite:///{db}"],
+     {"FLYWAY_CONNECT_RETRIES": "abc"}),
+    ("env-table-quote", ["db", "migrate", "--url", "sqlite:///{db}"], {"FLYWAY_TABLE": 'a"b'}),
+    *((f"toml-{name}", ["db", "migrate", "--url", "sqlite:///{db}"], {"FLYWAY_TOML_TEXT": text})
+      for name, text in (
+          ("nested", "[flyway]\na = " + "[" * 5000 + "1" + "]" * 5000),
+          ("placeholders-number", "[flyway]\nplaceholders = 5"),
+          ("placeholder-table", "[flyway.placeholders]\nx = {{a=1}}"),
+          ("table-date", "[flyway]\ntable = 1979-05-27"),
+          ("locations-types", "[flyway]\nlocations = [1, {{a=1}}]"),
+          ("unknown-key", '[flyway]\nlocatons = ["a"]'),
+          ("bool-number", "[flyway]\noutOfOrder = 1"))),
+    *((f"toml-env-{name}", ["db", "migrate"], {"FLYWAY_TOML_TEXT": text})
+      for name, text in (
+          ("user-number", '[environments.default]\nurl = "jdbc:sqlite:{db}"\nuser = 5'),
+          ("password-list", '[environments.default]\nurl = "jdbc:sqlite:{db}"\n'
+                            'password = [1]'),
+          ("unknown-key", '[environments.default]\nurl = "jdbc:sqlite:{db}"\nusr = "a"'))),
 ]
 
 
@@ -152,6 +226,9 @@ def test_bad_input_is_one_line_and_exit_2(argv: list[str], env: dict[str, str],
     env = dict(env)
     if env.pop("DOTENV_FIFO", None):  # the .env of the working folder is a pipe
         os.mkfifo(tmp_path / ".env")
+    for name, file in (("FLYWAY_CONF_TEXT", "flyway.conf"), ("FLYWAY_TOML_TEXT", "flyway.toml")):
+        if name in env:  # the working folder's Flyway settings file
+            (tmp_path / file).write_text(_fill(env.pop(name), tmp_path) + "\n")
     if "nope" in argv or "nope" in env.values():  # an environment flyway.toml lacks
         (tmp_path / "flyway.toml").write_text('[environments.default]\n'
                                               'url = "jdbc:sqlite:fw.db"\n')

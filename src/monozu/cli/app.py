@@ -173,11 +173,17 @@ def fail(message: str, code: int = EXIT_FAILED) -> None:
     sys.exit(code)
 
 
+_LONG_WORD = 200
+
+
 def one_line(text: str) -> str:
-    """``text`` on one line, with anything that looks like a secret masked."""
+    """``text`` on one line, with anything that looks like a secret masked and any word
+    longer than 200 characters (a path or value fed back) shortened."""
     from monozu.db.dialects.urls import redact_words
 
-    return redact_words(" ".join(str(text).split()))
+    words = redact_words(" ".join(str(text).split())).split(" ")
+    return " ".join(w if len(w) <= _LONG_WORD else f"{w[:_LONG_WORD - 40]}...({len(w)} "
+                    "characters)" for w in words)
 
 
 def handle_errors(fn: F) -> F:
@@ -296,6 +302,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     for number, argument in enumerate(arguments, 1):
         if "\x00" in argument:
             fail(f"argument {number} contains a NUL byte", EXIT_USAGE)
+    if arguments[:1] == ["--version"] and len(arguments) > 1:
+        # argparse would print the version and exit before seeing the rest.
+        fail("monozu: --version takes no arguments (see monozu --help)", EXIT_USAGE)
     if arguments[:1] == ["flyway"]:
         from monozu.cli.flyway_commands import flyway_main
 
@@ -391,5 +400,10 @@ def _guarded(run: Callable[[], object]) -> int:
     except (ValueError, OSError, UnicodeError, RecursionError, LookupError) as exc:
         if os.environ.get("MONOZU_TRACEBACK"):
             raise
+        if isinstance(exc, OSError) and exc.errno == errno.ENAMETOOLONG:
+            # A name given on the command line or in a setting, not a failure of the work.
+            name = str(exc.filename or "")
+            fail(f"{one_line(name[:60])}...: file name too long" if len(name) > 60
+                 else f"{one_line(name)}: file name too long", EXIT_USAGE)
         fail(f"{type(exc).__name__}: {one_line(str(exc))}", EXIT_FAILED)
     return code if isinstance(code, int) else 0

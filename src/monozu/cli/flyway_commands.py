@@ -47,6 +47,24 @@ _IGNORED = {"skipcheckforupdate", "connectretries", "connectretriesinterval", "c
 # Names an argument may start with, quoted back even next to a secret.
 _KNOWN_NAMES = {*_CONNECTION, *_IGNORED, "configfiles", "outputtype", "locations", "target",
                 "outoforder", "table", "schemas"}
+# May be given empty: an empty password or user name is for the driver to judge.
+_MAY_BE_EMPTY = {"user", "password"}
+
+
+def _ignored_problem(low: str, value: str) -> str | None:
+    """Why an accepted-but-ignored argument's value is one Flyway would refuse."""
+    if low in ("connectretries", "connectretriesinterval"):
+        if not (value.isascii() and value.isdigit() and len(value) <= 10
+                and int(value) < 2**31):
+            return "must be a whole number from 0 to 2147483647"
+    elif low == "color":
+        if value.lower() not in ("always", "never", "auto"):
+            return "must be always, never or auto"
+    elif value.lower() not in ("true", "false"):  # -X, -q, -n, -skipCheckForUpdate
+        return "takes no value (or true/false)"
+    return None
+
+
 USAGE = ("usage: monozu flyway [-url=URL] [-user=USER] [-password=PASSWORD] "
          "[-locations=filesystem:DIR] [-placeholders.NAME=VALUE] [-target=V] "
          "[-outOfOrder=true] [-configFiles=FILE,...] [-environment=NAME] "
@@ -79,7 +97,14 @@ def flyway_main(argv: Sequence[str]) -> int:
             continue
         key, eq, value = arg.lstrip("-").partition("=")
         low = key.lower()
+        if eq and not value.strip() and low not in _MAY_BE_EMPTY \
+                and not low.startswith("placeholders."):
+            # "-url=$UNSET" must not fall back to another source or a default.
+            fail(f"flyway: -{key[:40]} has an empty value", EXIT_USAGE)
         if low in _IGNORED:
+            problem = _ignored_problem(low, value) if eq else None
+            if problem:
+                fail(f"flyway: -{key}: {problem}", EXIT_USAGE)
             continue
         if not eq:
             # Only the option's name: "-password:secret" must not be quoted back.
@@ -92,7 +117,7 @@ def flyway_main(argv: Sequence[str]) -> int:
         elif low == "configfiles":
             opts["config_files"] = [Path(p.strip()) for p in value.split(",") if p.strip()]
         elif low == "outputtype":
-            if value.lower() not in ("json", "text", ""):
+            if value.lower() not in ("json", "text"):
                 fail(f"flyway: -outputType must be json or text, got {value[:20]!r}",
                      EXIT_USAGE)
             opts["as_json"] = value.lower() == "json"

@@ -81,6 +81,16 @@ def _migrator(opts: dict[str, Any], *, creates: bool = False) -> Migrator:
     from monozu.db.migrate import Migrator
     from monozu.db.migrate.settings import load_settings, parse_placeholder_args
 
+    # An empty value (an unset variable in "--target $X") is refused, not read as "not
+    # given": the command would run with a default the caller did not mean.
+    for name in ("target", "baseline_version", "baseline_description", "installed_by",
+                 "ignore_migration_patterns", "table", "default_schema"):
+        given = opts.get(name)
+        if given is not None and not given.strip():
+            raise ConfigError(f"--{name.replace('_', '-')}: empty value (leave the option out "
+                              "for the default)")
+    if any(not str(location).strip() for location in opts["locations"]):
+        raise ConfigError("--locations: empty folder name")
     config = load_config(url=opts.get("url"), user=opts.get("user"),
                          password=opts.get("password"), environment=opts.get("environment"),
                          config_files=tuple(opts["config_files"]), must_exist=not creates,

@@ -43,7 +43,7 @@ from monozu.db.dialects.urls import (
     parse_url,
 )
 from monozu.db.errors import ConfigError
-from monozu.files import read_regular_text
+from monozu.files import path_problem, read_regular_text, shorten
 
 __all__ = [
     "Auth", "DatabaseConfig", "DatabaseURL", "Kind", "default_sqlite_path", "load_config",
@@ -118,6 +118,9 @@ def default_sqlite_path(environ: Mapping[str, str] | None = None) -> Path:
     for name in ("MONOZU_HOME", "XDG_DATA_HOME"):
         value = env.get(name, "")
         no_nul(value, name)
+        why = path_problem(value) if value else None
+        if why:
+            raise ConfigError(f"{name}: {shorten(value)}: {why}")
         if value and Path(value).exists() and not Path(value).is_dir():
             raise ConfigError(f"{name}: {value} is not a folder")
     if env.get("MONOZU_HOME"):
@@ -202,6 +205,9 @@ def load_config(
     for name, given in ((f"{dash}user", user), (f"{dash}password", password),
                         (f"{dash}environment", environment)):
         no_nul(given or "", name)
+    if environment is not None and not environment.strip():
+        raise ConfigError(f"{dash}environment: empty name (leave the option out for the "
+                          "default environment)")
 
     def get(name: str) -> str:
         return env.get(name, "").strip()
@@ -214,7 +220,12 @@ def load_config(
     if is_dev_raw and is_dev_raw not in TRUE | FALSE:
         raise ConfigError(f"IS_DEV: expected true or false, got {get('IS_DEV')[:20]!r}")
 
-    if url:
+    if url is not None:
+        # An empty --url (an unset shell variable in "--url $X") must not fall through
+        # to another source: that would migrate or clean a different database.
+        if not url.strip():
+            raise ConfigError(f"{url_flag}: empty URL (leave the option out to use the "
+                              "environment or the default)")
         chosen = _from_url(_with_login(parse_url(url, variable=url_flag), user, password,
                                        url_flag), url_flag)
     else:
@@ -230,6 +241,11 @@ def load_config(
             from monozu.db.dialects.sqlite.url import file_url
 
             chosen = _from_url(file_url(default_sqlite_path(env)), DEFAULT_SOURCE)
+    for source, target in ((chosen.source, chosen.url),
+                           ("DATABASE_URL_PLATFORM_ADMIN", platform)):
+        why = target.rules.unusable(target) if target is not None else None
+        if why:
+            raise ConfigError(f"{source}: {why}")
     return DatabaseConfig(chosen.url, chosen.source, chosen.auth,
                           managed_identity_client_id=chosen.client_id, platform_url=platform,
                           must_exist=must_exist)

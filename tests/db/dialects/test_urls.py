@@ -606,3 +606,37 @@ def test_argument_mistakes_quote_no_secret(argv: list[str], capsys: pytest.Captu
     assert code == 2, output
     assert len(output.strip().splitlines()) == 1 and output.startswith("Error: "), output
     assert leaks([output], PLAIN) == [], output
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    # names are read exactly, as SQLite's connection and libpq read them
+    ("sqlite:///x.db?MODE=ro", "lower case (mode)"),
+    ("sqlite:///x.db?Busy_Timeout=1", "lower case (busy_timeout)"),
+    ("postgresql://h/db?SSLMODE=require", "lower case (sslmode)"),
+    ("postgresql://h/db?sslmod=require", "did you mean sslmode?"),
+    ("postgresql://h/db?keepalives_idle=1.5", "keepalives_idle must be a whole number"),
+    ("postgresql://h/db?port=0", "bad port"),
+    ("postgresql://h/db?gssencmode=always", "gssencmode must be one of"),
+    ("postgresql://h/db?require_auth=scram-sha-256,bogus", "require_auth"),
+    ("sqlite:///x.db?mode=ro&mode=rwc", "given twice"),
+    ("postgresql://h/db?sslmode=require&sslmode=disable", "given twice"),
+    ("sqlserver://u:p@h?database=d&Encrypt=no&ENCRYPT=yes", "given twice"),
+])
+def test_parameter_names_follow_the_driver(text: str, message: str) -> None:
+    from monozu.db.dialects.urls import parse_url
+
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        parse_url(text, variable="--url")
+
+
+def test_known_parameters_pass() -> None:
+    from monozu.db.dialects.urls import parse_url
+
+    url = parse_url("postgresql://h/db?sslmode=require&keepalives=1&port=5433"
+                    "&target_session_attrs=read-write&ssl_min_protocol_version=TLSv1.2"
+                    "&require_auth=!md5,scram-sha-256")
+    assert url.params["sslmode"] == "require"
+    # SQL Server's names are case-insensitive, as go-mssqldb's
+    assert parse_url("sqlserver://u:p@h?database=d&Encrypt=false").params["encrypt"] == "false"
+    assert parse_url("sqlite:///x.db?mode=ro&busy_timeout=2").params == {
+        "mode": "ro", "busy_timeout": "2"}

@@ -3,6 +3,7 @@ settings, lock keys. No database needed."""
 
 from __future__ import annotations
 
+import re
 import zlib
 from pathlib import Path
 
@@ -311,3 +312,60 @@ def test_long_descriptions_and_scripts_are_cut_like_flyway() -> None:
     script = "".join(chr(ord("a") + i % 26) for i in range(1200))
     cut = abbreviate_script(script)
     assert len(cut) == 1000 and cut == "..." + script[3:1000]
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("flyway.outOfOrdr=true", "did you mean outOfOrder?"),
+    ("flyway.unknownKey=1", "unknown setting 'unknownKey'"),
+    ("noequals", "flyway.conf:1: expected name=value"),
+    ("flyway.lockRetryCount=1_0", "lockRetryCount must be a whole number"),
+    ("flyway.lockRetryCount=2147483648", "lockRetryCount must be a whole number"),
+    ("flyway.connectRetries=-1", "connectRetries must be a whole number"),
+    ("flyway.encoding=rot13", "flyway.conf: encoding: unknown text encoding 'rot13'"),
+    ("flyway.table=x;drop table y", "table: the name holds"),
+    ("flyway.schemas=a\"b", "schemas: the name holds"),
+])
+def test_conf_settings_are_checked(tmp_path: Path, text: str, message: str) -> None:
+    (tmp_path / "flyway.conf").write_text(text + "\n")
+    with pytest.raises(MigrationConfigError, match=re.escape(message)):
+        load_settings({}, cwd=tmp_path)
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("[flyway]\na = " + "[" * 5000 + "1" + "]" * 5000, "cannot read: nested too deeply"),
+    ("[flyway]\nplaceholders = 5", "flyway.placeholders must be a table"),
+    ("[flyway.placeholders]\nx = {a=1}", "placeholder 'x' must be text, got a table"),
+    ("[flyway]\ntable = 1979-05-27", "table must be text, got a date or time"),
+    ("[flyway]\nlocations = [1, {a=1}]", "locations must be a list of text"),
+    ("[flyway]\noutOfOrder = \"yes\"", "outOfOrder must be true or false"),
+])
+def test_toml_settings_have_their_types(tmp_path: Path, text: str, message: str) -> None:
+    (tmp_path / "flyway.toml").write_text(text + "\n")
+    with pytest.raises(MigrationConfigError, match=re.escape(message)):
+        load_settings({}, cwd=tmp_path)
+
+
+def test_other_flyway_settings_and_variables(tmp_path: Path) -> None:
+    (tmp_path / "flyway.toml").write_text(
+        '[flyway]\nlockRetryCount = -1\ncleanOnValidationError = false\nbaselineVersion = 2\n'
+        '[flyway.placeholders]\nn = 5\nflag = true\n'
+        '[flyway.jdbcProperties]\naccessToken = "x"\n')
+    # Flyway ignores FLYWAY_* variables it does not know; the known ones are checked
+    s = load_settings({"FLYWAY_BOGUS": "1"}, cwd=tmp_path)
+    assert s.lock_retry_count == -1 and s.baseline_version == "2"
+    assert s.placeholders == {"n": "5", "flag": "true"}
+    with pytest.raises(MigrationConfigError, match="FLYWAY_CONNECT_RETRIES: connectRetries"):
+        load_settings({"FLYWAY_CONNECT_RETRIES": "abc"}, cwd=tmp_path)
+
+
+def test_history_table_names_fit_the_database() -> None:
+    from monozu.db.migrate.settings import MigrateSettings
+
+    MigrateSettings(table="t" * 63).check("postgresql")
+    MigrateSettings(table="t" * 128).check("sqlserver")
+    with pytest.raises(MigrationConfigError, match="too long"):
+        MigrateSettings(table="t" * 64).check("postgresql")
+    with pytest.raises(MigrationConfigError, match="too long"):
+        MigrateSettings(default_schema="s" * 129).check("sqlite")
+    with pytest.raises(MigrationConfigError, match="holds a quote"):
+        MigrateSettings(table="a\x1b[31mb").check()

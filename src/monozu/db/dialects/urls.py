@@ -609,6 +609,8 @@ def split_authority_url(url: Masked, variable: str) -> Pieces:
                 name=False)
         else:
             name = decoded(unquote(key.replace("+", " ")), "parameter name", variable, shown)
+            if name in params:
+                refuse_repeated((name, name), variable)
             params[name] = decoded(unquote(value.replace("+", " ")), f"value of {name}",
                                    variable, shown)
     return Pieces(host=host, port=port, path=path, user=user, password=password,
@@ -674,11 +676,36 @@ def one_password(variable: str, *given: str | None) -> str:
 
 
 def refuse_unknown(keys: Mapping[str, str] | set[str], known: Mapping[str, object] | set[str]
-                   | frozenset[str], variable: str, what: str) -> None:
-    unknown = sorted(k for k in keys if k.lower() not in known)
-    if unknown:
-        raise ConfigError(f"{variable}: unknown {what} {', '.join(map(param_name, unknown))} "
-                          f"(supported: {', '.join(sorted(known))})")
+                   | frozenset[str], variable: str, what: str, *, fold: bool = True) -> None:
+    """Refuse parameters not in ``known``: compared lower-cased with ``fold`` (the driver
+    reads names in any case), else exactly (it reads only the lower-case names, so
+    ``MODE=ro`` would be ignored, not obeyed)."""
+    unknown = sorted(k for k in keys if (k.lower() if fold else k) not in known)
+    if not unknown:
+        return
+    first = unknown[0]
+    if not fold and first.lower() in known:
+        raise ConfigError(f"{variable}: unknown {what} {param_name(first)}: parameter names "
+                          f"are lower case ({first.lower()})")
+    if len(known) > 12:
+        import difflib
+
+        close = difflib.get_close_matches(first.lower(), sorted(known), n=1)
+        hint = f"did you mean {close[0]}?" if close else "see docs/configuration.md"
+        raise ConfigError(f"{variable}: unknown {what} {param_name(first)} ({hint})")
+    raise ConfigError(f"{variable}: unknown {what} {', '.join(map(param_name, unknown))} "
+                      f"(supported: {', '.join(sorted(known))})")
+
+
+def refuse_repeated(keys: Iterable[str], variable: str, *, fold: bool = True) -> None:
+    """Refuse a parameter given twice: which one the driver obeys is not obvious."""
+    seen: set[str] = set()
+    for key in keys:
+        low = key.lower() if fold else key
+        if low in seen:
+            raise ConfigError(f"{variable}: parameter {param_name(key)} is given twice: give it "
+                              "once")
+        seen.add(low)
 
 
 def param_name(key: str) -> str:
@@ -726,6 +753,11 @@ class UrlRules(abc.ABC):
 
     def missing(self, url: DatabaseURL) -> str | None:
         """Why the database surely does not exist (an absent file), else None."""
+        return None
+
+    def unusable(self, url: DatabaseURL) -> str | None:
+        """Why no command could open (or create) the database, else None: an embedded
+        database's path that is a folder or a device, say."""
         return None
 
 

@@ -108,7 +108,7 @@ class Migrator:
 
     def __init__(self, config: DatabaseConfig, settings: MigrateSettings | None = None) -> None:
         self.config = config
-        self.settings = (settings or MigrateSettings()).check()
+        self.settings = (settings or MigrateSettings()).check(config.kind)
         self._target = parse_target(self.settings.target)
         self._patterns: tuple[Pattern, ...] = parse_patterns(
             self.settings.ignore_migration_patterns)

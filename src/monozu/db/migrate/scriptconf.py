@@ -47,11 +47,14 @@ def parse_properties(text: str, source: str) -> dict[str, str]:
         cut = [i for i in (line.find("="), line.find(":")) if i >= 0]
         if cut:
             key, value = line[: min(cut)], line[min(cut) + 1:]
+        elif " " in line or "\t" in line:
+            key, _, value = line.replace("\t", " ").partition(" ")
         else:
-            key, _, value = line.partition(" ")
+            # A word on its own: a setting whose '=' was lost, not an empty one.
+            raise MigrationConfigError(f"{source}:{number}: expected name=value")
         key = key.strip()
         if not key:
-            raise MigrationConfigError(f"{source}:{number}: expected key=value")
+            raise MigrationConfigError(f"{source}:{number}: expected name=value")
         values[key] = value.strip()
     return values
 
@@ -64,10 +67,15 @@ def _bool(value: str, key: str, source: str) -> bool:
 
 
 def check_encoding(name: str, source: str) -> str:
+    """A text encoding Python knows (``rot13`` and ``base64`` are codecs, not text
+    encodings: they cannot decode a file)."""
     try:
-        codecs.lookup(name)
-    except LookupError:
-        raise MigrationConfigError(f"{source}: unknown encoding {name!r}") from None
+        info = codecs.lookup(name)
+    except (LookupError, ValueError):  # ValueError: a NUL in the name
+        info = None
+    if info is None or not getattr(info, "_is_text_encoding", True):
+        shown = name[:40] if name.isprintable() else "(not shown)"
+        raise MigrationConfigError(f"{source}: unknown text encoding {shown!r}")
     return name
 
 

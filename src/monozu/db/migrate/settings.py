@@ -20,12 +20,14 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from monozu.db.dialects.urls import CONTROL
 from monozu.db.migrate.errors import MigrationConfigError
 from monozu.db.migrate.history import BASELINE_DESCRIPTION
+from monozu.db.migrate.resolve import location_path
 from monozu.db.migrate.scriptconf import check_encoding, parse_properties
 from monozu.db.migrate.validate import DEFAULT_IGNORE_PATTERNS, parse_patterns
 from monozu.db.migrate.version import InvalidVersion, Version, parse_target
-from monozu.files import read_regular_text
+from monozu.files import path_problem, read_regular_text, shorten
 
 
 @dataclass(frozen=True)
@@ -59,11 +61,21 @@ class MigrateSettings:
                           else getattr(self, f.name)) for f in fields(self)}
         return f"MigrateSettings({', '.join(f'{k}={v!r}' for k, v in shown.items())})"
 
-    def check(self) -> MigrateSettings:
-        """Raise :class:`MigrationConfigError` for values no command could use."""
+    def check(self, kind: str | None = None) -> MigrateSettings:
+        """Raise :class:`MigrationConfigError` for values no command could use (``kind``:
+        the database, for its limit on a name's length)."""
         parse_target(self.target)
         parse_patterns(self.ignore_migration_patterns)
         check_encoding(self.encoding, "encoding")
+        check_identifier(self.table, "table", kind)
+        if self.default_schema is not None:
+            check_identifier(self.default_schema, "defaultSchema", kind)
+        for location in self.locations or ():
+            check_location(location)
+        for name in self.placeholders:
+            if not name.strip() or CONTROL.search(name):
+                raise MigrationConfigError("a placeholder name must not be empty or hold "
+                                           "control characters (a newline, say)")
         try:
             Version(self.baseline_version)
         except InvalidVersion as exc:
@@ -75,6 +87,42 @@ class MigrateSettings:
     @property
     def lock_wait_seconds(self) -> float:
         return float("inf") if self.lock_retry_count < 0 else float(self.lock_retry_count)
+
+
+# The longest name each database keeps whole: PostgreSQL cuts longer ones to 63 bytes
+# (so the history table would be another table than the one named); SQL Server's
+# limit, 128, for the others.
+_NAME_LIMITS = {"postgresql": 63}
+_NAME_LIMIT = 128
+_NOT_IN_NAMES = re.compile(r"[\"'`;\[\]]")
+
+
+def check_identifier(name: str, key: str, kind: str | None = None) -> str:
+    """A table or schema name: no quotes, ``;``, brackets or control characters (they
+    would be quoted correctly, but no one means them), and within the database's
+    limit. Not quoted back: it could be anything."""
+    if not name.strip() or name != name.strip():
+        raise MigrationConfigError(f"{key}: the name is empty or has surrounding spaces")
+    if CONTROL.search(name) or _NOT_IN_NAMES.search(name):
+        raise MigrationConfigError(f"{key}: the name holds a quote, ';', a bracket or a "
+                                   "control character")
+    limit = _NAME_LIMITS.get(kind or "", _NAME_LIMIT)
+    size = len(name.encode()) if kind == "postgresql" else len(name)
+    if size > limit:
+        unit = "bytes" if kind == "postgresql" else "characters"
+        raise MigrationConfigError(f"{key}: the name is too long ({size} {unit}; at most "
+                                   f"{limit})")
+    return name
+
+
+def check_location(location: str) -> None:
+    """A migrations location: not empty, a name a file system could hold."""
+    if not location.strip():
+        raise MigrationConfigError("locations: an empty location (name a folder)")
+    path = location_path(location)
+    why = path_problem(path)
+    if why:
+        raise MigrationConfigError(f"locations: {shorten(str(path))}: {why}")
 
 
 # Flyway key (lower case) -> (field, kind)
@@ -106,37 +154,125 @@ _FIXED_NAMES = ("sqlMigrationPrefix", "repeatableSqlMigrationPrefix", "sqlMigrat
 _FIXED: dict[str, str] = dict(zip(
     (n.lower() for n in _FIXED_NAMES), ("V", "R", "__", ".sql", "${", "}", ":"), strict=True))
 _CANONICAL = {n.lower(): n for n in _FIXED_NAMES}
+_CANONICAL_KEYS = ("locations", "placeholderReplacement", "target", "outOfOrder",
+                   "baselineOnMigrate", "baselineVersion", "baselineDescription",
+                   "validateOnMigrate", "ignoreMigrationPatterns", "cleanDisabled", "table",
+                   "defaultSchema", "installedBy", "executeInTransaction", "mixed", "group",
+                   "encoding", "validateMigrationNaming", "lockRetryCount")
+assert {k.lower() for k in _CANONICAL_KEYS} == set(_KEYS)
+# Flyway's spelling of a lower-case key, for messages.
+_SPELLING = {n.lower(): n for n in (*_CANONICAL_KEYS, *_FIXED_NAMES, "connectRetries",
+                                    "connectRetriesInterval")}
+
+
+# Flyway's other settings (lower case): accepted, without effect here. Any other
+# flyway.* key is refused, as Flyway refuses it ("Unknown configuration property").
+_OTHER_KEYS = frozenset(k.lower() for k in (
+    "url", "user", "password", "driver", "environment", "environments", "initSql",
+    "configFiles", "configFileEncoding", "jarDirs", "licenseKey", "edition", "color",
+    "outputType", "outputFile", "skipCheckForUpdate", "workingDirectory", "callbacks",
+    "resolvers", "skipDefaultCallbacks", "skipDefaultResolvers", "batch", "stream",
+    "cherryPick", "cleanOnValidationError", "createSchemas", "detectEncoding", "errorOverrides",
+    "failOnMissingLocations", "loggers", "outputQueryResults", "skipExecutingMigrations",
+    "scriptPlaceholderPrefix", "scriptPlaceholderSuffix", "baselineMigrationPrefix",
+    "undoSqlMigrationPrefix", "tablespace", "dryRunOutput", "kerberosConfigFile",
+    "reportEnabled", "reportFilename", "communityDBSupportEnabled", "provisionMode",
+    "cleanMode", "publishResult", "jdbcProperties", "placeholders"))
+# Flyway's namespaced settings (``jdbcProperties.x``, ``postgresql.transactional.lock``...).
+_OTHER_PREFIXES = ("jdbcproperties.", "postgresql.", "sqlserver.", "oracle.", "mysql.",
+                   "snowflake.", "check.", "plugins.", "deploy.", "environments.")
+# Integer settings: (least, most), Java's int range at the top as in Flyway.
+_INT_RANGES = {"lockretrycount": (-1, 2**31 - 1), "connectretries": (0, 2**31 - 1),
+               "connectretriesinterval": (0, 2**31 - 1)}
+# Settings without effect here whose values are still checked.
+_CHECKED_ONLY = {"connectretries": "int", "connectretriesinterval": "int"}
+_MAX_INT_DIGITS = 10
+
+
+def _closest(low: str) -> str:
+    import difflib
+
+    names = [n for n in (*_CANONICAL_KEYS, *_FIXED_NAMES, "schemas", "url", "user",
+                         "password", "environment", "connectRetries")]
+    found = difflib.get_close_matches(low, [n.lower() for n in names], n=1, cutoff=0.75)
+    if not found:
+        return ""
+    return " (did you mean " + next(n for n in names if n.lower() == found[0]) + "?)"
+
+
+def _kind_name(raw: Any) -> str:
+    return {bool: "true/false", int: "a number", float: "a number", list: "a list",
+            dict: "a table", str: "text"}.get(type(raw), "a date or time")
 
 
 def _to_value(kind: str, raw: Any, key: str, source: str) -> Any:
+    """``raw`` (text from a .conf file, a variable or a flag; a TOML value) as ``kind``,
+    refusing a TOML value of another type rather than turning it into text."""
     if kind == "bool":
         if isinstance(raw, bool):
             return raw
-        text = str(raw).strip().lower()
+        text = raw.strip().lower() if isinstance(raw, str) else None
         if text not in ("true", "false"):
-            raise MigrationConfigError(f"{source}: {key} must be true or false, got {raw!r}")
+            got = repr(shorten(raw, 40)) if isinstance(raw, str) else _kind_name(raw)
+            raise MigrationConfigError(f"{source}: {key} must be true or false, got {got}")
         return text == "true"
     if kind == "int":
-        try:
-            return int(str(raw).strip())
-        except ValueError:
-            raise MigrationConfigError(f"{source}: {key} must be a whole number") from None
+        text = raw.strip() if isinstance(raw, str) else None
+        if isinstance(raw, int) and not isinstance(raw, bool):
+            text = str(raw)
+        least, most = _INT_RANGES.get(key.lower(), (0, 2**31 - 1))
+        # Digits only (int() would also take "1_0", " ١٢" and "+5").
+        if text is None or not re.fullmatch(rf"-?[0-9]{{1,{_MAX_INT_DIGITS}}}", text) \
+                or not least <= int(text) <= most:
+            raise MigrationConfigError(f"{source}: {key} must be a whole number from {least} "
+                                       f"to {most}")
+        return int(text)
     if kind == "list":
-        items = raw if isinstance(raw, list) else str(raw).split(",")
-        return tuple(str(i).strip() for i in items if str(i).strip())
-    return str(raw).strip()
+        if isinstance(raw, list):
+            if not all(isinstance(i, str) for i in raw):
+                raise MigrationConfigError(f"{source}: {key} must be a list of text")
+            items = raw
+        elif isinstance(raw, str):
+            items = raw.split(",")
+        else:
+            raise MigrationConfigError(f"{source}: {key} must be a list of text, got "
+                                       f"{_kind_name(raw)}")
+        return tuple(i.strip() for i in items if i.strip())
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        return str(raw)  # version = 2 in TOML
+    if not isinstance(raw, str):
+        raise MigrationConfigError(f"{source}: {key} must be text, got {_kind_name(raw)}")
+    return raw.strip()
+
+
+def _placeholder_value(raw: Any, name: str, source: str) -> str:
+    if isinstance(raw, bool):
+        return "true" if raw else "false"
+    if isinstance(raw, (str, int)):
+        return str(raw)
+    raise MigrationConfigError(f"{source}: placeholder {shorten(name, 40)!r} must be text, "
+                               f"got {_kind_name(raw)}")
 
 
 def _apply(values: dict[str, Any], placeholders: dict[str, str], key: str, raw: Any,
            source: str) -> None:
     low = key.lower()
     if low.startswith("placeholders."):
-        placeholders[key[len("placeholders."):]] = str(raw)
+        name = key[len("placeholders."):]
+        if not name.strip() or CONTROL.search(name):
+            raise MigrationConfigError(f"{source}: a placeholder name must not be empty or "
+                                       "hold control characters")
+        placeholders[name] = _placeholder_value(raw, name, source)
         return
     if low == "schemas":
         first = _to_value("list", raw, key, source)
+        for schema in first:
+            check_identifier(schema, f"{source}: schemas")
         if first:
             values.setdefault("_schemas", first[0])
+        return
+    if low in _CHECKED_ONLY:
+        _to_value(_CHECKED_ONLY[low], raw, key, source)
         return
     if low in _FIXED:
         given = ",".join(raw) if isinstance(raw, list) else str(raw).strip()
@@ -147,7 +283,16 @@ def _apply(values: dict[str, Any], placeholders: dict[str, str], key: str, raw: 
         return
     spec = _KEYS.get(low)
     if spec is not None:
-        values[spec[0]] = _to_value(spec[1], raw, key, source)
+        value = _to_value(spec[1], raw, key, source)
+        if low == "encoding":
+            check_encoding(value, f"{source}: {key}")
+        elif low in ("table", "defaultschema") and value:
+            check_identifier(value, f"{source}: {key}")
+        values[spec[0]] = value
+        return
+    if low not in _OTHER_KEYS and not low.startswith(_OTHER_PREFIXES):
+        raise MigrationConfigError(f"{source}: unknown setting {shorten(key, 60)!r}"
+                                   f"{_closest(low)}")
 
 
 def _load_conf(path: Path) -> dict[str, str]:
@@ -157,14 +302,14 @@ def _load_conf(path: Path) -> dict[str, str]:
     except (OSError, UnicodeDecodeError) as exc:
         problem = _reason(exc)
     if problem:
-        raise MigrationConfigError(f"{path}: cannot read: {problem}")
-    return parse_properties(text, str(path))
+        raise MigrationConfigError(f"{shorten(str(path))}: cannot read: {problem}")
+    return parse_properties(text, shorten(str(path)))
 
 
 def _read_conf(path: Path, values: dict[str, Any], placeholders: dict[str, str]) -> None:
     for key, raw in _load_conf(path).items():
         if key.startswith("flyway."):
-            _apply(values, placeholders, key[len("flyway."):], raw, str(path))
+            _apply(values, placeholders, key[len("flyway."):], raw, shorten(str(path)))
 
 
 def _load_toml(path: Path) -> dict[str, Any]:
@@ -175,8 +320,10 @@ def _load_toml(path: Path) -> dict[str, Any]:
         data = tomllib.loads(read_regular_text(path))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         problem = _reason(exc)
+    except RecursionError:
+        problem = "nested too deeply"
     if problem:
-        raise MigrationConfigError(f"{path}: cannot read: {problem}")
+        raise MigrationConfigError(f"{shorten(str(path))}: cannot read: {problem}")
     return data
 
 
@@ -191,15 +338,19 @@ def _reason(exc: BaseException) -> str:
 
 def _read_toml(path: Path, values: dict[str, Any], placeholders: dict[str, str]) -> None:
     data = _load_toml(path)
+    source = shorten(str(path))
     section = data.get("flyway", {})
     if not isinstance(section, dict):
-        raise MigrationConfigError(f"{path}: [flyway] must be a table")
+        raise MigrationConfigError(f"{source}: [flyway] must be a table")
     for key, raw in section.items():
-        if key == "placeholders" and isinstance(raw, dict):
-            for name, value in raw.items():
-                placeholders[name] = str(value)
-        elif not isinstance(raw, dict):
-            _apply(values, placeholders, key, raw, str(path))
+        if key.lower() == "placeholders" or isinstance(raw, dict):
+            if key.lower() == "placeholders" and not isinstance(raw, dict):
+                raise MigrationConfigError(f"{source}: flyway.placeholders must be a table "
+                                           f"([flyway.placeholders]), got {_kind_name(raw)}")
+            for name, value in raw.items():  # [flyway.jdbcProperties], [flyway.postgresql]...
+                _apply(values, placeholders, f"{key}.{name}", value, source)
+        else:
+            _apply(values, placeholders, key, raw, source)
 
 
 def _env_key(name: str) -> str:
@@ -233,8 +384,9 @@ def load_settings(
             placeholders[name[len("FLYWAY_PLACEHOLDERS_"):].lower()] = raw
             continue
         key = _env_key(name)
-        if key == "schemas" or key in _KEYS or key in _FIXED:
-            _apply(values, placeholders, key, raw, name)
+        # Flyway reads only the variables it knows and ignores other FLYWAY_* names.
+        if key == "schemas" or key in _KEYS or key in _FIXED or key in _CHECKED_ONLY:
+            _apply(values, placeholders, _SPELLING.get(key, key), raw, name)
     for key, raw in (flyway_args or {}).items():
         _apply(values, placeholders, key, raw, f"-{key}")
     schemas = values.pop("_schemas", None)
@@ -315,8 +467,9 @@ def flyway_connection(
         if path.suffix.lower() == ".toml":
             data = _load_toml(path)
             section = data.get("flyway", {})
-            if isinstance(section, dict) and section.get("environment"):
-                declared = str(section["environment"])
+            if isinstance(section, dict) and "environment" in section:
+                declared = _to_value("str", section["environment"], "environment",
+                                     shorten(str(path))) or declared
             environments = data.get("environments", {})
             if not isinstance(environments, dict):
                 raise MigrationConfigError(f"{path}: [environments] must be a table")
@@ -338,10 +491,11 @@ def flyway_connection(
         if not isinstance(table, dict):
             raise MigrationConfigError(f"{path}: environments.{wanted} must be a table")
         found = True
+        _check_environment(table, f"{shorten(str(path))}: environments.{shorten(wanted, 40)}")
         if table.get("url"):
-            urls.append((f"{path.name} [environments.{wanted}]", str(table["url"])))
-        user = str(table["user"]) if "user" in table else user
-        password = str(table["password"]) if "password" in table else password
+            urls.append((f"{path.name} [environments.{wanted}]", table["url"]))
+        user = table.get("user", user)
+        password = table.get("password", password)
     if name and not found:
         where = ", ".join(str(p) for p, _ in tables) or "no flyway.toml was found"
         raise MigrationConfigError(f"environment {name[:40]!r} is not defined "
@@ -350,6 +504,32 @@ def flyway_connection(
         urls.insert(0, ("FLYWAY_URL", env["FLYWAY_URL"]))
     return FlywayConnection(urls=tuple(urls), user=env.get("FLYWAY_USER") or user,
                             password=env.get("FLYWAY_PASSWORD") or password)
+
+
+# The keys of a flyway.toml environment, and the type each must have.
+_ENVIRONMENT_KEYS = {"url": "str", "user": "str", "password": "str", "driver": "str",
+                     "schemas": "list", "connectretries": "int",
+                     "connectretriesinterval": "int", "initsql": "str",
+                     "jdbcproperties": "table", "resolvers": "table", "provisioner": "str"}
+
+
+def _check_environment(table: dict[str, Any], source: str) -> None:
+    """Refuse an unknown key or a value of the wrong type (``user = 5``) in an
+    environment, rather than reading it as text. Values are not quoted back."""
+    for key, raw in table.items():
+        kind = _ENVIRONMENT_KEYS.get(key.lower())
+        if kind is None:
+            raise MigrationConfigError(f"{source}: unknown setting {shorten(key, 60)!r} "
+                                       f"(known: url, user, password, schemas...)")
+        if kind == "table":
+            if not isinstance(raw, dict):
+                raise MigrationConfigError(f"{source}: {key} must be a table")
+        elif kind == "str":
+            if not isinstance(raw, str):
+                raise MigrationConfigError(f"{source}: {key} must be text, got "
+                                           f"{_kind_name(raw)}")
+        else:
+            _to_value(kind, raw, key, source)
 
 
 def with_overrides(settings: MigrateSettings, overrides: Mapping[str, Any]) -> MigrateSettings:
@@ -379,6 +559,10 @@ def parse_placeholder_args(args: Sequence[str]) -> dict[str, str]:
     for arg in args:
         m = _PLACEHOLDER_ARG.match(arg)
         if not m or not m.group(1).strip():
-            raise MigrationConfigError(f"--placeholder expects NAME=VALUE, got {arg!r}")
+            raise MigrationConfigError(f"--placeholder expects NAME=VALUE, got "
+                                       f"{shorten(arg, 40)!r}")
+        if CONTROL.search(m.group(1)):
+            raise MigrationConfigError("--placeholder: the name holds a control character "
+                                       "(a newline, say)")
         out[m.group(1).strip()] = m.group(2)
     return out

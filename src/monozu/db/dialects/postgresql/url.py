@@ -23,6 +23,8 @@ from monozu.db.dialects.urls import (
     number_param,
     one_password,
     param_name,
+    parse_port,
+    refuse_unknown,
     secret_key,
     split_authority_url,
 )
@@ -96,10 +98,7 @@ class PostgreSQLUrlRules(UrlRules):
         else:
             params.update(secrets)
         user = params.pop("user", "") if not pieces.user else pieces.user
-        number_param(params, "connect_timeout", variable, whole=True)
-        if "sslmode" in params and params["sslmode"] not in _SSLMODES:
-            raise ConfigError(f"{variable}: sslmode must be one of {', '.join(sorted(_SSLMODES))}"
-                              f", got {params['sslmode'][:40]!r}")
+        check_libpq_params(params, variable)
         database = pieces.path
         if not database:
             raise ConfigError(f"{variable}: no database named in {shown}")
@@ -124,8 +123,80 @@ class PostgreSQLUrlRules(UrlRules):
             parts["user"] = url.user
         if url.password:
             parts["password"] = url.password
+        installed = _installed_keywords() if url.params else None
+        if installed is not None:
+            for key in url.params:
+                if key not in installed:
+                    raise ConfigError(f"postgresql parameter {param_name(key)} is not known to "
+                                      "the libpq this program uses (a newer PostgreSQL client "
+                                      "library is needed)")
         parts.update(url.params)
         return " ".join(f"{k}={libpq_quote(v)}" for k, v in parts.items() if v != "")
+
+
+# libpq's fixed-choice keywords and their values (libpq compares them exactly, but
+# for the TLS versions).
+_CHOICES: dict[str, frozenset[str]] = {
+    "sslmode": frozenset(_SSLMODES),
+    "gssencmode": frozenset({"disable", "prefer", "require"}),
+    "channel_binding": frozenset({"disable", "prefer", "require"}),
+    "target_session_attrs": frozenset({"any", "read-write", "read-only", "primary", "standby",
+                                       "prefer-standby"}),
+    "load_balance_hosts": frozenset({"disable", "random"}),
+    "sslnegotiation": frozenset({"postgres", "direct"}),
+    "sslcertmode": frozenset({"disable", "allow", "require"}),
+    "ssl_min_protocol_version": frozenset({"tlsv1", "tlsv1.1", "tlsv1.2", "tlsv1.3"}),
+    "ssl_max_protocol_version": frozenset({"tlsv1", "tlsv1.1", "tlsv1.2", "tlsv1.3"}),
+    "min_protocol_version": frozenset({"3.0", "3.2", "latest"}),
+    "max_protocol_version": frozenset({"3.0", "3.2", "latest"}),
+    "gsslib": frozenset({"gssapi"}),
+    "replication": frozenset({"true", "on", "yes", "1", "false", "off", "no", "0",
+                              "database"}),
+    "sslcompression": frozenset({"0", "1"}),
+    "sslsni": frozenset({"0", "1"}),
+    "gssdelegation": frozenset({"0", "1"}),
+    "requiressl": frozenset({"0", "1"}),
+}
+_CASELESS = frozenset({"ssl_min_protocol_version", "ssl_max_protocol_version"})
+# libpq's integer keywords (a non-number is a connection failure, not a usage error).
+_INTEGERS = ("keepalives", "keepalives_idle", "keepalives_interval", "keepalives_count",
+             "tcp_user_timeout")
+_AUTH_METHODS = frozenset({"password", "md5", "gss", "sspi", "scram-sha-256", "oauth", "none"})
+
+
+def check_libpq_params(params: dict[str, str], variable: str) -> None:
+    """Refuse what libpq would refuse when connecting: an unknown keyword (names are
+    exact: libpq knows ``sslmode``, not ``SSLMODE``), or a bad number or choice. Only
+    names and non-secret values are quoted back."""
+    refuse_unknown(set(params), LIBPQ_KEYWORDS, variable, "postgresql parameter", fold=False)
+    number_param(params, "connect_timeout", variable, whole=True)
+    for key in _INTEGERS:
+        raw = params.get(key)
+        if raw is not None and not (raw.isascii() and raw.isdigit() and len(raw) <= 9):
+            raise ConfigError(f"{variable}: {key} must be a whole number, got {raw[:40]!r}")
+    if "port" in params:
+        parse_port(params["port"], variable, f"port={params['port'][:12]}")
+    for key, allowed in _CHOICES.items():
+        raw = params.get(key)
+        if raw is not None and (raw.lower() if key in _CASELESS else raw) not in allowed:
+            raise ConfigError(f"{variable}: {key} must be one of {', '.join(sorted(allowed))}, "
+                              f"got {raw[:40]!r}")
+    methods = params.get("require_auth")
+    if methods is not None and not all(
+            m.removeprefix("!") in _AUTH_METHODS for m in methods.split(",")):
+        raise ConfigError(f"{variable}: require_auth must be a comma-separated list of "
+                          f"{', '.join(sorted(_AUTH_METHODS))} (each may start with '!'), got "
+                          f"{methods[:40]!r}")
+
+
+def _installed_keywords() -> frozenset[str] | None:
+    """The keywords the libpq psycopg loaded knows (an older one knows fewer)."""
+    try:
+        from psycopg import pq
+
+        return frozenset(d.keyword.decode() for d in pq.Conninfo.get_defaults())
+    except Exception:  # no psycopg, or a build that cannot list them: libpq decides
+        return None
 
 
 def _jdbc_to_libpq(props: dict[str, str], variable: str) -> dict[str, str]:

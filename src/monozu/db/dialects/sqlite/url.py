@@ -10,6 +10,7 @@ that it never becomes part of a file name.
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 from typing import ClassVar
 from urllib.parse import parse_qsl, unquote
@@ -24,9 +25,11 @@ from monozu.db.dialects.urls import (
     authority_spans,
     choice_param,
     number_param,
+    refuse_repeated,
     refuse_unknown,
 )
 from monozu.db.errors import ConfigError
+from monozu.files import NOT_REGULAR, path_problem, shorten
 
 PARAMS = frozenset({"timeout", "busy_timeout", "mode"})
 MEMORY = ":memory:"
@@ -75,8 +78,12 @@ class SQLiteUrlRules(UrlRules):
         return self._build(path, query, variable, url)
 
     def _build(self, path: str, query: str, variable: str, url: Masked) -> DatabaseURL:
-        params = dict(parse_qsl(query, keep_blank_values=True))
-        refuse_unknown(set(params), PARAMS, variable, "sqlite parameter(s)")
+        pairs = parse_qsl(query, keep_blank_values=True)
+        refuse_repeated((k for k, _ in pairs), variable, fold=False)
+        params = dict(pairs)
+        # Names are matched exactly, as the connection reads them: "MODE=ro" must not
+        # pass here and then be ignored (opening the file for writing).
+        refuse_unknown(set(params), PARAMS, variable, "sqlite parameter", fold=False)
         for key in ("timeout", "busy_timeout"):
             number_param(params, key, variable)
         choice_param(params, "mode", {"ro", "rw", "rwc"}, variable, "ro, rw or rwc")
@@ -85,6 +92,10 @@ class SQLiteUrlRules(UrlRules):
         if "\x00" in path or CONTROL.search(path):
             raise ConfigError(f"{variable}: the SQLite file name contains a NUL byte or "
                               "control character")
+        if path != MEMORY:
+            why = path_problem(path)
+            if why:
+                raise ConfigError(f"{variable}: SQLite file {shorten(path)}: {why}")
         return DatabaseURL(kind="sqlite", path=path, params=params)
 
     def redacted(self, url: DatabaseURL) -> str:
@@ -95,12 +106,33 @@ class SQLiteUrlRules(UrlRules):
             return (url.kind, MEMORY, id(url))  # every in-memory database is its own
         return (url.kind, os.path.realpath(os.path.expanduser(url.path)))
 
+    def unusable(self, url: DatabaseURL) -> str | None:
+        if url.path == MEMORY:
+            return None
+        path = Path(url.path).expanduser()
+        try:
+            mode = path.stat().st_mode
+        except OSError:  # absent (created by the commands that may), or refused below
+            mode = None
+        if mode is not None and stat.S_ISDIR(mode):
+            return f"{shorten(url.path)} is a folder, not a SQLite database file"
+        if mode is not None and not stat.S_ISREG(mode):
+            # /dev/zero reads as an empty database; a FIFO blocks or fails on open
+            return f"{shorten(url.path)} is {NOT_REGULAR}, not a SQLite database file"
+        for parent in path.parents:
+            if parent.exists():
+                if not parent.is_dir():
+                    return f"{shorten(str(parent))} is not a folder"
+                break
+        return None
+
     def missing(self, url: DatabaseURL) -> str | None:
         if url.path == MEMORY:
             return None
         path = Path(url.path).expanduser()
-        if path.is_dir():
-            return f"{url.path} is a folder, not a SQLite database file"
+        why = self.unusable(url)
+        if why:
+            return why
         if not path.exists():
             return (f"SQLite database {url.path} does not exist (nothing was created; "
                     "monozu db migrate creates it)")

@@ -42,6 +42,7 @@ from monozu.db.dialects.urls import (
     number_param,
     one_password,
     property_spans,
+    refuse_repeated,
     refuse_unknown,
     secret_key,
     split_authority_url,
@@ -102,6 +103,8 @@ class SQLServerUrlRules(UrlRules):
     def parse(self, url: Masked, variable: str) -> DatabaseURL:
         shown = url.shown
         pieces = split_authority_url(url, variable)
+        # go-mssqldb reads names in any case: "Encrypt" and "encrypt" are one parameter.
+        refuse_repeated(pieces.params, variable)
         params = {k.lower(): v for k, v in pieces.params.items()}
         refuse_unknown(set(params), URL_PARAMS, variable, "sqlserver parameter(s)")
         password = one_password(variable, pieces.password,
