@@ -377,6 +377,12 @@ def test_a_parse_error_has_no_secret_in_its_chain() -> None:
     ("jdbc:sqlserver://h;databaseName=d;password=a;b", "not a property"),
     ("jdbc:sqlserver://h;databaseName=d;password={a}b", "end cannot be told"),
     ("postgresql://h/db?options=x;password=y", "outside a parameter"),
+    # libpq would let the query replace the server or database the URL shows
+    ("postgresql://u@h:5432/db?dbname=other", "dbname= in the query would replace"),
+    ("postgresql://u@h:5432/db?service=prod", "service= in the query would replace"),
+    ("postgresql://u@h:5432/db?host=evil", "host= in the query would replace"),
+    ("postgresql://u@h:5432/db?port=6432", "names its port twice"),
+    ("jdbc:postgresql://h:5432/db?user=u&port=6432", "unsupported JDBC property 'port'"),
 ])
 def test_bad_urls_are_one_clear_line(text: str, message: str) -> None:
     """Every database's malformed URL: one line naming the setting and the problem."""
@@ -640,3 +646,10 @@ def test_known_parameters_pass() -> None:
     assert parse_url("sqlserver://u:p@h?database=d&Encrypt=false").params["encrypt"] == "false"
     assert parse_url("sqlite:///x.db?mode=ro&busy_timeout=2").params == {
         "mode": "ro", "busy_timeout": "2"}
+
+
+def test_a_query_port_is_the_port_when_the_address_has_none() -> None:
+    from monozu.db.dialects.urls import parse_url
+
+    url = parse_url("postgresql://u@h/db?port=6432&hostaddr=10.0.0.5", variable="-url")
+    assert (url.host, url.port, url.params) == ("h", 6432, {"hostaddr": "10.0.0.5"})

@@ -102,7 +102,8 @@ class PostgreSQLUrlRules(UrlRules):
         database = pieces.path
         if not database:
             raise ConfigError(f"{variable}: no database named in {shown}")
-        return DatabaseURL(kind="postgresql", host=pieces.host, port=pieces.port or DEFAULT_PORT,
+        host, port = _server(pieces.host, pieces.port, params, variable)
+        return DatabaseURL(kind="postgresql", host=host, port=port or DEFAULT_PORT,
                            database=database, user=user, password=password, params=params)
 
     def redacted(self, url: DatabaseURL) -> str:
@@ -187,6 +188,24 @@ def check_libpq_params(params: dict[str, str], variable: str) -> None:
         raise ConfigError(f"{variable}: require_auth must be a comma-separated list of "
                           f"{', '.join(sorted(_AUTH_METHODS))} (each may start with '!'), got "
                           f"{methods[:40]!r}")
+
+
+def _server(host: str, port: int | None, params: dict[str, str], variable: str
+            ) -> tuple[str, int | None]:
+    """The server the URL names. libpq lets ``?host=``, ``?port=``, ``?dbname=`` and
+    ``?service=`` override the URL's own, so a URL could show one database and reach
+    another: each is taken from one place only. ``?hostaddr=`` stays, for skipping the
+    name lookup of the host the URL names."""
+    for key, what in (("dbname", "database"), ("service", "database"), ("host", "host")):
+        if key in params:
+            raise ConfigError(f"{variable}: {key}= in the query would replace the {what} "
+                              f"the URL names; name the {what} in the URL only")
+    if "port" in params:
+        if port:
+            raise ConfigError(f"{variable}: the URL names its port twice (in the address "
+                              "and as port=); keep one")
+        port = int(params.pop("port"))  # checked as a port by check_libpq_params
+    return host, port
 
 
 def _installed_keywords() -> frozenset[str] | None:
