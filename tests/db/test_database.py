@@ -13,6 +13,7 @@ import pytest
 
 from monozu.db import (
     CheckViolation,
+    ConfigError,
     ConnectionFailed,
     Database,
     Deadlock,
@@ -227,7 +228,7 @@ def test_unreachable_databases_fail_clearly(tmp_path: object) -> None:
     assert "hunter2" not in str(info.value) and "127.0.0.1" in str(info.value)
     blocker = f"{tmp_path}/file"
     open(blocker, "w").close()
-    with pytest.raises(ConnectionFailed):
+    with pytest.raises(ConfigError, match="is not a folder"):  # refused before connecting
         connect(f"sqlite:///{blocker}/sub/db.sqlite").get_value("SELECT 1")
 
 
