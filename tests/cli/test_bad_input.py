@@ -317,7 +317,7 @@ KEV = REPO.parent / "shared" / "fixtures" / "feeds" / "kev" / "known_exploited_v
 NEEDS_DATABASE = [
     ["cve", "status"], ["cve", "match"], ["cve", "import", "kev", str(KEV)],
     ["cve", "sync", "--api-url", "http://127.0.0.1:9/nvd"],
-    ["cve", "explain", "--asset", "00000000-0000-0000-0000-000000000001", "CVE-2024-1"],
+    ["cve", "explain", "--asset", "00000000-0000-0000-0000-000000000001", "CVE-2024-0001"],
     ["edge", "purge", "--older-than", "30d", "--all-tenants"],
 ]
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 import time
 import uuid
@@ -45,14 +46,32 @@ class Positional(Option):
 
     def add_to(self, parser: argparse.ArgumentParser) -> None:
         parser.add_argument(self.dest, nargs=self.nargs, choices=self.choices,
-                            metavar=self.metavar, help=self.help or None)
+                            type=self.type or str, metavar=self.metavar, help=self.help or None)
+
+
+def _shown(text: str) -> str:
+    """A refused value as the message names it: a short plain word in quotes; anything
+    else only by its length, since a positional may be a piece of a --url or password
+    with an unquoted space, or hold what a terminal would act on."""
+    if len(text) <= 40 and re.fullmatch(r"[A-Za-z0-9_.:+-]*", text):
+        return repr(text)
+    return f"(a value of {len(text)} characters, not shown)"
 
 
 def _uuid(text: str) -> uuid.UUID:
     try:
         return uuid.UUID(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a UUID") from None
+        raise argparse.ArgumentTypeError(f"{_shown(text)} is not a UUID") from None
+
+
+def _cve_id(text: str) -> str:
+    """A CVE id, upper case: ``CVE-YYYY-NNNN`` with 4 to 19 digits (ASCII only)."""
+    cve_id = text.strip().upper()
+    if not re.fullmatch(r"CVE-[0-9]{4}-[0-9]{4,19}", cve_id):
+        raise argparse.ArgumentTypeError(f"{_shown(text)} is not a CVE id "
+                                         "(CVE-YYYY-NNNN...)")
+    return cve_id
 
 
 @contextmanager
@@ -138,29 +157,60 @@ def import_(source: str, paths: list[str], full: bool, force: bool, url: str | N
                 echo(f"  warning: {warning}", err=True)
 
 
+FIRST_SINCE = datetime(1999, 1, 1, tzinfo=UTC)  # the CVE list began in 1999
+
+
 def _date(text: str) -> datetime:
+    """A past ISO date or timestamp (UTC unless it names its offset), as UTC."""
     try:
-        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        if not text.isascii():
+            raise ValueError(text)
+        parsed = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+        # 0001-01-01T00:00+01:00 has no UTC equivalent: OverflowError
+        when = (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an ISO date") from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+        raise argparse.ArgumentTypeError(f"{_shown(text)} is not an ISO date") from None
+    except OverflowError:
+        raise argparse.ArgumentTypeError(f"{_shown(text)} is out of range") from None
+    if when > datetime.now(UTC):
+        raise argparse.ArgumentTypeError(f"{when.isoformat()} is in the future")
+    if when < FIRST_SINCE:
+        raise argparse.ArgumentTypeError(f"{when.isoformat()} is before 1999, when the CVE "
+                                         "list began")
+    return when
+
+
+def _api_url(text: str) -> str:
+    from monozu.domain.vulnintel.nvd_api import url_problem
+
+    problem = url_problem(text)
+    if problem:  # the value is not repeated: it may hold a password
+        raise argparse.ArgumentTypeError(f"the URL {problem}")
+    return text
 
 
 @cve.command("sync",
              option("--since", metavar="DATE", type=_date,
                     help="Start here instead of the saved cursor (ISO date or timestamp)."),
-             option("--api-url", metavar="URL", help="The NVD CVE API 2.0 endpoint."),
+             option("--api-url", metavar="URL", type=_api_url,
+                    help="The NVD CVE API 2.0 endpoint."),
              url_option)
 @handle_errors
 def sync(since: datetime | None, api_url: str | None, url: str | None) -> None:
     """Catch up from the NVD API since the last sync (key from NVD_API_KEY, if set).
 
-    Resumable: the position is saved after every page.
+    Resumable: the position is saved after every page. Failures are retried with back-off,
+    each retry a line on stderr; a page gives up after 8 retries or about 5 minutes.
     """
     from monozu.domain.vulnintel.nvd_api import API_URL, NvdClient
     from monozu.domain.vulnintel.nvd_api import sync as api_sync
 
-    client = NvdClient(url=api_url or API_URL, api_key=os.environ.get("NVD_API_KEY") or None)
+    key = os.environ.get("NVD_API_KEY") or None
+    if key is not None and not re.fullmatch(r"[\x21-\x7e]{1,200}", key):  # it becomes a header
+        fail("NVD_API_KEY is not a usable key (printable ASCII without spaces expected)",
+             EXIT_USAGE)
+    client = NvdClient(url=api_url or API_URL, api_key=key,
+                       notify=lambda text: echo(text, err=True))
     with _bad_input():
         echo(api_sync(_platform(_database(url)), client, since=since).line())
 
@@ -171,9 +221,12 @@ def sync(since: datetime | None, api_url: str | None, url: str | None) -> None:
 @handle_errors
 def match(tenant: uuid.UUID | None, url: str | None) -> None:
     """Match tenants' assets against the catalog and upsert their vulnerabilities."""
-    from monozu.domain.vulnintel.service import match_tenants, tenant_ids
+    from monozu.domain.vulnintel.service import check_tenant, match_tenants, tenant_ids
 
     database = _database(url)
+    if tenant:
+        with _bad_input():
+            check_tenant(_platform(database), tenant)
     tenants = [tenant] if tenant else tenant_ids(_platform(database))
     if not tenants:
         echo("no active tenant to match")
@@ -209,7 +262,7 @@ def status(url: str | None, as_json: bool) -> None:
 @cve.command("explain", option("--asset", metavar="ID", type=_uuid, help="The asset."),
              option("--tenant", metavar="ID", type=_uuid,
                     help="The asset's tenant (looked up when left out)."),
-             Positional(("cve_id",), "cve_id", "The CVE id.", metavar="CVE"),
+             Positional(("cve_id",), "cve_id", "The CVE id.", metavar="CVE", type=_cve_id),
              url_option)
 @handle_errors
 def explain(asset: uuid.UUID | None, tenant: uuid.UUID | None, cve_id: str,
@@ -224,5 +277,4 @@ def explain(asset: uuid.UUID | None, tenant: uuid.UUID | None, cve_id: str,
     database = _database(url)
     with _bad_input():
         owner = tenant or asset_tenant(_platform(database), asset)
-        echo(explain_match(database, owner, asset, cve_id.strip().upper()).explain(),
-             lines=True)
+        echo(explain_match(database, owner, asset, cve_id).explain(), lines=True)

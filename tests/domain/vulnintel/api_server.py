@@ -22,6 +22,7 @@ class Script:
     failures: list[tuple[int, dict[str, str]]] = field(default_factory=list)
     requests: list[tuple[dict[str, str], str | None]] = field(default_factory=list)
     broken_index: int | None = None
+    bodies: list[bytes] = field(default_factory=list)  # answered (200) before the pages
 
 
 def _handler(script: Script) -> type[BaseHTTPRequestHandler]:
@@ -37,7 +38,8 @@ def _handler(script: Script) -> type[BaseHTTPRequestHandler]:
                 self.end_headers()
                 return
             index = int(query.get("startIndex", "0"))
-            body = (script.folder / PAGES[index]).read_bytes()
+            body = script.bodies.pop(0) if script.bodies else \
+                (script.folder / PAGES[index]).read_bytes()
             if index == script.broken_index:
                 body = body[: len(body) // 2]
             self.send_response(200)

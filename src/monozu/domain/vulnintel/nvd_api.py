@@ -3,7 +3,10 @@
 ``lastModStartDate``/``lastModEndDate`` windows of at most 120 days, pages of up to 2,000
 CVEs, the ``apiKey`` header when a key is configured, a sliding-window rate limit (5
 requests per 30 s without a key, 50 with one; both configurable), and retries with
-exponential back-off (``Retry-After`` honoured) on 403, 429, 503 and network errors.
+exponential back-off (``Retry-After`` honoured, at most ``max_backoff``) on 403, 429, 5xx
+and network errors. One page gives up after ``max_retries`` retries or once the next wait
+would take it past ``give_up_after`` seconds; a refused connection, an unknown host or a
+certificate that does not verify fails at once, since waiting does not change them.
 
 Each page is imported like a feed file (one transaction, idempotent); after each page the
 position (window and start index) is saved in ``cve_feeds.sync_cursor`` of the
@@ -14,7 +17,13 @@ the end of its last window there as the next checkpoint.
 from __future__ import annotations
 
 import collections
+import email.utils
+import http.client
+import ipaddress
 import json
+import re
+import socket
+import ssl
 import tempfile
 import time
 import urllib.error
@@ -29,7 +38,8 @@ from pathlib import Path
 from monozu.db import Database
 from monozu.db.errors import MonozuError
 from monozu.domain.vulnintel import sql
-from monozu.domain.vulnintel.feeds.nvd import top_level as _top_level
+from monozu.domain.vulnintel.errors import FeedError
+from monozu.domain.vulnintel.feeds._json import top_level as _top_level
 from monozu.domain.vulnintel.importer import ImportReport, import_file
 
 API_URL = "https://services.nvd.nist.gov/rest/json/cves/2.0"
@@ -37,10 +47,48 @@ FEED_NAME = "nvd-api"
 MAX_WINDOW = timedelta(days=120)
 PAGE_SIZE = 2000
 RETRY_STATUSES = frozenset({403, 429, 500, 502, 503, 504})
+MAX_URL = 2000  # cve_feeds.url
+MAX_PAGE_BYTES = 256 << 20  # a full page of 2,000 CVEs is tens of MB
+_HOST = re.compile(r"[A-Za-z0-9_-]{1,63}(\.[A-Za-z0-9_-]{1,63})*\.?")
 
 
 class NvdApiError(MonozuError):
     """The API could not be read (after retries), or answered something unusable."""
+
+
+def url_problem(url: str) -> str | None:
+    """Why ``url`` cannot be the API endpoint, or None. The value itself is not repeated:
+    it may hold a password."""
+    if not url:
+        return "is empty"
+    if len(url) > MAX_URL:
+        return f"is longer than {MAX_URL} characters"
+    if not url.isascii() or not url.isprintable() or " " in url:
+        return "must be printable ASCII without spaces (percent-encode other characters)"
+    try:
+        parts = urllib.parse.urlsplit(url)
+        port = parts.port
+    except ValueError as exc:  # its text may quote the port: a piece of a password?
+        return ("cannot be parsed (an invalid IPv6 address)" if "IPv6" in str(exc) else
+                "has a port out of range 0-65535" if "out of range" in str(exc) else
+                "has a port that is not a number")
+    if parts.scheme not in ("http", "https"):
+        return "is not http(s)"
+    host = parts.hostname or ""
+    if parts.username is not None or parts.password is not None:
+        return "must not hold a user or password (the key comes from NVD_API_KEY)"
+    if ":" in host:
+        try:
+            ipaddress.IPv6Address(host)
+        except ValueError:
+            return "has a host that is not an IPv6 address"
+    elif not host or len(host) > 253 or not _HOST.fullmatch(host):
+        return "has no usable host name"
+    if port == 0:
+        return "has port 0"
+    if parts.query or parts.fragment:
+        return "must not have a query or fragment (the client adds the query)"
+    return None
 
 
 def windows(start: datetime, end: datetime,
@@ -88,13 +136,15 @@ class NvdClient:
     """Reads API pages; ``sleep`` and ``clock`` are injectable so tests never wait."""
 
     url: str = API_URL
-    api_key: str | None = None
+    api_key: str | None = field(default=None, repr=False)  # a credential: kept out of logs
     requests_per_window: int | None = None  # default: 5 without a key, 50 with one
     window_seconds: float = 30.0
     max_retries: int = 8
     backoff: float = 6.0
     max_backoff: float = 120.0
     timeout: float = 60.0
+    give_up_after: float = 300.0  # seconds one page may take, waits and retries included
+    notify: Callable[[str], None] | None = None  # told of each retry and its wait
     sleep: Callable[[float], None] = time.sleep
     clock: Callable[[], float] = time.monotonic
     requests: int = 0
@@ -102,9 +152,9 @@ class NvdClient:
     limiter: RateLimiter = field(init=False)
 
     def __post_init__(self) -> None:
-        scheme = urllib.parse.urlsplit(self.url).scheme
-        if scheme not in ("http", "https"):
-            raise NvdApiError(f"NVD API URL {self.url!r} is not http(s)")
+        problem = url_problem(self.url)
+        if problem:
+            raise NvdApiError(f"the NVD API URL {problem}")
         limit = self.requests_per_window or (50 if self.api_key else 5)
         self.limiter = RateLimiter(limit, self.window_seconds, clock=self.clock,
                                    sleep=self.sleep)
@@ -120,34 +170,73 @@ class NvdClient:
         headers = {"Accept": "application/json", "User-Agent": "monozu-vulnintel"}
         if self.api_key:
             headers["apiKey"] = self.api_key
+        started = self.clock()
         problem = ""
-        for attempt in range(self.max_retries + 1):
+        attempt = 0
+        while True:
             self.limiter.wait()
             self.requests += 1
             retry_after: float | None = None
             try:
                 request = urllib.request.Request(url, headers=headers)  # noqa: S310
                 with urllib.request.urlopen(request, timeout=self.timeout) as answer:  # noqa: S310
-                    return bytes(answer.read())
+                    return self._body(answer, url, started)
             except urllib.error.HTTPError as exc:
                 if exc.code not in RETRY_STATUSES:
                     raise NvdApiError(f"{url}: HTTP {exc.code} {exc.reason}") from None
                 problem = f"HTTP {exc.code}"
-                retry_after = _seconds(exc.headers.get("Retry-After"))
-            except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
-                problem = str(getattr(exc, "reason", exc))
-            if attempt < self.max_retries:
-                self.retries += 1
-                delay = min(self.backoff * (2 ** attempt), self.max_backoff)
-                self.sleep(retry_after if retry_after is not None else delay)
-        raise NvdApiError(f"{url}: gave up after {self.max_retries + 1} attempts ({problem})")
+                retry_after = retry_after_seconds(exc.headers.get("Retry-After"))
+            except (urllib.error.URLError, TimeoutError, ConnectionError,
+                    http.client.HTTPException) as exc:
+                reason = getattr(exc, "reason", exc)
+                if isinstance(reason, ConnectionRefusedError | socket.gaierror | ssl.SSLError):
+                    raise NvdApiError(f"{url}: cannot connect ({reason})") from None
+                problem = str(reason) or type(reason).__name__
+            delay = min(self.backoff * (2 ** attempt) if retry_after is None else retry_after,
+                        self.max_backoff)
+            if attempt >= self.max_retries or \
+                    self.clock() - started + delay > self.give_up_after:
+                break
+            attempt += 1
+            self.retries += 1
+            if self.notify is not None:
+                self.notify(f"nvd api: {problem}; retry {attempt} of {self.max_retries} in "
+                            f"{delay:.0f} s")
+            self.sleep(delay)
+        raise NvdApiError(f"{url}: gave up after {attempt + 1} attempts in "
+                          f"{self.clock() - started:.0f} s ({problem})")
+
+    def _body(self, answer: http.client.HTTPResponse, url: str, started: float) -> bytes:
+        """The whole answer, read in parts so that its size and time stay bounded: the
+        socket timeout alone lets a server that sends a byte a minute hold on forever."""
+        parts: list[bytes] = []
+        size = 0
+        while part := answer.read(1 << 20):
+            size += len(part)
+            if size > MAX_PAGE_BYTES:
+                raise NvdApiError(f"{url}: the answer is larger than {MAX_PAGE_BYTES >> 20} MB")
+            if self.clock() - started > self.give_up_after:
+                raise TimeoutError(f"the answer took over {self.give_up_after:.0f} s")
+            parts.append(part)
+        return b"".join(parts)
 
 
-def _seconds(value: str | None) -> float | None:
-    try:
-        return max(0.0, float(value)) if value is not None else None
-    except ValueError:
+def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
+    """A ``Retry-After`` header as seconds from now: delay-seconds or an HTTP date, never
+    negative; None when absent or not understood (the back-off applies). The caller caps
+    it: ``inf`` or a date years ahead must not stop the sync."""
+    if value is None:
         return None
+    text = value.strip()
+    if text.isascii() and text.isdigit():
+        return float(text[:9])  # past nine digits (31 years) the cap applies anyway
+    try:
+        when = email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
 @dataclass
@@ -207,16 +296,21 @@ def _aware(text: str) -> datetime:
 
 def _totals(body: bytes, url: str) -> tuple[int, int]:
     """``(totalResults, resultsPerPage)`` of a page, read from its first bytes if there."""
-    head = _top_level(body[:65536])
-    if "totalResults" not in head or "resultsPerPage" not in head:
+    head = _top_level(body[:65536], url)
+    if not all(_count(head.get(k)) for k in ("totalResults", "resultsPerPage")):
         try:
             head = json.loads(body)
-        except ValueError as exc:
-            raise NvdApiError(f"{url}: not an API page ({exc})") from None
-    try:
-        return int(head["totalResults"]), int(head["resultsPerPage"])
-    except (KeyError, TypeError, ValueError):
-        raise NvdApiError(f"{url}: not an API page (no totalResults/resultsPerPage)") from None
+        except (ValueError, RecursionError) as exc:  # deeper than the first bytes showed
+            raise NvdApiError(f"{url}: not an API page ({type(exc).__name__})") from None
+    if not isinstance(head, dict) or not all(
+            _count(head.get(k)) for k in ("totalResults", "resultsPerPage")):
+        raise NvdApiError(f"{url}: not an API page (no whole-number totalResults and "
+                          "resultsPerPage)")
+    return int(head["totalResults"]), int(head["resultsPerPage"])
+
+
+def _count(value: object) -> bool:
+    return type(value) is int and 0 <= value <= 10**9
 
 
 def _pages(client: NvdClient, position: Position, now: datetime
@@ -247,7 +341,10 @@ def sync(db: Database, client: NvdClient, *, since: datetime | None = None,
         target = Path(folder) / "page.json"
         for page, url, after in _pages(client, position, now):
             target.write_bytes(page)
-            report.add(import_file(db, "nvd", target, url=url))
+            try:
+                report.add(import_file(db, "nvd", target, url=url))
+            except FeedError as exc:  # named by the page's URL, not the temporary file
+                raise FeedError(url, exc.record, exc.problem) from None
             report.cursor = after.text()
             _save(db, client.url, report.cursor)
             if max_pages is not None and report.pages >= max_pages:

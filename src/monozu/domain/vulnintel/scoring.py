@@ -18,6 +18,7 @@ from monozu.domain.vulnintel.records import Cvss
 # newest first: the primary score is the newest CVSS version, then Primary over Secondary
 VERSION_ORDER = ("4.0", "3.1", "3.0", "2.0")
 _SCORE_TOLERANCE = 0.05
+MAX_VECTOR = 200  # the vector columns of cve_catalog and cve_scores_cache
 
 
 @functools.lru_cache(maxsize=16384)
@@ -50,6 +51,10 @@ def metric(version: str, element: Any, warnings: list[str]) -> Cvss | None:
     vector = data.get("vectorString")
     if not isinstance(vector, str) or not vector:
         warnings.append(f"CVSS {version} metric without a vector: recorded as missing")
+        return None
+    if len(vector) > MAX_VECTOR or "\x00" in vector:
+        warnings.append(f"CVSS {version} vector {vector[:60]!r} cannot be stored (a NUL, or "
+                        f"over {MAX_VECTOR} characters): recorded as missing")
         return None
     try:
         score, severity = compute(version, vector)

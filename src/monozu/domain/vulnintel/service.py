@@ -232,6 +232,13 @@ def tenant_ids(db: Database) -> list[uuid.UUID]:
         return tx.select(uuid.UUID, sql.TENANT_IDS)
 
 
+def check_tenant(db: Database, tenant_id: uuid.UUID) -> None:
+    """:class:`NotFound` unless the tenant exists (a platform-side lookup)."""
+    with db.transaction() as tx:
+        if not tx.select(uuid.UUID, sql.TENANT_EXISTS, tenant_id=tenant_id):
+            raise NotFound(f"no tenant {tenant_id}")
+
+
 def match_tenants(db: Database, tenants: list[uuid.UUID], *,
                   now: datetime | None = None) -> list[MatchReport]:
     """Match each tenant's assets; the catalog is read once for all of them.

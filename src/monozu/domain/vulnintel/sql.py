@@ -342,6 +342,7 @@ VALUES (:id, :tenant_id, :title, :severity, :source, :description, :cve_id, :ass
         'open', :now)
 """
 TENANT_IDS = "SELECT id FROM tenants WHERE status = 'active' ORDER BY id"
+TENANT_EXISTS = "SELECT id FROM tenants WHERE id = :tenant_id"
 ASSET_TENANT = "SELECT tenant_id FROM assets WHERE id = :asset_id"
 CATALOG_COUNTS = """
 SELECT (SELECT COUNT(*) FROM cve_catalog) AS cves,

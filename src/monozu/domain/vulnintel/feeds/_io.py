@@ -17,11 +17,13 @@ import zlib
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import IO, cast
+from typing import IO, Any, cast
 
 from monozu.domain.vulnintel.errors import FeedError
 
-CVE_ID = re.compile(r"CVE-\d{4}-\d{4,19}")
+# ASCII digits only: ``\d`` would also take other scripts' digits (``CVE-٢٠٢٤-...``)
+CVE_ID = re.compile(r"CVE-[0-9]{4}-[0-9]{4,19}")
+MAX_INT = 2**31 - 1  # integer columns are 32-bit on every database
 
 
 def path_problem(path: Path, *, folder_ok: bool = False) -> str | None:
@@ -30,6 +32,8 @@ def path_problem(path: Path, *, folder_ok: bool = False) -> str | None:
     Only a regular file is read: a device or a pipe (``/dev/zero``, a FIFO) could be
     read forever, one line without an end growing in memory.
     """
+    if text_problem(str(path)):  # bytes that are not UTF-8: the name cannot be recorded
+        return "the name is not valid UTF-8 (rename it)"
     try:
         mode = path.stat().st_mode
     except FileNotFoundError:
@@ -101,10 +105,113 @@ def guarded(path: Path, where: list[str]) -> Iterator[None]:
         raise FeedError(str(path), record(), f"not UTF-8 text ({exc.reason})") from None
 
 
+def shown(value: object, limit: int = 60) -> str:
+    """``repr(value)`` cut to ``limit`` characters: a hostile value is named, not replayed."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[:limit]}...({len(text)} characters)"
+
+
+def kind_of(value: object) -> str:
+    """What a decoded JSON value is, for messages."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "a list"
+    return "an object" if isinstance(value, dict) else "something else"
+
+
+def text_problem(value: str) -> str | None:
+    """Why the databases cannot store ``value`` as text: a NUL character (PostgreSQL refuses
+    it, C-string APIs cut at it) or a lone surrogate (no UTF-8 encoding exists)."""
+    if "\x00" in value:
+        return "contains a NUL character"
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return "contains an unpaired surrogate (not valid Unicode text)"
+    return None
+
+
+def check_text(value: object, source: str, record: str | None, field: str,
+               limit: int | None = None, *, required: bool = False) -> str | None:
+    """``value`` (a string, or None when absent and not ``required``) checked against
+    what a text column holds: no NUL, valid Unicode, at most ``limit`` characters."""
+    if value is None and not required:
+        return None
+    if not isinstance(value, str):
+        raise FeedError(source, record, f"{field} is not a string ({kind_of(value)})")
+    problem = text_problem(value)
+    if problem:
+        raise FeedError(source, record, f"{field} {problem}")
+    if limit is not None and len(value) > limit:
+        raise FeedError(source, record, f"{field} is longer than {limit} characters")
+    return value
+
+
+def check_list(value: object, source: str, record: str | None, field: str) -> list[Any]:
+    """``value`` when it is a JSON list (absent or null: empty), else a :class:`FeedError`."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise FeedError(source, record, f"{field} is not a list ({kind_of(value)})")
+    return value
+
+
+def check_object(value: object, source: str, record: str | None,
+                 field: str) -> dict[str, Any]:
+    """``value`` when it is a JSON object (absent or null: empty), else a :class:`FeedError`."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise FeedError(source, record, f"{field} is not an object ({kind_of(value)})")
+    return value
+
+
+def check_flag(value: object, source: str, record: str | None, field: str,
+               default: bool) -> bool:
+    """A JSON true/false (absent or null: ``default``); ``"false"`` is not false."""
+    if value is None:
+        return default
+    if not isinstance(value, bool):
+        raise FeedError(source, record, f"{field} is not true/false ({kind_of(value)})")
+    return value
+
+
+def parse_int(text: str, source: str, record: str, field: str, *, low: int,
+              high: int = MAX_INT) -> int:
+    """A whole number of plain ASCII digits within ``[low, high]``: ``int()`` alone would
+    also take ``1_000``, ``+5`` and other scripts' digits."""
+    if not (text.isascii() and text.isdigit()):
+        raise FeedError(source, record, f"{field} {shown(text)} is not a number")
+    digits = text.lstrip("0") or "0"  # bounded before int(): no 5,000-digit conversions
+    if len(digits) > len(str(high)) or not low <= int(digits) <= high:
+        raise FeedError(source, record, f"{field} {shown(text)} is outside {low}-{high}")
+    return int(digits)
+
+
+def parse_float(text: str, source: str, record: str, field: str) -> float:
+    """A decimal number written in ASCII (``0.00043``, ``4.3e-05``): ``float()`` alone
+    would also take ``1_0`` and other scripts' digits. NaN and infinity pass: the
+    callers' range checks refuse them by name."""
+    if not text.isascii() or "_" in text:
+        raise FeedError(source, record, f"{field} {shown(text)} is not a number")
+    try:
+        return float(text)
+    except ValueError:
+        raise FeedError(source, record, f"{field} {shown(text)} is not a number") from None
+
+
 def check_cve_id(value: object, source: str, record: str) -> str:
     """``value`` when it is a well-formed CVE id, else a :class:`FeedError`."""
     if not isinstance(value, str) or not CVE_ID.fullmatch(value):
-        raise FeedError(source, record, f"{value!r} is not a CVE id (CVE-YYYY-NNNN...)")
+        raise FeedError(source, record, f"{shown(value)} is not a CVE id (CVE-YYYY-NNNN...)")
     return value
 
 
@@ -112,17 +219,20 @@ def parse_timestamp(value: object, source: str, record: str, field: str) -> date
     """An ISO timestamp (NVD leaves out the zone: UTC) as an aware datetime."""
     if value is None or value == "":
         return None
-    if not isinstance(value, str):
-        raise FeedError(source, record, f"{field} is not a date: {value!r}")
+    if not isinstance(value, str) or not value.isascii():
+        raise FeedError(source, record, f"{field} is not a date: {shown(value)}")
     text = value.strip().replace("Z", "+00:00")
     try:
         if len(text) == 10:
             parsed = datetime.combine(date.fromisoformat(text), datetime.min.time())
         else:
             parsed = datetime.fromisoformat(text)
+        # 0001-01-01T00:00+01:00 is before the first representable instant in UTC
+        return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
     except ValueError:
-        raise FeedError(source, record, f"{field} is not a date: {value!r}") from None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+        raise FeedError(source, record, f"{field} is not a date: {shown(value)}") from None
+    except OverflowError:
+        raise FeedError(source, record, f"{field} {shown(value)} is out of range") from None
 
 
 def csv_rows(path: Path, text: IO[str], required: tuple[str, ...], where: list[str],

@@ -7,7 +7,6 @@ without configurations. Record files are small (one CVE each) and read whole.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -19,16 +18,23 @@ from monozu.domain.vulnintel import cpe, scoring, versions
 from monozu.domain.vulnintel.errors import FeedError
 from monozu.domain.vulnintel.feeds._io import (
     check_cve_id,
+    check_list,
+    check_object,
+    check_text,
     guarded,
     open_binary,
     parse_timestamp,
+    shown,
 )
+from monozu.domain.vulnintel.feeds._json import load_json
+from monozu.domain.vulnintel.feeds.nvd import MAX_BOUND, MAX_CRITERIA
 from monozu.domain.vulnintel.records import CVE5_CONFIG_BASE, CpeMatchRow, CveRecord, pack_group
 
 _METRIC_KEYS = {"cvssV4_0": "4.0", "cvssV3_1": "3.1", "cvssV3_0": "3.0", "cvssV2_0": "2.0"}
 _OPEN = frozenset({"", "0", "*", "all", "n/a", "unspecified", "unknown"})
 _SKIPPED_TYPES = frozenset({"git"})
 _TEXT_BOUND = re.compile(r"^\s*(<=|<|>=|>|=)?\s*(\S+)\s*$")
+_MAX_CONFIG = 1 << 23  # config_group = configuration << 8 stays a 32-bit integer
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,12 +52,8 @@ class Delta:
 
 
 def _load(path: Path, where: list[str]) -> Any:
-    name = str(path)
     with open_binary(path) as raw, guarded(path, where):
-        try:
-            return json.load(raw)
-        except json.JSONDecodeError as exc:
-            raise FeedError(name, f"line {exc.lineno}", f"malformed JSON ({exc.msg})") from None
+        return load_json(raw.read(), str(path))
 
 
 def is_delta(path: Path) -> bool:
@@ -66,7 +68,7 @@ def parse_delta(path: Path) -> Delta:
         raise FeedError(name, None, "not a CVE 5 delta file (no 'fetchTime')")
     delta = Delta(parse_timestamp(data.get("fetchTime"), name, "fetchTime", "fetchTime"))
     for change in ("new", "updated"):
-        for index, item in enumerate(data.get(change) or [], 1):
+        for index, item in enumerate(check_list(data.get(change), name, None, change), 1):
             record = f"{change}[{index}]"
             if not isinstance(item, dict):
                 raise FeedError(name, record, "not an object")
@@ -102,27 +104,31 @@ def parse_record(path: Path) -> CveRecord:
                 "the KEV catalog" if "catalogVersion" in data else
                 "a delta file" if "fetchTime" in data else "something else")
         raise FeedError(name, None, f"not a CVE 5 record (dataType is "
-                        f"{data.get('dataType')!r}; this looks like {what})")
+                        f"{shown(data.get('dataType'))}; this looks like {what})")
     meta = data["cveMetadata"]
     cve_id = check_cve_id(meta.get("cveId"), name, "cveMetadata")
     out = CveRecord(cve_id)
     out.published_at = parse_timestamp(meta.get("datePublished"), name, cve_id, "datePublished")
     out.last_modified_at = parse_timestamp(meta.get("dateUpdated"), name, cve_id, "dateUpdated")
-    containers = data.get("containers") or {}
-    cna = containers.get("cna") or {}
+    containers = check_object(data.get("containers"), name, cve_id, "containers")
+    cna = check_object(containers.get("cna"), name, cve_id, "containers.cna")
     state = meta.get("state")
     if state == "REJECTED":
         out.vuln_status = "Rejected"
-        out.description = _english(cna.get("rejectedReasons"))
+        out.description = _english(cna.get("rejectedReasons"), name, cve_id,
+                                   "containers.cna.rejectedReasons")
         return out
     if state != "PUBLISHED":
-        raise FeedError(name, cve_id, f"state {state!r} is neither PUBLISHED nor REJECTED")
+        raise FeedError(name, cve_id, f"state {shown(state)} is neither PUBLISHED nor REJECTED")
     out.vuln_status = "Published"
-    out.description = _english(cna.get("descriptions"))
+    out.description = _english(cna.get("descriptions"), name, cve_id,
+                               "containers.cna.descriptions")
     metrics = []
-    for element in cna.get("metrics") or []:
+    for index, item in enumerate(check_list(cna.get("metrics"), name, cve_id,
+                                            "containers.cna.metrics")):
+        element = check_object(item, name, cve_id, f"containers.cna.metrics[{index}]")
         for key, version in _METRIC_KEYS.items():
-            if isinstance(element, dict) and key in element:
+            if key in element:
                 found = scoring.metric(version, {"cvssData": element[key], "type": "Secondary",
                                                  "source": "cna"}, out.warnings)
                 if found is not None:
@@ -130,43 +136,96 @@ def parse_record(path: Path) -> CveRecord:
     out.primary = scoring.choose(metrics)
     out.cvss_v31 = scoring.best_of_version(metrics, "3.1")
     out.cvss_v40 = scoring.best_of_version(metrics, "4.0")
-    products = list(cna.get("affected") or [])
-    for adp in containers.get("adp") or []:
-        products.extend(p for p in adp.get("affected") or [] if p.get("cpes"))
+    products = _products(cna.get("affected"), name, cve_id, "containers.cna.affected")
+    for index, item in enumerate(check_list(containers.get("adp"), name, cve_id,
+                                            "containers.adp")):
+        adp = check_object(item, name, cve_id, f"containers.adp[{index}]")
+        products.extend(p for p in _products(adp.get("affected"), name, cve_id,
+                                             f"containers.adp[{index}].affected")
+                        if p.data.get("cpes"))
     out.matches = affected_rows(products, out.warnings)
     return out
 
 
-def _english(items: Any) -> str | None:
-    for item in items or []:
-        if isinstance(item, dict) and str(item.get("lang", "")).startswith("en"):
-            value = item.get("value")
-            if isinstance(value, str) and value.strip():
-                return value.strip()
-    return None
+def _english(items: Any, source: str, cve_id: str, field: str) -> str | None:
+    found: str | None = None
+    for index, item in enumerate(check_list(items, source, cve_id, field)):
+        entry = check_object(item, source, cve_id, f"{field}[{index}]")
+        value = check_text(entry.get("value"), source, cve_id, f"{field}[{index}].value")
+        if (found is None and str(entry.get("lang", "")).startswith("en") and value
+                and value.strip()):
+            found = value.strip()
+    return found
 
 
-def affected_rows(products: list[Any], warnings: list[str]) -> list[CpeMatchRow]:
-    """Match rows from ``affected[]`` entries, one configuration per product."""
+@dataclass(frozen=True, slots=True)
+class Product:
+    """One ``affected[]`` entry, its shape and text checked, with its place in the record."""
+
+    path: str
+    data: dict[str, Any]
+    source: str
+    cve_id: str
+
+
+def _products(items: Any, source: str, cve_id: str, field: str) -> list[Product]:
+    out: list[Product] = []
+    for index, item in enumerate(check_list(items, source, cve_id, field)):
+        path = f"{field}[{index}]"
+        data = check_object(item, source, cve_id, path)
+        for key in ("vendor", "product", "defaultStatus"):
+            check_text(data.get(key), source, cve_id, f"{path}.{key}")
+        for number, text in enumerate(check_list(data.get("cpes"), source, cve_id,
+                                                 f"{path}.cpes")):
+            check_text(text, source, cve_id, f"{path}.cpes[{number}]", required=True)
+        for number, entry in enumerate(check_list(data.get("versions"), source, cve_id,
+                                                  f"{path}.versions")):
+            where = f"{path}.versions[{number}]"
+            version = check_object(entry, source, cve_id, where)
+            for key in ("version", "lessThan", "lessThanOrEqual", "status", "versionType"):
+                check_text(version.get(key), source, cve_id, f"{where}.{key}")
+            for step, change in enumerate(check_list(version.get("changes"), source, cve_id,
+                                                     f"{where}.changes")):
+                at = check_object(change, source, cve_id, f"{where}.changes[{step}]")
+                for key in ("at", "status"):
+                    check_text(at.get(key), source, cve_id, f"{where}.changes[{step}].{key}")
+        out.append(Product(path, data, source, cve_id))
+    return out
+
+
+def affected_rows(products: list[Product], warnings: list[str]) -> list[CpeMatchRow]:
+    """Match rows from ``affected[]`` entries, one configuration per product.
+
+    A row the catalog cannot hold (a criteria over 500 characters, a bound over 100) is
+    skipped with a warning, like any CNA text that is not understood: one odd product must
+    not stop the import of a whole cvelistV5 folder.
+    """
     rows: list[CpeMatchRow] = []
     seen: set[tuple[object, ...]] = set()
     configuration = CVE5_CONFIG_BASE
     for product in products:
-        if not isinstance(product, dict):
-            continue
-        names = _names(product, warnings)
-        ranges = _ranges(product, warnings)
+        names = _names(product.data, warnings)
+        ranges = _ranges(product.data, warnings)
         group = pack_group(configuration, 0, False)
         added = False
         for name in names:
             for exact, bounds in ranges:
                 criteria = _with_version(name, exact)
+                if len(criteria) > MAX_CRITERIA or "\x00" in criteria or any(
+                        b is not None and len(b) > MAX_BOUND for b in bounds):
+                    # a %00 in a CPE 2.2 URI decodes to a NUL
+                    warnings.append(f"{product.path}: {criteria[:80]!r} or a version bound "
+                                    "cannot be stored (too long, or a NUL): skipped")
+                    continue
                 row = CpeMatchRow(group, "OR", criteria, True, *bounds)
                 if row.key()[1:] not in seen:
                     seen.add(row.key()[1:])
                     rows.append(row)
                     added = True
         configuration += int(added)
+        if configuration >= _MAX_CONFIG:
+            raise FeedError(product.source, product.cve_id, "more affected products than the "
+                            "catalog can number")
     return rows
 
 

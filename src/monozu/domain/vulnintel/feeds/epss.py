@@ -14,14 +14,19 @@ from typing import IO
 from monozu.domain.vulnintel.errors import FeedError
 from monozu.domain.vulnintel.feeds._io import (
     check_cve_id,
+    check_text,
     csv_rows,
     guarded,
     open_text,
+    parse_float,
     parse_timestamp,
+    shown,
 )
 from monozu.domain.vulnintel.records import EpssHeader, EpssScore
 
 COLUMNS = ("cve", "epss", "percentile")
+MAX_MODEL = 50  # cve_scores_cache.epss_model_version
+MAX_HEADER = 4096  # the real header is about 60 characters
 
 
 class EpssFile:
@@ -36,7 +41,7 @@ class EpssFile:
         self._text: IO[str] = self._cm.__enter__()
         try:
             with guarded(self.path, self._where):
-                self.header = _header(self.path, self._text.readline())
+                self.header = _header(self.path, self._text.readline(MAX_HEADER + 1))
         except BaseException:
             self._cm.__exit__(None, None, None)
             raise
@@ -60,24 +65,24 @@ def _header(path: Path, line: str) -> EpssHeader:
     if not line.startswith("#"):
         raise FeedError(name, "line 1", "no '#model_version:...,score_date:...' header line: "
                         "scores without their model version cannot be stored")
+    if len(line) > MAX_HEADER:
+        raise FeedError(name, "line 1", f"the header line is longer than {MAX_HEADER} "
+                        "characters")
     fields: dict[str, str] = {}
     for part in line[1:].strip().split(","):
         key, sep, value = part.partition(":")
         if sep:
             fields[key.strip()] = value.strip()
-    model = fields.get("model_version")
+    model = check_text(fields.get("model_version"), name, "line 1", "model_version", MAX_MODEL)
     when = parse_timestamp(fields.get("score_date"), name, "line 1", "score_date")
     if not model or when is None:
-        raise FeedError(name, "line 1", f"header {line.strip()!r} lacks model_version or "
+        raise FeedError(name, "line 1", f"header {shown(line.strip())} lacks model_version or "
                         "score_date")
     return EpssHeader(model, when)
 
 
 def _unit(text: str, source: str, record: str, field: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise FeedError(source, record, f"{field} {text!r} is not a number") from None
+    value = parse_float(text.strip(), source, record, field)
     if math.isnan(value) or not 0.0 <= value <= 1.0:
-        raise FeedError(source, record, f"{field} {text} is outside [0, 1]")
+        raise FeedError(source, record, f"{field} {text.strip()[:40]} is outside [0, 1]")
     return value

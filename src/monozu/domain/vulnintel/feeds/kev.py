@@ -15,11 +15,19 @@ import ijson  # type: ignore[import-untyped]
 from monozu.domain.vulnintel.errors import FeedError
 from monozu.domain.vulnintel.feeds._io import (
     check_cve_id,
+    check_text,
     csv_rows,
     guarded,
     open_binary,
     open_text,
     parse_timestamp,
+)
+from monozu.domain.vulnintel.feeds._json import (
+    PEEK,
+    DepthChecked,
+    JsonDepth,
+    require_list,
+    top_level,
 )
 from monozu.domain.vulnintel.feeds.nvd import json_problem
 from monozu.domain.vulnintel.records import KevEntry
@@ -34,22 +42,31 @@ def parse_kev(path: Path) -> Iterator[KevEntry]:
 
 
 def _entry(row: Mapping[str, Any], source: str, record: str) -> KevEntry:
-    cve_id = check_cve_id(str(row.get("cveID") or "").strip(), source, record)
-    ransomware = str(row.get("knownRansomwareCampaignUse") or "").strip().lower() == "known"
+    cve_id = check_cve_id(_text(row, "cveID", source, record), source, record)
+    use = _text(row, "knownRansomwareCampaignUse", source, cve_id)
     return KevEntry(
         cve_id,
-        parse_timestamp(str(row.get("dateAdded") or "").strip(), source, cve_id, "dateAdded"),
-        parse_timestamp(str(row.get("dueDate") or "").strip(), source, cve_id, "dueDate"),
-        ransomware)
+        parse_timestamp(_text(row, "dateAdded", source, cve_id), source, cve_id, "dateAdded"),
+        parse_timestamp(_text(row, "dueDate", source, cve_id), source, cve_id, "dueDate"),
+        use.lower() == "known")
+
+
+def _text(row: Mapping[str, Any], key: str, source: str, record: str) -> str:
+    return (check_text(row.get(key), source, record, key) or "").strip()
 
 
 def _json(path: Path) -> Iterator[KevEntry]:
     name = str(path)
     where: list[str] = []
     with open_binary(path) as raw, guarded(path, where):
+        stream = DepthChecked(raw, JsonDepth(name, where))
+        head = stream.peek(PEEK)
+        require_list(path, top_level(head, name), "vulnerabilities", len(head) < PEEK,
+                     "no KEV entries (no 'vulnerabilities' list): wrong feed kind?")
         count = 0
         try:
-            for item in ijson.items(raw, "vulnerabilities.item"):
+            # use_float: without it ijson's C backend crashes on a 5,000-digit number
+            for item in ijson.items(stream, "vulnerabilities.item", use_float=True):
                 count += 1
                 if not isinstance(item, dict) or "cveID" not in item:
                     raise FeedError(name, f"entry {count}", "not a KEV entry (no 'cveID'): "
@@ -61,8 +78,7 @@ def _json(path: Path) -> Iterator[KevEntry]:
             after = f"after {where[0]}" if where else "before the first entry"
             raise FeedError(name, after, json_problem(exc)) from None
         if count == 0:
-            raise FeedError(name, None, "no KEV entries (no 'vulnerabilities' list): "
-                            "wrong feed kind?")
+            raise FeedError(name, None, "no KEV entries (an empty 'vulnerabilities' list)")
 
 
 def _csv(path: Path) -> Iterator[KevEntry]:

@@ -6,10 +6,9 @@ Records are streamed with ``ijson``: only one ``cve`` object is in memory at a t
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import ijson  # type: ignore[import-untyped]
 
@@ -17,52 +16,43 @@ from monozu.domain.vulnintel import scoring
 from monozu.domain.vulnintel.errors import FeedError
 from monozu.domain.vulnintel.feeds._io import (
     check_cve_id,
+    check_flag,
+    check_list,
+    check_object,
+    check_text,
     guarded,
     open_binary,
     parse_timestamp,
+    shown,
 )
-from monozu.domain.vulnintel.records import MAX_NODES, CpeMatchRow, CveRecord, Cvss, pack_group
+from monozu.domain.vulnintel.feeds._json import (
+    ABSENT,
+    PEEK,
+    UNREAD,
+    DepthChecked,
+    JsonDepth,
+    describe,
+    require_list,
+    top_level,
+    top_value,
+)
+from monozu.domain.vulnintel.records import (
+    CVE5_CONFIG_BASE,
+    MAX_NODES,
+    CpeMatchRow,
+    CveRecord,
+    Cvss,
+    pack_group,
+)
 
-_PEEK = 1 << 16
 MAX_CRITERIA = 500  # the column sizes of cve_cpe_matches
 MAX_BOUND = 100
+MAX_STATUS = 50  # cve_catalog.vuln_status
 _METRIC_KEYS = {"cvssMetricV40": "4.0", "cvssMetricV31": "3.1", "cvssMetricV30": "3.0",
                 "cvssMetricV2": "2.0"}
+_ENGLISH = frozenset({"en", "en-US", "eng"})
 _BOUNDS = ("versionStartIncluding", "versionStartExcluding", "versionEndIncluding",
            "versionEndExcluding")
-
-
-class _Rewound:
-    """A stream whose first bytes were already read once (to look at the top-level keys)."""
-
-    def __init__(self, head: bytes, rest: IO[bytes]) -> None:
-        self._head = head
-        self._rest = rest
-
-    def read(self, size: int = -1) -> bytes:
-        if self._head:
-            if size < 0 or size >= len(self._head):
-                head, self._head = self._head, b""
-                return head + (self._rest.read(size - len(head)) if size > len(head) else b"")
-            head, self._head = self._head[:size], self._head[size:]
-            return head
-        return self._rest.read(size)
-
-
-def top_level(head: bytes) -> dict[str, Any]:
-    """The top-level keys (and scalar values) seen in the first bytes of a JSON document."""
-    found: dict[str, Any] = {}
-    try:
-        for prefix, event, value in ijson.parse(io.BytesIO(head)):
-            if prefix == "" and event == "start_array":
-                found["<array>"] = True
-            elif prefix == "" and event == "map_key":
-                found.setdefault(value, None)
-            elif "." not in prefix and prefix and event in ("string", "number", "boolean"):
-                found[prefix] = value
-    except ijson.JSONError:
-        pass  # the peek ends mid-document; what was read is enough
-    return found
 
 
 def _kind_problem(top: dict[str, Any]) -> str:
@@ -89,16 +79,22 @@ def iter_cves(path: Path) -> Iterator[tuple[dict[str, Any], str]]:
     name = str(path)
     where: list[str] = []
     with open_binary(path) as raw, guarded(path, where):
-        head = raw.read(_PEEK)
+        stream = DepthChecked(raw, JsonDepth(name, where))
+        head = stream.peek(PEEK)
         if not head.strip():
             raise FeedError(name, None, "the file is empty")
-        top = top_level(head)
-        stream = _Rewound(head, raw)
-        if top.get("format") not in (None, "NVD_CVE"):
-            raise FeedError(name, None, f"format {top['format']!r} is not NVD_CVE")
+        top = top_level(head, name)
+        whole = len(head) < PEEK
+        form = top.get("format", None)
+        if "format" in top and form is not UNREAD and form != "NVD_CVE":
+            raise FeedError(name, None, f"format is {describe(form)}, not NVD_CVE")
         if {"catalogVersion", "dataType", "cveMetadata", "fetchTime"} & top.keys():
             raise FeedError(name, None, _kind_problem(top))
-        if "vulnerabilities" in top or top.get("format") == "NVD_CVE":
+        if "vulnerabilities" in top or form == "NVD_CVE" or (
+                not whole and "<array>" not in top and not {"id", "format"} & top.keys()
+                and top_value(path, "vulnerabilities") is not ABSENT):
+            require_list(path, top, "vulnerabilities", whole,
+                         "no 'vulnerabilities' list: not an NVD CVE feed")
             items: Iterator[Any] = ijson.items(stream, "vulnerabilities.item", use_float=True)
             bare = False
         elif "id" in top and ("descriptions" in top or "published" in top):
@@ -115,7 +111,7 @@ def iter_cves(path: Path) -> Iterator[tuple[dict[str, Any], str]]:
                 if not isinstance(cve, dict):
                     raise FeedError(name, record, "not an NVD vulnerability (no 'cve' object): "
                                     "wrong feed kind?")
-                where[:] = [str(cve.get("id") or record)]
+                where[:] = [str(cve.get("id") or record)[:40]]
                 yield cve, record
         except ijson.JSONError as exc:
             after = f"after {where[0]}" if where else "before the first record"
@@ -124,7 +120,11 @@ def iter_cves(path: Path) -> Iterator[tuple[dict[str, Any], str]]:
 
 def json_problem(exc: BaseException) -> str:
     """A short description of a JSON parse error: premature end, or malformed."""
-    text = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
+    first = exc.args[0] if exc.args else ""
+    if isinstance(first, bytes):  # yajl's messages come as bytes, with the input quoted
+        first = first.decode("utf-8", "replace")
+    text = str(first).strip().splitlines()[0][:200] if str(first).strip() \
+        else type(exc).__name__
     if "premature EOF" in text or "Incomplete JSON" in text:
         return f"the JSON ends early, truncated? ({text})"
     return f"malformed JSON ({text})"
@@ -134,13 +134,14 @@ def cve_record(cve: dict[str, Any], source: str, record: str) -> CveRecord:
     """One ``cve`` object as a :class:`CveRecord` (errors name ``source`` and the CVE)."""
     cve_id = check_cve_id(cve.get("id"), source, record)
     out = CveRecord(cve_id)
-    out.description = _english(cve.get("descriptions"))
+    out.description = _english(cve.get("descriptions"), source, cve_id)
     out.published_at = parse_timestamp(cve.get("published"), source, cve_id, "published")
     out.last_modified_at = parse_timestamp(cve.get("lastModified"), source, cve_id,
                                            "lastModified")
-    status = cve.get("vulnStatus")
-    out.vuln_status = status[:50] if isinstance(status, str) else None
-    metrics = _metrics(cve.get("metrics"), out.warnings)
+    out.vuln_status = check_text(cve.get("vulnStatus"), source, cve_id, "vulnStatus",
+                                 MAX_STATUS)
+    metrics = _metrics(check_object(cve.get("metrics"), source, cve_id, "metrics"),
+                       out.warnings)
     out.primary = scoring.choose(metrics)
     out.cvss_v31 = scoring.best_of_version(metrics, "3.1")
     out.cvss_v40 = scoring.best_of_version(metrics, "4.0")
@@ -148,22 +149,31 @@ def cve_record(cve: dict[str, Any], source: str, record: str) -> CveRecord:
     return out
 
 
-def _english(descriptions: Any) -> str | None:
-    if not isinstance(descriptions, list):
+def _english(descriptions: Any, source: str, cve_id: str) -> str | None:
+    """The first English description (else the first), stripped: only the one stored is
+    checked for what a database cannot hold."""
+    english = False
+    chosen: tuple[int, str] | None = None
+    for index, item in enumerate(check_list(descriptions, source, cve_id, "descriptions")):
+        value = item.get("value") if type(item) is dict else None
+        if type(value) is not str:
+            entry = check_object(item, source, cve_id, f"descriptions[{index}]")
+            check_text(entry.get("value"), source, cve_id, f"descriptions[{index}].value")
+            continue  # no value: nothing to choose
+        if item.get("lang") in _ENGLISH:
+            if not english:
+                english, chosen = True, None
+            if chosen is None and value.strip():
+                chosen = (index, value)
+        elif not english and chosen is None and value.strip():
+            chosen = (index, value)
+    if chosen is None:
         return None
-    texts = [d.get("value") for d in descriptions if isinstance(d, dict)]
-    english = [d.get("value") for d in descriptions
-               if isinstance(d, dict) and d.get("lang") in ("en", "en-US", "eng")]
-    for value in english or texts:
-        if isinstance(value, str) and value.strip():
-            return value.strip()
-    return None
+    return check_text(chosen[1].strip(), source, cve_id, f"descriptions[{chosen[0]}].value")
 
 
-def _metrics(block: Any, warnings: list[str]) -> list[Cvss]:
+def _metrics(block: dict[str, Any], warnings: list[str]) -> list[Cvss]:
     found: list[Cvss] = []
-    if not isinstance(block, dict):
-        return found
     for key, version in _METRIC_KEYS.items():
         elements = block.get(key) or []
         for element in elements if isinstance(elements, list) else [elements]:
@@ -175,57 +185,90 @@ def _metrics(block: Any, warnings: list[str]) -> list[Cvss]:
 
 def configuration_rows(configurations: Any, source: str, cve_id: str) -> list[CpeMatchRow]:
     """The ``configurations`` of a CVE as rows, each configuration an AND of its nodes."""
-    if configurations is None:
-        return []
-    if not isinstance(configurations, list):
-        raise FeedError(source, cve_id, "'configurations' is not a list")
     rows: list[CpeMatchRow] = []
     ordinal = 0
-    for config in configurations:
+    for number, config in enumerate(check_list(configurations, source, cve_id,
+                                               "configurations")):
+        path = f"configurations[{number}]"
         if not isinstance(config, dict) or not isinstance(config.get("nodes"), list):
-            raise FeedError(source, cve_id, "a configuration without a 'nodes' list")
+            raise FeedError(source, cve_id, f"{path}: a configuration without a 'nodes' list")
         nodes = config["nodes"]
-        operator = _operator(config.get("operator") or ("AND" if len(nodes) > 1 else "OR"),
-                             source, cve_id)
-        flip = bool(config.get("negate"))
+        operator = config.get("operator") or ("AND" if len(nodes) > 1 else "OR")
+        if operator not in ("AND", "OR"):
+            _operator(operator, source, cve_id, path)
+        flip = config.get("negate", False)
+        if type(flip) is not bool:
+            flip = check_flag(flip, source, cve_id, f"{path}.negate", False)
         # NOT(a AND b) = NOT a OR NOT b; NOT(a OR b) = NOT a AND NOT b
         together = (operator == "AND") != flip
-        groups = [nodes] if together else [[n] for n in nodes]
+        groups = [list(enumerate(nodes))] if together else [[n] for n in enumerate(nodes)]
         for group in groups:
             if len(group) > MAX_NODES:
-                raise FeedError(source, cve_id, f"a configuration has {len(group)} nodes")
-            for index, node in enumerate(group):
-                group_id = (ordinal, index, flip)
-                rows.extend(_node_rows(node, group_id, source, cve_id))
+                raise FeedError(source, cve_id, f"{path}: a configuration has {len(group)} "
+                                "nodes")
+            if ordinal >= CVE5_CONFIG_BASE:  # the numbers above belong to CVE 5 rows
+                raise FeedError(source, cve_id, f"more than {CVE5_CONFIG_BASE} "
+                                "configuration groups")
+            for index, (place, node) in enumerate(group):
+                rows.extend(_node_rows(node, (ordinal, index, flip), source, cve_id,
+                                       (number, place)))
             ordinal += 1
     return rows
 
 
-def _operator(value: Any, source: str, cve_id: str) -> str:
+def _operator(value: Any, source: str, cve_id: str, path: str) -> str:
     if value not in ("AND", "OR"):
-        raise FeedError(source, cve_id, f"operator {value!r} is neither AND nor OR")
+        raise FeedError(source, cve_id, f"{path}.operator {shown(value)} is neither AND nor "
+                        "OR")
     return str(value)
 
 
 def _node_rows(node: Any, group_id: tuple[int, int, bool], source: str,
-               cve_id: str) -> Iterator[CpeMatchRow]:
+               cve_id: str, place: tuple[int, int]) -> Iterator[CpeMatchRow]:
     configuration, index, flip = group_id
+    path = "configurations[{}].nodes[{}]".format(*place)
     if not isinstance(node, dict) or not isinstance(node.get("cpeMatch"), list):
-        raise FeedError(source, cve_id, "a configuration node without a 'cpeMatch' list")
-    operator = _operator(node.get("operator") or "OR", source, cve_id)
-    negate = bool(node.get("negate")) != flip
+        raise FeedError(source, cve_id, f"{path}: a configuration node without a 'cpeMatch' "
+                        "list")
+    operator = node.get("operator") or "OR"
+    if operator not in ("AND", "OR"):
+        _operator(operator, source, cve_id, path)
+    negate = node.get("negate", False)
+    if type(negate) is not bool:
+        negate = check_flag(negate, source, cve_id, f"{path}.negate", False)
+    negate = negate != flip
     group = pack_group(configuration, index, negate)
-    for match in node["cpeMatch"]:
-        criteria = match.get("criteria") if isinstance(match, dict) else None
-        if not isinstance(criteria, str) or not criteria.startswith("cpe:2.3:"):
-            raise FeedError(source, cve_id, f"cpeMatch criteria {criteria!r} is not a CPE 2.3 "
-                            "name")
-        if len(criteria) > MAX_CRITERIA:
-            raise FeedError(source, cve_id, f"cpeMatch criteria longer than {MAX_CRITERIA} "
-                            f"characters: {criteria[:60]}...")
-        bounds = [match.get(b) for b in _BOUNDS]
-        if any(b is not None and len(str(b)) > MAX_BOUND for b in bounds):
-            raise FeedError(source, cve_id, f"a version bound of {criteria} is longer than "
-                            f"{MAX_BOUND} characters")
-        yield CpeMatchRow(group, operator, criteria, bool(match.get("vulnerable", True)),
-                          *(str(b) if b not in (None, "") else None for b in bounds))
+    for number, match in enumerate(node["cpeMatch"]):
+        # the import's hot loop: the usual entry passes these few tests, any other is
+        # checked field by field for a message naming what is wrong
+        if type(match) is dict:
+            criteria, vulnerable = match.get("criteria"), match.get("vulnerable")
+            if vulnerable is None:  # absent or null, as for negate
+                vulnerable = True
+            start_in, start_ex, end_in, end_ex = (match.get(b) for b in _BOUNDS)
+            if (type(criteria) is str and criteria.startswith("cpe:2.3:")
+                    and len(criteria) <= MAX_CRITERIA and "\x00" not in criteria
+                    and type(vulnerable) is bool):
+                for bound in (start_in, start_ex, end_in, end_ex):
+                    if bound is not None and (type(bound) is not str or len(bound) > MAX_BOUND
+                                              or "\x00" in bound):
+                        break
+                else:
+                    yield CpeMatchRow(group, operator, criteria, vulnerable, start_in or None,
+                                      start_ex or None, end_in or None, end_ex or None)
+                    continue
+        _refuse_match(match, source, cve_id, f"{path}.cpeMatch[{number}]")
+
+
+def _refuse_match(match: Any, source: str, cve_id: str, where: str) -> None:
+    """Raise the :class:`FeedError` naming what is wrong with a ``cpeMatch`` entry."""
+    entry = check_object(match, source, cve_id, where)
+    criteria = entry.get("criteria")
+    if not isinstance(criteria, str) or not criteria.startswith("cpe:2.3:"):
+        raise FeedError(source, cve_id, f"{where}.criteria {shown(criteria)} is not a CPE 2.3 "
+                        "name")
+    check_text(criteria, source, cve_id, f"{where}.criteria", MAX_CRITERIA)
+    for bound in _BOUNDS:
+        check_text(entry.get(bound), source, cve_id, f"{where}.{bound}", MAX_BOUND)
+    check_flag(entry.get("vulnerable"), source, cve_id, f"{where}.vulnerable", True)
+    raise FeedError(source, cve_id, f"{where} is not a usable cpeMatch entry")  # not reached

@@ -1,0 +1,236 @@
+"""Reading JSON feeds safely: nesting depth checked before a parser sees the bytes, and the
+top-level shape read from the first bytes.
+
+ijson builds a path string for every container it enters, so N nested ``[`` cost it
+O(N²) time; Python's ``json`` stops at the recursion limit with ``RecursionError``.
+Real feeds nest about ten levels deep, so a document deeper than :data:`MAX_DEPTH` is
+refused, in time linear in its size, before any parser reads it.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+from typing import IO, Any
+
+import ijson  # type: ignore[import-untyped]
+
+from monozu.domain.vulnintel.errors import FeedError
+from monozu.domain.vulnintel.feeds._io import kind_of, open_binary, shown
+
+MAX_DEPTH = 64
+PEEK = 1 << 16
+
+_OTHER = bytes(c for c in range(256) if c not in b'[]{}"')
+_FOLD = bytes.maketrans(b"{}", b"[]")
+
+
+class Shape:
+    """What :func:`top_level` saw of a top-level value that is not a scalar."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+LIST = Shape("a list")
+OBJECT = Shape("an object")
+UNREAD = Shape("beyond the first bytes")  # the key was seen, its value was not
+ABSENT = Shape("absent")
+
+
+def describe(value: object) -> str:
+    """A top-level value for messages: its shape, or the scalar itself, shortened."""
+    if isinstance(value, Shape):
+        return value.name
+    return f"{kind_of(value)} {shown(value)}" if value is not None else "null"
+
+
+def too_deep(source: str, record: str | None) -> FeedError:
+    return FeedError(source, record, f"JSON nested deeper than {MAX_DEPTH} levels")
+
+
+class JsonDepth:
+    """The nesting depth of a JSON document fed in consecutive chunks, kept with bytes
+    operations (ordinary documents never take a per-character Python loop).
+
+    Per chunk: escapes go first (``\\\\``, then ``\\"``), then every byte but quotes and
+    brackets (``{}`` folded into ``[]``); each run of quotes shrinks to its parity (an empty
+    string, or the gap between two strings, holds no bracket), so only strings holding
+    brackets stay quoted and splitting on the few quotes left keeps the brackets outside
+    strings. Those lose their ``[]`` pairs pass by pass: the depth inside the chunk is at
+    most the larger of the depths at its ends plus the passes. Only when that bound is
+    over the limit are the chunk's brackets counted one by one.
+    """
+
+    def __init__(self, source: str, where: list[str] | None = None) -> None:
+        self.source = source
+        self.where = where  # the last good record, for the message
+        self.depth = 0
+        self.in_string = False
+        self.backslash = False  # the chunk before ended in an unpaired backslash
+
+    def feed(self, chunk: bytes) -> None:
+        if self.backslash:
+            chunk = b"\\" + chunk
+            self.backslash = False
+        if b"\\" in chunk:
+            body = chunk.rstrip(b"\\")
+            # a trailing odd run escapes the next chunk's first byte
+            self.backslash = (len(chunk) - len(body)) % 2 == 1
+            chunk = body.replace(b"\\\\", b"").replace(b'\\"', b"")
+        skeleton = chunk.translate(_FOLD, _OTHER).replace(b'""', b"")
+        if b'"' in skeleton:
+            parts = skeleton.split(b'"')
+            outside = b"".join(parts[1 if self.in_string else 0::2])
+            if len(parts) % 2 == 0:
+                self.in_string = not self.in_string
+        elif self.in_string:
+            return
+        else:
+            outside = skeleton
+        reduced, passes = outside, 0
+        while b"[]" in reduced and passes <= MAX_DEPTH:
+            reduced = reduced.replace(b"[]", b"")
+            passes += 1
+        closes = len(reduced) - len(reduced.lstrip(b"]"))
+        end = self.depth - closes + (len(reduced) - closes)
+        if b"[]" in reduced or max(self.depth, end) + passes > MAX_DEPTH:
+            end = self._counted(outside)
+        self.depth = max(end, 0)  # below 0 the JSON is malformed: the parser says so
+
+    def _counted(self, brackets: bytes) -> int:
+        depth = self.depth
+        for byte in brackets:
+            if byte == 0x5B:  # "["
+                depth += 1
+                if depth > MAX_DEPTH:
+                    where = self.where
+                    raise too_deep(self.source, f"after {where[0]}" if where else None)
+            else:
+                depth -= 1
+        return depth
+
+
+class DepthChecked:
+    """A binary stream whose bytes pass a :class:`JsonDepth` as they are read.
+
+    :meth:`peek` reads the first bytes once; :meth:`read` returns them again first.
+    """
+
+    def __init__(self, raw: IO[bytes], depth: JsonDepth) -> None:
+        self._raw = raw
+        self._depth = depth
+        self._head = b""
+
+    def peek(self, size: int) -> bytes:
+        parts: list[bytes] = []
+        wanted = size
+        while wanted > 0:  # a decompressing stream may return less than asked
+            part = self.read(wanted)
+            if not part:
+                break
+            parts.append(part)
+            wanted -= len(part)
+        self._head = b"".join(parts)
+        return self._head
+
+    def read(self, size: int = -1) -> bytes:
+        if self._head:
+            if 0 <= size < len(self._head):
+                head, self._head = self._head[:size], self._head[size:]
+            else:
+                head, self._head = self._head, b""
+            return head
+        chunk = self._raw.read(size)
+        self._depth.feed(chunk)
+        return chunk
+
+
+def top_level(head: bytes, source: str = "JSON") -> dict[str, Any]:
+    """The top-level keys seen in the first bytes of a JSON document, each with its
+    scalar value, :data:`LIST`, :data:`OBJECT` or :data:`UNREAD`; ``"<array>"`` when the
+    document is an array. Nesting deeper than :data:`MAX_DEPTH` is a :class:`FeedError`.
+    """
+    found: dict[str, Any] = {}
+    depth = 0
+    key: str | None = None
+    try:
+        for event, value in ijson.basic_parse(io.BytesIO(head), use_float=True):
+            if event in ("start_map", "start_array"):
+                if depth == 0 and event == "start_array":
+                    found["<array>"] = True
+                elif depth == 1 and key is not None:
+                    found[key] = LIST if event == "start_array" else OBJECT
+                    key = None
+                depth += 1
+                if depth > MAX_DEPTH:
+                    raise too_deep(source, None)
+            elif event in ("end_map", "end_array"):
+                depth -= 1
+            elif depth == 1 and event == "map_key":
+                key = value
+                found.setdefault(value, UNREAD)
+            elif depth == 1 and key is not None:
+                found[key] = value
+                key = None
+    except ijson.JSONError:
+        pass  # the peek ends mid-document; what was read is enough
+    return found
+
+
+def top_value(path: Path, key: str) -> object:
+    """The top-level ``key`` of the document at ``path``: a scalar, :data:`LIST`,
+    :data:`OBJECT` or :data:`ABSENT`, found by reading up to it (a second pass, for the
+    rare document whose first bytes do not reach it)."""
+    name = str(path)
+    depth = 0
+    seen = False
+    with open_binary(path) as raw:
+        stream = DepthChecked(raw, JsonDepth(name))
+        try:
+            for event, value in ijson.basic_parse(stream, use_float=True):
+                if seen:
+                    if event in ("start_map", "start_array"):
+                        return LIST if event == "start_array" else OBJECT
+                    return value
+                if event in ("start_map", "start_array"):
+                    depth += 1
+                elif event in ("end_map", "end_array"):
+                    depth -= 1
+                elif depth == 1 and event == "map_key" and value == key:
+                    seen = True
+        except ijson.JSONError:
+            pass  # the main pass reports the damage, naming the record
+    return ABSENT
+
+
+def require_list(path: Path, top: dict[str, Any], key: str, whole: bool,
+                 missing: str) -> None:
+    """Refuse the document unless its top-level ``key`` holds a list: ``top`` is what
+    :func:`top_level` saw, ``whole`` whether that was the whole document."""
+    value = top.get(key, ABSENT if whole else UNREAD)
+    if value is UNREAD:
+        value = top_value(path, key)
+    if value is ABSENT:
+        raise FeedError(str(path), None, missing)
+    if value is not LIST:
+        raise FeedError(str(path), None, f"{key} is not a list ({describe(value)})")
+
+
+def load_json(data: bytes, source: str) -> Any:
+    """A whole (small) JSON document, its depth checked first."""
+    JsonDepth(source).feed(data)
+    try:
+        return json.loads(data)
+    except json.JSONDecodeError as exc:
+        raise FeedError(source, f"line {exc.lineno}", f"malformed JSON ({exc.msg})") from None
+    except UnicodeDecodeError:
+        raise  # reported by the caller's guard, naming the record
+    except ValueError:  # what json leaves to int(): a number of more than 4,300 digits
+        raise FeedError(source, None, "malformed JSON (a number with too many digits)") from None
+    except RecursionError:  # not reached after the depth check; kept as the last guard
+        raise too_deep(source, None) from None

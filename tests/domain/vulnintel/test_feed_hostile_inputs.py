@@ -1,0 +1,445 @@
+"""Hostile feed files: every one is refused with one :class:`FeedError` line naming the file
+and the record, quickly, before anything reaches the catalogs.
+
+Nesting depth, wrong shapes at every level, text the databases cannot hold (NUL, lone
+surrogates, over-long values), numbers that only Python's ``int``/``float`` accept
+(``1_000``, other scripts' digits, out of range), dates without a UTC equivalent.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from monozu.db import Database
+from monozu.domain.vulnintel import FeedError
+from monozu.domain.vulnintel.feeds._io import parse_timestamp
+from monozu.domain.vulnintel.feeds._json import MAX_DEPTH, JsonDepth, load_json, top_level
+from monozu.domain.vulnintel.feeds.cve5 import parse_cve5, parse_record
+from monozu.domain.vulnintel.feeds.epss import EpssFile
+from monozu.domain.vulnintel.feeds.exploitdb import parse_exploitdb
+from monozu.domain.vulnintel.feeds.kev import parse_kev
+from monozu.domain.vulnintel.feeds.nvd import parse_nvd
+from monozu.domain.vulnintel.importer import import_file
+from tests.domain.vulnintel.conftest import FIXTURES, gz
+
+CATALOGS = ("cve_catalog", "cve_cpe_matches", "cve_scores_cache", "exploitdb_exploits")
+
+
+def _refused(parse: Callable[[], object]) -> str:
+    """The one-line message of the FeedError that ``parse`` raises."""
+    with pytest.raises(FeedError) as info:
+        parse()
+    message = str(info.value)
+    assert "\n" not in message
+    return message
+
+
+def _nvd(tmp_path: Path, cve: dict[str, Any], name: str = "nvd.json") -> Path:
+    path = tmp_path / name
+    path.write_text(json.dumps({"format": "NVD_CVE", "vulnerabilities": [{"cve": cve}]}))
+    return path
+
+
+def _cve(**fields: Any) -> dict[str, Any]:
+    return {"id": "CVE-2024-0001", "published": "2024-01-01T00:00:00.000",
+            "lastModified": "2024-01-02T00:00:00.000", "vulnStatus": "Analyzed",
+            "descriptions": [{"lang": "en", "value": "a flaw"}], **fields}
+
+
+def _match(**fields: Any) -> list[dict[str, Any]]:
+    entry = {"vulnerable": True, "criteria": "cpe:2.3:a:x:y:*:*:*:*:*:*:*:*", **fields}
+    return [{"nodes": [{"operator": "OR", "negate": False, "cpeMatch": [entry]}]}]
+
+
+# -- nesting depth ------------------------------------------------------------------------------
+DEEP = 40_000  # ijson took 2.6 s on this many '[' (quadratic); the check takes milliseconds
+
+
+@pytest.mark.parametrize("text", [
+    "[" * DEEP,
+    "{\"a\":" * DEEP,
+    '{"format": "NVD_CVE", "vulnerabilities": [' + "[" * DEEP,
+    '{"vulnerabilities": [{"cve": {"id": "CVE-2024-0001", "x": ' + "[" * DEEP + "]" * DEEP
+    + "}}]}",
+], ids=["arrays", "objects", "in-the-list", "inside-a-record"])
+@pytest.mark.parametrize("kind", ["nvd", "kev", "cve5"])
+def test_any_nesting_depth_fails_fast_with_one_line(tmp_path: Path, text: str,
+                                                    kind: str) -> None:
+    path = tmp_path / ("CVE-2024-0001.json" if kind == "cve5" else f"{kind}.json")
+    path.write_text(text)
+    parse = {"nvd": parse_nvd, "kev": parse_kev, "cve5": parse_cve5}[kind]
+    started = time.perf_counter()
+    message = _refused(lambda: list(parse(path)))
+    assert time.perf_counter() - started < 1.0
+    assert message.startswith(str(path)) and f"nested deeper than {MAX_DEPTH} levels" in message
+
+
+def test_depth_deep_in_a_long_file_names_the_record_before(tmp_path: Path) -> None:
+    good = [{"cve": _cve(id=f"CVE-2024-{n:04d}")} for n in range(1, 3000)]
+    text = json.dumps({"vulnerabilities": good})[:-2] + ', {"cve": ' + "[" * DEEP + "]}"
+    path = gz(tmp_path / "nvdcve-2.0-2024.json.gz", text.encode())
+    message = _refused(lambda: list(parse_nvd(path)))
+    assert "nested deeper than" in message and ": after CVE-2024-" in message
+
+
+def test_brackets_inside_strings_are_not_nesting(tmp_path: Path) -> None:
+    odd = '[{"\\"[' + "[" * 5000 + '\\\\' + "{" * 5000
+    path = _nvd(tmp_path, _cve(descriptions=[{"lang": "en", "value": odd}]))
+    [record] = parse_nvd(path)
+    assert record.description == odd.strip()
+
+
+def test_api_page_peek_and_whole_documents_check_depth() -> None:
+    assert _refused(lambda: top_level(b"[" * 100_000, "https://api/page")).startswith(
+        "https://api/page: JSON nested deeper")
+    assert "nested deeper" in _refused(lambda: load_json(b"{\"a\":" * 5000, "x.json"))
+    assert top_level(b'{"totalResults": 3, "resultsPerPage": 2, "vulnerabilities": [') == {
+        "totalResults": 3, "resultsPerPage": 2, "vulnerabilities": top_level(b'{"a": []}')["a"]}
+
+
+def _depth(value: object) -> int:
+    if isinstance(value, list):
+        return 1 + max(map(_depth, value), default=0)
+    if isinstance(value, dict):
+        return 1 + max(map(_depth, value.values()), default=0)
+    return 0
+
+
+def _text(rng: random.Random) -> str:
+    return "".join(rng.choice('[]{}"\\ab,:') for _ in range(rng.randint(0, 8)))
+
+
+def _shallow(rng: random.Random) -> object:
+    pick = rng.random()
+    if pick < 0.4:
+        return _text(rng)
+    if pick < 0.5:
+        return rng.choice([None, True, 12, -1.5e3])
+    if pick < 0.75:
+        return [_text(rng) for _ in range(rng.randint(0, 2))]
+    return {f"{_text(rng)}{n}": _text(rng) for n in range(rng.randint(0, 2))}
+
+
+def _document(rng: random.Random, depth: int) -> object:
+    """A chain of ``depth`` nested lists and objects, with shallow values beside it."""
+    node = _shallow(rng)
+    for _ in range(depth):
+        beside = [_shallow(rng) for _ in range(rng.randint(0, 2))]
+        if rng.random() < 0.5:
+            node = [*beside, node] if rng.random() < 0.5 else [node, *beside]
+        else:
+            node = {**{f"{_text(rng)}{n}": v for n, v in enumerate(beside)}, _text(rng): node}
+    return node
+
+
+def test_depth_is_exact_whatever_the_chunking() -> None:
+    """Random documents (strings full of brackets, quotes and backslashes) cut at random
+    places: refused exactly when deeper than the limit."""
+    rng = random.Random(7)
+    for _ in range(1500):
+        doc = _document(rng, rng.choice([rng.randint(0, 70), rng.randint(60, 68)]))
+        data = json.dumps(doc).encode()
+        cuts = sorted(rng.sample(range(len(data) + 1), min(len(data), rng.randint(0, 40))))
+        guard = JsonDepth("doc")
+        deep = _depth(doc)
+        try:
+            for start, stop in zip([0, *cuts], [*cuts, len(data)], strict=True):
+                guard.feed(data[start:stop])
+        except FeedError:
+            assert deep > MAX_DEPTH, data[:200]
+        else:
+            assert deep <= MAX_DEPTH, data[:200]
+            assert guard.depth == 0 and not guard.in_string
+
+
+@pytest.mark.parametrize(("kind", "text", "problem"), [
+    ("nvd", '{"vulnerabilities": [{"cve": {"id": "CVE-2024-0001", "x": ' + "9" * 5000 + "}}]}",
+     "malformed JSON (parse error: integer overflow)"),
+    ("kev", '{"vulnerabilities": [{"cveID": "CVE-2024-0001", "x": ' + "9" * 5000 + "}]}",
+     "malformed JSON (parse error: integer overflow)"),
+    ("cve5", '{"dataType": "CVE_RECORD", "x": ' + "9" * 5000 + "}",
+     "malformed JSON (a number with too many digits)"),
+    ("nvd", '{"vulnerabilities": [{"cve": {"id": "CVE-2024-0001", "x": 1e99999}}]}',
+     "malformed JSON (parse error: numeric (floating point) overflow)"),
+])
+def test_numbers_too_long_for_python(tmp_path: Path, kind: str, text: str,
+                                     problem: str) -> None:
+    """ijson's C backend crashed the process on a 5,000-digit number read without
+    ``use_float``; ``json`` leaves it to ``int()``, which raises ValueError."""
+    path = tmp_path / ("CVE-2024-0001.json" if kind == "cve5" else f"{kind}.json")
+    path.write_text(text)
+    parse = {"nvd": parse_nvd, "kev": parse_kev, "cve5": parse_cve5}[kind]
+    assert problem in _refused(lambda: list(parse(path)))
+
+
+def test_bytes_that_are_not_utf8(tmp_path: Path) -> None:
+    path = tmp_path / "nvd.json"
+    path.write_bytes(b'{"vulnerabilities": [{"cve": {"id": "CVE-2024-0001", "x": "\xff"}}]}')
+    assert _refused(lambda: list(parse_nvd(path))).endswith(
+        "malformed JSON (lexical error: invalid bytes in UTF8 string.)")
+    path = tmp_path / "CVE-2024-0001.json"
+    path.write_bytes(b'{"dataType": "CVE_RECORD", "x": "\xff"}')
+    assert "not UTF-8 text" in _refused(lambda: list(parse_cve5(path)))
+
+
+# -- shapes -------------------------------------------------------------------------------------
+@pytest.mark.parametrize(("top", "problem"), [
+    ({"vulnerabilities": 5}, "vulnerabilities is not a list (a number 5)"),
+    ({"vulnerabilities": None}, "vulnerabilities is not a list (null)"),
+    ({"vulnerabilities": {"item": {"cve": _cve()}}}, "vulnerabilities is not a list (an object)"),
+    ({"format": "NVD_CVE"}, "no 'vulnerabilities' list: not an NVD CVE feed"),
+    ({"format": ["NVD_CVE"], "vulnerabilities": []}, "format is a list, not NVD_CVE"),
+    ({"timestamp": "x" * 70_000, "vulnerabilities": "many"},
+     "vulnerabilities is not a list (a string 'many')"),
+])
+def test_nvd_top_level_shapes(tmp_path: Path, top: dict[str, Any], problem: str) -> None:
+    path = tmp_path / "nvd.json"
+    path.write_text(json.dumps(top))
+    assert _refused(lambda: list(parse_nvd(path))) == f"{path}: {problem}"
+
+
+def test_an_empty_list_is_an_empty_feed_and_a_late_list_is_found(tmp_path: Path) -> None:
+    path = tmp_path / "nvd.json"
+    path.write_text('{"format": "NVD_CVE", "vulnerabilities": []}')
+    assert list(parse_nvd(path)) == []
+    path.write_text(json.dumps({"timestamp": "x" * 70_000, "format": "NVD_CVE",
+                                "vulnerabilities": [{"cve": _cve()}]}))
+    assert [r.cve_id for r in parse_nvd(path)] == ["CVE-2024-0001"]
+
+
+@pytest.mark.parametrize(("fields", "problem"), [
+    ({"descriptions": "a flaw"}, "descriptions is not a list (a string)"),
+    ({"descriptions": [5]}, "descriptions[0] is not an object (a number)"),
+    ({"descriptions": [{"lang": "en", "value": ["a"]}]},
+     "descriptions[0].value is not a string (a list)"),
+    ({"vulnStatus": 3}, "vulnStatus is not a string (a number)"),
+    ({"metrics": []}, "metrics is not an object (a list)"),
+    ({"configurations": {}}, "configurations is not a list (an object)"),
+    ({"configurations": [{"nodes": [{"cpeMatch": [7]}]}]},
+     "configurations[0].nodes[0].cpeMatch[0] is not an object (a number)"),
+    ({"configurations": [{"negate": "yes", "nodes": []}]},
+     "configurations[0].negate is not true/false (a string)"),
+    ({"configurations": _match(vulnerable="false")},
+     "configurations[0].nodes[0].cpeMatch[0].vulnerable is not true/false (a string)"),
+    ({"configurations": _match(versionEndExcluding=2.5)},
+     "configurations[0].nodes[0].cpeMatch[0].versionEndExcluding is not a string (a number)"),
+    ({"configurations": [{"operator": ["AND"], "nodes": []}]},
+     "configurations[0].operator ['AND'] is neither AND nor OR"),
+])
+def test_nvd_record_shapes_name_the_path(tmp_path: Path, fields: dict[str, Any],
+                                         problem: str) -> None:
+    path = _nvd(tmp_path, _cve(**fields))
+    assert _refused(lambda: list(parse_nvd(path))) == f"{path}: CVE-2024-0001: {problem}"
+
+
+@pytest.mark.parametrize(("top", "problem"), [
+    ({"vulnerabilities": 5}, "vulnerabilities is not a list (a number 5)"),
+    ({"vulnerabilities": {"item": {"cveID": "CVE-2024-0001"}}},
+     "vulnerabilities is not a list (an object)"),
+    ({"vulnerabilities": []}, "no KEV entries (an empty 'vulnerabilities' list)"),
+    ({"vulnerabilities": [{"cveID": "CVE-2024-0001", "dateAdded": 20240101}]},
+     "CVE-2024-0001: dateAdded is not a string (a number)"),
+])
+def test_kev_shapes(tmp_path: Path, top: dict[str, Any], problem: str) -> None:
+    path = tmp_path / "kev.json"
+    path.write_text(json.dumps(top))
+    assert _refused(lambda: list(parse_kev(path))) == f"{path}: {problem}"
+
+
+def _cve5(tmp_path: Path, mangle: Callable[[dict[str, Any]], object]) -> Path:
+    data = json.loads((FIXTURES / "cvelist5" / "CVE-2024-3400.json").read_text())
+    mangle(data)
+    path = tmp_path / "CVE-2024-3400.json"
+    path.write_text(json.dumps(data))
+    return path
+
+
+def _cna(data: dict[str, Any]) -> dict[str, Any]:
+    cna: dict[str, Any] = data["containers"]["cna"]
+    return cna
+
+
+@pytest.mark.parametrize(("mangle", "problem"), [
+    (lambda d: d.update(containers=[1]), "containers is not an object (a list)"),
+    (lambda d: d["containers"].update(cna="x"), "containers.cna is not an object (a string)"),
+    (lambda d: d["containers"].update(adp={}), "containers.adp is not a list (an object)"),
+    (lambda d: _cna(d).update(affected=[5]), "containers.cna.affected[0] is not an object"),
+    (lambda d: _cna(d).update(metrics="x"), "containers.cna.metrics is not a list"),
+    (lambda d: _cna(d)["affected"][0].update(versions=7),
+     "containers.cna.affected[0].versions is not a list (a number)"),
+    (lambda d: _cna(d)["affected"][0]["versions"][4].update(lessThan={"a": 1}),
+     "containers.cna.affected[0].versions[4].lessThan is not a string (an object)"),
+    (lambda d: _cna(d)["affected"][0]["versions"][4].update(versionType=[]),
+     "containers.cna.affected[0].versions[4].versionType is not a string (a list)"),
+    (lambda d: _cna(d)["affected"][0]["versions"][4].update(changes=[{"at": 1}]),
+     "containers.cna.affected[0].versions[4].changes[0].at is not a string (a number)"),
+    (lambda d: _cna(d)["affected"][0].update(cpes=[None]),
+     "containers.cna.affected[0].cpes[0] is not a string (null)"),
+    (lambda d: _cna(d)["descriptions"][0].update(value="a\x00b"),
+     "containers.cna.descriptions[0].value contains a NUL character"),
+    (lambda d: _cna(d)["descriptions"][0].update(value="a\ud800b"),
+     "containers.cna.descriptions[0].value contains an unpaired surrogate"),
+    (lambda d: _cna(d)["affected"][0].update(vendor="Palo\x00Alto"),
+     "containers.cna.affected[0].vendor contains a NUL character"),
+    (lambda d: d["cveMetadata"].update(state="X" * 5000), "state 'XXXXX"),
+])
+def test_cve5_shapes_and_text(tmp_path: Path, mangle: Callable[[dict[str, Any]], object],
+                              problem: str) -> None:
+    path = _cve5(tmp_path, mangle)
+    message = _refused(lambda: parse_record(path))
+    assert message.startswith(f"{path}: CVE-2024-3400: {problem}"), message
+    assert len(message) < 300
+
+
+def test_cve5_rows_the_catalog_cannot_hold_are_skipped_with_a_warning(tmp_path: Path) -> None:
+    def mangle(data: dict[str, Any]) -> None:
+        _cna(data)["affected"][0]["vendor"] = "v" * 600
+        data["containers"]["adp"][0]["affected"][0]["cpes"] = ["cpe:/a:x%00:y"]
+
+    record = parse_record(_cve5(tmp_path, mangle))
+    assert all(len(m.criteria) <= 500 and "\x00" not in m.criteria for m in record.matches)
+    skipped = [w for w in record.warnings if "cannot be stored" in w]
+    assert any("containers.cna.affected[0]" in w for w in skipped)
+    assert any("containers.adp[0].affected[0]" in w for w in skipped)
+
+
+# -- text the databases cannot hold, and the schema's limits ------------------------------------
+@pytest.mark.parametrize(("fields", "problem"), [
+    ({"descriptions": [{"lang": "en", "value": "a\x00b"}]},
+     "descriptions[0].value contains a NUL character"),
+    ({"vulnStatus": "Analy\x00zed"}, "vulnStatus contains a NUL character"),
+    ({"vulnStatus": "A" * 51}, "vulnStatus is longer than 50 characters"),
+    ({"configurations": _match(criteria="cpe:2.3:a:x\x00:y:*:*:*:*:*:*:*:*")},
+     "configurations[0].nodes[0].cpeMatch[0].criteria contains a NUL character"),
+    ({"configurations": _match(criteria="cpe:2.3:a:" + "x" * 500)},
+     "configurations[0].nodes[0].cpeMatch[0].criteria is longer than 500 characters"),
+    ({"configurations": _match(versionStartIncluding="1" * 101)},
+     "configurations[0].nodes[0].cpeMatch[0].versionStartIncluding is longer than 100"),
+    ({"configurations": _match(versionEndIncluding="1\x00")},
+     "configurations[0].nodes[0].cpeMatch[0].versionEndIncluding contains a NUL character"),
+    ({"published": "2024-01-01T00:00:00+\u0660\u0661:00"}, "published is not a date"),
+    ({"published": "0001-01-01T00:00:00+05:00"}, "published '0001-01-01T00:00:00+05:00' is "
+                                                 "out of range"),
+    ({"lastModified": "9999-12-31T23:59:59-05:00"}, "lastModified '9999-12-31T23:59:59-05:00' "
+                                                    "is out of range"),
+])
+def test_nvd_text_and_limits(tmp_path: Path, fields: dict[str, Any], problem: str) -> None:
+    path = _nvd(tmp_path, _cve(**fields))
+    assert _refused(lambda: list(parse_nvd(path))).startswith(
+        f"{path}: CVE-2024-0001: {problem}")
+
+
+def test_a_stored_vector_fits_its_column(tmp_path: Path) -> None:
+    vector = "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H" + "/E:X" * 50
+    metric = {"type": "Primary", "cvssData": {"vectorString": vector, "baseScore": 9.8}}
+    [record] = parse_nvd(_nvd(tmp_path, _cve(metrics={"cvssMetricV31": [metric]})))
+    assert record.cvss_v31 is None and any("cannot be stored" in w for w in record.warnings)
+
+
+def test_other_scripts_digits_are_not_cve_ids(tmp_path: Path) -> None:
+    path = _nvd(tmp_path, _cve(id="CVE-\u0662\u0660\u0662\u0664-0001"))
+    assert "is not a CVE id" in _refused(lambda: list(parse_nvd(path)))
+
+
+EPSS_HEADER = "#model_version:v2026.06.15,score_date:2026-09-29T12:00:22Z\ncve,epss,percentile\n"
+
+
+@pytest.mark.parametrize(("text", "problem"), [
+    (f"#model_version:{'x' * 10_000},score_date:2024-01-01\ncve,epss,percentile\n",
+     "line 1: the header line is longer than 4096 characters"),
+    (f"#model_version:{'x' * 51},score_date:2024-01-01\ncve,epss,percentile\n",
+     "line 1: model_version is longer than 50 characters"),
+    ("#model_version:v\x001,score_date:2024-01-01\ncve,epss,percentile\n",
+     "line 1: model_version contains a NUL character"),
+    ("#model_version:v1,score_date:0001-01-01T00:00:00+01:00\ncve,epss,percentile\n",
+     "line 1: score_date '0001-01-01T00:00:00+01:00' is out of range"),
+    (EPSS_HEADER + "CVE-2024-0001,0.1_0,0.2\n", "line 3: epss '0.1_0' is not a number"),
+    (EPSS_HEADER + "CVE-2024-0001,0.\u0661,0.2\n", "line 3: epss '0.\u0661' is not a number"),
+    (EPSS_HEADER + "CVE-2024-0001,0.1,inf\n", "line 3: percentile inf is outside [0, 1]"),
+    (EPSS_HEADER + "CVE-2024-0001\x00,0.1,0.2\n", "line 3: 'CVE-2024-0001\\x00' is not a CVE"),
+])
+def test_epss(tmp_path: Path, text: str, problem: str) -> None:
+    path = tmp_path / "epss.csv"
+    path.write_text(text)
+
+    def parse() -> None:
+        with EpssFile(path) as epss:
+            list(epss.scores())
+
+    assert _refused(parse).startswith(f"{path}: {problem}")
+
+
+EDB_HEADER = "id,file,description,date_published,author,type,platform,port,verified,source_url"
+
+
+@pytest.mark.parametrize(("row", "problem"), [
+    ("99999999999999999999,a.py,x,,,,,,,", "id '99999999999999999999' is outside 1-2147483647"),
+    ("2147483648,a.py,x,,,,,,,", "id '2147483648' is outside 1-2147483647"),
+    ("0,a.py,x,,,,,,,", "id '0' is outside 1-2147483647"),
+    ("1_000,a.py,x,,,,,,,", "id '1_000' is not a number"),
+    ("\u0663,a.py,x,,,,,,,", "id '\u0663' is not a number"),
+    ("+5,a.py,x,,,,,,,", "id '+5' is not a number"),
+    ("1,a.py,x,,,,,8_0,,", "port '8_0' is not a number"),
+    ("1,a.py,x,,,,,\u0668\u0660,,", "port '\u0668\u0660' is not a number"),
+    ("1,a.py,x,,,,,70000,,", "port '70000' is outside 0-65535"),
+    ("1,a.py,x,,,,,,yes,", "verified 'yes' is neither 0 nor 1"),
+    ("1,a.py,x\x00y,,,,,,,", "description contains a NUL character"),
+    ("1,a.py,x,,me\x00,,,,,", "author contains a NUL character"),
+    ("1,a.py,x,,,,lin\x00ux,,,", "platform contains a NUL character"),
+    ("1,a.py,x,2024-\u0660\u0661-01,,,,,,", "date_published is not a date"),
+    ("1,a.py,x,,,,,,," + "u" * 2001, "source_url is longer than 2000 characters"),
+])
+def test_exploitdb(tmp_path: Path, row: str, problem: str) -> None:
+    path = tmp_path / "files_exploits.csv"
+    path.write_text(f"{EDB_HEADER}\n{row}\n")
+    assert _refused(lambda: list(parse_exploitdb(path))).startswith(
+        f"{path}: line 2: {problem}")
+
+
+def test_exploitdb_plain_numbers_still_pass(tmp_path: Path) -> None:
+    path = tmp_path / "files_exploits.csv"
+    path.write_text(f"{EDB_HEADER}\n 0042 ,a.py,x,,,,, 443 ,1,\n2147483647,b.py,y,,,,,0,0,\n")
+    first, last = parse_exploitdb(path)
+    assert (first.edb_id, first.row.port, first.row.verified) == (42, 443, True)
+    assert (last.edb_id, last.row.port) == (2147483647, 0)
+
+
+def test_timestamps() -> None:
+    assert parse_timestamp("2024-01-01T05:00:00+05:00", "f", "r", "d") == parse_timestamp(
+        "2024-01-01", "f", "r", "d")
+    for bad in ("\u0662\u0660\u0662\u0664-01-01", "2024-01-01T00:00:00+99:00"):
+        with pytest.raises(FeedError, match="is not a date"):
+            parse_timestamp(bad, "f", "r", "d")
+
+
+# -- nothing reaches the catalogs -----------------------------------------------------------------
+def _hostile_files(tmp_path: Path) -> list[tuple[str, Path]]:
+    nul = _nvd(tmp_path, _cve(descriptions=[{"lang": "en", "value": "a\x00b"}]), "nul.json")
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 100_000)
+    epss = tmp_path / "epss.csv"
+    epss.write_text(f"#model_version:{'x' * 100},score_date:2024-01-01\ncve,epss,percentile\n"
+                    "CVE-2024-0001,0.1,0.2\n")
+    edb = tmp_path / "files_exploits.csv"
+    edb.write_text(f"{EDB_HEADER}\n1,a.py,x,,,,,,,\n99999999999999999999,a.py,x,,,,,,,\n")
+    kev = tmp_path / "kev.json"
+    kev.write_text('{"vulnerabilities": [{"cveID": "CVE-2024-0001"}], "x": ' + "{" * 9000)
+    return [("nvd", nul), ("nvd", deep), ("kev", deep), ("cve5", deep), ("epss", epss),
+            ("exploitdb", edb), ("kev", kev)]
+
+
+def test_refused_files_leave_the_catalogs_as_they_were(db: Database, tmp_path: Path) -> None:
+    for source, path in _hostile_files(tmp_path):
+        with pytest.raises(FeedError):
+            import_file(db, source, path)
+    for table in CATALOGS:
+        assert db.get_value(f"SELECT COUNT(*) FROM {table}") == 0
+    errors = db.select(str, "SELECT last_error FROM cve_feeds ORDER BY name")
+    assert errors and all("\n" not in e for e in errors)

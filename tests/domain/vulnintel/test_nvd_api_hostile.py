@@ -1,0 +1,153 @@
+"""The NVD API client against a hostile or broken server: bad URLs refused up front, retry
+time bounded, ``Retry-After`` of any kind clamped, refused connections failing at once,
+bodies nested too deeply or too large refused in one line. Sleeps are recorded, never slept.
+"""
+
+from __future__ import annotations
+
+import socket
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+from pathlib import Path
+
+import pytest
+
+from monozu.db import Database
+from monozu.domain.vulnintel import FeedError, nvd_api
+from monozu.domain.vulnintel.nvd_api import (
+    NvdApiError,
+    NvdClient,
+    retry_after_seconds,
+    sync,
+    url_problem,
+)
+from tests.domain.vulnintel.api_server import Script, local_api
+from tests.domain.vulnintel.test_nvd_api import NOW, FakeTime
+
+SINCE = NOW - timedelta(days=1)
+
+
+@pytest.fixture
+def server(feeds: Path) -> Iterator[tuple[str, Script]]:
+    with local_api(feeds / "nvd") as running:
+        yield running
+
+
+def _client(url: str, fake: FakeTime, **kw: object) -> NvdClient:
+    return NvdClient(url=url, api_key="k", sleep=fake.sleep, clock=fake.clock,
+                     **kw)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("url", "problem"), [
+    ("", "is empty"),
+    ("notaurl", "is not http(s)"),
+    ("file:///etc/passwd", "is not http(s)"),
+    ("http://[::1", "cannot be parsed (an invalid IPv6 address)"),
+    ("http://[::zz]/", "cannot be parsed"),
+    ("http://127.0.0.1:99999/", "has a port out of range 0-65535"),
+    ("http://127.0.0.1:0/", "has port 0"),
+    ("http://user:secret/", "has a port that is not a number"),
+    ("http:///path", "has no usable host name"),
+    ("http://" + "a" * 64 + ".example/", "has no usable host name"),
+    ("http://exa mple/", "printable ASCII without spaces"),
+    ("http://exämple/", "printable ASCII without spaces"),
+    ("http://h/\x1b[31m", "printable ASCII without spaces"),
+    ("http://user:secret@h/", "must not hold a user or password"),
+    ("http://h/x?a=1", "must not have a query"),
+    ("http://h/" + "x" * 2000, "is longer than 2000 characters"),
+])
+def test_bad_urls_are_refused_without_repeating_them(url: str, problem: str) -> None:
+    found = url_problem(url)
+    assert found is not None and problem in found
+    assert "secret" not in found
+    with pytest.raises(NvdApiError, match="the NVD API URL"):
+        NvdClient(url=url)
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:8080/rest/json/cves/2.0",
+                                 "https://services.nvd.nist.gov/rest/json/cves/2.0",
+                                 "http://[::1]:8080/", "http://localhost./x"])
+def test_good_urls_pass(url: str) -> None:
+    assert url_problem(url) is None
+
+
+def test_retry_after_values() -> None:
+    now = datetime(2026, 10, 1, tzinfo=UTC)
+    assert retry_after_seconds("7", now) == 7.0
+    assert retry_after_seconds(format_datetime(now + timedelta(seconds=30), usegmt=True),
+                               now) == 30.0
+    assert retry_after_seconds(format_datetime(now - timedelta(days=1), usegmt=True), now) == 0
+    for garbage in ("inf", "nan", "-5", "1e999", "soon", "", "\u0663", "Wed, 99 Foo 2099"):
+        assert retry_after_seconds(garbage, now) is None, garbage
+    assert retry_after_seconds(None) is None
+
+
+@pytest.mark.parametrize(("header", "slept"), [
+    ("inf", [6.0, 12.0, 24.0, 48.0, 96.0]),  # not understood: the back-off, within 300 s
+    ("99999999999999999999", [120.0, 120.0]),  # capped at max_backoff
+    ("Wed, 21 Oct 2099 07:28:00 GMT", [120.0, 120.0]),
+])
+def test_retry_time_is_bounded_whatever_retry_after_says(
+        db: Database, server: tuple[str, Script], header: str, slept: list[float]) -> None:
+    url, script = server
+    script.failures = [(503, {"Retry-After": header})] * 20
+    fake = FakeTime()
+    told: list[str] = []
+    with pytest.raises(NvdApiError, match=f"gave up after {len(slept) + 1} attempts"):
+        sync(db, _client(url, fake, notify=told.append), since=SINCE, now=NOW)
+    assert fake.slept == slept and sum(slept) <= 300
+    assert len(told) == len(slept) and told[0].startswith("nvd api: HTTP 503; retry 1 of 8 in")
+
+
+def test_a_refused_connection_fails_at_once(db: Database) -> None:
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    fake = FakeTime()
+    with pytest.raises(NvdApiError, match=r"cannot connect .*refused"):
+        sync(db, _client(f"http://127.0.0.1:{port}/", fake), since=SINCE, now=NOW)
+    assert fake.slept == []
+
+
+@pytest.mark.parametrize("body", [
+    b"[" * 100_000,
+    b'{"resultsPerPage": 1, "startIndex": 0, "totalResults": 1, "pad": "' + b"x" * 70_000
+    + b'", "vulnerabilities": [' + b"{\"a\": " * 100_000,
+], ids=["at-once", "after-the-first-bytes"])
+def test_a_body_nested_too_deeply_is_one_line(db: Database, server: tuple[str, Script],
+                                              body: bytes) -> None:
+    url, script = server
+    script.bodies = [body]
+    started = time.perf_counter()
+    with pytest.raises(FeedError) as info:
+        sync(db, _client(url, FakeTime()), since=SINCE, now=NOW)
+    assert time.perf_counter() - started < 2
+    message = str(info.value)
+    assert message.startswith(url) and "nested deeper than 64 levels" in message
+    assert "\n" not in message and "page.json" not in message
+
+
+@pytest.mark.parametrize("body", [
+    b'{"resultsPerPage": true, "startIndex": 0, "totalResults": 1, "vulnerabilities": []}',
+    b'{"resultsPerPage": 1.5, "startIndex": 0, "totalResults": 1, "vulnerabilities": []}',
+    b'{"resultsPerPage": "15", "startIndex": 0, "totalResults": 15, "vulnerabilities": []}',
+    b'{"resultsPerPage": -1, "startIndex": 0, "totalResults": 1, "vulnerabilities": []}',
+    b"[1, 2]",
+    b"<html>busy</html>",
+])
+def test_totals_must_be_whole_numbers(db: Database, server: tuple[str, Script],
+                                      body: bytes) -> None:
+    url, script = server
+    script.bodies = [body]
+    with pytest.raises(NvdApiError, match="not an API page"):
+        sync(db, _client(url, FakeTime()), since=SINCE, now=NOW)
+
+
+def test_an_oversized_answer_is_refused(db: Database, server: tuple[str, Script],
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    url, _ = server
+    monkeypatch.setattr(nvd_api, "MAX_PAGE_BYTES", 1000)
+    with pytest.raises(NvdApiError, match="larger than"):
+        sync(db, _client(url, FakeTime()), since=SINCE, now=NOW)
