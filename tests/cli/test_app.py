@@ -177,6 +177,14 @@ def test_printable_escapes_every_control_character() -> None:
         assert not _raw_controls(shown) and "\n" not in shown
 
 
+def test_printable_escapes_lone_surrogates_so_any_stream_can_write_them() -> None:
+    from monozu.cli.app import printable
+
+    shown = printable("name-\udcff-\ud800")
+    assert shown == "name-\\udcff-\\ud800"
+    shown.encode("utf-8")  # strict: raises if one is left
+
+
 def _monozu(argv: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("FLYWAY_", "DATABASE_URL", "SQL_", "IS_DEV", "MONOZU_"))}

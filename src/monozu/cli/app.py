@@ -131,7 +131,12 @@ def printable(text: str) -> str:
     its own, move the cursor or retitle the window."""
     from monozu.db.dialects.urls import CONTROL
 
-    return CONTROL.sub(_escape, text)
+    # A lone surrogate (a file name that is not UTF-8) cannot even be written to a
+    # strict stream: escaped like the controls.
+    return _SURROGATE.sub(_escape, CONTROL.sub(_escape, text))
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _escape(m: re.Match[str]) -> str:
