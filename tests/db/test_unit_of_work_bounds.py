@@ -24,12 +24,14 @@ from monozu.db.sqltext import Lexicon
 A, B = uuid.UUID(int=0xA), uuid.UUID(int=0xB)
 
 CONTROL = ["COMMIT", "commit;", "COMMIT AND CHAIN", "END", "END TRANSACTION", "ROLLBACK",
+           "ROLLBACK TRANSACTION", "ROLLBACK WORK;", "/**/COMMIT", "SELECT 1;;COMMIT",
            "ABORT", "BEGIN", "BEGIN IMMEDIATE", "START TRANSACTION ISOLATION LEVEL SERIALIZABLE",
            "SELECT 1; COMMIT", "UPDATE notes SET id = id; ROLLBACK",
            "CREATE TRIGGER t AFTER INSERT ON a BEGIN SELECT 1; END; COMMIT",
            "/* first */ COMMIT", "-- a comment\nCOMMIT"]
 NOT_CONTROL = ["SELECT 'COMMIT'", "SELECT 1 -- COMMIT", "SELECT \"end\" FROM notes",
                "ROLLBACK TO SAVEPOINT a", "SAVEPOINT a", "RELEASE SAVEPOINT a",
+               "ROLLBACK TRANSACTION TO SAVEPOINT a", "ROLLBACK WORK TO a",
                "SELECT CASE WHEN 1 = 1 THEN 1 END",
                # a trigger's body: its ";" ends no statement, its END no transaction
                "CREATE TEMP TRIGGER t AFTER INSERT ON a BEGIN INSERT INTO b VALUES (1); "

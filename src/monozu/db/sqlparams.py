@@ -103,6 +103,8 @@ def scan_statement(sql: str, lexicon: Lexicon) -> Scan:
         upper = sql[start:end].upper() if kind == WORD else ""
         if lead:
             word = upper if kind == WORD else sql[start:end]
+            if lead == "ROLLBACK" and word in ("TRANSACTION", "WORK") and not anywhere:
+                continue  # ROLLBACK TRANSACTION TO SAVEPOINT: the next word decides
             if _controls_transaction(lead, word, anywhere=anywhere) and not control:
                 control = f"{lead} TRANSACTION" if lead in ("START", "PREPARE") else lead
             lead = ""
