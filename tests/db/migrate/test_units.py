@@ -359,13 +359,18 @@ def test_other_flyway_settings_and_variables(tmp_path: Path) -> None:
 
 
 def test_history_table_names_fit_the_database() -> None:
+    from monozu.db.dialects import dialect_for
     from monozu.db.migrate.settings import MigrateSettings
 
-    MigrateSettings(table="t" * 63).check("postgresql")
-    MigrateSettings(table="t" * 128).check("sqlserver")
+    postgresql, sqlserver, sqlite = (dialect_for(k).identifier_limit
+                                     for k in ("postgresql", "sqlserver", "sqlite"))
+    MigrateSettings(table="t" * 63).check(postgresql)
+    MigrateSettings(table="t" * 128).check(sqlserver)
     with pytest.raises(MigrationConfigError, match="too long"):
-        MigrateSettings(table="t" * 64).check("postgresql")
+        MigrateSettings(table="t" * 64).check(postgresql)
+    with pytest.raises(MigrationConfigError, match="too long"):  # 63 bytes, not characters
+        MigrateSettings(table="é" * 32).check(postgresql)
     with pytest.raises(MigrationConfigError, match="too long"):
-        MigrateSettings(default_schema="s" * 129).check("sqlite")
+        MigrateSettings(default_schema="s" * 129).check(sqlite)
     with pytest.raises(MigrationConfigError, match="holds a quote"):
         MigrateSettings(table="a\x1b[31mb").check()

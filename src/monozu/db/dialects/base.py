@@ -66,6 +66,9 @@ class Dialect(abc.ABC):
     def snippets(self) -> Snippets:
         return self.snippet_class(self.quote)
     max_params: ClassVar[int | None] = None
+    # The longest name the database keeps whole, and how it counts it (a longer one
+    # would be cut, or refused, by the server).
+    identifier_limit: ClassVar[tuple[int, str]] = (128, "characters")
     # Expression templates ({x}: the value) that bind one value of a known type without
     # a call, for ``exec_many``; any other value goes to ``adapt`` (``_g``). See binding.py.
     inline_adapters: ClassVar[dict[type, str]] = {}

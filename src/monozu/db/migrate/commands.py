@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from monozu.db.config import DatabaseConfig, Kind, load_config
+from monozu.db.dialects import dialect_for
 from monozu.db.dialects.migration import ConnectionFacts, Finish, MigrationSQL, ScriptFailed
 from monozu.db.errors import ConfigError, DatabaseError
 from monozu.db.migrate.errors import MigrationConfigError, MigrationError, ValidationFailed
@@ -108,7 +109,8 @@ class Migrator:
 
     def __init__(self, config: DatabaseConfig, settings: MigrateSettings | None = None) -> None:
         self.config = config
-        self.settings = (settings or MigrateSettings()).check(config.kind)
+        self.settings = (settings or MigrateSettings()).check(
+            dialect_for(config.kind).identifier_limit)
         self._target = parse_target(self.settings.target)
         self._patterns: tuple[Pattern, ...] = parse_patterns(
             self.settings.ignore_migration_patterns)

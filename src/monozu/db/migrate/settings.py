@@ -29,6 +29,9 @@ from monozu.db.migrate.validate import DEFAULT_IGNORE_PATTERNS, parse_patterns
 from monozu.db.migrate.version import InvalidVersion, Version, parse_target
 from monozu.files import path_problem, read_regular_text, shorten
 
+# Before the database is known (a settings file read on its own): SQL Server's limit.
+_ANY_DATABASE = (128, "characters")
+
 
 @dataclass(frozen=True)
 class MigrateSettings:
@@ -61,15 +64,15 @@ class MigrateSettings:
                           else getattr(self, f.name)) for f in fields(self)}
         return f"MigrateSettings({', '.join(f'{k}={v!r}' for k, v in shown.items())})"
 
-    def check(self, kind: str | None = None) -> MigrateSettings:
-        """Raise :class:`MigrationConfigError` for values no command could use (``kind``:
-        the database, for its limit on a name's length)."""
+    def check(self, identifier_limit: tuple[int, str] = _ANY_DATABASE) -> MigrateSettings:
+        """Raise :class:`MigrationConfigError` for values no command could use
+        (``identifier_limit``: the database's, for the history table's names)."""
         parse_target(self.target)
         parse_patterns(self.ignore_migration_patterns)
         check_encoding(self.encoding, "encoding")
-        check_identifier(self.table, "table", kind)
+        check_identifier(self.table, "table", identifier_limit)
         if self.default_schema is not None:
-            check_identifier(self.default_schema, "defaultSchema", kind)
+            check_identifier(self.default_schema, "defaultSchema", identifier_limit)
         for location in self.locations or ():
             check_location(location)
         for name in self.placeholders:
@@ -89,29 +92,25 @@ class MigrateSettings:
         return float("inf") if self.lock_retry_count < 0 else float(self.lock_retry_count)
 
 
-# The longest name each database keeps whole: PostgreSQL cuts longer ones to 63 bytes
-# (so the history table would be another table than the one named); SQL Server's
-# limit, 128, for the others.
-_NAME_LIMITS = {"postgresql": 63}
-_NAME_LIMIT = 128
 _NOT_IN_NAMES = re.compile(r"[\"'`;\[\]]")
 
 
-def check_identifier(name: str, key: str, kind: str | None = None) -> str:
+def check_identifier(name: str, key: str,
+                     limit: tuple[int, str] = _ANY_DATABASE) -> str:
     """A table or schema name: no quotes, ``;``, brackets or control characters (they
     would be quoted correctly, but no one means them), and within the database's
-    limit. Not quoted back: it could be anything."""
+    ``limit`` (its dialect's ``identifier_limit``). Not quoted back: it could be
+    anything."""
     if not name.strip() or name != name.strip():
         raise MigrationConfigError(f"{key}: the name is empty or has surrounding spaces")
     if CONTROL.search(name) or _NOT_IN_NAMES.search(name):
         raise MigrationConfigError(f"{key}: the name holds a quote, ';', a bracket or a "
                                    "control character")
-    limit = _NAME_LIMITS.get(kind or "", _NAME_LIMIT)
-    size = len(name.encode()) if kind == "postgresql" else len(name)
-    if size > limit:
-        unit = "bytes" if kind == "postgresql" else "characters"
+    most, unit = limit
+    size = len(name.encode()) if unit == "bytes" else len(name)
+    if size > most:
         raise MigrationConfigError(f"{key}: the name is too long ({size} {unit}; at most "
-                                   f"{limit})")
+                                   f"{most})")
     return name
 
 

@@ -63,6 +63,8 @@ class PostgreSQLDialect(Dialect):
     statements = text_rules.RULES
     snippet_class = PostgreSQLSnippets
     max_params: ClassVar = 65535
+    # NAMEDATALEN - 1: a longer name is silently cut to 63 bytes, naming another table.
+    identifier_limit: ClassVar = (63, "bytes")
 
     def connect(self, url: DatabaseURL, config: DatabaseConfig) -> psycopg.Connection[Any]:
         timeout = url.seconds("connect_timeout", default=10.0)
