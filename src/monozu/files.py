@@ -29,8 +29,9 @@ def shorten(text: str, limit: int = 80) -> str:
     return f"{text[:limit - 20]}...({len(text)} characters)"
 
 
-def path_problem(path: str | os.PathLike[str]) -> str | None:
-    """Why no file could ever be opened at ``path`` (a name too long), else None."""
+def name_problem(path: str | os.PathLike[str]) -> str | None:
+    """Why no file could ever be opened at ``path`` whatever is on disk (its name is too
+    long, or cannot be encoded), else None."""
     try:
         raw = os.fsencode(os.path.expanduser(path))
     except (UnicodeError, ValueError):

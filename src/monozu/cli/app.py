@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any, ClassVar, NoReturn, TypeVar
 
 from monozu.db.errors import ConfigError, MonozuError, UndefinedTable
+from monozu.files import shorten
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -187,8 +188,7 @@ def one_line(text: str) -> str:
     from monozu.db.dialects.urls import redact_words
 
     words = redact_words(" ".join(str(text).split())).split(" ")
-    return " ".join(w if len(w) <= _LONG_WORD else f"{w[:_LONG_WORD - 40]}...({len(w)} "
-                    "characters)" for w in words)
+    return " ".join(shorten(w, _LONG_WORD) for w in words)
 
 
 def handle_errors(fn: F) -> F:

@@ -43,7 +43,7 @@ from monozu.db.dialects.urls import (
     parse_url,
 )
 from monozu.db.errors import ConfigError
-from monozu.files import path_problem, read_regular_text, shorten
+from monozu.files import name_problem, read_regular_text, shorten
 
 __all__ = [
     "Auth", "DatabaseConfig", "DatabaseURL", "Kind", "default_sqlite_path", "load_config",
@@ -118,7 +118,7 @@ def default_sqlite_path(environ: Mapping[str, str] | None = None) -> Path:
     for name in ("MONOZU_HOME", "XDG_DATA_HOME"):
         value = env.get(name, "")
         no_nul(value, name)
-        why = path_problem(value) if value else None
+        why = name_problem(value) if value else None
         if why:
             raise ConfigError(f"{name}: {shorten(value)}: {why}")
         if value and Path(value).exists() and not Path(value).is_dir():

@@ -27,7 +27,7 @@ from monozu.db.migrate.resolve import location_path
 from monozu.db.migrate.scriptconf import check_encoding, parse_properties
 from monozu.db.migrate.validate import DEFAULT_IGNORE_PATTERNS, parse_patterns
 from monozu.db.migrate.version import InvalidVersion, Version, parse_target
-from monozu.files import path_problem, read_regular_text, shorten
+from monozu.files import name_problem, read_regular_text, shorten
 
 # Before the database is known (a settings file read on its own): SQL Server's limit.
 _ANY_DATABASE = (128, "characters")
@@ -119,7 +119,7 @@ def check_location(location: str) -> None:
     if not location.strip():
         raise MigrationConfigError("locations: an empty location (name a folder)")
     path = location_path(location)
-    why = path_problem(path)
+    why = name_problem(path)
     if why:
         raise MigrationConfigError(f"locations: {shorten(str(path))}: {why}")
 

@@ -29,7 +29,7 @@ from monozu.db.dialects.urls import (
     refuse_unknown,
 )
 from monozu.db.errors import ConfigError
-from monozu.files import NOT_REGULAR, path_problem, shorten
+from monozu.files import NOT_REGULAR, name_problem, shorten
 
 PARAMS = frozenset({"timeout", "busy_timeout", "mode"})
 MEMORY = ":memory:"
@@ -93,7 +93,7 @@ class SQLiteUrlRules(UrlRules):
             raise ConfigError(f"{variable}: the SQLite file name contains a NUL byte or "
                               "control character")
         if path != MEMORY:
-            why = path_problem(path)
+            why = name_problem(path)
             if why:
                 raise ConfigError(f"{variable}: SQLite file {shorten(path)}: {why}")
         return DatabaseURL(kind="sqlite", path=path, params=params)

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import IO, Any, cast
 
 from monozu.domain.vulnintel.errors import FeedError
+from monozu.files import name_problem
 
 # ASCII digits only: ``\d`` would also take other scripts' digits (``CVE-٢٠٢٤-...``)
 CVE_ID = re.compile(r"CVE-[0-9]{4}-[0-9]{4,19}")
@@ -34,6 +35,9 @@ def path_problem(path: Path, *, folder_ok: bool = False) -> str | None:
     """
     if text_problem(str(path)):  # bytes that are not UTF-8: the name cannot be recorded
         return "the name is not valid UTF-8 (rename it)"
+    named = name_problem(path)
+    if named:
+        return named
     try:
         mode = path.stat().st_mode
     except FileNotFoundError:
