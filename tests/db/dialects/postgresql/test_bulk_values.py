@@ -14,11 +14,12 @@ import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 import pytest
 
 from monozu.db import Database, DatabaseError, ParameterError, UniqueViolation
+from monozu.db.dialects.postgresql.bulk import CHUNK_ROWS
 from tests.support.plans import pg_application_role
 
 TENANT = uuid.UUID(int=0xA1)
@@ -146,3 +147,57 @@ def test_a_database_error_leaves_the_transaction_usable_too(target: Database) ->
         tx.exec("INSERT INTO wide (id, tenant_id) VALUES (3, :t)", t=TENANT)
     with target.tenant(TENANT) as tx:
         assert tx.select(int, "SELECT id FROM wide ORDER BY id") == [1, 3]
+
+
+# Boolean and float8 values are checked a chunk of rows at a time: a refusal must still
+# name its row wherever it falls, and every value the column takes must pass.
+CHUNK = CHUNK_ROWS
+PLACES = [1, CHUNK, CHUNK + 1, 2 * CHUNK - 1, 2 * CHUNK + 7]  # last: in the short chunk
+CHECKED = {"boolean": (True, ["false", 1, 0, 1.0, b"\x01"]),
+           "double precision": (0.5, [float("nan"), float("inf"), float("-inf"),
+                                      Decimal("NaN"), Decimal("sNaN"), "1.5"])}
+
+
+class Pair(NamedTuple):
+    id: int
+    tenant_id: uuid.UUID
+    value: Any
+
+
+@pytest.mark.parametrize("place", PLACES)
+@pytest.mark.parametrize(("type_", "bad"), [(t, v) for t, (_, refused) in CHECKED.items()
+                                            for v in refused])
+def test_a_checked_column_names_the_refused_row_in_any_chunk(
+        target: Database, type_: str, bad: Any, place: int) -> None:
+    good, _ = CHECKED[type_]
+    column = _column(type_)
+    rows = [(n, TENANT, bad if n == place else good) for n in range(1, 2 * CHUNK + 10)]
+    with target.tenant(TENANT) as tx:
+        with pytest.raises(ParameterError) as caught:
+            tx.bulk_insert("wide", ["id", "tenant_id", column], rows)
+        assert f"row {place}, column {column}" in str(caught.value)
+        assert tx.get_value("SELECT count(*) FROM wide") == 0
+
+
+def test_every_value_a_float_column_takes_goes_in_across_chunks(target: Database) -> None:
+    # Zeros, None, ints, a Decimal, subnormals and two maxima whose sum overflows: all
+    # finite, so all stored, whichever way their chunk went.
+    values = [0.0, None, 3, -0.0, 5e-324, 1.7976931348623157e308, 1.7976931348623157e308,
+              Decimal("2.5"), True, -1.5] * (CHUNK // 4)
+    column = _column("double precision")
+    rows = [Pair(n, TENANT, v) for n, v in enumerate(values, 1)]  # a tuple subclass
+    with target.tenant(TENANT) as tx:
+        assert tx.bulk_insert("wide", ["id", "tenant_id", column], rows) == len(rows)
+        got = tx.select(Any, f"SELECT {column} FROM wide ORDER BY id")  # type: ignore[arg-type]
+    assert got == [None if v is None else float(v) for v in values]
+
+
+def test_a_bad_row_shape_is_named_in_a_later_chunk(target: Database) -> None:
+    column = _column("boolean")
+    for bad, said in (({"id": 1}, "got dict"), ((1, TENANT), "got 2 values"),
+                      ("abc", "got str")):
+        rows: list[Any] = [(n, TENANT, True) for n in range(1, CHUNK + 10)]
+        rows[CHUNK + 3] = bad
+        with pytest.raises(ParameterError, match=f"row {CHUNK + 4}: .*{said}"), \
+                target.tenant(TENANT) as tx:
+            tx.bulk_insert("wide", ["id", "tenant_id", column], rows)

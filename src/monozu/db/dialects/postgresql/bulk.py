@@ -3,13 +3,15 @@ where row-level security applies, through a temporary staging table.
 
 psycopg picks each value's binary dumper by the column's type, not by the value's, and
 several of its dumpers trust the value: a ``boolean`` column stores the truth of
-anything (``"false"`` went in as TRUE), ``time`` and ``interval`` read the fields of
-whatever they are given (a string became 758118354 days), an array column took ``0``
-as ``{}``. So the dumpers of those types are guarded here, on the copy's own cursor
-(never the connection's, where ``exec`` would meet them): the value must be of the
-Python type the column takes, or the row is refused. The dumpers of the common types
-(text, integers, ``uuid``, ``timestamptz``, ``date``, ``bytea``) raise by themselves
-and stay in C; the guards cost only the columns that need them.
+anything (``"false"`` went in as TRUE), ``float8`` takes NaN, ``time`` and
+``interval`` read the fields of whatever they are given (a string became 758118354
+days), an array column took ``0`` as ``{}``. So those columns are guarded here, on the
+copy's own cursor (never the connection's, where ``exec`` would meet them): the value
+must be of the Python type the column takes, or the row is refused. ``boolean`` and
+``float8``, common and cheap to dump, are checked a chunk of rows at a time at C speed
+and keep psycopg's C dumpers; the rarer types get a Python dumper with the check in
+it. The dumpers of the other common types (text, integers, ``uuid``,
+``timestamptz``, ``date``, ``bytea``) raise by themselves and stay in C.
 
 A refusal happens mid-``COPY``, after rows have gone to the server, so inside a
 transaction the copy runs under a savepoint: a refused row leaves the transaction as
@@ -25,7 +27,8 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import time, timedelta
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any, ClassVar, NamedTuple
+from operator import itemgetter
+from typing import Any, ClassVar, NamedTuple, cast
 
 import psycopg
 from psycopg.abc import AdaptContext, Buffer
@@ -33,7 +36,7 @@ from psycopg.adapt import Dumper, PyFormat
 from psycopg.pq import Format
 from psycopg.types.numeric import Float4BinaryDumper, FloatBinaryDumper, NumericBinaryDumper
 
-from monozu.db.dialects.base import BadRowShape, bad_row_shape
+from monozu.db.dialects.base import bad_row_shape
 from monozu.db.errors import NUL_MESSAGE, NulCharacter, ParameterError
 from monozu.db.values import (
     check_decimal,
@@ -47,7 +50,8 @@ from monozu.db.values import (
 _STAGES = itertools.count(1)
 
 # psycopg's builtin oids of the types whose binary dumpers need a guard.
-_BOOL, _TIME, _TIMETZ, _INTERVAL, _JSON, _JSONB = 16, 1083, 1266, 1186, 114, 3802
+_BOOL, _FLOAT8 = 16, 701
+_TIME, _TIMETZ, _INTERVAL, _JSON, _JSONB = 1083, 1266, 1186, 114, 3802
 _TEXT, _TEXT_LIKE = 25, frozenset({1042, 19})  # text; bpchar (char(n)) and name
 # SQLSTATEs of a text value the server cannot store (a NUL, a bad byte sequence).
 _BAD_TEXT = {"22021", "22P05"}
@@ -122,8 +126,10 @@ def _insert(conn: Any, quote: Callable[[str], str], *, table: str, quoted_table:
 
 def _copy(conn: Any, target: str, types: Sequence[ColumnType], rows: Iterable[Sequence[Any]],
           *, table: str, columns: Sequence[str]) -> int:
-    count = 0
     width = len(types)
+    checks = [_ColumnCheck(i, itemgetter(i), *_CHECKS[t.oid]) for i, t in enumerate(types)
+              if t.oid in _CHECKS and not t.sql.endswith("]")]
+    count = 0
     with conn.cursor() as cur:
         for t in types:
             guard = _guard(t.oid, t.sql.endswith("]"))
@@ -133,22 +139,101 @@ def _copy(conn: Any, target: str, types: Sequence[ColumnType], rows: Iterable[Se
             with cur.copy(f"COPY {target} FROM STDIN (FORMAT BINARY)") as copy:
                 copy.set_types([t.oid for t in types])
                 write_row = copy.write_row
+                source = iter(rows)
                 # Only write_row is guarded: what the caller's own row source raises
                 # (a corrupt file, say) goes out as it is.
-                for row in rows:
-                    if type(row) is not tuple or len(row) != width:  # a dict: its keys
-                        bad_row_shape(table, width, count + 1, row)
-                    try:
-                        write_row(row)
-                    except BadRowShape:
-                        raise
-                    except Exception as exc:  # any dumper failure is the row's
-                        raise _bad_row(cur, table, columns, types, row,
-                                       number=count + 1, exc=exc) from None
-                    count += 1
+                while chunk := list(itertools.islice(source, CHUNK_ROWS)):
+                    doubtful = _doubtful(chunk, width, checks)
+                    for number, row in enumerate(chunk, count + 1):
+                        if doubtful is not None:  # the slow way: one row at a time
+                            _check_row(table, columns, width, number, row, checks=doubtful)
+                        try:
+                            write_row(row)
+                        except Exception as exc:  # any dumper failure is the row's
+                            raise _bad_row(cur, table, columns, types, row,
+                                           number=number, exc=exc) from None
+                    count += len(chunk)
         except psycopg.Error as exc:
             raise _bad_text(exc, table) or exc from None
     return count
+
+
+# -- the checks a chunk of rows gets before it is written --------------------------
+#
+# psycopg's C dumpers for boolean and float8 take any truth value and any float, NaN
+# included. Checking each value in a Python dumper cost a fifth of the copy, so they
+# are checked a chunk at a time at C speed instead (a set of types, one float sum),
+# and row by row only in a chunk where that check fails, to name the row.
+
+CHUNK_ROWS = 512
+_SEQUENCES = (tuple, list)
+_BOOLS = frozenset({bool, type(None)})
+
+
+def _only_bools(values: Iterable[Any]) -> bool:
+    return set(map(type, values)) <= _BOOLS
+
+
+def _all_finite(values: Iterable[Any]) -> bool:
+    # NaN or an infinity anywhere makes the sum NaN or infinite; so does an overflow,
+    # which only sends the chunk the slow way. Zeros and None are left out.
+    try:
+        total = sum(filter(None, values), 0.0)
+    except (TypeError, OverflowError, ArithmeticError):  # not all floats: the slow way
+        return False
+    return not total - total
+
+
+def _refuse_non_bool(value: Any) -> None:
+    if value is not True and value is not False:
+        raise ParameterError(f"a boolean column takes True or False, not a "
+                             f"{type(value).__name__}")
+
+
+def _refuse_non_finite(value: Any) -> None:
+    try:
+        odd = value - value  # 0 for a finite number, NaN for NaN and the infinities
+    except Exception:  # not a number at all: the dumper refuses it, naming the row
+        return
+    if odd:
+        check_float(value)  # raises the ParameterError
+
+
+class _ColumnCheck(NamedTuple):
+    position: int  # the column's place in a row
+    values: Callable[[Sequence[Any]], Any]  # the column's value in a row
+    chunk_ok: Callable[[Iterable[Any]], bool]  # at C speed: every value is fine
+    refuse: Callable[[Any], None]  # raises ParameterError for a value that is not
+
+
+_CHECKS: dict[int, tuple[Callable[[Iterable[Any]], bool], Callable[[Any], None]]] = {
+    _BOOL: (_only_bools, _refuse_non_bool),
+    _FLOAT8: (_all_finite, _refuse_non_finite),
+}
+
+
+def _doubtful(chunk: list[Any], width: int, checks: Sequence[_ColumnCheck]
+              ) -> list[_ColumnCheck] | None:
+    """None when every row of ``chunk`` has the right shape and passes every column
+    check; else the checks each row must go through one by one."""
+    kinds = set(map(type, chunk))
+    if not all(issubclass(k, _SEQUENCES) for k in kinds) or set(map(len, chunk)) != {width}:
+        return list(checks)  # a dict, a string or a short row: found row by row
+    failed = [c for c in checks if not c.chunk_ok(map(c.values, chunk))]
+    return failed or None
+
+
+def _check_row(table: str, columns: Sequence[str], width: int, number: int, row: Any,
+               *, checks: Sequence[_ColumnCheck]) -> None:
+    bad_row_shape(table, width, number, row)
+    for check in checks:
+        value = row[check.position]
+        if value is not None:
+            try:
+                check.refuse(value)
+            except ParameterError as exc:
+                raise ParameterError(f"bulk insert into {table}, row {number}, column "
+                                     f"{columns[check.position]}: {exc}") from None
 
 
 def _bad_row(cur: Any, table: str, columns: Sequence[str], types: Sequence[ColumnType],
@@ -238,19 +323,8 @@ class FiniteNumeric(NumericBinaryDumper):
 
 # The dumpers every connection gets, by oid: only a COPY picks dumpers by oid.
 FINITE_DUMPERS: tuple[type[Dumper], ...] = (FiniteFloat8, FiniteFloat4, FiniteNumeric)
-
-
-class _StrictBool(Dumper):
-    format = Format.BINARY
-    oid = _BOOL
-
-    def dump(self, obj: Any) -> Buffer | None:
-        if obj is True:
-            return b"\x01"
-        if obj is False:
-            return b"\x00"
-        raise ParameterError(f"a boolean column takes True or False, not a "
-                             f"{type(obj).__name__}")
+# psycopg's own (C) float8 dumper: a bulk copy checks its floats a chunk at a time.
+_FLOAT8_DUMPER = cast("type[Dumper]", psycopg.adapters.get_dumper_by_oid(_FLOAT8, Format.BINARY))
 
 
 class _JsonDocument(Dumper):
@@ -292,8 +366,8 @@ class _Guarded(Dumper):
 @lru_cache(maxsize=256)
 def _guard(oid: int, is_array: bool) -> type[Dumper] | None:
     """The guarded dumper for a column of ``oid``, None where psycopg's own is strict."""
-    if oid == _BOOL:
-        return _StrictBool
+    if oid == _FLOAT8:  # checked a chunk at a time: psycopg's C dumper writes it
+        return _FLOAT8_DUMPER
     if oid == _JSON:
         return _JsonDocument
     if oid == _JSONB:
