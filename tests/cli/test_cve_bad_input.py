@@ -221,3 +221,19 @@ def test_match_an_unknown_tenant(url: str, capsys: pytest.CaptureFixture[str]) -
     code, _, err = _run(capsys, "cve", "match", "--tenant", "x" * 5000, "--url", url)
     line = _one_line(err)
     assert code == 2 and "(a value of 5000 characters, not shown) is not a UUID" in line
+
+
+def test_a_missing_feed_path_is_named_unless_it_may_be_a_piece_of_the_url(
+        url: str, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    missing = str(tmp_path / "nvdcve-2.0-2024.json")
+    code, _, err = _run(capsys, "cve", "import", "nvd", missing)
+    assert code == 2 and _one_line(err) == f"Error: nvd {missing}: no such file"
+    # With --url on the line, a missing path may be the second half of a password cut at
+    # an unquoted space: named by its place. A path that exists is named as always.
+    code, _, err = _run(capsys, "cve", "import", "nvd", str(tmp_path), missing, "--url", url)
+    assert code == 2 and _one_line(err) == (
+        f"Error: nvd {tmp_path}: is a folder, not a feed file")
+    code, _, err = _run(capsys, "cve", "import", "nvd", missing, "--url", url)
+    assert code == 2 and _one_line(err) == (
+        "Error: nvd PATH 1 (not shown: it may be a piece of an unquoted --url): no such file")
+    _catalogs_empty(url)

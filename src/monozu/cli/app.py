@@ -224,6 +224,11 @@ def carries_secret(arguments: Sequence[str]) -> bool:
     return any(_SECRET_OPTION.match(a) for a in arguments)
 
 
+def root_arguments() -> Sequence[str]:
+    """The command line :func:`main` is running (empty outside it)."""
+    return _Parser.arguments
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse that reports bad usage in one line (no usage block) with exit code 2."""
 

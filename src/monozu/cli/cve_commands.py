@@ -21,6 +21,7 @@ from typing import Any
 from monozu.cli.app import (
     EXIT_USAGE,
     Option,
+    carries_secret,
     echo,
     echo_json,
     fail,
@@ -28,6 +29,7 @@ from monozu.cli.app import (
     json_option,
     option,
     root,
+    root_arguments,
     url_option,
 )
 from monozu.db.errors import ConfigError, NotFound
@@ -58,6 +60,15 @@ def _shown(text: str) -> str:
     return f"(a value of {len(text)} characters, not shown)"
 
 
+def _path_shown(name: str, number: int) -> str:
+    """A refused path as the message names it: by its number when it does not exist
+    and the command line has an option that may hold a secret, since it may then be a
+    piece of that option's value after an unquoted space."""
+    if carries_secret(root_arguments()) and not os.path.lexists(name):
+        return f"PATH {number} (not shown: it may be a piece of an unquoted --url)"
+    return name
+
+
 def _uuid(text: str) -> uuid.UUID:
     try:
         return uuid.UUID(text)
@@ -85,13 +96,19 @@ def _bad_input() -> Iterator[None]:
         fail(str(exc), EXIT_USAGE)
 
 
-def _database(url: str | None) -> Any:
+def _config(url: str | None) -> Any:
+    """The configured database's settings, checked without connecting."""
+    from monozu.db.config import load_config
+
+    return load_config(url=url, must_exist=True)
+
+
+def _database(url: str | None, config: Any = None) -> Any:
     """The configured database, once it has the catalogs: a database not migrated is
     reported before a feed is read or the NVD API called, not after."""
-    from monozu.db.config import load_config
     from monozu.db.database import Database
 
-    database = Database(load_config(url=url, must_exist=True), pool_size=2)
+    database = Database(config or _config(url), pool_size=2)
     database.get_value("SELECT count(*) FROM cve_feeds WHERE 1 = 0")
     return database
 
@@ -140,11 +157,14 @@ def import_(source: str, paths: list[str], full: bool, force: bool, url: str | N
     """
     from monozu.domain.vulnintel.importer import import_file, input_problem
 
-    for name in paths:  # before the database: a typo must not cost a connection
+    # The settings first: a --url cut at an unquoted space in its password leaves the
+    # password's second piece among the paths, and its error masks what it shows.
+    config = _config(url)
+    for number, name in enumerate(paths, 1):  # before connecting: a typo costs nothing
         problem = input_problem(source, Path(name))
         if problem:
-            fail(f"{source} {name}: {problem}", EXIT_USAGE)
-    database = _platform(_database(url))
+            fail(f"{source} {_path_shown(name, number)}: {problem}", EXIT_USAGE)
+    database = _platform(_database(url, config))
     with _bad_input():
         for path in map(Path, paths):
             started = time.perf_counter()

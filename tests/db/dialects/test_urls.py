@@ -599,9 +599,13 @@ def test_reprs_show_no_secret() -> None:
     ["db", "info", "--url", "postgresql://app:Top", f"{PLAIN}@{CLOSED}/probe", "--json"],
     ["db", f"{PLAIN}", "--url", "postgresql://app:Top"],
     ["cve", "sync", "--api-url", "https://u:Top", f"{PLAIN}@nvd.example"],
+    # a free-form positional takes the piece: the feed paths of cve import
+    ["cve", "import", "nvd", "--url", "postgresql://app:Top", f"{PLAIN}@{CLOSED}/probe"],
+    ["cve", "import", "nvd", "--url", "postgresql://app:12", f"{PLAIN}@{CLOSED}/probe"],
+    ["cve", "import", "nvd", "--url", f"postgresql://app@{CLOSED}/db?password=Top", PLAIN],
 ], ids=["colon-not-equals", "space-in-password", "space-dash", "space-in-url",
         "space-in-url-dash", "argparse-extra", "argparse-extra-dash", "argparse-json",
-        "argparse-choice", "api-url"])
+        "argparse-choice", "api-url", "feed-path", "feed-path-port-like", "feed-path-query"])
 def test_argument_mistakes_quote_no_secret(argv: list[str], capsys: pytest.CaptureFixture[str],
                                            monkeypatch: pytest.MonkeyPatch,
                                            tmp_path: object) -> None:
