@@ -223,3 +223,32 @@ def test_a_result_the_driver_cannot_read_is_a_mapping_error(db: Database,
         tx.exec(setting)
         with pytest.raises(MappingError, match="cannot read the result"):
             tx.get_value("SELECT now()" if "Date" in setting else "SELECT interval '1 day'")
+
+
+@pytest.mark.timeout(30)
+@pytest.mark.parametrize("ending", ["commit", "exception"])
+@pytest.mark.parametrize("direction", ["COPY notes FROM STDIN", "COPY notes TO STDOUT"])
+def test_a_copy_left_open_on_the_raw_connection_ends_the_unit_of_work_without_a_hang(
+        db: Database, ending: str, direction: str) -> None:
+    """COMMIT or ROLLBACK sent in the middle of a COPY waited for ever: the connection is
+    closed instead, which rolls back, and the next unit of work gets a fresh one."""
+    from monozu.db import QueryError
+
+    def leave_a_copy_open() -> int:
+        with db.transaction() as a:
+            a.exec("INSERT INTO notes VALUES (3)")
+            pid: int = a.conn.info.backend_pid
+            opened = a.conn.cursor().copy(direction)  # kept: freeing it ends the copy
+            copy = opened.__enter__()  # never left
+            if direction.endswith("STDIN"):
+                copy.write_row((4,))
+            if ending == "exception":
+                raise RuntimeError("the caller's own error")
+        return pid
+
+    expected = (RuntimeError if ending == "exception" else QueryError)
+    with pytest.raises(expected, match="own error" if ending == "exception" else "never finished"):
+        leave_a_copy_open()
+    with db.transaction() as b:
+        assert b.select(int, "SELECT id FROM notes ORDER BY id") == [1, 2]  # rolled back
+        assert b.exec("INSERT INTO notes VALUES (5)") == 1

@@ -130,6 +130,24 @@ class PostgreSQLDialect(Dialect):
     def set_tenant(self, conn: Any, tenant_id: str | None) -> None:
         conn.execute("SELECT set_config('app.tenant_id', $1, true)", (tenant_id or "",))
 
+    # A COPY opened on the raw connection (``tx.conn``) and never finished leaves the
+    # connection in the middle of a command: COMMIT or ROLLBACK would wait for ever for
+    # the server, which waits for the copy's data. Closing the connection is the only
+    # way out, and the server rolls the transaction back.
+    def commit(self, conn: Any) -> None:
+        if _busy(conn):
+            conn.close()
+            raise errors.QueryError(
+                "the unit of work was rolled back, not committed: a COPY started on its "
+                "connection was never finished (leave the copy's with-block first)")
+        conn.commit()
+
+    def rollback(self, conn: Any) -> None:
+        if _busy(conn):
+            conn.close()
+            return
+        conn.rollback()
+
     def driver_errors(self) -> tuple[type[BaseException], ...]:
         return (psycopg.Error,)
 
@@ -222,6 +240,11 @@ def configure(conn: psycopg.Connection[Any]) -> None:
         conn.adapters.register_dumper(None, dumper)
     conn.execute(SESSION_SQL)
     conn.commit()
+
+
+def _busy(conn: Any) -> bool:
+    """Whether a command is still in progress on ``conn`` (an unfinished COPY)."""
+    return bool(conn.pgconn.transaction_status == psycopg.pq.TransactionStatus.ACTIVE)
 
 
 DIALECT = PostgreSQLDialect()
