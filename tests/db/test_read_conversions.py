@@ -214,6 +214,7 @@ def _deep_jsonb_fails(tx: Any, match: str | None = None) -> None:
                  lambda: tx.get(Doc, DEEP_JSONB)):
         with pytest.raises(MappingError, match=match) as info:
             read()
+        assert str(info.value).startswith("column j: ")
         assert "\n" not in str(info.value) and len(str(info.value)) < 300
         assert isinstance(info.value.__cause__, RecursionError)
         # the failure is the client's: the transaction goes on
@@ -232,3 +233,11 @@ def test_deep_jsonb_with_the_layer_json_loads(pg: Database) -> None:
 def test_deep_jsonb_on_a_configured_connection(pg: Database) -> None:
     with pg.transaction() as tx:
         _deep_jsonb_fails(tx)
+
+
+@pytest.mark.usefixtures("default_recursion_limit")
+def test_deep_json_among_several_json_columns_names_them_all(pg: Database) -> None:
+    sql = (f"SELECT 1 AS n, '[]'::json AS a, (repeat('[', {DEEP}) || repeat(']', {DEEP}))"
+           f"::jsonb AS b, ARRAY['{{}}'::jsonb] AS c")
+    with pytest.raises(MappingError, match=r"^one of the columns a, b, c: .*nested too deeply"):
+        pg.select(dict, sql)

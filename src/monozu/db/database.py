@@ -200,6 +200,13 @@ class Tx(Verbs):
             self.dialect.drain(cur)  # a later error in the same batch (SQL Server)
         except self.dialect.driver_errors() as exc:
             raise self._translate(exc) from exc
+        except MappingError as exc:  # a JSON document the driver could not decode
+            found = self.dialect.decoded_json_columns(cur.description or ())
+            if not found:
+                raise
+            where = (f"column {found[0]}" if len(found) == 1 else
+                     f"one of the columns {', '.join(found)}")
+            raise MappingError(f"{where}: {exc}") from exc.__cause__
         except (NotImplementedError, ValueError, RecursionError) as exc:
             # The driver could not turn a value into Python: psycopg's loaders after a
             # session change (SET DateStyle), a JSON document nested too deep.

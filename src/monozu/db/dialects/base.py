@@ -94,6 +94,12 @@ class Dialect(abc.ABC):
     def reader(self, py_type: Any) -> Converter | None:
         """How a column read from this driver becomes ``py_type`` (None: as it comes)."""
 
+    def decoded_json_columns(self, description: Sequence[Any]) -> list[str]:
+        """The result's columns whose JSON the driver decodes while fetching, before the
+        layer sees a value: where a document too deep to decode may be (none by default,
+        the layer decodes JSON itself)."""
+        return []
+
     @abc.abstractmethod
     def translate_error(self, exc: BaseException) -> DatabaseError | None:
         """The taxonomy error for a driver exception, or None if it is not the driver's."""

@@ -127,6 +127,9 @@ class PostgreSQLDialect(Dialect):
             return json_from_text
         return None  # uuid, datetime, bool, float come back native
 
+    def decoded_json_columns(self, description: Sequence[Any]) -> list[str]:
+        return [d[0] for d in description if d[1] in _JSON_OIDS]
+
     def set_tenant(self, conn: Any, tenant_id: str | None) -> None:
         conn.execute("SELECT set_config('app.tenant_id', $1, true)", (tenant_id or "",))
 
@@ -240,6 +243,10 @@ def configure(conn: psycopg.Connection[Any]) -> None:
         conn.adapters.register_dumper(None, dumper)
     conn.execute(SESSION_SQL)
     conn.commit()
+
+
+# json, jsonb and their arrays: psycopg decodes them while it fetches.
+_JSON_OIDS = frozenset({114, 3802, 199, 3807})
 
 
 def _busy(conn: Any) -> bool:
