@@ -204,7 +204,7 @@ def bench_sqlite(rows: list[dict[str, Any]], repeat: int) -> None:
         db.exec_many(INSERT, rows)
 
     times = best({"sqlite3 executemany (values converted by hand)": driver_many,
-                  "monozu exec_many": ours_many}, max(3, repeat // 2), fresh)
+                  "monozu exec_many": ours_many}, repeat, fresh)
     report(f"SQLite: insert {len(rows):,} rows", times,
            "sqlite3 executemany (values converted by hand)",
            {"monozu exec_many": "(goal <= 1.1x)"})
@@ -318,7 +318,7 @@ def bench_postgres(url: str, rows: list[dict[str, Any]], repeat: int) -> None:
         db.bulk_insert("bench_rows", COLUMNS, tuples)
 
     times = best({"psycopg executemany": driver_many, "monozu exec_many": ours_many,
-                  "monozu bulk_insert (COPY)": ours_copy}, max(3, repeat // 2), fresh)
+                  "monozu bulk_insert (COPY)": ours_copy}, repeat, fresh)
     report(f"PostgreSQL: insert {len(rows):,} rows", times, "psycopg executemany",
            {"monozu exec_many": "(goal <= 1.1x)",
             "monozu bulk_insert (COPY)": "(goal: >= 5x faster, i.e. <= 0.2x)"})
@@ -372,7 +372,7 @@ def bench_postgres_rls(url: str, raw: Any, rows: list[dict[str, Any]], repeat: i
         times = best({"psycopg executemany (RLS on)": driver_many,
                       "monozu exec_many (RLS on)": ours_many,
                       "monozu bulk_insert (RLS on: staging + INSERT SELECT)": ours_bulk},
-                     max(3, repeat // 2), fresh)
+                     repeat, fresh)
         report(f"PostgreSQL: insert {len(rows):,} rows in a tenant's unit of work, RLS on",
                times, "psycopg executemany (RLS on)",
                {"monozu exec_many (RLS on)": "(goal <= 1.1x)",
