@@ -25,6 +25,29 @@ from tests.support.plans import pg_application_role
 TENANT = uuid.UUID(int=0xA1)
 CHECK = "tenant_id = nullif(current_setting('app.tenant_id', true), '')::uuid"
 
+
+class NaNInDisguise:
+    """Adds and subtracts like 0, converts to NaN: what the dumper sends is what counts."""
+
+    def __float__(self) -> float:
+        return float("nan")
+
+    def __radd__(self, other: object) -> float:
+        return 0.0
+
+    def __sub__(self, other: object) -> int:
+        return 0
+
+
+class Hostile:
+    """Every operation the checks might use raises."""
+
+    def __float__(self) -> float:
+        raise RuntimeError("no")
+
+    __sub__ = __radd__ = __bool__ = __len__ = __float__  # type: ignore[assignment]
+
+
 # column type -> (a value it takes and how it reads back as text, values it must refuse)
 COLUMNS: dict[str, tuple[tuple[Any, str], tuple[Any, ...]]] = {
     "boolean": ((False, "false"), ("false", "0", 0, 1, 1.5, b"x", [True])),
@@ -36,7 +59,9 @@ COLUMNS: dict[str, tuple[tuple[Any, str], tuple[Any, ...]]] = {
              ("00000000-0000-0000-0000-000000000005", 5)),
     "integer": ((7, "7"), ("7", 1.5)),
     "numeric": ((Decimal("2.5"), "2.5"), (2**70, type("D", (Decimal,), {})("NaN"), "2")),
-    "double precision": ((1.5, "1.5"), ("1.5", float("nan"))),
+    "double precision": ((1.5, "1.5"), ("1.5", float("nan"), NaNInDisguise())),
+    "real": ((1.5, "1.5"), ("1.5", float("nan"), float("-inf"), 1e39, NaNInDisguise(),
+                            Hostile())),
     "timestamptz": ((datetime(2026, 1, 1, tzinfo=UTC), "2026-01-01 00:00:00+00"),
                     ("2026-01-01", datetime(2026, 1, 1))),  # naive
     "text": (("a", "a"), (1, b"a", "a\x00b", "a\ud800")),
@@ -153,9 +178,12 @@ def test_a_database_error_leaves_the_transaction_usable_too(target: Database) ->
 # name its row wherever it falls, and every value the column takes must pass.
 CHUNK = CHUNK_ROWS
 PLACES = [1, CHUNK, CHUNK + 1, 2 * CHUNK - 1, 2 * CHUNK + 7]  # last: in the short chunk
-CHECKED = {"boolean": (True, ["false", 1, 0, 1.0, b"\x01"]),
+
+
+CHECKED = {"boolean": (True, ["false", 1, 0, 1.0, b"\x01", Hostile()]),
            "double precision": (0.5, [float("nan"), float("inf"), float("-inf"),
-                                      Decimal("NaN"), Decimal("sNaN"), "1.5"])}
+                                      Decimal("NaN"), Decimal("sNaN"), "1.5", 10**400,
+                                      NaNInDisguise(), Hostile()])}
 
 
 class Pair(NamedTuple):
@@ -201,3 +229,21 @@ def test_a_bad_row_shape_is_named_in_a_later_chunk(target: Database) -> None:
         with pytest.raises(ParameterError, match=f"row {CHUNK + 4}: .*{said}"), \
                 target.tenant(TENANT) as tx:
             tx.bulk_insert("wide", ["id", "tenant_id", column], rows)
+
+
+@pytest.mark.parametrize("bad", [float("nan"), Decimal("-Infinity"), NaNInDisguise()])
+@pytest.mark.parametrize("type_", ["float8", "float4"])
+def test_a_copy_of_its_own_on_the_raw_connection_refuses_non_finite_floats_too(
+        pg_url: str, type_: str, bad: Any) -> None:
+    database = Database.open(pg_url, pool_size=1)
+    try:
+        database.exec(f"CREATE TABLE raw_copy (x {type_})")
+        with pytest.raises(ParameterError, match="refused: NaN and infinities"), \
+                database.transaction() as tx, \
+                tx.conn.cursor().copy("COPY raw_copy FROM STDIN (FORMAT BINARY)") as copy:
+            copy.set_types([type_])
+            copy.write_row((1.5,))
+            copy.write_row((bad,))
+        assert database.get_value("SELECT count(*) FROM raw_copy") == 0
+    finally:
+        database.close()

@@ -168,6 +168,7 @@ def _copy(conn: Any, target: str, types: Sequence[ColumnType], rows: Iterable[Se
 CHUNK_ROWS = 512
 _SEQUENCES = (tuple, list)
 _BOOLS = frozenset({bool, type(None)})
+_NUMBERS = frozenset({float, int, bool, type(None)})
 
 
 def _only_bools(values: Iterable[Any]) -> bool:
@@ -175,11 +176,15 @@ def _only_bools(values: Iterable[Any]) -> bool:
 
 
 def _all_finite(values: Iterable[Any]) -> bool:
-    # NaN or an infinity anywhere makes the sum NaN or infinite; so does an overflow,
+    # Plain numbers only (an object of its own could add up to anything), then their
+    # sum: NaN or an infinity anywhere makes it NaN or infinite. So does an overflow,
     # which only sends the chunk the slow way. Zeros and None are left out.
+    column = list(values)
+    if not set(map(type, column)) <= _NUMBERS:
+        return False
     try:
-        total = sum(filter(None, values), 0.0)
-    except (TypeError, OverflowError, ArithmeticError):  # not all floats: the slow way
+        total = sum(filter(None, column), 0.0)
+    except OverflowError:  # an int beyond a double: the slow way, and its dumper says so
         return False
     return not total - total
 
@@ -192,11 +197,10 @@ def _refuse_non_bool(value: Any) -> None:
 
 def _refuse_non_finite(value: Any) -> None:
     try:
-        odd = value - value  # 0 for a finite number, NaN for NaN and the infinities
+        number = _as_double(value)
     except Exception:  # not a number at all: the dumper refuses it, naming the row
         return
-    if odd:
-        check_float(value)  # raises the ParameterError
+    check_float(number)  # raises the ParameterError for NaN and the infinities
 
 
 class _ColumnCheck(NamedTuple):
@@ -288,24 +292,37 @@ _PACK_FLOAT8 = struct.Struct("!d").pack
 _PACK_FLOAT4 = struct.Struct("!f").pack
 
 
+def _as_double(obj: Any) -> float:
+    """The double psycopg's float dumpers send for ``obj`` (its ``__float__`` or
+    ``__index__``, never a string's parse), so that is what gets checked."""
+    if type(obj) is float:
+        return obj
+    if isinstance(obj, str | bytes | bytearray):
+        raise TypeError(f"must be real number, not {type(obj).__name__}")
+    return float(obj)
+
+
 class FiniteFloat8(FloatBinaryDumper):
     """Binary ``float8`` that refuses NaN and infinities, as every other path does.
 
-    It runs once per value of a bulk ``COPY``, so the test is the cheapest one there is:
-    ``x - x`` is 0 for every finite number and NaN (true) for NaN and the infinities.
+    ``x - x`` is 0 for every finite number and NaN (true) for NaN and the infinities,
+    tested on the double that is sent: an object of its own could subtract to 0 and
+    still convert to NaN.
     """
 
     def dump(self, obj: float) -> Buffer | None:
-        if obj - obj:
-            check_float(obj)  # raises the ParameterError
-        return _PACK_FLOAT8(obj)
+        value = _as_double(obj)
+        if value - value:
+            check_float(value)  # raises the ParameterError
+        return _PACK_FLOAT8(value)
 
 
 class FiniteFloat4(Float4BinaryDumper):
     def dump(self, obj: float) -> Buffer | None:
-        if obj - obj:
-            check_float(obj)
-        return _PACK_FLOAT4(obj)
+        value = _as_double(obj)
+        if value - value:
+            check_float(value)
+        return _PACK_FLOAT4(value)
 
 
 class FiniteNumeric(NumericBinaryDumper):
