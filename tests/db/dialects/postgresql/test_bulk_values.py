@@ -39,6 +39,19 @@ class NaNInDisguise:
         return 0
 
 
+class LyingDecimal(Decimal):
+    """A Decimal whose methods say finite whatever its value."""
+
+    def is_finite(self) -> bool:
+        return True
+
+    def is_nan(self) -> bool:
+        return False
+
+    def __float__(self) -> float:
+        return 1.0
+
+
 class Hostile:
     """Every operation the checks might use raises."""
 
@@ -58,8 +71,10 @@ COLUMNS: dict[str, tuple[tuple[Any, str], tuple[Any, ...]]] = {
     "uuid": ((uuid.UUID(int=5), "00000000-0000-0000-0000-000000000005"),
              ("00000000-0000-0000-0000-000000000005", 5)),
     "integer": ((7, "7"), ("7", 1.5)),
-    "numeric": ((Decimal("2.5"), "2.5"), (2**70, type("D", (Decimal,), {})("NaN"), "2")),
-    "double precision": ((1.5, "1.5"), ("1.5", float("nan"), NaNInDisguise())),
+    "numeric": ((Decimal("2.5"), "2.5"), (2**70, type("D", (Decimal,), {})("NaN"), "2",
+                                          LyingDecimal("NaN"), LyingDecimal("-Infinity"))),
+    "double precision": ((1.5, "1.5"), ("1.5", float("nan"), NaNInDisguise(),
+                                       LyingDecimal("NaN"))),
     "real": ((1.5, "1.5"), ("1.5", float("nan"), float("-inf"), 1e39, NaNInDisguise(),
                             Hostile())),
     "timestamptz": ((datetime(2026, 1, 1, tzinfo=UTC), "2026-01-01 00:00:00+00"),
@@ -183,7 +198,7 @@ PLACES = [1, CHUNK, CHUNK + 1, 2 * CHUNK - 1, 2 * CHUNK + 7]  # last: in the sho
 CHECKED = {"boolean": (True, ["false", 1, 0, 1.0, b"\x01", Hostile()]),
            "double precision": (0.5, [float("nan"), float("inf"), float("-inf"),
                                       Decimal("NaN"), Decimal("sNaN"), "1.5", 10**400,
-                                      NaNInDisguise(), Hostile()])}
+                                      NaNInDisguise(), Hostile(), LyingDecimal("NaN")])}
 
 
 class Pair(NamedTuple):
@@ -247,3 +262,17 @@ def test_a_copy_of_its_own_on_the_raw_connection_refuses_non_finite_floats_too(
         assert database.get_value("SELECT count(*) FROM raw_copy") == 0
     finally:
         database.close()
+
+
+def test_a_decimal_goes_in_as_its_value_not_as_its_float_method_says(target: Database) -> None:
+    class NaNFloat(Decimal):
+        def __float__(self) -> float:
+            return float("nan")
+
+    value = NaNFloat("2.5")
+    columns = ["id", "tenant_id", _column("double precision"), _column("real"),
+               _column("numeric")]
+    with target.tenant(TENANT) as tx:
+        tx.bulk_insert("wide", columns, [(1, TENANT, value, value, value)])
+        got = tx.get(dict, f"SELECT {', '.join(columns[2:])} FROM wide")
+    assert list(got.values()) == [2.5, 2.5, Decimal("2.5")]

@@ -144,9 +144,9 @@ def _copy(conn: Any, target: str, types: Sequence[ColumnType], rows: Iterable[Se
                 # (a corrupt file, say) goes out as it is.
                 while chunk := list(itertools.islice(source, CHUNK_ROWS)):
                     doubtful = _doubtful(chunk, width, checks)
-                    for number, row in enumerate(chunk, count + 1):
-                        if doubtful is not None:  # the slow way: one row at a time
-                            _check_row(table, columns, width, number, row, checks=doubtful)
+                    for number, given in enumerate(chunk, count + 1):
+                        row = given if doubtful is None else _check_row(  # the slow way
+                            table, columns, width, number, given, checks=doubtful)
                         try:
                             write_row(row)
                         except Exception as exc:  # any dumper failure is the row's
@@ -189,28 +189,31 @@ def _all_finite(values: Iterable[Any]) -> bool:
     return not total - total
 
 
-def _refuse_non_bool(value: Any) -> None:
+def _refuse_non_bool(value: Any) -> Any:
     if value is not True and value is not False:
         raise ParameterError(f"a boolean column takes True or False, not a "
                              f"{type(value).__name__}")
+    return value
 
 
-def _refuse_non_finite(value: Any) -> None:
+def _refuse_non_finite(value: Any) -> Any:
+    """The double to send for ``value``: the one checked, whatever a subclass's
+    ``__float__`` would say next time."""
     try:
         number = _as_double(value)
     except Exception:  # not a number at all: the dumper refuses it, naming the row
-        return
-    check_float(number)  # raises the ParameterError for NaN and the infinities
+        return value
+    return check_float(number)  # raises the ParameterError for NaN and the infinities
 
 
 class _ColumnCheck(NamedTuple):
     position: int  # the column's place in a row
     values: Callable[[Sequence[Any]], Any]  # the column's value in a row
     chunk_ok: Callable[[Iterable[Any]], bool]  # at C speed: every value is fine
-    refuse: Callable[[Any], None]  # raises ParameterError for a value that is not
+    refuse: Callable[[Any], Any]  # the value to send, or ParameterError
 
 
-_CHECKS: dict[int, tuple[Callable[[Iterable[Any]], bool], Callable[[Any], None]]] = {
+_CHECKS: dict[int, tuple[Callable[[Iterable[Any]], bool], Callable[[Any], Any]]] = {
     _BOOL: (_only_bools, _refuse_non_bool),
     _FLOAT8: (_all_finite, _refuse_non_finite),
 }
@@ -228,16 +231,23 @@ def _doubtful(chunk: list[Any], width: int, checks: Sequence[_ColumnCheck]
 
 
 def _check_row(table: str, columns: Sequence[str], width: int, number: int, row: Any,
-               *, checks: Sequence[_ColumnCheck]) -> None:
+               *, checks: Sequence[_ColumnCheck]) -> Any:
+    """``row`` checked value by value, as it is to be sent."""
     bad_row_shape(table, width, number, row)
+    sent = None
     for check in checks:
         value = row[check.position]
-        if value is not None:
-            try:
-                check.refuse(value)
-            except ParameterError as exc:
-                raise ParameterError(f"bulk insert into {table}, row {number}, column "
-                                     f"{columns[check.position]}: {exc}") from None
+        if value is None:
+            continue
+        try:
+            checked = check.refuse(value)
+        except ParameterError as exc:
+            raise ParameterError(f"bulk insert into {table}, row {number}, column "
+                                 f"{columns[check.position]}: {exc}") from None
+        if checked is not value:
+            sent = sent or list(row)
+            sent[check.position] = checked
+    return row if sent is None else sent
 
 
 def _bad_row(cur: Any, table: str, columns: Sequence[str], types: Sequence[ColumnType],
@@ -299,6 +309,8 @@ def _as_double(obj: Any) -> float:
         return obj
     if isinstance(obj, str | bytes | bytearray):
         raise TypeError(f"must be real number, not {type(obj).__name__}")
+    if isinstance(obj, Decimal):  # a subclass's value, not what its __float__ claims
+        return float(Decimal(obj))
     return float(obj)
 
 
@@ -331,6 +343,7 @@ class FiniteNumeric(NumericBinaryDumper):
 
     def dump(self, obj: Any) -> Buffer | None:
         if isinstance(obj, Decimal):
+            obj = Decimal(obj)  # a subclass's value, not what its methods claim
             if not obj.is_finite():
                 check_decimal(obj)  # raises the ParameterError
         elif isinstance(obj, int) and not isinstance(obj, bool):
