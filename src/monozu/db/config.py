@@ -41,6 +41,7 @@ from monozu.db.dialects.urls import (
     looks_like_secret,
     no_nul,
     parse_url,
+    utf8_only,
 )
 from monozu.db.errors import ConfigError
 from monozu.files import name_problem, read_regular_text, shorten
@@ -61,6 +62,8 @@ ENV_VARS = (
 FLYWAY_CONNECTION_VARS = ("FLYWAY_URL", "FLYWAY_USER", "FLYWAY_PASSWORD", "FLYWAY_ENVIRONMENT",
                           "FLYWAY_CONFIG_FILES")
 DEFAULT_SOURCE = "default (embedded SQLite)"
+_TEXT_ONLY_VARS = ("SQL_SERVER", "SQL_DATABASE", "AZURE_CLIENT_ID", "FLYWAY_USER",
+                   "FLYWAY_PASSWORD", "FLYWAY_ENVIRONMENT")
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,10 +204,13 @@ def load_config(
     env.update(os.environ if environ is None else environ)
     for name in (*ENV_VARS, *FLYWAY_CONNECTION_VARS, "MONOZU_HOME"):
         no_nul(env.get(name, ""), name)
+    for name in _TEXT_ONLY_VARS:  # sent to a server: no file path among them
+        utf8_only(env.get(name, ""), name)
     dash = url_flag[:-3]  # "--" or "-" (Flyway's spelling)
     for name, given in ((f"{dash}user", user), (f"{dash}password", password),
                         (f"{dash}environment", environment)):
         no_nul(given or "", name)
+        utf8_only(given or "", name)
     if environment is not None and not environment.strip():
         raise ConfigError(f"{dash}environment: empty name (leave the option out for the "
                           "default environment)")

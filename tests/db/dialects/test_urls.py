@@ -21,6 +21,7 @@ import logging
 import re
 import warnings
 from collections.abc import Iterator
+from pathlib import Path
 from urllib.parse import quote
 
 import pytest
@@ -657,3 +658,67 @@ def test_a_query_port_is_the_port_when_the_address_has_none() -> None:
 
     url = parse_url("postgresql://u@h/db?port=6432&hostaddr=10.0.0.5", variable="-url")
     assert (url.host, url.port, url.params) == ("h", 6432, {"hostaddr": "10.0.0.5"})
+
+
+# -- bytes that are not UTF-8 ----------------------------------------------------------
+# A byte that is not UTF-8 in an argument or a variable reaches Python as a lone
+# surrogate, which no driver can send: it used to end in "UnicodeEncodeError" (exit 1),
+# or in SQL Server's driver quoting its connection string. A percent-encoded one (%FF)
+# was turned into U+FFFD silently, so another password was sent.
+BAD = "\udcff"  # how Python reads the byte 0xFF from argv or the environment
+
+
+@pytest.mark.parametrize(("argv", "said"), [
+    (["db", "check", "--url", f"postgresql://app:Top{BAD}{PLAIN}@{CLOSED}/db"], "not UTF-8"),
+    (["db", "check", "--url", f"postgresql://app{BAD}@{CLOSED}/db"], "not UTF-8"),
+    (["db", "check", "--url", f"postgresql://app@{CLOSED}/d{BAD}b"], "not UTF-8"),
+    (["db", "check", "--url", f"postgresql://app@{CLOSED}/db?application_name={BAD}"],
+     "not UTF-8"),
+    (["db", "check", "--url", f"sqlserver://app:Top{BAD}{PLAIN}@{CLOSED}?database=x"],
+     "not UTF-8"),
+    (["db", "check", "--url", f"jdbc:sqlserver://{CLOSED};databaseName=x;password={PLAIN}{BAD}"],
+     "not UTF-8"),
+    (["db", "check", "--url", f"postgresql://app:{PLAIN}%FF@{CLOSED}/db"],
+     "the password is not UTF-8 once percent-decoded"),
+    (["db", "check", "--url", f"postgresql://app@{CLOSED}/db?password={PLAIN}%FE"],
+     "secret parameter is not UTF-8 once percent-decoded"),
+    (["db", "check", "--url", "postgresql://app@h%FF:1/db"], "the host is not UTF-8"),
+    (["db", "check", "--url", "postgresql://app@127.0.0.1:1/d%C3b"],
+     "the database name is not UTF-8"),
+    (["flyway", "info", f"-url=jdbc:postgresql://{CLOSED}/db", "-user=app",
+      f"-password={PLAIN}{BAD}"], "-password: holds a byte that is not UTF-8"),
+    (["flyway", "info", f"-url=jdbc:postgresql://{CLOSED}/db", f"-user=a{BAD}"],
+     "-user: holds a byte that is not UTF-8"),
+], ids=["password", "user", "database", "parameter", "sqlserver", "jdbc-property",
+        "password-%FF", "secret-parameter-%FE", "host-%FF", "database-%C3", "flyway-password",
+        "flyway-user"])
+def test_bytes_that_are_not_utf8_are_refused_in_one_line(
+        argv: list[str], said: str, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch, tmp_path: object) -> None:
+    monkeypatch.chdir(str(tmp_path))
+    code, output = run_cli(argv, capsys)
+    assert code == 2 and said in output, output
+    assert len(output.strip().splitlines()) == 1 and output.startswith("Error: "), output
+    assert "Encode" not in output and BAD not in output and leaks([output], PLAIN) == []
+
+
+@pytest.mark.parametrize("name", ["SQL_SERVER", "SQL_DATABASE", "AZURE_CLIENT_ID",
+                                  "FLYWAY_USER", "FLYWAY_PASSWORD", "FLYWAY_ENVIRONMENT"])
+def test_variables_sent_to_a_server_must_be_utf8(name: str) -> None:
+    env = {"SQL_SERVER": "db.example", "SQL_DATABASE": "monozu", name: f"x{BAD}y"}
+    with pytest.raises(ConfigError, match=f"^{name}: holds a byte that is not UTF-8"):
+        load_config(environ=env)
+
+
+def test_a_sqlite_file_name_may_hold_any_bytes(tmp_path: Path,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    """A file name is bytes on Linux: it goes to SQLite as the bytes it was, read-only
+    opens (a URI) included."""
+    import os
+
+    url = f"sqlite:///{tmp_path}/x{BAD}.db"
+    for argv in (["db", "migrate", "--url", url], ["db", "check", "--url", url],
+                 ["db", "info", "--url", url]):
+        code, output = run_cli(argv, capsys)
+        assert code == 0, output
+    assert os.listdir(os.fsencode(tmp_path)) == [b"x\xff.db"]

@@ -374,3 +374,19 @@ def test_history_table_names_fit_the_database() -> None:
         MigrateSettings(default_schema="s" * 129).check(sqlite)
     with pytest.raises(MigrationConfigError, match="holds a quote"):
         MigrateSettings(table="a\x1b[31mb").check()
+
+
+@pytest.mark.parametrize(("variable", "key"), [
+    ("FLYWAY_INSTALLED_BY", "installedBy"), ("FLYWAY_BASELINE_DESCRIPTION",
+                                             "baselineDescription"),
+    ("FLYWAY_TABLE", "table"), ("FLYWAY_DEFAULT_SCHEMA", "defaultSchema"),
+    ("FLYWAY_TARGET", "target"), ("FLYWAY_PLACEHOLDERS_OWNER", "placeholder 'owner'"),
+    ("FLYWAY_IGNORE_MIGRATION_PATTERNS", "ignoreMigrationPatterns"),
+])
+def test_text_that_reaches_the_database_must_be_utf8(tmp_path: Path, variable: str,
+                                                     key: str) -> None:
+    """A byte that is not UTF-8 (a lone surrogate to Python) used to fail mid-migration
+    with the encoder's message and exit 1; it is a setting refused up front."""
+    with pytest.raises(MigrationConfigError,
+                       match=f"^{re.escape(key)}: holds a byte that is not UTF-8"):
+        load_settings({variable: "x\udcffy"}, cwd=tmp_path)

@@ -500,6 +500,9 @@ def decoded(value: str, what: str, variable: str, shown: str, *, name: bool = Tr
     driver's connection string) or, for a name that is printed, a control character."""
     if "\x00" in value:
         raise ConfigError(f"{variable}: the {what} contains a NUL byte (%00), in {shown}")
+    if _SURROGATE.search(value):  # percent-decoded bytes that are not UTF-8 (%FF)
+        raise ConfigError(f"{variable}: the {what} is not UTF-8 once percent-decoded, in "
+                          f"{shown}")
     if name and CONTROL.search(value):
         raise ConfigError(f"{variable}: the {what} contains a control character, in {shown}")
     if name and looks_like_secret(value):
@@ -574,6 +577,12 @@ class Pieces:
     secrets: dict[str, str] = field(repr=False)  # secret parameters, lower-case keys
 
 
+def _unquote(part: str) -> str:
+    """Percent-decoded; bytes that are not UTF-8 become lone surrogates, which
+    :func:`decoded` refuses (the default would turn them into U+FFFD, silently)."""
+    return unquote(part, errors="surrogateescape")
+
+
 def split_authority_url(url: Masked, variable: str) -> Pieces:
     """Split masked ``scheme://[user[:password]@]host[:port][/path][?query]``.
 
@@ -587,16 +596,16 @@ def split_authority_url(url: Masked, variable: str) -> Pieces:
     at = text.rfind("@", start, _delim(text, start))
     if at >= 0:
         name, colon, secret = text[start:at].partition(":")
-        user = decoded(unquote(name), "user name", variable, shown)
+        user = decoded(_unquote(name), "user name", variable, shown)
         if colon:
-            password = decoded(unquote(url.reveal(secret)), "password", variable, shown,
+            password = decoded(_unquote(url.reveal(secret)), "password", variable, shown,
                                name=False)
     host_at = at + 1 if at >= 0 else start
     end = _delim(text, host_at)
     host, port = split_host_port(text[host_at:end], variable, shown)
     rest, _, _fragment = text[end:].partition("#")
     rest, _, query = rest.partition("?")
-    path = decoded(unquote(rest[1:]), "database name", variable, shown) if rest else ""
+    path = decoded(_unquote(rest[1:]), "database name", variable, shown) if rest else ""
     params: dict[str, str] = {}
     secrets: dict[str, str] = {}
     for item in query.split("&"):
@@ -605,13 +614,13 @@ def split_authority_url(url: Masked, variable: str) -> Pieces:
         key, _, value = item.partition("=")
         if secret_key(key):
             secrets[unquote(key).strip().lower()] = decoded(
-                unquote(url.reveal(value)), "value of a secret parameter", variable, shown,
+                _unquote(url.reveal(value)), "value of a secret parameter", variable, shown,
                 name=False)
         else:
-            name = decoded(unquote(key.replace("+", " ")), "parameter name", variable, shown)
+            name = decoded(_unquote(key.replace("+", " ")), "parameter name", variable, shown)
             if name in params:
                 refuse_repeated((name, name), variable)
-            params[name] = decoded(unquote(value.replace("+", " ")), f"value of {name}",
+            params[name] = decoded(_unquote(value.replace("+", " ")), f"value of {name}",
                                    variable, shown)
     return Pieces(host=host, port=port, path=path, user=user, password=password,
                   params=params, secrets=secrets)
@@ -627,7 +636,9 @@ def split_host_port(hostport: str, variable: str, shown: str) -> tuple[str, int 
         port_text = tail[1:] if tail else ""
     else:
         host, _, port_text = hostport.partition(":")
-    host = unquote(host)
+    host = _unquote(host)
+    if _SURROGATE.search(host):
+        raise ConfigError(f"{variable}: the host is not UTF-8 once percent-decoded, in {shown}")
     if not host:
         raise ConfigError(f"{variable}: no host in {shown}")
     if not re.fullmatch(r"[\w.\-:%]+", host):
@@ -800,6 +811,17 @@ def no_nul(text: str, variable: str) -> None:
         raise ConfigError(f"{variable}: contains a NUL byte or control character")
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def utf8_only(text: str, variable: str) -> None:
+    """Refuse a lone surrogate, what Python makes of a byte that is not UTF-8 in an
+    argument or a variable: no driver can send it (never echoing the text)."""
+    if _SURROGATE.search(text):
+        raise ConfigError(f"{variable}: holds a byte that is not UTF-8; give it as UTF-8 "
+                          "text")
+
+
 def parse_url(text: str, *, variable: str = "DATABASE_URL") -> DatabaseURL:
     """Parse a connection URL or JDBC URL; every problem names ``variable``, hides secrets."""
     from monozu.db.dialects import jdbc_kind, scheme_kind, schemes_text, url_rules
@@ -825,6 +847,8 @@ def parse_url(text: str, *, variable: str = "DATABASE_URL") -> DatabaseURL:
             raise ConfigError(f"{variable}: unknown scheme {text[:head.end() - 3][:20]!r} (use "
                               f"{schemes_text(jdbc=False)}, or a JDBC URL)")
     rules = url_rules(kind)
+    if not rules.embedded:  # an embedded database's URL is a file path: any bytes go
+        utf8_only(text, variable)
     found = masked(text, *rules.spans(text))
     if found.problem:
         raise ConfigError(f"{variable}: {found.problem}, in {found.shown}")

@@ -67,6 +67,19 @@ class MigrateSettings:
     def check(self, identifier_limit: tuple[int, str] = _ANY_DATABASE) -> MigrateSettings:
         """Raise :class:`MigrationConfigError` for values no command could use
         (``identifier_limit``: the database's, for the history table's names)."""
+        # Text that reaches the database or the history table must be Unicode: a byte
+        # that is not UTF-8 in an argument or a variable arrives as a lone surrogate.
+        for key, text in (("table", self.table), ("defaultSchema", self.default_schema),
+                          ("installedBy", self.installed_by),
+                          ("baselineDescription", self.baseline_description),
+                          ("baselineVersion", self.baseline_version),
+                          ("target", self.target), ("encoding", self.encoding),
+                          *(("a placeholder name", k) for k in self.placeholders),
+                          *((f"placeholder {shorten(k, 40)!r}", v)
+                            for k, v in self.placeholders.items()),
+                          *(("ignoreMigrationPatterns", t)
+                            for t in self.ignore_migration_patterns)):
+            check_unicode(text, key)
         parse_target(self.target)
         parse_patterns(self.ignore_migration_patterns)
         check_encoding(self.encoding, "encoding")
@@ -93,6 +106,17 @@ class MigrateSettings:
 
 
 _NOT_IN_NAMES = re.compile(r"[\"'`;\[\]]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def check_unicode(text: str | None, key: str) -> None:
+    """Refuse a lone surrogate: what Python makes of a byte that is not UTF-8 in a
+    command-line argument or an environment variable. No driver can send it."""
+    found = _SURROGATE.search(text or "")
+    if found:
+        raise MigrationConfigError(
+            f"{key}: holds a byte that is not UTF-8 (U+{ord(found.group()):04X} at position "
+            f"{found.start()}); give the value as UTF-8 text")
 
 
 def check_identifier(name: str, key: str,

@@ -133,7 +133,9 @@ class SQLiteDialect(Dialect):
                 conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False,
                                        timeout=busy, factory=WatchedConnection)
             else:
-                target = f"file:{quote(path)}?mode={quote(mode)}"
+                # A file name may hold bytes that are not UTF-8 (a lone surrogate
+                # here): they go into the URI percent-encoded, as the bytes they were.
+                target = f"file:{quote(path, errors='surrogateescape')}?mode={quote(mode)}"
                 conn = sqlite3.connect(target, uri=True, isolation_level=None,
                                        check_same_thread=False, timeout=busy,
                                        factory=WatchedConnection)
