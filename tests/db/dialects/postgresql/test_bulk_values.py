@@ -70,13 +70,16 @@ COLUMNS: dict[str, tuple[tuple[Any, str], tuple[Any, ...]]] = {
     "integer[]": (([1, 2], "{1,2}"), (0, "1")),
     "uuid": ((uuid.UUID(int=5), "00000000-0000-0000-0000-000000000005"),
              ("00000000-0000-0000-0000-000000000005", 5)),
-    "integer": ((7, "7"), ("7", 1.5)),
+    "integer": ((7, "7"), ("7", 1.5, 2**31, -2**31 - 1, 2**40, True)),
+    "smallint": ((-7, "-7"), (70000, -40000, 2**15, 2**63, 2**200, True, "7")),
+    "bigint": ((2**62, str(2**62)), (2**63, -2**63 - 1, True, Decimal("1"))),
     "numeric": ((Decimal("2.5"), "2.5"), (2**70, type("D", (Decimal,), {})("NaN"), "2",
-                                          LyingDecimal("NaN"), LyingDecimal("-Infinity"))),
+                                          LyingDecimal("NaN"), LyingDecimal("-Infinity"),
+                                          True)),
     "double precision": ((1.5, "1.5"), ("1.5", float("nan"), NaNInDisguise(),
-                                       LyingDecimal("NaN"))),
+                                       LyingDecimal("NaN"), True)),
     "real": ((1.5, "1.5"), ("1.5", float("nan"), float("-inf"), 1e39, NaNInDisguise(),
-                            Hostile())),
+                            Hostile(), False)),
     "timestamptz": ((datetime(2026, 1, 1, tzinfo=UTC), "2026-01-01 00:00:00+00"),
                     ("2026-01-01", datetime(2026, 1, 1))),  # naive
     "text": (("a", "a"), (1, b"a", "a\x00b", "a\ud800")),
@@ -198,7 +201,11 @@ PLACES = [1, CHUNK, CHUNK + 1, 2 * CHUNK - 1, 2 * CHUNK + 7]  # last: in the sho
 CHECKED = {"boolean": (True, ["false", 1, 0, 1.0, b"\x01", Hostile()]),
            "double precision": (0.5, [float("nan"), float("inf"), float("-inf"),
                                       Decimal("NaN"), Decimal("sNaN"), "1.5", 10**400,
-                                      NaNInDisguise(), Hostile(), LyingDecimal("NaN")])}
+                                      NaNInDisguise(), Hostile(), LyingDecimal("NaN"),
+                                      True]),
+           "smallint": (5, [70000, -2**15 - 1, True, 1.5, "5", Hostile()]),
+           "integer": (5, [2**31, 2**40, False, Decimal("5")]),
+           "bigint": (5, [2**63, -2**63 - 1, True])}
 
 
 class Pair(NamedTuple):
@@ -226,7 +233,7 @@ def test_every_value_a_float_column_takes_goes_in_across_chunks(target: Database
     # Zeros, None, ints, a Decimal, subnormals and two maxima whose sum overflows: all
     # finite, so all stored, whichever way their chunk went.
     values = [0.0, None, 3, -0.0, 5e-324, 1.7976931348623157e308, 1.7976931348623157e308,
-              Decimal("2.5"), True, -1.5] * (CHUNK // 4)
+              Decimal("2.5"), 7, -1.5] * (CHUNK // 4)
     column = _column("double precision")
     rows = [Pair(n, TENANT, v) for n, v in enumerate(values, 1)]  # a tuple subclass
     with target.tenant(TENANT) as tx:
@@ -276,3 +283,44 @@ def test_a_decimal_goes_in_as_its_value_not_as_its_float_method_says(target: Dat
         tx.bulk_insert("wide", columns, [(1, TENANT, value, value, value)])
         got = tx.get(dict, f"SELECT {', '.join(columns[2:])} FROM wide")
     assert list(got.values()) == [2.5, 2.5, Decimal("2.5")]
+
+
+def test_every_int_an_integer_column_takes_goes_in_exactly_across_chunks(
+        target: Database) -> None:
+    """psycopg's C dumpers keep the low bits of an int too large for the column (70000
+    went into a smallint as 4464): the bounds themselves must still go in."""
+    import enum
+
+    class Level(enum.IntEnum):
+        HIGH = 3
+
+    bounds = {"smallint": 2**15, "integer": 2**31, "bigint": 2**63}
+    columns = [_column(t) for t in bounds]
+    rows = [(n, TENANT, *(((-1) ** n) * (bounds[t] - 1 - n % 2) if n % 7 else
+                          (None if n % 2 else Level.HIGH) for t in bounds))
+            for n in range(1, 2 * CHUNK + 3)]
+    with target.tenant(TENANT) as tx:
+        assert tx.bulk_insert("wide", ["id", "tenant_id", *columns], rows) == len(rows)
+        got = tx.select(dict, f"SELECT id, {', '.join(columns)} FROM wide ORDER BY id")
+    assert [tuple(r.values()) for r in got] == [(r[0], *r[2:]) for r in rows]
+
+
+def test_a_value_the_server_refuses_mid_copy_names_its_row_and_keeps_its_class(
+        pg_url: str) -> None:
+    from monozu.db import DataError
+
+    database = Database.open(pg_url, pool_size=1)
+    try:
+        database.exec("CREATE TABLE priced (id int PRIMARY KEY, price numeric(5,2), "
+                      "day date)")
+        cases = [(DataError, "row 2, column price: numeric field overflow",
+                  [(1, Decimal("1.5"), None), (2, Decimal("12345.6"), None)]),
+                 (UniqueViolation, "row 3: duplicate key",
+                  [(1, None, None), (2, None, None), (1, None, None)])]
+        for cls, said, rows in cases:
+            with pytest.raises(cls, match=said) as caught, database.transaction() as tx:
+                tx.bulk_insert("priced", ["id", "price", "day"], rows)
+            assert str(caught.value).startswith("bulk insert into priced, ")
+            assert database.get_value("SELECT count(*) FROM priced") == 0
+    finally:
+        database.close()

@@ -20,7 +20,9 @@ it was, as a refused ``exec`` does.
 
 from __future__ import annotations
 
+import functools
 import itertools
+import operator
 import re
 import struct
 from collections.abc import Callable, Iterable, Sequence
@@ -37,7 +39,7 @@ from psycopg.pq import Format
 from psycopg.types.numeric import Float4BinaryDumper, FloatBinaryDumper, NumericBinaryDumper
 
 from monozu.db.dialects.base import bad_row_shape
-from monozu.db.errors import NUL_MESSAGE, NulCharacter, ParameterError
+from monozu.db.errors import NUL_MESSAGE, MonozuError, NulCharacter, ParameterError
 from monozu.db.values import (
     check_decimal,
     check_float,
@@ -50,7 +52,7 @@ from monozu.db.values import (
 _STAGES = itertools.count(1)
 
 # psycopg's builtin oids of the types whose binary dumpers need a guard.
-_BOOL, _FLOAT8 = 16, 701
+_BOOL, _FLOAT8, _INT2, _INT4, _INT8 = 16, 701, 21, 23, 20
 _TIME, _TIMETZ, _INTERVAL, _JSON, _JSONB = 1083, 1266, 1186, 114, 3802
 _TEXT, _TEXT_LIKE = 25, frozenset({1042, 19})  # text; bpchar (char(n)) and name
 # SQLSTATEs of a text value the server cannot store (a NUL, a bad byte sequence).
@@ -154,7 +156,10 @@ def _copy(conn: Any, target: str, types: Sequence[ColumnType], rows: Iterable[Se
                                            number=number, exc=exc) from None
                     count += len(chunk)
         except psycopg.Error as exc:
-            raise _bad_text(exc, table) or exc from None
+            placed = _placed(exc, table)
+            if placed is None:
+                raise
+            raise placed from None if isinstance(placed, ParameterError) else exc
     return count
 
 
@@ -168,7 +173,8 @@ def _copy(conn: Any, target: str, types: Sequence[ColumnType], rows: Iterable[Se
 CHUNK_ROWS = 512
 _SEQUENCES = (tuple, list)
 _BOOLS = frozenset({bool, type(None)})
-_NUMBERS = frozenset({float, int, bool, type(None)})
+_NUMBERS = frozenset({float, int, type(None)})  # not bool: exec refuses it for a number
+_not_none = functools.partial(operator.is_not, None)
 
 
 def _only_bools(values: Iterable[Any]) -> bool:
@@ -199,11 +205,47 @@ def _refuse_non_bool(value: Any) -> Any:
 def _refuse_non_finite(value: Any) -> Any:
     """The double to send for ``value``: the one checked, whatever a subclass's
     ``__float__`` would say next time."""
+    _refuse_bool(value, "a float")
     try:
         number = _as_double(value)
     except Exception:  # not a number at all: the dumper refuses it, naming the row
         return value
     return check_float(number)  # raises the ParameterError for NaN and the infinities
+
+
+def _refuse_bool(value: Any, wanted: str) -> None:
+    # psycopg's number dumpers take a bool as 1 or 0; exec sends a boolean, which the
+    # server refuses for a number column: so is it here.
+    if isinstance(value, bool):
+        raise ParameterError(f"the column takes {wanted}, not a bool")
+
+
+def _ints_within(low: int, high: int) -> Callable[[Iterable[Any]], bool]:
+    """The chunk check of an integer column: plain ints only, all within its range.
+    psycopg's C dumpers of smallint and integer keep the low bits of a larger int
+    (70000 went in as 4464, 2**40 as 0)."""
+
+    def chunk_ok(values: Iterable[Any]) -> bool:
+        column = list(filter(_not_none, values))
+        if not column:
+            return True
+        return set(map(type, column)) == {int} and low <= min(column) and max(column) <= high
+
+    return chunk_ok
+
+
+def _refuse_out_of(name: str, low: int, high: int) -> Callable[[Any], Any]:
+    def refuse(value: Any) -> Any:
+        _refuse_bool(value, "an int")
+        if not isinstance(value, int):
+            return value  # not an int: the dumper refuses it, naming the row
+        number = int.__index__(value)  # a subclass's value, not what it claims
+        if not low <= number <= high:
+            shown = number if abs(number) < 10**20 else f"an int of {number.bit_length()} bits"
+            raise ParameterError(f"{shown} does not fit {_a(name)} column ({low} to {high})")
+        return number
+
+    return refuse
 
 
 class _ColumnCheck(NamedTuple):
@@ -216,6 +258,9 @@ class _ColumnCheck(NamedTuple):
 _CHECKS: dict[int, tuple[Callable[[Iterable[Any]], bool], Callable[[Any], Any]]] = {
     _BOOL: (_only_bools, _refuse_non_bool),
     _FLOAT8: (_all_finite, _refuse_non_finite),
+    _INT2: (_ints_within(-2**15, 2**15 - 1), _refuse_out_of("smallint", -2**15, 2**15 - 1)),
+    _INT4: (_ints_within(-2**31, 2**31 - 1), _refuse_out_of("integer", -2**31, 2**31 - 1)),
+    _INT8: (_ints_within(-2**63, 2**63 - 1), _refuse_out_of("bigint", -2**63, 2**63 - 1)),
 }
 
 
@@ -275,25 +320,37 @@ def _bad_row(cur: Any, table: str, columns: Sequence[str], types: Sequence[Colum
 
 
 def _not_of_type(t: ColumnType, value: Any, exc: BaseException) -> str:
-    return (f"a {type(value).__name__} does not fit a {t.sql} column "
+    return (f"{_a(type(value).__name__)} does not fit {_a(t.sql)} column "
             f"({type(exc).__name__}: {exc})")
 
 
-def _bad_text(exc: psycopg.Error, table: str) -> ParameterError | None:
-    """A text value the server refused mid-``COPY`` (a NUL), named by row and column,
-    as ``exec`` names it; None for every other error."""
-    if exc.sqlstate not in _BAD_TEXT:
-        return None
+def _a(word: str) -> str:
+    return f"{'an' if word[:1].lower() in 'aeiou' else 'a'} {word}"
+
+
+def _placed(exc: psycopg.Error, table: str) -> MonozuError | None:
+    """An error the server raised mid-``COPY``, named by the row and column its context
+    gives ("COPY t, line 3, column name: ..."), as the layer's refusals are; None when
+    it gives none. A text value the server cannot store (a NUL) is a ParameterError, as
+    ``exec`` makes it; any other keeps its class (``DataError``, ``UniqueViolation``...)."""
+    from monozu.db.dialects.postgresql.dialect import DIALECT
+
     place = _COPY_PLACE.search(exc.diag.context or "")
     where = f"bulk insert into {table}"
     if place is not None:
         where += f", row {place['line']}"
         if place["column"]:
             where += f", column {place['column']}"
-    primary = exc.diag.message_primary or str(exc)
-    if "0x00" in primary:
-        return NulCharacter(f"{where}: {NUL_MESSAGE}", code=exc.sqlstate)
-    return ParameterError(f"{where}: text the database cannot store ({primary})")
+    if exc.sqlstate in _BAD_TEXT:
+        primary = exc.diag.message_primary or str(exc)
+        if "0x00" in primary:
+            return NulCharacter(f"{where}: {NUL_MESSAGE}", code=exc.sqlstate)
+        return ParameterError(f"{where}: text the database cannot store ({primary})")
+    found = DIALECT.translate_error(exc) if place is not None else None
+    if found is None or place is None:
+        return None
+    return type(found)(f"{where}: {found}", code=found.code, constraint=found.constraint,
+                       table=found.table, column=found.column or place["column"])
 
 
 # -- the dumpers ------------------------------------------------------------------
@@ -331,6 +388,7 @@ class FiniteFloat8(FloatBinaryDumper):
 
 class FiniteFloat4(Float4BinaryDumper):
     def dump(self, obj: float) -> Buffer | None:
+        _refuse_bool(obj, "a float")
         value = _as_double(obj)
         if value - value:
             check_float(value)
@@ -342,6 +400,7 @@ class FiniteNumeric(NumericBinaryDumper):
     (subclasses too) and an ``int`` beyond 64 bits."""
 
     def dump(self, obj: Any) -> Buffer | None:
+        _refuse_bool(obj, "a number")
         if isinstance(obj, Decimal):
             obj = Decimal(obj)  # a subclass's value, not what its methods claim
             if not obj.is_finite():
