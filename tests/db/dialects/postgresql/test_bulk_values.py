@@ -12,7 +12,7 @@ from __future__ import annotations
 import ipaddress
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, timezone
 from decimal import Decimal
 from typing import Any, NamedTuple
 
@@ -67,7 +67,14 @@ COLUMNS: dict[str, tuple[tuple[Any, str], tuple[Any, ...]]] = {
     "time": ((time(1, 2), "01:02:00"), ("01:02", 0, datetime(2026, 1, 1, tzinfo=UTC), {"a": 1})),
     "interval": ((timedelta(days=1), "1 day"), ("1", 1, 1.5, True, b"x")),
     "text[]": ((["a"], "{a}"), (0, "a", {"a": 1})),
-    "integer[]": (([1, 2], "{1,2}"), (0, "1")),
+    "integer[]": (([1, 2], "{1,2}"), (0, "1", [2**40], [True], [[1], [2**31]])),
+    "smallint[]": (([[1, None], [3, 4]], "{{1,NULL},{3,4}}"), ([70000], [False])),
+    "boolean[]": (([True, None], "{t,NULL}"), ([1], ["true"])),
+    "real[]": (([1.5], "{1.5}"), ([1e39], [float("nan")], [True])),
+    "double precision[]": (([1.5], "{1.5}"), ([float("inf")], [NaNInDisguise()])),
+    "date": ((date(2026, 1, 1), "2026-01-01"), (datetime(2026, 1, 1), "2026-01-01", 5)),
+    "timestamp": ((datetime(2026, 1, 1, 12, tzinfo=timezone(timedelta(hours=5))),
+                   "2026-01-01 07:00:00"), (datetime(2026, 1, 1), date(2026, 1, 1), "x")),
     "uuid": ((uuid.UUID(int=5), "00000000-0000-0000-0000-000000000005"),
              ("00000000-0000-0000-0000-000000000005", 5)),
     "integer": ((7, "7"), ("7", 1.5, 2**31, -2**31 - 1, 2**40, True)),
@@ -145,7 +152,7 @@ def test_the_value_a_column_takes_goes_in_as_exec_would_put_it(target: Database,
         assert tx.bulk_insert("wide", ["id", "tenant_id", column], [(1, TENANT, good)]) == 1
         assert tx.get_value(f"SELECT {column}::text FROM wide") == text
         # exec sends a list as JSON and these as text: no like for like
-        if type_ not in ("cidr", "char(3)", "text[]", "integer[]"):
+        if type_ not in ("cidr", "char(3)") and not type_.endswith("[]"):
             tx.exec(f"INSERT INTO wide (id, tenant_id, {column}) VALUES (2, :t, :v)",
                     t=TENANT, v=good)
             assert tx.get_value(f"SELECT {column}::text FROM wide WHERE id = 2") == text
@@ -324,3 +331,18 @@ def test_a_value_the_server_refuses_mid_copy_names_its_row_and_keeps_its_class(
             assert database.get_value("SELECT count(*) FROM priced") == 0
     finally:
         database.close()
+
+
+def test_a_datetime_goes_into_date_and_timestamp_columns_as_exec_puts_it(
+        target: Database) -> None:
+    """In UTC: 22:00 at UTC-5 is the next day's 03:00 (psycopg's dumpers took the
+    datetime's own date and wall time)."""
+    evening = datetime(2026, 1, 1, 22, 0, tzinfo=timezone(timedelta(hours=-5)))
+    columns = [_column("date"), _column("timestamp")]
+    with target.tenant(TENANT) as tx:
+        tx.bulk_insert("wide", ["id", "tenant_id", *columns], [(1, TENANT, evening, evening)])
+        tx.exec(f"INSERT INTO wide (id, tenant_id, {', '.join(columns)}) VALUES "
+                "(2, :t, :d, :d)", t=TENANT, d=evening)
+        got = tx.select(dict, f"SELECT {columns[0]}::text AS d, {columns[1]}::text AS ts "
+                              "FROM wide ORDER BY id")
+    assert got == [{"d": "2026-01-02", "ts": "2026-01-02 03:00:00"}] * 2

@@ -26,7 +26,7 @@ import operator
 import re
 import struct
 from collections.abc import Callable, Iterable, Sequence
-from datetime import time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from functools import lru_cache
 from operator import itemgetter
@@ -41,6 +41,7 @@ from psycopg.types.numeric import Float4BinaryDumper, FloatBinaryDumper, Numeric
 from monozu.db.dialects.base import bad_row_shape
 from monozu.db.errors import NUL_MESSAGE, MonozuError, NulCharacter, ParameterError
 from monozu.db.values import (
+    aware,
     check_decimal,
     check_float,
     check_int64,
@@ -53,6 +54,10 @@ _STAGES = itertools.count(1)
 
 # psycopg's builtin oids of the types whose binary dumpers need a guard.
 _BOOL, _FLOAT8, _INT2, _INT4, _INT8 = 16, 701, 21, 23, 20
+_DATE, _TIMESTAMP, _FLOAT4 = 1082, 1114, 700
+# builtin array oids -> their element's oid, for the arrays whose elements are checked
+_ELEMENTS = {1000: _BOOL, 1005: _INT2, 1007: _INT4, 1016: _INT8, 1021: _FLOAT4,
+             1022: _FLOAT8, 1182: _DATE, 1115: _TIMESTAMP}
 _TIME, _TIMETZ, _INTERVAL, _JSON, _JSONB = 1083, 1266, 1186, 114, 3802
 _TEXT, _TEXT_LIKE = 25, frozenset({1042, 19})  # text; bpchar (char(n)) and name
 # SQLSTATEs of a text value the server cannot store (a NUL, a bad byte sequence).
@@ -173,6 +178,7 @@ def _copy(conn: Any, target: str, types: Sequence[ColumnType], rows: Iterable[Se
 CHUNK_ROWS = 512
 _SEQUENCES = (tuple, list)
 _BOOLS = frozenset({bool, type(None)})
+_DATES = frozenset({date, type(None)})
 _NUMBERS = frozenset({float, int, type(None)})  # not bool: exec refuses it for a number
 _not_none = functools.partial(operator.is_not, None)
 
@@ -248,6 +254,30 @@ def _refuse_out_of(name: str, low: int, high: int) -> Callable[[Any], Any]:
     return refuse
 
 
+def _only_dates(values: Iterable[Any]) -> bool:
+    return set(map(type, values)) <= _DATES
+
+
+def _date_value(value: Any) -> Any:
+    """A ``date`` as it is; a ``datetime`` as its date in UTC, as ``exec`` stores it
+    (the server casts the timestamptz it is sent); a naive one refused, as everywhere."""
+    if isinstance(value, datetime):
+        return aware(value).astimezone(UTC).date()
+    return value  # a date, or what the dumper refuses, naming the row
+
+
+def _no_values(values: Iterable[Any]) -> bool:
+    return not any(map(_not_none, values))
+
+
+def _utc_wall_time(value: Any) -> Any:
+    """A ``timestamp`` column (no time zone) gets the UTC time of an aware datetime, as
+    ``exec`` stores it; a naive datetime is refused, as on every path."""
+    if isinstance(value, datetime):
+        return aware(value).astimezone(UTC).replace(tzinfo=None)
+    return value
+
+
 class _ColumnCheck(NamedTuple):
     position: int  # the column's place in a row
     values: Callable[[Sequence[Any]], Any]  # the column's value in a row
@@ -261,6 +291,8 @@ _CHECKS: dict[int, tuple[Callable[[Iterable[Any]], bool], Callable[[Any], Any]]]
     _INT2: (_ints_within(-2**15, 2**15 - 1), _refuse_out_of("smallint", -2**15, 2**15 - 1)),
     _INT4: (_ints_within(-2**31, 2**31 - 1), _refuse_out_of("integer", -2**31, 2**31 - 1)),
     _INT8: (_ints_within(-2**63, 2**63 - 1), _refuse_out_of("bigint", -2**63, 2**63 - 1)),
+    _DATE: (_only_dates, _date_value),
+    _TIMESTAMP: (_no_values, _utc_wall_time),  # every value needs its conversion
 }
 
 
@@ -440,6 +472,8 @@ class _Guarded(Dumper):
     format = Format.BINARY
     base: ClassVar[type[Dumper]]
     accepted: ClassVar[tuple[type, ...]]
+    # What turns the value into what is sent, if anything (in a tuple: not a method).
+    prepare: ClassVar[tuple[Callable[[Any], Any], ...]] = ()
 
     def __init__(self, cls: type, context: AdaptContext | None = None) -> None:
         super().__init__(cls, context)
@@ -449,7 +483,37 @@ class _Guarded(Dumper):
         if not isinstance(obj, self.accepted):
             names = " or ".join(t.__name__ for t in self.accepted)
             raise ParameterError(f"the column takes a {names}, not a {type(obj).__name__}")
+        for prepare in self.prepare:
+            obj = prepare(obj)
         return self._inner.dump(obj)
+
+
+_MAX_DIMENSIONS = 6  # PostgreSQL's limit
+
+
+def _elements_checked(refuse: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """An array's value with each element checked as its column would be: psycopg's
+    element dumpers keep the low bits of a large int (``[2**40]`` went into an
+    ``integer[]`` as ``{0}``) and take True as 1."""
+
+    def walk(value: Any, depth: int = 1) -> Any:
+        if depth > _MAX_DIMENSIONS:
+            raise ParameterError(f"an array has at most {_MAX_DIMENSIONS} dimensions")
+        if isinstance(value, list):
+            return [walk(v, depth + 1) for v in value]
+        return None if value is None else refuse(value)
+
+    return lambda value: [walk(v) for v in value]
+
+
+def _refuse_non_float4(value: Any) -> Any:
+    number = _refuse_non_finite(value)
+    if isinstance(number, float) and abs(number) > _FLOAT4_MAX:
+        raise ParameterError(f"{number} does not fit a real (at most {_FLOAT4_MAX:.7g})")
+    return number
+
+
+_FLOAT4_MAX = 3.4028234663852886e38
 
 
 @lru_cache(maxsize=256)
@@ -462,8 +526,14 @@ def _guard(oid: int, is_array: bool) -> type[Dumper] | None:
     if oid == _JSONB:
         return _JsonbDocument
     accepted: tuple[type, ...]
+    prepare: Callable[[Any], Any] | None = None
     if is_array:
         accepted = (list,)
+        element = _ELEMENTS.get(oid)
+        if element == _FLOAT4:
+            prepare = _elements_checked(_refuse_non_float4)
+        elif element is not None:
+            prepare = _elements_checked(_CHECKS[element][1])
     elif oid in (_TIME, _TIMETZ):
         accepted = (time,)
     elif oid == _INTERVAL:
@@ -479,4 +549,5 @@ def _guard(oid: int, is_array: bool) -> type[Dumper] | None:
     except psycopg.ProgrammingError:  # no binary dumper: psycopg refuses it by itself
         return None
     return type(f"Guarded{base.__name__}", (_Guarded,), {
-        "oid": oid, "base": base, "accepted": accepted})
+        "oid": oid, "base": base, "accepted": accepted,
+        "prepare": () if prepare is None else (prepare,)})
