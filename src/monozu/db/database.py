@@ -58,10 +58,16 @@ def _merge(params: Mapping[str, Any] | None, kw: Mapping[str, Any]) -> Mapping[s
 
 def _check_bulk_call(table: str, columns: object, rows: object) -> None:
     """Refuse bulk-insert arguments of the wrong shape before anything is sent."""
+    if not isinstance(table, str) or not table.strip() or "\x00" in table:
+        raise ParameterError(f"bulk insert: table must be a table's name, got {table!r:.60}")
     if isinstance(columns, str | bytes) or not isinstance(columns, Sequence) or not columns \
-            or not all(isinstance(c, str) for c in columns):
+            or not all(isinstance(c, str) and c.strip() for c in columns):
         raise ParameterError(f"bulk insert into {table}: columns must be a non-empty list of "
                              f"column names, got {columns!r:.60}")
+    twice = sorted({c for c in columns if columns.count(c) > 1})
+    if twice:
+        raise ParameterError(f"bulk insert into {table}: column {twice[0]!r:.60} is given "
+                             "twice")
     if rows is None or isinstance(rows, str | bytes | Mapping) or not isinstance(rows, Iterable):
         raise ParameterError(f"bulk insert into {table}: rows must be an iterable of tuples, "
                              f"got {type(rows).__name__}")
