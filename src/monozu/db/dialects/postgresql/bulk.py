@@ -57,7 +57,8 @@ _BOOL, _FLOAT8, _INT2, _INT4, _INT8 = 16, 701, 21, 23, 20
 _DATE, _TIMESTAMP, _FLOAT4 = 1082, 1114, 700
 # builtin array oids -> their element's oid, for the arrays whose elements are checked
 _ELEMENTS = {1000: _BOOL, 1005: _INT2, 1007: _INT4, 1016: _INT8, 1021: _FLOAT4,
-             1022: _FLOAT8, 1182: _DATE, 1115: _TIMESTAMP}
+             1022: _FLOAT8, 1182: _DATE, 1115: _TIMESTAMP, 1183: 1083, 1270: 1266,
+             1187: 1186, 1014: 1042, 1003: 19}
 _TIME, _TIMETZ, _INTERVAL, _JSON, _JSONB = 1083, 1266, 1186, 114, 3802
 _TEXT, _TEXT_LIKE = 25, frozenset({1042, 19})  # text; bpchar (char(n)) and name
 # SQLSTATEs of a text value the server cannot store (a NUL, a bad byte sequence).
@@ -142,6 +143,9 @@ def _copy(conn: Any, target: str, types: Sequence[ColumnType], rows: Iterable[Se
             guard = _guard(t.oid, t.sql.endswith("]"))
             if guard is not None:
                 cur.adapters.register_dumper(None, guard)
+            element = _ELEMENTS.get(t.oid)  # char(n)[] needs its elements' dumper too
+            if element in _TEXT_LIKE and (inner := _guard(element, False)) is not None:
+                cur.adapters.register_dumper(None, inner)
         try:
             with cur.copy(f"COPY {target} FROM STDIN (FORMAT BINARY)") as copy:
                 copy.set_types([t.oid for t in types])
@@ -516,6 +520,33 @@ def _refuse_non_float4(value: Any) -> Any:
 _FLOAT4_MAX = 3.4028234663852886e38
 
 
+# The Python type a column of these takes, where psycopg's dumper would read whatever
+# it is given (a string became 758118354 days in an interval).
+_ACCEPTED: dict[int, tuple[type, ...]] = {
+    _TIME: (time,), _TIMETZ: (time,), _INTERVAL: (timedelta,), 1042: (str,), 19: (str,)}
+
+
+def _element_refusal(element: int | None) -> Callable[[Any], Any] | None:
+    """How one element of an array of ``element`` is checked (None: as it comes)."""
+    if element is None:
+        return None
+    if element == _FLOAT4:
+        return _refuse_non_float4
+    if element in _CHECKS:
+        return _CHECKS[element][1]
+    accepted = _ACCEPTED.get(element)
+    if accepted is None:
+        return None
+
+    def refuse(value: Any) -> Any:
+        if not isinstance(value, accepted):
+            names = " or ".join(t.__name__ for t in accepted)
+            raise ParameterError(f"an element must be a {names}, not a {type(value).__name__}")
+        return value
+
+    return refuse
+
+
 @lru_cache(maxsize=256)
 def _guard(oid: int, is_array: bool) -> type[Dumper] | None:
     """The guarded dumper for a column of ``oid``, None where psycopg's own is strict."""
@@ -525,23 +556,17 @@ def _guard(oid: int, is_array: bool) -> type[Dumper] | None:
         return _JsonDocument
     if oid == _JSONB:
         return _JsonbDocument
-    accepted: tuple[type, ...]
-    prepare: Callable[[Any], Any] | None = None
+    prepare = None
     if is_array:
-        accepted = (list,)
-        element = _ELEMENTS.get(oid)
-        if element == _FLOAT4:
-            prepare = _elements_checked(_refuse_non_float4)
-        elif element is not None:
-            prepare = _elements_checked(_CHECKS[element][1])
-    elif oid in (_TIME, _TIMETZ):
-        accepted = (time,)
-    elif oid == _INTERVAL:
-        accepted = (timedelta,)
+        accepted: tuple[type, ...] = (list,)
+        refuse = _element_refusal(_ELEMENTS.get(oid))
+        prepare = None if refuse is None else _elements_checked(refuse)
     elif oid in _TEXT_LIKE:  # no binary dumper of their own; their binary form is the text
         return type(f"Text{oid}Dumper", (_Guarded,), {
             "oid": oid, "base": psycopg.adapters.get_dumper_by_oid(_TEXT, Format.BINARY),
             "accepted": (str,)})
+    elif oid in _ACCEPTED:
+        accepted = _ACCEPTED[oid]
     else:
         return None
     try:
