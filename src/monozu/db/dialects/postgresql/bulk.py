@@ -337,8 +337,11 @@ def _bad_row(cur: Any, table: str, columns: Sequence[str], types: Sequence[Colum
     from monozu.db.dialects.postgresql.dialect import DIALECT
 
     where = f"bulk insert into {table}, row {number}"
-    found = find_refusal(DIALECT.adapt, zip((f"column {c}" for c in columns), row,
-                                            strict=False), where)
+    # The layer's own checks first, but not on an array column: there a list is the
+    # array, where exec would take it for a JSON document.
+    found = find_refusal(DIALECT.adapt, ((f"column {c}", v) for c, t, v in
+                                         zip(columns, types, row, strict=False)
+                                         if not t.sql.endswith("]")), where)
     if found is not None:
         return found
     # The value the layer takes but the column's dumper does not: dump them one by one.
