@@ -349,3 +349,16 @@ def test_a_datetime_goes_into_date_and_timestamp_columns_as_exec_puts_it(
         got = tx.select(dict, f"SELECT {columns[0]}::text AS d, {columns[1]}::text AS ts "
                               "FROM wide ORDER BY id")
     assert got == [{"d": "2026-01-02", "ts": "2026-01-02 03:00:00"}] * 2
+
+
+def test_a_refused_array_names_its_own_problem_not_json(pg_url: str) -> None:
+    database = Database.open(pg_url, pool_size=1)
+    try:
+        database.exec("CREATE TABLE arrays (n numeric[], t text[])")
+        for column, value, said in (("n", [Decimal("NaN")], "NaN refused"),
+                                    ("t", ["a\ud800"], "UnicodeEncodeError")):
+            with pytest.raises(ParameterError, match=f"row 1, column {column}: .*{said}") as caught:
+                database.bulk_insert("arrays", [column], [(value,)])
+            assert "JSON" not in str(caught.value)
+    finally:
+        database.close()
