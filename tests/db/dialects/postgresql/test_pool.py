@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 
@@ -227,7 +228,8 @@ def test_a_result_the_driver_cannot_read_is_a_mapping_error(db: Database,
 
 @pytest.mark.timeout(30)
 @pytest.mark.parametrize("ending", ["commit", "exception"])
-@pytest.mark.parametrize("direction", ["COPY notes FROM STDIN", "COPY notes TO STDOUT"])
+@pytest.mark.parametrize("direction", ["COPY notes FROM STDIN", "COPY notes TO STDOUT",
+                                       "pipeline"])
 def test_a_copy_left_open_on_the_raw_connection_ends_the_unit_of_work_without_a_hang(
         db: Database, ending: str, direction: str) -> None:
     """COMMIT or ROLLBACK sent in the middle of a COPY waited for ever: the connection is
@@ -238,10 +240,15 @@ def test_a_copy_left_open_on_the_raw_connection_ends_the_unit_of_work_without_a_
         with db.transaction() as a:
             a.exec("INSERT INTO notes VALUES (3)")
             pid: int = a.conn.info.backend_pid
-            opened = a.conn.cursor().copy(direction)  # kept: freeing it ends the copy
-            copy = opened.__enter__()  # never left
-            if direction.endswith("STDIN"):
-                copy.write_row((4,))
+            if direction == "pipeline":  # its results never checked
+                opened: Any = a.conn.pipeline()
+                opened.__enter__()
+                a.conn.execute("INSERT INTO notes VALUES (4)")
+            else:
+                opened = a.conn.cursor().copy(direction)  # kept: freeing it ends the copy
+                copy = opened.__enter__()  # never left
+                if direction.endswith("STDIN"):
+                    copy.write_row((4,))
             if ending == "exception":
                 raise RuntimeError("the caller's own error")
         return pid

@@ -136,13 +136,15 @@ class PostgreSQLDialect(Dialect):
     # A COPY opened on the raw connection (``tx.conn``) and never finished leaves the
     # connection in the middle of a command: COMMIT or ROLLBACK would wait for ever for
     # the server, which waits for the copy's data. Closing the connection is the only
-    # way out, and the server rolls the transaction back.
+    # way out, and the server rolls the transaction back. A pipeline left open is
+    # treated alike: its results were never checked, so they are not committed.
     def commit(self, conn: Any) -> None:
         if _busy(conn):
             conn.close()
             raise errors.QueryError(
-                "the unit of work was rolled back, not committed: a COPY started on its "
-                "connection was never finished (leave the copy's with-block first)")
+                "the unit of work was rolled back, not committed: a COPY or a pipeline "
+                "started on its connection was never finished (leave its with-block "
+                "first)")
         conn.commit()
 
     def rollback(self, conn: Any) -> None:
