@@ -106,8 +106,13 @@ def target(request: pytest.FixtureRequest, pg_url: str) -> Iterator[Database]:
     """A role that copies straight into the table, and one whose policies force staging."""
     operator = Database.open(pg_url, pool_size=1)
     definition = ", ".join(f'"c{i}" {t}' for i, t in enumerate(COLUMNS))
+    operator.exec("CREATE TYPE mood AS ENUM ('sad', 'happy')")
+    operator.exec("CREATE DOMAIN positive AS int CHECK (VALUE > 0)")
+    operator.exec("CREATE DOMAIN small_positive AS positive CHECK (VALUE < 100)")
+    operator.exec("CREATE DOMAIN int_list AS int[]")
     operator.exec(f"CREATE TABLE wide (id int PRIMARY KEY, tenant_id uuid NOT NULL, "
-                  f"{definition}, j jsonb, js json)")
+                  f"{definition}, j jsonb, js json, mood mood, pos positive, "
+                  f"small small_positive, moods mood[], ints int_list)")
     if request.param == "copy":
         yield operator
         operator.close()
@@ -362,3 +367,42 @@ def test_a_refused_array_names_its_own_problem_not_json(pg_url: str) -> None:
             assert "JSON" not in str(caught.value)
     finally:
         database.close()
+
+
+def test_enum_and_domain_columns_go_in_with_the_server_checking_them(
+        target: Database) -> None:
+    """An enum goes as its label's text, a domain as its base type; the server checks
+    the label and the domain's constraints, and the base type's range is the layer's."""
+    import enum
+
+    from monozu.db import CheckViolation, DataError
+
+    class Mood(enum.StrEnum):
+        HAPPY = "happy"
+
+    columns = ["id", "tenant_id", "mood", "pos", "small"]
+    with target.tenant(TENANT) as tx:
+        assert tx.bulk_insert("wide", columns, [(1, TENANT, "sad", 5, 99),
+                                                (2, TENANT, Mood.HAPPY, 2**31 - 1, None)]) == 2
+        got = tx.select(dict, "SELECT mood::text, pos, small FROM wide ORDER BY id")
+    assert [tuple(r.values()) for r in got] == [("sad", 5, 99), ("happy", 2**31 - 1, None)]
+    refused: list[tuple[tuple[Any, ...], type[Exception], str]] = [
+        ((3, TENANT, "angry", 1, 1), DataError, "row 1, column mood: invalid input value"),
+        ((3, TENANT, 1, 1, 1), ParameterError, "row 1, column mood"),
+        ((3, TENANT, "sad", -1, 1), CheckViolation, "row 1, column pos: value for domain"),
+        ((3, TENANT, "sad", 1, 100), CheckViolation, "row 1, column small: value for domain"),
+        ((3, TENANT, "sad", 2**40, 1), ParameterError, "does not fit an integer column"),
+    ]
+    for row, cls, said in refused:
+        with pytest.raises(cls, match=said), target.tenant(TENANT) as tx:
+            tx.bulk_insert("wide", columns, [row])
+    for value, said in (([2**40], "does not fit an integer column"), ("{1}", "takes a list")):
+        with pytest.raises(ParameterError, match=f"row 1, column ints: .*{said}"), \
+                target.tenant(TENANT) as tx:
+            tx.bulk_insert("wide", ["id", "tenant_id", "ints"], [(3, TENANT, value)])
+    with target.tenant(TENANT) as tx:
+        tx.bulk_insert("wide", ["id", "tenant_id", "ints"], [(3, TENANT, [1, None])])
+        assert tx.get_value("SELECT ints::text FROM wide WHERE id = 3") == "{1,NULL}"
+    with pytest.raises(ParameterError, match="column moods: its type mood\\[\\] has no binary"), \
+            target.tenant(TENANT) as tx:
+        tx.bulk_insert("wide", ["id", "tenant_id", "moods"], [(3, TENANT, ["sad"])])

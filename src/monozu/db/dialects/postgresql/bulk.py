@@ -68,8 +68,16 @@ _COPY_PLACE = re.compile(r"\bline (?P<line>\d+)(?:, column (?P<column>[^\s:]+))?
 
 
 class ColumnType(NamedTuple):
-    oid: int
+    oid: int  # the type the values are sent as: a domain's base type, text for an enum
     sql: str  # format_type(): the column's type as DDL, typmod included
+
+    @property
+    def is_array(self) -> bool:  # a domain over an array type is one too
+        return self.oid in _ARRAY_OIDS or self.sql.endswith("]")
+
+
+# The builtin array types psycopg knows.
+_ARRAY_OIDS = frozenset(t.array_oid for t in psycopg.postgres.types if t.array_oid)
 
 
 def column_types(conn: Any, quoted_table: str, columns: Sequence[str]
@@ -78,12 +86,14 @@ def column_types(conn: Any, quoted_table: str, columns: Sequence[str]
     the primary key's columns in key order (empty unless all of them are named)."""
     rows = conn.execute(
         "SELECT a.attname, a.atttypid::int, format_type(a.atttypid, a.atttypmod), "
-        "row_security_active(a.attrelid), array_position(k.indkey::int2[], a.attnum) "
-        "FROM pg_attribute a LEFT JOIN pg_index k "
+        "row_security_active(a.attrelid), array_position(k.indkey::int2[], a.attnum), "
+        "t.typtype::text "
+        "FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid LEFT JOIN pg_index k "
         "ON k.indrelid = a.attrelid AND k.indisprimary "
         "WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped",
         (quoted_table,)).fetchall()
-    found = {name: ColumnType(oid, sql) for name, oid, sql, _, _ in rows}
+    wire = _wire_types(conn, [r[1] for r in rows if r[5] in ("d", "e")])
+    found = {r[0]: ColumnType(wire.get(r[1], r[1]), r[2]) for r in rows}
     missing = [c for c in columns if c not in found]
     if missing:
         raise ParameterError(f"bulk insert into {quoted_table}: no column(s) "
@@ -92,6 +102,24 @@ def column_types(conn: Any, quoted_table: str, columns: Sequence[str]
     named = set(columns)
     return ([found[c] for c in columns], bool(rows and rows[0][3]),
             key if all(k in named for k in key) else [])
+
+
+def _wire_types(conn: Any, oids: Sequence[int]) -> dict[int, int]:
+    """What a value of each of these domain or enum types is sent as in a binary
+    ``COPY``: a domain as its base type (the server checks the domain's constraints),
+    an enum as its label's text. One query, and only when the table has such a column."""
+    if not oids:
+        return {}
+    chain = conn.execute(
+        "WITH RECURSIVE chain(start, oid, kind, depth) AS ("
+        " SELECT t.oid, t.oid, t.typtype, 0 FROM pg_type t WHERE t.oid = ANY($1::oid[])"
+        " UNION ALL"
+        " SELECT c.start, b.oid, b.typtype, c.depth + 1 FROM chain c"
+        " JOIN pg_type d ON d.oid = c.oid JOIN pg_type b ON b.oid = d.typbasetype"
+        " WHERE c.kind = 'd' AND c.depth < 32)"
+        " SELECT start::int, oid::int, kind::text FROM chain WHERE kind <> 'd'",
+        (list(oids),)).fetchall()
+    return {start: _TEXT if kind == "e" else oid for start, oid, kind in chain}
 
 
 def bulk_insert(conn: Any, quote: Callable[[str], str], *, table: str, quoted_table: str,
@@ -136,16 +164,24 @@ def _copy(conn: Any, target: str, types: Sequence[ColumnType], rows: Iterable[Se
           *, table: str, columns: Sequence[str]) -> int:
     width = len(types)
     checks = [_ColumnCheck(i, itemgetter(i), *_CHECKS[t.oid]) for i, t in enumerate(types)
-              if t.oid in _CHECKS and not t.sql.endswith("]")]
+              if t.oid in _CHECKS and not t.is_array]
     count = 0
     with conn.cursor() as cur:
         for t in types:
-            guard = _guard(t.oid, t.sql.endswith("]"))
+            guard = _guard(t.oid, t.is_array)
             if guard is not None:
                 cur.adapters.register_dumper(None, guard)
             element = _ELEMENTS.get(t.oid)  # char(n)[] needs its elements' dumper too
             if element in _TEXT_LIKE and (inner := _guard(element, False)) is not None:
                 cur.adapters.register_dumper(None, inner)
+        for column, t in zip(columns, types, strict=True):
+            try:
+                cur.adapters.get_dumper_by_oid(t.oid, Format.BINARY)
+            except psycopg.ProgrammingError:
+                raise ParameterError(
+                    f"bulk insert into {table}, column {column}: its type {t.sql} has no "
+                    "binary form here (an array of an enum or a domain, a composite "
+                    "type...); insert it with exec_many") from None
         try:
             with cur.copy(f"COPY {target} FROM STDIN (FORMAT BINARY)") as copy:
                 copy.set_types([t.oid for t in types])
@@ -341,7 +377,7 @@ def _bad_row(cur: Any, table: str, columns: Sequence[str], types: Sequence[Colum
     # array, where exec would take it for a JSON document.
     found = find_refusal(DIALECT.adapt, ((f"column {c}", v) for c, t, v in
                                          zip(columns, types, row, strict=False)
-                                         if not t.sql.endswith("]")), where)
+                                         if not t.is_array), where)
     if found is not None:
         return found
     # The value the layer takes but the column's dumper does not: dump them one by one.
