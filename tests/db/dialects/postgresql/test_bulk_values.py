@@ -406,3 +406,35 @@ def test_enum_and_domain_columns_go_in_with_the_server_checking_them(
     with pytest.raises(ParameterError, match="column moods: its type mood\\[\\] has no binary"), \
             target.tenant(TENANT) as tx:
         tx.bulk_insert("wide", ["id", "tenant_id", "moods"], [(3, TENANT, ["sad"])])
+
+
+def test_a_server_lost_mid_copy_is_a_connection_failure_not_a_bad_value(pg_url: str) -> None:
+    import time
+
+    import psycopg
+
+    from monozu.db import ConnectionFailed
+
+    database = Database.open(pg_url, pool_size=1)
+    admin = psycopg.connect(pg_url, autocommit=True)
+    try:
+        database.exec("CREATE TABLE lost (id int, t text)")
+        with pytest.raises(ConnectionFailed), database.transaction() as tx:
+            pid = tx.get_value("SELECT pg_backend_pid()")
+
+            def rows() -> Iterator[tuple[int, str]]:
+                for n in range(400_000):
+                    if n == 5_000:  # the server process goes away mid-copy
+                        admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+                        for _ in range(100):
+                            if not admin.execute("SELECT 1 FROM pg_stat_activity WHERE pid = "
+                                                 "%s", (pid,)).fetchone():
+                                break
+                            time.sleep(0.05)
+                    yield n, "x" * 50
+
+            tx.bulk_insert("lost", ["id", "t"], rows())
+        assert database.get_value("SELECT count(*) FROM lost") == 0
+    finally:
+        admin.close()
+        database.close()

@@ -196,6 +196,8 @@ def _copy(conn: Any, target: str, types: Sequence[ColumnType], rows: Iterable[Se
                             table, columns, width, number, given, checks=doubtful)
                         try:
                             write_row(row)
+                        except psycopg.Error:  # the server's, while sending: _placed's
+                            raise
                         except Exception as exc:  # any dumper failure is the row's
                             raise _bad_row(cur, table, columns, types, row,
                                            number=number, exc=exc) from None
