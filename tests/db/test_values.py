@@ -217,3 +217,25 @@ def test_the_autocommit_connection_checks_its_positional_values(
 def test_the_autocommit_connection_takes_only_positional_sequences(db: Database) -> None:
     with db.autocommit() as conn, pytest.raises(ParameterError, match="tuple or list"):
         conn.query("SELECT 1", {"a": 1})  # type: ignore[arg-type]
+
+
+def test_a_source_that_refills_one_row_or_value_gets_every_row_as_it_was(db: Database) -> None:
+    """A reader that refills one list for every row, or one dict for a JSON value: the
+    rows were read all before the first was adapted, and every row became the last."""
+    import uuid
+
+    def refilled() -> Iterator[list[Any]]:
+        buffer = list(GOOD_ROW)
+        for n in range(1, 1200):
+            buffer[COLUMNS.index("id")] = uuid.UUID(int=n)
+            buffer[COLUMNS.index("qty")] = n
+            buffer[COLUMNS.index("name")] = f"item {n}"
+            buffer[COLUMNS.index("doc")] = document
+            document["n"] = n  # one dict, refilled too
+            yield buffer
+
+    document: dict[str, int] = {}
+    assert db.bulk_insert("items", COLUMNS, refilled()) == 1199
+    assert db.get_value("SELECT count(DISTINCT qty) FROM items") == 1199
+    docs = db.select(dict, "SELECT qty, doc FROM items ORDER BY qty", types={"doc": dict})
+    assert all(d["doc"] == {"n": d["qty"]} for d in docs), docs[:3]

@@ -157,38 +157,39 @@ class Dialect(abc.ABC):
         cols = ", ".join(self.quote(c) for c in columns)
         marks = ", ".join(self.placeholder(i) for i in range(1, len(columns) + 1))
         sql = f"INSERT INTO {self.quote_table(table)} ({cols}) VALUES ({marks})"
-        every = rows if isinstance(rows, Sequence) else list(rows)
-        batch = self.adapt_rows(table, columns, every)
+        batch = self.adapt_rows(table, columns, rows)
         cur = conn.cursor()
         try:
             cur.executemany(sql, batch)
         except SEND_FAILURES as exc:
-            raise self.bulk_refusal(table, columns, every, exc) from None
+            raise self.bulk_refusal(table, columns, batch, exc) from None
         finally:
             cur.close()
         return len(batch)
 
     def adapt_rows(self, table: str, columns: Sequence[str],
-                   rows: Sequence[Sequence[Any]]) -> list[tuple[Any, ...]]:
-        """Every bulk row adapted; a value that cannot be sent is named by row and column."""
+                   rows: Iterable[Sequence[Any]]) -> list[tuple[Any, ...]]:
+        """Every bulk row adapted as it comes, so a source that refills one list (or one
+        dict value) for every row gives each row as it was; a row of the wrong shape or
+        a value that cannot be sent is named by its row (and column)."""
         adapt_row = self.adapt_row
         width = len(columns)
-        try:
-            batch = [adapt_row(r) for r in rows]
-        except ParameterError as exc:
-            raise self.bulk_refusal(table, columns, rows, exc) from None
-        except TypeError:  # a row that is not a sequence (an int, None)
-            batch = []
-        if len(batch) != len(rows) or any(
-                (type(r) is not tuple and type(r) is not list) or len(r) != width for r in rows):
-            for number, row in enumerate(rows, 1):  # a subclass (a namedtuple) passes here
-                bad_row_shape(table, width, number, row)
+        batch: list[tuple[Any, ...]] = []
+        append = batch.append
+        for number, row in enumerate(rows, 1):
+            if (type(row) is not tuple and type(row) is not list) or len(row) != width:
+                bad_row_shape(table, width, number, row)  # a namedtuple passes
+            try:
+                append(adapt_row(row))
+            except ParameterError as exc:
+                raise self.bulk_refusal(table, columns, [row], exc, first=number) from None
         return batch
 
     def bulk_refusal(self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]],
-                     exc: BaseException) -> ParameterError:
-        """The refusal of a bulk row's value, naming its row and column."""
-        for number, row in enumerate(rows, 1):
+                     exc: BaseException, *, first: int = 1) -> ParameterError:
+        """The refusal of a bulk row's value, naming its row (counted from ``first``) and
+        column."""
+        for number, row in enumerate(rows, first):
             named = zip((f"column {c}" for c in columns), row, strict=False)
             found = find_refusal(self.adapt, named, f"bulk insert into {table}, row {number}")
             if found is not None:

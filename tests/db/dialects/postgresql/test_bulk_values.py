@@ -438,3 +438,47 @@ def test_a_server_lost_mid_copy_is_a_connection_failure_not_a_bad_value(pg_url: 
     finally:
         admin.close()
         database.close()
+
+
+def test_a_source_that_refills_one_list_or_value_gets_every_row_as_it_was(
+        target: Database) -> None:
+    """Rows are read a chunk ahead of being written: a source that refills one list (a
+    reader's buffer) or one array value must still get each row as it was yielded, and
+    a bad value it held for one row only must still be refused."""
+    flag, array, doc = _column("boolean"), _column("integer[]"), "j"
+
+    def refilled(bad_at: int | None = None) -> Iterator[list[Any]]:
+        buffer: list[Any] = [None, TENANT, None]
+        for n in range(1, 2 * CHUNK + 10):
+            buffer[0], buffer[2] = n, ("false" if n == bad_at else n % 2 == 0)
+            yield buffer
+
+    def refilled_values() -> Iterator[tuple[Any, ...]]:
+        numbers: list[int] = []
+        document: dict[str, int] = {}
+        for n in range(1, 20):
+            numbers[:] = [n, n + 1]
+            document["n"] = n
+            yield (n, TENANT, numbers, document)
+
+    with target.tenant(TENANT) as tx:
+        assert tx.bulk_insert("wide", ["id", "tenant_id", flag], refilled()) == 2 * CHUNK + 9
+        assert tx.get_value(f"SELECT count(*) FILTER (WHERE {flag}) FROM wide") == CHUNK + 4
+        assert tx.get_value("SELECT count(DISTINCT id) FROM wide") == 2 * CHUNK + 9
+        tx.exec("DELETE FROM wide")
+        tx.bulk_insert("wide", ["id", "tenant_id", array, doc], refilled_values())
+        got = tx.select(dict, f"SELECT {array} AS a, {doc}->>'n' AS n FROM wide ORDER BY id")
+        assert got == [{"a": [n, n + 1], "n": str(n)} for n in range(1, 20)]
+    with pytest.raises(ParameterError, match=f"row {CHUNK + 3}, column {flag}"), \
+            target.tenant(TENANT) as tx:
+        tx.bulk_insert("wide", ["id", "tenant_id", flag], refilled(bad_at=CHUNK + 3))
+
+    def tuples_then_one_list() -> Iterator[Any]:
+        shared: list[Any] = [0, TENANT]
+        yield (1, TENANT)
+        yield shared
+        yield shared
+
+    with pytest.raises(ParameterError, match="one list object is given for several rows"), \
+            target.tenant(TENANT) as tx:
+        tx.bulk_insert("wide", ["id", "tenant_id"], tuples_then_one_list())

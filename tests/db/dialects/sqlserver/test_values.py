@@ -89,3 +89,20 @@ def test_bulk_rows_of_the_wrong_shape_are_refused_before_anything_is_sent(row: A
     with pytest.raises(ParameterError, match=r"dbo\.assets, row 2: expected a tuple or list "
                                              r"of 2 values"):
         DIALECT.bulk_insert(Conn(), "dbo.assets", ("id", "name"), rows)
+
+
+def test_bulk_rows_are_adapted_as_they_come_from_a_source_that_refills_them() -> None:
+    """A reader that refills one list, and one dict for a JSON value, for every row: the
+    rows were read all before any was adapted, so each became the last (no server
+    needed: the batch is what the driver is given)."""
+    document: dict[str, int] = {}
+
+    def refilled() -> Any:
+        buffer: list[Any] = [0, None]
+        for n in range(1, 6):
+            document["n"] = n
+            buffer[0], buffer[1] = n, document
+            yield buffer
+
+    batch = DIALECT.adapt_rows("t", ["id", "doc"], refilled())
+    assert [(r[0], r[1]) for r in batch] == [(n, f'{{"n":{n}}}') for n in range(1, 6)]

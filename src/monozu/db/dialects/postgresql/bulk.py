@@ -25,7 +25,7 @@ import itertools
 import operator
 import re
 import struct
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from functools import lru_cache
@@ -186,11 +186,16 @@ def _copy(conn: Any, target: str, types: Sequence[ColumnType], rows: Iterable[Se
             with cur.copy(f"COPY {target} FROM STDIN (FORMAT BINARY)") as copy:
                 copy.set_types([t.oid for t in types])
                 write_row = copy.write_row
-                source = iter(rows)
                 # Only write_row is guarded: what the caller's own row source raises
-                # (a corrupt file, say) goes out as it is.
-                while chunk := list(itertools.islice(source, CHUNK_ROWS)):
-                    doubtful = _doubtful(chunk, width, checks)
+                # (a corrupt file, say) goes out as it is. A table with columns whose
+                # values may be mutable objects (arrays, JSON, bytea) takes its rows
+                # one at a time, each written as it comes: a source may refill one list
+                # or dict for every row.
+                whole_rows = all(t.oid not in _MUTABLE_VALUES and not t.is_array
+                                 for t in types)
+                chunks = _chunks(iter(rows)) if whole_rows else map(_one, rows)
+                for chunk in chunks:
+                    doubtful = _doubtful(chunk, width, checks) if whole_rows else checks
                     for number, given in enumerate(chunk, count + 1):
                         row = given if doubtful is None else _check_row(  # the slow way
                             table, columns, width, number, given, checks=doubtful)
@@ -208,6 +213,34 @@ def _copy(conn: Any, target: str, types: Sequence[ColumnType], rows: Iterable[Se
                 raise
             raise placed from None if isinstance(placed, ParameterError) else exc
     return count
+
+
+_MUTABLE_VALUES = frozenset({_JSON, _JSONB, 17})  # a dict or list document, a bytearray
+
+
+def _one(row: Any) -> list[Any]:
+    return [row]
+
+
+def _chunks(source: Iterator[Any]) -> Iterator[list[Any]]:
+    """Rows ``CHUNK_ROWS`` at a time, each list copied as it comes: a source may refill
+    one list for every row (a reader's buffer), and a chunk's rows are all read before
+    the first is written."""
+    for first in source:
+        if isinstance(first, list):
+            chunk = [tuple(first)]
+            chunk.extend(tuple(r) if isinstance(r, list) else r
+                         for r in itertools.islice(source, CHUNK_ROWS - 1))
+        else:  # tuples: the fast way, unless a list comes after all
+            chunk = [first, *itertools.islice(source, CHUNK_ROWS - 1)]
+            if list in set(map(type, chunk)):
+                lists = [r for r in chunk if isinstance(r, list)]
+                if len(set(map(id, lists))) < len(lists):
+                    raise ParameterError(
+                        "bulk insert: one list object is given for several rows, after "
+                        "tuples; give a new list or a tuple for each row")
+                chunk = [tuple(r) if isinstance(r, list) else r for r in chunk]
+        yield chunk
 
 
 # -- the checks a chunk of rows gets before it is written --------------------------

@@ -440,8 +440,7 @@ class SQLServerDialect(Dialect):
         with constraints checked, NULLs kept and triggers fired as an INSERT
         would. If the driver's bulk-copy core is missing, ``executemany`` is used.
         """
-        batch = self.adapt_rows(table, columns,
-                                rows if isinstance(rows, Sequence) else list(rows))
+        batch = self.adapt_rows(table, columns, rows)
         if not batch:
             return 0
         if getattr(conn, "autocommit", False) is True:
