@@ -239,3 +239,66 @@ def test_a_source_that_refills_one_row_or_value_gets_every_row_as_it_was(db: Dat
     assert db.get_value("SELECT count(DISTINCT qty) FROM items") == 1199
     docs = db.select(dict, "SELECT qty, doc FROM items ORDER BY qty", types={"doc": dict})
     assert all(d["doc"] == {"n": d["qty"]} for d in docs), docs[:3]
+
+
+def test_exec_many_binds_a_generator_s_rows_as_they_come(db: Database) -> None:
+    """A source that refills one dict (and one JSON value) for every row: its rows were
+    read all before any was bound, and every row became the last."""
+    import uuid
+
+    def refilled() -> Iterator[dict[str, Any]]:
+        params = item("x")
+        document: dict[str, int] = {}
+        for n in range(1, 300):
+            document["n"] = n
+            params.update(id=uuid.UUID(int=n), name=f"item {n}", qty=n, doc=document)
+            yield params
+
+    assert db.exec_many(INSERT, refilled()) == 299
+    docs = db.select(dict, "SELECT qty, doc FROM items ORDER BY qty", types={"doc": dict})
+    assert [d["qty"] for d in docs] == list(range(1, 300))
+    assert all(d["doc"] == {"n": d["qty"]} for d in docs), docs[:3]
+    assert db.exec_many(INSERT, iter(())) == 0
+
+
+@pytest.mark.parametrize(("row", "says"), [
+    ({"name": "no other keys"}, "row 4: "),
+    ((1, 2), "row 4: parameters must be a mapping"),
+    ("text", "row 4: parameters must be a mapping"),
+])
+def test_exec_many_names_a_generator_s_bad_row(db: Database, row: Any, says: str) -> None:
+    def rows() -> Iterator[Any]:
+        for n in range(1, 4):
+            yield item(f"ok {n}")
+        yield row
+
+    with pytest.raises(ParameterError) as info:
+        db.exec_many(INSERT, rows())
+    assert str(info.value).startswith(says), info.value
+    assert db.get_value("SELECT count(*) FROM items") == 0
+
+
+def test_exec_many_names_a_generator_s_bad_value_and_in_list(db: Database) -> None:
+    def rows(bad: Any) -> Iterator[dict[str, Any]]:
+        yield item("a")
+        yield item("b", score=bad)
+
+    with pytest.raises(ParameterError, match=r"^row 2, :score: "):
+        db.exec_many(INSERT, rows(float("nan")))
+    lists = ({"names": n} for n in ("a", ["b", "c"]))
+    with pytest.raises(ParameterError, match=r"^row 2, :names: exec_many binds one value"):
+        db.exec_many("DELETE FROM items WHERE name IN (:names)", lists)
+
+
+@pytest.mark.parametrize("error", [ValueError("corrupt line 3"), KeyError("name"),
+                                   TypeError("not my fault")])
+def test_exec_many_lets_a_generator_s_own_exception_out_unchanged(db: Database,
+                                                                  error: Exception) -> None:
+    def rows() -> Iterator[dict[str, Any]]:
+        yield item("a")
+        raise error
+
+    with pytest.raises(type(error)) as info:
+        db.exec_many(INSERT, rows())
+    assert info.value is error
+    assert db.get_value("SELECT count(*) FROM items") == 0

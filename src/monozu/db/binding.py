@@ -10,8 +10,9 @@ checked; only the common case skips a function call.
 
 from __future__ import annotations
 
+import itertools
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
@@ -21,15 +22,17 @@ from monozu.db.errors import ParameterError
 from monozu.db.sqlparams import Compiled, bind
 from monozu.db.values import find_refusal, refusal
 
-Binder = Callable[[Sequence[Mapping[str, Any]]], list[tuple[Any, ...]]]
+Binder = Callable[[Iterable[Mapping[str, Any]]], list[tuple[Any, ...]]]
 
 _NAMES = {str: "_str", uuid.UUID: "_UUID", int: "_int", float: "_float", bool: "_bool",
           datetime: "_datetime", type(None): "_none"}
 
 
 def bind_rows(compiled: Compiled, dialect: Dialect,
-              rows: Sequence[Mapping[str, Any]]) -> list[tuple[Any, ...]]:
+              rows: Iterable[Mapping[str, Any]]) -> list[tuple[Any, ...]]:
     """Positional value tuples for every row (raises :class:`ParameterError`)."""
+    if not isinstance(rows, Sequence):
+        return _bind_as_they_come(compiled, dialect, rows)
     if not rows:
         return []
     names = compiled.names if compiled.style == "qmark" else compiled.order
@@ -57,9 +60,65 @@ def bind_rows(compiled: Compiled, dialect: Dialect,
     return batch
 
 
-def _mismatch(compiled: Compiled, rows: Sequence[Mapping[str, Any]]) -> ParameterError:
-    """The first row whose names differ from the statement's, named precisely."""
-    for number, params in enumerate(rows, 1):
+def _bind_as_they_come(compiled: Compiled, dialect: Dialect,
+                       rows: Iterable[Mapping[str, Any]]) -> list[tuple[Any, ...]]:
+    """Rows from an iterator (a generator), each bound as it comes: a source may refill
+    one mapping, or one value, for every row, which reading them all first turned into
+    copies of the last. A refusal names the row it comes from; an exception of the
+    source itself goes out unchanged."""
+    names = compiled.names if compiled.style == "qmark" else compiled.order
+    state: list[Any] = [0, None, None]  # rows taken, the last one, the source's error
+
+    def taken() -> Iterator[Mapping[str, Any]]:
+        source = iter(rows)
+        while True:
+            try:
+                params = next(source)
+            except StopIteration:
+                return
+            except Exception as exc:
+                state[2] = exc
+                raise
+            state[0] += 1
+            state[1] = params
+            if True in compiled.in_list and isinstance(params, Mapping):
+                try:
+                    _refuse_in_lists(compiled, [params], first=state[0])
+                except ParameterError as refused:  # named already: goes out as it is
+                    state[2] = refused
+                    raise
+            yield params
+
+    stream = taken()
+    first = next(stream, None)
+    if first is None and state[0] == 0:
+        return []
+    if not isinstance(first, Mapping):
+        raise not_a_mapping(first, "row 1: ")
+    try:
+        signature = tuple(type(first[n]) for n in names)
+    except KeyError:
+        raise _mismatch(compiled, [first]) from None
+    try:
+        return _binder(names, signature, dialect)(itertools.chain((first,), stream))
+    except Exception as exc:
+        if exc is state[2]:  # the source's own, or a refusal that names its row
+            raise
+        last, number = state[1], state[0]
+        if not isinstance(last, Mapping):
+            raise not_a_mapping(last, f"row {number}: ") from None
+        if isinstance(exc, KeyError | _WrongKeys):
+            raise _mismatch(compiled, [last], first=number) from None
+        if isinstance(exc, ParameterError):
+            raise rows_refusal(dialect, [last], exc, first=number) from None
+        raise
+
+
+def _mismatch(compiled: Compiled, rows: Sequence[Mapping[str, Any]], *,
+              first: int = 1) -> ParameterError:
+    """The first row whose names differ from the statement's, named precisely (rows
+    counted from ``first``)."""
+    for number, params in enumerate(rows, first):
         if params.keys() != compiled.unique_names:
             try:
                 bind(compiled, params)
@@ -68,11 +127,12 @@ def _mismatch(compiled: Compiled, rows: Sequence[Mapping[str, Any]]) -> Paramete
     return ParameterError("parameter rows do not match the statement")
 
 
-def _refuse_in_lists(compiled: Compiled, rows: Sequence[Mapping[str, Any]]) -> None:
+def _refuse_in_lists(compiled: Compiled, rows: Sequence[Mapping[str, Any]], *,
+                     first: int = 1) -> None:
     """exec_many binds one value a parameter: a list after IN would go as one JSON
     value and match nothing, where exec expands it."""
     listed = {n for n, in_list in zip(compiled.names, compiled.in_list, strict=True) if in_list}
-    for number, params in enumerate(rows, 1):
+    for number, params in enumerate(rows, first):
         for name in listed:
             if isinstance(params[name], list | tuple):
                 raise ParameterError(
@@ -87,9 +147,10 @@ def not_a_mapping(params: object, where: str = "") -> ParameterError:
 
 
 def rows_refusal(dialect: Dialect, rows: Sequence[Mapping[str, Any]],
-                 exc: BaseException) -> ParameterError:
-    """The refusal of a value in ``rows``, naming its row and parameter."""
-    for number, params in enumerate(rows, 1):
+                 exc: BaseException, *, first: int = 1) -> ParameterError:
+    """The refusal of a value in ``rows``, naming its row (counted from ``first``) and
+    parameter."""
+    for number, params in enumerate(rows, first):
         found = find_refusal(dialect.adapt, ((f":{k}", v) for k, v in params.items()),
                              f"row {number}")
         if found is not None:

@@ -263,8 +263,7 @@ class Tx(Verbs):
         if isinstance(rows, Mapping | str | bytes) or not isinstance(rows, Iterable):
             raise ParameterError("exec_many takes a sequence of parameter mappings, one a "
                                  f"row, not a {type(rows).__name__} (use exec for one row)")
-        every = rows if isinstance(rows, Sequence) else list(rows)
-        batch = bind_rows(compiled, dialect, every)
+        batch = bind_rows(compiled, dialect, rows)  # an iterator's rows as they come
         if not batch:
             return 0
         cur = self.conn.cursor()
@@ -274,7 +273,9 @@ class Tx(Verbs):
         except dialect.driver_errors() as exc:
             raise self._translate(exc) from exc
         except SEND_FAILURES as exc:  # a value the driver could not encode
-            raise rows_refusal(dialect, every, exc) from None
+            if isinstance(rows, Sequence):
+                raise rows_refusal(dialect, rows, exc) from None
+            raise refusal(exc) from None
         finally:
             cur.close()
         return int(count) if count is not None and count >= 0 else len(batch)
