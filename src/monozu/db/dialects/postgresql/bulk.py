@@ -7,11 +7,14 @@ anything (``"false"`` went in as TRUE), ``float8`` takes NaN, ``time`` and
 ``interval`` read the fields of whatever they are given (a string became 758118354
 days), an array column took ``0`` as ``{}``. So those columns are guarded here, on the
 copy's own cursor (never the connection's, where ``exec`` would meet them): the value
-must be of the Python type the column takes, or the row is refused. ``boolean`` and
-``float8``, common and cheap to dump, are checked a chunk of rows at a time at C speed
-and keep psycopg's C dumpers; the rarer types get a Python dumper with the check in
-it. The dumpers of the other common types (text, integers, ``uuid``,
-``timestamptz``, ``date``, ``bytea``) raise by themselves and stay in C.
+must be of the Python type the column takes, or the row is refused. The integer
+dumpers keep the low bits of a larger int (70000 went into a ``smallint`` as 4464),
+and a ``datetime`` went into a ``date`` or ``timestamp`` column by its own wall time
+where ``exec`` stores UTC. ``boolean``, ``float8``, the integers, ``date`` and
+``timestamp``, the common ones, are checked a chunk of rows at a time at C speed and
+keep psycopg's C dumpers; the rarer types (and array elements) get a Python dumper
+with the check in it. The dumpers of text, ``uuid``, ``timestamptz`` and ``bytea``
+refuse a wrong type by themselves.
 
 A refusal happens mid-``COPY``, after rows have gone to the server, so inside a
 transaction the copy runs under a savepoint: a refused row leaves the transaction as
@@ -245,10 +248,11 @@ def _chunks(source: Iterator[Any]) -> Iterator[list[Any]]:
 
 # -- the checks a chunk of rows gets before it is written --------------------------
 #
-# psycopg's C dumpers for boolean and float8 take any truth value and any float, NaN
-# included. Checking each value in a Python dumper cost a fifth of the copy, so they
-# are checked a chunk at a time at C speed instead (a set of types, one float sum),
-# and row by row only in a chunk where that check fails, to name the row.
+# psycopg's C dumpers for boolean, float8 and the integers take any truth value, any
+# float (NaN included) and any int (keeping its low bits). Checking each value in a
+# Python dumper cost a fifth of the copy, so they are checked a chunk at a time at C
+# speed instead (a set of types, one float sum, a min and a max), and row by row only
+# in a chunk where that check fails, to name the row.
 
 CHUNK_ROWS = 512
 _SEQUENCES = (tuple, list)
