@@ -10,11 +10,11 @@ copy's own cursor (never the connection's, where ``exec`` would meet them): the 
 must be of the Python type the column takes, or the row is refused. The integer
 dumpers keep the low bits of a larger int (70000 went into a ``smallint`` as 4464),
 and a ``datetime`` went into a ``date`` or ``timestamp`` column by its own wall time
-where ``exec`` stores UTC. ``boolean``, ``float8``, the integers, ``date`` and
-``timestamp``, the common ones, are checked a chunk of rows at a time at C speed and
-keep psycopg's C dumpers; the rarer types (and array elements) get a Python dumper
-with the check in it. The dumpers of text, ``uuid``, ``timestamptz`` and ``bytea``
-refuse a wrong type by themselves.
+where ``exec`` stores UTC. ``boolean``, ``float8``, the integers and ``date``, the
+common ones, are checked a chunk of rows at a time at C speed and keep psycopg's C
+dumpers (a ``timestamp`` column's values are converted row by row); the rarer types
+(and array elements) get a Python dumper with the check in it. The dumpers of text,
+``uuid``, ``timestamptz`` and ``bytea`` refuse a wrong type by themselves.
 
 A refusal happens mid-``COPY``, after rows have gone to the server, so inside a
 transaction the copy runs under a savepoint: a refused row leaves the transaction as
