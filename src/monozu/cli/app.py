@@ -130,14 +130,11 @@ def printable(text: str) -> str:
     ``\\u2028``...): C0 and C1 controls, DEL, line and paragraph separators, bidi
     overrides. A name from a URL, an argument or the database cannot start a line of
     its own, move the cursor or retitle the window."""
-    from monozu.db.dialects.urls import CONTROL
+    from monozu.db.dialects.urls import CONTROL, SURROGATE
 
     # A lone surrogate (a file name that is not UTF-8) cannot even be written to a
     # strict stream: escaped like the controls.
-    return _SURROGATE.sub(_escape, CONTROL.sub(_escape, text))
-
-
-_SURROGATE = re.compile("[\ud800-\udfff]")
+    return SURROGATE.sub(_escape, CONTROL.sub(_escape, text))
 
 
 def _escape(m: re.Match[str]) -> str:

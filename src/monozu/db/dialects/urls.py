@@ -48,6 +48,9 @@ _ASSIGN = re.compile(r"(?<![^\s?&;,/:])(?P<key>[A-Za-z0-9_.%+\-]+)[ \t]*=[ \t]*"
 _PLACEHOLDER = re.compile("\x00(\\d+)\x00")
 # What a terminal acts on: C0, DEL, C1, line/paragraph separators, bidi overrides.
 CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# What Python makes of a byte that is not UTF-8 in an argument, a variable or a file
+# name (surrogateescape): no driver can send it, no stream can print it as it is.
+SURROGATE = re.compile("[\ud800-\udfff]")
 _HOSTPORT = re.compile(r"(?P<host>\[[0-9A-Za-z:.%]*\]|[\w.\-%]*)(?::(?P<port>.*))?", re.S)
 
 AMBIGUOUS = ("the user name and password could end at more than one '@', so the server "
@@ -500,7 +503,7 @@ def decoded(value: str, what: str, variable: str, shown: str, *, name: bool = Tr
     driver's connection string) or, for a name that is printed, a control character."""
     if "\x00" in value:
         raise ConfigError(f"{variable}: the {what} contains a NUL byte (%00), in {shown}")
-    if _SURROGATE.search(value):  # percent-decoded bytes that are not UTF-8 (%FF)
+    if SURROGATE.search(value):  # percent-decoded bytes that are not UTF-8 (%FF)
         raise ConfigError(f"{variable}: the {what} is not UTF-8 once percent-decoded, in "
                           f"{shown}")
     if name and CONTROL.search(value):
@@ -637,7 +640,7 @@ def split_host_port(hostport: str, variable: str, shown: str) -> tuple[str, int 
     else:
         host, _, port_text = hostport.partition(":")
     host = _unquote(host)
-    if _SURROGATE.search(host):
+    if SURROGATE.search(host):
         raise ConfigError(f"{variable}: the host is not UTF-8 once percent-decoded, in {shown}")
     if not host:
         raise ConfigError(f"{variable}: no host in {shown}")
@@ -811,13 +814,10 @@ def no_nul(text: str, variable: str) -> None:
         raise ConfigError(f"{variable}: contains a NUL byte or control character")
 
 
-_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
 def utf8_only(text: str, variable: str) -> None:
     """Refuse a lone surrogate, what Python makes of a byte that is not UTF-8 in an
     argument or a variable: no driver can send it (never echoing the text)."""
-    if _SURROGATE.search(text):
+    if SURROGATE.search(text):
         raise ConfigError(f"{variable}: holds a byte that is not UTF-8; give it as UTF-8 "
                           "text")
 

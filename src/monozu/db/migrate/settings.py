@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from monozu.db.dialects.urls import CONTROL
+from monozu.db.dialects.urls import CONTROL, SURROGATE
 from monozu.db.migrate.errors import MigrationConfigError
 from monozu.db.migrate.history import BASELINE_DESCRIPTION
 from monozu.db.migrate.resolve import location_path
@@ -106,13 +106,12 @@ class MigrateSettings:
 
 
 _NOT_IN_NAMES = re.compile(r"[\"'`;\[\]]")
-_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def check_unicode(text: str | None, key: str) -> None:
     """Refuse a lone surrogate: what Python makes of a byte that is not UTF-8 in a
     command-line argument or an environment variable. No driver can send it."""
-    found = _SURROGATE.search(text or "")
+    found = SURROGATE.search(text or "")
     if found:
         raise MigrationConfigError(
             f"{key}: holds a byte that is not UTF-8 (U+{ord(found.group()):04X} at position "
