@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
 from monozu.db.dialects.base import Dialect
 from monozu.db.errors import ParameterError
@@ -35,15 +35,7 @@ def bind_rows(compiled: Compiled, dialect: Dialect,
         return _bind_as_they_come(compiled, dialect, rows)
     if not rows:
         return []
-    names = compiled.names if compiled.style == "qmark" else compiled.order
-    first = rows[0]
-    if not isinstance(first, Mapping):
-        raise not_a_mapping(first, "row 1: ")
-    try:
-        signature = tuple(type(first[n]) for n in names)
-    except KeyError:
-        raise _mismatch(compiled, rows) from None
-    binder = _binder(names, signature, dialect)
+    binder = _binder_for(compiled, dialect, rows[0])
     try:
         batch = binder(rows)
     except TypeError:  # a row that is not a mapping (a tuple, a list)
@@ -66,7 +58,6 @@ def _bind_as_they_come(compiled: Compiled, dialect: Dialect,
     one mapping, or one value, for every row, which reading them all first turned into
     copies of the last. A refusal names the row it comes from; an exception of the
     source itself goes out unchanged."""
-    names = compiled.names if compiled.style == "qmark" else compiled.order
     state: list[Any] = [0, None, None]  # rows taken, the last one, the source's error
 
     def taken() -> Iterator[Mapping[str, Any]]:
@@ -93,14 +84,9 @@ def _bind_as_they_come(compiled: Compiled, dialect: Dialect,
     first = next(stream, None)
     if first is None and state[0] == 0:
         return []
-    if not isinstance(first, Mapping):
-        raise not_a_mapping(first, "row 1: ")
+    binder = _binder_for(compiled, dialect, first)
     try:
-        signature = tuple(type(first[n]) for n in names)
-    except KeyError:
-        raise _mismatch(compiled, [first]) from None
-    try:
-        return _binder(names, signature, dialect)(itertools.chain((first,), stream))
+        return binder(itertools.chain((cast("Mapping[str, Any]", first),), stream))
     except Exception as exc:
         if exc is state[2]:  # the source's own, or a refusal that names its row
             raise
@@ -112,6 +98,18 @@ def _bind_as_they_come(compiled: Compiled, dialect: Dialect,
         if isinstance(exc, ParameterError):
             raise rows_refusal(dialect, [last], exc, first=number) from None
         raise
+
+
+def _binder_for(compiled: Compiled, dialect: Dialect, first: Any) -> Binder:
+    """The binder specialised on the types of the first row's values."""
+    if not isinstance(first, Mapping):
+        raise not_a_mapping(first, "row 1: ")
+    names = compiled.names if compiled.style == "qmark" else compiled.order
+    try:
+        signature = tuple(type(first[n]) for n in names)
+    except KeyError:
+        raise _mismatch(compiled, [first]) from None
+    return _binder(names, signature, dialect)
 
 
 def _mismatch(compiled: Compiled, rows: Sequence[Mapping[str, Any]], *,
