@@ -8,6 +8,7 @@ does), while ``get(dict, ...)`` and ``select(dict, ...)`` still give rows as dic
 
 from __future__ import annotations
 
+import enum
 import json
 import sys
 import uuid
@@ -132,6 +133,90 @@ def test_select_into_a_model_names_the_failing_column(db: Database) -> None:
     with pytest.raises(MappingError, match="cannot build Checked from a row: qty too large"):
         db.select(Checked, "SELECT qty FROM items")
     assert db.select(Checked, "SELECT qty FROM items WHERE qty = 3") == [Checked(3)]
+
+
+# -- a model's fields get what they declare --------------------------------------------
+
+class Kind(enum.StrEnum):
+    ABC = "abc"
+
+
+@dataclass(slots=True)
+class Typed:
+    name: str
+    qty: int
+
+
+@dataclass(slots=True)
+class Loose:
+    name: str | None = None
+    qty: int | None = None
+    score: float | None = None
+    ok: bool | None = None
+    kind: Kind | None = None
+    doc: dict[str, Any] | None = None
+
+
+@dataclass(slots=True)
+class Flags:
+    ok: bool
+
+
+@dataclass(slots=True)
+class Labelled:
+    kind: Kind
+
+
+@dataclass(slots=True)
+class Document:
+    doc: dict[str, Any]
+
+
+@pytest.mark.parametrize(("sql", "model", "column", "type_name", "cause"), [
+    ("SELECT name, CAST(2.5 AS REAL) AS qty FROM items", Typed, "qty", "int", ValueError),
+    ("SELECT qty AS name, qty FROM items", Typed, "name", "str", TypeError),
+    ("SELECT name, name AS qty FROM items", Typed, "qty", "int", TypeError),
+    ("SELECT name, amount AS qty FROM items WHERE qty = 3", Typed, "qty", "int",
+     (TypeError, ValueError)),
+    ("SELECT qty AS ok FROM items", Flags, "ok", "bool", TypeError),
+    ("SELECT name AS ok FROM items", Flags, "ok", "bool", TypeError),
+    ("SELECT name AS kind FROM items ORDER BY qty DESC", Labelled, "kind", "Kind", ValueError),
+    ("SELECT doc FROM items ORDER BY qty DESC", Document, "doc", "JSON", TypeError),
+], ids=["int-from-fraction-float", "str-from-int", "int-from-text", "int-from-fraction",
+        "bool-from-int", "bool-from-text", "enum-unknown", "json-array-for-object"])
+def test_model_fields_get_their_declared_type_or_a_mapping_error(
+        db: Database, sql: str, model: type, column: str, type_name: str,
+        cause: type[BaseException] | tuple[type[BaseException], ...]) -> None:
+    err = _fails(lambda: db.select(model, sql), column, type_name, cause)
+    assert f"{model.__name__}.{column}" in str(err)
+    _fails(lambda: db.get(model, sql + (" LIMIT 1" if "ORDER BY" in sql else
+                                        " ORDER BY qty LIMIT 1")), column, type_name, cause)
+
+
+def test_a_model_field_never_shows_the_value_it_refuses(db: Database) -> None:
+    db.exec(INSERT, item("s3cr3t-value", qty=5))
+    err = _fails(lambda: db.select(Labelled, "SELECT name AS kind FROM items WHERE qty = 5"),
+                 "kind", "Kind", ValueError)
+    assert "s3cr3t" not in str(err) and "s3cr3t" not in str(err.__cause__)
+
+
+def test_model_fields_take_what_converts_without_loss(db: Database) -> None:
+    first = db.get(Loose, "SELECT name, qty, qty AS score, ok, name AS kind, doc "
+                          "FROM items WHERE qty = 3")
+    second = db.get(Loose, "SELECT name, qty, ok FROM items WHERE qty = 4")
+    assert first == Loose("abc", 3, 3.0, True, Kind.ABC, {"k": [1, 2]})
+    assert type(first.score) is float and type(first.qty) is int and first.ok is True
+    assert type(first.kind) is Kind
+    # NULL reads as None wherever the field allows it
+    assert db.select(Loose, "SELECT CAST(NULL AS TEXT) AS name, CAST(NULL AS INTEGER) AS "
+                            "qty, CAST(NULL AS INTEGER) AS ok FROM items WHERE qty = 4") == [
+        Loose()]
+    assert second.qty == 4 and second.ok is None
+    # a whole number is an int whichever numeric type the database gives for it
+    total = db.get(Typed, "SELECT 'sum' AS name, sum(CAST(qty AS BIGINT)) AS qty FROM items")
+    assert total == Typed("sum", 7) and type(total.qty) is int
+    assert db.select(Typed, "SELECT name, qty FROM items ORDER BY qty") == [
+        Typed("abc", 3), Typed(str(uuid.UUID(int=7)), 4)]
 
 
 # -- JSON: get_value(type=dict) is the document -----------------------------------------

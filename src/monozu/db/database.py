@@ -196,12 +196,16 @@ class Tx(Verbs):
     def _translate(self, exc: BaseException) -> MonozuError:
         return _translated(self.dialect, exc)
 
-    def _rows(self, sql: str, params: Mapping[str, Any]) -> tuple[tuple[str, ...], list[Any]]:
+    def _rows(self, sql: str, params: Mapping[str, Any]
+              ) -> tuple[tuple[str, ...], tuple[Any, ...] | None, list[Any]]:
+        """The result's column names, the Python types its driver gives (see
+        ``Dialect.given_types``) and its rows."""
         cur = self._execute(sql, params)
         try:
             if cur.description is None:
                 raise QueryError("the statement returned no result set; use exec() for writes")
             columns = tuple(d[0] for d in cur.description)
+            given = self.dialect.given_types(cur.description)
             rows = cur.fetchall()
             self.dialect.drain(cur)  # a later error in the same batch (SQL Server)
         except self.dialect.driver_errors() as exc:
@@ -220,13 +224,13 @@ class Tx(Verbs):
                                f"{str(exc)[:200]}") from exc
         finally:
             cur.close()
-        return columns, rows
+        return columns, given, rows
 
     def _select(self, row: Any, sql: str, params: Mapping[str, Any], lenient: bool,
                 types: Mapping[str, Any] | None) -> list[Any]:
-        columns, rows = self._rows(sql, params)
+        columns, given, rows = self._rows(sql, params)
         plan = make_row_maker(row, columns, self.dialect, lenient,
-                              tuple(sorted(types.items())) if types else None)
+                              tuple(sorted(types.items())) if types else None, given=given)
         try:
             return plan.all(rows)
         except (TypeError, ValueError) as exc:
@@ -234,7 +238,7 @@ class Tx(Verbs):
                                f"{exc}") from exc
 
     def _get_value(self, sql: str, params: Mapping[str, Any], type_: Any) -> Any:
-        columns, rows = self._rows(sql, params)
+        columns, _, rows = self._rows(sql, params)
         if len(columns) != 1:
             raise MappingError(f"get_value needs one column, the result has {len(columns)}")
         if not rows:

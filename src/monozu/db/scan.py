@@ -17,6 +17,7 @@ exception as its cause.
 from __future__ import annotations
 
 import dataclasses
+import enum
 import json
 import types
 import typing
@@ -64,46 +65,59 @@ def logical_type(annotation: Any) -> tuple[Any, bool]:
     return annotation, False
 
 
+class _Field(typing.NamedTuple):
+    name: str
+    base: Any  # logical_type's
+    nullable: bool
+    required: bool
+    kinds: tuple[type, ...]  # a JSON field's: dict, list or both
+
+
 @lru_cache(maxsize=512)
-def _model_fields(model: type) -> tuple[tuple[str, Any, bool, bool], ...]:
-    """(name, logical type, nullable, required) per field, hints resolved once."""
+def _model_fields(model: type) -> tuple[_Field, ...]:
+    """Each field's facts, hints resolved once."""
     hints = typing.get_type_hints(model)
     out = []
     for f in dataclasses.fields(model):
-        base, nullable = logical_type(hints.get(f.name, Any))
+        hint = hints.get(f.name, Any)
+        base, nullable = logical_type(hint)
         required = (f.default is dataclasses.MISSING
                     and f.default_factory is dataclasses.MISSING and f.init)
-        out.append((f.name, base, nullable, required))
+        out.append(_Field(f.name, base, nullable, required,
+                          _json_kinds(hint) if base == "json" else ()))
     return tuple(out)
 
 
 def make_row_maker(target: Any, columns: tuple[str, ...], dialect: Dialect,
                    lenient: bool = False,
                    types_: tuple[tuple[str, Any], ...] | None = None, *,
-                   value: bool = False) -> RowPlan:
+                   value: bool = False, given: tuple[Any, ...] | None = None) -> RowPlan:
     """How to build each row of a result as ``target``: a dataclass, ``dict`` or a scalar.
 
     ``value`` is ``get_value``'s reading of its one column, where ``dict`` is the
     column's JSON document as ``list`` is; for ``select`` and ``get`` ``dict`` is the
-    row as a dict.
+    row as a dict. ``given`` is the dialect's ``given_types`` of the result: a field of
+    the very type its column always gives takes the values unchecked.
     """
-    return _make_row_maker(target, columns, dialect, lenient, types_, value=value)
+    return _make_row_maker(target, columns, dialect, lenient, types_, value=value,
+                           given=given)
 
 
 @lru_cache(maxsize=1024)
 def _make_row_maker(target: Any, columns: tuple[str, ...], dialect: Dialect, lenient: bool,
-                    types_: tuple[tuple[str, Any], ...] | None, *, value: bool) -> RowPlan:
+                    types_: tuple[tuple[str, Any], ...] | None, *, value: bool,
+                    given: tuple[Any, ...] | None) -> RowPlan:
     if dataclasses.is_dataclass(target) and isinstance(target, type):
-        return _dataclass_maker(target, columns, dialect, lenient)
+        return _dataclass_maker(target, columns, dialect, lenient, given)
     if target is dict and not value:
         return _dict_maker(columns, dialect, dict(types_ or ()))
     return _scalar_maker(target, columns, dialect)
 
 
 def _dataclass_maker(model: type, columns: tuple[str, ...], dialect: Dialect,
-                     lenient: bool) -> RowPlan:
+                     lenient: bool, given: tuple[Any, ...] | None) -> RowPlan:
     fields = _model_fields(model)
-    by_name = {f[0]: f for f in fields}
+    by_name = {f.name: f for f in fields}
     seen: set[str] = set()
     args: list[tuple[str, str]] = []  # (field, expression)
     readers: list[ColumnReader] = []
@@ -120,29 +134,25 @@ def _dataclass_maker(model: type, columns: tuple[str, ...], dialect: Dialect,
         if column in seen:
             raise MappingError(f"column {column!r} appears twice in the result")
         seen.add(column)
-        name, base, nullable, _ = info
-        conv = dialect.reader(base)
-        if conv is None:
+        field = _field_read(info, dialect, given[index] if given else None, index, env)
+        if field is None:
             expr = f"r[{index}]"
         else:
-            env[f"_c{index}"] = conv
+            expr, read = field
             readers.append(ColumnReader(index, column,
-                                        f"{_type_name(base)} ({model.__name__}.{name})",
-                                        conv, nullable))
-            # Non-nullable fields skip the None test, as a hand-written loop would.
-            expr = (f"(None if r[{index}] is None else _c{index}(r[{index}]))"
-                    if nullable else f"_c{index}(r[{index}])")
-        args.append((name, expr))
-    missing = [f[0] for f in fields if f[3] and f[0] not in seen]
+                                        f"{_type_name(info.base)} ({model.__name__}."
+                                        f"{info.name})", read, info.nullable))
+        args.append((info.name, expr))
+    missing = [f.name for f in fields if f.required and f.name not in seen]
     if missing:
         raise MappingError(
             f"{model.__name__} field(s) {', '.join(missing)} have no column in the result"
         )
     if [expr for _, expr in args] == [f"r[{i}]" for i in range(len(columns))] \
-            and [a[0] for a in args] == [f[0] for f in fields[: len(args)]]:
+            and [a[0] for a in args] == [f.name for f in fields[: len(args)]]:
         # Columns in field order, nothing to convert: the model takes the row as it is.
         return RowPlan(make=lambda row: model(*row), star=model, target=model.__name__)
-    if [a[0] for a in args] == [f[0] for f in fields[: len(args)]]:
+    if [a[0] for a in args] == [f.name for f in fields[: len(args)]]:
         body = ", ".join(expr for _, expr in args)  # positional: cheaper than keywords
     else:
         body = ", ".join(f"{name}={expr}" for name, expr in args)
@@ -153,6 +163,58 @@ def _dataclass_maker(model: type, columns: tuple[str, ...], dialect: Dialect,
     exec(compile(source, f"<row maker {model.__name__}>", "exec"), env)  # noqa: S102
     return RowPlan(make=env["make"], make_all=env["make_all"], readers=tuple(readers),
                    target=model.__name__)
+
+
+def _field_read(field: _Field, dialect: Dialect, given: Any, index: int,
+                env: dict[str, Any]) -> tuple[str, Converter] | None:
+    """The expression reading ``r[index]`` into ``field``, with the names it uses added
+    to ``env``, and the same reading as a function for finding a failure; None where
+    the value goes in as it comes. A value is converted by the dialect's reader, or
+    checked to be of the field's type (a lossless numeric conversion aside) unless the
+    driver always gives that type: a hand-written loop would pass it on unchecked, and
+    a field declared ``int`` would then hold SQLite's text or PostgreSQL's Decimal.
+
+    NULL reads as None unless a converter refuses it for a field that does not allow
+    None: testing every value of a result for None costs more than the goal of
+    scanning at a hand-written loop's cost allows."""
+    base, nullable = field.base, field.nullable
+    value = f"(_v := r[{index}])"
+    if base == "json":
+        read = _json_reader(dialect.reader(base) or _same, field.kinds)
+        env[f"_j{index}"] = read
+        return (f"(None if {value} is None else _j{index}(_v))" if nullable
+                else f"_j{index}(r[{index}])"), read
+    settle = (_read_bool if base is bool else
+              _member_of(base) if isinstance(base, type) and issubclass(base, enum.Enum) else
+              _SETTLE.get(base))
+    if given is base:
+        return None
+    conv = dialect.reader(base)
+    if conv is not None:
+        env[f"_c{index}"] = conv
+        # Non-nullable fields skip the None test: the converter refuses None.
+        return (f"(None if {value} is None else _c{index}(_v))" if nullable
+                else f"_c{index}(r[{index}])"), conv
+    if settle is None:
+        return None
+    env.update({f"_T{index}": base, f"_s{index}": settle})
+    return (f"(_v if type({value}) is _T{index} or _v is None else _s{index}(_v))",
+            _settled(base, settle))
+
+
+def _settled(cls: type, settle: Converter) -> Converter:
+    def read(value: Any) -> Any:
+        return value if value is None or type(value) is cls else settle(value)
+    return read
+
+
+def _member_of(cls: type[enum.Enum]) -> Converter:
+    def settle(value: Any) -> Any:
+        try:
+            return cls(value)
+        except ValueError:  # its text would show the value read
+            raise ValueError(f"not a value of {cls.__name__}") from None
+    return settle
 
 
 def _dict_maker(columns: tuple[str, ...], dialect: Dialect,

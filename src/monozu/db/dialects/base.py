@@ -94,6 +94,13 @@ class Dialect(abc.ABC):
     def reader(self, py_type: Any) -> Converter | None:
         """How a column read from this driver becomes ``py_type`` (None: as it comes)."""
 
+    def given_types(self, description: Sequence[Any]) -> tuple[Any, ...] | None:
+        """The Python type the driver always gives each column of a result (None for a
+        column whose values may differ), or None when no column's type is certain. A
+        row model's field of that very type then takes the value unchecked; every other
+        value is checked (SQLite's columns hold any type, whatever they declare)."""
+        return None
+
     def decoded_json_columns(self, description: Sequence[Any]) -> list[str]:
         """The result's columns whose JSON the driver decodes while fetching, before the
         layer sees a value: where a document too deep to decode may be (none by default,

@@ -127,6 +127,10 @@ class PostgreSQLDialect(Dialect):
             return json_from_text
         return None  # uuid, datetime, bool, float come back native
 
+    def given_types(self, description: Sequence[Any]) -> tuple[Any, ...] | None:
+        # A column's type decides the loader, so the Python type of its values.
+        return tuple(_GIVEN.get(d[1]) for d in description)
+
     def decoded_json_columns(self, description: Sequence[Any]) -> list[str]:
         return [d[0] for d in description if d[1] in _JSON_OIDS]
 
@@ -246,6 +250,14 @@ def configure(conn: psycopg.Connection[Any]) -> None:
     conn.execute(SESSION_SQL)
     conn.commit()
 
+
+# The Python type psycopg's loaders give each builtin type, by oid (json is left out: a
+# document may be an object, an array or a scalar).
+_GIVEN: dict[int, type] = {
+    16: bool, 17: bytes, 18: str, 19: str, 25: str, 1042: str, 1043: str,
+    20: int, 21: int, 23: int, 26: int, 700: float, 701: float, 1700: Decimal,
+    2950: uuid.UUID, 1082: date, 1114: datetime, 1184: datetime,
+}
 
 # json, jsonb and their arrays: psycopg decodes them while it fetches.
 _JSON_OIDS = frozenset({114, 3802, 199, 3807})

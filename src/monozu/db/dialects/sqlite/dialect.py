@@ -53,6 +53,16 @@ def _same(value: Any) -> Any:
     return value
 
 
+class _Bits(dict[Any, bool]):
+    """SQLite's 0 and 1 as booleans, at the cost of a dict lookup; anything else fails."""
+
+    def __missing__(self, value: Any) -> bool:
+        raise TypeError(f"{type(value).__name__} is not a bool, 0 or 1")
+
+
+_BITS = _Bits({0: False, 1: True})
+
+
 def _decimal_text(value: Decimal) -> str:
     # A REAL or NUMERIC column reads the text as a double: one past a double's range
     # would be stored as infinity, which the layer refuses everywhere.
@@ -184,8 +194,8 @@ class SQLiteDialect(Dialect):
             return datetime.fromisoformat
         if py_type is date:  # stored as its ISO text
             return date.fromisoformat
-        if py_type is bool:
-            return bool
+        if py_type is bool:  # bool() would take any value at all
+            return _BITS.__getitem__
         if py_type is Decimal:
             return decimal_from_any
         if py_type == "json":
