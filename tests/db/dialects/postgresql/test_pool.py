@@ -7,6 +7,7 @@ unit of work could cause is made, then looked for in the next unit of work.
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -14,6 +15,7 @@ from typing import Any
 import pytest
 
 from monozu.db import Database, DatabaseError, Tx
+from monozu.db.dialects.postgresql import pool as pool_module
 from monozu.db.dialects.postgresql.pool import RESET_SQL
 
 
@@ -121,17 +123,62 @@ class _nothing:
         return None
 
 
-def test_a_pooled_connection_whose_server_process_was_killed_is_replaced(
-        db: Database, pg_url: str) -> None:
+@pytest.fixture
+def checks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The round-trip checks the pool makes before handing out an idle connection."""
+    from psycopg_pool import ConnectionPool
+
+    made: list[int] = []
+    check = ConnectionPool.check_connection
+
+    def counted(conn: Any) -> None:
+        made.append(1)
+        check(conn)
+
+    monkeypatch.setattr(ConnectionPool, "check_connection", staticmethod(counted))
+    return made
+
+
+def _terminate(pg_url: str, pid: int) -> None:
+    """End the backend ``pid`` and wait until it has gone (its last words sent)."""
     import psycopg
 
+    with psycopg.connect(pg_url, autocommit=True) as admin:
+        assert admin.execute("SELECT pg_terminate_backend(%s)", (pid,)).fetchone() == (True,)
+        deadline = time.monotonic() + 10
+        while admin.execute("SELECT count(*) FROM pg_stat_activity WHERE pid = %s",
+                            (pid,)).fetchone() != (0,):
+            assert time.monotonic() < deadline, "the backend did not end"
+            time.sleep(0.01)
+
+
+@pytest.mark.parametrize("window", [pool_module.ALIVE_WINDOW, 0.0], ids=["fresh", "stale"])
+def test_a_pooled_connection_whose_server_process_was_killed_is_replaced(
+        db: Database, pg_url: str, checks: list[int], window: float,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pool_module, "ALIVE_WINDOW", window)
     with db.transaction() as tx:
         before = tx.get_value("SELECT pg_backend_pid()")
-    with psycopg.connect(pg_url, autocommit=True) as admin:  # the session dies while idle
-        assert admin.execute("SELECT pg_terminate_backend(%s)", (before,)).fetchone() == (True,)
+    _terminate(pg_url, before)  # the session dies while idle
     with db.transaction() as tx:  # the pool notices, opens another, and the work runs
         assert tx.get_value("SELECT pg_backend_pid()") != before
         assert tx.select(int, "SELECT id FROM notes ORDER BY id") == [1, 2]
+    assert checks, "the dead connection was handed out unchecked"
+
+
+def test_a_connection_reset_a_moment_ago_is_handed_out_without_a_round_trip(
+        db: Database, checks: list[int], monkeypatch: pytest.MonkeyPatch) -> None:
+    with db.transaction() as tx:
+        pid = tx.get_value("SELECT pg_backend_pid()")
+    checks.clear()
+    for _ in range(3):  # each reset was moments ago, and nothing arrived since
+        with db.transaction() as tx:
+            assert tx.get_value("SELECT pg_backend_pid()") == pid
+    assert checks == []
+    monkeypatch.setattr(pool_module, "ALIVE_WINDOW", 0.0)  # every reset is too old now
+    with db.transaction() as tx:
+        assert tx.get_value("SELECT pg_backend_pid()") == pid
+    assert checks == [1]
 
 
 def test_bulk_writes_change_no_session_setting(db: Database) -> None:
