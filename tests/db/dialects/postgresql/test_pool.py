@@ -306,3 +306,22 @@ def test_a_copy_left_open_on_the_raw_connection_ends_the_unit_of_work_without_a_
     with db.transaction() as b:
         assert b.select(int, "SELECT id FROM notes ORDER BY id") == [1, 2]  # rolled back
         assert b.exec("INSERT INTO notes VALUES (5)") == 1
+
+
+def test_a_notification_sent_while_the_reset_waits_does_not_reach_the_next_unit(
+        db: Database, pg_url: str) -> None:
+    import psycopg
+
+    # The reset runs once the connection is back; a notification that reached the
+    # socket before it, while the session still listened, is read by the reset's own
+    # batch. Made to happen here: listen, be notified, let it arrive, then reset.
+    with db.connection() as conn, psycopg.connect(pg_url, autocommit=True) as other:
+        conn.execute("LISTEN monozu_leak")
+        conn.commit()
+        other.execute("NOTIFY monozu_leak, 'tenant A only'")
+        deadline = time.monotonic() + 5
+        while pool_module._quiet(conn):
+            assert time.monotonic() < deadline, "the notification never arrived"
+            time.sleep(0.01)
+        pool_module.POOLING.reset(conn)
+        assert list(conn.notifies(timeout=0.2, stop_after=1)) == []

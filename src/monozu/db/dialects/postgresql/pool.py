@@ -114,10 +114,7 @@ def restore_driver_state(conn: Any) -> None:
     for name in ("autocommit", "read_only", "isolation_level", "deferrable"):
         if getattr(conn, name) != getattr(was, name):
             setattr(conn, name, getattr(was, name))
-    # NOTIFY payloads psycopg queued and nobody read: another tenant's, for the next.
-    backlog = getattr(conn, "_notifies_backlog", None)
-    if backlog:
-        backlog.clear()
+    _drop_notifications(conn)
     for handler in list(conn._notice_handlers):  # the layer adds none
         conn.remove_notice_handler(handler)
     for notify in list(conn._notify_handlers):
@@ -126,6 +123,14 @@ def restore_driver_state(conn: Any) -> None:
     if adapters._dumpers != was.dumpers or adapters._dumpers_by_oid != was.dumpers_by_oid \
             or adapters._loaders != was.loaders:
         raise RuntimeError("the connection's adapters were changed")
+
+
+def _drop_notifications(conn: Any) -> None:
+    """Forget the NOTIFY payloads psycopg queued and nobody read: another tenant's,
+    for the next."""
+    backlog = getattr(conn, "_notifies_backlog", None)
+    if backlog:
+        backlog.clear()
 
 
 def _configure(conn: Any) -> None:
@@ -237,6 +242,9 @@ class PostgreSQLPooling(Pooling):
             conn.execute(RESET_SQL)
         finally:
             conn.autocommit = False
+        # A notification the server sent while the connection waited for this reset
+        # (still listening) was read by the batch: it goes too.
+        _drop_notifications(conn)
 
 
 POOLING = PostgreSQLPooling()
