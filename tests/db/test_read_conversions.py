@@ -9,6 +9,7 @@ does), while ``get(dict, ...)`` and ``select(dict, ...)`` still give rows as dic
 from __future__ import annotations
 
 import enum
+import functools
 import json
 import sys
 import uuid
@@ -193,11 +194,27 @@ def test_model_fields_get_their_declared_type_or_a_mapping_error(
                                         " ORDER BY qty LIMIT 1")), column, type_name, cause)
 
 
+class Picky(enum.Enum):
+    ABC = "abc"
+
+    @classmethod
+    def _missing_(cls, value: object) -> Picky:
+        raise KeyError(f"no member for {value!r}")  # an enum's own hook, not ValueError
+
+
+@dataclass(slots=True)
+class PickyRow:
+    kind: Picky
+
+
 def test_a_model_field_never_shows_the_value_it_refuses(db: Database) -> None:
     db.exec(INSERT, item("s3cr3t-value", qty=5))
-    err = _fails(lambda: db.select(Labelled, "SELECT name AS kind FROM items WHERE qty = 5"),
-                 "kind", "Kind", ValueError)
-    assert "s3cr3t" not in str(err) and "s3cr3t" not in str(err.__cause__)
+    sql = "SELECT name AS kind FROM items WHERE qty = 5"
+    for model, name in ((Labelled, "Kind"), (PickyRow, "Picky")):
+        err = _fails(functools.partial(db.select, model, sql), "kind", name, ValueError)
+        assert "s3cr3t" not in str(err) and "s3cr3t" not in str(err.__cause__)
+    assert db.select(PickyRow, "SELECT name AS kind FROM items WHERE qty = 3") == [
+        PickyRow(Picky.ABC)]
 
 
 def test_model_fields_take_what_converts_without_loss(db: Database) -> None:

@@ -212,7 +212,7 @@ def _member_of(cls: type[enum.Enum]) -> Converter:
     def settle(value: Any) -> Any:
         try:
             return cls(value)
-        except ValueError:  # its text would show the value read
+        except (ValueError, TypeError, LookupError):  # its text would show the value
             raise ValueError(f"not a value of {cls.__name__}") from None
     return settle
 
