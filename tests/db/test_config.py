@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 from pathlib import Path
 
 import pytest
@@ -186,6 +187,27 @@ def test_flyway_toml_environment_url_user_password(tmp_path: Path) -> None:
         assert chosen.source == "flyway.toml [environments.pg]"
     with pytest.raises(ConfigError, match="environment 'nope' is not defined"):
         load_config({}, dotenv=None, cwd=tmp_path, environment="nope")
+
+
+@pytest.mark.parametrize(("other", "problem"), [
+    ('user = ["x"]', "environments.other: user must be text, got a list"),
+    ("password = 5", "environments.other: password must be text, got a number"),
+    ("jdbcProperties = 1", "environments.other: jdbcProperties must be a table"),
+    ('connectRetries = "many"', "environments.other: connectRetries must be a whole number"),
+])
+def test_every_flyway_toml_environment_has_the_types_flyway_requires(
+        tmp_path: Path, other: str, problem: str) -> None:
+    # Flyway reads every environment, and refuses a wrong type in any of them; it
+    # ignores an unknown key in one it does not use.
+    write_toml(tmp_path, '[environments.default]\nurl = "jdbc:sqlite:fw.db"\n'
+                         f'[environments.other]\nurl = "jdbc:sqlite:o.db"\n{other}\n')
+    with pytest.raises(ConfigError, match=re.escape(problem)):
+        load_config({}, dotenv=None, cwd=tmp_path)
+    write_toml(tmp_path, '[environments.default]\nurl = "jdbc:sqlite:fw.db"\n'
+                         '[environments.other]\nurl = "jdbc:sqlite:o.db"\nbogus = 1\n')
+    assert load_config({}, dotenv=None, cwd=tmp_path).url.path == "fw.db"
+    with pytest.raises(ConfigError, match="unknown setting 'bogus'"):
+        load_config({}, dotenv=None, cwd=tmp_path, environment="other")
 
 
 def test_flyway_toml_declares_its_environment(tmp_path: Path) -> None:

@@ -507,13 +507,18 @@ def flyway_connection(
     wanted = name or "default"
     found = False
     for path, environments in tables:
+        for other, table in environments.items():  # Flyway reads them all: types too
+            if other != wanted and isinstance(table, dict):
+                _check_environment(table, f"{shorten(str(path))}: environments."
+                                          f"{shorten(other, 40)}", selected=False)
         table = environments.get(wanted)
         if table is None:
             continue
         if not isinstance(table, dict):
             raise MigrationConfigError(f"{path}: environments.{wanted} must be a table")
         found = True
-        _check_environment(table, f"{shorten(str(path))}: environments.{shorten(wanted, 40)}")
+        _check_environment(table, f"{shorten(str(path))}: environments.{shorten(wanted, 40)}",
+                           selected=True)
         if table.get("url"):
             urls.append((f"{path.name} [environments.{wanted}]", table["url"]))
         user = table.get("user", user)
@@ -535,12 +540,15 @@ _ENVIRONMENT_KEYS = {"url": "str", "user": "str", "password": "str", "driver": "
                      "jdbcproperties": "table", "resolvers": "table", "provisioner": "str"}
 
 
-def _check_environment(table: dict[str, Any], source: str) -> None:
-    """Refuse an unknown key or a value of the wrong type (``user = 5``) in an
-    environment, rather than reading it as text. Values are not quoted back."""
+def _check_environment(table: dict[str, Any], source: str, *, selected: bool) -> None:
+    """Refuse a value of the wrong type (``user = 5``) in an environment, rather than
+    reading it as text, and an unknown key in the ``selected`` one (Flyway ignores
+    those, and refuses a wrong type in any environment). Values are not quoted back."""
     for key, raw in table.items():
         kind = _ENVIRONMENT_KEYS.get(key.lower())
         if kind is None:
+            if not selected:
+                continue
             raise MigrationConfigError(f"{source}: unknown setting {shorten(key, 60)!r} "
                                        f"(known: url, user, password, schemas...)")
         if kind == "table":
