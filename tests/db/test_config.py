@@ -194,6 +194,7 @@ def test_flyway_toml_environment_url_user_password(tmp_path: Path) -> None:
     ("password = 5", "environments.other: password must be text, got a number"),
     ("jdbcProperties = 1", "environments.other: jdbcProperties must be a table"),
     ('connectRetries = "many"', "environments.other: connectRetries must be a whole number"),
+    ('schemas = "main"', "environments.other: schemas must be an array of text"),
 ])
 def test_every_flyway_toml_environment_has_the_types_flyway_requires(
         tmp_path: Path, other: str, problem: str) -> None:

@@ -338,6 +338,11 @@ def test_conf_settings_are_checked(tmp_path: Path, text: str, message: str) -> N
     ("[flyway]\ntable = 1979-05-27", "table must be text, got a date or time"),
     ("[flyway]\nlocations = [1, {a=1}]", "locations must be a list of text"),
     ("[flyway]\noutOfOrder = \"yes\"", "outOfOrder must be true or false"),
+    # text with commas is a list in a .conf file; in TOML Flyway wants an array
+    ("[flyway]\nlocations = \"filesystem:sql\"", "locations must be an array of text"),
+    ("[flyway]\nschemas = \"public\"", "schemas must be an array of text"),
+    ("[flyway]\nignoreMigrationPatterns = \"*:missing\"",
+     "ignoreMigrationPatterns must be an array of text"),
 ])
 def test_toml_settings_have_their_types(tmp_path: Path, text: str, message: str) -> None:
     (tmp_path / "flyway.toml").write_text(text + "\n")

@@ -372,7 +372,19 @@ def _read_toml(path: Path, values: dict[str, Any], placeholders: dict[str, str])
             for name, value in raw.items():  # [flyway.jdbcProperties], [flyway.postgresql]...
                 _apply(values, placeholders, f"{key}.{name}", value, source)
         else:
+            _check_toml_list(key, raw, source)
             _apply(values, placeholders, key, raw, source)
+
+
+# The keys whose TOML value is an array. Text with commas is a list in a .conf file or
+# a variable; in TOML Flyway refuses it (locations = "filesystem:sql").
+_LIST_KEYS = frozenset({"schemas", *(k for k, (_, kind) in _KEYS.items() if kind == "list")})
+
+
+def _check_toml_list(key: str, raw: Any, source: str) -> None:
+    if key.lower() in _LIST_KEYS and not isinstance(raw, list):
+        raise MigrationConfigError(f"{source}: {key} must be an array of text in TOML "
+                                   f"({key} = [\"...\"]), got {_kind_name(raw)}")
 
 
 def _env_key(name: str) -> str:
@@ -559,6 +571,7 @@ def _check_environment(table: dict[str, Any], source: str, *, selected: bool) ->
                 raise MigrationConfigError(f"{source}: {key} must be text, got "
                                            f"{_kind_name(raw)}")
         else:
+            _check_toml_list(key, raw, source)
             _to_value(kind, raw, key, source)
 
 
