@@ -15,6 +15,7 @@ import math
 import re
 import sqlite3
 import string
+import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime
@@ -51,6 +52,31 @@ if TYPE_CHECKING:
 
 def _same(value: Any) -> Any:
     return value
+
+
+def _use_wal(conn: sqlite3.Connection, deadline: float) -> None:
+    """Put the database in WAL mode, waiting up to ``deadline`` for other connections.
+
+    The mode is kept in the file, so only the first connection to a new database
+    changes it. That change needs the file to itself, and SQLite answers "database is
+    locked" at once, without waiting the busy timeout, when another connection opening
+    the same new file holds it (four migrations started together, say)."""
+    pause = 0.005
+    while True:
+        try:
+            if str(conn.execute("PRAGMA journal_mode").fetchone()[0]).lower() != "wal":
+                conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            code = getattr(exc, "sqlite_errorcode", None)  # extended: the low byte
+            if code is None or code & 0xFF not in _BUSY \
+                    or time.monotonic() + pause > deadline:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, 0.1)
+
+
+_BUSY = frozenset({sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED})
 
 
 class _Bits(dict[Any, bool]):
@@ -152,7 +178,7 @@ class SQLiteDialect(Dialect):
             conn.execute(f"PRAGMA busy_timeout = {int(busy * 1000)}")
             conn.execute("PRAGMA foreign_keys = ON")
             if path != ":memory:" and url.params.get("mode") != "ro":
-                conn.execute("PRAGMA journal_mode = WAL")
+                _use_wal(conn, time.monotonic() + busy)
                 conn.execute("PRAGMA synchronous = NORMAL")
         except sqlite3.Error as exc:
             raise ConnectionFailed(f"cannot open SQLite database {path}: {exc}",
