@@ -15,7 +15,6 @@ import math
 import re
 import sqlite3
 import string
-import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime
@@ -28,6 +27,7 @@ from urllib.parse import quote
 from monozu.db import errors
 from monozu.db.config import DatabaseConfig, DatabaseURL
 from monozu.db.dialects.base import Dialect
+from monozu.db.dialects.migration import poll
 from monozu.db.dialects.sqlite import statements as text_rules
 from monozu.db.dialects.sqlite.pool import POOLING, WatchedConnection
 from monozu.db.dialects.sqlite.snippets import SQLiteSnippets
@@ -54,29 +54,35 @@ def _same(value: Any) -> Any:
     return value
 
 
-def _use_wal(conn: sqlite3.Connection, deadline: float) -> None:
-    """Put the database in WAL mode, waiting up to ``deadline`` for other connections.
+def _use_wal(conn: sqlite3.Connection, wait: float) -> None:
+    """Put the database in WAL mode, waiting up to ``wait`` seconds for other connections.
 
     The mode is kept in the file, so only the first connection to a new database
     changes it. That change needs the file to itself, and SQLite answers "database is
     locked" at once, without waiting the busy timeout, when another connection opening
     the same new file holds it (four migrations started together, say)."""
-    pause = 0.005
-    while True:
+    failure: list[sqlite3.OperationalError] = []
+
+    def attempt() -> bool:
         try:
             if str(conn.execute("PRAGMA journal_mode").fetchone()[0]).lower() != "wal":
                 conn.execute("PRAGMA journal_mode = WAL")
-            return
+            return True
         except sqlite3.OperationalError as exc:
-            code = getattr(exc, "sqlite_errorcode", None)  # extended: the low byte
-            if code is None or code & 0xFF not in _BUSY \
-                    or time.monotonic() + pause > deadline:
+            if not is_busy(exc):
                 raise
-        time.sleep(pause)
-        pause = min(pause * 2, 0.1)
+            failure[:] = [exc]
+            return False
+
+    if not poll(attempt, wait):
+        raise failure[0]
 
 
-_BUSY = frozenset({sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED})
+def is_busy(exc: BaseException) -> bool:
+    """Whether ``exc`` is SQLite's "database is locked" (another connection's lock)."""
+    code = getattr(exc, "sqlite_errorcode", None)  # extended codes: the low byte
+    return isinstance(code, int) and code & 0xFF in (sqlite3.SQLITE_BUSY,
+                                                     sqlite3.SQLITE_LOCKED)
 
 
 class _Bits(dict[Any, bool]):
@@ -178,7 +184,7 @@ class SQLiteDialect(Dialect):
             conn.execute(f"PRAGMA busy_timeout = {int(busy * 1000)}")
             conn.execute("PRAGMA foreign_keys = ON")
             if path != ":memory:" and url.params.get("mode") != "ro":
-                _use_wal(conn, time.monotonic() + busy)
+                _use_wal(conn, busy)
                 conn.execute("PRAGMA synchronous = NORMAL")
         except sqlite3.Error as exc:
             raise ConnectionFailed(f"cannot open SQLite database {path}: {exc}",

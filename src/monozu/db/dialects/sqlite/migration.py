@@ -20,12 +20,11 @@ from monozu.db.dialects.migration import (
     lock_timeout,
     poll,
 )
+from monozu.db.dialects.sqlite.dialect import is_busy
 
 if TYPE_CHECKING:
     from monozu.db.config import DatabaseURL
     from monozu.db.database import AutocommitConnection
-
-_BUSY = ("SQLITE_BUSY", "SQLITE_LOCKED")
 
 
 class SQLiteMigration(MigrationSQL):
@@ -49,8 +48,7 @@ class SQLiteMigration(MigrationSQL):
                 conn.raw.execute(self.begin_sql)
                 return True
             except sqlite3.OperationalError as exc:
-                busy = getattr(exc, "sqlite_errorname", "") in _BUSY or "locked" in str(exc)
-                if not busy:
+                if not is_busy(exc):
                     raise
                 failure[:] = [exc]
                 return False
