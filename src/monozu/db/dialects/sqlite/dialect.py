@@ -61,12 +61,23 @@ def _use_wal(conn: sqlite3.Connection, wait: float) -> None:
     changes it. That change needs the file to itself, and SQLite answers "database is
     locked" at once, without waiting the busy timeout, when another connection opening
     the same new file holds it (four migrations started together, say)."""
+    def switch() -> None:
+        if str(conn.execute("PRAGMA journal_mode").fetchone()[0]).lower() != "wal":
+            conn.execute("PRAGMA journal_mode = WAL")
+
+    failure = while_busy(switch, wait)
+    if failure is not None:
+        raise failure
+
+
+def while_busy(action: Callable[[], object], wait: float) -> sqlite3.OperationalError | None:
+    """Run ``action`` again while another connection's lock makes it fail, for up to
+    ``wait`` seconds: None once it has run, else the last "database is locked"."""
     failure: list[sqlite3.OperationalError] = []
 
     def attempt() -> bool:
         try:
-            if str(conn.execute("PRAGMA journal_mode").fetchone()[0]).lower() != "wal":
-                conn.execute("PRAGMA journal_mode = WAL")
+            action()
             return True
         except sqlite3.OperationalError as exc:
             if not is_busy(exc):
@@ -74,8 +85,7 @@ def _use_wal(conn: sqlite3.Connection, wait: float) -> None:
             failure[:] = [exc]
             return False
 
-    if not poll(attempt, wait):
-        raise failure[0]
+    return None if poll(attempt, wait) else failure[0]
 
 
 def is_busy(exc: BaseException) -> bool:

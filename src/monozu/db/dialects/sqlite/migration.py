@@ -18,9 +18,8 @@ from monozu.db.dialects.migration import (
     NoLock,
     Row,
     lock_timeout,
-    poll,
 )
-from monozu.db.dialects.sqlite.dialect import is_busy
+from monozu.db.dialects.sqlite.dialect import while_busy
 
 if TYPE_CHECKING:
     from monozu.db.config import DatabaseURL
@@ -41,26 +40,15 @@ class SQLiteMigration(MigrationSQL):
     def begin(self, conn: AutocommitConnection, lock_wait: float) -> None:
         """``BEGIN IMMEDIATE``: the database's write lock at once, waiting up to
         ``lock_wait`` seconds for other writers (that lock is what keeps runners apart)."""
-        failure: list[sqlite3.OperationalError] = []
-
-        def attempt() -> bool:
-            try:
-                conn.raw.execute(self.begin_sql)
-                return True
-            except sqlite3.OperationalError as exc:
-                if not is_busy(exc):
-                    raise
-                failure[:] = [exc]
-                return False
-
         try:
-            if poll(attempt, lock_wait):
-                return
+            failure = while_busy(lambda: conn.raw.execute(self.begin_sql), lock_wait)
         except sqlite3.Error as exc:
             raise self.dialect.translate_error(exc) or exc from exc
+        if failure is None:
+            return
         raise lock_timeout(
-            f"Unable to obtain the SQLite database's write lock: {failure[0]} (waited "
-            f"{lock_wait:g} s; another migration is running)") from failure[0]
+            f"Unable to obtain the SQLite database's write lock: {failure} (waited "
+            f"{lock_wait:g} s; another migration is running)") from failure
 
     def in_transaction(self, raw: Any) -> bool:
         return bool(raw.in_transaction)
