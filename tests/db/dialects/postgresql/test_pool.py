@@ -7,6 +7,7 @@ unit of work could cause is made, then looked for in the next unit of work.
 
 from __future__ import annotations
 
+import logging
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -231,6 +232,54 @@ def test_a_connection_whose_adapters_changed_is_closed_not_reused(db: Database) 
     with db.transaction() as b:
         assert b.get_value("SELECT :s::text", s="right") == "right"
         assert b.get_value("SELECT pg_backend_pid()") != pid
+
+
+def test_binding_values_keeps_the_connection(db: Database,
+                                             caplog: pytest.LogCaptureFixture) -> None:
+    """psycopg registers the dumpers of some types by name ("uuid.UUID") and files them
+    under the class on first use: that is not a change of adapters. It had closed the
+    connection after every unit of work that sent a UUID or a date, and logged a
+    warning each time."""
+    import ipaddress
+    from datetime import UTC, date, datetime, time, timedelta
+    from decimal import Decimal
+
+    caplog.set_level(logging.DEBUG, logger="psycopg")
+    values = {"u": uuid.uuid4(), "d": date(2026, 1, 2), "t": time(3, 4),
+              "at": datetime(2026, 1, 2, 3, 4, tzinfo=UTC), "span": timedelta(days=2),
+              "n": Decimal("1.5"), "ip": ipaddress.ip_address("10.0.0.1"),
+              "net": ipaddress.ip_network("10.0.0.0/8")}
+    sql = "SELECT " + ", ".join(f":{name}" for name in values)
+    with db.tenant(uuid.uuid4()) as a:
+        pid = a.get_value("SELECT pg_backend_pid()")
+        a.select(dict, sql, values)
+        a.exec_many("SELECT :u, :d, :n", [{"u": uuid.uuid4(), "d": date.today(),
+                                          "n": Decimal(2)}] * 2)
+    for _ in range(2):  # the first reset learns the names' classes, the next compares
+        with db.tenant(uuid.uuid4()) as b:
+            assert b.get_value("SELECT pg_backend_pid()") == pid
+            b.select(dict, sql, values)
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
+
+
+def test_a_dumper_replaced_after_psycopg_filed_it_by_class_still_closes(
+        db: Database) -> None:
+    from psycopg.types.uuid import UUIDDumper
+
+    class Wrong(UUIDDumper):
+        def dump(self, obj: uuid.UUID) -> bytes:
+            return b"00000000-0000-0000-0000-000000000000"
+
+    with db.transaction() as a:
+        pid = a.get_value("SELECT pg_backend_pid()")
+        a.get_value("SELECT :u", u=uuid.uuid4())  # "uuid.UUID" is now filed by class
+    with db.transaction() as b:
+        assert b.get_value("SELECT pg_backend_pid()") == pid
+        b.conn.adapters.register_dumper("uuid.UUID", Wrong)  # by name, as psycopg does
+    with db.transaction() as c:
+        assert c.get_value("SELECT pg_backend_pid()") != pid
+        mine = uuid.uuid4()
+        assert c.get_value("SELECT :u", u=mine) == mine
 
 
 def test_transaction_characteristics_set_on_the_raw_connection_are_set_back(

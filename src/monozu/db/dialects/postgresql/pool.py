@@ -25,7 +25,7 @@ import logging
 import select
 import time
 import weakref
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 import psycopg
@@ -120,9 +120,32 @@ def restore_driver_state(conn: Any) -> None:
     for notify in list(conn._notify_handlers):
         conn.remove_notify_handler(notify)
     adapters = conn.adapters
-    if adapters._dumpers != was.dumpers or adapters._dumpers_by_oid != was.dumpers_by_oid \
-            or adapters._loaders != was.loaders:
+    if adapters._dumpers_by_oid != was.dumpers_by_oid or adapters._loaders != was.loaders:
         raise RuntimeError("the connection's adapters were changed")
+    if adapters._dumpers != was.dumpers:
+        if not _only_resolved(adapters._dumpers, was.dumpers):
+            raise RuntimeError("the connection's adapters were changed")
+        # Only psycopg's own doing: a dumper it registers under its class's name
+        # ("uuid.UUID") is filed under the class on first use. Remembered as it is
+        # now, so the next reset compares at C speed again.
+        _CONFIGURED[conn] = replace(was, dumpers={f: dict(d) for f, d in
+                                                  adapters._dumpers.items()})
+
+
+def _only_resolved(now: dict[Any, dict[Any, Any]], was: dict[Any, dict[Any, Any]]) -> bool:
+    """Whether ``now`` is ``was`` but for names psycopg replaced by their class, the
+    same dumper kept (a resolution moves a key: the count of keys stays)."""
+    if now.keys() != was.keys() or any(len(now[f]) != len(was[f]) for f in now):
+        return False
+    return _by_name(now) == _by_name(was)
+
+
+def _by_name(dumpers: dict[Any, dict[Any, Any]]) -> dict[Any, dict[str, Any]]:
+    """The dumpers with every class key written as the name psycopg registers lazily
+    loaded types by (``module.qualname``)."""
+    return {fmt: {key if isinstance(key, str) else f"{key.__module__}.{key.__qualname__}":
+                  dumper for key, dumper in by_class.items()}
+            for fmt, by_class in dumpers.items()}
 
 
 def _drop_notifications(conn: Any) -> None:
