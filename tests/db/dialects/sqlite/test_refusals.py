@@ -86,6 +86,29 @@ def test_a_trigger_naming_an_unknown_column_is_not_blamed_on_the_bulk_columns(
     assert not isinstance(info.value, ParameterError)
 
 
+@pytest.mark.parametrize("kind", ["STORED", "VIRTUAL"])
+def test_a_generated_bulk_column_is_refused_by_name_as_on_postgresql(
+        db: Database, kind: str) -> None:
+    db.exec(f"CREATE TABLE shouts (t TEXT, Loud TEXT GENERATED ALWAYS AS (upper(t)) {kind})")
+    with pytest.raises(ParameterError) as info:
+        db.bulk_insert("shouts", ["t", "LOUD"], [("a", "B")])
+    assert str(info.value) == ('bulk insert into "shouts", column Loud: the database '
+                               "computes its values (a generated column); leave the column out")
+    assert db.bulk_insert("main.shouts", ["t"], [("a",)]) == 1
+    assert db.get_value("SELECT Loud FROM shouts") == "A"
+
+
+def test_a_triggers_generated_column_is_not_blamed_on_the_bulk_columns(
+        db: Database) -> None:
+    with db.connection() as conn:
+        conn.execute("CREATE TABLE loud (t TEXT, id TEXT GENERATED ALWAYS AS (upper(t)))")
+        conn.execute("CREATE TRIGGER amounts_loud AFTER INSERT ON amounts BEGIN "
+                     "INSERT INTO loud (t, id) VALUES ('x', 'y'); END")
+    with pytest.raises(ProgrammingError, match="generated column") as info:
+        db.bulk_insert("amounts", ["id"], [(1,)])
+    assert not isinstance(info.value, ParameterError)
+
+
 def test_a_full_database_is_a_database_error_not_a_programming_error(
         db: Database) -> None:
     with db.transaction() as tx:

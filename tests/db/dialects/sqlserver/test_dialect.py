@@ -779,6 +779,9 @@ class FakeCursor:
     def fetchone(self) -> tuple[Any, ...] | None:
         return self.conn.row
 
+    def fetchall(self) -> list[tuple[Any, ...]]:
+        return list(self.conn.rows)
+
     def bulkcopy(self, table_name: str, data: Any, **kwargs: Any) -> dict[str, Any]:
         if self.conn.bulk_error is not None:
             raise self.conn.bulk_error
@@ -797,6 +800,7 @@ class FakeConnection:
         self.timeout = 0
         self.fail_with = fail_with
         self.row = row
+        self.rows: list[tuple[Any, ...]] = []  # what fetchall() gives
         self.executed: list[tuple[str, Any]] = []
         self.many: list[tuple[str, list[tuple[Any, ...]]]] = []
         self.bulk: list[tuple[str, list[tuple[Any, ...]], dict[str, Any]]] = []
@@ -880,6 +884,32 @@ def test_bulk_insert_in_autocommit_uses_bulkcopy() -> None:
     assert rows == [("CVE-2026-0001", Decimal("9.8")), ("CVE-2026-0002", None)]
     assert options == {"column_mappings": ["cve_id", "score"], "timeout": 45,
                        "check_constraints": True, "keep_nulls": True, "fire_triggers": True}
+
+
+@pytest.mark.parametrize("autocommit", [True, False], ids=["bulkcopy", "executemany"])
+@pytest.mark.parametrize(("flags", "why"), [
+    ((1, 0), "assigns its values (IDENTITY)"),
+    ((0, 1), "computes its values (a computed column)"),
+    ((0, 0), "fills it (a period column, GENERATED ALWAYS AS ROW START or END)"),
+])
+def test_bulk_insert_refuses_a_column_only_the_server_fills(
+        autocommit: bool, flags: tuple[int, int], why: str) -> None:
+    """A bulk copy without KEEP_IDENTITY would replace the given ids without a word."""
+    from monozu.db.dialects.sqlserver.dialect import GENERATED_COLUMNS_SQL
+
+    conn = FakeConnection(autocommit=autocommit)
+    conn.rows = [("Id", *flags)]
+    with pytest.raises(errors.ParameterError) as refused:
+        DIALECT.bulk_insert(conn, "dbo.ingest_events", ["tenant_id", "ID"],
+                            [(uuid.uuid4(), 7)])
+    assert str(refused.value) == (
+        f"bulk insert into [dbo].[ingest_events], column ID: the database {why}; "
+        "leave the column out")
+    assert conn.executed == [(GENERATED_COLUMNS_SQL, ("[dbo].[ingest_events]",))]
+    assert conn.bulk == [] and conn.many == []  # nothing sent
+    conn.rows = [("id", 1, 0), ("shout", 0, 1)]  # not named: the rows go in
+    assert DIALECT.bulk_insert(conn, "dbo.ingest_events", ["tenant_id", "note"],
+                               [(uuid.uuid4(), "n")]) == 1
 
 
 def test_bulk_insert_falls_back_when_the_bulk_core_is_missing() -> None:

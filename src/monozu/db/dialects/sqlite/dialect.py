@@ -212,6 +212,14 @@ class SQLiteDialect(Dialect):
         try:
             return super().bulk_insert(conn, table, columns, rows)
         except sqlite3.OperationalError as exc:
+            generated = _GENERATED_COLUMN.fullmatch(str(exc))
+            if generated is not None and _is_generated_here(conn, table, columns,
+                                                            generated["c"]):
+                # worded as on the other databases (a trigger's own is left as it is)
+                raise ParameterError(
+                    f"bulk insert into {self.quote_table(table)}, column {generated['c']}: "
+                    "the database computes its values (a generated column); leave the "
+                    "column out") from None
             if " has no column named " not in str(exc):
                 raise
             missing = _missing_columns(conn, table, columns)
@@ -342,6 +350,19 @@ def _missing_columns(conn: Any, table: str, columns: Sequence[str]) -> list[str]
     return [c for c in columns if c.translate(_ASCII_LOWER) not in have]
 
 
+def _is_generated_here(conn: Any, table: str, columns: Sequence[str], name: str) -> bool:
+    """Whether ``name`` is one of ``columns`` and a generated column of ``table``."""
+    schema, _, bare = table.rpartition(".")
+    wanted = name.translate(_ASCII_LOWER)
+    if wanted not in {c.translate(_ASCII_LOWER) for c in columns}:
+        return False
+    # pragma_table_xinfo's hidden: 2 for a VIRTUAL generated column, 3 for a STORED one
+    found = conn.execute("SELECT name FROM pragma_table_xinfo(?, ?) WHERE hidden IN (2, 3)",
+                         (bare, schema or None)).fetchall()
+    return wanted in {str(n).translate(_ASCII_LOWER) for (n,) in found}
+
+
+_GENERATED_COLUMN = re.compile(r'cannot INSERT into generated column "(?P<c>.*)"', re.S)
 _ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
 
 

@@ -83,6 +83,14 @@ SET_TENANT_SQL = "EXEC sp_set_session_context @key = N'tenant_id', @value = ?"
 # A NULL parameter would have to be typed through SQLDescribeParam on a
 # sql_variant argument; a literal NULL needs no such round trip.
 CLEAR_TENANT_SQL = "EXEC sp_set_session_context @key = N'tenant_id', @value = NULL"
+# A bulk insert's table's columns that only the server fills. A bulk copy without
+# KEEP_IDENTITY replaces the values given for an identity column without a word,
+# where an INSERT refuses them: such a column is refused by name on both paths.
+GENERATED_COLUMNS_SQL = (
+    "SELECT name, is_identity, is_computed FROM sys.columns "
+    "WHERE object_id = OBJECT_ID(?) "
+    "AND (is_identity = 1 OR is_computed = 1 OR generated_always_type <> 0)"
+)
 
 # The ODBC driver runs manual-commit mode as SET IMPLICIT_TRANSACTIONS ON, where
 # SAVE TRANSACTION does not open a transaction (error 628 when it comes first)
@@ -122,6 +130,7 @@ def statements_for_validation() -> list[str]:
         VERSION_SQL,
         SET_TENANT_SQL,
         CLEAR_TENANT_SQL,
+        GENERATED_COLUMNS_SQL,
         create,
         release,
         rollback_to,
@@ -443,6 +452,7 @@ class SQLServerDialect(Dialect):
         batch = self.adapt_rows(table, columns, rows)
         if not batch:
             return 0
+        _refuse_generated(conn, self.quote_table(table), columns)
         if getattr(conn, "autocommit", False) is True:
             copied = _try_bulkcopy(conn, table, columns, batch)
             if copied is not None:
@@ -524,6 +534,31 @@ def _class_fallback(exc: BaseException) -> type[DatabaseError]:
     if isinstance(exc, mx.OperationalError) and "Connection operation failed" in str(exc):
         return errors.ConnectionFailed
     return DatabaseError
+
+
+def _refuse_generated(conn: Any, quoted_table: str, columns: Sequence[str]) -> None:
+    """Refuse, by name, a named column whose values only the server gives."""
+    cur = conn.cursor()
+    try:
+        cur.execute(GENERATED_COLUMNS_SQL, (quoted_table,))
+        found = {str(name).lower(): _GIVEN_BY_SERVER[(bool(identity), bool(computed))]
+                 for name, identity, computed in cur.fetchall()}
+    finally:
+        cur.close()
+    for column in columns:
+        why = found.get(column.lower())  # names compare as the default collation does
+        if why is not None:
+            raise ParameterError(f"bulk insert into {quoted_table}, column {column}: "
+                                 f"the database {why}; leave the column out")
+
+
+# (is_identity, is_computed) -> why; neither: a system-versioned table's period column
+_GIVEN_BY_SERVER = {
+    (True, False): "assigns its values (IDENTITY)",
+    (False, True): "computes its values (a computed column)",
+    (False, False): "fills it (a period column, GENERATED ALWAYS AS ROW START or END)",
+    (True, True): "assigns its values (IDENTITY)",
+}
 
 
 def _try_bulkcopy(conn: Any, table: str, columns: Sequence[str],
