@@ -162,3 +162,85 @@ def test_registered_functions_close_the_connection_unless_it_holds_the_database(
     else:
         assert db.get_value("SELECT upper('x')") == "X"
         assert db.pool.stats()["opened"] == 2
+
+
+def test_limits_one_unit_of_work_set_are_set_back(db: Database) -> None:
+    with db.transaction() as a:
+        conn = a.conn
+        a.conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, 40)
+        a.conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, 30)  # the first value is kept
+        a.conn.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 1)
+        a.conn.setlimit(sqlite3.SQLITE_LIMIT_SQL_LENGTH, 8)  # the reset's own SQL is longer
+    with db.transaction() as b:
+        assert b.conn is conn
+        b.exec("CREATE TABLE long_notes (a TEXT, b TEXT)")
+        b.exec("INSERT INTO long_notes VALUES (:a, :b)", a="x" * 1000, b="y")
+        assert b.get_value("SELECT length(a) FROM long_notes") == 1000
+    assert db.pool.stats()["opened"] == 1
+
+
+def test_replacing_the_database_under_the_pool_is_refused(db: Database) -> None:
+    image = sqlite3.connect(":memory:")
+    image.execute("CREATE TABLE notes (id INTEGER, parent INTEGER)")
+    image.execute("INSERT INTO notes VALUES (99, NULL)")
+    image.commit()
+    with db.transaction() as a:
+        with pytest.raises(sqlite3.NotSupportedError, match="replace the database"):
+            a.conn.deserialize(image.serialize())
+        a.exec("INSERT INTO notes VALUES (2, 1)")  # the unit of work goes on
+    assert db.select(int, "SELECT id FROM notes ORDER BY id") == [1, 2]
+    assert db.pool.stats()["opened"] == 1
+
+
+# What a pooled connection's code may call on sqlite3.Connection, by what it leaves.
+_LEAVES_NOTHING = {  # reads, one-off actions, the transaction the unit of work ends anyway
+    "backup", "blobopen", "close", "commit", "cursor", "execute", "executemany",
+    "executescript", "getlimit", "in_transaction", "interrupt", "iterdump", "rollback",
+    "serialize", "total_changes", "getconfig"}
+_RESET_BY_ATTRIBUTE = {"row_factory", "text_factory", "isolation_level"}
+
+
+def test_every_method_that_changes_a_connection_is_watched() -> None:
+    """A new Python may add a way to change a connection: this fails until it is
+    watched (set back, or the connection closed) or known to leave nothing."""
+    from monozu.db.dialects.sqlite.pool import WatchedConnection
+
+    errors = {n for n in dir(sqlite3) if n.endswith(("Error", "Warning"))}
+    public = {n for n in dir(sqlite3.Connection) if not n.startswith("_")} - errors
+    watched = {n for n in public if n in vars(WatchedConnection)}
+    unaccounted = public - watched - _LEAVES_NOTHING - _RESET_BY_ATTRIBUTE
+    assert unaccounted == set()
+    assert "setlimit" in watched and "deserialize" in watched
+
+
+_LOAD_EXTENSION_LEFT_ON = """
+import sys, tempfile
+from monozu.db import Database
+db = Database.open(f"sqlite:///{tempfile.mkdtemp()}/x.db", pool_size=1)
+with db.transaction() as a:
+    conn = a.conn
+    a.conn.enable_load_extension(True)
+with db.transaction() as b:
+    assert b.conn is conn
+    try:
+        b.get_value("SELECT load_extension('/nonexistent/monozu-test')")
+    except Exception as exc:
+        print(type(exc).__name__, exc)
+"""
+
+
+def test_extension_loading_one_unit_of_work_enabled_is_off_for_the_next() -> None:
+    """Left on, any later unit of work's SQL could load a library by itself. Python
+    builds differ: the test runs on one that can enable it (Debian's own has it)."""
+    import subprocess
+    import sys
+
+    can = [p for p in (sys.executable, "/usr/bin/python3") if Path(p).exists()
+           and subprocess.run([p, "-c", "import sqlite3; sqlite3.Connection."
+                               "enable_load_extension"], capture_output=True).returncode == 0]
+    assert can, "no Python here can enable SQLite extension loading"
+    src = Path(__file__).resolve().parents[4] / "src"
+    done = subprocess.run([can[0], "-c", _LOAD_EXTENSION_LEFT_ON], capture_output=True,
+                          text=True, env={"PYTHONPATH": str(src)}, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "ProgrammingError not authorized"

@@ -105,7 +105,9 @@ class WatchedConnection(sqlite3.Connection):
     work may have changed them (set by the authorizer :func:`watch` installs).
 
     What code given the raw connection (``tx.conn``) registers on it is recorded too.
-    Callbacks and an authorizer of its own are taken off again. SQL functions,
+    Callbacks and an authorizer of its own are taken off again, limits
+    (``setlimit``) set back and extension loading switched off again; replacing the
+    database (``deserialize``) is refused. SQL functions,
     aggregates, collations and extensions cannot be (Python's ``sqlite3`` has no way
     to unregister one: passing ``None`` registers a function that fails), so the pool
     closes such a connection rather than let the next unit of work call a function
@@ -118,7 +120,9 @@ class WatchedConnection(sqlite3.Connection):
     marked: list[bool]
     unknown_pragmas: list[str]  # written since the last reset, not known to be undoable
     registered: list[str]  # SQL functions, aggregates, collations since watch()
+    limits: dict[int, int]  # category -> its value before the first setlimit() since reset
     extension_loaded = False
+    loading_enabled = False  # enable_load_extension(True) since the last reset
     chained: list[Any]  # an authorizer of the caller's own, consulted after the watch
     in_memory = False
     watching = False  # set by watch(): until then the connection is the driver's own
@@ -156,6 +160,38 @@ class WatchedConnection(sqlite3.Connection):
         super().set_progress_handler(progress_handler, n)
         self._mark()
 
+    def setlimit(self, category: int, limit: int, /) -> int:
+        # A limit left behind (SQLITE_LIMIT_LENGTH = 10) would refuse the next unit of
+        # work's values, as max_page_count = 1 did: the first value is set back.
+        was = super().setlimit(category, limit)
+        if self.watching:
+            self.limits.setdefault(category, was)
+            self.marked[0] = True
+        return was
+
+    def deserialize(self, data: Any, /, *, name: str = "main") -> None:
+        # It would replace the database under every later unit of work on this pooled
+        # connection, and SQLite 3.40 crashes the process re-preparing a cached
+        # statement after it.
+        if self.watching:
+            raise sqlite3.NotSupportedError(
+                "deserialize() is refused on a pooled connection: it would replace the "
+                "database for the units of work after this one; open the image with a "
+                "sqlite3 connection of its own")
+        super().deserialize(data, name=name)
+
+    def enable_load_extension(self, enabled: bool, /) -> None:
+        # Left on, any later unit of work's SQL could call load_extension() itself.
+        super().enable_load_extension(enabled)
+        if enabled and self.watching:
+            self.loading_enabled = True
+            self.marked[0] = True
+
+    def setconfig(self, op: int, enable: bool = True, /) -> bool:  # Python 3.12+
+        result = bool(super().setconfig(op, enable))  # type: ignore[misc,unused-ignore]
+        self._registered("setconfig", str(op), 0)  # not known to be undoable: closed
+        return result
+
     def load_extension(self, name: str, /, *args: Any, **kwargs: Any) -> None:
         super().load_extension(name, *args, **kwargs)
         self.extension_loaded = True
@@ -189,6 +225,7 @@ def watch(conn: WatchedConnection) -> None:
     chained = conn.chained = [None]  # lists, not attributes: no cycle through conn
     unknown = conn.unknown_pragmas = []
     conn.registered = []
+    conn.limits = {}
     setting, attach, ok = sqlite3.SQLITE_PRAGMA, sqlite3.SQLITE_ATTACH, sqlite3.SQLITE_OK
     leave_nothing, restored = LEAVE_NOTHING, RESTORED
 
@@ -220,6 +257,9 @@ def _restore_session(conn: WatchedConnection) -> None:
                            f"{', '.join(sorted(set(conn.unknown_pragmas)))}")
     conn.unknown_pragmas.clear()
     conn.chained[0] = None
+    if conn.loading_enabled:
+        sqlite3.Connection.enable_load_extension(conn, False)
+        conn.loading_enabled = False
     sqlite3.Connection.set_trace_callback(conn, None)
     sqlite3.Connection.set_progress_handler(conn, None, 0)
     now = tuple(conn.execute(PRAGMAS_SQL).fetchone())
@@ -251,6 +291,10 @@ class SQLitePooling(Pooling):
                           reset=self.reset)
 
     def reset(self, conn: Any) -> None:
+        if conn.limits:  # first: a limit could stop the reset's own statements
+            for category, value in conn.limits.items():
+                sqlite3.Connection.setlimit(conn, category, value)
+            conn.limits.clear()
         if conn.in_transaction:
             conn.execute("ROLLBACK")
         if conn.marked[0]:
@@ -259,6 +303,8 @@ class SQLitePooling(Pooling):
         if conn.row_factory is not None or conn.text_factory is not str \
                 or conn.isolation_level is not None:
             conn.row_factory, conn.text_factory, conn.isolation_level = None, str, None
+        if _LEGACY is not None and getattr(conn, "autocommit", _LEGACY) != _LEGACY:
+            conn.autocommit = _LEGACY  # Python 3.12+: the transaction control it had
         state = tuple(conn.execute(STATE_SQL).fetchone())
         if state == _FRESH:
             return
@@ -271,6 +317,10 @@ class SQLitePooling(Pooling):
         conn.execute("PRAGMA foreign_keys = ON")
         if tuple(conn.execute(STATE_SQL).fetchone()) != _FRESH:
             raise RuntimeError("the connection's temporary schema could not be emptied")
+
+
+# Python 3.12+'s sqlite3.LEGACY_TRANSACTION_CONTROL, the autocommit every connection has.
+_LEGACY = getattr(sqlite3, "LEGACY_TRANSACTION_CONTROL", None)
 
 
 def _check(conn: Any) -> None:
