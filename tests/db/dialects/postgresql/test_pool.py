@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import psycopg
 import pytest
 
 from monozu.db import Database, DatabaseError, Tx
@@ -193,10 +194,15 @@ def test_bulk_writes_change_no_session_setting(db: Database) -> None:
 NOTICES: list[str] = []
 
 
+class RowCountingCursor(psycopg.ServerCursor[Any]):
+    """A server cursor of a unit of work's own, which a later one must not get."""
+
+
 def _driver_settings(tx: Tx) -> None:
     from psycopg.rows import dict_row
 
     tx.conn.row_factory = dict_row  # the next scanner would get dicts, not tuples
+    tx.conn.server_cursor_factory = RowCountingCursor
     tx.conn.prepare_threshold = None
     tx.conn.add_notice_handler(lambda diag: NOTICES.append(str(diag.message_primary)))
     tx.conn.add_notify_handler(lambda note: NOTICES.append(note.payload))
@@ -212,6 +218,8 @@ def test_psycopg_settings_made_through_the_raw_connection_are_set_back(db: Datab
         assert b.select(int, "SELECT id FROM notes ORDER BY id") == [1, 2]
         assert b.select(dict, "SELECT 7 AS a") == [{"a": 7}]
         assert b.conn.prepare_threshold == 5
+        with b.conn.cursor(name="later") as named:
+            assert type(named) is psycopg.ServerCursor
         b.exec("DO $$ BEGIN RAISE NOTICE 'tenant b secret'; END $$")
         b.exec("LISTEN monozu_test")
         b.exec("NOTIFY monozu_test, 'tenant b payload'")
@@ -374,3 +382,20 @@ def test_a_notification_sent_while_the_reset_waits_does_not_reach_the_next_unit(
             time.sleep(0.01)
         pool_module.POOLING.reset(conn)
         assert list(conn.notifies(timeout=0.2, stop_after=1)) == []
+
+
+def test_every_setting_of_a_psycopg_connection_is_remembered(pg_url: str) -> None:
+    """A new psycopg may add a setting to its connections: this fails until the
+    reset sets it back too."""
+    import dataclasses
+    import inspect
+
+    from monozu.db.dialects.postgresql.pool import DriverState
+
+    settable = {n for n in dir(psycopg.Connection) if not n.startswith("_")
+                and isinstance(p := inspect.getattr_static(psycopg.Connection, n), property)
+                and p.fset is not None}
+    with psycopg.connect(pg_url) as conn:
+        attributes = {n for n in vars(conn) if not n.startswith("_")} - {"pgconn", "lock"}
+    remembered = {f.name for f in dataclasses.fields(DriverState)}
+    assert settable | attributes <= remembered, (settable | attributes) - remembered

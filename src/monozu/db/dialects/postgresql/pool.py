@@ -69,6 +69,7 @@ class DriverState:
 
     row_factory: Any
     cursor_factory: Any
+    server_cursor_factory: Any  # what conn.cursor(name=...) makes
     prepare_threshold: int | None
     prepared_max: int | None
     # The transaction characteristics psycopg puts on every BEGIN it sends.
@@ -83,7 +84,8 @@ class DriverState:
     @classmethod
     def of(cls, conn: Any) -> DriverState:
         adapters = conn.adapters
-        return cls(conn.row_factory, conn.cursor_factory, conn.prepare_threshold,
+        return cls(conn.row_factory, conn.cursor_factory, conn.server_cursor_factory,
+                   conn.prepare_threshold,
                    conn.prepared_max, conn.autocommit, conn.read_only, conn.isolation_level,
                    conn.deferrable, {f: dict(d) for f, d in adapters._dumpers.items()},
                    [dict(d) for d in adapters._dumpers_by_oid],
@@ -107,6 +109,8 @@ def restore_driver_state(conn: Any) -> None:
         conn.row_factory = was.row_factory
     if conn.cursor_factory is not was.cursor_factory:
         conn.cursor_factory = was.cursor_factory
+    if conn.server_cursor_factory is not was.server_cursor_factory:
+        conn.server_cursor_factory = was.server_cursor_factory
     if conn.prepare_threshold != was.prepare_threshold:
         conn.prepare_threshold = was.prepare_threshold
     if conn.prepared_max != was.prepared_max:
