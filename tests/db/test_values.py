@@ -167,6 +167,18 @@ WRONG_SHAPES: list[tuple[str, Any, str]] = [
      "table must be a table's name"),
     ("bulk-table-nul", lambda db: db.bulk_insert("items\x00", ("name",), [("x",)]),
      "table must be a table's name"),
+    # a name goes into messages: one that would break a line, move the cursor or fail
+    # a strict UTF-8 stream is refused, shown escaped
+    ("bulk-table-newline", lambda db: db.bulk_insert("items\nFAKE", ("name",), [("x",)]),
+     "table must be a table's name, got 'items\\nFAKE'"),
+    ("bulk-table-surrogate", lambda db: db.bulk_insert("items\ud800", ("name",), [("x",)]),
+     "table must be a table's name, got 'items\\ud800'"),
+    ("bulk-column-escape", lambda db: db.bulk_insert("items", ("na\x1b[2Jme",), [("x",)]),
+     "columns must be a non-empty list of column names, got ('na\\x1b[2Jme',)"),
+    ("bulk-column-surrogate", lambda db: db.bulk_insert("items", ("\ud800",), [("x",)]),
+     "got ('\\ud800',)"),
+    ("bulk-column-bidi", lambda db: db.bulk_insert("items", ("name\u202e",), [("x",)]),
+     "got ('name\\u202e',)"),
     ("bulk-rows-none", lambda db: db.bulk_insert("items", COLUMNS, None),
      "rows must be an iterable of tuples"),
     ("bulk-rows-mapping", lambda db: db.bulk_insert("items", COLUMNS, {"a": 1}),
@@ -181,6 +193,7 @@ def test_arguments_of_the_wrong_shape_are_refused_before_anything_is_written(
     with pytest.raises(ParameterError) as info:
         call(db)
     assert says in str(info.value)
+    assert str(info.value).isprintable()  # one line, writable to any stream
     assert db.get_value("SELECT count(*) FROM items") == 0
 
 

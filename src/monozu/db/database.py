@@ -56,12 +56,19 @@ def _merge(params: Mapping[str, Any] | None, kw: Mapping[str, Any]) -> Mapping[s
     return params
 
 
+def _is_name(name: object) -> bool:
+    """A table's or column's name as bulk_insert takes it: text with something in it
+    and nothing a terminal would act on or a strict stream could not write (NUL, a
+    newline, an escape, a lone surrogate), since the name goes into error messages."""
+    return isinstance(name, str) and name.strip() != "" and name.isprintable()
+
+
 def _check_bulk_call(table: str, columns: object, rows: object) -> None:
     """Refuse bulk-insert arguments of the wrong shape before anything is sent."""
-    if not isinstance(table, str) or not table.strip() or "\x00" in table:
+    if not _is_name(table):
         raise ParameterError(f"bulk insert: table must be a table's name, got {table!r:.60}")
     if isinstance(columns, str | bytes) or not isinstance(columns, Sequence) or not columns \
-            or not all(isinstance(c, str) and c.strip() for c in columns):
+            or not all(map(_is_name, columns)):
         raise ParameterError(f"bulk insert into {table}: columns must be a non-empty list of "
                              f"column names, got {columns!r:.60}")
     twice = sorted({c for c in columns if columns.count(c) > 1})
