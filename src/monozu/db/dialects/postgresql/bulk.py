@@ -107,10 +107,11 @@ def column_types(conn: Any, quoted_table: str, columns: Sequence[str]) -> Target
         "SELECT a.attname, a.atttypid::int, format_type(a.atttypid, a.atttypmod), "
         "row_security_active(a.attrelid), array_position(k.indkey::int2[], a.attnum), "
         "t.typtype::text, a.attidentity::text, a.attgenerated::text, "
-        "c.relkind = 'v' OR EXISTS (SELECT FROM pg_rewrite r "
-        "WHERE r.ev_class = a.attrelid AND r.ev_type = '3') "
-        "FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid "
-        "JOIN pg_class c ON c.oid = a.attrelid LEFT JOIN pg_index k "
+        # not correlated, so run once (an InitPlan): per column, it doubled the query
+        "(SELECT c.relkind = 'v' OR EXISTS (SELECT FROM pg_rewrite r "
+        "WHERE r.ev_class = c.oid AND r.ev_type = '3') FROM pg_class c "
+        "WHERE c.oid = $1::regclass) "
+        "FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid LEFT JOIN pg_index k "
         "ON k.indrelid = a.attrelid AND k.indisprimary "
         "WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped",
         (quoted_table,)).fetchall()
@@ -122,8 +123,8 @@ def column_types(conn: Any, quoted_table: str, columns: Sequence[str]) -> Target
                              f"{', '.join(missing)}")
     # COPY writes a GENERATED ALWAYS identity's given value, where INSERT refuses it:
     # the sequence then stays behind and a later INSERT collides with the row.
-    given_by_database = {r[0]: _GIVEN_BY_DATABASE[r[6] or r[7]] for r in rows
-                         if r[6] == "a" or r[7]}
+    given_by_database = {r[0]: _IDENTITY_ALWAYS if r[6] == "a" else _GENERATED
+                         for r in rows if r[6] == "a" or r[7]}
     for column in columns:
         if column in given_by_database:
             raise ParameterError(f"bulk insert into {quoted_table}, column {column}: "
@@ -134,12 +135,10 @@ def column_types(conn: Any, quoted_table: str, columns: Sequence[str]) -> Target
                   bool(rows and rows[0][8]), key if all(k in named for k in key) else [])
 
 
-# pg_attribute's attidentity 'a' and attgenerated 's' (stored) or 'v' (virtual).
-_GIVEN_BY_DATABASE = {
-    "a": "the database assigns its values (GENERATED ALWAYS AS IDENTITY)",
-    "s": "the database computes its values (a generated column)",
-    "v": "the database computes its values (a generated column)",
-}
+# Why a column is refused: pg_attribute's attidentity 'a', or any attgenerated ('s'
+# stored, 'v' virtual in PostgreSQL 18).
+_IDENTITY_ALWAYS = "the database assigns its values (GENERATED ALWAYS AS IDENTITY)"
+_GENERATED = "the database computes its values (a generated column)"
 
 
 def _wire_types(conn: Any, oids: Sequence[int]) -> dict[int, int]:
