@@ -310,3 +310,47 @@ def test_exec_many_stores_every_zone_as_the_same_instant(db: Database) -> None:
     assert {d.utcoffset() for d in stored} == {timedelta(0)}
     # one text form per instant on SQLite, so the column also sorts and compares as text
     assert db.select(int, "SELECT count(DISTINCT at) FROM items WHERE name LIKE 'z%'") == [1]
+
+
+def test_threads_reaching_a_new_database_at_once_share_one_pool(
+        any_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pool is made on first use. Two were made when threads got there together:
+    one was left open, and a connection taken from it was returned to the other
+    ("can't return connection to pool 'monozu', it comes from pool 'monozu'")."""
+    import time as clock
+
+    from monozu.db import database as database_module
+
+    made = []
+    real = database_module.make_pool
+
+    def slow_make_pool(*args: object, **kwargs: object) -> object:
+        clock.sleep(0.05)  # widens the window every thread would race through
+        made.append(real(*args, **kwargs))  # type: ignore[arg-type]
+        return made[-1]
+
+    monkeypatch.setattr(database_module, "make_pool", slow_make_pool)
+    with items_database(any_url) as seeded:
+        seeded.exec(INSERT, item("one"))
+    made.clear()
+    db = Database.open(any_url, pool_size=3)
+    start = threading.Barrier(8)
+    failures: list[BaseException] = []
+
+    def unit_of_work() -> None:
+        start.wait()
+        try:
+            for _ in range(5):
+                with db.transaction() as tx:
+                    assert tx.get_value("SELECT count(*) FROM items") == 1
+        except BaseException as exc:  # the thread's failure is what the test reports
+            failures.append(exc)
+
+    threads = [threading.Thread(target=unit_of_work) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    db.close()
+    assert failures == []
+    assert len(made) == 1

@@ -81,3 +81,36 @@ def test_cross_tenant_work_needs_the_platform_connection_explicitly(sqlite_url: 
     assert platform.platform and platform.url.path.endswith("platform.db")
     with pytest.raises(ConfigError, match="bypasses tenant isolation"):
         platform.tenant(A)
+
+
+def test_threads_asking_for_the_platform_connection_at_once_share_one(
+        sqlite_url: str, tmp_path: object, monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+    import time
+
+    from monozu.db import rls
+
+    real = rls.check_platform
+
+    def slow_check(platform: Database) -> None:
+        time.sleep(0.05)  # widens the window every thread would race through
+        real(platform)
+
+    monkeypatch.setattr(rls, "check_platform", slow_check)
+    db = Database.open(environ={"DATABASE_URL": sqlite_url,
+                                "DATABASE_URL_PLATFORM_ADMIN": f"sqlite:///{tmp_path}/p.db"})
+    start = threading.Barrier(6)
+    got: list[Database] = []
+
+    def ask() -> None:
+        start.wait()
+        got.append(db.platform_admin())
+
+    threads = [threading.Thread(target=ask) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(got) == 6 and len({id(p) for p in got}) == 1
+    db.close()
+    assert got[0]._pool is None  # closed with its Database, not left open

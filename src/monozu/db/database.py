@@ -18,6 +18,7 @@ Nested ``tx.transaction()`` is a savepoint. Any exception rolls back.
 from __future__ import annotations
 
 import contextlib
+import threading
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -341,6 +342,10 @@ class Database(Verbs):
         self._pool_size = pool_size
         self._pool_timeout = pool_timeout
         self._platform_db: Database | None = None
+        # Both are made on first use, which threads may reach at once: a second pool
+        # would be left open, and a connection taken from one returned to the other.
+        self._pool_lock = threading.Lock()
+        self._platform_lock = threading.Lock()
 
     @classmethod
     def open(cls, url: str | None = None, *, environ: Mapping[str, str] | None = None,
@@ -360,17 +365,25 @@ class Database(Verbs):
 
     @property
     def pool(self) -> Pool[Any]:
-        if self._pool is None:
-            self._pool = make_pool(self.dialect, self.url, self.config,
-                                   max_size=self._pool_size, timeout=self._pool_timeout)
-        return self._pool
+        pool = self._pool
+        if pool is None:
+            with self._pool_lock:
+                pool = self._pool
+                if pool is None:
+                    pool = self._pool = make_pool(
+                        self.dialect, self.url, self.config, max_size=self._pool_size,
+                        timeout=self._pool_timeout)
+        return pool
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.close()
-            self._pool = None
-        if self._platform_db is not None:
-            self._platform_db.close()
+        with self._pool_lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.close()
+        with self._platform_lock:
+            platform, self._platform_db = self._platform_db, None
+        if platform is not None:
+            platform.close()
 
     def platform_admin(self) -> Database:
         """The RLS-bypassing connection for platform jobs (``DATABASE_URL_PLATFORM_ADMIN``).
@@ -383,24 +396,27 @@ class Database(Verbs):
             return self
         if self.config.platform_url is None:
             raise ConfigError("DATABASE_URL_PLATFORM_ADMIN is not set: no platform connection")
-        if self._platform_db is None:
-            platform = Database(self.config, url=self.config.platform_url,
-                                pool_size=self._pool_size, platform=True)
-            # A login that cannot bypass the policies would silently see no tenant rows.
-            from monozu.db.rls import check_platform
+        with self._platform_lock:
+            if self._platform_db is None:
+                platform = Database(self.config, url=self.config.platform_url,
+                                    pool_size=self._pool_size, platform=True)
+                # A login that cannot bypass the policies would silently see no tenant
+                # rows.
+                from monozu.db.rls import check_platform
 
-            try:
-                check_platform(platform)
-            except BaseException:
-                platform.close()
-                raise
-            self._platform_db = platform
-        return self._platform_db
+                try:
+                    check_platform(platform)
+                except BaseException:
+                    platform.close()
+                    raise
+                self._platform_db = platform
+            return self._platform_db
 
     @contextlib.contextmanager
     def connection(self) -> Iterator[Any]:
         """A raw pooled connection, returned on exit (broken ones are discarded)."""
-        conn = self.pool.acquire()
+        pool = self.pool  # the one the connection goes back to, whatever happens meanwhile
+        conn = pool.acquire()
         broken = False
         try:
             yield conn
@@ -408,7 +424,7 @@ class Database(Verbs):
             broken = _is_disconnect(exc)
             raise
         finally:
-            self.pool.release(conn, broken=broken)
+            pool.release(conn, broken=broken)
 
     @contextlib.contextmanager
     def transaction(self, *, tenant_id: uuid.UUID | None = None) -> Iterator[Tx]:
