@@ -197,7 +197,7 @@ _LEAVES_NOTHING = {  # reads, one-off actions, the transaction the unit of work 
     "backup", "blobopen", "close", "commit", "cursor", "execute", "executemany",
     "executescript", "getlimit", "in_transaction", "interrupt", "iterdump", "rollback",
     "serialize", "total_changes", "getconfig"}
-_RESET_BY_ATTRIBUTE = {"row_factory", "text_factory", "isolation_level"}
+_RESET_BY_ATTRIBUTE = {"row_factory", "text_factory", "isolation_level", "autocommit"}
 
 
 def test_every_method_that_changes_a_connection_is_watched() -> None:
