@@ -537,7 +537,9 @@ def _class_fallback(exc: BaseException) -> type[DatabaseError]:
 
 
 def _refuse_generated(conn: Any, quoted_table: str, columns: Sequence[str]) -> None:
-    """Refuse, by name, a named column whose values only the server gives."""
+    """Refuse, by name, a named column whose values only the server gives. A ``#temp``
+    table is not found in this database's catalog: nothing is refused there (the
+    layer's own staging tables, made without such columns)."""
     cur = conn.cursor()
     try:
         cur.execute(GENERATED_COLUMNS_SQL, (quoted_table,))
