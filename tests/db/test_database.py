@@ -30,6 +30,7 @@ from monozu.db import (
     connect,
 )
 from tests.support.items import COLUMNS, INSERT, Item, create, item, items_database
+from tests.support.threads import at_once
 
 
 @pytest.fixture
@@ -334,23 +335,13 @@ def test_threads_reaching_a_new_database_at_once_share_one_pool(
         seeded.exec(INSERT, item("one"))
     made.clear()
     db = Database.open(any_url, pool_size=3)
-    start = threading.Barrier(8)
-    failures: list[BaseException] = []
 
-    def unit_of_work() -> None:
-        start.wait()
-        try:
-            for _ in range(5):
-                with db.transaction() as tx:
-                    assert tx.get_value("SELECT count(*) FROM items") == 1
-        except BaseException as exc:  # the thread's failure is what the test reports
-            failures.append(exc)
+    def units_of_work() -> None:
+        for _ in range(5):
+            with db.transaction() as tx:
+                assert tx.get_value("SELECT count(*) FROM items") == 1
 
-    threads = [threading.Thread(target=unit_of_work) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    _, failures = at_once(8, units_of_work)
     db.close()
     assert failures == []
     assert len(made) == 1

@@ -85,10 +85,10 @@ def test_cross_tenant_work_needs_the_platform_connection_explicitly(sqlite_url: 
 
 def test_threads_asking_for_the_platform_connection_at_once_share_one(
         sqlite_url: str, tmp_path: object, monkeypatch: pytest.MonkeyPatch) -> None:
-    import threading
     import time
 
     from monozu.db import rls
+    from tests.support.threads import at_once
 
     real = rls.check_platform
 
@@ -99,18 +99,8 @@ def test_threads_asking_for_the_platform_connection_at_once_share_one(
     monkeypatch.setattr(rls, "check_platform", slow_check)
     db = Database.open(environ={"DATABASE_URL": sqlite_url,
                                 "DATABASE_URL_PLATFORM_ADMIN": f"sqlite:///{tmp_path}/p.db"})
-    start = threading.Barrier(6)
-    got: list[Database] = []
-
-    def ask() -> None:
-        start.wait()
-        got.append(db.platform_admin())
-
-    threads = [threading.Thread(target=ask) for _ in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    got, failures = at_once(6, db.platform_admin)
+    assert failures == []
     assert len(got) == 6 and len({id(p) for p in got}) == 1
     db.close()
     assert got[0]._pool is None  # closed with its Database, not left open

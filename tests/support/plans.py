@@ -88,6 +88,23 @@ def pg_application_role(operator: Database, url: str) -> Iterator[str]:
         operator.exec(f"DROP ROLE {role}")
 
 
+def police(operator: Database, table: str, check: str) -> None:
+    """Row-level security on ``table``, with one policy that reads and writes by ``check``."""
+    operator.exec(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
+    operator.exec(f"CREATE POLICY tenant ON {table} USING ({check}) WITH CHECK ({check})")
+
+
+@contextlib.contextmanager
+def application_database(operator: Database, url: str) -> Iterator[Database]:
+    """A pool of one connection as :func:`pg_application_role`'s role."""
+    with pg_application_role(operator, url) as app_url:
+        database = Database.open(app_url, pool_size=1)
+        try:
+            yield database
+        finally:
+            database.close()
+
+
 def postgresql_execution_ms(tx: Tx, sql: str, params: Mapping[str, Any]) -> float:
     """The server's own execution time of one run (``EXPLAIN ANALYZE``), planning excluded."""
     raw = tx.get_value("EXPLAIN (ANALYZE, TIMING OFF, FORMAT JSON) " + sql, params)

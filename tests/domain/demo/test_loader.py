@@ -64,27 +64,15 @@ def test_every_incident_status_and_breaches_are_read_back(any_url: str) -> None:
 
 def test_demos_started_together_load_everything_once(any_url: str) -> None:
     """Each tenant is loaded by exactly one of four concurrent runs; none fails."""
-    import threading
+    from tests.support.threads import at_once
 
     assert main(["db", "migrate", "--url", any_url]) == 0
 
-    results: list[list[str]] = []
-    errors: list[BaseException] = []
-    start = threading.Barrier(4)
+    def one() -> list[str]:
+        with connect(any_url) as db:
+            return run_demo(db)[1]
 
-    def one() -> None:
-        try:
-            with connect(any_url) as db:
-                start.wait()
-                results.append(run_demo(db)[1])
-        except BaseException as exc:  # reported below, with the others
-            errors.append(exc)
-
-    threads = [threading.Thread(target=one) for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    results, errors = at_once(4, one)
     assert errors == []
     assert sorted(slug for loaded in results for slug in loaded) == sorted(
         t.slug for t in TENANTS)

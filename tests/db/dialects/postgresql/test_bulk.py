@@ -16,7 +16,7 @@ import pytest
 
 from monozu.db import Database, ProgrammingError
 from monozu.db.dialects.postgresql.bulk import column_types
-from tests.support.plans import pg_application_role
+from tests.support.plans import application_database, police
 
 TENANT, OTHER = uuid.UUID(int=0xA1), uuid.UUID(int=0xB2)
 CHECK = "tenant_id = nullif(current_setting('app.tenant_id', true), '')::uuid"
@@ -34,14 +34,9 @@ def app(pg_url: str) -> Iterator[tuple[Database, Database]]:
             ("counted", "(id int GENERATED ALWAYS AS IDENTITY PRIMARY KEY, "
                         "tenant_id uuid NOT NULL, note text)")):
         operator.exec(f"CREATE TABLE {table} {definition}")
-        operator.exec(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
-        operator.exec(f"CREATE POLICY tenant ON {table} USING ({CHECK}) WITH CHECK ({CHECK})")
-    with pg_application_role(operator, pg_url) as url:
-        database = Database.open(url, pool_size=1)
-        try:
-            yield operator, database
-        finally:
-            database.close()
+        police(operator, table, CHECK)
+    with application_database(operator, pg_url) as database:
+        yield operator, database
     operator.close()
 
 

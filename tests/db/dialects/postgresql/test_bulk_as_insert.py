@@ -18,7 +18,7 @@ import pytest
 
 from monozu.db import Database, MonozuError, ParameterError
 from monozu.db.dialects.postgresql.bulk import column_types
-from tests.support.plans import pg_application_role
+from tests.support.plans import application_database, police
 
 TENANT = uuid.UUID(int=0xA1)
 CHECK = "tenant_id = nullif(current_setting('app.tenant_id', true), '')::uuid"
@@ -57,15 +57,9 @@ def env(request: pytest.FixtureRequest, pg_url: str) -> Iterator[tuple[Database,
         operator.exec(sql)
     if request.param:
         for table in TABLES:
-            operator.exec(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
-            operator.exec(f"CREATE POLICY tenant ON {table} USING ({CHECK}) "
-                          f"WITH CHECK ({CHECK})")
-    with pg_application_role(operator, pg_url) as url:
-        database = Database.open(url, pool_size=1)
-        try:
-            yield operator, database
-        finally:
-            database.close()
+            police(operator, table, CHECK)
+    with application_database(operator, pg_url) as database:
+        yield operator, database
     operator.close()
 
 
