@@ -20,7 +20,7 @@ import pytest
 
 from monozu.db import Database, DatabaseError, ParameterError, UniqueViolation
 from monozu.db.dialects.postgresql.bulk import CHUNK_ROWS
-from tests.support.plans import pg_application_role
+from tests.support.plans import application_database, police
 
 TENANT = uuid.UUID(int=0xA1)
 CHECK = "tenant_id = nullif(current_setting('app.tenant_id', true), '')::uuid"
@@ -117,14 +117,9 @@ def target(request: pytest.FixtureRequest, pg_url: str) -> Iterator[Database]:
         yield operator
         operator.close()
         return
-    operator.exec("ALTER TABLE wide ENABLE ROW LEVEL SECURITY")
-    operator.exec(f"CREATE POLICY tenant ON wide USING ({CHECK}) WITH CHECK ({CHECK})")
-    with pg_application_role(operator, pg_url) as url:
-        database = Database.open(url, pool_size=1)
-        try:
-            yield database
-        finally:
-            database.close()
+    police(operator, "wide", CHECK)
+    with application_database(operator, pg_url) as database:
+        yield database
     operator.close()
 
 
