@@ -437,7 +437,10 @@ class Database(Verbs):
                 raise _translated(dialect, exc) from exc
             tx = Tx(self, conn, tenant_id)
             try:
-                dialect.bind_unit_of_work(conn, tenant_id)
+                try:
+                    dialect.bind_unit_of_work(conn, tenant_id)
+                except dialect.driver_errors() as exc:  # the first round trip: a dead
+                    raise _translated(dialect, exc) from exc  # connection shows here
                 yield tx
             except BaseException:
                 with contextlib.suppress(Exception):

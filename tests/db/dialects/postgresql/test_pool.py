@@ -16,7 +16,7 @@ from typing import Any
 import psycopg
 import pytest
 
-from monozu.db import Database, DatabaseError, Tx
+from monozu.db import ConnectionFailed, Database, DatabaseError, Tx
 from monozu.db.dialects.postgresql import pool as pool_module
 from monozu.db.dialects.postgresql.pool import RESET_SQL
 
@@ -166,6 +166,44 @@ def test_a_pooled_connection_whose_server_process_was_killed_is_replaced(
         assert tx.get_value("SELECT pg_backend_pid()") != before
         assert tx.select(int, "SELECT id FROM notes ORDER BY id") == [1, 2]
     assert checks, "the dead connection was handed out unchecked"
+
+
+def test_a_tenants_unit_of_work_on_a_dead_connection_fails_as_the_layers_error(
+        db: Database, pg_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The tenant binding is a unit of work's first round trip: a session that died
+    unseen (no check, or lost within the window) fails there. It had raised psycopg's
+    own AdminShutdown out of ``db.tenant()``."""
+    with db.transaction() as tx:
+        before = tx.get_value("SELECT pg_backend_pid()")
+    _terminate(pg_url, before)
+    from psycopg_pool import ConnectionPool
+
+    monkeypatch.setattr(ConnectionPool, "check_connection", staticmethod(lambda conn: None))
+    with pytest.raises(ConnectionFailed), db.tenant(uuid.uuid4()) as tx:
+        tx.exec("SELECT 1")
+    with db.tenant(uuid.uuid4()) as tx:  # the dead one was dropped
+        assert tx.get_value("SELECT pg_backend_pid()") != before
+
+
+def test_a_session_that_dies_while_being_set_up_is_a_connection_failure(
+        pg_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from monozu.db.config import load_config
+    from monozu.db.dialects.postgresql import dialect as pg_dialect
+
+    opened: list[Any] = []
+
+    def dies(conn: Any) -> None:
+        opened.append(conn)
+        raise psycopg.errors.AdminShutdown("terminating connection due to administrator "
+                                           "command")
+
+    monkeypatch.setattr(pg_dialect, "configure", dies)
+    config = load_config({}, url=pg_url, dotenv=None)
+    with pytest.raises(ConnectionFailed, match=r"cannot connect to PostgreSQL at .*"
+                                               r"terminating connection") as failed:
+        pg_dialect.DIALECT.connect(config.url, config)
+    assert failed.value.__cause__ is None and failed.value.__context__ is None
+    assert opened and opened[0].closed
 
 
 def test_a_connection_reset_a_moment_ago_is_handed_out_without_a_round_trip(

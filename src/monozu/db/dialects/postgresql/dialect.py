@@ -80,7 +80,13 @@ class PostgreSQLDialect(Dialect):
             failed = self._connect_error(exc, url)
         if failed is not None:
             raise failed
-        configure(conn)
+        try:
+            configure(conn)
+        except psycopg.Error as exc:  # the session ended under it (a backend killed)
+            failed = self._connect_error(exc, url)
+            conn.close()
+        if failed is not None:
+            raise failed
         return conn
 
     def _connect_error(self, exc: psycopg.Error, url: DatabaseURL) -> DatabaseError:
