@@ -6,6 +6,7 @@ import sqlite3
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -51,14 +52,26 @@ def test_opening_waits_for_a_writer_before_switching_to_wal(tmp_path: Path) -> N
         holder.close()
 
 
-def test_opening_still_gives_up_after_the_busy_timeout(tmp_path: Path) -> None:
+def test_opening_still_gives_up_after_the_busy_timeout(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = str(tmp_path / "new.db")
+    opened: list[sqlite3.Connection] = []
+    real_connect = sqlite3.connect
+
+    def recorded(*args: Any, **kwargs: Any) -> sqlite3.Connection:
+        opened.append(real_connect(*args, **kwargs))
+        return opened[-1]
+
     holder, release = _writer_holding(path, 2.0)
+    monkeypatch.setattr(sqlite3, "connect", recorded)
     started = time.monotonic()
     try:
         with pytest.raises(ConnectionFailed, match="database is locked"):
             connect(f"sqlite:///{path}?busy_timeout=0.2").get_value("SELECT 1")
         assert time.monotonic() - started < 1.5
+        assert opened  # opened, but it could not be set up: closed again
+        with pytest.raises(sqlite3.ProgrammingError, match="closed"):
+            opened[-1].execute("SELECT 1")
     finally:
         release.join()
         holder.close()

@@ -179,6 +179,7 @@ class SQLiteDialect(Dialect):
                 Path(path).expanduser().parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
                 raise ConnectionFailed(f"cannot create the folder for {path}: {exc}") from None
+        conn: sqlite3.Connection | None = None
         try:
             mode = url.params.get("mode") or ("rw" if config.must_exist else None)
             if mode is None:
@@ -197,6 +198,8 @@ class SQLiteDialect(Dialect):
                 _use_wal(conn, busy)
                 conn.execute("PRAGMA synchronous = NORMAL")
         except sqlite3.Error as exc:
+            if conn is not None:  # opened, but not set up (the file stayed locked)
+                conn.close()
             raise ConnectionFailed(f"cannot open SQLite database {path}: {exc}",
                                    code=getattr(exc, "sqlite_errorname", None)) from None
         return conn
