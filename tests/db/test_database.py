@@ -345,3 +345,36 @@ def test_threads_reaching_a_new_database_at_once_share_one_pool(
     db.close()
     assert failures == []
     assert len(made) == 1
+
+
+def test_a_unit_of_work_waiting_when_the_database_closes_gets_connection_failed(
+        any_url: str) -> None:
+    """psycopg_pool's own PoolClosed had reached the caller; SQLite's pool had opened a
+    connection for it all the same."""
+    import time
+
+    db = Database.open(any_url, pool_size=1, pool_timeout=10)
+    holding, waiting = threading.Event(), threading.Event()
+    outcome: list[BaseException | None] = []
+
+    def second() -> None:
+        holding.wait()
+        try:
+            waiting.set()
+            with db.transaction() as tx:  # blocks: the only connection is taken
+                tx.exec("SELECT 1")
+            outcome.append(None)
+        except BaseException as exc:  # what the waiting unit of work was told
+            outcome.append(exc)
+
+    waiter = threading.Thread(target=second)
+    waiter.start()
+    with db.transaction() as tx:
+        tx.exec("SELECT 1")
+        holding.set()
+        waiting.wait()
+        time.sleep(0.2)  # the waiter is inside the pool's wait now
+        db.close()
+    waiter.join(10)
+    assert len(outcome) == 1 and isinstance(outcome[0], ConnectionFailed), outcome
+    assert "was closed while the unit of work waited for one" in str(outcome[0])

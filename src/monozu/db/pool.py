@@ -16,7 +16,12 @@ from typing import Any, Generic
 from monozu.db.config import DatabaseConfig, DatabaseURL
 from monozu.db.dialects.base import Dialect
 from monozu.db.dialects.pooling import C, Closable, Pool
-from monozu.db.errors import DatabaseError, Timeout
+from monozu.db.errors import ConnectionFailed, Timeout
+
+
+def _closed() -> ConnectionFailed:
+    return ConnectionFailed("no connection: the Database was closed while the unit of work "
+                            "waited for one")
 
 
 class SimplePool(Generic[C]):
@@ -44,10 +49,13 @@ class SimplePool(Generic[C]):
 
     def acquire(self) -> C:
         if self._closed:
-            raise DatabaseError("the connection pool is closed")
+            raise _closed()
         if not self._slots.acquire(timeout=self._timeout):
             raise Timeout(f"no connection free within {self._timeout:g} s "
                           f"(pool of {self._max}); raise the pool size or release connections")
+        if self._closed:  # Database.close() ran while this waited for a slot
+            self._slots.release()
+            raise _closed()
         try:
             while True:
                 with self._lock:

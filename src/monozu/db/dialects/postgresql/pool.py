@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 import psycopg
 
 from monozu.db.dialects.pooling import Pool, Pooling
-from monozu.db.errors import Timeout
+from monozu.db.errors import ConnectionFailed, Timeout
 
 if TYPE_CHECKING:
     from monozu.db.config import DatabaseConfig, DatabaseURL
@@ -190,7 +190,7 @@ class PsycopgPool:
         self._ready = False
 
     def acquire(self) -> Any:
-        from psycopg_pool import PoolTimeout
+        from psycopg_pool import PoolClosed, PoolTimeout
 
         try:
             if not self._ready:
@@ -205,6 +205,10 @@ class PsycopgPool:
                 f"no PostgreSQL connection within {self._timeout:g} s to "
                 f"{self._url.redacted()}: {str(exc).splitlines()[0]}"
             ) from None
+        except PoolClosed:  # Database.close() ran while this unit of work waited
+            raise ConnectionFailed(
+                f"no PostgreSQL connection to {self._url.redacted()}: the Database was "
+                "closed while the unit of work waited for one") from None
 
     def release(self, conn: Any, *, broken: bool = False) -> None:
         if broken:
