@@ -140,3 +140,28 @@ def test_a_tx_kept_past_its_block_cannot_run_anything(db: Database, use: str) ->
                 stale.conn.cursor()
         current.exec("INSERT INTO notes VALUES (3, 'a')")
     assert db.select(int, "SELECT id FROM notes ORDER BY id") == [1, 3]
+
+
+VERBS_AFTER_CLOSE = {
+    "exec": lambda tx: tx.exec("SELECT 1"),
+    "exec_many": lambda tx: tx.exec_many("INSERT INTO notes (id) VALUES (:id)", [{"id": 1}]),
+    "select": lambda tx: tx.select(dict, "SELECT 1 AS a"),
+    "get_value": lambda tx: tx.get_value("SELECT 1"),
+    "bulk_insert": lambda tx: tx.bulk_insert("notes", ["id"], [(1,)]),
+    "savepoint": lambda tx: tx.transaction().__enter__(),
+}
+
+
+@pytest.mark.parametrize("verb", list(VERBS_AFTER_CLOSE))
+def test_a_verb_on_a_raw_connection_closed_by_hand_is_the_layers_error(
+        db: Database, verb: str) -> None:
+    """Code that closed ``tx.conn`` got the driver's own exception from the next verb
+    (psycopg's OperationalError, sqlite3's ProgrammingError)."""
+    from monozu.db import MonozuError
+
+    with pytest.raises(MonozuError) as failed, db.tenant(A) as tx:
+        tx.conn.close()
+        VERBS_AFTER_CLOSE[verb](tx)
+    assert "closed" in str(failed.value)
+    with db.tenant(B) as tx:  # the pool made another
+        assert tx.get_value("SELECT count(*) FROM notes") == 0

@@ -190,7 +190,7 @@ class Tx(Verbs):
 
     def _execute(self, sql: str, params: Mapping[str, Any]) -> Any:
         text, values = self._prepare(sql, params)
-        cur = self.conn.cursor()
+        cur = self._cursor()
         try:
             cur.execute(text, values) if values else cur.execute(text)
         except self.dialect.driver_errors() as exc:
@@ -203,6 +203,12 @@ class Tx(Verbs):
 
     def _translate(self, exc: BaseException) -> MonozuError:
         return _translated(self.dialect, exc)
+
+    def _cursor(self) -> Any:
+        try:
+            return self.conn.cursor()
+        except self.dialect.driver_errors() as exc:  # the raw connection was closed
+            raise self._translate(exc) from exc
 
     def _rows(self, sql: str, params: Mapping[str, Any]
               ) -> tuple[tuple[str, ...], tuple[Any, ...] | None, list[Any]]:
@@ -278,7 +284,7 @@ class Tx(Verbs):
         batch = bind_rows(compiled, dialect, rows)  # an iterator's rows as they come
         if not batch:
             return 0
-        cur = self.conn.cursor()
+        cur = self._cursor()
         try:
             cur.executemany(compiled.one_value_sql, batch)
             count = cur.rowcount
@@ -320,7 +326,7 @@ class Tx(Verbs):
             self._savepoints -= 1
 
     def _raw(self, sql: str) -> None:
-        cur = self.conn.cursor()
+        cur = self._cursor()
         try:
             cur.execute(sql)
         except self.dialect.driver_errors() as exc:
@@ -530,7 +536,10 @@ class AutocommitConnection:
         value checks as the verbs' (a ``ParameterError`` naming the position)."""
         if params:
             params = self._checked(params)
-        cur = self.raw.cursor()
+        try:
+            cur = self.raw.cursor()
+        except self.dialect.driver_errors() as exc:
+            raise _translated(self.dialect, exc) from exc
         try:
             if self.deferred:
                 before = self.take_deferred()
