@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import enum
 import re
+import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
@@ -18,6 +19,7 @@ import pytest
 
 from monozu.db import Database, ParameterError
 from tests.support.items import COLUMNS, INSERT, item, items_database
+from tests.support.tz import FailingOffset, NoOffset
 
 
 def _deep(n: int) -> Any:
@@ -39,6 +41,13 @@ class MyDecimal(Decimal):
     pass
 
 
+
+
+class DayAndAHalf(NoOffset):
+    def utcoffset(self, dt: datetime | None) -> timedelta:  # type: ignore[override]
+        return timedelta(hours=36)  # Python refuses an offset of a day or more
+
+
 # (id, column, value): each value is one the layer cannot send, in the column it goes to.
 BAD: list[tuple[str, str, Any]] = [
     ("lone-surrogate", "name", "a\ud800b"),
@@ -58,6 +67,14 @@ BAD: list[tuple[str, str, Any]] = [
     ("plain-enum", "name", Colour.RED),
     ("tuple-as-a-value", "name", ("a", "b")),  # psycopg would send a record
     ("decimal-subclass-nan", "amount", MyDecimal("NaN")),
+    # A value's own conversion failing had escaped as it was (ValueError,
+    # OverflowError); a tzinfo with no offset had gone into SQLite as local time.
+    ("tzinfo-without-offset", "at", datetime(2026, 1, 1, 12, 0, tzinfo=NoOffset())),
+    ("tzinfo-that-fails", "at", datetime(2026, 1, 1, 12, 0, tzinfo=FailingOffset())),
+    ("tzinfo-out-of-range", "at", datetime(2026, 1, 1, 12, 0, tzinfo=DayAndAHalf())),
+    # stored in year 10000 (or 1 BC) in UTC, which no datetime can be read back as
+    ("utc-after-9999", "at", datetime.max.replace(tzinfo=timezone(timedelta(hours=-5)))),
+    ("utc-before-year-1", "at", datetime.min.replace(tzinfo=timezone(timedelta(hours=5)))),
 ]
 PATHS = ["exec", "exec_many", "bulk_insert"]
 
@@ -92,6 +109,13 @@ def test_a_value_that_cannot_be_sent_is_a_parameter_error_naming_it(
 def test_values_at_the_edges_still_go_through(db: Database) -> None:
     edge = item("é😀\U0010ffff", qty=2**31 - 1, score=-0.0, doc={"d": _deep(498)})
     db.exec(INSERT, edge)
+    last, first = datetime.max.replace(tzinfo=UTC), datetime.min.replace(tzinfo=UTC)
+    db.bulk_insert("items", ("id", "name", "at"), [(uuid.uuid4(), "last", last)])
+    db.exec_many("INSERT INTO items (id, name, at) VALUES (:id, :name, :at)",
+                 [{"id": uuid.uuid4(), "name": "first", "at": first}])
+    assert db.select(datetime, "SELECT at FROM items WHERE name IN ('first', 'last') "
+                               "ORDER BY at") == [first, last]
+    db.exec("DELETE FROM items WHERE name IN ('first', 'last')")
     db.exec_many(INSERT, [item("x" * 3 + "\u2028", qty=0)])
     db.bulk_insert("items", COLUMNS, [tuple(item("bulk", doc=_deep(100))[c] for c in COLUMNS)])
     assert db.get_value("SELECT count(*) FROM items") == 3

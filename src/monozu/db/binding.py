@@ -20,7 +20,7 @@ from typing import Any, cast
 from monozu.db.dialects.base import Dialect
 from monozu.db.errors import ParameterError
 from monozu.db.sqlparams import Compiled, bind
-from monozu.db.values import find_refusal, refusal
+from monozu.db.values import UNSENDABLE, find_refusal, refusal
 
 Binder = Callable[[Iterable[Mapping[str, Any]]], list[tuple[Any, ...]]]
 
@@ -38,14 +38,12 @@ def bind_rows(compiled: Compiled, dialect: Dialect,
     binder = _binder_for(compiled, dialect, rows[0])
     try:
         batch = binder(rows)
-    except TypeError:  # a row that is not a mapping (a tuple, a list)
-        for number, params in enumerate(rows, 1):
-            if not isinstance(params, Mapping):
-                raise not_a_mapping(params, f"row {number}: ") from None
-        raise
     except (KeyError, _WrongKeys):
         raise _mismatch(compiled, rows) from None
-    except ParameterError as exc:
+    except UNSENDABLE as exc:
+        for number, params in enumerate(rows, 1):  # a tuple, a list: the TypeError's
+            if not isinstance(params, Mapping):
+                raise not_a_mapping(params, f"row {number}: ") from None
         raise rows_refusal(dialect, rows, exc) from None
     if True in compiled.in_list:
         _refuse_in_lists(compiled, rows)
@@ -95,7 +93,7 @@ def _bind_as_they_come(compiled: Compiled, dialect: Dialect,
             raise not_a_mapping(last, f"row {number}: ") from None
         if isinstance(exc, KeyError | _WrongKeys):
             raise _mismatch(compiled, [last], first=number) from None
-        if isinstance(exc, ParameterError):
+        if isinstance(exc, UNSENDABLE):
             raise rows_refusal(dialect, [last], exc, first=number) from None
         raise
 

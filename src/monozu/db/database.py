@@ -40,7 +40,7 @@ from monozu.db.errors import (
 from monozu.db.pool import Pool, make_pool
 from monozu.db.scan import make_row_maker
 from monozu.db.sqlparams import bind, compile_sql
-from monozu.db.values import SEND_FAILURES, find_refusal, refusal
+from monozu.db.values import SEND_FAILURES, UNSENDABLE, find_refusal, refusal
 
 T = TypeVar("T")
 
@@ -181,7 +181,7 @@ class Tx(Verbs):
             return text, values
         try:
             return text, dialect.adapt_row(values)
-        except ParameterError as exc:
+        except UNSENDABLE as exc:
             raise self._refusal(params, exc) from None
 
     def _refusal(self, params: Mapping[str, Any], exc: BaseException) -> ParameterError:

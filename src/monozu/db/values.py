@@ -44,14 +44,37 @@ def uuid_from_bytes(raw: bytes) -> uuid.UUID:
 
 
 
+_EDGE_YEARS = frozenset({1, 9999})
+
+
 def aware(value: datetime) -> datetime:
-    """``value`` if it carries a time zone; naive values are refused on every path."""
-    if value.tzinfo is None:
+    """``value`` if it carries a time zone; naive values are refused on every path.
+
+    Naive as Python defines it: no tzinfo, or one whose ``utcoffset()`` is None (such a
+    value had gone into SQLite as local time written as UTC). A tzinfo whose
+    ``utcoffset()`` fails raises its own error, which the callers name."""
+    if value.tzinfo is None or value.utcoffset() is None:
         raise ParameterError(
             f"naive datetime {value.isoformat()} refused: pass a timezone-aware value "
             "(timestamps are stored in UTC)"
         )
+    if value.year in _EDGE_YEARS:  # in UTC it may leave the years a datetime holds
+        try:
+            value.astimezone(UTC)
+        except OverflowError:
+            raise ParameterError(
+                f"datetime {value.isoformat()} is outside the years 1 to 9999 in UTC: "
+                "stored, it could not be read back") from None
     return value
+
+
+def has_offset(value: datetime) -> bool:
+    """Whether ``value`` is aware, for checks that refuse in their own words: a tzinfo
+    that gives no offset, or fails to, makes it naive here."""
+    try:
+        return value.tzinfo is not None and value.utcoffset() is not None
+    except SEND_FAILURES:
+        return False
 
 
 def utc_text(value: datetime) -> str:
@@ -206,8 +229,15 @@ def as_base_type(value: Any) -> Any | None:
     return None
 
 
-# What a driver raises for a value it cannot encode, before anything is sent.
-SEND_FAILURES: tuple[type[Exception], ...] = (OverflowError, UnicodeEncodeError, RecursionError)
+# What a value's conversion raises when it cannot be sent, in the layer's adapters or
+# the driver's: text it cannot encode, a date that overflows in UTC, a tzinfo whose
+# utcoffset() fails or is out of range, a subclass whose own methods raise. (The
+# driver's own errors are caught before these; an exception of a caller's row source
+# is raised outside the conversions and goes out as it is.)
+SEND_FAILURES: tuple[type[Exception], ...] = (
+    ArithmeticError, AttributeError, LookupError, RuntimeError, TypeError, ValueError)
+# A value refused by the layer's own checks, or failing as above.
+UNSENDABLE: tuple[type[Exception], ...] = (ParameterError, *SEND_FAILURES)
 
 
 def find_refusal(adapt: Callable[[Any], Any], named: Iterable[tuple[str, Any]],
@@ -225,6 +255,8 @@ def find_refusal(adapt: Callable[[Any], Any], named: Iterable[tuple[str, Any]],
                 adapt(candidate)
             except ParameterError as bad:
                 return type(bad)(f"{prefix}{name}: {bad}")
+            except SEND_FAILURES as bad:
+                return ParameterError(f"{prefix}{name}: {why_unsendable(bad)}")
     return None
 
 
@@ -233,7 +265,16 @@ def refusal(exc: BaseException, where: str = "") -> ParameterError:
     prefix = f"{where}: " if where else ""
     if isinstance(exc, ParameterError):
         return type(exc)(f"{prefix}{exc}") if prefix else exc
-    return ParameterError(f"{prefix}a value cannot be sent: {type(exc).__name__}: {exc}")
+    return ParameterError(f"{prefix}a value {_failed(exc)}")
+
+
+def why_unsendable(exc: BaseException) -> str:
+    """The reason in a refusal: a ParameterError's own words, or what failed."""
+    return str(exc) if isinstance(exc, ParameterError) else _failed(exc)
+
+
+def _failed(exc: BaseException) -> str:
+    return f"cannot be sent: {type(exc).__name__}: {str(exc)[:200]}"
 
 
 Converter = Callable[[Any], Any]

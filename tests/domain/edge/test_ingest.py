@@ -12,6 +12,7 @@ from monozu.domain.edge.service import EdgeService
 from monozu.domain.errors import ValidationError
 from tests.domain.edge.conftest import Edge
 from tests.domain.edge.test_commands import device
+from tests.support.tz import FailingOffset, NoOffset
 
 
 def events(edge: Edge, n: int, kind: str = "telemetry", start: int = 0) -> list[EventIn]:
@@ -45,9 +46,16 @@ def test_a_batch_is_written_and_read_back_by_window_and_page(edge: Edge) -> None
                                device_id=uuid.uuid4()).items == []
 
 
+
+
 @pytest.mark.parametrize(("bad", "message"), [
     (lambda e: [*e, EventIn("teleport", e[0].event_at, {})], "unknown kind"),
     (lambda e: [*e, EventIn("log", datetime(2026, 1, 1), {})], "timezone-aware"),
+    # a tzinfo that gives no offset makes a naive datetime, or one that fails to
+    (lambda e: [*e, EventIn("log", datetime(2026, 1, 1, tzinfo=NoOffset()), {})],
+     "timezone-aware"),
+    (lambda e: [*e, EventIn("log", datetime(2026, 1, 1, tzinfo=FailingOffset()), {})],
+     "timezone-aware"),
     (lambda e: [*e, EventIn("log", e[0].event_at, "text")], "JSON object or array"),
     (lambda e: [*e, EventIn("log", e[0].event_at, {"x": "y" * 70_000})], "larger than"),
     (lambda e: [*e, EventIn("log", e[0].event_at + timedelta(days=1), {})], "future"),

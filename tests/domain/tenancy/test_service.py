@@ -18,6 +18,7 @@ from monozu.domain.tenancy import (
     UnknownFeature,
 )
 from tests.domain.conftest import Clock, audit_actions, table_rows
+from tests.support.tz import NoOffset
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 TABLES = ("tenants", "tenant_licenses", "tenant_features", "audit_logs")
@@ -91,6 +92,7 @@ def test_licence_states_and_the_feature_gate(service: TenancyService, clock: Clo
         service.may_use(tenant.id, "teleport")
 
 
+
 def test_licence_update_is_one_transaction(service: TenancyService, db: Database) -> None:
     tenant = service.register("Acme", "acme")
     service.apply_licence(tenant.id, "standard", NOW + timedelta(days=30), ["vpn"])
@@ -107,6 +109,8 @@ def test_licence_update_is_one_transaction(service: TenancyService, db: Database
         service.apply_licence(tenant.id, "p" * 51, expires, [])
     with pytest.raises(ValidationError, match="time zone"):
         service.apply_licence(tenant.id, "enterprise", expires.replace(tzinfo=None), [])
+    with pytest.raises(ValidationError, match="time zone"):  # a tzinfo that gives none
+        service.apply_licence(tenant.id, "enterprise", expires.replace(tzinfo=NoOffset()), [])
     assert table_rows(db, *TABLES) == before
     licence = service.licence(tenant.id)
     assert licence is not None and licence.features == frozenset({"security"})

@@ -21,7 +21,7 @@ from monozu.db.dialects.urls import DatabaseURL, Kind
 from monozu.db.errors import DatabaseError, ParameterError
 from monozu.db.sqlparams import Style
 from monozu.db.sqltext import Lexicon
-from monozu.db.values import SEND_FAILURES, Converter, find_refusal, refusal
+from monozu.db.values import SEND_FAILURES, UNSENDABLE, Converter, find_refusal, refusal
 
 if TYPE_CHECKING:
     import uuid
@@ -188,7 +188,7 @@ class Dialect(abc.ABC):
                 bad_row_shape(table, width, number, row)  # a namedtuple passes
             try:
                 append(adapt_row(row))
-            except ParameterError as exc:
+            except UNSENDABLE as exc:
                 raise self.bulk_refusal(table, columns, [row], exc, first=number) from None
         return batch
 

@@ -25,6 +25,7 @@ from monozu.db.models import (
     IngestEvent,
     SnapRelease,
 )
+from monozu.db.values import has_offset
 from monozu.domain.audit import Actor, record
 from monozu.domain.edge import credentials
 from monozu.domain.edge.credentials import CredentialError
@@ -54,7 +55,7 @@ def _utcnow() -> datetime:
 
 
 def _aware(field: str, value: object) -> datetime:
-    if not isinstance(value, datetime) or value.tzinfo is None:
+    if not isinstance(value, datetime) or not has_offset(value):
         raise ValidationError(f"{field} must be a timezone-aware datetime")
     return value
 

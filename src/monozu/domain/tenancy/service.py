@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 from monozu.db import Database, NotFound, Tx
 from monozu.db.models import Tenant, TenantLicense
+from monozu.db.values import has_offset
 from monozu.domain.audit import Actor, record
 from monozu.domain.errors import InvalidTransition, ValidationError, check_text
 from monozu.domain.tenancy.repository import TenancyRepository
@@ -97,7 +98,7 @@ class TenancyService:
         activate a pending tenant. A suspended tenant stays suspended."""
         wanted = check_features(features)
         plan = check_text("licence plan", plan, max_length=50)
-        if expires_at.tzinfo is None:
+        if not has_offset(expires_at):
             raise ValidationError("licence expiry must carry a time zone")
         now = self.clock()
         with self.db.tenant(tenant_id) as tx:

@@ -47,6 +47,8 @@ from psycopg.types.numeric import Float4BinaryDumper, FloatBinaryDumper, Numeric
 from monozu.db.dialects.base import bad_row_shape
 from monozu.db.errors import NUL_MESSAGE, MonozuError, NulCharacter, ParameterError
 from monozu.db.values import (
+    SEND_FAILURES,
+    UNSENDABLE,
     aware,
     check_decimal,
     check_float,
@@ -54,16 +56,18 @@ from monozu.db.values import (
     check_text,
     find_refusal,
     json_text,
+    why_unsendable,
 )
 
 _STAGES = itertools.count(1)
 
 # psycopg's builtin oids of the types whose binary dumpers need a guard.
 _BOOL, _FLOAT8, _INT2, _INT4, _INT8 = 16, 701, 21, 23, 20
-_DATE, _TIMESTAMP, _FLOAT4 = 1082, 1114, 700
+_DATE, _TIMESTAMP, _TIMESTAMPTZ, _FLOAT4 = 1082, 1114, 1184, 700
 # builtin array oids -> their element's oid, for the arrays whose elements are checked
 _ELEMENTS = {1000: _BOOL, 1005: _INT2, 1007: _INT4, 1016: _INT8, 1021: _FLOAT4,
-             1022: _FLOAT8, 1182: _DATE, 1115: _TIMESTAMP, 1183: 1083, 1270: 1266,
+             1022: _FLOAT8, 1182: _DATE, 1115: _TIMESTAMP, 1185: _TIMESTAMPTZ,
+             1183: 1083, 1270: 1266,
              1187: 1186, 1014: 1042, 1003: 19}
 _TIME, _TIMETZ, _INTERVAL, _JSON, _JSONB = 1083, 1266, 1186, 114, 3802
 _TEXT, _TEXT_LIKE = 25, frozenset({1042, 19})  # text; bpchar (char(n)) and name
@@ -382,6 +386,28 @@ def _date_value(value: Any) -> Any:
     return value  # a date, or what the dumper refuses, naming the row
 
 
+def _datetimes_inside(values: Iterable[Any]) -> bool:
+    """The chunk check of a ``timestamptz`` column: plain datetimes none of which is in
+    year 1 or 9999, where the UTC time may leave what Python can read back (the server
+    stores year 10000; reading the row then fails). Comparing aware values is C."""
+    column: list[datetime] = list(filter(_not_none, values))
+    if not column:
+        return True
+    if set(map(type, column)) != {datetime}:
+        return False
+    try:
+        low, high = min(column), max(column)
+    except SEND_FAILURES:  # naive and aware together, a tzinfo that fails: row by row
+        return False
+    return low.year > 1 and high.year < 9999
+
+
+def _aware_value(value: Any) -> Any:
+    """A ``timestamptz`` value: a datetime must be aware and inside the years 1 to 9999
+    in UTC, as on every path; anything else is the dumper's to refuse."""
+    return aware(value) if isinstance(value, datetime) else value
+
+
 def _no_values(values: Iterable[Any]) -> bool:
     return not any(map(_not_none, values))
 
@@ -409,6 +435,7 @@ _CHECKS: dict[int, tuple[Callable[[Iterable[Any]], bool], Callable[[Any], Any]]]
     _INT8: (_ints_within(-2**63, 2**63 - 1), _refuse_out_of("bigint", -2**63, 2**63 - 1)),
     _DATE: (_only_dates, _date_value),
     _TIMESTAMP: (_no_values, _utc_wall_time),  # every value needs its conversion
+    _TIMESTAMPTZ: (_datetimes_inside, _aware_value),
 }
 
 
@@ -434,9 +461,9 @@ def _check_row(table: str, columns: Sequence[str], width: int, number: int, row:
             continue
         try:
             checked = check.refuse(value)
-        except ParameterError as exc:
+        except UNSENDABLE as exc:  # a tzinfo's utcoffset() may fail in its own way
             raise ParameterError(f"bulk insert into {table}, row {number}, column "
-                                 f"{columns[check.position]}: {exc}") from None
+                                 f"{columns[check.position]}: {why_unsendable(exc)}") from None
         if checked is not value:
             sent = sent or list(row)
             sent[check.position] = checked
