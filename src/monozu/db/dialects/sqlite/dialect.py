@@ -346,23 +346,26 @@ def _constraint_facts(message: str) -> tuple[str | None, str | None, str | None]
 
 def _missing_columns(conn: Any, table: str, columns: Sequence[str]) -> list[str]:
     """The ``columns`` that ``table`` (``schema.table`` too) does not have."""
-    schema, _, name = table.rpartition(".")
-    found = conn.execute("SELECT name FROM pragma_table_xinfo(?, ?)",
-                         (name, schema or None)).fetchall()
-    have = {str(n).translate(_ASCII_LOWER) for (n,) in found}  # SQLite ignores ASCII case
+    have = _column_names(conn, table)
     return [c for c in columns if c.translate(_ASCII_LOWER) not in have]
 
 
 def _is_generated_here(conn: Any, table: str, columns: Sequence[str], name: str) -> bool:
     """Whether ``name`` is one of ``columns`` and a generated column of ``table``."""
-    schema, _, bare = table.rpartition(".")
     wanted = name.translate(_ASCII_LOWER)
-    if wanted not in {c.translate(_ASCII_LOWER) for c in columns}:
-        return False
-    # pragma_table_xinfo's hidden: 2 for a VIRTUAL generated column, 3 for a STORED one
-    found = conn.execute("SELECT name FROM pragma_table_xinfo(?, ?) WHERE hidden IN (2, 3)",
-                         (bare, schema or None)).fetchall()
-    return wanted in {str(n).translate(_ASCII_LOWER) for (n,) in found}
+    return wanted in {c.translate(_ASCII_LOWER) for c in columns} and \
+        wanted in _column_names(conn, table, generated=True)
+
+
+def _column_names(conn: Any, table: str, *, generated: bool = False) -> set[str]:
+    """``table``'s column names (``schema.table`` too) in ASCII lower case, as SQLite
+    compares them; only its generated ones if ``generated`` (pragma_table_xinfo's
+    ``hidden``: 2 for a VIRTUAL generated column, 3 for a STORED one)."""
+    schema, _, name = table.rpartition(".")
+    only = " WHERE hidden IN (2, 3)" if generated else ""
+    found = conn.execute(f"SELECT name FROM pragma_table_xinfo(?, ?){only}",
+                         (name, schema or None)).fetchall()
+    return {str(n).translate(_ASCII_LOWER) for (n,) in found}
 
 
 _GENERATED_COLUMN = re.compile(r'cannot INSERT into generated column "(?P<c>.*)"', re.S)
