@@ -316,7 +316,7 @@ def _deep_jsonb_fails(tx: Any, match: str | None = None) -> None:
                  lambda: tx.get(Doc, DEEP_JSONB)):
         with pytest.raises(MappingError, match=match) as info:
             read()
-        assert str(info.value).startswith("column j: ")
+        assert str(info.value).startswith("column 'j', row 1: ")
         assert "\n" not in str(info.value) and len(str(info.value)) < 300
         assert isinstance(info.value.__cause__, RecursionError)
         # the failure is the client's: the transaction goes on
@@ -338,8 +338,46 @@ def test_deep_jsonb_on_a_configured_connection(pg: Database) -> None:
 
 
 @pytest.mark.usefixtures("default_recursion_limit")
-def test_deep_json_among_several_json_columns_names_them_all(pg: Database) -> None:
+def test_deep_json_among_several_json_columns_names_the_one(pg: Database) -> None:
     sql = (f"SELECT 1 AS n, '[]'::json AS a, (repeat('[', {DEEP}) || repeat(']', {DEEP}))"
            f"::jsonb AS b, ARRAY['{{}}'::jsonb] AS c")
-    with pytest.raises(MappingError, match=r"^one of the columns a, b, c: .*nested too deeply"):
+    with pytest.raises(MappingError, match=r"^column 'b', row 1: .*nested too deeply"):
         pg.select(dict, sql)
+
+
+# PostgreSQL keeps timestamps and dates Python has no value for: 'infinity', years
+# past 9999 or before 1. psycopg fails the whole fetch on the first; the error names
+# the column and the row, and the unit of work goes on (the failure is the client's).
+@pytest.mark.parametrize(("type_", "stored", "said"), [
+    ("timestamptz", "infinity", "timestamp too large"),
+    ("timestamptz", "-infinity", "timestamp too small"),
+    ("timestamp", "10000-01-01", "timestamp too large"),
+    ("timestamptz", "0001-01-01 00:00:00+05", "timestamp too small"),
+    ("date", "infinity", "date too large"),
+    ("date", "0044-03-15 BC", "date too small"),
+])
+def test_a_stored_value_python_cannot_hold_is_named_by_column_and_row(
+        pg: Database, type_: str, stored: str, said: str) -> None:
+    @dataclass(slots=True)
+    class Event:
+        n: int
+        at: datetime
+
+    sql = (f"SELECT n, CASE WHEN n = 3 THEN '{stored}'::{type_} ELSE now()::{type_} END "
+           "AS at FROM generate_series(1, 4) AS n ORDER BY n")
+    with pg.transaction() as tx:
+        for read in (lambda: tx.select(Event, sql), lambda: tx.select(dict, sql),
+                     lambda: tx.get(Event, sql + " OFFSET 2 LIMIT 1"),
+                     lambda: tx.get_value(f"SELECT '{stored}'::{type_} AS at")):
+            with pytest.raises(MappingError, match=f"^column 'at', row [13]: .*{said}") as info:
+                read()
+            assert stored not in str(info.value)  # a value is never shown
+        assert tx.get_value("SELECT 5") == 5
+
+
+def test_a_fetch_that_fails_for_no_value_is_not_blamed_on_one(pg: Database) -> None:
+    from monozu.db import DatabaseError
+
+    with pytest.raises(DatabaseError, match="division by zero") as info:
+        pg.select(dict, "SELECT n, 1 / (n - 3) AS q FROM generate_series(1, 4) AS n")
+    assert not isinstance(info.value, MappingError)

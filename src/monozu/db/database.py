@@ -18,6 +18,7 @@ Nested ``tx.transaction()`` is a savepoint. Any exception rolls back.
 from __future__ import annotations
 
 import contextlib
+import re
 import threading
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -220,17 +221,17 @@ class Tx(Verbs):
                 raise QueryError("the statement returned no result set; use exec() for writes")
             columns = tuple(d[0] for d in cur.description)
             given = self.dialect.given_types(cur.description)
-            rows = cur.fetchall()
+            try:
+                rows = cur.fetchall()
+            except self.dialect.driver_errors():
+                _name_unreadable(self.dialect, cur, columns)
+                raise
+            except _LOAD_FAILURES:
+                _name_unreadable(self.dialect, cur, columns)
+                raise
             self.dialect.drain(cur)  # a later error in the same batch (SQL Server)
         except self.dialect.driver_errors() as exc:
             raise self._translate(exc) from exc
-        except MappingError as exc:  # a JSON document the driver could not decode
-            found = self.dialect.decoded_json_columns(cur.description or ())
-            if not found:
-                raise
-            where = (f"column {found[0]}" if len(found) == 1 else
-                     f"one of the columns {', '.join(found)}")
-            raise MappingError(f"{where}: {exc}") from exc.__cause__
         except (NotImplementedError, ValueError, RecursionError) as exc:
             # The driver could not turn a value into Python: psycopg's loaders after a
             # session change (SET DateStyle), a JSON document nested too deep.
@@ -661,6 +662,31 @@ def _is_disconnect(exc: BaseException) -> bool:
         return True
     return isinstance(exc, DatabaseError) and "connection" in str(exc).lower() \
         and "closed" in str(exc).lower()
+
+
+# What a driver's own conversion of a fetched value may raise (MappingError: a JSON
+# document too deep for the layer's decoder, which psycopg calls while it fetches).
+_LOAD_FAILURES = (MappingError, NotImplementedError, ValueError, RecursionError)
+_QUOTED_VALUE = re.compile(r":\s*'.*'\s*\Z", re.DOTALL)  # psycopg ends with the value
+
+
+def _name_unreadable(dialect: Dialect, cur: Any, columns: Sequence[str]) -> None:
+    """After a failed fetch: raise the error naming the value it could not read, if it
+    was a value's (its cause: under the layer's own error, the one that made it)."""
+    try:
+        found = dialect.unreadable_value(cur)
+    except Exception:  # looking again failed too: the fetch's own error stands
+        return
+    if found is None:
+        return
+    row, column, why = found
+    name = columns[column] if column < len(columns) else f"#{column + 1}"
+    own = isinstance(why, (MonozuError, *dialect.driver_errors()))  # its text says it all
+    reason = str(why) if own else f"{type(why).__name__}: {why}"
+    reason = _QUOTED_VALUE.sub("", reason)  # a column's value is never shown
+    error = MappingError(f"column {name!r}, row {row}: the value cannot be read into "
+                         f"Python: {reason[:300]}")
+    raise error from (why.__cause__ or why) if isinstance(why, MonozuError) else why
 
 
 def _head(sql: str) -> str:

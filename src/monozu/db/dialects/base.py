@@ -101,11 +101,11 @@ class Dialect(abc.ABC):
         value is checked (SQLite's columns hold any type, whatever they declare)."""
         return None
 
-    def decoded_json_columns(self, description: Sequence[Any]) -> list[str]:
-        """The result's columns whose JSON the driver decodes while fetching, before the
-        layer sees a value: where a document too deep to decode may be (none by default,
-        the layer decodes JSON itself)."""
-        return []
+    def unreadable_value(self, cursor: Any) -> tuple[int, int, BaseException] | None:
+        """After fetching a result failed: the row (from 1), the column (from 0) and the
+        error of the first value the driver could not turn into Python, or None when the
+        failure was not a value's (the default: drivers that give values as they come)."""
+        return None
 
     @abc.abstractmethod
     def translate_error(self, exc: BaseException) -> DatabaseError | None:

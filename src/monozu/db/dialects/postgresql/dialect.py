@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import psycopg
-from psycopg.adapt import PyFormat
+from psycopg.adapt import PyFormat, Transformer
 from psycopg.types.json import Jsonb, set_json_dumps, set_json_loads
 
 from monozu.db import errors
@@ -137,8 +137,28 @@ class PostgreSQLDialect(Dialect):
         # A column's type decides the loader, so the Python type of its values.
         return tuple(_GIVEN.get(d[1]) for d in description)
 
-    def decoded_json_columns(self, description: Sequence[Any]) -> list[str]:
-        return [d[0] for d in description if d[1] in _JSON_OIDS]
+    def unreadable_value(self, cursor: Any) -> tuple[int, int, BaseException] | None:
+        # psycopg loads every row of a client-side result while fetching, so a value
+        # it cannot turn into Python (a timestamp of 'infinity' or past year 9999, a
+        # JSON document too deep) fails the whole fetch. Loading the result again one
+        # value at a time finds it; this runs only after a failure.
+        result = cursor.pgresult
+        if result is None or result.status != psycopg.pq.ExecStatus.TUPLES_OK:
+            return None
+        reader = Transformer(cursor)
+        reader.set_pgresult(result)
+        loaders = [reader.get_loader(result.ftype(c), result.fformat(c))
+                   for c in range(result.nfields)]
+        for r in range(result.ntuples):
+            for c, loader in enumerate(loaders):
+                data = result.get_value(r, c)
+                if data is None:
+                    continue
+                try:
+                    loader.load(data)
+                except Exception as exc:  # what the fetch met: any loader's failure
+                    return r + 1, c, exc
+        return None
 
     def set_tenant(self, conn: Any, tenant_id: str | None) -> None:
         conn.execute("SELECT set_config('app.tenant_id', $1, true)", (tenant_id or "",))
@@ -264,9 +284,6 @@ _GIVEN: dict[int, type] = {
     20: int, 21: int, 23: int, 26: int, 700: float, 701: float, 1700: Decimal,
     2950: uuid.UUID, 1082: date, 1114: datetime, 1184: datetime,
 }
-
-# json, jsonb and their arrays: psycopg decodes them while it fetches.
-_JSON_OIDS = frozenset({114, 3802, 199, 3807})
 
 
 def _busy(conn: Any) -> bool:
