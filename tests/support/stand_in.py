@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from monozu.db.config import load_config
-from monozu.db.database import Database
+from monozu.db.database import Database, _Lease
 
 SQLSERVER_URL = "sqlserver://ops:secret@sql.example:1433?database=monozu"
 
@@ -24,10 +24,10 @@ def stand_in_database(server: Any, monkeypatch: pytest.MonkeyPatch,
     db = Database(load_config(environ or {}, url=SQLSERVER_URL, dotenv=None), pool_size=1)
 
     @contextmanager
-    def connection(self: Database) -> Iterator[Any]:
-        yield server
+    def lease(self: Database) -> Iterator[Any]:
+        yield _Lease(server)
 
-    monkeypatch.setattr(Database, "connection", connection)
+    monkeypatch.setattr(Database, "_lease", lease)
     return db
 
 

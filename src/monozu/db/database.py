@@ -163,10 +163,27 @@ class Tx(Verbs):
     def __init__(self, db: Database, conn: Any, tenant_id: uuid.UUID | None = None) -> None:
         self.db = db
         self.dialect: Dialect = db.dialect
-        self.conn = conn
+        self._conn = conn
         self.tenant_id = tenant_id
+        self.exposed = False  # whether code outside the layer was given the connection
         self._savepoints = 0
         self._here = contextlib.nullcontext(self)
+
+    @property
+    def conn(self) -> Any:
+        """The driver's own connection, for what the verbs do not cover.
+
+        Code given it may keep it, or a cursor of it, past the block, or change what no
+        reset can see (a libpq notice handler, a method replaced on the object), so the
+        connection is closed when the unit of work ends, never handed to the next one.
+        """
+        self.exposed = True
+        return self._conn
+
+    def bulk_writes(self) -> contextlib.AbstractContextManager[None]:
+        """The database's session settings for writing many rows along indexes (a
+        larger SQLite page cache), given back when the block ends."""
+        return self.dialect.bulk_writes(self._conn)
 
     def _unit(self) -> contextlib.AbstractContextManager[Tx]:
         return self._here  # the verbs run in this transaction
@@ -207,7 +224,7 @@ class Tx(Verbs):
 
     def _cursor(self) -> Any:
         try:
-            return self.conn.cursor()
+            return self._conn.cursor()
         except self.dialect.driver_errors() as exc:  # the raw connection was closed
             raise self._translate(exc) from exc
 
@@ -303,7 +320,7 @@ class Tx(Verbs):
                      rows: Iterable[Sequence[Any]]) -> int:
         _check_bulk_call(table, columns, rows)
         try:
-            return self.dialect.bulk_insert(self.conn, table, columns, rows)
+            return self.dialect.bulk_insert(self._conn, table, columns, rows)
         except self.dialect.driver_errors() as exc:
             raise self._translate(exc) from exc
 
@@ -421,22 +438,32 @@ class Database(Verbs):
 
     @contextlib.contextmanager
     def connection(self) -> Iterator[Any]:
-        """A raw pooled connection, returned on exit (broken ones are discarded)."""
+        """A raw connection from the pool, for what the verbs do not cover. It is closed
+        on exit, not pooled again: the layer cannot vouch for what was done with it or
+        who still holds it (see :attr:`Tx.conn`)."""
+        with self._lease() as lease:
+            lease.retire = not self.dialect.must_keep(lease.conn)
+            yield lease.conn
+
+    @contextlib.contextmanager
+    def _lease(self) -> Iterator[_Lease]:
+        """A pooled connection for the layer's own use, returned on exit (broken ones,
+        and retired ones, are closed instead)."""
         pool = self.pool  # the one the connection goes back to, whatever happens meanwhile
-        conn = pool.acquire()
-        broken = False
+        lease = _Lease(pool.acquire())
         try:
-            yield conn
+            yield lease
         except BaseException as exc:
-            broken = _is_disconnect(exc)
+            lease.retire = lease.retire or _is_disconnect(exc)
             raise
         finally:
-            pool.release(conn, broken=broken)
+            pool.release(lease.conn, broken=lease.retire)
 
     @contextlib.contextmanager
     def transaction(self, *, tenant_id: uuid.UUID | None = None) -> Iterator[Tx]:
         """Commit on success, roll back on any exception."""
-        with self.connection() as conn:
+        with self._lease() as lease:
+            conn = lease.conn
             dialect = self.dialect
             try:
                 dialect.begin(conn)
@@ -466,8 +493,10 @@ class Database(Verbs):
             finally:
                 # The connection goes back to the pool and may become another unit of
                 # work's, maybe another tenant's: a Tx kept past its block must not
-                # reach it.
-                tx.conn = ENDED
+                # reach it, and one whose raw connection was given out is not reused.
+                tx._conn = ENDED
+                if tx.exposed and not dialect.must_keep(conn):
+                    lease.retire = True
 
     def tenant(self, tenant_id: uuid.UUID) -> contextlib.AbstractContextManager[Tx]:
         """A unit of work bound to one tenant (see :mod:`monozu.db.tenant`)."""
@@ -492,12 +521,12 @@ class Database(Verbs):
             conn.close()
 
     def server_version(self) -> str:
-        with self.connection() as conn:
+        with self._lease() as lease:
             try:
-                return self.dialect.server_version(conn)
+                return self.dialect.server_version(lease.conn)
             finally:
                 with contextlib.suppress(Exception):
-                    self.dialect.rollback(conn)
+                    self.dialect.rollback(lease.conn)
 
 
 class AutocommitConnection:
@@ -624,6 +653,16 @@ class AutocommitConnection:
     def close(self) -> None:
         with contextlib.suppress(Exception):  # any real error has been raised already
             self.raw.close()
+
+
+class _Lease:
+    """A connection taken from the pool, and whether it must be closed on return."""
+
+    __slots__ = ("conn", "retire")
+
+    def __init__(self, conn: Any) -> None:
+        self.conn = conn
+        self.retire = False
 
 
 class _EndedUnitOfWork:

@@ -246,7 +246,8 @@ def check(db: Database, *, location: Path | None = None,
 
     catalog = db.dialect.catalog
     kind = db.dialect.kind
-    with db.connection() as conn:
+    with db._lease() as lease:
+        conn = lease.conn
         live_all = catalog.read_schema(conn)
         db.dialect.rollback(conn)
     if history_table not in live_all.tables:
@@ -257,7 +258,8 @@ def check(db: Database, *, location: Path | None = None,
     chosen = expected_migrations(resolution.versioned, applied)
     if progress is not None:
         progress(f"replaying {len(chosen)} migrations up to {applied.current or '-'}")
-    with db.connection() as conn:
+    with db._lease() as lease:
+        conn = lease.conn
         try:
             expected = catalog.expected_schema(conn, [m.text for m in chosen])
         except MonozuError:

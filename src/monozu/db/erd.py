@@ -58,7 +58,8 @@ REGENERATE = ".venv/bin/python -m monozu.db.erd --write docs/schema.md"
 
 def read_schema(db: Database) -> Schema:
     """The live schema of ``db``, read through its dialect's catalog."""
-    with db.connection() as conn:
+    with db._lease() as lease:
+        conn = lease.conn
         return introspect(conn, db.dialect.kind)
 
 

@@ -153,6 +153,11 @@ class Dialect(abc.ABC):
         The default does nothing: a transaction-local binding ends with the transaction.
         """
 
+    def must_keep(self, conn: Any) -> bool:
+        """Whether ``conn`` goes back to the pool even after its raw handle was given
+        out (see ``Tx.conn``): only where closing it would lose the database itself."""
+        return False
+
     def bulk_writes(self, conn: Any) -> contextlib.AbstractContextManager[None]:
         """Session settings for statements that write many rows along indexes, given
         back afterwards (the connection returns to a pool). None by default."""

@@ -322,7 +322,7 @@ def _write_tenant(db: Database, tenant_id: uuid.UUID, assets: list[Asset],
     for asset in assets:
         report.problems.extend(asset.problems)
     report.matches = len(found)
-    with db.tenant(tenant_id) as tx, tx.dialect.bulk_writes(tx.conn):
+    with db.tenant(tenant_id) as tx, tx.bulk_writes():
         # keyed by the asset id's integer: comparing UUID objects costs a Python call each
         recorded = {(r.asset_id.int, r.cve_id): r for r in tx.select(
             Recorded, sql.TENANT_VULNERABILITIES, tenant_id=tenant_id)}

@@ -19,6 +19,7 @@ import pytest
 from monozu.db import ConnectionFailed, Database, DatabaseError, Tx
 from monozu.db.dialects.postgresql import pool as pool_module
 from monozu.db.dialects.postgresql.pool import RESET_SQL
+from tests.support.rawconn import pooled, raw
 
 
 @pytest.fixture
@@ -225,7 +226,7 @@ def test_bulk_writes_change_no_session_setting(db: Database) -> None:
     with db.transaction() as tx:
         settings = "SELECT name, setting FROM pg_settings WHERE source = 'session' ORDER BY name"
         before = tx.select(dict, settings)
-        with tx.dialect.bulk_writes(tx.conn):
+        with tx.dialect.bulk_writes(raw(tx)):
             assert tx.select(dict, settings) == before
 
 
@@ -239,11 +240,11 @@ class RowCountingCursor(psycopg.ServerCursor[Any]):
 def _driver_settings(tx: Tx) -> None:
     from psycopg.rows import dict_row
 
-    tx.conn.row_factory = dict_row  # the next scanner would get dicts, not tuples
-    tx.conn.server_cursor_factory = RowCountingCursor
-    tx.conn.prepare_threshold = None
-    tx.conn.add_notice_handler(lambda diag: NOTICES.append(str(diag.message_primary)))
-    tx.conn.add_notify_handler(lambda note: NOTICES.append(note.payload))
+    raw(tx).row_factory = dict_row  # the next scanner would get dicts, not tuples
+    raw(tx).server_cursor_factory = RowCountingCursor
+    raw(tx).prepare_threshold = None
+    raw(tx).add_notice_handler(lambda diag: NOTICES.append(str(diag.message_primary)))
+    raw(tx).add_notify_handler(lambda note: NOTICES.append(note.payload))
 
 
 def test_psycopg_settings_made_through_the_raw_connection_are_set_back(db: Database) -> None:
@@ -255,8 +256,8 @@ def test_psycopg_settings_made_through_the_raw_connection_are_set_back(db: Datab
         assert b.get_value("SELECT pg_backend_pid()") == pid
         assert b.select(int, "SELECT id FROM notes ORDER BY id") == [1, 2]
         assert b.select(dict, "SELECT 7 AS a") == [{"a": 7}]
-        assert b.conn.prepare_threshold == 5
-        with b.conn.cursor(name="later") as named:
+        assert raw(b).prepare_threshold == 5
+        with raw(b).cursor(name="later") as named:
             assert type(named) is psycopg.ServerCursor
         b.exec("DO $$ BEGIN RAISE NOTICE 'tenant b secret'; END $$")
         b.exec("LISTEN monozu_test")
@@ -273,7 +274,7 @@ def test_a_connection_whose_adapters_changed_is_closed_not_reused(db: Database) 
 
     with db.transaction() as a:
         pid = a.get_value("SELECT pg_backend_pid()")
-        a.conn.adapters.register_dumper(str, Wrong)
+        raw(a).adapters.register_dumper(str, Wrong)
         assert a.get_value("SELECT :s::text", s="right") == "wrong"
     with db.transaction() as b:
         assert b.get_value("SELECT :s::text", s="right") == "right"
@@ -321,7 +322,7 @@ def test_a_dumper_replaced_after_psycopg_filed_it_by_class_still_closes(
         a.get_value("SELECT :u", u=uuid.uuid4())  # "uuid.UUID" is now filed by class
     with db.transaction() as b:
         assert b.get_value("SELECT pg_backend_pid()") == pid
-        b.conn.adapters.register_dumper("uuid.UUID", Wrong)  # by name, as psycopg does
+        raw(b).adapters.register_dumper("uuid.UUID", Wrong)  # by name, as psycopg does
     with db.transaction() as c:
         assert c.get_value("SELECT pg_backend_pid()") != pid
         mine = uuid.uuid4()
@@ -333,10 +334,10 @@ def test_transaction_characteristics_set_on_the_raw_connection_are_set_back(
     from psycopg import IsolationLevel
 
     with db.transaction() as a:  # nothing sent yet: psycopg lets them change
-        pid = a.conn.info.backend_pid
-        a.conn.read_only = True
-        a.conn.isolation_level = IsolationLevel.SERIALIZABLE
-        a.conn.deferrable = True
+        pid = raw(a).info.backend_pid
+        raw(a).read_only = True
+        raw(a).isolation_level = IsolationLevel.SERIALIZABLE
+        raw(a).deferrable = True
     with db.transaction() as b:
         assert b.get_value("SELECT pg_backend_pid()") == pid
         assert b.get_value("SELECT current_setting('transaction_isolation')") == "read committed"
@@ -352,7 +353,7 @@ def test_notifications_one_unit_of_work_received_are_not_read_by_the_next(
         b.exec("SELECT pg_notify('b_events', 'tenant b payload')")
     with db.tenant(uuid.uuid4()) as a:
         assert a.get_value("SELECT pg_backend_pid()") == pid
-        heard = [n.payload for n in a.conn.notifies(timeout=0.2, stop_after=1)]
+        heard = [n.payload for n in raw(a).notifies(timeout=0.2, stop_after=1)]
     assert heard == []
 
 
@@ -382,13 +383,13 @@ def test_a_copy_left_open_on_the_raw_connection_ends_the_unit_of_work_without_a_
     def leave_a_copy_open() -> int:
         with db.transaction() as a:
             a.exec("INSERT INTO notes VALUES (3)")
-            pid: int = a.conn.info.backend_pid
+            pid: int = raw(a).info.backend_pid
             if direction == "pipeline":  # its results never checked
-                opened: Any = a.conn.pipeline()
+                opened: Any = raw(a).pipeline()
                 opened.__enter__()
-                a.conn.execute("INSERT INTO notes VALUES (4)")
+                raw(a).execute("INSERT INTO notes VALUES (4)")
             else:
-                opened = a.conn.cursor().copy(direction)  # kept: freeing it ends the copy
+                opened = raw(a).cursor().copy(direction)  # kept: freeing it ends the copy
                 copy = opened.__enter__()  # never left
                 if direction.endswith("STDIN"):
                     copy.write_row((4,))
@@ -411,7 +412,7 @@ def test_a_notification_sent_while_the_reset_waits_does_not_reach_the_next_unit(
     # The reset runs once the connection is back; a notification that reached the
     # socket before it, while the session still listened, is read by the reset's own
     # batch. Made to happen here: listen, be notified, let it arrive, then reset.
-    with db.connection() as conn, psycopg.connect(pg_url, autocommit=True) as other:
+    with pooled(db) as conn, psycopg.connect(pg_url, autocommit=True) as other:
         conn.execute("LISTEN monozu_leak")
         conn.commit()
         other.execute("NOTIFY monozu_leak, 'tenant A only'")

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from monozu.db import CheckViolation, Database, Tx
+from tests.support.rawconn import raw
 
 
 @pytest.fixture(params=["file", "memory"])
@@ -35,25 +36,25 @@ def _temp_objects(tx: Tx) -> None:
 def _foreign_keys_off(tx: Tx) -> None:
     # The pragma is a no-op inside a transaction, and the verbs refuse COMMIT: only
     # code reaching for the driver's connection can leave it set.
-    tx.conn.execute("COMMIT")
+    raw(tx).execute("COMMIT")
     tx.exec("PRAGMA foreign_keys = OFF")
-    tx.conn.execute("BEGIN")
+    raw(tx).execute("BEGIN")
 
 
 def _pragmas(*statements: str) -> Callable[[Tx], None]:
     def leak(tx: Tx) -> None:
-        tx.conn.execute("COMMIT")  # some pragmas are no-ops inside a transaction
+        raw(tx).execute("COMMIT")  # some pragmas are no-ops inside a transaction
         for statement in statements:
             tx.exec(statement)
-        tx.conn.execute("BEGIN")
+        raw(tx).execute("BEGIN")
     return leak
 
 
 def _attach(tx: Tx) -> None:
-    tx.conn.execute("COMMIT")
+    raw(tx).execute("COMMIT")
     tx.exec("ATTACH DATABASE ':memory:' AS stash")
     tx.exec("CREATE TABLE stash.secrets AS SELECT 'tenant a' AS v")
-    tx.conn.execute("BEGIN")
+    raw(tx).execute("BEGIN")
 
 
 LEAKS: dict[str, Callable[[Tx], None]] = {
@@ -98,7 +99,7 @@ def test_an_unchanged_connection_costs_no_pragma_reading(db: Database) -> None:
     """Only a unit of work that set a pragma or attached a database is compared."""
     with db.transaction() as tx:
         tx.get_value("SELECT count(*) FROM notes")
-        conn = tx.conn
+        conn = raw(tx)
     assert conn.marked == [False]
     with db.transaction() as tx:
         tx.exec("PRAGMA query_only = 1")
@@ -109,17 +110,17 @@ def test_an_unchanged_connection_costs_no_pragma_reading(db: Database) -> None:
 
 
 def _driver_attributes(tx: Tx) -> None:
-    tx.conn.row_factory = sqlite3.Row
-    tx.conn.text_factory = bytes
-    tx.conn.isolation_level = "DEFERRED"
+    raw(tx).row_factory = sqlite3.Row
+    raw(tx).text_factory = bytes
+    raw(tx).isolation_level = "DEFERRED"
 
 
 def _callbacks(tx: Tx) -> None:
-    tx.conn.set_trace_callback(SPIED.append)
-    tx.conn.set_progress_handler(lambda: bool(SPIED.append("progress")), 1)
+    raw(tx).set_trace_callback(SPIED.append)
+    raw(tx).set_progress_handler(lambda: bool(SPIED.append("progress")), 1)
     # Refuses reading notes.id (from the next statement prepared on): kept, it would
     # break the next unit of work's SELECT.
-    tx.conn.set_authorizer(lambda action, table, column, *rest: sqlite3.SQLITE_DENY
+    raw(tx).set_authorizer(lambda action, table, column, *rest: sqlite3.SQLITE_DENY
                            if (table, column) == ("notes", "id") else sqlite3.SQLITE_OK)
 
 
@@ -151,8 +152,8 @@ def test_what_code_set_on_the_raw_connection_is_gone_for_the_next(db: Database,
 def test_registered_functions_close_the_connection_unless_it_holds_the_database(
         db: Database) -> None:
     with db.transaction() as a:
-        a.conn.create_function("upper", 1, lambda s: "overridden")
-        a.conn.create_collation("anything", lambda x, y: 0)
+        raw(a).create_function("upper", 1, lambda s: "overridden")
+        raw(a).create_collation("anything", lambda x, y: 0)
         assert a.get_value("SELECT upper('x')") == "overridden"
     in_memory = db.pool.stats()["opened"] == 1 and db.get_value(
         "SELECT file FROM pragma_database_list WHERE name = 'main'") == ""
@@ -166,13 +167,13 @@ def test_registered_functions_close_the_connection_unless_it_holds_the_database(
 
 def test_limits_one_unit_of_work_set_are_set_back(db: Database) -> None:
     with db.transaction() as a:
-        conn = a.conn
-        a.conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, 40)
-        a.conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, 30)  # the first value is kept
-        a.conn.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 1)
-        a.conn.setlimit(sqlite3.SQLITE_LIMIT_SQL_LENGTH, 8)  # the reset's own SQL is longer
+        conn = raw(a)
+        raw(a).setlimit(sqlite3.SQLITE_LIMIT_LENGTH, 40)
+        raw(a).setlimit(sqlite3.SQLITE_LIMIT_LENGTH, 30)  # the first value is kept
+        raw(a).setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 1)
+        raw(a).setlimit(sqlite3.SQLITE_LIMIT_SQL_LENGTH, 8)  # the reset's own SQL is longer
     with db.transaction() as b:
-        assert b.conn is conn
+        assert raw(b) is conn
         b.exec("CREATE TABLE long_notes (a TEXT, b TEXT)")
         b.exec("INSERT INTO long_notes VALUES (:a, :b)", a="x" * 1000, b="y")
         assert b.get_value("SELECT length(a) FROM long_notes") == 1000
@@ -186,7 +187,7 @@ def test_replacing_the_database_under_the_pool_is_refused(db: Database) -> None:
     image.commit()
     with db.transaction() as a:
         with pytest.raises(sqlite3.NotSupportedError, match="replace the database"):
-            a.conn.deserialize(image.serialize())
+            raw(a).deserialize(image.serialize())
         a.exec("INSERT INTO notes VALUES (2, 1)")  # the unit of work goes on
     assert db.select(int, "SELECT id FROM notes ORDER BY id") == [1, 2]
     assert db.pool.stats()["opened"] == 1
@@ -218,10 +219,10 @@ import sys, tempfile
 from monozu.db import Database
 db = Database.open(f"sqlite:///{tempfile.mkdtemp()}/x.db", pool_size=1)
 with db.transaction() as a:
-    conn = a.conn
-    a.conn.enable_load_extension(True)
+    conn = a._conn  # not a.conn, which would retire the connection
+    conn.enable_load_extension(True)
 with db.transaction() as b:
-    assert b.conn is conn
+    assert b._conn is conn
     try:
         b.get_value("SELECT load_extension('/nonexistent/monozu-test')")
     except Exception as exc:

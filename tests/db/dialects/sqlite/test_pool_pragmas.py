@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from monozu.db import Database, DatabaseError, ProgrammingError
+from tests.support.rawconn import pooled, raw
 
 with contextlib.closing(sqlite3.connect(":memory:")) as _probe:
     KNOWN = {name for (name,) in _probe.execute("PRAGMA pragma_list")}
@@ -88,11 +89,11 @@ def _settings(conn: Any) -> dict[str, Any]:
 @pytest.mark.parametrize(("name", "value"), CASES, ids=[f"{n}={v}" for n, v in CASES])
 def test_a_pragma_written_is_set_back_or_its_connection_closed(
         db: Database, name: str, value: str) -> None:
-    with db.connection() as conn:
+    with pooled(db) as conn:
         before = _settings(conn)
-    with db.connection() as conn:
+    with pooled(db) as conn:
         conn.execute(f"PRAGMA {name} = {value}").fetchall()
-    with db.connection() as conn:
+    with pooled(db) as conn:
         after = _settings(conn)
     opened = db.pool.stats()["opened"]
     if name in CLOSES and not _in_memory(db):
@@ -109,13 +110,13 @@ def test_a_pragma_written_is_set_back_or_its_connection_closed(
 @pytest.mark.parametrize("name", sorted(LEAVE_NOTHING & KNOWN))
 def test_a_pragma_that_leaves_nothing_does_not_mark_the_connection(
         db: Database, name: str) -> None:
-    with db.connection() as conn:
+    with pooled(db) as conn:
         conn.execute(f"PRAGMA {name} = {WRITES.get(name, ['1'])[0]}").fetchall()
         assert conn.marked == [False]
     with db.transaction() as tx:  # the catalog reads pragmas through table functions
         tx.select(dict, "SELECT * FROM pragma_table_xinfo('notes')")
         tx.select(dict, "SELECT * FROM pragma_index_info('ix_notes_body')")
-        assert tx.conn.marked == [False]
+        assert raw(tx).marked == [False]
 
 
 @pytest.mark.parametrize("statement", [
@@ -124,9 +125,9 @@ def test_a_pragma_that_leaves_nothing_does_not_mark_the_connection(
 ])
 def test_a_pragma_aimed_at_the_temp_schema_closes_the_connection(
         db: Database, statement: str) -> None:
-    with db.connection() as conn:
+    with pooled(db) as conn:
         conn.execute(statement)
-    with db.connection() as conn:
+    with pooled(db) as conn:
         assert db.pool.stats()["opened"] == (1 if _in_memory(db) else 2)
         if not _in_memory(db):
             assert conn.execute("PRAGMA temp.journal_size_limit").fetchone()[0] == -1
@@ -138,10 +139,10 @@ def test_a_pragma_aimed_at_the_temp_schema_closes_the_connection(
     "PRAGMA main.max_page_count = 1", "PRAGMA MAX_PAGE_COUNT = 1",
 ])
 def test_a_pragma_aimed_at_main_is_set_back_in_place(db: Database, statement: str) -> None:
-    with db.connection() as conn:
+    with pooled(db) as conn:
         before = _settings(conn)
         conn.execute(statement)
-    with db.connection() as conn:
+    with pooled(db) as conn:
         assert _settings(conn) == before
     assert db.pool.stats()["opened"] == 1
 
@@ -164,14 +165,14 @@ def test_a_pragma_written_again_is_seen_again(db: Database) -> None:
     for _ in range(3):
         with db.transaction() as tx:
             tx.exec("PRAGMA max_page_count = 1")
-            assert tx.conn.marked == [True]
+            assert raw(tx).marked == [True]
         assert db.get_value("PRAGMA max_page_count") > 1
 
 
 def test_an_unknown_pragma_in_memory_keeps_the_only_connection(tmp_path: Path) -> None:
     with Database.open("sqlite:///:memory:", pool_size=1) as db:
         db.exec("CREATE TABLE notes (id INTEGER PRIMARY KEY)")
-        with db.connection() as conn:
+        with pooled(db) as conn:
             conn.execute("PRAGMA no_such_pragma_yet = 1")
             conn.execute("PRAGMA busy_timeout = 1")
         assert db.pool.stats()["opened"] == 1

@@ -11,7 +11,9 @@ batch's implicit transaction) and would need a second round trip for the time
 zone. A batch is never prepared by psycopg, and on seeing ``DEALLOCATE ALL``
 psycopg forgets the statements it had prepared.
 
-Code holding the raw connection (``tx.conn``) can also change psycopg's own state:
+A connection given out raw (``tx.conn``) is closed when its unit of work ends, never
+reused (see ``Tx.conn``); as a second line, the reset also covers psycopg's own state,
+which code holding the raw connection can change:
 its row and cursor factories (a ``dict_row`` left behind would hand the next unit
 of work's scanner dicts instead of tuples), preparation settings, notice and notify
 handlers (another tenant's notices would reach them), and its adapters. The first
@@ -41,6 +43,22 @@ if TYPE_CHECKING:
 # checkout already raises a clear error, so keep them off a bare terminal (an
 # application that configures logging still receives them through the root logger).
 logging.getLogger("psycopg.pool").addHandler(logging.NullHandler())
+
+# Connections the layer closed itself before handing them back (a broken one, or one
+# whose raw handle was given out): psycopg_pool warns of every closed connection it
+# gets back, which for these says nothing the layer did not decide.
+_CLOSED_HERE: weakref.WeakSet[Any] = weakref.WeakSet()
+
+
+class _QuietOnOwnClosing(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.msg != "discarding closed connection: %s" or not record.args:
+            return True
+        args = record.args if isinstance(record.args, tuple) else (record.args,)
+        return args[0] not in _CLOSED_HERE
+
+
+logging.getLogger("psycopg.pool").addFilter(_QuietOnOwnClosing())
 
 # How long after a successful reset a connection is handed out without a check.
 ALIVE_WINDOW = 0.5
@@ -212,6 +230,7 @@ class PsycopgPool:
 
     def release(self, conn: Any, *, broken: bool = False) -> None:
         if broken:
+            _CLOSED_HERE.add(conn)
             conn.close()
         self._pool.putconn(conn)
 

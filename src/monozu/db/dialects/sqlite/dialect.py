@@ -160,6 +160,11 @@ class SQLiteDialect(Dialect):
     # hundred thousand rows along an index read the same pages again and again.
     bulk_cache_kib: ClassVar = 256 * 1024
 
+    def must_keep(self, conn: Any) -> bool:
+        # The only connection of an in-memory database holds its data: it stays, and
+        # the pool's reset undoes what it can (see pool.WatchedConnection).
+        return bool(getattr(conn, "in_memory", False))
+
     @contextlib.contextmanager
     def bulk_writes(self, conn: sqlite3.Connection) -> Iterator[None]:
         before = int(conn.execute("PRAGMA cache_size").fetchone()[0])

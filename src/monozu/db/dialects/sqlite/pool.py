@@ -104,7 +104,9 @@ class WatchedConnection(sqlite3.Connection):
     """``sqlite3.Connection`` that remembers its opening pragmas and whether a unit of
     work may have changed them (set by the authorizer :func:`watch` installs).
 
-    What code given the raw connection (``tx.conn``) registers on it is recorded too.
+    What code given the raw connection registers on it is recorded too: the only guard
+    of an in-memory database's single connection, which is kept when given out
+    (``Tx.conn``), and a second line for a file's, which is closed then.
     Callbacks and an authorizer of its own are taken off again, limits
     (``setlimit``) set back and extension loading switched off again; replacing the
     database (``deserialize``) is refused. SQL functions,
