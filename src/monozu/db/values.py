@@ -37,9 +37,13 @@ _JSON_NUL = re.compile(r"(?<!\\)(?:\\\\)*\\u0000")
 
 
 def uuid_from_bytes(raw: bytes) -> uuid.UUID:
-    """A ``UUID`` from its 16 big-endian bytes, without re-validating them."""
+    """A ``UUID`` from its 16 big-endian bytes, without re-validating them; a value of
+    any other length (or text) is refused: it would make a UUID of its number."""
+    number = _from_bytes(raw)  # text fails here (TypeError)
+    if len(raw) != 16:
+        raise ValueError(f"a UUID is 16 bytes, not {len(raw)}")
     value: uuid.UUID = _new(_UUID)
-    _set_int(value, _from_bytes(raw))
+    _set_int(value, number)
     _set_safe(value, _UNKNOWN)
     return value
 
@@ -91,6 +95,27 @@ def utc_naive(value: datetime) -> datetime:
 
 def timestamp_from_naive_utc(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def utc_from_text(text: str) -> datetime:
+    """A timestamp stored as text (SQLite), in UTC: the layer's own form carries
+    ``+00:00``; text without an offset is UTC, as SQLite's ``CURRENT_TIMESTAMP`` writes
+    it; another offset is converted. A date alone is not a timestamp (PostgreSQL refuses
+    a ``date`` for a ``datetime`` too)."""
+    value = datetime.fromisoformat(text)
+    if value.tzinfo is UTC:
+        return value
+    if value.tzinfo is None and _is_date_only(text):
+        raise ValueError("the text is a date, not a timestamp")
+    return timestamp_from_naive_utc(value)
+
+
+def _is_date_only(text: str) -> bool:
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
 
 
 # Deeper documents are refused alike: SQLite's JSON functions stop at 1,000 levels and

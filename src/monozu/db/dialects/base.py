@@ -86,6 +86,9 @@ class Dialect(abc.ABC):
     # Expression templates ({x}: the value) that bind one value of a known type without
     # a call, for ``exec_many``; any other value goes to ``adapt`` (``_g``). See binding.py.
     inline_adapters: ClassVar[dict[type, str]] = {}
+    # The same for reading: a field type -> an expression of ``{x}`` (the value) giving
+    # what ``reader(type)`` gives, which it may call as ``{c}`` for the uncommon forms.
+    inline_readers: ClassVar[dict[Any, str]] = {}
     inline_env: ClassVar[dict[str, Any]] = {}
 
     @abc.abstractmethod
