@@ -15,7 +15,7 @@ import sys
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -76,6 +76,95 @@ def test_get_value_converts_or_fails_with_a_mapping_error(
         cause: type[BaseException]) -> None:
     column = sql.split()[1]
     _fails(lambda: db.get_value(sql, type=type_), column, type_name, cause)
+
+
+@pytest.mark.parametrize("raw", [b"", b"\x01\x02", bytes(range(20)), bytes(15)],
+                         ids=["empty", "two", "twenty", "fifteen"])
+def test_bytes_of_any_length_but_16_are_not_a_uuid(db: Database, raw: bytes) -> None:
+    """SQLite had read any blob into a UUID (x'0102' as 00000000-...-000000000102)."""
+    @dataclass(slots=True)
+    class Row:
+        u: uuid.UUID
+
+    _fails(lambda: db.get_value("SELECT :b AS u", b=raw, type=uuid.UUID), "u", "UUID",
+           (TypeError, ValueError))
+    _fails(lambda: db.select(Row, "SELECT :b AS u", b=raw), "u", "Row.u",
+           (TypeError, ValueError))
+    assert db.get_value("SELECT :u AS u", u=uuid.UUID(int=9), type=uuid.UUID) == \
+        uuid.UUID(int=9)
+
+
+class Colour(enum.Enum):
+    RED = 1
+
+
+def test_an_enum_named_as_the_type_converts_or_fails_as_a_field_does(db: Database) -> None:
+    """The value had come back as it was (3), neither converted nor checked."""
+    assert db.get_value("SELECT 1 AS c", type=Colour) is Colour.RED
+    assert db.select(Colour, "SELECT 1 AS c") == [Colour.RED]
+    assert db.select(Kind, "SELECT name AS k FROM items WHERE qty = 3") == [Kind.ABC]
+    assert db.get(dict, "SELECT 1 AS c", types={"c": Colour}) == {"c": Colour.RED}
+    assert db.get_value("SELECT NULL AS c", type=Colour) is None
+    _fails(lambda: db.get_value("SELECT 3 AS c", type=Colour), "c", "Colour", ValueError)
+    _fails(lambda: db.select(Colour, "SELECT 3 AS c"), "c", "Colour", ValueError)
+
+
+def test_a_column_twice_in_a_dict_row_is_refused_as_in_a_model(db: Database) -> None:
+    """A dict kept only the last of two columns of one name."""
+    for read in (lambda: db.select(dict, "SELECT 1 AS id, 2 AS id"),
+                 lambda: db.get(dict, "SELECT 1 AS id, 2 AS id", types={"id": int})):
+        with pytest.raises(MappingError, match="column 'id' appears twice in the result"):
+            read()
+
+
+@dataclass(slots=True)
+class Stamped:
+    at: datetime
+
+
+@dataclass(slots=True)
+class MaybeStamped:
+    at: datetime | None
+
+
+SQLITE_TEXTS = [
+    ("2026-11-28T14:12:03.123456+00:00", datetime(2026, 11, 28, 14, 12, 3, 123456, tzinfo=UTC)),
+    # what CURRENT_TIMESTAMP writes: UTC without an offset
+    ("2026-11-28 14:12:03", datetime(2026, 11, 28, 14, 12, 3, tzinfo=UTC)),
+    ("2026-11-28T14:12:03Z", datetime(2026, 11, 28, 14, 12, 3, tzinfo=UTC)),
+    ("2026-11-28T19:12:03+05:00", datetime(2026, 11, 28, 14, 12, 3, tzinfo=UTC)),
+]
+
+
+@pytest.mark.parametrize(("text", "instant"), SQLITE_TEXTS,
+                         ids=["own-form", "no-offset", "z", "other-offset"])
+def test_sqlite_text_reads_into_a_datetime_as_utc_on_every_read(
+        sqlite_url: str, text: str, instant: datetime) -> None:
+    """A datetime is aware and in UTC, as PostgreSQL gives it: SQLite had given text
+    without an offset as a naive datetime and kept another offset as it was."""
+    with items_database(sqlite_url) as db:
+        sql = "SELECT :t AS at"
+        reads = [db.get_value(sql, t=text, type=datetime), db.get(Stamped, sql, t=text).at,
+                 db.get(MaybeStamped, sql, t=text).at, db.select(datetime, sql, t=text)[0],
+                 db.get(dict, sql, t=text, types={"at": datetime})["at"]]
+        for got in reads:
+            assert got == instant and got.tzinfo is UTC, got
+        assert db.get(MaybeStamped, "SELECT NULL AS at").at is None
+        now = db.get_value("SELECT CURRENT_TIMESTAMP", type=datetime)
+        assert now.tzinfo is UTC and abs(now - datetime.now(UTC)) < timedelta(minutes=1)
+
+
+def test_sqlite_text_that_is_no_timestamp_is_a_mapping_error(sqlite_url: str) -> None:
+    """A date alone is not a timestamp, as PostgreSQL refuses a date for a datetime."""
+    with items_database(sqlite_url) as db:
+        for text in ("2026-11-28", "yesterday", "2026-13-01 00:00:00"):
+            _fails(lambda t=text: db.get(Stamped, "SELECT :t AS at", t=t), "at",  # type: ignore[misc]
+                   "Stamped.at", ValueError)
+            _fails(lambda t=text: db.get_value("SELECT :t AS at", t=t,  # type: ignore[misc]
+                                               type=datetime), "at", "datetime", ValueError)
+        at = datetime(2026, 1, 1, 12, tzinfo=timezone(timedelta(hours=-5)))
+        db.exec(INSERT, item("written", at=at))
+        assert db.get_value("SELECT at FROM items", type=datetime) == at
 
 
 def test_get_value_conversions_that_work_on_every_database(db: Database) -> None:

@@ -8,6 +8,7 @@ SQL Server's adapter is checked offline in ``tests/db/dialects/sqlserver``.
 from __future__ import annotations
 
 import enum
+import math
 import re
 import uuid
 from collections.abc import Iterator
@@ -19,7 +20,7 @@ import pytest
 
 from monozu.db import Database, ParameterError
 from tests.support.items import COLUMNS, INSERT, item, items_database
-from tests.support.tz import FailingOffset, NoOffset
+from tests.support.tz import FailingOffset, NoOffset, OffsetUnavailable, OwnErrorOffset
 
 
 def _deep(n: int) -> Any:
@@ -39,6 +40,21 @@ class Colour(enum.Enum):  # neither str nor int: psycopg would send its name
 
 class MyDecimal(Decimal):
     pass
+
+
+class BadList(list[Any]):
+    """A list whose own iteration fails."""
+
+    def __iter__(self) -> Iterator[Any]:
+        yield 1
+        raise RuntimeError("iteration failed")
+
+
+class OwnFloat(float):
+    """A float whose ``__float__`` claims another value: its own is what is sent."""
+
+    def __float__(self) -> float:
+        return 99.0
 
 
 
@@ -75,6 +91,17 @@ BAD: list[tuple[str, str, Any]] = [
     # stored in year 10000 (or 1 BC) in UTC, which no datetime can be read back as
     ("utc-after-9999", "at", datetime.max.replace(tzinfo=timezone(timedelta(hours=-5)))),
     ("utc-before-year-1", "at", datetime.min.replace(tzinfo=timezone(timedelta(hours=5)))),
+    # A value's own method failing with any exception at all had escaped as it was.
+    ("list-whose-iteration-fails", "doc", BadList([1, 2])),
+    ("tzinfo-with-an-error-of-its-own", "at",
+     datetime(2026, 1, 1, 12, 0, tzinfo=OwnErrorOffset())),
+    # Keys json.dumps would rewrite as text: {True: 1, "true": 2} had lost a value.
+    ("json-int-key", "doc", {1: "a"}),
+    ("json-colliding-keys", "doc", {True: "bool", "true": "str"}),
+    ("json-nested-float-key", "doc", {"k": [{2.5: "x"}]}),
+    # a float subclass is its own value, not what its __float__ says
+    ("float-subclass-nan", "score", OwnFloat(math.nan)),
+    ("huge-int-in-a-float-column", "score", 2**64 + 1),
 ]
 PATHS = ["exec", "exec_many", "bulk_insert"]
 
@@ -104,6 +131,101 @@ def test_a_value_that_cannot_be_sent_is_a_parameter_error_naming_it(
              "bulk_insert": f"row 2, column {column}"}[path]
     assert named in message, message
     assert db.get_value("SELECT count(*) FROM items") == 0
+
+
+@pytest.mark.parametrize("path", PATHS)
+@pytest.mark.parametrize(("value", "cause"), [
+    (datetime(2026, 1, 1, 12, 0, tzinfo=OwnErrorOffset()), OffsetUnavailable),
+    (BadList([1, 2]), RuntimeError),
+], ids=["tzinfo", "list"])
+def test_a_value_s_own_failure_is_the_cause_of_its_refusal(
+        db: Database, path: str, value: Any, cause: type[Exception]) -> None:
+    column = "at" if isinstance(value, datetime) else "doc"
+    bad = item("bad") | {column: value}
+    with pytest.raises(ParameterError) as info:
+        if path == "exec":
+            db.exec(INSERT, bad)
+        elif path == "exec_many":
+            db.exec_many(INSERT, [bad])
+        else:
+            db.bulk_insert("items", COLUMNS, [tuple(bad[c] for c in COLUMNS)])
+    assert isinstance(info.value.__cause__, cause), repr(info.value.__cause__)
+    assert cause.__name__ in str(info.value)
+
+
+class OwnStr(str):
+    def __str__(self) -> str:
+        return "claimed"
+
+
+class OwnInt(int):
+    def __index__(self) -> int:
+        return 99
+
+    def __int__(self) -> int:
+        return 99
+
+
+class OwnDatetime(datetime):
+    @property  # type: ignore[misc]
+    def year(self) -> int:  # type: ignore[override]
+        return 1999
+
+    def __sub__(self, other: Any) -> Any:
+        raise RuntimeError("no")
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_a_subclass_goes_in_as_its_own_value_not_as_its_methods_say(
+        db: Database, path: str) -> None:
+    at = datetime(2026, 3, 4, 5, 6, 7, tzinfo=UTC)
+    row = item(OwnStr("own"), score=OwnFloat(1.5), qty=OwnInt(5),
+               at=OwnDatetime(2026, 3, 4, 5, 6, 7, tzinfo=UTC))
+    if path == "exec":
+        db.exec(INSERT, row)
+    elif path == "exec_many":
+        db.exec_many(INSERT, [row])
+    else:
+        db.bulk_insert("items", COLUMNS, [tuple(row[c] for c in COLUMNS)])
+    got = db.get(dict, "SELECT name, score, qty, at FROM items", types={"at": datetime})
+    assert got == {"name": "own", "score": 1.5, "qty": 5, "at": at}
+
+
+def test_subclasses_of_every_base_type_are_read_by_the_base_type() -> None:
+    from datetime import date
+
+    from monozu.db.values import as_base_type
+
+    class OwnBytes(bytes):
+        def __bytes__(self) -> bytes:
+            raise ValueError("no")
+
+    class OwnBytearray(bytearray):
+        def __iter__(self) -> Iterator[int]:
+            raise ValueError("no")
+
+    class OwnDate(date):
+        @property  # type: ignore[misc]
+        def year(self) -> int:  # type: ignore[override]
+            return 1999
+
+    class OwnUUID(uuid.UUID):
+        def __str__(self) -> str:
+            return "claimed"
+
+    cases: list[tuple[Any, Any]] = [
+        (OwnFloat(1.5), 1.5), (OwnStr("own"), "own"), (OwnInt(5), 5),
+        (OwnBytes(b"ab"), b"ab"), (OwnBytearray(b"ab"), b"ab"),
+        (memoryview(b"abcdef")[::2], b"ace"),
+        (OwnDatetime(2026, 1, 2, 3, 4, 5, 6, tzinfo=UTC, fold=1),
+         datetime(2026, 1, 2, 3, 4, 5, 6, tzinfo=UTC, fold=1)),
+        (OwnDate(2026, 1, 2), date(2026, 1, 2)),
+        (OwnUUID(int=7), uuid.UUID(int=7)), (MyDecimal("2.5"), Decimal("2.5")),
+    ]
+    for value, plain in cases:
+        got = as_base_type(value)
+        assert type(got) is type(plain) and got == plain, (value, got)
+    assert as_base_type(OwnDatetime(2026, 1, 2, fold=1)).fold == 1
 
 
 def test_values_at_the_edges_still_go_through(db: Database) -> None:
@@ -141,6 +263,16 @@ def test_the_last_microsecond_of_the_year_reads_back_as_written(db: Database, pa
     assert got == LAST_MICROSECOND and got.year == 2026
 
 
+class FailingRow(tuple[Any, ...]):
+    def __iter__(self) -> Iterator[Any]:
+        raise RuntimeError("row iteration failed")
+
+
+class LyingRow(tuple[Any, ...]):
+    def __len__(self) -> int:
+        return 2
+
+
 # Arguments of the wrong shape: each is refused as a ParameterError saying what was
 # expected, before anything is written (a dict or a string row would otherwise go in
 # as its keys or its characters on SQLite).
@@ -169,6 +301,18 @@ WRONG_SHAPES: list[tuple[str, Any, str]] = [
     ("many-in-list", lambda db: db.exec_many("DELETE FROM items WHERE name IN (:names)",
                                              [{"names": ["a", "b"]}]),
      "row 1, :names: exec_many binds one value a parameter"),
+    # a JSON object after IN matched nothing on SQLite
+    ("many-in-dict", lambda db: db.exec_many("DELETE FROM items WHERE name IN :names",
+                                             [{"names": "a"}, {"names": {"a": 1}}]),
+     "row 2, :names: a dict after IN"),
+    ("in-dict", lambda db: db.exec("DELETE FROM items WHERE name IN :names",
+                                   names={"a": 1}), ":names: an IN list takes a list or tuple"),
+    ("in-nested-list", lambda db: db.select(str, "SELECT name FROM items WHERE name IN "
+                                                 "(:names)", names=[["a", "b"], ["c"]]),
+     ":names: an IN list holds single values, not a list"),
+    ("in-list-iteration-fails", lambda db: db.exec("DELETE FROM items WHERE name IN :names",
+                                                   names=BadList(["a"])),
+     ":names: the IN list cannot be read: RuntimeError"),
     ("bulk-dict-row", lambda db: db.bulk_insert("items", COLUMNS, [dict(zip(COLUMNS, GOOD_ROW,
                                                                             strict=True))]),
      "row 1: expected a tuple or list of 10 values (one a column), got dict"),
@@ -178,6 +322,13 @@ WRONG_SHAPES: list[tuple[str, Any, str]] = [
      "row 2: expected a tuple or list of 10 values (one a column), got 3 values"),
     ("bulk-scalar-row", lambda db: db.bulk_insert("items", ("name",), ["ok", 5]),
      "row 1: expected a tuple or list of 1 value"),
+    # a row of a tuple subclass is what iterating it gives
+    ("bulk-row-iteration-fails", lambda db: db.bulk_insert("items", ("name",),
+                                                           [("a",), FailingRow(("b",))]),
+     "row 2: the row cannot be read: RuntimeError"),
+    ("bulk-row-length-lies", lambda db: db.bulk_insert("items", ("name", "qty"),
+                                                       [LyingRow(("c", 1, 2))]),
+     "row 1: expected a tuple or list of 2 values (one a column), got 3 values"),
     ("bulk-columns-str", lambda db: db.bulk_insert("items", "name", [("x",)]),
      "columns must be a non-empty list of column names"),
     ("bulk-no-columns", lambda db: db.bulk_insert("items", (), [()]), "non-empty list"),

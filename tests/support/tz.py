@@ -20,3 +20,14 @@ class FailingOffset(NoOffset):
 
     def utcoffset(self, dt: datetime | None) -> None:
         raise ValueError("no offset for you")
+
+
+class OffsetUnavailable(Exception):
+    """An exception of a tzinfo's own, of no kind the layer knows."""
+
+
+class OwnErrorOffset(NoOffset):
+    """Fails when asked for its offset, with an exception of its own."""
+
+    def utcoffset(self, dt: datetime | None) -> None:
+        raise OffsetUnavailable("the zone database is unavailable")

@@ -44,7 +44,8 @@ def bind_rows(compiled: Compiled, dialect: Dialect,
         for number, params in enumerate(rows, 1):  # a tuple, a list: the TypeError's
             if not isinstance(params, Mapping):
                 raise not_a_mapping(params, f"row {number}: ") from None
-        raise rows_refusal(dialect, rows, exc) from None
+        refused = rows_refusal(dialect, rows, exc)
+        raise refused from refused.__cause__
     if True in compiled.in_list:
         _refuse_in_lists(compiled, rows)
     return batch
@@ -94,7 +95,8 @@ def _bind_as_they_come(compiled: Compiled, dialect: Dialect,
         if isinstance(exc, KeyError | _WrongKeys):
             raise _mismatch(compiled, [last], first=number) from None
         if isinstance(exc, UNSENDABLE):
-            raise rows_refusal(dialect, [last], exc, first=number) from None
+            refused = rows_refusal(dialect, [last], exc, first=number)
+            raise refused from refused.__cause__
         raise
 
 
@@ -130,10 +132,14 @@ def _refuse_in_lists(compiled: Compiled, rows: Sequence[Mapping[str, Any]], *,
     listed = {n for n, in_list in zip(compiled.names, compiled.in_list, strict=True) if in_list}
     for number, params in enumerate(rows, first):
         for name in listed:
-            if isinstance(params[name], list | tuple):
+            value = params[name]
+            if isinstance(value, list | tuple):
                 raise ParameterError(
                     f"row {number}, :{name}: exec_many binds one value a parameter and "
                     "does not expand IN lists; run exec for each row instead")
+            if isinstance(value, dict):  # a JSON object: compared with it, nothing matches
+                raise ParameterError(f"row {number}, :{name}: a dict after IN would go as "
+                                     "one JSON value and match nothing; pass a single value")
 
 
 def not_a_mapping(params: object, where: str = "") -> ParameterError:

@@ -200,7 +200,8 @@ class Tx(Verbs):
         try:
             return text, dialect.adapt_row(values)
         except UNSENDABLE as exc:
-            raise self._refusal(params, exc) from None
+            refused = self._refusal(params, exc)
+            raise refused from refused.__cause__
 
     def _refusal(self, params: Mapping[str, Any], exc: BaseException) -> ParameterError:
         named = ((f":{name}", value) for name, value in params.items())
@@ -216,7 +217,8 @@ class Tx(Verbs):
             raise self._translate(exc) from exc
         except SEND_FAILURES as exc:  # a value the driver could not encode
             cur.close()
-            raise self._refusal(params, exc) from None
+            refused = self._refusal(params, exc)
+            raise refused from refused.__cause__
         return cur
 
     def _translate(self, exc: BaseException) -> MonozuError:
@@ -309,9 +311,9 @@ class Tx(Verbs):
         except dialect.driver_errors() as exc:
             raise self._translate(exc) from exc
         except SEND_FAILURES as exc:  # a value the driver could not encode
-            if isinstance(rows, Sequence):
-                raise rows_refusal(dialect, rows, exc) from None
-            raise refusal(exc) from None
+            refused = rows_refusal(dialect, rows, exc) if isinstance(rows, Sequence) \
+                else refusal(exc)
+            raise refused from refused.__cause__
         finally:
             cur.close()
         return int(count) if count is not None and count >= 0 else len(batch)
@@ -580,7 +582,8 @@ class AutocommitConnection:
         except self.dialect.driver_errors() as exc:
             raise _translated(self.dialect, exc) from exc
         except SEND_FAILURES as exc:  # a value the driver could not encode
-            raise refusal(exc) from None
+            refused = refusal(exc)
+            raise refused from refused.__cause__
         finally:
             cur.close()
         return rows
@@ -592,9 +595,10 @@ class AutocommitConnection:
         adapt = self.dialect.adapt
         try:
             return self.dialect.adapt_row(params)
-        except ParameterError as exc:
+        except UNSENDABLE as exc:
             named = ((f"parameter {n}", v) for n, v in enumerate(params, 1))
-            raise find_refusal(adapt, named) or exc from None
+            refused = find_refusal(adapt, named) or refusal(exc)
+            raise refused from refused.__cause__
 
     def take_deferred(self) -> list[str]:
         """The deferred statements, for a caller that sends them itself (first)."""

@@ -193,13 +193,24 @@ def _field_read(field: _Field, dialect: Dialect, given: Any, index: int,
     if conv is not None:
         env[f"_c{index}"] = conv
         # Non-nullable fields skip the None test: the converter refuses None.
-        return (f"(None if {value} is None else _c{index}(_v))" if nullable
-                else f"_c{index}(r[{index}])"), conv
+        return (f"(None if {value} is None else {_call(dialect, base, index, '_v', env)})"
+                if nullable else _call(dialect, base, index, f"r[{index}]", env)), conv
     if settle is None:
         return None
     env.update({f"_T{index}": base, f"_s{index}": settle})
     return (f"(_v if type({value}) is _T{index} or _v is None else _s{index}(_v))",
             _settled(base, settle))
+
+
+def _call(dialect: Dialect, base: Any, index: int, value: str, env: dict[str, Any]) -> str:
+    """The expression converting ``value`` by the dialect's reader ``_c{index}`` (in
+    ``env``), or by its inline form of that reader where it has one (a common case
+    without a Python call)."""
+    template = dialect.inline_readers.get(base)
+    if template is None:
+        return f"_c{index}({value})"
+    env.update(dialect.inline_env)
+    return "(" + template.format(x=value, c=f"_c{index}") + ")"
 
 
 def _settled(cls: type, settle: Converter) -> Converter:
@@ -222,6 +233,9 @@ def _dict_maker(columns: tuple[str, ...], dialect: Dialect,
     unknown = set(types_) - set(columns)
     if unknown:
         raise MappingError(f"types given for column(s) not in the result: {sorted(unknown)}")
+    if len(set(columns)) != len(columns):  # a dict would keep only the last one
+        twice = next(c for c in columns if columns.count(c) > 1)
+        raise MappingError(f"column {twice!r} appears twice in the result")
     env: dict[str, Any] = {}
     items: list[str] = []
     readers: list[ColumnReader] = []
@@ -283,6 +297,11 @@ def _typed_column(annotation: Any, dialect: Dialect, index: int,
     if base is bool:
         env.update({f"_s{index}": _read_bool, "_bool": bool})
         return f"(_v if {value} is None or type(_v) is _bool else _s{index}(_v))", _read_bool
+    if isinstance(base, type) and issubclass(base, enum.Enum):  # the member, as a field
+        member = _member_of(base)
+        env.update({f"_T{index}": base, f"_s{index}": member})
+        return (f"(_v if {value} is None or type(_v) is _T{index} else _s{index}(_v))",
+                _settled(base, member))
     conv = dialect.reader(base)
     if base == "json":  # the JSON reader passes what is not text through as it is
         read = _json_reader(conv or _same, _json_kinds(annotation))
@@ -293,7 +312,7 @@ def _typed_column(annotation: Any, dialect: Dialect, index: int,
         if conv is None:
             return None
         env[f"_c{index}"] = conv
-        return f"(None if {value} is None else _c{index}(_v))", conv
+        return f"(None if {value} is None else {_call(dialect, base, index, '_v', env)})", conv
     env.update({f"_T{index}": base, f"_s{index}": settle})
     if conv is None:
         return (f"(_v if {value} is None or type(_v) is _T{index} else _s{index}(_v))",

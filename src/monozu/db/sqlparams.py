@@ -232,12 +232,8 @@ def _bind_expanded(
             text = numbers[key]
         else:
             items: Sequence[Any] = (value,)
-            if in_list and isinstance(value, list | tuple):
-                if not value:
-                    raise ParameterError(
-                        f"parameter :{name} is an empty list; an IN list needs at least one value"
-                    )
-                items = value
+            if in_list and isinstance(value, list | tuple | dict):
+                items = _in_list(name, value)
             if compiled.style == "qmark":
                 text = ", ".join("?" * len(items))
             else:
@@ -250,6 +246,29 @@ def _bind_expanded(
     if max_params is not None and len(values) > max_params:
         raise _too_many(len(values), max_params)
     return "".join(out), tuple(values)
+
+
+def _in_list(name: str, value: list[Any] | tuple[Any, ...] | dict[Any, Any]) -> tuple[Any, ...]:
+    """The values of the list or tuple given after ``IN``, read once (a subclass's own
+    ``__len__`` cannot differ from what is bound). A dict, an empty list and a list
+    holding lists or dicts are refused: on SQLite such a value went as JSON text and
+    silently matched nothing."""
+    if isinstance(value, dict):
+        raise ParameterError(f"parameter :{name}: an IN list takes a list or tuple of "
+                             "values, not a dict")
+    try:
+        items = tuple(value)
+    except Exception as exc:  # the subclass's own iteration failed
+        raise ParameterError(f"parameter :{name}: the IN list cannot be read: "
+                             f"{type(exc).__name__}: {str(exc)[:200]}") from exc
+    if not items:
+        raise ParameterError(
+            f"parameter :{name} is an empty list; an IN list needs at least one value")
+    for item in items:
+        if isinstance(item, list | tuple | dict):
+            raise ParameterError(f"parameter :{name}: an IN list holds single values, not "
+                                 f"a {type(item).__name__}")
+    return items
 
 
 def _too_many(count: int, limit: int) -> ParameterError:

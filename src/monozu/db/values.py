@@ -23,9 +23,10 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from monozu.db.errors import NulCharacter, ParameterError
+from monozu.db.errors import MonozuError, NulCharacter, ParameterError
 
 _new = object.__new__
+_get_int = uuid.UUID.__dict__["int"].__get__
 _set_int = uuid.UUID.__dict__["int"].__set__
 _set_safe = uuid.UUID.__dict__["is_safe"].__set__
 _UNKNOWN = uuid.SafeUUID.unknown
@@ -36,9 +37,13 @@ _JSON_NUL = re.compile(r"(?<!\\)(?:\\\\)*\\u0000")
 
 
 def uuid_from_bytes(raw: bytes) -> uuid.UUID:
-    """A ``UUID`` from its 16 big-endian bytes, without re-validating them."""
+    """A ``UUID`` from its 16 big-endian bytes, without re-validating them; a value of
+    any other length (or text) is refused: it would make a UUID of its number."""
+    number = _from_bytes(raw)  # text fails here (TypeError)
+    if len(raw) != 16:
+        raise ValueError(f"a UUID is 16 bytes, not {len(raw)}")
     value: uuid.UUID = _new(_UUID)
-    _set_int(value, _from_bytes(raw))
+    _set_int(value, number)
     _set_safe(value, _UNKNOWN)
     return value
 
@@ -70,7 +75,8 @@ def aware(value: datetime) -> datetime:
 
 def has_offset(value: datetime) -> bool:
     """Whether ``value`` is aware, for checks that refuse in their own words: a tzinfo
-    that gives no offset, or fails to, makes it naive here."""
+    that gives no offset, or fails to (with any exception of its own), makes it naive
+    here."""
     try:
         return value.tzinfo is not None and value.utcoffset() is not None
     except SEND_FAILURES:
@@ -91,28 +97,63 @@ def timestamp_from_naive_utc(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+def utc_from_text(text: str) -> datetime:
+    """A timestamp stored as text (SQLite), in UTC: the layer's own form carries
+    ``+00:00``; text without an offset is UTC, as SQLite's ``CURRENT_TIMESTAMP`` writes
+    it; another offset is converted. A date alone is not a timestamp (PostgreSQL refuses
+    a ``date`` for a ``datetime`` too)."""
+    value = datetime.fromisoformat(text)
+    if value.tzinfo is UTC:
+        return value
+    if value.tzinfo is None and _is_date_only(text):
+        raise ValueError("the text is a date, not a timestamp")
+    return timestamp_from_naive_utc(value)
+
+
+def _is_date_only(text: str) -> bool:
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
 # Deeper documents are refused alike: SQLite's JSON functions stop at 1,000 levels and
 # reading a document back must stay well inside Python's default recursion limit.
 MAX_JSON_DEPTH = 500
 
 
-def json_depth_ok(value: Any, limit: int = MAX_JSON_DEPTH) -> bool:
-    """Whether no container in ``value`` is nested deeper than ``limit`` (no recursion)."""
+def json_refusal(value: Any, limit: int = MAX_JSON_DEPTH) -> str | None:
+    """Why ``value`` cannot be written as JSON as it is, None if it can: a container
+    nested deeper than ``limit``, or an object key that is not a ``str``, which
+    ``json.dumps`` would rewrite as text (``2.5`` as ``"2.5"``; ``True`` as ``"true"``,
+    losing one of ``{True: 1, "true": 2}``). Walked without recursion."""
     todo: list[tuple[Any, int]] = [(value, 1)]
     while todo:
         node, depth = todo.pop()
         if depth > limit:
-            return False
-        children = node.values() if isinstance(node, dict) else node
+            return f"JSON document is nested deeper than {limit} levels"
+        if isinstance(node, dict):
+            for key in node:
+                if not isinstance(key, str):
+                    return (f"JSON object key of type {type(key).__name__} refused: JSON "
+                            "keys are text, and it would be rewritten as text (two keys "
+                            "may then collide); convert the keys to str")
+            children = node.values()
+        else:
+            children = node
         todo.extend((c, depth + 1) for c in children if isinstance(c, dict | list | tuple))
-    return True
+    return None
 
 
 def json_text(value: Any) -> str:
-    """Compact JSON text; NaN, infinities, NUL characters, lone surrogates and
-    documents nested deeper than :data:`MAX_JSON_DEPTH` are refused."""
-    if isinstance(value, dict | list | tuple) and not json_depth_ok(value):
-        raise ParameterError(f"JSON document is nested deeper than {MAX_JSON_DEPTH} levels")
+    """Compact JSON text; NaN, infinities, NUL characters, lone surrogates, object keys
+    that are not text and documents nested deeper than :data:`MAX_JSON_DEPTH` are
+    refused."""
+    if isinstance(value, dict | list | tuple):
+        why = json_refusal(value)
+        if why is not None:
+            raise ParameterError(why)
     try:
         text = json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
     except (TypeError, ValueError) as exc:
@@ -188,7 +229,8 @@ INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 def check_int64(value: int) -> int:
     if INT64_MIN <= value <= INT64_MAX:
         return value
-    raise ParameterError(f"integer {value} does not fit in 64 bits: pass a Decimal for a "
+    shown = value if abs(value) < 10**20 else f"of {value.bit_length()} bits"
+    raise ParameterError(f"integer {shown} does not fit in 64 bits: pass a Decimal for a "
                          "NUMERIC column")
 
 
@@ -199,22 +241,36 @@ def truncate_to_millis(value: datetime) -> datetime:
     return value.replace(microsecond=micro - micro % 1000) if micro % 1000 else value
 
 
+# A subclass's own value, read by the base type's C code: what a subclass's methods
+# (``__float__``, ``__bytes__``, a ``year`` property) claim is not what is sent.
 def _plain_datetime(v: datetime) -> datetime:
-    return datetime(v.year, v.month, v.day, v.hour, v.minute, v.second, v.microsecond,
-                    v.tzinfo, fold=v.fold)
+    return datetime(*datetime.__reduce_ex__(v, 4)[1])  # its state: fields, tzinfo, fold
 
 
-# A subclass of a type every driver takes is sent as that type (a StrEnum as str, an
-# IntEnum as int). Order matters: bool is an int, datetime a date.
+def _plain_date(v: date) -> date:
+    return date(*date.__reduce_ex__(v, 4)[1])
+
+
+def _plain_bytes(v: bytes | bytearray | memoryview) -> bytes:
+    if isinstance(v, bytes):
+        return bytes.__bytes__(v)
+    if isinstance(v, bytearray):
+        return bytes(bytearray.copy(v))
+    return v.tobytes()  # a memoryview, contiguous or not: its bytes in logical order
+
+
+# A subclass of a type every driver takes is sent as that type's value (a StrEnum as
+# str, an IntEnum as int). Order matters: bool is an int, datetime a date. A list and a
+# dict are what iterating them gives, as JSON and an IN list read them.
 _BASE_TYPES: tuple[tuple[type | types.UnionType, Callable[[Any], Any]], ...] = (
     (bool, bool),
     (str, str.__str__),
     (int, int.__index__),
-    (float, float),
-    (bytes | bytearray | memoryview, bytes),
+    (float, float.__float__),
+    (bytes | bytearray | memoryview, _plain_bytes),
     (datetime, _plain_datetime),
-    (date, lambda d: date(d.year, d.month, d.day)),
-    (uuid.UUID, lambda u: uuid.UUID(int=u.int)),
+    (date, _plain_date),
+    (uuid.UUID, lambda u: uuid.UUID(int=_get_int(u))),
     (Decimal, Decimal),
     (dict, dict),
     (list, list),
@@ -230,42 +286,64 @@ def as_base_type(value: Any) -> Any | None:
 
 
 # What a value's conversion raises when it cannot be sent, in the layer's adapters or
-# the driver's: text it cannot encode, a date that overflows in UTC, a tzinfo whose
-# utcoffset() fails or is out of range, a subclass whose own methods raise. (The
-# driver's own errors are caught before these; an exception of a caller's row source
-# is raised outside the conversions and goes out as it is.)
-SEND_FAILURES: tuple[type[Exception], ...] = (
-    ArithmeticError, AttributeError, LookupError, RuntimeError, TypeError, ValueError)
-# A value refused by the layer's own checks, or failing as above.
+# the driver's: text it cannot encode, a date that overflows in UTC, and whatever a
+# value's own methods raise (a tzinfo whose utcoffset() fails, a subclass's __iter__),
+# which may be any exception at all. Callers catch the driver's own errors before
+# these; an exception of a caller's row source is raised outside the conversions and
+# goes out as it is; a KeyboardInterrupt (not an Exception) is never caught.
+SEND_FAILURES: tuple[type[Exception], ...] = (Exception,)
+# A value refused by the layer's own checks, or failing as above. The layer's own
+# errors other than a refusal (a MonozuError) are passed on as they are by
+# find_refusal and refusal.
 UNSENDABLE: tuple[type[Exception], ...] = (ParameterError, *SEND_FAILURES)
 
 
 def find_refusal(adapt: Callable[[Any], Any], named: Iterable[tuple[str, Any]],
                  where: str = "") -> ParameterError | None:
-    """The :class:`ParameterError` ``adapt`` raises for one of ``named``, naming it.
+    """The :class:`ParameterError` ``adapt`` raises for one of ``named``, naming it;
+    a value's own failure is its ``__cause__`` (raise it ``from`` that).
 
     ``named`` gives (name, value) pairs (``:param`` names or column names). Only
     called once something failed, so it may be slow.
     """
     prefix = f"{where}, " if where else ""
     for name, value in named:
-        candidates = [value, *value] if isinstance(value, list | tuple) else [value]
+        try:  # a list or tuple subclass's own iteration may fail
+            candidates = [value, *value] if isinstance(value, list | tuple) else [value]
+        except SEND_FAILURES as bad:
+            return named_refusal(f"{prefix}{name}", bad)
         for candidate in candidates:
             try:
                 adapt(candidate)
-            except ParameterError as bad:
-                return type(bad)(f"{prefix}{name}: {bad}")
             except SEND_FAILURES as bad:
-                return ParameterError(f"{prefix}{name}: {why_unsendable(bad)}")
+                return named_refusal(f"{prefix}{name}", bad)
     return None
 
 
+def named_refusal(name: str, exc: Exception) -> ParameterError:
+    """``exc``, raised while ``name``'s value was checked or sent, as the refusal naming
+    it: a ParameterError in its own words, anything else with ``exc`` as its
+    ``__cause__``. A MonozuError that is not a refusal is the layer's own: raised."""
+    if isinstance(exc, ParameterError):
+        return type(exc)(f"{name}: {exc}")
+    if isinstance(exc, MonozuError):
+        raise exc
+    refused = ParameterError(f"{name}: {_failed(exc)}")
+    refused.__cause__ = exc
+    return refused
+
+
 def refusal(exc: BaseException, where: str = "") -> ParameterError:
-    """``exc`` as a :class:`ParameterError` when no single value could be named."""
+    """``exc`` as a :class:`ParameterError` when no single value could be named (a
+    value's own failure as its ``__cause__``)."""
     prefix = f"{where}: " if where else ""
     if isinstance(exc, ParameterError):
         return type(exc)(f"{prefix}{exc}") if prefix else exc
-    return ParameterError(f"{prefix}a value {_failed(exc)}")
+    if isinstance(exc, MonozuError):
+        raise exc
+    refused = ParameterError(f"{prefix}a value {_failed(exc)}")
+    refused.__cause__ = exc
+    return refused
 
 
 def why_unsendable(exc: BaseException) -> str:

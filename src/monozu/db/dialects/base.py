@@ -51,6 +51,20 @@ def bad_row_shape(table: str, width: int, number: int, row: object) -> None:
                          f"of {width} value{'' if width == 1 else 's'} (one a column), got {got}")
 
 
+def plain_row(table: str, number: int, row: Any) -> Any:
+    """A bulk row of a tuple or list subclass (a namedtuple) as a tuple of what
+    iterating it gives, so a ``__len__`` of its own cannot differ from the values sent;
+    a row whose own iteration fails is refused by its number. Anything else is returned
+    as it is, for :func:`bad_row_shape` to refuse."""
+    if not isinstance(row, tuple | list):
+        return row
+    try:
+        return tuple(row)
+    except Exception as exc:
+        raise ParameterError(f"bulk insert into {table}, row {number}: the row cannot be "
+                             f"read: {type(exc).__name__}: {str(exc)[:200]}") from exc
+
+
 class Dialect(abc.ABC):
     """One database's behaviour. Instances are stateless and shared."""
 
@@ -72,6 +86,9 @@ class Dialect(abc.ABC):
     # Expression templates ({x}: the value) that bind one value of a known type without
     # a call, for ``exec_many``; any other value goes to ``adapt`` (``_g``). See binding.py.
     inline_adapters: ClassVar[dict[type, str]] = {}
+    # The same for reading: a field type -> an expression of ``{x}`` (the value) giving
+    # what ``reader(type)`` gives, which it may call as ``{c}`` for the uncommon forms.
+    inline_readers: ClassVar[dict[Any, str]] = {}
     inline_env: ClassVar[dict[str, Any]] = {}
 
     @abc.abstractmethod
@@ -173,8 +190,11 @@ class Dialect(abc.ABC):
         cur = conn.cursor()
         try:
             cur.executemany(sql, batch)
+        except self.driver_errors():
+            raise  # the database's own: translated by the caller
         except SEND_FAILURES as exc:
-            raise self.bulk_refusal(table, columns, batch, exc) from None
+            refused = self.bulk_refusal(table, columns, batch, exc)
+            raise refused from refused.__cause__
         finally:
             cur.close()
         return len(batch)
@@ -188,13 +208,18 @@ class Dialect(abc.ABC):
         width = len(columns)
         batch: list[tuple[Any, ...]] = []
         append = batch.append
-        for number, row in enumerate(rows, 1):
-            if (type(row) is not tuple and type(row) is not list) or len(row) != width:
-                bad_row_shape(table, width, number, row)  # a namedtuple passes
+        for number, given in enumerate(rows, 1):
+            row = given
+            if type(row) is not tuple and type(row) is not list:
+                row = plain_row(table, number, row)  # a namedtuple as its values
+                bad_row_shape(table, width, number, row)
+            elif len(row) != width:
+                bad_row_shape(table, width, number, row)
             try:
                 append(adapt_row(row))
             except UNSENDABLE as exc:
-                raise self.bulk_refusal(table, columns, [row], exc, first=number) from None
+                refused = self.bulk_refusal(table, columns, [row], exc, first=number)
+                raise refused from refused.__cause__
         return batch
 
     def bulk_refusal(self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]],

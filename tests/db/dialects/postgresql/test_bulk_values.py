@@ -21,6 +21,7 @@ import pytest
 from monozu.db import Database, DatabaseError, ParameterError, UniqueViolation
 from monozu.db.dialects.postgresql.bulk import CHUNK_ROWS
 from tests.support.plans import application_database, police
+from tests.support.tz import FailingOffset, OwnErrorOffset
 
 TENANT = uuid.UUID(int=0xA1)
 CHECK = "tenant_id = nullif(current_setting('app.tenant_id', true), '')::uuid"
@@ -61,20 +62,34 @@ class Hostile:
     __sub__ = __radd__ = __bool__ = __len__ = __float__  # type: ignore[assignment]
 
 
+class OwnFloat(float):
+    """Its ``__float__`` claims 1.0: its own value is what is sent (a NaN had gone in
+    as 1.0)."""
+
+    def __float__(self) -> float:
+        return 1.0
+
+
+BEYOND_64_BITS = 2**64 + 1  # exec refuses it; its double was stored
+
+
 # column type -> (a value it takes and how it reads back as text, values it must refuse)
 COLUMNS: dict[str, tuple[tuple[Any, str], tuple[Any, ...]]] = {
     "boolean": ((False, "false"), ("false", "0", 0, 1, 1.5, b"x", [True])),
-    "time": ((time(1, 2), "01:02:00"), ("01:02", 0, datetime(2026, 1, 1, tzinfo=UTC), {"a": 1})),
+    "time": ((time(1, 2), "01:02:00"), ("01:02", 0, datetime(2026, 1, 1, tzinfo=UTC), {"a": 1},
+                                         time(1, 2, tzinfo=FailingOffset()),
+                                         time(1, 2, tzinfo=OwnErrorOffset()))),
     "interval": ((timedelta(days=1), "1 day"), ("1", 1, 1.5, True, b"x")),
     "text[]": ((["a"], "{a}"), (0, "a", {"a": 1})),
-    "integer[]": (([1, 2], "{1,2}"), (0, "1", [2**40], [True], [[1], [2**31]])),
+    "integer[]": (([1, 2], "{1,2}"), (0, "1", [2**40], [True], [[1], [2**31]], [[1, 2], [3]])),
     "smallint[]": (([[1, None], [3, 4]], "{{1,NULL},{3,4}}"), ([70000], [False])),
     "boolean[]": (([True, None], "{t,NULL}"), ([1], ["true"])),
     "interval[]": (([timedelta(days=1)], '{"1 day"}'), (["1 day"], [1], [[timedelta(0)], ["x"]])),
     "time[]": (([time(1, 2)], "{01:02:00}"), (["01:02"], [0])),
     "char(2)[]": ((["ab", None], "{ab,NULL}"), ([1], [b"ab"])),
-    "real[]": (([1.5], "{1.5}"), ([1e39], [float("nan")], [True])),
-    "double precision[]": (([1.5], "{1.5}"), ([float("inf")], [NaNInDisguise()])),
+    "real[]": (([1.5], "{1.5}"), ([1e39], [float("nan")], [True], [BEYOND_64_BITS])),
+    "double precision[]": (([1.5], "{1.5}"), ([float("inf")], [NaNInDisguise()],
+                                              [BEYOND_64_BITS])),
     "date": ((date(2026, 1, 1), "2026-01-01"), (datetime(2026, 1, 1), "2026-01-01", 5)),
     "timestamp": ((datetime(2026, 1, 1, 12, tzinfo=timezone(timedelta(hours=5))),
                    "2026-01-01 07:00:00"), (datetime(2026, 1, 1), date(2026, 1, 1), "x")),
@@ -83,18 +98,22 @@ COLUMNS: dict[str, tuple[tuple[Any, str], tuple[Any, ...]]] = {
     "integer": ((7, "7"), ("7", 1.5, 2**31, -2**31 - 1, 2**40, True)),
     "smallint": ((-7, "-7"), (70000, -40000, 2**15, 2**63, 2**200, True, "7")),
     "bigint": ((2**62, str(2**62)), (2**63, -2**63 - 1, True, Decimal("1"))),
+    # psycopg's own refusals (a Decimal past numeric's binary form) had named no row
     "numeric": ((Decimal("2.5"), "2.5"), (2**70, type("D", (Decimal,), {})("NaN"), "2",
                                           LyingDecimal("NaN"), LyingDecimal("-Infinity"),
-                                          True)),
+                                          True, Decimal("1E+999999"), Decimal("1E-999999"))),
     "double precision": ((1.5, "1.5"), ("1.5", float("nan"), NaNInDisguise(),
-                                       LyingDecimal("NaN"), True)),
+                                       LyingDecimal("NaN"), True, BEYOND_64_BITS,
+                                       OwnFloat("nan"))),
     "real": ((1.5, "1.5"), ("1.5", float("nan"), float("-inf"), 1e39, NaNInDisguise(),
-                            Hostile(), False)),
+                            Hostile(), False, BEYOND_64_BITS, OwnFloat("-inf"))),
     "timestamptz": ((datetime(2026, 1, 1, tzinfo=UTC), "2026-01-01 00:00:00+00"),
                     ("2026-01-01", datetime(2026, 1, 1))),  # naive
     "text": (("a", "a"), (1, b"a", "a\x00b", "a\ud800")),
     "char(3)": (("abc", "abc"), (1,)),
     "cidr": ((ipaddress.ip_network("10.0.0.0/8"), "10.0.0.0/8"), (1,)),
+    # as exec sends it: its bytes (psycopg's dumper refused one not contiguous)
+    "bytea": ((memoryview(b"abcdef")[::2], "\\x616365"), (1, "ace")),
 }
 # What a string means in a JSON column: the document, as exec sends it.
 JSON_TEXT = [("jsonb", '{"a": 1}', '{"a": 1}'), ("json", '{"a": 1}', '{"a": 1}'),
@@ -212,7 +231,7 @@ CHECKED = {"boolean": (True, ["false", 1, 0, 1.0, b"\x01", Hostile()]),
            "double precision": (0.5, [float("nan"), float("inf"), float("-inf"),
                                       Decimal("NaN"), Decimal("sNaN"), "1.5", 10**400,
                                       NaNInDisguise(), Hostile(), LyingDecimal("NaN"),
-                                      True]),
+                                      True, BEYOND_64_BITS, -BEYOND_64_BITS]),
            "smallint": (5, [70000, -2**15 - 1, True, 1.5, "5", Hostile()]),
            "integer": (5, [2**31, 2**40, False, Decimal("5")]),
            "bigint": (5, [2**63, -2**63 - 1, True])}
@@ -292,7 +311,11 @@ def test_a_decimal_goes_in_as_its_value_not_as_its_float_method_says(target: Dat
     with target.tenant(TENANT) as tx:
         tx.bulk_insert("wide", columns, [(1, TENANT, value, value, value)])
         got = tx.get(dict, f"SELECT {', '.join(columns[2:])} FROM wide")
-    assert list(got.values()) == [2.5, 2.5, Decimal("2.5")]
+        assert list(got.values()) == [2.5, 2.5, Decimal("2.5")]
+        # a float subclass too: its own value, not its __float__ (1.0)
+        tx.bulk_insert("wide", columns[:4], [(2, TENANT, OwnFloat(2.5), OwnFloat(2.5))])
+        assert tx.get(dict, f"SELECT {', '.join(columns[2:4])} FROM wide WHERE id = 2"
+                      ) == {columns[2]: 2.5, columns[3]: 2.5}
 
 
 def test_every_int_an_integer_column_takes_goes_in_exactly_across_chunks(

@@ -44,11 +44,14 @@ from psycopg.adapt import Dumper, PyFormat
 from psycopg.pq import Format
 from psycopg.types.numeric import Float4BinaryDumper, FloatBinaryDumper, NumericBinaryDumper
 
-from monozu.db.dialects.base import bad_row_shape
+from monozu.db.dialects.base import bad_row_shape, plain_row
 from monozu.db.errors import NUL_MESSAGE, MonozuError, NulCharacter, ParameterError
 from monozu.db.values import (
+    INT64_MAX,
+    INT64_MIN,
     SEND_FAILURES,
     UNSENDABLE,
+    as_base_type,
     aware,
     check_decimal,
     check_float,
@@ -56,14 +59,14 @@ from monozu.db.values import (
     check_text,
     find_refusal,
     json_text,
-    why_unsendable,
+    named_refusal,
 )
 
 _STAGES = itertools.count(1)
 
 # psycopg's builtin oids of the types whose binary dumpers need a guard.
 _BOOL, _FLOAT8, _INT2, _INT4, _INT8 = 16, 701, 21, 23, 20
-_DATE, _TIMESTAMP, _TIMESTAMPTZ, _FLOAT4 = 1082, 1114, 1184, 700
+_DATE, _TIMESTAMP, _TIMESTAMPTZ, _FLOAT4, _BYTEA = 1082, 1114, 1184, 700, 17
 # builtin array oids -> their element's oid, for the arrays whose elements are checked
 _ELEMENTS = {1000: _BOOL, 1005: _INT2, 1007: _INT4, 1016: _INT8, 1021: _FLOAT4,
              1022: _FLOAT8, 1182: _DATE, 1115: _TIMESTAMP, 1185: _TIMESTAMPTZ,
@@ -237,7 +240,7 @@ def _copy(conn: Any, target: str, types: Sequence[ColumnType], rows: Iterable[Se
                 # or dict for every row.
                 whole_rows = all(t.oid not in _MUTABLE_VALUES and not t.is_array
                                  for t in types)
-                chunks = _chunks(iter(rows)) if whole_rows else map(_one, rows)
+                chunks = _chunks(iter(rows), table) if whole_rows else map(_one, rows)
                 for chunk in chunks:
                     doubtful = _doubtful(chunk, width, checks) if whole_rows else checks
                     for number, given in enumerate(chunk, count + 1):
@@ -245,11 +248,16 @@ def _copy(conn: Any, target: str, types: Sequence[ColumnType], rows: Iterable[Se
                             table, columns, width, number, given, checks=doubtful)
                         try:
                             write_row(row)
-                        except psycopg.Error:  # the server's, while sending: _placed's
-                            raise
+                        except psycopg.Error as exc:
+                            if not _dump_failure(exc):  # the server's: _placed's
+                                raise
+                            refused = _bad_row(cur, table, columns, types, row,
+                                               number=number, exc=exc)
+                            raise refused from refused.__cause__
                         except Exception as exc:  # any dumper failure is the row's
-                            raise _bad_row(cur, table, columns, types, row,
-                                           number=number, exc=exc) from None
+                            refused = _bad_row(cur, table, columns, types, row,
+                                               number=number, exc=exc)
+                            raise refused from refused.__cause__
                     count += len(chunk)
         except psycopg.Error as exc:
             placed = _placed(exc, table)
@@ -259,31 +267,45 @@ def _copy(conn: Any, target: str, types: Sequence[ColumnType], rows: Iterable[Se
     return count
 
 
-_MUTABLE_VALUES = frozenset({_JSON, _JSONB, 17})  # a dict or list document, a bytearray
+def _dump_failure(exc: psycopg.Error) -> bool:
+    """Whether psycopg raised ``exc`` itself, turning a value into its binary form (a
+    ragged nested list, a Decimal past numeric's binary range, a row whose length
+    lies): an error with no SQLSTATE that is not a lost connection. The row's to
+    name, as the layer's own refusals are; the server's errors keep their class."""
+    return exc.sqlstate is None and isinstance(exc, psycopg.DataError | psycopg.ProgrammingError)
+
+
+_MUTABLE_VALUES = frozenset({_JSON, _JSONB, _BYTEA})  # a dict or list document, a bytearray
 
 
 def _one(row: Any) -> list[Any]:
     return [row]
 
 
-def _chunks(source: Iterator[Any]) -> Iterator[list[Any]]:
+def _chunks(source: Iterator[Any], table: str) -> Iterator[list[Any]]:
     """Rows ``CHUNK_ROWS`` at a time, each list copied as it comes: a source may refill
     one list for every row (a reader's buffer), and a chunk's rows are all read before
-    the first is written."""
+    the first is written. A row of a tuple or list subclass (a namedtuple) becomes a
+    tuple of what iterating it gives, as on every database."""
+    taken = 0
     for first in source:
-        if isinstance(first, list):
-            chunk = [tuple(first)]
-            chunk.extend(tuple(r) if isinstance(r, list) else r
-                         for r in itertools.islice(source, CHUNK_ROWS - 1))
-        else:  # tuples: the fast way, unless a list comes after all
+        if type(first) is not tuple:
+            chunk = [plain_row(table, taken + 1, first)]
+            chunk.extend(r if type(r) is tuple else plain_row(table, n, r) for n, r in
+                         enumerate(itertools.islice(source, CHUNK_ROWS - 1), taken + 2))
+        else:  # tuples: the fast way, unless something else comes after all
             chunk = [first, *itertools.islice(source, CHUNK_ROWS - 1)]
-            if list in set(map(type, chunk)):
-                lists = [r for r in chunk if isinstance(r, list)]
-                if len(set(map(id, lists))) < len(lists):
-                    raise ParameterError(
-                        "bulk insert: one list object is given for several rows, after "
-                        "tuples; give a new list or a tuple for each row")
-                chunk = [tuple(r) if isinstance(r, list) else r for r in chunk]
+            kinds = set(map(type, chunk))
+            if kinds != {tuple}:
+                if list in kinds:
+                    lists = [r for r in chunk if isinstance(r, list)]
+                    if len(set(map(id, lists))) < len(lists):
+                        raise ParameterError(
+                            "bulk insert: one list object is given for several rows, after "
+                            "tuples; give a new list or a tuple for each row")
+                chunk = [r if type(r) is tuple else plain_row(table, n, r)
+                         for n, r in enumerate(chunk, taken + 1)]
+        taken += len(chunk)
         yield chunk
 
 
@@ -310,10 +332,16 @@ def _only_bools(values: Iterable[Any]) -> bool:
 def _all_finite(values: Iterable[Any]) -> bool:
     # Plain numbers only (an object of its own could add up to anything), then their
     # sum: NaN or an infinity anywhere makes it NaN or infinite. So does an overflow,
-    # which only sends the chunk the slow way. Zeros and None are left out.
+    # which only sends the chunk the slow way. Zeros and None are left out. An int
+    # beyond 64 bits is refused, as exec refuses it (its double is not the int).
     column = list(values)
-    if not set(map(type, column)) <= _NUMBERS:
+    kinds = set(map(type, column))
+    if not kinds <= _NUMBERS:
         return False
+    if int in kinds:
+        ints = [v for v in column if type(v) is int]
+        if min(ints) < INT64_MIN or max(ints) > INT64_MAX:
+            return False
     try:
         total = sum(filter(None, column), 0.0)
     except OverflowError:  # an int beyond a double: the slow way, and its dumper says so
@@ -334,6 +362,8 @@ def _refuse_non_finite(value: Any) -> Any:
     _refuse_bool(value, "a float")
     try:
         number = _as_double(value)
+    except ParameterError:  # an int beyond 64 bits
+        raise
     except Exception:  # not a number at all: the dumper refuses it, naming the row
         return value
     return check_float(number)  # raises the ParameterError for NaN and the infinities
@@ -382,8 +412,8 @@ def _date_value(value: Any) -> Any:
     """A ``date`` as it is; a ``datetime`` as its date in UTC, as ``exec`` stores it
     (the server casts the timestamptz it is sent); a naive one refused, as everywhere."""
     if isinstance(value, datetime):
-        return aware(value).astimezone(UTC).date()
-    return value  # a date, or what the dumper refuses, naming the row
+        return aware(_plain(value)).astimezone(UTC).date()
+    return _plain(value)  # a date, or what the dumper refuses, naming the row
 
 
 def _datetimes_inside(values: Iterable[Any]) -> bool:
@@ -405,7 +435,7 @@ def _datetimes_inside(values: Iterable[Any]) -> bool:
 def _aware_value(value: Any) -> Any:
     """A ``timestamptz`` value: a datetime must be aware and inside the years 1 to 9999
     in UTC, as on every path; anything else is the dumper's to refuse."""
-    return aware(value) if isinstance(value, datetime) else value
+    return aware(_plain(value)) if isinstance(value, datetime) else value
 
 
 def _no_values(values: Iterable[Any]) -> bool:
@@ -416,8 +446,16 @@ def _utc_wall_time(value: Any) -> Any:
     """A ``timestamp`` column (no time zone) gets the UTC time of an aware datetime, as
     ``exec`` stores it; a naive datetime is refused, as on every path."""
     if isinstance(value, datetime):
-        return aware(value).astimezone(UTC).replace(tzinfo=None)
+        return aware(_plain(value)).astimezone(UTC).replace(tzinfo=None)
     return value
+
+
+def _plain(value: Any) -> Any:
+    """A ``date`` or ``datetime`` subclass as its own value, as ``exec`` sends it:
+    psycopg's dumpers use its methods (``-``, which a subclass may redefine)."""
+    if type(value) is datetime or type(value) is date or not isinstance(value, date):
+        return value
+    return as_base_type(value)
 
 
 class _ColumnCheck(NamedTuple):
@@ -453,6 +491,7 @@ def _doubtful(chunk: list[Any], width: int, checks: Sequence[_ColumnCheck]
 def _check_row(table: str, columns: Sequence[str], width: int, number: int, row: Any,
                *, checks: Sequence[_ColumnCheck]) -> Any:
     """``row`` checked value by value, as it is to be sent."""
+    row = plain_row(table, number, row)
     bad_row_shape(table, width, number, row)
     sent = None
     for check in checks:
@@ -462,8 +501,9 @@ def _check_row(table: str, columns: Sequence[str], width: int, number: int, row:
         try:
             checked = check.refuse(value)
         except UNSENDABLE as exc:  # a tzinfo's utcoffset() may fail in its own way
-            raise ParameterError(f"bulk insert into {table}, row {number}, column "
-                                 f"{columns[check.position]}: {why_unsendable(exc)}") from None
+            refused = named_refusal(f"bulk insert into {table}, row {number}, column "
+                                    f"{columns[check.position]}", exc)
+            raise refused from refused.__cause__
         if checked is not value:
             sent = sent or list(row)
             sent[check.position] = checked
@@ -492,9 +532,16 @@ def _bad_row(cur: Any, table: str, columns: Sequence[str], types: Sequence[Colum
             transformer.set_dumper_types([t.oid], Format.BINARY)
             transformer.dump_sequence((value,), (PyFormat.BINARY,))
         except Exception as bad:  # the failure is what we report
-            reason = bad if isinstance(bad, ParameterError) else _not_of_type(t, value, bad)
-            return ParameterError(f"{where}, column {column}: {reason}")
-    return ParameterError(f"{where}: a value cannot be sent ({type(exc).__name__}: {exc})")
+            if isinstance(bad, ParameterError):
+                return ParameterError(f"{where}, column {column}: {bad}")
+            refused = ParameterError(f"{where}, column {column}: "
+                                     f"{_not_of_type(t, value, bad)}")
+            refused.__cause__ = bad
+            return refused
+    refused = ParameterError(f"{where}: a value cannot be sent ({type(exc).__name__}: "
+                             f"{str(exc)[:200]})")
+    refused.__cause__ = exc
+    return refused
 
 
 def _not_of_type(t: ColumnType, value: Any, exc: BaseException) -> str:
@@ -538,13 +585,19 @@ _PACK_FLOAT4 = struct.Struct("!f").pack
 
 
 def _as_double(obj: Any) -> float:
-    """The double psycopg's float dumpers send for ``obj`` (its ``__float__`` or
-    ``__index__``, never a string's parse), so that is what gets checked."""
+    """The double to send for ``obj``, so that is what gets checked: a float's, an
+    int's or a Decimal's own value (a subclass's, not what its ``__float__`` claims;
+    an int beyond 64 bits refused, as ``exec`` refuses it), another object's
+    ``__float__``, never a string's parse."""
     if type(obj) is float:
         return obj
+    if isinstance(obj, float):
+        return float.__float__(obj)
+    if isinstance(obj, int):
+        return float(check_int64(int.__index__(obj)))
     if isinstance(obj, str | bytes | bytearray):
         raise TypeError(f"must be real number, not {type(obj).__name__}")
-    if isinstance(obj, Decimal):  # a subclass's value, not what its __float__ claims
+    if isinstance(obj, Decimal):
         return float(Decimal(obj))
     return float(obj)
 
@@ -584,7 +637,7 @@ class FiniteNumeric(NumericBinaryDumper):
             if not obj.is_finite():
                 check_decimal(obj)  # raises the ParameterError
         elif isinstance(obj, int) and not isinstance(obj, bool):
-            check_int64(obj)
+            obj = check_int64(int.__index__(obj))  # a subclass's value
         return super().dump(obj)
 
 
@@ -665,7 +718,29 @@ _FLOAT4_MAX = 3.4028234663852886e38
 # The Python type a column of these takes, where psycopg's dumper would read whatever
 # it is given (a string became 758118354 days in an interval).
 _ACCEPTED: dict[int, tuple[type, ...]] = {
-    _TIME: (time,), _TIMETZ: (time,), _INTERVAL: (timedelta,), 1042: (str,), 19: (str,)}
+    _TIME: (time,), _TIMETZ: (time,), _INTERVAL: (timedelta,), 1042: (str,), 19: (str,),
+    _BYTEA: (object,)}  # psycopg's dumper takes any buffer
+
+
+def _time_value(value: Any) -> Any:
+    """A ``time`` whose tzinfo must give its offset, as ``exec`` needs it (a ``time``
+    column's dumper ignored the tzinfo, so one that fails went in unnoticed)."""
+    if isinstance(value, time) and value.tzinfo is not None:
+        value.utcoffset()  # raises what the tzinfo raises: the row is refused
+    return value
+
+
+def _contiguous(value: Any) -> Any:
+    """A buffer's bytes as ``exec`` sends them: psycopg's dumper refuses a memoryview
+    that is not contiguous (``memoryview(b"abcdef")[::2]``), and takes what is no
+    buffer at all (an int) only to fail later, naming no column."""
+    view = memoryview(value)  # TypeError for what is no buffer
+    return value if view.c_contiguous else view.tobytes()
+
+
+# What a value of these columns is turned into before psycopg's dumper sees it.
+_PREPARE: dict[int, Callable[[Any], Any]] = {_TIME: _time_value, _TIMETZ: _time_value,
+                                             _BYTEA: _contiguous}
 
 
 def _element_refusal(element: int | None) -> Callable[[Any], Any] | None:
@@ -680,11 +755,13 @@ def _element_refusal(element: int | None) -> Callable[[Any], Any] | None:
     if accepted is None:
         return None
 
+    prepare = _PREPARE.get(element)
+
     def refuse(value: Any) -> Any:
         if not isinstance(value, accepted):
             names = " or ".join(t.__name__ for t in accepted)
             raise ParameterError(f"an element must be a {names}, not a {type(value).__name__}")
-        return value
+        return value if prepare is None else prepare(value)
 
     return refuse
 
@@ -709,6 +786,7 @@ def _guard(oid: int, is_array: bool) -> type[Dumper] | None:
             "accepted": (str,)})
     elif oid in _ACCEPTED:
         accepted = _ACCEPTED[oid]
+        prepare = _PREPARE.get(oid)
     else:
         return None
     try:

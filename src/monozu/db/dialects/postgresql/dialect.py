@@ -123,7 +123,9 @@ class PostgreSQLDialect(Dialect):
         if t is Decimal:
             return check_decimal(value)
         if t in _NATIVE:
-            return value
+            if t is time and value.tzinfo is not None:
+                value.utcoffset()  # psycopg sends it as timetz: a tzinfo that fails is
+            return value           # refused here, named, before anything is sent
         return _adapt_other(value)
 
     def reader(self, py_type: Any) -> Converter | None:

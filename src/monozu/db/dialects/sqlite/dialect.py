@@ -42,6 +42,7 @@ from monozu.db.values import (
     decimal_from_any,
     json_from_text,
     json_text,
+    utc_from_text,
     utc_text,
     uuid_from_bytes,
 )
@@ -154,7 +155,11 @@ class SQLiteDialect(Dialect):
         datetime: "_v.isoformat(timespec='microseconds') "
                   "if type(_v := {x}) is _datetime and _v.tzinfo is _UTC else _g(_v)",
     }
-    inline_env: ClassVar = {"_UTC": UTC}
+    # A timestamp in the layer's own form (+00:00) read by one C call; any other text
+    # (no offset, another offset) is put in UTC by the reader itself.
+    inline_readers: ClassVar = {
+        datetime: "_o if (_o := _fromiso({x})).tzinfo is _UTC else {c}({x})"}
+    inline_env: ClassVar = {"_UTC": UTC, "_fromiso": datetime.fromisoformat}
 
     # The page cache while bulk statements run: the default (2 MB) makes an update of a few
     # hundred thousand rows along an index read the same pages again and again.
@@ -245,11 +250,13 @@ class SQLiteDialect(Dialect):
     def reader(self, py_type: Any) -> Converter | None:
         # Direct constructors, no wrappers: the schema guarantees 16-byte blobs and
         # offset-carrying timestamps (CHECK constraints), and a value of another form
-        # fails loudly as a MappingError rather than being guessed at.
+        # fails loudly as a MappingError rather than being guessed at. A timestamp is
+        # read in UTC, as every database gives it: text without an offset (what
+        # CURRENT_TIMESTAMP writes) is UTC, another offset is converted.
         if py_type is uuid.UUID:
             return uuid_from_bytes
         if py_type is datetime:
-            return datetime.fromisoformat
+            return utc_from_text
         if py_type is date:  # stored as its ISO text
             return date.fromisoformat
         if py_type is bool:  # bool() would take any value at all
