@@ -197,6 +197,18 @@ CASES: list[tuple[str, list[str], dict[str, str]]] = [
           ("password-list", '[environments.default]\nurl = "jdbc:sqlite:{db}"\n'
                             'password = [1]'),
           ("unknown-key", '[environments.default]\nurl = "jdbc:sqlite:{db}"\nusr = "a"'))),
+    # a user or password from Flyway's files gets the checks -user and FLYWAY_USER get
+    *((f"conf-login-{name}", ["db", "check"],
+       {"FLYWAY_CONF_TEXT": f"flyway.url=jdbc:postgresql://127.0.0.1:1/db\n{text}"})
+      for name, text in (("user-nul", "flyway.user=u\x00junk"),
+                         ("password-nul", "flyway.password=p\x00junk"),
+                         ("user-escape", "flyway.user=u\x1b[2Jjunk"))),
+    *((f"toml-login-{name}", ["db", "check"],
+       {"FLYWAY_TOML_TEXT": '[environments.default]\nurl = "jdbc:postgresql://127.0.0.1:1/db"\n'
+                            + text})
+      for name, text in (("user-nul", 'user = "u\\u0000junk"'),
+                         ("password-nul", 'password = "p\\u0000junk"'),
+                         ("password-newline", 'password = "p\\njunk"'))),
 ]
 
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from monozu.db.dialects.urls import CONTROL, SURROGATE
+from monozu.db.dialects.urls import CONTROL, SURROGATE, no_nul, utf8_only
 from monozu.db.migrate.errors import MigrationConfigError
 from monozu.db.migrate.history import BASELINE_DESCRIPTION
 from monozu.db.migrate.resolve import location_path
@@ -496,6 +496,9 @@ def flyway_connection(
     urls: list[tuple[str, str]] = []
     user = password = None
     declared: str | None = None
+    # Where each value came from: a value read from a file gets the checks the same
+    # value gets on the command line or in a variable (in monozu.db.config).
+    texts: dict[str, str] = {}
     tables: list[tuple[Path, dict[str, Any]]] = []
     for path in config_file_paths(env, base, config_files):
         if path.suffix.lower() == ".toml":
@@ -504,6 +507,7 @@ def flyway_connection(
             if isinstance(section, dict) and "environment" in section:
                 declared = _to_value("str", section["environment"], "environment",
                                      shorten(str(path))) or declared
+                texts[f"{path.name} [flyway] environment"] = declared or ""
             environments = data.get("environments", {})
             if not isinstance(environments, dict):
                 raise MigrationConfigError(f"{path}: [environments] must be a table")
@@ -515,6 +519,9 @@ def flyway_connection(
             urls.append((f"{path.name} (flyway.url)", props["flyway.url"]))
         user = props.get("flyway.user", user)
         password = props.get("flyway.password", password)
+        for key in ("environment", "user", "password"):
+            if f"flyway.{key}" in props:
+                texts[f"{path.name} (flyway.{key})"] = props[f"flyway.{key}"]
     name = environment or env.get("FLYWAY_ENVIRONMENT") or declared
     wanted = name or "default"
     found = False
@@ -535,6 +542,12 @@ def flyway_connection(
             urls.append((f"{path.name} [environments.{wanted}]", table["url"]))
         user = table.get("user", user)
         password = table.get("password", password)
+        for key in ("user", "password"):
+            if key in table:
+                texts[f"{path.name} [environments.{shorten(wanted, 40)}] {key}"] = table[key]
+    for source, text in texts.items():
+        no_nul(text, source)
+        utf8_only(text, source)
     if name and not found:
         where = ", ".join(str(p) for p, _ in tables) or "no flyway.toml was found"
         raise MigrationConfigError(f"environment {name[:40]!r} is not defined "
