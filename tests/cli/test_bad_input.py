@@ -54,6 +54,12 @@ CASES: list[tuple[str, list[str], dict[str, str]]] = [
     ("target", ["db", "migrate", "--url", "sqlite:///{db}", "--target", "abc"], {}),
     ("baseline-version", ["db", "baseline", "--url", "sqlite:///{db}",
                           "--baseline-version", "x.y"], {}),
+    ("baseline-version-huge", ["db", "baseline", "--url", "sqlite:///{db}",
+                               "--baseline-version", "9" * 5000], {}),
+    ("env-baseline-version-huge", ["db", "baseline", "--url", "sqlite:///{db}"],
+     {"FLYWAY_BASELINE_VERSION": "9" * 5000}),
+    ("flyway-baseline-version-huge", ["flyway", "baseline", "-url=jdbc:sqlite:{db}",
+                                      "-baselineVersion=" + "9" * 5000], {}),
     ("placeholder", ["db", "migrate", "--url", "sqlite:///{db}", "--placeholder", "novalue"],
      {}),
     ("ignore-patterns", ["db", "migrate", "--url", "sqlite:///{db}",
@@ -190,7 +196,11 @@ CASES: list[tuple[str, list[str], dict[str, str]]] = [
           ("table-date", "[flyway]\ntable = 1979-05-27"),
           ("locations-types", "[flyway]\nlocations = [1, {{a=1}}]"),
           ("unknown-key", '[flyway]\nlocatons = ["a"]'),
-          ("bool-number", "[flyway]\noutOfOrder = 1"))),
+          ("bool-number", "[flyway]\noutOfOrder = 1"),
+          # more digits than int() converts: tomllib's own ValueError
+          ("lock-digits", "[flyway]\nlockRetryCount = " + "9" * 5000),
+          ("placeholder-digits", "[flyway.placeholders]\nx = " + "9" * 5000),
+          ("retries-digits", "[environments.default]\nconnectRetries = " + "9" * 5000))),
     *((f"toml-env-{name}", ["db", "migrate"], {"FLYWAY_TOML_TEXT": text})
       for name, text in (
           ("user-number", '[environments.default]\nurl = "jdbc:sqlite:{db}"\nuser = 5'),

@@ -29,6 +29,8 @@ from monozu.db.migrate.validate import DEFAULT_IGNORE_PATTERNS, parse_patterns
 from monozu.db.migrate.version import InvalidVersion, Version, parse_target
 from monozu.files import name_problem, read_regular_text, shorten
 
+# The history table's version column: VARCHAR(50), as Flyway creates it.
+_VERSION_COLUMN = 50
 # Before the database is known (a settings file read on its own): SQL Server's limit.
 _ANY_DATABASE = (128, "characters")
 
@@ -96,6 +98,9 @@ class MigrateSettings:
             Version(self.baseline_version)
         except InvalidVersion as exc:
             raise MigrationConfigError(f"baselineVersion: {exc}") from None
+        if len(self.baseline_version) > _VERSION_COLUMN:
+            raise MigrationConfigError(f"baselineVersion: longer than the history table's "
+                                       f"version column holds ({_VERSION_COLUMN} characters)")
         if not self.table or not self.baseline_description:
             raise MigrationConfigError("table and baselineDescription must not be empty")
         return self
@@ -342,6 +347,8 @@ def _load_toml(path: Path) -> dict[str, Any]:
         data = tomllib.loads(read_regular_text(path))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         problem = _reason(exc)
+    except ValueError:  # int() inside tomllib: more digits than Python converts
+        problem = "a number with too many digits"
     except RecursionError:
         problem = "nested too deeply"
     if problem:
