@@ -295,6 +295,29 @@ def test_nul_bytes_in_arguments(argv: list[str], capsys: pytest.CaptureFixture[s
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.parametrize("verb", ["migrate", "check"])
+@pytest.mark.parametrize("kind", ["folder", "fifo", "link-loop", "link-to-nothing"])
+@pytest.mark.parametrize("name", ["flyway.toml", "flyway.conf", ".env"])
+def test_a_settings_file_that_is_not_a_file_is_refused_not_skipped(
+        name: str, kind: str, verb: str, tmp_path: Path) -> None:
+    """Skipped, it would quietly mean another database (the default one, migrated)."""
+    path = tmp_path / name
+    if kind == "folder":
+        path.mkdir()
+    elif kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "link-loop":
+        path.symlink_to(path)
+    else:
+        path.symlink_to(tmp_path / "nothing")
+    before = _snapshot(tmp_path)
+    proc = _monozu(["db", verb], {}, tmp_path)
+    lines = proc.stderr.strip().splitlines()
+    assert proc.returncode == 2, (proc.returncode, proc.stderr)
+    assert len(lines) == 1 and lines[0].startswith("Error: ") and name in lines[0], proc.stderr
+    assert _snapshot(tmp_path) == before
+
+
 @pytest.mark.parametrize("folder", ["fifo_migrations", "fifo_conf_migrations"])
 def test_a_migration_or_its_conf_that_is_a_pipe_is_refused_not_awaited(
         folder: str, tmp_path: Path) -> None:

@@ -458,15 +458,37 @@ def config_file_paths(env: Mapping[str, str], base: Path,
         files = [Path(p.strip()) for p in env["FLYWAY_CONFIG_FILES"].split(",") if p.strip()]
         files += list(config_files)
     if not files:
-        return [p for p in (base / "flyway.toml", base / "flyway.conf") if p.is_file()]
+        # Anything by these names is read, and refused if it cannot be: a folder, a pipe
+        # or a broken link skipped would quietly mean another database.
+        from monozu.db.config import FLYWAY_FILES
+
+        files = [base / name for name in FLYWAY_FILES if os.path.lexists(base / name)]
     for path in files:
         if "\x00" in str(path):
             raise MigrationConfigError("configuration file name contains a NUL byte")
-        if path.is_dir():
-            raise MigrationConfigError(f"configuration file {path} is a folder")
-        if not path.exists():
-            raise MigrationConfigError(f"configuration file {path} does not exist")
+        why = _not_a_file(path)
+        if why:
+            raise MigrationConfigError(f"configuration file {shorten(str(path))} {why}")
     return files
+
+
+def _not_a_file(path: Path) -> str | None:
+    """Why ``path`` cannot be a settings file, as far as its type tells (a FIFO or a
+    device is refused when read, without blocking)."""
+    import errno
+    import stat
+
+    try:
+        if stat.S_ISDIR(path.stat().st_mode):
+            return "is a folder"
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "is a loop of symbolic links"
+        if exc.errno == errno.ENOENT:
+            return ("is a symbolic link to nothing" if path.is_symlink()
+                    else "does not exist")
+        return f"cannot be read: {exc.strerror or type(exc).__name__}"
+    return None
 
 
 @dataclass(frozen=True)
