@@ -39,6 +39,15 @@ CASES: list[tuple[str, list[str], dict[str, str]]] = [
     # bytes that are not UTF-8 (0xFF: a lone surrogate to Python) where text goes to a server
     ("url-byte-not-utf8", ["db", "check", "--url", "postgresql://u:p\udcff@h/db"], {}),
     ("url-percent-not-utf8", ["db", "check", "--url", "postgresql://u:p%FF@h/db"], {}),
+    # unquote() made each of these U+FFFD: another file, the same for %fe and %ff
+    *((f"url-sqlite-percent-not-utf8-{n}", argv, env) for n, (argv, env) in enumerate((
+        (["db", "migrate", "--url", "sqlite:///%ff.db"], {}),
+        (["db", "check", "--url", "sqlite:///{dir}/a%fe.db"], {}),
+        (["db", "migrate", "--url", "jdbc:sqlite:%ff.db"], {}),
+        (["db", "migrate", "--url", "jdbc:sqlite:file:%c3.db"], {}),
+        (["db", "migrate"], {"DATABASE_URL": "sqlite:///%ff.db"}),
+        (["flyway", "migrate", "-url=jdbc:sqlite:%ff.db"], {}),
+        (["db", "migrate"], {"FLYWAY_CONF_TEXT": "flyway.url=jdbc:sqlite:%ff.db"})))),
     ("installed-by-not-utf8", ["db", "migrate", "--url", "sqlite:///{db}", "--installed-by",
                                "a\udcff"], {}),
     ("table-not-utf8", ["db", "migrate", "--url", "sqlite:///{db}", "--table", "a\udcff"], {}),
