@@ -88,6 +88,14 @@ CASES: list[tuple[str, list[str], dict[str, str]]] = [
     ("env-sql-database-missing", ["db", "check"], {"SQL_SERVER": "h"}),
     ("env-platform", ["db", "check"], {"DATABASE_URL_PLATFORM_ADMIN": "oracle://h/x"}),
     ("env-monozu-home-file", ["db", "migrate"], {"MONOZU_HOME": "{file}"}),
+    # blanks are not a folder name anyone means (they used to make a folder " ")
+    *((f"env-{name.lower()}-blank-{n}", ["db", verb], {name: blank})
+      for name in ("MONOZU_HOME", "XDG_DATA_HOME") for n, blank in enumerate((" ", "\t"))
+      for verb in ("migrate",)),
+    # an opening quote never closed would become part of the value
+    ("dotenv-unclosed-quote", ["db", "migrate"], {"DOTENV_TEXT": "MONOZU_HOME='{dir}/zz"}),
+    ("dotenv-unclosed-double-quote", ["db", "check"],
+     {"DOTENV_TEXT": 'DATABASE_URL="sqlite:///{db}'}),
     ("env-flyway-url", ["db", "migrate"], {"FLYWAY_URL": "jdbc:mysql://h/db"}),
     ("env-flyway-environment", ["db", "migrate"], {"FLYWAY_ENVIRONMENT": "nope"}),
     ("env-flyway-config-dir", ["db", "migrate", "--url", "sqlite:///{db}"],
@@ -270,6 +278,8 @@ def test_bad_input_is_one_line_and_exit_2(argv: list[str], env: dict[str, str],
     env = dict(env)
     if env.pop("DOTENV_FIFO", None):  # the .env of the working folder is a pipe
         os.mkfifo(tmp_path / ".env")
+    if "DOTENV_TEXT" in env:  # the working folder's .env
+        (tmp_path / ".env").write_text(_fill(env.pop("DOTENV_TEXT"), tmp_path) + "\n")
     for name, file in (("FLYWAY_CONF_TEXT", "flyway.conf"), ("FLYWAY_TOML_TEXT", "flyway.toml")):
         if name in env:  # the working folder's Flyway settings file
             (tmp_path / file).write_text(_fill(env.pop(name), tmp_path) + "\n")
@@ -429,3 +439,12 @@ def test_a_failed_managed_identity_sign_in_is_one_line(tmp_path: Path) -> None:
     assert len(lines) == 1 and lines[0].startswith("Error: cannot connect to SQL Server"), \
         proc.stderr
     assert "managed identity" in lines[0]
+
+
+def test_a_malformed_dotenv_line_is_named_readably(tmp_path: Path) -> None:
+    """The message names the line; the secret masking used to turn its "KEY=value"
+    into "KEY=***"."""
+    (tmp_path / ".env").write_text("DATABASE_URL\n")
+    proc = _monozu(["db", "check"], {}, tmp_path)
+    assert proc.returncode == 2
+    assert proc.stderr == f"Error: {Path('.env')}:1: expected a NAME=value line\n"

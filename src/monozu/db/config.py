@@ -122,6 +122,8 @@ def default_sqlite_path(environ: Mapping[str, str] | None = None) -> Path:
     env = os.environ if environ is None else environ
     for name in ("MONOZU_HOME", "XDG_DATA_HOME"):
         value = env.get(name, "")
+        if value and not value.strip():  # a folder named " " is never what was meant
+            raise ConfigError(f"{name}: only blanks (leave it unset, or name a folder)")
         no_nul(value, name)
         why = name_problem(value) if value else None
         if why:
@@ -156,8 +158,13 @@ def read_dotenv(path: Path) -> dict[str, str]:
         key, sep, value = line.partition("=")
         key = key.strip()
         if not sep or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key):
-            raise ConfigError(f"{path}:{number}: expected KEY=value")
+            # Not "KEY=value": the secret masking of messages would show it as "KEY=***".
+            raise ConfigError(f"{path}:{number}: expected a NAME=value line")
         value = value.strip()
+        if value[:1] in ("'", '"') and value.find(value[0], 1) < 0:
+            # Kept, the quote would become part of the value (a folder named "'/tmp/x").
+            raise ConfigError(f"{path}:{number}: {key}: the value's opening quote is never "
+                              "closed")
         if value[:1] in ("'", '"') and value.find(value[0], 1) > 0:
             close = value.find(value[0], 1)
             after = value[close + 1:].lstrip()
