@@ -239,3 +239,43 @@ def test_names_from_files_and_the_database_cannot_forge_lines(tmp_path: Path) ->
         if "--json" in argv or "-outputType=json" in argv:
             described = [m["description"] for m in json.loads(proc.stdout)["migrations"]]
             assert "b\nError: forged" in described  # escaped in the text, intact in the data
+
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+# (what is patched, whether the real one runs before or after the interrupt)
+_STAGES = {
+    "loading the command": ("load_commands", "after"),
+    "building the parser": ("_Parser.parse_args", "after"),
+    "running the command": ("_interruptible", "before"),  # Python's KeyboardInterrupt
+    "after the command": ("_guarded", "before"),
+}
+
+
+@pytest.mark.parametrize("stage", list(_STAGES))
+def test_ctrl_c_anywhere_in_the_launcher_is_one_line_and_130(stage: str,
+                                                              tmp_path: Path) -> None:
+    """The ``./monozu`` launcher interrupted at each stage (the signal sent from inside,
+    at a known point): one line and exit code 130, never a traceback."""
+    name, when = _STAGES[stage]
+    owner, _, attr = name.rpartition(".")
+    launcher = str(REPO / "monozu")
+    script = (
+        "import os, runpy, signal, sqlite3, sys\n"
+        "from monozu.cli import app\n"
+        f"holder = getattr(app, {owner!r}) if {owner!r} else app\n"
+        f"real = getattr(holder, {attr!r})\n"
+        "def interrupt(*args, **kwargs):\n"
+        f"    result = real(*args, **kwargs) if {when!r} == 'before' else None\n"
+        "    os.kill(os.getpid(), signal.SIGINT)\n"
+        f"    return result if {when!r} == 'before' else real(*args, **kwargs)\n"
+        f"setattr(holder, {attr!r}, interrupt)\n"
+        "sqlite3.connect('x.db').close()\n"
+        f"sys.argv = [{launcher!r}, 'db', 'check', '--url', 'sqlite:///x.db']\n"
+        f"runpy.run_path({launcher!r}, run_name='__main__')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=60, cwd=tmp_path)
+    assert done.stderr == "Error: interrupted\n", done.stderr
+    assert done.returncode == 130

@@ -39,6 +39,15 @@ CASES: list[tuple[str, list[str], dict[str, str]]] = [
     # bytes that are not UTF-8 (0xFF: a lone surrogate to Python) where text goes to a server
     ("url-byte-not-utf8", ["db", "check", "--url", "postgresql://u:p\udcff@h/db"], {}),
     ("url-percent-not-utf8", ["db", "check", "--url", "postgresql://u:p%FF@h/db"], {}),
+    # unquote() made each of these U+FFFD: another file, the same for %fe and %ff
+    *((f"url-sqlite-percent-not-utf8-{n}", argv, env) for n, (argv, env) in enumerate((
+        (["db", "migrate", "--url", "sqlite:///%ff.db"], {}),
+        (["db", "check", "--url", "sqlite:///{dir}/a%fe.db"], {}),
+        (["db", "migrate", "--url", "jdbc:sqlite:%ff.db"], {}),
+        (["db", "migrate", "--url", "jdbc:sqlite:file:%c3.db"], {}),
+        (["db", "migrate"], {"DATABASE_URL": "sqlite:///%ff.db"}),
+        (["flyway", "migrate", "-url=jdbc:sqlite:%ff.db"], {}),
+        (["db", "migrate"], {"FLYWAY_CONF_TEXT": "flyway.url=jdbc:sqlite:%ff.db"})))),
     ("installed-by-not-utf8", ["db", "migrate", "--url", "sqlite:///{db}", "--installed-by",
                                "a\udcff"], {}),
     ("table-not-utf8", ["db", "migrate", "--url", "sqlite:///{db}", "--table", "a\udcff"], {}),
@@ -54,6 +63,12 @@ CASES: list[tuple[str, list[str], dict[str, str]]] = [
     ("target", ["db", "migrate", "--url", "sqlite:///{db}", "--target", "abc"], {}),
     ("baseline-version", ["db", "baseline", "--url", "sqlite:///{db}",
                           "--baseline-version", "x.y"], {}),
+    ("baseline-version-huge", ["db", "baseline", "--url", "sqlite:///{db}",
+                               "--baseline-version", "9" * 5000], {}),
+    ("env-baseline-version-huge", ["db", "baseline", "--url", "sqlite:///{db}"],
+     {"FLYWAY_BASELINE_VERSION": "9" * 5000}),
+    ("flyway-baseline-version-huge", ["flyway", "baseline", "-url=jdbc:sqlite:{db}",
+                                      "-baselineVersion=" + "9" * 5000], {}),
     ("placeholder", ["db", "migrate", "--url", "sqlite:///{db}", "--placeholder", "novalue"],
      {}),
     ("ignore-patterns", ["db", "migrate", "--url", "sqlite:///{db}",
@@ -73,6 +88,14 @@ CASES: list[tuple[str, list[str], dict[str, str]]] = [
     ("env-sql-database-missing", ["db", "check"], {"SQL_SERVER": "h"}),
     ("env-platform", ["db", "check"], {"DATABASE_URL_PLATFORM_ADMIN": "oracle://h/x"}),
     ("env-monozu-home-file", ["db", "migrate"], {"MONOZU_HOME": "{file}"}),
+    # blanks are not a folder name anyone means (they used to make a folder " ")
+    *((f"env-{name.lower()}-blank-{n}", ["db", verb], {name: blank})
+      for name in ("MONOZU_HOME", "XDG_DATA_HOME") for n, blank in enumerate((" ", "\t"))
+      for verb in ("migrate",)),
+    # an opening quote never closed would become part of the value
+    ("dotenv-unclosed-quote", ["db", "migrate"], {"DOTENV_TEXT": "MONOZU_HOME='{dir}/zz"}),
+    ("dotenv-unclosed-double-quote", ["db", "check"],
+     {"DOTENV_TEXT": 'DATABASE_URL="sqlite:///{db}'}),
     ("env-flyway-url", ["db", "migrate"], {"FLYWAY_URL": "jdbc:mysql://h/db"}),
     ("env-flyway-environment", ["db", "migrate"], {"FLYWAY_ENVIRONMENT": "nope"}),
     ("env-flyway-config-dir", ["db", "migrate", "--url", "sqlite:///{db}"],
@@ -190,13 +213,29 @@ CASES: list[tuple[str, list[str], dict[str, str]]] = [
           ("table-date", "[flyway]\ntable = 1979-05-27"),
           ("locations-types", "[flyway]\nlocations = [1, {{a=1}}]"),
           ("unknown-key", '[flyway]\nlocatons = ["a"]'),
-          ("bool-number", "[flyway]\noutOfOrder = 1"))),
+          ("bool-number", "[flyway]\noutOfOrder = 1"),
+          # more digits than int() converts: tomllib's own ValueError
+          ("lock-digits", "[flyway]\nlockRetryCount = " + "9" * 5000),
+          ("placeholder-digits", "[flyway.placeholders]\nx = " + "9" * 5000),
+          ("retries-digits", "[environments.default]\nconnectRetries = " + "9" * 5000))),
     *((f"toml-env-{name}", ["db", "migrate"], {"FLYWAY_TOML_TEXT": text})
       for name, text in (
           ("user-number", '[environments.default]\nurl = "jdbc:sqlite:{db}"\nuser = 5'),
           ("password-list", '[environments.default]\nurl = "jdbc:sqlite:{db}"\n'
                             'password = [1]'),
           ("unknown-key", '[environments.default]\nurl = "jdbc:sqlite:{db}"\nusr = "a"'))),
+    # a user or password from Flyway's files gets the checks -user and FLYWAY_USER get
+    *((f"conf-login-{name}", ["db", "check"],
+       {"FLYWAY_CONF_TEXT": f"flyway.url=jdbc:postgresql://127.0.0.1:1/db\n{text}"})
+      for name, text in (("user-nul", "flyway.user=u\x00junk"),
+                         ("password-nul", "flyway.password=p\x00junk"),
+                         ("user-escape", "flyway.user=u\x1b[2Jjunk"))),
+    *((f"toml-login-{name}", ["db", "check"],
+       {"FLYWAY_TOML_TEXT": '[environments.default]\nurl = "jdbc:postgresql://127.0.0.1:1/db"\n'
+                            + text})
+      for name, text in (("user-nul", 'user = "u\\u0000junk"'),
+                         ("password-nul", 'password = "p\\u0000junk"'),
+                         ("password-newline", 'password = "p\\njunk"'))),
 ]
 
 
@@ -239,6 +278,8 @@ def test_bad_input_is_one_line_and_exit_2(argv: list[str], env: dict[str, str],
     env = dict(env)
     if env.pop("DOTENV_FIFO", None):  # the .env of the working folder is a pipe
         os.mkfifo(tmp_path / ".env")
+    if "DOTENV_TEXT" in env:  # the working folder's .env
+        (tmp_path / ".env").write_text(_fill(env.pop("DOTENV_TEXT"), tmp_path) + "\n")
     for name, file in (("FLYWAY_CONF_TEXT", "flyway.conf"), ("FLYWAY_TOML_TEXT", "flyway.toml")):
         if name in env:  # the working folder's Flyway settings file
             (tmp_path / file).write_text(_fill(env.pop(name), tmp_path) + "\n")
@@ -271,6 +312,29 @@ def test_nul_bytes_in_arguments(argv: list[str], capsys: pytest.CaptureFixture[s
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "NUL" in err[0]
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("verb", ["migrate", "check"])
+@pytest.mark.parametrize("kind", ["folder", "fifo", "link-loop", "link-to-nothing"])
+@pytest.mark.parametrize("name", ["flyway.toml", "flyway.conf", ".env"])
+def test_a_settings_file_that_is_not_a_file_is_refused_not_skipped(
+        name: str, kind: str, verb: str, tmp_path: Path) -> None:
+    """Skipped, it would quietly mean another database (the default one, migrated)."""
+    path = tmp_path / name
+    if kind == "folder":
+        path.mkdir()
+    elif kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "link-loop":
+        path.symlink_to(path)
+    else:
+        path.symlink_to(tmp_path / "nothing")
+    before = _snapshot(tmp_path)
+    proc = _monozu(["db", verb], {}, tmp_path)
+    lines = proc.stderr.strip().splitlines()
+    assert proc.returncode == 2, (proc.returncode, proc.stderr)
+    assert len(lines) == 1 and lines[0].startswith("Error: ") and name in lines[0], proc.stderr
+    assert _snapshot(tmp_path) == before
 
 
 @pytest.mark.parametrize("folder", ["fifo_migrations", "fifo_conf_migrations"])
@@ -375,3 +439,12 @@ def test_a_failed_managed_identity_sign_in_is_one_line(tmp_path: Path) -> None:
     assert len(lines) == 1 and lines[0].startswith("Error: cannot connect to SQL Server"), \
         proc.stderr
     assert "managed identity" in lines[0]
+
+
+def test_a_malformed_dotenv_line_is_named_readably(tmp_path: Path) -> None:
+    """The message names the line; the secret masking used to turn its "KEY=value"
+    into "KEY=***"."""
+    (tmp_path / ".env").write_text("DATABASE_URL\n")
+    proc = _monozu(["db", "check"], {}, tmp_path)
+    assert proc.returncode == 2
+    assert proc.stderr == f"Error: {Path('.env')}:1: expected a NAME=value line\n"

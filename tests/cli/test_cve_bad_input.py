@@ -78,6 +78,24 @@ def _files(tmp: Path) -> dict[str, tuple[str, Path, str]]:
             "id": "CVE-2024-0001", "configurations": [{"nodes": [{"cpeMatch": [
                 {"vulnerable": True, "criteria": "cpe:2.3:a:x\x00:y:*:*:*:*:*:*:*:*"}]}]}]}}]}),
             "cpeMatch[0].criteria contains a NUL character"),
+        # ijson's C backend stored a lone surrogate escape as "?", or joined it to the
+        # escape after it into an unrelated character
+        **{f"surrogate-nvd-{n}": ("nvd", json.dumps({"vulnerabilities": [
+            {"cve": {"id": "CVE-2024-0009", "descriptions": [{"lang": "en", "value": "ok"}]}},
+            {"cve": {"id": "CVE-2024-0001", "vulnStatus": "Analyzed",
+                     "descriptions": [{"lang": "en", "value": text}]}}]}),
+            "CVE-2024-0001: descriptions[0].value contains an unpaired surrogate")
+           for n, text in enumerate(("a\ud800b", "a\udc00b", "\ud800\u00e9", "\ud800",
+                                     "\ude00\ud83d"))},
+        "surrogate-nvd-far": ("nvd", json.dumps({"vulnerabilities": [
+            {"cve": {"id": f"CVE-2024-{n:04d}", "descriptions": [
+                {"lang": "en", "value": "x" * 500 + ("\ud800" if n == 1399 else "")}]}}
+            for n in range(1000, 1400)]}),
+            "CVE-2024-1399: descriptions[0].value contains an unpaired surrogate"),
+        "surrogate-kev": ("kev", json.dumps({"vulnerabilities": [
+            {"cveID": "CVE-2024-0001", "dateAdded": "2024-01-02", "dueDate": "2024-01-23",
+             "knownRansomwareCampaignUse": "Unknown\ud800"}]}),
+            "CVE-2024-0001: knownRansomwareCampaignUse contains an unpaired surrogate"),
         "edb-huge-id": ("exploitdb", f"{EDB_HEADER}\n99999999999999999999,a.py,x\n",
                         "line 2: id '99999999999999999999' is outside 1-2147483647"),
         "edb-underscore": ("exploitdb", f"{EDB_HEADER}\n1_000,a.py,x\n",
@@ -98,7 +116,8 @@ def _files(tmp: Path) -> dict[str, tuple[str, Path, str]]:
 @pytest.mark.parametrize("name", [
     "deep-nvd", "deep-kev", "deep-cve5", "deep-record", "shape-nvd", "shape-kev",
     "long-epss-model", "epss-model-51", "nul-nvd", "nul-criteria", "edb-huge-id",
-    "edb-underscore", "edb-arabic", "edb-nul"])
+    "edb-underscore", "edb-arabic", "edb-nul", *(f"surrogate-nvd-{n}" for n in range(5)),
+    "surrogate-nvd-far", "surrogate-kev"])
 def test_hostile_feed_files(url: str, capsys: pytest.CaptureFixture[str], tmp_path: Path,
                             name: str) -> None:
     kind, path, problem = _files(tmp_path)[name]

@@ -267,3 +267,18 @@ def test_application_start_up_waits_for_the_lock(pg_url: str, tmp_path: Path) ->
     # One process applied everything while the other waited, then found nothing to do.
     assert sorted(counts) == [0, 8]
     assert [r["version"] for r in history(pg_url)] == [str(v) for v in range(1, 9)]
+
+
+def test_a_target_longer_than_int_reads_is_a_version_like_any_other(sqlite_url: str,
+                                                                    tmp_path: Path) -> None:
+    """Flyway reads version parts as BigInteger: a target of 5000 digits is past every
+    migration, not a ValueError from Python's integer conversion limit."""
+    loc = str(ENGINE / "target")
+    huge = "9" * 5000
+    proc = run("migrate", "--url", sqlite_url, "--locations", loc, "--target", huge,
+               cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    for args, env in ((["info", "--target", huge], {}), (["info"], {"FLYWAY_TARGET": huge})):
+        proc = run(*args, "--url", sqlite_url, "--locations", loc, cwd=tmp_path, env=env)
+        assert proc.returncode == 0, proc.stderr
+        assert proc.stdout.count("Success") == 4

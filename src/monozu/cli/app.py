@@ -33,6 +33,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 EXIT_FAILED = 1
 EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
 
 
 @dataclass(frozen=True)
@@ -203,7 +204,7 @@ def handle_errors(fn: F) -> F:
         except MonozuError as exc:
             fail(one_line(str(exc)) or type(exc).__name__, EXIT_FAILED)
         except KeyboardInterrupt:
-            fail("interrupted", 130)
+            interrupted()
         return None
 
     return wrapper  # type: ignore[return-value]
@@ -342,13 +343,63 @@ def run() -> NoReturn:
     # classes, the driver's adapters) and few reference cycles: collecting the young
     # generation every 700 allocations, the default, is a measurable part of start-up.
     gc.set_threshold(50_000, 20, 20)
+    # Until a command runs (loading it, parsing its line) and after it has, Ctrl-C ends
+    # the process at once with one line; the command itself gets Python's
+    # KeyboardInterrupt (see _guarded) to roll back and release what it holds.
+    stop_on_interrupt()
     try:
         status = main()
     except SystemExit as exc:
         status = _exit_status(exc.code)
     except OutputClosed:  # standard error has gone too: nothing can be said
         status = EXIT_FAILED
+    except KeyboardInterrupt:  # in a command without its own handling
+        _say_interrupted()
+        status = EXIT_INTERRUPTED
+    stop_on_interrupt()
     leave(status)
+
+
+def _say_interrupted() -> None:
+    """One line, written without importing anything: an interrupt may have cut an
+    import short, and importing again to print could fail with another error."""
+    import os
+
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        sys.stderr.flush()
+    with contextlib.suppress(OSError):
+        os.write(2, b"Error: interrupted\n")
+
+
+def interrupted() -> NoReturn:
+    """The command was interrupted (Ctrl-C): one line, exit code 130."""
+    _say_interrupted()
+    sys.exit(EXIT_INTERRUPTED)
+
+
+def _stop_now(signum: int, frame: object) -> None:
+    import os
+
+    try:
+        _say_interrupted()
+    finally:
+        os._exit(EXIT_INTERRUPTED)
+
+
+def stop_on_interrupt() -> None:
+    """Make Ctrl-C end the process at once with one line (exit code 130)."""
+    import signal
+
+    signal.signal(signal.SIGINT, _stop_now)
+
+
+def _interruptible() -> None:
+    """Python's own Ctrl-C handling (KeyboardInterrupt) for the command about to run."""
+    import signal
+    import threading
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def _exit_status(code: object) -> int:
@@ -395,6 +446,7 @@ def _guarded(run: Callable[[], object]) -> int:
     import os
 
     try:
+        _interruptible()
         code = run()
     except OutputClosed:
         # As a shell tool does when its reader stops early: no message, status 1, and

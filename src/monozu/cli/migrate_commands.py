@@ -22,6 +22,7 @@ from monozu.cli.app import (
     echo,
     echo_json,
     fail,
+    interrupted,
     json_option,
     json_text,
     one_line,
@@ -137,7 +138,7 @@ def _guard(fn: F) -> F:
                 echo(json_text({"error": {"errorCode": error_code, "message": message}}))
             fail(message, code)
         except KeyboardInterrupt:
-            fail("interrupted", 130)
+            interrupted()
         return None
 
     return wrapper  # type: ignore[return-value]

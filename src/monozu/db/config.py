@@ -61,6 +61,8 @@ ENV_VARS = (
 )
 FLYWAY_CONNECTION_VARS = ("FLYWAY_URL", "FLYWAY_USER", "FLYWAY_PASSWORD", "FLYWAY_ENVIRONMENT",
                           "FLYWAY_CONFIG_FILES")
+# Flyway's settings files, read from the working directory when none are named.
+FLYWAY_FILES = ("flyway.toml", "flyway.conf")
 DEFAULT_SOURCE = "default (embedded SQLite)"
 _TEXT_ONLY_VARS = ("SQL_SERVER", "SQL_DATABASE", "AZURE_CLIENT_ID", "FLYWAY_USER",
                    "FLYWAY_PASSWORD", "FLYWAY_ENVIRONMENT")
@@ -120,6 +122,8 @@ def default_sqlite_path(environ: Mapping[str, str] | None = None) -> Path:
     env = os.environ if environ is None else environ
     for name in ("MONOZU_HOME", "XDG_DATA_HOME"):
         value = env.get(name, "")
+        if value and not value.strip():  # a folder named " " is never what was meant
+            raise ConfigError(f"{name}: only blanks (leave it unset, or name a folder)")
         no_nul(value, name)
         why = name_problem(value) if value else None
         if why:
@@ -138,6 +142,9 @@ def read_dotenv(path: Path) -> dict[str, str]:
     try:
         text = read_regular_text(path)
     except FileNotFoundError:
+        if os.path.islink(path):  # a link to nothing is a mistake, not "no .env"
+            raise ConfigError(f"{path}: cannot read .env file: a symbolic link to "
+                              "nothing") from None
         return values
     except (OSError, UnicodeDecodeError) as exc:
         why = exc.strerror if isinstance(exc, OSError) else f"not UTF-8 text (byte {exc.start})"
@@ -151,8 +158,13 @@ def read_dotenv(path: Path) -> dict[str, str]:
         key, sep, value = line.partition("=")
         key = key.strip()
         if not sep or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key):
-            raise ConfigError(f"{path}:{number}: expected KEY=value")
+            # Not "KEY=value": the secret masking of messages would show it as "KEY=***".
+            raise ConfigError(f"{path}:{number}: expected a NAME=value line")
         value = value.strip()
+        if value[:1] in ("'", '"') and value.find(value[0], 1) < 0:
+            # Kept, the quote would become part of the value (a folder named "'/tmp/x").
+            raise ConfigError(f"{path}:{number}: {key}: the value's opening quote is never "
+                              "closed")
         if value[:1] in ("'", '"') and value.find(value[0], 1) > 0:
             close = value.find(value[0], 1)
             after = value[close + 1:].lstrip()
@@ -301,8 +313,10 @@ def _flyway_choices(env: Mapping[str, str], cwd: Path | None, config_files: Sequ
                     environment: str | None) -> list[_Choice]:
     """Flyway's ``url`` settings, highest precedence first (read only when present)."""
     base = cwd or Path.cwd()
+    # lexists: a folder, a pipe or a broken link by that name is refused when read,
+    # not skipped (which would silently mean another database).
     present = (config_files or environment or any(env.get(n) for n in FLYWAY_CONNECTION_VARS)
-               or (base / "flyway.toml").is_file() or (base / "flyway.conf").is_file())
+               or any(os.path.lexists(base / name) for name in FLYWAY_FILES))
     if not present:
         return []
     from monozu.db.migrate.settings import flyway_connection

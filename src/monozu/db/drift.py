@@ -205,7 +205,7 @@ class _Applied:
     current: str | None
 
 
-def _version_key(text: str) -> tuple[int, ...]:
+def _version_key(text: str) -> tuple[tuple[int, str], ...]:
     from monozu.db.migrate.version import Version
 
     return Version(text).key

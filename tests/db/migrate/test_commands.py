@@ -602,6 +602,12 @@ def test_migrate_on_startup(any_url: str, monkeypatch: pytest.MonkeyPatch) -> No
     assert result is not None and len(result.applied) == 4
     with pytest.raises(MigrationConfigError):
         migrate_on_startup(config, {**env, "MONOZU_MIGRATE_ON_START": "perhaps"})
+    # as typed, ASCII digits, within Flyway's range (int() reads "1_0", "٣", and stops
+    # with a ValueError of its own past 4300 digits)
+    for wait in ("1_0", "\u0663", "9" * 5000, "-2", "2147483648", "ten"):
+        with pytest.raises(MigrationConfigError, match="MONOZU_MIGRATE_LOCK_WAIT"):
+            migrate_on_startup(config, {**env, "MONOZU_MIGRATE_ON_START": "true",
+                                        "MONOZU_MIGRATE_LOCK_WAIT": wait})
 
 
 def test_validate_problems_are_code_message_pairs(any_url: str) -> None:

@@ -88,13 +88,16 @@ def test_checksum_is_not_the_whole_file_crc() -> None:
 @pytest.mark.parametrize(("low", "high"), [
     ("1.9", "1.10"), ("1", "1.0.1"), ("1.0.1", "1.1"), ("2", "10"), ("001.9", "1.10"),
     ("0", "0.1"),
+    # longer than int() converts (Flyway reads BigInteger): compared as numbers still
+    ("9" * 5000, "1" + "0" * 5000), ("1." + "9" * 5000, "2"), ("0" * 5000 + "9", "10"),
 ])
 def test_version_order(low: str, high: str) -> None:
     assert Version(low) < Version(high)
     assert sorted([Version(high), Version(low)]) == [Version(low), Version(high)]
 
 
-@pytest.mark.parametrize(("a", "b"), [("1", "1.0"), ("1", "1.0.0"), ("001", "1"), ("1_2", "1.2")])
+@pytest.mark.parametrize(("a", "b"), [("1", "1.0"), ("1", "1.0.0"), ("001", "1"), ("1_2", "1.2"),
+                                      ("0" * 5000 + "1", "1." + "0" * 5000)])
 def test_equal_versions(a: str, b: str) -> None:
     assert Version(a) == Version(b)
     assert hash(Version(a)) == hash(Version(b))

@@ -20,7 +20,14 @@ import pytest
 from monozu.db import Database
 from monozu.domain.vulnintel import FeedError
 from monozu.domain.vulnintel.feeds._io import parse_timestamp
-from monozu.domain.vulnintel.feeds._json import MAX_DEPTH, JsonDepth, load_json, top_level
+from monozu.domain.vulnintel.feeds._json import (
+    MAX_DEPTH,
+    JsonDepth,
+    LoneSurrogate,
+    SurrogateEscapes,
+    load_json,
+    top_level,
+)
 from monozu.domain.vulnintel.feeds.cve5 import parse_cve5, parse_record
 from monozu.domain.vulnintel.feeds.epss import EpssFile
 from monozu.domain.vulnintel.feeds.exploitdb import parse_exploitdb
@@ -157,6 +164,50 @@ def test_depth_is_exact_whatever_the_chunking() -> None:
         else:
             assert deep <= MAX_DEPTH, data[:200]
             assert guard.depth == 0 and not guard.in_string
+
+
+def _unpaired(value: object) -> bool:
+    if isinstance(value, str):
+        return any(0xD800 <= ord(c) <= 0xDFFF for c in value)
+    if isinstance(value, list):
+        return any(_unpaired(v) for v in value)
+    return isinstance(value, dict) and any(_unpaired(k) or _unpaired(v)
+                                           for k, v in value.items())
+
+
+def test_lone_surrogate_escapes_are_found_exactly_whatever_the_chunking() -> None:
+    """Strings of escapes (pairs, halves, escaped backslashes before a "u") cut at
+    random places: found exactly when Python's json reads an unpaired half."""
+    pieces = ["\\ud83d", "\\ude00", "\\ud800", "\\uDFFF", "\\u0041", "\\\\", "a",
+              '\\"', "\\n", "\u00e9", "u", "d8"]
+    rng = random.Random(11)
+    for _ in range(4000):
+        body = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 8)))
+        data = ('{"v": "' + body + '"}').encode()
+        expected = _unpaired(json.loads(data))
+        cuts = sorted(rng.sample(range(len(data) + 1), min(len(data), rng.randint(0, 12))))
+        found = SurrogateEscapes()
+        try:
+            for start, stop in zip([0, *cuts], [*cuts, len(data)], strict=True):
+                found.feed(data[start:stop])
+        except LoneSurrogate:
+            assert expected, data
+        else:
+            assert not expected, data
+
+
+def test_surrogate_pairs_still_import_and_halves_are_refused(tmp_path: Path) -> None:
+    """An emoji written as an escaped pair is the emoji; half of one is refused by the
+    text check, naming the record, and is never stored as "?"."""
+    text = "a \U0001f600 b"
+    path = _nvd(tmp_path, _cve(descriptions=[{"lang": "en", "value": text}]))
+    assert b"\\ud83d\\ude00" in path.read_bytes()
+    [record] = parse_nvd(path)
+    assert record.description == text
+    for half in ("\ud83d", "\ude00"):
+        path = _nvd(tmp_path, _cve(descriptions=[{"lang": "en", "value": f"a{half}b"}]))
+        assert _refused(lambda p=path: list(parse_nvd(p))).startswith(  # type: ignore[misc]
+            f"{path}: CVE-2024-0001: descriptions[0].value contains an unpaired surrogate")
 
 
 @pytest.mark.parametrize(("kind", "text", "problem"), [

@@ -7,6 +7,7 @@ steps. Commands that write take the migration lock (see :mod:`locks`) first.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, nullcontext, suppress
@@ -47,6 +48,7 @@ from monozu.db.migrate.validate import (
     validate_infos,
 )
 from monozu.db.migrate.version import Version, parse_target
+from monozu.files import shorten
 
 if TYPE_CHECKING:
     from monozu.db.database import AutocommitConnection
@@ -719,10 +721,12 @@ def migrate_on_startup(config: DatabaseConfig, environ: Mapping[str, str] | None
                 f"MONOZU_MIGRATE_ON_START: expected true or false, got {flag!r}")
         return None
     wait_text = env.get("MONOZU_MIGRATE_LOCK_WAIT", "3600").strip()
-    try:
-        wait = int(wait_text)
-    except ValueError:
+    # ASCII digits, within Flyway's lockRetryCount (int() also reads "1_0" and "٣",
+    # and stops with its own error past 4300 digits).
+    if not re.fullmatch(r"-?[0-9]{1,10}", wait_text) or not -1 <= int(wait_text) < 2**31:
         raise MigrationConfigError(
-            f"MONOZU_MIGRATE_LOCK_WAIT: expected whole seconds, got {wait_text!r}") from None
+            f"MONOZU_MIGRATE_LOCK_WAIT: expected whole seconds (-1 to wait forever), got "
+            f"{shorten(wait_text, 40)!r}")
+    wait = int(wait_text)
     settings = load_settings(env, overrides={"lock_retry_count": wait})
     return Migrator(config, settings).migrate()

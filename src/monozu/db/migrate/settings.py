@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from monozu.db.dialects.urls import CONTROL, SURROGATE
+from monozu.db.dialects.urls import CONTROL, SURROGATE, no_nul, utf8_only
 from monozu.db.migrate.errors import MigrationConfigError
 from monozu.db.migrate.history import BASELINE_DESCRIPTION
 from monozu.db.migrate.resolve import location_path
@@ -29,6 +29,8 @@ from monozu.db.migrate.validate import DEFAULT_IGNORE_PATTERNS, parse_patterns
 from monozu.db.migrate.version import InvalidVersion, Version, parse_target
 from monozu.files import name_problem, read_regular_text, shorten
 
+# The history table's version column: VARCHAR(50), as Flyway creates it.
+_VERSION_COLUMN = 50
 # Before the database is known (a settings file read on its own): SQL Server's limit.
 _ANY_DATABASE = (128, "characters")
 
@@ -96,6 +98,9 @@ class MigrateSettings:
             Version(self.baseline_version)
         except InvalidVersion as exc:
             raise MigrationConfigError(f"baselineVersion: {exc}") from None
+        if len(self.baseline_version) > _VERSION_COLUMN:
+            raise MigrationConfigError(f"baselineVersion: longer than the history table's "
+                                       f"version column holds ({_VERSION_COLUMN} characters)")
         if not self.table or not self.baseline_description:
             raise MigrationConfigError("table and baselineDescription must not be empty")
         return self
@@ -342,6 +347,8 @@ def _load_toml(path: Path) -> dict[str, Any]:
         data = tomllib.loads(read_regular_text(path))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         problem = _reason(exc)
+    except ValueError:  # int() inside tomllib: more digits than Python converts
+        problem = "a number with too many digits"
     except RecursionError:
         problem = "nested too deeply"
     if problem:
@@ -451,15 +458,37 @@ def config_file_paths(env: Mapping[str, str], base: Path,
         files = [Path(p.strip()) for p in env["FLYWAY_CONFIG_FILES"].split(",") if p.strip()]
         files += list(config_files)
     if not files:
-        return [p for p in (base / "flyway.toml", base / "flyway.conf") if p.is_file()]
+        # Anything by these names is read, and refused if it cannot be: a folder, a pipe
+        # or a broken link skipped would quietly mean another database.
+        from monozu.db.config import FLYWAY_FILES
+
+        files = [base / name for name in FLYWAY_FILES if os.path.lexists(base / name)]
     for path in files:
         if "\x00" in str(path):
             raise MigrationConfigError("configuration file name contains a NUL byte")
-        if path.is_dir():
-            raise MigrationConfigError(f"configuration file {path} is a folder")
-        if not path.exists():
-            raise MigrationConfigError(f"configuration file {path} does not exist")
+        why = _not_a_file(path)
+        if why:
+            raise MigrationConfigError(f"configuration file {shorten(str(path))} {why}")
     return files
+
+
+def _not_a_file(path: Path) -> str | None:
+    """Why ``path`` cannot be a settings file, as far as its type tells (a FIFO or a
+    device is refused when read, without blocking)."""
+    import errno
+    import stat
+
+    try:
+        if stat.S_ISDIR(path.stat().st_mode):
+            return "is a folder"
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "is a loop of symbolic links"
+        if exc.errno == errno.ENOENT:
+            return ("is a symbolic link to nothing" if path.is_symlink()
+                    else "does not exist")
+        return f"cannot be read: {exc.strerror or type(exc).__name__}"
+    return None
 
 
 @dataclass(frozen=True)
@@ -496,6 +525,9 @@ def flyway_connection(
     urls: list[tuple[str, str]] = []
     user = password = None
     declared: str | None = None
+    # Where each value came from: a value read from a file gets the checks the same
+    # value gets on the command line or in a variable (in monozu.db.config).
+    texts: dict[str, str] = {}
     tables: list[tuple[Path, dict[str, Any]]] = []
     for path in config_file_paths(env, base, config_files):
         if path.suffix.lower() == ".toml":
@@ -504,6 +536,7 @@ def flyway_connection(
             if isinstance(section, dict) and "environment" in section:
                 declared = _to_value("str", section["environment"], "environment",
                                      shorten(str(path))) or declared
+                texts[f"{path.name} [flyway] environment"] = declared or ""
             environments = data.get("environments", {})
             if not isinstance(environments, dict):
                 raise MigrationConfigError(f"{path}: [environments] must be a table")
@@ -515,6 +548,9 @@ def flyway_connection(
             urls.append((f"{path.name} (flyway.url)", props["flyway.url"]))
         user = props.get("flyway.user", user)
         password = props.get("flyway.password", password)
+        for key in ("environment", "user", "password"):
+            if f"flyway.{key}" in props:
+                texts[f"{path.name} (flyway.{key})"] = props[f"flyway.{key}"]
     name = environment or env.get("FLYWAY_ENVIRONMENT") or declared
     wanted = name or "default"
     found = False
@@ -535,6 +571,12 @@ def flyway_connection(
             urls.append((f"{path.name} [environments.{wanted}]", table["url"]))
         user = table.get("user", user)
         password = table.get("password", password)
+        for key in ("user", "password"):
+            if key in table:
+                texts[f"{path.name} [environments.{shorten(wanted, 40)}] {key}"] = table[key]
+    for source, text in texts.items():
+        no_nul(text, source)
+        utf8_only(text, source)
     if name and not found:
         where = ", ".join(str(p) for p, _ in tables) or "no flyway.toml was found"
         raise MigrationConfigError(f"environment {name[:40]!r} is not defined "

@@ -20,6 +20,14 @@ class InvalidVersion(ValueError):
     """Not a Flyway version: only digits and single dots (or underscores) between them."""
 
 
+_ZERO = (0, "")
+
+
+def _number(digits: str) -> tuple[int, str]:
+    significant = digits.lstrip("0")
+    return len(significant), significant
+
+
 @total_ordering
 class Version:
     """One migration version. Hashable; equal versions hash alike (``1`` and ``1.0``)."""
@@ -34,11 +42,14 @@ class Version:
                 f"Invalid version {text!r}: only 0..9 and '.' (or '_') between numbers "
                 "are allowed"
             )
-        numbers = [int(p) for p in parts]
-        while len(numbers) > 1 and numbers[-1] == 0:
+        # Each part as (digit count, digits) without leading zeros: ordered as the
+        # numbers are, however long (Flyway reads them as BigInteger; int() stops at
+        # 4300 digits).
+        numbers = [_number(p) for p in parts]
+        while len(numbers) > 1 and numbers[-1] == _ZERO:
             numbers.pop()
         self.text = display
-        self.key: tuple[int, ...] = tuple(numbers)
+        self.key: tuple[tuple[int, str], ...] = tuple(numbers)
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Version) and self.key == other.key

@@ -62,7 +62,7 @@ class SQLiteUrlRules(UrlRules):
             path = MEMORY
         elif body.startswith("/"):
             # sqlite:///relative -> "relative"; sqlite:////absolute -> "/absolute"
-            path = unquote(body[1:])
+            path = _unquote(body[1:], variable, url)
         else:
             raise ConfigError(
                 f"{variable}: sqlite URLs look like sqlite:///relative/file.db, "
@@ -74,7 +74,7 @@ class SQLiteUrlRules(UrlRules):
         body = url.text[len("jdbc:sqlite:"):]
         body, _, query = body.partition("?")
         body = body.removeprefix("file:")
-        path = MEMORY if body in ("", MEMORY) else unquote(body)
+        path = MEMORY if body in ("", MEMORY) else _unquote(body, variable, url)
         return self._build(path, query, variable, url)
 
     def _build(self, path: str, query: str, variable: str, url: Masked) -> DatabaseURL:
@@ -137,6 +137,18 @@ class SQLiteUrlRules(UrlRules):
             return (f"SQLite database {url.path} does not exist (nothing was created; "
                     "monozu db migrate creates it)")
         return None
+
+
+def _unquote(text: str, variable: str, url: Masked) -> str:
+    """The percent-decoded file name. Decoded bytes that are not UTF-8 (``%ff``) are
+    refused: ``unquote`` would make each U+FFFD, so ``%fe.db`` and ``%ff.db`` would
+    name one and the same, third, file. A name typed in another encoding (a byte that
+    is not UTF-8 in the argument itself) is left as the file system's own."""
+    try:
+        return unquote(text, errors="strict")
+    except UnicodeDecodeError:
+        raise ConfigError(f"{variable}: the SQLite file name is not UTF-8 once "
+                          f"percent-decoded, in {url.shown}") from None
 
 
 RULES = SQLiteUrlRules()

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import io
 import json
+import re
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -115,22 +117,90 @@ class JsonDepth:
         return depth
 
 
+class LoneSurrogate(Exception):
+    """A ``\\uD800``-``\\uDFFF`` escape without its partner was read (internal: see
+    :func:`json_items`)."""
+
+
+# Every escape, left to right: a backslash and what it escapes (so "\\\\" is one),
+# "\\u" with its four hex digits when they are there.
+_ESCAPE = re.compile(rb"\\(?:u([0-9a-fA-F]{4})|u[0-9a-fA-F]{0,3}|.|\Z)", re.DOTALL)
+# A surrogate escape, maybe: "\\ud8".."\\udf" (the rare chunk holding one is read exactly).
+_SCREEN = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
+class SurrogateEscapes:
+    """Finds a surrogate escape in JSON text fed in consecutive chunks that is not half
+    of a pair (``"a\\ud800b"``, or ``"\\ud800\\u0041"``): ijson's C backend would store
+    the first as ``a?b`` and read the second as one unrelated character. Pairs (an emoji
+    written ``\\ud83d\\ude00``) are what they should be.
+
+    A chunk without ``\\ud8``..``\\udf`` costs one regular-expression scan; one with it
+    is read escape by escape. ``tail`` carries what the next chunk completes: an escape
+    cut short, or a first half waiting for its second; it always starts outside an
+    escape (a run of backslashes is kept as its parity), so the next chunk is read
+    from a known state.
+    """
+
+    def __init__(self) -> None:
+        self.tail = b""
+
+    def feed(self, chunk: bytes) -> None:
+        data = self.tail + chunk if self.tail else chunk
+        self.tail = b""
+        if _SCREEN.search(data) is None:
+            last = data.rfind(b"\\", max(0, len(data) - 3))
+            if last >= 0:  # a backslash near the end: "\\", "\\u", "\\ud" may go on
+                head = data[:last + 1]
+                run = len(head) - len(head.rstrip(b"\\"))
+                if run % 2:
+                    self.tail = b"\\" + data[last + 1:]
+            return
+        self._exact(data)
+
+    def _exact(self, data: bytes) -> None:
+        end = len(data)
+        high: re.Match[bytes] | None = None  # a first half, waiting for its second
+        for m in _ESCAPE.finditer(data):
+            digits = m.group(1)
+            if digits is None and m.end() == end and m.group()[1:2] in (b"", b"u"):
+                self.tail = data[(high or m).start():]  # cut short: the next chunk goes on
+                return
+            code = int(digits, 16) if digits is not None else -1
+            if high is not None:  # the escape right after a first half
+                if not 0xDC00 <= code <= 0xDFFF:
+                    raise LoneSurrogate
+                high = None
+            elif 0xD800 <= code <= 0xDBFF:
+                if m.end() < end and data[m.end()] != 0x5C:  # no escape follows
+                    raise LoneSurrogate
+                high = m
+            elif 0xDC00 <= code <= 0xDFFF:
+                raise LoneSurrogate
+        if high is not None:  # at the very end: its second half is in the next chunk
+            self.tail = data[high.start():]
+
+
 class DepthChecked:
-    """A binary stream whose bytes pass a :class:`JsonDepth` as they are read.
+    """A binary stream whose bytes pass a :class:`JsonDepth` (and, when asked, a
+    :class:`SurrogateEscapes`) as they are read.
 
     :meth:`peek` reads the first bytes once; :meth:`read` returns them again first.
     """
 
-    def __init__(self, raw: IO[bytes], depth: JsonDepth) -> None:
+    def __init__(self, raw: IO[bytes], depth: JsonDepth, *,
+                 surrogates: SurrogateEscapes | None = None) -> None:
         self._raw = raw
         self._depth = depth
+        self._surrogates = surrogates
         self._head = b""
+        self._lone_in_head = False
 
     def peek(self, size: int) -> bytes:
         parts: list[bytes] = []
         wanted = size
         while wanted > 0:  # a decompressing stream may return less than asked
-            part = self.read(wanted)
+            part = self._next(wanted, peeking=True)
             if not part:
                 break
             parts.append(part)
@@ -139,15 +209,55 @@ class DepthChecked:
         return self._head
 
     def read(self, size: int = -1) -> bytes:
+        if self._lone_in_head:
+            raise LoneSurrogate
         if self._head:
             if 0 <= size < len(self._head):
                 head, self._head = self._head[:size], self._head[size:]
             else:
                 head, self._head = self._head, b""
             return head
+        return self._next(size)
+
+    def _next(self, size: int, *, peeking: bool = False) -> bytes:
         chunk = self._raw.read(size)
         self._depth.feed(chunk)
+        if self._surrogates is not None:
+            try:
+                self._surrogates.feed(chunk)
+            except LoneSurrogate:
+                if not peeking:
+                    raise
+                self._lone_in_head = True  # raised when the parser reads the head
         return chunk
+
+
+def json_items(stream: DepthChecked, prefix: str, reopen: Callable[[], DepthChecked],
+               ) -> Iterator[Any]:
+    """``ijson.items(stream, prefix)`` with ijson's C backend, which turns a lone
+    surrogate escape into ``?`` (or into another character) unseen. ``stream`` should
+    check for them (``surrogates=``): when one is found, the items already given are
+    read again by ijson's Python backend from ``reopen()``'s stream and passed over, and
+    the rest come from that backend, which keeps the surrogate as it is, so the text
+    check of the record holding it refuses it, naming the record and the field.
+    Files without one (all real ones) never leave the C backend.
+    """
+    given = 0
+    try:
+        # use_float: without it ijson's C backend crashes on a 5,000-digit number
+        for item in ijson.items(stream, prefix, use_float=True):
+            given += 1
+            yield item
+        return
+    except LoneSurrogate:
+        pass
+    # Every item given so far was parsed from chunks before the one holding the
+    # surrogate (a first half at a chunk's very end leaves its string open), so the
+    # same items come first from the exact reading.
+    exact = ijson.get_backend("python")
+    for number, item in enumerate(exact.items(reopen(), prefix, use_float=True)):
+        if number >= given:
+            yield item
 
 
 def top_level(head: bytes, source: str = "JSON") -> dict[str, Any]:
@@ -177,8 +287,10 @@ def top_level(head: bytes, source: str = "JSON") -> dict[str, Any]:
             elif depth == 1 and key is not None:
                 found[key] = value
                 key = None
-    except ijson.JSONError:
-        pass  # the peek ends mid-document; what was read is enough
+    except (ijson.JSONError, UnicodeDecodeError):
+        # the peek ends mid-document, or at text ijson's C backend cannot decode (a
+        # lone surrogate escape): what was read is enough, the main pass says the rest
+        pass
     return found
 
 
@@ -203,7 +315,7 @@ def top_value(path: Path, key: str) -> object:
                     depth -= 1
                 elif depth == 1 and event == "map_key" and value == key:
                     seen = True
-        except ijson.JSONError:
+        except (ijson.JSONError, UnicodeDecodeError):
             pass  # the main pass reports the damage, naming the record
     return ABSENT
 

@@ -7,6 +7,7 @@ are stripped, since the catalog carries trailing spaces.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,8 @@ from monozu.domain.vulnintel.feeds._json import (
     PEEK,
     DepthChecked,
     JsonDepth,
+    SurrogateEscapes,
+    json_items,
     require_list,
     top_level,
 )
@@ -58,15 +61,19 @@ def _text(row: Mapping[str, Any], key: str, source: str, record: str) -> str:
 def _json(path: Path) -> Iterator[KevEntry]:
     name = str(path)
     where: list[str] = []
-    with open_binary(path) as raw, guarded(path, where):
-        stream = DepthChecked(raw, JsonDepth(name, where))
+    with ExitStack() as files, guarded(path, where):
+        raw = files.enter_context(open_binary(path))
+        stream = DepthChecked(raw, JsonDepth(name, where), surrogates=SurrogateEscapes())
+
+        def reopen() -> DepthChecked:
+            return DepthChecked(files.enter_context(open_binary(path)), JsonDepth(name, where))
+
         head = stream.peek(PEEK)
         require_list(path, top_level(head, name), "vulnerabilities", len(head) < PEEK,
                      "no KEV entries (no 'vulnerabilities' list): wrong feed kind?")
         count = 0
         try:
-            # use_float: without it ijson's C backend crashes on a 5,000-digit number
-            for item in ijson.items(stream, "vulnerabilities.item", use_float=True):
+            for item in json_items(stream, "vulnerabilities.item", reopen):
                 count += 1
                 if not isinstance(item, dict) or "cveID" not in item:
                     raise FeedError(name, f"entry {count}", "not a KEV entry (no 'cveID'): "

@@ -7,6 +7,7 @@ Records are streamed with ``ijson``: only one ``cve`` object is in memory at a t
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +32,9 @@ from monozu.domain.vulnintel.feeds._json import (
     UNREAD,
     DepthChecked,
     JsonDepth,
+    SurrogateEscapes,
     describe,
+    json_items,
     require_list,
     top_level,
     top_value,
@@ -78,8 +81,13 @@ def iter_cves(path: Path) -> Iterator[tuple[dict[str, Any], str]]:
     """Every raw ``cve`` object in the file with its record label, not yet interpreted."""
     name = str(path)
     where: list[str] = []
-    with open_binary(path) as raw, guarded(path, where):
-        stream = DepthChecked(raw, JsonDepth(name, where))
+    with ExitStack() as files, guarded(path, where):
+        raw = files.enter_context(open_binary(path))
+        stream = DepthChecked(raw, JsonDepth(name, where), surrogates=SurrogateEscapes())
+
+        def reopen() -> DepthChecked:
+            return DepthChecked(files.enter_context(open_binary(path)), JsonDepth(name, where))
+
         head = stream.peek(PEEK)
         if not head.strip():
             raise FeedError(name, None, "the file is empty")
@@ -95,10 +103,10 @@ def iter_cves(path: Path) -> Iterator[tuple[dict[str, Any], str]]:
                 and top_value(path, "vulnerabilities") is not ABSENT):
             require_list(path, top, "vulnerabilities", whole,
                          "no 'vulnerabilities' list: not an NVD CVE feed")
-            items: Iterator[Any] = ijson.items(stream, "vulnerabilities.item", use_float=True)
+            items: Iterator[Any] = json_items(stream, "vulnerabilities.item", reopen)
             bare = False
         elif "id" in top and ("descriptions" in top or "published" in top):
-            items = ijson.items(stream, "", use_float=True)
+            items = json_items(stream, "", reopen)
             bare = True
         else:
             raise FeedError(name, None, _kind_problem(top))
