@@ -104,3 +104,36 @@ def test_threads_asking_for_the_platform_connection_at_once_share_one(
     assert len(got) == 6 and len({id(p) for p in got}) == 1
     db.close()
     assert got[0]._pool is None  # closed with its Database, not left open
+
+
+class _ClaimsAnother(uuid.UUID):
+    """A tenant id whose text names another tenant than its value."""
+
+    def __str__(self) -> str:
+        return str(B)
+
+
+class _NoText(uuid.UUID):
+    def __str__(self) -> str:
+        raise ValueError("no text for this id")
+
+
+@pytest.mark.parametrize("open_unit", ["tenant", "transaction"])
+def test_a_uuid_subclass_binds_its_own_value_not_what_its_text_claims(
+        pg_url: str, open_unit: str) -> None:
+    """The binding is the id's text and every parameter its value: a subclass's own
+    __str__ had bound tenant B to a unit of work whose tenant_of() and parameters said A
+    (and one whose __str__ failed escaped as a raw ValueError)."""
+    db = Database.open(pg_url, pool_size=1)
+    try:
+        for given in (_ClaimsAnother(int=A.int), _NoText(int=A.int)):
+            unit = (db.tenant(given) if open_unit == "tenant"
+                    else db.transaction(tenant_id=given))
+            with unit as tx:
+                assert tx.get_value("SELECT current_setting('app.tenant_id', true)") == str(A)
+                assert type(tenant_of(tx)) is uuid.UUID and tenant_of(tx) == A
+        with pytest.raises(ParameterError, match=r"uuid\.UUID, got str"), \
+                db.transaction(tenant_id=str(A)):  # type: ignore[arg-type]
+            pass
+    finally:
+        db.close()

@@ -464,6 +464,8 @@ class Database(Verbs):
     @contextlib.contextmanager
     def transaction(self, *, tenant_id: uuid.UUID | None = None) -> Iterator[Tx]:
         """Commit on success, roll back on any exception."""
+        if tenant_id is not None and type(tenant_id) is not uuid.UUID:
+            tenant_id = _plain_tenant(tenant_id)
         with self._lease() as lease:
             conn = lease.conn
             dialect = self.dialect
@@ -657,6 +659,18 @@ class AutocommitConnection:
     def close(self) -> None:
         with contextlib.suppress(Exception):  # any real error has been raised already
             self.raw.close()
+
+
+_UUID_VALUE: Any = vars(uuid.UUID)["int"]  # the slot itself, past any subclass property
+
+
+def _plain_tenant(tenant_id: Any) -> uuid.UUID:
+    """A tenant id as a plain UUID of its stored value. The binding is the id's text: a
+    subclass's own ``__str__`` could bind another tenant than the value every parameter
+    sends (or fail)."""
+    if not isinstance(tenant_id, uuid.UUID):
+        raise ParameterError(f"tenant id must be a uuid.UUID, got {type(tenant_id).__name__}")
+    return uuid.UUID(int=_UUID_VALUE.__get__(tenant_id))
 
 
 class _Lease:
