@@ -470,3 +470,25 @@ def test_a_fetch_that_fails_for_no_value_is_not_blamed_on_one(pg: Database) -> N
     with pytest.raises(DatabaseError, match="division by zero") as info:
         pg.select(dict, "SELECT n, 1 / (n - 3) AS q FROM generate_series(1, 4) AS n")
     assert not isinstance(info.value, MappingError)
+
+
+def test_sqlite_text_that_is_not_utf8_is_named_by_column_not_shown(sqlite_url: str) -> None:
+    """sqlite3 quoted the undecodable text in its error, escape sequences and all."""
+    from monozu.db import DataError
+
+    db = connect(sqlite_url)
+    try:
+        db.exec("CREATE TABLE notes (n INTEGER, body TEXT)")
+        db.exec("INSERT INTO notes VALUES (1, 'fine'), "
+                "(2, CAST(x'ff1b5b324a73656372657420' AS TEXT))")  # \xff ESC[2J secret
+        for read in (lambda: db.select(dict, "SELECT n, body FROM notes ORDER BY n"),
+                     lambda: db.get(dict, "SELECT n, body FROM notes WHERE n = 2"),
+                     lambda: db.get_value("SELECT body FROM notes WHERE n = 2")):
+            with pytest.raises(DataError, match=r"^column 'body' holds text that is not "
+                               r"valid UTF-8 .* CAST\(\"body\" AS BLOB\)$") as info:
+                read()
+            assert "secret" not in str(info.value) and "\x1b" not in str(info.value)
+        assert db.get_value('SELECT CAST("body" AS BLOB) FROM notes WHERE n = 2') == (
+            b"\xff\x1b[2Jsecret ")
+    finally:
+        db.close()

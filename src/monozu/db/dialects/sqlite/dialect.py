@@ -134,6 +134,10 @@ _ADAPTERS: dict[type, Callable[[Any], Any]] = {
 }
 
 
+_NOT_UTF8 = re.compile(r"Could not decode to UTF-8 column '(?P<column>.*?)' with text ",
+                       re.DOTALL)
+
+
 class SQLiteDialect(Dialect):
     kind: ClassVar = "sqlite"
     pooling: ClassVar = POOLING
@@ -311,6 +315,15 @@ class SQLiteDialect(Dialect):
                 cls = DatabaseError
         if cls is errors.Timeout:
             message = f"SQLite database is locked: {message}"
+        if (undecodable := _NOT_UTF8.match(message)) is not None:
+            # sqlite3 quotes the text it could not decode, and a value is never shown
+            # (it may be anything, terminal escapes included).
+            column = undecodable["column"]
+            blob = f"CAST({self.quote(column)} AS BLOB)" if column.isprintable() else "a cast"
+            return errors.from_driver(
+                errors.DataError, f"column {column!r} holds text that is not valid UTF-8 "
+                f"and cannot be read as str; read its bytes with {blob}",
+                exc, code=name, column=column)
         constraint, table, column = _constraint_facts(message)
         if cls is errors.UndefinedTable:
             table = message.removeprefix("no such table:").strip()
