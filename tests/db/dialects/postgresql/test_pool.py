@@ -296,7 +296,7 @@ def test_binding_values_keeps_the_connection(db: Database,
               "at": datetime(2026, 1, 2, 3, 4, tzinfo=UTC), "span": timedelta(days=2),
               "n": Decimal("1.5"), "ip": ipaddress.ip_address("10.0.0.1"),
               "net": ipaddress.ip_network("10.0.0.0/8")}
-    sql = "SELECT " + ", ".join(f":{name}" for name in values)
+    sql = "SELECT " + ", ".join(f":{name} AS {name}" for name in values)
     with db.tenant(uuid.uuid4()) as a:
         pid = a.get_value("SELECT pg_backend_pid()")
         a.select(dict, sql, values)
