@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import uuid
 from datetime import UTC, datetime
 
@@ -11,6 +13,12 @@ from monozu.domain.errors import ValidationError
 from monozu.domain.paging import decode_cursor, encode_cursor, page_size, paginate
 
 KEY_TYPES = (float, datetime, uuid.UUID, str)
+
+
+def _forged(parts: list[object]) -> str:
+    """A cursor a client made up: any JSON, encoded as the service encodes its own."""
+    raw = json.dumps(parts).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
 def test_round_trip_keeps_types_and_values() -> None:
@@ -32,6 +40,11 @@ def test_none_in_key_survives() -> None:
     encode_cursor((1.0, "2026-01-01", str(uuid.uuid4()), "x")),       # untagged values
     encode_cursor((1.0, datetime(2026, 1, 1), uuid.uuid4(), "x")),    # naive timestamp
     "eyJ1IjoxfQ", "W3sidSI6Im5vdC1hLXV1aWQifV0",                      # JSON, wrong shape
+    # forged values no parameter can carry: each had reached the query's own error
+    _forged([10**400, {"t": "2026-01-01T00:00:00+00:00"}, {"u": str(uuid.uuid4())}, "x"]),
+    _forged([1.0, {"t": "0001-01-01T00:00:00+05:00"}, {"u": str(uuid.uuid4())}, "x"]),
+    _forged([1.0, {"t": "2026-01-01T00:00:00+00:00"}, {"u": str(uuid.uuid4())}, "a\x00b"]),
+    _forged([1.0, {"t": "2026-01-01T00:00:00+00:00"}, {"u": str(uuid.uuid4())}, "a\ud800"]),
 ])
 def test_malformed_cursors_are_one_clear_error(cursor: str) -> None:
     with pytest.raises(ValidationError, match="page cursor"):
@@ -51,3 +64,10 @@ def test_paginate_uses_extra_row_only_as_a_signal() -> None:
     assert page.next_cursor is not None
     assert decode_cursor(page.next_cursor, (int,)) == (2,)
     assert paginate(rows[:3], 3, lambda r: (r[0],)).next_cursor is None
+
+
+@pytest.mark.parametrize("value", [2**63, -(2**63) - 1, 10**400],
+                         ids=["2**63", "-2**63-1", "10**400"])
+def test_an_integer_key_past_64_bits_is_a_forged_cursor(value: int) -> None:
+    with pytest.raises(ValidationError, match="page cursor"):
+        decode_cursor(_forged([value]), (int,))

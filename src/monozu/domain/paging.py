@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Generic, TypeVar
 
+from monozu.db.errors import MonozuError
+from monozu.db.values import aware, check_float, check_int64, check_text
 from monozu.domain.errors import ValidationError
 
 T = TypeVar("T")
@@ -60,6 +62,9 @@ def decode_cursor(cursor: str, types: Sequence[type]) -> tuple[KeyValue, ...]:
 
 
 def _value(part: object, wanted: type) -> KeyValue:
+    # A cursor comes back from a client: each value is checked as a parameter would be
+    # (NUL, a lone surrogate, an int past 64 bits, a time that overflows in UTC), so a
+    # forged one is this error, not the query's.
     try:
         if part is None:
             return None
@@ -68,12 +73,14 @@ def _value(part: object, wanted: type) -> KeyValue:
         if wanted is datetime and isinstance(part, dict) and set(part) == {"t"}:
             value = datetime.fromisoformat(str(part["t"]))
             if value.tzinfo is not None:
-                return value
+                return aware(value)
         elif wanted is float and isinstance(part, int | float) and not isinstance(part, bool):
-            return float(part)
-        elif wanted in (str, int) and type(part) is wanted:
-            return part
-    except ValueError:
+            return check_float(float(part))
+        elif wanted is str and type(part) is str:
+            return check_text(part)
+        elif wanted is int and type(part) is int:
+            return check_int64(part)
+    except (ValueError, OverflowError, MonozuError):  # a number too large for a float...
         pass
     raise ValidationError("the page cursor is not one this service issued")
 

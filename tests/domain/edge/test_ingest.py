@@ -103,3 +103,16 @@ def test_limits_are_configurable(edge: Edge) -> None:
     with pytest.raises(ValidationError, match="1 to 2 events"):
         tight.ingest(dev, events(edge, 3))
     assert tight.ingest(dev, events(edge, 2)) == 2
+
+
+@pytest.mark.parametrize("older_than", [timedelta(days=-1), timedelta.max, 30])
+def test_an_age_that_is_negative_too_long_or_not_a_timedelta_is_refused(
+        edge: Edge, older_than: object) -> None:
+    """A negative age had expired commands queued a moment ago; timedelta.max raised a
+    raw OverflowError."""
+    dev = device(edge, edge.a)
+    edge.service.ingest(dev, events(edge, 2))
+    for call in (edge.service.purge, edge.service.expire_commands):
+        with pytest.raises(ValidationError, match="older_than"):
+            call(edge.a, older_than)  # type: ignore[arg-type]
+    assert stored(edge) == 2

@@ -59,8 +59,12 @@ def test_record_is_one_row_per_asset_and_cve_and_raises_alerts(db: Database) -> 
         assert sec.record(plc, "CVE-2023-27407").status == "open"   # seen again: reopened
         with pytest.raises(ValidationError, match="not in the CVE catalog"):
             sec.record(plc, "CVE-2099-0001")
-        with pytest.raises(ValidationError, match="not a CVE id"):
-            sec.record(plc, "GHSA-xxxx")
+        # ASCII digits only: Arabic-Indic and full-width digits are digits to \d
+        for not_a_cve in ("GHSA-xxxx", "CVE-٢٠٢٤-٣٤٠٠", "CVE-２０２４-３４００"):
+            with pytest.raises(ValidationError, match="not a CVE id"):
+                sec.record(plc, not_a_cve)
+            with pytest.raises(ValidationError, match="not a CVE id"):
+                sec.raise_alert("t", "low", "manual", cve_id=not_a_cve)
         alerts = sec.alerts().items
         actions = [r.action for r in AuditRepository(tx).for_resource("vulnerability",
                                                                       first.id)]

@@ -240,8 +240,9 @@ class EdgeService:
     def expire_commands(self, tenant_id: uuid.UUID, older_than: timedelta) -> int:
         """Pending commands nobody claimed within ``older_than`` become ``expired``."""
         now = self.clock()
+        cutoff = _cutoff(now, older_than)
         with self.db.tenant(tenant_id) as tx:
-            return EdgeRepository(tx).expire_commands(now - older_than, now)
+            return EdgeRepository(tx).expire_commands(cutoff, now)
 
     def commands(self, tenant_id: uuid.UUID, device_id: uuid.UUID) -> list[DeviceCommand]:
         with self.db.tenant(tenant_id) as tx:
@@ -361,9 +362,7 @@ class EdgeService:
         ingest running meanwhile waits at most one batch. ``timedelta(0)`` purges
         everything received before now.
         """
-        if older_than < timedelta(0):
-            raise ValidationError("older_than must not be negative")
-        cutoff = self.clock() - older_than
+        cutoff = _cutoff(self.clock(), older_than)
         total = 0
         while True:
             with self.db.tenant(tenant_id) as tx:
@@ -377,3 +376,16 @@ class EdgeService:
         with self.db.transaction() as tx:
             tenants = EdgeRepository(tx).tenant_ids()
         return {t: self.purge(t, older_than) for t in tenants}
+
+
+def _cutoff(now: datetime, older_than: timedelta) -> datetime:
+    """The moment ``older_than`` before ``now``: an age, so never negative (it would
+    reach into the future), and never before the first year a datetime holds."""
+    if not isinstance(older_than, timedelta):
+        raise ValidationError(f"older_than must be a timedelta, not a {type(older_than).__name__}")
+    if older_than < timedelta(0):
+        raise ValidationError("older_than must not be negative")
+    try:
+        return now - older_than
+    except OverflowError:
+        raise ValidationError(f"older_than reaches before year 1: {older_than}") from None

@@ -52,7 +52,7 @@ from monozu.domain.security.types import (
     RiskRow,
 )
 
-_CVE = re.compile(r"^CVE-\d{4}-\d{4,19}$")
+_CVE = re.compile(r"^CVE-[0-9]{4}-[0-9]{4,19}$")  # ASCII digits: \d takes any script's
 
 
 def check_cve_id(value: str) -> str:

@@ -80,13 +80,17 @@ def _row_name(source: str, digest: Digest) -> str:
     return f"{source}:{digest.name}"[:100]
 
 
+def _ascii_digits(text: str) -> bool:
+    return text.isascii() and text.isdigit()
+
+
 def imported_before(tx: Tx, source: str, digest: Digest) -> Imported | None:
     """The earlier import of this file name when its bytes were the same, else None."""
     rows = tx.select(CveFeed, sql.FEED_GET, name=_row_name(source, digest))
     if not rows or not rows[0].sync_cursor:
         return None
     fields = dict(_FIELD.findall(rows[0].sync_cursor))
-    if fields.get("sha256") != digest.sha256 or not fields.get("records", "").isdigit():
+    if fields.get("sha256") != digest.sha256 or not _ascii_digits(fields.get("records", "")):
         return None
     return Imported(digest.sha256, int(fields["records"]), rows[0].last_synced_at)
 

@@ -17,7 +17,7 @@ from typing import Any
 from univers.versions import MavenVersion
 
 _NOT_VERSIONS = frozenset({"", "*", "-", "?", "n/a", "na", "unspecified", "unknown"})
-_PREFIX = re.compile(r"^[vV](?=\d)")
+_PREFIX = re.compile(r"^[vV](?=[0-9])")
 
 
 class VersionError(ValueError):
@@ -69,7 +69,7 @@ def compare(a: str, b: str) -> int:
     return (first > second) - (first < second)
 
 
-_DOTTED = re.compile(r"\d+(?:\.\d+)*")
+_DOTTED = re.compile(r"[0-9]+(?:\.[0-9]+)*")  # ASCII: \d takes any script's digits
 
 
 def _numeric(text: str) -> tuple[int, ...] | None:

@@ -297,7 +297,7 @@ def _open_end(text: str) -> str | None:
         return None
     if text.endswith(".*"):
         head, _, last = text[:-2].rpartition(".")
-        if last.isdigit():
+        if last.isascii() and last.isdigit():
             return f"{head}.{int(last) + 1}" if head else str(int(last) + 1)
     return text.rstrip("*") or None
 
