@@ -271,31 +271,59 @@ def test_no_secret_in_any_output(url: str, secret: str, capsys: pytest.CaptureFi
     assert leaks(created, secret) == [], created
 
 
-@pytest.mark.parametrize(("given", "how"), [
-    ("-password", "flyway"), ("FLYWAY_PASSWORD", "env"), ("flyway.toml", "file"),
-])
-def test_no_secret_when_given_apart(given: str, how: str, capsys: pytest.CaptureFixture[str],
+EQ = "Hd3Eqa Tl4Eqb="  # a blank then '=': the old reading cut the key at the '='
+
+
+@pytest.mark.parametrize(("given", "how", "secret"), [
+    ("-password", "flyway", RAW), ("FLYWAY_PASSWORD", "env", RAW), ("flyway.toml", "file", RAW),
+    ("flyway.password={}", "conf", RAW),
+    # Java properties: the key ends at the first blank, '=' or ':', then one optional
+    # '=' or ':'. Cut at the first '=' or ':' instead, the key held part of the
+    # password (quoted back as an unknown setting) and no password was read.
+    ("flyway.password {}", "conf", RAW), ("flyway.password\t{}", "conf", RAW),
+    ("flyway.password = {}", "conf", RAW), ("flyway.password\t: {}", "conf", RAW),
+    ("flyway.password {}", "conf", EQ), ("flyway.password {}", "conf", "Hd3Col:Tl4Col"),
+    ("  flyway.password \\\n    {}", "conf", RAW),
+], ids=["flag", "env", "toml", "conf-equals", "conf-space", "conf-tab", "conf-spaced-equals",
+        "conf-tab-colon", "conf-space-then-equals", "conf-space-then-colon",
+        "conf-continued"])
+def test_no_secret_when_given_apart(given: str, how: str, secret: str,
+                                    capsys: pytest.CaptureFixture[str],
                                     monkeypatch: pytest.MonkeyPatch, tmp_path: object) -> None:
     from pathlib import Path
 
+    from monozu.db.migrate.settings import flyway_connection
+
     folder = Path(str(tmp_path))
     monkeypatch.chdir(folder)
+    for name in ("DATABASE_URL", "SQL_SERVER", "IS_DEV", "DATABASE_URL_PLATFORM_ADMIN",
+                 "FLYWAY_URL", "FLYWAY_USER", "FLYWAY_PASSWORD", "FLYWAY_CONFIG_FILES"):
+        monkeypatch.delenv(name, raising=False)
     url = f"jdbc:postgresql://{CLOSED}/db"
     argv = ["flyway", "info", "-outputType=json", "-user=app"]
     if how == "flyway":
-        argv += [f"-url={url}", f"-password={RAW}"]
+        argv += [f"-url={url}", f"-password={secret}"]
     elif how == "env":
         monkeypatch.setenv("FLYWAY_URL", url)
-        monkeypatch.setenv("FLYWAY_PASSWORD", RAW)
-    else:
+        monkeypatch.setenv("FLYWAY_PASSWORD", secret)
+    elif how == "file":
         (folder / "flyway.toml").write_text(
-            f'[environments.default]\nurl = "{url}"\npassword = "{RAW}"\n')
+            f'[environments.default]\nurl = "{url}"\npassword = "{secret}"\n')
+    else:
+        (folder / "flyway.conf").write_text(
+            f"flyway.url={url}\nflyway.user=app\n{given.format(secret)}\n")
+        assert flyway_connection({}, cwd=folder).password == secret  # read, not dropped
     code, output = run_cli(argv, capsys)
     assert code == 1, output
     assert "cannot connect" in output or "connect" in output.lower()
     code2, output2 = run_cli(["db", "check"] if how != "flyway" else argv, capsys)
-    assert code2 == 1
-    assert leaks([output, output2], RAW) == []
+    assert code2 == 1, output2
+    outputs = [output, output2]
+    if how == "conf":
+        code3, output3 = run_cli(["db", "info"], capsys)
+        assert code3 == 1, output3
+        outputs.append(output3)
+    assert leaks(outputs, secret) == []
 
 
 @pytest.mark.parametrize("text", [c[1] for c in CASES], ids=[c[0] for c in CASES])
