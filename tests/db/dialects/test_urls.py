@@ -632,9 +632,31 @@ def test_reprs_show_no_secret() -> None:
     ["cve", "import", "nvd", "--url", "postgresql://app:Top", f"{PLAIN}@{CLOSED}/probe"],
     ["cve", "import", "nvd", "--url", "postgresql://app:12", f"{PLAIN}@{CLOSED}/probe"],
     ["cve", "import", "nvd", "--url", f"postgresql://app@{CLOSED}/db?password=Top", PLAIN],
+    # an option spelt short (argparse took --u for --url) or wrong: only full names
+    # exist, and what follows is not quoted back whatever the option's spelling
+    ["db", "check", "--u", "postgresql://app:Top", f"{PLAIN}@{CLOSED}/probe"],
+    ["db", "check", "--ur", "postgresql://app:Top", f"{PLAIN}@{CLOSED}/probe"],
+    ["db", "check", "--u=postgresql://app:Top", f"{PLAIN}@{CLOSED}/probe"],
+    ["db", "info", "--ur", "postgresql://app:Top", f"{PLAIN}@{CLOSED}/probe", "--json"],
+    ["db", "rls", "status", "--ur", "postgresql://app:Top", f"{PLAIN}@{CLOSED}/probe"],
+    ["demo", "--u", "postgresql://app:Top", f"{PLAIN}@{CLOSED}/probe"],
+    ["cve", "import", "nvd", "--ur", "postgresql://app:Top", f"{PLAIN}@{CLOSED}/probe"],
+    ["cve", "sync", "--api", "https://u:Top", f"{PLAIN}@nvd.example"],
+    ["cve", "sync", "--api-u", "https://u:Top", f"{PLAIN}@nvd.example"],
+    ["db", "check", "--u", "postgresql://app:Top", PLAIN, f"zz@{CLOSED}/probe"],
+    ["db", "check", "--uri", "postgresql://app:Top", f"{PLAIN}@{CLOSED}/probe"],
+    ["db", "migrate", "--placeholder", "dbPassword=Top", PLAIN],
+    ["db", "migrate", "--placeholde", "dbPassword=Top", PLAIN],
+    ["flyway", "info", "-jdbcProperties.password=Top", PLAIN],
+    ["flyway", "info", "-placeholders.dbPassword=Top", PLAIN],
+    ["flyway", "info", "-pass=Top", PLAIN],
 ], ids=["colon-not-equals", "space-in-password", "space-dash", "space-in-url",
         "space-in-url-dash", "argparse-extra", "argparse-extra-dash", "argparse-json",
-        "argparse-choice", "api-url", "feed-path", "feed-path-port-like", "feed-path-query"])
+        "argparse-choice", "api-url", "feed-path", "feed-path-port-like", "feed-path-query",
+        "abbrev-u", "abbrev-ur", "abbrev-u-equals", "abbrev-json", "abbrev-rls",
+        "abbrev-demo", "abbrev-feed-path", "abbrev-api", "abbrev-api-u", "abbrev-3-pieces",
+        "misspelt-uri", "placeholder", "abbrev-placeholder", "flyway-jdbc-property",
+        "flyway-placeholder", "flyway-short-password"])
 def test_argument_mistakes_quote_no_secret(argv: list[str], capsys: pytest.CaptureFixture[str],
                                            monkeypatch: pytest.MonkeyPatch,
                                            tmp_path: object) -> None:
