@@ -163,6 +163,42 @@ def _cases() -> Iterator[tuple[str, str, str]]:
     yield ("jdbc-mysql", f"jdbc:mysql://{CLOSED}/db?user=a&password={PLAIN}", PLAIN)
     yield ("two-passwords", f"postgresql://app:{PLAIN}@{CLOSED}/db?password=Other5Secret",
            PLAIN)
+    # A secret key=value inside a name or a parameter's value, percent-encoded (or after
+    # the value's own '='): refused with that part masked to the end (the message used
+    # to quote the raw text, and SQLite made a file of that name).
+    for name, url in (
+            ("pg-database", f"postgresql://app@{CLOSED}/db%3Bpassword%3D{PLAIN}"),
+            ("pg-database-space", f"postgresql://app@{CLOSED}/db%20password%3D{PLAIN}"),
+            ("postgres-database", f"postgres://app@{CLOSED}/db%3Bsslpassword%3D{PLAIN}"),
+            ("pg-user", f"postgresql://app%3Bpassword%3D{PLAIN}@{CLOSED}/db"),
+            ("pg-user-key-first", f"postgresql://%70assword%3D{PLAIN}@{CLOSED}/db"),
+            ("pg-value-amp", f"postgresql://app@{CLOSED}/db?application_name=x%26password%3D"
+                             f"{PLAIN}"),
+            ("pg-value-key", f"postgresql://app@{CLOSED}/db?application_name=%70assword%3D"
+                             f"{PLAIN}"),
+            ("pg-value-lower", f"postgresql://app@{CLOSED}/db?application_name=pwd%3d{PLAIN}"),
+            ("pg-value-raw", f"postgresql://app@{CLOSED}/db?application_name=password={PLAIN}"),
+            ("pg-value-plus", f"postgresql://app@{CLOSED}/db?application_name=pass%2Bword%3D"
+                              f"{PLAIN}"),
+            ("pg-options", f"postgresql://app@{CLOSED}/db?options=-c%20password%3D{PLAIN}"),
+            ("pg-sslmode", f"postgresql://app@{CLOSED}/db?sslmode=password%3D{PLAIN}"),
+            ("pg-timeout", f"postgresql://app@{CLOSED}/db?connect_timeout=token%3D{PLAIN}"),
+            ("pg-name", f"postgresql://app@{CLOSED}/db?x%3Dy%26password={PLAIN}"),
+            ("pg-jdbc-user", f"jdbc:postgresql://{CLOSED}/db?user=app%26password%3D{PLAIN}"),
+            ("pg-jdbc-database", f"jdbc:postgresql://{CLOSED}/db%3Bpassword%3D{PLAIN}?user=a"),
+            ("mssql-database", f"sqlserver://sa@{CLOSED}?database=x%3Bpwd%3D{PLAIN}"),
+            ("mssql-app-name", f"sqlserver://sa@{CLOSED}?database=x&app+name=y%3BPWD%3D{PLAIN}"),
+            ("mssql-app-name-plus", f"sqlserver://sa@{CLOSED}?database=x&app+name=y+PWD%3D"
+                                    f"{PLAIN}"),
+            ("mssql-user", f"sqlserver://sa%3Bpwd%3D{PLAIN}@{CLOSED}?database=x"),
+            ("mssql-path", f"sqlserver://sa@{CLOSED}/x%3Bpwd%3D{PLAIN}"),
+            ("mssql-scheme-user", f"mssql://sa%3Baccess_token%3D{PLAIN}@{CLOSED}?database=x"),
+            ("jdbc-mssql-database", f"jdbc:sqlserver://{CLOSED};databaseName=x%3Bpwd%3D{PLAIN};"
+                                    "user=sa"),
+            ("sqlite-path", f"sqlite:///x%3Bkey%3D{PLAIN}.db"),
+            ("sqlite-path-plus", f"sqlite:///x+password%3D{PLAIN}.db"),
+            ("sqlite-jdbc-path", f"jdbc:sqlite:x%3Bpassword%3D{PLAIN}.db")):
+        yield (f"encoded-stray-{name}", url, PLAIN)
 
 
 CASES = list(_cases())

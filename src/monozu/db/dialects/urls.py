@@ -145,10 +145,25 @@ def _port_ok(port: str | None) -> bool:
 
 
 def strays(text: str, lo: int, hi: int) -> list[Span]:
-    """Secret-keyed values between ``lo`` and ``hi`` where no parameter should be: each
-    masked to the end of the text, since nothing tells where such a value ends."""
-    return [(m.end(), len(text)) for m in _ASSIGN.finditer(text, lo, hi)
-            if secret_key(m.group("key"))]
+    """Secret-keyed values between ``lo`` and ``hi`` (one part of a URL: a name, a
+    parameter) where no parameter should be: each masked to the end of the text, since
+    nothing tells where such a value ends. A part that holds one only once
+    percent-decoded (``app%3Bpassword%3D...``) is masked whole, to the end."""
+    found = [(m.end(), len(text)) for m in _ASSIGN.finditer(text, lo, hi)
+             if secret_key(m.group("key"))]
+    if not found and _decoded_secret(text[lo:hi]):
+        found.append((lo, len(text)))
+    return found
+
+
+def _decoded_secret(part: str) -> bool:
+    """Whether ``part`` holds a secret-keyed ``key=value`` once percent-decoded (with
+    ``+`` as a space, or not), read whole or from its first ``=`` on (a value)."""
+    forms = [part]
+    if "=" in part:
+        forms.append(part.partition("=")[2])
+    return any(looks_like_secret(_unquote(f)) for form in forms
+               for f in (form, form.replace("+", " ")))
 
 
 def _quoted_end(text: str, at: int) -> tuple[int, bool]:
@@ -509,8 +524,10 @@ def decoded(value: str, what: str, variable: str, shown: str, *, name: bool = Tr
     if name and CONTROL.search(value):
         raise ConfigError(f"{variable}: the {what} contains a control character, in {shown}")
     if name and looks_like_secret(value):
-        raise ConfigError(f"{variable}: the {what} holds what looks like a password or key, "
-                          f"in {shown}")
+        # Not quoted, not even masked: the raw text of this part holds the secret (in
+        # masked URLs such a part is already refused, so this is a last guard).
+        raise ConfigError(f"{variable}: the {what} holds what looks like a password or key "
+                          "(not shown)")
     return value
 
 
