@@ -199,6 +199,27 @@ def _cases() -> Iterator[tuple[str, str, str]]:
             ("sqlite-path-plus", f"sqlite:///x+password%3D{PLAIN}.db"),
             ("sqlite-jdbc-path", f"jdbc:sqlite:x%3Bpassword%3D{PLAIN}.db")):
         yield (f"encoded-stray-{name}", url, PLAIN)
+    # A secret key= right after '#': refused, masked to the end, whatever else is wrong.
+    for name, url in (
+            ("pg-no-database", f"postgresql://app@{CLOSED}#password={PLAIN}"),
+            ("pg-empty-database", f"postgresql://app@{CLOSED}/#password={PLAIN}"),
+            ("pg-bad-port", f"postgresql://app@127.0.0.1:99999/db#password={PLAIN}"),
+            ("pg", f"postgresql://app@{CLOSED}/db#password={PLAIN}"),
+            ("pg-token", f"postgresql://app@{CLOSED}/db#token={PLAIN}"),
+            ("pg-encoded", f"postgresql://app@{CLOSED}/db#%70assword%3D{PLAIN}"),
+            ("pg-after-query", f"postgresql://app@{CLOSED}/db?sslmode=bogus#password={PLAIN}"),
+            ("postgres-no-database", f"postgres://app@{CLOSED}#pwd={PLAIN}"),
+            ("pg-jdbc-no-database", f"jdbc:postgresql://{CLOSED}#password={PLAIN}"),
+            ("mssql-no-database", f"sqlserver://sa@{CLOSED}#password={PLAIN}"),
+            ("mssql-bad-port", f"sqlserver://sa@127.0.0.1:99999?database=x#pwd={PLAIN}"),
+            ("mssql-scheme", f"mssql://sa@{CLOSED}#password={PLAIN}"),
+            ("jdbc-mssql-property", f"jdbc:sqlserver://{CLOSED};databaseName=x#password={PLAIN};"
+                                    "user=sa"),
+            ("jdbc-mssql-address", f"jdbc:sqlserver://127.0.0.1:99999#pwd={PLAIN};"
+                                   "databaseName=x"),
+            ("sqlite", f"sqlite:///x.db#password={PLAIN}"),
+            ("sqlite-jdbc", f"jdbc:sqlite:x.db#password={PLAIN}")):
+        yield (f"after-hash-{name}", url, PLAIN)
 
 
 CASES = list(_cases())
@@ -369,6 +390,21 @@ def test_redact_masks_every_reading(text: str) -> None:
     assert "***" in shown
     for begin, end in secret_spans(text):
         assert 0 <= begin <= end <= len(text)
+
+
+@pytest.mark.parametrize("text", [
+    "postgresql://app@h/db#Zq9Frg", "postgresql://app@h/db?sslmode=require#Zq9Frg",
+    "postgres://app@h/db?application_name=a#Zq9Frg", "sqlserver://sa@h?database=d#Zq9Frg",
+    "mssql://sa@h/d#Zq9Frg", "jdbc:postgresql://h/db?user=app#Zq9Frg",
+    "postgresql://app:pw@h/db#Zq9Frg",
+])
+def test_a_fragment_is_refused_masked(text: str) -> None:
+    """No driver reads text after '#', so it is refused (not dropped), never shown."""
+    from monozu.db.dialects.urls import parse_url
+
+    with pytest.raises(ConfigError, match="text after '#'") as info:
+        parse_url(text, variable="-url")
+    assert "Zq9Frg" not in str(info.value) and str(info.value).endswith("#***")
 
 
 def test_a_parse_error_has_no_secret_in_its_chain() -> None:
