@@ -98,14 +98,14 @@ class Group:
         for name, (fn, options) in sorted(self.commands.items()):
             doc = (fn.__doc__ or "").strip()
             sub = subs.add_parser(name, help=doc.splitlines()[0] if doc else None,
-                                  description=doc or None,
+                                  description=doc or None, allow_abbrev=False,
                                   formatter_class=argparse.RawDescriptionHelpFormatter)
             for opt in options:
                 opt.add_to(sub)
             sub.set_defaults(_command=fn, _options=options)
         for name, group in sorted(self.groups.items()):
             sub = subs.add_parser(name, help=group.help.splitlines()[0] if group.help else None,
-                                  description=group.help or None,
+                                  description=group.help or None, allow_abbrev=False,
                                   formatter_class=argparse.RawDescriptionHelpFormatter)
             group.build(sub)
 
@@ -210,16 +210,32 @@ def handle_errors(fn: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-# An option whose value may hold a secret: --url, --api-url, -password, -user...
-_SECRET_OPTION = re.compile(r"-{1,2}[A-Za-z-]*(url|password|user|token|key|secret)",
-                            re.IGNORECASE)
+# An option whose value may hold a secret: --url, --api-url, -password, -user,
+# --placeholder, -placeholders.dbPassword=, -jdbcProperties.password=... A word of
+# the name is enough, so a misspelt or cut option (--ur, -passwd) counts too.
+_SECRET_OPTION = re.compile(r"url|uri|dsn|pass|pwd|user|token|key|secret|auth|credential"
+                            r"|placeholder", re.IGNORECASE)
+# The options that carry a secret: a name they begin with (--u, --api-u, -p) counts.
+_SECRET_OPTIONS = ("url", "api-url", "password", "user", "placeholder", "placeholders.")
 
 
 def carries_secret(arguments: Sequence[str]) -> bool:
-    """Whether a command line has an option whose value may hold a secret: then an
-    argument it did not expect may be a piece of that value (a URL or password with an
-    unquoted space), and is not quoted back."""
-    return any(_SECRET_OPTION.match(a) for a in arguments)
+    """Whether a command line may hold a secret: an option whose name says so or begins
+    one that does (however spelt), or an argument that looks like a URL with a login
+    (``://``, ``@``) or a secret ``key=value``. Then an argument the parser did not
+    expect may be a piece of that value (a URL or password with an unquoted space), and
+    is not quoted back."""
+    from monozu.db.dialects.urls import looks_like_secret
+
+    for argument in arguments:
+        if argument.startswith("-"):
+            name = re.split(r"[=:]", argument.lstrip("-"), maxsplit=1)[0].lower()
+            if _SECRET_OPTION.search(name) or (
+                    name and any(o.startswith(name) for o in _SECRET_OPTIONS)):
+                return True
+        if "://" in argument or "@" in argument or looks_like_secret(argument):
+            return True
+    return False
 
 
 def root_arguments() -> Sequence[str]:
@@ -237,10 +253,11 @@ class _Parser(argparse.ArgumentParser):
         # option it cannot place) may be pieces of a URL or password with an unquoted space.
         if carries_secret(self.arguments) and re.match(
                 r"unrecognized arguments|argument COMMAND|ambiguous option|argument .*: "
-                r"(invalid choice|ignored explicit argument)", message):
+                r"(invalid choice|ignored explicit argument|invalid \w+ value)", message):
             message = re.sub(r"'[^']*'", "(not shown)", message, count=1)  # not the choices
             message = re.sub(r"(unrecognized arguments):.*", r"\1 (not shown: quote a --url "
-                             "that holds spaces)", message, flags=re.S)
+                             "that holds spaces, and spell options in full)", message,
+                             flags=re.S)
             message = re.sub(r"(ambiguous option):.*", r"\1 (not shown)", message, flags=re.S)
         fail(f"{self.prog}: {one_line(message)} (see {self.prog} --help)", EXIT_USAGE)
         raise SystemExit(EXIT_USAGE)  # not reached: fail() exits
@@ -319,12 +336,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _guarded(lambda: flyway_main(arguments[1:]))
     load_commands(arguments)
     _Parser.arguments = arguments
-    parser = _Parser(prog="monozu", description=root.help)
+    # No abbreviations (--u for --url): only the full names exist, so an option that
+    # carries a secret is always spelt as carries_secret() knows it.
+    parser = _Parser(prog="monozu", description=root.help, allow_abbrev=False)
     parser.add_argument("--version", action=_VersionAction, help="Print the version and exit.")
     root.build(parser)
     subs = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
     subs.add_parser("flyway", help="Flyway's own command line: monozu flyway migrate "
-                                   "-url=jdbc:... -user=... (see monozu flyway -?)")
+                                   "-url=jdbc:... -user=... (see monozu flyway -?)",
+                    allow_abbrev=False)
     args = vars(parser.parse_args(arguments))
     command = args.pop("_command", None)
     if command is None:

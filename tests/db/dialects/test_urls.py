@@ -163,6 +163,63 @@ def _cases() -> Iterator[tuple[str, str, str]]:
     yield ("jdbc-mysql", f"jdbc:mysql://{CLOSED}/db?user=a&password={PLAIN}", PLAIN)
     yield ("two-passwords", f"postgresql://app:{PLAIN}@{CLOSED}/db?password=Other5Secret",
            PLAIN)
+    # A secret key=value inside a name or a parameter's value, percent-encoded (or after
+    # the value's own '='): refused with that part masked to the end (the message used
+    # to quote the raw text, and SQLite made a file of that name).
+    for name, url in (
+            ("pg-database", f"postgresql://app@{CLOSED}/db%3Bpassword%3D{PLAIN}"),
+            ("pg-database-space", f"postgresql://app@{CLOSED}/db%20password%3D{PLAIN}"),
+            ("postgres-database", f"postgres://app@{CLOSED}/db%3Bsslpassword%3D{PLAIN}"),
+            ("pg-user", f"postgresql://app%3Bpassword%3D{PLAIN}@{CLOSED}/db"),
+            ("pg-user-key-first", f"postgresql://%70assword%3D{PLAIN}@{CLOSED}/db"),
+            ("pg-value-amp", f"postgresql://app@{CLOSED}/db?application_name=x%26password%3D"
+                             f"{PLAIN}"),
+            ("pg-value-key", f"postgresql://app@{CLOSED}/db?application_name=%70assword%3D"
+                             f"{PLAIN}"),
+            ("pg-value-lower", f"postgresql://app@{CLOSED}/db?application_name=pwd%3d{PLAIN}"),
+            ("pg-value-raw", f"postgresql://app@{CLOSED}/db?application_name=password={PLAIN}"),
+            ("pg-value-plus", f"postgresql://app@{CLOSED}/db?application_name=pass%2Bword%3D"
+                              f"{PLAIN}"),
+            ("pg-options", f"postgresql://app@{CLOSED}/db?options=-c%20password%3D{PLAIN}"),
+            ("pg-sslmode", f"postgresql://app@{CLOSED}/db?sslmode=password%3D{PLAIN}"),
+            ("pg-timeout", f"postgresql://app@{CLOSED}/db?connect_timeout=token%3D{PLAIN}"),
+            ("pg-name", f"postgresql://app@{CLOSED}/db?x%3Dy%26password={PLAIN}"),
+            ("pg-jdbc-user", f"jdbc:postgresql://{CLOSED}/db?user=app%26password%3D{PLAIN}"),
+            ("pg-jdbc-database", f"jdbc:postgresql://{CLOSED}/db%3Bpassword%3D{PLAIN}?user=a"),
+            ("mssql-database", f"sqlserver://sa@{CLOSED}?database=x%3Bpwd%3D{PLAIN}"),
+            ("mssql-app-name", f"sqlserver://sa@{CLOSED}?database=x&app+name=y%3BPWD%3D{PLAIN}"),
+            ("mssql-app-name-plus", f"sqlserver://sa@{CLOSED}?database=x&app+name=y+PWD%3D"
+                                    f"{PLAIN}"),
+            ("mssql-user", f"sqlserver://sa%3Bpwd%3D{PLAIN}@{CLOSED}?database=x"),
+            ("mssql-path", f"sqlserver://sa@{CLOSED}/x%3Bpwd%3D{PLAIN}"),
+            ("mssql-scheme-user", f"mssql://sa%3Baccess_token%3D{PLAIN}@{CLOSED}?database=x"),
+            ("jdbc-mssql-database", f"jdbc:sqlserver://{CLOSED};databaseName=x%3Bpwd%3D{PLAIN};"
+                                    "user=sa"),
+            ("sqlite-path", f"sqlite:///x%3Bkey%3D{PLAIN}.db"),
+            ("sqlite-path-plus", f"sqlite:///x+password%3D{PLAIN}.db"),
+            ("sqlite-jdbc-path", f"jdbc:sqlite:x%3Bpassword%3D{PLAIN}.db")):
+        yield (f"encoded-stray-{name}", url, PLAIN)
+    # A secret key= right after '#': refused, masked to the end, whatever else is wrong.
+    for name, url in (
+            ("pg-no-database", f"postgresql://app@{CLOSED}#password={PLAIN}"),
+            ("pg-empty-database", f"postgresql://app@{CLOSED}/#password={PLAIN}"),
+            ("pg-bad-port", f"postgresql://app@127.0.0.1:99999/db#password={PLAIN}"),
+            ("pg", f"postgresql://app@{CLOSED}/db#password={PLAIN}"),
+            ("pg-token", f"postgresql://app@{CLOSED}/db#token={PLAIN}"),
+            ("pg-encoded", f"postgresql://app@{CLOSED}/db#%70assword%3D{PLAIN}"),
+            ("pg-after-query", f"postgresql://app@{CLOSED}/db?sslmode=bogus#password={PLAIN}"),
+            ("postgres-no-database", f"postgres://app@{CLOSED}#pwd={PLAIN}"),
+            ("pg-jdbc-no-database", f"jdbc:postgresql://{CLOSED}#password={PLAIN}"),
+            ("mssql-no-database", f"sqlserver://sa@{CLOSED}#password={PLAIN}"),
+            ("mssql-bad-port", f"sqlserver://sa@127.0.0.1:99999?database=x#pwd={PLAIN}"),
+            ("mssql-scheme", f"mssql://sa@{CLOSED}#password={PLAIN}"),
+            ("jdbc-mssql-property", f"jdbc:sqlserver://{CLOSED};databaseName=x#password={PLAIN};"
+                                    "user=sa"),
+            ("jdbc-mssql-address", f"jdbc:sqlserver://127.0.0.1:99999#pwd={PLAIN};"
+                                   "databaseName=x"),
+            ("sqlite", f"sqlite:///x.db#password={PLAIN}"),
+            ("sqlite-jdbc", f"jdbc:sqlite:x.db#password={PLAIN}")):
+        yield (f"after-hash-{name}", url, PLAIN)
 
 
 CASES = list(_cases())
@@ -271,31 +328,59 @@ def test_no_secret_in_any_output(url: str, secret: str, capsys: pytest.CaptureFi
     assert leaks(created, secret) == [], created
 
 
-@pytest.mark.parametrize(("given", "how"), [
-    ("-password", "flyway"), ("FLYWAY_PASSWORD", "env"), ("flyway.toml", "file"),
-])
-def test_no_secret_when_given_apart(given: str, how: str, capsys: pytest.CaptureFixture[str],
+EQ = "Hd3Eqa Tl4Eqb="  # a blank then '=': the old reading cut the key at the '='
+
+
+@pytest.mark.parametrize(("given", "how", "secret"), [
+    ("-password", "flyway", RAW), ("FLYWAY_PASSWORD", "env", RAW), ("flyway.toml", "file", RAW),
+    ("flyway.password={}", "conf", RAW),
+    # Java properties: the key ends at the first blank, '=' or ':', then one optional
+    # '=' or ':'. Cut at the first '=' or ':' instead, the key held part of the
+    # password (quoted back as an unknown setting) and no password was read.
+    ("flyway.password {}", "conf", RAW), ("flyway.password\t{}", "conf", RAW),
+    ("flyway.password = {}", "conf", RAW), ("flyway.password\t: {}", "conf", RAW),
+    ("flyway.password {}", "conf", EQ), ("flyway.password {}", "conf", "Hd3Col:Tl4Col"),
+    ("  flyway.password \\\n    {}", "conf", RAW),
+], ids=["flag", "env", "toml", "conf-equals", "conf-space", "conf-tab", "conf-spaced-equals",
+        "conf-tab-colon", "conf-space-then-equals", "conf-space-then-colon",
+        "conf-continued"])
+def test_no_secret_when_given_apart(given: str, how: str, secret: str,
+                                    capsys: pytest.CaptureFixture[str],
                                     monkeypatch: pytest.MonkeyPatch, tmp_path: object) -> None:
     from pathlib import Path
 
+    from monozu.db.migrate.settings import flyway_connection
+
     folder = Path(str(tmp_path))
     monkeypatch.chdir(folder)
+    for name in ("DATABASE_URL", "SQL_SERVER", "IS_DEV", "DATABASE_URL_PLATFORM_ADMIN",
+                 "FLYWAY_URL", "FLYWAY_USER", "FLYWAY_PASSWORD", "FLYWAY_CONFIG_FILES"):
+        monkeypatch.delenv(name, raising=False)
     url = f"jdbc:postgresql://{CLOSED}/db"
     argv = ["flyway", "info", "-outputType=json", "-user=app"]
     if how == "flyway":
-        argv += [f"-url={url}", f"-password={RAW}"]
+        argv += [f"-url={url}", f"-password={secret}"]
     elif how == "env":
         monkeypatch.setenv("FLYWAY_URL", url)
-        monkeypatch.setenv("FLYWAY_PASSWORD", RAW)
-    else:
+        monkeypatch.setenv("FLYWAY_PASSWORD", secret)
+    elif how == "file":
         (folder / "flyway.toml").write_text(
-            f'[environments.default]\nurl = "{url}"\npassword = "{RAW}"\n')
+            f'[environments.default]\nurl = "{url}"\npassword = "{secret}"\n')
+    else:
+        (folder / "flyway.conf").write_text(
+            f"flyway.url={url}\nflyway.user=app\n{given.format(secret)}\n")
+        assert flyway_connection({}, cwd=folder).password == secret  # read, not dropped
     code, output = run_cli(argv, capsys)
     assert code == 1, output
     assert "cannot connect" in output or "connect" in output.lower()
     code2, output2 = run_cli(["db", "check"] if how != "flyway" else argv, capsys)
-    assert code2 == 1
-    assert leaks([output, output2], RAW) == []
+    assert code2 == 1, output2
+    outputs = [output, output2]
+    if how == "conf":
+        code3, output3 = run_cli(["db", "info"], capsys)
+        assert code3 == 1, output3
+        outputs.append(output3)
+    assert leaks(outputs, secret) == []
 
 
 @pytest.mark.parametrize("text", [c[1] for c in CASES], ids=[c[0] for c in CASES])
@@ -305,6 +390,21 @@ def test_redact_masks_every_reading(text: str) -> None:
     assert "***" in shown
     for begin, end in secret_spans(text):
         assert 0 <= begin <= end <= len(text)
+
+
+@pytest.mark.parametrize("text", [
+    "postgresql://app@h/db#Zq9Frg", "postgresql://app@h/db?sslmode=require#Zq9Frg",
+    "postgres://app@h/db?application_name=a#Zq9Frg", "sqlserver://sa@h?database=d#Zq9Frg",
+    "mssql://sa@h/d#Zq9Frg", "jdbc:postgresql://h/db?user=app#Zq9Frg",
+    "postgresql://app:pw@h/db#Zq9Frg",
+])
+def test_a_fragment_is_refused_masked(text: str) -> None:
+    """No driver reads text after '#', so it is refused (not dropped), never shown."""
+    from monozu.db.dialects.urls import parse_url
+
+    with pytest.raises(ConfigError, match="text after '#'") as info:
+        parse_url(text, variable="-url")
+    assert "Zq9Frg" not in str(info.value) and str(info.value).endswith("#***")
 
 
 def test_a_parse_error_has_no_secret_in_its_chain() -> None:
@@ -604,9 +704,31 @@ def test_reprs_show_no_secret() -> None:
     ["cve", "import", "nvd", "--url", "postgresql://app:Top", f"{PLAIN}@{CLOSED}/probe"],
     ["cve", "import", "nvd", "--url", "postgresql://app:12", f"{PLAIN}@{CLOSED}/probe"],
     ["cve", "import", "nvd", "--url", f"postgresql://app@{CLOSED}/db?password=Top", PLAIN],
+    # an option spelt short (argparse took --u for --url) or wrong: only full names
+    # exist, and what follows is not quoted back whatever the option's spelling
+    ["db", "check", "--u", "postgresql://app:Top", f"{PLAIN}@{CLOSED}/probe"],
+    ["db", "check", "--ur", "postgresql://app:Top", f"{PLAIN}@{CLOSED}/probe"],
+    ["db", "check", "--u=postgresql://app:Top", f"{PLAIN}@{CLOSED}/probe"],
+    ["db", "info", "--ur", "postgresql://app:Top", f"{PLAIN}@{CLOSED}/probe", "--json"],
+    ["db", "rls", "status", "--ur", "postgresql://app:Top", f"{PLAIN}@{CLOSED}/probe"],
+    ["demo", "--u", "postgresql://app:Top", f"{PLAIN}@{CLOSED}/probe"],
+    ["cve", "import", "nvd", "--ur", "postgresql://app:Top", f"{PLAIN}@{CLOSED}/probe"],
+    ["cve", "sync", "--api", "https://u:Top", f"{PLAIN}@nvd.example"],
+    ["cve", "sync", "--api-u", "https://u:Top", f"{PLAIN}@nvd.example"],
+    ["db", "check", "--u", "postgresql://app:Top", PLAIN, f"zz@{CLOSED}/probe"],
+    ["db", "check", "--uri", "postgresql://app:Top", f"{PLAIN}@{CLOSED}/probe"],
+    ["db", "migrate", "--placeholder", "dbPassword=Top", PLAIN],
+    ["db", "migrate", "--placeholde", "dbPassword=Top", PLAIN],
+    ["flyway", "info", "-jdbcProperties.password=Top", PLAIN],
+    ["flyway", "info", "-placeholders.dbPassword=Top", PLAIN],
+    ["flyway", "info", "-pass=Top", PLAIN],
 ], ids=["colon-not-equals", "space-in-password", "space-dash", "space-in-url",
         "space-in-url-dash", "argparse-extra", "argparse-extra-dash", "argparse-json",
-        "argparse-choice", "api-url", "feed-path", "feed-path-port-like", "feed-path-query"])
+        "argparse-choice", "api-url", "feed-path", "feed-path-port-like", "feed-path-query",
+        "abbrev-u", "abbrev-ur", "abbrev-u-equals", "abbrev-json", "abbrev-rls",
+        "abbrev-demo", "abbrev-feed-path", "abbrev-api", "abbrev-api-u", "abbrev-3-pieces",
+        "misspelt-uri", "placeholder", "abbrev-placeholder", "flyway-jdbc-property",
+        "flyway-placeholder", "flyway-short-password"])
 def test_argument_mistakes_quote_no_secret(argv: list[str], capsys: pytest.CaptureFixture[str],
                                            monkeypatch: pytest.MonkeyPatch,
                                            tmp_path: object) -> None:

@@ -320,6 +320,9 @@ def test_long_descriptions_and_scripts_are_cut_like_flyway() -> None:
 @pytest.mark.parametrize(("text", "message"), [
     ("flyway.outOfOrdr=true", "did you mean outOfOrder?"),
     ("flyway.unknownKey=1", "unknown setting 'unknownKey'"),
+    # a key ends at a blank (Java properties): an escaped one is not quoted back
+    ("flyway.passwd Hd3Key", "unknown setting 'passwd'"),
+    ("flyway.pass\\ Hd3Key=x", "unknown setting (a name that is not shown)"),
     ("noequals", "flyway.conf:1: expected name=value"),
     ("flyway.lockRetryCount=1_0", "lockRetryCount must be a whole number"),
     ("flyway.lockRetryCount=2147483648", "lockRetryCount must be a whole number"),

@@ -42,9 +42,10 @@ TRUE = frozenset({"true", "yes", "1", "on"})
 FALSE = frozenset({"false", "no", "0", "off", "disable", "disabled"})
 
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://")
-# A ``key=`` that may begin a parameter: at the start, or after a separator or a space
-# (URL queries, JDBC and ODBC properties, libpq's ``key=value`` strings alike).
-_ASSIGN = re.compile(r"(?<![^\s?&;,/:])(?P<key>[A-Za-z0-9_.%+\-]+)[ \t]*=[ \t]*")
+# A ``key=`` that may begin a parameter: at the start, or after a separator, a space
+# or a ``#`` (URL queries and fragments, JDBC and ODBC properties, libpq's
+# ``key=value`` strings alike).
+_ASSIGN = re.compile(r"(?<![^\s?&;,/:#])(?P<key>[A-Za-z0-9_.%+\-]+)[ \t]*=[ \t]*")
 _PLACEHOLDER = re.compile("\x00(\\d+)\x00")
 # What a terminal acts on: C0, DEL, C1, line/paragraph separators, bidi overrides.
 CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]")
@@ -61,6 +62,8 @@ TAIL_NOT_A_PARAMETER = ("the text after a password or key is not a parameter, so
                         "belong to the secret: percent-encode '&' in a secret as %26")
 TAIL_NOT_A_PROPERTY = ("the text after a password or key is not a property, so it may "
                        "belong to the secret: brace the secret as {...}, '}' doubled")
+FRAGMENT = ("text after '#' (a URL fragment), which no driver reads: remove it, or "
+            "percent-encode '#' as %23")
 UNBALANCED = ("a password or key whose end cannot be told (an unclosed brace, or text "
               "after the closing one): brace it as {...}, with '}' doubled")
 NOT_A_HOST = "a server or port property that is not a host name or a number"
@@ -145,10 +148,25 @@ def _port_ok(port: str | None) -> bool:
 
 
 def strays(text: str, lo: int, hi: int) -> list[Span]:
-    """Secret-keyed values between ``lo`` and ``hi`` where no parameter should be: each
-    masked to the end of the text, since nothing tells where such a value ends."""
-    return [(m.end(), len(text)) for m in _ASSIGN.finditer(text, lo, hi)
-            if secret_key(m.group("key"))]
+    """Secret-keyed values between ``lo`` and ``hi`` (one part of a URL: a name, a
+    parameter) where no parameter should be: each masked to the end of the text, since
+    nothing tells where such a value ends. A part that holds one only once
+    percent-decoded (``app%3Bpassword%3D...``) is masked whole, to the end."""
+    found = [(m.end(), len(text)) for m in _ASSIGN.finditer(text, lo, hi)
+             if secret_key(m.group("key"))]
+    if not found and _decoded_secret(text[lo:hi]):
+        found.append((lo, len(text)))
+    return found
+
+
+def _decoded_secret(part: str) -> bool:
+    """Whether ``part`` holds a secret-keyed ``key=value`` once percent-decoded (with
+    ``+`` as a space, or not), read whole or from its first ``=`` on (a value)."""
+    forms = [part]
+    if "=" in part:
+        forms.append(part.partition("=")[2])
+    return any(looks_like_secret(_unquote(f)) for form in forms
+               for f in (form, form.replace("+", " ")))
 
 
 def _quoted_end(text: str, at: int) -> tuple[int, bool]:
@@ -248,10 +266,12 @@ def authority_spans(text: str, start: int, *, known: Iterable[str] | None = None
         more, why = _query_spans(text, query + 1, known, semicolons)
         spans += more
         problem = problem or why
-    elif query < n:
+    elif query < n:  # a fragment: no driver reads it, and it may hold anything
         found += strays(text, query, n)
+        spans.append((query + 1, n))
+        problem = problem or FRAGMENT
     if found:
-        problem = problem or STRAY
+        problem = STRAY if problem in ("", FRAGMENT) else problem
     return spans + found, problem
 
 
@@ -283,12 +303,14 @@ def _query_spans(text: str, pos: int, known: Iterable[str] | None,
             if not semicolons and ";" in text[pos:body_end]:
                 problem = problem or SEMICOLON
             found = strays(text, pos, body_end)
-            if fragment >= 0:
+            if fragment >= 0:  # no driver reads a fragment, and it may hold anything
                 found += strays(text, fragment, n)
+                spans.append((fragment + 1, n))
             if found:
                 spans += found
                 problem = problem or STRAY
             if fragment >= 0:
+                problem = problem or FRAGMENT
                 break
         if amp < 0:
             break
@@ -509,8 +531,10 @@ def decoded(value: str, what: str, variable: str, shown: str, *, name: bool = Tr
     if name and CONTROL.search(value):
         raise ConfigError(f"{variable}: the {what} contains a control character, in {shown}")
     if name and looks_like_secret(value):
-        raise ConfigError(f"{variable}: the {what} holds what looks like a password or key, "
-                          f"in {shown}")
+        # Not quoted, not even masked: the raw text of this part holds the secret (in
+        # masked URLs such a part is already refused, so this is a last guard).
+        raise ConfigError(f"{variable}: the {what} holds what looks like a password or key "
+                          "(not shown)")
     return value
 
 

@@ -8,6 +8,7 @@ is an error, as in Flyway. The file is not part of the checksum.
 from __future__ import annotations
 
 import codecs
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,8 +25,40 @@ class ScriptConfig:
     placeholder_replacement: bool | None = None
 
 
+def _key_value(line: str) -> tuple[str | None, str]:
+    """A logical line's key and value, as ``java.util.Properties`` reads them: the key
+    ends at the first whitespace, ``=`` or ``:`` not escaped by ``\\``; then optional
+    whitespace and one ``=`` or ``:``. So ``password a=b`` is the key ``password`` with
+    the value ``a=b``, never the key ``password a``. None: a word on its own."""
+    key: list[str] = []
+    i, n = 0, len(line)
+    while i < n and line[i] not in " \t\f=:":
+        if line[i] == "\\" and i + 1 < n:
+            i += 1
+        key.append(line[i])
+        i += 1
+    separated = i < n
+    while i < n and line[i] in " \t\f":
+        i += 1
+    if i < n and line[i] in "=:":
+        i += 1
+    if not key or not separated:
+        return None, ""
+    return "".join(key), line[i:]
+
+
+def setting_name(key: str, *, quote: bool = True) -> str:
+    """A setting's name for a message (in quotes with ``quote``) when it looks like a
+    name, else not shown: a key holding an escaped space or a separator may hold a
+    piece of a value."""
+    if re.fullmatch(r"[A-Za-z0-9_.\-]{1,60}", key):
+        return repr(key) if quote else key
+    return "(a name that is not shown)"
+
+
 def parse_properties(text: str, source: str) -> dict[str, str]:
-    """``key=value`` / ``key: value`` lines; ``#`` and ``!`` comments; ``\\`` continuations."""
+    """``key=value`` / ``key: value`` / ``key value`` lines, keys read as Java reads
+    them (:func:`_key_value`); ``#`` and ``!`` comments; ``\\`` continuations."""
     values: dict[str, str] = {}
     logical: list[tuple[int, str]] = []
     pending = ""
@@ -44,16 +77,9 @@ def parse_properties(text: str, source: str) -> dict[str, str]:
     if pending:
         logical.append((pending_line, pending))
     for number, line in logical:
-        cut = [i for i in (line.find("="), line.find(":")) if i >= 0]
-        if cut:
-            key, value = line[: min(cut)], line[min(cut) + 1:]
-        elif " " in line or "\t" in line:
-            key, _, value = line.replace("\t", " ").partition(" ")
-        else:
+        key, value = _key_value(line)
+        if key is None:
             # A word on its own: a setting whose '=' was lost, not an empty one.
-            raise MigrationConfigError(f"{source}:{number}: expected name=value")
-        key = key.strip()
-        if not key:
             raise MigrationConfigError(f"{source}:{number}: expected name=value")
         values[key] = value.strip()
     return values
@@ -103,7 +129,9 @@ def load_script_config(path: Path) -> ScriptConfig:
                 f"{source}: {key} is a Flyway Teams setting; only executeInTransaction, "
                 "encoding and placeholderReplacement are supported")
         else:
+            name = setting_name(key, quote=False)
             raise MigrationConfigError(
-                f"Unknown configuration property: {key} in {source}. Please check your script "
-                "config files (known: executeInTransaction, encoding, placeholderReplacement)")
+                f"Unknown configuration property: {name} in {source}. Please check your "
+                "script config files (known: executeInTransaction, encoding, "
+                "placeholderReplacement)")
     return ScriptConfig(in_tx, encoding, replace)

@@ -24,7 +24,7 @@ from monozu.db.dialects.urls import CONTROL, SURROGATE, no_nul, utf8_only
 from monozu.db.migrate.errors import MigrationConfigError
 from monozu.db.migrate.history import BASELINE_DESCRIPTION
 from monozu.db.migrate.resolve import location_path
-from monozu.db.migrate.scriptconf import check_encoding, parse_properties
+from monozu.db.migrate.scriptconf import check_encoding, parse_properties, setting_name
 from monozu.db.migrate.validate import DEFAULT_IGNORE_PATTERNS, parse_patterns
 from monozu.db.migrate.version import InvalidVersion, Version, parse_target
 from monozu.files import name_problem, read_regular_text, shorten
@@ -318,7 +318,7 @@ def _apply(values: dict[str, Any], placeholders: dict[str, str], key: str, raw: 
         values[spec[0]] = value
         return
     if low not in _OTHER_KEYS and not low.startswith(_OTHER_PREFIXES):
-        raise MigrationConfigError(f"{source}: unknown setting {shorten(key, 60)!r}"
+        raise MigrationConfigError(f"{source}: unknown setting {setting_name(key)}"
                                    f"{_closest(low)}")
 
 
@@ -603,7 +603,7 @@ def _check_environment(table: dict[str, Any], source: str, *, selected: bool) ->
         if kind is None:
             if not selected:
                 continue
-            raise MigrationConfigError(f"{source}: unknown setting {shorten(key, 60)!r} "
+            raise MigrationConfigError(f"{source}: unknown setting {setting_name(key)} "
                                        f"(known: url, user, password, schemas...)")
         if kind == "table":
             if not isinstance(raw, dict):

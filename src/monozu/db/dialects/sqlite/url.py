@@ -27,6 +27,7 @@ from monozu.db.dialects.urls import (
     number_param,
     refuse_repeated,
     refuse_unknown,
+    strays,
 )
 from monozu.db.errors import ConfigError
 from monozu.files import NOT_REGULAR, name_problem, shorten
@@ -46,7 +47,8 @@ class SQLiteUrlRules(UrlRules):
     def spans(self, text: str) -> tuple[list[Span], str]:
         jdbc = text[:5].lower() == "jdbc:"
         start = len("jdbc:sqlite:") if jdbc else text.index("://") + 3
-        found = assignment_spans(text, start)
+        # Percent-encoded (x%3Bkey%3D...): the path is decoded into the file name.
+        found = assignment_spans(text, start) or strays(text, start, len(text))
         spans: list[Span] = []
         if not jdbc and not text.startswith(("/", MEMORY), start):
             spans, _ = authority_spans(text, start)  # user:password@... (refused when parsed)
