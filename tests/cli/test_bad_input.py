@@ -184,6 +184,18 @@ CASES: list[tuple[str, list[str], dict[str, str]]] = [
     ("env-monozu-home-long", ["db", "check"], {"MONOZU_HOME": "/tmp/" + "y" * 5000}),
     ("locations-long", ["db", "migrate", "--url", "sqlite:///{db}", "--locations",
                         "{dir}/" + "x" * 300], {}),
+    # an empty location path is the working folder: its V*.sql would be migrated
+    *((f"locations-empty-path-{name}", ["db", "migrate", "--url", "sqlite:///{db}", *args], env)
+      for name, args, env in (
+          ("flag", ["--locations", "filesystem:"], {}),
+          ("flag-blank", ["--locations", "filesystem: "], {}),
+          ("flag-second", ["--locations", "{dir}", "--locations", "filesystem:"], {}),
+          ("env", [], {"FLYWAY_LOCATIONS": "filesystem:"}),
+          ("conf", [], {"FLYWAY_CONF_TEXT": "flyway.locations={dir},filesystem:"}),
+          ("toml", [], {"FLYWAY_TOML_TEXT": '[flyway]\nlocations = ["filesystem:"]'}))),
+    *((f"flyway-locations-empty-path-{verb}", ["flyway", verb, "-url=jdbc:sqlite:{db}",
+                                               "-locations=filesystem:"], {})
+      for verb in ("migrate", "baseline")),
     # a SQLite "file" that is a folder, a device or a pipe, for every kind of command
     *((f"url-sqlite-{what}-{verb}", ["db", verb, "--url", f"sqlite:///{path}"], {})
       for what, path in (("dir", "{dir}"), ("device", "/dev/zero"), ("fifo", "{fifo}"))

@@ -80,7 +80,7 @@ def _migrator(opts: dict[str, Any], *, creates: bool = False) -> Migrator:
     on a mistyped path would otherwise make an empty file and report success on it."""
     from monozu.db.config import load_config
     from monozu.db.migrate import Migrator
-    from monozu.db.migrate.settings import load_settings, parse_placeholder_args
+    from monozu.db.migrate.settings import check_location, load_settings, parse_placeholder_args
 
     # An empty value (an unset variable in "--target $X") is refused, not read as "not
     # given": the command would run with a default the caller did not mean.
@@ -92,6 +92,8 @@ def _migrator(opts: dict[str, Any], *, creates: bool = False) -> Migrator:
                               "for the default)")
     if any(not str(location).strip() for location in opts["locations"]):
         raise ConfigError("--locations: empty folder name")
+    for location in opts["locations"]:
+        check_location(location, "--locations")
     config = load_config(url=opts.get("url"), user=opts.get("user"),
                          password=opts.get("password"), environment=opts.get("environment"),
                          config_files=tuple(opts["config_files"]), must_exist=not creates,

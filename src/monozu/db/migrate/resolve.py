@@ -85,12 +85,21 @@ def _java_order(text: str) -> bytes:
 
 
 def location_path(location: str | os.PathLike[str]) -> Path:
+    """The folder a location names (``filesystem:`` prefix optional).
+
+    An empty path (``filesystem:``, a blank) is refused: ``Path("")`` is the working
+    folder, so any ``V*.sql`` there would be migrated, which no one means."""
     text = os.fspath(location)
     if text.startswith("filesystem:"):
         text = text[len("filesystem:"):]
     elif text.startswith("classpath:"):
         raise MigrationConfigError(
             f"Unsupported location {text!r}: only folders (filesystem:) are supported")
+    if not text.strip():
+        shown = os.fspath(location).strip() or "an empty location"
+        raise MigrationConfigError(f"locations: {shown} names no folder (an empty path "
+                                   "would mean the working folder); name one, e.g. "
+                                   "filesystem:sql")
     return Path(text).expanduser()
 
 
