@@ -196,6 +196,19 @@ CASES: list[tuple[str, list[str], dict[str, str]]] = [
     *((f"flyway-locations-empty-path-{verb}", ["flyway", verb, "-url=jdbc:sqlite:{db}",
                                                "-locations=filesystem:"], {})
       for verb in ("migrate", "baseline")),
+    # a location that is no folder is refused before the database is opened: migrate and
+    # baseline used to create the SQLite file and its folders first
+    *((f"locations-not-a-folder-{verb}-{name}", [*prefix, verb, *args], env)
+      for verb in ("migrate", "baseline")
+      for name, prefix, args, env in (
+          ("toml-default", ["db"], [], {"FLYWAY_TOML_TEXT":
+                                        '[flyway]\nlocations = ["filesystem:nope"]'}),
+          ("conf", ["db"], ["--url", "sqlite:///{db}"],
+           {"FLYWAY_CONF_TEXT": "flyway.locations=filesystem:{file}"}),
+          ("env", ["db"], ["--url", "sqlite:///{db}"], {"FLYWAY_LOCATIONS": "nope"}),
+          ("flag", ["db"], ["--url", "sqlite:///{db}", "--locations", "nope"], {}),
+          ("flag-file", ["db"], ["--url", "sqlite:///{db}", "--locations", "{file}"], {}),
+          ("flyway", ["flyway"], ["-url=jdbc:sqlite:{db}", "-locations=filesystem:nope"], {}))),
     # a SQLite "file" that is a folder, a device or a pipe, for every kind of command
     *((f"url-sqlite-{what}-{verb}", ["db", verb, "--url", f"sqlite:///{path}"], {})
       for what, path in (("dir", "{dir}"), ("device", "/dev/zero"), ("fifo", "{fifo}"))

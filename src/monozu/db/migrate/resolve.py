@@ -103,6 +103,19 @@ def location_path(location: str | os.PathLike[str]) -> Path:
     return Path(text).expanduser()
 
 
+def check_folders(locations: Sequence[str | os.PathLike[str]]) -> list[Path]:
+    """The folders ``locations`` name, each checked to be one: what can be known of the
+    locations before any database is opened (or created)."""
+    if not locations:
+        raise MigrationConfigError("No migration locations configured")
+    roots = [location_path(location) for location in locations]
+    for root in roots:
+        if not root.is_dir():
+            what = "is not a folder" if root.exists() else "does not exist"
+            raise MigrationConfigError(f"Migrations folder {root} {what}")
+    return roots
+
+
 def _scan(root: Path) -> list[Path]:
     found: list[Path] = []
     for folder, dirs, files in os.walk(root):
@@ -128,13 +141,7 @@ def resolve(
     migrations: list[ResolvedMigration] = []
     warnings: list[str] = []
     naming_errors: list[str] = []
-    if not locations:
-        raise MigrationConfigError("No migration locations configured")
-    for location in locations:
-        root = location_path(location)
-        if not root.is_dir():
-            what = "is not a folder" if root.exists() else "does not exist"
-            raise MigrationConfigError(f"Migrations folder {root} {what}")
+    for root in check_folders(locations):
         for path in _scan(root):
             name = path.name
             if not is_sql(name):
