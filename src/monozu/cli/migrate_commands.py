@@ -8,6 +8,7 @@ migration, validation, the database), 2 bad usage or configuration.
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from collections.abc import Callable, Sequence
 from functools import wraps
@@ -18,6 +19,8 @@ from monozu.cli.app import (
     EXIT_FAILED,
     EXIT_USAGE,
     Option,
+    OutputClosed,
+    OutputFailed,
     db,
     echo,
     echo_json,
@@ -137,7 +140,9 @@ def _guard(fn: F) -> F:
             message = one_line(str(exc)) or type(exc).__name__
             if as_json:
                 error_code = getattr(exc, "code", None) or type(exc).__name__
-                echo(json_text({"error": {"errorCode": error_code, "message": message}}))
+                # The error itself still goes to standard error when this cannot be written.
+                with contextlib.suppress(OutputClosed, OutputFailed):
+                    echo(json_text({"error": {"errorCode": error_code, "message": message}}))
             fail(message, code)
         except KeyboardInterrupt:
             interrupted()
