@@ -123,7 +123,8 @@ def test_a_broken_pipe_while_a_command_writes_is_status_1_without_a_message() ->
 
 
 @pytest.mark.parametrize(("redirect", "db", "status", "message"), [
-    (">&-", "up to date", 1, ""),            # standard output closed before the start
+    # standard output closed before the start: the output is lost, and that is said
+    (">&-", "up to date", 1, "cannot write to standard output: standard output is closed"),
     (">&-", "missing", 2, "does not exist"),  # the error still reaches standard error
     ("2>&- >/dev/null", "missing", 2, None),  # no one to tell: the status still says it
     (">/dev/full", "up to date", 1, "No space left on device"),
@@ -147,14 +148,66 @@ def test_closed_or_full_output_streams_end_in_a_status_never_a_traceback(
         assert (message in text) if message else text == ""
 
 
-def test_standard_output_closed_while_a_command_runs_is_status_1_without_a_message() -> None:
+def test_standard_output_closed_while_a_command_runs_is_status_1_and_said() -> None:
     done = _leaving(
         "import os\n"
         "os.close(1)\n"  # writes now fail with EBADF, as after `exec >&-` in a wrapper
         "status = app._guarded(lambda: app.echo('x' * 100_000))\n"
         "print(status, file=sys.stderr)\n"
     )
-    assert (done.returncode, done.stderr) == (0, "1\n")
+    assert (done.returncode, done.stderr) == (
+        0, "Error: cannot write to standard output: standard output is closed\n1\n")
+
+
+@pytest.fixture(scope="module")
+def migrated(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = f"sqlite:///{tmp_path_factory.mktemp('out') / 'm.db'}"
+    subprocess.run([sys.executable, "-m", "monozu.cli", "db", "migrate", "--url", url],
+                   capture_output=True, check=True)
+    return url
+
+
+# Every kind of command that writes to standard output, each successful on its own.
+WRITERS = [
+    ["db", "info", "--url", "{url}"], ["db", "info", "--json", "--url", "{url}"],
+    ["db", "validate", "--url", "{url}"], ["db", "migrate", "--url", "{url}"],
+    ["db", "check", "--url", "{url}"], ["db", "erd", "--url", "{url}"],
+    ["db", "drift", "--url", "{url}"], ["db", "rls", "status", "--url", "{url}"],
+    ["cve", "status", "--url", "{url}"], ["flyway", "info", "-url=jdbc:sqlite:{path}"],
+    ["flyway", "-?"], ["--version"], ["--help"], ["db", "--help"],
+]
+
+
+@pytest.mark.parametrize("buffered", [True, False], ids=["buffered", "unbuffered"])
+@pytest.mark.parametrize("redirect", [">/dev/full", ">&-"])
+@pytest.mark.parametrize("argv", WRITERS, ids=[" ".join(a[:3]) for a in WRITERS])
+def test_output_that_cannot_be_written_is_said_in_one_line(
+        argv: list[str], redirect: str, buffered: bool, migrated: str) -> None:
+    """A full disk or a closed standard output loses what the command printed: one line
+    says so, exit code 1, whether the write failed during the command or when what was
+    buffered was written at the end."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    if not buffered:
+        env["PYTHONUNBUFFERED"] = "1"
+    args = [a.format(url=migrated, path=migrated.removeprefix("sqlite:///")) for a in argv]
+    done = subprocess.run(["sh", "-c", f'exec "$@" {redirect}', "sh", sys.executable, "-m",
+                           "monozu.cli", *args], stderr=subprocess.PIPE, text=True,
+                          timeout=60, env=env)
+    why = "No space left on device" if redirect == ">/dev/full" else "standard output is closed"
+    assert (done.returncode, done.stderr) == (
+        1, f"Error: cannot write to standard output: {why}\n")
+
+
+@pytest.mark.parametrize("argv", [["--version"], ["db", "info", "--url", "{url}"]])
+def test_a_reader_that_stopped_early_is_still_not_an_error_message(
+        argv: list[str], migrated: str) -> None:
+    proc = subprocess.Popen([sys.executable, "-m", "monozu.cli",
+                             *(a.format(url=migrated) for a in argv)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()
+    err = proc.stderr.read()
+    assert (proc.wait(timeout=60), err) == (1, b"")
 
 
 # -- nothing printed can forge a line or act on the terminal ------------------------

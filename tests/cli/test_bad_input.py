@@ -19,6 +19,25 @@ from monozu.cli import main
 REPO = Path(__file__).resolve().parents[2]
 LOC = REPO / "tests" / "fixtures" / "migrations" / "engine"
 
+# Settings naming a place where no folder can be made (/proc/self/x) or no file created
+# (/sys/kernel): (id, argv, environment, the setting the one line must name).
+PLACES: list[tuple[str, list[str], dict[str, str], str]] = [
+    ("monozu-home-proc", ["db", "migrate"], {"MONOZU_HOME": "/proc/self/x"}, "MONOZU_HOME"),
+    ("monozu-home-sys", ["db", "migrate"], {"MONOZU_HOME": "/sys/kernel"}, "MONOZU_HOME"),
+    ("xdg-proc", ["db", "baseline"], {"XDG_DATA_HOME": "/proc/self/x"}, "XDG_DATA_HOME"),
+    ("xdg-sys", ["db", "migrate"], {"XDG_DATA_HOME": "/sys"}, "XDG_DATA_HOME"),
+    ("home-proc", ["db", "migrate"], {"HOME": "/proc/self/x"}, "HOME"),
+    ("demo-monozu-home", ["demo"], {"MONOZU_HOME": "/proc/self/x"}, "MONOZU_HOME"),
+    ("url-proc", ["db", "migrate", "--url", "sqlite:////proc/self/x/a.db"], {}, "--url"),
+    ("url-sys", ["db", "migrate", "--url", "sqlite:////sys/kernel/a.db"], {}, "--url"),
+    ("jdbc-url-sys", ["flyway", "migrate", "-url=jdbc:sqlite:/sys/kernel/a.db"], {}, "-url"),
+    ("database-url", ["db", "migrate"], {"DATABASE_URL": "sqlite:////proc/self/x/a.db"},
+     "DATABASE_URL"),
+    ("flyway-url", ["db", "baseline"], {"FLYWAY_URL": "jdbc:sqlite:/sys/kernel/a.db"},
+     "FLYWAY_URL"),
+]
+PLACES_UNWRITABLE = [p[:3] for p in PLACES]
+
 # (id, argv, environment): {dir} is an existing folder, {file} a UTF-8 file,
 # {binary} a file that is not text, {db} a database path that must not appear.
 CASES: list[tuple[str, list[str], dict[str, str]]] = [
@@ -88,6 +107,8 @@ CASES: list[tuple[str, list[str], dict[str, str]]] = [
     ("env-sql-database-missing", ["db", "check"], {"SQL_SERVER": "h"}),
     ("env-platform", ["db", "check"], {"DATABASE_URL_PLATFORM_ADMIN": "oracle://h/x"}),
     ("env-monozu-home-file", ["db", "migrate"], {"MONOZU_HOME": "{file}"}),
+    # a folder that cannot be made or written (under /proc or /sys) is a bad setting
+    *((f"place-unwritable-{name}", argv, env) for name, argv, env in PLACES_UNWRITABLE),
     # blanks are not a folder name anyone means (they used to make a folder " ")
     *((f"env-{name.lower()}-blank-{n}", ["db", verb], {name: blank})
       for name in ("MONOZU_HOME", "XDG_DATA_HOME") for n, blank in enumerate((" ", "\t"))
@@ -184,6 +205,31 @@ CASES: list[tuple[str, list[str], dict[str, str]]] = [
     ("env-monozu-home-long", ["db", "check"], {"MONOZU_HOME": "/tmp/" + "y" * 5000}),
     ("locations-long", ["db", "migrate", "--url", "sqlite:///{db}", "--locations",
                         "{dir}/" + "x" * 300], {}),
+    # an empty location path is the working folder: its V*.sql would be migrated
+    *((f"locations-empty-path-{name}", ["db", "migrate", "--url", "sqlite:///{db}", *args], env)
+      for name, args, env in (
+          ("flag", ["--locations", "filesystem:"], {}),
+          ("flag-blank", ["--locations", "filesystem: "], {}),
+          ("flag-second", ["--locations", "{dir}", "--locations", "filesystem:"], {}),
+          ("env", [], {"FLYWAY_LOCATIONS": "filesystem:"}),
+          ("conf", [], {"FLYWAY_CONF_TEXT": "flyway.locations={dir},filesystem:"}),
+          ("toml", [], {"FLYWAY_TOML_TEXT": '[flyway]\nlocations = ["filesystem:"]'}))),
+    *((f"flyway-locations-empty-path-{verb}", ["flyway", verb, "-url=jdbc:sqlite:{db}",
+                                               "-locations=filesystem:"], {})
+      for verb in ("migrate", "baseline")),
+    # a location that is no folder is refused before the database is opened: migrate and
+    # baseline used to create the SQLite file and its folders first
+    *((f"locations-not-a-folder-{verb}-{name}", [*prefix, verb, *args], env)
+      for verb in ("migrate", "baseline")
+      for name, prefix, args, env in (
+          ("toml-default", ["db"], [], {"FLYWAY_TOML_TEXT":
+                                        '[flyway]\nlocations = ["filesystem:nope"]'}),
+          ("conf", ["db"], ["--url", "sqlite:///{db}"],
+           {"FLYWAY_CONF_TEXT": "flyway.locations=filesystem:{file}"}),
+          ("env", ["db"], ["--url", "sqlite:///{db}"], {"FLYWAY_LOCATIONS": "nope"}),
+          ("flag", ["db"], ["--url", "sqlite:///{db}", "--locations", "nope"], {}),
+          ("flag-file", ["db"], ["--url", "sqlite:///{db}", "--locations", "{file}"], {}),
+          ("flyway", ["flyway"], ["-url=jdbc:sqlite:{db}", "-locations=filesystem:nope"], {}))),
     # a SQLite "file" that is a folder, a device or a pipe, for every kind of command
     *((f"url-sqlite-{what}-{verb}", ["db", verb, "--url", f"sqlite:///{path}"], {})
       for what, path in (("dir", "{dir}"), ("device", "/dev/zero"), ("fifo", "{fifo}"))
@@ -259,7 +305,7 @@ def _pipes(tmp: Path) -> None:
 def _monozu(argv: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
     base = {k: v for k, v in os.environ.items()
             if not k.startswith(("FLYWAY_", "DATABASE_URL", "SQL_", "IS_DEV", "MONOZU_"))}
-    base.update(HOME=str(cwd / "home"), **env)
+    base.update({"HOME": str(cwd / "home"), **env})
     return subprocess.run([sys.executable, str(REPO / "monozu"), *argv], capture_output=True,
                           text=True, cwd=cwd, env=base, timeout=120)
 
@@ -294,6 +340,16 @@ def test_bad_input_is_one_line_and_exit_2(argv: list[str], env: dict[str, str],
     assert len(lines) == 1 and lines[0].startswith("Error: "), proc.stderr
     assert "Traceback" not in proc.stderr + proc.stdout
     assert _snapshot(tmp_path) == before  # no database, no folder, nothing
+
+
+@pytest.mark.parametrize(("argv", "env", "setting"), [p[1:] for p in PLACES],
+                         ids=[p[0] for p in PLACES])
+def test_a_place_that_cannot_be_written_names_its_setting(
+        argv: list[str], env: dict[str, str], setting: str, tmp_path: Path) -> None:
+    proc = _monozu(argv, env, tmp_path)
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.startswith(f"Error: {setting}: cannot "), proc.stderr
+    assert proc.stderr.count("\n") == 1 and "Errno" not in proc.stderr, proc.stderr
 
 
 @pytest.mark.parametrize("argv", [

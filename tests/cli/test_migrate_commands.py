@@ -97,6 +97,7 @@ def test_usage_and_configuration_errors_exit_2(sqlite_url: str, tmp_path: Path) 
     missing = run("migrate", "--url", sqlite_url, "--locations", str(tmp_path / "none"),
                   cwd=tmp_path)
     assert missing.returncode == 2 and "does not exist" in one_line_error(missing)
+    assert not (tmp_path / "test.db").exists()  # refused before the database is opened
     bad_url = run("info", "--url", "oracle://x/y", "--locations", str(ENGINE / "basic"),
                   cwd=tmp_path)
     assert bad_url.returncode == 2
@@ -109,6 +110,7 @@ def test_usage_and_configuration_errors_exit_2(sqlite_url: str, tmp_path: Path) 
     assert bad_placeholder.returncode == 2
     unknown_flag = run("migrate", "--no-such-flag", cwd=tmp_path)
     assert unknown_flag.returncode == 2
+    run("migrate", "--url", sqlite_url, "--locations", str(ENGINE / "basic"), cwd=tmp_path)
     clean = run("clean", "--url", sqlite_url, "--locations", str(ENGINE / "basic"), cwd=tmp_path)
     assert clean.returncode == 2 and "cleanDisabled" in one_line_error(clean)
 

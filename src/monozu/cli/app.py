@@ -122,8 +122,36 @@ path_type = Path
 
 
 class OutputClosed(Exception):
-    """Whoever read the output has gone (``monozu db info | head -1``), or the stream
-    was closed before the command started (``monozu db info >&-``)."""
+    """Whoever read the output has gone (``monozu db info | head -1``), or standard
+    error cannot be written: nothing is said, the exit status tells."""
+
+
+class OutputFailed(Exception):
+    """Standard output cannot be written: a full disk (``>/dev/full``), an I/O error,
+    or the stream closed (``>&-``). Reported in one line on standard error, exit 1:
+    unlike a reader that stopped early, no one chose to lose the output."""
+
+
+def _output_error(exc: OSError | None, err: bool) -> OutputClosed | OutputFailed:
+    """What a failed write (``exc``; None: Python has no stream at all) to standard
+    output, or with ``err`` standard error, means."""
+    if err or (exc is not None and exc.errno == errno.EPIPE):
+        return OutputClosed()
+    if exc is None or exc.errno == errno.EBADF:
+        return OutputFailed("standard output is closed")
+    return OutputFailed(exc.strerror or type(exc).__name__)
+
+
+def _report_output_failed(failure: OutputFailed) -> None:
+    """One line on standard error; what is still buffered for standard output goes
+    nowhere instead of failing again when the process ends."""
+    import os
+
+    if sys.stdout is not None:
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    with contextlib.suppress(OutputClosed, OSError):
+        echo(f"Error: cannot write to standard output: {failure}", err=True)
 
 
 def printable(text: str) -> str:
@@ -149,14 +177,12 @@ def echo(text: str = "", *, err: bool = False, nl: bool = True, lines: bool = Fa
     with ``lines`` as lines the caller composed (each line escaped on its own)."""
     stream = sys.stderr if err else sys.stdout
     if stream is None:  # Python's stand-in for a standard stream closed at start
-        raise OutputClosed
+        raise _output_error(None, err)
     text = "\n".join(map(printable, text.split("\n"))) if lines else printable(text)
     try:
         stream.write(text + ("\n" if nl else ""))
     except OSError as exc:
-        if exc.errno in (errno.EPIPE, errno.EBADF):
-            raise OutputClosed from None
-        raise  # a full disk, say: reported like any other failure
+        raise _output_error(exc, err) from None
 
 
 def json_text(data: object, *, indent: int | None = None) -> str:
@@ -262,6 +288,16 @@ class _Parser(argparse.ArgumentParser):
         fail(f"{self.prog}: {one_line(message)} (see {self.prog} --help)", EXIT_USAGE)
         raise SystemExit(EXIT_USAGE)  # not reached: fail() exits
 
+    def _print_message(self, message: str, file: Any = None) -> None:
+        # Help meant for standard output goes through echo, so that a write that fails
+        # is reported (argparse ignores it, or writes to standard error instead).
+        if not message:
+            return
+        if file is None or file is sys.stdout:
+            echo(message, nl=False, lines=True)
+        else:
+            super()._print_message(message, file)
+
 
 def _version() -> str:
     try:
@@ -284,7 +320,7 @@ class _VersionAction(argparse.Action):
 
     def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
                  values: Any, option_string: str | None = None) -> None:
-        print(f"monozu {_version()}")
+        echo(f"monozu {_version()}")
         parser.exit()
 
 
@@ -371,7 +407,10 @@ def run() -> NoReturn:
         status = main()
     except SystemExit as exc:
         status = _exit_status(exc.code)
-    except OutputClosed:  # standard error has gone too: nothing can be said
+    except OutputClosed:  # before a command ran (help, --version): as in _guarded
+        status = EXIT_FAILED
+    except OutputFailed as exc:
+        _report_output_failed(exc)
         status = EXIT_FAILED
     except KeyboardInterrupt:  # in a command without its own handling
         _say_interrupted()
@@ -453,7 +492,16 @@ def leave(status: int) -> NoReturn:
         try:
             if stream is not None:
                 stream.flush()
-        except (OSError, ValueError):  # a closed pipe or stream: nothing left to say
+        except OSError as exc:
+            # What was still buffered could not be written: said like a failed write
+            # during the command (even after a failure of its own: its status, drift's
+            # 1, say, does not tell that the output was lost), silent for a reader that
+            # stopped early.
+            failure = _output_error(exc, stream is not sys.stdout)
+            if isinstance(failure, OutputFailed):
+                _report_output_failed(failure)
+            status = status or EXIT_FAILED
+        except ValueError:  # a stream closed by the command: nothing left to say
             status = status or EXIT_FAILED
     os._exit(status)
 
@@ -473,6 +521,9 @@ def _guarded(run: Callable[[], object]) -> int:
         # what is still buffered goes nowhere instead of failing again at exit.
         if sys.stdout is not None:
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_FAILED
+    except OutputFailed as exc:  # a full disk, an I/O error, a closed stream: said
+        _report_output_failed(exc)
         return EXIT_FAILED
     except (MonozuError, KeyboardInterrupt):
         raise

@@ -8,6 +8,7 @@ migration, validation, the database), 2 bad usage or configuration.
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from collections.abc import Callable, Sequence
 from functools import wraps
@@ -18,6 +19,8 @@ from monozu.cli.app import (
     EXIT_FAILED,
     EXIT_USAGE,
     Option,
+    OutputClosed,
+    OutputFailed,
     db,
     echo,
     echo_json,
@@ -80,7 +83,7 @@ def _migrator(opts: dict[str, Any], *, creates: bool = False) -> Migrator:
     on a mistyped path would otherwise make an empty file and report success on it."""
     from monozu.db.config import load_config
     from monozu.db.migrate import Migrator
-    from monozu.db.migrate.settings import load_settings, parse_placeholder_args
+    from monozu.db.migrate.settings import check_location, load_settings, parse_placeholder_args
 
     # An empty value (an unset variable in "--target $X") is refused, not read as "not
     # given": the command would run with a default the caller did not mean.
@@ -92,6 +95,8 @@ def _migrator(opts: dict[str, Any], *, creates: bool = False) -> Migrator:
                               "for the default)")
     if any(not str(location).strip() for location in opts["locations"]):
         raise ConfigError("--locations: empty folder name")
+    for location in opts["locations"]:
+        check_location(location, "--locations")
     config = load_config(url=opts.get("url"), user=opts.get("user"),
                          password=opts.get("password"), environment=opts.get("environment"),
                          config_files=tuple(opts["config_files"]), must_exist=not creates,
@@ -135,7 +140,9 @@ def _guard(fn: F) -> F:
             message = one_line(str(exc)) or type(exc).__name__
             if as_json:
                 error_code = getattr(exc, "code", None) or type(exc).__name__
-                echo(json_text({"error": {"errorCode": error_code, "message": message}}))
+                # The error itself still goes to standard error when this cannot be written.
+                with contextlib.suppress(OutputClosed, OutputFailed):
+                    echo(json_text({"error": {"errorCode": error_code, "message": message}}))
             fail(message, code)
         except KeyboardInterrupt:
             interrupted()

@@ -80,6 +80,10 @@ class DatabaseConfig:
     # Read-only use (``db check``, ``info``...): open only a database that exists, and
     # create nothing (no file, no folder) when it does not.
     must_exist: bool = False
+    # The setting that named where the database is, for messages about that place (a
+    # folder that cannot be created): ``source``, or for the embedded default the
+    # variable that gave its folder (``MONOZU_HOME``, ``XDG_DATA_HOME``, ``HOME``).
+    location_setting: str | None = None
 
     @property
     def kind(self) -> Kind:
@@ -108,6 +112,12 @@ class DatabaseConfig:
         if why:
             raise ConfigError(why)
 
+    def setting_for(self, url: DatabaseURL) -> str:
+        """The setting that named ``url`` (this configuration's or its platform URL)."""
+        if self.platform_url is not None and url is self.platform_url:
+            return "DATABASE_URL_PLATFORM_ADMIN"
+        return self.location_setting or self.source
+
     def for_reading(self) -> DatabaseConfig:
         """This configuration for a read-only command (see :attr:`must_exist`)."""
         return replace(self, must_exist=True)
@@ -134,6 +144,15 @@ def default_sqlite_path(environ: Mapping[str, str] | None = None) -> Path:
         return Path(env["MONOZU_HOME"]) / "monozu.db"
     base = env.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
     return Path(base) / "monozu" / "monozu.db"
+
+
+def default_sqlite_setting(environ: Mapping[str, str] | None = None) -> str:
+    """The variable that gives :func:`default_sqlite_path` its folder."""
+    env = os.environ if environ is None else environ
+    for name in ("MONOZU_HOME", "XDG_DATA_HOME"):
+        if env.get(name):
+            return name
+    return "HOME" if os.environ.get("HOME") else DEFAULT_SOURCE
 
 
 def read_dotenv(path: Path) -> dict[str, str]:
@@ -238,6 +257,7 @@ def load_config(
     if is_dev_raw and is_dev_raw not in TRUE | FALSE:
         raise ConfigError(f"IS_DEV: expected true or false, got {get('IS_DEV')[:20]!r}")
 
+    location_setting: str | None = None
     if url is not None:
         # An empty --url (an unset shell variable in "--url $X") must not fall through
         # to another source: that would migrate or clean a different database.
@@ -259,6 +279,7 @@ def load_config(
             from monozu.db.dialects.sqlite.url import file_url
 
             chosen = _from_url(file_url(default_sqlite_path(env)), DEFAULT_SOURCE)
+            location_setting = default_sqlite_setting(env)
     for source, target in ((chosen.source, chosen.url),
                            ("DATABASE_URL_PLATFORM_ADMIN", platform)):
         why = target.rules.unusable(target) if target is not None else None
@@ -266,7 +287,7 @@ def load_config(
             raise ConfigError(f"{source}: {why}")
     return DatabaseConfig(chosen.url, chosen.source, chosen.auth,
                           managed_identity_client_id=chosen.client_id, platform_url=platform,
-                          must_exist=must_exist)
+                          must_exist=must_exist, location_setting=location_setting)
 
 
 def _from_url(url: DatabaseURL, source: str) -> _Choice:

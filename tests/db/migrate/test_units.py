@@ -181,6 +181,9 @@ def test_resolve_non_utf8_names_the_file() -> None:
 def test_resolve_missing_folder_and_bad_conf(tmp_path: Path) -> None:
     with pytest.raises(MigrationConfigError, match="does not exist"):
         resolve([tmp_path / "nope"])
+    for empty in ("filesystem:", "filesystem: ", ""):  # not the working folder
+        with pytest.raises(MigrationConfigError, match="names no folder"):
+            resolve([empty])
     with pytest.raises(MigrationConfigError, match="shouldRunTwice"):
         resolve([ENGINE / "conf-bad-key"])
 

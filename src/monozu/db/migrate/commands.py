@@ -30,7 +30,7 @@ from monozu.db.migrate.history import (
 )
 from monozu.db.migrate.info import MigrationInfo, State, build_infos, current_version
 from monozu.db.migrate.placeholders import builtin_placeholders, normalise, replace_placeholders
-from monozu.db.migrate.resolve import Resolution, ResolvedMigration, resolve
+from monozu.db.migrate.resolve import Resolution, ResolvedMigration, check_folders, resolve
 from monozu.db.migrate.results import (
     AppliedStep,
     BaselineResult,
@@ -163,6 +163,10 @@ class Migrator:
     def _session(self) -> Iterator[Context]:
         from monozu.db.database import Database
 
+        # Every setting that can be checked without the database is checked before it
+        # is opened: a mistyped location must not leave a new, empty SQLite file (and
+        # its folders) behind. The values were checked when the settings were made.
+        check_folders(self.locations)
         try:
             db = Database(self.config, pool_size=1)
         except ImportError as exc:

@@ -85,13 +85,35 @@ def _java_order(text: str) -> bytes:
 
 
 def location_path(location: str | os.PathLike[str]) -> Path:
+    """The folder a location names (``filesystem:`` prefix optional).
+
+    An empty path (``filesystem:``, a blank) is refused: ``Path("")`` is the working
+    folder, so any ``V*.sql`` there would be migrated, which no one means."""
     text = os.fspath(location)
     if text.startswith("filesystem:"):
         text = text[len("filesystem:"):]
     elif text.startswith("classpath:"):
         raise MigrationConfigError(
             f"Unsupported location {text!r}: only folders (filesystem:) are supported")
+    if not text.strip():
+        shown = os.fspath(location).strip() or "an empty location"
+        raise MigrationConfigError(f"locations: {shown} names no folder (an empty path "
+                                   "would mean the working folder); name one, e.g. "
+                                   "filesystem:sql")
     return Path(text).expanduser()
+
+
+def check_folders(locations: Sequence[str | os.PathLike[str]]) -> list[Path]:
+    """The folders ``locations`` name, each checked to be one: what can be known of the
+    locations before any database is opened (or created)."""
+    if not locations:
+        raise MigrationConfigError("No migration locations configured")
+    roots = [location_path(location) for location in locations]
+    for root in roots:
+        if not root.is_dir():
+            what = "is not a folder" if root.exists() else "does not exist"
+            raise MigrationConfigError(f"Migrations folder {root} {what}")
+    return roots
 
 
 def _scan(root: Path) -> list[Path]:
@@ -119,13 +141,7 @@ def resolve(
     migrations: list[ResolvedMigration] = []
     warnings: list[str] = []
     naming_errors: list[str] = []
-    if not locations:
-        raise MigrationConfigError("No migration locations configured")
-    for location in locations:
-        root = location_path(location)
-        if not root.is_dir():
-            what = "is not a folder" if root.exists() else "does not exist"
-            raise MigrationConfigError(f"Migrations folder {root} {what}")
+    for root in check_folders(locations):
         for path in _scan(root):
             name = path.name
             if not is_sql(name):

@@ -142,14 +142,24 @@ def check_identifier(name: str, key: str,
     return name
 
 
-def check_location(location: str) -> None:
-    """A migrations location: not empty, a name a file system could hold."""
-    if not location.strip():
-        raise MigrationConfigError("locations: an empty location (name a folder)")
-    path = location_path(location)
-    why = name_problem(path)
-    if why:
-        raise MigrationConfigError(f"locations: {shorten(str(path))}: {why}")
+def check_location(location: str, source: str | None = None) -> None:
+    """A migrations location: not empty (nor an empty ``filesystem:`` path), a name a
+    file system could hold. ``source`` (a file, a variable, a flag) prefixes messages."""
+    try:
+        if not location.strip():
+            raise MigrationConfigError("locations: an empty location (name a folder)")
+        path = location_path(location)
+        why = name_problem(path)
+        if why:
+            raise MigrationConfigError(f"locations: {shorten(str(path))}: {why}")
+    except MigrationConfigError as exc:
+        if source is None:
+            raise
+        # "-locations: ...", "FLYWAY_LOCATIONS: ...", "flyway.toml: locations: ..."
+        message = str(exc)
+        if "locations" in source.lower():
+            message = message.removeprefix("locations: ")
+        raise MigrationConfigError(f"{source}: {message}") from None
 
 
 # Flyway key (lower case) -> (field, kind)
@@ -313,6 +323,9 @@ def _apply(values: dict[str, Any], placeholders: dict[str, str], key: str, raw: 
         value = _to_value(spec[1], raw, key, source)
         if low == "encoding":
             check_encoding(value, f"{source}: {key}")
+        elif low == "locations":
+            for location in value:
+                check_location(location, source)
         elif low in ("table", "defaultschema") and value:
             check_identifier(value, f"{source}: {key}")
         values[spec[0]] = value

@@ -11,7 +11,9 @@ repositories filter on it explicitly.
 from __future__ import annotations
 
 import contextlib
+import errno
 import math
+import os
 import re
 import sqlite3
 import string
@@ -31,7 +33,7 @@ from monozu.db.dialects.migration import poll
 from monozu.db.dialects.sqlite import statements as text_rules
 from monozu.db.dialects.sqlite.pool import POOLING, WatchedConnection
 from monozu.db.dialects.sqlite.snippets import SQLiteSnippets
-from monozu.db.errors import ConnectionFailed, DatabaseError, ParameterError
+from monozu.db.errors import ConfigError, ConnectionFailed, DatabaseError, ParameterError
 from monozu.db.values import (
     Converter,
     as_base_type,
@@ -192,7 +194,8 @@ class SQLiteDialect(Dialect):
             try:
                 Path(path).expanduser().parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
-                raise ConnectionFailed(f"cannot create the folder for {path}: {exc}") from None
+                raise _place_error(config, url, f"cannot create the folder for {path}",
+                                   exc) from None
         conn: sqlite3.Connection | None = None
         try:
             mode = url.params.get("mode") or ("rw" if config.must_exist else None)
@@ -214,8 +217,15 @@ class SQLiteDialect(Dialect):
         except sqlite3.Error as exc:
             if conn is not None:  # opened, but not set up (the file stayed locked)
                 conn.close()
+            name = getattr(exc, "sqlite_errorname", None)
+            if name == "SQLITE_CANTOPEN" and path != ":memory:":
+                # No file can be opened or made there (a folder under /proc or /sys, one
+                # without the permission): the setting that named the place is wrong.
+                why = _cannot_create(path) if url.params.get("mode") != "ro" else None
+                raise ConfigError(f"{config.setting_for(url)}: cannot open SQLite database "
+                                  f"{path}: {why or exc}") from None
             raise ConnectionFailed(f"cannot open SQLite database {path}: {exc}",
-                                   code=getattr(exc, "sqlite_errorname", None)) from None
+                                   code=name) from None
         return conn
 
     def server_version(self, conn: Any) -> str:
@@ -395,6 +405,39 @@ def _column_names(conn: Any, table: str, *, generated: bool = False) -> set[str]
 
 _GENERATED_COLUMN = re.compile(r'cannot INSERT into generated column "(?P<c>.*)"', re.S)
 _ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
+
+
+# Why a folder cannot be made or a file opened that says the place named is wrong, as
+# opposed to a failure of the moment (a full disk, an I/O error): exit code 2, not 1.
+_PLACE_ERRNOS = frozenset({errno.ENOENT, errno.EACCES, errno.EPERM, errno.EROFS,
+                           errno.ENOTDIR, errno.EEXIST, errno.ELOOP, errno.ENAMETOOLONG,
+                           errno.EISDIR})
+
+
+def _place_error(config: DatabaseConfig, url: DatabaseURL, what: str,
+                 exc: OSError) -> errors.MonozuError:
+    """``what`` failed with ``exc``: a :class:`ConfigError` naming the setting when the
+    place itself is wrong, else :class:`ConnectionFailed`."""
+    why = exc.strerror or str(exc)
+    if exc.errno in _PLACE_ERRNOS:
+        return ConfigError(f"{config.setting_for(url)}: {what}: {why}")
+    return ConnectionFailed(f"{what}: {why}")
+
+
+def _cannot_create(path: str) -> str | None:
+    """Why no file can be opened or made at ``path`` (SQLite says only "unable to open
+    database file"), tried the way SQLite would; None when the file system allows it.
+    A file made to find out is removed again."""
+    target = Path(path).expanduser()
+    try:
+        if target.exists():
+            os.close(os.open(target, os.O_RDWR))
+        else:
+            os.close(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644))
+            target.unlink()
+    except OSError as exc:
+        return exc.strerror or type(exc).__name__
+    return None
 
 
 def _adapter_for_subclass(value: Any) -> Callable[[Any], Any]:
