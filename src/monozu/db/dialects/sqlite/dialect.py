@@ -35,6 +35,8 @@ from monozu.db.dialects.sqlite.pool import POOLING, WatchedConnection
 from monozu.db.dialects.sqlite.snippets import SQLiteSnippets
 from monozu.db.errors import ConfigError, ConnectionFailed, DatabaseError, ParameterError
 from monozu.db.values import (
+    UUID_FROM_BYTES_ENV,
+    UUID_FROM_BYTES_INLINE,
     Converter,
     as_base_type,
     check_decimal,
@@ -162,10 +164,13 @@ class SQLiteDialect(Dialect):
                   "if type(_v := {x}) is _datetime and _v.tzinfo is _UTC else _g(_v)",
     }
     # A timestamp in the layer's own form (+00:00) read by one C call; any other text
-    # (no offset, another offset) is put in UTC by the reader itself.
+    # (no offset, another offset) is put in UTC by the reader itself. A 16-byte UUID is
+    # made without a Python frame; any other value goes to the reader, which refuses it.
     inline_readers: ClassVar = {
-        datetime: "_o if (_o := _fromiso({x})).tzinfo is _UTC else {c}({x})"}
-    inline_env: ClassVar = {"_UTC": UTC, "_fromiso": datetime.fromisoformat}
+        datetime: "_o if (_o := _fromiso({x})).tzinfo is _UTC else {c}({x})",
+        uuid.UUID: UUID_FROM_BYTES_INLINE}
+    inline_env: ClassVar = {"_UTC": UTC, "_fromiso": datetime.fromisoformat,
+                            **UUID_FROM_BYTES_ENV}
 
     # The page cache while bulk statements run: the default (2 MB) makes an update of a few
     # hundred thousand rows along an index read the same pages again and again.
