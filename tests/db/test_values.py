@@ -106,6 +106,17 @@ BAD: list[tuple[str, str, Any]] = [
 PATHS = ["exec", "exec_many", "bulk_insert"]
 
 
+def _insert(db: Database, path: str, *rows: dict[str, Any]) -> None:
+    """``rows`` inserted into ``items`` through one write path: the last row alone by
+    ``exec``, all of them by ``exec_many`` or ``bulk_insert``."""
+    if path == "exec":
+        db.exec(INSERT, rows[-1])
+    elif path == "exec_many":
+        db.exec_many(INSERT, list(rows))
+    else:
+        db.bulk_insert("items", COLUMNS, [tuple(r[c] for c in COLUMNS) for r in rows])
+
+
 @pytest.fixture
 def db(any_url: str) -> Iterator[Database]:
     with items_database(any_url) as database:
@@ -119,12 +130,7 @@ def test_a_value_that_cannot_be_sent_is_a_parameter_error_naming_it(
     good = item("good", at=datetime.now(UTC), score=0.5, qty=1, doc={"ok": True})
     bad = item("bad") | {column: value}
     with pytest.raises(ParameterError) as info:
-        if path == "exec":
-            db.exec(INSERT, bad)
-        elif path == "exec_many":
-            db.exec_many(INSERT, [good, bad])
-        else:
-            db.bulk_insert("items", COLUMNS, [tuple(r[c] for c in COLUMNS) for r in (good, bad)])
+        _insert(db, path, good, bad)
     message = str(info.value)
     assert "\n" not in message and len(message) < 400, message
     named = {"exec": f":{column}", "exec_many": f"row 2, :{column}",
@@ -143,12 +149,7 @@ def test_a_value_s_own_failure_is_the_cause_of_its_refusal(
     column = "at" if isinstance(value, datetime) else "doc"
     bad = item("bad") | {column: value}
     with pytest.raises(ParameterError) as info:
-        if path == "exec":
-            db.exec(INSERT, bad)
-        elif path == "exec_many":
-            db.exec_many(INSERT, [bad])
-        else:
-            db.bulk_insert("items", COLUMNS, [tuple(bad[c] for c in COLUMNS)])
+        _insert(db, path, bad)
     assert isinstance(info.value.__cause__, cause), repr(info.value.__cause__)
     assert cause.__name__ in str(info.value)
 
@@ -181,12 +182,7 @@ def test_a_subclass_goes_in_as_its_own_value_not_as_its_methods_say(
     at = datetime(2026, 3, 4, 5, 6, 7, tzinfo=UTC)
     row = item(OwnStr("own"), score=OwnFloat(1.5), qty=OwnInt(5),
                at=OwnDatetime(2026, 3, 4, 5, 6, 7, tzinfo=UTC))
-    if path == "exec":
-        db.exec(INSERT, row)
-    elif path == "exec_many":
-        db.exec_many(INSERT, [row])
-    else:
-        db.bulk_insert("items", COLUMNS, [tuple(row[c] for c in COLUMNS)])
+    _insert(db, path, row)
     got = db.get(dict, "SELECT name, score, qty, at FROM items", types={"at": datetime})
     assert got == {"name": "own", "score": 1.5, "qty": 5, "at": at}
 
@@ -253,12 +249,7 @@ def test_the_last_microsecond_of_the_year_reads_back_as_written(db: Database, pa
     """PostgreSQL keeps microseconds and SQLite the text; SQL Server's adapter cuts to
     the milliseconds its DATETIME2(3) keeps (tests/db/dialects/sqlserver/test_values.py)."""
     row = item("last", at=LAST_MICROSECOND)
-    if path == "exec":
-        db.exec(INSERT, row)
-    elif path == "exec_many":
-        db.exec_many(INSERT, [row])
-    else:
-        db.bulk_insert("items", COLUMNS, [tuple(row[c] for c in COLUMNS)])
+    _insert(db, path, row)
     got = db.get_value("SELECT at FROM items WHERE name = 'last'", type=datetime)
     assert got == LAST_MICROSECOND and got.year == 2026
 
