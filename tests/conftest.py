@@ -76,3 +76,14 @@ def any_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'test.db'}"
     return str(request.getfixturevalue("pg_url"))
+
+
+@pytest.fixture(autouse=True)
+def _forget_secrets() -> Iterator[None]:
+    """Secrets are remembered for the life of a process (see ``known_secrets``): each
+    test starts with none, so one test's password masks nothing in another's output."""
+    from monozu.db import known_secrets
+
+    known_secrets.forget_all()
+    yield
+    known_secrets.forget_all()

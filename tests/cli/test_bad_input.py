@@ -504,3 +504,54 @@ def test_a_malformed_dotenv_line_is_named_readably(tmp_path: Path) -> None:
     proc = _monozu(["db", "check"], {}, tmp_path)
     assert proc.returncode == 2
     assert proc.stderr == f"Error: {Path('.env')}:1: expected a NAME=value line\n"
+
+
+SAME = "Sx7QKp3W"  # a password given again as another setting's value
+
+
+@pytest.mark.parametrize(("argv", "env"), [
+    (["db", "check"], {"DATABASE_URL": f"postgresql://app:{SAME}@127.0.0.1:1/appdb",
+                       "IS_DEV": SAME}),
+    (["db", "check", "--json"], {"DATABASE_URL": f"postgresql://app:{SAME}@127.0.0.1:1/db",
+                                 "IS_DEV": SAME}),
+    (["db", "check", "--url", f"postgresql://u:{SAME}@127.0.0.1:1/db?application_name={SAME}"],
+     {}),
+    (["db", "info", "--url", "postgresql://u@127.0.0.1:1/db"],
+     {"FLYWAY_PASSWORD": SAME, "FLYWAY_TARGET": SAME}),
+    (["db", "info", "--url", "postgresql://u@127.0.0.1:1/db", "--target", SAME],
+     {"PGAPP_PASSWORD": SAME}),
+    (["flyway", "info", "-url=jdbc:postgresql://127.0.0.1:1/db", "-user=u",
+      f"-password={SAME}", f"-target={SAME}"], {}),
+], ids=["is-dev", "is-dev-json", "application-name", "flyway-target", "target-option",
+        "flyway-command-line"])
+def test_a_password_given_again_as_another_value_is_masked_there_too(
+        argv: list[str], env: dict[str, str], tmp_path: Path) -> None:
+    """Masked by its shape where it is a password, it had shown where it stood as
+    another setting's value (IS_DEV, application_name, a target)."""
+    done = _monozu(argv, env, tmp_path)
+    assert done.returncode != 0
+    assert SAME not in done.stdout + done.stderr, done.stderr
+    assert "***" in done.stdout + done.stderr
+
+
+def test_a_short_password_is_not_hunted_in_every_message() -> None:
+    """Masking a short password everywhere would reveal it ("***27.0.0.***")."""
+    from monozu.db import ConfigError, known_secrets
+    from monozu.db.config import load_config
+
+    with pytest.raises(ConfigError) as info:
+        load_config({"DATABASE_URL": "postgresql://u:1@127.0.0.1:1/db", "IS_DEV": "maybe"},
+                    dotenv=None)
+    assert "maybe" in str(info.value)
+    assert known_secrets.mask("127.0.0.1") == "127.0.0.1"
+
+
+def test_the_library_masks_the_password_in_its_errors_too() -> None:
+    from monozu.db import ConfigError
+    from monozu.db.config import load_config
+
+    with pytest.raises(ConfigError) as info:
+        load_config({"DATABASE_URL": f"postgresql://u:{SAME}@127.0.0.1:1/db", "IS_DEV": SAME},
+                    dotenv=None)
+    assert SAME not in str(info.value) and SAME not in repr(info.value)
+    assert all(SAME not in str(a) for a in info.value.args)

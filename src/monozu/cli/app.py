@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import errno
+import os
 import re
 import sys
 from collections.abc import Callable, Sequence
@@ -209,9 +210,10 @@ _LONG_WORD = 200
 def one_line(text: str) -> str:
     """``text`` on one line, with anything that looks like a secret masked and any word
     longer than 200 characters (a path or value fed back) shortened."""
+    from monozu.db import known_secrets
     from monozu.db.dialects.urls import redact_words
 
-    words = redact_words(" ".join(str(text).split())).split(" ")
+    words = known_secrets.mask(redact_words(" ".join(str(text).split()))).split(" ")
     return " ".join(shorten(w, _LONG_WORD) for w in words)
 
 
@@ -357,12 +359,29 @@ def load_commands(arguments: Sequence[str]) -> None:
         import_module(f"monozu.cli.{name}")
 
 
+def _remember_secrets(arguments: Sequence[str]) -> None:
+    """Remember every secret the command line and the environment hold, before anything
+    is checked: a message about one value may quote another that equals a password."""
+    from monozu.db.dialects.urls import remember_secrets
+
+    for name, value in os.environ.items():
+        remember_secrets(name, value)
+    for before, argument in zip(["", *arguments], arguments, strict=False):
+        name, _, value = argument.partition("=")
+        if value and name.startswith("-"):
+            remember_secrets(name, value)  # -password=..., --url=...
+        elif before.startswith("-") and "=" not in before:
+            remember_secrets(before, argument)  # --password ..., -p ...
+        remember_secrets("", argument)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse ``argv`` (default: the process arguments) and run one command."""
     arguments = list(sys.argv[1:] if argv is None else argv)
     for number, argument in enumerate(arguments, 1):
         if "\x00" in argument:
             fail(f"argument {number} contains a NUL byte", EXIT_USAGE)
+    _remember_secrets(arguments)
     if arguments[:1] == ["--version"] and len(arguments) > 1:
         # argparse would print the version and exit before seeing the rest.
         fail("monozu: --version takes no arguments (see monozu --help)", EXIT_USAGE)

@@ -41,6 +41,7 @@ from monozu.db.dialects.urls import (
     looks_like_secret,
     no_nul,
     parse_url,
+    remember_secrets,
     utf8_only,
 )
 from monozu.db.errors import ConfigError
@@ -233,6 +234,12 @@ def load_config(
     """
     env: dict[str, str] = dict(read_dotenv(dotenv)) if dotenv is not None else {}
     env.update(os.environ if environ is None else environ)
+    # Before any value is checked: a message about one setting may quote a value equal
+    # to another's secret (IS_DEV set to the password), which must not show.
+    for name, value in env.items():
+        remember_secrets(name, value)
+    remember_secrets("password", password or "")
+    remember_secrets("url", url or "")
     for name in (*ENV_VARS, *FLYWAY_CONNECTION_VARS, "MONOZU_HOME"):
         no_nul(env.get(name, ""), name)
     for name in _TEXT_ONLY_VARS:  # sent to a server: no file path among them

@@ -21,11 +21,17 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from monozu.db import known_secrets
+
 NUL_MESSAGE = "text contains a NUL character (U+0000), which the databases cannot store alike"
 
 
 class MonozuError(Exception):
-    """Base of every error this package raises on purpose."""
+    """Base of every error this package raises on purpose. A secret the process has
+    read never stands in its text, whatever it was given as (see ``known_secrets``)."""
+
+    def __init__(self, *args: object) -> None:
+        super().__init__(*(known_secrets.mask(a) if isinstance(a, str) else a for a in args))
 
 
 class ConfigError(MonozuError):

@@ -19,12 +19,14 @@ driver.
 from __future__ import annotations
 
 import abc
+import contextlib
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import ClassVar, Literal
 from urllib.parse import unquote
 
+from monozu.db import known_secrets
 from monozu.db.errors import ConfigError
 
 Kind = Literal["sqlserver", "postgresql", "sqlite"]
@@ -461,6 +463,23 @@ def secret_spans(text: str) -> list[Span]:
     return [(lead + first, lead + end) for first, end in url_spans(body)[0] if end > first]
 
 
+_SECRET_NAME = re.compile(r"pass|pwd|token|secret|api_?key|access_?key|credential",
+                          re.IGNORECASE)
+
+
+def remember_secrets(name: str, value: str) -> None:
+    """Remember (see ``known_secrets``) what a setting ``name`` = ``value`` holds that
+    is a secret: the whole value of a setting named like one (``*PASSWORD``,
+    ``NVD_API_KEY``), else the password of the value read as a URL, if it is one."""
+    if not value:
+        return
+    if _SECRET_NAME.search(name):
+        known_secrets.remember(value)
+    elif "://" in value or value[:5].lower() == "jdbc:":
+        with contextlib.suppress(Exception):  # not a URL: nothing to remember, and its
+            parse_url(value)  # own problem is reported where it is used
+
+
 def redact(text: str) -> str:
     """``text`` with every secret span replaced by ``***`` (safe to print)."""
     return mask_url(text).shown
@@ -551,6 +570,11 @@ class DatabaseURL:
     params: Mapping[str, str] = field(default_factory=dict)
     path: str = ""  # an embedded database: a file path, or ":memory:"
 
+    def __post_init__(self) -> None:
+        if self.password not in (self.host, self.user, self.database, self.path,
+                                 str(self.port)):  # masking it there would reveal it
+            known_secrets.remember(self.password)
+
     def __repr__(self) -> str:
         return f"DatabaseURL({self.redacted()!r})"
 
@@ -565,7 +589,7 @@ class DatabaseURL:
 
     def redacted(self) -> str:
         """The URL in this package's canonical form with every secret as ``***``."""
-        return self.rules.redacted(self)
+        return known_secrets.mask(self.rules.redacted(self))
 
     def libpq_conninfo(self) -> str:
         """A libpq ``key=value`` conninfo string (PostgreSQL URLs only)."""
