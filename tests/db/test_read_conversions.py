@@ -492,3 +492,26 @@ def test_sqlite_text_that_is_not_utf8_is_named_by_column_not_shown(sqlite_url: s
             b"\xff\x1b[2Jsecret ")
     finally:
         db.close()
+
+
+def test_a_postgresql_timestamp_without_zone_reads_back_as_the_utc_time_written(
+        pg: Database) -> None:
+    """The layer writes an aware datetime into a ``timestamp`` column as its UTC wall
+    time; it had read it back naive, not equal to what was written."""
+    from datetime import timedelta, timezone
+
+    @dataclass(slots=True)
+    class Stamp:
+        ts: datetime
+        tz: datetime
+
+    written = datetime(2020, 1, 2, 10, 0, tzinfo=timezone(timedelta(hours=2)))
+    with pg.transaction() as tx:
+        tx.exec("CREATE TEMP TABLE stamps (ts timestamp, tz timestamptz, t text)")
+        tx.exec("INSERT INTO stamps VALUES (:v, :v, 'not a time')", v=written)
+        row = tx.get(Stamp, "SELECT ts, tz FROM stamps")
+        assert row.ts == written and row.ts.tzinfo is not None
+        assert row.tz == written
+        assert tx.get_value("SELECT ts FROM stamps", type=datetime) == written
+        with pytest.raises(MappingError, match="column 't' cannot be read as datetime"):
+            tx.get_value("SELECT t FROM stamps", type=datetime)

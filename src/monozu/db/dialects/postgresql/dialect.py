@@ -13,7 +13,7 @@ import enum
 import re
 import uuid
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -133,7 +133,9 @@ class PostgreSQLDialect(Dialect):
             return decimal_from_any
         if py_type == "json":
             return json_from_text
-        return None  # uuid, datetime, bool, float come back native
+        if py_type is datetime:  # a timestamptz column's values are taken as they come
+            return _utc_timestamp
+        return None  # uuid, bool, float come back native
 
     def given_types(self, description: Sequence[Any]) -> tuple[Any, ...] | None:
         # A column's type decides the loader, so the Python type of its values.
@@ -284,8 +286,17 @@ def configure(conn: psycopg.Connection[Any]) -> None:
 _GIVEN: dict[int, type] = {
     16: bool, 17: bytes, 18: str, 19: str, 25: str, 1042: str, 1043: str,
     20: int, 21: int, 23: int, 26: int, 700: float, 701: float, 1700: Decimal,
-    2950: uuid.UUID, 1082: date, 1114: datetime, 1184: datetime,
-}
+    2950: uuid.UUID, 1082: date, 1184: datetime,
+}  # not timestamp (1114): its values are naive, and a datetime field reads them as UTC
+
+
+def _utc_timestamp(value: Any) -> datetime:
+    """A ``timestamp`` (no time zone) column's value as the UTC time it holds: the layer
+    writes an aware datetime there as its UTC wall time, and every datetime it reads is
+    aware. An aware one (``timestamptz``) is as it comes."""
+    if type(value) is not datetime:
+        raise TypeError(f"a timestamp is read as datetime, not from {type(value).__name__}")
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 def _busy(conn: Any) -> bool:
