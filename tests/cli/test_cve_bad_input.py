@@ -7,7 +7,9 @@ import json
 import os
 import socket
 import subprocess
+import sys
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -256,3 +258,22 @@ def test_a_missing_feed_path_is_named_unless_it_may_be_a_piece_of_the_url(
     assert code == 2 and _one_line(err) == (
         "Error: nvd PATH 1 (not shown: it may be a piece of an unquoted --url): no such file")
     _catalogs_empty(url)
+
+
+def test_read_only_cve_commands_leave_no_write_ahead_log(tmp_path: Path) -> None:
+    """The commands never closed their database, so SQLite left its -wal and -shm files
+    beside a database only read."""
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    env = {**os.environ, "HOME": str(tmp_path / "home")}
+
+    def monozu(*argv: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, str(REPO / "monozu"), *argv, "--url", url],
+                              capture_output=True, text=True, cwd=tmp_path, env=env,
+                              timeout=120)
+
+    assert monozu("db", "migrate").returncode == 0
+    for argv in (("cve", "status"), ("cve", "status", "--json"),
+                 ("cve", "explain", "--asset", str(uuid.uuid4()), "CVE-2024-3400")):
+        done = monozu(*argv)
+        assert "Traceback" not in done.stderr, done.stderr
+        assert sorted(p.name for p in tmp_path.iterdir() if p.name != "home") == ["x.db"], argv

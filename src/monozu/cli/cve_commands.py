@@ -106,9 +106,14 @@ def _config(url: str | None) -> Any:
 def _database(url: str | None, config: Any = None) -> Any:
     """The configured database, once it has the catalogs: a database not migrated is
     reported before a feed is read or the NVD API called, not after."""
+    import atexit
+
     from monozu.db.database import Database
 
     database = Database(config or _config(url), pool_size=2)
+    # Closed when the command ends, however it ends: SQLite then folds its write-ahead
+    # log back and removes it, so a read-only command leaves no -wal or -shm file.
+    atexit.register(database.close)
     database.get_value("SELECT count(*) FROM cve_feeds WHERE 1 = 0")
     return database
 
