@@ -19,7 +19,7 @@ SAMPLES = {
     25: "'t'::text", 1042: "'c'::char(3)", 1043: "'v'::varchar", 20: "1::bigint",
     21: "1::smallint", 23: "1::integer", 26: "1::oid", 700: "1.5::real",
     701: "1.5::double precision", 1700: "1.5::numeric", 2950: "gen_random_uuid()",
-    1082: "current_date", 1114: "localtimestamp", 1184: "now()",
+    1082: "current_date", 1184: "now()",
 }
 
 
