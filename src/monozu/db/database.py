@@ -41,7 +41,7 @@ from monozu.db.errors import (
 from monozu.db.pool import Pool, make_pool
 from monozu.db.scan import make_row_maker
 from monozu.db.sqlparams import bind, compile_sql
-from monozu.db.values import SEND_FAILURES, UNSENDABLE, find_refusal, refusal
+from monozu.db.values import SEND_FAILURES, UNSENDABLE, as_base_type, find_refusal, refusal
 
 T = TypeVar("T")
 
@@ -661,16 +661,15 @@ class AutocommitConnection:
             self.raw.close()
 
 
-_UUID_VALUE: Any = vars(uuid.UUID)["int"]  # the slot itself, past any subclass property
-
-
 def _plain_tenant(tenant_id: Any) -> uuid.UUID:
-    """A tenant id as a plain UUID of its stored value. The binding is the id's text: a
-    subclass's own ``__str__`` could bind another tenant than the value every parameter
-    sends (or fail)."""
+    """A tenant id as a plain UUID of its stored value, as every parameter sends it. The
+    binding is the id's text: a subclass's own ``__str__`` could bind another tenant (or
+    fail)."""
     if not isinstance(tenant_id, uuid.UUID):
         raise ParameterError(f"tenant id must be a uuid.UUID, got {type(tenant_id).__name__}")
-    return uuid.UUID(int=_UUID_VALUE.__get__(tenant_id))
+    plain = as_base_type(tenant_id)
+    assert isinstance(plain, uuid.UUID)  # a UUID's own value is a UUID
+    return plain
 
 
 class _Lease:
