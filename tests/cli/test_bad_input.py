@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import pytest
@@ -444,6 +445,27 @@ def test_only_migrate_baseline_and_demo_create_a_sqlite_database(argv: list[str]
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and "does not exist" in lines[0], proc.stderr
     assert not (tmp_path / "not").exists()
+
+
+EMPTY_FILE_READERS = [*READ_ONLY[:9], ["cve", "status"],
+                      ["cve", "explain", "--asset", str(uuid.UUID(int=1)), "CVE-2024-3400"]]
+
+
+@pytest.mark.parametrize("argv", EMPTY_FILE_READERS,
+                         ids=[" ".join(a[:3]) for a in EMPTY_FILE_READERS])
+def test_a_read_only_command_leaves_an_empty_file_as_it_is(argv: list[str],
+                                                           tmp_path: Path) -> None:
+    """An empty file is an empty SQLite database, and stays one: switching it to WAL
+    mode, or committing a transaction begun IMMEDIATE, had written a 4,096-byte header
+    (and -wal and -shm files) from db check or db rls status."""
+    empty = tmp_path / "empty.db"
+    empty.touch()
+    args = [*argv, f"-url=jdbc:sqlite:{empty}"] if argv[0] == "flyway" else [
+        *argv, "--url", f"sqlite:///{empty}"]
+    proc = _monozu(args, {}, tmp_path)
+    assert "Traceback" not in proc.stderr + proc.stdout
+    assert empty.stat().st_size == 0, proc.stderr
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name != "home") == ["empty.db"]
 
 
 KEV = REPO.parent / "shared" / "fixtures" / "feeds" / "kev" / "known_exploited_vulnerabilities.json"

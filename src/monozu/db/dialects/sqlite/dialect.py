@@ -59,6 +59,13 @@ def _same(value: Any) -> Any:
     return value
 
 
+def _is_empty_file(path: str) -> bool:
+    try:
+        return Path(path).expanduser().stat().st_size == 0
+    except OSError:  # not there, or not readable: opening it says why
+        return False
+
+
 def _use_wal(conn: sqlite3.Connection, wait: float) -> None:
     """Put the database in WAL mode, waiting up to ``wait`` seconds for other connections.
 
@@ -216,9 +223,13 @@ class SQLiteDialect(Dialect):
                                        factory=WatchedConnection)
             conn.execute(f"PRAGMA busy_timeout = {int(busy * 1000)}")
             conn.execute("PRAGMA foreign_keys = ON")
-            if path != ":memory:" and url.params.get("mode") != "ro":
+            # An empty file is an empty database; switching it to WAL would write its
+            # header, which a read-only command must not (the migration commands do).
+            untouched = config.must_exist and _is_empty_file(path)
+            if path != ":memory:" and url.params.get("mode") != "ro" and not untouched:
                 _use_wal(conn, busy)
                 conn.execute("PRAGMA synchronous = NORMAL")
+            conn.empty_file = untouched  # its transactions begin deferred (see begin)
         except sqlite3.Error as exc:
             if conn is not None:  # opened, but not set up (the file stayed locked)
                 conn.close()
@@ -287,7 +298,10 @@ class SQLiteDialect(Dialect):
         return None
 
     def begin(self, conn: Any) -> None:
-        conn.execute("BEGIN IMMEDIATE")
+        # IMMEDIATE takes the write lock up front, so two writers never deadlock on an
+        # upgrade; but committing it initialises an empty file, which a read-only
+        # command opened as it is: there the transaction begins deferred.
+        conn.execute("BEGIN" if conn.empty_file else "BEGIN IMMEDIATE")
 
     def commit(self, conn: Any) -> None:
         if conn.in_transaction:

@@ -127,6 +127,7 @@ class WatchedConnection(sqlite3.Connection):
     loading_enabled = False  # enable_load_extension(True) since the last reset
     chained: list[Any]  # an authorizer of the caller's own, consulted after the watch
     in_memory = False
+    empty_file = False  # an empty file opened by a read-only command: left untouched
     watching = False  # set by watch(): until then the connection is the driver's own
 
     def create_function(self, name: str, narg: int, func: Any, *,
