@@ -146,8 +146,6 @@ def _output_error(exc: OSError | None, err: bool) -> OutputClosed | OutputFailed
 def _report_output_failed(failure: OutputFailed) -> None:
     """One line on standard error; what is still buffered for standard output goes
     nowhere instead of failing again when the process ends."""
-    import os
-
     if sys.stdout is not None:
         with contextlib.suppress(OSError, ValueError):
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -441,8 +439,6 @@ def run() -> NoReturn:
 def _say_interrupted() -> None:
     """One line, written without importing anything: an interrupt may have cut an
     import short, and importing again to print could fail with another error."""
-    import os
-
     with contextlib.suppress(OSError, ValueError, AttributeError):
         sys.stderr.flush()
     with contextlib.suppress(OSError):
@@ -456,8 +452,6 @@ def interrupted() -> NoReturn:
 
 
 def _stop_now(signum: int, frame: object) -> None:
-    import os
-
     try:
         _say_interrupted()
     finally:
@@ -501,7 +495,6 @@ def leave(status: int) -> NoReturn:
     exit runs instead, so that they are joined as usual.
     """
     import atexit
-    import os
     import threading
 
     if threading.active_count() > 1:
@@ -530,8 +523,6 @@ def _guarded(run: Callable[[], object]) -> int:
 
     ``MONOZU_TRACEBACK=1`` shows the traceback instead (for debugging monozu itself).
     """
-    import os
-
     try:
         _interruptible()
         code = run()
