@@ -206,3 +206,10 @@ def test_sql_server_statements_parse(items: list[tuple[Piece, str, str]],
     sql, bound = bind(compiled, {n: params[n] for n in rendered.names})
     assert sql.count("?") >= len(bound)  # marks inside literals may add to the count
     assert_parses(sql)
+
+
+def test_postgresql_reads_no_parameter_joined_to_an_identifier(pg_url: str) -> None:
+    # é:n slices between two columns: the server reads no parameter there
+    sql = "SELECT (ARRAY[10, 20, 30])[é:n] AS v FROM (SELECT 1 AS é, 2 AS n) q"
+    assert _pg(pg_url).select(dict, sql) == [{"v": [10, 20]}]
+

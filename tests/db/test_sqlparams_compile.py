@@ -58,6 +58,12 @@ CASES = [
     ("select [x:a], `y:b`, :c", {"c": 1}, "sqlite", "select [x:a], `y:b`, ?", (1,)),
     ("select 1 /* a /* b */ :c", {"c": 1}, "sqlite", "select 1 /* a /* b */ ?", (1,)),
     ("select 'a\\', :c", {"c": 1}, "sqlite", "select 'a\\', ?", (1,)),
+    # a colon right after an identifier character is not a parameter, whatever the
+    # script: é:n is an array slice, x\u3000 one identifier on PostgreSQL (its
+    # placeholder would have been read as part of the identifier: é$1)
+    ("select arr[é:n], x\u3000:m, :a", {"a": 1}, "postgresql",
+     "select arr[é:n], x\u3000:m, $1", (1,)),
+    ("select é:n, :a", {"a": 1}, "sqlserver", "select é:n, ?", (1,)),
 ]
 
 
@@ -90,6 +96,9 @@ def test_parameter_errors(sql: str, params: dict[str, object], message: str) -> 
     ("select :a, @b", "sqlite", "'@b'"),
     ("select :a, $b", "sqlite", "'$b'"),
     ("select :a, x:b", "sqlite", "':b'"),
+    ("select :a, é:b", "sqlite", "':b'"),
+    ("select :a, :b\u3000", "sqlite", "':b\\u3000'"),  # repr escapes it
+    ("select :a, #b", "sqlite", "'#b'"),
     ("select :a, ?", "sqlserver", "'?'"),
     ("select :a,\n %s", "postgresql", "'%s' (line 2)"),
     ("select :a, %(b)s", "sqlserver", "'%(b)s'"),
@@ -126,3 +135,4 @@ def test_lists_expand_only_after_in() -> None:
     assert bind(compiled, {"one": 5, "two": [1, 2], "c": [3]}) == (
         "select 1 where a in ($1) and b not in ($2, $3) and c = $4", (5, 1, 2, [3]))
     assert compile_sql("select :x from within :y", "qmark", SQLITE).in_list == (False, False)
+

@@ -38,6 +38,14 @@ def significant(lexicon: Lexicon, text: str) -> list[tuple[str, str]]:
     ("sqlite", "x:c", [("word", "x"), ("foreign", ":c")]),
     ("sqlserver", "@v ? %s", [("word", "@v"), ("foreign", "?"), ("foreign", "%s")]),
     ("postgresql", "'unterminated ; x", [("string", "'unterminated ; x")]),
+    # PostgreSQL and SQLite read every non-ASCII character as part of an identifier,
+    # U+00A0 and U+3000 included: only ASCII whitespace separates tokens there
+    ("postgresql", "é:n x\u3000:a \v:b", [("word", "é"), ("other", ":"), ("word", "n"),
+                                          ("word", "x\u3000"), ("other", ":"), ("word", "a"),
+                                          ("param", ":b")]),
+    ("sqlite", "é€ \xa0:a #b", [("word", "é€"), ("word", "\xa0"), ("foreign", ":a"),
+                                ("foreign", "#b")]),
+    ("sqlserver", "é:n :a", [("word", "é"), ("other", ":"), ("word", "n"), ("param", ":a")]),
 ])
 def test_tokens(database: str, text: str, tokens: list[tuple[str, str]]) -> None:
     assert significant(LEXICONS[database], text) == tokens

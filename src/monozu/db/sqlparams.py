@@ -11,8 +11,10 @@ build.
 
 Rules:
 
-* ``:name`` is a parameter where a token starts (not right after a letter, digit,
-  ``_`` or ``$``: ``a:b`` and ``arr[1:2]`` are not); ``::`` and ``:=`` are operators.
+* ``:name`` is a parameter where a token starts (not joined to a character the
+  database reads as part of an identifier -- a letter, digit, ``_`` or ``$``, and
+  on PostgreSQL and SQLite any non-ASCII character: ``a:b``, ``é:b`` and
+  ``arr[1:2]`` are not); ``::`` and ``:=`` are operators.
 * Styles: ``qmark`` (``?``, SQLite and mssql-python; a repeated name repeats its
   value) and ``dollar`` (``$1``, psycopg's raw cursor; a repeated name reuses its
   number).
@@ -21,7 +23,7 @@ Rules:
   parentheses ``IN :ids`` needs; the same list may appear in both forms. Anywhere
   else a list is an ordinary value (a JSON array, for the databases' JSON columns).
 * Refused with :class:`ParameterError`: any mark the database or its driver would
-  bind by itself (``?``, ``$1``, ``%s``, and on SQLite ``@x``, ``$x``, ``:1``),
+  bind by itself (``?``, ``$1``, ``%s``, and on SQLite ``@x``, ``$x``, ``#x``, ``:1``),
   because it would silently take the value meant for a ``:name``.
 * Noted in ``Compiled.transaction_control``: a statement that ends or begins a
   transaction (``COMMIT``, ``ROLLBACK`` but not ``ROLLBACK TO``, ``END``, ``ABORT``,

@@ -49,12 +49,16 @@ class Lexicon:
     ``identifier_quotes``: patterns of quoted identifiers. ``line_end``: the
     characters that end a ``--`` comment. ``word``: a bare word. ``foreign``: what
     the database or its driver reads as a bind parameter that is not a ``:name``.
+    ``space``: one whitespace character. ``word_char``: one character the database
+    reads as part of an identifier; a ``:name`` joined to one on either side is not a
+    parameter (the database would read its placeholder as part of that identifier).
     """
 
     def __init__(self, *, label: str, identifier_quotes: tuple[str, ...],
                  line_end: str = "\r\n", nested_comments: bool = True,
                  escape_strings: bool = False, dollar_quotes: bool = False,
-                 word: str = r"[^\W\d][\w$]*", foreign: tuple[str, ...] = (),
+                 word: str = r"[^\W\d][\w$]*", word_char: str = r"[\w$]",
+                 space: str = r"\s", foreign: tuple[str, ...] = (),
                  statements_need_separators: bool = True) -> None:
         self.label = label
         # T-SQL needs no ``;`` between statements, so any word may begin one, and its
@@ -63,7 +67,7 @@ class Lexicon:
         self.nested_comments = nested_comments
         self.dollar_quotes = dollar_quotes
         alternatives = [
-            rf"(?P<{SPACE}>\s+)",
+            rf"(?P<{SPACE}>{space}+)",
             rf"(?P<{LINE_COMMENT}>--[^{line_end}]*)",
             rf"(?P<{BLOCK_COMMENT}>/\*)" if nested_comments
             else rf"(?P<{BLOCK_COMMENT}>/\*.*?(?:\*/|\Z))",
@@ -77,7 +81,7 @@ class Lexicon:
             alternatives.append(rf"(?P<{DOLLAR}>{DOLLAR_TAG})")
         alternatives += [
             rf"(?P<{OPERATOR}>::|:=)",
-            rf"(?P<{PARAM}>(?<![A-Za-z0-9_$]):[A-Za-z_][A-Za-z0-9_]*(?![\w$]))",
+            rf"(?P<{PARAM}>(?<!{word_char}):[A-Za-z_][A-Za-z0-9_]*(?!{word_char}))",
             rf"(?P<{FOREIGN}>{'|'.join((*foreign, _PYFORMAT))})",
             rf"(?P<{WORD}>{word})",
             rf"(?P<{NUMBER}>\d+)",
@@ -120,7 +124,11 @@ class Lexicon:
 _PG_START = r"[^\x00-@\[-^`{-\x7f]"  # letters, _, non-ASCII
 _PG_CONT = r"[^\x00-/:-@\[-^`{-\x7f]"  # ... and digits
 DOLLAR_TAG: Final = rf"\$(?:{_PG_START}{_PG_CONT}*)?\$"
-PG_WORD: Final = rf"{_PG_START}[^\x00-#%-/:-@\[-^`{{-\x7f]*"  # ... digits and $
+PG_WORD_CHAR: Final = r"[^\x00-#%-/:-@\[-^`{-\x7f]"  # ... digits and $
+PG_WORD: Final = rf"{_PG_START}{PG_WORD_CHAR}*"
+# PostgreSQL's whitespace (\v since PostgreSQL 16): ASCII only, as any other character
+# is part of an identifier there, U+00A0 and U+3000 included.
+PG_SPACE: Final = r"[ \t\n\r\f\v]"
 
 _NESTED = re.compile(r"/\*|\*/")
 

@@ -14,7 +14,9 @@ from monozu.db.dialects.statements import StatementRules
 from monozu.db.sqltext import (
     DOLLAR,
     DOLLAR_TAG,
+    PG_SPACE,
     PG_WORD,
+    PG_WORD_CHAR,
     QUOTED,
     STRING,
     WORD,
@@ -33,6 +35,8 @@ LEXICON = Lexicon(
     escape_strings=True,
     dollar_quotes=True,
     word=PG_WORD,
+    word_char=PG_WORD_CHAR,
+    space=PG_SPACE,
     foreign=(r"\$\d+",),
 )
 

@@ -3,21 +3,26 @@
 ``;`` ends a statement except inside ``CREATE TRIGGER ... BEGIN ... END`` (and
 ``CASE ... END``). Identifiers are quoted ``"x"``, ``[x]`` or ```x```; block
 comments do not nest; a ``--`` comment ends at a newline only (SQLite's tokenizer
-does not end it at a lone carriage return). SQLite itself reads ``?``, ``?NNN``,
-``@x``, ``$x`` and any ``:x`` (even right after a word) as parameters.
+does not end it at a lone carriage return). Its identifier characters are
+PostgreSQL's (ASCII letters, digits, ``_``, ``$`` and every non-ASCII character) and
+its whitespace is ASCII. SQLite itself reads ``?``, ``?NNN``, ``@x``, ``$x``, ``#x``
+and any ``:x`` (even right after a word) as parameters.
 """
 
 from __future__ import annotations
 
 from monozu.db.dialects.statements import StatementRules
-from monozu.db.sqltext import WORD, Lexicon, Token, TokenStream
+from monozu.db.sqltext import PG_WORD, PG_WORD_CHAR, WORD, Lexicon, Token, TokenStream
 
 LEXICON = Lexicon(
     label="sqlite",
     identifier_quotes=(r'"[^"]*(?:""[^"]*)*"?', r"`[^`]*(?:``[^`]*)*`?", r"\[[^\]]*\]?"),
     line_end="\n",
     nested_comments=False,
-    foreign=(r"\?\d*", r"[@$:][\w$]+"),
+    word=PG_WORD,
+    word_char=PG_WORD_CHAR,
+    space=r"[ \t\n\f\r]",
+    foreign=(r"\?\d*", rf"[@$:#]{PG_WORD_CHAR}+"),
 )
 
 

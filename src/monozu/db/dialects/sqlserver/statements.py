@@ -17,6 +17,7 @@ LEXICON = Lexicon(
     line_end="\r\n",
     nested_comments=True,
     word=r"(?:[^\W\d]|[@#])[\w@#$]*",
+    word_char=r"[\w@#$]",
     foreign=(r"\?",),
     statements_need_separators=False,
 )
