@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 
 from monozu.db import Database, connect
 from monozu.db.dialects import dialect_for
+from monozu.db.errors import QueryError
 from monozu.db.sqlparams import bind, compile_sql
 from tests.support.tsql import assert_parses
 
@@ -213,3 +214,8 @@ def test_postgresql_reads_no_parameter_joined_to_an_identifier(pg_url: str) -> N
     sql = "SELECT (ARRAY[10, 20, 30])[é:n] AS v FROM (SELECT 1 AS é, 2 AS n) q"
     assert _pg(pg_url).select(dict, sql) == [{"v": [10, 20]}]
 
+
+def test_postgresql_runs_no_statement_cut_at_a_nul(pg_url: str) -> None:
+    # the driver sends the text up to a NUL: the server ran "SELECT 1 AS v" alone
+    with pytest.raises(QueryError, match="NUL"):
+        _pg(pg_url).select(dict, "SELECT 1 AS v\x00 WHERE false")

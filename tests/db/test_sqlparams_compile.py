@@ -9,7 +9,7 @@ import pytest
 from monozu.db.dialects.postgresql.statements import LEXICON as PG
 from monozu.db.dialects.sqlite.statements import LEXICON as SQLITE
 from monozu.db.dialects.sqlserver.statements import LEXICON as TSQL
-from monozu.db.errors import ParameterError
+from monozu.db.errors import ParameterError, QueryError
 from monozu.db.sqlparams import bind, compile_sql
 
 LEXICONS = {"sqlite": SQLITE, "postgresql": PG, "sqlserver": TSQL}
@@ -135,4 +135,15 @@ def test_lists_expand_only_after_in() -> None:
     assert bind(compiled, {"one": 5, "two": [1, 2], "c": [3]}) == (
         "select 1 where a in ($1) and b not in ($2, $3) and c = $4", (5, 1, 2, [3]))
     assert compile_sql("select :x from within :y", "qmark", SQLITE).in_list == (False, False)
+
+
+@pytest.mark.parametrize("database", LEXICONS)
+@pytest.mark.parametrize(("text", "what"), [
+    # psycopg sends a C string: PostgreSQL would run "select 1 as v" and return a row
+    ("select 1 as v\x00 where false", r"a NUL character \(U\+0000, line 1\)"),
+    ("select 1,\n'\ud800' as v", r"a lone surrogate \(U\+D800, line 2\)"),
+])
+def test_text_no_database_receives_is_refused(database: str, text: str, what: str) -> None:
+    with pytest.raises(QueryError, match=what):
+        compile_sql(text, STYLES[database], LEXICONS[database])  # type: ignore[arg-type]
 

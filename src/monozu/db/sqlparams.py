@@ -22,6 +22,10 @@ Rules:
   takes a list or tuple and expands to one placeholder per element, with the
   parentheses ``IN :ids`` needs; the same list may appear in both forms. Anywhere
   else a list is an ordinary value (a JSON array, for the databases' JSON columns).
+* Refused with :class:`QueryError`: text holding a NUL character (psycopg sends the
+  statement as a C string, so PostgreSQL would run only the text before it, and
+  SQLite's driver refuses it) or a lone surrogate (no encoding of it reaches the
+  database), before it can be blamed on a value.
 * Refused with :class:`ParameterError`: any mark the database or its driver would
   bind by itself (``?``, ``$1``, ``%s``, and on SQLite ``@x``, ``$x``, ``#x``, ``:1``),
   because it would silently take the value meant for a ``:name``.
@@ -34,15 +38,20 @@ Rules:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Literal
 
-from monozu.db.errors import ParameterError
+from monozu.db.errors import ParameterError, QueryError
 from monozu.db.sqltext import FOREIGN, OTHER, PARAM, TRIVIA, WORD, Lexicon
 
 Style = Literal["qmark", "dollar"]
+
+# Characters no statement can carry to every database alike: NUL ends the text
+# PostgreSQL receives, and a lone surrogate has no UTF-8 or UTF-16 form.
+_UNSENDABLE = re.compile("[\x00\ud800-\udfff]")
 
 # Where a parameter stands relative to IN.
 _SCALAR, _IN_BARE, _IN_PARENS = 0, 1, 2
@@ -85,8 +94,11 @@ class Scan:
 def scan_statement(sql: str, lexicon: Lexicon) -> Scan:
     """Split ``sql`` into literal parts and parameters by ``lexicon``'s rules.
 
-    Raises :class:`ParameterError` for a mark the database would bind itself.
+    Raises :class:`ParameterError` for a mark the database would bind itself and
+    :class:`QueryError` for a character no database receives as written.
     """
+    if (bad := _UNSENDABLE.search(sql)) is not None:
+        raise _unsendable(sql, bad.start())
     parts: list[str] = []
     names: list[str] = []
     places: list[int] = []
@@ -135,6 +147,13 @@ def scan_statement(sql: str, lexicon: Lexicon) -> Scan:
     if lead and not control and _controls_transaction(lead, "", anywhere=anywhere):
         control = lead
     return Scan(parts, names, places, control)
+
+
+def _unsendable(sql: str, at: int) -> QueryError:
+    what = "a NUL character" if sql[at] == "\x00" else "a lone surrogate"
+    line = sql.count("\n", 0, at) + 1
+    return QueryError(f"the statement holds {what} (U+{ord(sql[at]):04X}, line {line}), "
+                      "which the databases cannot receive as written")
 
 
 # What may follow BEGIN in a statement that begins a transaction (not a block).
