@@ -147,3 +147,9 @@ def test_text_no_database_receives_is_refused(database: str, text: str, what: st
     with pytest.raises(QueryError, match=what):
         compile_sql(text, STYLES[database], LEXICONS[database])  # type: ignore[arg-type]
 
+
+@pytest.mark.parametrize("key", [1, None, ("a",)])
+def test_parameter_names_that_are_not_text_are_refused(key: object) -> None:
+    compiled = compile_sql("select :a", "qmark", SQLITE)
+    with pytest.raises(ParameterError, match="parameter names are text"):
+        bind(compiled, {key: 1, "b": 2})

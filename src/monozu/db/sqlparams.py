@@ -300,6 +300,12 @@ def _too_many(count: int, limit: int) -> ParameterError:
 
 
 def _check_names(compiled: Compiled, params: Mapping[str, Any]) -> None:
+    # A key that is not text can name no parameter, and could not be sorted with
+    # the others below.
+    for key in params:
+        if not isinstance(key, str):
+            raise ParameterError(f"parameter names are text, not {type(key).__name__} "
+                                 f"({key!r})")
     missing = sorted(compiled.unique_names - params.keys())
     unknown = sorted(params.keys() - compiled.unique_names)
     problems = []
