@@ -97,8 +97,10 @@ def scan_statement(sql: str, lexicon: Lexicon) -> Scan:
     Raises :class:`ParameterError` for a mark the database would bind itself and
     :class:`QueryError` for a character no database receives as written.
     """
-    if (bad := _UNSENDABLE.search(sql)) is not None:
-        raise _unsendable(sql, bad.start())
+    if (found := find_unsendable(sql)) is not None:
+        at, what = found
+        raise QueryError(f"the statement holds {what} on line {sql.count(chr(10), 0, at) + 1}, "
+                         "which the databases cannot receive as written")
     parts: list[str] = []
     names: list[str] = []
     places: list[int] = []
@@ -149,11 +151,15 @@ def scan_statement(sql: str, lexicon: Lexicon) -> Scan:
     return Scan(parts, names, places, control)
 
 
-def _unsendable(sql: str, at: int) -> QueryError:
-    what = "a NUL character" if sql[at] == "\x00" else "a lone surrogate"
-    line = sql.count("\n", 0, at) + 1
-    return QueryError(f"the statement holds {what} (U+{ord(sql[at]):04X}, line {line}), "
-                      "which the databases cannot receive as written")
+def find_unsendable(sql: str) -> tuple[int, str] | None:
+    """Where ``sql`` holds a character no database receives as written (a NUL, a lone
+    surrogate), and what it is; None when it holds none."""
+    bad = _UNSENDABLE.search(sql)
+    if bad is None:
+        return None
+    char = sql[bad.start()]
+    what = "a NUL character" if char == "\x00" else "a lone surrogate"
+    return bad.start(), f"{what} (U+{ord(char):04X})"
 
 
 # What may follow BEGIN in a statement that begins a transaction (not a block).

@@ -402,6 +402,24 @@ def test_failed_migration_is_rolled_back(any_url: str) -> None:
     assert [s for _, _, s in states(m)] == ["Success", "Pending", "Pending"]
 
 
+def test_a_script_holding_a_nul_runs_nothing(any_url: str, tmp_path: Path) -> None:
+    # PostgreSQL got the text before the NUL only, and the migration was recorded as a
+    # success without the statement after it. (A lone surrogate cannot be in a UTF-8
+    # file: reading it fails first.)
+    (tmp_path / "V1__ok.sql").write_text("CREATE TABLE before_it (a INT);\n")
+    (tmp_path / "V2__bad.sql").write_text(
+        "CREATE TABLE kept (a INT);\nCREATE TABLE cut (a INT);\x00 DROP TABLE kept;\n")
+    m = Migrator.from_url(any_url, locations=[tmp_path])
+    with pytest.raises(MigrationError) as caught:
+        m.migrate()
+    message = str(caught.value)
+    assert "V2__bad.sql" in message and "line 2" in message
+    assert "a NUL character (U+0000)" in message
+    # Refused while the pending scripts are read, before the first of them runs.
+    assert not table_exists(any_url, "before_it")
+    assert not table_exists(any_url, "kept") and not table_exists(any_url, "cut")
+
+
 def test_group_rolls_back_every_migration(any_url: str) -> None:
     with pytest.raises(MigrationError, match=r"V2__bad\.sql"):
         Migrator.from_url(any_url, locations=[ENGINE / "failing"], group=True).migrate()

@@ -48,6 +48,7 @@ from monozu.db.migrate.validate import (
     validate_infos,
 )
 from monozu.db.migrate.version import Version, parse_target
+from monozu.db.sqlparams import find_unsendable
 from monozu.files import shorten
 
 if TYPE_CHECKING:
@@ -468,6 +469,15 @@ class Migrator:
             text = replace_placeholders(text, self._placeholders(session, m.filename), m.script)
         script = split(session.conn.dialect.statements, text,
                        server_major=session.facts.server_major)
+        for stmt in script.statements:
+            # psycopg sends a statement as a C string: PostgreSQL ran the text before a
+            # NUL and reported success. Refused on every database, before it runs.
+            if (found := find_unsendable(stmt.sql)) is not None:
+                at, what = found
+                raise MigrationError(
+                    f"Migration {m.script} cannot run: line "
+                    f"{stmt.line + stmt.sql.count(chr(10), 0, at)} holds {what}, which the "
+                    "database cannot receive as written", code="MIGRATION_FAILED")
         if m.config.execute_in_transaction is not None:
             transactional = m.config.execute_in_transaction
         elif not self.settings.execute_in_transaction:
