@@ -577,3 +577,19 @@ def test_the_library_masks_the_password_in_its_errors_too() -> None:
                     dotenv=None)
     assert SAME not in str(info.value) and SAME not in repr(info.value)
     assert all(SAME not in str(a) for a in info.value.args)
+
+
+def test_a_sqlite_file_under_the_home_folder_is_the_one_checked_and_opened(
+        tmp_path: Path) -> None:
+    """``~/x.db`` was checked (and its folder made) under the home folder, but SQLite
+    was given "~/x.db" as it stands: migrate failed with "unable to open database file"
+    after making the folder, and check found the file and then could not open it."""
+    home = tmp_path / "home"
+    for argv, env in ((["db", "migrate", "--url", "sqlite:///~/data/x.db"], {}),
+                      (["db", "check", "--url", "sqlite:///~/data/x.db"], {}),
+                      (["db", "migrate"], {"MONOZU_HOME": "~/monozu"}),
+                      (["db", "info"], {"MONOZU_HOME": "~/monozu"})):
+        proc = _monozu(argv, env, tmp_path)
+        assert proc.returncode == 0, proc.stderr
+    assert (home / "data" / "x.db").is_file() and (home / "monozu" / "monozu.db").is_file()
+    assert not (tmp_path / "~").exists()
