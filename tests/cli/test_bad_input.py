@@ -204,6 +204,20 @@ CASES: list[tuple[str, list[str], dict[str, str]]] = [
     ("url-sqlite-name-long-check", ["db", "check", "--url", "sqlite:///{dir}/" + "x" * 300],
      {}),
     ("env-monozu-home-long", ["db", "check"], {"MONOZU_HOME": "/tmp/" + "y" * 5000}),
+    # "~user" for a user this system does not know: pathlib raised RuntimeError, a
+    # traceback, wherever such a path was expanded
+    *((f"home-of-unknown-user-{n}", argv, env) for n, (argv, env) in enumerate((
+        (["db", "check"], {"MONOZU_HOME": "~nosuchuser/x"}),
+        (["db", "migrate"], {"MONOZU_HOME": "~nosuchuser"}),
+        (["db", "migrate"], {"XDG_DATA_HOME": "~nosuchuser/x"}),
+        (["db", "migrate"], {"HOME": "~nosuchuser"}),
+        (["db", "check", "--url", "sqlite:///~nosuchuser/x.db"], {}),
+        (["db", "migrate"], {"DATABASE_URL": "sqlite:///~nosuchuser/x.db"}),
+        (["flyway", "migrate", "-url=jdbc:sqlite:~nosuchuser/x.db"], {}),
+        (["db", "migrate", "--url", "sqlite:///{db}", "--locations", "~nosuchuser/m"], {}),
+        (["db", "migrate", "--url", "sqlite:///{db}"], {"FLYWAY_LOCATIONS": "~nosuchuser"}),
+        (["flyway", "migrate", "-url=jdbc:sqlite:{db}", "-locations=filesystem:~nosuchuser"],
+         {})))),
     ("locations-long", ["db", "migrate", "--url", "sqlite:///{db}", "--locations",
                         "{dir}/" + "x" * 300], {}),
     # an empty location path is the working folder: its V*.sql would be migrated

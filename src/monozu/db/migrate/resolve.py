@@ -101,7 +101,9 @@ def location_path(location: str | os.PathLike[str]) -> Path:
         raise MigrationConfigError(f"locations: {shown} names no folder (an empty path "
                                    "would mean the working folder); name one, e.g. "
                                    "filesystem:sql")
-    return Path(text).expanduser()
+    # os.path's expanduser leaves "~nosuchuser" as it is (pathlib's raises
+    # RuntimeError): check_location() then refuses the name.
+    return Path(os.path.expanduser(text))
 
 
 def check_folders(locations: Sequence[str | os.PathLike[str]]) -> list[Path]:
