@@ -229,6 +229,21 @@ CASES: list[tuple[str, list[str], dict[str, str]]] = [
           ("env", [], {"FLYWAY_LOCATIONS": "filesystem:"}),
           ("conf", [], {"FLYWAY_CONF_TEXT": "flyway.locations={dir},filesystem:"}),
           ("toml", [], {"FLYWAY_TOML_TEXT": '[flyway]\nlocations = ["filesystem:"]'}))),
+    # commas only ("-locations=$A,$B" with both unset) named nothing, and the default
+    # folder, schema or settings files were used instead
+    *((f"list-only-commas-{name}", argv, env) for name, argv, env in (
+        ("env-locations", ["db", "migrate", "--url", "sqlite:///{db}"],
+         {"FLYWAY_LOCATIONS": ","}),
+        ("conf-locations", ["db", "migrate", "--url", "sqlite:///{db}"],
+         {"FLYWAY_CONF_TEXT": "flyway.locations= , "}),
+        ("flyway-locations", ["flyway", "migrate", "-url=jdbc:sqlite:{db}", "-locations=,"],
+         {}),
+        ("flyway-schemas", ["flyway", "migrate", "-url=jdbc:sqlite:{db}", "-schemas=,,"], {}),
+        ("env-schemas", ["db", "migrate", "--url", "sqlite:///{db}"], {"FLYWAY_SCHEMAS": ","}),
+        ("flyway-config-files", ["flyway", "migrate", "-url=jdbc:sqlite:{db}",
+                                 "-configFiles=,"], {}),
+        ("env-config-files", ["db", "migrate", "--url", "sqlite:///{db}"],
+         {"FLYWAY_CONFIG_FILES": " , "}))),
     *((f"flyway-locations-empty-path-{verb}", ["flyway", verb, "-url=jdbc:sqlite:{db}",
                                                "-locations=filesystem:"], {})
       for verb in ("migrate", "baseline")),
