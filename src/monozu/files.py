@@ -31,7 +31,12 @@ def shorten(text: str, limit: int = 80) -> str:
 
 def name_problem(path: str | os.PathLike[str]) -> str | None:
     """Why no file could ever be opened at ``path`` whatever is on disk (its name is too
-    long, or cannot be encoded), else None."""
+    long, or cannot be encoded, or begins with ``~user`` for a user this system does not
+    know), else None."""
+    text = os.fspath(path)
+    if text.startswith("~") and os.path.expanduser(text) == text:
+        # pathlib's expanduser() raises RuntimeError for it, where a path is opened.
+        return f"no home folder is known for {text.split('/', 1)[0]}"
     try:
         raw = os.fsencode(os.path.expanduser(path))
     except (UnicodeError, ValueError):

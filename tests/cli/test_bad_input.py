@@ -204,6 +204,20 @@ CASES: list[tuple[str, list[str], dict[str, str]]] = [
     ("url-sqlite-name-long-check", ["db", "check", "--url", "sqlite:///{dir}/" + "x" * 300],
      {}),
     ("env-monozu-home-long", ["db", "check"], {"MONOZU_HOME": "/tmp/" + "y" * 5000}),
+    # "~user" for a user this system does not know: pathlib raised RuntimeError, a
+    # traceback, wherever such a path was expanded
+    *((f"home-of-unknown-user-{n}", argv, env) for n, (argv, env) in enumerate((
+        (["db", "check"], {"MONOZU_HOME": "~nosuchuser/x"}),
+        (["db", "migrate"], {"MONOZU_HOME": "~nosuchuser"}),
+        (["db", "migrate"], {"XDG_DATA_HOME": "~nosuchuser/x"}),
+        (["db", "migrate"], {"HOME": "~nosuchuser"}),
+        (["db", "check", "--url", "sqlite:///~nosuchuser/x.db"], {}),
+        (["db", "migrate"], {"DATABASE_URL": "sqlite:///~nosuchuser/x.db"}),
+        (["flyway", "migrate", "-url=jdbc:sqlite:~nosuchuser/x.db"], {}),
+        (["db", "migrate", "--url", "sqlite:///{db}", "--locations", "~nosuchuser/m"], {}),
+        (["db", "migrate", "--url", "sqlite:///{db}"], {"FLYWAY_LOCATIONS": "~nosuchuser"}),
+        (["flyway", "migrate", "-url=jdbc:sqlite:{db}", "-locations=filesystem:~nosuchuser"],
+         {})))),
     ("locations-long", ["db", "migrate", "--url", "sqlite:///{db}", "--locations",
                         "{dir}/" + "x" * 300], {}),
     # an empty location path is the working folder: its V*.sql would be migrated
@@ -215,6 +229,21 @@ CASES: list[tuple[str, list[str], dict[str, str]]] = [
           ("env", [], {"FLYWAY_LOCATIONS": "filesystem:"}),
           ("conf", [], {"FLYWAY_CONF_TEXT": "flyway.locations={dir},filesystem:"}),
           ("toml", [], {"FLYWAY_TOML_TEXT": '[flyway]\nlocations = ["filesystem:"]'}))),
+    # commas only ("-locations=$A,$B" with both unset) named nothing, and the default
+    # folder, schema or settings files were used instead
+    *((f"list-only-commas-{name}", argv, env) for name, argv, env in (
+        ("env-locations", ["db", "migrate", "--url", "sqlite:///{db}"],
+         {"FLYWAY_LOCATIONS": ","}),
+        ("conf-locations", ["db", "migrate", "--url", "sqlite:///{db}"],
+         {"FLYWAY_CONF_TEXT": "flyway.locations= , "}),
+        ("flyway-locations", ["flyway", "migrate", "-url=jdbc:sqlite:{db}", "-locations=,"],
+         {}),
+        ("flyway-schemas", ["flyway", "migrate", "-url=jdbc:sqlite:{db}", "-schemas=,,"], {}),
+        ("env-schemas", ["db", "migrate", "--url", "sqlite:///{db}"], {"FLYWAY_SCHEMAS": ","}),
+        ("flyway-config-files", ["flyway", "migrate", "-url=jdbc:sqlite:{db}",
+                                 "-configFiles=,"], {}),
+        ("env-config-files", ["db", "migrate", "--url", "sqlite:///{db}"],
+         {"FLYWAY_CONFIG_FILES": " , "}))),
     *((f"flyway-locations-empty-path-{verb}", ["flyway", verb, "-url=jdbc:sqlite:{db}",
                                                "-locations=filesystem:"], {})
       for verb in ("migrate", "baseline")),
@@ -577,3 +606,19 @@ def test_the_library_masks_the_password_in_its_errors_too() -> None:
                     dotenv=None)
     assert SAME not in str(info.value) and SAME not in repr(info.value)
     assert all(SAME not in str(a) for a in info.value.args)
+
+
+def test_a_sqlite_file_under_the_home_folder_is_the_one_checked_and_opened(
+        tmp_path: Path) -> None:
+    """``~/x.db`` was checked (and its folder made) under the home folder, but SQLite
+    was given "~/x.db" as it stands: migrate failed with "unable to open database file"
+    after making the folder, and check found the file and then could not open it."""
+    home = tmp_path / "home"
+    for argv, env in ((["db", "migrate", "--url", "sqlite:///~/data/x.db"], {}),
+                      (["db", "check", "--url", "sqlite:///~/data/x.db"], {}),
+                      (["db", "migrate"], {"MONOZU_HOME": "~/monozu"}),
+                      (["db", "info"], {"MONOZU_HOME": "~/monozu"})):
+        proc = _monozu(argv, env, tmp_path)
+        assert proc.returncode == 0, proc.stderr
+    assert (home / "data" / "x.db").is_file() and (home / "monozu" / "monozu.db").is_file()
+    assert not (tmp_path / "~").exists()

@@ -9,7 +9,15 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.support.migrate import ENGINE, execute, fixture, history, kind_of, query
+from tests.support.migrate import (
+    ENGINE,
+    execute,
+    fixture,
+    history,
+    kind_of,
+    query,
+    table_exists,
+)
 
 EXE = Path(sys.executable).with_name("monozu")
 
@@ -284,3 +292,24 @@ def test_a_target_longer_than_int_reads_is_a_version_like_any_other(sqlite_url: 
         proc = run(*args, "--url", sqlite_url, "--locations", loc, cwd=tmp_path, env=env)
         assert proc.returncode == 0, proc.stderr
         assert proc.stdout.count("Success") == 4
+
+
+def test_a_migration_named_in_another_encoding_is_refused_before_it_runs(
+        any_url: str, tmp_path: Path) -> None:
+    """A name saved in Latin-1 (``café`` as one byte 0xE9) cannot be recorded in the
+    history table: the script used to run, its changes kept when it runs outside a
+    transaction, and then fail with a bare UnicodeEncodeError (exit 1)."""
+    loc = tmp_path / "migrations"
+    loc.mkdir()
+    (loc / "V1__first.sql").write_text("CREATE TABLE first_table (x INT);\n")
+    latin = os.fsdecode(b"V2__caf\xe9.sql")
+    (loc / latin).write_text("CREATE TABLE latin_table (x INT);\n")
+    (loc / (latin + ".conf")).write_text("executeInTransaction=false\n")
+    for verb in ("migrate", "info", "validate"):
+        for extra in ((), ("--json",)):
+            proc = run(verb, "--url", any_url, "--locations", str(loc), *extra, cwd=tmp_path)
+            assert proc.returncode == 2, proc.stderr
+            line = one_line_error(proc)
+            assert "V2__caf\\udce9.sql" in line and "not UTF-8" in line, line
+    assert not table_exists(any_url, "latin_table")
+    assert not table_exists(any_url, "first_table")

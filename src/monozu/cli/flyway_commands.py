@@ -115,6 +115,8 @@ def flyway_main(argv: Sequence[str]) -> int:
         if low in _CONNECTION:
             opts[_CONNECTION[low]] = value
         elif low == "configfiles":
+            if not any(p.strip() for p in value.split(",")):  # "-configFiles=$A,$B", unset
+                fail(f"flyway: -{key} holds only commas, naming no file", EXIT_USAGE)
             opts["config_files"] = [Path(p.strip()) for p in value.split(",") if p.strip()]
         elif low == "outputtype":
             if value.lower() not in ("json", "text"):

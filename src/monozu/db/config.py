@@ -143,7 +143,11 @@ def default_sqlite_path(environ: Mapping[str, str] | None = None) -> Path:
             raise ConfigError(f"{name}: {value} is not a folder")
     if env.get("MONOZU_HOME"):
         return Path(env["MONOZU_HOME"]) / "monozu.db"
-    base = env.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    home = os.path.expanduser("~")  # $HOME, else the password database's
+    why = name_problem(home) if not env.get("XDG_DATA_HOME") else None
+    if why:  # HOME="~someone": no folder anyone can name
+        raise ConfigError(f"HOME: {shorten(home)}: {why}")
+    base = env.get("XDG_DATA_HOME") or str(Path(home) / ".local" / "share")
     return Path(base) / "monozu" / "monozu.db"
 
 

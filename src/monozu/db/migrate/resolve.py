@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from monozu.db.dialects.urls import SURROGATE
 from monozu.db.migrate.checksum import checksum_text, strip_bom
 from monozu.db.migrate.errors import MigrationConfigError, MigrationError
 from monozu.db.migrate.naming import (
@@ -100,7 +101,9 @@ def location_path(location: str | os.PathLike[str]) -> Path:
         raise MigrationConfigError(f"locations: {shown} names no folder (an empty path "
                                    "would mean the working folder); name one, e.g. "
                                    "filesystem:sql")
-    return Path(text).expanduser()
+    # os.path's expanduser leaves "~nosuchuser" as it is (pathlib's raises
+    # RuntimeError): check_location() then refuses the name.
+    return Path(os.path.expanduser(text))
 
 
 def check_folders(locations: Sequence[str | os.PathLike[str]]) -> list[Path]:
@@ -157,6 +160,7 @@ def resolve(
                 else:
                     warnings.append(f"{parsed.reason}; skipped")
                 continue
+            _check_script_name(rel)
             migrations.append(_load(path, rel, parsed, encoding=encoding,
                                     placeholder_replacement=placeholder_replacement,
                                     placeholders=placeholders))
@@ -167,6 +171,18 @@ def resolve(
         raise MigrationError("; ".join(naming_errors), code="INVALID_MIGRATION_NAME")
     _check_duplicates(migrations)
     return Resolution(tuple(migrations), tuple(warnings))
+
+
+def _check_script_name(rel: str) -> None:
+    """Refuse a migration whose path holds a byte that is not UTF-8 (a lone surrogate
+    here): its script and description go into the history table, which no server can
+    take, so the migration would run and then fail to be recorded (for a script that
+    runs outside a transaction, with its changes kept)."""
+    found = SURROGATE.search(rel)
+    if found:
+        raise MigrationConfigError(
+            f"{rel}: the file name holds a byte that is not UTF-8 (at position "
+            f"{found.start()}); rename it with UTF-8 text", code="INVALID_MIGRATION_NAME")
 
 
 def _load(path: Path, rel: str, name: MigrationName, *, encoding: str,

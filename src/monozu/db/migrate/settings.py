@@ -291,9 +291,23 @@ def _placeholder_value(raw: Any, name: str, source: str) -> str:
                                f"got {_kind_name(raw)}")
 
 
+# Lists whose names fall back to a default when none is given: written as commas only
+# ("-locations=$A,$B" with both unset), they would mean another folder or schema.
+_NAMES_REQUIRED = frozenset({"locations", "schemas"})
+
+
+def check_names_something(raw: str, setting: str) -> None:
+    """Refuse a comma-separated list that is not blank yet names nothing (``,``)."""
+    if raw.strip() and not any(item.strip() for item in raw.split(",")):
+        raise MigrationConfigError(f"{setting} holds only commas, naming nothing (leave it "
+                                   "out for the default)")
+
+
 def _apply(values: dict[str, Any], placeholders: dict[str, str], key: str, raw: Any,
            source: str) -> None:
     low = key.lower()
+    if low in _NAMES_REQUIRED and isinstance(raw, str):
+        check_names_something(raw, f"{source}: {key}")
     if low.startswith("placeholders."):
         name = key[len("placeholders."):]
         if not name.strip() or CONTROL.search(name):
@@ -468,6 +482,7 @@ def config_file_paths(env: Mapping[str, str], base: Path,
     """
     files = list(config_files)
     if env.get("FLYWAY_CONFIG_FILES"):
+        check_names_something(env["FLYWAY_CONFIG_FILES"], "FLYWAY_CONFIG_FILES")
         files = [Path(p.strip()) for p in env["FLYWAY_CONFIG_FILES"].split(",") if p.strip()]
         files += list(config_files)
     if not files:

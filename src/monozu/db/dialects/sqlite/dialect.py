@@ -211,13 +211,16 @@ class SQLiteDialect(Dialect):
         conn: sqlite3.Connection | None = None
         try:
             mode = url.params.get("mode") or ("rw" if config.must_exist else None)
+            # "~/x.db" is the file every check above looked at (and whose folder was
+            # made): SQLite itself would open "~/x.db" under the working folder.
+            file = os.path.expanduser(path)
             if mode is None:
-                conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False,
+                conn = sqlite3.connect(file, isolation_level=None, check_same_thread=False,
                                        timeout=busy, factory=WatchedConnection)
             else:
                 # A file name may hold bytes that are not UTF-8 (a lone surrogate
                 # here): they go into the URI percent-encoded, as the bytes they were.
-                target = f"file:{quote(path, errors='surrogateescape')}?mode={quote(mode)}"
+                target = f"file:{quote(file, errors='surrogateescape')}?mode={quote(mode)}"
                 conn = sqlite3.connect(target, uri=True, isolation_level=None,
                                        check_same_thread=False, timeout=busy,
                                        factory=WatchedConnection)
