@@ -36,7 +36,9 @@ def name_problem(path: str | os.PathLike[str]) -> str | None:
     text = os.fspath(path)
     if text.startswith("~") and os.path.expanduser(text) == text:
         # pathlib's expanduser() raises RuntimeError for it, where a path is opened.
-        return f"no home folder is known for {text.split('/', 1)[0]}"
+        head = text.split("/", 1)[0]
+        return (f"no home folder is known for {head} (a file or folder so named here is "
+                f"./{head})")
     try:
         raw = os.fsencode(os.path.expanduser(path))
     except (UnicodeError, ValueError):
