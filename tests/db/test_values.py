@@ -102,6 +102,10 @@ BAD: list[tuple[str, str, Any]] = [
     # a float subclass is its own value, not what its __float__ says
     ("float-subclass-nan", "score", OwnFloat(math.nan)),
     ("huge-int-in-a-float-column", "score", 2**64 + 1),
+    # past what any numeric takes: PostgreSQL had refused it without naming the
+    # parameter, and SQLite's refusal had quoted all its digits
+    ("decimal-past-every-numeric", "amount", Decimal("1E+131072")),
+    ("decimal-of-a-thousand-digits", "amount", Decimal("9" * 1000 + "E+131072")),
 ]
 PATHS = ["exec", "exec_many", "bulk_insert"]
 
@@ -239,6 +243,26 @@ def test_values_at_the_edges_still_go_through(db: Database) -> None:
     assert db.get_value("SELECT count(*) FROM items") == 3
     assert re.fullmatch("é😀\U0010ffff", db.get_value("SELECT name FROM items WHERE qty = :q",
                                                       q=2**31 - 1))
+
+
+@pytest.mark.parametrize("path", PATHS)
+@pytest.mark.parametrize("value", [Decimal("1E-16384"), Decimal("0E-16384"),
+                                   Decimal("-1" + "0" * 131072)], ids=["scale", "zero", "whole"])
+def test_a_decimal_postgresql_numeric_cannot_take_is_refused_by_name(
+        pg_url: str, path: str, value: Decimal) -> None:
+    """Past 16383 digits after the point or 131072 before it, PostgreSQL's numeric input
+    refuses any value, whatever the column: exec had passed it on and got a DataError
+    naming no parameter, where bulk_insert named its row and column."""
+    with items_database(pg_url) as db:
+        with pytest.raises(ParameterError) as info:
+            _insert(db, path, item("good", amount=Decimal("1E-16383")),
+                    item("bad", amount=value))
+        named = {"exec": ":amount: ", "exec_many": "row 2, :amount: ",
+                 "bulk_insert": "row 2, column amount: "}[path]
+        assert named in str(info.value) and "PostgreSQL" in str(info.value)
+        assert len(str(info.value)) < 400
+        assert db.get_value("SELECT count(*) FROM items") == 0
+        _insert(db, path, item("edge", amount=Decimal("1E-16383")))  # the last it takes
 
 
 LAST_MICROSECOND = datetime(2026, 12, 31, 23, 59, 59, 999999, tzinfo=UTC)

@@ -228,8 +228,46 @@ def check_decimal(value: Decimal) -> Decimal:
 
 
 def _not_finite(value: float | Decimal) -> ParameterError:
-    return ParameterError(f"{value} refused: NaN and infinities cannot be stored alike "
+    shown = decimal_shown(value) if isinstance(value, Decimal) else value
+    return ParameterError(f"{shown} refused: NaN and infinities cannot be stored alike "
                           "on every database")
+
+
+def decimal_shown(value: Decimal) -> str:
+    """``value`` for a message: itself when short, else its size. A Decimal may have
+    any number of digits (a NaN carries a payload of any length too), and a refusal
+    stays one short line."""
+    text = str(value)
+    if len(text) <= 40:
+        return text
+    digits = len(value.as_tuple().digits)
+    if not value.is_finite():
+        return f"a NaN with a payload of {digits} digits"
+    return f"a Decimal of {digits} digits (about 1E{value.adjusted():+d})"
+
+
+def check_decimal_within(value: Decimal, database: str, *, precision: int | None = None,
+                         whole_digits: int | None = None, scale: int | None = None
+                         ) -> Decimal:
+    """``value`` if ``database``'s decimal type can receive it at all: at most
+    ``precision`` digits written out (as its driver counts them: leading and trailing
+    zeros included), ``whole_digits`` before the point and ``scale`` after it. Beyond
+    these every column refuses it (SQL Server's driver, PostgreSQL's numeric input),
+    and there without its parameter's name."""
+    check_decimal(value)
+    _, number, exponent = value.as_tuple()
+    digits = len(number)
+    assert isinstance(exponent, int)  # finite: checked above
+    after = max(0, -exponent)
+    before = max(value.adjusted() + 1, 0) if value else 0
+    written = digits + exponent if exponent >= 0 else max(digits, after)
+    beyond = [f"{limit} digits {what} (it has {count})" for limit, count, what in (
+        (precision, written, "written out"), (whole_digits, before, "before the point"),
+        (scale, after, "after the point")) if limit is not None and count > limit]
+    if beyond:
+        raise ParameterError(f"{decimal_shown(value)} refused: {database}'s decimal numbers "
+                             f"hold at most {beyond[0]}")
+    return value
 
 
 # SQLite INTEGER and SQL Server BIGINT are signed 64-bit; larger ints go as Decimal.

@@ -58,10 +58,36 @@ def test_subclasses_and_bytes_like_values_go_as_their_base_type(value: Any, sent
     "a\ud800b", {"k": "\udfff"}, float("nan"), float("inf"), 2**63, -(2**63) - 1,
     datetime(2026, 1, 1), object(), {1, 2}, complex(1, 2), Decimal("NaN"), Decimal("sNaN"),
     Decimal("-Infinity"), type("Money", (Decimal,), {})("Infinity"),
+    # more than the 38 digits the driver binds (it raised a ValueError naming nothing)
+    Decimal("1E+38"), Decimal("9" * 39), Decimal("1E-39"), Decimal("1." + "0" * 38),
+    type("Money", (Decimal,), {})("1E+100"),
 ])
 def test_what_cannot_be_sent_is_refused(value: Any) -> None:
     with pytest.raises(ParameterError):
         DIALECT.adapt(value)
+
+
+@pytest.mark.parametrize("value", ["9" * 38, "-9" * 1 + "9" * 37, "1E-38", "0.5", "1E+37",
+                                   "0." + "0" * 36 + "1"])
+def test_decimals_of_up_to_38_digits_go_as_they_are(value: str) -> None:
+    assert DIALECT.adapt(Decimal(value)) == Decimal(value)
+
+
+def test_a_decimal_past_38_digits_is_named_in_bulk_rows_before_anything_is_sent() -> None:
+    """mssql-python's executemany writes out every Decimal in full before it checks its
+    precision: 1E+999999999 would be a string of a billion digits."""
+    class Conn:
+        autocommit = False
+
+        def cursor(self) -> Any:
+            raise AssertionError("nothing may be sent")
+
+    rows = [(1, Decimal("1.5")), (2, Decimal("1E+999999999"))]
+    with pytest.raises(ParameterError) as info:
+        DIALECT.bulk_insert(Conn(), "dbo.prices", ("id", "amount"), rows)
+    assert str(info.value).startswith("bulk insert into dbo.prices, row 2, column amount: "
+                                      "1E+999999999 refused: SQL Server's decimal numbers "
+                                      "hold at most 38 digits"), info.value
 
 
 def test_bulk_rows_name_the_row_and_column_before_anything_is_sent() -> None:

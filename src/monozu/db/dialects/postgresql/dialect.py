@@ -34,7 +34,7 @@ from monozu.db.values import (
     Converter,
     as_base_type,
     aware,
-    check_decimal,
+    check_decimal_within,
     check_float,
     check_int64,
     check_text,
@@ -121,7 +121,8 @@ class PostgreSQLDialect(Dialect):
         if t is int:
             return check_int64(value)
         if t is Decimal:
-            return check_decimal(value)
+            return check_decimal_within(value, "PostgreSQL", whole_digits=NUMERIC_WHOLE_DIGITS,
+                                        scale=NUMERIC_SCALE)
         if t in _NATIVE:
             if t is time and value.tzinfo is not None:
                 value.utcoffset()  # psycopg sends it as timetz: a tzinfo that fails is
@@ -242,6 +243,10 @@ class PostgreSQLDialect(Dialect):
 
         return MIGRATION
 
+
+# What PostgreSQL's numeric input takes, whatever the column: a value past these is
+# "value overflows numeric format" (psycopg's binary dumper refuses it alike).
+NUMERIC_WHOLE_DIGITS, NUMERIC_SCALE = 131072, 16383
 
 _NATIVE: frozenset[type] = frozenset({bool, type(None), Decimal, uuid.UUID, bytes, date,
                                       time, timedelta})

@@ -44,6 +44,7 @@ from monozu.db.values import (
     check_int64,
     check_text,
     decimal_from_any,
+    decimal_shown,
     json_from_text,
     json_text,
     utc_from_text,
@@ -124,8 +125,8 @@ def _decimal_text(value: Decimal) -> str:
         return str(value)
     check_decimal(value)
     if math.isinf(float(value)):
-        raise ParameterError(f"{value} refused: beyond a double's range (about 1.8E+308), "
-                             "so SQLite would store it as infinity")
+        raise ParameterError(f"{decimal_shown(value)} refused: beyond a double's range "
+                             "(about 1.8E+308), so SQLite would store it as infinity")
     return str(value)
 
 

@@ -51,7 +51,7 @@ from monozu.db.errors import DatabaseError, ParameterError
 from monozu.db.values import (
     Converter,
     as_base_type,
-    check_decimal,
+    check_decimal_within,
     check_float,
     check_int64,
     check_text,
@@ -367,7 +367,9 @@ class SQLServerDialect(Dialect):
         if t is float:
             return check_float(value)
         if t is Decimal:
-            return check_decimal(value)
+            # The driver refuses more digits (a ValueError, naming no parameter, and
+            # exec_many first writes out every Decimal in full, 1E+999999999 too).
+            return check_decimal_within(value, "SQL Server", precision=38)
         if value is None or t in _NATIVE:
             return value
         return _adapt_other(value)
