@@ -306,6 +306,55 @@ def test_a_model_field_never_shows_the_value_it_refuses(db: Database) -> None:
         PickyRow(Picky.ABC)]
 
 
+class NoSuchKind(Exception):
+    pass
+
+
+class Hooked(enum.Enum):
+    ABC = "abc"
+
+    @classmethod
+    def _missing_(cls, value: object) -> Hooked:
+        raise NoSuchKind(f"no kind {value!r}")  # an exception class of its own
+
+
+@dataclass(slots=True)
+class HookedRow:
+    kind: Hooked
+
+
+def test_an_enum_whose_own_hook_fails_is_a_mapping_error(db: Database) -> None:
+    """The enum's ``_missing_`` raising an exception of its own had escaped as it was,
+    from every read verb."""
+    db.exec(INSERT, item("s3cr3t-kind", qty=6))
+    sql = "SELECT name AS kind FROM items WHERE qty = 6"
+    for read in (functools.partial(db.select, HookedRow, sql),
+                 functools.partial(db.get_value, sql, type=Hooked),
+                 functools.partial(db.select, dict, sql, types={"kind": Hooked})):
+        err = _fails(read, "kind", "Hooked", ValueError)
+        assert "s3cr3t" not in str(err) and "s3cr3t" not in str(err.__cause__)
+    assert db.get_value("SELECT name FROM items WHERE qty = 3", type=Hooked) is Hooked.ABC
+
+
+@dataclass(slots=True)
+class Measured:
+    score: float
+
+
+def test_a_number_past_a_float_s_range_is_no_infinity(pg_url: str) -> None:
+    """A numeric beyond a double had become ``inf`` in a float field, a value every
+    write path refuses; a whole one still reads into an int exactly."""
+    with items_database(pg_url) as db:
+        sql = "SELECT CAST('-1e400' AS numeric) AS score"
+        _fails(lambda: db.get_value(sql, type=float), "score", "float", OverflowError)
+        _fails(lambda: db.select(Measured, sql), "score", "float", OverflowError)
+        _fails(lambda: db.select(dict, sql, types={"score": float}), "score", "float",
+               OverflowError)
+        assert db.get_value(sql, type=int) == -(10**400)
+        assert db.get_value("SELECT CAST('Infinity' AS numeric)", type=float) == float("inf")
+        assert db.get(Measured, "SELECT CAST(2.5 AS numeric) AS score") == Measured(2.5)
+
+
 def test_model_fields_take_what_converts_without_loss(db: Database) -> None:
     first = db.get(Loose, "SELECT name, qty, qty AS score, ok, name AS kind, doc "
                           "FROM items WHERE qty = 3")

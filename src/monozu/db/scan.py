@@ -223,8 +223,8 @@ def _member_of(cls: type[enum.Enum]) -> Converter:
     def settle(value: Any) -> Any:
         try:
             return cls(value)
-        except (ValueError, TypeError, LookupError):  # its text would show the value
-            raise ValueError(f"not a value of {cls.__name__}") from None
+        except Exception:  # the enum's own hooks may raise anything; its text would
+            raise ValueError(f"not a value of {cls.__name__}") from None  # show the value
     return settle
 
 
@@ -362,8 +362,13 @@ def _settle_int(value: Any) -> int:
 def _settle_float(value: Any) -> float:
     if isinstance(value, float):
         return value
-    if isinstance(value, int | Decimal) and not isinstance(value, bool):
-        return float(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return float(value)  # past a double: OverflowError
+    if isinstance(value, Decimal):
+        number = float(value)
+        if number - number and value.is_finite():  # a numeric past a double: not inf
+            raise OverflowError("the number is beyond a float's range")
+        return number
     raise _not("float", value)
 
 
