@@ -148,8 +148,27 @@ def test_text_no_database_receives_is_refused(database: str, text: str, what: st
         compile_sql(text, STYLES[database], LEXICONS[database])  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("key", [1, None, ("a",)])
+class Hostile:
+    def __repr__(self) -> str:
+        raise RuntimeError("no repr")
+
+
+@pytest.mark.parametrize("key", [1, None, ("a",), Hostile()])
 def test_parameter_names_that_are_not_text_are_refused(key: object) -> None:
     compiled = compile_sql("select :a", "qmark", SQLITE)
-    with pytest.raises(ParameterError, match="parameter names are text"):
+    with pytest.raises(ParameterError, match="parameter names are text, not "):
         bind(compiled, {key: 1, "b": 2})
+
+
+@pytest.mark.parametrize(("key", "shown"), [
+    ("b\ud800", r":'b\ud800'"),  # no UTF-8 stream can write a lone surrogate
+    ("b\x1b[2J", r":'b\x1b[2J'"),  # a terminal would clear its screen
+    ("b\nFAKE: line", r":'b\nFAKE: line'"),
+    ("k" * 5000, ":'" + "k" * 60 + "'..."),
+])
+def test_an_unknown_name_is_shown_escaped_and_cut(key: str, shown: str) -> None:
+    compiled = compile_sql("select :a", "qmark", SQLITE)
+    with pytest.raises(ParameterError) as info:
+        bind(compiled, {"a": 1, key: 2})
+    assert str(info.value) == f"parameters: unknown {shown}"
+    str(info.value).encode("utf-8")  # writable anywhere

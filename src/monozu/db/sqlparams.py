@@ -308,15 +308,24 @@ def _too_many(count: int, limit: int) -> ParameterError:
 def _check_names(compiled: Compiled, params: Mapping[str, Any]) -> None:
     # A key that is not text can name no parameter, and could not be sorted with
     # the others below.
+    # Such a key is shown by its type alone: its own __repr__ may fail, or say anything.
     for key in params:
         if not isinstance(key, str):
-            raise ParameterError(f"parameter names are text, not {type(key).__name__} "
-                                 f"({key!r})")
+            raise ParameterError(f"parameter names are text, not {type(key).__name__}")
     missing = sorted(compiled.unique_names - params.keys())
     unknown = sorted(params.keys() - compiled.unique_names)
     problems = []
     if missing:
         problems.append("missing " + ", ".join(f":{m}" for m in missing))
     if unknown:
-        problems.append("unknown " + ", ".join(f":{u}" for u in unknown))
+        problems.append("unknown " + ", ".join(_shown_key(u) for u in unknown[:10]))
     raise ParameterError("parameters: " + "; ".join(problems))
+
+
+def _shown_key(key: str) -> str:
+    """An unknown key for the refusal: as ``:key`` when a short printable name, else
+    escaped and cut, as the caller's key may be any text (a lone surrogate, which no
+    UTF-8 stream can write; a terminal's escape; a whole document)."""
+    if key.isprintable() and len(key) <= 60:
+        return f":{key}"
+    return f":{key[:60]!r}" + ("..." if len(key) > 60 else "")
