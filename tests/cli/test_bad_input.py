@@ -497,6 +497,38 @@ def test_a_read_only_command_leaves_an_empty_file_as_it_is(argv: list[str],
     assert sorted(p.name for p in tmp_path.iterdir() if p.name != "home") == ["empty.db"]
 
 
+@pytest.fixture(scope="module")
+def rollback_journal_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated database in SQLite's default (rollback) journal mode, as another tool
+    or an older copy may have made it."""
+    import sqlite3
+
+    folder = tmp_path_factory.mktemp("rollback")
+    path = folder / "r.db"
+    migrated = _monozu(["db", "migrate", "--url", f"sqlite:///{path}"], {}, folder)
+    assert migrated.returncode == 0, migrated.stderr
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA journal_mode = DELETE").fetchone() == ("delete",)
+    conn.close()
+    return path
+
+
+@pytest.mark.parametrize("argv", EMPTY_FILE_READERS,
+                         ids=[" ".join(a[:3]) for a in EMPTY_FILE_READERS])
+def test_a_read_only_command_keeps_the_journal_mode_of_the_database(
+        argv: list[str], rollback_journal_database: Path, tmp_path: Path) -> None:
+    """Reading a database did switch it to WAL mode, which is kept in its header: every
+    read-only command changed the file for good."""
+    path = tmp_path / "r.db"
+    path.write_bytes(rollback_journal_database.read_bytes())
+    args = [*argv, f"-url=jdbc:sqlite:{path}"] if argv[0] == "flyway" else [
+        *argv, "--url", f"sqlite:///{path}"]
+    proc = _monozu(args, {}, tmp_path)
+    assert "Traceback" not in proc.stderr + proc.stdout
+    assert path.read_bytes() == rollback_journal_database.read_bytes(), proc.stderr
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name != "home") == ["r.db"]
+
+
 KEV = REPO.parent / "shared" / "fixtures" / "feeds" / "kev" / "known_exploited_vulnerabilities.json"
 NEEDS_DATABASE = [
     ["cve", "status"], ["cve", "match"], ["cve", "import", "kev", str(KEV)],

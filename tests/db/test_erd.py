@@ -404,3 +404,87 @@ def test_render_marks_cardinality_from_keys_and_nullability() -> None:
     text = erd.render(Schema({t.name: t for t in (parent, one, many)}))
     relations = {(r.left, r.left_marker, r.right_marker, r.right) for r in parse(text).relations}
     assert relations == {("parents", "||", "o|", "ones"), ("parents", "|o", "o{", "manies")}
+
+
+# Names a database accepts that would break out of Mermaid's syntax or act on a terminal:
+# quotes, braces, a line break starting a forged line, ANSI and OSC 8 sequences, a carriage
+# return, a bidi override, Mermaid's own words and markers, its comment and entity marks.
+HOSTILE_NAMES = (
+    't{ }\nerDiagram', "evil\x1b[31mred\x1b[0m", 'a"b : "c', "x`y", "100%", "direction TB",
+    "end", "PK", "back\\slash", "rtl\u202eoverride", "cr\roverwrite", "line\u2028sep",
+    "osc\x1b]8;;http://e\x07link\x1b]8;;\x07", "#35;", "a, b", "}o--o{", "%% comment",
+)
+_QUOTED_ENTITY = r'[A-Za-z_]\w*|"[^"%\\\r\n\v\b]+"'  # Mermaid's bare and quoted entity names
+_QUOTED_ATTRIBUTE = r"[A-Za-z_]\w*|`[^`]+`"
+
+
+def _unquoted(name: str) -> str:
+    """A name as written in the diagram, back as the database spells it."""
+    if name[:1] in ('"', "`"):
+        name = name[1:-1]
+    return re.sub(r"#(\d+);", lambda m: chr(int(m[1])), name)
+
+
+def test_hostile_names_stay_inside_their_quotes() -> None:
+    from monozu.db.introspect import Column, ForeignKey, PrimaryKey, Table
+
+    def col(name: str) -> Column:
+        return Column(name, "uuid", None, False, False, "uuid")
+
+    tables = []
+    for i, name in enumerate(HOSTILE_NAMES):
+        other = HOSTILE_NAMES[i - 1]
+        tables.append(Table(name, (col("id"), col(other)), PrimaryKey(None, ("id",)),
+                            (ForeignKey(None, (other,), HOSTILE_NAMES[i - 1], ("id",)),)))
+    text = erd.render(Schema({t.name: t for t in tables}))
+    lines = text.splitlines()
+    assert len(lines) == 1 + 4 * len(tables) + len(tables)  # nothing added, nothing joined
+    assert all(line.isprintable() for line in lines)
+    entity = re.compile(rf"^    (?P<name>{_QUOTED_ENTITY}) \{{$")
+    attribute = re.compile(rf"^        uuid (?P<name>{_QUOTED_ATTRIBUTE})(?: PK| FK)?$")
+    relation = re.compile(rf'^    (?P<left>{_QUOTED_ENTITY}) \|\|--o\{{ '
+                          rf'(?P<right>{_QUOTED_ENTITY}) : "(?P<label>[^"]*)"$')
+    entities, columns, relations = [], [], []
+    for line in lines[1:]:
+        if m := entity.match(line):
+            entities.append(_unquoted(m["name"]))
+        elif m := attribute.match(line):
+            columns.append(_unquoted(m["name"]))
+        elif m := relation.match(line):
+            relations.append((_unquoted(m["left"]), _unquoted(m["right"]),
+                              _unquoted(m["label"])))
+        else:
+            assert line == "    }", f"not erDiagram syntax: {line!r}"
+    assert sorted(entities) == sorted(HOSTILE_NAMES)
+    assert sorted(columns) == sorted(["id"] * len(HOSTILE_NAMES) + list(HOSTILE_NAMES))
+    assert sorted(relations) == sorted((t.foreign_keys[0].ref_table, t.name,
+                                        t.foreign_keys[0].columns[0]) for t in tables)
+
+
+def test_plain_names_are_drawn_bare_and_mermaid_words_quoted() -> None:
+    from monozu.db.introspect import Column, Table
+
+    names = ("tenants", "end", "Style", "only_one")
+    schema = Schema({n: Table(n, (Column("pk", "int", None, False, False, "int"),
+                                  Column("name", "int", None, False, False, "int")))
+                     for n in names})
+    assert erd.render(schema).splitlines()[1::4] == [
+        '    "Style" {', '    "end" {', "    only_one {", "    tenants {"]
+    assert erd.render(schema).splitlines()[2:4] == ["        int `pk`", "        int name"]
+
+
+def test_erd_command_writes_no_control_character_of_the_database(tmp_path: Path) -> None:
+    import sqlite3
+
+    path = tmp_path / "hostile.db"
+    with sqlite3.connect(path) as conn:
+        conn.execute('CREATE TABLE "t\n    forged {" (id INTEGER PRIMARY KEY, '
+                     '"c\x1b[2J\x1b]8;;http://e\x07" TEXT)')
+    out = tmp_path / "schema.mmd"
+    shown = run("erd", "--url", f"sqlite:///{path}", cwd=tmp_path)
+    written = run("erd", "--url", f"sqlite:///{path}", "--output", str(out), cwd=tmp_path)
+    assert shown.returncode == written.returncode == 0, shown.stderr + written.stderr
+    assert shown.stdout == out.read_text(encoding="utf-8")
+    assert shown.stdout.splitlines() == [
+        "erDiagram", '    "t#10;#32;#32;#32;#32;forged#32;#123;" {', "        bigint id PK",
+        '        string `c#27;#91;2J#27;#93;8#59;#59;http#58;#47;#47;e#7;` "nullable"', "    }"]

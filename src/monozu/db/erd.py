@@ -13,6 +13,14 @@ referencing one, labelled with its columns and drawn with:
 Composite references between tenant tables (``(tenant_id, site_id)`` to
 ``sites (tenant_id, id)``) are labelled without the ``tenant_id`` they all carry.
 
+Names are the database's own, so any text may reach the diagram: a table, column or
+label that is not a plain word (letters, digits, ``_``) is quoted (``"..."`` for tables
+and labels, backquotes for columns), as is a word Mermaid reads as syntax (``end``,
+``style``, ``PK``...), and inside the quotes every character other than a letter, a digit,
+``_``, ``-`` or ``.`` is written as Mermaid's entity code (``#34;`` for ``"``). A name
+cannot end its quotes, start a line of its own, or carry a control character into the
+diagram or a terminal.
+
 ``core=True`` keeps the 13 tables of the documented core ERD, with its documented columns
 plus their key columns, and the relations among them. Output is deterministic: entities
 and relations sorted by name, columns in table order.
@@ -24,6 +32,7 @@ freshly migrated SQLite database (``--check`` compares instead of writing).
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -53,6 +62,14 @@ CORE_TABLES: dict[str, tuple[str, ...]] = {
 
 _TYPE_NAMES = {"text": "string"}  # the documented ERD's vocabulary: no separate unbounded text type
 TENANT_COLUMN = "tenant_id"
+# A name Mermaid reads as one word, as it is.
+_BARE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# Words the erDiagram lexer takes for syntax (in any case) outside an entity's block...
+_ENTITY_WORDS = frozenset({
+    "erdiagram", "style", "classdef", "class", "subgraph", "end", "one", "only", "zero",
+    "many", "more", "to", "optionally", "u", "acctitle", "accdescr", "direction"})
+# ... and inside it, where these are key markers.
+_ATTRIBUTE_WORDS = frozenset({"pk", "fk", "uk"})
 REGENERATE = ".venv/bin/python -m monozu.db.erd --write docs/schema.md"
 
 
@@ -80,7 +97,7 @@ def render(schema: Schema, *, core: bool = False) -> str:
         pk_columns = set(table.primary_key.columns) if table.primary_key else set()
         unique_columns = {u.columns[0] for u in table.unique_constraints if len(u.columns) == 1}
         keep = set(CORE_TABLES[table.name]) | pk_columns | fk_columns if core else None
-        lines.append(f"    {table.name} {{")
+        lines.append(f"    {_entity(table.name)} {{")
         for column in table.columns:
             if keep is not None and column.name not in keep:
                 continue
@@ -98,7 +115,7 @@ def render(schema: Schema, *, core: bool = False) -> str:
 
 
 def _attribute(column: Column, keys: Sequence[str], *, comment: bool) -> str:
-    parts = [_TYPE_NAMES.get(column.type, column.type), column.name]
+    parts = [_TYPE_NAMES.get(column.type, column.type), _attribute_name(column.name)]
     if keys:
         parts.append(", ".join(keys))
     notes = []
@@ -119,8 +136,31 @@ def _relation(child: Table, fk: ForeignKey) -> str:
     at_most_one = any(set(k) <= set(fk.columns) for k in keys)
     child_side = "o|" if at_most_one else "o{"
     label_columns = [c for c in fk.columns if c != TENANT_COLUMN] or list(fk.columns)
-    label = ", ".join(label_columns)
-    return f'{fk.ref_table} {parent_side}--{child_side} {child.name} : "{label}"'
+    label = ", ".join(_escaped(c) for c in label_columns)
+    return f'{_entity(fk.ref_table)} {parent_side}--{child_side} {_entity(child.name)} : "{label}"'
+
+
+def _entity(name: str) -> str:
+    """A table name as Mermaid reads it: bare when a plain word, else quoted."""
+    if _BARE.fullmatch(name) and name.lower() not in _ENTITY_WORDS:
+        return name
+    return f'"{_escaped(name)}"'
+
+
+def _attribute_name(name: str) -> str:
+    """A column name as Mermaid reads it inside an entity: bare when a plain word, else
+    in backquotes (double quotes there would make it a comment)."""
+    if _BARE.fullmatch(name) and name.lower() not in _ATTRIBUTE_WORDS:
+        return name
+    return f"`{_escaped(name)}`"
+
+
+def _escaped(name: str) -> str:
+    """``name`` with every character but letters, digits, ``_``, ``-`` and ``.`` as a
+    Mermaid entity code: quotes, backquotes, ``%`` and ``#`` would end or change the
+    quoted text, line breaks and controls would start new lines or act on a terminal,
+    and whitespace lets Mermaid read ``direction TB`` in a name as a statement."""
+    return "".join(c if c.isalnum() or c in "_-." else f"#{ord(c)};" for c in name)
 
 
 def document(schema: Schema) -> str:

@@ -23,9 +23,10 @@ its own spelling.
 Files are read with the one SQL lexer, so a ``-- name:`` inside a string or a block
 comment is not a header, and are checked when loaded, each problem one
 :class:`QueryError` naming file and line: a malformed header, an unknown shape or
-row type, a duplicate name, SQL before the first header, an empty statement, a bad
-macro, an override of a name the base file lacks, or an override whose shape, row
-type or ``:parameters`` differ from the base statement's.
+row type, a duplicate name, a name that cannot be a method (``names``, ``sql``,
+``_x``), text that is not UTF-8 or holds a NUL, SQL before the first header, an
+empty statement, a bad macro, an override of a name the base file lacks, or an
+override whose shape, row type or ``:parameters`` differ from the base statement's.
 
 Typing. The loaded object is typed by a declaration, checked against the files:
 
@@ -276,6 +277,12 @@ def load(package: str, filename: str = "queries.sql") -> Queries:
     return Queries(package, filename)
 
 
+# Names a query cannot have: the query file's own methods and attributes would shadow
+# it (``q.names(tx)`` calling QueryFile.names), and Queries does not look up names
+# beginning with "_" (they are Python's).
+_TAKEN = frozenset(dir(Queries)) | {"package", "queries"}
+
+
 def _type_name(row: type | None) -> str:
     return "" if row is None else row.__name__
 
@@ -312,6 +319,12 @@ def parse(text: str, origin: str, lexicon: Lexicon, *,
             close(tok.start)
             line = line_of(tok.start)
             name, shape, row = _header(tok.text, f"{origin}:{line}", resolve)
+            if name.startswith("_") or name in _TAKEN:
+                raise QueryError(f"{origin}:{line}: query {name!r} cannot be called as a "
+                                 "method: " + ("names beginning with '_' are Python's"
+                                               if name.startswith("_") else
+                                               "the query file has an attribute of that "
+                                               "name") + "; rename it")
             if name in statements:
                 raise QueryError(f"{origin}:{line}: query {name!r} is defined twice")
             header, body_start = (name, shape, row, line), tok.end
@@ -374,8 +387,8 @@ def _load(package: str, filename: str) -> dict[str, NamedQuery]:
     root = resources.files(package)
     stem = filename.removesuffix(".sql")
     resolve = _resolver(package)
-    base_text = root.joinpath(filename).read_text(encoding="utf-8")
     origin = f"{package}/{filename}"
+    base_text = _text(root.joinpath(filename).read_bytes(), origin)
     # The base file serves every database: it must read the same by each one's rules.
     # Only the lexical rules are needed for that, so no database driver is imported;
     # a whole dialect is loaded only for a database that has an override file.
@@ -390,11 +403,28 @@ def _load(package: str, filename: str) -> dict[str, NamedQuery]:
         if not path.is_file():
             continue
         dialect = dialect_for(kind)
-        for stmt in parse(path.read_text(encoding="utf-8"), f"{package}/{stem}.{kind}.sql",
-                          dialect.lexicon, resolve=resolve).values():
+        where = f"{package}/{stem}.{kind}.sql"
+        for stmt in parse(_text(path.read_bytes(), where), where, dialect.lexicon,
+                          resolve=resolve).values():
             _check_override(stmt, base.get(stmt.name), dialect)
             queries[stmt.name].overrides[kind] = stmt
     return queries
+
+
+def _text(data: bytes, origin: str) -> str:
+    """A query file's text: UTF-8, with the byte order mark some editors write taken
+    off. Bytes that are not UTF-8, or a NUL (which no database takes in a statement),
+    are a :class:`QueryError` naming file and line, not an error naming neither."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise QueryError(f"{origin}:{line}: not UTF-8 text (byte "
+                         f"0x{data[exc.start]:02x})") from None
+    nul = text.find("\x00")
+    if nul >= 0:
+        raise QueryError(f"{origin}:{text.count(chr(10), 0, nul) + 1}: a NUL character")
+    return text
 
 
 def _check_override(stmt: Statement, base: Statement | None, dialect: Dialect) -> None:

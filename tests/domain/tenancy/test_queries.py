@@ -219,3 +219,41 @@ def test_loading_query_files_imports_no_database_driver() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     assert out.stdout.strip() == "[]", out.stderr
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("-- name: names :many int\nSELECT 1", "x.sql:1: query 'names' cannot be called as a "
+                                           "method: the query file has an attribute"),
+    ("-- name: a :value\nSELECT 1\n-- name: sql :value\nSELECT 2", "x.sql:3: query 'sql'"),
+    ("-- name: queries :rowcount\nDELETE FROM t", "x.sql:1: query 'queries'"),
+    ("-- name: _hidden :value\nSELECT 1", "x.sql:1: .*beginning with '_' are Python's"),
+])
+def test_a_query_name_the_query_file_shadows_is_refused(text: str, message: str) -> None:
+    """``q.names(tx)`` called QueryFile.names, and ``q._hidden`` raised AttributeError:
+    such a query loaded, but could never be called."""
+    with pytest.raises(QueryError, match=message):
+        parse(text, "x.sql", SQLITE.lexicon)
+
+
+@pytest.mark.parametrize(("data", "message"), [
+    (b"-- name: a :value str\nSELECT 'caf\xe9'\n", r"queries.sql:2: not UTF-8 text \(byte 0xe9\)"),
+    (b"-- name: a :value\nSELECT 1\n\nSELECT\x00 2\n", "queries.sql:4: a NUL character"),
+])
+def test_query_file_bytes_are_checked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                      data: bytes, message: str) -> None:
+    pkg = _package(tmp_path, monkeypatch, "-- name: a :value\nSELECT 1\n")
+    (tmp_path / pkg / "queries.sql").write_bytes(data)
+    with pytest.raises(QueryError, match=message):
+        load(pkg)
+    (tmp_path / pkg / "queries.sql").write_text("-- name: a :value\nSELECT 1\n")
+    (tmp_path / pkg / "queries.sqlserver.sql").write_bytes(data)
+    with pytest.raises(QueryError, match=message.replace("queries.sql", "queries.sqlserver.sql")):
+        load(pkg)
+
+
+def test_a_byte_order_mark_is_not_sql(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pkg = _package(tmp_path, monkeypatch, "\ufeff-- name: a :value\nSELECT 1\n",
+                   sqlserver="\ufeff-- name: a :value\nSELECT 2\n")
+    queries = load(pkg)
+    assert queries.sql("a", SQLITE) == "SELECT 1"
+    assert queries.sql("a", SQLSERVER) == "SELECT 2"

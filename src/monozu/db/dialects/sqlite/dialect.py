@@ -1,11 +1,12 @@
 """SQLite through the standard library's ``sqlite3``: the embedded default.
 
-WAL journal, foreign keys on and a busy timeout on every connection. Transactions
-are begun explicitly (``isolation_level=None``) so writers take the lock up front
-with ``BEGIN IMMEDIATE`` instead of failing on a lock upgrade. UUIDs are stored as
-16-byte BLOBs, timestamps as fixed-form ISO text, JSON as text (see ``values``).
-There is no row-level security: the tenant travels with the unit of work and the
-repositories filter on it explicitly.
+WAL journal (switched to on opening, except by a command that only opens an existing
+database, which keeps the file's own journal mode), foreign keys on and a busy timeout
+on every connection. Transactions are begun explicitly (``isolation_level=None``) so
+writers take the lock up front with ``BEGIN IMMEDIATE`` instead of failing on a lock
+upgrade. UUIDs are stored as 16-byte BLOBs, timestamps as fixed-form ISO text, JSON as
+text (see ``values``). There is no row-level security: the tenant travels with the unit
+of work and the repositories filter on it explicitly.
 """
 
 from __future__ import annotations
@@ -227,10 +228,15 @@ class SQLiteDialect(Dialect):
                                        factory=WatchedConnection)
             conn.execute(f"PRAGMA busy_timeout = {int(busy * 1000)}")
             conn.execute("PRAGMA foreign_keys = ON")
-            # An empty file is an empty database; switching it to WAL would write its
-            # header, which a read-only command must not (the migration commands do).
+            # An empty file is an empty database: a transaction begun IMMEDIATE would
+            # write its header, which a read-only command must not (see begin).
             untouched = config.must_exist and _is_empty_file(path)
-            if path != ":memory:" and url.params.get("mode") != "ro" and not untouched:
+            # The journal mode is kept in the file's header: a command opening a
+            # database only if it exists (db check, info, erd...: must_exist) uses the
+            # mode it has, as switching to WAL would change that file for good. Only
+            # what may create the database (migrations, the application) switches.
+            if path != ":memory:" and url.params.get("mode") != "ro" \
+                    and not config.must_exist:
                 _use_wal(conn, busy)
                 conn.execute("PRAGMA synchronous = NORMAL")
             conn.empty_file = untouched  # its transactions begin deferred (see begin)
