@@ -68,6 +68,10 @@ def _is_empty_file(path: str) -> bool:
         return False
 
 
+def _in_wal_mode(conn: sqlite3.Connection) -> bool:
+    return str(conn.execute("PRAGMA journal_mode").fetchone()[0]).lower() == "wal"
+
+
 def _use_wal(conn: sqlite3.Connection, wait: float) -> None:
     """Put the database in WAL mode, waiting up to ``wait`` seconds for other connections.
 
@@ -76,7 +80,7 @@ def _use_wal(conn: sqlite3.Connection, wait: float) -> None:
     locked" at once, without waiting the busy timeout, when another connection opening
     the same new file holds it (four migrations started together, say)."""
     def switch() -> None:
-        if str(conn.execute("PRAGMA journal_mode").fetchone()[0]).lower() != "wal":
+        if not _in_wal_mode(conn):
             conn.execute("PRAGMA journal_mode = WAL")
 
     failure = while_busy(switch, wait)
@@ -235,10 +239,13 @@ class SQLiteDialect(Dialect):
             # database only if it exists (db check, info, erd...: must_exist) uses the
             # mode it has, as switching to WAL would change that file for good. Only
             # what may create the database (migrations, the application) switches.
-            if path != ":memory:" and url.params.get("mode") != "ro" \
-                    and not config.must_exist:
-                _use_wal(conn, busy)
-                conn.execute("PRAGMA synchronous = NORMAL")
+            if path != ":memory:" and url.params.get("mode") != "ro":
+                if not config.must_exist:
+                    _use_wal(conn, busy)
+                # Per connection, not kept in the file; safe from corruption in WAL mode
+                # only, so a database kept in another mode keeps SQLite's default.
+                if not config.must_exist or _in_wal_mode(conn):
+                    conn.execute("PRAGMA synchronous = NORMAL")
             conn.empty_file = untouched  # its transactions begin deferred (see begin)
         except sqlite3.Error as exc:
             if conn is not None:  # opened, but not set up (the file stayed locked)
