@@ -73,7 +73,7 @@ USAGE = ("usage: monozu flyway [-url=URL] [-user=USER] [-password=PASSWORD] "
 
 def flyway_main(argv: Sequence[str]) -> int:
     """Run one Flyway verb from Flyway-style arguments; returns the exit code."""
-    from monozu.db.migrate.settings import is_setting
+    from monozu.db.migrate.settings import is_setting, names_nothing
 
     opts: dict[str, Any] = {o.dest: ([] if o.multiple else o.default) for o in OPTIONS}
     opts.update(user=None, password=None, flyway_args={}, url_flag="-url")
@@ -115,7 +115,7 @@ def flyway_main(argv: Sequence[str]) -> int:
         if low in _CONNECTION:
             opts[_CONNECTION[low]] = value
         elif low == "configfiles":
-            if not any(p.strip() for p in value.split(",")):  # "-configFiles=$A,$B", unset
+            if names_nothing(value):  # "-configFiles=$A,$B", both unset
                 fail(f"flyway: -{key} holds only commas, naming no file", EXIT_USAGE)
             opts["config_files"] = [Path(p.strip()) for p in value.split(",") if p.strip()]
         elif low == "outputtype":

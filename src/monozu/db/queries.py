@@ -68,7 +68,7 @@ from monozu.db.config import Kind
 from monozu.db.dialects import Dialect, dialect_for, lexicon_for
 from monozu.db.dialects.snippets import check_macros
 from monozu.db.errors import QueryError, TooManyRows
-from monozu.db.sqlparams import scan
+from monozu.db.sqlparams import find_unsendable, scan
 from monozu.db.sqltext import LINE_COMMENT, TRIVIA, Lexicon
 
 if TYPE_CHECKING:
@@ -421,9 +421,9 @@ def _text(data: bytes, origin: str) -> str:
         line = data.count(b"\n", 0, exc.start) + 1
         raise QueryError(f"{origin}:{line}: not UTF-8 text (byte "
                          f"0x{data[exc.start]:02x})") from None
-    nul = text.find("\x00")
-    if nul >= 0:
-        raise QueryError(f"{origin}:{text.count(chr(10), 0, nul) + 1}: a NUL character")
+    if (found := find_unsendable(text)) is not None:
+        at, what = found
+        raise QueryError(f"{origin}:{text.count(chr(10), 0, at) + 1}: {what}")
     return text
 
 

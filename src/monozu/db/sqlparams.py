@@ -306,9 +306,9 @@ def _too_many(count: int, limit: int) -> ParameterError:
 
 
 def _check_names(compiled: Compiled, params: Mapping[str, Any]) -> None:
-    # A key that is not text can name no parameter, and could not be sorted with
-    # the others below.
-    # Such a key is shown by its type alone: its own __repr__ may fail, or say anything.
+    # A key that is not text can name no parameter, and could not be sorted with the
+    # others below; it is shown by its type alone (its own __repr__ may fail, or say
+    # anything).
     for key in params:
         if not isinstance(key, str):
             raise ParameterError(f"parameter names are text, not {type(key).__name__}")

@@ -296,9 +296,14 @@ def _placeholder_value(raw: Any, name: str, source: str) -> str:
 _NAMES_REQUIRED = frozenset({"locations", "schemas"})
 
 
+def names_nothing(raw: str) -> bool:
+    """Whether a comma-separated list that is not blank names nothing (``,``)."""
+    return bool(raw.strip()) and not any(item.strip() for item in raw.split(","))
+
+
 def check_names_something(raw: str, setting: str) -> None:
     """Refuse a comma-separated list that is not blank yet names nothing (``,``)."""
-    if raw.strip() and not any(item.strip() for item in raw.split(",")):
+    if names_nothing(raw):
         raise MigrationConfigError(f"{setting} holds only commas, naming nothing (leave it "
                                    "out for the default)")
 
