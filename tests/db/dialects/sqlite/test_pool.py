@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import uuid
 from collections.abc import Callable, Iterator
@@ -9,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from monozu.db import CheckViolation, Database, Tx
+from monozu.db import CheckViolation, Database, DatabaseError, Tx
 from tests.support.rawconn import raw
 
 
@@ -147,6 +148,48 @@ def test_what_code_set_on_the_raw_connection_is_gone_for_the_next(db: Database,
         c.exec("PRAGMA query_only = 1")
     assert db.get_value("SELECT count(*) FROM notes") == 2
     db.exec("INSERT INTO notes VALUES (3, NULL)")
+
+
+def _interrupting(tx: Tx) -> None:
+    tx.exec("INSERT INTO notes VALUES (2, 1)")
+    raw(tx).set_progress_handler(lambda: 1, 1)  # interrupts every statement from here on
+
+
+def _bytes_for_text(tx: Tx) -> None:
+    raw(tx).text_factory = bytes  # the pragmas the reset reads back would be bytes
+    tx.exec("PRAGMA busy_timeout = 1")
+
+
+def _rows_as_dicts(tx: Tx) -> None:
+    raw(tx).row_factory = lambda cur, row: {d[0]: v for d, v in zip(cur.description, row,
+                                                                    strict=True)}
+    tx.exec("PRAGMA busy_timeout = 1")
+
+
+# Each leak, and whether it fails its own unit of work (the handler interrupts the COMMIT).
+RESET_UNDER: dict[str, tuple[Callable[[Tx], None], bool]] = {
+    "an interrupting progress handler": (_interrupting, True),
+    "a text factory of bytes": (_bytes_for_text, False),
+    "a row factory of dicts": (_rows_as_dicts, False),
+}
+
+
+@pytest.mark.parametrize("leak", list(RESET_UNDER))
+def test_what_code_set_on_the_raw_connection_does_not_fail_the_reset(db: Database,
+                                                                    leak: str) -> None:
+    """The reset's own statements had run under it: the ROLLBACK interrupted, the pragmas
+    read back as bytes or as a dict's keys, so the reset failed and the pool closed the
+    connection, which for an in-memory database was the database itself."""
+    make, fails = RESET_UNDER[leak]
+    with pytest.raises(DatabaseError, match="interrupted") if fails \
+            else contextlib.nullcontext(), db.transaction() as a:
+        conn = raw(a)
+        make(a)
+    with db.transaction() as b:
+        assert raw(b) is conn, "the connection was closed"
+        assert b.select(int, "SELECT id FROM notes ORDER BY id") == [1]
+        assert b.get_value("PRAGMA busy_timeout") == 5000
+        assert b.get_value("SELECT 'text'") == "text"
 
 
 def test_registered_functions_close_the_connection_unless_it_holds_the_database(

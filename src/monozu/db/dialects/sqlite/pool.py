@@ -249,9 +249,20 @@ def watch(conn: WatchedConnection) -> None:
     conn.watching = True
 
 
+def _take_off_callbacks(conn: WatchedConnection) -> None:
+    """Take off the callbacks and the authorizer a unit of work registered, and switch
+    extension loading off again."""
+    conn.chained[0] = None
+    if conn.loading_enabled:
+        sqlite3.Connection.enable_load_extension(conn, False)
+        conn.loading_enabled = False
+    sqlite3.Connection.set_trace_callback(conn, None)
+    sqlite3.Connection.set_progress_handler(conn, None, 0)
+
+
 def _restore_session(conn: WatchedConnection) -> None:
-    """Set back the pragmas a unit of work changed, detach what it attached, and take
-    off the functions and callbacks it registered."""
+    """Set back the pragmas a unit of work changed and detach what it attached (its
+    callbacks are already off: :func:`_take_off_callbacks`)."""
     if (conn.registered or conn.extension_loaded) and not conn.in_memory:
         raise RuntimeError("SQL functions or extensions were registered: "
                            f"{', '.join(conn.registered) or 'an extension'}")
@@ -259,12 +270,6 @@ def _restore_session(conn: WatchedConnection) -> None:
         raise RuntimeError("pragmas that cannot be set back were written: "
                            f"{', '.join(sorted(set(conn.unknown_pragmas)))}")
     conn.unknown_pragmas.clear()
-    conn.chained[0] = None
-    if conn.loading_enabled:
-        sqlite3.Connection.enable_load_extension(conn, False)
-        conn.loading_enabled = False
-    sqlite3.Connection.set_trace_callback(conn, None)
-    sqlite3.Connection.set_progress_handler(conn, None, 0)
     now = tuple(conn.execute(PRAGMAS_SQL).fetchone())
     for name, was, is_ in zip(PRAGMAS, conn.opened_with, now, strict=True):
         if was != is_:
@@ -294,20 +299,27 @@ class SQLitePooling(Pooling):
                           reset=self.reset)
 
     def reset(self, conn: Any) -> None:
-        if conn.limits:  # first: a limit could stop the reset's own statements
+        # What code holding the connection set on it goes before any statement of the
+        # reset runs under it: a limit or a progress handler would stop the ROLLBACK, an
+        # authorizer refuse it, a text or row factory change what is read back. A reset
+        # that fails closes the connection, which for ":memory:" loses the database.
+        if conn.limits:
             for category, value in conn.limits.items():
                 sqlite3.Connection.setlimit(conn, category, value)
             conn.limits.clear()
+        if conn.marked[0]:
+            _take_off_callbacks(conn)
+        if conn.row_factory is not None or conn.text_factory is not str:
+            conn.row_factory, conn.text_factory = None, str
         if conn.in_transaction:
             conn.execute("ROLLBACK")
-        if conn.marked[0]:
-            _restore_session(conn)
-        # Plain attributes any code holding the connection can set: three reads.
-        if conn.row_factory is not None or conn.text_factory is not str \
-                or conn.isolation_level is not None:
-            conn.row_factory, conn.text_factory, conn.isolation_level = None, str, None
+        # Only now: setting either of these commits a transaction still open.
+        if conn.isolation_level is not None:
+            conn.isolation_level = None
         if _LEGACY is not None and getattr(conn, "autocommit", _LEGACY) != _LEGACY:
             conn.autocommit = _LEGACY  # Python 3.12+: the transaction control it had
+        if conn.marked[0]:
+            _restore_session(conn)
         state = tuple(conn.execute(STATE_SQL).fetchone())
         if state == _FRESH:
             return
