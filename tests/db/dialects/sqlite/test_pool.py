@@ -34,6 +34,15 @@ def _temp_objects(tx: Tx) -> None:
             "INSERT INTO secrets VALUES ('copied'); END")
 
 
+def _sqlites_own_temp_tables(tx: Tx) -> None:
+    # AUTOINCREMENT adds temp.sqlite_sequence, which SQLite refuses to drop; ANALYZE adds
+    # temp.sqlite_stat1. Only the verbs are used: any tenant's unit of work can do this.
+    tx.exec("CREATE TEMP TABLE counters (id INTEGER PRIMARY KEY AUTOINCREMENT, v TEXT)")
+    tx.exec("INSERT INTO counters (v) VALUES ('tenant a')")
+    tx.exec("CREATE INDEX temp.ix_counters ON counters (v)")
+    tx.exec("ANALYZE temp")
+
+
 def _foreign_keys_off(tx: Tx) -> None:
     # The pragma is a no-op inside a transaction, and the verbs refuse COMMIT: only
     # code reaching for the driver's connection can leave it set.
@@ -60,6 +69,7 @@ def _attach(tx: Tx) -> None:
 
 LEAKS: dict[str, Callable[[Tx], None]] = {
     "temp objects": _temp_objects,
+    "sqlite's own temp tables": _sqlites_own_temp_tables,
     "foreign keys off": _foreign_keys_off,
     "checks ignored": _pragmas("PRAGMA ignore_check_constraints = ON"),
     "read only": _pragmas("PRAGMA query_only = 1"),

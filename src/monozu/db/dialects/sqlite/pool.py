@@ -6,6 +6,8 @@ work can leave on a connection is its temporary schema (``TEMP`` tables, views,
 triggers), its pragmas (``query_only``, ``max_page_count``, ``locking_mode`` and the
 rest) and attached databases. A returned connection has its temporary schema
 emptied and foreign keys switched back on, in one query when there is nothing to undo.
+What DROP cannot remove (``temp.sqlite_sequence``) goes with the whole temporary
+database: a reset that fails closes the connection, and ``:memory:`` with it.
 
 Reading every pragma back costs about 27 µs, six times the common reset, so an
 authorizer watches instead: SQLite calls it while preparing each new statement (a
@@ -49,7 +51,10 @@ if TYPE_CHECKING:
 STATE_SQL = ("SELECT (SELECT count(*) FROM temp.sqlite_master), "
              "(SELECT foreign_keys FROM pragma_foreign_keys)")
 _FRESH = (0, 1)
-TEMP_OBJECTS_SQL = "SELECT type, name FROM temp.sqlite_master WHERE type IN ('table', 'view')"
+# SQLite's own tables (sqlite_sequence, sqlite_stat1) are left to _discard_temp_database:
+# it refuses to drop some of them.
+TEMP_OBJECTS_SQL = ("SELECT type, name FROM temp.sqlite_master WHERE type IN ('table', 'view') "
+                    "AND name NOT LIKE 'sqlite^_%' ESCAPE '^'")
 
 
 # The per-connection pragmas a unit of work could change, read in one query: what a
@@ -329,9 +334,21 @@ class SQLitePooling(Pooling):
         for (name,) in conn.execute(
                 "SELECT name FROM temp.sqlite_master WHERE type = 'trigger'").fetchall():
             conn.execute(f"DROP TRIGGER IF EXISTS temp.{_quote(name)}")
+        if conn.execute("SELECT count(*) FROM temp.sqlite_master").fetchone()[0]:
+            _discard_temp_database(conn)
         conn.execute("PRAGMA foreign_keys = ON")
         if tuple(conn.execute(STATE_SQL).fetchone()) != _FRESH:
             raise RuntimeError("the connection's temporary schema could not be emptied")
+        conn.marked[0] = False  # the reset's own pragmas set what the connection had
+
+
+def _discard_temp_database(conn: Any) -> None:
+    """Empty the temp schema of what DROP cannot remove (the sqlite_sequence of an
+    AUTOINCREMENT table): a change of temp_store discards the whole temporary
+    database, and setting it back keeps the connection's own value."""
+    store = int(conn.execute("PRAGMA temp_store").fetchone()[0])
+    conn.execute(f"PRAGMA temp_store = {2 if store == 1 else 1}")
+    conn.execute(f"PRAGMA temp_store = {store}")
 
 
 # Python 3.12+'s sqlite3.LEGACY_TRANSACTION_CONTROL, the autocommit every connection has.
