@@ -67,6 +67,26 @@ def _attach(tx: Tx) -> None:
     raw(tx).execute("BEGIN")
 
 
+def _behind_a_view(schema: str, pragma: str, write: str | None) -> Callable[[Tx], None]:
+    """A view named as one of SQLite's pragma table functions, which a query reads
+    instead of the function: the reset read what the unit of work chose there (CHECKs
+    enforced) and set nothing back, or (foreign keys off) failed every time."""
+    def leak(tx: Tx) -> None:
+        kind = "TEMP VIEW" if schema == "temp" else "VIEW"
+        tx.exec(f"CREATE {kind} pragma_{pragma} AS SELECT 0 AS {pragma}")
+        if write:
+            tx.exec(write)
+    return leak
+
+
+def _hidden_attachment(tx: Tx) -> None:
+    raw(tx).execute("COMMIT")
+    tx.exec("ATTACH DATABASE ':memory:' AS stash")
+    tx.exec("CREATE TEMP VIEW pragma_database_list AS SELECT 0 AS seq, 'main' AS name, "
+            "'' AS file")
+    raw(tx).execute("BEGIN")
+
+
 LEAKS: dict[str, Callable[[Tx], None]] = {
     "temp objects": _temp_objects,
     "sqlite's own temp tables": _sqlites_own_temp_tables,
@@ -80,6 +100,12 @@ LEAKS: dict[str, Callable[[Tx], None]] = {
                              "PRAGMA writable_schema = 1", "PRAGMA automatic_index = 0",
                              "PRAGMA case_sensitive_like = 1"),
     "attached database": _attach,
+    "a pragma behind a temp view": _behind_a_view("temp", "ignore_check_constraints",
+                                                  "PRAGMA ignore_check_constraints = ON"),
+    "a pragma behind a view in main": _behind_a_view("main", "ignore_check_constraints",
+                                                     "PRAGMA ignore_check_constraints = ON"),
+    "foreign keys behind a view in main": _behind_a_view("main", "foreign_keys", None),
+    "attached database behind a view": _hidden_attachment,
 }
 
 

@@ -5,15 +5,17 @@ keep its one connection alive, so connections are pooled here. What one unit of
 work can leave on a connection is its temporary schema (``TEMP`` tables, views,
 triggers), its pragmas (``query_only``, ``max_page_count``, ``locking_mode`` and the
 rest) and attached databases. A returned connection has its temporary schema
-emptied and foreign keys switched back on, in one query when there is nothing to undo.
-What DROP cannot remove (``temp.sqlite_sequence``) goes with the whole temporary
-database: a reset that fails closes the connection, and ``:memory:`` with it.
+emptied, in one query when there is nothing to undo. What DROP cannot remove
+(``temp.sqlite_sequence``) goes with the whole temporary database: a reset that fails
+closes the connection, and ``:memory:`` with it.
 
-Reading every pragma back costs about 27 µs, six times the common reset, so an
+Reading every pragma back costs about 30 µs, six times the common reset, so an
 authorizer watches instead: SQLite calls it while preparing each new statement (a
 ``PRAGMA`` is prepared again each time it runs), and a ``PRAGMA`` that sets a value
 or an ``ATTACH`` marks the connection. Only a marked connection has its pragmas
-compared with those it had when opened, set back, and its attached databases detached.
+compared with those it had when opened, set back, and its attached databases detached
+(foreign keys switched back on among them). They are read by PRAGMA statements, which
+nothing in a schema can stand in for (see :func:`read_pragmas`).
 
 Which pragma writes are undone:
 
@@ -47,10 +49,9 @@ if TYPE_CHECKING:
     from monozu.db.config import DatabaseConfig, DatabaseURL
     from monozu.db.dialects.base import Dialect
 
-# What a fresh connection reports: (objects in the temp schema, foreign_keys).
-STATE_SQL = ("SELECT (SELECT count(*) FROM temp.sqlite_master), "
-             "(SELECT foreign_keys FROM pragma_foreign_keys)")
-_FRESH = (0, 1)
+# What a fresh connection has in its temp schema: nothing. (Its foreign_keys setting is
+# set back with the other pragmas: only a PRAGMA can change it, which marks the connection.)
+TEMP_COUNT_SQL = "SELECT count(*) FROM temp.sqlite_master"
 # SQLite's own tables (sqlite_sequence, sqlite_stat1) are left to _discard_temp_database:
 # it refuses to drop some of them.
 TEMP_OBJECTS_SQL = ("SELECT type, name FROM temp.sqlite_master WHERE type IN ('table', 'view') "
@@ -70,14 +71,20 @@ PRAGMAS = ("foreign_keys", "query_only", "ignore_check_constraints", "recursive_
            "threads", "analysis_limit", "cache_spill", "temp.journal_mode")
 
 
-def _read(pragma: str) -> str:
-    schema, _, name = pragma.rpartition(".")
-    return f"(SELECT * FROM pragma_{name}('{schema}'))" if schema else \
-        f"(SELECT * FROM pragma_{name})"
+def read_pragmas(conn: sqlite3.Connection) -> tuple[Any, ...]:
+    """The values of :data:`PRAGMAS`, read by PRAGMA statements: not by the
+    ``pragma_<name>`` table functions, which a table or view of that name in any schema
+    (``CREATE TEMP VIEW pragma_query_only ...``, within any unit of work's reach) would
+    replace, so that the reset read what the unit of work chose and set nothing back."""
+    return tuple(conn.execute(f"PRAGMA {name}").fetchone()[0] for name in PRAGMAS)
 
 
-PRAGMAS_SQL = "SELECT " + ", ".join(_read(p) for p in PRAGMAS)
-ATTACHED_SQL = "SELECT name FROM pragma_database_list WHERE name NOT IN ('main', 'temp')"
+def attached(conn: sqlite3.Connection) -> list[str]:
+    """The attached databases, read by a PRAGMA statement (see :func:`read_pragmas`)."""
+    return [name for _, name, _ in conn.execute("PRAGMA database_list").fetchall()
+            if name not in ("main", "temp")]
+
+
 # Set on every restore, to what the connection had when opened (see watch): pragmas that
 # cannot be read back as a table (case_sensitive_like, mmap_size, wal_autocheckpoint),
 # one whose reading hides part of it (cache_spill reads as at least the cache's size),
@@ -217,7 +224,7 @@ class WatchedConnection(sqlite3.Connection):
 
 def watch(conn: WatchedConnection) -> None:
     """Record ``conn``'s pragmas as they are now and mark it on any later change."""
-    conn.opened_with = opened = tuple(conn.execute(PRAGMAS_SQL).fetchone())
+    conn.opened_with = opened = read_pragmas(conn)
     was = dict(zip(PRAGMAS, opened, strict=True))
     checkpoint = int(conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0])
     conn.blind_resets = (
@@ -275,17 +282,16 @@ def _restore_session(conn: WatchedConnection) -> None:
         raise RuntimeError("pragmas that cannot be set back were written: "
                            f"{', '.join(sorted(set(conn.unknown_pragmas)))}")
     conn.unknown_pragmas.clear()
-    now = tuple(conn.execute(PRAGMAS_SQL).fetchone())
+    now = read_pragmas(conn)
     for name, was, is_ in zip(PRAGMAS, conn.opened_with, now, strict=True):
         if was != is_:
             value = was if isinstance(was, int) else _quote(str(was))
             conn.execute(f"PRAGMA {name} = {value}")
-    for (name,) in conn.execute(ATTACHED_SQL).fetchall():
+    for name in attached(conn):
         conn.execute(f"DETACH DATABASE {_quote(name)}")
     for statement in conn.blind_resets:
         conn.execute(statement)
-    if tuple(conn.execute(PRAGMAS_SQL).fetchone()) != conn.opened_with \
-            or conn.execute(ATTACHED_SQL).fetchone() is not None:
+    if read_pragmas(conn) != conn.opened_with or attached(conn):
         raise RuntimeError("the connection's pragmas could not be set back")
     conn.marked[0] = False
 
@@ -325,8 +331,7 @@ class SQLitePooling(Pooling):
             conn.autocommit = _LEGACY  # Python 3.12+: the transaction control it had
         if conn.marked[0]:
             _restore_session(conn)
-        state = tuple(conn.execute(STATE_SQL).fetchone())
-        if state == _FRESH:
+        if not conn.execute(TEMP_COUNT_SQL).fetchone()[0]:
             return
         # Dropping a temporary table drops its indexes and triggers with it.
         for kind, name in conn.execute(TEMP_OBJECTS_SQL).fetchall():
@@ -334,12 +339,11 @@ class SQLitePooling(Pooling):
         for (name,) in conn.execute(
                 "SELECT name FROM temp.sqlite_master WHERE type = 'trigger'").fetchall():
             conn.execute(f"DROP TRIGGER IF EXISTS temp.{_quote(name)}")
-        if conn.execute("SELECT count(*) FROM temp.sqlite_master").fetchone()[0]:
+        if conn.execute(TEMP_COUNT_SQL).fetchone()[0]:
             _discard_temp_database(conn)
-        conn.execute("PRAGMA foreign_keys = ON")
-        if tuple(conn.execute(STATE_SQL).fetchone()) != _FRESH:
+            conn.marked[0] = False  # its pragmas set back what the connection had
+        if conn.execute(TEMP_COUNT_SQL).fetchone()[0]:
             raise RuntimeError("the connection's temporary schema could not be emptied")
-        conn.marked[0] = False  # the reset's own pragmas set what the connection had
 
 
 def _discard_temp_database(conn: Any) -> None:
