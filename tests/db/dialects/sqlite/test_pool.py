@@ -228,6 +228,30 @@ def test_what_code_set_on_the_raw_connection_does_not_fail_the_reset(db: Databas
         assert b.get_value("SELECT 'text'") == "text"
 
 
+def test_what_an_in_memory_unit_of_work_kept_open_is_closed_not_the_database() -> None:
+    """The connection of an in-memory database stays when given out: a cursor kept
+    half-read over a temporary table made the reset fail (the table could not be
+    dropped), so the pool closed the connection and the database was lost. Kept open,
+    a cursor or a blob would go on reading what later units of work write."""
+    with Database.open("sqlite:///:memory:", pool_size=1) as db:
+        db.exec("CREATE TABLE notes (id INTEGER PRIMARY KEY, body BLOB)")
+        db.exec("INSERT INTO notes VALUES (1, zeroblob(4)), (2, zeroblob(4))")
+        with db.tenant(uuid.uuid4()) as a:
+            a.exec("CREATE TEMP TABLE scratch AS SELECT id FROM notes")
+            kept = a.conn.execute("SELECT id FROM scratch ORDER BY id")
+            assert kept.fetchone() == (1,)
+            blob = a.conn.blobopen("notes", "body", 1, readonly=True)
+        with db.tenant(uuid.uuid4()) as b:
+            assert b.select(int, "SELECT id FROM notes ORDER BY id") == [1, 2]
+            assert b.get_value("SELECT count(*) FROM temp.sqlite_master") == 0
+            b.exec("UPDATE notes SET body = X'CAFEF00D' WHERE id = 1")
+        assert db.pool.stats()["opened"] == 1
+        with pytest.raises(sqlite3.ProgrammingError, match="closed"):
+            kept.fetchone()
+        with pytest.raises(sqlite3.ProgrammingError, match="closed"):
+            blob.read()
+
+
 def test_registered_functions_close_the_connection_unless_it_holds_the_database(
         db: Database) -> None:
     with db.transaction() as a:

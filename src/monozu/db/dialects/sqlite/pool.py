@@ -40,6 +40,7 @@ closing the connection that set them would not set them back.
 from __future__ import annotations
 
 import sqlite3
+import weakref
 from typing import TYPE_CHECKING, Any
 
 from monozu.db.dialects.pooling import Pool, Pooling
@@ -222,6 +223,40 @@ class WatchedConnection(sqlite3.Connection):
             self.marked[0] = True
 
 
+class MemoryConnection(WatchedConnection):
+    """The connection of an in-memory database, which also keeps its cursors and blobs
+    for the reset to close: the connection stays when given out (``Tx.conn``), and a
+    cursor a unit of work kept half-read made the reset fail (a table it reads cannot
+    be dropped), which closed the connection and lost the database; kept open, it could
+    go on reading the next unit of work's rows. A file's connection given out is closed
+    instead, so only this one pays for the bookkeeping."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.handles: weakref.WeakSet[Any] = weakref.WeakSet()
+
+    def cursor(self, factory: Any = sqlite3.Cursor) -> Any:
+        cur = super().cursor(factory)
+        self.handles.add(cur)
+        return cur
+
+    # sqlite3's own execute methods make their cursor without calling cursor().
+    def execute(self, sql: str, parameters: Any = (), /) -> sqlite3.Cursor:
+        return self.cursor().execute(sql, parameters)  # type: ignore[no-any-return]
+
+    def executemany(self, sql: str, parameters: Any, /) -> sqlite3.Cursor:
+        return self.cursor().executemany(sql, parameters)  # type: ignore[no-any-return]
+
+    def executescript(self, sql_script: str, /) -> sqlite3.Cursor:
+        return self.cursor().executescript(sql_script)  # type: ignore[no-any-return]
+
+    def blobopen(self, table: str, column: str, row: int, /, *, readonly: bool = False,
+                 name: str = "main") -> sqlite3.Blob:
+        blob = super().blobopen(table, column, row, readonly=readonly, name=name)
+        self.handles.add(blob)
+        return blob
+
+
 def watch(conn: WatchedConnection) -> None:
     """Record ``conn``'s pragmas as they are now and mark it on any later change."""
     conn.opened_with = opened = read_pragmas(conn)
@@ -310,10 +345,14 @@ class SQLitePooling(Pooling):
                           reset=self.reset)
 
     def reset(self, conn: Any) -> None:
-        # What code holding the connection set on it goes before any statement of the
-        # reset runs under it: a limit or a progress handler would stop the ROLLBACK, an
+        # What code holding the connection left on it goes before any statement of the
+        # reset runs under it: a cursor left half-read keeps its table from being
+        # dropped, a limit or a progress handler would stop the ROLLBACK, an
         # authorizer refuse it, a text or row factory change what is read back. A reset
         # that fails closes the connection, which for ":memory:" loses the database.
+        if conn.in_memory and conn.handles:  # a MemoryConnection's, see there
+            for handle in list(conn.handles):
+                handle.close()
         if conn.limits:
             for category, value in conn.limits.items():
                 sqlite3.Connection.setlimit(conn, category, value)
