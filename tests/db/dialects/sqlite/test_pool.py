@@ -252,6 +252,27 @@ def test_what_an_in_memory_unit_of_work_kept_open_is_closed_not_the_database() -
             blob.read()
 
 
+def test_a_method_replaced_on_an_in_memory_connection_is_gone_for_the_next() -> None:
+    """Set on the object, a replaced method outlived the unit of work on the connection
+    an in-memory database keeps, and saw the next tenant's statements and values."""
+    seen: list[object] = []
+    with Database.open("sqlite:///:memory:", pool_size=1) as db:
+        db.exec("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)")
+        with db.tenant(uuid.uuid4()) as a:
+            conn = a.conn
+            cursor, execute = conn.cursor, conn.execute
+            conn.cursor = lambda *args: seen.append(args) or cursor(*args)
+            conn.execute = lambda *args: seen.append(args) or execute(*args)
+            conn.note = "tenant a"
+        seen.clear()
+        with db.tenant(uuid.uuid4()) as b:
+            assert raw(b) is conn
+            b.exec("INSERT INTO notes (body) VALUES (:body)", body="tenant b")
+            assert not hasattr(raw(b), "note")
+        assert seen == []
+        assert db.get_value("SELECT body FROM notes") == "tenant b"
+
+
 def test_registered_functions_close_the_connection_unless_it_holds_the_database(
         db: Database) -> None:
     with db.transaction() as a:

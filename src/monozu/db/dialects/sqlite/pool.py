@@ -235,6 +235,15 @@ class MemoryConnection(WatchedConnection):
         super().__init__(*args, **kwargs)
         self.handles: weakref.WeakSet[Any] = weakref.WeakSet()
 
+    def forget_foreign_attributes(self) -> None:
+        """Delete what code given the connection set on the object itself: a method
+        replaced there (``conn.execute = spy``) would see every later unit of work's
+        statements and values, another tenant's."""
+        own = vars(self)
+        if own.keys() - _OWN_ATTRIBUTES:
+            for name in own.keys() - _OWN_ATTRIBUTES:
+                del own[name]
+
     def cursor(self, factory: Any = sqlite3.Cursor) -> Any:
         cur = super().cursor(factory)
         self.handles.add(cur)
@@ -255,6 +264,13 @@ class MemoryConnection(WatchedConnection):
         blob = super().blobopen(table, column, row, readonly=readonly, name=name)
         self.handles.add(blob)
         return blob
+
+
+# What the layer itself sets on a connection object (see watch and the dialect's connect).
+_OWN_ATTRIBUTES = frozenset({
+    "opened_with", "blind_resets", "marked", "chained", "unknown_pragmas", "registered",
+    "limits", "watching", "in_memory", "empty_file", "loading_enabled", "extension_loaded",
+    "handles"})
 
 
 def watch(conn: WatchedConnection) -> None:
@@ -350,9 +366,11 @@ class SQLitePooling(Pooling):
         # dropped, a limit or a progress handler would stop the ROLLBACK, an
         # authorizer refuse it, a text or row factory change what is read back. A reset
         # that fails closes the connection, which for ":memory:" loses the database.
-        if conn.in_memory and conn.handles:  # a MemoryConnection's, see there
-            for handle in list(conn.handles):
-                handle.close()
+        if conn.in_memory:  # a MemoryConnection, see there
+            conn.forget_foreign_attributes()
+            if conn.handles:
+                for handle in list(conn.handles):
+                    handle.close()
         if conn.limits:
             for category, value in conn.limits.items():
                 sqlite3.Connection.setlimit(conn, category, value)
