@@ -78,12 +78,23 @@ def _lock_gone(tx: Tx) -> None:
                         "AND pid = pg_backend_pid()") == 0
 
 
+def _leak_seed(tx: Tx) -> None:
+    tx.get_value("SELECT setseed(0.42)::text")  # the next random() values are known
+
+
+def _seed_gone(tx: Tx) -> None:
+    drawn = tx.get_value("SELECT random()")
+    tx.get_value("SELECT setseed(0.42)::text")
+    assert drawn != tx.get_value("SELECT random()"), "random() followed the seed set before"
+
+
 LEAKS: dict[str, tuple[Callable[[Tx], None], Callable[[Tx], None]]] = {
     "session setting": (_leak_setting, _setting_gone),
     "temp table": (_leak_temp, _temp_gone),
     "with hold cursor": (_leak_cursor, _cursor_gone),
     "prepared statement": (_leak_prepared, _prepared_gone),
     "advisory lock": (_leak_lock, _lock_gone),
+    "random seed": (_leak_seed, _seed_gone),
 }
 
 

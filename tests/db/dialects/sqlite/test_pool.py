@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import uuid
 from collections.abc import Callable, Iterator
@@ -9,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from monozu.db import CheckViolation, Database, Tx
+from monozu.db import CheckViolation, Database, DatabaseError, Tx
 from tests.support.rawconn import raw
 
 
@@ -31,6 +32,15 @@ def _temp_objects(tx: Tx) -> None:
     tx.exec("CREATE TEMP VIEW seen AS SELECT id FROM notes")
     tx.exec("CREATE TEMP TRIGGER spy AFTER INSERT ON notes BEGIN "
             "INSERT INTO secrets VALUES ('copied'); END")
+
+
+def _sqlites_own_temp_tables(tx: Tx) -> None:
+    # AUTOINCREMENT adds temp.sqlite_sequence, which SQLite refuses to drop; ANALYZE adds
+    # temp.sqlite_stat1. Only the verbs are used: any tenant's unit of work can do this.
+    tx.exec("CREATE TEMP TABLE counters (id INTEGER PRIMARY KEY AUTOINCREMENT, v TEXT)")
+    tx.exec("INSERT INTO counters (v) VALUES ('tenant a')")
+    tx.exec("CREATE INDEX temp.ix_counters ON counters (v)")
+    tx.exec("ANALYZE temp")
 
 
 def _foreign_keys_off(tx: Tx) -> None:
@@ -57,8 +67,29 @@ def _attach(tx: Tx) -> None:
     raw(tx).execute("BEGIN")
 
 
+def _behind_a_view(schema: str, pragma: str, write: str | None) -> Callable[[Tx], None]:
+    """A view named as one of SQLite's pragma table functions, which a query reads
+    instead of the function: the reset read what the unit of work chose there (CHECKs
+    enforced) and set nothing back, or (foreign keys off) failed every time."""
+    def leak(tx: Tx) -> None:
+        kind = "TEMP VIEW" if schema == "temp" else "VIEW"
+        tx.exec(f"CREATE {kind} pragma_{pragma} AS SELECT 0 AS {pragma}")
+        if write:
+            tx.exec(write)
+    return leak
+
+
+def _hidden_attachment(tx: Tx) -> None:
+    raw(tx).execute("COMMIT")
+    tx.exec("ATTACH DATABASE ':memory:' AS stash")
+    tx.exec("CREATE TEMP VIEW pragma_database_list AS SELECT 0 AS seq, 'main' AS name, "
+            "'' AS file")
+    raw(tx).execute("BEGIN")
+
+
 LEAKS: dict[str, Callable[[Tx], None]] = {
     "temp objects": _temp_objects,
+    "sqlite's own temp tables": _sqlites_own_temp_tables,
     "foreign keys off": _foreign_keys_off,
     "checks ignored": _pragmas("PRAGMA ignore_check_constraints = ON"),
     "read only": _pragmas("PRAGMA query_only = 1"),
@@ -69,6 +100,12 @@ LEAKS: dict[str, Callable[[Tx], None]] = {
                              "PRAGMA writable_schema = 1", "PRAGMA automatic_index = 0",
                              "PRAGMA case_sensitive_like = 1"),
     "attached database": _attach,
+    "a pragma behind a temp view": _behind_a_view("temp", "ignore_check_constraints",
+                                                  "PRAGMA ignore_check_constraints = ON"),
+    "a pragma behind a view in main": _behind_a_view("main", "ignore_check_constraints",
+                                                     "PRAGMA ignore_check_constraints = ON"),
+    "foreign keys behind a view in main": _behind_a_view("main", "foreign_keys", None),
+    "attached database behind a view": _hidden_attachment,
 }
 
 
@@ -147,6 +184,93 @@ def test_what_code_set_on_the_raw_connection_is_gone_for_the_next(db: Database,
         c.exec("PRAGMA query_only = 1")
     assert db.get_value("SELECT count(*) FROM notes") == 2
     db.exec("INSERT INTO notes VALUES (3, NULL)")
+
+
+def _interrupting(tx: Tx) -> None:
+    tx.exec("INSERT INTO notes VALUES (2, 1)")
+    raw(tx).set_progress_handler(lambda: 1, 1)  # interrupts every statement from here on
+
+
+def _bytes_for_text(tx: Tx) -> None:
+    raw(tx).text_factory = bytes  # the pragmas the reset reads back would be bytes
+    tx.exec("PRAGMA busy_timeout = 1")
+
+
+def _rows_as_dicts(tx: Tx) -> None:
+    raw(tx).row_factory = lambda cur, row: {d[0]: v for d, v in zip(cur.description, row,
+                                                                    strict=True)}
+    tx.exec("PRAGMA busy_timeout = 1")
+
+
+# Each leak, and whether it fails its own unit of work (the handler interrupts the COMMIT).
+RESET_UNDER: dict[str, tuple[Callable[[Tx], None], bool]] = {
+    "an interrupting progress handler": (_interrupting, True),
+    "a text factory of bytes": (_bytes_for_text, False),
+    "a row factory of dicts": (_rows_as_dicts, False),
+}
+
+
+@pytest.mark.parametrize("leak", list(RESET_UNDER))
+def test_what_code_set_on_the_raw_connection_does_not_fail_the_reset(db: Database,
+                                                                    leak: str) -> None:
+    """The reset's own statements had run under it: the ROLLBACK interrupted, the pragmas
+    read back as bytes or as a dict's keys, so the reset failed and the pool closed the
+    connection, which for an in-memory database was the database itself."""
+    make, fails = RESET_UNDER[leak]
+    with pytest.raises(DatabaseError, match="interrupted") if fails \
+            else contextlib.nullcontext(), db.transaction() as a:
+        conn = raw(a)
+        make(a)
+    with db.transaction() as b:
+        assert raw(b) is conn, "the connection was closed"
+        assert b.select(int, "SELECT id FROM notes ORDER BY id") == [1]
+        assert b.get_value("PRAGMA busy_timeout") == 5000
+        assert b.get_value("SELECT 'text'") == "text"
+
+
+def test_what_an_in_memory_unit_of_work_kept_open_is_closed_not_the_database() -> None:
+    """The connection of an in-memory database stays when given out: a cursor kept
+    half-read over a temporary table made the reset fail (the table could not be
+    dropped), so the pool closed the connection and the database was lost. Kept open,
+    a cursor or a blob would go on reading what later units of work write."""
+    with Database.open("sqlite:///:memory:", pool_size=1) as db:
+        db.exec("CREATE TABLE notes (id INTEGER PRIMARY KEY, body BLOB)")
+        db.exec("INSERT INTO notes VALUES (1, zeroblob(4)), (2, zeroblob(4))")
+        with db.tenant(uuid.uuid4()) as a:
+            a.exec("CREATE TEMP TABLE scratch AS SELECT id FROM notes")
+            kept = a.conn.execute("SELECT id FROM scratch ORDER BY id")
+            assert kept.fetchone() == (1,)
+            blob = a.conn.blobopen("notes", "body", 1, readonly=True)
+        with db.tenant(uuid.uuid4()) as b:
+            assert b.select(int, "SELECT id FROM notes ORDER BY id") == [1, 2]
+            assert b.get_value("SELECT count(*) FROM temp.sqlite_master") == 0
+            b.exec("UPDATE notes SET body = X'CAFEF00D' WHERE id = 1")
+        assert db.pool.stats()["opened"] == 1
+        with pytest.raises(sqlite3.ProgrammingError, match="closed"):
+            kept.fetchone()
+        with pytest.raises(sqlite3.ProgrammingError, match="closed"):
+            blob.read()
+
+
+def test_a_method_replaced_on_an_in_memory_connection_is_gone_for_the_next() -> None:
+    """Set on the object, a replaced method outlived the unit of work on the connection
+    an in-memory database keeps, and saw the next tenant's statements and values."""
+    seen: list[object] = []
+    with Database.open("sqlite:///:memory:", pool_size=1) as db:
+        db.exec("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)")
+        with db.tenant(uuid.uuid4()) as a:
+            conn = a.conn
+            cursor, execute = conn.cursor, conn.execute
+            conn.cursor = lambda *args: seen.append(args) or cursor(*args)
+            conn.execute = lambda *args: seen.append(args) or execute(*args)
+            conn.note = "tenant a"
+        seen.clear()
+        with db.tenant(uuid.uuid4()) as b:
+            assert raw(b) is conn
+            b.exec("INSERT INTO notes (body) VALUES (:body)", body="tenant b")
+            assert not hasattr(raw(b), "note")
+        assert seen == []
+        assert db.get_value("SELECT body FROM notes") == "tenant b"
 
 
 def test_registered_functions_close_the_connection_unless_it_holds_the_database(

@@ -588,6 +588,23 @@ def test_translate_error_ignores_foreign_exceptions() -> None:
     assert DIALECT.translate_error(sqlite3.IntegrityError("UNIQUE constraint failed")) is None
 
 
+def test_every_checkout_sets_back_the_isolation_level_a_new_session_has(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The driver's pool resets a session with sp_reset_connection, which leaves the
+    isolation level a unit of work set (READ UNCOMMITTED: the next tenant's unit of
+    work would read rows not committed). It goes with the session settings, in the
+    same batch."""
+    mssql_python = driver()
+    conn = FakeConnection()
+    monkeypatch.setattr(mssql_python, "connect", lambda *a, **k: conn)
+    config = sql_config("sqlserver://sa:pw@localhost?database=monozu")
+    DIALECT.connect(config.url, config)
+    assert len(conn.executed) == 1, "one batch, no round trip of its own"
+    statements = [s.strip() for s in conn.executed[0][0].split(";")]
+    assert "SET TRANSACTION ISOLATION LEVEL READ COMMITTED" in statements
+    assert_parses(conn.executed[0][0])
+
+
 def test_connection_string_parse_error_is_translated() -> None:
     driver()
     from mssql_python.exceptions import ConnectionStringParseError

@@ -5,7 +5,8 @@ session: a ``SET`` or ``set_config(..., false)`` (a tenant id that would outlive
 the unit of work), ``TEMP`` tables, ``WITH HOLD`` cursors, prepared statements,
 advisory locks, ``LISTEN``. The pool's ``reset`` callback runs, on every returned
 connection, the statements ``DISCARD ALL`` stands for, then the session settings
-every connection gets (:data:`SESSION_SQL`), as one batch in one round trip.
+every connection gets (:data:`SESSION_SQL`), as one batch in one round trip, and
+reseeds ``random()``, which ``DISCARD ALL`` leaves as ``setseed()`` set it.
 ``DISCARD ALL`` itself cannot be sent in a batch (it refuses to run inside the
 batch's implicit transaction) and would need a second round trip for the time
 zone. A batch is never prepared by psycopg, and on seeing ``DEALLOCATE ALL``
@@ -24,6 +25,7 @@ adapters changed is closed instead, since psycopg offers no way to undo them.
 from __future__ import annotations
 
 import logging
+import secrets
 import select
 import time
 import weakref
@@ -65,6 +67,7 @@ ALIVE_WINDOW = 0.5
 
 # Every session runs in UTC, so timestamptz values come back aware and in UTC.
 SESSION_SQL = "SET TIME ZONE 'UTC'"
+_UNLOCK = "SELECT pg_advisory_unlock_all()"
 # What DISCARD ALL does (PostgreSQL documents it as exactly these), then SESSION_SQL.
 RESET_SQL = ";\n".join((
     "CLOSE ALL",
@@ -72,12 +75,23 @@ RESET_SQL = ";\n".join((
     "RESET ALL",
     "DEALLOCATE ALL",
     "UNLISTEN *",
-    "SELECT pg_advisory_unlock_all()",
+    _UNLOCK,
     "DISCARD PLANS",
     "DISCARD TEMP",
     "DISCARD SEQUENCES",
     SESSION_SQL,
 ))
+_BEFORE_UNLOCK, _AFTER_UNLOCK = RESET_SQL.split(_UNLOCK)
+
+
+def reset_sql() -> str:
+    """:data:`RESET_SQL` with ``random()`` reseeded, in the statement that unlocks (a
+    statement of its own would cost more). A seed ``setseed()`` gave holds for the
+    session, and neither DISCARD ALL nor RESET ALL touches it: the next unit of work's
+    ``random()``, another tenant's, would follow a sequence the unit of work that set
+    it can foretell. Reseeded from this process's strong randomness, it cannot."""
+    seed = secrets.randbits(53) / 2**52 - 1.0  # setseed takes [-1, 1]
+    return f"{_BEFORE_UNLOCK}{_UNLOCK}, setseed({seed!r}){_AFTER_UNLOCK}"
 
 
 @dataclass(frozen=True)
@@ -289,7 +303,7 @@ class PostgreSQLPooling(Pooling):
         restore_driver_state(conn)
         conn.autocommit = True
         try:
-            conn.execute(RESET_SQL)
+            conn.execute(reset_sql())
         finally:
             conn.autocommit = False
         # A notification the server sent while the connection waited for this reset

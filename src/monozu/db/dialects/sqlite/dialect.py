@@ -32,7 +32,7 @@ from monozu.db.config import DatabaseConfig, DatabaseURL
 from monozu.db.dialects.base import Dialect
 from monozu.db.dialects.migration import poll
 from monozu.db.dialects.sqlite import statements as text_rules
-from monozu.db.dialects.sqlite.pool import POOLING, WatchedConnection
+from monozu.db.dialects.sqlite.pool import POOLING, MemoryConnection, WatchedConnection
 from monozu.db.dialects.sqlite.snippets import SQLiteSnippets
 from monozu.db.errors import ConfigError, ConnectionFailed, DatabaseError, ParameterError
 from monozu.db.values import (
@@ -220,16 +220,17 @@ class SQLiteDialect(Dialect):
             # "~/x.db" is the file every check above looked at (and whose folder was
             # made): SQLite itself would open "~/x.db" under the working folder.
             file = os.path.expanduser(path)
+            connection_class = MemoryConnection if path == ":memory:" else WatchedConnection
             if mode is None:
                 conn = sqlite3.connect(file, isolation_level=None, check_same_thread=False,
-                                       timeout=busy, factory=WatchedConnection)
+                                       timeout=busy, factory=connection_class)
             else:
                 # A file name may hold bytes that are not UTF-8 (a lone surrogate
                 # here): they go into the URI percent-encoded, as the bytes they were.
                 target = f"file:{quote(file, errors='surrogateescape')}?mode={quote(mode)}"
                 conn = sqlite3.connect(target, uri=True, isolation_level=None,
                                        check_same_thread=False, timeout=busy,
-                                       factory=WatchedConnection)
+                                       factory=connection_class)
             conn.execute(f"PRAGMA busy_timeout = {int(busy * 1000)}")
             conn.execute("PRAGMA foreign_keys = ON")
             # An empty file is an empty database: a transaction begun IMMEDIATE would

@@ -5,13 +5,17 @@ keep its one connection alive, so connections are pooled here. What one unit of
 work can leave on a connection is its temporary schema (``TEMP`` tables, views,
 triggers), its pragmas (``query_only``, ``max_page_count``, ``locking_mode`` and the
 rest) and attached databases. A returned connection has its temporary schema
-emptied and foreign keys switched back on, in one query when there is nothing to undo.
+emptied, in one query when there is nothing to undo. What DROP cannot remove
+(``temp.sqlite_sequence``) goes with the whole temporary database: a reset that fails
+closes the connection, and ``:memory:`` with it.
 
-Reading every pragma back costs about 27 µs, six times the common reset, so an
+Reading every pragma back costs about 30 µs, six times the common reset, so an
 authorizer watches instead: SQLite calls it while preparing each new statement (a
 ``PRAGMA`` is prepared again each time it runs), and a ``PRAGMA`` that sets a value
 or an ``ATTACH`` marks the connection. Only a marked connection has its pragmas
-compared with those it had when opened, set back, and its attached databases detached.
+compared with those it had when opened, set back, and its attached databases detached
+(foreign keys switched back on among them). They are read by PRAGMA statements, which
+nothing in a schema can stand in for (see :func:`read_pragmas`).
 
 Which pragma writes are undone:
 
@@ -36,6 +40,7 @@ closing the connection that set them would not set them back.
 from __future__ import annotations
 
 import sqlite3
+import weakref
 from typing import TYPE_CHECKING, Any
 
 from monozu.db.dialects.pooling import Pool, Pooling
@@ -45,11 +50,13 @@ if TYPE_CHECKING:
     from monozu.db.config import DatabaseConfig, DatabaseURL
     from monozu.db.dialects.base import Dialect
 
-# What a fresh connection reports: (objects in the temp schema, foreign_keys).
-STATE_SQL = ("SELECT (SELECT count(*) FROM temp.sqlite_master), "
-             "(SELECT foreign_keys FROM pragma_foreign_keys)")
-_FRESH = (0, 1)
-TEMP_OBJECTS_SQL = "SELECT type, name FROM temp.sqlite_master WHERE type IN ('table', 'view')"
+# What a fresh connection has in its temp schema: nothing. (Its foreign_keys setting is
+# set back with the other pragmas: only a PRAGMA can change it, which marks the connection.)
+TEMP_COUNT_SQL = "SELECT count(*) FROM temp.sqlite_master"
+# SQLite's own tables (sqlite_sequence, sqlite_stat1) are left to _discard_temp_database:
+# it refuses to drop some of them.
+TEMP_OBJECTS_SQL = ("SELECT type, name FROM temp.sqlite_master WHERE type IN ('table', 'view') "
+                    "AND name NOT LIKE 'sqlite^_%' ESCAPE '^'")
 
 
 # The per-connection pragmas a unit of work could change, read in one query: what a
@@ -65,14 +72,20 @@ PRAGMAS = ("foreign_keys", "query_only", "ignore_check_constraints", "recursive_
            "threads", "analysis_limit", "cache_spill", "temp.journal_mode")
 
 
-def _read(pragma: str) -> str:
-    schema, _, name = pragma.rpartition(".")
-    return f"(SELECT * FROM pragma_{name}('{schema}'))" if schema else \
-        f"(SELECT * FROM pragma_{name})"
+def read_pragmas(conn: sqlite3.Connection) -> tuple[Any, ...]:
+    """The values of :data:`PRAGMAS`, read by PRAGMA statements: not by the
+    ``pragma_<name>`` table functions, which a table or view of that name in any schema
+    (``CREATE TEMP VIEW pragma_query_only ...``, within any unit of work's reach) would
+    replace, so that the reset read what the unit of work chose and set nothing back."""
+    return tuple(conn.execute(f"PRAGMA {name}").fetchone()[0] for name in PRAGMAS)
 
 
-PRAGMAS_SQL = "SELECT " + ", ".join(_read(p) for p in PRAGMAS)
-ATTACHED_SQL = "SELECT name FROM pragma_database_list WHERE name NOT IN ('main', 'temp')"
+def attached(conn: sqlite3.Connection) -> list[str]:
+    """The attached databases, read by a PRAGMA statement (see :func:`read_pragmas`)."""
+    return [name for _, name, _ in conn.execute("PRAGMA database_list").fetchall()
+            if name not in ("main", "temp")]
+
+
 # Set on every restore, to what the connection had when opened (see watch): pragmas that
 # cannot be read back as a table (case_sensitive_like, mmap_size, wal_autocheckpoint),
 # one whose reading hides part of it (cache_spill reads as at least the cache's size),
@@ -210,9 +223,59 @@ class WatchedConnection(sqlite3.Connection):
             self.marked[0] = True
 
 
+class MemoryConnection(WatchedConnection):
+    """The connection of an in-memory database, which also keeps its cursors and blobs
+    for the reset to close: the connection stays when given out (``Tx.conn``), and a
+    cursor a unit of work kept half-read made the reset fail (a table it reads cannot
+    be dropped), which closed the connection and lost the database; kept open, it could
+    go on reading the next unit of work's rows. A file's connection given out is closed
+    instead, so only this one pays for the bookkeeping."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.handles: weakref.WeakSet[Any] = weakref.WeakSet()
+
+    def forget_foreign_attributes(self) -> None:
+        """Delete what code given the connection set on the object itself: a method
+        replaced there (``conn.execute = spy``) would see every later unit of work's
+        statements and values, another tenant's."""
+        own = vars(self)
+        if own.keys() - _OWN_ATTRIBUTES:
+            for name in own.keys() - _OWN_ATTRIBUTES:
+                del own[name]
+
+    def cursor(self, factory: Any = sqlite3.Cursor) -> Any:
+        cur = super().cursor(factory)
+        self.handles.add(cur)
+        return cur
+
+    # sqlite3's own execute methods make their cursor without calling cursor().
+    def execute(self, sql: str, parameters: Any = (), /) -> sqlite3.Cursor:
+        return self.cursor().execute(sql, parameters)  # type: ignore[no-any-return]
+
+    def executemany(self, sql: str, parameters: Any, /) -> sqlite3.Cursor:
+        return self.cursor().executemany(sql, parameters)  # type: ignore[no-any-return]
+
+    def executescript(self, sql_script: str, /) -> sqlite3.Cursor:
+        return self.cursor().executescript(sql_script)  # type: ignore[no-any-return]
+
+    def blobopen(self, table: str, column: str, row: int, /, *, readonly: bool = False,
+                 name: str = "main") -> sqlite3.Blob:
+        blob = super().blobopen(table, column, row, readonly=readonly, name=name)
+        self.handles.add(blob)
+        return blob
+
+
+# What the layer itself sets on a connection object (see watch and the dialect's connect).
+_OWN_ATTRIBUTES = frozenset({
+    "opened_with", "blind_resets", "marked", "chained", "unknown_pragmas", "registered",
+    "limits", "watching", "in_memory", "empty_file", "loading_enabled", "extension_loaded",
+    "handles"})
+
+
 def watch(conn: WatchedConnection) -> None:
     """Record ``conn``'s pragmas as they are now and mark it on any later change."""
-    conn.opened_with = opened = tuple(conn.execute(PRAGMAS_SQL).fetchone())
+    conn.opened_with = opened = read_pragmas(conn)
     was = dict(zip(PRAGMAS, opened, strict=True))
     checkpoint = int(conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0])
     conn.blind_resets = (
@@ -249,9 +312,20 @@ def watch(conn: WatchedConnection) -> None:
     conn.watching = True
 
 
+def _take_off_callbacks(conn: WatchedConnection) -> None:
+    """Take off the callbacks and the authorizer a unit of work registered, and switch
+    extension loading off again."""
+    conn.chained[0] = None
+    if conn.loading_enabled:
+        sqlite3.Connection.enable_load_extension(conn, False)
+        conn.loading_enabled = False
+    sqlite3.Connection.set_trace_callback(conn, None)
+    sqlite3.Connection.set_progress_handler(conn, None, 0)
+
+
 def _restore_session(conn: WatchedConnection) -> None:
-    """Set back the pragmas a unit of work changed, detach what it attached, and take
-    off the functions and callbacks it registered."""
+    """Set back the pragmas a unit of work changed and detach what it attached (its
+    callbacks are already off: :func:`_take_off_callbacks`)."""
     if (conn.registered or conn.extension_loaded) and not conn.in_memory:
         raise RuntimeError("SQL functions or extensions were registered: "
                            f"{', '.join(conn.registered) or 'an extension'}")
@@ -259,23 +333,16 @@ def _restore_session(conn: WatchedConnection) -> None:
         raise RuntimeError("pragmas that cannot be set back were written: "
                            f"{', '.join(sorted(set(conn.unknown_pragmas)))}")
     conn.unknown_pragmas.clear()
-    conn.chained[0] = None
-    if conn.loading_enabled:
-        sqlite3.Connection.enable_load_extension(conn, False)
-        conn.loading_enabled = False
-    sqlite3.Connection.set_trace_callback(conn, None)
-    sqlite3.Connection.set_progress_handler(conn, None, 0)
-    now = tuple(conn.execute(PRAGMAS_SQL).fetchone())
+    now = read_pragmas(conn)
     for name, was, is_ in zip(PRAGMAS, conn.opened_with, now, strict=True):
         if was != is_:
             value = was if isinstance(was, int) else _quote(str(was))
             conn.execute(f"PRAGMA {name} = {value}")
-    for (name,) in conn.execute(ATTACHED_SQL).fetchall():
+    for name in attached(conn):
         conn.execute(f"DETACH DATABASE {_quote(name)}")
     for statement in conn.blind_resets:
         conn.execute(statement)
-    if tuple(conn.execute(PRAGMAS_SQL).fetchone()) != conn.opened_with \
-            or conn.execute(ATTACHED_SQL).fetchone() is not None:
+    if read_pragmas(conn) != conn.opened_with or attached(conn):
         raise RuntimeError("the connection's pragmas could not be set back")
     conn.marked[0] = False
 
@@ -294,22 +361,34 @@ class SQLitePooling(Pooling):
                           reset=self.reset)
 
     def reset(self, conn: Any) -> None:
-        if conn.limits:  # first: a limit could stop the reset's own statements
+        # What code holding the connection left on it goes before any statement of the
+        # reset runs under it: a cursor left half-read keeps its table from being
+        # dropped, a limit or a progress handler would stop the ROLLBACK, an
+        # authorizer refuse it, a text or row factory change what is read back. A reset
+        # that fails closes the connection, which for ":memory:" loses the database.
+        if conn.in_memory:  # a MemoryConnection, see there
+            conn.forget_foreign_attributes()
+            if conn.handles:
+                for handle in list(conn.handles):
+                    handle.close()
+        if conn.limits:
             for category, value in conn.limits.items():
                 sqlite3.Connection.setlimit(conn, category, value)
             conn.limits.clear()
+        if conn.marked[0]:
+            _take_off_callbacks(conn)
+        if conn.row_factory is not None or conn.text_factory is not str:
+            conn.row_factory, conn.text_factory = None, str
         if conn.in_transaction:
             conn.execute("ROLLBACK")
-        if conn.marked[0]:
-            _restore_session(conn)
-        # Plain attributes any code holding the connection can set: three reads.
-        if conn.row_factory is not None or conn.text_factory is not str \
-                or conn.isolation_level is not None:
-            conn.row_factory, conn.text_factory, conn.isolation_level = None, str, None
+        # Only now: setting either of these commits a transaction still open.
+        if conn.isolation_level is not None:
+            conn.isolation_level = None
         if _LEGACY is not None and getattr(conn, "autocommit", _LEGACY) != _LEGACY:
             conn.autocommit = _LEGACY  # Python 3.12+: the transaction control it had
-        state = tuple(conn.execute(STATE_SQL).fetchone())
-        if state == _FRESH:
+        if conn.marked[0]:
+            _restore_session(conn)
+        if not conn.execute(TEMP_COUNT_SQL).fetchone()[0]:
             return
         # Dropping a temporary table drops its indexes and triggers with it.
         for kind, name in conn.execute(TEMP_OBJECTS_SQL).fetchall():
@@ -317,9 +396,20 @@ class SQLitePooling(Pooling):
         for (name,) in conn.execute(
                 "SELECT name FROM temp.sqlite_master WHERE type = 'trigger'").fetchall():
             conn.execute(f"DROP TRIGGER IF EXISTS temp.{_quote(name)}")
-        conn.execute("PRAGMA foreign_keys = ON")
-        if tuple(conn.execute(STATE_SQL).fetchone()) != _FRESH:
+        if conn.execute(TEMP_COUNT_SQL).fetchone()[0]:
+            _discard_temp_database(conn)
+            conn.marked[0] = False  # its pragmas set back what the connection had
+        if conn.execute(TEMP_COUNT_SQL).fetchone()[0]:
             raise RuntimeError("the connection's temporary schema could not be emptied")
+
+
+def _discard_temp_database(conn: Any) -> None:
+    """Empty the temp schema of what DROP cannot remove (the sqlite_sequence of an
+    AUTOINCREMENT table): a change of temp_store discards the whole temporary
+    database, and setting it back keeps the connection's own value."""
+    store = int(conn.execute("PRAGMA temp_store").fetchone()[0])
+    conn.execute(f"PRAGMA temp_store = {2 if store == 1 else 1}")
+    conn.execute(f"PRAGMA temp_store = {store}")
 
 
 # Python 3.12+'s sqlite3.LEGACY_TRANSACTION_CONTROL, the autocommit every connection has.

@@ -39,7 +39,7 @@ from monozu.db.config import DatabaseConfig, DatabaseURL
 from monozu.db.dialects.base import Dialect
 from monozu.db.dialects.sqlserver import batches
 from monozu.db.dialects.sqlserver import statements as text_rules
-from monozu.db.dialects.sqlserver.pool import POOLING
+from monozu.db.dialects.sqlserver.pool import POOLING, RESET_SQL
 from monozu.db.dialects.sqlserver.snippets import SQLServerSnippets
 from monozu.db.dialects.sqlserver.url import (
     connection_string,
@@ -76,8 +76,9 @@ logging.getLogger("azure.identity").addHandler(logging.NullHandler())
 
 # -- statements sent to the server (all checked by a T-SQL parser in the tests) --
 
-# Error texts are matched in English whatever the login's default language is.
-SESSION_SQL = "SET LANGUAGE us_english"
+# Error texts are matched in English whatever the login's default language is; a session
+# the driver's pool hands out again also gets its isolation level back (see pool.py).
+SESSION_SQL = f"SET LANGUAGE us_english;\n{RESET_SQL}"
 VERSION_SQL = "SELECT @@VERSION"
 SET_TENANT_SQL = "EXEC sp_set_session_context @key = N'tenant_id', @value = ?"
 # A NULL parameter would have to be typed through SQLDescribeParam on a

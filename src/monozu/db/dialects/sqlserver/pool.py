@@ -6,8 +6,14 @@ expiry), so every checkout here is a driver ``connect`` and every return a
 (``sp_reset_connection``: temporary tables, session settings, open cursors,
 prepared handles and application locks owned by the session are dropped, and
 ``SESSION_CONTEXT`` is cleared); the tenant binding is additionally cleared at the
-end of every unit of work (see the dialect's ``unbind_unit_of_work``). The reset
-here has nothing left to do.
+end of every unit of work (see the dialect's ``unbind_unit_of_work``).
+
+``sp_reset_connection`` leaves one setting as the last unit of work set it: the
+transaction isolation level. mssql-python (1.16 and later) sets it back through
+the ODBC attribute, which the ODBC driver may hold as unchanged after a ``SET
+TRANSACTION ISOLATION LEVEL`` sent as SQL, so :data:`RESET_SQL` goes with the
+session settings every checkout sends anyway (the dialect's ``configure``): no
+round trip of its own. The reset callback has nothing left to do.
 """
 
 from __future__ import annotations
@@ -20,6 +26,11 @@ from monozu.db.pool import DriverPool
 if TYPE_CHECKING:
     from monozu.db.config import DatabaseConfig, DatabaseURL
     from monozu.db.dialects.base import Dialect
+
+
+# What a new session has and sp_reset_connection does not give back: a unit of work's
+# READ UNCOMMITTED would let the next one, another tenant's, read rows not committed.
+RESET_SQL = "SET TRANSACTION ISOLATION LEVEL READ COMMITTED"
 
 
 class SQLServerPooling(Pooling):
