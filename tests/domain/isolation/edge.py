@@ -69,6 +69,7 @@ DEVICE_CALLS: dict[str, EdgeCall] = {
     "report_update": lambda svc, me, i: svc.report_update(
         _forged(me, i), "monozu-edge", to_version="1.4.1", status="installed"),
     "ingest": lambda svc, me, i: svc.ingest(_forged(me, i), [EventIn("log", NOW, {})]),
+    "poll": lambda svc, me, i: svc.poll(_forged(me, i)),
 }
 KEY_CALLS: dict[str, EdgeCall] = {
     "revoke_provisioning_key": lambda svc, me, i: svc.revoke_provisioning_key(me.tenant_id, i),

@@ -213,7 +213,9 @@ class EdgeService:
         if isinstance(limit, bool) or not isinstance(limit, int) or not 0 < limit <= 100:
             raise ValidationError("limit must be a whole number from 1 to 100")
         with self.db.tenant(device.tenant_id) as tx:
-            return EdgeRepository(tx).claim_commands(device.device_id, limit, self.clock())
+            repo = EdgeRepository(tx)
+            repo.get_device(device.device_id)  # the identity names one of its tenant's devices
+            return repo.claim_commands(device.device_id, limit, self.clock())
 
     def complete(self, device: DeviceIdentity, command_id: uuid.UUID,
                  result: JSON | None = None) -> None:
