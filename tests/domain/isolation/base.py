@@ -30,6 +30,9 @@ from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, rule
 
 from monozu.db import Database, MonozuError, NotFound, Tx
+from monozu.db.models import AuditLog
+from monozu.domain.audit import AuditRepository
+from monozu.domain.paging import Page, encode_cursor
 from tests.domain.conftest import add_tenant
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
@@ -108,6 +111,36 @@ class IsolationMachine(RuleBasedStateMachine):
             seen.append((type(error), str(error).replace(str(row_id), "<id>")))
         assert seen[0] == seen[1]
         assert seen[0][0] is NotFound, seen[0]
+
+    def foreign_rows(self, t: int, shift: int, model: type[R], table: str) -> list[R]:
+        """The stored rows of ``table`` of another tenant than ``t`` (the one ``shift``
+        after it), read over the platform connection: the keys a forged cursor carries."""
+        return self.world.platform.select(model, f"SELECT * FROM {table} WHERE tenant_id = :o",
+                                          o=self.tenants[(t + shift) % TENANTS])
+
+    @rule(t=tenant_index, shift=other_tenant)
+    def read_audit(self, t: int, shift: int) -> None:
+        """A tenant's audit trail, read page by page, is its own; a cursor carrying another
+        tenant's audit row, or that row's resource, reads only the caller's rows."""
+        def trail(cursor: str | None) -> Page[AuditLog]:
+            return self.in_tenant(t, lambda tx: AuditRepository(tx).page(limit=50,
+                                                                         cursor=cursor))
+        seen: list[AuditLog] = []
+        page = trail(None)
+        while True:
+            seen += page.items
+            if page.next_cursor is None:
+                break
+            page = trail(page.next_cursor)
+        assert len(seen) == self.audited[t]
+        assert {r.tenant_id for r in seen} <= {self.tenants[t]}
+        for row in self.foreign_rows(t, shift, AuditLog, "audit_logs")[:1]:
+            after = trail(encode_cursor((row.created_at, row.id))).items
+            assert {r.tenant_id for r in after} <= {self.tenants[t]}
+            if row.resource_id is not None:  # a matrix cell, say, is every tenant's too
+                history = self.in_tenant(t, lambda tx, r=row: AuditRepository(tx).for_resource(
+                    r.resource_type, r.resource_id))
+                assert {r.tenant_id for r in history} <= {self.tenants[t]}
 
     @invariant()
     def audit_rows_are_written_only_for_each_tenants_own_changes(self) -> None:

@@ -12,15 +12,19 @@ from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, initialize, invariant, rule
 
 from monozu.db import NotFound
+from monozu.db.models import User
 from monozu.domain.errors import Conflict, Unauthorized
 from monozu.domain.identity import IdentityService
+from monozu.domain.paging import encode_cursor
 from tests.domain.isolation.base import (
+    NIL,
     NOW,
     TENANTS,
     IsolationMachine,
     Owned,
     as_uuid,
     foreign_id_rule,
+    other_tenant,
     refused,
     tenant_index,
 )
@@ -62,6 +66,10 @@ USER_CALLS: dict[str, IdCall] = {
     "effective_permissions": IdentityService.effective_permissions,
     "sessions": IdentityService.sessions,
     "issue_token": IdentityService.issue_token,
+    "change_password": lambda svc, tenant, i: svc.change_password(tenant, i, PASSWORD),
+    "has_permission": lambda svc, tenant, i: svc.has_permission(tenant, i, PERMISSIONS[0]),
+    "add_member": lambda svc, tenant, i: svc.add_member(tenant, i, NIL),
+    "remove_member": lambda svc, tenant, i: svc.remove_member(tenant, i, NIL),
 }
 GROUP_CALLS: dict[str, IdCall] = {
     "get_group": IdentityService.get_group,
@@ -70,6 +78,7 @@ GROUP_CALLS: dict[str, IdCall] = {
     "group_members": IdentityService.group_members,
     "group_permissions": IdentityService.group_permissions,
     "grant": lambda svc, tenant, i: svc.grant(tenant, i, PERMISSIONS[0]),
+    "revoke": lambda svc, tenant, i: svc.revoke(tenant, i, PERMISSIONS[0]),
 }
 
 
@@ -291,6 +300,14 @@ class IdentityRules(IsolationMachine):
         assert {(a.id, a.email, a.display_name) for a in page.items} == \
             {(u, e, d) for u, (e, d) in m.users.items()}
         assert {g.id: g.name for g in self.identity.list_groups(tenant)} == m.groups
+
+    @rule(t=tenant_index, shift=other_tenant)
+    def users_after_another_tenants_user(self, t: int, shift: int) -> None:
+        """A cursor carrying another tenant's user (email and id) pages the caller's own."""
+        for user in self.foreign_rows(t, shift, User, "users")[:1]:
+            page = self.identity.list_users(self.tenants[t], limit=100,
+                                            cursor=encode_cursor((user.email, user.id)))
+            assert {a.id for a in page.items} <= set(self.model[t].users)
 
     @invariant()
     def each_tenants_stored_identity_rows_are_its_own(self) -> None:
