@@ -52,6 +52,7 @@ class IdentityModel:
     members: set[tuple[uuid.UUID, uuid.UUID]] = field(default_factory=set)
     grants: set[tuple[uuid.UUID, str]] = field(default_factory=set)
     themes: dict[uuid.UUID, str] = field(default_factory=dict)
+    passwords: set[uuid.UUID] = field(default_factory=set)  # users who sign in by password
 
 
 
@@ -126,8 +127,40 @@ class IdentityRules(IsolationMachine):
             return (t, uuid.uuid4())  # never created: a missing id from now on
         account = call()
         self.model[t].users[account.id] = (email, None)
+        if password:
+            self.model[t].passwords.add(account.id)
         self.audited[t] += 1
         return (t, account.id)
+
+    @rule(t=tenant_index, user=users)
+    def sign_in(self, t: int, user: Owned) -> None:
+        """Tenant ``t`` looking up, and signing in as, the email of any tenant's user: only
+        its own user of that email is found or let in, and a refusal writes nothing."""
+        if user[1] not in self.model[user[0]].users:
+            return
+        m, tenant, email = self.model[t], self.tenants[t], self.model[user[0]].users[user[1]][0]
+        mine = next((u for u, (e, _) in m.users.items() if e == email), None)
+        find = partial(self.identity.find_user, tenant, email)
+        check = partial(self.identity.authenticate, tenant, email, PASSWORD)
+        if mine is None:
+            refused(NotFound, find)
+            refused(Unauthorized, check)
+            refused(Unauthorized, partial(self.identity.login, tenant, email, PASSWORD))
+            return
+        assert find().id == mine
+        if mine in m.passwords:
+            assert check().id == mine
+        else:
+            refused(Unauthorized, check)
+
+    @rule(t=tenant_index, token=tokens)
+    def end_another_tenants_session(self, t: int, token: str) -> None:
+        """Another tenant's refresh token is unknown to ``t``: logging it out is refused
+        and revokes nothing."""
+        known = self.token_model.get(token)
+        if known is None or known.owner != t:
+            refused(Unauthorized, partial(self.identity.revoke_session, self.tenants[t], token),
+                    "not recognised")
 
     @rule(t=tenant_index, user=users, name=st.sampled_from(["Ann", "Mallory"]))
     def rename_user(self, t: int, user: Owned, name: str) -> None:

@@ -303,6 +303,15 @@ class ItsmRules(IdentityRules, CmdbRules):
             == found.comments
 
     @rule(t=tenant_index)
+    def read_incident_settings(self, t: int) -> None:
+        """The priority matrix and SLA policies each tenant set up are what it reads."""
+        matrix = self.in_tenant(t, lambda tx: IncidentService(tx).priority_matrix())
+        assert {(c.tenant_id, c.severity, c.impact, c.urgency, c.priority) for c in matrix} \
+            == {(self.tenants[t], s, i, u, p) for s, (i, u, p) in CELLS.items()}
+        policies = self.in_tenant(t, lambda tx: IncidentService(tx).sla_policies())
+        assert [(p.tenant_id, p.priority) for p in policies] == [(self.tenants[t], "P1")]
+
+    @rule(t=tenant_index)
     def list_incidents(self, t: int) -> None:
         m = self.itsm_model[t]
         page = self.in_tenant(t, lambda tx: IncidentService(tx).page(NOW, limit=500))
