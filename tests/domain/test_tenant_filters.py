@@ -19,8 +19,8 @@ GLOBAL = {"tenants", "cve_feeds", "cve_catalog", "cve_cpe_matches", "cve_scores_
           "exploitdb_exploits", "exploitdb_cves", "snap_releases"}
 TENANT_TABLES = set(TABLES) - GLOBAL
 # a table as written or as a snippet renders it: quoted, bracketed, schema-qualified
-_TABLE = re.compile(r"(?i)\b(?:FROM|JOIN|INTO|UPDATE|MERGE)\s+(?:[\"\[]?\w+[\"\]]?\.)?"
-                    r"[\"\[]?(\w+)")
+TABLE_NAME = r"(?:[\"\[]?\w+[\"\]]?\.)?[\"\[]?(\w+)"
+_TABLE = re.compile(r"(?i)\b(?:FROM|JOIN|INTO|UPDATE|MERGE)\s+" + TABLE_NAME)
 
 
 @pytest.mark.parametrize("package", ["monozu.domain.identity", "monozu.domain.cmdb",
