@@ -275,6 +275,40 @@ def test_bulk_insert_works_wherever_writes_do_and_keeps_the_policies(env: Env,
 
 
 @BOTH
+@pytest.mark.parametrize("spec", SPECS, ids=SPEC_IDS)
+def test_many_rows_of_another_tenant_are_refused_by_every_bulk_verb(env: Env,
+                                                                    spec: Spec) -> None:
+    """``exec_many`` and ``bulk_insert``, on a unit of work and as one-shot calls of the
+    ``Database``: with RLS on, a batch holding one row of another tenant (or, unbound, any
+    row) is refused whole with 42501; the platform connection writes every tenant's."""
+    rls.enable(env.operator)
+    before = env.count_as_platform(spec.table)
+
+    def exec_many(on: Any, rows: list[dict[str, Any]]) -> object:
+        return on.exec_many(spec.insert_sql(rows[0]), rows)
+
+    def bulk_insert(on: Any, rows: list[dict[str, Any]]) -> object:
+        return on.bulk_insert(spec.table, tuple(rows[0]), [tuple(r.values()) for r in rows])
+
+    for n, verb in enumerate((exec_many, bulk_insert)):
+        batch = [spec.row(A, uid(A, spec.kind, 80 + n)), spec.row(B, uid(A, spec.kind, 82 + n))]
+        with pytest.raises(ProgrammingError) as refused, env.app.tenant(A) as tx:
+            verb(tx, batch)
+        assert refused.value.code == "42501", verb.__name__
+        with pytest.raises(ProgrammingError) as refused, env.app.transaction() as tx:
+            verb(tx, batch[:1])  # no tenant bound: not even A's row
+        assert refused.value.code == "42501", verb.__name__
+        with pytest.raises(ProgrammingError) as refused:
+            verb(env.app, batch[:1])  # a one-shot call binds no tenant either
+        assert refused.value.code == "42501", verb.__name__
+        assert env.count_as_platform(spec.table) == before, verb.__name__
+    platform = env.app.platform_admin()
+    for n, verb in enumerate((exec_many, bulk_insert)):
+        verb(platform, [spec.row(t, uid(t, spec.kind, 90 + n)) for t in (A, B)])
+        assert env.count_as_platform(spec.table) == before + 2 * (n + 1), verb.__name__
+
+
+@BOTH
 def test_without_a_tenant_nothing_is_visible_or_writable(env: Env) -> None:
     rls.enable(env.operator)
     for spec in SPECS:

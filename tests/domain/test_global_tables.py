@@ -10,10 +10,10 @@ import pytest
 
 from monozu.db.config import Kind
 from monozu.db.queries import load
-from tests.domain.test_tenant_filters import GLOBAL
+from tests.domain.test_tenant_filters import GLOBAL, TABLE_NAME
 
-_WRITE = re.compile(r"(?i)\b(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM|MERGE\s+INTO|TRUNCATE"
-                    r"(?:\s+TABLE)?)\s+(\w+)")
+_WRITE = re.compile(r"(?i)\b(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM|MERGE(?:\s+INTO)?|TRUNCATE"
+                    r"(?:\s+TABLE)?)\s+" + TABLE_NAME)
 
 TENANT_CONTEXTS = ["monozu.domain.identity", "monozu.domain.audit", "monozu.domain.cmdb",
                    "monozu.domain.itsm", "monozu.domain.security"]
@@ -36,3 +36,8 @@ def test_the_pattern_sees_writes_to_global_tables() -> None:
         "INSERT INTO cve_catalog (x) VALUES (1); update CVE_FEEDS SET a = 1; "
         "DELETE FROM snap_releases; MERGE INTO exploitdb_cves AS t USING s ON 1 = 1")}
     assert found == {"cve_catalog", "cve_feeds", "snap_releases", "exploitdb_cves"}
+    # as the dialects' snippets render them: quoted, bracketed, schema-qualified
+    rendered = {t.lower() for t in _WRITE.findall(
+        'INSERT INTO "cve_catalog" (x) VALUES (1); UPDATE "public"."cve_feeds" SET a = 1; '
+        "MERGE [dbo].[exploitdb_cves] WITH (HOLDLOCK) AS t USING s ON 1 = 1")}
+    assert rendered == {"cve_catalog", "cve_feeds", "exploitdb_cves"}

@@ -13,6 +13,7 @@ from tests.domain.conftest import AppRole
 from tests.domain.isolation import (
     SETTINGS,
     CmdbRules,
+    EdgeRules,
     IdentityRules,
     ItsmRules,
     SecurityRules,
@@ -21,7 +22,7 @@ from tests.domain.isolation import (
     machine,
 )
 
-CONTEXTS = (ItsmRules, SecurityRules, IdentityRules, CmdbRules, TenancyRules)
+CONTEXTS = (ItsmRules, SecurityRules, IdentityRules, CmdbRules, EdgeRules, TenancyRules)
 
 
 def test_isolation_on_sqlite(sqlite_url: str) -> None:

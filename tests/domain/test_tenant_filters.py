@@ -18,10 +18,14 @@ from monozu.db.queries import load
 GLOBAL = {"tenants", "cve_feeds", "cve_catalog", "cve_cpe_matches", "cve_scores_cache",
           "exploitdb_exploits", "exploitdb_cves", "snap_releases"}
 TENANT_TABLES = set(TABLES) - GLOBAL
-_TABLE = re.compile(r"(?i)\b(?:FROM|JOIN|INTO|UPDATE)\s+(\w+)")
+# a table as written or as a snippet renders it: quoted, bracketed, schema-qualified
+TABLE_NAME = r"(?:[\"\[]?\w+[\"\]]?\.)?[\"\[]?(\w+)"
+_TABLE = re.compile(r"(?i)\b(?:FROM|JOIN|INTO|UPDATE|MERGE)\s+" + TABLE_NAME)
 
 
 @pytest.mark.parametrize("package", ["monozu.domain.identity", "monozu.domain.cmdb",
+                                     "monozu.domain.edge", "monozu.domain.audit",
+                                     "monozu.domain.tenancy",
                                      "monozu.domain.itsm", "monozu.domain.security",
                                      "monozu.domain.demo"])
 @pytest.mark.parametrize("kind", ["sqlite", "postgresql", "sqlserver"])

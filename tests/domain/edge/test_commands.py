@@ -12,7 +12,9 @@ import pytest
 from monozu.db import NotFound
 from monozu.domain.edge import DeviceIdentity
 from monozu.domain.errors import InvalidTransition, ValidationError
+from tests.domain.conftest import table_rows
 from tests.domain.edge.conftest import Edge
+from tests.domain.isolation.edge import DEVICE_CALLS
 
 
 def device(edge: Edge, tenant: uuid.UUID, name: str = "edge-01") -> DeviceIdentity:
@@ -65,7 +67,8 @@ def test_a_device_cannot_touch_another_devices_or_tenants_commands(edge: Edge) -
         edge.service.complete(mine, theirs.id)
     # a forged identity naming tenant B's device from tenant A's unit of work finds nothing
     forged = DeviceIdentity(edge.a, foreign.device_id, "forged")
-    assert edge.service.poll(forged) == []
+    with pytest.raises(NotFound, match=f"^device {foreign.device_id} not found$"):
+        edge.service.poll(forged)
     with pytest.raises(NotFound):
         edge.service.enqueue(edge.a, foreign.device_id, "run_discovery")
     with pytest.raises(NotFound):
@@ -136,3 +139,16 @@ def test_eight_concurrent_pollers_deliver_every_command_exactly_once(
     duplicates = [i for i, count in Counter(delivered).items() if count > 1]
     assert duplicates == []
     assert set(delivered) == expected
+
+
+@pytest.mark.parametrize("call", sorted(DEVICE_CALLS))
+def test_another_tenants_device_is_a_missing_device_in_every_call(edge: Edge,
+                                                                  call: str) -> None:
+    mine, theirs = device(edge, edge.a), device(edge, edge.b)
+    tables = ("devices", "device_commands", "device_snap_updates", "ingest_events",
+              "audit_logs")
+    before = table_rows(edge.db, *tables)
+    for other in (theirs.device_id, uuid.uuid4()):
+        with pytest.raises(NotFound, match=f"^device {other} not found$"):
+            DEVICE_CALLS[call](edge.service, mine, other)
+    assert table_rows(edge.db, *tables) == before

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from monozu.db import NotFound
 from monozu.domain.edge import CredentialError, EventIn, IngestLimits
 from monozu.domain.edge.service import EdgeService
 from monozu.domain.errors import ValidationError
@@ -42,8 +43,11 @@ def test_a_batch_is_written_and_read_back_by_window_and_page(edge: Edge) -> None
     assert len(one) == 25 and all(e.tenant_id == edge.a for e in one)
     assert edge.service.events(edge.a, since=since, until=until, kind="log").items == []
     assert edge.service.events(edge.b, since=since, until=until).items == []
-    assert edge.service.events(edge.a, since=since, until=until,
-                               device_id=uuid.uuid4()).items == []
+    # a device filter names one of the tenant's devices: another's is a missing one
+    theirs = device(edge, edge.b).device_id
+    for other in (theirs, uuid.uuid4()):
+        with pytest.raises(NotFound, match=f"^device {other} not found$"):
+            edge.service.events(edge.a, since=since, until=until, device_id=other)
 
 
 

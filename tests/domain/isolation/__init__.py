@@ -7,10 +7,11 @@ in its own module. See ``docs/domain.md``, "How isolation is proven".
 
 from tests.domain.isolation.base import SETTINGS, IsolationMachine, World, machine
 from tests.domain.isolation.cmdb import CmdbRules
+from tests.domain.isolation.edge import EdgeRules
 from tests.domain.isolation.identity import IdentityRules
 from tests.domain.isolation.itsm import ItsmRules
 from tests.domain.isolation.security import SecurityRules
 from tests.domain.isolation.tenancy import TenancyRules
 
-__all__ = ["SETTINGS", "CmdbRules", "IdentityRules", "IsolationMachine", "ItsmRules",
+__all__ = ["SETTINGS", "CmdbRules", "EdgeRules", "IdentityRules", "IsolationMachine", "ItsmRules",
            "SecurityRules", "TenancyRules", "World", "machine"]

@@ -12,8 +12,10 @@ from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, initialize, invariant, rule
 
 from monozu.db import NotFound
+from monozu.db.models import Asset
 from monozu.domain.cmdb import AssetSpec, CmdbService, DiagramView
 from monozu.domain.errors import ValidationError
+from monozu.domain.paging import encode_cursor
 from tests.domain.isolation.base import (
     NIL,
     NOW,
@@ -26,6 +28,7 @@ from tests.domain.isolation.base import (
     foreign_id_rule,
     maybe_uuid,
     not_found,
+    other_tenant,
     tenant_index,
 )
 
@@ -340,6 +343,14 @@ class CmdbRules(IsolationMachine):
             {s: len(m.at_site(m.assets, s)) for s in m.sites}
         page = self.cmdb(t, lambda svc: svc.assets(limit=500))
         assert {a.id for a in page.items} == set(m.assets)
+
+    @rule(t=tenant_index, shift=other_tenant)
+    def assets_after_another_tenants_asset(self, t: int, shift: int) -> None:
+        """A cursor carrying another tenant's asset (name and id) pages the caller's own."""
+        for row in self.foreign_rows(t, shift, Asset, "assets")[:1]:
+            page = self.cmdb(t, lambda svc, r=row: svc.assets(
+                limit=500, cursor=encode_cursor((r.name, r.id))))
+            assert {a.id for a in page.items} <= set(self.cmdb_model[t].assets)
 
     @invariant()
     def each_tenants_stored_cmdb_rows_are_its_own(self) -> None:

@@ -12,15 +12,19 @@ from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, initialize, invariant, rule
 
 from monozu.db import NotFound
+from monozu.db.models import User
 from monozu.domain.errors import Conflict, Unauthorized
 from monozu.domain.identity import IdentityService
+from monozu.domain.paging import encode_cursor
 from tests.domain.isolation.base import (
+    NIL,
     NOW,
     TENANTS,
     IsolationMachine,
     Owned,
     as_uuid,
     foreign_id_rule,
+    other_tenant,
     refused,
     tenant_index,
 )
@@ -48,6 +52,7 @@ class IdentityModel:
     members: set[tuple[uuid.UUID, uuid.UUID]] = field(default_factory=set)
     grants: set[tuple[uuid.UUID, str]] = field(default_factory=set)
     themes: dict[uuid.UUID, str] = field(default_factory=dict)
+    passwords: set[uuid.UUID] = field(default_factory=set)  # users who sign in by password
 
 
 
@@ -62,6 +67,10 @@ USER_CALLS: dict[str, IdCall] = {
     "effective_permissions": IdentityService.effective_permissions,
     "sessions": IdentityService.sessions,
     "issue_token": IdentityService.issue_token,
+    "change_password": lambda svc, tenant, i: svc.change_password(tenant, i, PASSWORD),
+    "has_permission": lambda svc, tenant, i: svc.has_permission(tenant, i, PERMISSIONS[0]),
+    "add_member": lambda svc, tenant, i: svc.add_member(tenant, i, NIL),
+    "remove_member": lambda svc, tenant, i: svc.remove_member(tenant, i, NIL),
 }
 GROUP_CALLS: dict[str, IdCall] = {
     "get_group": IdentityService.get_group,
@@ -70,6 +79,7 @@ GROUP_CALLS: dict[str, IdCall] = {
     "group_members": IdentityService.group_members,
     "group_permissions": IdentityService.group_permissions,
     "grant": lambda svc, tenant, i: svc.grant(tenant, i, PERMISSIONS[0]),
+    "revoke": lambda svc, tenant, i: svc.revoke(tenant, i, PERMISSIONS[0]),
 }
 
 
@@ -117,8 +127,40 @@ class IdentityRules(IsolationMachine):
             return (t, uuid.uuid4())  # never created: a missing id from now on
         account = call()
         self.model[t].users[account.id] = (email, None)
+        if password:
+            self.model[t].passwords.add(account.id)
         self.audited[t] += 1
         return (t, account.id)
+
+    @rule(t=tenant_index, user=users)
+    def sign_in(self, t: int, user: Owned) -> None:
+        """Tenant ``t`` looking up, and signing in as, the email of any tenant's user: only
+        its own user of that email is found or let in, and a refusal writes nothing."""
+        if user[1] not in self.model[user[0]].users:
+            return
+        m, tenant, email = self.model[t], self.tenants[t], self.model[user[0]].users[user[1]][0]
+        mine = next((u for u, (e, _) in m.users.items() if e == email), None)
+        find = partial(self.identity.find_user, tenant, email)
+        check = partial(self.identity.authenticate, tenant, email, PASSWORD)
+        if mine is None:
+            refused(NotFound, find)
+            refused(Unauthorized, check)
+            refused(Unauthorized, partial(self.identity.login, tenant, email, PASSWORD))
+            return
+        assert find().id == mine
+        if mine in m.passwords:
+            assert check().id == mine
+        else:
+            refused(Unauthorized, check)
+
+    @rule(t=tenant_index, token=tokens)
+    def end_another_tenants_session(self, t: int, token: str) -> None:
+        """Another tenant's refresh token is unknown to ``t``: logging it out is refused
+        and revokes nothing."""
+        known = self.token_model.get(token)
+        if known is None or known.owner != t:
+            refused(Unauthorized, partial(self.identity.revoke_session, self.tenants[t], token),
+                    "not recognised")
 
     @rule(t=tenant_index, user=users, name=st.sampled_from(["Ann", "Mallory"]))
     def rename_user(self, t: int, user: Owned, name: str) -> None:
@@ -291,6 +333,14 @@ class IdentityRules(IsolationMachine):
         assert {(a.id, a.email, a.display_name) for a in page.items} == \
             {(u, e, d) for u, (e, d) in m.users.items()}
         assert {g.id: g.name for g in self.identity.list_groups(tenant)} == m.groups
+
+    @rule(t=tenant_index, shift=other_tenant)
+    def users_after_another_tenants_user(self, t: int, shift: int) -> None:
+        """A cursor carrying another tenant's user (email and id) pages the caller's own."""
+        for user in self.foreign_rows(t, shift, User, "users")[:1]:
+            page = self.identity.list_users(self.tenants[t], limit=100,
+                                            cursor=encode_cursor((user.email, user.id)))
+            assert {a.id for a in page.items} <= set(self.model[t].users)
 
     @invariant()
     def each_tenants_stored_identity_rows_are_its_own(self) -> None:

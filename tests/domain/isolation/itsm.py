@@ -33,7 +33,7 @@ from monozu.domain.itsm.types import (
     PROBLEM_MOVES,
     PROBLEM_STATUSES,
 )
-from monozu.domain.paging import Page
+from monozu.domain.paging import Page, encode_cursor
 from tests.domain.isolation.base import (
     NIL,
     NOW,
@@ -43,6 +43,7 @@ from tests.domain.isolation.base import (
     foreign_id_rule,
     maybe_uuid,
     not_found,
+    other_tenant,
     tenant_index,
 )
 from tests.domain.isolation.cmdb import CmdbRules
@@ -84,6 +85,7 @@ INCIDENT_CALLS: dict[str, ItsmCall] = {
     "assign": lambda tx, i: IncidentService(tx).assign(i, NIL),
     "timeline": lambda tx, i: IncidentService(tx).timeline(i),
     "comments": lambda tx, i: IncidentService(tx).comments(i),
+    "comment": lambda tx, i: IncidentService(tx, Actor(NIL)).comment(i, "Seen."),
 }
 PROBLEM_CALLS: dict[str, ItsmCall] = {
     "get": lambda tx, i: ProblemService(tx).get(i),
@@ -99,6 +101,7 @@ ARTICLE_CALLS: dict[str, ItsmCall] = {
     "edit": lambda tx, i: KnowledgeService(tx).edit(i, "Runbook", "Restart it."),
     "problems_of": lambda tx, i: KnowledgeService(tx).problems_of(i),
     "link_problem": lambda tx, i: KnowledgeService(tx).link_problem(i, NIL),
+    "unlink_problem": lambda tx, i: KnowledgeService(tx).unlink_problem(i, NIL),
 }
 ASSIGNEE_CALLS: dict[str, ItsmCall] = {
     "create": lambda tx, i: IncidentService(tx).create("Down", "low", "low", "low",
@@ -300,6 +303,15 @@ class ItsmRules(IdentityRules, CmdbRules):
             == found.comments
 
     @rule(t=tenant_index)
+    def read_incident_settings(self, t: int) -> None:
+        """The priority matrix and SLA policies each tenant set up are what it reads."""
+        matrix = self.in_tenant(t, lambda tx: IncidentService(tx).priority_matrix())
+        assert {(c.tenant_id, c.severity, c.impact, c.urgency, c.priority) for c in matrix} \
+            == {(self.tenants[t], s, i, u, p) for s, (i, u, p) in CELLS.items()}
+        policies = self.in_tenant(t, lambda tx: IncidentService(tx).sla_policies())
+        assert [(p.tenant_id, p.priority) for p in policies] == [(self.tenants[t], "P1")]
+
+    @rule(t=tenant_index)
     def list_incidents(self, t: int) -> None:
         m = self.itsm_model[t]
         page = self.in_tenant(t, lambda tx: IncidentService(tx).page(NOW, limit=500))
@@ -308,6 +320,14 @@ class ItsmRules(IdentityRules, CmdbRules):
         active = self.in_tenant(t, lambda tx: IncidentService(tx).open_by_priority(NOW))
         assert {v.incident.id for v in active} == \
             {i for i, x in m.incidents.items() if x.status in ACTIVE_INCIDENT}
+
+    @rule(t=tenant_index, shift=other_tenant)
+    def incidents_after_another_tenants_incident(self, t: int, shift: int) -> None:
+        """A cursor carrying another tenant's incident (time and id) pages the caller's own."""
+        for row in self.foreign_rows(t, shift, Incident, "incidents")[:1]:
+            page = self.in_tenant(t, lambda tx, r=row: IncidentService(tx).page(
+                NOW, limit=500, cursor=encode_cursor((r.created_at, r.id))))
+            assert {v.incident.id for v in page.items} <= set(self.itsm_model[t].incidents)
 
     @rule(t=tenant_index, site=CmdbRules.sites, asset=CmdbRules.assets)
     def incidents_by_site_and_asset(self, t: int, site: Owned, asset: Owned) -> None:

@@ -12,6 +12,7 @@ from hypothesis.stateful import Bundle, initialize, invariant, rule
 from monozu.db import NotFound
 from monozu.db.models import SecurityAlert, Vulnerability
 from monozu.domain.errors import InvalidTransition, ValidationError
+from monozu.domain.paging import encode_cursor
 from monozu.domain.security import SecurityService
 from monozu.domain.security.types import (
     ALERT_MOVES,
@@ -254,6 +255,25 @@ class SecurityRules(CmdbRules):
         assert {r.id for r in page.items} == \
             {i for i, v in self.security_model[t].vulns.items()
              if v[2] == "open" and v[0] in at_site}
+
+    @rule(t=tenant_index, shift=other_tenant)
+    def pages_after_another_tenants_rows(self, t: int, shift: int) -> None:
+        """Cursors carrying another tenant's vulnerability (score and id, or its CVE for an
+        asset's own list) or alert (time and id) page the caller's own rows only."""
+        m = self.security_model[t]
+        for vuln in self.foreign_rows(t, shift, Vulnerability, "vulnerabilities")[:1]:
+            page = self.security(t, lambda svc, v=vuln: svc.by_risk(
+                v.status, limit=500, cursor=encode_cursor((v.cvss_score, v.id))))
+            assert {r.id for r in page.items} <= set(m.vulns)
+            for asset in sorted(self.cmdb_model[t].assets)[:1]:
+                of_asset = self.security(t, lambda svc, a=asset, v=vuln: svc.of_asset(
+                    a, limit=500, cursor=encode_cursor((v.cve_id,))))
+                assert {r.id for r in of_asset.items} <= \
+                    {i for i, (a, _, _) in m.vulns.items() if a == asset}
+        for alert in self.foreign_rows(t, shift, SecurityAlert, "security_alerts")[:1]:
+            alerts = self.security(t, lambda svc, a=alert: svc.alerts(
+                limit=500, cursor=encode_cursor((a.created_at, a.id))))
+            assert {a.id for a in alerts.items} <= set(m.alerts)
 
     @invariant()
     def each_tenants_stored_security_rows_are_its_own(self) -> None:

@@ -6,7 +6,7 @@ INSERT INTO edge_provisioning_keys (id, tenant_id, label, key_hash, expires_at, 
                                     use_count, created_at)
 VALUES (:id, :tenant_id, :label, :key_hash, :expires_at, :max_uses, 0, :created_at)
 
--- name: get_key :one EdgeProvisioningKey
+-- name: get_key :optional EdgeProvisioningKey
 SELECT id, tenant_id, label, key_hash, expires_at, max_uses, use_count, revoked_at, created_at
 FROM edge_provisioning_keys
 WHERE tenant_id = :tenant_id AND id = :id
@@ -45,7 +45,7 @@ SELECT id, tenant_id, name, type, location, device_key_hash, status, last_seen_a
 FROM devices
 WHERE tenant_id = :tenant_id AND device_key_hash = :key_hash
 
--- name: get_device :one Device
+-- name: get_device :optional Device
 SELECT id, tenant_id, name, type, location, device_key_hash, status, last_seen_at,
        revoked_at, created_at
 FROM devices
@@ -82,7 +82,7 @@ VALUES (:id, :tenant_id, :device_id, :command, :payload, 'pending', :created_by,
 UPDATE device_commands SET status = :status, completed_at = :now, result = :result
 WHERE tenant_id = :tenant_id AND device_id = :device_id AND id = :id AND status = 'acked'
 
--- name: get_command :one DeviceCommand
+-- name: get_command :optional DeviceCommand
 SELECT id, tenant_id, device_id, command, payload, status, created_by, created_at, acked_at,
        completed_at, result
 FROM device_commands

@@ -23,29 +23,30 @@ from monozu.db.models import (
     IngestEvent,
     SnapRelease,
 )
-from monozu.db.queries import QueryFile, many, one, optional, rowcount, value
+from monozu.db.queries import QueryFile, many, optional, rowcount, value
 from monozu.db.tenant import tenant_of
+from monozu.domain.common import found
 
 
 class EdgeQueries(QueryFile):
     """The typed view of ``queries.sql`` (checked against it when loaded)."""
 
     insert_key = rowcount()
-    get_key = one(EdgeProvisioningKey)
+    get_key = optional(EdgeProvisioningKey)
     key_by_hash = optional(EdgeProvisioningKey)
     list_keys = many(EdgeProvisioningKey)
     revoke_key = rowcount()
     use_key = rowcount()
     insert_device = rowcount()
     device_by_key = optional(Device)
-    get_device = one(Device)
+    get_device = optional(Device)
     list_devices = many(Device)
     touch_device = rowcount()
     revoke_device = rowcount()
     insert_command = rowcount()
     claim_commands = many(DeviceCommand)
     finish_command = rowcount()
-    get_command = one(DeviceCommand)
+    get_command = optional(DeviceCommand)
     list_device_commands = many(DeviceCommand)
     expire_commands = rowcount()
     insert_release = rowcount()
@@ -77,7 +78,8 @@ class EdgeRepository:
                            max_uses=key.max_uses, created_at=key.created_at)
 
     def get_key(self, key_id: uuid.UUID) -> EdgeProvisioningKey:
-        return QUERIES.get_key(self.tx, tenant_id=self._tenant(), id=key_id)
+        return found(QUERIES.get_key(self.tx, tenant_id=self._tenant(), id=key_id),
+                     "provisioning key", key_id)
 
     def key_by_hash(self, key_hash: str) -> EdgeProvisioningKey | None:
         return QUERIES.key_by_hash(self.tx, tenant_id=self._tenant(), key_hash=key_hash)
@@ -103,7 +105,8 @@ class EdgeRepository:
         return QUERIES.device_by_key(self.tx, tenant_id=self._tenant(), key_hash=key_hash)
 
     def get_device(self, device_id: uuid.UUID) -> Device:
-        return QUERIES.get_device(self.tx, tenant_id=self._tenant(), id=device_id)
+        return found(QUERIES.get_device(self.tx, tenant_id=self._tenant(), id=device_id),
+                     "device", device_id)
 
     def list_devices(self) -> list[Device]:
         return QUERIES.list_devices(self.tx, tenant_id=self._tenant())
@@ -134,7 +137,8 @@ class EdgeRepository:
                                       id=command_id, status=status, result=result, now=now)
 
     def get_command(self, command_id: uuid.UUID) -> DeviceCommand:
-        return QUERIES.get_command(self.tx, tenant_id=self._tenant(), id=command_id)
+        return found(QUERIES.get_command(self.tx, tenant_id=self._tenant(), id=command_id),
+                     "command", command_id)
 
     def device_commands(self, device_id: uuid.UUID) -> list[DeviceCommand]:
         return QUERIES.list_device_commands(self.tx, tenant_id=self._tenant(),

@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
-from monozu.db import Database
+from monozu.db import Database, NotFound
 from monozu.db.models import (
     JSON,
     Device,
@@ -213,7 +213,9 @@ class EdgeService:
         if isinstance(limit, bool) or not isinstance(limit, int) or not 0 < limit <= 100:
             raise ValidationError("limit must be a whole number from 1 to 100")
         with self.db.tenant(device.tenant_id) as tx:
-            return EdgeRepository(tx).claim_commands(device.device_id, limit, self.clock())
+            repo = EdgeRepository(tx)
+            repo.get_device(device.device_id)  # the identity names one of its tenant's devices
+            return repo.claim_commands(device.device_id, limit, self.clock())
 
     def complete(self, device: DeviceIdentity, command_id: uuid.UUID,
                  result: JSON | None = None) -> None:
@@ -234,7 +236,7 @@ class EdgeService:
             current = repo.get_command(command_id)
             if current.device_id != device.device_id:
                 # Another device's command is as unknown to this one as a missing id.
-                repo.get_command(uuid.UUID(int=0))
+                raise NotFound(f"command {command_id} not found")
             raise InvalidTransition("command", current.status, status)
 
     def expire_commands(self, tenant_id: uuid.UUID, older_than: timedelta) -> int:
@@ -246,7 +248,9 @@ class EdgeService:
 
     def commands(self, tenant_id: uuid.UUID, device_id: uuid.UUID) -> list[DeviceCommand]:
         with self.db.tenant(tenant_id) as tx:
-            return EdgeRepository(tx).device_commands(device_id)
+            repo = EdgeRepository(tx)
+            repo.get_device(device_id)  # another tenant's device is a missing one
+            return repo.device_commands(device_id)
 
     # -- snap updates --------------------------------------------------------------------
     def publish_release(self, snap_name: str, version: str, *, channel: str = "stable",
@@ -285,7 +289,9 @@ class EdgeService:
             to_version=check_text("to_version", to_version, max_length=50),
             status=status, reported_at=self.clock())
         with self.db.tenant(device.tenant_id) as tx:
-            EdgeRepository(tx).insert_snap_update(update)
+            repo = EdgeRepository(tx)
+            repo.get_device(device.device_id)  # the identity names one of its tenant's devices
+            repo.insert_snap_update(update)
         return update
 
     def fleet(self, tenant_id: uuid.UUID) -> list[FleetEntry]:
@@ -349,7 +355,10 @@ class EdgeService:
             at, last_id = decode_cursor(cursor, (datetime, int))
             after = (at, last_id)
         with self.db.tenant(tenant_id) as tx:
-            rows = EdgeRepository(tx).list_events(
+            repo = EdgeRepository(tx)
+            if device_id is not None:
+                repo.get_device(device_id)  # a filter on another tenant's device: NotFound
+            rows = repo.list_events(
                 since=since, until=until, device_id=device_id, kind=kind, limit=size + 1,
                 after=after)  # type: ignore[arg-type]
         return paginate(rows, size, lambda e: (e.event_at, e.id))
