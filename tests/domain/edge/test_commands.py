@@ -5,12 +5,13 @@ from __future__ import annotations
 import threading
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
 
 from monozu.db import NotFound
-from monozu.domain.edge import DeviceIdentity
+from monozu.domain.edge import CredentialError, DeviceIdentity, EventIn
 from monozu.domain.errors import InvalidTransition, ValidationError
 from tests.domain.conftest import table_rows
 from tests.domain.edge.conftest import Edge
@@ -95,6 +96,29 @@ def test_revoked_devices_take_no_commands(edge: Edge) -> None:
     edge.service.revoke_device(edge.a, dev.device_id)
     with pytest.raises(ValidationError, match="revoked"):
         edge.service.enqueue(edge.a, dev.device_id, "run_discovery")
+
+
+@pytest.mark.parametrize("call", ["poll", "complete", "fail", "report_update", "ingest"])
+def test_an_identity_from_before_the_revocation_is_refused_in_every_call(
+        edge: Edge, call: str) -> None:
+    dev = device(edge, edge.a)
+    cmd = edge.service.enqueue(edge.a, dev.device_id, "run_discovery")
+    edge.service.poll(dev)  # claimed before the revocation: still not to be finished
+    edge.service.revoke_device(edge.a, dev.device_id)
+    calls: dict[str, Callable[[], object]] = {
+        "poll": lambda: edge.service.poll(dev),
+        "complete": lambda: edge.service.complete(dev, cmd.id, {"ok": True}),
+        "fail": lambda: edge.service.fail(dev, cmd.id),
+        "report_update": lambda: edge.service.report_update(
+            dev, "monozu-edge", to_version="1.4.1", status="installed"),
+        "ingest": lambda: edge.service.ingest(
+            dev, [EventIn("log", edge.clock.now, {"n": 1})]),
+    }
+    tables = ("device_commands", "device_snap_updates", "ingest_events")
+    before = table_rows(edge.db, *tables)
+    with pytest.raises(CredentialError, match=r"^device key revoked$"):
+        calls[call]()
+    assert table_rows(edge.db, *tables) == before
 
 
 def test_unclaimed_commands_expire(edge: Edge) -> None:

@@ -193,6 +193,9 @@ class EdgeRules(IsolationMachine):
         if me is None:
             return
         m = self.edge_model[device[0]]
+        if m.devices[me.device_id]:
+            refused(CredentialError, partial(self.edge.poll, me, limit=100), "revoked")
+            return
         claimed = self.edge.poll(me, limit=100)
         pending = {c for c, (d, s) in m.commands.items() if d == me.device_id and s == "pending"}
         assert {c.id for c in claimed} == pending
@@ -208,7 +211,9 @@ class EdgeRules(IsolationMachine):
         m, status = self.edge_model[device[0]], "completed" if ok else "failed"
         call = partial(self.edge.complete if ok else self.edge.fail, me, command[1], None)
         held = m.commands.get(command[1]) if command[0] == device[0] else None
-        if held is None or held[0] != me.device_id:
+        if m.devices[me.device_id]:
+            refused(CredentialError, call, "revoked")
+        elif held is None or held[0] != me.device_id:
             refused(NotFound, call, not_found("command", command[1]))
         elif held[1] != "acked":
             refused(InvalidTransition, call)
@@ -244,6 +249,11 @@ class EdgeRules(IsolationMachine):
     def report_update(self, device: Owned) -> None:
         me = self._identity(device)
         if me is None:
+            return
+        if self.edge_model[device[0]].devices[me.device_id]:
+            refused(CredentialError, partial(self.edge.report_update, me, "monozu-edge",
+                                             to_version="1.4.1", status="installed"),
+                    "revoked")
             return
         self.edge.report_update(me, "monozu-edge", to_version="1.4.1", status="installed")
         self.edge_model[device[0]].reports[me.device_id] += 1

@@ -214,7 +214,7 @@ class EdgeService:
             raise ValidationError("limit must be a whole number from 1 to 100")
         with self.db.tenant(device.tenant_id) as tx:
             repo = EdgeRepository(tx)
-            repo.get_device(device.device_id)  # the identity names one of its tenant's devices
+            _active(repo, device)
             return repo.claim_commands(device.device_id, limit, self.clock())
 
     def complete(self, device: DeviceIdentity, command_id: uuid.UUID,
@@ -231,6 +231,7 @@ class EdgeService:
             raise ValidationError(f"result is larger than {self.limits.max_event_bytes} bytes")
         with self.db.tenant(device.tenant_id) as tx:
             repo = EdgeRepository(tx)
+            _active(repo, device)
             if repo.finish_command(device.device_id, command_id, status, result, self.clock()):
                 return
             current = repo.get_command(command_id)
@@ -290,7 +291,7 @@ class EdgeService:
             status=status, reported_at=self.clock())
         with self.db.tenant(device.tenant_id) as tx:
             repo = EdgeRepository(tx)
-            repo.get_device(device.device_id)  # the identity names one of its tenant's devices
+            _active(repo, device)
             repo.insert_snap_update(update)
         return update
 
@@ -312,8 +313,7 @@ class EdgeService:
         rows = self._checked_rows(device, events, now)
         with self.db.tenant(device.tenant_id) as tx:
             repo = EdgeRepository(tx)
-            if repo.get_device(device.device_id).revoked_at is not None:
-                raise CredentialError("device key revoked")
+            _active(repo, device)
             return repo.insert_events(rows)
 
     def _checked_rows(self, device: DeviceIdentity, events: Sequence[EventIn],
@@ -398,3 +398,11 @@ def _cutoff(now: datetime, older_than: timedelta) -> datetime:
         return now - older_than
     except OverflowError:
         raise ValidationError(f"older_than reaches before year 1: {older_than}") from None
+
+
+def _active(repo: EdgeRepository, device: DeviceIdentity) -> None:
+    """Refuse an identity whose device was revoked after it authenticated: a device
+    holding an identity from before its revocation must not poll, finish, report or
+    send again. Another tenant's device is a missing one (NotFound)."""
+    if repo.get_device(device.device_id).revoked_at is not None:
+        raise CredentialError("device key revoked")
