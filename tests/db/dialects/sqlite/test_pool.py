@@ -245,3 +245,40 @@ def test_extension_loading_one_unit_of_work_enabled_is_off_for_the_next() -> Non
                           text=True, env={"PYTHONPATH": str(src)}, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "ProgrammingError not authorized"
+
+
+def test_a_file_deleted_under_the_pool_is_not_written_into_unseen(tmp_path: Path) -> None:
+    """A pooled connection keeps a database file removed under it open, and in WAL mode
+    SQLite goes on writing into it: the commits of every later unit of work reported
+    success and went nowhere. The next unit of work opens what is at the path now."""
+    import os
+
+    from monozu.db import UndefinedTable
+
+    path = tmp_path / "gone.db"
+    with Database.open(f"sqlite:///{path}", pool_size=2) as database:
+        database.exec("CREATE TABLE notes (id INTEGER PRIMARY KEY)")
+        database.exec("INSERT INTO notes VALUES (1)")
+        for leftover in tmp_path.glob("gone.db*"):  # rm gone.db*
+            os.unlink(leftover)
+        with pytest.raises(UndefinedTable, match="notes"):
+            database.exec("INSERT INTO notes VALUES (2)")
+
+
+def test_a_file_replaced_under_the_pool_is_the_one_used(tmp_path: Path) -> None:
+    import os
+
+    path, other = tmp_path / "live.db", tmp_path / "restored.db"
+    with Database.open(f"sqlite:///{other}") as restored:
+        restored.exec("CREATE TABLE notes (id INTEGER PRIMARY KEY)")
+        restored.exec("INSERT INTO notes VALUES (7)")
+    with Database.open(f"sqlite:///{path}", pool_size=2) as database:
+        database.exec("CREATE TABLE notes (id INTEGER PRIMARY KEY)")
+        database.exec("INSERT INTO notes VALUES (1)")
+        for leftover in tmp_path.glob("live.db-*"):
+            os.unlink(leftover)
+        os.replace(other, path)  # a backup restored while the process runs
+        database.exec("INSERT INTO notes VALUES (8)")
+        assert database.select(int, "SELECT id FROM notes ORDER BY id") == [7, 8]
+    with Database.open(f"sqlite:///{path}") as reopened:
+        assert reopened.select(int, "SELECT id FROM notes ORDER BY id") == [7, 8]

@@ -35,6 +35,7 @@ closing the connection that set them would not set them back.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from typing import TYPE_CHECKING, Any
 
@@ -127,6 +128,8 @@ class WatchedConnection(sqlite3.Connection):
     loading_enabled = False  # enable_load_extension(True) since the last reset
     chained: list[Any]  # an authorizer of the caller's own, consulted after the watch
     in_memory = False
+    file_id: tuple[int, int] | None = None  # the opened file's (device, inode)
+    file_path = ""
     empty_file = False  # an empty file opened by a read-only command: left untouched
     watching = False  # set by watch(): until then the connection is the driver's own
 
@@ -287,6 +290,9 @@ class SQLitePooling(Pooling):
             conn = dialect.connect(url, config)
             watch(conn)
             conn.in_memory = url.path == ":memory:"
+            if not conn.in_memory:
+                conn.file_path = os.path.expanduser(url.path)
+                conn.file_id = _file_id(conn.file_path)
             return conn
 
         size = 1 if url.path == ":memory:" else max_size
@@ -326,7 +332,20 @@ class SQLitePooling(Pooling):
 _LEGACY = getattr(sqlite3, "LEGACY_TRANSACTION_CONTROL", None)
 
 
+def _file_id(path: str) -> tuple[int, int] | None:
+    try:
+        found = os.stat(path)
+    except OSError:
+        return None
+    return found.st_dev, found.st_ino
+
+
 def _check(conn: Any) -> None:
+    """Before an idle connection is reused: it still works, and its file is still the
+    one at its path. A connection keeps a file deleted (or replaced) under it open, and
+    in WAL mode SQLite goes on writing into it: every later commit would be lost."""
+    if conn.file_id is not None and _file_id(conn.file_path) != conn.file_id:
+        raise RuntimeError(f"the database file {conn.file_path} was deleted or replaced")
     conn.execute("SELECT 1").fetchone()
 
 
