@@ -107,3 +107,73 @@ def test_a_non_transactional_migration_records_its_time_once_done(
     assert [(r["version"], bool(r["success"])) for r in rows] == [
         ("1", True), ("2", True), ("3", True)]
     assert rows[1]["execution_time"] >= 100
+
+
+def test_a_connection_lost_in_a_non_transactional_migration_names_it(
+        pg_url: str, tmp_path: Path) -> None:
+    """The server ends the runner's session mid-script: the error had been the failed
+    attempt to write the history row (``the connection is closed``), naming neither
+    the migration nor what became of it."""
+    import threading
+    import time
+
+    import psycopg
+
+    folder = _folder(tmp_path)
+    (folder / "V2__outside.sql").write_text("INSERT INTO t VALUES (1);\nSELECT pg_sleep(30);\n")
+
+    def terminate() -> None:
+        with psycopg.connect(pg_url, autocommit=True) as admin:
+            for _ in range(500):
+                if admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                 "WHERE query LIKE 'SELECT pg_sleep(30)%'").fetchall():
+                    return
+                time.sleep(0.02)
+
+    killer = threading.Thread(target=terminate)
+    killer.start()
+    try:
+        with pytest.raises(MigrationError, match=r"V2__outside\.sql failed at line 2: .*"
+                           "ran outside a transaction") as caught:
+            Migrator.from_url(pg_url, locations=[folder]).migrate()
+    finally:
+        killer.join()
+    assert caught.value.code == "MIGRATION_FAILED"
+    assert [(r["version"], bool(r["success"])) for r in history(pg_url)] == [
+        ("1", True), ("2", False)]
+    with pytest.raises(ValidationFailed, match="failed migration to version 2"):
+        Migrator.from_url(pg_url, locations=[folder]).migrate()
+
+
+def test_an_outcome_that_cannot_be_recorded_leaves_the_migration_failed(
+        sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another writer holds SQLite's write lock once the script has run: the row that
+    says it succeeded cannot be written, and the run says so instead of a bare lock
+    timeout."""
+    import sqlite3
+
+    from monozu.db.dialects import dialect_for
+
+    folder = _folder(tmp_path)
+    part = type(dialect_for("sqlite").migration)
+    run_script = part.run_script
+    holder = sqlite3.connect(sqlite_url.split("sqlite:///", 1)[1], isolation_level=None)
+
+    def then_locked(self: object, raw: object, statements: object, *, transactional: bool,
+                    **kw: object) -> None:
+        run_script(self, raw, statements, transactional=transactional, **kw)  # type: ignore[arg-type]
+        if not transactional:
+            holder.execute("BEGIN IMMEDIATE")
+
+    monkeypatch.setattr(part, "run_script", then_locked)
+    try:
+        with pytest.raises(MigrationError, match=r"V2__outside\.sql ran outside a transaction, "
+                           "but its history row could not be marked successful") as caught:
+            Migrator.from_url(sqlite_url + "?busy_timeout=0.05", locations=[folder],
+                              lock_retry_count=0).migrate()
+    finally:
+        holder.close()
+    assert caught.value.code == "MIGRATION_FAILED"
+    assert query(sqlite_url, "SELECT id FROM t ORDER BY id") == [(1,), (2,)]
+    assert [(r["version"], bool(r["success"])) for r in history(sqlite_url)] == [
+        ("1", True), ("2", False)]

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from monozu.db.config import DatabaseConfig, Kind, load_config
 from monozu.db.dialects import dialect_for
 from monozu.db.dialects.migration import ConnectionFacts, Finish, MigrationSQL, ScriptFailed
-from monozu.db.errors import ConfigError, DatabaseError
+from monozu.db.errors import ConfigError, DatabaseError, MonozuError
 from monozu.db.migrate.errors import MigrationConfigError, MigrationError, ValidationFailed
 from monozu.db.migrate.history import (
     AppliedMigration,
@@ -594,9 +594,20 @@ class Migrator:
             failure = exc
         elapsed = int((time.perf_counter() - started) * 1000)
         hist = session.hist
-        with session.conn.transaction(lock_wait=self.settings.lock_wait_seconds):
-            session.conn.execute(hist.finish(), (hist.part.bool_param(failure is None),
-                                                 elapsed, rank))
+        try:
+            with session.conn.transaction(lock_wait=self.settings.lock_wait_seconds):
+                session.conn.execute(hist.finish(), (hist.part.bool_param(failure is None),
+                                                     elapsed, rank))
+        except MonozuError as exc:
+            # The connection lost with the script, say: its row stays failed, which is
+            # what the next run must see; the script's own failure says the most.
+            if failure is not None:
+                raise failure from failure.__cause__
+            raise MigrationError(
+                f"Migration {prep.migration.script} ran outside a transaction, but its "
+                f"history row could not be marked successful: {exc}. It stays recorded as "
+                "failed: check its changes, then run repair.",
+                code="MIGRATION_FAILED") from exc
         if failure is not None:
             raise failure
         return self._step(prep, started, out_of_order)
