@@ -9,6 +9,7 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -159,9 +160,9 @@ def test_an_outcome_that_cannot_be_recorded_leaves_the_migration_failed(
     run_script = part.run_script
     holder = sqlite3.connect(sqlite_url.split("sqlite:///", 1)[1], isolation_level=None)
 
-    def then_locked(self: object, raw: object, statements: object, *, transactional: bool,
-                    **kw: object) -> None:
-        run_script(self, raw, statements, transactional=transactional, **kw)  # type: ignore[arg-type]
+    def then_locked(self: Any, raw: Any, statements: Any, *, transactional: bool,
+                    **kw: Any) -> None:
+        run_script(self, raw, statements, transactional=transactional, **kw)
         if not transactional:
             holder.execute("BEGIN IMMEDIATE")
 
@@ -177,3 +178,49 @@ def test_an_outcome_that_cannot_be_recorded_leaves_the_migration_failed(
     assert query(sqlite_url, "SELECT id FROM t ORDER BY id") == [(1,), (2,)]
     assert [(r["version"], bool(r["success"])) for r in history(sqlite_url)] == [
         ("1", True), ("2", False)]
+
+
+def test_a_second_sqlite_runner_refuses_a_migration_running_outside_a_transaction(
+        sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """SQLite has no migration lock: runners queue on its write lock one transaction at
+    a time, which a migration run outside a transaction does not hold. A second runner
+    arriving meanwhile found no row for it and ran it as well."""
+    import threading
+
+    from monozu.db.dialects import dialect_for
+
+    folder = _folder(tmp_path)
+    part = type(dialect_for("sqlite").migration)
+    run_script = part.run_script
+    inside, go_on = threading.Event(), threading.Event()
+
+    def held(self: Any, raw: Any, statements: Any, *, transactional: bool,
+             **kw: Any) -> None:
+        if not transactional and not inside.is_set():  # the first runner only
+            inside.set()
+            go_on.wait(30)
+        run_script(self, raw, statements, transactional=transactional, **kw)
+
+    monkeypatch.setattr(part, "run_script", held)
+    first_failed: list[BaseException] = []
+
+    def first() -> None:
+        try:
+            Migrator.from_url(sqlite_url, locations=[folder]).migrate()
+        except BaseException as exc:  # reported by the assertion below
+            first_failed.append(exc)
+
+    runner = threading.Thread(target=first)
+    runner.start()
+    try:
+        assert inside.wait(30)
+        with pytest.raises(ValidationFailed, match="failed migration to version 2"):
+            Migrator.from_url(sqlite_url, locations=[folder]).migrate()
+    finally:
+        go_on.set()
+        runner.join()
+    assert first_failed == []
+    assert query(sqlite_url, "SELECT id FROM t ORDER BY id") == [(1,), (2,), (3,)]
+    assert [(r["version"], bool(r["success"])) for r in history(sqlite_url)] == [
+        ("1", True), ("2", True), ("3", True)]
+    assert Migrator.from_url(sqlite_url, locations=[folder]).migrate().applied == ()
