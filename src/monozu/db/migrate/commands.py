@@ -385,12 +385,18 @@ class Migrator:
     def _migrate_loop(self, session: Context, resolution: Resolution,
                       read: Sequence[AppliedMigration], say: Progress) -> list[AppliedStep]:
         applied: list[AppliedStep] = []
+        first = self._infos(resolution, read)
+        if not any(i.state == State.PENDING or i.state.failed for i in first):
+            # Up to date in a history read just now: another runner can only add rows.
+            # Where the lock is the database's write lock (SQLite), taking it to find
+            # nothing to do made every start wait for any other process's writes.
+            return applied
         prepared: dict[str, _Prepared] = {}
         group = self.settings.group
         wait = self.settings.lock_wait_seconds
         # Prepare every pending script before running any: a bad placeholder or a mixed
         # script stops the run before it changes anything.
-        for info in self._infos(resolution, read):
+        for info in first:
             if info.state == State.PENDING and info.resolved is not None:
                 prepared[info.resolved.script] = self._prepare(session, info.resolved)
         if group and not all(p.transactional for p in prepared.values()):
