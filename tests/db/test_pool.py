@@ -50,3 +50,20 @@ def test_a_wait_that_runs_out_gives_up_its_place() -> None:
     assert pool.stats()["idle"] == 1
     pool.release(pool.acquire())  # the slot the timed-out waiter had asked for is free
 
+
+
+def test_a_waiter_interrupted_leaves_no_claim_on_a_connection(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A slot handed to a waiter that is no longer there would be lost for good."""
+    pool: SimplePool[_Conn] = SimplePool(_Conn, max_size=1, timeout=5)
+    first = pool.acquire()
+
+    def interrupted(self: threading.Event, timeout: float | None = None) -> bool:
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as patched:
+        patched.setattr(threading.Event, "wait", interrupted)
+        with pytest.raises(KeyboardInterrupt):
+            pool.acquire()
+    pool.release(first)
+    pool.release(pool.acquire())  # a release after the interrupt hands it to nobody gone

@@ -46,8 +46,16 @@ class Slots:
                 return True
             handed = threading.Event()
             self._waiters.append(handed)
-        if handed.wait(timeout):
-            return True
+        try:
+            if handed.wait(timeout):
+                return True
+        except BaseException:  # a KeyboardInterrupt while waiting: leave the queue
+            with self._lock:
+                if not handed.is_set():
+                    self._waiters.remove(handed)
+                    raise
+            self.release()  # handed over meanwhile: it goes to the next one
+            raise
         with self._lock:
             if handed.is_set():  # handed over as the wait ran out
                 return True
