@@ -37,10 +37,12 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import threading
 from typing import TYPE_CHECKING, Any
 
 from monozu.db.dialects.pooling import Pool, Pooling
-from monozu.db.pool import SimplePool
+from monozu.db.errors import Timeout
+from monozu.db.pool import SimplePool, Slots
 
 if TYPE_CHECKING:
     from monozu.db.config import DatabaseConfig, DatabaseURL
@@ -130,8 +132,14 @@ class WatchedConnection(sqlite3.Connection):
     in_memory = False
     file_id: tuple[int, int] | None = None  # the opened file's (device, inode)
     file_path = ""
+    busy_seconds = 5.0  # the URL's busy timeout
+    turn: Slots | None = None  # the file's write turn, while this connection has it
     empty_file = False  # an empty file opened by a read-only command: left untouched
     watching = False  # set by watch(): until then the connection is the driver's own
+
+    def close(self) -> None:
+        end_write_turn(self)  # a connection closed mid-transaction holds no turn
+        super().close()
 
     def create_function(self, name: str, narg: int, func: Any, *,
                         deterministic: bool = False) -> None:
@@ -211,6 +219,41 @@ class WatchedConnection(sqlite3.Connection):
     def _mark(self) -> None:
         if self.watching:
             self.marked[0] = True
+
+
+# This process's queue for each database file's write lock (see take_write_turn).
+_TURNS: dict[tuple[int, int], Slots] = {}
+_TURNS_LOCK = threading.Lock()
+
+
+def take_write_turn(conn: Any) -> None:
+    """Wait, first come first served, for the file's write lock among this process's
+    units of work, before ``BEGIN IMMEDIATE`` asks SQLite for it.
+
+    SQLite's own wait is a busy handler that sleeps and tries again: a connection
+    whose lock was just released by another one of the pool usually finds it taken
+    again already, so with more threads than one writing, some waited out the whole
+    busy timeout (``database is locked``) while the rest went on. Other processes are
+    still kept out by SQLite's lock alone."""
+    key = conn.file_id
+    if key is None or conn.turn is not None:
+        return
+    with _TURNS_LOCK:
+        turn = _TURNS.get(key)
+        if turn is None:
+            turn = _TURNS[key] = Slots(1)
+    if not turn.acquire(conn.busy_seconds):
+        raise Timeout(f"SQLite database is locked: another unit of work of this process "
+                      f"kept its write lock for more than {conn.busy_seconds:g} s "
+                      "(busy_timeout)", code="SQLITE_BUSY")
+    conn.turn = turn
+
+
+def end_write_turn(conn: Any) -> None:
+    """Give the file's write turn to the next unit of work (nothing if not held)."""
+    turn, conn.turn = conn.turn, None
+    if turn is not None:
+        turn.release()
 
 
 def watch(conn: WatchedConnection) -> None:
@@ -300,6 +343,7 @@ class SQLitePooling(Pooling):
                           reset=self.reset)
 
     def reset(self, conn: Any) -> None:
+        end_write_turn(conn)  # its unit of work ended without its commit or rollback
         if conn.limits:  # first: a limit could stop the reset's own statements
             for category, value in conn.limits.items():
                 sqlite3.Connection.setlimit(conn, category, value)
