@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import threading
 import time
@@ -22,6 +23,51 @@ from monozu.db.errors import ConnectionFailed, Timeout
 def _closed() -> ConnectionFailed:
     return ConnectionFailed("no connection: the Database was closed while the unit of work "
                             "waited for one")
+
+
+class Slots:
+    """At most ``count`` holders at a time, handed out first come, first served.
+
+    A ``threading.Semaphore`` is not fair: a thread that gives its slot back and asks
+    again at once takes it before the waiter it woke has run, so with more threads
+    than connections some waited out the whole timeout while the pool turned over
+    every few milliseconds. Here a slot given back goes straight to the oldest waiter.
+    """
+
+    def __init__(self, count: int) -> None:
+        self._free = count
+        self._lock = threading.Lock()
+        self._waiters: collections.deque[threading.Event] = collections.deque()
+
+    def acquire(self, timeout: float) -> bool:
+        with self._lock:
+            if self._free and not self._waiters:
+                self._free -= 1
+                return True
+            handed = threading.Event()
+            self._waiters.append(handed)
+        try:
+            if handed.wait(timeout):
+                return True
+        except BaseException:  # a KeyboardInterrupt while waiting: leave the queue
+            with self._lock:
+                if not handed.is_set():
+                    self._waiters.remove(handed)
+                    raise
+            self.release()  # handed over meanwhile: it goes to the next one
+            raise
+        with self._lock:
+            if handed.is_set():  # handed over as the wait ran out
+                return True
+            self._waiters.remove(handed)
+            return False
+
+    def release(self) -> None:
+        with self._lock:
+            if self._waiters:
+                self._waiters.popleft().set()
+            else:
+                self._free += 1
 
 
 class SimplePool(Generic[C]):
@@ -42,7 +88,7 @@ class SimplePool(Generic[C]):
         self._reset = reset
         self._max_idle = max_idle
         self._idle: list[tuple[C, float]] = []
-        self._slots = threading.BoundedSemaphore(max_size)
+        self._slots = Slots(max_size)
         self._lock = threading.Lock()
         self._closed = False
         self._opened = 0
@@ -50,7 +96,7 @@ class SimplePool(Generic[C]):
     def acquire(self) -> C:
         if self._closed:
             raise _closed()
-        if not self._slots.acquire(timeout=self._timeout):
+        if not self._slots.acquire(self._timeout):
             raise Timeout(f"no connection free within {self._timeout:g} s "
                           f"(pool of {self._max}); raise the pool size or release connections")
         if self._closed:  # Database.close() ran while this waited for a slot
@@ -137,4 +183,4 @@ def close_quietly(conn: Closable) -> None:
         conn.close()
 
 
-__all__ = ["DriverPool", "Pool", "SimplePool", "close_quietly", "make_pool"]
+__all__ = ["DriverPool", "Pool", "SimplePool", "Slots", "close_quietly", "make_pool"]

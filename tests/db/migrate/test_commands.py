@@ -684,3 +684,23 @@ def test_a_lock_wait_that_runs_out_is_lock_timeout(any_url: str) -> None:
     assert caught.value.code == "LOCK_TIMEOUT"
     assert "another migration is running" in str(caught.value)
     m.migrate()  # once the holder is gone
+
+
+def test_an_up_to_date_sqlite_database_migrates_while_another_process_writes(
+        sqlite_url: str) -> None:
+    """SQLite's migration lock is its write lock, which every writer takes: a migrate
+    with nothing to do had waited the whole lock wait for it and then failed, so an
+    application migrating on start-up could not start while another process wrote."""
+    import sqlite3
+
+    Migrator.from_url(sqlite_url, locations=[ENGINE / "basic"]).migrate()
+    holder = sqlite3.connect(sqlite_url.split("sqlite:///", 1)[1], isolation_level=None)
+    try:
+        holder.execute("BEGIN IMMEDIATE")
+        m = Migrator.from_url(sqlite_url + "?busy_timeout=0.05", locations=[ENGINE / "basic"],
+                              lock_retry_count=0)
+        result = m.migrate()
+        assert result.applied == ()
+        assert result.target_version == result.initial_version is not None
+    finally:
+        holder.close()

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from monozu.db.config import DatabaseConfig, Kind, load_config
 from monozu.db.dialects import dialect_for
 from monozu.db.dialects.migration import ConnectionFacts, Finish, MigrationSQL, ScriptFailed
-from monozu.db.errors import ConfigError, DatabaseError
+from monozu.db.errors import ConfigError, DatabaseError, MonozuError
 from monozu.db.migrate.errors import MigrationConfigError, MigrationError, ValidationFailed
 from monozu.db.migrate.history import (
     AppliedMigration,
@@ -385,12 +385,18 @@ class Migrator:
     def _migrate_loop(self, session: Context, resolution: Resolution,
                       read: Sequence[AppliedMigration], say: Progress) -> list[AppliedStep]:
         applied: list[AppliedStep] = []
+        first = self._infos(resolution, read)
+        if not any(i.state == State.PENDING or i.state.failed for i in first):
+            # Up to date in a history read just now: another runner can only add rows.
+            # Where the lock is the database's write lock (SQLite), taking it to find
+            # nothing to do made every start wait for any other process's writes.
+            return applied
         prepared: dict[str, _Prepared] = {}
         group = self.settings.group
         wait = self.settings.lock_wait_seconds
         # Prepare every pending script before running any: a bad placeholder or a mixed
         # script stops the run before it changes anything.
-        for info in self._infos(resolution, read):
+        for info in first:
             if info.state == State.PENDING and info.resolved is not None:
                 prepared[info.resolved.script] = self._prepare(session, info.resolved)
         if group and not all(p.transactional for p in prepared.values()):
@@ -398,7 +404,7 @@ class Migrator:
                 "group=true needs every pending migration to run in a transaction; "
                 "non-transactional: " + ", ".join(
                     p.migration.script for p in prepared.values() if not p.transactional))
-        conn = session.conn
+        conn, hist = session.conn, session.hist
         # Under a lock that keeps every other runner out until this command ends, the
         # history is what was read under it plus what this run adds: no re-read per
         # migration (one round trip each). Without one (SQLite) each transaction reads it
@@ -421,17 +427,23 @@ class Migrator:
                     late = res.version is not None and self._below_applied(infos, res.version)
                     say(_migrating_line(session.quote(session.schema), res, prep.transactional,
                                         late))
+                    # Under the lock (or SQLite's write lock) the next rank is the one
+                    # after the rows just read.
+                    rank = rows[-1].installed_rank + 1 if rows else 1
                     if prep.transactional:
-                        # Under the lock (or SQLite's write lock) the next rank is the
-                        # one after the rows just read.
-                        rank = rows[-1].installed_rank + 1 if rows else 1
                         applied.append(self._apply(session, prep, late, rank, in_group=group))
                         if known is not None:
                             known = [*rows, self._recorded(session, res, rank, applied[-1])]
                     else:
+                        # Recorded as failed before it runs, in the transaction that
+                        # chose it: a run killed part-way (or another SQLite runner
+                        # meanwhile) then finds a failed migration and refuses, where
+                        # finding no row it had run the script a second time.
                         outside = prep
+                        row = self._row(session, res, time.perf_counter(), False)
+                        conn.execute(hist.insert(), row_params(hist, rank, row))
                 if outside is not None:
-                    applied.append(self._apply_outside(session, outside, late))
+                    applied.append(self._apply_outside(session, outside, late, rank))
                     known = None if known is None else self._read(session)
                 if self._target == "next" and res.version is not None:
                     break
@@ -573,10 +585,11 @@ class Migrator:
         conn.ended()
         return self._step(prep, started, out_of_order)
 
-    def _apply_outside(self, session: Context, prep: _Prepared, out_of_order: bool
-                       ) -> AppliedStep:
-        """A migration outside a transaction, in autocommit; its outcome is recorded, a
-        failure too, since it cannot be undone."""
+    def _apply_outside(self, session: Context, prep: _Prepared, out_of_order: bool,
+                       rank: int) -> AppliedStep:
+        """A migration outside a transaction, in autocommit, whose history row (``rank``)
+        was written as failed before it ran; it is given the outcome, since what ran
+        cannot be undone."""
         started = time.perf_counter()
         failure: MigrationError | None = None
         try:
@@ -585,8 +598,22 @@ class Migrator:
                              "back database and code, then run repair.")
         except MigrationError as exc:
             failure = exc
-        with session.conn.transaction(lock_wait=self.settings.lock_wait_seconds):
-            self._insert(session, self._row(session, prep.migration, started, failure is None))
+        elapsed = int((time.perf_counter() - started) * 1000)
+        hist = session.hist
+        try:
+            with session.conn.transaction(lock_wait=self.settings.lock_wait_seconds):
+                session.conn.execute(hist.finish(), (hist.part.bool_param(failure is None),
+                                                     elapsed, rank))
+        except MonozuError as exc:
+            # The connection lost with the script, say: its row stays failed, which is
+            # what the next run must see; the script's own failure says the most.
+            if failure is not None:
+                raise failure from failure.__cause__
+            raise MigrationError(
+                f"Migration {prep.migration.script} ran outside a transaction, but its "
+                f"history row could not be marked successful: {exc}. It stays recorded as "
+                "failed: check its changes, then run repair.",
+                code="MIGRATION_FAILED") from exc
         if failure is not None:
             raise failure
         return self._step(prep, started, out_of_order)

@@ -86,6 +86,13 @@ class HistorySQL:
                 f"{q('type')}={self.mark(2)}, {q('checksum')}={self.mark(3)} "
                 f"WHERE {q('installed_rank')}={self.mark(4)}")
 
+    def finish(self) -> str:
+        """A row written as failed before its migration ran outside a transaction,
+        given the outcome: success and execution time, by rank."""
+        q = self.quote
+        return (f"UPDATE {self.qualified} SET {q('success')}={self.mark(1)}, "
+                f"{q('execution_time')}={self.mark(2)} WHERE {q('installed_rank')}={self.mark(3)}")
+
     def delete_failed(self, repeatable: bool) -> str:
         q = self.quote
         key = q("description") if repeatable else q("version")
@@ -96,7 +103,7 @@ class HistorySQL:
         """Name -> statement, every one the runner sends about the table (for checks)."""
         out = {"history.columns": self.columns()[0], "history.select": self.select(),
                "history.next_rank": self.next_rank(), "history.insert": self.insert(),
-               "history.update": self.update(),
+               "history.update": self.update(), "history.finish": self.finish(),
                "history.delete_failed_versioned": self.delete_failed(repeatable=False),
                "history.delete_failed_repeatable": self.delete_failed(repeatable=True)}
         for number, stmt in enumerate(self.create(), 1):

@@ -450,3 +450,51 @@ def test_every_setting_of_a_psycopg_connection_is_remembered(pg_url: str) -> Non
         attributes = {n for n in vars(conn) if not n.startswith("_")} - {"pgconn", "lock"}
     remembered = {f.name for f in dataclasses.fields(DriverState)}
     assert settable | attributes <= remembered, (settable | attributes) - remembered
+
+
+LOST_MID_WRITE = """
+import sys, time
+import psycopg
+from monozu.db import ConnectionFailed, Database
+
+url, verb = sys.argv[1:]
+admin = psycopg.connect(url, autocommit=True)
+db = Database.open(url, pool_size=1)
+db.exec("CREATE TABLE lost_" + verb + " (id int)")
+try:
+    with db.transaction() as tx:
+        pid = tx.get_value("SELECT pg_backend_pid()")
+
+        def rows():
+            for n in range(100_000):
+                if n == 5_000:  # the server process goes away mid-write
+                    admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+                    while admin.execute("SELECT 1 FROM pg_stat_activity WHERE pid = %s",
+                                        (pid,)).fetchone():
+                        time.sleep(0.01)
+                yield {"n": n} if verb == "exec_many" else (n,)
+
+        if verb == "exec_many":
+            tx.exec_many("INSERT INTO lost_exec_many (id) VALUES (:n)", rows())
+        else:
+            tx.bulk_insert("lost_bulk", ["id"], rows())
+except ConnectionFailed:
+    print("ConnectionFailed")
+"""
+
+
+@pytest.mark.parametrize("verb", ["exec_many", "bulk"])
+def test_a_connection_lost_mid_write_is_one_error_and_nothing_on_stderr(
+        pg_url: str, verb: str) -> None:
+    """A process that configures no logging (the CLI) had psycopg's warning about the
+    pipeline or COPY it could not end printed on stderr, beside the layer's own error."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[4]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(root / "src"), str(root)])}
+    done = subprocess.run([sys.executable, "-c", LOST_MID_WRITE, pg_url, verb], env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert (done.stdout, done.stderr) == ("ConnectionFailed\n", "")

@@ -7,6 +7,7 @@ import sqlite3
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -369,3 +370,112 @@ def test_extension_loading_one_unit_of_work_enabled_is_off_for_the_next() -> Non
                           text=True, env={"PYTHONPATH": str(src)}, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "ProgrammingError not authorized"
+
+
+def test_a_file_deleted_under_the_pool_is_not_written_into_unseen(tmp_path: Path) -> None:
+    """A pooled connection keeps a database file removed under it open, and in WAL mode
+    SQLite goes on writing into it: the commits of every later unit of work reported
+    success and went nowhere. The next unit of work opens what is at the path now."""
+    import os
+
+    from monozu.db import UndefinedTable
+
+    path = tmp_path / "gone.db"
+    with Database.open(f"sqlite:///{path}", pool_size=2) as database:
+        database.exec("CREATE TABLE notes (id INTEGER PRIMARY KEY)")
+        database.exec("INSERT INTO notes VALUES (1)")
+        for leftover in tmp_path.glob("gone.db*"):  # rm gone.db*
+            os.unlink(leftover)
+        with pytest.raises(UndefinedTable, match="notes"):
+            database.exec("INSERT INTO notes VALUES (2)")
+
+
+def test_a_file_replaced_under_the_pool_is_the_one_used(tmp_path: Path) -> None:
+    import os
+
+    path, other = tmp_path / "live.db", tmp_path / "restored.db"
+    with Database.open(f"sqlite:///{other}") as restored:
+        restored.exec("CREATE TABLE notes (id INTEGER PRIMARY KEY)")
+        restored.exec("INSERT INTO notes VALUES (7)")
+    with Database.open(f"sqlite:///{path}", pool_size=2) as database:
+        database.exec("CREATE TABLE notes (id INTEGER PRIMARY KEY)")
+        database.exec("INSERT INTO notes VALUES (1)")
+        for leftover in tmp_path.glob("live.db-*"):
+            os.unlink(leftover)
+        os.replace(other, path)  # a backup restored while the process runs
+        database.exec("INSERT INTO notes VALUES (8)")
+        assert database.select(int, "SELECT id FROM notes ORDER BY id") == [7, 8]
+    with Database.open(f"sqlite:///{path}") as reopened:
+        assert reopened.select(int, "SELECT id FROM notes ORDER BY id") == [7, 8]
+
+
+def test_threads_writing_through_one_pool_take_the_write_lock_in_turn(
+        tmp_path: Path) -> None:
+    """Every unit of work begins IMMEDIATE, and SQLite's busy handler only sleeps and
+    tries again: a connection whose lock was just given back by another connection of
+    the pool mostly found it taken again, so with six threads on three connections,
+    units of work of a few milliseconds failed with ``database is locked`` after the
+    whole busy timeout while the others went on."""
+    import threading
+    import time
+
+    from monozu.db import MonozuError
+
+    failures: list[MonozuError] = []
+    with Database.open(f"sqlite:///{tmp_path / 'turns.db'}?busy_timeout=1", pool_size=3,
+                       pool_timeout=30) as database:
+        database.exec("CREATE TABLE hits (n INTEGER)")
+        stop = time.monotonic() + 3
+
+        def work() -> None:
+            while time.monotonic() < stop:
+                try:
+                    with database.transaction() as tx:
+                        tx.exec("INSERT INTO hits VALUES (1)")
+                        time.sleep(0.005)
+                except MonozuError as exc:
+                    failures.append(exc)
+
+        threads = [threading.Thread(target=work) for _ in range(6)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert failures == []
+        assert database.get_value("SELECT count(*) FROM hits") > 100
+
+
+def test_a_unit_of_work_waiting_on_one_of_its_own_thread_times_out(tmp_path: Path) -> None:
+    from monozu.db import Timeout
+
+    url = f"sqlite:///{tmp_path / 'nested.db'}?busy_timeout=0.2"
+    with Database.open(url) as database, Database.open(url) as other:
+        database.exec("CREATE TABLE notes (id INTEGER)")
+        with database.transaction() as tx:
+            tx.exec("INSERT INTO notes VALUES (1)")
+            with pytest.raises(Timeout, match="database is locked"):
+                other.exec("INSERT INTO notes VALUES (2)")
+        other.exec("INSERT INTO notes VALUES (3)")  # its turn came once the first ended
+        assert other.select(int, "SELECT id FROM notes ORDER BY id") == [1, 3]
+
+
+def test_a_unit_of_work_ended_without_its_rollback_gives_its_turn_back(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An interrupt that stops the rollback: the pool's reset gives the turn back, or
+    every later unit of work would wait out its busy timeout."""
+    from monozu.db.dialects.sqlite.dialect import SQLiteDialect
+
+    with Database.open(f"sqlite:///{tmp_path / 'cut.db'}?busy_timeout=0.2",
+                       pool_size=2) as database:
+        database.exec("CREATE TABLE notes (id INTEGER)")
+
+        def cut_short(self: SQLiteDialect, conn: Any) -> None:
+            raise KeyboardInterrupt
+
+        with monkeypatch.context() as patched:
+            patched.setattr(SQLiteDialect, "rollback", cut_short)
+            with pytest.raises(KeyboardInterrupt), database.transaction() as tx:
+                tx.exec("INSERT INTO notes VALUES (1)")
+                raise ValueError("the unit of work's own error")
+        database.exec("INSERT INTO notes VALUES (2)")
+        assert database.select(int, "SELECT id FROM notes") == [2]

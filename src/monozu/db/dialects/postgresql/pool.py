@@ -41,10 +41,11 @@ if TYPE_CHECKING:
     from monozu.db.config import DatabaseConfig, DatabaseURL
     from monozu.db.dialects.base import Dialect
 
-# psycopg_pool reports background reconnection attempts as warnings; the first
-# checkout already raises a clear error, so keep them off a bare terminal (an
-# application that configures logging still receives them through the root logger).
-logging.getLogger("psycopg.pool").addHandler(logging.NullHandler())
+# psycopg_pool reports background reconnection attempts as warnings, and psycopg an
+# error it ignored while ending a pipeline or a COPY on a lost connection; the caller
+# gets a clear error already, so keep them off a bare terminal (an application that
+# configures logging still receives them through the root logger).
+logging.getLogger("psycopg").addHandler(logging.NullHandler())
 
 # Connections the layer closed itself before handing them back (a broken one, or one
 # whose raw handle was given out): psycopg_pool warns of every closed connection it

@@ -32,7 +32,13 @@ from monozu.db.config import DatabaseConfig, DatabaseURL
 from monozu.db.dialects.base import Dialect
 from monozu.db.dialects.migration import poll
 from monozu.db.dialects.sqlite import statements as text_rules
-from monozu.db.dialects.sqlite.pool import POOLING, MemoryConnection, WatchedConnection
+from monozu.db.dialects.sqlite.pool import (
+    POOLING,
+    MemoryConnection,
+    WatchedConnection,
+    end_write_turn,
+    take_write_turn,
+)
 from monozu.db.dialects.sqlite.snippets import SQLiteSnippets
 from monozu.db.errors import ConfigError, ConnectionFailed, DatabaseError, ParameterError
 from monozu.db.values import (
@@ -232,6 +238,7 @@ class SQLiteDialect(Dialect):
                                        check_same_thread=False, timeout=busy,
                                        factory=connection_class)
             conn.execute(f"PRAGMA busy_timeout = {int(busy * 1000)}")
+            conn.busy_seconds = busy
             conn.execute("PRAGMA foreign_keys = ON")
             # An empty file is an empty database: a transaction begun IMMEDIATE would
             # write its header, which a read-only command must not (see begin).
@@ -319,15 +326,29 @@ class SQLiteDialect(Dialect):
         # IMMEDIATE takes the write lock up front, so two writers never deadlock on an
         # upgrade; but committing it initialises an empty file, which a read-only
         # command opened as it is: there the transaction begins deferred.
-        conn.execute("BEGIN" if conn.empty_file else "BEGIN IMMEDIATE")
+        if conn.empty_file:
+            conn.execute("BEGIN")
+            return
+        take_write_turn(conn)  # this process's writers queue here, in order
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except BaseException:
+            end_write_turn(conn)
+            raise
 
     def commit(self, conn: Any) -> None:
-        if conn.in_transaction:
-            conn.execute("COMMIT")
+        try:
+            if conn.in_transaction:
+                conn.execute("COMMIT")
+        finally:
+            end_write_turn(conn)
 
     def rollback(self, conn: Any) -> None:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
+        try:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+        finally:
+            end_write_turn(conn)
 
     def set_tenant(self, conn: Any, tenant_id: str | None) -> None:
         # No session state in SQLite: repositories filter on the unit of work's tenant.

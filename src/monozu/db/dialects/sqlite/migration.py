@@ -48,7 +48,8 @@ class SQLiteMigration(MigrationSQL):
             return
         raise lock_timeout(
             f"Unable to obtain the SQLite database's write lock: {failure} (waited "
-            f"{lock_wait:g} s; another migration is running)") from failure
+            f"{lock_wait:g} s; another migration is running, or another process is "
+            "writing to the database)") from failure
 
     def in_transaction(self, raw: Any) -> bool:
         return bool(raw.in_transaction)

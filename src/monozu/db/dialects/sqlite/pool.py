@@ -39,12 +39,15 @@ closing the connection that set them would not set them back.
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import threading
 import weakref
 from typing import TYPE_CHECKING, Any
 
 from monozu.db.dialects.pooling import Pool, Pooling
-from monozu.db.pool import SimplePool
+from monozu.db.errors import Timeout
+from monozu.db.pool import SimplePool, Slots
 
 if TYPE_CHECKING:
     from monozu.db.config import DatabaseConfig, DatabaseURL
@@ -140,8 +143,16 @@ class WatchedConnection(sqlite3.Connection):
     loading_enabled = False  # enable_load_extension(True) since the last reset
     chained: list[Any]  # an authorizer of the caller's own, consulted after the watch
     in_memory = False
+    file_id: tuple[int, int] | None = None  # the opened file's (device, inode)
+    file_path = ""
+    busy_seconds = 5.0  # the URL's busy timeout
+    turn: Slots | None = None  # the file's write turn, while this connection has it
     empty_file = False  # an empty file opened by a read-only command: left untouched
     watching = False  # set by watch(): until then the connection is the driver's own
+
+    def close(self) -> None:
+        end_write_turn(self)  # a connection closed mid-transaction holds no turn
+        super().close()
 
     def create_function(self, name: str, narg: int, func: Any, *,
                         deterministic: bool = False) -> None:
@@ -270,7 +281,42 @@ class MemoryConnection(WatchedConnection):
 _OWN_ATTRIBUTES = frozenset({
     "opened_with", "blind_resets", "marked", "chained", "unknown_pragmas", "registered",
     "limits", "watching", "in_memory", "empty_file", "loading_enabled", "extension_loaded",
-    "handles"})
+    "handles", "busy_seconds", "turn", "file_id", "file_path"})
+
+
+# This process's queue for each database file's write lock (see take_write_turn).
+_TURNS: dict[tuple[int, int], Slots] = {}
+_TURNS_LOCK = threading.Lock()
+
+
+def take_write_turn(conn: Any) -> None:
+    """Wait, first come first served, for the file's write lock among this process's
+    units of work, before ``BEGIN IMMEDIATE`` asks SQLite for it.
+
+    SQLite's own wait is a busy handler that sleeps and tries again: a connection
+    whose lock was just released by another one of the pool usually finds it taken
+    again already, so with more threads than one writing, some waited out the whole
+    busy timeout (``database is locked``) while the rest went on. Other processes are
+    still kept out by SQLite's lock alone."""
+    key = conn.file_id
+    if key is None or conn.turn is not None:
+        return
+    with _TURNS_LOCK:
+        turn = _TURNS.get(key)
+        if turn is None:
+            turn = _TURNS[key] = Slots(1)
+    if not turn.acquire(conn.busy_seconds):
+        raise Timeout(f"SQLite database is locked: another unit of work of this process "
+                      f"kept its write lock for more than {conn.busy_seconds:g} s "
+                      "(busy_timeout)", code="SQLITE_BUSY")
+    conn.turn = turn
+
+
+def end_write_turn(conn: Any) -> None:
+    """Give the file's write turn to the next unit of work (nothing if not held)."""
+    turn, conn.turn = conn.turn, None
+    if turn is not None:
+        turn.release()
 
 
 def watch(conn: WatchedConnection) -> None:
@@ -354,6 +400,9 @@ class SQLitePooling(Pooling):
             conn = dialect.connect(url, config)
             watch(conn)
             conn.in_memory = url.path == ":memory:"
+            if not conn.in_memory:
+                conn.file_path = os.path.expanduser(url.path)
+                conn.file_id = _file_id(conn.file_path)
             return conn
 
         size = 1 if url.path == ":memory:" else max_size
@@ -361,6 +410,7 @@ class SQLitePooling(Pooling):
                           reset=self.reset)
 
     def reset(self, conn: Any) -> None:
+        end_write_turn(conn)  # its unit of work ended without its commit or rollback
         # What code holding the connection left on it goes before any statement of the
         # reset runs under it: a cursor left half-read keeps its table from being
         # dropped, a limit or a progress handler would stop the ROLLBACK, an
@@ -416,7 +466,20 @@ def _discard_temp_database(conn: Any) -> None:
 _LEGACY = getattr(sqlite3, "LEGACY_TRANSACTION_CONTROL", None)
 
 
+def _file_id(path: str) -> tuple[int, int] | None:
+    try:
+        found = os.stat(path)
+    except OSError:
+        return None
+    return found.st_dev, found.st_ino
+
+
 def _check(conn: Any) -> None:
+    """Before an idle connection is reused: it still works, and its file is still the
+    one at its path. A connection keeps a file deleted (or replaced) under it open, and
+    in WAL mode SQLite goes on writing into it: every later commit would be lost."""
+    if conn.file_id is not None and _file_id(conn.file_path) != conn.file_id:
+        raise RuntimeError(f"the database file {conn.file_path} was deleted or replaced")
     conn.execute("SELECT 1").fetchone()
 
 
