@@ -174,9 +174,14 @@ def _escape(m: re.Match[str]) -> str:
 def echo(text: str = "", *, err: bool = False, nl: bool = True, lines: bool = False) -> None:
     """Write ``text`` as one line (every control character escaped, newlines too), or
     with ``lines`` as lines the caller composed (each line escaped on its own)."""
+    from monozu.db import known_secrets
+
     stream = sys.stderr if err else sys.stdout
     if stream is None:  # Python's stand-in for a standard stream closed at start
         raise _output_error(None, err)
+    # Every line printed, whoever composed it (a fail() of the command line's own, a
+    # table): a secret given again as another value is not shown there either.
+    text = known_secrets.mask(text)
     text = "\n".join(map(printable, text.split("\n"))) if lines else printable(text)
     try:
         stream.write(text + ("\n" if nl else ""))

@@ -870,6 +870,27 @@ def utf8_only(text: str, variable: str) -> None:
                           "text")
 
 
+def _remember_found(found: Masked) -> None:
+    """Remember (see ``known_secrets``) the secrets found in a URL's text before any
+    part of it is checked: a URL refused for another part (``?connect_timeout=`` set
+    to the password) never becomes a :class:`DatabaseURL`, whose password is
+    remembered. As there, a secret equal to the URL's user, host, port or database is
+    not: the URL shows it anyway, and masking it there would reveal it."""
+    shown = found.shown
+    names: set[str] = set()
+    begin = shown.find("://")
+    if begin >= 0:
+        head = re.split(r"[/?;#]", shown[begin + 3:], maxsplit=1)[0]
+        names |= {unquote(n) for n in re.split(r"[:@,\[\]]", head)}
+        tail = shown[begin + 3 + len(head):]
+        if tail.startswith("/"):
+            names.add(unquote(re.split(r"[?#;&]", tail[1:], maxsplit=1)[0]))
+    for secret in found.secrets:
+        for form in {secret, unquote(secret)}:
+            if form not in names:
+                known_secrets.remember(form)
+
+
 def parse_url(text: str, *, variable: str = "DATABASE_URL") -> DatabaseURL:
     """Parse a connection URL or JDBC URL; every problem names ``variable``, hides secrets."""
     from monozu.db.dialects import jdbc_kind, scheme_kind, schemes_text, url_rules
@@ -898,6 +919,7 @@ def parse_url(text: str, *, variable: str = "DATABASE_URL") -> DatabaseURL:
     if not rules.embedded:  # an embedded database's URL is a file path: any bytes go
         utf8_only(text, variable)
     found = masked(text, *rules.spans(text))
+    _remember_found(found)
     if found.problem:
         raise ConfigError(f"{variable}: {found.problem}, in {found.shown}")
     return rules.parse_jdbc(found, variable) if jdbc else rules.parse(found, variable)
