@@ -146,7 +146,9 @@ def _delim(text: str, lo: int, chars: str = "/?#") -> int:
 
 
 def _port_ok(port: str | None) -> bool:
-    return port is None or port == "" or (port.isascii() and port.isdigit())
+    # An empty port ("app:" before "/", "?" or the end) is refused like any other that
+    # is not digits: it is the start of a password opening with "/" or "?" as often.
+    return port is None or (port.isascii() and port.isdigit())
 
 
 def strays(text: str, lo: int, hi: int) -> list[Span]:
@@ -249,7 +251,9 @@ def authority_spans(text: str, start: int, *, known: Iterable[str] | None = None
     problem = AMBIGUOUS if len(readings) > 1 else ""
     spans: list[Span] = []
     found: list[Span] = []
-    end = start
+    rest_problem = ""
+    # Every reading's own path and query are scanned: under one reading a secret
+    # parameter ("?password=@x") is what another reads as user-info and host.
     for at in readings or [ats[-1] if ats else None]:
         if at is not None:
             colon = text.find(":", start, at)
@@ -259,19 +263,22 @@ def authority_spans(text: str, start: int, *, known: Iterable[str] | None = None
         host_at = start if at is None else at + 1
         end = _delim(text, host_at)
         port = _port_colon(text, host_at, end)
+        # A port that is not digits (empty too: "app:?p@ss") may be a password whose
+        # "@host" is wrong or missing.
         if port >= 0 and not _port_ok(text[port + 1:end]):
             spans.append((port + 1, n))
         found += strays(text, host_at, end)
-    query = _delim(text, end, "?#")
-    found += strays(text, end, query)
-    if query < n and text[query] == "?":
-        more, why = _query_spans(text, query + 1, known, semicolons)
-        spans += more
-        problem = problem or why
-    elif query < n:  # a fragment: no driver reads it, and it may hold anything
-        found += strays(text, query, n)
-        spans.append((query + 1, n))
-        problem = problem or FRAGMENT
+        query = _delim(text, end, "?#")
+        found += strays(text, end, query)
+        if query < n and text[query] == "?":
+            more, why = _query_spans(text, query + 1, known, semicolons)
+            spans += more
+            rest_problem = rest_problem or why
+        elif query < n:  # a fragment: no driver reads it, and it may hold anything
+            found += strays(text, query, n)
+            spans.append((query + 1, n))
+            rest_problem = rest_problem or FRAGMENT
+    problem = problem or rest_problem
     if found:
         problem = STRAY if problem in ("", FRAGMENT) else problem
     return spans + found, problem
