@@ -474,13 +474,19 @@ _SECRET_NAME = re.compile(r"pass|pwd|token|secret|api_?key|access_?key|credentia
                           re.IGNORECASE)
 
 
+def secret_setting(name: str) -> bool:
+    """Whether a setting (a variable, an option, a placeholder) called ``name`` holds a
+    secret by its name (``*PASSWORD``, ``*_TOKEN``, ``NVD_API_KEY``, ``dbPassword``)."""
+    return bool(_SECRET_NAME.search(name))
+
+
 def remember_secrets(name: str, value: str) -> None:
     """Remember (see ``known_secrets``) what a setting ``name`` = ``value`` holds that
     is a secret: the whole value of a setting named like one (``*PASSWORD``,
     ``NVD_API_KEY``), else the password of the value read as a URL, if it is one."""
     if not value:
         return
-    if _SECRET_NAME.search(name):
+    if secret_setting(name):
         known_secrets.remember(value)
     elif "://" in value or value[:5].lower() == "jdbc:":
         with contextlib.suppress(Exception):  # not a URL: nothing to remember, and its
