@@ -645,7 +645,20 @@ def test_a_password_cut_short_where_it_is_echoed_is_masked(
     assert "***" in done.stderr
 
 
-MIN_SHOWN = 6  # the shortest start of a secret that is masked (known_secrets.MIN_LENGTH)
+MIN_SHOWN = 12  # the shortest start of a secret that is masked (CUT_MIN_LENGTH)
+
+
+def test_a_short_start_of_a_password_is_not_masked() -> None:
+    """A quoted value that only begins like a password (the database 'monozu' for the
+    password monozu-prod-7x) is shown: masking it would tell how the password begins."""
+    from monozu.db import known_secrets
+    from monozu.db.config import load_config
+
+    load_config({"DATABASE_URL": "sqlserver://sa:monozu-prod-7x@127.0.0.1:1?database=monozu"},
+                dotenv=None)
+    assert known_secrets.mask("database 'monozu' or 'monozu-prod'") == (
+        "database 'monozu' or 'monozu-prod'")
+    assert known_secrets.mask("got 'monozu-prod-7'") == "got '***'"
 
 
 def test_a_short_password_is_not_hunted_in_every_message() -> None:

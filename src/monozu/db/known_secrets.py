@@ -7,11 +7,14 @@ layer reads is remembered here, and the layer's errors, its printed URLs and the
 command line's messages mask each one where a value is echoed: quoted (``'...'``,
 ``"..."``, ``{...}``) or assigned (``=...`` up to ``&``, ``;``, ``,`` or a blank).
 
-A value cut short before it is quoted (``got 'Qx7RawZq8TuvKp3LmnWd'``, ``'Qx7Ra...(30
-characters)'``) is masked too: a message may shorten what it echoes, and the first
-twenty characters of a password are most of it. So an echoed value that is the start
-(at least :data:`MIN_LENGTH` characters) of a secret and ends where the value ends (a
-closing quote, ``...``, the end of the text) is masked like the whole secret.
+A value cut short before it is quoted (``got 'Qx7RawZq8TuvKp3LmnWd'``, ``'Qx7RawZq8Tuv
+Kp3L...(30 characters)'``) is masked too: a message may shorten what it echoes, and
+the first twenty characters of a password are most of it. So an echoed value that is
+the start of a secret, at least :data:`CUT_MIN_LENGTH` characters (what the messages
+keep of a value they cut), and ends where the value ends (a closing quote, ``...``,
+the end of the text) is masked like the whole secret. A shorter start is not: a
+database named ``'monozu'`` must not turn into ``'***'`` for the password
+``monozu-prod-7``, which would tell how the password begins.
 
 Bare occurrences are left alone, and so are secrets shorter than :data:`MIN_LENGTH`
 and a password equal to its own URL's host, user or database: masking those would
@@ -28,6 +31,7 @@ import threading
 from urllib.parse import quote
 
 MIN_LENGTH = 6
+CUT_MIN_LENGTH = 12
 MASK = "***"
 
 _lock = threading.Lock()
@@ -61,7 +65,7 @@ _CLOSER = re.compile(r"['\"}&;,)\s]|\Z|\.\.\.|\u2026")
 
 def _echoed_end(text: str, start: int) -> int | None:
     """Where an echoed value at ``start`` ends if it is a remembered secret or the
-    start of one (at least MIN_LENGTH characters), else None."""
+    start of one (at least CUT_MIN_LENGTH characters), else None."""
     best: int | None = None
     for form in _known.copy():
         n = 0
@@ -69,7 +73,8 @@ def _echoed_end(text: str, start: int) -> int | None:
         while n < limit and text[start + n] == form[n]:
             n += 1
         # The longest start followed by where a value ends (a secret may hold a quote).
-        while n >= MIN_LENGTH and not _CLOSER.match(text, start + n):
+        while n >= MIN_LENGTH and not (_CLOSER.match(text, start + n) and (
+                n == len(form) or n >= CUT_MIN_LENGTH)):
             n -= 1
         if n >= MIN_LENGTH and (best is None or start + n > best):
             best = start + n
