@@ -661,6 +661,23 @@ def test_a_short_start_of_a_password_is_not_masked() -> None:
     assert known_secrets.mask("got 'monozu-prod-7'") == "got '***'"
 
 
+@pytest.mark.parametrize("url", [
+    "jdbc:postgresql://127.0.0.1:1/db?user=admin7x&password=admin7x&sslmode=bad",
+    "jdbc:sqlserver://127.0.0.1:1;databaseName=admin7x;user=sa;password=admin7x;encrypt=bad",
+    "postgresql://admin7x:admin7x@127.0.0.1:1/db?sslmode=bad",
+])
+def test_a_refused_url_whose_password_is_its_user_leaves_the_user_shown(url: str) -> None:
+    """A URL's secrets are remembered before it is checked; one equal to the user or
+    database it names (as a property too) is not, as for a URL that parses: masking
+    the user in 'for user "admin7x"' would tell the password."""
+    from monozu.db import ConfigError, known_secrets
+    from monozu.db.dialects.urls import parse_url
+
+    with pytest.raises(ConfigError):
+        parse_url(url)
+    assert known_secrets.mask('for user "admin7x"') == 'for user "admin7x"'
+
+
 def test_a_short_password_is_not_hunted_in_every_message() -> None:
     """Masking a short password everywhere would reveal it ("***27.0.0.***")."""
     from monozu.db import ConfigError, known_secrets

@@ -883,6 +883,11 @@ def utf8_only(text: str, variable: str) -> None:
                           "text")
 
 
+# The parameters and properties that name the user, the database or the server.
+_NAMING_PARAMETER = re.compile(r"[?&;](user|user\+?\s?id|uid|username|database|databasename|"
+                               r"dbname|servername|server)=([^&;#]*)", re.IGNORECASE)
+
+
 def _remember_found(found: Masked) -> None:
     """Remember (see ``known_secrets``) the secrets found in a URL's text before any
     part of it is checked: a URL refused for another part (``?connect_timeout=`` set
@@ -898,6 +903,7 @@ def _remember_found(found: Masked) -> None:
         tail = shown[begin + 3 + len(head):]
         if tail.startswith("/"):
             names.add(unquote(re.split(r"[?#;&]", tail[1:], maxsplit=1)[0]))
+    names |= {unquote(m.group(2)) for m in _NAMING_PARAMETER.finditer(shown)}
     for secret in found.secrets:
         for form in {secret, unquote(secret)}:
             if form not in names:
