@@ -332,3 +332,36 @@ def test_ctrl_c_anywhere_in_the_launcher_is_one_line_and_130(stage: str,
                           timeout=60, cwd=tmp_path)
     assert done.stderr == "Error: interrupted\n", done.stderr
     assert done.returncode == 130
+
+
+@pytest.mark.parametrize("kind", ["RuntimeError", "ValueError"])
+@pytest.mark.parametrize("traceback", ["", "1"])
+def test_an_unforeseen_error_shows_no_secret(kind: str, traceback: str,
+                                             tmp_path: Path) -> None:
+    """An exception nothing caught (a bug) went to Python's own report, which quoted
+    its message (and, with MONOZU_TRACEBACK=1, the chain's) as it was: a URL with its
+    password. Now one line, or the traceback, masked like every line printed."""
+    secret = "Hk7HookSecret"
+    script = (
+        "import sys\n"
+        "import monozu.cli.check_commands as commands\n"
+        "def broken(*args, **kwargs):\n"
+        "    try:\n"
+        f"        raise KeyError('IS_DEV={secret}')\n"
+        "    except KeyError:\n"
+        f"        raise {kind}('cannot use ' + sys.argv[-1])\n"
+        "commands.load_config = broken\n"
+        "from monozu.cli.app import run\n"
+        "run()\n"
+    )
+    env = {**os.environ, "MONOZU_TRACEBACK": traceback}
+    done = subprocess.run([sys.executable, "-c", script, "db", "check", "--url",
+                           f"postgresql://app:{secret}@127.0.0.1:1/x"], capture_output=True,
+                          text=True, timeout=60, cwd=tmp_path, env=env)
+    assert done.returncode == 1, done.stderr
+    assert "postgresql://app:***@127.0.0.1:1/x" in done.stderr
+    assert secret not in done.stdout + done.stderr, done.stderr
+    if not traceback:
+        assert len(done.stderr.splitlines()) == 1, done.stderr
+    else:
+        assert "Traceback" in done.stderr and "KeyError" in done.stderr

@@ -617,6 +617,67 @@ def test_a_password_given_again_as_another_value_is_masked_there_too(
     assert "***" in done.stdout + done.stderr
 
 
+LONG = "Lq4Vb8Nc2Xm6Zr9Tp3Wk7Hs5Jd1Fg0Ay4Ue8Io2Pl6Mn9Bv3C"  # cut short where it is echoed
+
+
+@pytest.mark.parametrize(("argv", "env"), [
+    (["db", "check"], {"DATABASE_URL": f"postgresql://app:{LONG}@127.0.0.1:1/db",
+                       "IS_DEV": LONG}),
+    (["db", "check", "--url", f"postgresql://u:{LONG}@127.0.0.1:1/db?connect_timeout={LONG}"],
+     {}),
+    (["db", "check", "--url", f"postgresql://u:{LONG}@127.0.0.1:1/db?sslmode={LONG}"], {}),
+    (["db", "check", "--url", f"postgresql://u:{LONG}@127.0.0.1:1/db?keepalives={LONG}"], {}),
+    (["db", "check", "--url", f"sqlserver://u:{LONG}@127.0.0.1:1?database=d&encrypt={LONG}"],
+     {}),
+    (["db", "info", "--url", "postgresql://u@127.0.0.1:1/db", "--target", LONG],
+     {"PGAPP_PASSWORD": LONG}),
+    (["flyway", "info", "-url=jdbc:postgresql://127.0.0.1:1/db", "-user=u",
+      f"-password={LONG}", f"-outputType={LONG}"], {}),
+], ids=["is-dev", "connect-timeout", "sslmode", "keepalives", "encrypt", "target",
+        "output-type"])
+def test_a_password_cut_short_where_it_is_echoed_is_masked(
+        argv: list[str], env: dict[str, str], tmp_path: Path) -> None:
+    """A message that shortens the value it quotes (``got {raw[:20]!r}``) showed the
+    first twenty or forty characters of a password given as that value."""
+    done = _monozu(argv, env, tmp_path)
+    assert done.returncode == 2, done.stderr
+    assert LONG[:MIN_SHOWN] not in done.stdout + done.stderr, done.stderr
+    assert "***" in done.stderr
+
+
+MIN_SHOWN = 12  # the shortest start of a secret that is masked (CUT_MIN_LENGTH)
+
+
+def test_a_short_start_of_a_password_is_not_masked() -> None:
+    """A quoted value that only begins like a password (the database 'monozu' for the
+    password monozu-prod-7x) is shown: masking it would tell how the password begins."""
+    from monozu.db import known_secrets
+    from monozu.db.config import load_config
+
+    load_config({"DATABASE_URL": "sqlserver://sa:monozu-prod-7x@127.0.0.1:1?database=monozu"},
+                dotenv=None)
+    assert known_secrets.mask("database 'monozu' or 'monozu-prod'") == (
+        "database 'monozu' or 'monozu-prod'")
+    assert known_secrets.mask("got 'monozu-prod-7'") == "got '***'"
+
+
+@pytest.mark.parametrize("url", [
+    "jdbc:postgresql://127.0.0.1:1/db?user=admin7x&password=admin7x&sslmode=bad",
+    "jdbc:sqlserver://127.0.0.1:1;databaseName=admin7x;user=sa;password=admin7x;encrypt=bad",
+    "postgresql://admin7x:admin7x@127.0.0.1:1/db?sslmode=bad",
+])
+def test_a_refused_url_whose_password_is_its_user_leaves_the_user_shown(url: str) -> None:
+    """A URL's secrets are remembered before it is checked; one equal to the user or
+    database it names (as a property too) is not, as for a URL that parses: masking
+    the user in 'for user "admin7x"' would tell the password."""
+    from monozu.db import ConfigError, known_secrets
+    from monozu.db.dialects.urls import parse_url
+
+    with pytest.raises(ConfigError):
+        parse_url(url)
+    assert known_secrets.mask('for user "admin7x"') == 'for user "admin7x"'
+
+
 def test_a_short_password_is_not_hunted_in_every_message() -> None:
     """Masking a short password everywhere would reveal it ("***27.0.0.***")."""
     from monozu.db import ConfigError, known_secrets

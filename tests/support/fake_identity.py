@@ -5,7 +5,10 @@ It speaks the App Service protocol that ``azure-identity`` selects when
 api-version=2019-08-01&resource=...[&client_id=...]`` with the header
 ``X-IDENTITY-HEADER``, answered by a JSON token whose ``expires_on`` is POSIX
 seconds as a string. Every request is recorded so tests can count token
-fetches and check what was asked for.
+fetches and check what was asked for. With ``echo`` set it answers every request
+with an error that quotes the request back (its secret header, its path and a
+token), as a careless proxy or a misconfigured endpoint may: ``"json"`` as a JSON
+error, ``"text"`` as a body that is not JSON (no content type).
 
 Usage::
 
@@ -61,9 +64,11 @@ def unsigned_jwt(claims: dict[str, Any]) -> str:
 class FakeIdentityEndpoint:
     """A threaded HTTP server issuing tokens that live ``ttl`` seconds."""
 
-    def __init__(self, *, ttl: int = 86400, secret: str = "fake-identity-header") -> None:  # noqa: S107
+    def __init__(self, *, ttl: int = 86400, secret: str = "fake-identity-header",  # noqa: S107
+                 echo: str | None = None) -> None:
         self.ttl = ttl
         self.secret = secret
+        self.echo = echo
         self.requests: list[TokenRequest] = []
         self.issued: list[str] = []
         self._lock = threading.Lock()
@@ -132,6 +137,9 @@ class FakeIdentityEndpoint:
         if parts.path != TOKEN_PATH:
             self._reply(handler, 404, {"error": "not_found"})
             return
+        if self.echo is not None:
+            self._echo(handler, request)
+            return
         if request.header("X-IDENTITY-HEADER") != self.secret:
             self._reply(handler, 401, {"error": "invalid_request",
                                        "error_description": "bad X-IDENTITY-HEADER"})
@@ -152,6 +160,23 @@ class FakeIdentityEndpoint:
         if "client_id" in query:
             body["client_id"] = query["client_id"]
         self._reply(handler, 200, body)
+
+    def _echo(self, handler: BaseHTTPRequestHandler, request: TokenRequest) -> None:
+        token = unsigned_jwt({"aud": request.query.get("resource", ""), "echo": True})
+        with self._lock:
+            self.issued.append(token)
+        said = (f"X-IDENTITY-HEADER {request.header('X-IDENTITY-HEADER')} is not valid for "
+                f"{request.path}?{urlsplit(handler.path).query}; last token {token}")
+        if self.echo == "json":
+            self._reply(handler, 400, {"statusCode": 400, "message": said,
+                                       "error": f"bad_request {token}",
+                                       "error_description": said})
+            return
+        raw = said.encode()
+        handler.send_response(500)
+        handler.send_header("Content-Length", str(len(raw)))
+        handler.end_headers()
+        handler.wfile.write(raw)
 
     @staticmethod
     def _reply(handler: BaseHTTPRequestHandler, status: int, body: dict[str, Any]) -> None:

@@ -25,6 +25,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import wraps
 from pathlib import Path
+from types import TracebackType
 from typing import Any, ClassVar, NoReturn, TypeVar
 
 from monozu.db.errors import ConfigError, MonozuError, UndefinedTable
@@ -174,9 +175,14 @@ def _escape(m: re.Match[str]) -> str:
 def echo(text: str = "", *, err: bool = False, nl: bool = True, lines: bool = False) -> None:
     """Write ``text`` as one line (every control character escaped, newlines too), or
     with ``lines`` as lines the caller composed (each line escaped on its own)."""
+    from monozu.db import known_secrets
+
     stream = sys.stderr if err else sys.stdout
     if stream is None:  # Python's stand-in for a standard stream closed at start
         raise _output_error(None, err)
+    # Every line printed, whoever composed it (a fail() of the command line's own, a
+    # table): a secret given again as another value is not shown there either.
+    text = known_secrets.mask(text)
     text = "\n".join(map(printable, text.split("\n"))) if lines else printable(text)
     try:
         stream.write(text + ("\n" if nl else ""))
@@ -416,6 +422,7 @@ def run() -> NoReturn:
     # classes, the driver's adapters) and few reference cycles: collecting the young
     # generation every 700 allocations, the default, is a measurable part of start-up.
     gc.set_threshold(50_000, 20, 20)
+    sys.excepthook = _unforeseen
     # Until a command runs (loading it, parsing its line) and after it has, Ctrl-C ends
     # the process at once with one line; the command itself gets Python's
     # KeyboardInterrupt (see _guarded) to roll back and release what it holds.
@@ -434,6 +441,26 @@ def run() -> NoReturn:
         status = EXIT_INTERRUPTED
     stop_on_interrupt()
     leave(status)
+
+
+def _unforeseen(kind: type[BaseException], exc: BaseException, tb: TracebackType | None
+                ) -> None:
+    """What Python prints for an exception nothing caught (a bug in monozu): one line,
+    or with ``MONOZU_TRACEBACK=1`` the traceback, masked as every line printed is. A
+    message there may quote what the failing code was given: a URL, a password."""
+    from monozu.db import known_secrets
+    from monozu.db.dialects.urls import redact_words
+
+    with contextlib.suppress(OutputClosed, OutputFailed, OSError, ValueError):
+        if not os.environ.get("MONOZU_TRACEBACK"):
+            echo(f"Error: {kind.__name__}: {one_line(str(exc))} (an error in monozu itself; "
+                 "MONOZU_TRACEBACK=1 shows where)", err=True)
+            return
+        import traceback
+
+        text = "".join(traceback.format_exception(kind, exc, tb))
+        echo("\n".join(known_secrets.mask(redact_words(line))
+                       for line in text.rstrip("\n").split("\n")), err=True, lines=True)
 
 
 def _say_interrupted() -> None:

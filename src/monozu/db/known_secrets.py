@@ -7,6 +7,15 @@ layer reads is remembered here, and the layer's errors, its printed URLs and the
 command line's messages mask each one where a value is echoed: quoted (``'...'``,
 ``"..."``, ``{...}``) or assigned (``=...`` up to ``&``, ``;``, ``,`` or a blank).
 
+A value cut short before it is quoted (``got 'Qx7RawZq8TuvKp3LmnWd'``, ``'Qx7RawZq8Tuv
+Kp3L...(30 characters)'``) is masked too: a message may shorten what it echoes, and
+the first twenty characters of a password are most of it. So an echoed value that is
+the start of a secret, at least :data:`CUT_MIN_LENGTH` characters (what the messages
+keep of a value they cut), and ends where the value ends (a closing quote, ``...``,
+the end of the text) is masked like the whole secret. A shorter start is not: a
+database named ``'monozu'`` must not turn into ``'***'`` for the password
+``monozu-prod-7``, which would tell how the password begins.
+
 Bare occurrences are left alone, and so are secrets shorter than :data:`MIN_LENGTH`
 and a password equal to its own URL's host, user or database: masking those would
 make messages depend on the secret (the password ``1`` would turn ``127.0.0.1`` into
@@ -22,6 +31,7 @@ import threading
 from urllib.parse import quote
 
 MIN_LENGTH = 6
+CUT_MIN_LENGTH = 12
 MASK = "***"
 
 _lock = threading.Lock()
@@ -42,18 +52,51 @@ def remember(secret: str) -> None:
         if forms <= _known:
             return
         _known.update(forms)
-        longest_first = sorted(_known, key=len, reverse=True)
-        _pattern = re.compile(r"(?<=['\"{=])(?:"
-                              + "|".join(map(re.escape, longest_first))
-                              + r")(?=['\"}&;,)\s]|\Z)")
+        # Where an echoed value may begin with the start of a secret; mask() then
+        # reads how far it goes.
+        heads = sorted({form[:MIN_LENGTH] for form in _known}, key=len, reverse=True)
+        _pattern = re.compile(r"(?<=['\"{=])(?:" + "|".join(map(re.escape, heads)) + ")")
+
+
+# Where an echoed value ends: a closing quote or brace, a separator, a blank, the end
+# of the text, or the "..." of a value cut short.
+_CLOSER = re.compile(r"['\"}&;,)\s]|\Z|\.\.\.|\u2026")
+
+
+def _echoed_end(text: str, start: int) -> int | None:
+    """Where an echoed value at ``start`` ends if it is a remembered secret or the
+    start of one (at least CUT_MIN_LENGTH characters), else None."""
+    best: int | None = None
+    for form in _known.copy():
+        n = 0
+        limit = min(len(form), len(text) - start)
+        while n < limit and text[start + n] == form[n]:
+            n += 1
+        # The longest start followed by where a value ends (a secret may hold a quote).
+        while n >= MIN_LENGTH and not (_CLOSER.match(text, start + n) and (
+                n == len(form) or n >= CUT_MIN_LENGTH)):
+            n -= 1
+        if n >= MIN_LENGTH and (best is None or start + n > best):
+            best = start + n
+    return best
 
 
 def mask(text: str) -> str:
-    """``text`` with every remembered secret masked where it is echoed as a value."""
+    """``text`` with every remembered secret (or a start of one, cut short) masked
+    where it is echoed as a value."""
     pattern = _pattern
     if pattern is None or not isinstance(text, str):
         return text
-    return pattern.sub(MASK, text)
+    out: list[str] = []
+    pos = 0
+    for found in pattern.finditer(text):
+        if found.start() < pos:
+            continue
+        end = _echoed_end(text, found.start())
+        if end is not None:
+            out += [text[pos:found.start()], MASK]
+            pos = end
+    return "".join(out) + text[pos:]
 
 
 def forget_all() -> None:

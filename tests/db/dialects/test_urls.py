@@ -160,6 +160,21 @@ def _cases() -> Iterator[tuple[str, str, str]]:
     yield ("mssql-at-in-query",
            f"sqlserver://sa:{PLAIN}@{CLOSED}?database=db&app+name=x@evil.example", PLAIN)
     yield ("pg-param-and-badport", f"postgresql://app@127.0.0.1:9x9/db?password={PLAIN}", PLAIN)
+    # A password opening with '/' or '?' and a host that is no host: "app:" read as a
+    # host with an empty port, the rest as a path or a query that quoted the password.
+    yield ("pg-empty-port-path", f"postgresql://app:/{PLAIN}@/{CLOSED}/db", PLAIN)
+    yield ("pg-empty-port-query", f"postgresql://app:?{PLAIN}=@?{CLOSED}/db", PLAIN)
+    yield ("mssql-empty-port-query", f"sqlserver://sa:?{PLAIN};@?{CLOSED}?database=db", PLAIN)
+    yield ("pg-empty-port-no-at", f"postgresql://app:?{PLAIN}", PLAIN)
+    yield ("mssql-empty-port-no-at", f"sqlserver://sa:/{PLAIN}", PLAIN)
+    # A secret parameter holding '@': one reading takes it for the end of a user-info
+    # (and the password's tail for the host), the other's query must be masked too.
+    yield ("pg-jdbc-at-in-secret-param", f"jdbc:postgresql://{CLOSED}/db?user=a&password=@{PLAIN}",
+           PLAIN)
+    yield ("pg-at-in-secret-param", f"postgresql://{CLOSED}/db?user=a&sslpassword=@{PLAIN}",
+           PLAIN)
+    yield ("mssql-at-in-secret-param", f"sqlserver://{CLOSED}?database=db&password=@{PLAIN}",
+           PLAIN)
     yield ("jdbc-mysql", f"jdbc:mysql://{CLOSED}/db?user=a&password={PLAIN}", PLAIN)
     yield ("two-passwords", f"postgresql://app:{PLAIN}@{CLOSED}/db?password=Other5Secret",
            PLAIN)
@@ -438,6 +453,7 @@ def test_a_parse_error_has_no_secret_in_its_chain() -> None:
     ("jdbc:postgresql:///app", "no host"),
     ("jdbc:postgresql://h:0/app", "bad port '0'"),
     ("jdbc:postgresql://h:5x/app", "bad port (not a number"),
+    ("postgresql://h:/app", "bad port (not a number"),
     ("jdbc:postgresql://h/app?prepareThreshold=0", "unsupported JDBC property 'prepareThreshold'"),
     ("jdbc:postgresql://h1,h2/app", "bad host"),
     ("jdbc:postgresql://h/app?sslmode=sometimes", "sslmode must be"),
@@ -530,6 +546,9 @@ def test_the_server_never_comes_from_the_query_or_fragment(text: str) -> None:
 
 @pytest.mark.parametrize(("text", "host", "user", "password"), [
     ("postgresql://u:raw/p?w#d @x@h:5434/app", "h", "u", "raw/p?w#d @x"),
+    # "app:" is no host with an empty port: the password opens with '?' or '/'
+    ("postgresql://app:?Zq9Opening@h:5434/app", "h", "app", "?Zq9Opening"),
+    ("sqlserver://sa:/Zq9Opening@h?database=d", "h", "sa", "/Zq9Opening"),
     ("postgresql://user@server:pw@host/db", "host", "user@server", "pw"),
     ("postgresql://app:p@ss@h/db?application_name=a", "h", "app", "p@ss"),
     ("postgresql://app@h/db?application_name=me@work", "h", "app", ""),

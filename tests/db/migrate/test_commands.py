@@ -367,6 +367,40 @@ def test_placeholders(any_url: str) -> None:
     assert table_exists(any_url, "facts_dev")
 
 
+SECRET_VALUE = "Pw7'Mg7Piece Zq8Tail"  # a quote ends the literal: the rest is SQL
+
+
+@pytest.mark.parametrize(("sql", "name"), [
+    ("CREATE TABLE leaky (v TEXT DEFAULT '${dbPassword}');\n", "dbPassword"),
+    ("CREATE TABLE leaky (v TEXT DEFAULT '${dbPassword}' NOT_A_KEYWORD);\n", "dbPassword"),
+    ("CREATE TABLE leaky (v TEXT DEFAULT '${apiToken}' NOT_A_KEYWORD);\n", "apiToken"),
+], ids=["value-breaks-the-literal", "statement-quoted-back", "token"])
+def test_a_failing_statement_quotes_no_piece_of_a_secret_placeholder(
+        any_url: str, tmp_path: Path, sql: str, name: str) -> None:
+    """The database quotes the statement it refused (PostgreSQL's "LINE 1: ..."), or the
+    piece of a password that broke its syntax ('near "Mg7Piece"'): neither reaches the
+    error, nor its cause or context."""
+    folder = tmp_path / "sql"
+    folder.mkdir()
+    (folder / "V1__leaky.sql").write_text(sql)
+    value = SECRET_VALUE if "' NOT" not in sql else SECRET_VALUE.replace("'", "")
+    m = Migrator.from_url(any_url, locations=[folder], placeholders={name: value})
+    with pytest.raises(MigrationError, match="failed at line 1") as info:
+        m.migrate()
+    texts: list[str] = []
+    seen: set[int] = set()
+    stack: list[BaseException | None] = [info.value]
+    while stack:
+        exc = stack.pop()
+        if exc is None or id(exc) in seen:
+            continue
+        seen.add(id(exc))
+        texts += [str(exc), repr(exc), *(repr(a) for a in exc.args)]
+        stack += [exc.__cause__, exc.__context__]
+    for piece in ("Mg7Piece", "Zq8Tail"):
+        assert not [t for t in texts if piece in t], texts
+
+
 def test_database_placeholder(any_url: str) -> None:
     m = Migrator.from_url(any_url, locations=[ENGINE / "placeholder-database"])
     if kind_of(any_url) == "postgresql":

@@ -146,7 +146,9 @@ def _delim(text: str, lo: int, chars: str = "/?#") -> int:
 
 
 def _port_ok(port: str | None) -> bool:
-    return port is None or port == "" or (port.isascii() and port.isdigit())
+    # An empty port ("app:" before "/", "?" or the end) is refused like any other that
+    # is not digits: it is the start of a password opening with "/" or "?" as often.
+    return port is None or (port.isascii() and port.isdigit())
 
 
 def strays(text: str, lo: int, hi: int) -> list[Span]:
@@ -249,7 +251,9 @@ def authority_spans(text: str, start: int, *, known: Iterable[str] | None = None
     problem = AMBIGUOUS if len(readings) > 1 else ""
     spans: list[Span] = []
     found: list[Span] = []
-    end = start
+    rest_problem = ""
+    # Every reading's own path and query are scanned: under one reading a secret
+    # parameter ("?password=@x") is what another reads as user-info and host.
     for at in readings or [ats[-1] if ats else None]:
         if at is not None:
             colon = text.find(":", start, at)
@@ -259,19 +263,22 @@ def authority_spans(text: str, start: int, *, known: Iterable[str] | None = None
         host_at = start if at is None else at + 1
         end = _delim(text, host_at)
         port = _port_colon(text, host_at, end)
+        # A port that is not digits (empty too: "app:?p@ss") may be a password whose
+        # "@host" is wrong or missing.
         if port >= 0 and not _port_ok(text[port + 1:end]):
             spans.append((port + 1, n))
         found += strays(text, host_at, end)
-    query = _delim(text, end, "?#")
-    found += strays(text, end, query)
-    if query < n and text[query] == "?":
-        more, why = _query_spans(text, query + 1, known, semicolons)
-        spans += more
-        problem = problem or why
-    elif query < n:  # a fragment: no driver reads it, and it may hold anything
-        found += strays(text, query, n)
-        spans.append((query + 1, n))
-        problem = problem or FRAGMENT
+        query = _delim(text, end, "?#")
+        found += strays(text, end, query)
+        if query < n and text[query] == "?":
+            more, why = _query_spans(text, query + 1, known, semicolons)
+            spans += more
+            rest_problem = rest_problem or why
+        elif query < n:  # a fragment: no driver reads it, and it may hold anything
+            found += strays(text, query, n)
+            spans.append((query + 1, n))
+            rest_problem = rest_problem or FRAGMENT
+    problem = problem or rest_problem
     if found:
         problem = STRAY if problem in ("", FRAGMENT) else problem
     return spans + found, problem
@@ -467,13 +474,19 @@ _SECRET_NAME = re.compile(r"pass|pwd|token|secret|api_?key|access_?key|credentia
                           re.IGNORECASE)
 
 
+def secret_setting(name: str) -> bool:
+    """Whether a setting (a variable, an option, a placeholder) called ``name`` holds a
+    secret by its name (``*PASSWORD``, ``*_TOKEN``, ``NVD_API_KEY``, ``dbPassword``)."""
+    return bool(_SECRET_NAME.search(name))
+
+
 def remember_secrets(name: str, value: str) -> None:
     """Remember (see ``known_secrets``) what a setting ``name`` = ``value`` holds that
     is a secret: the whole value of a setting named like one (``*PASSWORD``,
     ``NVD_API_KEY``), else the password of the value read as a URL, if it is one."""
     if not value:
         return
-    if _SECRET_NAME.search(name):
+    if secret_setting(name):
         known_secrets.remember(value)
     elif "://" in value or value[:5].lower() == "jdbc:":
         with contextlib.suppress(Exception):  # not a URL: nothing to remember, and its
@@ -870,6 +883,33 @@ def utf8_only(text: str, variable: str) -> None:
                           "text")
 
 
+# The parameters and properties that name the user, the database or the server.
+_NAMING_PARAMETER = re.compile(r"[?&;](user|user\+?\s?id|uid|username|database|databasename|"
+                               r"dbname|servername|server)=([^&;#]*)", re.IGNORECASE)
+
+
+def _remember_found(found: Masked) -> None:
+    """Remember (see ``known_secrets``) the secrets found in a URL's text before any
+    part of it is checked: a URL refused for another part (``?connect_timeout=`` set
+    to the password) never becomes a :class:`DatabaseURL`, whose password is
+    remembered. As there, a secret equal to the URL's user, host, port or database is
+    not: the URL shows it anyway, and masking it there would reveal it."""
+    shown = found.shown
+    names: set[str] = set()
+    begin = shown.find("://")
+    if begin >= 0:
+        head = re.split(r"[/?;#]", shown[begin + 3:], maxsplit=1)[0]
+        names |= {unquote(n) for n in re.split(r"[:@,\[\]]", head)}
+        tail = shown[begin + 3 + len(head):]
+        if tail.startswith("/"):
+            names.add(unquote(re.split(r"[?#;&]", tail[1:], maxsplit=1)[0]))
+    names |= {unquote(m.group(2)) for m in _NAMING_PARAMETER.finditer(shown)}
+    for secret in found.secrets:
+        for form in {secret, unquote(secret)}:
+            if form not in names:
+                known_secrets.remember(form)
+
+
 def parse_url(text: str, *, variable: str = "DATABASE_URL") -> DatabaseURL:
     """Parse a connection URL or JDBC URL; every problem names ``variable``, hides secrets."""
     from monozu.db.dialects import jdbc_kind, scheme_kind, schemes_text, url_rules
@@ -898,6 +938,7 @@ def parse_url(text: str, *, variable: str = "DATABASE_URL") -> DatabaseURL:
     if not rules.embedded:  # an embedded database's URL is a file path: any bytes go
         utf8_only(text, variable)
     found = masked(text, *rules.spans(text))
+    _remember_found(found)
     if found.problem:
         raise ConfigError(f"{variable}: {found.problem}, in {found.shown}")
     return rules.parse_jdbc(found, variable) if jdbc else rules.parse(found, variable)

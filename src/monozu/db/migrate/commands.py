@@ -29,7 +29,13 @@ from monozu.db.migrate.history import (
     row_params,
 )
 from monozu.db.migrate.info import MigrationInfo, State, build_infos, current_version
-from monozu.db.migrate.placeholders import builtin_placeholders, normalise, replace_placeholders
+from monozu.db.migrate.placeholders import (
+    builtin_placeholders,
+    normalise,
+    replace_placeholders,
+    secret_values,
+    without_pieces,
+)
 from monozu.db.migrate.resolve import Resolution, ResolvedMigration, check_folders, resolve
 from monozu.db.migrate.results import (
     AppliedStep,
@@ -529,6 +535,7 @@ class Migrator:
         """The migration's statements (then ``then``'s); a failure names the file, the
         line and the outcome."""
         statements = prep.script.statements
+        hidden: MigrationError | None = None
         try:
             session.part.run_script(session.conn.raw, [(s.sql, s.copy_data) for s in statements],
                                     transactional=prep.transactional, then=then,
@@ -538,9 +545,17 @@ class Migrator:
         except ScriptFailed as failed:
             stmt = statements[failed.index]
             message, line = self._describe_failure(session, failed.error, stmt)
-            raise MigrationError(
-                f"Migration {prep.migration.script} failed at line {line}: {message}. "
-                + rolled_back, code="MIGRATION_FAILED") from self._cause(session, failed.error)
+            secrets = secret_values(self.settings.placeholders, stmt.sql)
+            error = MigrationError(
+                f"Migration {prep.migration.script} failed at line {line}: "
+                f"{without_pieces(message, secrets)}. " + rolled_back, code="MIGRATION_FAILED")
+            if not secrets:
+                raise error from self._cause(session, failed.error)
+            # The driver's report quotes the statement, a secret placeholder's value in
+            # it: raised outside ``except``, neither cause nor context.
+            hidden = error
+        if hidden is not None:
+            raise hidden
 
     @staticmethod
     def _cause(session: Context, exc: BaseException) -> BaseException:

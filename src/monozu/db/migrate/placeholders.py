@@ -63,3 +63,27 @@ def replace_placeholders(text: str, values: Mapping[str, str], script: str) -> s
     if "${" not in text:
         return text
     return _PLACEHOLDER.sub(substitute, text)
+
+
+def secret_values(placeholders: Mapping[str, str], sql: str) -> list[str]:
+    """The values of the placeholders named like a secret (``dbPassword``) that ``sql``
+    holds: a failure of that statement must not quote them."""
+    from monozu.db.dialects.urls import secret_setting
+
+    return [v for k, v in placeholders.items() if v and secret_setting(k) and v in sql]
+
+
+_QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
+
+
+def without_pieces(message: str, secrets: list[str]) -> str:
+    """A database's message about a statement holding ``secrets`` with every quoted
+    token that is a piece of one masked: a value breaking the statement's syntax (a
+    quote in a password) makes the database quote the next piece of it."""
+    def hide(m: re.Match[str]) -> str:
+        inner = m.group()[1:-1]
+        if inner and any(inner in secret for secret in secrets):
+            return f"{m.group()[0]}***{m.group()[0]}"
+        return m.group()
+
+    return _QUOTED.sub(hide, message) if secrets else message

@@ -474,6 +474,60 @@ def test_identity_endpoint_refusing_is_a_connection_failure(
     assert all(r.header("X-IDENTITY-HEADER") == "not-the-secret" for r in identity.requests)
 
 
+HEADER_SECRET = "Hd7Ident-Zq8Header-Kp3Secret"
+
+
+def identity_leaks(texts: list[str], identity: FakeIdentityEndpoint) -> list[str]:
+    """Pieces of the identity header's value or of a token the endpoint sent, in ``texts``."""
+    pieces = {HEADER_SECRET, *HEADER_SECRET.split("-"),
+              *(part for token in identity.issued for part in token.split(".")[:2])}
+    return sorted(p for p in pieces for t in texts if p in t)
+
+
+@pytest.mark.parametrize("echo", ["json", "text"])
+def test_an_identity_endpoint_quoting_the_request_is_not_quoted_back(
+        identity: FakeIdentityEndpoint, closed_port: int, echo: str,
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+        caplog: pytest.LogCaptureFixture) -> None:
+    """The identity service's answer may quote the request's secret header and a
+    token: the error says which credential failed, never what the service said, and
+    neither do the identity libraries' log records, down to DEBUG."""
+    import warnings
+
+    from monozu.cli import main
+
+    caplog.set_level(logging.DEBUG)
+    warnings.simplefilter("always")
+    identity.echo, identity.secret = echo, HEADER_SECRET
+    monkeypatch.setenv("IDENTITY_HEADER", HEADER_SECRET)
+    url, config = msi_config(closed_port, None)
+    error, _ = connect_failure(url, config)
+    assert isinstance(error, errors.ConnectionFailed), repr(error)
+    assert "no Managed Identity token" in str(error) and identity.issued
+    texts = [str(error), repr(error)]
+    cause = error.__cause__ or error.__context__
+    while cause is not None:
+        texts += [str(cause), repr(cause)]
+        cause = cause.__cause__ or cause.__context__
+    for name in ("DATABASE_URL", "IS_DEV", "FLYWAY_URL", "DATABASE_URL_PLATFORM_ADMIN"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("SQL_SERVER", f"127.0.0.1,{closed_port}")
+    monkeypatch.setenv("SQL_DATABASE", "monozu")
+    for argv in (["db", "check"], ["db", "info", "--json"]):
+        try:
+            code = main(argv)
+        except SystemExit as exit_:
+            code = exit_.code if isinstance(exit_.code, int) else 1
+        captured = capsys.readouterr()
+        assert code == 1, captured
+        assert "no Managed Identity token" in captured.err
+        texts += [captured.out, captured.err]
+    texts += [caplog.text, *(r.getMessage() for r in caplog.records)]
+    assert any(r.name.startswith(("azure.identity", "msal")) for r in caplog.records)
+    assert identity_leaks(texts, identity) == [], [t for t in texts
+                                                    if identity_leaks([t], identity)]
+
+
 # -- error classification on the driver's own exception objects ----------------------
 
 ERROR_CASES = [

@@ -39,6 +39,7 @@ from monozu.db.config import DatabaseConfig, DatabaseURL
 from monozu.db.dialects.base import Dialect
 from monozu.db.dialects.sqlserver import batches
 from monozu.db.dialects.sqlserver import statements as text_rules
+from monozu.db.dialects.sqlserver.identity import quiet_answers, token_problem
 from monozu.db.dialects.sqlserver.pool import POOLING, RESET_SQL
 from monozu.db.dialects.sqlserver.snippets import SQLServerSnippets
 from monozu.db.dialects.sqlserver.url import (
@@ -46,6 +47,7 @@ from monozu.db.dialects.sqlserver.url import (
     describe_login,
     login_timeout,
     query_timeout,
+    uses_managed_identity,
 )
 from monozu.db.errors import DatabaseError, ParameterError
 from monozu.db.values import (
@@ -312,6 +314,8 @@ class SQLServerDialect(Dialect):
         driver = _load_driver()
         conn_str = connection_string(url, config)
         log.debug("connecting to %s", describe_login(url, config))
+        if uses_managed_identity(url, config):
+            quiet_answers()  # before the driver fetches a token
         failed: DatabaseError | None = None  # raised outside ``except``: no driver context
         try:
             conn = driver.connect(conn_str, autocommit=False, timeout=login_timeout(url),
@@ -338,7 +342,8 @@ class SQLServerDialect(Dialect):
             return errors.ConnectionFailed(f"cannot connect to {where}: {text} ({LIBLTDL_HINT})")
         if "access token" in _mask(str(exc), url):
             return errors.ConnectionFailed(
-                f"cannot connect to {where}: no Managed Identity token for Azure SQL: {text}")
+                f"cannot connect to {where}: no Managed Identity token for Azure SQL: "
+                f"{token_problem(exc)}")
         translated = self.translate_error(exc)
         cls: type[DatabaseError] = (errors.Timeout if isinstance(translated, errors.Timeout)
                                     else errors.ConnectionFailed)
