@@ -365,3 +365,35 @@ def test_an_unforeseen_error_shows_no_secret(kind: str, traceback: str,
         assert len(done.stderr.splitlines()) == 1, done.stderr
     else:
         assert "Traceback" in done.stderr and "KeyError" in done.stderr
+
+
+@pytest.mark.parametrize("traceback", ["", "1"])
+def test_an_unforeseen_error_in_a_thread_shows_no_secret(traceback: str,
+                                                         tmp_path: Path) -> None:
+    """A thread of the command (a pool's worker, say) ended by an exception went to
+    Python's own thread report, quoting its message as it was."""
+    secret = "Th7ThreadSecret"
+    script = (
+        "import sys, threading\n"
+        "import monozu.cli.check_commands as commands\n"
+        "def broken(*args, **kwargs):\n"
+        "    def worker():\n"
+        "        raise RuntimeError('cannot use ' + sys.argv[-1])\n"
+        "    t = threading.Thread(target=worker)\n"
+        "    t.start()\n"
+        "    t.join()\n"
+        "    raise SystemExit(3)\n"
+        "commands.load_config = broken\n"
+        "from monozu.cli.app import run\n"
+        "run()\n"
+    )
+    env = {**os.environ, "MONOZU_TRACEBACK": traceback}
+    done = subprocess.run([sys.executable, "-c", script, "db", "check", "--url",
+                           f"postgresql://app:{secret}@127.0.0.1:1/x"], capture_output=True,
+                          text=True, timeout=60, cwd=tmp_path, env=env)
+    assert "postgresql://app:***@127.0.0.1:1/x" in done.stderr, done.stderr
+    assert secret not in done.stdout + done.stderr, done.stderr
+    if not traceback:
+        assert done.stderr.count("RuntimeError") == 1, done.stderr
+    else:
+        assert "Traceback" in done.stderr and "worker" in done.stderr

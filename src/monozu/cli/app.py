@@ -21,6 +21,7 @@ import errno
 import os
 import re
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import wraps
@@ -423,6 +424,7 @@ def run() -> NoReturn:
     # generation every 700 allocations, the default, is a measurable part of start-up.
     gc.set_threshold(50_000, 20, 20)
     sys.excepthook = _unforeseen
+    threading.excepthook = _unforeseen_in_thread  # a pool's worker, say
     # Until a command runs (loading it, parsing its line) and after it has, Ctrl-C ends
     # the process at once with one line; the command itself gets Python's
     # KeyboardInterrupt (see _guarded) to roll back and release what it holds.
@@ -461,6 +463,14 @@ def _unforeseen(kind: type[BaseException], exc: BaseException, tb: TracebackType
         text = "".join(traceback.format_exception(kind, exc, tb))
         echo("\n".join(known_secrets.mask(redact_words(line))
                        for line in text.rstrip("\n").split("\n")), err=True, lines=True)
+
+
+def _unforeseen_in_thread(args: threading.ExceptHookArgs) -> None:
+    """The same for an exception that ends a thread: Python's own report printed it
+    with its message as it was. A thread ended by SystemExit says nothing, as there."""
+    if args.exc_type is SystemExit or args.exc_value is None:
+        return
+    _unforeseen(args.exc_type, args.exc_value, args.exc_traceback)
 
 
 def _say_interrupted() -> None:
