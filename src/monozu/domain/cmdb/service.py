@@ -29,6 +29,7 @@ from monozu.domain.cmdb.types import (
 )
 from monozu.domain.common import (
     Service,
+    check_ids,
     check_ip,
     choice,
     choices,
@@ -197,7 +198,7 @@ class CmdbService(Service):
                cursor: str | None = None) -> Page[Asset]:
         """Assets by name, filtered by site, type and free text (name, producer, model)."""
         size = page_size(limit)
-        wanted = choices("asset type", None if types is None else list(types), ASSET_TYPES)
+        wanted = choices("asset type", types, ASSET_TYPES)
         pattern = like_pattern(text)
         if site_id is not None:
             self.repo.site(site_id)
@@ -276,7 +277,7 @@ class CmdbService(Service):
                 _optional("description", description, 1000), {} if data is None else data)
 
     def _set_assets(self, diagram_id: uuid.UUID, asset_ids: Iterable[uuid.UUID]) -> list[uuid.UUID]:
-        wanted = sorted(set(asset_ids))
+        wanted = check_ids("asset_ids", asset_ids)
         for asset_id in wanted:
             self.repo.asset(asset_id)
         self.repo.replace_diagram_links(diagram_id, wanted)

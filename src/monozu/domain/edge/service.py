@@ -42,6 +42,7 @@ from monozu.domain.edge.types import (
     IssuedKey,
 )
 from monozu.domain.errors import InvalidTransition, ValidationError, check_text
+from monozu.domain.inputs import Credential, checked
 from monozu.domain.paging import Page, decode_cursor, page_size, paginate
 
 DEFAULT_PURGE_BATCH = 5000
@@ -70,6 +71,7 @@ def _json_size(field: str, value: object) -> int:
         raise ValidationError(f"{field} is not a JSON document: {exc}") from None
 
 
+@checked
 class EdgeService:
     def __init__(self, db: Database, *, clock: Callable[[], datetime] = _utcnow,
                  limits: IngestLimits = DEFAULT_LIMITS,
@@ -119,7 +121,7 @@ class EdgeService:
             return EdgeRepository(tx).list_keys()
 
     # -- registration and device keys (appliances) ---------------------------------------
-    def register_device(self, provisioning_key: str, *, name: str, type: str,
+    def register_device(self, provisioning_key: Credential, *, name: str, type: str,
                         location: str | None = None) -> IssuedDevice:
         """Turn one use of a provisioning key into a device with its own key."""
         tenant_id, key_hash = credentials.read(credentials.PROVISIONING, provisioning_key)
@@ -152,7 +154,7 @@ class EdgeService:
             return "expired"
         return "its uses are exhausted"
 
-    def authenticate(self, device_key: str) -> DeviceIdentity:
+    def authenticate(self, device_key: Credential) -> DeviceIdentity:
         """The device a key belongs to; revoked devices and unknown keys are refused.
 
         ``last_seen_at`` is written at most once per ``seen_every``, not on every poll.

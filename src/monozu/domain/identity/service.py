@@ -28,6 +28,7 @@ from monozu.domain.errors import Conflict, Unauthorized, ValidationError, check_
 from monozu.domain.identity.passwords import DEFAULT_ROUNDS, PasswordHasher, check_password
 from monozu.domain.identity.repository import IdentityRepository
 from monozu.domain.identity.types import DENSITIES, PERMISSIONS, THEMES, Account, IssuedToken
+from monozu.domain.inputs import checked
 from monozu.domain.paging import Page, decode_cursor, page_size, paginate
 
 _SYSTEM = Actor.system()
@@ -69,6 +70,7 @@ class _Reused(Exception):
         self.token = token
 
 
+@checked
 class IdentityService:
     """``bcrypt_rounds``: bcrypt's cost; ``refresh_ttl``: how long a refresh token lives."""
 

@@ -16,6 +16,7 @@ from monozu.db.models import Tenant, TenantLicense
 from monozu.db.values import has_offset
 from monozu.domain.audit import Actor, record
 from monozu.domain.errors import InvalidTransition, ValidationError, check_text
+from monozu.domain.inputs import checked
 from monozu.domain.tenancy.repository import TenancyRepository
 from monozu.domain.tenancy.types import (
     FEATURES,
@@ -38,6 +39,7 @@ def _tenant(repo: TenancyRepository, tenant_id: uuid.UUID) -> Tenant:
         raise NotFound(f"tenant {tenant_id} not found") from None
 
 
+@checked
 class TenancyService:
     """``grace``: how long an expired licence still lets users in, with restricted features."""
 
