@@ -285,3 +285,23 @@ def test_page_sizes_of_every_list_refuse_odd_numbers(db: Database, limit: object
     with pytest.raises(ValidationError):
         IdentityService(db).list_users(tenant, limit=limit)  # type: ignore[arg-type]
 
+
+@pytest.mark.parametrize("features", ["vpn", b"vpn", 5, {"vpn": True}, [["vpn"]], [5], [None]],
+                         ids=repr)
+def test_licence_features_are_a_list_of_names(db: Database, features: object) -> None:
+    tenancy = TenancyService(db)
+    tenant = tenancy.register("Acme", "acme")
+    before = _counts(db)
+    with pytest.raises(ValidationError, match="feature"):
+        tenancy.apply_licence(tenant.id, "standard", NOW, features)  # type: ignore[arg-type]
+    assert _counts(db) == before
+
+
+def test_a_refused_megabyte_of_text_is_not_repeated_in_the_error(db: Database) -> None:
+    tenant = add_tenant(db, "acme")
+    huge = "x" * 1_000_000
+    with db.tenant(tenant) as tx, pytest.raises(ValidationError) as status:
+        IncidentService(tx).page(NOW, statuses=[huge])
+    with pytest.raises(ValidationError) as feature:
+        TenancyService(db).apply_licence(tenant, "standard", NOW, [huge])
+    assert len(str(status.value)) < 400 and len(str(feature.value)) < 400
