@@ -32,7 +32,7 @@ from monozu.domain.errors import ValidationError
 from monozu.domain.identity import IdentityService
 from monozu.domain.itsm import ChangeService, IncidentService, KnowledgeService, ProblemService
 from monozu.domain.security import SecurityService
-from monozu.domain.tenancy import TenancyService
+from monozu.domain.tenancy import LicenceState, TenancyService
 from monozu.domain.vulnintel import service as vulnintel
 from tests.domain.conftest import add_tenant
 
@@ -305,3 +305,40 @@ def test_a_refused_megabyte_of_text_is_not_repeated_in_the_error(db: Database) -
     with pytest.raises(ValidationError) as feature:
         TenancyService(db).apply_licence(tenant, "standard", NOW, [huge])
     assert len(str(status.value)) < 400 and len(str(feature.value)) < 400
+
+
+SETTINGS: list[tuple[str, Callable[[Database], object]]] = [
+    ("grace", lambda db: TenancyService(db, grace=timedelta(days=-1))),
+    ("grace", lambda db: TenancyService(db, grace=timedelta.max)),
+    ("grace", lambda db: TenancyService(db, grace="7 days")),  # type: ignore[arg-type]
+    ("refresh_ttl", lambda db: IdentityService(db, refresh_ttl=timedelta(0))),
+    ("refresh_ttl", lambda db: IdentityService(db, refresh_ttl=timedelta.max)),
+    ("bcrypt_rounds", lambda db: IdentityService(db, bcrypt_rounds=40)),
+    ("bcrypt_rounds", lambda db: IdentityService(db, bcrypt_rounds=True)),
+    ("purge_batch", lambda db: EdgeService(db, purge_batch=0)),
+    ("purge_batch", lambda db: EdgeService(db, purge_batch=-1)),
+    ("purge_batch", lambda db: EdgeService(db, purge_batch=2**63)),
+    ("seen_every", lambda db: EdgeService(db, seen_every=60)),  # type: ignore[arg-type]
+]
+
+
+@pytest.mark.parametrize(("field", "build"), SETTINGS, ids=[f for f, _ in SETTINGS])
+def test_service_settings_are_checked_when_the_service_is_built(
+        sqlite_url: str, field: str, build: Callable[[Database], object]) -> None:
+    # a batch of 0 purged forever, a lifetime of timedelta.max overflowed at the first token
+    db = Database.open(sqlite_url)
+    try:
+        with pytest.raises(ValidationError, match=field):
+            build(db)
+    finally:
+        db.close()
+
+
+def test_a_licence_expiring_at_the_end_of_year_9999_is_in_its_grace_period(
+        db: Database) -> None:
+    end = datetime(9999, 12, 31, 12, tzinfo=UTC)
+    tenancy = TenancyService(db, grace=timedelta(days=30), clock=lambda: end)
+    tenant = tenancy.register("Acme", "acme")
+    tenancy.apply_licence(tenant.id, "standard", end - timedelta(hours=1), ["vpn"])
+    licence = tenancy.licence(tenant.id)
+    assert licence is not None and licence.state is LicenceState.GRACE

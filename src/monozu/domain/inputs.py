@@ -30,9 +30,13 @@ from monozu.domain.errors import ValidationError
 C = TypeVar("C", bound=type)
 F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T")
+R = TypeVar("R", int, timedelta)
 # A secret a caller presents (a device or provisioning key) is left to its own check,
 # which refuses every bad one alike, whatever its type, and never says how it was bad.
 Credential = Annotated[str, "credential"]
+# The longest period a service setting may span (a grace period, a token lifetime): long
+# enough for any policy, short enough that a time plus it stays inside year 9999.
+MAX_PERIOD = timedelta(days=3660)
 _UUID_INT = uuid.UUID.__dict__["int"].__get__
 _SIMPLE = (str, bool, int, float, uuid.UUID, datetime, timedelta)
 _NAMES = {str: "text", bool: "True or False", int: "a whole number", float: "a number",
@@ -50,6 +54,13 @@ def text_problem(value: str) -> str | None:
         except UnicodeEncodeError as exc:
             return f"contains a lone surrogate (U+{ord(value[exc.start]):04X})"
     return None
+
+
+def check_range(field: str, value: R, low: R, high: R) -> R:
+    """A setting within its bounds (the type was checked by the signature)."""
+    if not low <= value <= high:
+        raise ValidationError(f"{field} must be from {low} to {high}; got {value}")
+    return value
 
 
 def listed(field: str, values: Iterable[T]) -> list[T]:
@@ -165,8 +176,9 @@ def checked_call(method: F) -> F:
 
 
 def checked(cls: C) -> C:
-    """``cls`` with every public method checking its arguments (module docstring)."""
+    """``cls`` with every public method, and its constructor, checking its arguments
+    (module docstring)."""
     for name, member in list(vars(cls).items()):
-        if not name.startswith("_") and inspect.isfunction(member):
+        if (not name.startswith("_") or name == "__init__") and inspect.isfunction(member):
             setattr(cls, name, checked_call(member))
     return cls

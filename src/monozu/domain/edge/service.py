@@ -42,7 +42,7 @@ from monozu.domain.edge.types import (
     IssuedKey,
 )
 from monozu.domain.errors import InvalidTransition, ValidationError, check_text
-from monozu.domain.inputs import Credential, checked
+from monozu.domain.inputs import Credential, check_range, checked
 from monozu.domain.paging import Page, decode_cursor, page_size, paginate
 
 DEFAULT_PURGE_BATCH = 5000
@@ -81,7 +81,7 @@ class EdgeService:
         self.clock = clock
         self.limits = limits
         self.seen_every = seen_every
-        self.purge_batch = purge_batch
+        self.purge_batch = check_range("purge_batch", purge_batch, 1, 1_000_000)
 
     # -- provisioning keys (operators) --------------------------------------------------
     def create_provisioning_key(self, tenant_id: uuid.UUID, label: str, *,
