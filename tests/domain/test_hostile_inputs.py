@@ -342,3 +342,20 @@ def test_a_licence_expiring_at_the_end_of_year_9999_is_in_its_grace_period(
     tenancy.apply_licence(tenant.id, "standard", end - timedelta(hours=1), ["vpn"])
     licence = tenancy.licence(tenant.id)
     assert licence is not None and licence.state is LicenceState.GRACE
+
+
+@pytest.mark.parametrize("name", ["", "  \t", "\u200b", "\u202e\u200d", "\ufeff \u2060"],
+                         ids=repr)
+def test_a_required_name_of_invisible_characters_is_empty(db: Database, name: str) -> None:
+    tenant = add_tenant(db, "acme")
+    before = _counts(db)
+    with db.tenant(tenant) as tx:
+        with pytest.raises(ValidationError, match="site name must not be empty"):
+            CmdbService(tx).create_site(name)
+        with pytest.raises(ValidationError, match="incident title must not be empty"):
+            IncidentService(tx).create(name, "high", "high", "high")
+    with pytest.raises(ValidationError, match="group name must not be empty"):
+        IdentityService(db, bcrypt_rounds=4).create_group(tenant, name)
+    assert _counts(db) == before
+    with db.tenant(tenant) as tx:  # visible text around them is a name
+        assert CmdbService(tx).create_site(f"\u200bPlant{name}").name.startswith("\u200bPlant")
