@@ -118,32 +118,45 @@ def _kinds(hint: object) -> tuple[tuple[type, ...], bool] | None:
     return kinds, optional
 
 
-def check_value(field: str, value: object, hint: object) -> object:
-    """``value`` checked against a parameter's type hint (see the module docstring)."""
+Check = Callable[[object], object]
+
+
+def checker(field: str, hint: object) -> Check | None:
+    """The check of one parameter with this hint, None when the hint asks for none."""
     if typing.get_origin(hint) is Annotated:
         if "credential" in hint.__metadata__:  # type: ignore[attr-defined]
-            return value
+            return None
         hint = typing.get_args(hint)[0]
     if dataclasses.is_dataclass(hint) and isinstance(hint, type):
-        return _check_fields(field, value, hint)
+        return functools.partial(_check_fields, field, hint)
     allowed = _kinds(hint)
     if allowed is None:
-        return value
+        return None
     kinds, optional = allowed
-    if value is None:
-        if optional:
-            return None
-        raise ValidationError(f"{field} is required")
-    for kind in kinds:
-        plain = _plain(field, value, kind)
-        if plain is not None:
-            return plain
     wanted = " or ".join(_NAMES[k] for k in kinds)
-    raise ValidationError(f"{field} must be {wanted}; got {type(value).__name__}")
+
+    def check(value: object) -> object:
+        if value is None:
+            if optional:
+                return None
+            raise ValidationError(f"{field} is required")
+        for kind in kinds:
+            plain = _plain(field, value, kind)
+            if plain is not None:
+                return plain
+        raise ValidationError(f"{field} must be {wanted}; got {type(value).__name__}")
+
+    return check
 
 
-def _check_fields(field: str, value: object, cls: Any) -> object:
-    hints, fields = _hints(cls), dataclasses.fields(cls)
+def check_value(field: str, value: object, hint: object) -> object:
+    """``value`` checked against a parameter's type hint (see the module docstring)."""
+    check = checker(field, hint)
+    return value if check is None else check(value)
+
+
+def _check_fields(field: str, cls: Any, value: object) -> object:
+    fields, hints = dataclasses.fields(cls), _field_hints(cls)
     if type(value) is not cls:
         raise ValidationError(f"{field} must be a {cls.__name__}; got {type(value).__name__}")
     changes = {f.name: check_value(f"{field}.{f.name}", getattr(value, f.name), hints[f.name])
@@ -152,25 +165,38 @@ def _check_fields(field: str, value: object, cls: Any) -> object:
 
 
 @functools.cache
-def _hints(target: Callable[..., Any] | type) -> dict[str, Any]:
-    return typing.get_type_hints(target, include_extras=True)
+def _field_hints(cls: type) -> dict[str, Any]:
+    return typing.get_type_hints(cls, include_extras=True)
 
 
 def checked_call(method: F) -> F:
-    """``method`` checking its arguments (see the module docstring)."""
-    signature = inspect.signature(method)
+    """``method`` checking the arguments it is given (see the module docstring); defaults
+    are the method's own and are not checked. The checks are worked out at the first call,
+    once every name the hints use is defined."""
+    positional = [p.name for p in inspect.signature(method).parameters.values()
+                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    checks: dict[str, Check] = {}
+    ready = False
 
     @functools.wraps(method)
     def call(*args: Any, **kwargs: Any) -> Any:
-        try:
-            bound = signature.bind(*args, **kwargs)
-        except TypeError:
+        nonlocal ready
+        if not ready:
+            hints = typing.get_type_hints(method, include_extras=True)
+            for name, hint in hints.items():
+                check = None if name == "return" else checker(name, hint)
+                if check is not None:
+                    checks[name] = check
+            ready = True
+        if len(args) > len(positional):
             return method(*args, **kwargs)  # Python's own error for a wrong call
-        hints = _hints(method)
-        for name, value in bound.arguments.items():
-            if name in hints and name != "return":
-                bound.arguments[name] = check_value(name, value, hints[name])
-        return method(*bound.args, **bound.kwargs)
+        values = [v if (c := checks.get(n)) is None else c(v)
+                  for n, v in zip(positional, args, strict=False)]
+        for name, value in kwargs.items():
+            check = checks.get(name)
+            if check is not None:
+                kwargs[name] = check(value)
+        return method(*values, **kwargs)
 
     return typing.cast(F, call)
 
