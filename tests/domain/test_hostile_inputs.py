@@ -359,3 +359,31 @@ def test_a_required_name_of_invisible_characters_is_empty(db: Database, name: st
     assert _counts(db) == before
     with db.tenant(tenant) as tx:  # visible text around them is a name
         assert CmdbService(tx).create_site(f"\u200bPlant{name}").name.startswith("\u200bPlant")
+
+
+def _nested(depth: int) -> list[object]:
+    root: list[object] = []
+    node = root
+    for _ in range(depth):
+        child: list[object] = []
+        node.append(child)
+        node = child
+    return root
+
+
+@pytest.mark.parametrize("data", [
+    {"x": "y" * (11 * 1024 * 1024)}, {"a": float("nan")}, {"a": {1, 2}}, _nested(5000),
+    {"a": "\ud800"}, (1, 2), "text"], ids=["11 MB", "NaN", "set", "5000 deep",
+                                            "surrogate", "tuple", "text"])
+def test_diagram_data_is_a_bounded_json_document_on_every_database(db: Database,
+                                                                   data: object) -> None:
+    tenant = add_tenant(db, "acme")
+    ids = _plant(db, tenant)
+    before = _counts(db)
+    with db.tenant(tenant) as tx:
+        cmdb = CmdbService(tx)
+        with pytest.raises(ValidationError, match="diagram data"):
+            cmdb.create_diagram(ids["site"], "Line", data=data)  # type: ignore[arg-type]
+        with pytest.raises(ValidationError, match="diagram data"):
+            cmdb.save_diagram(ids["diagram"], "Line", data=data)  # type: ignore[arg-type]
+    assert _counts(db) == before

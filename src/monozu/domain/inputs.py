@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import inspect
+import json
 import math
 import types
 import typing
@@ -61,6 +62,19 @@ def check_range(field: str, value: R, low: R, high: R) -> R:
     if not low <= value <= high:
         raise ValidationError(f"{field} must be from {low} to {high}; got {value}")
     return value
+
+
+def json_size(field: str, value: object) -> int:
+    """The size in bytes of a JSON object or array as compact UTF-8 text; anything that
+    is not such a document (NaN, a set, a lone surrogate, nesting past the recursion
+    limit) is refused naming ``field``."""
+    if not isinstance(value, dict | list):
+        raise ValidationError(f"{field} must be a JSON object or array")
+    try:
+        text = json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+        return len(text.encode("utf-8"))
+    except (TypeError, ValueError, RecursionError, UnicodeEncodeError) as exc:
+        raise ValidationError(f"{field} is not a JSON document: {exc}") from None
 
 
 def listed(field: str, values: Iterable[T]) -> list[T]:
