@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import contextlib
 import ipaddress
+import typing
 import uuid
-from collections.abc import Callable, Collection, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -21,6 +22,7 @@ from monozu.db import NotFound, Tx
 from monozu.db.tenant import tenant_of
 from monozu.domain.audit import Actor, record
 from monozu.domain.errors import InvalidTransition, ValidationError, check_text
+from monozu.domain.inputs import check_value, checked, listed
 from monozu.domain.paging import KeyValue, decode_cursor
 
 T = TypeVar("T")
@@ -53,7 +55,14 @@ def found(row: T | None, what: str, row_id: object) -> T:
 
 
 class Service:
-    """Rules over one tenant's unit of work; ``actor`` is recorded in the audit trail."""
+    """Rules over one tenant's unit of work; ``actor`` is recorded in the audit trail.
+
+    Every public method of a subclass checks its arguments against its signature
+    (:func:`monozu.domain.inputs.checked`)."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        checked(cls)
 
     def __init__(self, tx: Tx, actor: Actor | None = None, *, clock: Clock = utc_now) -> None:
         self.tx = tx
@@ -75,9 +84,13 @@ class Service:
 
 def choice(field: str, value: str, allowed: Collection[str]) -> str:
     """``value`` if it is one of ``allowed``, else a :class:`ValidationError` listing them."""
+    if not isinstance(value, str):  # an unhashable value would fail the look-up itself
+        raise ValidationError(f"{field} must be text, one of {', '.join(sorted(allowed))}; "
+                              f"got {type(value).__name__}")
+    value = str.__str__(value)
     if value not in allowed:
         raise ValidationError(f"{field} must be one of {', '.join(sorted(allowed))}; "
-                              f"got {value!r}")
+                              f"got {value!r:.80}")
     return value
 
 
@@ -94,13 +107,20 @@ def check_move(entity: str, moves: Mapping[str, Collection[str]], current: str,
     return wanted
 
 
-def choices(field: str, values: Collection[str] | None, allowed: Collection[str]) -> list[str]:
+def choices(field: str, values: Iterable[str] | None, allowed: Collection[str]) -> list[str]:
     """A filter's values, each checked; ``None`` means every allowed value."""
     if values is None:
         return sorted(allowed)
-    if not values:
+    wanted = listed(field, values)
+    if not wanted:
         raise ValidationError(f"{field} filter is empty; leave it out to mean all")
-    return sorted({choice(field, v, allowed) for v in values})
+    return sorted({choice(field, v, allowed) for v in wanted})
+
+
+def check_ids(field: str, values: Iterable[uuid.UUID]) -> list[uuid.UUID]:
+    """A collection of ids, each a ``UUID``, in order and without repeats."""
+    ids = [check_value(field, value, uuid.UUID) for value in listed(field, values)]
+    return sorted(set(typing.cast(list[uuid.UUID], ids)))
 
 
 def like_pattern(text: str | None, *, max_length: int = 200) -> str:

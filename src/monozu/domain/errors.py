@@ -8,7 +8,13 @@ exactly like a missing one, with :class:`monozu.db.NotFound`.
 
 from __future__ import annotations
 
+import unicodedata
+
 from monozu.db.errors import MonozuError
+
+# Format characters (zero-width, direction marks), controls and separators: a name made
+# only of them shows as nothing.
+_INVISIBLE = frozenset({"Cf", "Cc", "Zs", "Zl", "Zp"})
 
 
 class DomainError(MonozuError):
@@ -38,9 +44,11 @@ class Unauthorized(DomainError):
 
 
 def check_text(field: str, value: str, *, max_length: int, required: bool = True) -> str:
-    """``value`` stripped of surrounding space, refused when empty or longer than allowed."""
+    """``value`` stripped of surrounding space, refused when empty (or only invisible
+    characters) or longer than allowed."""
     text = value.strip()
-    if required and not text:
+    if required and not any(unicodedata.category(c) not in _INVISIBLE for c in text):
+        # zero-width spaces and direction marks alone show as an empty name
         raise ValidationError(f"{field} must not be empty")
     if len(text) > max_length:
         raise ValidationError(f"{field} is {len(text)} characters long; at most {max_length}")

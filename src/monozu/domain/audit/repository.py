@@ -10,6 +10,7 @@ from monozu.db import Tx
 from monozu.db.models import JSON, AuditLog
 from monozu.db.queries import QueryFile, many, rowcount
 from monozu.db.tenant import tenant_of
+from monozu.domain.inputs import checked
 from monozu.domain.paging import Page, decode_cursor, page_size, paginate
 
 
@@ -49,6 +50,7 @@ def record(tx: Tx, actor: Actor, action: str, resource_type: str,
                                details=details, at=at or datetime.now(UTC))
 
 
+@checked
 class AuditRepository:
     def __init__(self, tx: Tx) -> None:
         self.tx = tx

@@ -29,6 +29,7 @@ from monozu.domain.cmdb.types import (
 )
 from monozu.domain.common import (
     Service,
+    check_ids,
     check_ip,
     choice,
     choices,
@@ -37,8 +38,12 @@ from monozu.domain.common import (
     new_id,
 )
 from monozu.domain.errors import ValidationError, check_text
+from monozu.domain.inputs import json_size
 from monozu.domain.paging import Page, page_size, paginate
 
+# Far below what either database refuses (PostgreSQL's jsonb stops near 256 MB, SQLite
+# at its 1 GB string limit), so the same document is stored or refused on both.
+MAX_DIAGRAM_BYTES = 10 * 1024 * 1024
 _MAC = re.compile(r"^[0-9a-f]{2}([:-][0-9a-f]{2}){5}$")
 _CPE_SPLIT = re.compile(r"(?<!\\):")
 
@@ -197,7 +202,7 @@ class CmdbService(Service):
                cursor: str | None = None) -> Page[Asset]:
         """Assets by name, filtered by site, type and free text (name, producer, model)."""
         size = page_size(limit)
-        wanted = choices("asset type", None if types is None else list(types), ASSET_TYPES)
+        wanted = choices("asset type", types, ASSET_TYPES)
         pattern = like_pattern(text)
         if site_id is not None:
             self.repo.site(site_id)
@@ -270,13 +275,13 @@ class CmdbService(Service):
     # -- diagrams -------------------------------------------------------------
     def _diagram_fields(self, name: str, description: str | None,
                         data: JSON | None) -> tuple[str, str | None, JSON]:
-        if data is not None and not isinstance(data, dict | list):
-            raise ValidationError("diagram data must be a JSON object or array")
+        if data is not None and json_size("diagram data", data) > MAX_DIAGRAM_BYTES:
+            raise ValidationError(f"diagram data is larger than {MAX_DIAGRAM_BYTES} bytes")
         return (check_text("diagram name", name, max_length=200),
                 _optional("description", description, 1000), {} if data is None else data)
 
     def _set_assets(self, diagram_id: uuid.UUID, asset_ids: Iterable[uuid.UUID]) -> list[uuid.UUID]:
-        wanted = sorted(set(asset_ids))
+        wanted = check_ids("asset_ids", asset_ids)
         for asset_id in wanted:
             self.repo.asset(asset_id)
         self.repo.replace_diagram_links(diagram_id, wanted)

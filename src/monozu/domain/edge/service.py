@@ -9,7 +9,6 @@ report, ingest) do not, since the rows they write are their own record.
 
 from __future__ import annotations
 
-import json
 import re
 import uuid
 from collections.abc import Callable, Sequence
@@ -42,6 +41,7 @@ from monozu.domain.edge.types import (
     IssuedKey,
 )
 from monozu.domain.errors import InvalidTransition, ValidationError, check_text
+from monozu.domain.inputs import Credential, check_range, checked, json_size
 from monozu.domain.paging import Page, decode_cursor, page_size, paginate
 
 DEFAULT_PURGE_BATCH = 5000
@@ -60,16 +60,7 @@ def _aware(field: str, value: object) -> datetime:
     return value
 
 
-def _json_size(field: str, value: object) -> int:
-    if not isinstance(value, dict | list):
-        raise ValidationError(f"{field} must be a JSON object or array")
-    try:
-        text = json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
-        return len(text.encode("utf-8"))
-    except (TypeError, ValueError, RecursionError, UnicodeEncodeError) as exc:
-        raise ValidationError(f"{field} is not a JSON document: {exc}") from None
-
-
+@checked
 class EdgeService:
     def __init__(self, db: Database, *, clock: Callable[[], datetime] = _utcnow,
                  limits: IngestLimits = DEFAULT_LIMITS,
@@ -79,7 +70,7 @@ class EdgeService:
         self.clock = clock
         self.limits = limits
         self.seen_every = seen_every
-        self.purge_batch = purge_batch
+        self.purge_batch = check_range("purge_batch", purge_batch, 1, 1_000_000)
 
     # -- provisioning keys (operators) --------------------------------------------------
     def create_provisioning_key(self, tenant_id: uuid.UUID, label: str, *,
@@ -119,7 +110,7 @@ class EdgeService:
             return EdgeRepository(tx).list_keys()
 
     # -- registration and device keys (appliances) ---------------------------------------
-    def register_device(self, provisioning_key: str, *, name: str, type: str,
+    def register_device(self, provisioning_key: Credential, *, name: str, type: str,
                         location: str | None = None) -> IssuedDevice:
         """Turn one use of a provisioning key into a device with its own key."""
         tenant_id, key_hash = credentials.read(credentials.PROVISIONING, provisioning_key)
@@ -152,7 +143,7 @@ class EdgeService:
             return "expired"
         return "its uses are exhausted"
 
-    def authenticate(self, device_key: str) -> DeviceIdentity:
+    def authenticate(self, device_key: Credential) -> DeviceIdentity:
         """The device a key belongs to; revoked devices and unknown keys are refused.
 
         ``last_seen_at`` is written at most once per ``seen_every``, not on every poll.
@@ -192,7 +183,7 @@ class EdgeService:
         body: JSON = {} if payload is None else payload
         if not isinstance(body, dict):
             raise ValidationError("a command payload must be a JSON object")
-        if _json_size("payload", body) > self.limits.max_event_bytes:
+        if json_size("payload", body) > self.limits.max_event_bytes:
             raise ValidationError(f"payload is larger than {self.limits.max_event_bytes} bytes")
         now = self.clock()
         row = DeviceCommand(id=uuid.uuid4(), tenant_id=tenant_id, device_id=device_id,
@@ -227,7 +218,7 @@ class EdgeService:
 
     def _finish(self, device: DeviceIdentity, command_id: uuid.UUID, status: str,
                 result: JSON | None) -> None:
-        if result is not None and _json_size("result", result) > self.limits.max_event_bytes:
+        if result is not None and json_size("result", result) > self.limits.max_event_bytes:
             raise ValidationError(f"result is larger than {self.limits.max_event_bytes} bytes")
         with self.db.tenant(device.tenant_id) as tx:
             repo = EdgeRepository(tx)
@@ -335,7 +326,7 @@ class EdgeService:
             at = _aware(f"{where}: event_at", event.event_at)
             if at > latest:
                 raise ValidationError(f"{where}: event_at lies in the future")
-            if _json_size(f"{where}: data", event.data) > limits.max_event_bytes:
+            if json_size(f"{where}: data", event.data) > limits.max_event_bytes:
                 raise ValidationError(f"{where}: data is larger than "
                                       f"{limits.max_event_bytes} bytes")
             rows.append((device.tenant_id, device.device_id, event.kind, at, event.data, now))

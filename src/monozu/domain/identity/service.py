@@ -28,6 +28,7 @@ from monozu.domain.errors import Conflict, Unauthorized, ValidationError, check_
 from monozu.domain.identity.passwords import DEFAULT_ROUNDS, PasswordHasher, check_password
 from monozu.domain.identity.repository import IdentityRepository
 from monozu.domain.identity.types import DENSITIES, PERMISSIONS, THEMES, Account, IssuedToken
+from monozu.domain.inputs import MAX_PERIOD, check_range, checked
 from monozu.domain.paging import Page, decode_cursor, page_size, paginate
 
 _SYSTEM = Actor.system()
@@ -69,6 +70,7 @@ class _Reused(Exception):
         self.token = token
 
 
+@checked
 class IdentityService:
     """``bcrypt_rounds``: bcrypt's cost; ``refresh_ttl``: how long a refresh token lives."""
 
@@ -76,8 +78,9 @@ class IdentityService:
                  refresh_ttl: timedelta = timedelta(days=30),
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self.db = db
-        self.hasher = PasswordHasher(bcrypt_rounds)
-        self.refresh_ttl = refresh_ttl
+        self.hasher = PasswordHasher(check_range("bcrypt_rounds", bcrypt_rounds, 4, 31))
+        self.refresh_ttl = check_range("refresh_ttl", refresh_ttl, timedelta(seconds=1),
+                                       MAX_PERIOD)
         self.clock = clock
 
     # ------------------------------------------------------------------ lookups

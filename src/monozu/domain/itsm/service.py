@@ -248,9 +248,9 @@ class IncidentService(_ItsmService):
         """Newest first, filtered by status, severity, site, asset and free text in the
         title; a site or asset that is not the tenant's is :class:`NotFound`."""
         size = page_size(limit)
-        wanted_status = choices("status", None if statuses is None else list(statuses),
+        wanted_status = choices("status", statuses,
                                 INCIDENT_STATUSES)
-        wanted_severity = choices("severity", None if severities is None else list(severities),
+        wanted_severity = choices("severity", severities,
                                   SEVERITIES)
         after = None
         if cursor is not None:
@@ -314,8 +314,7 @@ class ProblemService(_ItsmService):
         return self.repo.problem(problem_id)
 
     def by_status(self, statuses: Iterable[str] | None = None) -> list[Problem]:
-        return self.repo.problems(choices("status", None if statuses is None
-                                          else list(statuses), PROBLEM_STATUSES))
+        return self.repo.problems(choices("status", statuses, PROBLEM_STATUSES))
 
 
 class ChangeService(_ItsmService):
@@ -350,8 +349,7 @@ class ChangeService(_ItsmService):
         return self.repo.change(change_id)
 
     def by_status(self, statuses: Iterable[str] | None = None) -> list[Change]:
-        return self.repo.changes(choices("status", None if statuses is None
-                                         else list(statuses), CHANGE_STATUSES))
+        return self.repo.changes(choices("status", statuses, CHANGE_STATUSES))
 
 
 class KnowledgeService(_ItsmService):

@@ -134,7 +134,7 @@ class SecurityService(Service):
         """
         wanted = choice("vulnerability status", status, VULNERABILITY_STATUSES)
         bands = None if severities is None else choices(
-            "vulnerability severity", list(severities), VULNERABILITY_SEVERITIES)
+            "vulnerability severity", severities, VULNERABILITY_SEVERITIES)
         pattern = like_pattern(text)
         size = page_size(limit)
         after: tuple[float | None, uuid.UUID] | None = None
@@ -214,10 +214,10 @@ class SecurityService(Service):
                cursor: str | None = None) -> Page[SecurityAlert]:
         """Newest first, filtered by status and severity."""
         size = page_size(limit)
-        wanted_status = choices("alert status", None if statuses is None else list(statuses),
+        wanted_status = choices("alert status", statuses,
                                 ALERT_STATUSES)
         wanted_severity = choices("alert severity",
-                                  None if severities is None else list(severities),
+                                  severities,
                                   ALERT_SEVERITIES)
         after = None
         if cursor is not None:

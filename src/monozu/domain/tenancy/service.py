@@ -16,6 +16,7 @@ from monozu.db.models import Tenant, TenantLicense
 from monozu.db.values import has_offset
 from monozu.domain.audit import Actor, record
 from monozu.domain.errors import InvalidTransition, ValidationError, check_text
+from monozu.domain.inputs import MAX_PERIOD, check_range, checked
 from monozu.domain.tenancy.repository import TenancyRepository
 from monozu.domain.tenancy.types import (
     FEATURES,
@@ -38,13 +39,14 @@ def _tenant(repo: TenancyRepository, tenant_id: uuid.UUID) -> Tenant:
         raise NotFound(f"tenant {tenant_id} not found") from None
 
 
+@checked
 class TenancyService:
     """``grace``: how long an expired licence still lets users in, with restricted features."""
 
     def __init__(self, db: Database, *, grace: timedelta = timedelta(0),
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self.db = db
-        self.grace = grace
+        self.grace = check_range("grace", grace, timedelta(0), MAX_PERIOD)
         self.clock = clock
 
     def register(self, name: str, slug: str, *, actor: Actor = _SYSTEM) -> Tenant:
@@ -128,7 +130,7 @@ class TenancyService:
         now = self.clock()
         if now < licence.expires_at:
             return LicenceState.ACTIVE
-        if now < licence.expires_at + self.grace:
+        if now - licence.expires_at < self.grace:  # no sum that could pass year 9999
             return LicenceState.GRACE
         return LicenceState.EXPIRED
 

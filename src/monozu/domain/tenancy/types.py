@@ -9,6 +9,7 @@ from datetime import datetime
 
 from monozu.db.errors import ParameterError
 from monozu.domain.errors import ValidationError
+from monozu.domain.inputs import listed
 
 FEATURES = frozenset({"security", "vpn", "backup"})
 
@@ -28,10 +29,14 @@ class UnknownFeature(ValidationError, ParameterError):
 
 def check_features(features: Iterable[str]) -> frozenset[str]:
     """``features`` as a set, refused when it names one outside :data:`FEATURES`."""
-    wanted = frozenset(features)
+    names = listed("features", features)
+    if not all(isinstance(name, str) for name in names):
+        raise UnknownFeature("features are names (text); known: "
+                             f"{', '.join(sorted(FEATURES))}")
+    wanted = frozenset(names)
     unknown = wanted - FEATURES
     if unknown:
-        raise UnknownFeature(f"unknown feature(s): {', '.join(sorted(unknown))}; "
+        raise UnknownFeature(f"unknown feature(s): {', '.join(sorted(unknown)):.200}; "
                              f"known: {', '.join(sorted(FEATURES))}")
     return wanted
 

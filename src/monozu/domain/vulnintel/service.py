@@ -33,6 +33,7 @@ from monozu.db import Database, Tx
 from monozu.db.errors import NotFound
 from monozu.db.models import CveCpeMatch
 from monozu.db.values import uuid_from_bytes
+from monozu.domain.inputs import checked_call
 from monozu.domain.vulnintel import cpe, sql
 from monozu.domain.vulnintel.matching import (
     Verdict,
@@ -232,6 +233,7 @@ def tenant_ids(db: Database) -> list[uuid.UUID]:
         return tx.select(uuid.UUID, sql.TENANT_IDS)
 
 
+@checked_call
 def check_tenant(db: Database, tenant_id: uuid.UUID) -> None:
     """:class:`NotFound` unless the tenant exists (a platform-side lookup)."""
     with db.transaction() as tx:
@@ -239,6 +241,7 @@ def check_tenant(db: Database, tenant_id: uuid.UUID) -> None:
             raise NotFound(f"no tenant {tenant_id}")
 
 
+@checked_call
 def match_tenants(db: Database, tenants: list[uuid.UUID], *,
                   now: datetime | None = None) -> list[MatchReport]:
     """Match each tenant's assets; the catalog is read once for all of them.
@@ -417,6 +420,7 @@ def _raise_alerts(tx: Tx, tenant_id: uuid.UUID, pairs: list[tuple[uuid.UUID, str
     return len(alerts)
 
 
+@checked_call
 def explain(db: Database, tenant_id: uuid.UUID, asset_id: uuid.UUID, cve_id: str) -> Verdict:
     """Which configuration node and bound of ``cve_id`` match the asset, or why none does."""
     with db.tenant(tenant_id) as tx:
@@ -433,6 +437,7 @@ def explain(db: Database, tenant_id: uuid.UUID, asset_id: uuid.UUID, cve_id: str
     return verdict
 
 
+@checked_call
 def asset_tenant(db: Database, asset_id: uuid.UUID) -> uuid.UUID:
     """The tenant an asset belongs to (a platform-side lookup)."""
     with db.transaction() as tx:
