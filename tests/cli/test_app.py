@@ -222,7 +222,7 @@ def _raw_controls(text: str) -> list[str]:
 
 
 def test_printable_escapes_every_control_character() -> None:
-    from monozu.cli.app import printable
+    from monozu.text import printable
 
     for char in CONTROLS:
         shown = printable(f"a{char}b")
@@ -231,7 +231,7 @@ def test_printable_escapes_every_control_character() -> None:
 
 
 def test_printable_escapes_lone_surrogates_so_any_stream_can_write_them() -> None:
-    from monozu.cli.app import printable
+    from monozu.text import printable
 
     shown = printable("name-\udcff-\ud800")
     assert shown == "name-\\udcff-\\ud800"
