@@ -133,8 +133,8 @@ def _progress(label: str) -> Callable[[int], None]:
 
     def show(count: int) -> None:
         now = time.monotonic()
-        if tty:
-            sys.stderr.write(f"\r{label}: {count:,} records ")
+        if tty:  # redrawn in place: back to the line's start, the label escaped
+            echo(f"{label}: {count:,} records ", err=True, nl=False, redraw=True)
             sys.stderr.flush()
         elif now - last[0] >= 5:
             last[0] = now
@@ -302,4 +302,6 @@ def explain(asset: uuid.UUID | None, tenant: uuid.UUID | None, cve_id: str,
     database = _database(url)
     with _bad_input():
         owner = tenant or asset_tenant(_platform(database), asset)
-        echo(explain_match(database, owner, asset, cve_id).explain(), lines=True)
+        # Line by line, each escaped whole: a newline in a value stays in its line.
+        for line in explain_match(database, owner, asset, cve_id).explain_lines():
+            echo(line)
