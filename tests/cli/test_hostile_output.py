@@ -170,6 +170,21 @@ def test_demo_rows_with_hostile_names_stay_in_their_columns(
     assert risks and len({line.index(" KEV ") for line in risks}) == 1, risks
 
 
+def test_cve_status_keeps_hostile_feed_names_in_their_column(
+        sqlite_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    Migrator.from_url(sqlite_url).migrate()
+    texts = [t for t in HOSTILE.values() if len(t) <= 4]
+    for number, text in enumerate(texts):
+        execute(sqlite_url, f"INSERT INTO cve_feeds (id, name, kind, url, last_error) VALUES "
+                            f"(randomblob(16), 'f{number}{text}', 'nvd', 'u', 'e{text}')")
+    code, out, err = _run(capsys, "cve", "status", "--url", sqlite_url)
+    assert code == 0, err
+    assert _safe(out) == []
+    synced = [line for line in out.splitlines() if " synced " in line]
+    assert len(synced) == len(texts) and {line.index(" synced ") for line in synced} == {10}
+    assert "f0\\x07     synced never" in out and "last error: e\\x07" in out
+
+
 def test_explain_keeps_a_value_with_a_newline_on_its_line(
         sqlite_url: str, capsys: pytest.CaptureFixture[str],
         monkeypatch: pytest.MonkeyPatch) -> None:

@@ -33,6 +33,7 @@ from monozu.cli.app import (
     url_option,
 )
 from monozu.db.errors import ConfigError, NotFound
+from monozu.text import cell
 
 cve = root.group("cve", "Vulnerability intelligence: import feeds, match assets to CVEs.")
 
@@ -276,7 +277,8 @@ def status(url: str | None, as_json: bool) -> None:
     for feed in feeds:
         synced = feed.last_synced_at.isoformat(timespec="seconds") if feed.last_synced_at \
             else "never"
-        echo(f"{feed.name:<10} synced {synced}  cursor {feed.sync_cursor or '-'}")
+        # The name escaped before it is padded: "synced" lines up as printed.
+        echo(f"{cell(feed.name):<10} synced {synced}  cursor {feed.sync_cursor or '-'}")
         if feed.last_error:
             echo(f"{'':<10} last error: {feed.last_error}")
     if not feeds:
