@@ -218,3 +218,23 @@ def test_import_progress_on_a_terminal_escapes_the_file_name(
     assert _safe(err.replace("\r", "")) == [] and "\\x1b]8;;x\\x07\\u202e" in err
     assert _safe(out) == []
     connect(sqlite_url).close()
+
+
+@pytest.mark.parametrize("encoding", ["latin-1", "ascii"])
+def test_a_name_the_terminal_cannot_encode_is_escaped_not_fatal(
+        sqlite_url: str, tmp_path: Path, encoding: str) -> None:
+    import os
+    import subprocess
+    import sys
+
+    Migrator.from_url(sqlite_url).migrate()
+    execute(sqlite_url, 'CREATE TABLE "\u65e5\u672c\x1b[31m" (tenant_id int)')
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("FLYWAY_", "DATABASE_URL", "SQL_", "MONOZU_"))}
+    proc = subprocess.run(
+        [sys.executable, "-m", "monozu.cli", "db", "rls", "status", "--url", sqlite_url],
+        capture_output=True, cwd=tmp_path, timeout=120,
+        env={**env, "PYTHONIOENCODING": encoding})
+    assert (proc.returncode, proc.stderr) == (0, b""), proc.stderr
+    assert b"\\u65e5\\u672c\\x1b[31m " in proc.stdout
+    assert b"Nothing to switch." in proc.stdout

@@ -171,6 +171,11 @@ def echo(text: str = "", *, err: bool = False, nl: bool = True, lines: bool = Fa
     # table): a secret given again as another value is not shown there either.
     text = known_secrets.mask(text)
     text = "\n".join(map(printable, text.split("\n"))) if lines else printable(text)
+    encoding = (getattr(stream, "encoding", None) or "utf-8").lower().replace("_", "-")
+    if encoding not in ("utf-8", "utf8"):
+        # A terminal in another encoding (latin-1, ASCII): a name it cannot show is
+        # escaped (\u65e5) like a control character, instead of ending the command.
+        text = text.encode(encoding, "backslashreplace").decode(encoding)
     try:
         stream.write(("\r" if redraw else "") + text + ("\n" if nl else ""))
     except OSError as exc:
