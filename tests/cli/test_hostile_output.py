@@ -73,6 +73,11 @@ COMMANDS = [
     (("db", "rls", "status"), False, "rls"),
     (("db", "rls", "status", "--json"), True, None),
     (("db", "erd"), False, None),
+    (("db", "check"), False, None),
+    (("cve", "status"), False, None),
+    (("cve", "status", "--json"), True, None),
+    (("demo",), False, None),  # refused: validation quotes the descriptions
+    (("edge", "purge", "--older-than", "0d", "--all-tenants"), False, None),
     (("flyway", "info"), False, "info"),
     (("flyway", "validate", "-outputType=json"), True, None),
     (("flyway", "repair"), False, None),
@@ -121,6 +126,8 @@ def test_hostile_names_through_every_command(engine: str, tmp_path: Path,
             strings = _strings(json.loads(out))  # still JSON, and every name in it exactly
             wrong += [f"{name!r} not given back" for name in names.values()
                       if argv[1] in ("drift", "rls") and name not in strings]
+            wrong += [f"{text!r} not given back" for text in HOSTILE.values()
+                      if argv[1] == "info" and f"d{text}e" not in strings]
         elif table:
             wrong += _misaligned(table, out)
         if wrong:
@@ -238,3 +245,23 @@ def test_a_name_the_terminal_cannot_encode_is_escaped_not_fatal(
     assert (proc.returncode, proc.stderr) == (0, b""), proc.stderr
     assert b"\\u65e5\\u672c\\x1b[31m " in proc.stdout
     assert b"Nothing to switch." in proc.stdout
+
+
+@pytest.mark.parametrize("as_json", [False, True])
+def test_a_server_error_quoting_a_hostile_name_is_one_escaped_line(
+        any_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        as_json: bool) -> None:
+    folder = tmp_path / "mig"
+    folder.mkdir()
+    name = "".join(HOSTILE.values()).replace('"', "")
+    (folder / "V1__first.sql").write_text(f'CREATE TABLE "t{name}" (a int);\n')
+    (folder / "V2__second.sql").write_text(f'INSERT INTO "missing{name}" VALUES (1);\n')
+    argv = ["db", "migrate", "--url", any_url, "--locations", str(folder)]
+    code, out, err = _run(capsys, *argv, *(["--json"] if as_json else []))
+    assert code == 1
+    assert _safe(out + err) == []
+    errors = [line for line in err.splitlines() if line.startswith("Error: ")]
+    assert len(err.splitlines()) == 1 and len(errors) == 1, err
+    assert "missing\\x1b[31m" in errors[0]
+    if as_json:
+        assert "missing\x1b[31m" in json.loads(out)["error"]["message"]
