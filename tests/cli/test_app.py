@@ -214,7 +214,7 @@ def test_a_reader_that_stopped_early_is_still_not_an_error_message(
 
 # Every character a terminal acts on, as a name, an argument or a URL may carry it.
 CONTROLS = [chr(c) for c in (*range(0x20), 0x7F, *range(0x80, 0xA0))] + [
-    "\u2028", "\u2029", "\u200e", "\u202e", "\u2066"]
+    "\u2028", "\u2029", "\u200e", "\u202e", "\u2066", "\u061c"]
 
 
 def _raw_controls(text: str) -> list[str]:

@@ -23,10 +23,11 @@ from tests.support.migrate import execute, query
 HOSTILE = {
     "csi": "\x1b[31m", "osc8": "\x1b]8;;http://x/\x07", "osc52": "\x1b]52;c;aGk=\x07",
     "bel": "\x07", "backspace": "\x08\x08", "cr": "\rFORGED", "newline": "\nFORGED",
-    "c1-csi": "\x9b2J", "nel": "\x85", "rlo": "\u202e", "lri": "\u2066", "ls": "\u2028",
+    "c1-csi": "\x9b2J", "nel": "\x85", "rlo": "\u202e", "alm": "\u061c", "lri": "\u2066",
+    "ls": "\u2028",
     "del": "\x7f", "tab": "\t", "pipe": " | FORGED | ",
 }
-CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e"
+CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u2028\u2029\u200e\u200f\u202a-\u202e"
                      "\u2066-\u2069\ud800-\udfff]")
 
 
