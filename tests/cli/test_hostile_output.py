@@ -134,6 +134,13 @@ def test_hostile_names_through_every_command(engine: str, tmp_path: Path,
         if wrong:
             problems[" ".join(argv)] = wrong
     assert problems == {}
+    # The diagram written to a file is read as Mermaid: the same escaping as printed.
+    diagram = tmp_path / "erd.mmd"
+    assert _run(capsys, "db", "erd", "--url", url, "--output", str(diagram))[0] == 0
+    text = diagram.read_text(encoding="utf-8")
+    assert _safe(text) == []
+    entities = [line for line in text.splitlines() if line.startswith('    "h_')]
+    assert len(entities) == len(names), entities
     # The names are there, escaped: "h_csi\x1b[31mx" printed as h_csi\x1b[31mx.
     code, out, _ = _run(capsys, "db", "rls", "status", "--url", url)
     assert "h_csi\\x1b[31mx" in out and "h_newline\\nFORGEDx" in out
