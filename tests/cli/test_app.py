@@ -214,7 +214,7 @@ def test_a_reader_that_stopped_early_is_still_not_an_error_message(
 
 # Every character a terminal acts on, as a name, an argument or a URL may carry it.
 CONTROLS = [chr(c) for c in (*range(0x20), 0x7F, *range(0x80, 0xA0))] + [
-    "\u2028", "\u2029", "\u200e", "\u202e", "\u2066"]
+    "\u2028", "\u2029", "\u200e", "\u202e", "\u2066", "\u061c"]
 
 
 def _raw_controls(text: str) -> list[str]:
@@ -222,7 +222,7 @@ def _raw_controls(text: str) -> list[str]:
 
 
 def test_printable_escapes_every_control_character() -> None:
-    from monozu.cli.app import printable
+    from monozu.text import printable
 
     for char in CONTROLS:
         shown = printable(f"a{char}b")
@@ -231,7 +231,7 @@ def test_printable_escapes_every_control_character() -> None:
 
 
 def test_printable_escapes_lone_surrogates_so_any_stream_can_write_them() -> None:
-    from monozu.cli.app import printable
+    from monozu.text import printable
 
     shown = printable("name-\udcff-\ud800")
     assert shown == "name-\\udcff-\\ud800"

@@ -31,6 +31,7 @@ from typing import Any, ClassVar, NoReturn, TypeVar
 
 from monozu.db.errors import ConfigError, MonozuError, UndefinedTable
 from monozu.files import shorten
+from monozu.text import printable
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -155,27 +156,12 @@ def _report_output_failed(failure: OutputFailed) -> None:
         echo(f"Error: cannot write to standard output: {failure}", err=True)
 
 
-def printable(text: str) -> str:
-    """``text`` with every character a terminal would act on escaped (``\\n``, ``\\x1b``,
-    ``\\u2028``...): C0 and C1 controls, DEL, line and paragraph separators, bidi
-    overrides. A name from a URL, an argument or the database cannot start a line of
-    its own, move the cursor or retitle the window."""
-    from monozu.db.dialects.urls import CONTROL, SURROGATE
-
-    # A lone surrogate (a file name that is not UTF-8) cannot even be written to a
-    # strict stream: escaped like the controls.
-    return SURROGATE.sub(_escape, CONTROL.sub(_escape, text))
-
-
-def _escape(m: re.Match[str]) -> str:
-    char = m.group()
-    named = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}.get(char)
-    return named or (f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}")
-
-
-def echo(text: str = "", *, err: bool = False, nl: bool = True, lines: bool = False) -> None:
+def echo(text: str = "", *, err: bool = False, nl: bool = True, lines: bool = False,
+         redraw: bool = False) -> None:
     """Write ``text`` as one line (every control character escaped, newlines too), or
-    with ``lines`` as lines the caller composed (each line escaped on its own)."""
+    with ``lines`` as lines the caller composed (each line escaped on its own). With
+    ``redraw`` the line overwrites the current one (a progress counter): the carriage
+    return is the only control character written as it is."""
     from monozu.db import known_secrets
 
     stream = sys.stderr if err else sys.stdout
@@ -185,8 +171,13 @@ def echo(text: str = "", *, err: bool = False, nl: bool = True, lines: bool = Fa
     # table): a secret given again as another value is not shown there either.
     text = known_secrets.mask(text)
     text = "\n".join(map(printable, text.split("\n"))) if lines else printable(text)
+    encoding = (getattr(stream, "encoding", None) or "utf-8").lower().replace("_", "-")
+    if encoding not in ("utf-8", "utf8"):
+        # A terminal in another encoding (latin-1, ASCII): a name it cannot show is
+        # escaped (\u65e5) like a control character, instead of ending the command.
+        text = text.encode(encoding, "backslashreplace").decode(encoding)
     try:
-        stream.write(text + ("\n" if nl else ""))
+        stream.write(("\r" if redraw else "") + text + ("\n" if nl else ""))
     except OSError as exc:
         raise _output_error(exc, err) from None
 

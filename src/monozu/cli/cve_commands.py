@@ -33,6 +33,7 @@ from monozu.cli.app import (
     url_option,
 )
 from monozu.db.errors import ConfigError, NotFound
+from monozu.text import cell
 
 cve = root.group("cve", "Vulnerability intelligence: import feeds, match assets to CVEs.")
 
@@ -133,8 +134,8 @@ def _progress(label: str) -> Callable[[int], None]:
 
     def show(count: int) -> None:
         now = time.monotonic()
-        if tty:
-            sys.stderr.write(f"\r{label}: {count:,} records ")
+        if tty:  # redrawn in place: back to the line's start, the label escaped
+            echo(f"{label}: {count:,} records ", err=True, nl=False, redraw=True)
             sys.stderr.flush()
         elif now - last[0] >= 5:
             last[0] = now
@@ -276,7 +277,8 @@ def status(url: str | None, as_json: bool) -> None:
     for feed in feeds:
         synced = feed.last_synced_at.isoformat(timespec="seconds") if feed.last_synced_at \
             else "never"
-        echo(f"{feed.name:<10} synced {synced}  cursor {feed.sync_cursor or '-'}")
+        # The name escaped before it is padded: "synced" lines up as printed.
+        echo(f"{cell(feed.name):<10} synced {synced}  cursor {feed.sync_cursor or '-'}")
         if feed.last_error:
             echo(f"{'':<10} last error: {feed.last_error}")
     if not feeds:
@@ -302,4 +304,6 @@ def explain(asset: uuid.UUID | None, tenant: uuid.UUID | None, cve_id: str,
     database = _database(url)
     with _bad_input():
         owner = tenant or asset_tenant(_platform(database), asset)
-        echo(explain_match(database, owner, asset, cve_id).explain(), lines=True)
+        # Line by line, each escaped whole: a newline in a value stays in its line.
+        for line in explain_match(database, owner, asset, cve_id).explain_lines():
+            echo(line)

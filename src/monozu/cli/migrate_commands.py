@@ -30,10 +30,10 @@ from monozu.cli.app import (
     json_text,
     one_line,
     option,
-    printable,
     url_option,
 )
 from monozu.db.errors import ConfigError, MonozuError
+from monozu.text import cell
 
 if TYPE_CHECKING:
     from monozu.db.migrate import Migrator
@@ -191,8 +191,8 @@ _INFO_COLUMNS = ("Category", "Version", "Description", "Type", "Installed On", "
 
 def _table(given: Sequence[Sequence[str]]) -> str:
     # Cells are escaped before they are measured: a newline in a description (or a
-    # name from the database) must not start a row of its own.
-    rows = [[printable(str(c)) for c in r] for r in given]
+    # name from the database) must not start a row of its own, nor a "|" a column.
+    rows = [[cell(c, "|") for c in r] for r in given]
     widths = [max(len(_INFO_COLUMNS[i]), *(len(r[i]) for r in rows)) if rows
               else len(_INFO_COLUMNS[i]) for i in range(len(_INFO_COLUMNS))]
     rule = "+" + "+".join("-" * (w + 2) for w in widths) + "+"

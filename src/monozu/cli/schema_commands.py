@@ -24,6 +24,7 @@ from monozu.cli.app import (
 )
 from monozu.db.config import load_config
 from monozu.files import write_output_text
+from monozu.text import cell
 
 if TYPE_CHECKING:
     from monozu.db import rls as rls_mod
@@ -46,7 +47,8 @@ def _table_lines(tables: list[rls_mod.TableRls]) -> list[str]:
     rows = [("table", "policy", "state", "forced")]
     for t in tables:
         forced = "-" if t.forced is None else ("yes" if t.forced else "no")
-        rows.append((t.table, t.policy or "-", t.state, forced))
+        # Escaped before measured: the padding is that of the name as printed.
+        rows.append((cell(t.table), cell(t.policy or "-"), cell(t.state), forced))
     widths = [max(len(r[i]) for r in rows) for i in range(3)]
     return ["  ".join(r[i].ljust(widths[i]) for i in range(3)) + "  " + r[3] for r in rows]
 

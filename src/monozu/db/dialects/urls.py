@@ -49,8 +49,10 @@ _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://")
 # ``key=value`` strings alike).
 _ASSIGN = re.compile(r"(?<![^\s?&;,/:#])(?P<key>[A-Za-z0-9_.%+\-]+)[ \t]*=[ \t]*")
 _PLACEHOLDER = re.compile("\x00(\\d+)\x00")
-# What a terminal acts on: C0, DEL, C1, line/paragraph separators, bidi overrides.
-CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# What a terminal acts on: C0, DEL, C1, line/paragraph separators, and every bidi
+# control (Unicode's Bidi_Control: the marks, the embeddings and overrides, the isolates).
+CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u2028\u2029\u200e\u200f\u202a-\u202e"
+                     "\u2066-\u2069]")
 # What Python makes of a byte that is not UTF-8 in an argument, a variable or a file
 # name (surrogateescape): no driver can send it, no stream can print it as it is.
 SURROGATE = re.compile("[\ud800-\udfff]")

@@ -45,6 +45,7 @@ from monozu.domain.itsm import (
 )
 from monozu.domain.security import RiskRow, SecurityService
 from monozu.domain.tenancy import TenancyRepository, TenancyService
+from monozu.text import cell
 
 
 class DemoQueries(QueryFile):
@@ -375,15 +376,16 @@ def _settled(step: Callable[[], T]) -> T:
 
 
 def render(overviews: list[TenantOverview]) -> list[str]:
-    """The overview as text lines, the same for the same data."""
+    """The overview as text lines, the same for the same data. Every value from the
+    database is escaped before it is padded: the columns line up as printed."""
     lines = [f"Monozu demo as of {DEMO_NOW:%Y-%m-%d %H:%M} UTC"]
     for o in overviews:
-        lines += ["", f"{o.name} ({o.slug})", "  Open incidents by priority:"]
+        lines += ["", f"{cell(o.name)} ({cell(o.slug)})", "  Open incidents by priority:"]
         for view in o.incidents:
             i, b = view.incident, view.breach
             flags = ", ".join(f for f, on in (("response SLA breached", b.response),
                                               ("resolve SLA breached", b.resolve)) if on)
-            lines.append(f"    {i.priority or '-':3} {i.status:12} {i.title}"
+            lines.append(f"    {cell(i.priority or '-'):3} {cell(i.status):12} {cell(i.title)}"
                          + (f"  [{flags}]" if flags else ""))
         if not o.incidents:
             lines.append("    (none)")
@@ -391,11 +393,11 @@ def render(overviews: list[TenantOverview]) -> list[str]:
         for r in o.risks:
             score = "  -" if r.cvss_score is None else f"{r.cvss_score:4.1f}"
             epss = "-" if r.epss is None else f"{r.epss:.3f}"
-            lines.append(f"    {score}  {r.cve_id:15} {r.asset_name:16} "
+            lines.append(f"    {score}  {cell(r.cve_id):15} {cell(r.asset_name):16} "
                          f"KEV {'yes' if r.is_kev else 'no ':3}  EPSS {epss:5}  "
                          f"exploit {'known' if r.exploit_known else '-'}")
         if not o.risks:
             lines.append("    (none)")
         lines.append("  Assets per site:")
-        lines += [f"    {s.site_name:32} {s.assets:3}" for s in o.sites]
+        lines += [f"    {cell(s.site_name):32} {s.assets:3}" for s in o.sites]
     return lines

@@ -45,16 +45,21 @@ class Verdict:
     unknown: list[str] = field(default_factory=list)
 
     def explain(self) -> str:
+        return "\n".join(self.explain_lines())
+
+    def explain_lines(self) -> list[str]:
+        """:meth:`explain` line by line: a feed's criteria or an asset's value may hold
+        a newline, which a printer of the joined text would take for a line of its own."""
         if not self.matched:
             why = "; ".join(self.unknown) if self.unknown else "no configuration matched"
-            return f"{self.cve_id}: no match ({why})"
+            return [f"{self.cve_id}: no match ({why})"]
         lines = [f"{self.cve_id}: configuration {self.configuration} matched"]
         for hit in self.hits:
             role = "vulnerable" if hit.vulnerable else "platform"
             bounds = f" {hit.bounds}" if hit.bounds else ""
             lines.append(f"  node {hit.node} ({hit.operator}) {role}: {hit.criteria}{bounds} "
                          f"<- {hit.target}")
-        return "\n".join(lines)
+        return lines
 
 
 def bounds_text(row: CpeMatchRow) -> str:
