@@ -153,6 +153,17 @@ def checks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     return made
 
 
+def _settled(db: Database) -> None:
+    """Wait until the connection a unit of work gave back has been reset and is idle in
+    the pool: psycopg_pool resets it in a worker thread, and a backend ended before that
+    reset ran fails the reset (the pool drops it) instead of the next unit of work."""
+    inner = db._pool._pool  # type: ignore[union-attr]
+    deadline = time.monotonic() + 10
+    while inner.get_stats().get("pool_available", 0) < 1:
+        assert time.monotonic() < deadline, "the connection did not come back"
+        time.sleep(0.005)
+
+
 def _terminate(pg_url: str, pid: int) -> None:
     """End the backend ``pid`` and wait until it has gone (its last words sent)."""
     import psycopg
@@ -173,6 +184,7 @@ def test_a_pooled_connection_whose_server_process_was_killed_is_replaced(
     monkeypatch.setattr(pool_module, "ALIVE_WINDOW", window)
     with db.transaction() as tx:
         before = tx.get_value("SELECT pg_backend_pid()")
+    _settled(db)
     _terminate(pg_url, before)  # the session dies while idle
     with db.transaction() as tx:  # the pool notices, opens another, and the work runs
         assert tx.get_value("SELECT pg_backend_pid()") != before
@@ -187,6 +199,7 @@ def test_a_tenants_unit_of_work_on_a_dead_connection_fails_as_the_layers_error(
     own AdminShutdown out of ``db.tenant()``."""
     with db.transaction() as tx:
         before = tx.get_value("SELECT pg_backend_pid()")
+    _settled(db)
     _terminate(pg_url, before)
     from psycopg_pool import ConnectionPool
 
