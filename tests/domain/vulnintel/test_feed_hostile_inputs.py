@@ -283,6 +283,10 @@ def test_an_empty_list_is_an_empty_feed_and_a_late_list_is_found(tmp_path: Path)
      "configurations[0].nodes[0].cpeMatch[0].versionEndExcluding is not a string (a number)"),
     ({"configurations": [{"operator": ["AND"], "nodes": []}]},
      "configurations[0].operator ['AND'] is neither AND nor OR"),
+    ({"descriptions": [{"lang": ["en"], "value": "a flaw"}]},
+     "descriptions[0].lang is not a string (a list)"),
+    ({"descriptions": [{"lang": {"en": 1}, "value": "a flaw"}]},
+     "descriptions[0].lang is not a string (an object)"),
 ])
 def test_nvd_record_shapes_name_the_path(tmp_path: Path, fields: dict[str, Any],
                                          problem: str) -> None:
@@ -340,6 +344,8 @@ def _cna(data: dict[str, Any]) -> dict[str, Any]:
     (lambda d: _cna(d)["affected"][0].update(vendor="Palo\x00Alto"),
      "containers.cna.affected[0].vendor contains a NUL character"),
     (lambda d: d["cveMetadata"].update(state="X" * 5000), "state 'XXXXX"),
+    (lambda d: _cna(d)["descriptions"][0].update(lang=["en"]),
+     "containers.cna.descriptions[0].lang is not a string (a list)"),
 ])
 def test_cve5_shapes_and_text(tmp_path: Path, mangle: Callable[[dict[str, Any]], object],
                               problem: str) -> None:
@@ -359,6 +365,31 @@ def test_cve5_rows_the_catalog_cannot_hold_are_skipped_with_a_warning(tmp_path: 
     skipped = [w for w in record.warnings if "cannot be stored" in w]
     assert any("containers.cna.affected[0]" in w for w in skipped)
     assert any("containers.adp[0].affected[0]" in w for w in skipped)
+
+
+@pytest.mark.parametrize("data", [[{"vectorString": "AV:N"}], "AV:N/AC:L", 7])
+def test_a_cvss_metric_of_the_wrong_shape_is_recorded_as_missing(tmp_path: Path,
+                                                                  data: object) -> None:
+    metric = {"source": "nvd@nist.gov", "type": "Primary", "cvssData": data}
+    nvd = _nvd(tmp_path, _cve(metrics={"cvssMetricV31": [metric]}))
+    [record] = parse_nvd(nvd)
+    assert record.primary is None
+    assert record.warnings == ["CVSS 3.1 metric without a cvssData object: recorded as missing"]
+
+    cve5 = _cve5(tmp_path, lambda d: _cna(d).update(metrics=[{"cvssV3_1": data}]))
+    assert parse_record(cve5).primary is None
+
+
+def test_a_huge_wildcard_bound_is_skipped_not_a_crash(tmp_path: Path) -> None:
+    # "1.<5,000 digits>.*" once reached int() and its 4,300-digit limit (ValueError)
+    def mangle(data: dict[str, Any]) -> None:
+        _cna(data)["affected"][0]["versions"] = [
+            {"version": "1.0", "lessThan": "1." + "9" * 5000 + ".*", "status": "affected"}]
+
+    record = parse_record(_cve5(tmp_path, mangle))
+    assert any("cannot be stored" in w for w in record.warnings)
+    assert all(len(b or "") <= 100 for m in record.matches
+               for b in (m.version_end_excluding, m.version_end_including))
 
 
 # -- text the databases cannot hold, and the schema's limits ------------------------------------

@@ -152,7 +152,8 @@ def _english(items: Any, source: str, cve_id: str, field: str) -> str | None:
     for index, item in enumerate(check_list(items, source, cve_id, field)):
         entry = check_object(item, source, cve_id, f"{field}[{index}]")
         value = check_text(entry.get("value"), source, cve_id, f"{field}[{index}].value")
-        if (found is None and str(entry.get("lang", "")).startswith("en") and value
+        lang = check_text(entry.get("lang"), source, cve_id, f"{field}[{index}].lang") or ""
+        if (found is None and lang.startswith("en") and value
                 and value.strip()):
             found = value.strip()
     return found
@@ -297,7 +298,9 @@ def _open_end(text: str) -> str | None:
         return None
     if text.endswith(".*"):
         head, _, last = text[:-2].rpartition(".")
-        if last.isascii() and last.isdigit():
+        # longer than a stored bound: the row is skipped anyway, and int() refuses
+        # more than 4,300 digits with a ValueError
+        if last.isascii() and last.isdigit() and len(last) <= MAX_BOUND:
             return f"{head}.{int(last) + 1}" if head else str(int(last) + 1)
     return text.rstrip("*") or None
 

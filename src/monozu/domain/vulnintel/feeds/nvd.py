@@ -168,7 +168,10 @@ def _english(descriptions: Any, source: str, cve_id: str) -> str | None:
             entry = check_object(item, source, cve_id, f"descriptions[{index}]")
             check_text(entry.get("value"), source, cve_id, f"descriptions[{index}].value")
             continue  # no value: nothing to choose
-        if item.get("lang") in _ENGLISH:
+        lang = item.get("lang")
+        if lang is not None and type(lang) is not str:  # a list would not even hash
+            check_text(lang, source, cve_id, f"descriptions[{index}].lang")
+        if lang in _ENGLISH:
             if not english:
                 english, chosen = True, None
             if chosen is None and value.strip():
