@@ -525,3 +525,35 @@ def test_refused_files_leave_the_catalogs_as_they_were(db: Database, tmp_path: P
         assert db.get_value(f"SELECT COUNT(*) FROM {table}") == 0
     errors = db.select(str, "SELECT last_error FROM cve_feeds ORDER BY name")
     assert errors and all("\n" not in e for e in errors)
+
+
+# -- a plain CSV cut short ----------------------------------------------------------------------
+CSV_FEEDS = [("epss", "epss/epss_scores-sample.csv", None),
+             ("kev", "kev/known_exploited_vulnerabilities.csv", None),
+             ("exploitdb", "exploitdb/files_exploits-handmade.csv", 2)]  # ends in a URL
+
+
+def _catalogs(db: Database) -> list[list[tuple[Any, ...]]]:
+    return [sorted(map(repr, db.select(dict, f"SELECT * FROM {t}"))) for t in CATALOGS]
+
+
+@pytest.mark.parametrize(("source", "name", "lines"), CSV_FEEDS)
+def test_a_csv_cut_inside_its_last_line_is_refused(db: Database, tmp_path: Path, source: str,
+                                                   name: str, lines: int | None) -> None:
+    """Without its line end the last value may be cut short (an EPSS score of 0.88255 read
+    as 0.8, a URL, a CWE): the import changes nothing and says why."""
+    data = b"".join((FIXTURES / name).read_bytes().splitlines(keepends=True)[:lines])
+    cut = tmp_path / Path(name).name
+    cut.write_bytes(data)
+    import_file(db, source, cut)
+    before = _catalogs(db)
+    for end in (len(data) - 2, len(data) - 4):
+        cut.write_bytes(data[:end])
+        last = data[:end].count(b"\n") + 1
+        message = _refused(lambda: import_file(db, source, cut))
+        assert message == (f"{cut}: line {last}: the last line has no line end: the file is "
+                           "cut short (truncated download?)")
+        assert _catalogs(db) == before
+    cut.write_bytes(data.replace(b"\n", b"\r\n"))  # CRLF line ends are line ends
+    assert import_file(db, source, cut).inserted == 0
+    assert _catalogs(db) == before

@@ -239,6 +239,15 @@ def parse_timestamp(value: object, source: str, record: str, field: str) -> date
         raise FeedError(source, record, f"{field} {shown(value)} is out of range") from None
 
 
+def _lines(text: IO[str], ended: list[bool]) -> Iterator[str]:
+    """The lines of ``text``; at the end, ``ended`` says whether the last one had its line
+    end."""
+    line = ""
+    for line in text:
+        yield line
+    ended.append(line.endswith(("\n", "\r")) or not line)
+
+
 def csv_rows(path: Path, text: IO[str], required: tuple[str, ...], where: list[str],
              lines_before: int = 0) -> Iterator[tuple[int, dict[str, str]]]:
     """``(line number, row)`` of a CSV stream whose header must name ``required``.
@@ -248,7 +257,8 @@ def csv_rows(path: Path, text: IO[str], required: tuple[str, ...], where: list[s
     import csv
 
     name = str(path)
-    reader = csv.reader(text, strict=True)
+    ended: list[bool] = []
+    reader = csv.reader(_lines(text, ended), strict=True)
     try:
         header = next(reader, None)
         if header is None:
@@ -259,7 +269,11 @@ def csv_rows(path: Path, text: IO[str], required: tuple[str, ...], where: list[s
             raise FeedError(name, f"line {reader.line_num + lines_before}",
                             f"the header lacks column(s) {', '.join(missing)} "
                             f"(found: {','.join(columns)[:200]}): wrong feed kind?")
+        held: tuple[int, dict[str, str]] | None = None  # given once the next line is read
         for values in reader:
+            if held:
+                yield held
+                held = None
             line = reader.line_num + lines_before
             where[:] = [f"line {line}"]
             if not values or values == [""]:
@@ -267,7 +281,12 @@ def csv_rows(path: Path, text: IO[str], required: tuple[str, ...], where: list[s
             if len(values) != len(columns):
                 raise FeedError(name, f"line {line}", f"{len(values)} fields where the header "
                                 f"has {len(columns)}")
-            yield line, dict(zip(columns, values, strict=True))
+            held = line, dict(zip(columns, values, strict=True))
+        if held:
+            yield held  # a value the reader refuses is the better message
+            if not ended[0]:  # every feed ends its lines: its last value may be cut short
+                raise FeedError(name, f"line {held[0]}", "the last line has no line end: "
+                                "the file is cut short (truncated download?)")
     except csv.Error as exc:
         raise FeedError(name, f"line {reader.line_num + lines_before}",
                         f"malformed CSV ({exc})") from None
