@@ -557,3 +557,57 @@ def test_a_csv_cut_inside_its_last_line_is_refused(db: Database, tmp_path: Path,
     cut.write_bytes(data.replace(b"\n", b"\r\n"))  # CRLF line ends are line ends
     assert import_file(db, source, cut).inserted == 0
     assert _catalogs(db) == before
+
+
+# -- the same record twice with different data --------------------------------------------------
+def test_kev_refuses_a_cve_listed_twice(tmp_path: Path) -> None:
+    entry = {"cveID": "CVE-2024-0001", "dateAdded": "2024-01-01", "dueDate": "2024-01-21"}
+    path = tmp_path / "kev.json"
+    path.write_text(json.dumps({"vulnerabilities": [
+        entry, {"cveID": "CVE-2024-0002"}, {**entry, "dueDate": "2024-02-21"}]}))
+    assert _refused(lambda: list(parse_kev(path))) == (
+        f"{path}: entry 3: CVE-2024-0001 appears twice in the file (first as entry 1)")
+    csv = tmp_path / "kev.csv"
+    csv.write_text("cveID,dateAdded,dueDate\nCVE-2024-0001,2024-01-01,2024-01-21\n"
+                   "CVE-2024-0001,2024-01-01,2024-02-21\n")
+    assert _refused(lambda: list(parse_kev(csv))) == (
+        f"{csv}: line 3: CVE-2024-0001 appears twice in the file (first as line 2)")
+
+
+def test_a_cve5_folder_holding_a_cve_twice_is_refused(db: Database, tmp_path: Path) -> None:
+    folder = tmp_path / "cves"
+    data = json.loads((FIXTURES / "cvelist5" / "CVE-2024-3400.json").read_text())
+    for year, text in (("2024", "first"), ("copy", "second")):
+        _cna(data)["descriptions"][0]["value"] = text
+        (folder / year).mkdir(parents=True)
+        (folder / year / "CVE-2024-3400.json").write_text(json.dumps(data))
+    message = _refused(lambda: import_file(db, "cve5", folder))
+    assert message == (f"{folder / 'copy' / 'CVE-2024-3400.json'}: CVE-2024-3400: the folder "
+                       f"holds this CVE twice (also in {folder / '2024' / 'CVE-2024-3400.json'})")
+    assert db.get_value("SELECT COUNT(*) FROM cve_catalog") == 0
+
+
+def test_a_delta_naming_a_cve_as_new_and_updated_reads_it_once(db: Database,
+                                                                tmp_path: Path) -> None:
+    record = tmp_path / "2024" / "3xxx" / "CVE-2024-3400.json"
+    record.parent.mkdir(parents=True)
+    record.write_bytes((FIXTURES / "cvelist5" / "CVE-2024-3400.json").read_bytes())
+    item = {"cveId": "CVE-2024-3400", "dateUpdated": "2024-04-20T00:00:00Z"}
+    delta = tmp_path / "delta.json"
+    delta.write_text(json.dumps({"fetchTime": "2024-04-20T01:00:00Z", "new": [item],
+                                 "updated": [item]}))
+    report = import_file(db, "cve5", delta)
+    assert (report.records, report.inserted) == (1, 1)
+
+
+def test_exploitdb_rows_of_one_id_differing_beyond_tags_and_codes_are_refused(
+        tmp_path: Path) -> None:
+    path = tmp_path / "files_exploits.csv"
+    path.write_text("id,file,description,codes,tags\n7,a.py,x,CVE-2024-0001,Remote\n"
+                    "8,b.py,y,,\n7,a.py,x,CVE-2024-0002,Local\n")
+    [seven, _] = parse_exploitdb(path)
+    assert (seven.cve_ids, seven.tags) == (["CVE-2024-0001", "CVE-2024-0002"],
+                                           ["Remote", "Local"])
+    path.write_text("id,file,description,codes,tags\n7,a.py,x,,\n8,b.py,y,,\n7,a.py,z,,\n")
+    assert _refused(lambda: list(parse_exploitdb(path))) == (
+        f"{path}: line 4: id 7 again, with another description than at line 2")

@@ -88,8 +88,14 @@ def local_record_path(root: Path, cve_id: str) -> Path:
 def parse_cve5(path: Path) -> Iterator[CveRecord]:
     """The records in ``path``: one record file, or every ``CVE-*.json`` below a folder."""
     if path.is_dir():
+        first: dict[str, Path] = {}
         for file in sorted(path.rglob("CVE-*.json")):
-            yield parse_record(file)
+            record = parse_record(file)
+            seen = first.setdefault(record.cve_id, file)
+            if seen != file:  # two copies: which one is current cannot be told
+                raise FeedError(str(file), record.cve_id, f"the folder holds this CVE twice "
+                                f"(also in {seen})")
+            yield record
         return
     yield parse_record(path)
 
