@@ -611,3 +611,22 @@ def test_exploitdb_rows_of_one_id_differing_beyond_tags_and_codes_are_refused(
     path.write_text("id,file,description,codes,tags\n7,a.py,x,,\n8,b.py,y,,\n7,a.py,z,,\n")
     assert _refused(lambda: list(parse_exploitdb(path))) == (
         f"{path}: line 4: id 7 again, with another description than at line 2")
+
+
+# -- a byte order mark --------------------------------------------------------------------------
+@pytest.mark.parametrize(("source", "name", "count"), [
+    ("nvd", "nvd/nvd-page-2.json", 4), ("kev", "kev/known_exploited_vulnerabilities.json", 1404),
+    ("cve5", "cvelist5/CVE-2024-3400.json", 1), ("kev", "kev/known_exploited_vulnerabilities.csv",
+                                                 1404),
+    ("epss", "epss/epss_scores-sample.csv", 1543)])
+def test_a_utf8_byte_order_mark_is_not_part_of_the_feed(db: Database, tmp_path: Path,
+                                                        source: str, name: str,
+                                                        count: int) -> None:
+    """Editors on Windows put one first; JSON feeds read as a stream called it malformed
+    ("not an NVD CVE feed")."""
+    data = b"\xef\xbb\xbf" + (FIXTURES / name).read_bytes()
+    plain = tmp_path / Path(name).name
+    plain.write_bytes(data)
+    packed = gz(tmp_path / f"{plain.name}.gz", data)
+    assert import_file(db, source, plain).records == count
+    assert import_file(db, source, packed, force=True).records == count

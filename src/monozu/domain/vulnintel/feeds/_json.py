@@ -23,6 +23,7 @@ from monozu.domain.vulnintel.feeds._io import kind_of, open_binary, shown
 
 MAX_DEPTH = 64
 PEEK = 1 << 16
+BOM = b"\xef\xbb\xbf"  # UTF-8's byte order mark, which some editors put first
 
 _OTHER = bytes(c for c in range(256) if c not in b'[]{}"')
 _FOLD = bytes.maketrans(b"{}", b"[]")
@@ -185,7 +186,8 @@ class DepthChecked:
     """A binary stream whose bytes pass a :class:`JsonDepth` (and, when asked, a
     :class:`SurrogateEscapes`) as they are read.
 
-    :meth:`peek` reads the first bytes once; :meth:`read` returns them again first.
+    :meth:`peek` reads the first bytes once; :meth:`read` returns them again first. A
+    UTF-8 byte order mark at the start is dropped: ijson would call it malformed JSON.
     """
 
     def __init__(self, raw: IO[bytes], depth: JsonDepth, *,
@@ -195,6 +197,7 @@ class DepthChecked:
         self._surrogates = surrogates
         self._head = b""
         self._lone_in_head = False
+        self._first = True
 
     def peek(self, size: int) -> bytes:
         parts: list[bytes] = []
@@ -221,6 +224,9 @@ class DepthChecked:
 
     def _next(self, size: int, *, peeking: bool = False) -> bytes:
         chunk = self._raw.read(size)
+        if self._first:  # the first read is the peek's, or ijson's: thousands of bytes
+            self._first = False
+            chunk = chunk.removeprefix(BOM)
         self._depth.feed(chunk)
         if self._surrogates is not None:
             try:
