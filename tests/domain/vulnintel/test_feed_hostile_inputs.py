@@ -630,3 +630,21 @@ def test_a_utf8_byte_order_mark_is_not_part_of_the_feed(db: Database, tmp_path: 
     packed = gz(tmp_path / f"{plain.name}.gz", data)
     assert import_file(db, source, plain).records == count
     assert import_file(db, source, packed, force=True).records == count
+
+
+# -- a header and nothing else ------------------------------------------------------------------
+@pytest.mark.parametrize(("source", "name", "head", "problem"), [
+    ("epss", "epss/epss_scores-sample.csv", 2, "no EPSS scores (the header only)"),
+    ("kev", "kev/known_exploited_vulnerabilities.csv", 1, "no KEV entries (the header only)")])
+def test_a_feed_replaced_as_a_whole_refuses_a_header_only(db: Database, tmp_path: Path,
+                                                          source: str, name: str, head: int,
+                                                          problem: str) -> None:
+    """An import of it would have cleared every stored EPSS score, or every KEV flag."""
+    import_file(db, source, FIXTURES / name)
+    before = _catalogs(db)
+    lines = (FIXTURES / name).read_bytes().splitlines(keepends=True)
+    path = tmp_path / Path(name).name
+    for data in (b"".join(lines[:head]), b"".join(lines[:head]) + b"\n\n"):
+        path.write_bytes(data)
+        assert _refused(lambda: import_file(db, source, path)) == f"{path}: {problem}"
+        assert _catalogs(db) == before

@@ -110,3 +110,5 @@ def _csv(path: Path) -> Iterator[KevEntry]:
     with open_text(path) as text, guarded(path, where):
         for line, row in csv_rows(path, text, CSV_COLUMNS, where):
             yield once(_entry(row, str(path), f"line {line}"), f"line {line}")
+    if not once.seen:  # as for JSON: the catalog is never empty, and would clear every flag
+        raise FeedError(str(path), None, "no KEV entries (the header only)")
