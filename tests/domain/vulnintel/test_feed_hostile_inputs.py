@@ -648,3 +648,29 @@ def test_a_feed_replaced_as_a_whole_refuses_a_header_only(db: Database, tmp_path
         path.write_bytes(data)
         assert _refused(lambda: import_file(db, source, path)) == f"{path}: {problem}"
         assert _catalogs(db) == before
+
+
+# -- format versions not known ------------------------------------------------------------------
+@pytest.mark.parametrize(("version", "shown"), [("3.0", "a string '3.0'"), ("20", "a string '20'"),
+                                                (2.0, "a number 2.0"), (None, "null")])
+def test_an_nvd_feed_of_another_major_version_is_refused(tmp_path: Path, version: object,
+                                                         shown: str) -> None:
+    path = tmp_path / "nvd.json"
+    path.write_text(json.dumps({"format": "NVD_CVE", "version": version,
+                                "vulnerabilities": [{"cve": _cve()}]}))
+    assert _refused(lambda: list(parse_nvd(path))) == (
+        f"{path}: version is {shown}; only NVD CVE 2.x feeds are known")
+    path.write_text(json.dumps({"format": "NVD_CVE", "version": "2.2",
+                                "vulnerabilities": [{"cve": _cve()}]}))
+    assert len(list(parse_nvd(path))) == 1
+
+
+@pytest.mark.parametrize("version", ["6.0", "4.0", "50", 5.1, "5.1\x00"])
+def test_a_cve_record_of_another_major_version_is_refused(tmp_path: Path,
+                                                          version: object) -> None:
+    path = _cve5(tmp_path, lambda d: d.update(dataVersion=version))
+    message = _refused(lambda: parse_record(path))
+    assert message.startswith(f"{path}: dataVersion {version!r}"), message
+    assert message.endswith("is not a CVE 5.x record version")
+    for known in ("5.0", "5.1", "5.x", "5.2.1"):
+        assert parse_record(_cve5(tmp_path, lambda d: d.update(dataVersion=known))).cve_id

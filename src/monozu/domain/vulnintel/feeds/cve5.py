@@ -34,6 +34,7 @@ _METRIC_KEYS = {"cvssV4_0": "4.0", "cvssV3_1": "3.1", "cvssV3_0": "3.0", "cvssV2
 _OPEN = frozenset({"", "0", "*", "all", "n/a", "unspecified", "unknown"})
 _SKIPPED_TYPES = frozenset({"git"})
 _TEXT_BOUND = re.compile(r"^\s*(<=|<|>=|>|=)?\s*(\S+)\s*$")
+_KNOWN_VERSION = re.compile(r"5(\.[0-9]{1,3}|\.x)*")
 _MAX_CONFIG = 1 << 23  # config_group = configuration << 8 stays a 32-bit integer
 
 
@@ -111,6 +112,12 @@ def parse_record(path: Path) -> CveRecord:
                 "a delta file" if "fetchTime" in data else "something else")
         raise FeedError(name, None, f"not a CVE 5 record (dataType is "
                         f"{shown(data.get('dataType'))}; this looks like {what})")
+    version = data.get("dataVersion")
+    if version is not None and (not isinstance(version, str)
+                                or not _KNOWN_VERSION.fullmatch(version)):
+        # CVE 5.x versions only add fields; another major one is not guessed at
+        raise FeedError(name, None, f"dataVersion {shown(version)} is not a CVE 5.x record "
+                        "version")
     meta = data["cveMetadata"]
     cve_id = check_cve_id(meta.get("cveId"), name, "cveMetadata")
     out = CveRecord(cve_id)

@@ -51,6 +51,7 @@ from monozu.domain.vulnintel.records import (
 MAX_CRITERIA = 500  # the column sizes of cve_cpe_matches
 MAX_BOUND = 100
 MAX_STATUS = 50  # cve_catalog.vuln_status
+KNOWN_MAJOR = "2"  # the NVD CVE API and feed format read here
 _METRIC_KEYS = {"cvssMetricV40": "4.0", "cvssMetricV31": "3.1", "cvssMetricV30": "3.0",
                 "cvssMetricV2": "2.0"}
 _ENGLISH = frozenset({"en", "en-US", "eng"})
@@ -98,6 +99,12 @@ def iter_cves(path: Path) -> Iterator[tuple[dict[str, Any], str]]:
             raise FeedError(name, None, f"format is {describe(form)}, not NVD_CVE")
         if {"catalogVersion", "dataType", "cveMetadata", "fetchTime"} & top.keys():
             raise FeedError(name, None, _kind_problem(top))
+        version = top.get("version", None)
+        if "version" in top and version is not UNREAD and (
+                not isinstance(version, str) or version.split(".")[0] != KNOWN_MAJOR):
+            # another major version may move or rename what is read: not guessed at
+            raise FeedError(name, None, f"version is {describe(version)}; only NVD CVE "
+                            f"{KNOWN_MAJOR}.x feeds are known")
         if "vulnerabilities" in top or form == "NVD_CVE" or (
                 not whole and "<array>" not in top and not {"id", "format"} & top.keys()
                 and top_value(path, "vulnerabilities") is not ABSENT):
