@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import random
 import time
+from datetime import UTC, datetime, timedelta
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -28,7 +29,7 @@ from monozu.domain.vulnintel.feeds._json import (
     load_json,
     top_level,
 )
-from monozu.domain.vulnintel.feeds.cve5 import parse_cve5, parse_record
+from monozu.domain.vulnintel.feeds.cve5 import parse_cve5, parse_delta, parse_record
 from monozu.domain.vulnintel.feeds.epss import EpssFile
 from monozu.domain.vulnintel.feeds.exploitdb import parse_exploitdb
 from monozu.domain.vulnintel.feeds.kev import parse_kev
@@ -411,6 +412,9 @@ def test_a_huge_wildcard_bound_is_skipped_not_a_crash(tmp_path: Path) -> None:
                                                  "out of range"),
     ({"lastModified": "9999-12-31T23:59:59-05:00"}, "lastModified '9999-12-31T23:59:59-05:00' "
                                                     "is out of range"),
+    ({"lastModified": "9999-01-01T00:00:00"}, "lastModified '9999-01-01T00:00:00' is in the "
+                                              "future"),
+    ({"published": "2999-01-01"}, "published '2999-01-01' is in the future"),
 ])
 def test_nvd_text_and_limits(tmp_path: Path, fields: dict[str, Any], problem: str) -> None:
     path = _nvd(tmp_path, _cve(**fields))
@@ -674,3 +678,37 @@ def test_a_cve_record_of_another_major_version_is_refused(tmp_path: Path,
     assert message.endswith("is not a CVE 5.x record version")
     for known in ("5.0", "5.1", "5.x", "5.2.1"):
         assert parse_record(_cve5(tmp_path, lambda d: d.update(dataVersion=known))).cve_id
+
+
+# -- dates that order records and move cursors are not in the future ------------------------------
+def test_a_future_last_modified_cannot_pin_a_cve_or_the_cursor(db: Database,
+                                                              tmp_path: Path) -> None:
+    """Newer records win and the NVD cursor only moves forward: one lastModified of 9999
+    once stopped every later update of the CVE ("kept newer") and every later sync."""
+    ahead = (datetime.now(UTC) + timedelta(hours=12)).strftime("%Y-%m-%dT%H:%M:%S")
+    assert import_file(db, "nvd", _nvd(tmp_path, _cve(lastModified=ahead), "near.json")).records
+    far = _nvd(tmp_path, _cve(lastModified="9999-01-01T00:00:00.000"), "far.json")
+    assert _refused(lambda: import_file(db, "nvd", far)) == (
+        f"{far}: CVE-2024-0001: lastModified '9999-01-01T00:00:00.000' is in the future")
+    assert db.get_value("SELECT sync_cursor FROM cve_feeds WHERE name = 'nvd'") < "9999"
+
+
+@pytest.mark.parametrize(("kind", "text", "problem"), [
+    ("kev", '{"vulnerabilities": [{"cveID": "CVE-2024-0001", "dateAdded": "3024-01-01"}]}',
+     "CVE-2024-0001: dateAdded '3024-01-01' is in the future"),
+    ("epss", "#model_version:v1,score_date:3024-01-01T00:00:00Z\ncve,epss,percentile\n"
+             "CVE-2024-0001,0.1,0.2\n", "line 1: score_date '3024-01-01T00:00:00Z' is in the future"),
+    ("delta", '{"fetchTime": "3024-01-01T00:00:00Z", "new": []}',
+     "fetchTime: fetchTime '3024-01-01T00:00:00Z' is in the future"),
+])
+def test_future_dates_of_events_are_refused(tmp_path: Path, kind: str, text: str,
+                                            problem: str) -> None:
+    path = tmp_path / {"kev": "kev.json", "epss": "epss.csv", "delta": "delta.json"}[kind]
+    path.write_text(text)
+    read: Callable[[], object] = {
+        "kev": lambda: list(parse_kev(path)), "delta": lambda: parse_delta(path),
+        "epss": lambda: EpssFile(path).__enter__()}[kind]
+    assert _refused(read) == f"{path}: {problem}"
+    record = _cve5(tmp_path, lambda d: d["cveMetadata"].update(dateUpdated="3024-01-01T00:00Z"))
+    assert _refused(lambda: parse_record(record)).endswith("dateUpdated '3024-01-01T00:00Z' "
+                                                           "is in the future")

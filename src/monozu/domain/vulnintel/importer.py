@@ -202,7 +202,7 @@ def import_nvd(tx: Tx, path: Path, progress: Progress, *, full: bool = False) ->
             when = stored.get(cve_id)
             if when is not None:
                 incoming = parse_timestamp(cve.get("lastModified"), name, cve_id,
-                                           "lastModified")
+                                           "lastModified", past=True)
                 if incoming is not None and incoming <= when:
                     same += incoming == when
                     older += incoming < when

@@ -67,7 +67,8 @@ def parse_delta(path: Path) -> Delta:
     name = str(path)
     if not isinstance(data, dict) or "fetchTime" not in data:
         raise FeedError(name, None, "not a CVE 5 delta file (no 'fetchTime')")
-    delta = Delta(parse_timestamp(data.get("fetchTime"), name, "fetchTime", "fetchTime"))
+    delta = Delta(parse_timestamp(data.get("fetchTime"), name, "fetchTime", "fetchTime",
+                                  past=True))
     for change in ("new", "updated"):
         for index, item in enumerate(check_list(data.get(change), name, None, change), 1):
             record = f"{change}[{index}]"
@@ -76,7 +77,8 @@ def parse_delta(path: Path) -> Delta:
             cve_id = check_cve_id(item.get("cveId"), name, record)
             delta.entries.append(DeltaEntry(
                 cve_id, change, str(item.get("githubLink") or ""),
-                parse_timestamp(item.get("dateUpdated"), name, cve_id, "dateUpdated")))
+                parse_timestamp(item.get("dateUpdated"), name, cve_id, "dateUpdated",
+                                past=True)))
     return delta
 
 
@@ -121,8 +123,10 @@ def parse_record(path: Path) -> CveRecord:
     meta = data["cveMetadata"]
     cve_id = check_cve_id(meta.get("cveId"), name, "cveMetadata")
     out = CveRecord(cve_id)
-    out.published_at = parse_timestamp(meta.get("datePublished"), name, cve_id, "datePublished")
-    out.last_modified_at = parse_timestamp(meta.get("dateUpdated"), name, cve_id, "dateUpdated")
+    out.published_at = parse_timestamp(meta.get("datePublished"), name, cve_id, "datePublished",
+                                       past=True)
+    out.last_modified_at = parse_timestamp(meta.get("dateUpdated"), name, cve_id, "dateUpdated",
+                                           past=True)
     containers = check_object(data.get("containers"), name, cve_id, "containers")
     cna = check_object(containers.get("cna"), name, cve_id, "containers.cna")
     state = meta.get("state")

@@ -78,7 +78,7 @@ def _header(path: Path, line: str) -> EpssHeader:
         if sep:
             fields[key.strip()] = value.strip()
     model = check_text(fields.get("model_version"), name, "line 1", "model_version", MAX_MODEL)
-    when = parse_timestamp(fields.get("score_date"), name, "line 1", "score_date")
+    when = parse_timestamp(fields.get("score_date"), name, "line 1", "score_date", past=True)
     if not model or when is None:
         raise FeedError(name, "line 1", f"header {shown(line.strip())} lacks model_version or "
                         "score_date")

@@ -64,7 +64,8 @@ def _entry(row: Mapping[str, Any], source: str, record: str) -> KevEntry:
     use = _text(row, "knownRansomwareCampaignUse", source, cve_id)
     return KevEntry(
         cve_id,
-        parse_timestamp(_text(row, "dateAdded", source, cve_id), source, cve_id, "dateAdded"),
+        parse_timestamp(_text(row, "dateAdded", source, cve_id), source, cve_id, "dateAdded",
+                        past=True),
         parse_timestamp(_text(row, "dueDate", source, cve_id), source, cve_id, "dueDate"),
         use.lower() == "known")
 

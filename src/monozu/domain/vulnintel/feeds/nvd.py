@@ -150,9 +150,10 @@ def cve_record(cve: dict[str, Any], source: str, record: str) -> CveRecord:
     cve_id = check_cve_id(cve.get("id"), source, record)
     out = CveRecord(cve_id)
     out.description = _english(cve.get("descriptions"), source, cve_id)
-    out.published_at = parse_timestamp(cve.get("published"), source, cve_id, "published")
+    out.published_at = parse_timestamp(cve.get("published"), source, cve_id, "published",
+                                       past=True)
     out.last_modified_at = parse_timestamp(cve.get("lastModified"), source, cve_id,
-                                           "lastModified")
+                                           "lastModified", past=True)
     out.vuln_status = check_text(cve.get("vulnStatus"), source, cve_id, "vulnStatus",
                                  MAX_STATUS)
     metrics = _metrics(check_object(cve.get("metrics"), source, cve_id, "metrics"),
