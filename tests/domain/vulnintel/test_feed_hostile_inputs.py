@@ -8,11 +8,12 @@ surrogates, over-long values), numbers that only Python's ``int``/``float`` acce
 
 from __future__ import annotations
 
+import functools
 import json
 import random
 import time
-from datetime import UTC, datetime, timedelta
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -677,7 +678,8 @@ def test_a_cve_record_of_another_major_version_is_refused(tmp_path: Path,
     assert message.startswith(f"{path}: dataVersion {version!r}"), message
     assert message.endswith("is not a CVE 5.x record version")
     for known in ("5.0", "5.1", "5.x", "5.2.1"):
-        assert parse_record(_cve5(tmp_path, lambda d: d.update(dataVersion=known))).cve_id
+        path = _cve5(tmp_path, functools.partial(dict.update, dataVersion=known))
+        assert parse_record(path).cve_id
 
 
 # -- dates that order records and move cursors are not in the future ------------------------------
@@ -697,7 +699,8 @@ def test_a_future_last_modified_cannot_pin_a_cve_or_the_cursor(db: Database,
     ("kev", '{"vulnerabilities": [{"cveID": "CVE-2024-0001", "dateAdded": "3024-01-01"}]}',
      "CVE-2024-0001: dateAdded '3024-01-01' is in the future"),
     ("epss", "#model_version:v1,score_date:3024-01-01T00:00:00Z\ncve,epss,percentile\n"
-             "CVE-2024-0001,0.1,0.2\n", "line 1: score_date '3024-01-01T00:00:00Z' is in the future"),
+             "CVE-2024-0001,0.1,0.2\n",
+     "line 1: score_date '3024-01-01T00:00:00Z' is in the future"),
     ("delta", '{"fetchTime": "3024-01-01T00:00:00Z", "new": []}',
      "fetchTime: fetchTime '3024-01-01T00:00:00Z' is in the future"),
 ])
