@@ -715,3 +715,45 @@ def test_future_dates_of_events_are_refused(tmp_path: Path, kind: str, text: str
     record = _cve5(tmp_path, lambda d: d["cveMetadata"].update(dateUpdated="3024-01-01T00:00Z"))
     assert _refused(lambda: parse_record(record)).endswith("dateUpdated '3024-01-01T00:00Z' "
                                                            "is in the future")
+
+
+# -- a key twice in one object ------------------------------------------------------------------
+CVE_TEXT = ('{"id": "CVE-2024-0001", "published": "2024-01-01T00:00:00", '
+            '"descriptions": [{"lang": "en", "value": "a"}]')
+
+
+@pytest.mark.parametrize(("cve", "record", "key"), [
+    (CVE_TEXT + ', "id": "CVE-2024-0002"}', "CVE-2024-0002", "id"),
+    (CVE_TEXT + ', "lastModified": "2024-01-02T00:00:00", "lastModified": "2024-01-03T00:00:00"}',
+     "CVE-2024-0001", "lastModified"),
+    (CVE_TEXT + ', "configurations": [{"nodes": [{"cpeMatch": [{"vulnerable": true, '
+     '"criteria": "cpe:2.3:a:x:y:*:*:*:*:*:*:*:*", '
+     '"criteria": "cpe:2.3:a:x:z:*:*:*:*:*:*:*:*"}]}]}]}', "CVE-2024-0001", "criteria"),
+    (CVE_TEXT + ', "descriptions": [], "x": "\\ud800"}', "CVE-2024-0001", "descriptions"),
+])
+def test_a_key_twice_in_an_nvd_record_is_refused(tmp_path: Path, cve: str, record: str,
+                                                 key: str) -> None:
+    """JSON leaves a repeated key's meaning open; a dict kept the last value unseen (the
+    last case is read by ijson's exact backend, after a lone surrogate)."""
+    path = tmp_path / "nvd.json"
+    path.write_text('{"format": "NVD_CVE", "vulnerabilities": [{"cve": ' + cve + "}]}")
+    assert _refused(lambda: list(parse_nvd(path))) == (
+        f"{path}: {record}: the key '{key}' appears twice in one object")
+    bare = tmp_path / "CVE-2024-0001.json"
+    bare.write_text(cve)
+    assert _refused(lambda: list(parse_nvd(bare))).endswith(
+        f"the key '{key}' appears twice in one object")
+
+
+def test_a_key_twice_in_kev_or_cve5_is_refused(tmp_path: Path) -> None:
+    kev = tmp_path / "kev.json"
+    kev.write_text('{"vulnerabilities": [{"cveID": "CVE-2024-0001"}, {"cveID": "CVE-2024-0002",'
+                   ' "dueDate": "2024-01-01", "dueDate": "2025-01-01"}]}')
+    assert _refused(lambda: list(parse_kev(kev))) == (
+        f"{kev}: entry 2: the key 'dueDate' appears twice in one object")
+    text = (FIXTURES / "cvelist5" / "CVE-2024-3400.json").read_text()
+    record = tmp_path / "CVE-2024-3400.json"
+    record.write_text(text.replace('"state": "PUBLISHED"',
+                                   '"state": "PUBLISHED", "state": "REJECTED"', 1))
+    assert _refused(lambda: parse_record(record)) == (
+        f"{record}: the key 'state' appears twice in one object")

@@ -22,10 +22,12 @@ from monozu.domain.vulnintel.feeds._io import (
     open_binary,
     open_text,
     parse_timestamp,
+    shown,
 )
 from monozu.domain.vulnintel.feeds._json import (
     PEEK,
     DepthChecked,
+    DuplicateKey,
     JsonDepth,
     SurrogateEscapes,
     json_items,
@@ -101,6 +103,9 @@ def _json(path: Path) -> Iterator[KevEntry]:
         except ijson.JSONError as exc:
             after = f"after {where[0]}" if where else "before the first entry"
             raise FeedError(name, after, json_problem(exc)) from None
+        except DuplicateKey as exc:
+            raise FeedError(name, f"entry {exc.number}", f"the key {shown(exc.key)} appears "
+                            "twice in one object") from None
         if count == 0:
             raise FeedError(name, None, "no KEV entries (an empty 'vulnerabilities' list)")
 

@@ -16,6 +16,7 @@ import ijson  # type: ignore[import-untyped]
 from monozu.domain.vulnintel import scoring
 from monozu.domain.vulnintel.errors import FeedError
 from monozu.domain.vulnintel.feeds._io import (
+    CVE_ID,
     check_cve_id,
     check_flag,
     check_list,
@@ -31,6 +32,7 @@ from monozu.domain.vulnintel.feeds._json import (
     PEEK,
     UNREAD,
     DepthChecked,
+    DuplicateKey,
     JsonDepth,
     SurrogateEscapes,
     describe,
@@ -131,6 +133,14 @@ def iter_cves(path: Path) -> Iterator[tuple[dict[str, Any], str]]:
         except ijson.JSONError as exc:
             after = f"after {where[0]}" if where else "before the first record"
             raise FeedError(name, after, json_problem(exc)) from None
+        except DuplicateKey as exc:
+            cve = exc.item if bare else (exc.item.get("cve") if isinstance(exc.item, dict)
+                                         else None)
+            found = cve.get("id") if isinstance(cve, dict) else None
+            record = found if isinstance(found, str) and CVE_ID.fullmatch(found) \
+                else f"record {exc.number}"
+            raise FeedError(name, record, f"the key {shown(exc.key)} appears twice in one "
+                            "object") from None
 
 
 def json_problem(exc: BaseException) -> str:
@@ -171,7 +181,7 @@ def _english(descriptions: Any, source: str, cve_id: str) -> str | None:
     english = False
     chosen: tuple[int, str] | None = None
     for index, item in enumerate(check_list(descriptions, source, cve_id, "descriptions")):
-        value = item.get("value") if type(item) is dict else None
+        value = item.get("value") if isinstance(item, dict) else None
         if type(value) is not str:
             entry = check_object(item, source, cve_id, f"descriptions[{index}]")
             check_text(entry.get("value"), source, cve_id, f"descriptions[{index}].value")
@@ -260,7 +270,7 @@ def _node_rows(node: Any, group_id: tuple[int, int, bool], source: str,
     for number, match in enumerate(node["cpeMatch"]):
         # the import's hot loop: the usual entry passes these few tests, any other is
         # checked field by field for a message naming what is wrong
-        if type(match) is dict:
+        if isinstance(match, dict):  # the JSON reader's objects are a dict subclass
             criteria, vulnerable = match.get("criteria"), match.get("vulnerable")
             if vulnerable is None:  # absent or null, as for negate
                 vulnerable = True
