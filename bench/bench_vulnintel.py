@@ -51,6 +51,7 @@ from monozu.domain.vulnintel.matching import asset_names, evaluate, index_key  #
 from monozu.domain.vulnintel.records import CpeMatchRow  # noqa: E402
 from monozu.domain.vulnintel.service import match_tenants  # noqa: E402
 
+FEED_TIME = datetime(2026, 10, 1)  # the generated feeds' timestamp: no date after it
 GOALS = {"nvd": 600.0, "epss": 30.0, "kev": 2.0, "exploitdb": 20.0, "match": 30.0}
 GOAL_PEAK_MB = 1024
 GOAL_REIMPORT = 0.20
@@ -154,8 +155,9 @@ def _cve(rng: random.Random, cve_id: str, published: datetime, cat: Catalog) -> 
     record: dict[str, Any] = {
         "id": cve_id, "sourceIdentifier": "cna@example.com",
         "published": published.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3],
-        "lastModified": (published + timedelta(days=rng.randint(0, 900))).strftime(
-            "%Y-%m-%dT%H:%M:%S.%f")[:-3],
+        # a feed's records were all modified before the feed was made
+        "lastModified": min(published + timedelta(days=rng.randint(0, 900)),
+                            FEED_TIME).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3],
         "vulnStatus": status, "cveTags": [],
         "descriptions": [{"lang": "en", "value": text}, {"lang": "es", "value": text[::-1]}],
         "metrics": {}, "weaknesses": [{"source": "nvd@nist.gov", "type": "Primary",
@@ -198,7 +200,8 @@ def generate(folder: Path, cves: int, epss: int, exploits: int, seed: int) -> Ca
                 number += rng.randint(1, 3)
                 cve_id = f"CVE-{year}-{number:04d}"
                 cat.cve_ids.append(cve_id)
-                published = datetime(year, 1, 1) + timedelta(minutes=rng.randint(0, 500000))
+                published = min(datetime(year, 1, 1) + timedelta(minutes=rng.randint(0, 500000)),
+                                FEED_TIME)
                 out.write(("," if i else "") + json.dumps(
                     {"cve": _cve(rng, cve_id, published, cat)}) + "\n")
             out.write("]}\n")

@@ -155,3 +155,16 @@ def test_staging_statements_run_and_parse_as_t_sql(db: Database) -> None:
         else:
             for statement in statements:
                 assert_parses(statement)
+
+
+def test_writers_in_turn_runs_and_parses_as_t_sql(db: Database) -> None:
+    """The statement that makes writing transactions wait for each other: run here (None
+    on SQLite, whose writers already take turns), parsed for SQL Server."""
+    statement = db.dialect.snippets.writers_in_turn("jobs")
+    if statement is not None:
+        with db.transaction() as tx:
+            tx.exec(statement)
+            assert db.get_value("SELECT COUNT(*) FROM jobs") >= 0  # readers pass
+    sqlserver = dialect_for("sqlserver").snippets.writers_in_turn("jobs")
+    assert sqlserver is not None
+    assert_parses(sqlserver)

@@ -8,10 +8,12 @@ surrogates, over-long values), numbers that only Python's ``int``/``float`` acce
 
 from __future__ import annotations
 
+import functools
 import json
 import random
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +30,7 @@ from monozu.domain.vulnintel.feeds._json import (
     load_json,
     top_level,
 )
-from monozu.domain.vulnintel.feeds.cve5 import parse_cve5, parse_record
+from monozu.domain.vulnintel.feeds.cve5 import parse_cve5, parse_delta, parse_record
 from monozu.domain.vulnintel.feeds.epss import EpssFile
 from monozu.domain.vulnintel.feeds.exploitdb import parse_exploitdb
 from monozu.domain.vulnintel.feeds.kev import parse_kev
@@ -283,6 +285,10 @@ def test_an_empty_list_is_an_empty_feed_and_a_late_list_is_found(tmp_path: Path)
      "configurations[0].nodes[0].cpeMatch[0].versionEndExcluding is not a string (a number)"),
     ({"configurations": [{"operator": ["AND"], "nodes": []}]},
      "configurations[0].operator ['AND'] is neither AND nor OR"),
+    ({"descriptions": [{"lang": ["en"], "value": "a flaw"}]},
+     "descriptions[0].lang is not a string (a list)"),
+    ({"descriptions": [{"lang": {"en": 1}, "value": "a flaw"}]},
+     "descriptions[0].lang is not a string (an object)"),
 ])
 def test_nvd_record_shapes_name_the_path(tmp_path: Path, fields: dict[str, Any],
                                          problem: str) -> None:
@@ -340,6 +346,8 @@ def _cna(data: dict[str, Any]) -> dict[str, Any]:
     (lambda d: _cna(d)["affected"][0].update(vendor="Palo\x00Alto"),
      "containers.cna.affected[0].vendor contains a NUL character"),
     (lambda d: d["cveMetadata"].update(state="X" * 5000), "state 'XXXXX"),
+    (lambda d: _cna(d)["descriptions"][0].update(lang=["en"]),
+     "containers.cna.descriptions[0].lang is not a string (a list)"),
 ])
 def test_cve5_shapes_and_text(tmp_path: Path, mangle: Callable[[dict[str, Any]], object],
                               problem: str) -> None:
@@ -361,6 +369,31 @@ def test_cve5_rows_the_catalog_cannot_hold_are_skipped_with_a_warning(tmp_path: 
     assert any("containers.adp[0].affected[0]" in w for w in skipped)
 
 
+@pytest.mark.parametrize("data", [[{"vectorString": "AV:N"}], "AV:N/AC:L", 7])
+def test_a_cvss_metric_of_the_wrong_shape_is_recorded_as_missing(tmp_path: Path,
+                                                                  data: object) -> None:
+    metric = {"source": "nvd@nist.gov", "type": "Primary", "cvssData": data}
+    nvd = _nvd(tmp_path, _cve(metrics={"cvssMetricV31": [metric]}))
+    [record] = parse_nvd(nvd)
+    assert record.primary is None
+    assert record.warnings == ["CVSS 3.1 metric without a cvssData object: recorded as missing"]
+
+    cve5 = _cve5(tmp_path, lambda d: _cna(d).update(metrics=[{"cvssV3_1": data}]))
+    assert parse_record(cve5).primary is None
+
+
+def test_a_huge_wildcard_bound_is_skipped_not_a_crash(tmp_path: Path) -> None:
+    # "1.<5,000 digits>.*" once reached int() and its 4,300-digit limit (ValueError)
+    def mangle(data: dict[str, Any]) -> None:
+        _cna(data)["affected"][0]["versions"] = [
+            {"version": "1.0", "lessThan": "1." + "9" * 5000 + ".*", "status": "affected"}]
+
+    record = parse_record(_cve5(tmp_path, mangle))
+    assert any("cannot be stored" in w for w in record.warnings)
+    assert all(len(b or "") <= 100 for m in record.matches
+               for b in (m.version_end_excluding, m.version_end_including))
+
+
 # -- text the databases cannot hold, and the schema's limits ------------------------------------
 @pytest.mark.parametrize(("fields", "problem"), [
     ({"descriptions": [{"lang": "en", "value": "a\x00b"}]},
@@ -380,6 +413,9 @@ def test_cve5_rows_the_catalog_cannot_hold_are_skipped_with_a_warning(tmp_path: 
                                                  "out of range"),
     ({"lastModified": "9999-12-31T23:59:59-05:00"}, "lastModified '9999-12-31T23:59:59-05:00' "
                                                     "is out of range"),
+    ({"lastModified": "9999-01-01T00:00:00"}, "lastModified '9999-01-01T00:00:00' is in the "
+                                              "future"),
+    ({"published": "2999-01-01"}, "published '2999-01-01' is in the future"),
 ])
 def test_nvd_text_and_limits(tmp_path: Path, fields: dict[str, Any], problem: str) -> None:
     path = _nvd(tmp_path, _cve(**fields))
@@ -494,3 +530,230 @@ def test_refused_files_leave_the_catalogs_as_they_were(db: Database, tmp_path: P
         assert db.get_value(f"SELECT COUNT(*) FROM {table}") == 0
     errors = db.select(str, "SELECT last_error FROM cve_feeds ORDER BY name")
     assert errors and all("\n" not in e for e in errors)
+
+
+# -- a plain CSV cut short ----------------------------------------------------------------------
+CSV_FEEDS = [("epss", "epss/epss_scores-sample.csv", None),
+             ("kev", "kev/known_exploited_vulnerabilities.csv", None),
+             ("exploitdb", "exploitdb/files_exploits-handmade.csv", 2)]  # ends in a URL
+
+
+def _catalogs(db: Database) -> list[list[tuple[Any, ...]]]:
+    return [sorted(map(repr, db.select(dict, f"SELECT * FROM {t}"))) for t in CATALOGS]
+
+
+@pytest.mark.parametrize(("source", "name", "lines"), CSV_FEEDS)
+def test_a_csv_cut_inside_its_last_line_is_refused(db: Database, tmp_path: Path, source: str,
+                                                   name: str, lines: int | None) -> None:
+    """Without its line end the last value may be cut short (an EPSS score of 0.88255 read
+    as 0.8, a URL, a CWE): the import changes nothing and says why."""
+    data = b"".join((FIXTURES / name).read_bytes().splitlines(keepends=True)[:lines])
+    cut = tmp_path / Path(name).name
+    cut.write_bytes(data)
+    import_file(db, source, cut)
+    before = _catalogs(db)
+    for end in (len(data) - 2, len(data) - 4):
+        cut.write_bytes(data[:end])
+        last = data[:end].count(b"\n") + 1
+        message = _refused(lambda: import_file(db, source, cut))
+        assert message == (f"{cut}: line {last}: the last line has no line end: the file is "
+                           "cut short (truncated download?)")
+        assert _catalogs(db) == before
+    cut.write_bytes(data.replace(b"\n", b"\r\n"))  # CRLF line ends are line ends
+    assert import_file(db, source, cut).inserted == 0
+    assert _catalogs(db) == before
+
+
+# -- the same record twice with different data --------------------------------------------------
+def test_kev_refuses_a_cve_listed_twice(tmp_path: Path) -> None:
+    entry = {"cveID": "CVE-2024-0001", "dateAdded": "2024-01-01", "dueDate": "2024-01-21"}
+    path = tmp_path / "kev.json"
+    path.write_text(json.dumps({"vulnerabilities": [
+        entry, {"cveID": "CVE-2024-0002"}, {**entry, "dueDate": "2024-02-21"}]}))
+    assert _refused(lambda: list(parse_kev(path))) == (
+        f"{path}: entry 3: CVE-2024-0001 appears twice in the file (first as entry 1)")
+    csv = tmp_path / "kev.csv"
+    csv.write_text("cveID,dateAdded,dueDate\nCVE-2024-0001,2024-01-01,2024-01-21\n"
+                   "CVE-2024-0001,2024-01-01,2024-02-21\n")
+    assert _refused(lambda: list(parse_kev(csv))) == (
+        f"{csv}: line 3: CVE-2024-0001 appears twice in the file (first as line 2)")
+
+
+def test_a_cve5_folder_holding_a_cve_twice_is_refused(db: Database, tmp_path: Path) -> None:
+    folder = tmp_path / "cves"
+    data = json.loads((FIXTURES / "cvelist5" / "CVE-2024-3400.json").read_text())
+    for year, text in (("2024", "first"), ("copy", "second")):
+        _cna(data)["descriptions"][0]["value"] = text
+        (folder / year).mkdir(parents=True)
+        (folder / year / "CVE-2024-3400.json").write_text(json.dumps(data))
+    message = _refused(lambda: import_file(db, "cve5", folder))
+    assert message == (f"{folder / 'copy' / 'CVE-2024-3400.json'}: CVE-2024-3400: the folder "
+                       f"holds this CVE twice (also in {folder / '2024' / 'CVE-2024-3400.json'})")
+    assert db.get_value("SELECT COUNT(*) FROM cve_catalog") == 0
+
+
+def test_a_delta_naming_a_cve_as_new_and_updated_reads_it_once(db: Database,
+                                                                tmp_path: Path) -> None:
+    record = tmp_path / "2024" / "3xxx" / "CVE-2024-3400.json"
+    record.parent.mkdir(parents=True)
+    record.write_bytes((FIXTURES / "cvelist5" / "CVE-2024-3400.json").read_bytes())
+    item = {"cveId": "CVE-2024-3400", "dateUpdated": "2024-04-20T00:00:00Z"}
+    delta = tmp_path / "delta.json"
+    delta.write_text(json.dumps({"fetchTime": "2024-04-20T01:00:00Z", "new": [item],
+                                 "updated": [item]}))
+    report = import_file(db, "cve5", delta)
+    assert (report.records, report.inserted) == (1, 1)
+
+
+def test_exploitdb_rows_of_one_id_differing_beyond_tags_and_codes_are_refused(
+        tmp_path: Path) -> None:
+    path = tmp_path / "files_exploits.csv"
+    path.write_text("id,file,description,codes,tags\n7,a.py,x,CVE-2024-0001,Remote\n"
+                    "8,b.py,y,,\n7,a.py,x,CVE-2024-0002,Local\n")
+    [seven, _] = parse_exploitdb(path)
+    assert (seven.cve_ids, seven.tags) == (["CVE-2024-0001", "CVE-2024-0002"],
+                                           ["Remote", "Local"])
+    path.write_text("id,file,description,codes,tags\n7,a.py,x,,\n8,b.py,y,,\n7,a.py,z,,\n")
+    assert _refused(lambda: list(parse_exploitdb(path))) == (
+        f"{path}: line 4: id 7 again, with another description than at line 2")
+
+
+# -- a byte order mark --------------------------------------------------------------------------
+@pytest.mark.parametrize(("source", "name", "count"), [
+    ("nvd", "nvd/nvd-page-2.json", 4), ("kev", "kev/known_exploited_vulnerabilities.json", 1404),
+    ("cve5", "cvelist5/CVE-2024-3400.json", 1), ("kev", "kev/known_exploited_vulnerabilities.csv",
+                                                 1404),
+    ("epss", "epss/epss_scores-sample.csv", 1543)])
+def test_a_utf8_byte_order_mark_is_not_part_of_the_feed(db: Database, tmp_path: Path,
+                                                        source: str, name: str,
+                                                        count: int) -> None:
+    """Editors on Windows put one first; JSON feeds read as a stream called it malformed
+    ("not an NVD CVE feed")."""
+    data = b"\xef\xbb\xbf" + (FIXTURES / name).read_bytes()
+    plain = tmp_path / Path(name).name
+    plain.write_bytes(data)
+    packed = gz(tmp_path / f"{plain.name}.gz", data)
+    assert import_file(db, source, plain).records == count
+    assert import_file(db, source, packed, force=True).records == count
+
+
+# -- a header and nothing else ------------------------------------------------------------------
+@pytest.mark.parametrize(("source", "name", "head", "problem"), [
+    ("epss", "epss/epss_scores-sample.csv", 2, "no EPSS scores (the header only)"),
+    ("kev", "kev/known_exploited_vulnerabilities.csv", 1, "no KEV entries (the header only)")])
+def test_a_feed_replaced_as_a_whole_refuses_a_header_only(db: Database, tmp_path: Path,
+                                                          source: str, name: str, head: int,
+                                                          problem: str) -> None:
+    """An import of it would have cleared every stored EPSS score, or every KEV flag."""
+    import_file(db, source, FIXTURES / name)
+    before = _catalogs(db)
+    lines = (FIXTURES / name).read_bytes().splitlines(keepends=True)
+    path = tmp_path / Path(name).name
+    for data in (b"".join(lines[:head]), b"".join(lines[:head]) + b"\n\n"):
+        path.write_bytes(data)
+        assert _refused(lambda: import_file(db, source, path)) == f"{path}: {problem}"
+        assert _catalogs(db) == before
+
+
+# -- format versions not known ------------------------------------------------------------------
+@pytest.mark.parametrize(("version", "shown"), [("3.0", "a string '3.0'"), ("20", "a string '20'"),
+                                                (2.0, "a number 2.0"), (None, "null")])
+def test_an_nvd_feed_of_another_major_version_is_refused(tmp_path: Path, version: object,
+                                                         shown: str) -> None:
+    path = tmp_path / "nvd.json"
+    path.write_text(json.dumps({"format": "NVD_CVE", "version": version,
+                                "vulnerabilities": [{"cve": _cve()}]}))
+    assert _refused(lambda: list(parse_nvd(path))) == (
+        f"{path}: version is {shown}; only NVD CVE 2.x feeds are known")
+    path.write_text(json.dumps({"format": "NVD_CVE", "version": "2.2",
+                                "vulnerabilities": [{"cve": _cve()}]}))
+    assert len(list(parse_nvd(path))) == 1
+
+
+@pytest.mark.parametrize("version", ["6.0", "4.0", "50", 5.1, "5.1\x00"])
+def test_a_cve_record_of_another_major_version_is_refused(tmp_path: Path,
+                                                          version: object) -> None:
+    path = _cve5(tmp_path, lambda d: d.update(dataVersion=version))
+    message = _refused(lambda: parse_record(path))
+    assert message.startswith(f"{path}: dataVersion {version!r}"), message
+    assert message.endswith("is not a CVE 5.x record version")
+    for known in ("5.0", "5.1", "5.x", "5.2.1"):
+        path = _cve5(tmp_path, functools.partial(dict.update, dataVersion=known))
+        assert parse_record(path).cve_id
+
+
+# -- dates that order records and move cursors are not in the future ------------------------------
+def test_a_future_last_modified_cannot_pin_a_cve_or_the_cursor(db: Database,
+                                                              tmp_path: Path) -> None:
+    """Newer records win and the NVD cursor only moves forward: one lastModified of 9999
+    once stopped every later update of the CVE ("kept newer") and every later sync."""
+    ahead = (datetime.now(UTC) + timedelta(hours=12)).strftime("%Y-%m-%dT%H:%M:%S")
+    assert import_file(db, "nvd", _nvd(tmp_path, _cve(lastModified=ahead), "near.json")).records
+    far = _nvd(tmp_path, _cve(lastModified="9999-01-01T00:00:00.000"), "far.json")
+    assert _refused(lambda: import_file(db, "nvd", far)) == (
+        f"{far}: CVE-2024-0001: lastModified '9999-01-01T00:00:00.000' is in the future")
+    assert db.get_value("SELECT sync_cursor FROM cve_feeds WHERE name = 'nvd'") < "9999"
+
+
+@pytest.mark.parametrize(("kind", "text", "problem"), [
+    ("kev", '{"vulnerabilities": [{"cveID": "CVE-2024-0001", "dateAdded": "3024-01-01"}]}',
+     "CVE-2024-0001: dateAdded '3024-01-01' is in the future"),
+    ("epss", "#model_version:v1,score_date:3024-01-01T00:00:00Z\ncve,epss,percentile\n"
+             "CVE-2024-0001,0.1,0.2\n",
+     "line 1: score_date '3024-01-01T00:00:00Z' is in the future"),
+    ("delta", '{"fetchTime": "3024-01-01T00:00:00Z", "new": []}',
+     "fetchTime: fetchTime '3024-01-01T00:00:00Z' is in the future"),
+])
+def test_future_dates_of_events_are_refused(tmp_path: Path, kind: str, text: str,
+                                            problem: str) -> None:
+    path = tmp_path / {"kev": "kev.json", "epss": "epss.csv", "delta": "delta.json"}[kind]
+    path.write_text(text)
+    read: Callable[[], object] = {
+        "kev": lambda: list(parse_kev(path)), "delta": lambda: parse_delta(path),
+        "epss": lambda: EpssFile(path).__enter__()}[kind]
+    assert _refused(read) == f"{path}: {problem}"
+    record = _cve5(tmp_path, lambda d: d["cveMetadata"].update(dateUpdated="3024-01-01T00:00Z"))
+    assert _refused(lambda: parse_record(record)).endswith("dateUpdated '3024-01-01T00:00Z' "
+                                                           "is in the future")
+
+
+# -- a key twice in one object ------------------------------------------------------------------
+CVE_TEXT = ('{"id": "CVE-2024-0001", "published": "2024-01-01T00:00:00", '
+            '"descriptions": [{"lang": "en", "value": "a"}]')
+
+
+@pytest.mark.parametrize(("cve", "record", "key"), [
+    (CVE_TEXT + ', "id": "CVE-2024-0002"}', "CVE-2024-0002", "id"),
+    (CVE_TEXT + ', "lastModified": "2024-01-02T00:00:00", "lastModified": "2024-01-03T00:00:00"}',
+     "CVE-2024-0001", "lastModified"),
+    (CVE_TEXT + ', "configurations": [{"nodes": [{"cpeMatch": [{"vulnerable": true, '
+     '"criteria": "cpe:2.3:a:x:y:*:*:*:*:*:*:*:*", '
+     '"criteria": "cpe:2.3:a:x:z:*:*:*:*:*:*:*:*"}]}]}]}', "CVE-2024-0001", "criteria"),
+    (CVE_TEXT + ', "descriptions": [], "x": "\\ud800"}', "CVE-2024-0001", "descriptions"),
+])
+def test_a_key_twice_in_an_nvd_record_is_refused(tmp_path: Path, cve: str, record: str,
+                                                 key: str) -> None:
+    """JSON leaves a repeated key's meaning open; a dict kept the last value unseen (the
+    last case is read by ijson's exact backend, after a lone surrogate)."""
+    path = tmp_path / "nvd.json"
+    path.write_text('{"format": "NVD_CVE", "vulnerabilities": [{"cve": ' + cve + "}]}")
+    assert _refused(lambda: list(parse_nvd(path))) == (
+        f"{path}: {record}: the key '{key}' appears twice in one object")
+    bare = tmp_path / "CVE-2024-0001.json"
+    bare.write_text(cve)
+    assert _refused(lambda: list(parse_nvd(bare))).endswith(
+        f"the key '{key}' appears twice in one object")
+
+
+def test_a_key_twice_in_kev_or_cve5_is_refused(tmp_path: Path) -> None:
+    kev = tmp_path / "kev.json"
+    kev.write_text('{"vulnerabilities": [{"cveID": "CVE-2024-0001"}, {"cveID": "CVE-2024-0002",'
+                   ' "dueDate": "2024-01-01", "dueDate": "2025-01-01"}]}')
+    assert _refused(lambda: list(parse_kev(kev))) == (
+        f"{kev}: entry 2: the key 'dueDate' appears twice in one object")
+    text = (FIXTURES / "cvelist5" / "CVE-2024-3400.json").read_text()
+    record = tmp_path / "CVE-2024-3400.json"
+    record.write_text(text.replace('"state": "PUBLISHED"',
+                                   '"state": "PUBLISHED", "state": "REJECTED"', 1))
+    assert _refused(lambda: parse_record(record)) == (
+        f"{record}: the key 'state' appears twice in one object")

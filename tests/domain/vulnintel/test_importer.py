@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from monozu.db import Database
+from monozu.db import Database, connect
 from monozu.db.models import CveCatalogEntry, CveFeed, CveScoresCacheEntry
-from monozu.domain.vulnintel import FeedError
+from monozu.domain.vulnintel import FeedError, importer
 from monozu.domain.vulnintel.importer import import_file
 from monozu.domain.vulnintel.records import CVE5_GROUP_BASE
 from tests.domain.vulnintel.conftest import gz
@@ -283,3 +286,35 @@ def test_a_device_or_pipe_is_refused_before_it_is_read(db: Database, source: str
     with pytest.raises(FeedError, match="not a regular file"):
         import_file(db, source, path)
     assert _value(db, "SELECT COUNT(*) FROM cve_catalog") == 0
+
+
+def test_two_imports_at_once_run_in_turn(db: Database, migrated_url: str, feeds: Path,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """The second import of a new file waits for the first instead of failing on the
+    catalog's primary key (its inserts would wait on the first's, then conflict)."""
+    holding, go = threading.Event(), threading.Event()
+    synced = importer.feed_synced
+
+    def held(tx: Any, *args: Any) -> None:
+        synced(tx, *args)
+        if threading.current_thread().name == "first":
+            holding.set()  # the catalog rows are written, not yet committed
+            go.wait(10)
+
+    monkeypatch.setattr(importer, "feed_synced", held)
+    page = feeds / "nvd" / "nvd-page-1.json"
+    first = threading.Thread(target=import_file, args=(db, "nvd", page), name="first")
+    first.start()
+    assert holding.wait(10)
+    other = connect(migrated_url)
+    try:
+        with ThreadPoolExecutor(1) as pool:
+            second = pool.submit(import_file, other, "nvd", page, force=True)
+            time.sleep(1.0)  # the second import is now waiting
+            go.set()
+            first.join(10)
+            report = second.result(20)
+    finally:
+        other.close()
+    assert (report.records, report.inserted, report.unchanged) == (15, 0, 15)
+    assert db.get_value("SELECT COUNT(*) FROM cve_catalog") == 15

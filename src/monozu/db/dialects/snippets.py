@@ -119,6 +119,12 @@ class Snippets(abc.ABC):
         return (f"UPDATE {target} AS t SET {sets} FROM {source} x "
                 f"WHERE x.{key} = t.{key} AND {where}")
 
+    def writers_in_turn(self, table: str) -> str | None:
+        """A statement after which another transaction running it waits for this one to
+        end (readers of ``table`` do not), or None where transactions that write already
+        run one at a time."""
+        return None
+
     # -- expansion --------------------------------------------------------------
 
     def expand(self, sql: str) -> str:

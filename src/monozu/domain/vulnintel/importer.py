@@ -103,6 +103,11 @@ def import_file(db: Database, source: str, path: Path, *, url: str | None = None
     digest = file_digest(path) if source == "nvd" and url is None and path.is_file() else None
     try:
         with db.transaction() as tx:
+            # imports run one at a time: two inserting the same new CVE would otherwise
+            # end one of them on the catalog's primary key
+            in_turn = tx.dialect.snippets.writers_in_turn("cve_feeds")
+            if in_turn:
+                tx.exec(in_turn)
             same = digest and not (force or full) and imported_before(tx, source, digest)
             if same:
                 report = ImportReport(source, str(path), records=same.records,
@@ -197,7 +202,7 @@ def import_nvd(tx: Tx, path: Path, progress: Progress, *, full: bool = False) ->
             when = stored.get(cve_id)
             if when is not None:
                 incoming = parse_timestamp(cve.get("lastModified"), name, cve_id,
-                                           "lastModified")
+                                           "lastModified", past=True)
                 if incoming is not None and incoming <= when:
                     same += incoming == when
                     older += incoming < when

@@ -47,7 +47,10 @@ def metric(version: str, element: Any, warnings: list[str]) -> Cvss | None:
     if not isinstance(element, dict):
         warnings.append(f"CVSS {version} metric is not an object")
         return None
-    data = element.get("cvssData") or {}
+    data = element.get("cvssData")
+    if not isinstance(data, dict):  # absent, or a list or string where the object goes
+        warnings.append(f"CVSS {version} metric without a cvssData object: recorded as missing")
+        return None
     vector = data.get("vectorString")
     if not isinstance(vector, str) or not vector:
         warnings.append(f"CVSS {version} metric without a vector: recorded as missing")

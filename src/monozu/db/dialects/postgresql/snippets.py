@@ -18,3 +18,7 @@ class PostgreSQLSnippets(StandardSnippets):
                 f"LIMIT {c.count} FOR UPDATE SKIP LOCKED) "
                 f"UPDATE {t} SET {c.assignments} "
                 f"WHERE {k} = ANY (ARRAY(SELECT {k} FROM claimed)) RETURNING *")
+
+    def writers_in_turn(self, table: str) -> str | None:
+        # the weakest mode that conflicts with itself; plain SELECTs are not blocked
+        return f"LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE"

@@ -12,3 +12,6 @@ class SQLiteSnippets(StandardSnippets):
         t, k = self.q(c.table), self.q(c.key)
         return (f"UPDATE {t} SET {c.assignments} WHERE {k} IN (SELECT {k} FROM {t} "
                 f"WHERE {c.where} ORDER BY {c.order} LIMIT {c.count}) RETURNING *")
+
+    def writers_in_turn(self, table: str) -> str | None:
+        return None  # BEGIN IMMEDIATE: one writing transaction at a time already

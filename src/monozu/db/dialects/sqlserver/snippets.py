@@ -40,6 +40,10 @@ class SQLServerSnippets(Snippets):
                 f"WITH (UPDLOCK, READPAST, ROWLOCK) WHERE {c.where} ORDER BY {c.order}) "
                 f"UPDATE claimed SET {c.assignments} OUTPUT inserted.*")
 
+    def writers_in_turn(self, table: str) -> str | None:
+        # an update lock on the whole table until commit: shared (reading) locks pass
+        return f"SELECT COUNT(*) FROM {table} WITH (UPDLOCK, HOLDLOCK, TABLOCK)"
+
     def temporary_table(self, name: str) -> str:
         return f"#{name}"  # a local temporary table: private to the session
 

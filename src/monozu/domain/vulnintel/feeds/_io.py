@@ -15,7 +15,7 @@ import stat
 import zipfile
 import zlib
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import IO, Any, cast
 
@@ -25,6 +25,7 @@ from monozu.files import name_problem
 # ASCII digits only: ``\d`` would also take other scripts' digits (``CVE-٢٠٢٤-...``)
 CVE_ID = re.compile(r"CVE-[0-9]{4}-[0-9]{4,19}")
 MAX_INT = 2**31 - 1  # integer columns are 32-bit on every database
+FUTURE_SLACK = timedelta(days=1)  # clocks and time zones: a feed may be a little ahead
 
 
 def path_problem(path: Path, *, folder_ok: bool = False) -> str | None:
@@ -219,8 +220,14 @@ def check_cve_id(value: object, source: str, record: str) -> str:
     return value
 
 
-def parse_timestamp(value: object, source: str, record: str, field: str) -> datetime | None:
-    """An ISO timestamp (NVD leaves out the zone: UTC) as an aware datetime."""
+def parse_timestamp(value: object, source: str, record: str, field: str, *,
+                    past: bool = False) -> datetime | None:
+    """An ISO timestamp (NVD leaves out the zone: UTC) as an aware datetime.
+
+    ``past``: the date of an event that has happened (a record's update, a feed's run).
+    One later than tomorrow is refused: newer records win and cursors only move forward,
+    so a single ``9999-01-01`` would stop every later update of the CVE, or every sync.
+    """
     if value is None or value == "":
         return None
     if not isinstance(value, str) or not value.isascii():
@@ -232,11 +239,23 @@ def parse_timestamp(value: object, source: str, record: str, field: str) -> date
         else:
             parsed = datetime.fromisoformat(text)
         # 0001-01-01T00:00+01:00 is before the first representable instant in UTC
-        return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+        when = parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
     except ValueError:
         raise FeedError(source, record, f"{field} is not a date: {shown(value)}") from None
     except OverflowError:
         raise FeedError(source, record, f"{field} {shown(value)} is out of range") from None
+    if past and when > datetime.now(UTC) + FUTURE_SLACK:
+        raise FeedError(source, record, f"{field} {shown(value)} is in the future")
+    return when
+
+
+def _lines(text: IO[str], ended: list[bool]) -> Iterator[str]:
+    """The lines of ``text``; at the end, ``ended`` says whether the last one had its line
+    end."""
+    line = ""
+    for line in text:
+        yield line
+    ended.append(line.endswith(("\n", "\r")) or not line)
 
 
 def csv_rows(path: Path, text: IO[str], required: tuple[str, ...], where: list[str],
@@ -248,7 +267,8 @@ def csv_rows(path: Path, text: IO[str], required: tuple[str, ...], where: list[s
     import csv
 
     name = str(path)
-    reader = csv.reader(text, strict=True)
+    ended: list[bool] = []
+    reader = csv.reader(_lines(text, ended), strict=True)
     try:
         header = next(reader, None)
         if header is None:
@@ -259,7 +279,11 @@ def csv_rows(path: Path, text: IO[str], required: tuple[str, ...], where: list[s
             raise FeedError(name, f"line {reader.line_num + lines_before}",
                             f"the header lacks column(s) {', '.join(missing)} "
                             f"(found: {','.join(columns)[:200]}): wrong feed kind?")
+        held: tuple[int, dict[str, str]] | None = None  # given once the next line is read
         for values in reader:
+            if held:
+                yield held
+                held = None
             line = reader.line_num + lines_before
             where[:] = [f"line {line}"]
             if not values or values == [""]:
@@ -267,7 +291,12 @@ def csv_rows(path: Path, text: IO[str], required: tuple[str, ...], where: list[s
             if len(values) != len(columns):
                 raise FeedError(name, f"line {line}", f"{len(values)} fields where the header "
                                 f"has {len(columns)}")
-            yield line, dict(zip(columns, values, strict=True))
+            held = line, dict(zip(columns, values, strict=True))
+        if held:
+            yield held  # a value the reader refuses is the better message
+            if not ended[0]:  # every feed ends its lines: its last value may be cut short
+                raise FeedError(name, f"line {held[0]}", "the last line has no line end: "
+                                "the file is cut short (truncated download?)")
     except csv.Error as exc:
         raise FeedError(name, f"line {reader.line_num + lines_before}",
                         f"malformed CSV ({exc})") from None

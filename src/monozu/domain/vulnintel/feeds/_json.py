@@ -9,6 +9,7 @@ refused, in time linear in its size, before any parser reads it.
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import re
@@ -23,6 +24,7 @@ from monozu.domain.vulnintel.feeds._io import kind_of, open_binary, shown
 
 MAX_DEPTH = 64
 PEEK = 1 << 16
+BOM = b"\xef\xbb\xbf"  # UTF-8's byte order mark, which some editors put first
 
 _OTHER = bytes(c for c in range(256) if c not in b'[]{}"')
 _FOLD = bytes.maketrans(b"{}", b"[]")
@@ -185,7 +187,8 @@ class DepthChecked:
     """A binary stream whose bytes pass a :class:`JsonDepth` (and, when asked, a
     :class:`SurrogateEscapes`) as they are read.
 
-    :meth:`peek` reads the first bytes once; :meth:`read` returns them again first.
+    :meth:`peek` reads the first bytes once; :meth:`read` returns them again first. A
+    UTF-8 byte order mark at the start is dropped: ijson would call it malformed JSON.
     """
 
     def __init__(self, raw: IO[bytes], depth: JsonDepth, *,
@@ -195,6 +198,7 @@ class DepthChecked:
         self._surrogates = surrogates
         self._head = b""
         self._lone_in_head = False
+        self._first = True
 
     def peek(self, size: int) -> bytes:
         parts: list[bytes] = []
@@ -221,6 +225,9 @@ class DepthChecked:
 
     def _next(self, size: int, *, peeking: bool = False) -> bytes:
         chunk = self._raw.read(size)
+        if self._first:  # the first read is the peek's, or ijson's: thousands of bytes
+            self._first = False
+            chunk = chunk.removeprefix(BOM)
         self._depth.feed(chunk)
         if self._surrogates is not None:
             try:
@@ -232,6 +239,45 @@ class DepthChecked:
         return chunk
 
 
+class DuplicateKey(Exception):
+    """An object of item ``number`` (from 1) holds ``key`` twice (internal: the reader
+    names the record)."""
+
+    def __init__(self, key: str, number: int, item: Any) -> None:
+        super().__init__(key)
+        self.key, self.number, self.item = key, number, item
+
+
+def _keyed_once(seen: list[str]) -> type[dict[str, Any]]:
+    """A dict type for ijson's objects that notes a key set twice, on itself and into
+    ``seen``: JSON leaves its meaning open, and a plain dict would keep the last value
+    unseen. (It notes rather than raises: an exception inside ijson's C backend comes out
+    garbled.)"""
+
+    class Once(dict[str, Any]):
+        __slots__ = ("twice",)
+
+        def __setitem__(self, key: str, value: Any) -> None:
+            if key in self:
+                seen.append(key)
+                self.twice = key
+            dict.__setitem__(self, key, value)
+
+    return Once
+
+
+def _twice(value: Any) -> str | None:
+    """The key some object within ``value`` holds twice (see :func:`_keyed_once`)."""
+    if isinstance(value, dict):
+        key: str | None = getattr(value, "twice", None)
+        found = (_twice(v) for v in value.values())
+    elif isinstance(value, list):
+        key, found = None, (_twice(v) for v in value)
+    else:
+        return None
+    return key or next((k for k in found if k), None)
+
+
 def json_items(stream: DepthChecked, prefix: str, reopen: Callable[[], DepthChecked],
                ) -> Iterator[Any]:
     """``ijson.items(stream, prefix)`` with ijson's C backend, which turns a lone
@@ -241,12 +287,19 @@ def json_items(stream: DepthChecked, prefix: str, reopen: Callable[[], DepthChec
     the rest come from that backend, which keeps the surrogate as it is, so the text
     check of the record holding it refuses it, naming the record and the field.
     Files without one (all real ones) never leave the C backend.
+
+    An item holding an object with a key twice raises :class:`DuplicateKey`.
     """
     given = 0
+    twice: list[str] = []
+    objects = _keyed_once(twice)
     try:
         # use_float: without it ijson's C backend crashes on a 5,000-digit number
-        for item in ijson.items(stream, prefix, use_float=True):
+        for item in ijson.items(stream, prefix, use_float=True, map_type=objects):
             given += 1
+            # ijson builds a few items ahead: only the one holding it is refused
+            if twice and (key := _twice(item)):
+                raise DuplicateKey(key, given, item)
             yield item
         return
     except LoneSurrogate:
@@ -255,8 +308,11 @@ def json_items(stream: DepthChecked, prefix: str, reopen: Callable[[], DepthChec
     # surrogate (a first half at a chunk's very end leaves its string open), so the
     # same items come first from the exact reading.
     exact = ijson.get_backend("python")
-    for number, item in enumerate(exact.items(reopen(), prefix, use_float=True)):
-        if number >= given:
+    for number, item in enumerate(exact.items(reopen(), prefix, use_float=True,
+                                              map_type=objects), 1):
+        if twice and (key := _twice(item)):
+            raise DuplicateKey(key, number, item)
+        if number > given:
             yield item
 
 
@@ -333,11 +389,24 @@ def require_list(path: Path, top: dict[str, Any], key: str, whole: bool,
         raise FeedError(str(path), None, f"{key} is not a list ({describe(value)})")
 
 
+def _once(source: str, pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """An object of a whole document, refused when it holds a key twice."""
+    found = dict(pairs)
+    if len(found) != len(pairs):
+        keys: set[str] = set()
+        for key, _ in pairs:
+            if key in keys:
+                raise FeedError(source, None, f"the key {shown(key)} appears twice in one "
+                                "object")
+            keys.add(key)
+    return found
+
+
 def load_json(data: bytes, source: str) -> Any:
     """A whole (small) JSON document, its depth checked first."""
     JsonDepth(source).feed(data)
     try:
-        return json.loads(data)
+        return json.loads(data, object_pairs_hook=functools.partial(_once, source))
     except json.JSONDecodeError as exc:
         raise FeedError(source, f"line {exc.lineno}", f"malformed JSON ({exc.msg})") from None
     except UnicodeDecodeError:

@@ -34,6 +34,7 @@ _METRIC_KEYS = {"cvssV4_0": "4.0", "cvssV3_1": "3.1", "cvssV3_0": "3.0", "cvssV2
 _OPEN = frozenset({"", "0", "*", "all", "n/a", "unspecified", "unknown"})
 _SKIPPED_TYPES = frozenset({"git"})
 _TEXT_BOUND = re.compile(r"^\s*(<=|<|>=|>|=)?\s*(\S+)\s*$")
+_KNOWN_VERSION = re.compile(r"5(\.[0-9]{1,3}|\.x)*")
 _MAX_CONFIG = 1 << 23  # config_group = configuration << 8 stays a 32-bit integer
 
 
@@ -66,7 +67,8 @@ def parse_delta(path: Path) -> Delta:
     name = str(path)
     if not isinstance(data, dict) or "fetchTime" not in data:
         raise FeedError(name, None, "not a CVE 5 delta file (no 'fetchTime')")
-    delta = Delta(parse_timestamp(data.get("fetchTime"), name, "fetchTime", "fetchTime"))
+    delta = Delta(parse_timestamp(data.get("fetchTime"), name, "fetchTime", "fetchTime",
+                                  past=True))
     for change in ("new", "updated"):
         for index, item in enumerate(check_list(data.get(change), name, None, change), 1):
             record = f"{change}[{index}]"
@@ -75,7 +77,8 @@ def parse_delta(path: Path) -> Delta:
             cve_id = check_cve_id(item.get("cveId"), name, record)
             delta.entries.append(DeltaEntry(
                 cve_id, change, str(item.get("githubLink") or ""),
-                parse_timestamp(item.get("dateUpdated"), name, cve_id, "dateUpdated")))
+                parse_timestamp(item.get("dateUpdated"), name, cve_id, "dateUpdated",
+                                past=True)))
     return delta
 
 
@@ -88,8 +91,14 @@ def local_record_path(root: Path, cve_id: str) -> Path:
 def parse_cve5(path: Path) -> Iterator[CveRecord]:
     """The records in ``path``: one record file, or every ``CVE-*.json`` below a folder."""
     if path.is_dir():
+        first: dict[str, Path] = {}
         for file in sorted(path.rglob("CVE-*.json")):
-            yield parse_record(file)
+            record = parse_record(file)
+            seen = first.setdefault(record.cve_id, file)
+            if seen != file:  # two copies: which one is current cannot be told
+                raise FeedError(str(file), record.cve_id, f"the folder holds this CVE twice "
+                                f"(also in {seen})")
+            yield record
         return
     yield parse_record(path)
 
@@ -105,11 +114,19 @@ def parse_record(path: Path) -> CveRecord:
                 "a delta file" if "fetchTime" in data else "something else")
         raise FeedError(name, None, f"not a CVE 5 record (dataType is "
                         f"{shown(data.get('dataType'))}; this looks like {what})")
+    version = data.get("dataVersion")
+    if version is not None and (not isinstance(version, str)
+                                or not _KNOWN_VERSION.fullmatch(version)):
+        # CVE 5.x versions only add fields; another major one is not guessed at
+        raise FeedError(name, None, f"dataVersion {shown(version)} is not a CVE 5.x record "
+                        "version")
     meta = data["cveMetadata"]
     cve_id = check_cve_id(meta.get("cveId"), name, "cveMetadata")
     out = CveRecord(cve_id)
-    out.published_at = parse_timestamp(meta.get("datePublished"), name, cve_id, "datePublished")
-    out.last_modified_at = parse_timestamp(meta.get("dateUpdated"), name, cve_id, "dateUpdated")
+    out.published_at = parse_timestamp(meta.get("datePublished"), name, cve_id, "datePublished",
+                                       past=True)
+    out.last_modified_at = parse_timestamp(meta.get("dateUpdated"), name, cve_id, "dateUpdated",
+                                           past=True)
     containers = check_object(data.get("containers"), name, cve_id, "containers")
     cna = check_object(containers.get("cna"), name, cve_id, "containers.cna")
     state = meta.get("state")
@@ -152,7 +169,8 @@ def _english(items: Any, source: str, cve_id: str, field: str) -> str | None:
     for index, item in enumerate(check_list(items, source, cve_id, field)):
         entry = check_object(item, source, cve_id, f"{field}[{index}]")
         value = check_text(entry.get("value"), source, cve_id, f"{field}[{index}].value")
-        if (found is None and str(entry.get("lang", "")).startswith("en") and value
+        lang = check_text(entry.get("lang"), source, cve_id, f"{field}[{index}].lang") or ""
+        if (found is None and lang.startswith("en") and value
                 and value.strip()):
             found = value.strip()
     return found
@@ -297,7 +315,9 @@ def _open_end(text: str) -> str | None:
         return None
     if text.endswith(".*"):
         head, _, last = text[:-2].rpartition(".")
-        if last.isascii() and last.isdigit():
+        # longer than a stored bound: the row is skipped anyway, and int() refuses
+        # more than 4,300 digits with a ValueError
+        if last.isascii() and last.isdigit() and len(last) <= MAX_BOUND:
             return f"{head}.{int(last) + 1}" if head else str(int(last) + 1)
     return text.rstrip("*") or None
 

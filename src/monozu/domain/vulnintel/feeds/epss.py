@@ -52,12 +52,16 @@ class EpssFile:
 
     def scores(self) -> Iterator[EpssScore]:
         name = str(self.path)
+        count = 0
         with guarded(self.path, self._where):
             for line, row in csv_rows(self.path, self._text, COLUMNS, self._where, 1):
                 record = f"line {line}"
                 cve_id = check_cve_id(row["cve"].strip(), name, record)
+                count += 1
                 yield EpssScore(cve_id, _unit(row["epss"], name, record, "epss"),
                                 _unit(row["percentile"], name, record, "percentile"))
+        if count == 0:  # a load replaces the scores as a whole: this one would clear them
+            raise FeedError(name, None, "no EPSS scores (the header only)")
 
 
 def _header(path: Path, line: str) -> EpssHeader:
@@ -74,7 +78,7 @@ def _header(path: Path, line: str) -> EpssHeader:
         if sep:
             fields[key.strip()] = value.strip()
     model = check_text(fields.get("model_version"), name, "line 1", "model_version", MAX_MODEL)
-    when = parse_timestamp(fields.get("score_date"), name, "line 1", "score_date")
+    when = parse_timestamp(fields.get("score_date"), name, "line 1", "score_date", past=True)
     if not model or when is None:
         raise FeedError(name, "line 1", f"header {shown(line.strip())} lacks model_version or "
                         "score_date")

@@ -16,6 +16,7 @@ import ijson  # type: ignore[import-untyped]
 from monozu.domain.vulnintel import scoring
 from monozu.domain.vulnintel.errors import FeedError
 from monozu.domain.vulnintel.feeds._io import (
+    CVE_ID,
     check_cve_id,
     check_flag,
     check_list,
@@ -31,6 +32,7 @@ from monozu.domain.vulnintel.feeds._json import (
     PEEK,
     UNREAD,
     DepthChecked,
+    DuplicateKey,
     JsonDepth,
     SurrogateEscapes,
     describe,
@@ -51,6 +53,7 @@ from monozu.domain.vulnintel.records import (
 MAX_CRITERIA = 500  # the column sizes of cve_cpe_matches
 MAX_BOUND = 100
 MAX_STATUS = 50  # cve_catalog.vuln_status
+KNOWN_MAJOR = "2"  # the NVD CVE API and feed format read here
 _METRIC_KEYS = {"cvssMetricV40": "4.0", "cvssMetricV31": "3.1", "cvssMetricV30": "3.0",
                 "cvssMetricV2": "2.0"}
 _ENGLISH = frozenset({"en", "en-US", "eng"})
@@ -98,6 +101,12 @@ def iter_cves(path: Path) -> Iterator[tuple[dict[str, Any], str]]:
             raise FeedError(name, None, f"format is {describe(form)}, not NVD_CVE")
         if {"catalogVersion", "dataType", "cveMetadata", "fetchTime"} & top.keys():
             raise FeedError(name, None, _kind_problem(top))
+        version = top.get("version", None)
+        if "version" in top and version is not UNREAD and (
+                not isinstance(version, str) or version.split(".")[0] != KNOWN_MAJOR):
+            # another major version may move or rename what is read: not guessed at
+            raise FeedError(name, None, f"version is {describe(version)}; only NVD CVE "
+                            f"{KNOWN_MAJOR}.x feeds are known")
         if "vulnerabilities" in top or form == "NVD_CVE" or (
                 not whole and "<array>" not in top and not {"id", "format"} & top.keys()
                 and top_value(path, "vulnerabilities") is not ABSENT):
@@ -124,6 +133,14 @@ def iter_cves(path: Path) -> Iterator[tuple[dict[str, Any], str]]:
         except ijson.JSONError as exc:
             after = f"after {where[0]}" if where else "before the first record"
             raise FeedError(name, after, json_problem(exc)) from None
+        except DuplicateKey as exc:
+            cve = exc.item if bare else (exc.item.get("cve") if isinstance(exc.item, dict)
+                                         else None)
+            found = cve.get("id") if isinstance(cve, dict) else None
+            record = found if isinstance(found, str) and CVE_ID.fullmatch(found) \
+                else f"record {exc.number}"
+            raise FeedError(name, record, f"the key {shown(exc.key)} appears twice in one "
+                            "object") from None
 
 
 def json_problem(exc: BaseException) -> str:
@@ -143,9 +160,10 @@ def cve_record(cve: dict[str, Any], source: str, record: str) -> CveRecord:
     cve_id = check_cve_id(cve.get("id"), source, record)
     out = CveRecord(cve_id)
     out.description = _english(cve.get("descriptions"), source, cve_id)
-    out.published_at = parse_timestamp(cve.get("published"), source, cve_id, "published")
+    out.published_at = parse_timestamp(cve.get("published"), source, cve_id, "published",
+                                       past=True)
     out.last_modified_at = parse_timestamp(cve.get("lastModified"), source, cve_id,
-                                           "lastModified")
+                                           "lastModified", past=True)
     out.vuln_status = check_text(cve.get("vulnStatus"), source, cve_id, "vulnStatus",
                                  MAX_STATUS)
     metrics = _metrics(check_object(cve.get("metrics"), source, cve_id, "metrics"),
@@ -163,12 +181,15 @@ def _english(descriptions: Any, source: str, cve_id: str) -> str | None:
     english = False
     chosen: tuple[int, str] | None = None
     for index, item in enumerate(check_list(descriptions, source, cve_id, "descriptions")):
-        value = item.get("value") if type(item) is dict else None
+        value = item.get("value") if isinstance(item, dict) else None
         if type(value) is not str:
             entry = check_object(item, source, cve_id, f"descriptions[{index}]")
             check_text(entry.get("value"), source, cve_id, f"descriptions[{index}].value")
             continue  # no value: nothing to choose
-        if item.get("lang") in _ENGLISH:
+        lang = item.get("lang")
+        if lang is not None and type(lang) is not str:  # a list would not even hash
+            check_text(lang, source, cve_id, f"descriptions[{index}].lang")
+        if lang in _ENGLISH:
             if not english:
                 english, chosen = True, None
             if chosen is None and value.strip():
@@ -249,7 +270,7 @@ def _node_rows(node: Any, group_id: tuple[int, int, bool], source: str,
     for number, match in enumerate(node["cpeMatch"]):
         # the import's hot loop: the usual entry passes these few tests, any other is
         # checked field by field for a message naming what is wrong
-        if type(match) is dict:
+        if isinstance(match, dict):  # the JSON reader's objects are a dict subclass
             criteria, vulnerable = match.get("criteria"), match.get("vulnerable")
             if vulnerable is None:  # absent or null, as for negate
                 vulnerable = True
