@@ -616,6 +616,15 @@ def test_exploitdb_rows_of_one_id_differing_beyond_tags_and_codes_are_refused(
     path.write_text("id,file,description,codes,tags\n7,a.py,x,,\n8,b.py,y,,\n7,a.py,z,,\n")
     assert _refused(lambda: list(parse_exploitdb(path))) == (
         f"{path}: line 4: id 7 again, with another description than at line 2")
+    path.write_text("id,file,description,codes,tags\n7,a.py,x,,\n7,b.py,x,,\n")
+    assert _refused(lambda: list(parse_exploitdb(path))) == (
+        f"{path}: line 3: id 7 again, with another file_path than at line 2")
+    # another platform or date on a repeated row: the first row's are kept
+    path.write_text("id,file,description,platform,date_added,tags\n"
+                    "7,a.py,x,linux,2020-01-01,Remote\n7,a.py,x,unix,2021-01-01,Local\n")
+    [seven] = parse_exploitdb(path)
+    assert (seven.row.platform, seven.row.date_added.year, seven.tags) == (
+        "linux", 2020, ["Remote", "Local"])
 
 
 # -- a byte order mark --------------------------------------------------------------------------
