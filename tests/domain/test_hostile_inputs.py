@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
+import sys
 import types
 import typing
 import uuid
@@ -371,10 +372,21 @@ def _nested(depth: int) -> list[object]:
     return root
 
 
+@pytest.fixture(params=[1000, 20_000], ids=["default limit", "raised limit"])
+def recursion_limit(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Python's default recursion limit, and a raised one (a tool run in the process,
+    mypy's API, raises it): how deep a document may go must not depend on it."""
+    before = sys.getrecursionlimit()
+    sys.setrecursionlimit(request.param)
+    yield
+    sys.setrecursionlimit(before)
+
+
+@pytest.mark.usefixtures("recursion_limit")
 @pytest.mark.parametrize("data", [
     {"x": "y" * (11 * 1024 * 1024)}, {"a": float("nan")}, {"a": {1, 2}}, _nested(5000),
-    {"a": "\ud800"}, (1, 2), "text"], ids=["11 MB", "NaN", "set", "5000 deep",
-                                            "surrogate", "tuple", "text"])
+    {"a": "\ud800"}, (1, 2), "text", {1: "key not text"}],
+    ids=["11 MB", "NaN", "set", "5000 deep", "surrogate", "tuple", "text", "int key"])
 def test_diagram_data_is_a_bounded_json_document_on_every_database(db: Database,
                                                                    data: object) -> None:
     tenant = add_tenant(db, "acme")
