@@ -385,8 +385,8 @@ def recursion_limit(request: pytest.FixtureRequest) -> Iterator[None]:
 @pytest.mark.usefixtures("recursion_limit")
 @pytest.mark.parametrize("data", [
     {"x": "y" * (11 * 1024 * 1024)}, {"a": float("nan")}, {"a": {1, 2}}, _nested(5000),
-    {"a": "\ud800"}, (1, 2), "text", {1: "key not text"}],
-    ids=["11 MB", "NaN", "set", "5000 deep", "surrogate", "tuple", "text", "int key"])
+    {"a": "\ud800"}, (1, 2), "text"],
+    ids=["11 MB", "NaN", "set", "5000 deep", "surrogate", "tuple", "text"])
 def test_diagram_data_is_a_bounded_json_document_on_every_database(db: Database,
                                                                    data: object) -> None:
     tenant = add_tenant(db, "acme")
