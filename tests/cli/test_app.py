@@ -334,22 +334,14 @@ def test_ctrl_c_anywhere_in_the_launcher_is_one_line_and_130(stage: str,
     assert done.returncode == 130
 
 
-@pytest.mark.parametrize("kind", ["RuntimeError", "ValueError"])
-@pytest.mark.parametrize("traceback", ["", "1"])
-def test_an_unforeseen_error_shows_no_secret(kind: str, traceback: str,
-                                             tmp_path: Path) -> None:
-    """An exception nothing caught (a bug) went to Python's own report, which quoted
-    its message (and, with MONOZU_TRACEBACK=1, the chain's) as it was: a URL with its
-    password. Now one line, or the traceback, masked like every line printed."""
-    secret = "Hk7HookSecret"
+def _check_with_broken_config(broken: str, secret: str, traceback: str,
+                              tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    """``monozu db check`` given a URL holding ``secret``, with its config loader
+    replaced by the function ``broken`` (source text): an error nothing catches."""
     script = (
-        "import sys\n"
+        "import sys, threading\n"
         "import monozu.cli.check_commands as commands\n"
-        "def broken(*args, **kwargs):\n"
-        "    try:\n"
-        f"        raise KeyError('IS_DEV={secret}')\n"
-        "    except KeyError:\n"
-        f"        raise {kind}('cannot use ' + sys.argv[-1])\n"
+        f"{broken}"
         "commands.load_config = broken\n"
         "from monozu.cli.app import run\n"
         "run()\n"
@@ -358,9 +350,26 @@ def test_an_unforeseen_error_shows_no_secret(kind: str, traceback: str,
     done = subprocess.run([sys.executable, "-c", script, "db", "check", "--url",
                            f"postgresql://app:{secret}@127.0.0.1:1/x"], capture_output=True,
                           text=True, timeout=60, cwd=tmp_path, env=env)
-    assert done.returncode == 1, done.stderr
-    assert "postgresql://app:***@127.0.0.1:1/x" in done.stderr
+    assert "postgresql://app:***@127.0.0.1:1/x" in done.stderr, done.stderr
     assert secret not in done.stdout + done.stderr, done.stderr
+    return done
+
+
+@pytest.mark.parametrize("kind", ["RuntimeError", "ValueError"])
+@pytest.mark.parametrize("traceback", ["", "1"])
+def test_an_unforeseen_error_shows_no_secret(kind: str, traceback: str,
+                                             tmp_path: Path) -> None:
+    """An exception nothing caught (a bug) went to Python's own report, which quoted
+    its message (and, with MONOZU_TRACEBACK=1, the chain's) as it was: a URL with its
+    password. Now one line, or the traceback, masked like every line printed."""
+    secret = "Hk7HookSecret"
+    done = _check_with_broken_config(
+        "def broken(*args, **kwargs):\n"
+        "    try:\n"
+        f"        raise KeyError('IS_DEV={secret}')\n"
+        "    except KeyError:\n"
+        f"        raise {kind}('cannot use ' + sys.argv[-1])\n", secret, traceback, tmp_path)
+    assert done.returncode == 1, done.stderr
     if not traceback:
         assert len(done.stderr.splitlines()) == 1, done.stderr
     else:
@@ -372,27 +381,14 @@ def test_an_unforeseen_error_in_a_thread_shows_no_secret(traceback: str,
                                                          tmp_path: Path) -> None:
     """A thread of the command (a pool's worker, say) ended by an exception went to
     Python's own thread report, quoting its message as it was."""
-    secret = "Th7ThreadSecret"
-    script = (
-        "import sys, threading\n"
-        "import monozu.cli.check_commands as commands\n"
+    done = _check_with_broken_config(
         "def broken(*args, **kwargs):\n"
         "    def worker():\n"
         "        raise RuntimeError('cannot use ' + sys.argv[-1])\n"
         "    t = threading.Thread(target=worker)\n"
         "    t.start()\n"
         "    t.join()\n"
-        "    raise SystemExit(3)\n"
-        "commands.load_config = broken\n"
-        "from monozu.cli.app import run\n"
-        "run()\n"
-    )
-    env = {**os.environ, "MONOZU_TRACEBACK": traceback}
-    done = subprocess.run([sys.executable, "-c", script, "db", "check", "--url",
-                           f"postgresql://app:{secret}@127.0.0.1:1/x"], capture_output=True,
-                          text=True, timeout=60, cwd=tmp_path, env=env)
-    assert "postgresql://app:***@127.0.0.1:1/x" in done.stderr, done.stderr
-    assert secret not in done.stdout + done.stderr, done.stderr
+        "    raise SystemExit(3)\n", "Th7ThreadSecret", traceback, tmp_path)
     if not traceback:
         assert done.stderr.count("RuntimeError") == 1, done.stderr
     else:
