@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from monozu.cli import main
 from monozu.db import connect
 from monozu.db.migrate import Migrator
 from monozu.domain.vulnintel.matching import EntryHit, Verdict
+from tests.cli.test_cve_commands import _run
 from tests.support.migrate import execute, query
 
 # What a hostile name may carry: CSI, OSC 8 hyperlinks, OSC 52 clipboard writes, BEL,
@@ -29,15 +29,6 @@ HOSTILE = {
 }
 CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u2028\u2029\u200e\u200f\u202a-\u202e"
                      "\u2066-\u2069\ud800-\udfff]")
-
-
-def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    try:
-        code = main(list(argv))
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def _safe(out: str) -> list[str]:
