@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, TypeVar
 
+from monozu.db.sqlparams import find_unsendable
 from monozu.db.values import MAX_JSON_DEPTH, has_offset, json_refusal
 from monozu.domain.errors import ValidationError
 
@@ -46,15 +47,10 @@ _NAMES = {str: "text", bool: "True or False", int: "a whole number", float: "a n
 
 
 def text_problem(value: str) -> str | None:
-    """Why ``value`` cannot be stored as text alike on every database, None if it can."""
-    if "\x00" in value:
-        return "contains a NUL character (U+0000)"
-    if not value.isascii():
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError as exc:
-            return f"contains a lone surrogate (U+{ord(value[exc.start]):04X})"
-    return None
+    """Why ``value`` cannot be stored as text alike on every database, None if it can:
+    the characters the layer refuses in statement text, a NUL or a lone surrogate."""
+    found = find_unsendable(value)
+    return None if found is None else f"contains {found[1]}"
 
 
 def check_range(field: str, value: R, low: R, high: R) -> R:
