@@ -173,15 +173,16 @@ class ConnectionFailed(DatabaseError):
 
 
 class Timeout(DatabaseError):
-    """A connection or statement exceeded its configured time."""
+    """A connection or statement exceeded its configured time, or was cancelled."""
 
     sqlstate = (
-        "57014",  # query_canceled: statement_timeout
+        "57014",  # query_canceled: statement_timeout or a cancel request
         "55P03",  # lock_not_available: lock_timeout
         "HYT00", "HYT01",  # ODBC query and connection timeouts
     )
     sqlserver = (1222,)
-    sqlite = ("SQLITE_BUSY", "SQLITE_LOCKED")
+    sqlite = ("SQLITE_BUSY", "SQLITE_LOCKED",
+              "SQLITE_INTERRUPT")  # interrupt() from another thread: a cancel request
 
 
 class ProgrammingError(DatabaseError):

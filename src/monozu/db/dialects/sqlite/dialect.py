@@ -37,6 +37,8 @@ from monozu.db.dialects.sqlite.pool import (
     MemoryConnection,
     WatchedConnection,
     end_write_turn,
+    let_signals_in,
+    stopped_by_signal,
     take_write_turn,
 )
 from monozu.db.dialects.sqlite.snippets import SQLiteSnippets
@@ -239,6 +241,7 @@ class SQLiteDialect(Dialect):
                                        factory=connection_class)
             conn.execute(f"PRAGMA busy_timeout = {int(busy * 1000)}")
             conn.busy_seconds = busy
+            let_signals_in(conn)
             conn.execute("PRAGMA foreign_keys = ON")
             # An empty file is an empty database: a transaction begun IMMEDIATE would
             # write its header, which a read-only command must not (see begin).
@@ -361,6 +364,11 @@ class SQLiteDialect(Dialect):
         if not isinstance(exc, sqlite3.Error):
             return None
         name = getattr(exc, "sqlite_errorname", None)
+        if name == "SQLITE_INTERRUPT" and stopped_by_signal():
+            # Ctrl-C stopped the statement through the progress handler, which took
+            # its KeyboardInterrupt: the caller gets it back, as psycopg gives it after
+            # cancelling a PostgreSQL statement.
+            raise KeyboardInterrupt
         message = str(exc)
         cls = errors.for_sqlite(name)
         if cls is None:
@@ -381,7 +389,9 @@ class SQLiteDialect(Dialect):
                 cls = errors.ProgrammingError
             else:
                 cls = DatabaseError
-        if cls is errors.Timeout:
+        if name == "SQLITE_INTERRUPT":
+            message = "SQLite statement interrupted (by interrupt() or a progress handler)"
+        elif cls is errors.Timeout:
             message = f"SQLite database is locked: {message}"
         if (undecodable := _NOT_UTF8.match(message)) is not None:
             # sqlite3 quotes the text it could not decode, and a value is never shown

@@ -43,6 +43,7 @@ import os
 import sqlite3
 import threading
 import weakref
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from monozu.db.dialects.pooling import Pool, Pooling
@@ -358,6 +359,47 @@ def watch(conn: WatchedConnection) -> None:
     conn.watching = True
 
 
+# SQLite virtual machine steps between two calls of the progress handler below: a
+# few milliseconds of work, and a Python call that costs well under a microsecond.
+SIGNAL_CHECK_STEPS = 100_000
+_stopped_by_signal = [False]
+
+
+def _signal_check() -> Iterator[int]:
+    """The progress handler, as a generator: a pending signal's handler runs as it
+    resumes, inside the ``try``, so its ``KeyboardInterrupt`` is caught here (at a
+    function's first line it would be raised before any ``try``)."""
+    while True:
+        try:
+            while True:
+                yield 0  # an uninterrupted statement goes on
+        except KeyboardInterrupt:
+            _stopped_by_signal[0] = True
+            yield 1  # stop the statement
+
+
+def let_signals_in(conn: sqlite3.Connection) -> None:
+    """Let Ctrl-C stop a long statement on ``conn``.
+
+    Python runs a signal's handler only between bytecodes, so without this a long
+    statement holds off Ctrl-C until it ends. A progress handler written in Python
+    gives the pending ``KeyboardInterrupt`` its chance; it stops the statement
+    (``SQLITE_INTERRUPT``), which the dialect turns back into ``KeyboardInterrupt``
+    (see :func:`stopped_by_signal`). One generator a connection: a generator cannot
+    run in two threads at once.
+    """
+    sqlite3.Connection.set_progress_handler(conn, _signal_check().__next__,
+                                            SIGNAL_CHECK_STEPS)
+
+
+def stopped_by_signal() -> bool:
+    """Whether the last statement interrupted was stopped by Ctrl-C (only the main
+    thread runs signal handlers), not by ``interrupt()`` or a handler of the caller's;
+    asking forgets it."""
+    stopped, _stopped_by_signal[0] = _stopped_by_signal[0], False
+    return stopped
+
+
 def _take_off_callbacks(conn: WatchedConnection) -> None:
     """Take off the callbacks and the authorizer a unit of work registered, and switch
     extension loading off again."""
@@ -366,7 +408,7 @@ def _take_off_callbacks(conn: WatchedConnection) -> None:
         sqlite3.Connection.enable_load_extension(conn, False)
         conn.loading_enabled = False
     sqlite3.Connection.set_trace_callback(conn, None)
-    sqlite3.Connection.set_progress_handler(conn, None, 0)
+    let_signals_in(conn)  # the unit of work's own progress handler goes
 
 
 def _restore_session(conn: WatchedConnection) -> None:
