@@ -1,4 +1,5 @@
-"""Ctrl-C stops a long SQLite statement, and interrupt() from another thread cancels one.
+"""Ctrl-C stops a long statement (SQLite, PostgreSQL); interrupt() from another thread
+cancels a SQLite one.
 
 Python runs a signal's handler only between bytecodes, so a statement that never
 calls back into Python holds Ctrl-C off until it ends. Each case below runs a
@@ -19,7 +20,7 @@ import pytest
 
 from monozu.db import Database, Timeout
 
-REPO = Path(__file__).resolve().parents[4]
+REPO = Path(__file__).resolve().parents[2]
 ENDLESS = ("WITH RECURSIVE r(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM r "
            "WHERE i < 1000000000000) SELECT count(*) FROM r")
 HANG_GUARD = 60  # seconds: far beyond a stopped statement, far short of the endless one
@@ -45,30 +46,36 @@ def _interrupted(script: str, *, argv: tuple[str, ...] = (), cwd: Path | None = 
     return subprocess.CompletedProcess(proc.args, proc.returncode, first + out, err)
 
 
-LIBRARY = f"""
+LIBRARY = """
 import sys
 from monozu.db import Database
 
-db = Database.open(sys.argv[1], pool_size=1)
+url, endless = sys.argv[1:]
+db = Database.open(url, pool_size=1)
 db.exec("CREATE TABLE kept (n integer)")
-with db.transaction() as tx:  # a unit of work taking the handler off leaves it off for itself
-    tx.conn.set_progress_handler(None, 0)
+if url.startswith("sqlite"):  # a unit of work taking the handler off leaves it off for itself
+    with db.transaction() as tx:
+        tx.conn.set_progress_handler(None, 0)
 print("ready", flush=True)
 try:
     with db.transaction() as tx:
         tx.exec("INSERT INTO kept VALUES (1)")
-        tx.get_value({ENDLESS!r})
+        tx.get_value(endless)
 except KeyboardInterrupt:
     print("KeyboardInterrupt")
 print("rows", db.get_value("SELECT count(*) FROM kept"))  # rolled back, connection usable
 """
 
 
-@pytest.mark.parametrize("where", ["file", "memory"])
+@pytest.mark.parametrize("where", ["file", "memory", "postgresql"])
 def test_ctrl_c_stops_a_long_statement_and_rolls_its_unit_of_work_back(
-        tmp_path: Path, where: str) -> None:
-    url = f"sqlite:///{tmp_path / 'x.db'}" if where == "file" else "sqlite:///:memory:"
-    done = _interrupted(LIBRARY, argv=(url,))
+        tmp_path: Path, where: str, request: pytest.FixtureRequest) -> None:
+    if where == "postgresql":
+        url, endless = str(request.getfixturevalue("pg_url")), "SELECT pg_sleep(3600)"
+    else:
+        url = f"sqlite:///{tmp_path / 'x.db' if where == 'file' else ':memory:'}"
+        endless = ENDLESS
+    done = _interrupted(LIBRARY, argv=(url, endless))
     assert done.returncode == 0, done.stderr
     assert done.stdout.split("\n")[1:] == ["KeyboardInterrupt", "rows 0", ""], done.stdout
 
