@@ -617,6 +617,36 @@ def test_a_password_given_again_as_another_value_is_masked_there_too(
     assert "***" in done.stdout + done.stderr
 
 
+# Passwords a message echoes in another form than they were given: repr() doubles a
+# backslash, escapes a no-break space and a quote; a query's value reads "+" as a space.
+ESCAPED = {"backslash": "Sx7Q\\Kp3W", "no-break-space": "Sx7Q\u00a0Kp3W",
+           "both-quotes": "Sx7Q'Kp\"3W", "plus": "Sx7Q+Kp3W"}
+
+
+@pytest.mark.parametrize("password", ESCAPED.values(), ids=ESCAPED.keys())
+@pytest.mark.parametrize(("argv", "env"), [
+    (["db", "check"], {"DATABASE_URL": "postgresql://app:{}@127.0.0.1:1/appdb", "IS_DEV": "{}"}),
+    (["db", "check", "--url", "postgresql://u:{}@127.0.0.1:1/db?sslmode={}"], {}),
+    (["flyway", "info", "-url=jdbc:postgresql://127.0.0.1:1/db?user=app", "-user={}"],
+     {"FLYWAY_PASSWORD": "{}"}),
+], ids=["is-dev", "sslmode", "flyway-user"])
+def test_a_password_given_again_is_masked_in_the_form_it_is_echoed(
+        password: str, argv: list[str], env: dict[str, str], tmp_path: Path) -> None:
+    """``got {value!r}`` shows a backslash in the password doubled: that escaped
+    form was not the text remembered, so it was not masked."""
+    from urllib.parse import quote
+
+    given = quote(password, safe="+")
+    argv = [a.format(given, given) if "://" in a else a.format(password) for a in argv]
+    env = {k: v.format(given if "://" in v else password) for k, v in env.items()}
+    done = _monozu(argv, env, tmp_path)
+    shown = done.stdout + done.stderr
+    assert done.returncode == 2, shown
+    assert "***" in shown, shown
+    for form in (password, repr(password)[1:-1], password.replace("+", " ")):
+        assert form not in shown, shown
+
+
 LONG = "Lq4Vb8Nc2Xm6Zr9Tp3Wk7Hs5Jd1Fg0Ay4Ue8Io2Pl6Mn9Bv3C"  # cut short where it is echoed
 
 
