@@ -617,6 +617,33 @@ def test_a_password_given_again_as_another_value_is_masked_there_too(
     assert "***" in done.stdout + done.stderr
 
 
+@pytest.mark.parametrize(("argv", "env", "files"), [
+    ([], {}, {"flyway.toml": f'[environments.default]\nuser = "u"\npassword = "{SAME}"\n'}),
+    ([], {}, {"flyway.conf": f"flyway.password={SAME}\n"}),
+    ([], {}, {"flyway.conf": f"flyway.placeholders.dbPassword={SAME}\n"}),
+    ([], {}, {"flyway.toml": f'[flyway.placeholders]\ndbPassword = "{SAME}"\n'}),
+    (["--placeholder", f"dbPassword={SAME}"], {}, {}),
+    ([], {"HTTPS_PROXY": f"http://proxy-user:{SAME}@proxy.example:3128"}, {}),
+    ([], {"CACHE_URL": f"redis://:{SAME}@cache.example:6379/0"}, {}),
+    ([], {"REPORTS_DSN": f"host=reports.example password={SAME} dbname=r"}, {}),
+], ids=["flyway-toml-password", "flyway-conf-password", "flyway-conf-placeholder",
+        "flyway-toml-placeholder", "placeholder-option", "proxy-url", "other-scheme-url",
+        "keyword-string"])
+def test_a_secret_read_but_not_used_is_masked_where_given_again(
+        argv: list[str], env: dict[str, str], files: dict[str, str], tmp_path: Path) -> None:
+    """A password in a Flyway file the command line's --url overrides, a placeholder
+    named like a secret, a URL of a scheme no database here reads, a libpq string in
+    another variable: each was read but never remembered, so it showed where it was
+    given again (a --target set to it)."""
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    done = _monozu(["db", "info", "--url", "postgresql://u@127.0.0.1:1/db", "--target", SAME,
+                    *argv], env, tmp_path)
+    assert done.returncode == 2, done.stderr
+    assert SAME not in done.stdout + done.stderr, done.stderr
+    assert "***" in done.stderr, done.stderr
+
+
 # Passwords a message echoes in another form than they were given: repr() doubles a
 # backslash, escapes a no-break space and a quote; a query's value reads "+" as a space.
 ESCAPED = {"backslash": "Sx7Q\\Kp3W", "no-break-space": "Sx7Q\u00a0Kp3W",
