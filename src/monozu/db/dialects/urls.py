@@ -46,8 +46,9 @@ FALSE = frozenset({"false", "no", "0", "off", "disable", "disabled"})
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://")
 # A ``key=`` that may begin a parameter: at the start, or after a separator, a space
 # or a ``#`` (URL queries and fragments, JDBC and ODBC properties, libpq's
-# ``key=value`` strings alike).
-_ASSIGN = re.compile(r"(?<![^\s?&;,/:#])(?P<key>[A-Za-z0-9_.%+\-]+)[ \t]*=[ \t]*")
+# ``key=value`` strings alike). Any blank around the ``=``, a no-break space too: the
+# value after one is as secret as after a space.
+_ASSIGN = re.compile(r"(?<![^\s?&;,/:#])(?P<key>[A-Za-z0-9_.%+\-]+)\s*=\s*")
 _PLACEHOLDER = re.compile("\x00(\\d+)\x00")
 # What a terminal acts on: C0, DEL, C1, line/paragraph separators, and every bidi
 # control (Unicode's Bidi_Control: the marks, the embeddings and overrides, the isolates).
