@@ -617,6 +617,63 @@ def test_a_password_given_again_as_another_value_is_masked_there_too(
     assert "***" in done.stdout + done.stderr
 
 
+@pytest.mark.parametrize(("argv", "env", "files"), [
+    ([], {}, {"flyway.toml": f'[environments.default]\nuser = "u"\npassword = "{SAME}"\n'}),
+    ([], {}, {"flyway.conf": f"flyway.password={SAME}\n"}),
+    ([], {}, {"flyway.conf": f"flyway.placeholders.dbPassword={SAME}\n"}),
+    ([], {}, {"flyway.toml": f'[flyway.placeholders]\ndbPassword = "{SAME}"\n'}),
+    (["--placeholder", f"dbPassword={SAME}"], {}, {}),
+    ([], {"HTTPS_PROXY": f"http://proxy-user:{SAME}@proxy.example:3128"}, {}),
+    ([], {"CACHE_URL": f"redis://:{SAME}@cache.example:6379/0"}, {}),
+    ([], {"REPORTS_DSN": f"host=reports.example password={SAME} dbname=r"}, {}),
+], ids=["flyway-toml-password", "flyway-conf-password", "flyway-conf-placeholder",
+        "flyway-toml-placeholder", "placeholder-option", "proxy-url", "other-scheme-url",
+        "keyword-string"])
+def test_a_secret_read_but_not_used_is_masked_where_given_again(
+        argv: list[str], env: dict[str, str], files: dict[str, str], tmp_path: Path) -> None:
+    """A password in a Flyway file the command line's --url overrides, a placeholder
+    named like a secret, a URL of a scheme no database here reads, a libpq string in
+    another variable: each was read but never remembered, so it showed where it was
+    given again (a --target set to it)."""
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    done = _monozu(["db", "info", "--url", "postgresql://u@127.0.0.1:1/db", "--target", SAME,
+                    *argv], env, tmp_path)
+    assert done.returncode == 2, done.stderr
+    assert SAME not in done.stdout + done.stderr, done.stderr
+    assert "***" in done.stderr, done.stderr
+
+
+# Passwords a message echoes in another form than they were given: repr() doubles a
+# backslash, escapes a no-break space and a quote; a query's value reads "+" as a space.
+ESCAPED = {"backslash": "Sx7Q\\Kp3W", "no-break-space": "Sx7Q\u00a0Kp3W",
+           "both-quotes": "Sx7Q'Kp\"3W", "plus": "Sx7Q+Kp3W"}
+
+
+@pytest.mark.parametrize("password", ESCAPED.values(), ids=ESCAPED.keys())
+@pytest.mark.parametrize(("argv", "env"), [
+    (["db", "check"], {"DATABASE_URL": "postgresql://app:{}@127.0.0.1:1/appdb", "IS_DEV": "{}"}),
+    (["db", "check", "--url", "postgresql://u:{}@127.0.0.1:1/db?sslmode={}"], {}),
+    (["flyway", "info", "-url=jdbc:postgresql://127.0.0.1:1/db?user=app", "-user={}"],
+     {"FLYWAY_PASSWORD": "{}"}),
+], ids=["is-dev", "sslmode", "flyway-user"])
+def test_a_password_given_again_is_masked_in_the_form_it_is_echoed(
+        password: str, argv: list[str], env: dict[str, str], tmp_path: Path) -> None:
+    """``got {value!r}`` shows a backslash in the password doubled: that escaped
+    form was not the text remembered, so it was not masked."""
+    from urllib.parse import quote
+
+    given = quote(password, safe="+")
+    argv = [a.format(given, given) if "://" in a else a.format(password) for a in argv]
+    env = {k: v.format(given if "://" in v else password) for k, v in env.items()}
+    done = _monozu(argv, env, tmp_path)
+    shown = done.stdout + done.stderr
+    assert done.returncode == 2, shown
+    assert "***" in shown, shown
+    for form in (password, repr(password)[1:-1], password.replace("+", " ")):
+        assert form not in shown, shown
+
+
 LONG = "Lq4Vb8Nc2Xm6Zr9Tp3Wk7Hs5Jd1Fg0Ay4Ue8Io2Pl6Mn9Bv3C"  # cut short where it is echoed
 
 

@@ -5,7 +5,9 @@ may still quote the very same text given for something else (``IS_DEV=<the
 password>``, ``application_name=<it>``), which no shape can see. So every secret the
 layer reads is remembered here, and the layer's errors, its printed URLs and the
 command line's messages mask each one where a value is echoed: quoted (``'...'``,
-``"..."``, ``{...}``) or assigned (``=...`` up to ``&``, ``;``, ``,`` or a blank).
+``"..."``, ``{...}``) or assigned (``=...`` up to ``&``, ``;``, ``,`` or a blank), in
+every form a message may echo it (:func:`echoed_forms`: ``got {value!r}`` doubles a
+backslash).
 
 A value cut short before it is quoted (``got 'Qx7RawZq8TuvKp3LmnWd'``, ``'Qx7RawZq8Tuv
 Kp3L...(30 characters)'``) is masked too: a message may shorten what it echoes, and
@@ -39,15 +41,28 @@ _known: set[str] = set()
 _pattern: re.Pattern[str] | None = None
 
 
-def remember(secret: str) -> None:
-    """Mask ``secret`` (and its percent-encoded form) from now on."""
-    global _pattern
-    if not isinstance(secret, str) or len(secret) < MIN_LENGTH:
-        return
-    forms = {secret}
+def echoed_forms(secret: str) -> set[str]:
+    """The forms a message may echo ``secret`` in: as it is, percent-encoded (``+`` for
+    a space), with ``+`` read as a space (a query's value), and escaped as ``repr``,
+    ``ascii`` and JSON escape it: ``got {value!r}`` shows a backslash doubled and a
+    no-break space as ``\\xa0``, not as the characters the secret holds."""
+    forms = {secret, secret.replace("+", " "), repr(secret)[1:-1], ascii(secret)[1:-1]}
+    if not (secret.isascii() and secret.isprintable()) or '"' in secret or "\\" in secret:
+        import json  # only for what JSON escapes: the command line's start stays short
+
+        forms.add(json.dumps(secret)[1:-1])
     with contextlib.suppress(UnicodeError):  # a lone surrogate has no encoded form
         encoded = quote(secret, safe="")
         forms |= {encoded, encoded.replace("%20", "+")}
+    return forms
+
+
+def remember(secret: str) -> None:
+    """Mask ``secret`` (and each form it may be echoed in) from now on."""
+    global _pattern
+    if not isinstance(secret, str) or len(secret) < MIN_LENGTH:
+        return
+    forms = echoed_forms(secret)
     with _lock:
         if forms <= _known:
             return

@@ -145,6 +145,10 @@ def _cases() -> Iterator[tuple[str, str, str]]:
     for key in ("pwd", "sslpassword", "token", "access_token", "api_key", "Api-Key", "secret",
                 "key", "client_secret", "oauth_client_secret"):
         yield (f"keyword-{key}", f"host=h {key} = {PLAIN} port=1", PLAIN)
+    # A blank other than a space or a tab around the '=': a no-break space, an em space.
+    for name, blank in (("nbsp", "\u00a0"), ("em-space", "\u2003"), ("ideographic", "\u3000")):
+        yield (f"keyword-{name}-before-equals", f"host=h password{blank}={PLAIN} port=1", PLAIN)
+        yield (f"odbc-{name}-around-equals", f"Password{blank}={blank}{PLAIN};Server=x", PLAIN)
     # SQLite has no password: one in its URL is refused, never a file name.
     for name, url in (("jdbc-semicolon", f"jdbc:sqlite:x.db;password={PLAIN}"),
                       ("url-semicolon", f"sqlite:///x.db;password={PLAIN}"),

@@ -370,20 +370,33 @@ def test_placeholders(any_url: str) -> None:
 SECRET_VALUE = "Pw7'Mg7Piece Zq8Tail"  # a quote ends the literal: the rest is SQL
 
 
-@pytest.mark.parametrize(("sql", "name"), [
-    ("CREATE TABLE leaky (v TEXT DEFAULT '${dbPassword}');\n", "dbPassword"),
-    ("CREATE TABLE leaky (v TEXT DEFAULT '${dbPassword}' NOT_A_KEYWORD);\n", "dbPassword"),
-    ("CREATE TABLE leaky (v TEXT DEFAULT '${apiToken}' NOT_A_KEYWORD);\n", "apiToken"),
-], ids=["value-breaks-the-literal", "statement-quoted-back", "token"])
+@pytest.mark.parametrize(("sql", "name", "value"), [
+    ("CREATE TABLE leaky (v TEXT DEFAULT '${dbPassword}');\n", "dbPassword", SECRET_VALUE),
+    ("CREATE TABLE leaky (v TEXT DEFAULT '${dbPassword}' NOT_A_KEYWORD);\n", "dbPassword",
+     SECRET_VALUE.replace("'", "")),
+    ("CREATE TABLE leaky (v TEXT DEFAULT '${apiToken}' NOT_A_KEYWORD);\n", "apiToken",
+     SECRET_VALUE.replace("'", "")),
+    # The piece quoted with the statement's own quotes around it: "'Mg7Piece Zq8Tail'".
+    ("CREATE TABLE leaky (v TEXT DEFAULT '${dbPassword}');\n", "dbPassword",
+     "Pw7' 'Mg7Piece Zq8Tail"),
+    # ... with its blanks folded into one space by the message.
+    ("CREATE TABLE leaky (v TEXT DEFAULT '${dbPassword}');\n", "dbPassword",
+     "Pw7' 'Mg7Piece\t Zq8Tail"),
+    # Read as a column: PostgreSQL names it lower-cased ("mg7piece"), SQLite bare.
+    ("SELECT '${dbPassword}' AS v;\n", "dbPassword", "Pw7'||Mg7Piece||'Zq8Tail"),
+    # ... and the rest of the statement with the unclosed quote.
+    ("SELECT '${dbPassword}' AS v;\n", "dbPassword", "Pw7''Mg7Piece Zq8Tail'"),
+], ids=["value-breaks-the-literal", "statement-quoted-back", "token", "own-quotes",
+        "blanks-folded", "read-as-a-column", "unclosed-quote"])
 def test_a_failing_statement_quotes_no_piece_of_a_secret_placeholder(
-        any_url: str, tmp_path: Path, sql: str, name: str) -> None:
+        any_url: str, tmp_path: Path, sql: str, name: str, value: str) -> None:
     """The database quotes the statement it refused (PostgreSQL's "LINE 1: ..."), or the
-    piece of a password that broke its syntax ('near "Mg7Piece"'): neither reaches the
-    error, nor its cause or context."""
+    piece of a password that broke its syntax ('near "Mg7Piece"', with the statement's
+    quotes around it, lower-cased as a name, or bare: 'no such column: Mg7Piece'):
+    none reaches the error, nor its cause or context."""
     folder = tmp_path / "sql"
     folder.mkdir()
     (folder / "V1__leaky.sql").write_text(sql)
-    value = SECRET_VALUE if "' NOT" not in sql else SECRET_VALUE.replace("'", "")
     m = Migrator.from_url(any_url, locations=[folder], placeholders={name: value})
     with pytest.raises(MigrationError, match="failed at line 1") as info:
         m.migrate()
@@ -397,8 +410,17 @@ def test_a_failing_statement_quotes_no_piece_of_a_secret_placeholder(
         seen.add(id(exc))
         texts += [str(exc), repr(exc), *(repr(a) for a in exc.args)]
         stack += [exc.__cause__, exc.__context__]
-    for piece in ("Mg7Piece", "Zq8Tail"):
-        assert not [t for t in texts if piece in t], texts
+    for piece in ("mg7piece", "zq8tail"):
+        assert not [t for t in texts if piece in t.lower()], texts
+
+
+def test_a_name_the_statement_holds_outside_the_secret_is_still_shown() -> None:
+    from monozu.db.migrate.placeholders import without_pieces
+
+    sql = "CREATE USER app_x WITH PASSWORD 'app_x'Secret9';"
+    message = 'role "app_x" exists; unrecognized role option "secret9"'
+    assert without_pieces(message, ["app_x'Secret9"], sql) == (
+        'role "app_x" exists; unrecognized role option "***"')
 
 
 def test_database_placeholder(any_url: str) -> None:

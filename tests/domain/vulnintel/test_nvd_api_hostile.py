@@ -151,3 +151,29 @@ def test_an_oversized_answer_is_refused(db: Database, server: tuple[str, Script]
     monkeypatch.setattr(nvd_api, "MAX_PAGE_BYTES", 1000)
     with pytest.raises(NvdApiError, match="larger than"):
         sync(db, _client(url, FakeTime()), since=SINCE, now=NOW)
+
+
+@pytest.mark.parametrize("status", [301, 302, 307, 308])
+def test_the_key_never_follows_a_redirect_to_another_server(
+        db: Database, feeds: Path, server: tuple[str, Script], status: int) -> None:
+    """urllib sends every header of a request again wherever a redirect points: the
+    apiKey went to the other server (here another port: another origin)."""
+    url, script = server
+    with local_api(feeds / "nvd") as (elsewhere, other):
+        script.failures = [(status, {"Location": f"{elsewhere}?startIndex=0"})]
+        with pytest.raises(NvdApiError, match="redirect") as info:
+            sync(db, NvdClient(url=url, api_key="Kx7RedirectKey", sleep=FakeTime().sleep,
+                               clock=FakeTime().clock), since=SINCE, now=NOW)
+    assert other.requests == []
+    assert "Kx7RedirectKey" not in str(info.value) and elsewhere not in str(info.value)
+
+
+def test_a_redirect_within_the_api_server_keeps_the_key(
+        db: Database, server: tuple[str, Script]) -> None:
+    url, script = server
+    script.failures = [(302, {"Location": url.replace("/2.0", "/2.0/")})]
+    fake = FakeTime()
+    sync(db, NvdClient(url=url, api_key="Kx7RedirectKey", sleep=fake.sleep, clock=fake.clock),
+         since=SINCE, now=NOW)
+    assert [key for _, key in script.requests] == ["Kx7RedirectKey"] * len(script.requests)
+    assert len(script.requests) >= 2

@@ -46,8 +46,9 @@ FALSE = frozenset({"false", "no", "0", "off", "disable", "disabled"})
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://")
 # A ``key=`` that may begin a parameter: at the start, or after a separator, a space
 # or a ``#`` (URL queries and fragments, JDBC and ODBC properties, libpq's
-# ``key=value`` strings alike).
-_ASSIGN = re.compile(r"(?<![^\s?&;,/:#])(?P<key>[A-Za-z0-9_.%+\-]+)[ \t]*=[ \t]*")
+# ``key=value`` strings alike). Any blank around the ``=``, a no-break space too: the
+# value after one is as secret as after a space.
+_ASSIGN = re.compile(r"(?<![^\s?&;,/:#])(?P<key>[A-Za-z0-9_.%+\-]+)\s*=\s*")
 _PLACEHOLDER = re.compile("\x00(\\d+)\x00")
 # What a terminal acts on: C0, DEL, C1, line/paragraph separators, and every bidi
 # control (Unicode's Bidi_Control: the marks, the embeddings and overrides, the isolates).
@@ -485,14 +486,30 @@ def secret_setting(name: str) -> bool:
 def remember_secrets(name: str, value: str) -> None:
     """Remember (see ``known_secrets``) what a setting ``name`` = ``value`` holds that
     is a secret: the whole value of a setting named like one (``*PASSWORD``,
-    ``NVD_API_KEY``), else the password of the value read as a URL, if it is one."""
+    ``NVD_API_KEY``); else the secrets of the value read as a URL, of any scheme (a
+    proxy's ``http://user:password@...`` too); else the value of ``NAME=VALUE`` text
+    whose name is a secret's (``--placeholder dbPassword=...``); else the secret-keyed
+    values of ``key=value`` text (``host=... password=...``)."""
     if not value:
         return
     if secret_setting(name):
         known_secrets.remember(value)
     elif "://" in value or value[:5].lower() == "jdbc:":
-        with contextlib.suppress(Exception):  # not a URL: nothing to remember, and its
-            parse_url(value)  # own problem is reported where it is used
+        try:
+            parse_url(value)  # its own problem is reported where it is used
+        except Exception:  # a URL no database here reads (a proxy's, a cache's): its
+            with contextlib.suppress(Exception):  # secrets by the standard reading
+                _remember_found(mask_url(value.strip()))
+    elif "=" in value and secret_setting(value.partition("=")[0]):
+        known_secrets.remember(value.partition("=")[2])
+    elif looks_like_secret(value):
+        for first, end in assignment_spans(value):
+            whole = value[first:end]
+            # Its end cannot be told without the grammar: as libpq and ODBC read an
+            # unquoted value (to a blank or ';'), and to the end of the text.
+            for piece in (whole, unbrace(whole).strip("'\""),
+                          re.split(r"[\s;&,]", whole, maxsplit=1)[0]):
+                known_secrets.remember(piece)
 
 
 def redact(text: str) -> str:

@@ -548,7 +548,8 @@ class Migrator:
             secrets = secret_values(self.settings.placeholders, stmt.sql)
             error = MigrationError(
                 f"Migration {prep.migration.script} failed at line {line}: "
-                f"{without_pieces(message, secrets)}. " + rolled_back, code="MIGRATION_FAILED")
+                f"{without_pieces(message, secrets, stmt.sql)}. " + rolled_back,
+                code="MIGRATION_FAILED")
             if not secrets:
                 raise error from self._cause(session, failed.error)
             # The driver's report quotes the statement, a secret placeholder's value in

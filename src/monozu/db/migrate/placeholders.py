@@ -73,17 +73,63 @@ def secret_values(placeholders: Mapping[str, str], sql: str) -> list[str]:
     return [v for k, v in placeholders.items() if v and secret_setting(k) and v in sql]
 
 
-_QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
+# A token of a database's message: a quoted one whole, else a word.
+_TOKEN = re.compile(r"'[^']*'|\"[^\"]*\"|[^\s'\"]+")
+# What a message puts around a word it names bare ("no such column: x.").
+_BARE_PUNCTUATION = ".,;:()"
 
 
-def without_pieces(message: str, secrets: list[str]) -> str:
-    """A database's message about a statement holding ``secrets`` with every quoted
-    token that is a piece of one masked: a value breaking the statement's syntax (a
-    quote in a password) makes the database quote the next piece of it."""
+def _folded(text: str) -> tuple[str, list[int]]:
+    """``text`` lower-cased with every run of blanks made one space (as a database folds
+    an identifier and a message its statement), and where each character came from."""
+    out: list[str] = []
+    where: list[int] = []
+    for m in re.finditer(r"\s+|\S", text):
+        folded = " " if m.group().isspace() else m.group().lower()  # "İ" makes two
+        out.append(folded)
+        where += [m.start()] * len(folded)
+    where.append(len(text))
+    return "".join(out), where
+
+
+def without_pieces(message: str, secrets: list[str], sql: str) -> str:
+    """A database's message about the statement ``sql``, which holds ``secrets``, with
+    every token that is a piece of one masked.
+
+    A value breaking the statement's syntax (a quote in a password) makes the database
+    quote the next piece of it: with the statement's own quotes around it
+    (``"'Mg7Piece'"``), with what follows (``"'Mg7Piece'';"``), lower-cased as an
+    identifier (``"mg7piece"``), or bare (SQLite's ``no such column: Mg7Piece``). So a
+    token is masked when it is found in the statement, compared as the database folds
+    it, only where it overlaps a secret: a name the statement holds elsewhere too (the
+    role being created) stays. A quoted piece shorter than three characters is masked
+    whenever a secret holds it.
+    """
+    if not secrets:
+        return message
+    folded, where = _folded(sql)
+    spans = [(at, at + len(secret)) for secret in secrets
+             for at in (m.start() for m in re.finditer(re.escape(secret), sql))]
+
+    def secret_piece(token: str) -> bool:
+        piece = " ".join(token.lower().split())
+        if len(piece) < 3:
+            return False
+        found = [(where[m.start()], where[m.start() + len(piece)])
+                 for m in re.finditer(re.escape(piece), folded)]
+        overlap = [any(a < end and first < b for first, end in spans) for a, b in found]
+        return any(overlap) and all(overlap)
+
     def hide(m: re.Match[str]) -> str:
-        inner = m.group()[1:-1]
-        if inner and any(inner in secret for secret in secrets):
-            return f"{m.group()[0]}***{m.group()[0]}"
-        return m.group()
+        token = m.group()
+        if token[0] in "'\"":
+            inner = token[1:-1]
+            short = 0 < len(inner) < 3 and any(inner in secret for secret in secrets)
+            shown = not short and not secret_piece(token) and not secret_piece(inner)
+            return token if shown else f"{token[0]}***{token[0]}"
+        core = token.strip(_BARE_PUNCTUATION)
+        if core and secret_piece(core):
+            return token.replace(core, "***", 1)
+        return token
 
-    return _QUOTED.sub(hide, message) if secrets else message
+    return _TOKEN.sub(hide, message)

@@ -362,7 +362,9 @@ def _load_conf(path: Path) -> dict[str, str]:
         problem = _reason(exc)
     if problem:
         raise MigrationConfigError(f"{shorten(str(path))}: cannot read: {problem}")
-    return parse_properties(text, shorten(str(path)))
+    props = parse_properties(text, shorten(str(path)))
+    _remember_secrets(props)
+    return props
 
 
 def _read_conf(path: Path, values: dict[str, Any], placeholders: dict[str, str]) -> None:
@@ -385,7 +387,26 @@ def _load_toml(path: Path) -> dict[str, Any]:
         problem = "nested too deeply"
     if problem:
         raise MigrationConfigError(f"{shorten(str(path))}: cannot read: {problem}")
+    _remember_secrets(data)
     return data
+
+
+def _remember_secrets(data: Mapping[str, Any]) -> None:
+    """Remember the secrets a settings file holds (its passwords, its placeholders
+    named like a secret, its URLs' passwords) as soon as it is read, whether or not
+    they are used: a message about another value that equals one must not show it.
+    Walked without recursion: TOML's dotted keys nest tables as deep as a line is long."""
+    from monozu.db.dialects.urls import remember_secrets
+
+    stack: list[tuple[str, Any]] = [("", data)]
+    while stack:
+        name, raw = stack.pop()
+        if isinstance(raw, str):
+            remember_secrets(name, raw)
+        elif isinstance(raw, Mapping):
+            stack += [(str(key), value) for key, value in raw.items()]  # its own name
+        elif isinstance(raw, list):
+            stack += [(name, value) for value in raw]
 
 
 def _reason(exc: BaseException) -> str:

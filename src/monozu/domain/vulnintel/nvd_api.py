@@ -6,7 +6,8 @@ requests per 30 s without a key, 50 with one; both configurable), and retries wi
 exponential back-off (``Retry-After`` honoured, at most ``max_backoff``) on 403, 429, 5xx
 and network errors. One page gives up after ``max_retries`` retries or once the next wait
 would take it past ``give_up_after`` seconds; a refused connection, an unknown host or a
-certificate that does not verify fails at once, since waiting does not change them.
+certificate that does not verify fails at once, since waiting does not change them. A
+redirect is followed only to the same scheme, host and port: the key goes with it.
 
 Each page is imported like a feed file (one transaction, idempotent); after each page the
 position (window and start index) is saved in ``cve_feeds.sync_cursor`` of the
@@ -34,6 +35,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from monozu.db import Database
 from monozu.db.errors import MonozuError
@@ -131,6 +133,33 @@ class RateLimiter:
         self.calls.append(self.clock())
 
 
+def _origin(url: str) -> tuple[str, str, int | None]:
+    try:
+        parts = urllib.parse.urlsplit(url)
+        port = parts.port or {"http": 80, "https": 443}.get(parts.scheme.lower())
+    except ValueError:  # a port that is not a number, a bad host: no origin of the API's
+        return "", "", -1
+    return parts.scheme.lower(), (parts.hostname or "").lower(), port
+
+
+class _SameOriginRedirects(urllib.request.HTTPRedirectHandler):
+    """Follows a redirect only within the API's own origin (scheme, host, port): urllib
+    sends every header of the request again wherever the answer points, the apiKey
+    header too, to another server or over plain HTTP."""
+
+    def redirect_request(  # noqa: PLR0917 - urllib calls it with these, by position
+            self, req: urllib.request.Request, fp: Any, code: int, msg: str,
+            headers: Any, newurl: str) -> urllib.request.Request | None:
+        if _origin(newurl) != _origin(req.full_url):
+            fp.close()
+            raise NvdApiError(f"{req.full_url}: HTTP {code}, a redirect to another server, "
+                              "port or scheme, not followed (the API key would go with it)")
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+_OPENER = urllib.request.build_opener(_SameOriginRedirects)
+
+
 @dataclass
 class NvdClient:
     """Reads API pages; ``sleep`` and ``clock`` are injectable so tests never wait."""
@@ -179,7 +208,7 @@ class NvdClient:
             retry_after: float | None = None
             try:
                 request = urllib.request.Request(url, headers=headers)  # noqa: S310
-                with urllib.request.urlopen(request, timeout=self.timeout) as answer:  # noqa: S310
+                with _OPENER.open(request, timeout=self.timeout) as answer:
                     return self._body(answer, url, started)
             except urllib.error.HTTPError as exc:
                 if exc.code not in RETRY_STATUSES:
