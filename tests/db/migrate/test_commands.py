@@ -376,6 +376,10 @@ SECRET_VALUE = "Pw7'Mg7Piece Zq8Tail"  # a quote ends the literal: the rest is S
      SECRET_VALUE.replace("'", "")),
     ("CREATE TABLE leaky (v TEXT DEFAULT '${apiToken}' NOT_A_KEYWORD);\n", "apiToken",
      SECRET_VALUE.replace("'", "")),
+    *((f"CREATE TABLE leaky (v TEXT DEFAULT '${{{key}}}' NOT_A_KEYWORD);\n", key,
+       SECRET_VALUE.replace("'", ""))
+      for key in ("privateKey", "encryptionKey", "signing_key", "ACCOUNT_KEY", "key",
+                  "hmacKey", "clientCredential")),
     # The piece quoted with the statement's own quotes around it: "'Mg7Piece Zq8Tail'".
     ("CREATE TABLE leaky (v TEXT DEFAULT '${dbPassword}');\n", "dbPassword",
      "Pw7' 'Mg7Piece Zq8Tail"),
@@ -386,7 +390,9 @@ SECRET_VALUE = "Pw7'Mg7Piece Zq8Tail"  # a quote ends the literal: the rest is S
     ("SELECT '${dbPassword}' AS v;\n", "dbPassword", "Pw7'||Mg7Piece||'Zq8Tail"),
     # ... and the rest of the statement with the unclosed quote.
     ("SELECT '${dbPassword}' AS v;\n", "dbPassword", "Pw7''Mg7Piece Zq8Tail'"),
-], ids=["value-breaks-the-literal", "statement-quoted-back", "token", "own-quotes",
+], ids=["value-breaks-the-literal", "statement-quoted-back", "token",
+        "private-key", "encryption-key", "signing-key", "account-key", "key", "hmac-key",
+        "credential", "own-quotes",
         "blanks-folded", "read-as-a-column", "unclosed-quote"])
 def test_a_failing_statement_quotes_no_piece_of_a_secret_placeholder(
         any_url: str, tmp_path: Path, sql: str, name: str, value: str) -> None:
@@ -412,6 +418,13 @@ def test_a_failing_statement_quotes_no_piece_of_a_secret_placeholder(
         stack += [exc.__cause__, exc.__context__]
     for piece in ("mg7piece", "zq8tail"):
         assert not [t for t in texts if piece in t.lower()], texts
+
+
+@pytest.mark.parametrize("name", ["primaryKey", "sortKey", "keyspace", "monkey", "owner"])
+def test_a_placeholder_named_like_no_secret_is_shown(name: str) -> None:
+    from monozu.db.dialects.urls import secret_setting
+
+    assert not secret_setting(name)
 
 
 def test_a_name_the_statement_holds_outside_the_secret_is_still_shown() -> None:

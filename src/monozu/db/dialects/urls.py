@@ -473,8 +473,14 @@ def secret_spans(text: str) -> list[Span]:
     return [(lead + first, lead + end) for first, end in url_spans(body)[0] if end > first]
 
 
-_SECRET_NAME = re.compile(r"pass|pwd|token|secret|api_?key|access_?key|credential",
-                          re.IGNORECASE)
+# A name holding one of these words names a secret. ``key`` alone does so only as the
+# whole name or after a word that makes it one (``privateKey``, ``ACCOUNT_KEY``), not in
+# ``primaryKey`` or ``sortKey``.
+_SECRET_NAME = re.compile(
+    r"pass|pwd|token|secret|credential|cert_?pin|"
+    r"(?:api|access|private|account|shared_?access|encryption|signing|sign|master|"
+    r"client|hmac|jwt|sas|storage|subscription|license|licence|session|auth)[-_.]?key|"
+    r"^key$", re.IGNORECASE)
 
 
 def secret_setting(name: str) -> bool:
