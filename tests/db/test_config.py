@@ -255,6 +255,35 @@ def test_two_sources_naming_the_same_database_agree(tmp_path: Path) -> None:
     assert config.source == "FLYWAY_URL"
 
 
+@pytest.mark.parametrize(("environ", "toml", "kw", "login"), [
+    # Flyway takes each setting from the highest source that has it.
+    ({"FLYWAY_PASSWORD": SECRET}, None, {"user": "app"}, ("app", SECRET)),
+    ({"FLYWAY_USER": "env", "FLYWAY_PASSWORD": SECRET}, None, {}, ("env", SECRET)),
+    ({"FLYWAY_USER": "env", "FLYWAY_PASSWORD": SECRET}, None, {"user": "cli", "password": "p"},
+     ("cli", "p")),
+    ({}, f'[environments.default]\nuser = "file"\npassword = "{SECRET}"\n', {},
+     ("file", SECRET)),
+    ({"FLYWAY_PASSWORD": "env-pw"}, '[environments.default]\npassword = "file-pw"\n', {},
+     ("", "env-pw")),
+    # What the URL carries stays: no two passwords to refuse.
+    ({"FLYWAY_PASSWORD": "env-pw"}, None, {"url": f"jdbc:postgresql://h/app?password={SECRET}"},
+     ("", SECRET)),
+], ids=["password-from-variable", "login-from-variables", "command-line-wins", "from-file",
+        "variable-over-file", "url-keeps-its-own"])
+def test_flyways_command_line_takes_the_login_setting_by_setting(
+        tmp_path: Path, environ: dict[str, str], toml: str | None, kw: dict[str, str],
+        login: tuple[str, str]) -> None:
+    if toml is not None:
+        write_toml(tmp_path, toml)
+    args = {"url": "jdbc:postgresql://h/app", **kw}
+    config = load_config(environ, dotenv=None, cwd=tmp_path, url_flag="-url", **args)
+    assert (config.url.user, config.url.password) == login
+    assert config.source == "-url"
+    # monozu's own --url names the whole connection: nothing is taken from elsewhere.
+    own = load_config(environ, dotenv=None, cwd=tmp_path, url="postgresql://h/app")
+    assert not own.url.password
+
+
 def test_flyway_files_are_not_read_without_flyway_settings(tmp_path: Path) -> None:
     config = load_config({"HOME": str(tmp_path)}, dotenv=None, cwd=tmp_path)
     assert config.source == "default (embedded SQLite)"

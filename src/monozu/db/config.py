@@ -31,6 +31,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from monozu.db.dialects.urls import (
     FALSE,
@@ -46,6 +47,9 @@ from monozu.db.dialects.urls import (
 )
 from monozu.db.errors import ConfigError
 from monozu.files import name_problem, read_regular_text, shorten
+
+if TYPE_CHECKING:
+    from monozu.db.migrate.settings import FlywayConnection
 
 __all__ = [
     "Auth", "DatabaseConfig", "DatabaseURL", "Kind", "default_sqlite_path", "load_config",
@@ -275,8 +279,19 @@ def load_config(
         if not url.strip():
             raise ConfigError(f"{url_flag}: empty URL (leave the option out to use the "
                               "environment or the default)")
-        chosen = _from_url(_with_login(parse_url(url, variable=url_flag), user, password,
-                                       url_flag), url_flag)
+        named = parse_url(url, variable=url_flag)
+        if url_flag == "-url" and (user is None or password is None):
+            # Flyway's command line: Flyway takes each setting from the highest source
+            # that has it, so "-url=... -user=..." logs in with FLYWAY_PASSWORD (or a
+            # configuration file's password), as a deploy keeping the secret apart does.
+            # What the URL itself carries is not overridden.
+            found = _flyway_found(env, cwd, config_files, environment)
+            if found is not None:
+                if user is None and not named.user:
+                    user = found.user
+                if password is None and not named.password:
+                    password = found.password
+        chosen = _from_url(_with_login(named, user, password, url_flag), url_flag)
     else:
         choices = [*_flyway_choices(env, cwd, config_files, environment),
                    *_monozu_choices(get, is_dev_raw in TRUE)]
@@ -341,19 +356,27 @@ def _monozu_choices(get: Callable[[str], str], is_dev: bool) -> list[_Choice]:
     return []
 
 
-def _flyway_choices(env: Mapping[str, str], cwd: Path | None, config_files: Sequence[Path],
-                    environment: str | None) -> list[_Choice]:
-    """Flyway's ``url`` settings, highest precedence first (read only when present)."""
+def _flyway_found(env: Mapping[str, str], cwd: Path | None, config_files: Sequence[Path],
+                  environment: str | None) -> FlywayConnection | None:
+    """Flyway's connection settings, or None when there are none (read only when present)."""
     base = cwd or Path.cwd()
     # lexists: a folder, a pipe or a broken link by that name is refused when read,
     # not skipped (which would silently mean another database).
     present = (config_files or environment or any(env.get(n) for n in FLYWAY_CONNECTION_VARS)
                or any(os.path.lexists(base / name) for name in FLYWAY_FILES))
     if not present:
-        return []
+        return None
     from monozu.db.migrate.settings import flyway_connection
 
-    found = flyway_connection(env, cwd=base, config_files=config_files, environment=environment)
+    return flyway_connection(env, cwd=base, config_files=config_files, environment=environment)
+
+
+def _flyway_choices(env: Mapping[str, str], cwd: Path | None, config_files: Sequence[Path],
+                    environment: str | None) -> list[_Choice]:
+    """Flyway's ``url`` settings, highest precedence first."""
+    found = _flyway_found(env, cwd, config_files, environment)
+    if found is None:
+        return []
     return [_from_url(_with_login(parse_url(text, variable=source), found.user, found.password,
                                   source), source)
             for source, text in found.urls]
