@@ -185,6 +185,47 @@ def test_the_flyway_toml_example_migrates_fw_db(tmp_path: Path) -> None:
     assert json.loads(check.stdout)["source"] == "flyway.toml [environments.default]"
 
 
+# (file, its text): the database file each tool must create, None for a refusal.
+REFERENCES = [
+    ("flyway.toml", '[environments.default]\nurl = "jdbc:sqlite:${env.DBX}-${env.DBX}.db"\n',
+     "k-k.db"),
+    ("flyway.toml", '[environments.default]\nurl = "jdbc:sqlite:$${env.DBX}.db"\n',
+     "${env.DBX}.db"),
+    ("flyway.toml", '[environments.default]\nurl = "jdbc:sqlite:${env.D.B}.db"\n',
+     "${env.D.B}.db"),
+    ("flyway.toml", '[environments.default]\nurl = "jdbc:sqlite:${DBX}.db"\n', "${DBX}.db"),
+    ("flyway.toml", '[environments.default]\nurl = "jdbc:sqlite:${vault.DBX}.db"\n', None),
+    ("flyway.toml", '[environments.default]\nurl = "jdbc:sqlite:${env.UNSET_X}.db"\n', None),
+    ("flyway.conf", "flyway.url=jdbc:sqlite:${UNSET_X}z${DBX}.db\n", "zk.db"),
+]
+
+
+def test_environment_variables_in_flyways_files_are_read_as_flyway_reads_them(
+        tmp_path: Path) -> None:
+    """A flyway.toml environment's ${env.NAME} and a flyway.conf's ${NAME}, run by the
+    real Flyway and by monozu flyway in folders of their own: the same database file."""
+    require_flyway()
+    argv, flyway_env = flyway_command()
+    for number, (name, text, expected) in enumerate(REFERENCES):
+        made: dict[str, list[str]] = {}
+        for tool in ("flyway", "monozu"):
+            (tmp_path / f"{number}-{tool}").mkdir()
+            folder = _user_folder(tmp_path / f"{number}-{tool}")
+            (folder / name).write_text(text + "[flyway]\nlocations = [\"filesystem:sql\"]\n"
+                                       "placeholders.val = \"1\"\n" if name.endswith(".toml")
+                                       else text + "flyway.locations=filesystem:sql\n"
+                                       "flyway.placeholders.val=1\n")
+            env = {"DBX": "k"}
+            if tool == "flyway":
+                subprocess.run([*argv, "-skipCheckForUpdate", "migrate"], cwd=folder,
+                               env={**flyway_env, **env}, capture_output=True, timeout=300)
+            else:
+                monozu(["flyway", "migrate"], folder, env)
+            made[tool] = [f for f in _database_files(folder) if not f.endswith(("-wal", "-shm"))]
+        assert made["monozu"] == made["flyway"], (text, made)
+        assert made["monozu"] == ([expected] if expected else []), (text, made)
+
+
 def test_flyway_url_variable_migrates_its_database(tmp_path: Path) -> None:
     folder = _user_folder(tmp_path)
     proc = monozu(["db", "migrate", "--locations", "sql", "--placeholder", "val=7"], folder,

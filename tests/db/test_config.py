@@ -284,6 +284,21 @@ def test_flyways_command_line_takes_the_login_setting_by_setting(
     assert not own.url.password
 
 
+def test_a_flyway_toml_environment_reads_environment_variables(tmp_path: Path) -> None:
+    from monozu.db import known_secrets
+
+    write_toml(tmp_path, '[environments.default]\nurl = "jdbc:postgresql://${env.DBHOST}/app"\n'
+                         'user = "${env.DBUSER}"\npassword = "${env.DBPW}"\n')
+    config = load_config({"DBHOST": "db.internal", "DBUSER": "app", "DBPW": "Zr8Qq2Lm5x"},
+                         dotenv=None, cwd=tmp_path)
+    assert (config.url.host, config.url.user, config.url.password) == (
+        "db.internal", "app", "Zr8Qq2Lm5x")
+    # Read from a variable whose name says nothing: still a secret where it is echoed.
+    assert "Zr8Qq2Lm5x" not in known_secrets.mask("got 'Zr8Qq2Lm5x'")
+    with pytest.raises(ConfigError, match="environment variable 'DBPW': it is not set"):
+        load_config({"DBHOST": "h", "DBUSER": "app"}, dotenv=None, cwd=tmp_path)
+
+
 def test_flyway_files_are_not_read_without_flyway_settings(tmp_path: Path) -> None:
     config = load_config({"HOME": str(tmp_path)}, dotenv=None, cwd=tmp_path)
     assert config.source == "default (embedded SQLite)"

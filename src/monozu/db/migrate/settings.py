@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from monozu.db.dialects.urls import CONTROL, SURROGATE, no_nul, utf8_only
+from monozu.db.dialects.urls import CONTROL, SURROGATE, no_nul, remember_secrets, utf8_only
 from monozu.db.migrate.errors import MigrationConfigError
 from monozu.db.migrate.history import BASELINE_DESCRIPTION
 from monozu.db.migrate.resolve import location_path
@@ -354,7 +354,12 @@ def _apply(values: dict[str, Any], placeholders: dict[str, str], key: str, raw: 
                                    f"{_closest(low)}")
 
 
-def _load_conf(path: Path) -> dict[str, str]:
+# A .conf file's ${NAME}: the environment variable's value, empty when it is not set
+# (Flyway's ConfigUtils.expandEnvironmentVariables).
+_CONF_VARIABLE = re.compile(r"\$\{([A-Za-z0-9_]+)}")
+
+
+def _load_conf(path: Path, env: Mapping[str, str]) -> dict[str, str]:
     problem = ""
     try:
         text = read_regular_text(path)
@@ -362,13 +367,41 @@ def _load_conf(path: Path) -> dict[str, str]:
         problem = _reason(exc)
     if problem:
         raise MigrationConfigError(f"{shorten(str(path))}: cannot read: {problem}")
-    props = parse_properties(text, shorten(str(path)))
+    props = {key: _CONF_VARIABLE.sub(lambda m: env.get(m[1], ""), value)
+             for key, value in parse_properties(text, shorten(str(path))).items()}
     _remember_secrets(props)
     return props
 
 
-def _read_conf(path: Path, values: dict[str, Any], placeholders: dict[str, str]) -> None:
-    for key, raw in _load_conf(path).items():
+# A flyway.toml environment's ${resolver.name} (``${env.DB_PASSWORD}``); $${...} stays
+# as written, less one $. Only the environment variable resolver is Flyway's own; the
+# others (Vault, secret managers) are Redgate's.
+_RESOLVED = re.compile(r"(\${1,2})\{([^.]+)\.([^.]+?)\}")
+
+
+def _resolved(value: str, env: Mapping[str, str], source: str, environment: str) -> str:
+    """``value`` of an environment's setting with its resolvers' references replaced."""
+    def resolve(m: re.Match[str]) -> str:
+        if m[1] == "$$":
+            return m[0][1:]
+        if "${" in m[2] or "${" in m[3]:
+            raise MigrationConfigError(f"{source}: resolvers cannot be nested")
+        if m[2] != "env":
+            raise MigrationConfigError(f"{source}: unknown resolver {shorten(m[2], 40)!r} for "
+                                       f"environment {shorten(environment, 40)} (only "
+                                       "${env.NAME} is supported)")
+        found = env.get(m[3])
+        if found is None:
+            raise MigrationConfigError(f"{source}: unable to resolve environment variable "
+                                       f"{shorten(m[3], 60)!r}: it is not set")
+        return found
+
+    return _RESOLVED.sub(resolve, value)
+
+
+def _read_conf(path: Path, values: dict[str, Any], placeholders: dict[str, str],
+               env: Mapping[str, str]) -> None:
+    for key, raw in _load_conf(path, env).items():
         if key.startswith("flyway."):
             _apply(values, placeholders, key[len("flyway."):], raw, shorten(str(path)))
 
@@ -396,8 +429,6 @@ def _remember_secrets(data: Mapping[str, Any]) -> None:
     named like a secret, its URLs' passwords) as soon as it is read, whether or not
     they are used: a message about another value that equals one must not show it.
     Walked without recursion: TOML's dotted keys nest tables as deep as a line is long."""
-    from monozu.db.dialects.urls import remember_secrets
-
     stack: list[tuple[str, Any]] = [("", data)]
     while stack:
         name, raw = stack.pop()
@@ -470,7 +501,7 @@ def load_settings(
         if path.suffix.lower() == ".toml":
             _read_toml(path, values, placeholders)
         else:
-            _read_conf(path, values, placeholders)
+            _read_conf(path, values, placeholders, env)
     for name, raw in sorted(env.items()):
         if not name.startswith("FLYWAY_") or name == "FLYWAY_CONFIG_FILES":
             continue
@@ -596,7 +627,7 @@ def flyway_connection(
                 raise MigrationConfigError(f"{path}: [environments] must be a table")
             tables.append((path, environments))
             continue
-        props = {k.lower(): v for k, v in _load_conf(path).items()}
+        props = {k.lower(): v for k, v in _load_conf(path, env).items()}
         declared = props.get("flyway.environment") or declared
         if props.get("flyway.url"):
             urls.append((f"{path.name} (flyway.url)", props["flyway.url"]))
@@ -621,6 +652,12 @@ def flyway_connection(
         found = True
         _check_environment(table, f"{shorten(str(path))}: environments.{shorten(wanted, 40)}",
                            selected=True)
+        where = f"{shorten(str(path))}: environments.{shorten(wanted, 40)}"
+        table = {key: _resolved(value, env, f"{where}.{key}", wanted)
+                 if key in ("url", "user", "password") and isinstance(value, str) else value
+                 for key, value in table.items()}
+        if table.get("password"):  # read from a variable of any name: a secret still
+            remember_secrets("password", table["password"])
         if table.get("url"):
             urls.append((f"{path.name} [environments.{wanted}]", table["url"]))
         user = table.get("user", user)
