@@ -39,6 +39,9 @@ class Piece:
     name: str = ""
     probe: int = 0
     parens: bool = False
+    # "continued": the second quoted part and what separates it from the first
+    more: str = ""
+    gap: str = "\n"
 
 
 @dataclass(slots=True)
@@ -50,7 +53,7 @@ class Rendered:
 
 # Characters that fool a naive scanner, to hide in literals, identifiers and comments.
 NOISE = [":x", ":a", "?", "$1", "%s", "--", "/*", "*/", "[", "]", "`", '"', "@v", "é",
-         "::", "a", " ", "\\", ";", "$$", "$é$"]
+         "::", "a", " ", "\\", ";", "$$", "$é$", "'"]
 
 noise = st.lists(st.sampled_from(NOISE), max_size=5).map("".join)
 pieces = st.one_of(
@@ -60,6 +63,13 @@ pieces = st.one_of(
               probe=st.integers(0, 4), parens=st.booleans()),
     st.builds(Piece, kind=st.just("string"), text=noise),
     st.builds(Piece, kind=st.just("estring"), text=noise),
+    # PostgreSQL: quoted parts separated by a newline are one string, read as the
+    # first part is (with escapes after E)
+    st.builds(Piece, kind=st.sampled_from(["continued", "econtinued"]), text=noise,
+              more=noise, gap=st.builds(lambda t, gap: gap.format(t), noise, st.sampled_from(
+                  ["\n", "\r", " \t\n ", " -- {}\n", "\n-- {}\r\n\t", "\n\n"]))),
+    # U&'...' on PostgreSQL (its escape character doubled), N'...' on SQL Server
+    st.builds(Piece, kind=st.just("ustring"), text=noise, parens=st.booleans()),
     st.builds(Piece, kind=st.just("dollar"), text=noise,
               name=st.sampled_from(["", "t", "é", "€x"])),
 )
@@ -112,13 +122,36 @@ def _expression(kind: str, piece: Piece, params: dict[str, Any],
     if piece.kind == "estring":
         if kind != "postgresql":
             return None, None
-        escaped = piece.text.replace("\\", "\\\\").replace("'", "\\'")
-        return f"E'{escaped}'", piece.text
+        return f"E'{_escaped(piece.text)}'", piece.text
+    if piece.kind in ("continued", "econtinued"):
+        if kind != "postgresql":
+            return None, None
+        if piece.kind == "econtinued":
+            return (f"E'{_escaped(piece.text)}'{piece.gap}'{_escaped(piece.more)}'",
+                    piece.text + piece.more)
+        return (f"'{_doubled(piece.text)}'{piece.gap}'{_doubled(piece.more)}'",
+                piece.text + piece.more)
+    if piece.kind == "ustring":
+        if kind == "sqlserver":
+            return f"N'{_doubled(piece.text)}'", piece.text
+        if kind != "postgresql":
+            return None, None
+        if piece.parens:  # an escape character of its own
+            return f"U&'{_doubled(piece.text).replace('!', '!!')}' UESCAPE '!'", piece.text
+        return f"U&'{_doubled(piece.text).replace(chr(92), chr(92) * 2)}'", piece.text
     # dollar-quoted body: PostgreSQL only, and the body must not close it early
     tag = f"${piece.name}$"
     if kind != "postgresql" or "$" in piece.text:
         return None, None
     return f"{tag}{piece.text}{tag}", piece.text
+
+
+def _escaped(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("'", "\\'")
+
+
+def _doubled(text: str) -> str:
+    return text.replace("'", "''")
 
 
 def _separator(kind: str, sep: str) -> str:
@@ -132,6 +165,8 @@ def _separator(kind: str, sep: str) -> str:
 
 
 def _alias(kind: str, i: int, text: str) -> str:
+    if i % 4 == 3:  # a bare name holding what would start a dollar body elsewhere
+        return f"c{i}$t$"
     body = f"c{i} {text}".replace('"', "").replace("]", "").replace("`", "")
     if kind == "sqlserver":
         body = body.replace("[", "")  # valid T-SQL, but the grammar check's lexer stops there

@@ -64,6 +64,10 @@ CASES = [
     ("select arr[é:n], x\u3000:m, :a", {"a": 1}, "postgresql",
      "select arr[é:n], x\u3000:m, $1", (1,)),
     ("select é:n, :a", {"a": 1}, "sqlserver", "select é:n, ?", (1,)),
+    # E'...' parts separated by a newline are one string, escapes and all: the first
+    # :x is inside it
+    ("select E'a' -- c\n'it\\'s :x', :x", {"x": 1}, "postgresql",
+     "select E'a' -- c\n'it\\'s :x', $1", (1,)),
 ]
 
 

@@ -42,6 +42,15 @@ TRIVIA: Final = frozenset({SPACE, LINE_COMMENT, BLOCK_COMMENT})
 # (psycopg's client-side ``%s`` and ``%(name)s``): always refused inside a statement.
 _PYFORMAT = r"%(?:\([A-Za-z_][A-Za-z0-9_]*\))?s(?![A-Za-z0-9_])"
 
+# PostgreSQL's E'...' string: backslash escapes and doubled quotes. Its quoted parts
+# separated by a newline (with spaces and -- comments about it) are one constant
+# (the scanner's "quotecontinue"), and the parts after the first are read with
+# escapes too: in E'a'<newline>'it\'s :x' the :x is inside the string. Each piece
+# below matches in one way only, so a long run of them cannot backtrack badly.
+_E_BODY = r"[^'\\]*(?:(?:\\.|'')[^'\\]*)*"
+_CONTINUE = r"'[ \t\f]*(?:--[^\n\r]*)?[\n\r](?:[ \t\n\r\f]|--[^\n\r]*[\n\r])*'"
+_ESCAPE_STRING = rf"[eE]'{_E_BODY}(?:{_CONTINUE}{_E_BODY})*'?"
+
 
 class Lexicon:
     """One database's lexical rules (instances are shared and hashed by identity).
@@ -74,7 +83,7 @@ class Lexicon:
         ]
         strings = [r"'[^']*(?:''[^']*)*'?"]
         if escape_strings:
-            strings.insert(0, r"[eE]'[^'\\]*(?:(?:\\.|'')[^'\\]*)*'?")
+            strings.insert(0, _ESCAPE_STRING)
         alternatives.append(rf"(?P<{STRING}>{'|'.join(strings)})")
         alternatives.append(rf"(?P<{QUOTED}>{'|'.join(identifier_quotes)})")
         if dollar_quotes:
