@@ -12,6 +12,7 @@ with the T-SQL grammar and carry exactly the parameters placed.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,7 +25,7 @@ from monozu.db import Database, connect
 from monozu.db.dialects import dialect_for
 from monozu.db.errors import QueryError
 from monozu.db.sqlparams import bind, compile_sql
-from tests.support.tsql import assert_parses
+from tests.support.tsql import assert_parses, parse_errors
 
 SCALARS = ("a", "b", "c")
 LISTS = ("ids", "more")
@@ -254,3 +255,63 @@ def test_postgresql_runs_no_statement_cut_at_a_nul(pg_url: str) -> None:
     # the driver sends the text up to a NUL: the server ran "SELECT 1 AS v" alone
     with pytest.raises(QueryError, match="NUL"):
         _pg(pg_url).select(dict, "SELECT 1 AS v\x00 WHERE false")
+
+
+# Texts each database refuses because they end inside a quote, a dollar body or a
+# block comment: the compiler refuses them too (a :name after the opening quote would
+# have vanished into it), naming what is open and where it starts.
+UNCLOSED = [
+    ("select 1,\n'abc :x", ("sqlite", "postgresql", "sqlserver"), "string", 2),
+    ("select 'ab'' :x", ("sqlite", "postgresql", "sqlserver"), "string", 1),
+    ('select "ab :x', ("sqlite", "postgresql", "sqlserver"), "quoted identifier", 1),
+    ("select [ab :x", ("sqlite", "sqlserver"), "quoted identifier", 1),
+    ("select `ab :x", ("sqlite",), "quoted identifier", 1),
+    ("select E'ab\\' :x", ("postgresql",), "string", 1),
+    ("select E'ab\\", ("postgresql",), "string", 1),
+    ("select E'a'\n'b", ("postgresql",), "string", 1),
+    ("select $t$ :x $t", ("postgresql",), "dollar-quoted string", 1),
+    ("select $$$", ("postgresql",), "dollar-quoted string", 1),
+    ("select 1 /* :x", ("postgresql", "sqlserver"), "/* comment", 1),
+    ("select 1 /* a /* b */ :x", ("postgresql", "sqlserver"), "/* comment", 1),
+]
+
+
+def _refused_by(database: str, sql: str, pg_url: str, sqlite_db: Database) -> bool:
+    if database == "sqlserver":
+        return parse_errors(sql) is not None
+    raw = sqlite_db if database == "sqlite" else _pg(pg_url)
+    try:
+        with raw.transaction() as tx:
+            tx.conn.cursor().execute(sql)
+    except Exception:
+        return True
+    return False
+
+
+@pytest.mark.parametrize(("sql", "databases", "what", "line"), UNCLOSED)
+def test_text_ending_inside_a_quote_is_refused(sql: str, databases: tuple[str, ...],
+                                               what: str, line: int, pg_url: str,
+                                               sqlite_db: Database) -> None:
+    for database in databases:
+        assert _refused_by(database, sql, pg_url, sqlite_db), database
+        dialect = dialect_for(database)  # type: ignore[arg-type]
+        with pytest.raises(QueryError, match=re.escape(
+                f"the statement's {what} starting on line {line} is not closed")):
+            compile_sql(sql, dialect.style, dialect.lexicon)
+
+
+@pytest.mark.parametrize(("sql", "databases"), [
+    # SQLite ends a /* comment at the end of the text
+    ("select 1 /* :x", ("sqlite",)),
+    ("select 1 /* a /* b */", ("sqlite",)),
+    ("select '', 'a''', E'a\\\\', $a$$a$, $$$$, 1 AS \"a\"\"\" /**/", ("postgresql",)),
+    ("select '', 'a''', 1 AS [a]]], 2 AS \"a\"\"\" /* /* */ */", ("sqlserver",)),
+    ("select '', 'a''', 1 AS [a], 2 AS `a```, 3 AS \"a\"\"\" /**/", ("sqlite",)),
+])
+def test_text_ending_just_after_a_quote_is_read(sql: str, databases: tuple[str, ...],
+                                                pg_url: str, sqlite_db: Database) -> None:
+    for database in databases:
+        if database != "sqlserver":  # the grammar check does not know ]]
+            assert not _refused_by(database, sql, pg_url, sqlite_db), database
+        dialect = dialect_for(database)  # type: ignore[arg-type]
+        assert compile_sql(sql, dialect.style, dialect.lexicon).names == ()

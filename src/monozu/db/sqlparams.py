@@ -22,7 +22,11 @@ Rules:
   takes a list or tuple and expands to one placeholder per element, with the
   parentheses ``IN :ids`` needs; the same list may appear in both forms. Anywhere
   else a list is an ordinary value (a JSON array, for the databases' JSON columns).
-* Refused with :class:`QueryError`: text holding a NUL character (psycopg sends the
+* Refused with :class:`QueryError`: a string, quoted identifier, dollar body or
+  block comment the text ends inside, as the database refuses it (a ``:name``
+  after its opening had been taken for part of it, and named "unknown" when
+  given; SQLite's unclosed ``/*``, which SQLite allows, passes), and text holding
+  a NUL character (psycopg sends the
   statement as a C string, so PostgreSQL would run only the text before it, and
   SQLite's driver refuses it) or a lone surrogate (no encoding of it reaches the
   database), before it can be blamed on a value.
@@ -113,7 +117,12 @@ def scan_statement(sql: str, lexicon: Lexicon) -> Scan:
     # Inside CREATE ... (a SQLite trigger's BEGIN ... END, a PostgreSQL BEGIN ATOMIC
     # body): the depth of BEGIN/CASE ... END, within which ";" starts no statement.
     creating, depth = False, 0
+    last_char = len(sql) - 1
     for kind, start, end in lexicon.spans(sql):
+        if end >= last_char and (what := lexicon.unclosed(kind, sql, start, end)):
+            raise QueryError(f"the statement's {what} starting on line "
+                             f"{sql.count(chr(10), 0, start) + 1} is not closed: the "
+                             "database would refuse it, reading the rest as part of it")
         if kind in TRIVIA:
             continue
         upper = sql[start:end].upper() if kind == WORD else ""

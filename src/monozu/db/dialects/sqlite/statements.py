@@ -2,8 +2,9 @@
 
 ``;`` ends a statement except inside ``CREATE TRIGGER ... BEGIN ... END`` (and
 ``CASE ... END``). Identifiers are quoted ``"x"``, ``[x]`` or ```x```; block
-comments do not nest; a ``--`` comment ends at a newline only (SQLite's tokenizer
-does not end it at a lone carriage return). Its identifier characters are
+comments do not nest, and one the text ends inside ends there; a ``--`` comment
+ends at a newline only (SQLite's tokenizer does not end it at a lone carriage
+return). Its identifier characters are
 PostgreSQL's (ASCII letters, digits, ``_``, ``$`` and every non-ASCII character) and
 its whitespace is ASCII. SQLite itself reads ``?``, ``?NNN``, ``@x``, ``$x``, ``#x``
 and any ``:x`` (even right after a word) as parameters.
@@ -22,6 +23,7 @@ LEXICON = Lexicon(
     word=PG_WORD,
     word_char=PG_WORD_CHAR,
     space=r"[ \t\n\f\r]",
+    open_comment_allowed=True,
     foreign=(r"\?\d*", rf"[@$:#]{PG_WORD_CHAR}+"),
 )
 
