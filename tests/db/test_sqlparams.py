@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 
 from monozu.db import Database, connect
 from monozu.db.dialects import dialect_for
-from monozu.db.errors import QueryError
+from monozu.db.errors import ParameterError, QueryError
 from monozu.db.sqlparams import bind, compile_sql
 from tests.support.tsql import assert_parses, parse_errors
 
@@ -315,3 +315,13 @@ def test_text_ending_just_after_a_quote_is_read(sql: str, databases: tuple[str, 
             assert not _refused_by(database, sql, pg_url, sqlite_db), database
         dialect = dialect_for(database)  # type: ignore[arg-type]
         assert compile_sql(sql, dialect.style, dialect.lexicon).names == ()
+
+
+@pytest.mark.parametrize("mark", [":a::int", ":a(x)", ":a::b::c(d)", "@a(x)", ":é"])
+def test_sqlite_binds_these_marks_itself(sqlite_db: Database, mark: str) -> None:
+    # as the compiler reads them: one parameter of SQLite's own, refused
+    sql = f"select {mark} as v"
+    with sqlite_db.transaction() as tx:
+        assert tx.conn.execute(sql, {mark[1:]: 7}).fetchall() == [(7,)]
+    with pytest.raises(ParameterError, match="placeholder the database would bind"):
+        compile_sql(sql, "qmark", dialect_for("sqlite").lexicon)

@@ -103,6 +103,11 @@ def test_parameter_errors(sql: str, params: dict[str, object], message: str) -> 
     ("select :a, é:b", "sqlite", "':b'"),
     ("select :a, :b\u3000", "sqlite", "':b\\u3000'"),  # repr escapes it
     ("select :a, #b", "sqlite", "'#b'"),
+    # SQLite reads a name going on over :: and one (...) as its own parameter
+    ("select :a::int", "sqlite", "':a::int'"),
+    ("select :a, :b(x)", "sqlite", "':b(x)'"),
+    ("select :a, :b::c::d(e f)", "sqlite", "':b::c::d(e'"),
+    ("select :é", "sqlite", "':é'"),
     ("select :a, ?", "sqlserver", "'?'"),
     ("select :a,\n %s", "postgresql", "'%s' (line 2)"),
     ("select :a, %(b)s", "sqlserver", "'%(b)s'"),
@@ -112,6 +117,12 @@ def test_marks_the_database_binds_itself_are_refused(sql: str, database: str,
     message = re.escape(mark) + " .*placeholder the database would bind"
     with pytest.raises(ParameterError, match=message):
         compile_sql(sql, STYLES[database], LEXICONS[database])  # type: ignore[arg-type]
+
+
+def test_a_colon_mark_that_is_no_name_is_explained() -> None:
+    with pytest.raises(ParameterError, match=re.escape(
+            "write :name parameters only (a :name is ASCII letters, digits and _")):
+        compile_sql("select :é", "qmark", SQLITE)
 
 
 @pytest.mark.parametrize(("sql", "database"), [

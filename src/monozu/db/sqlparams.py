@@ -31,7 +31,8 @@ Rules:
   SQLite's driver refuses it) or a lone surrogate (no encoding of it reaches the
   database), before it can be blamed on a value.
 * Refused with :class:`ParameterError`: any mark the database or its driver would
-  bind by itself (``?``, ``$1``, ``%s``, and on SQLite ``@x``, ``$x``, ``#x``, ``:1``),
+  bind by itself (``?``, ``$1``, ``%s``, and on SQLite ``@x``, ``$x``, ``#x``, ``:1``,
+  ``:a::int``, ``:a(x)``),
   because it would silently take the value meant for a ``:name``.
 * Noted in ``Compiled.transaction_control``: a statement that ends or begins a
   transaction (``COMMIT``, ``ROLLBACK`` but not ``ROLLBACK TO``, ``END``, ``ABORT``,
@@ -149,9 +150,13 @@ def scan_statement(sql: str, lexicon: Lexicon) -> Scan:
             last = end
         elif kind == FOREIGN:
             line = sql.count("\n", 0, start) + 1
+            mark = sql[start:end]
+            # :é, x:b, :a::int -- meant as a :name, but not one: say what one is
+            hint = (" (a :name is ASCII letters, digits and _, joined to no other name "
+                    "character)") if mark.startswith(":") else ""
             raise ParameterError(
-                f"{sql[start:end]!r} (line {line}) is a placeholder the database would bind "
-                "by position; write :name parameters only")
+                f"{mark!r} (line {line}) is a placeholder the database would bind "
+                f"by position; write :name parameters only{hint}")
         before2 = before
         before = sql[start:end].upper() if kind in (WORD, OTHER) else kind
     parts.append(sql[last:])

@@ -62,6 +62,8 @@ class Lexicon:
     ``space``: one whitespace character. ``word_char``: one character the database
     reads as part of an identifier; a ``:name`` joined to one on either side is not a
     parameter (the database would read its placeholder as part of that identifier).
+    ``name_goes_on``: what else the database reads as part of a ``:name`` after it
+    (SQLite's ``::`` and ``(...)``), so that the name followed by it is not ours.
     """
 
     def __init__(self, *, label: str, identifier_quotes: tuple[str, ...],
@@ -70,7 +72,7 @@ class Lexicon:
                  word: str = r"[^\W\d][\w$]*", word_char: str = r"[\w$]",
                  space: str = r"\s", foreign: tuple[str, ...] = (),
                  statements_need_separators: bool = True,
-                 open_comment_allowed: bool = False) -> None:
+                 open_comment_allowed: bool = False, name_goes_on: str = "") -> None:
         self.label = label
         # T-SQL needs no ``;`` between statements, so any word may begin one, and its
         # ``END`` closes a block rather than the transaction.
@@ -99,7 +101,8 @@ class Lexicon:
             alternatives.append(rf"(?P<{DOLLAR}>{DOLLAR_TAG})")
         alternatives += [
             rf"(?P<{OPERATOR}>::|:=)",
-            rf"(?P<{PARAM}>(?<!{word_char}):[A-Za-z_][A-Za-z0-9_]*(?!{word_char}))",
+            rf"(?P<{PARAM}>(?<!{word_char}):[A-Za-z_][A-Za-z0-9_]*"
+            rf"(?!{word_char}{'|' if name_goes_on else ''}{name_goes_on}))",
             rf"(?P<{FOREIGN}>{'|'.join((*foreign, _PYFORMAT))})",
             rf"(?P<{WORD}>{word})",
             rf"(?P<{NUMBER}>\d+)",
