@@ -60,6 +60,11 @@ noise = st.lists(st.sampled_from(NOISE), max_size=5).map("".join)
 pieces = st.one_of(
     st.builds(Piece, kind=st.just("param"), name=st.sampled_from(SCALARS)),
     st.builds(Piece, kind=st.just("cast"), name=st.sampled_from(SCALARS)),
+    # a parameter right after an operator, and (PostgreSQL) in an array sliced by
+    # bounds written with colons
+    st.builds(Piece, kind=st.sampled_from(["negated", "absolute"]), name=st.sampled_from(SCALARS)),
+    st.builds(Piece, kind=st.just("slice"), name=st.sampled_from(SCALARS),
+              probe=st.integers(0, 2)),
     st.builds(Piece, kind=st.just("in"), name=st.sampled_from(LISTS),
               probe=st.integers(0, 4), parens=st.booleans()),
     st.builds(Piece, kind=st.just("string"), text=noise),
@@ -106,8 +111,18 @@ def render(kind: str, items: list[tuple[Piece, str, str]], params: dict[str, Any
 
 def _expression(kind: str, piece: Piece, params: dict[str, Any],
                 names: set[str]) -> tuple[str | None, Any]:
-    if piece.kind in ("param", "cast", "in"):
+    if piece.kind in ("param", "cast", "in", "negated", "absolute", "slice") and (
+            kind == "postgresql" or piece.kind not in ("absolute", "slice")):
         names.add(piece.name)
+    if piece.kind == "negated":
+        return f"(0-:{piece.name})", -params[piece.name]
+    if piece.kind in ("absolute", "slice") and kind != "postgresql":
+        return None, None
+    if piece.kind == "absolute":  # PostgreSQL's prefix @ (absolute value)
+        return f"(@:{piece.name})", abs(params[piece.name])
+    if piece.kind == "slice":
+        bounds = ("[1:2]", "[:2]", "[1 :2]")[piece.probe]
+        return f"(ARRAY[:{piece.name}::integer, 2, 3]){bounds}", [params[piece.name], 2]
     if piece.kind == "param":
         return f"(:{piece.name} + 0)", params[piece.name]
     if piece.kind == "cast":
@@ -219,7 +234,9 @@ def _pg(url: str) -> Database:
         for old in _PG.values():
             old.close()
         _PG.clear()
-        _PG[url] = connect(url)
+        # one connection, made within the first example: a pool filling itself in the
+        # background draws on the random module while hypothesis generates
+        _PG[url] = connect(url, pool_size=1)
     return _PG[url]
 
 
