@@ -86,6 +86,9 @@ def test_compilation_is_cached() -> None:
     ("select :a, :b", {"a": 1}, "missing :b"),
     ("select :a", {"a": 1, "zz": 2}, "unknown :zz"),
     ("select :a", {"b": 1}, "missing :a; unknown :b"),
+    # not a name the compiler reads (the statement's :1a or :é was no parameter to it)
+    ("select :a", {"a": 1, "1a": 2}, r"unknown :1a \(a :name is ASCII letters, digits and _"),
+    ("select :a", {"a": 1, "é": 2}, r"unknown :é \(a :name is ASCII letters, digits and _"),
     ("where id in :ids", {"ids": []}, ":ids is an empty list"),
 ])
 def test_parameter_errors(sql: str, params: dict[str, object], message: str) -> None:
@@ -185,5 +188,7 @@ def test_an_unknown_name_is_shown_escaped_and_cut(key: str, shown: str) -> None:
     compiled = compile_sql("select :a", "qmark", SQLITE)
     with pytest.raises(ParameterError) as info:
         bind(compiled, {"a": 1, key: 2})
-    assert str(info.value) == f"parameters: unknown {shown}"
+    hint = "" if key.isidentifier() else (
+        " (a :name is ASCII letters, digits and _, not starting with a digit)")
+    assert str(info.value) == f"parameters: unknown {shown}{hint}"
     str(info.value).encode("utf-8")  # writable anywhere

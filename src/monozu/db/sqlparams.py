@@ -58,6 +58,9 @@ Style = Literal["qmark", "dollar"]
 # PostgreSQL receives, and a lone surrogate has no UTF-8 or UTF-16 form.
 _UNSENDABLE = re.compile("[\x00\ud800-\udfff]")
 
+# What the compiler reads as a parameter's name after ":".
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
 # Where a parameter stands relative to IN.
 _SCALAR, _IN_BARE, _IN_PARENS = 0, 1, 2
 
@@ -333,6 +336,9 @@ def _check_names(compiled: Compiled, params: Mapping[str, Any]) -> None:
         problems.append("missing " + ", ".join(f":{m}" for m in missing))
     if unknown:
         problems.append("unknown " + ", ".join(_shown_key(u) for u in unknown[:10]))
+        if any(_NAME.fullmatch(u) is None for u in unknown):
+            # :é or :1a in the statement was no parameter to the compiler: say why
+            problems[-1] += " (a :name is ASCII letters, digits and _, not starting with a digit)"
     raise ParameterError("parameters: " + "; ".join(problems))
 
 
