@@ -62,7 +62,8 @@ pieces = st.one_of(
     st.builds(Piece, kind=st.just("cast"), name=st.sampled_from(SCALARS)),
     # a parameter right after an operator, and (PostgreSQL) in an array sliced by
     # bounds written with colons
-    st.builds(Piece, kind=st.sampled_from(["negated", "absolute"]), name=st.sampled_from(SCALARS)),
+    st.builds(Piece, kind=st.sampled_from(["negated", "absolute", "variable"]),
+              name=st.sampled_from(SCALARS)),
     st.builds(Piece, kind=st.just("slice"), name=st.sampled_from(SCALARS),
               probe=st.integers(0, 2)),
     st.builds(Piece, kind=st.just("in"), name=st.sampled_from(LISTS),
@@ -111,11 +112,15 @@ def render(kind: str, items: list[tuple[Piece, str, str]], params: dict[str, Any
 
 def _expression(kind: str, piece: Piece, params: dict[str, Any],
                 names: set[str]) -> tuple[str | None, Any]:
-    if piece.kind in ("param", "cast", "in", "negated", "absolute", "slice") and (
+    if piece.kind in ("param", "cast", "in", "negated", "absolute", "slice", "variable") and (
             kind == "postgresql" or piece.kind not in ("absolute", "slice")):
         names.add(piece.name)
     if piece.kind == "negated":
         return f"(0-:{piece.name})", -params[piece.name]
+    if piece.kind == "variable":  # T-SQL's @@ and @ words before a parameter
+        if kind == "sqlserver":
+            return f"(@@ROWCOUNT*0+@v*0+:{piece.name})", params[piece.name]
+        return f"(0*0+:{piece.name})", params[piece.name]
     if piece.kind in ("absolute", "slice") and kind != "postgresql":
         return None, None
     if piece.kind == "absolute":  # PostgreSQL's prefix @ (absolute value)
