@@ -23,13 +23,12 @@ Rules:
   parentheses ``IN :ids`` needs; the same list may appear in both forms. Anywhere
   else a list is an ordinary value (a JSON array, for the databases' JSON columns).
 * Refused with :class:`QueryError`: a string, quoted identifier, dollar body or
-  block comment the text ends inside, as the database refuses it (a ``:name``
-  after its opening had been taken for part of it, and named "unknown" when
-  given; SQLite's unclosed ``/*``, which SQLite allows, passes), and text holding
-  a NUL character (psycopg sends the
-  statement as a C string, so PostgreSQL would run only the text before it, and
-  SQLite's driver refuses it) or a lone surrogate (no encoding of it reaches the
-  database), before it can be blamed on a value.
+  block comment the text ends inside, as the database refuses it (else a ``:name``
+  after its opening would be taken for part of it, and a value given for it called
+  unknown; SQLite's unclosed ``/*``, which SQLite allows, passes), and text holding
+  a NUL character (psycopg sends the statement as a C string, so PostgreSQL would
+  run only the text before it, and SQLite's driver refuses it) or a lone surrogate
+  (no encoding of it reaches the database), before it can be blamed on a value.
 * Refused with :class:`ParameterError`: any mark the database or its driver would
   bind by itself (``?``, ``$1``, ``%s``, and on SQLite ``@x``, ``$x``, ``#x``, ``:1``,
   ``:a::int``, ``:a(x)``),
@@ -155,8 +154,8 @@ def scan_statement(sql: str, lexicon: Lexicon) -> Scan:
             line = sql.count("\n", 0, start) + 1
             mark = sql[start:end]
             # :é, x:b, :a::int -- meant as a :name, but not one: say what one is
-            hint = (" (a :name is ASCII letters, digits and _, joined to no other name "
-                    "character)") if mark.startswith(":") else ""
+            hint = (" (a :name is ASCII letters, digits and _, not joined to other name "
+                    "characters, :: or ()") if mark.startswith(":") else ""
             raise ParameterError(
                 f"{mark!r} (line {line}) is a placeholder the database would bind "
                 f"by position; write :name parameters only{hint}")
