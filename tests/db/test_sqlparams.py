@@ -54,7 +54,7 @@ class Rendered:
 
 # Characters that fool a naive scanner, to hide in literals, identifiers and comments.
 NOISE = [":x", ":a", "?", "$1", "%s", "--", "/*", "*/", "[", "]", "`", '"', "@v", "é",
-         "::", "a", " ", "\\", ";", "$$", "$é$", "'"]
+         "::", "a", " ", "\\", ";", "$$", "$é$", "'", "%(3)s"]
 
 noise = st.lists(st.sampled_from(NOISE), max_size=5).map("".join)
 pieces = st.one_of(
@@ -265,6 +265,10 @@ def test_sql_server_statements_parse(items: list[tuple[Piece, str, str]],
     sql, bound = bind(compiled, {n: params[n] for n in rendered.names})
     assert sql.count("?") >= len(bound)  # marks inside literals may add to the count
     assert_parses(sql)
+    # the driver's own reading of the text finds no %(name)s mark it would refuse
+    from mssql_python.parameter_helper import parse_pyformat_params
+
+    assert parse_pyformat_params(sql) == []
 
 
 def test_postgresql_reads_no_parameter_joined_to_an_identifier(pg_url: str) -> None:
@@ -347,3 +351,15 @@ def test_sqlite_binds_these_marks_itself(sqlite_db: Database, mark: str) -> None
         assert tx.conn.execute(sql, {mark[1:]: 7}).fetchall() == [(7,)]
     with pytest.raises(ParameterError, match="placeholder the database would bind"):
         compile_sql(sql, "qmark", dialect_for("sqlite").lexicon)
+
+
+def test_sql_server_driver_refuses_what_the_compiler_refuses() -> None:
+    # mssql-python reads %( ... )s as a named mark of its own, whatever is between,
+    # and refuses it beside the tuple of values the layer passes
+    from mssql_python.parameter_helper import detect_and_convert_parameters
+
+    for text in ("select 10%(3)s, ?", "select 10 %('x)s'), ?"):
+        with pytest.raises(TypeError, match="Parameter style mismatch"):
+            detect_and_convert_parameters(text, (1,))
+        with pytest.raises(ParameterError, match="placeholder the database would bind"):
+            compile_sql(text.replace("?", ":a"), "qmark", dialect_for("sqlserver").lexicon)
