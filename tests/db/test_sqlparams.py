@@ -358,7 +358,7 @@ def test_sql_server_driver_refuses_what_the_compiler_refuses() -> None:
     # and refuses it beside the tuple of values the layer passes
     from mssql_python.parameter_helper import detect_and_convert_parameters
 
-    for text in ("select 10%(3)s, ?", "select 10 %('x)s'), ?"):
+    for text in ("select 10%(3)s, ?", "select 10 %( 3 )s, ?"):
         with pytest.raises(TypeError, match="Parameter style mismatch"):
             detect_and_convert_parameters(text, (1,))
         with pytest.raises(ParameterError, match="placeholder the database would bind"):

@@ -116,7 +116,7 @@ def test_parameter_errors(sql: str, params: dict[str, object], message: str) -> 
     ("select :a, %(b)s", "sqlserver", "'%(b)s'"),
     # mssql-python's own reading: anything between %( and )s (10 % (3) AS s is T-SQL)
     ("select :a, 10%(3)s", "sqlserver", "'%(3)s'"),
-    ("select :a, 10 %('x)s')", "sqlserver", '"%(\'x)s"'),
+    ("select :a, 10 %( 3 )s", "sqlserver", "'%( 3 )s'"),
 ])
 def test_marks_the_database_binds_itself_are_refused(sql: str, database: str,
                                                       mark: str) -> None:

@@ -20,10 +20,12 @@ LEXICON = Lexicon(
     nested_comments=True,
     word=r"(?:[^\W\d]|[@#])[\w@#$]*",
     word_char=r"[\w@#$]",
-    # mssql-python reads %( up to the next ) and an s, whatever is between (quotes,
-    # spaces, digits), as its own %(name)s mark, and refuses a statement holding one
-    # when the values are a tuple, as the layer's always are.
-    foreign=(r"\?", r"%\([^)]*\)s"),
+    # mssql-python reads %( up to the next ) and an s, whatever is between (spaces,
+    # digits, quotes), as its own %(name)s mark, and refuses a statement holding one
+    # when the values are a tuple, as the layer's always are. A mark that would
+    # swallow what opens a quote or a comment is left to the driver: the splitter
+    # and the query-file reader share this lexicon, and must not lose a quote.
+    foreign=(r"\?", r"%\([^)'\"\[/-]*\)s"),
     statements_need_separators=False,
 )
 
