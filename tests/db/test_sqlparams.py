@@ -12,6 +12,7 @@ with the T-SQL grammar and carry exactly the parameters placed.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,9 +23,9 @@ from hypothesis import strategies as st
 
 from monozu.db import Database, connect
 from monozu.db.dialects import dialect_for
-from monozu.db.errors import QueryError
+from monozu.db.errors import ParameterError, QueryError
 from monozu.db.sqlparams import bind, compile_sql
-from tests.support.tsql import assert_parses
+from tests.support.tsql import assert_parses, parse_errors
 
 SCALARS = ("a", "b", "c")
 LISTS = ("ids", "more")
@@ -39,6 +40,9 @@ class Piece:
     name: str = ""
     probe: int = 0
     parens: bool = False
+    # "continued": the second quoted part and what separates it from the first
+    more: str = ""
+    gap: str = "\n"
 
 
 @dataclass(slots=True)
@@ -50,16 +54,29 @@ class Rendered:
 
 # Characters that fool a naive scanner, to hide in literals, identifiers and comments.
 NOISE = [":x", ":a", "?", "$1", "%s", "--", "/*", "*/", "[", "]", "`", '"', "@v", "é",
-         "::", "a", " ", "\\", ";", "$$", "$é$"]
+         "::", "a", " ", "\\", ";", "$$", "$é$", "'", "%(3)s"]
 
 noise = st.lists(st.sampled_from(NOISE), max_size=5).map("".join)
 pieces = st.one_of(
     st.builds(Piece, kind=st.just("param"), name=st.sampled_from(SCALARS)),
     st.builds(Piece, kind=st.just("cast"), name=st.sampled_from(SCALARS)),
+    # a parameter right after an operator, and (PostgreSQL) in an array sliced by
+    # bounds written with colons
+    st.builds(Piece, kind=st.sampled_from(["negated", "absolute", "variable"]),
+              name=st.sampled_from(SCALARS)),
+    st.builds(Piece, kind=st.just("slice"), name=st.sampled_from(SCALARS),
+              probe=st.integers(0, 2)),
     st.builds(Piece, kind=st.just("in"), name=st.sampled_from(LISTS),
               probe=st.integers(0, 4), parens=st.booleans()),
     st.builds(Piece, kind=st.just("string"), text=noise),
     st.builds(Piece, kind=st.just("estring"), text=noise),
+    # PostgreSQL: quoted parts separated by a newline are one string, read as the
+    # first part is (with escapes after E)
+    st.builds(Piece, kind=st.sampled_from(["continued", "econtinued"]), text=noise,
+              more=noise, gap=st.builds(lambda t, gap: gap.format(t), noise, st.sampled_from(
+                  ["\n", "\r", " \t\n ", " -- {}\n", "\n-- {}\r\n\t", "\n\n"]))),
+    # U&'...' on PostgreSQL (its escape character doubled), N'...' on SQL Server
+    st.builds(Piece, kind=st.just("ustring"), text=noise, parens=st.booleans()),
     st.builds(Piece, kind=st.just("dollar"), text=noise,
               name=st.sampled_from(["", "t", "é", "€x"])),
 )
@@ -95,8 +112,22 @@ def render(kind: str, items: list[tuple[Piece, str, str]], params: dict[str, Any
 
 def _expression(kind: str, piece: Piece, params: dict[str, Any],
                 names: set[str]) -> tuple[str | None, Any]:
-    if piece.kind in ("param", "cast", "in"):
+    if piece.kind in ("param", "cast", "in", "negated", "absolute", "slice", "variable") and (
+            kind == "postgresql" or piece.kind not in ("absolute", "slice")):
         names.add(piece.name)
+    if piece.kind == "negated":
+        return f"(0-:{piece.name})", -params[piece.name]
+    if piece.kind == "variable":  # T-SQL's @@ and @ words before a parameter
+        if kind == "sqlserver":
+            return f"(@@ROWCOUNT*0+@v*0+:{piece.name})", params[piece.name]
+        return f"(0*0+:{piece.name})", params[piece.name]
+    if piece.kind in ("absolute", "slice") and kind != "postgresql":
+        return None, None
+    if piece.kind == "absolute":  # PostgreSQL's prefix @ (absolute value)
+        return f"(@:{piece.name})", abs(params[piece.name])
+    if piece.kind == "slice":
+        bounds = ("[1:2]", "[:2]", "[1 :2]")[piece.probe]
+        return f"(ARRAY[:{piece.name}::integer, 2, 3]){bounds}", [params[piece.name], 2]
     if piece.kind == "param":
         return f"(:{piece.name} + 0)", params[piece.name]
     if piece.kind == "cast":
@@ -112,13 +143,36 @@ def _expression(kind: str, piece: Piece, params: dict[str, Any],
     if piece.kind == "estring":
         if kind != "postgresql":
             return None, None
-        escaped = piece.text.replace("\\", "\\\\").replace("'", "\\'")
-        return f"E'{escaped}'", piece.text
+        return f"E'{_escaped(piece.text)}'", piece.text
+    if piece.kind in ("continued", "econtinued"):
+        if kind != "postgresql":
+            return None, None
+        if piece.kind == "econtinued":
+            return (f"E'{_escaped(piece.text)}'{piece.gap}'{_escaped(piece.more)}'",
+                    piece.text + piece.more)
+        return (f"'{_doubled(piece.text)}'{piece.gap}'{_doubled(piece.more)}'",
+                piece.text + piece.more)
+    if piece.kind == "ustring":
+        if kind == "sqlserver":
+            return f"N'{_doubled(piece.text)}'", piece.text
+        if kind != "postgresql":
+            return None, None
+        if piece.parens:  # an escape character of its own
+            return f"U&'{_doubled(piece.text).replace('!', '!!')}' UESCAPE '!'", piece.text
+        return f"U&'{_doubled(piece.text).replace(chr(92), chr(92) * 2)}'", piece.text
     # dollar-quoted body: PostgreSQL only, and the body must not close it early
     tag = f"${piece.name}$"
     if kind != "postgresql" or "$" in piece.text:
         return None, None
     return f"{tag}{piece.text}{tag}", piece.text
+
+
+def _escaped(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("'", "\\'")
+
+
+def _doubled(text: str) -> str:
+    return text.replace("'", "''")
 
 
 def _separator(kind: str, sep: str) -> str:
@@ -132,6 +186,8 @@ def _separator(kind: str, sep: str) -> str:
 
 
 def _alias(kind: str, i: int, text: str) -> str:
+    if i % 4 == 3:  # a bare name holding what would start a dollar body elsewhere
+        return f"c{i}$t$"
     body = f"c{i} {text}".replace('"', "").replace("]", "").replace("`", "")
     if kind == "sqlserver":
         body = body.replace("[", "")  # valid T-SQL, but the grammar check's lexer stops there
@@ -183,7 +239,9 @@ def _pg(url: str) -> Database:
         for old in _PG.values():
             old.close()
         _PG.clear()
-        _PG[url] = connect(url)
+        # one connection, made within the first example: a pool filling itself in the
+        # background draws on the random module while hypothesis generates
+        _PG[url] = connect(url, pool_size=1)
     return _PG[url]
 
 
@@ -207,6 +265,10 @@ def test_sql_server_statements_parse(items: list[tuple[Piece, str, str]],
     sql, bound = bind(compiled, {n: params[n] for n in rendered.names})
     assert sql.count("?") >= len(bound)  # marks inside literals may add to the count
     assert_parses(sql)
+    # the driver's own reading of the text finds no %(name)s mark it would refuse
+    from mssql_python.parameter_helper import parse_pyformat_params
+
+    assert parse_pyformat_params(sql) == []
 
 
 def test_postgresql_reads_no_parameter_joined_to_an_identifier(pg_url: str) -> None:
@@ -219,3 +281,85 @@ def test_postgresql_runs_no_statement_cut_at_a_nul(pg_url: str) -> None:
     # the driver sends the text up to a NUL: the server ran "SELECT 1 AS v" alone
     with pytest.raises(QueryError, match="NUL"):
         _pg(pg_url).select(dict, "SELECT 1 AS v\x00 WHERE false")
+
+
+# Texts each database refuses because they end inside a quote, a dollar body or a
+# block comment: the compiler refuses them too (a :name after the opening quote would
+# have vanished into it), naming what is open and where it starts.
+UNCLOSED = [
+    ("select 1,\n'abc :x", ("sqlite", "postgresql", "sqlserver"), "string", 2),
+    ("select 'ab'' :x", ("sqlite", "postgresql", "sqlserver"), "string", 1),
+    ('select "ab :x', ("sqlite", "postgresql", "sqlserver"), "quoted identifier", 1),
+    ("select [ab :x", ("sqlite", "sqlserver"), "quoted identifier", 1),
+    ("select `ab :x", ("sqlite",), "quoted identifier", 1),
+    ("select E'ab\\' :x", ("postgresql",), "string", 1),
+    ("select E'ab\\", ("postgresql",), "string", 1),
+    ("select E'a'\n'b", ("postgresql",), "string", 1),
+    ("select $t$ :x $t", ("postgresql",), "dollar-quoted string", 1),
+    ("select $$$", ("postgresql",), "dollar-quoted string", 1),
+    ("select 1 /* :x", ("postgresql", "sqlserver"), "/* comment", 1),
+    ("select 1 /* a /* b */ :x", ("postgresql", "sqlserver"), "/* comment", 1),
+]
+
+
+def _refused_by(database: str, sql: str, pg_url: str, sqlite_db: Database) -> bool:
+    if database == "sqlserver":
+        return parse_errors(sql) is not None
+    raw = sqlite_db if database == "sqlite" else _pg(pg_url)
+    try:
+        with raw.transaction() as tx:
+            tx.conn.cursor().execute(sql)
+    except Exception:
+        return True
+    return False
+
+
+@pytest.mark.parametrize(("sql", "databases", "what", "line"), UNCLOSED)
+def test_text_ending_inside_a_quote_is_refused(sql: str, databases: tuple[str, ...],
+                                               what: str, line: int, pg_url: str,
+                                               sqlite_db: Database) -> None:
+    for database in databases:
+        assert _refused_by(database, sql, pg_url, sqlite_db), database
+        dialect = dialect_for(database)  # type: ignore[arg-type]
+        with pytest.raises(QueryError, match=re.escape(
+                f"the statement's {what} starting on line {line} is not closed")):
+            compile_sql(sql, dialect.style, dialect.lexicon)
+
+
+@pytest.mark.parametrize(("sql", "databases"), [
+    # SQLite ends a /* comment at the end of the text
+    ("select 1 /* :x", ("sqlite",)),
+    ("select 1 /* a /* b */", ("sqlite",)),
+    ("select '', 'a''', E'a\\\\', $a$$a$, $$$$, 1 AS \"a\"\"\" /**/", ("postgresql",)),
+    ("select '', 'a''', 1 AS [a]]], 2 AS \"a\"\"\" /* /* */ */", ("sqlserver",)),
+    ("select '', 'a''', 1 AS [a], 2 AS `a```, 3 AS \"a\"\"\" /**/", ("sqlite",)),
+])
+def test_text_ending_just_after_a_quote_is_read(sql: str, databases: tuple[str, ...],
+                                                pg_url: str, sqlite_db: Database) -> None:
+    for database in databases:
+        if database != "sqlserver":  # the grammar check does not know ]]
+            assert not _refused_by(database, sql, pg_url, sqlite_db), database
+        dialect = dialect_for(database)  # type: ignore[arg-type]
+        assert compile_sql(sql, dialect.style, dialect.lexicon).names == ()
+
+
+@pytest.mark.parametrize("mark", [":a::int", ":a(x)", ":a::b::c(d)", "@a(x)", ":é"])
+def test_sqlite_binds_these_marks_itself(sqlite_db: Database, mark: str) -> None:
+    # as the compiler reads them: one parameter of SQLite's own, refused
+    sql = f"select {mark} as v"
+    with sqlite_db.transaction() as tx:
+        assert tx.conn.execute(sql, {mark[1:]: 7}).fetchall() == [(7,)]
+    with pytest.raises(ParameterError, match="placeholder the database would bind"):
+        compile_sql(sql, "qmark", dialect_for("sqlite").lexicon)
+
+
+def test_sql_server_driver_refuses_what_the_compiler_refuses() -> None:
+    # mssql-python reads %( ... )s as a named mark of its own, whatever is between,
+    # and refuses it beside the tuple of values the layer passes
+    from mssql_python.parameter_helper import detect_and_convert_parameters
+
+    for text in ("select 10%(3)s, ?", "select 10 %( 3 )s, ?"):
+        with pytest.raises(TypeError, match="Parameter style mismatch"):
+            detect_and_convert_parameters(text, (1,))
+        with pytest.raises(ParameterError, match="placeholder the database would bind"):
+            compile_sql(text.replace("?", ":a"), "qmark", dialect_for("sqlserver").lexicon)

@@ -64,6 +64,10 @@ CASES = [
     ("select arr[é:n], x\u3000:m, :a", {"a": 1}, "postgresql",
      "select arr[é:n], x\u3000:m, $1", (1,)),
     ("select é:n, :a", {"a": 1}, "sqlserver", "select é:n, ?", (1,)),
+    # E'...' parts separated by a newline are one string, escapes and all: the first
+    # :x is inside it
+    ("select E'a' -- c\n'it\\'s :x', :x", {"x": 1}, "postgresql",
+     "select E'a' -- c\n'it\\'s :x', $1", (1,)),
 ]
 
 
@@ -82,6 +86,9 @@ def test_compilation_is_cached() -> None:
     ("select :a, :b", {"a": 1}, "missing :b"),
     ("select :a", {"a": 1, "zz": 2}, "unknown :zz"),
     ("select :a", {"b": 1}, "missing :a; unknown :b"),
+    # not a name the compiler reads (the statement's :1a or :é was no parameter to it)
+    ("select :a", {"a": 1, "1a": 2}, r"unknown :1a \(a :name is ASCII letters, digits and _"),
+    ("select :a", {"a": 1, "é": 2}, r"unknown :é \(a :name is ASCII letters, digits and _"),
     ("where id in :ids", {"ids": []}, ":ids is an empty list"),
 ])
 def test_parameter_errors(sql: str, params: dict[str, object], message: str) -> None:
@@ -99,15 +106,29 @@ def test_parameter_errors(sql: str, params: dict[str, object], message: str) -> 
     ("select :a, é:b", "sqlite", "':b'"),
     ("select :a, :b\u3000", "sqlite", "':b\\u3000'"),  # repr escapes it
     ("select :a, #b", "sqlite", "'#b'"),
+    # SQLite reads a name going on over :: and one (...) as its own parameter
+    ("select :a::int", "sqlite", "':a::int'"),
+    ("select :a, :b(x)", "sqlite", "':b(x)'"),
+    ("select :a, :b::c::d(e f)", "sqlite", "':b::c::d(e'"),
+    ("select :é", "sqlite", "':é'"),
     ("select :a, ?", "sqlserver", "'?'"),
     ("select :a,\n %s", "postgresql", "'%s' (line 2)"),
     ("select :a, %(b)s", "sqlserver", "'%(b)s'"),
+    # mssql-python's own reading: anything between %( and )s (10 % (3) AS s is T-SQL)
+    ("select :a, 10%(3)s", "sqlserver", "'%(3)s'"),
+    ("select :a, 10 %( 3 )s", "sqlserver", "'%( 3 )s'"),
 ])
 def test_marks_the_database_binds_itself_are_refused(sql: str, database: str,
                                                       mark: str) -> None:
     message = re.escape(mark) + " .*placeholder the database would bind"
     with pytest.raises(ParameterError, match=message):
         compile_sql(sql, STYLES[database], LEXICONS[database])  # type: ignore[arg-type]
+
+
+def test_a_colon_mark_that_is_no_name_is_explained() -> None:
+    with pytest.raises(ParameterError, match=re.escape(
+            "write :name parameters only (a :name is ASCII letters, digits and _")):
+        compile_sql("select :é", "qmark", SQLITE)
 
 
 @pytest.mark.parametrize(("sql", "database"), [
@@ -170,5 +191,7 @@ def test_an_unknown_name_is_shown_escaped_and_cut(key: str, shown: str) -> None:
     compiled = compile_sql("select :a", "qmark", SQLITE)
     with pytest.raises(ParameterError) as info:
         bind(compiled, {"a": 1, key: 2})
-    assert str(info.value) == f"parameters: unknown {shown}"
+    hint = "" if key.isidentifier() else (
+        " (a :name is ASCII letters, digits and _, not starting with a digit)")
+    assert str(info.value) == f"parameters: unknown {shown}{hint}"
     str(info.value).encode("utf-8")  # writable anywhere

@@ -22,6 +22,11 @@ def significant(lexicon: Lexicon, text: str) -> list[tuple[str, str]]:
     ("postgresql", r"E'a\'b' x", [("string", r"E'a\'b'"), ("word", "x")]),
     ("sqlite", r"E'a\'b' x", [("word", "E"), ("string", r"'a\'"), ("word", "b"),
                               ("string", "' x")]),
+    # one E'...' string in parts: a newline (and -- comments) between them, not /* */
+    ("postgresql", "E'a' -- c\n\t'\\' x' y", [("string", "E'a' -- c\n\t'\\' x'"),
+                                             ("word", "y")]),
+    ("postgresql", "E'a' /* c */\n'\\' x' y", [("string", "E'a'"), ("string", "'\\'"),
+                                              ("word", "x"), ("string", "' y")]),
     ("postgresql", "$é$ a $ $é$ x", [("dollar", "$é$ a $ $é$"), ("word", "x")]),
     ("postgresql", "a$b$ $1", [("word", "a$b$"), ("foreign", "$1")]),
     ("sqlite", "[a:b] `c``d` x", [("quoted", "[a:b]"), ("quoted", "`c``d`"), ("word", "x")]),

@@ -22,12 +22,16 @@ Rules:
   takes a list or tuple and expands to one placeholder per element, with the
   parentheses ``IN :ids`` needs; the same list may appear in both forms. Anywhere
   else a list is an ordinary value (a JSON array, for the databases' JSON columns).
-* Refused with :class:`QueryError`: text holding a NUL character (psycopg sends the
-  statement as a C string, so PostgreSQL would run only the text before it, and
-  SQLite's driver refuses it) or a lone surrogate (no encoding of it reaches the
-  database), before it can be blamed on a value.
+* Refused with :class:`QueryError`: a string, quoted identifier, dollar body or
+  block comment the text ends inside, as the database refuses it (else a ``:name``
+  after its opening would be taken for part of it, and a value given for it called
+  unknown; SQLite's unclosed ``/*``, which SQLite allows, passes), and text holding
+  a NUL character (psycopg sends the statement as a C string, so PostgreSQL would
+  run only the text before it, and SQLite's driver refuses it) or a lone surrogate
+  (no encoding of it reaches the database), before it can be blamed on a value.
 * Refused with :class:`ParameterError`: any mark the database or its driver would
-  bind by itself (``?``, ``$1``, ``%s``, and on SQLite ``@x``, ``$x``, ``#x``, ``:1``),
+  bind by itself (``?``, ``$1``, ``%s``, and on SQLite ``@x``, ``$x``, ``#x``, ``:1``,
+  ``:a::int``, ``:a(x)``),
   because it would silently take the value meant for a ``:name``.
 * Noted in ``Compiled.transaction_control``: a statement that ends or begins a
   transaction (``COMMIT``, ``ROLLBACK`` but not ``ROLLBACK TO``, ``END``, ``ABORT``,
@@ -52,6 +56,9 @@ Style = Literal["qmark", "dollar"]
 # Characters no statement can carry to every database alike: NUL ends the text
 # PostgreSQL receives, and a lone surrogate has no UTF-8 or UTF-16 form.
 _UNSENDABLE = re.compile("[\x00\ud800-\udfff]")
+
+# What the compiler reads as a parameter's name after ":".
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 # Where a parameter stands relative to IN.
 _SCALAR, _IN_BARE, _IN_PARENS = 0, 1, 2
@@ -113,7 +120,12 @@ def scan_statement(sql: str, lexicon: Lexicon) -> Scan:
     # Inside CREATE ... (a SQLite trigger's BEGIN ... END, a PostgreSQL BEGIN ATOMIC
     # body): the depth of BEGIN/CASE ... END, within which ";" starts no statement.
     creating, depth = False, 0
+    last_char = len(sql) - 1
     for kind, start, end in lexicon.spans(sql):
+        if end >= last_char and (what := lexicon.unclosed(kind, sql, start, end)):
+            raise QueryError(f"the statement's {what} starting on line "
+                             f"{sql.count(chr(10), 0, start) + 1} is not closed: the "
+                             "database would refuse it, reading the rest as part of it")
         if kind in TRIVIA:
             continue
         upper = sql[start:end].upper() if kind == WORD else ""
@@ -140,9 +152,13 @@ def scan_statement(sql: str, lexicon: Lexicon) -> Scan:
             last = end
         elif kind == FOREIGN:
             line = sql.count("\n", 0, start) + 1
+            mark = sql[start:end]
+            # :é, x:b, :a::int -- meant as a :name, but not one: say what one is
+            hint = (" (a :name is ASCII letters, digits and _, not joined to other name "
+                    "characters, :: or ()") if mark.startswith(":") else ""
             raise ParameterError(
-                f"{sql[start:end]!r} (line {line}) is a placeholder the database would bind "
-                "by position; write :name parameters only")
+                f"{mark!r} (line {line}) is a placeholder the database would bind "
+                f"by position; write :name parameters only{hint}")
         before2 = before
         before = sql[start:end].upper() if kind in (WORD, OTHER) else kind
     parts.append(sql[last:])
@@ -319,6 +335,9 @@ def _check_names(compiled: Compiled, params: Mapping[str, Any]) -> None:
         problems.append("missing " + ", ".join(f":{m}" for m in missing))
     if unknown:
         problems.append("unknown " + ", ".join(_shown_key(u) for u in unknown[:10]))
+        if any(_NAME.fullmatch(u) is None for u in unknown):
+            # :é or :1a in the statement was no parameter to the compiler: say why
+            problems[-1] += " (a :name is ASCII letters, digits and _, not starting with a digit)"
     raise ParameterError("parameters: " + "; ".join(problems))
 
 

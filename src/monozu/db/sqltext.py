@@ -11,7 +11,8 @@ database or its driver would read as a bind parameter of its own.
 Tokens are found by one compiled pattern per lexicon, whichever construct starts
 first winning, as the databases' own scanners do; a nested comment or a dollar
 body is then measured by a short loop. Unterminated quotes and comments run to
-the end of the text (the database reports them; a reader must never split inside).
+the end of the text (a reader must never split inside), and ``Lexicon.unclosed``
+names them for the ``:name`` compiler, which refuses them as the database would.
 """
 
 from __future__ import annotations
@@ -42,6 +43,15 @@ TRIVIA: Final = frozenset({SPACE, LINE_COMMENT, BLOCK_COMMENT})
 # (psycopg's client-side ``%s`` and ``%(name)s``): always refused inside a statement.
 _PYFORMAT = r"%(?:\([A-Za-z_][A-Za-z0-9_]*\))?s(?![A-Za-z0-9_])"
 
+# PostgreSQL's E'...' string: backslash escapes and doubled quotes. Its quoted parts
+# separated by a newline (with spaces and -- comments about it) are one constant
+# (the scanner's "quotecontinue"), and the parts after the first are read with
+# escapes too: in E'a'<newline>'it\'s :x' the :x is inside the string. Each piece
+# below matches in one way only, so a long run of them cannot backtrack badly.
+_E_BODY = r"[^'\\]*(?:(?:\\.|'')[^'\\]*)*"
+_CONTINUE = r"'[ \t\f]*(?:--[^\n\r]*)?[\n\r](?:[ \t\n\r\f]|--[^\n\r]*[\n\r])*'"
+_ESCAPE_STRING = rf"[eE]'{_E_BODY}(?:{_CONTINUE}{_E_BODY})*'?"
+
 
 class Lexicon:
     """One database's lexical rules (instances are shared and hashed by identity).
@@ -52,6 +62,8 @@ class Lexicon:
     ``space``: one whitespace character. ``word_char``: one character the database
     reads as part of an identifier; a ``:name`` joined to one on either side is not a
     parameter (the database would read its placeholder as part of that identifier).
+    ``name_goes_on``: what else the database reads as part of a ``:name`` after it
+    (SQLite's ``::`` and ``(...)``), so that the name followed by it is not ours.
     """
 
     def __init__(self, *, label: str, identifier_quotes: tuple[str, ...],
@@ -59,13 +71,17 @@ class Lexicon:
                  escape_strings: bool = False, dollar_quotes: bool = False,
                  word: str = r"[^\W\d][\w$]*", word_char: str = r"[\w$]",
                  space: str = r"\s", foreign: tuple[str, ...] = (),
-                 statements_need_separators: bool = True) -> None:
+                 statements_need_separators: bool = True,
+                 open_comment_allowed: bool = False, name_goes_on: str = "") -> None:
         self.label = label
         # T-SQL needs no ``;`` between statements, so any word may begin one, and its
         # ``END`` closes a block rather than the transaction.
         self.statements_need_separators = statements_need_separators
         self.nested_comments = nested_comments
         self.dollar_quotes = dollar_quotes
+        # SQLite reads a /* comment the text ends inside as ending there; the others
+        # refuse it.
+        self.open_comment_allowed = open_comment_allowed
         alternatives = [
             rf"(?P<{SPACE}>{space}+)",
             rf"(?P<{LINE_COMMENT}>--[^{line_end}]*)",
@@ -74,14 +90,19 @@ class Lexicon:
         ]
         strings = [r"'[^']*(?:''[^']*)*'?"]
         if escape_strings:
-            strings.insert(0, r"[eE]'[^'\\]*(?:(?:\\.|'')[^'\\]*)*'?")
+            strings.insert(0, _ESCAPE_STRING)
         alternatives.append(rf"(?P<{STRING}>{'|'.join(strings)})")
         alternatives.append(rf"(?P<{QUOTED}>{'|'.join(identifier_quotes)})")
+        # Each quote's pattern ends in its closing quote made optional ('?): without
+        # the "?", it matches a closed one only.
+        closed = [q.removesuffix("?") for q in (*strings, *identifier_quotes)]
+        self.closed_quote = re.compile("|".join(closed), re.DOTALL)
         if dollar_quotes:
             alternatives.append(rf"(?P<{DOLLAR}>{DOLLAR_TAG})")
         alternatives += [
             rf"(?P<{OPERATOR}>::|:=)",
-            rf"(?P<{PARAM}>(?<!{word_char}):[A-Za-z_][A-Za-z0-9_]*(?!{word_char}))",
+            rf"(?P<{PARAM}>(?<!{word_char}):[A-Za-z_][A-Za-z0-9_]*"
+            rf"(?!{word_char}{'|' if name_goes_on else ''}{name_goes_on}))",
             rf"(?P<{FOREIGN}>{'|'.join((*foreign, _PYFORMAT))})",
             rf"(?P<{WORD}>{word})",
             rf"(?P<{NUMBER}>\d+)",
@@ -91,6 +112,26 @@ class Lexicon:
 
     def __repr__(self) -> str:
         return f"<Lexicon {self.label}>"
+
+    def unclosed(self, kind: str, text: str, start: int, end: int) -> str:
+        """What the token ``text[start:end]`` is, when the text ends inside it (a
+        quote, a dollar body or a block comment the database refuses unclosed); ""
+        otherwise. An unclosed token runs to the end of the text (an ``E'...'`` string
+        to a backslash just before it), so only the last one needs a look."""
+        if end < len(text) - 1:
+            return ""
+        if kind in (STRING, QUOTED):
+            closed = self.closed_quote.fullmatch(text, start, end) is not None
+            return "" if closed else ("string" if kind == STRING else "quoted identifier")
+        if kind == DOLLAR:
+            tag = text[start:text.index("$", start + 1) + 1]
+            closed = end - start >= 2 * len(tag) and text.startswith(tag, end - len(tag))
+            return "" if closed else "dollar-quoted string"
+        if kind == BLOCK_COMMENT and not self.open_comment_allowed:
+            closed = (_nested_comment_closed(text, start, end) if self.nested_comments
+                      else end - start >= 4 and text.startswith("*/", end - 2))
+            return "" if closed else "/* comment"
+        return ""
 
     def tokens(self, text: str, start: int = 0) -> TokenStream:
         return TokenStream(self, text, start)
@@ -197,6 +238,15 @@ class TokenStream:
             return tok.upper if tok is not None else ""
         finally:
             self.pos = saved
+
+
+def _nested_comment_closed(text: str, start: int, end: int) -> bool:
+    depth = 0
+    for m in _NESTED.finditer(text, start, end):
+        depth += 1 if m.group() == "/*" else -1
+        if depth == 0:
+            return True
+    return False
 
 
 def _end_of_nested_comment(text: str, start: int) -> int:

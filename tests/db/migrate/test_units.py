@@ -404,3 +404,10 @@ def test_text_that_reaches_the_database_must_be_utf8(tmp_path: Path, variable: s
     with pytest.raises(MigrationConfigError,
                        match=f"^{re.escape(key)}: holds a byte that is not UTF-8"):
         load_settings({variable: "x\udcffy"}, cwd=tmp_path)
+
+
+def test_postgresql_splitter_reads_a_continued_escape_string_whole() -> None:
+    # E'...' parts separated by a newline are one string, escapes and all: no ";" in it
+    script = split(PG_RULES, "INSERT INTO a VALUES (E'a'\n'it\\'s; b');\nSELECT 1;")
+    assert [s.sql for s in script.statements] == [
+        "INSERT INTO a VALUES (E'a'\n'it\\'s; b')", "SELECT 1"]

@@ -511,3 +511,21 @@ def test_a_connection_lost_mid_write_is_one_error_and_nothing_on_stderr(
     done = subprocess.run([sys.executable, "-c", LOST_MID_WRITE, pg_url, verb], env=env,
                           capture_output=True, text=True, timeout=120)
     assert (done.stdout, done.stderr) == ("ConnectionFailed\n", "")
+
+
+def test_strings_are_read_as_the_parameter_compiler_reads_them(pg_url: str) -> None:
+    # A database whose default reads a backslash in '...' as an escape: the compiler
+    # reads '\' as a whole string, so the server must too, in a new session and after
+    # a unit of work turned it off and the pool's reset (RESET ALL) went back to the
+    # database's default.
+    with psycopg.connect(pg_url, autocommit=True) as admin:
+        name = admin.execute("SELECT current_database()").fetchone()[0]  # type: ignore[index]
+        admin.execute(f'ALTER DATABASE "{name}" SET standard_conforming_strings = off')
+    database = Database.open(pg_url, pool_size=1)
+    try:
+        for _ in range(2):
+            with database.transaction() as tx:
+                assert tx.get_value("SELECT '\\' || :x || '\\'", x="a") == "\\a\\"
+                tx.exec("SET standard_conforming_strings = off")
+    finally:
+        database.close()

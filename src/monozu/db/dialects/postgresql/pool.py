@@ -66,8 +66,11 @@ logging.getLogger("psycopg.pool").addFilter(_QuietOnOwnClosing())
 # How long after a successful reset a connection is handed out without a check.
 ALIVE_WINDOW = 0.5
 
-# Every session runs in UTC, so timestamptz values come back aware and in UTC.
-SESSION_SQL = "SET TIME ZONE 'UTC'"
+# Every session runs in UTC, so timestamptz values come back aware and in UTC, and
+# reads '...' strings as the SQL standard does (a backslash is a character): the
+# :name compiler reads them so, whatever the database's or role's default (a
+# default of off made '\' :x ' one string there, and bound :x inside it).
+SESSION_SQL = "SET TIME ZONE 'UTC';\nSET standard_conforming_strings = on"
 _UNLOCK = "SELECT pg_advisory_unlock_all()"
 # What DISCARD ALL does (PostgreSQL documents it as exactly these), then SESSION_SQL.
 RESET_SQL = ";\n".join((

@@ -2,11 +2,13 @@
 
 ``;`` ends a statement except inside ``CREATE TRIGGER ... BEGIN ... END`` (and
 ``CASE ... END``). Identifiers are quoted ``"x"``, ``[x]`` or ```x```; block
-comments do not nest; a ``--`` comment ends at a newline only (SQLite's tokenizer
-does not end it at a lone carriage return). Its identifier characters are
+comments do not nest, and one the text ends inside ends there; a ``--`` comment
+ends at a newline only (SQLite's tokenizer does not end it at a lone carriage
+return). Its identifier characters are
 PostgreSQL's (ASCII letters, digits, ``_``, ``$`` and every non-ASCII character) and
 its whitespace is ASCII. SQLite itself reads ``?``, ``?NNN``, ``@x``, ``$x``, ``#x``
-and any ``:x`` (even right after a word) as parameters.
+and any ``:x`` (even right after a word, and with ``::`` or ``(...)`` after its name:
+``:a::int``, ``:a(x)``) as parameters.
 """
 
 from __future__ import annotations
@@ -22,7 +24,13 @@ LEXICON = Lexicon(
     word=PG_WORD,
     word_char=PG_WORD_CHAR,
     space=r"[ \t\n\f\r]",
-    foreign=(r"\?\d*", rf"[@$:#]{PG_WORD_CHAR}+"),
+    open_comment_allowed=True,
+    # SQLite's own parameters: ?, ?NNN, and a name after @ $ : or # that goes on over
+    # "::" and ends in one "(...)" (Tcl's variable syntax): :a::int and :a(x) are one
+    # parameter each there.
+    foreign=(r"\?\d*",
+             rf"[@$:#](?:::)*{PG_WORD_CHAR}(?:{PG_WORD_CHAR}|::)*(?:\([^ \t\n\v\f\r)]*\)?)?"),
+    name_goes_on=r"::|\(",
 )
 
 

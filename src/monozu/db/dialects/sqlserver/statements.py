@@ -3,7 +3,9 @@
 ``GO`` ends a batch -- any case, starting a token, followed by whitespace or the
 end, outside ``BEGIN ... END``/``CASE ... END``; ``;`` never splits. Identifiers
 are quoted ``[x]`` (``]]`` escapes) or ``"x"``; block comments nest. The driver
-reads ``?`` as its parameter mark; ``@x`` is a T-SQL variable, not a parameter.
+reads ``?`` as its parameter mark, and ``%(...)s`` (anything between the
+parentheses) as a named one it refuses beside ``?`` values; ``@x`` is a T-SQL
+variable, not a parameter.
 """
 
 from __future__ import annotations
@@ -18,7 +20,12 @@ LEXICON = Lexicon(
     nested_comments=True,
     word=r"(?:[^\W\d]|[@#])[\w@#$]*",
     word_char=r"[\w@#$]",
-    foreign=(r"\?",),
+    # mssql-python reads %( up to the next ) and an s, whatever is between (spaces,
+    # digits, quotes), as its own %(name)s mark, and refuses a statement holding one
+    # when the values are a tuple, as the layer's always are. A mark that would
+    # swallow what opens a quote or a comment is left to the driver: the splitter
+    # and the query-file reader share this lexicon, and must not lose a quote.
+    foreign=(r"\?", r"%\([^)'\"\[/-]*\)s"),
     statements_need_separators=False,
 )
 
