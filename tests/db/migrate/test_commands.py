@@ -484,6 +484,74 @@ def test_non_transactional_failure_needs_repair(any_url: str, tmp_path: Path) ->
     assert [s.version for s in m.migrate().applied] == ["2"]
 
 
+def test_a_script_that_commits_part_way_is_not_said_to_be_rolled_back(
+        any_url: str, tmp_path: Path) -> None:
+    # Run in the runner's transaction, the COMMIT kept "two" (and on SQLite "three")
+    # while the error said "Changes successfully rolled back" and no row was written.
+    (tmp_path / "V1__one.sql").write_text("CREATE TABLE one (x INT);\n")
+    (tmp_path / "V2__c.sql").write_text(
+        "CREATE TABLE two (x INT);\nCOMMIT;\nCREATE TABLE three (x INT);\n"
+        "SELECT * FROM nosuch;\n")
+    with pytest.raises(MigrationError) as caught:
+        Migrator.from_url(any_url, locations=[tmp_path]).migrate()
+    message = str(caught.value)
+    assert "V2__c.sql" in message and "successfully rolled back" not in message
+    assert "not rolled back" in message
+    assert [(r["version"], bool(r["success"])) for r in history(any_url)] == [
+        ("1", True), ("2", False)]
+
+
+def test_a_script_that_rolls_back_part_way_is_never_recorded_as_applied(
+        any_url: str, tmp_path: Path) -> None:
+    # Its ROLLBACK undid "two" inside the runner's transaction, and the migration was
+    # still recorded as a success (PostgreSQL), or recorded and then reported as an
+    # unnamed commit error (SQLite).
+    (tmp_path / "V1__c.sql").write_text(
+        "CREATE TABLE two (x INT);\nROLLBACK;\nCREATE TABLE three (x INT);\n")
+    try:
+        Migrator.from_url(any_url, locations=[tmp_path]).migrate()
+    except MigrationError as exc:
+        assert "V1__c.sql failed at line 2" in str(exc)  # SQLite: no transaction to end
+    rows = history(any_url)
+    assert len(rows) == 1
+    # Recorded as applied only when what it did is all there: run outside a transaction,
+    # each statement is kept as it runs.
+    assert not rows[0]["success"] or (table_exists(any_url, "two")
+                                      and table_exists(any_url, "three"))
+
+
+def test_a_script_in_a_transaction_of_its_own_runs_outside_the_runners(
+        any_url: str, tmp_path: Path) -> None:
+    (tmp_path / "V1__own.sql").write_text("BEGIN;\nCREATE TABLE two (x INT);\nCOMMIT;\n")
+    result = Migrator.from_url(any_url, locations=[tmp_path]).migrate()
+    assert [(s.version, s.transactional) for s in result.applied] == [("1", False)]
+    assert table_exists(any_url, "two")
+    assert [bool(r["success"]) for r in history(any_url)] == [True]
+
+
+def test_a_transaction_a_script_leaves_open_is_rolled_back_and_the_script_failed(
+        any_url: str, tmp_path: Path) -> None:
+    # PostgreSQL committed the open transaction with the history row; SQLite failed to
+    # begin the row's own transaction and rolled the changes back only on closing.
+    (tmp_path / "V1__open.sql").write_text("BEGIN;\nCREATE TABLE two (x INT);\n")
+    (tmp_path / "V2__after.sql").write_text("CREATE TABLE three (x INT);\n")
+    with pytest.raises(MigrationError, match=r"V1__open\.sql began a transaction and did "
+                                             "not end it"):
+        Migrator.from_url(any_url, locations=[tmp_path]).migrate()
+    assert [(r["version"], bool(r["success"])) for r in history(any_url)] == [("1", False)]
+    assert not table_exists(any_url, "two") and not table_exists(any_url, "three")
+
+
+def test_a_commit_in_a_script_configured_to_run_in_a_transaction_is_refused(
+        any_url: str, tmp_path: Path) -> None:
+    (tmp_path / "V1__c.sql").write_text("CREATE TABLE two (x INT);\nCOMMIT;\n")
+    (tmp_path / "V1__c.sql.conf").write_text("executeInTransaction=true\n")
+    with pytest.raises(MigrationError, match=r"V1__c\.sql cannot run in a transaction as "
+                                             r"V1__c\.sql\.conf asks: line 2 .*\(COMMIT\)"):
+        Migrator.from_url(any_url, locations=[tmp_path]).migrate()
+    assert history(any_url) == [] and not table_exists(any_url, "two")
+
+
 def test_create_index_concurrently_runs_outside_a_transaction(pg_url: str) -> None:
     result = Migrator.from_url(pg_url, locations=[ENGINE / "nontx-postgresql"]).migrate()
     assert [(s.version, s.transactional) for s in result.applied] == [("1", True), ("2", False)]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import zlib
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -243,6 +244,33 @@ def test_postgresql_splitter() -> None:
 def test_postgresql_non_transactional(sql: str, transactional: bool) -> None:
     (stmt,) = split(PG_RULES, sql + ";").statements
     assert stmt.transactional is transactional
+
+
+@pytest.mark.parametrize(("rules", "sql", "own"), [
+    (PG_RULES, "BEGIN", True),
+    (PG_RULES, "START TRANSACTION ISOLATION LEVEL SERIALIZABLE", True),
+    (PG_RULES, "COMMIT AND CHAIN", True),
+    (PG_RULES, "END WORK", True),
+    (PG_RULES, "ABORT", True),
+    (PG_RULES, "ROLLBACK", True),
+    (PG_RULES, "PREPARE TRANSACTION 'x'", True),
+    (PG_RULES, "ROLLBACK TO SAVEPOINT a", False),
+    (PG_RULES, "ROLLBACK WORK TO a", False),
+    (PG_RULES, "SAVEPOINT a", False),
+    (PG_RULES, "PREPARE q AS SELECT 1", False),
+    (PG_RULES, "CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; END",
+     False),
+    (SQLITE_RULES, "BEGIN IMMEDIATE", True),
+    (SQLITE_RULES, "END TRANSACTION", True),
+    (SQLITE_RULES, "COMMIT", True),
+    (SQLITE_RULES, "ROLLBACK", True),
+    (SQLITE_RULES, "ROLLBACK TRANSACTION TO SAVEPOINT a", False),
+    (SQLITE_RULES, "RELEASE a", False),
+    (SQLITE_RULES, "CREATE TRIGGER tr AFTER INSERT ON t BEGIN SELECT 1; END", False),
+])
+def test_statements_that_begin_or_end_a_transaction(rules: Any, sql: str, own: bool) -> None:
+    (stmt,) = split(rules, sql + ";").statements
+    assert stmt.own_transaction is own
 
 
 def test_sqlite_splitter_keeps_trigger_bodies() -> None:

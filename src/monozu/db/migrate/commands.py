@@ -496,7 +496,19 @@ class Migrator:
                     f"Migration {m.script} cannot run: line "
                     f"{stmt.line + stmt.sql.count(chr(10), 0, at)} holds {what}, which the "
                     "database cannot receive as written", code="MIGRATION_FAILED")
-        if m.config.execute_in_transaction is not None:
+        own = script.own_transaction
+        if own is not None:
+            # Run inside the runner's transaction, its COMMIT would keep part of the
+            # migration and its ROLLBACK undo part, with the row claiming all or nothing.
+            # Outside one it does what it says, and a failure leaves a failed row.
+            if m.config.execute_in_transaction:
+                raise MigrationError(
+                    f"Migration {m.script} cannot run in a transaction as "
+                    f"{m.filename}.conf asks: line {own.line} begins or ends a transaction "
+                    f"itself ({own.sql.split(None, 1)[0].upper()}). Remove that statement, or "
+                    "set executeInTransaction=false", code="MIXED_STATEMENTS")
+            transactional = False
+        elif m.config.execute_in_transaction is not None:
             transactional = m.config.execute_in_transaction
         elif not self.settings.execute_in_transaction:
             transactional = False
@@ -613,6 +625,17 @@ class Migrator:
                              "back database and code, then run repair.")
         except MigrationError as exc:
             failure = exc
+        if session.part.in_transaction(session.conn.raw):
+            # The script began a transaction and did not end it (or failed inside it):
+            # what it left uncommitted is undone, as closing the connection would, and
+            # never committed with the history row.
+            with suppress(*session.conn.dialect.driver_errors()):
+                session.part.run(session.conn.raw, session.part.rollback_sql)
+            failure = failure or MigrationError(
+                f"Migration {prep.migration.script} began a transaction and did not end it: "
+                "its uncommitted changes were rolled back, and it is recorded as failed. "
+                "End the transaction in the script (or remove its BEGIN), then run repair.",
+                code="MIGRATION_FAILED")
         elapsed = int((time.perf_counter() - started) * 1000)
         hist = session.hist
         try:

@@ -12,8 +12,9 @@ and which statements cannot run in a transaction are the dialect's rules
   (and ``CASE ... END``).
 * SQL Server: ``GO`` ends a batch; ``;`` never splits. Empty batches are dropped.
 
-Each statement records its first line (1-based) and whether it can run inside a
-transaction, by the same keyword rules Flyway's parsers use.
+Each statement records its first line (1-based), whether it can run inside a
+transaction, by the same keyword rules Flyway's parsers use, and whether it begins or
+ends a transaction itself (``BEGIN``, ``COMMIT``, ``ROLLBACK``).
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ class Statement:
     line: int
     transactional: bool = True
     copy_data: str | None = None  # PostgreSQL COPY ... FROM STDIN rows
+    # Begins or ends a transaction itself (COMMIT): the script cannot run in the runner's.
+    own_transaction: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +42,11 @@ class Script:
     @property
     def transactional(self) -> bool:
         return all(s.transactional for s in self.statements)
+
+    @property
+    def own_transaction(self) -> Statement | None:
+        """The first statement that begins or ends a transaction itself, if any."""
+        return next((s for s in self.statements if s.own_transaction), None)
 
     @property
     def mixed(self) -> bool:
@@ -81,7 +89,8 @@ def split(rules: StatementRules, text: str, *, server_major: int = 99) -> Script
                 end = tok.start if tok else len(text)
                 data = rules.trailing_data(keywords, stream) if tok is not None else None
                 out.append(Statement(text[start:end].rstrip(), lines.at(start),
-                                     rules.transactional(keywords, server_major), data))
+                                     rules.transactional(keywords, server_major), data,
+                                     rules.controls_transaction(keywords)))
             if tok is None:
                 break
             start, keywords, depth, previous = -1, [], 0, ""
