@@ -552,6 +552,26 @@ def test_a_commit_in_a_script_configured_to_run_in_a_transaction_is_refused(
     assert history(any_url) == [] and not table_exists(any_url, "two")
 
 
+@pytest.mark.parametrize("group", [False, True])
+def test_a_migration_that_cannot_be_recorded_is_named(any_url: str, tmp_path: Path,
+                                                      group: bool) -> None:
+    # The error was the database's alone ("no such table: main.flyway_schema_history"),
+    # naming neither the migration nor what became of its changes.
+    (tmp_path / "V1__one.sql").write_text("CREATE TABLE one (x INT);\n")
+    Migrator.from_url(any_url, locations=[tmp_path]).migrate()
+    (tmp_path / "V2__drop.sql").write_text(
+        "CREATE TABLE two (x INT);\nDROP TABLE flyway_schema_history;\n")
+    with pytest.raises(MigrationError) as caught:
+        Migrator.from_url(any_url, locations=[tmp_path], group=group).migrate()
+    message = str(caught.value)
+    assert message.startswith("Migration V2__drop.sql ran, but could not be recorded in ")
+    assert "flyway_schema_history" in message
+    assert message.endswith("The whole group was rolled back." if group
+                            else "Changes successfully rolled back.")
+    assert [r["version"] for r in history(any_url)] == ["1"]
+    assert not table_exists(any_url, "two")
+
+
 def test_create_index_concurrently_runs_outside_a_transaction(pg_url: str) -> None:
     result = Migrator.from_url(pg_url, locations=[ENGINE / "nontx-postgresql"]).migrate()
     assert [(s.version, s.transactional) for s in result.applied] == [("1", True), ("2", False)]

@@ -553,7 +553,8 @@ class Migrator:
                                     transactional=prep.transactional, then=then,
                                     before=session.conn.take_deferred())
         except session.conn.dialect.driver_errors() as exc:  # the history row or the commit
-            raise self._cause(session, exc) from exc
+            raise self._unrecorded(session, prep.migration, exc, rolled_back) from (
+                self._cause(session, exc))
         except ScriptFailed as failed:
             stmt = statements[failed.index]
             message, line = self._describe_failure(session, failed.error, stmt)
@@ -568,6 +569,19 @@ class Migrator:
             hidden = error
         if hidden is not None:
             raise hidden
+
+    @staticmethod
+    def _unrecorded(session: Context, m: ResolvedMigration, exc: BaseException,
+                    rolled_back: str) -> MigrationError:
+        """A migration whose statements ran but whose history row (or commit) failed:
+        a script may have dropped the table, or changed the role that writes it."""
+        err = session.conn.dialect.translate_error(exc) or DatabaseError(str(exc))
+        message = " ".join(str(err).split())
+        if err.code:
+            message = f"{message} [{session.part.error_label}: {err.code}]"
+        return MigrationError(
+            f"Migration {m.script} ran, but could not be recorded in {session.hist.qualified}"
+            f": {message}. {rolled_back}", code="MIGRATION_FAILED")
 
     @staticmethod
     def _cause(session: Context, exc: BaseException) -> BaseException:
@@ -595,9 +609,14 @@ class Migrator:
         started = time.perf_counter()
         hist, conn = session.hist, session.conn
         if in_group:
-            self._run_script(session, prep, "The whole group was rolled back.")
+            rolled_back = "The whole group was rolled back."
+            self._run_script(session, prep, rolled_back)
             row = self._row(session, prep.migration, started, True)
-            conn.execute(hist.insert(), row_params(hist, rank, row))
+            try:
+                conn.execute(hist.insert(), row_params(hist, rank, row))
+            except DatabaseError as exc:
+                raise self._unrecorded(session, prep.migration, exc.__cause__ or exc,
+                                       rolled_back) from exc
             return self._step(prep, started, out_of_order)
 
         def finish() -> list[tuple[str, tuple[Any, ...]]]:
