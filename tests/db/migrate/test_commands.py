@@ -608,6 +608,49 @@ def test_default_schema_on_postgresql(pg_url: str) -> None:
     assert m.validate().ok
 
 
+def test_a_scripts_search_path_does_not_reach_the_next_migration(pg_url: str,
+                                                                  tmp_path: Path) -> None:
+    # Flyway gives the session its search path back after each migration: "two" goes
+    # to public with Flyway, and went to "other" here.
+    (tmp_path / "V1__other.sql").write_text(
+        "CREATE SCHEMA other;\nSET search_path TO other;\nCREATE TABLE one (x INT);\n")
+    (tmp_path / "V2__two.sql").write_text("CREATE TABLE two (x INT);\n")
+    (tmp_path / "V3__three.sql").write_text("CREATE TABLE three (x INT);\n")
+    (tmp_path / "V3__three.sql.conf").write_text("executeInTransaction=false\n")
+    (tmp_path / "V4__four.sql").write_text(
+        "SET search_path TO other;\nCREATE TABLE four (x INT);\n")
+    (tmp_path / "V4__four.sql.conf").write_text("executeInTransaction=false\n")
+    (tmp_path / "V5__five.sql").write_text("CREATE TABLE five (x INT);\n")
+    Migrator.from_url(pg_url, locations=[tmp_path]).migrate()
+    assert query(pg_url, "SELECT table_schema, table_name FROM information_schema.tables "
+                         "WHERE table_name IN ('one', 'two', 'three', 'four', 'five') "
+                         "ORDER BY table_name") == [
+        ("public", "five"), ("other", "four"),
+        ("other", "one"), ("public", "three"), ("public", "two")]
+
+
+@pytest.mark.parametrize("how", ["transactional", "outside", "group"])
+def test_a_scripts_set_role_does_not_write_the_history(pg_url: str, tmp_path: Path,
+                                                       how: str) -> None:
+    # The history row was written as the role the script set, which may not write it:
+    # "permission denied for table flyway_schema_history". Flyway sets the role back.
+    import uuid
+
+    role = f"weak_{uuid.uuid4().hex[:8]}"
+    (tmp_path / "V1__role.sql").write_text(f"CREATE ROLE {role};\nSET ROLE {role};\n")
+    if how == "outside":
+        (tmp_path / "V1__role.sql.conf").write_text("executeInTransaction=false\n")
+    (tmp_path / "V2__two.sql").write_text("CREATE TABLE two (x INT);\n")
+    try:
+        Migrator.from_url(pg_url, locations=[tmp_path], group=how == "group").migrate()
+        assert [(r["version"], r["success"], r["installed_by"]) for r in history(pg_url)] == [
+            ("1", True, "postgres"), ("2", True, "postgres")]
+        assert query(pg_url, "SELECT tableowner FROM pg_tables WHERE tablename = 'two'"
+                     ) == [("postgres",)]
+    finally:
+        execute(pg_url, f"DROP ROLE IF EXISTS {role}")
+
+
 def test_sqlite_pragma_runs_outside_a_transaction(sqlite_url: str) -> None:
     result = Migrator.from_url(sqlite_url, locations=[ENGINE / "nontx-sqlite"]).migrate()
     assert [(s.version, s.transactional) for s in result.applied] == [("1", True), ("2", False)]

@@ -46,6 +46,9 @@ class ConnectionFacts:
     table: str
     server_major: int = 0
     environment: str = "default"
+    # The session's search path when the command began (PostgreSQL), restored after
+    # every migration as Flyway does.
+    search_path: str | None = None
 
 
 def java_hash(text: str) -> int:
@@ -163,6 +166,12 @@ class MigrationSQL(abc.ABC):
     def in_transaction(self, raw: Any) -> bool:
         """Whether the server still has a transaction open (None-safe: assume so)."""
         return True
+
+    def restore(self, facts: ConnectionFacts) -> list[tuple[str, Row]]:
+        """Statements that give the session back the state it began with (Flyway's
+        ``restoreOriginalState``), run after each migration before its history row: a
+        script's ``SET ROLE`` must not write the row or run the next migration."""
+        return []
 
     # -- running a migration's statements --------------------------------------------------
     def run(self, raw: Any, sql: str, copy_data: str | None = None) -> None:

@@ -613,6 +613,8 @@ class Migrator:
             self._run_script(session, prep, rolled_back)
             row = self._row(session, prep.migration, started, True)
             try:
+                for sql, params in session.part.restore(session.facts):
+                    conn.execute(sql, params)
                 conn.execute(hist.insert(), row_params(hist, rank, row))
             except DatabaseError as exc:
                 raise self._unrecorded(session, prep.migration, exc.__cause__ or exc,
@@ -623,7 +625,8 @@ class Migrator:
             # Sent with the script where the database pipelines (the server measures
             # the time then), else after it.
             row = self._row(session, prep.migration, started, True)
-            return [(hist.insert(server_elapsed=True),
+            return [*session.part.restore(session.facts),
+                    (hist.insert(server_elapsed=True),
                      row_params(hist, rank, row, server_elapsed=True)),
                     (session.part.commit_sql, ())]
 
@@ -659,6 +662,8 @@ class Migrator:
         hist = session.hist
         try:
             with session.conn.transaction(lock_wait=self.settings.lock_wait_seconds):
+                for sql, params in session.part.restore(session.facts):
+                    session.conn.execute(sql, params)
                 session.conn.execute(hist.finish(), (hist.part.bool_param(failure is None),
                                                      elapsed, rank))
         except MonozuError as exc:

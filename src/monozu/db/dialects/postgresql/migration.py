@@ -41,7 +41,7 @@ LOCK_BASE = 0x466C79776179  # ASCII "Flyway"
 TRY_LOCK = "SELECT pg_try_advisory_lock($1)"
 UNLOCK = "SELECT pg_advisory_unlock($1)"
 FACTS = ("SELECT current_user, current_schema(), current_database(), "
-         "current_setting('server_version_num')::int")
+         "current_setting('server_version_num')::int, current_setting('search_path')")
 
 
 def lock_key(schema: str, table: str) -> int:
@@ -130,10 +130,19 @@ class PostgreSQLMigration(MigrationSQL):
         if schema:
             # Flyway makes defaultSchema the session's search_path on PostgreSQL.
             conn.execute(f"SET search_path TO {self.dialect.quote(schema)}")
-        user, current, database, version = conn.query_one(FACTS)
+        user, current, database, version, path = conn.query_one(FACTS)
         return ConnectionFacts(default_schema=schema or current or "public", user=str(user),
                                database=str(database), table=table,
-                               server_major=int(version) // 10000)
+                               server_major=int(version) // 10000, search_path=str(path))
+
+    def restore(self, facts: ConnectionFacts) -> list[tuple[str, Row]]:
+        # As Flyway: the role the connection began with, then its search path (a
+        # script's SET search_path would otherwise place the next migration's tables).
+        statements: list[tuple[str, Row]] = [(f"SET ROLE {self.dialect.quote(facts.user)}", ())]
+        if facts.search_path is not None:
+            statements.append(("SELECT set_config('search_path', $1, false)",
+                               (facts.search_path,)))
+        return statements
 
     def begin(self, conn: AutocommitConnection, lock_wait: float) -> None:
         """BEGIN goes out with the transaction's first statement (see
