@@ -157,6 +157,21 @@ def test_resolve_duplicates_are_errors() -> None:
         resolve([ENGINE / "duplicate-repeatable"])
 
 
+def test_resolve_a_folder_named_twice_or_inside_another_is_scanned_once(
+        tmp_path: Path) -> None:
+    # Flyway discards a duplicate location and one inside another; here their files were
+    # found twice: "Found more than one migration with version 1".
+    outer, inner, sibling = tmp_path / "sql", tmp_path / "sql" / "c", tmp_path / "sql2"
+    inner.mkdir(parents=True)
+    sibling.mkdir()
+    (outer / "V1__a.sql").write_text("SELECT 1;")
+    (inner / "V2__b.sql").write_text("SELECT 2;")
+    (sibling / "V3__c.sql").write_text("SELECT 3;")
+    res = resolve([inner, outer, f"filesystem:{outer}/", str(tmp_path / "sql" / "." / "c"),
+                   sibling])
+    assert [m.script for m in res.versioned] == ["V1__a.sql", "c/V2__b.sql", "V3__c.sql"]
+
+
 def test_resolve_bad_names_warn_unless_validated() -> None:
     res = resolve([ENGINE / "bad-names"])
     assert [m.script for m in res.migrations] == ["V1__good.sql"]

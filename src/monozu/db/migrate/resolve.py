@@ -1,7 +1,8 @@
 """Find the migrations on disk: scan, parse names, read, checksum, reject duplicates.
 
 Locations are folders (a ``filesystem:`` prefix is accepted), scanned recursively
-in sorted order; hidden folders are skipped. ``script`` is the path relative to
+in sorted order; hidden folders are skipped, and a folder named twice or inside
+another location is scanned once, as Flyway does. ``script`` is the path relative to
 its location with ``/`` separators, as Flyway stores it. A repeatable's checksum
 is taken after placeholder replacement (Flyway 6.3+); a versioned one on the raw
 text.
@@ -119,6 +120,16 @@ def check_folders(locations: Sequence[str | os.PathLike[str]]) -> list[Path]:
     return roots
 
 
+def distinct_folders(roots: Sequence[Path]) -> list[Path]:
+    """The folders to scan: one named twice, or inside another one named, is scanned
+    once, as part of the outer one (Flyway discards such locations), instead of its
+    files being found twice and refused as duplicate versions."""
+    full = [Path(os.path.normpath(os.path.abspath(root))) for root in roots]
+    return [root for i, (root, path) in enumerate(zip(roots, full, strict=True))
+            if not any(other in path.parents or (path == other and j < i)
+                       for j, other in enumerate(full))]
+
+
 def _scan(root: Path) -> list[Path]:
     found: list[Path] = []
     for folder, dirs, files in os.walk(root):
@@ -144,7 +155,7 @@ def resolve(
     migrations: list[ResolvedMigration] = []
     warnings: list[str] = []
     naming_errors: list[str] = []
-    for root in check_folders(locations):
+    for root in distinct_folders(check_folders(locations)):
         for path in _scan(root):
             name = path.name
             if not is_sql(name):
