@@ -172,6 +172,29 @@ def test_resolve_a_folder_named_twice_or_inside_another_is_scanned_once(
     assert [m.script for m in res.versioned] == ["V1__a.sql", "c/V2__b.sql", "V3__c.sql"]
 
 
+def test_resolve_follows_linked_folders_as_flyway_does(tmp_path: Path) -> None:
+    # Flyway applies linked/V2__b.sql; it was skipped here without a word.
+    (tmp_path / "sql").mkdir()
+    (tmp_path / "shared").mkdir()
+    (tmp_path / "sql" / "V1__a.sql").write_text("SELECT 1;")
+    (tmp_path / "shared" / "V2__b.sql").write_text("SELECT 2;")
+    (tmp_path / "sql" / "linked").symlink_to(tmp_path / "shared")
+    res = resolve([tmp_path / "sql"])
+    assert [m.script for m in res.versioned] == ["V1__a.sql", "linked/V2__b.sql"]
+
+
+def test_resolve_refuses_a_linked_folder_that_leads_back(tmp_path: Path) -> None:
+    # Followed blindly, a loop is walked until the paths grow too long (Flyway then finds
+    # its files many times over).
+    (tmp_path / "sql" / "a").mkdir(parents=True)
+    (tmp_path / "sql" / "b").mkdir()
+    (tmp_path / "sql" / "a" / "to_b").symlink_to(tmp_path / "sql" / "b")
+    (tmp_path / "sql" / "b" / "to_a").symlink_to(tmp_path / "sql" / "a")
+    with pytest.raises(MigrationConfigError, match=r"a/to_b/to_a links back to .*/sql/a, a "
+                                                   r"folder that holds it"):
+        resolve([tmp_path / "sql"])
+
+
 def test_resolve_bad_names_warn_unless_validated() -> None:
     res = resolve([ENGINE / "bad-names"])
     assert [m.script for m in res.migrations] == ["V1__good.sql"]

@@ -132,9 +132,21 @@ def distinct_folders(roots: Sequence[Path]) -> list[Path]:
 
 def _scan(root: Path) -> list[Path]:
     found: list[Path] = []
-    for folder, dirs, files in os.walk(root):
+    # Linked folders are followed, as Flyway follows them; the real folders each walked
+    # folder lies in, so a link back to one of them is found instead of walked forever.
+    inside: dict[str, frozenset[str]] = {str(root): frozenset({os.path.realpath(root)})}
+    for folder, dirs, files in os.walk(root, followlinks=True):
         # Hidden folders (.git, .idea...) are never scanned, as in Flyway.
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for d in dirs:
+            child = os.path.join(folder, d)
+            real = os.path.realpath(child)
+            if real in inside[folder]:
+                raise MigrationConfigError(
+                    f"Migrations folder {root}: {Path(child).relative_to(root).as_posix()} "
+                    f"links back to {real}, a folder that holds it; remove the link",
+                    code="INVALID_LOCATION")
+            inside[child] = inside[folder] | {real}
         found.extend(Path(folder) / f for f in sorted(files))
     return found
 
