@@ -697,6 +697,27 @@ def test_bad_input(any_url: str) -> None:
     assert any("V2_typo.sql" in w for w in result.warnings)
 
 
+def test_a_baseline_migration_stops_the_migration_of_a_new_database(
+        any_url: str, tmp_path: Path) -> None:
+    # Flyway runs B2 in place of V1 on a new database; skipped with a warning, V1 and V3
+    # built another schema from the same files.
+    (tmp_path / "V1__a.sql").write_text("CREATE TABLE a (x INT);\n")
+    (tmp_path / "B2__b.sql").write_text("CREATE TABLE b (x INT);\n")
+    (tmp_path / "V3__c.sql").write_text("CREATE TABLE c (x INT);\n")
+    with pytest.raises(MigrationConfigError, match=r"Baseline migration B2__b\.sql: on a new "
+                                                   "database Flyway runs it"):
+        Migrator.from_url(any_url, locations=[tmp_path]).migrate()
+    assert not table_exists(any_url, "flyway_schema_history")
+    assert not table_exists(any_url, "a")
+    # With a history, Flyway ignores baseline migrations, and so does monozu.
+    (tmp_path / "B2__b.sql").rename(tmp_path / "B2__b.sql.away")
+    Migrator.from_url(any_url, locations=[tmp_path], target="1").migrate()
+    (tmp_path / "B2__b.sql.away").rename(tmp_path / "B2__b.sql")
+    result = Migrator.from_url(any_url, locations=[tmp_path]).migrate()
+    assert [s.version for s in result.applied] == ["3"]
+    assert any("B2__b.sql: baseline migrations are not run" in w for w in result.warnings)
+
+
 def test_empty_migration_is_recorded_with_checksum_zero(any_url: str) -> None:
     result = Migrator.from_url(any_url, locations=[ENGINE / "empty-file"]).migrate()
     assert [s.version for s in result.applied] == ["1", "2"]

@@ -17,7 +17,13 @@ from monozu.db.dialects.sqlite.statements import RULES as SQLITE_RULES
 from monozu.db.dialects.sqlserver.migration import lock_resource as sqlserver_lock_resource
 from monozu.db.migrate.checksum import checksum_bytes, checksum_text
 from monozu.db.migrate.errors import MigrationConfigError, MigrationError
-from monozu.db.migrate.naming import BadName, Callback, MigrationName, parse_name
+from monozu.db.migrate.naming import (
+    BadName,
+    BaselineMigration,
+    Callback,
+    MigrationName,
+    parse_name,
+)
 from monozu.db.migrate.placeholders import replace_placeholders
 from monozu.db.migrate.resolve import resolve
 from monozu.db.migrate.settings import load_settings, parse_placeholder_args
@@ -138,6 +144,8 @@ def test_names() -> None:
     empty = parse_name("V__x.sql")
     assert isinstance(empty, BadName) and empty.fatal
     assert isinstance(parse_name("v1__lower.sql"), BadName)
+    assert parse_name("B2_1__base.sql") == BaselineMigration(Version("2.1"))
+    assert isinstance(parse_name("Bootstrap.sql"), BadName)
     repeat_with_version = parse_name("R1__x.sql")
     assert isinstance(repeat_with_version, BadName) and repeat_with_version.fatal
 

@@ -314,6 +314,8 @@ class Migrator:
             say(f"Database: {self._describe(session)}")
             hist = session.hist
             resolution = self._resolve(session)
+            if resolution.baseline_migrations:
+                self._refuse_baseline_migrations(session, resolution)
             created = baselined = False
             if not self._table_exists(session):
                 non_empty = not self._schema_empty(session)
@@ -353,6 +355,18 @@ class Migrator:
                 created_table=created, baselined=baselined,
                 target_reached=self._target_reached(final),
                 warnings=resolution.warnings)
+
+    def _refuse_baseline_migrations(self, session: Context, resolution: Resolution) -> None:
+        """A baseline migration decides how Flyway migrates a new database (it runs in
+        place of the versions it covers); skipped here, the same files would build
+        another schema. A database with a history never runs one, in Flyway either."""
+        if self._table_exists(session) and self._read(session):
+            return
+        raise MigrationConfigError(
+            f"Baseline migration {', '.join(resolution.baseline_migrations)}: on a new "
+            "database Flyway runs it in place of the versions it covers, and monozu does not "
+            "run baseline migrations. Migrate this database with Flyway first, or remove the "
+            "file", code="UNSUPPORTED_MIGRATION")
 
     def _reapply_rls(self, session: Context) -> str | None:
         """Bring new tables' ``rls_<table>`` policies to the database's current RLS state."""

@@ -20,6 +20,7 @@ from monozu.db.migrate.checksum import checksum_text, strip_bom
 from monozu.db.migrate.errors import MigrationConfigError, MigrationError
 from monozu.db.migrate.naming import (
     BadName,
+    BaselineMigration,
     Callback,
     MigrationName,
     is_sql,
@@ -69,6 +70,9 @@ class ResolvedMigration:
 class Resolution:
     migrations: tuple[ResolvedMigration, ...]
     warnings: tuple[str, ...] = ()
+    # Flyway baseline migrations (B2__x.sql) found, which are not run: a new database
+    # would be migrated otherwise than Flyway migrates it.
+    baseline_migrations: tuple[str, ...] = ()
 
     @property
     def versioned(self) -> list[ResolvedMigration]:
@@ -167,6 +171,7 @@ def resolve(
     migrations: list[ResolvedMigration] = []
     warnings: list[str] = []
     naming_errors: list[str] = []
+    baseline: list[str] = []
     for root in distinct_folders(check_folders(locations)):
         for path in _scan(root):
             name = path.name
@@ -176,6 +181,11 @@ def resolve(
             rel = path.relative_to(root).as_posix()
             if isinstance(parsed, Callback):
                 warnings.append(f"{rel}: SQL callbacks ({parsed.event}) are not run; skipped")
+                continue
+            if isinstance(parsed, BaselineMigration):
+                warnings.append(f"{rel}: baseline migrations are not run (Flyway runs them "
+                                "only on a new database); skipped")
+                baseline.append(rel)
                 continue
             if isinstance(parsed, BadName):
                 if parsed.fatal or validate_naming:
@@ -193,7 +203,7 @@ def resolve(
     if naming_errors:
         raise MigrationError("; ".join(naming_errors), code="INVALID_MIGRATION_NAME")
     _check_duplicates(migrations)
-    return Resolution(tuple(migrations), tuple(warnings))
+    return Resolution(tuple(migrations), tuple(warnings), tuple(baseline))
 
 
 def _check_script_name(rel: str) -> None:
