@@ -92,6 +92,16 @@ class Lexicon:
     def __repr__(self) -> str:
         return f"<Lexicon {self.label}>"
 
+    def closed(self, comment: str) -> bool:
+        """Is a ``/* ... */`` comment token closed? (Unclosed, it runs to the end of the
+        text.)"""
+        if not self.nested_comments:
+            return len(comment) >= 4 and comment.endswith("*/")
+        depth = 0
+        for m in _NESTED.finditer(comment):
+            depth += 1 if m.group() == "/*" else -1
+        return depth == 0
+
     def tokens(self, text: str, start: int = 0) -> TokenStream:
         return TokenStream(self, text, start)
 

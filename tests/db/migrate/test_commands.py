@@ -454,6 +454,17 @@ def test_a_script_holding_a_nul_runs_nothing(any_url: str, tmp_path: Path) -> No
     assert not table_exists(any_url, "kept") and not table_exists(any_url, "cut")
 
 
+def test_a_comment_never_closed_runs_nothing(any_url: str, tmp_path: Path) -> None:
+    # The open comment swallowed "two", and the migration was recorded as a success.
+    (tmp_path / "V1__ok.sql").write_text("CREATE TABLE before_it (a INT);\n")
+    (tmp_path / "V2__open.sql").write_text(
+        "CREATE TABLE one (x INT);\n/* never closed\nCREATE TABLE two (x INT);\n")
+    with pytest.raises(MigrationError, match=r"V2__open\.sql cannot run: line 2 opens a /\* "
+                                             "comment that is never closed"):
+        Migrator.from_url(any_url, locations=[tmp_path]).migrate()
+    assert history(any_url) == [] and not table_exists(any_url, "before_it")
+
+
 def test_group_rolls_back_every_migration(any_url: str) -> None:
     with pytest.raises(MigrationError, match=r"V2__bad\.sql"):
         Migrator.from_url(any_url, locations=[ENGINE / "failing"], group=True).migrate()

@@ -319,6 +319,24 @@ def test_statements_that_begin_or_end_a_transaction(rules: Any, sql: str, own: b
     assert stmt.own_transaction is own
 
 
+@pytest.mark.parametrize(("rules", "text", "hidden"), [
+    (PG_RULES, "CREATE TABLE a (x INT);\n/* never closed\nCREATE TABLE b (x INT);\n", 2),
+    (PG_RULES, "SELECT 1;\n\n/* a /* nested */ but the outer is open\nSELECT 2;", 3),
+    (SQLITE_RULES, "SELECT 1;\n/* never closed\nSELECT 2;", 2),
+    (SQLITE_RULES, "SELECT 1;\n/*/ SELECT 2;", 2),
+    (SQLITE_RULES, "-- header\rCREATE TABLE a (x INT);\r", 1),
+    (PG_RULES, "-- header\rCREATE TABLE a (x INT);\r", None),  # \r ends it there
+    (SQLITE_RULES, "SELECT 1; -- trailing\r\n/* closed */ SELECT 2; -- last\r", None),
+    (PG_RULES, "SELECT 1; /* a /* b */ c */ SELECT 2;", None),
+])
+def test_comments_that_hide_the_text_after_them(rules: Any, text: str,
+                                                hidden: int | None) -> None:
+    # The splitter dropped them as comments: the statements they swallowed never ran,
+    # and the migration was recorded as a success.
+    found = split(rules, text).hidden
+    assert (found[0] if found else None) == hidden
+
+
 def test_sqlite_splitter_keeps_trigger_bodies() -> None:
     script = split(
         SQLITE_RULES,

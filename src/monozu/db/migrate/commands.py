@@ -501,6 +501,10 @@ class Migrator:
             text = replace_placeholders(text, self._placeholders(session, m.filename), m.script)
         script = split(session.conn.dialect.statements, text,
                        server_major=session.facts.server_major)
+        if script.hidden is not None:
+            line, what = script.hidden
+            raise MigrationError(f"Migration {m.script} cannot run: line {line} {what}",
+                                 code="MIGRATION_FAILED")
         for stmt in script.statements:
             # psycopg sends a statement as a C string: PostgreSQL ran the text before a
             # NUL and reported success. Refused on every database, before it runs.

@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from monozu.db.dialects.statements import KEYWORDS_KEPT, StatementRules
-from monozu.db.sqltext import TRIVIA, WORD
+from monozu.db.sqltext import BLOCK_COMMENT, LINE_COMMENT, TRIVIA, WORD, Lexicon, Token
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +38,8 @@ class Statement:
 @dataclass(frozen=True, slots=True)
 class Script:
     statements: tuple[Statement, ...]
+    # (line, what) where a comment hides text the writer meant to run, if anywhere.
+    hidden: tuple[int, str] | None = None
 
     @property
     def transactional(self) -> bool:
@@ -82,6 +84,7 @@ def split(rules: StatementRules, text: str, *, server_major: int = 99) -> Script
     keywords: list[str] = []
     depth = 0
     previous = ""
+    hidden: tuple[int, str] | None = None
     while True:
         tok = stream.next()
         if tok is None or (depth == 0 and rules.ends_statement(tok, text)):
@@ -96,6 +99,8 @@ def split(rules: StatementRules, text: str, *, server_major: int = 99) -> Script
             start, keywords, depth, previous = -1, [], 0, ""
             continue
         if tok.kind in TRIVIA:
+            if hidden is None and (what := _hides_text(rules.lexicon, tok)) is not None:
+                hidden = (lines.at(tok.start), what)
             continue
         if start < 0:
             start = tok.start
@@ -106,4 +111,20 @@ def split(rules: StatementRules, text: str, *, server_major: int = 99) -> Script
             previous = tok.upper
         else:
             previous = ""
-    return Script(tuple(out))
+    return Script(tuple(out), hidden)
+
+
+def _hides_text(lexicon: Lexicon, tok: Token) -> str | None:
+    """What a comment token hides from the database that its writer meant to run: the
+    rest of the file behind a ``/*`` never closed, or (where a ``--`` comment ends at a
+    line feed only, as in SQLite) the text after a lone carriage return."""
+    if tok.kind == BLOCK_COMMENT and not lexicon.closed(tok.text):
+        return ("opens a /* comment that is never closed, so the rest of the file would "
+                "not run; close it with */")
+    if tok.kind == LINE_COMMENT:
+        cr = tok.text.find("\r")
+        if cr >= 0 and tok.text[cr:].strip():
+            return ("holds a -- comment that the database reads on past a lone carriage "
+                    "return (\\r) to the next line feed, so the text after it would not run; "
+                    "end the lines with \\n or \\r\\n")
+    return None
