@@ -235,6 +235,18 @@ def test_resolve_missing_folder_and_bad_conf(tmp_path: Path) -> None:
         resolve([ENGINE / "conf-bad-key"])
 
 
+def test_a_byte_order_mark_before_a_conf_file_is_not_part_of_its_first_key(
+        tmp_path: Path) -> None:
+    # Flyway drops it and honours the setting; here it was "Unknown configuration
+    # property" (the script config) or a first setting read under another name.
+    (tmp_path / "V1__a.sql").write_text("SELECT 1;")
+    (tmp_path / "V1__a.sql.conf").write_text("\ufeffexecuteInTransaction=false\n")
+    (migration,) = resolve([tmp_path]).migrations
+    assert migration.config.execute_in_transaction is False
+    (tmp_path / "flyway.conf").write_text("\ufeffflyway.outOfOrder=true\n")
+    assert load_settings({}, cwd=tmp_path).out_of_order is True
+
+
 def test_empty_file_has_checksum_zero() -> None:
     res = resolve([ENGINE / "empty-file"])
     assert next(m.checksum for m in res.versioned) == 0
