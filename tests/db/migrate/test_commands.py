@@ -161,6 +161,22 @@ def test_version_ordering_and_stored_text(any_url: str) -> None:
     assert [r["version"] for r in history(any_url)] == ["001.2", "1.9", "1.10", "1.11.0"]
 
 
+def test_a_version_in_other_decimal_digits_is_read_as_flyway_reads_it(
+        any_url: str, tmp_path: Path) -> None:
+    # Flyway applies V١__x.sql as version 1 and writes "١" to its history; that history
+    # was refused here ("Invalid version '١'"), and so was the file.
+    (tmp_path / "V\u0661__x.sql").write_text("CREATE TABLE a (x INT);\n")
+    m = Migrator.from_url(any_url, locations=[tmp_path])
+    m.migrate()
+    assert [r["version"] for r in history(any_url)] == ["\u0661"]
+    assert states(m) == [("\u0661", "x", "Success")]
+    (tmp_path / "V2__y.sql").write_text("CREATE TABLE b (x INT);\n")
+    assert [s.version for s in m.migrate().applied] == ["2"]
+    (tmp_path / "V1__same.sql").write_text("SELECT 1;\n")
+    with pytest.raises(MigrationError, match="more than one migration with version"):
+        m.migrate()
+
+
 def test_duplicate_versions_stop_everything(any_url: str) -> None:
     with pytest.raises(MigrationError, match="more than one migration with version 1"):
         Migrator.from_url(any_url, locations=[ENGINE / "duplicate-version"]).migrate()

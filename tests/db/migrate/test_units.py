@@ -97,6 +97,8 @@ def test_checksum_is_not_the_whole_file_crc() -> None:
     ("0", "0.1"),
     # longer than int() converts (Flyway reads BigInteger): compared as numbers still
     ("9" * 5000, "1" + "0" * 5000), ("1." + "9" * 5000, "2"), ("0" * 5000 + "9", "10"),
+    # any decimal digit, as Java's BigInteger reads it
+    ("\u0669", "\u0661\u0660"), ("9", "\uff11\uff10"),
 ])
 def test_version_order(low: str, high: str) -> None:
     assert Version(low) < Version(high)
@@ -104,7 +106,10 @@ def test_version_order(low: str, high: str) -> None:
 
 
 @pytest.mark.parametrize(("a", "b"), [("1", "1.0"), ("1", "1.0.0"), ("001", "1"), ("1_2", "1.2"),
-                                      ("0" * 5000 + "1", "1." + "0" * 5000)])
+                                      ("0" * 5000 + "1", "1." + "0" * 5000),
+                                      # Flyway writes V١__x.sql's version as "١", equal to 1
+                                      ("\u0661", "1"), ("\u0660\u0661_2", "1.2"),
+                                      ("\uff12", "2")])
 def test_equal_versions(a: str, b: str) -> None:
     assert Version(a) == Version(b)
     assert hash(Version(a)) == hash(Version(b))
@@ -115,7 +120,10 @@ def test_version_text_keeps_leading_zeros() -> None:
     assert str(Version("1_10_0")) == "1.10.0"
 
 
-@pytest.mark.parametrize("bad", ["1a", "1.", "1..2", "", "a", ".1", "1.-2"])
+@pytest.mark.parametrize("bad", ["1a", "1.", "1..2", "", "a", ".1", "1.-2",
+                                 # a dot splits only before an ASCII digit (Java's \\d);
+                                 # superscripts are not decimal digits
+                                 "1.\u0661", "\u00b2"])
 def test_invalid_versions(bad: str) -> None:
     with pytest.raises(InvalidVersion):
         Version(bad)
