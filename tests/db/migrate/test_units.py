@@ -3,6 +3,7 @@ settings, lock keys. No database needed."""
 
 from __future__ import annotations
 
+import os
 import re
 import zlib
 from pathlib import Path
@@ -209,6 +210,27 @@ def test_resolve_refuses_a_linked_folder_that_leads_back(tmp_path: Path) -> None
     with pytest.raises(MigrationConfigError, match=r"a/to_b/to_a links back to .*/sql/a, a "
                                                    r"folder that holds it"):
         resolve([tmp_path / "sql"])
+
+
+@pytest.mark.parametrize("which", [".", "sub"])
+def test_resolve_refuses_a_folder_it_cannot_list(tmp_path: Path, which: str,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    # os.walk skipped it without a word: its migrations silently did not run (as root,
+    # permissions cannot make it happen, hence the stand-in).
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "V1__a.sql").write_text("SELECT 1;")
+    blocked = tmp_path / which
+    real_scandir = os.scandir
+
+    def scandir(path: Any) -> Any:
+        if Path(path) == blocked:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    shown = "it" if which == "." else "sub"
+    with pytest.raises(MigrationConfigError, match=f"cannot read {shown}: Permission denied"):
+        resolve([tmp_path])
 
 
 def test_resolve_bad_names_warn_unless_validated() -> None:

@@ -121,6 +121,12 @@ def check_folders(locations: Sequence[str | os.PathLike[str]]) -> list[Path]:
         if not root.is_dir():
             what = "is not a folder" if root.exists() else "does not exist"
             raise MigrationConfigError(f"Migrations folder {root} {what}")
+        try:
+            with os.scandir(root):
+                pass
+        except OSError as exc:
+            raise MigrationConfigError(f"Migrations folder {root}: cannot read it: "
+                                       f"{exc.strerror or exc}", code="INVALID_LOCATION") from None
     return roots
 
 
@@ -139,7 +145,17 @@ def _scan(root: Path) -> list[Path]:
     # Linked folders are followed, as Flyway follows them; the real folders each walked
     # folder lies in, so a link back to one of them is found instead of walked forever.
     inside: dict[str, frozenset[str]] = {str(root): frozenset({os.path.realpath(root)})}
-    for folder, dirs, files in os.walk(root, followlinks=True):
+
+    def unreadable(exc: OSError) -> None:
+        # os.walk skips a folder it cannot list without a word: its migrations would
+        # silently not run.
+        where = Path(exc.filename or root)
+        shown = where.relative_to(root).as_posix() if where.is_relative_to(root) else where
+        raise MigrationConfigError(
+            f"Migrations folder {root}: cannot read {'it' if shown == '.' else shown}: "
+            f"{exc.strerror or exc}", code="INVALID_LOCATION")
+
+    for folder, dirs, files in os.walk(root, onerror=unreadable, followlinks=True):
         # Hidden folders (.git, .idea...) are never scanned, as in Flyway.
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for d in dirs:
