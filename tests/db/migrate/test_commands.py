@@ -569,6 +569,21 @@ def test_a_transaction_a_script_leaves_open_is_rolled_back_and_the_script_failed
     assert not table_exists(any_url, "two") and not table_exists(any_url, "three")
 
 
+def test_a_failure_inside_a_scripts_own_transaction_says_what_was_undone(
+        any_url: str, tmp_path: Path) -> None:
+    # The message said none of its statements were rolled back, while the ones in the
+    # transaction it began were.
+    (tmp_path / "V1__own.sql").write_text(
+        "CREATE TABLE kept (x INT);\nBEGIN;\nCREATE TABLE undone (x INT);\n"
+        "SELECT * FROM nosuch;\nCOMMIT;\n")
+    with pytest.raises(MigrationError, match=r"V1__own\.sql failed at line 4: .* its earlier "
+                       "statements were not rolled back, except those in a transaction it "
+                       "left open"):
+        Migrator.from_url(any_url, locations=[tmp_path]).migrate()
+    assert table_exists(any_url, "kept") and not table_exists(any_url, "undone")
+    assert [bool(r["success"]) for r in history(any_url)] == [False]
+
+
 def test_a_commit_in_a_script_configured_to_run_in_a_transaction_is_refused(
         any_url: str, tmp_path: Path) -> None:
     (tmp_path / "V1__c.sql").write_text("CREATE TABLE two (x INT);\nCOMMIT;\n")

@@ -659,10 +659,14 @@ class Migrator:
         cannot be undone."""
         started = time.perf_counter()
         failure: MigrationError | None = None
+        kept = ("It ran outside a transaction, so its earlier statements were not rolled "
+                "back" if prep.script.own_transaction is None else
+                "It begins or ends a transaction itself, so it ran outside the runner's: its "
+                "earlier statements were not rolled back, except those in a transaction it "
+                "left open")
         try:
-            self._run_script(session, prep, "It ran outside a transaction, so its earlier "
-                             "statements were not rolled back: please restore backups and roll "
-                             "back database and code, then run repair.")
+            self._run_script(session, prep, f"{kept}: please restore backups and roll back "
+                             "database and code, then run repair.")
         except MigrationError as exc:
             failure = exc
         if session.part.in_transaction(session.conn.raw):
