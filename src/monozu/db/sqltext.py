@@ -143,6 +143,14 @@ PG_SPACE: Final = r"[ \t\n\r\f\v]"
 _NESTED = re.compile(r"/\*|\*/")
 
 
+def line_breaks(text: str, start: int = 0, end: int | None = None) -> int:
+    """The line breaks in ``text[start:end]``: ``\\r\\n``, a lone ``\\r`` or ``\\n``, as
+    Flyway's checksum reads lines (a file saved with ``\\r`` alone has lines too)."""
+    stop = len(text) if end is None else end
+    return (text.count("\n", start, stop) + text.count("\r", start, stop)
+            - text.count("\r\n", start, stop))
+
+
 @dataclass(slots=True)
 class Token:
     kind: str

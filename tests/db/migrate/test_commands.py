@@ -452,6 +452,17 @@ def test_failed_migration_is_rolled_back(any_url: str) -> None:
     assert [s for _, _, s in states(m)] == ["Success", "Pending", "Pending"]
 
 
+def test_a_failure_in_a_file_of_carriage_returns_names_its_line(any_url: str,
+                                                                  tmp_path: Path) -> None:
+    # Lines ended by a lone \r were not counted: "failed at line 1".
+    (tmp_path / "V1__cr.sql").write_text("SELECT 1;\r\rSELECT 1\r\rFROM nosuch;\r", newline="")
+    with pytest.raises(MigrationError) as caught:
+        Migrator.from_url(any_url, locations=[tmp_path]).migrate()
+    # PostgreSQL points at the token; SQLite names the statement.
+    line = 5 if kind_of(any_url) == "postgresql" else 3
+    assert f"V1__cr.sql failed at line {line}:" in str(caught.value)
+
+
 def test_a_script_holding_a_nul_runs_nothing(any_url: str, tmp_path: Path) -> None:
     # PostgreSQL got the text before the NUL only, and the migration was recorded as a
     # success without the statement after it. (A lone surrogate cannot be in a UTF-8

@@ -379,6 +379,18 @@ def test_comments_that_hide_the_text_after_them(rules: Any, text: str,
     assert (found[0] if found else None) == hidden
 
 
+def test_lines_ended_by_a_lone_carriage_return_are_counted(tmp_path: Path) -> None:
+    # Flyway's checksum reads such a file as lines; only line feeds were counted, so
+    # every message named line 1.
+    text = "SELECT 1;\r\rSELECT 2;\r\nSELECT 3;\rSELECT '${nope}';"
+    assert [s.line for s in split(PG_RULES, text).statements] == [1, 3, 4, 5]
+    with pytest.raises(MigrationError, match=r"V1__x\.sql line 5"):
+        replace_placeholders(text, {}, "V1__x.sql")
+    (tmp_path / "V1__x.sql").write_bytes(b"SELECT 1;\r\rSELECT '\xff';")
+    with pytest.raises(MigrationError, match="byte 0xff at line 3"):
+        resolve([tmp_path])
+
+
 def test_sqlite_splitter_keeps_trigger_bodies() -> None:
     script = split(
         SQLITE_RULES,

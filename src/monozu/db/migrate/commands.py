@@ -55,6 +55,7 @@ from monozu.db.migrate.validate import (
 )
 from monozu.db.migrate.version import Version, parse_target
 from monozu.db.sqlparams import find_unsendable
+from monozu.db.sqltext import line_breaks
 from monozu.files import shorten
 
 if TYPE_CHECKING:
@@ -512,7 +513,7 @@ class Migrator:
                 at, what = found
                 raise MigrationError(
                     f"Migration {m.script} cannot run: line "
-                    f"{stmt.line + stmt.sql.count(chr(10), 0, at)} holds {what}, which the "
+                    f"{stmt.line + line_breaks(stmt.sql, 0, at)} holds {what}, which the "
                     "database cannot receive as written", code="MIGRATION_FAILED")
         own = script.own_transaction
         if own is not None:

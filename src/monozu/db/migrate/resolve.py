@@ -29,6 +29,7 @@ from monozu.db.migrate.naming import (
 from monozu.db.migrate.placeholders import replace_placeholders
 from monozu.db.migrate.scriptconf import ScriptConfig, load_script_config
 from monozu.db.migrate.version import Version
+from monozu.db.sqltext import line_breaks
 from monozu.files import read_regular_bytes
 
 # Placeholder values for one script (lower-case names), given its file name.
@@ -248,7 +249,8 @@ def _load(path: Path, rel: str, name: MigrationName, *, encoding: str,
     try:
         text = data.decode(enc, errors="strict")
     except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
+        # latin-1 maps each byte to one character: the line breaks before the byte.
+        line = line_breaks(data[:exc.start].decode("latin-1")) + 1
         raise MigrationError(
             f"Unable to calculate checksum of {rel} ({path}): invalid {enc} byte "
             f"0x{data[exc.start]:02x} at line {line}. Save the file as {enc}, or set its "

@@ -22,7 +22,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from monozu.db.dialects.statements import KEYWORDS_KEPT, StatementRules
-from monozu.db.sqltext import BLOCK_COMMENT, LINE_COMMENT, TRIVIA, WORD, Lexicon, Token
+from monozu.db.sqltext import (
+    BLOCK_COMMENT,
+    LINE_COMMENT,
+    TRIVIA,
+    WORD,
+    Lexicon,
+    Token,
+    line_breaks,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +75,7 @@ class _LineCounter:
     def at(self, offset: int) -> int:
         if offset < self.pos:
             self.pos, self.line = 0, 1
-        self.line += self.text.count("\n", self.pos, offset)
+        self.line += line_breaks(self.text, self.pos, offset)
         self.pos = offset
         return self.line
 

@@ -32,6 +32,7 @@ from monozu.db.dialects.migration import (
     lock_timeout,
     poll,
 )
+from monozu.db.sqltext import line_breaks
 
 if TYPE_CHECKING:
     from monozu.db.config import DatabaseURL
@@ -239,7 +240,7 @@ class PostgreSQLMigration(MigrationSQL):
         diag = getattr(exc, "diag", None)
         position = getattr(diag, "statement_position", None) if diag else None
         if position and str(position).isdigit():
-            return sql.count("\n", 0, int(position) - 1)
+            return line_breaks(sql, 0, int(position) - 1)
         return 0
 
     def history_create(self, schema: str, table: str) -> list[str]:
