@@ -155,6 +155,22 @@ def test_repeatable_reruns_with_a_new_row(any_url: str, tmp_path: Path) -> None:
 
 # -- ordering, duplicates, target, out of order ----------------------------------------
 
+def test_a_repeatable_with_a_long_description_matches_its_shortened_row(
+        any_url: str, tmp_path: Path) -> None:
+    # Its row holds the description cut to 200 characters, which never matched the file:
+    # SQLite ran it again in the same migrate ("view v already exists"), and every later
+    # migrate refused ("applied migration not resolved locally").
+    script = tmp_path / ("R__" + "d" * 230 + ".sql")
+    script.write_text("CREATE VIEW v AS SELECT 1 AS x;\n")
+    m = Migrator.from_url(any_url, locations=[tmp_path])
+    assert len(m.migrate().applied) == 1
+    assert m.migrate().applied == () and m.validate().ok
+    script.write_text("DROP VIEW v;\nCREATE VIEW v AS SELECT 2 AS x;\n")
+    assert len(m.migrate().applied) == 1
+    assert [len(r["description"]) for r in history(any_url)] == [200, 200]
+    assert [s for _, _, s in states(m)] == ["Superseded", "Success"]
+
+
 def test_version_ordering_and_stored_text(any_url: str) -> None:
     result = Migrator.from_url(any_url, locations=[ENGINE / "ordering"]).migrate()
     assert [s.version for s in result.applied] == ["001.2", "1.9", "1.10", "1.11.0"]

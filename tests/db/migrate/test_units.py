@@ -174,6 +174,14 @@ def test_resolve_duplicates_are_errors() -> None:
         resolve([ENGINE / "duplicate-repeatable"])
 
 
+def test_repeatables_cut_to_the_same_stored_description_are_duplicates(tmp_path: Path) -> None:
+    # The history keeps 197 characters and "...": the two would share their rows.
+    (tmp_path / ("R__" + "d" * 230 + "a.sql")).write_text("SELECT 1;")
+    (tmp_path / ("R__" + "d" * 230 + "b.sql")).write_text("SELECT 2;")
+    with pytest.raises(MigrationError, match="more than one repeatable migration"):
+        resolve([tmp_path])
+
+
 def test_resolve_a_folder_named_twice_or_inside_another_is_scanned_once(
         tmp_path: Path) -> None:
     # Flyway discards a duplicate location and one inside another; here their files were

@@ -29,6 +29,7 @@ from monozu.db.migrate.history import (
     row_params,
 )
 from monozu.db.migrate.info import MigrationInfo, State, build_infos, current_version
+from monozu.db.migrate.naming import abbreviate_description
 from monozu.db.migrate.placeholders import (
     builtin_placeholders,
     normalise,
@@ -556,7 +557,8 @@ class Migrator:
         """The history row :meth:`_apply` just wrote, as a read would return it (its
         ``installed_on`` to the second, from this machine's clock)."""
         return AppliedMigration(
-            installed_rank=rank, version=m.version, description=m.description, type=m.type,
+            installed_rank=rank, version=m.version,
+            description=abbreviate_description(m.description), type=m.type,
             script=m.script, checksum=m.checksum, installed_by=self._installed_by(session),
             installed_on=time.strftime("%Y-%m-%d %H:%M:%S"),
             execution_time=step.execution_time, success=True)
@@ -793,8 +795,6 @@ class Migrator:
 
     def _realign(self, session: Context,
                  resolution: Resolution) -> list[str]:
-        from monozu.db.migrate.naming import abbreviate_description
-
         aligned: list[str] = []
         for info in self._infos(resolution, self._read(session)):
             res, a = info.resolved, info.applied

@@ -23,6 +23,7 @@ from monozu.db.migrate.naming import (
     BaselineMigration,
     Callback,
     MigrationName,
+    abbreviate_description,
     is_sql,
     parse_name,
 )
@@ -281,7 +282,9 @@ def _check_duplicates(migrations: list[ResolvedMigration]) -> None:
         if m.version is not None:
             by_version.setdefault(m.version, []).append(m)
         else:
-            by_description.setdefault(m.description, []).append(m)
+            # As the history holds it: two descriptions cut to the same 200 characters
+            # would share their rows.
+            by_description.setdefault(abbreviate_description(m.description), []).append(m)
     for version, group in by_version.items():
         if len(group) > 1:
             offenders = ", ".join(f"{m.path} (SQL)" for m in group)
