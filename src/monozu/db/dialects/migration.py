@@ -167,6 +167,11 @@ class MigrationSQL(abc.ABC):
         """Whether the server still has a transaction open (None-safe: assume so)."""
         return True
 
+    def left_open(self, raw: Any) -> bool:
+        """Whether a script run outside a transaction left one of its own open (a
+        ``BEGIN`` without its ``COMMIT``); False where the driver cannot tell."""
+        return False
+
     def restore(self, facts: ConnectionFacts) -> list[tuple[str, Row]]:
         """Statements that give the session back the state it began with (Flyway's
         ``restoreOriginalState``), run after each migration before its history row: a

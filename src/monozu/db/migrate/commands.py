@@ -672,7 +672,7 @@ class Migrator:
                              "database and code, then run repair.")
         except MigrationError as exc:
             failure = exc
-        if session.part.in_transaction(session.conn.raw):
+        if session.part.left_open(session.conn.raw):
             # The script began a transaction and did not end it (or failed inside it):
             # what it left uncommitted is undone, as closing the connection would, and
             # never committed with the history row.

@@ -173,6 +173,9 @@ class PostgreSQLMigration(MigrationSQL):
 
         return bool(raw.info.transaction_status != TransactionStatus.IDLE)
 
+    def left_open(self, raw: Any) -> bool:
+        return self.in_transaction(raw)
+
     def run(self, raw: Any, sql: str, copy_data: str | None = None) -> None:
         with raw.cursor() as cur:
             if copy_data is None:
