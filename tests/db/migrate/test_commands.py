@@ -720,6 +720,66 @@ def test_a_scripts_set_role_does_not_write_the_history(pg_url: str, tmp_path: Pa
         execute(pg_url, f"DROP ROLE IF EXISTS {role}")
 
 
+def test_a_migration_that_gives_up_the_lock_has_it_taken_again(pg_url: str,
+                                                                tmp_path: Path) -> None:
+    # DISCARD ALL releases session advisory locks: the later migrations ran without the
+    # lock that keeps another runner (ours or Flyway's) out.
+    (tmp_path / "V1__discard.sql").write_text("DISCARD ALL;\n")
+    (tmp_path / "V2__unlock.sql").write_text("SELECT pg_advisory_unlock_all();\n")
+    (tmp_path / "V3__probe.sql").write_text(
+        "CREATE TABLE held AS SELECT count(*) AS n FROM pg_locks WHERE locktype = 'advisory'"
+        " AND pid = pg_backend_pid() AND granted;\n")
+    Migrator.from_url(pg_url, locations=[tmp_path]).migrate()
+    assert query(pg_url, "SELECT n FROM held") == [(1,)]
+    assert [r["success"] for r in history(pg_url)] == [True, True, True]
+
+
+def test_a_lock_given_up_and_taken_by_another_runner_stops_the_migration(
+        pg_url: str, tmp_path: Path) -> None:
+    import threading
+
+    import psycopg
+
+    from monozu.db.dialects.postgresql.migration import lock_key
+
+    (tmp_path / "V1__unlock.sql").write_text(
+        "SELECT pg_advisory_unlock_all();\nSELECT pg_sleep(1);\n")
+    (tmp_path / "V1__unlock.sql.conf").write_text("executeInTransaction=false\n")
+    (tmp_path / "V2__after.sql").write_text("CREATE TABLE after_it (x INT);\n")
+    key = lock_key("public", "flyway_schema_history")
+    taken, done = threading.Event(), threading.Event()
+
+    def other_runner() -> None:
+        with psycopg.connect(pg_url, autocommit=True) as other:
+            for _ in range(500):
+                if other.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone() == (
+                        True,):
+                    taken.set()
+                    done.wait(30)
+                    return
+                if done.wait(0.01):
+                    return
+
+    thread = threading.Thread(target=other_runner)
+
+    def start_other(_line: str) -> None:
+        # Once the runner holds the lock (its first line), so the other one waits for it.
+        if thread.ident is None:
+            thread.start()
+
+    m = Migrator.from_url(pg_url, locations=[tmp_path])
+    try:
+        with pytest.raises(MigrationError, match="another runner has taken it since"):
+            m.migrate(progress=start_other)
+    finally:
+        done.set()
+        if thread.is_alive():
+            thread.join()
+    assert taken.is_set()
+    assert [(r["version"], r["success"]) for r in history(pg_url)] == [("1", False)]
+    assert not table_exists(pg_url, "after_it")
+
+
 def test_sqlite_pragma_runs_outside_a_transaction(sqlite_url: str) -> None:
     result = Migrator.from_url(sqlite_url, locations=[ENGINE / "nontx-sqlite"]).migrate()
     assert [(s.version, s.transactional) for s in result.applied] == [("1", True), ("2", False)]

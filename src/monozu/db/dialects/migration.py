@@ -98,6 +98,12 @@ class MigrationLock(abc.ABC):
     def release(self, conn: AutocommitConnection) -> None:
         """Give the lock back (closing the connection does as well)."""
 
+    def kept(self) -> list[tuple[str, Row]]:
+        """Statements, sent with each migration's history row, that take the lock again
+        if the migration gave it up (PostgreSQL's ``DISCARD ALL``) and fail if another
+        runner has taken it meanwhile. None where a script cannot give it up."""
+        return []
+
 
 class NoLock(MigrationLock):
     """No lock of its own: the database's write lock serialises the runners, one

@@ -591,6 +591,13 @@ class Migrator:
         if hidden is not None:
             raise hidden
 
+    def _before_row(self, session: Context) -> list[tuple[str, tuple[Any, ...]]]:
+        """What goes before a migration's history row: the session given back its role
+        and search path, and the migration lock, if the migration gave it up, taken
+        again."""
+        lock = session.part.lock(session.schema, self.settings.table)
+        return [*session.part.restore(session.facts), *lock.kept()]
+
     @staticmethod
     def _unrecorded(session: Context, m: ResolvedMigration, exc: BaseException,
                     rolled_back: str) -> MigrationError:
@@ -634,7 +641,7 @@ class Migrator:
             self._run_script(session, prep, rolled_back)
             row = self._row(session, prep.migration, started, True)
             try:
-                for sql, params in session.part.restore(session.facts):
+                for sql, params in self._before_row(session):
                     conn.execute(sql, params)
                 conn.execute(hist.insert(), row_params(hist, rank, row))
             except DatabaseError as exc:
@@ -646,7 +653,7 @@ class Migrator:
             # Sent with the script where the database pipelines (the server measures
             # the time then), else after it.
             row = self._row(session, prep.migration, started, True)
-            return [*session.part.restore(session.facts),
+            return [*self._before_row(session),
                     (hist.insert(server_elapsed=True),
                      row_params(hist, rank, row, server_elapsed=True)),
                     (session.part.commit_sql, ())]
@@ -687,7 +694,7 @@ class Migrator:
         hist = session.hist
         try:
             with session.conn.transaction(lock_wait=self.settings.lock_wait_seconds):
-                for sql, params in session.part.restore(session.facts):
+                for sql, params in self._before_row(session):
                     session.conn.execute(sql, params)
                 session.conn.execute(hist.finish(), (hist.part.bool_param(failure is None),
                                                      elapsed, rank))

@@ -65,6 +65,18 @@ class AdvisoryLock(MigrationLock):
     def release(self, conn: AutocommitConnection) -> None:
         conn.query(UNLOCK, (self.key,))
 
+    def kept(self) -> list[tuple[str, Row]]:
+        # A bigint key shows in pg_locks as its high and low halves, objsubid 1. Taken
+        # again only when gone (a session lock taken twice needs two unlocks).
+        high, low = self.key >> 32, self.key & 0xFFFFFFFF
+        return [(
+            "DO $$BEGIN IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_locks WHERE locktype = "
+            f"'advisory' AND pid = pg_backend_pid() AND granted AND classid = {high} AND "
+            f"objid = {low} AND objsubid = 1) AND NOT pg_try_advisory_lock({self.key}) THEN "
+            f"RAISE EXCEPTION 'the migration released the migration lock (advisory lock "
+            f"{self.key}: DISCARD ALL or pg_advisory_unlock_all), and another runner has "
+            "taken it since'; END IF; END$$", ())]
+
 
 _NOT_EXTENSION = (
     "NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.objid = {oid} AND d.deptype = 'e')"
