@@ -128,10 +128,15 @@ class Lexicon:
             closed = end - start >= 2 * len(tag) and text.startswith(tag, end - len(tag))
             return "" if closed else "dollar-quoted string"
         if kind == BLOCK_COMMENT and not self.open_comment_allowed:
-            closed = (_nested_comment_closed(text, start, end) if self.nested_comments
-                      else end - start >= 4 and text.startswith("*/", end - 2))
-            return "" if closed else "/* comment"
+            return "" if self.closed(text[start:end]) else "/* comment"
         return ""
+
+    def closed(self, comment: str) -> bool:
+        """Is a ``/* ... */`` comment token closed? (Unclosed, it runs to the end of the
+        text.)"""
+        if not self.nested_comments:
+            return len(comment) >= 4 and comment.endswith("*/")
+        return _nested_comment_closed(comment, 0, len(comment))
 
     def tokens(self, text: str, start: int = 0) -> TokenStream:
         return TokenStream(self, text, start)
@@ -172,6 +177,14 @@ PG_WORD: Final = rf"{_PG_START}{PG_WORD_CHAR}*"
 PG_SPACE: Final = r"[ \t\n\r\f\v]"
 
 _NESTED = re.compile(r"/\*|\*/")
+
+
+def line_breaks(text: str, start: int = 0, end: int | None = None) -> int:
+    """The line breaks in ``text[start:end]``: ``\\r\\n``, a lone ``\\r`` or ``\\n``, as
+    Flyway's checksum reads lines (a file saved with ``\\r`` alone has lines too)."""
+    stop = len(text) if end is None else end
+    return (text.count("\n", start, stop) + text.count("\r", start, stop)
+            - text.count("\r\n", start, stop))
 
 
 @dataclass(slots=True)

@@ -155,10 +155,42 @@ def test_repeatable_reruns_with_a_new_row(any_url: str, tmp_path: Path) -> None:
 
 # -- ordering, duplicates, target, out of order ----------------------------------------
 
+def test_a_repeatable_with_a_long_description_matches_its_shortened_row(
+        any_url: str, tmp_path: Path) -> None:
+    # Its row holds the description cut to 200 characters, which never matched the file:
+    # SQLite ran it again in the same migrate ("view v already exists"), and every later
+    # migrate refused ("applied migration not resolved locally").
+    script = tmp_path / ("R__" + "d" * 230 + ".sql")
+    script.write_text("CREATE VIEW v AS SELECT 1 AS x;\n")
+    m = Migrator.from_url(any_url, locations=[tmp_path])
+    assert len(m.migrate().applied) == 1
+    assert m.migrate().applied == () and m.validate().ok
+    script.write_text("DROP VIEW v;\nCREATE VIEW v AS SELECT 2 AS x;\n")
+    assert len(m.migrate().applied) == 1
+    assert [len(r["description"]) for r in history(any_url)] == [200, 200]
+    assert [s for _, _, s in states(m)] == ["Superseded", "Success"]
+
+
 def test_version_ordering_and_stored_text(any_url: str) -> None:
     result = Migrator.from_url(any_url, locations=[ENGINE / "ordering"]).migrate()
     assert [s.version for s in result.applied] == ["001.2", "1.9", "1.10", "1.11.0"]
     assert [r["version"] for r in history(any_url)] == ["001.2", "1.9", "1.10", "1.11.0"]
+
+
+def test_a_version_in_other_decimal_digits_is_read_as_flyway_reads_it(
+        any_url: str, tmp_path: Path) -> None:
+    # Flyway applies V١__x.sql as version 1 and writes "١" to its history; that history
+    # was refused here ("Invalid version '١'"), and so was the file.
+    (tmp_path / "V\u0661__x.sql").write_text("CREATE TABLE a (x INT);\n")
+    m = Migrator.from_url(any_url, locations=[tmp_path])
+    m.migrate()
+    assert [r["version"] for r in history(any_url)] == ["\u0661"]
+    assert states(m) == [("\u0661", "x", "Success")]
+    (tmp_path / "V2__y.sql").write_text("CREATE TABLE b (x INT);\n")
+    assert [s.version for s in m.migrate().applied] == ["2"]
+    (tmp_path / "V1__same.sql").write_text("SELECT 1;\n")
+    with pytest.raises(MigrationError, match="more than one migration with version"):
+        m.migrate()
 
 
 def test_duplicate_versions_stop_everything(any_url: str) -> None:
@@ -471,6 +503,17 @@ def test_failed_migration_is_rolled_back(any_url: str) -> None:
     assert [s for _, _, s in states(m)] == ["Success", "Pending", "Pending"]
 
 
+def test_a_failure_in_a_file_of_carriage_returns_names_its_line(any_url: str,
+                                                                  tmp_path: Path) -> None:
+    # Lines ended by a lone \r were not counted: "failed at line 1".
+    (tmp_path / "V1__cr.sql").write_text("SELECT 1;\r\rSELECT 1\r\rFROM nosuch;\r", newline="")
+    with pytest.raises(MigrationError) as caught:
+        Migrator.from_url(any_url, locations=[tmp_path]).migrate()
+    # PostgreSQL points at the token; SQLite names the statement.
+    line = 5 if kind_of(any_url) == "postgresql" else 3
+    assert f"V1__cr.sql failed at line {line}:" in str(caught.value)
+
+
 def test_a_script_holding_a_nul_runs_nothing(any_url: str, tmp_path: Path) -> None:
     # PostgreSQL got the text before the NUL only, and the migration was recorded as a
     # success without the statement after it. (A lone surrogate cannot be in a UTF-8
@@ -487,6 +530,17 @@ def test_a_script_holding_a_nul_runs_nothing(any_url: str, tmp_path: Path) -> No
     # Refused while the pending scripts are read, before the first of them runs.
     assert not table_exists(any_url, "before_it")
     assert not table_exists(any_url, "kept") and not table_exists(any_url, "cut")
+
+
+def test_a_comment_never_closed_runs_nothing(any_url: str, tmp_path: Path) -> None:
+    # The open comment swallowed "two", and the migration was recorded as a success.
+    (tmp_path / "V1__ok.sql").write_text("CREATE TABLE before_it (a INT);\n")
+    (tmp_path / "V2__open.sql").write_text(
+        "CREATE TABLE one (x INT);\n/* never closed\nCREATE TABLE two (x INT);\n")
+    with pytest.raises(MigrationError, match=r"V2__open\.sql cannot run: line 2 opens a /\* "
+                                             "comment that is never closed"):
+        Migrator.from_url(any_url, locations=[tmp_path]).migrate()
+    assert history(any_url) == [] and not table_exists(any_url, "before_it")
 
 
 def test_group_rolls_back_every_migration(any_url: str) -> None:
@@ -517,6 +571,109 @@ def test_non_transactional_failure_needs_repair(any_url: str, tmp_path: Path) ->
     execute(any_url, "DELETE FROM c")
     (folder / "V2__no_tx.sql").write_text("INSERT INTO c VALUES (1);\n")
     assert [s.version for s in m.migrate().applied] == ["2"]
+
+
+def test_a_script_that_commits_part_way_is_not_said_to_be_rolled_back(
+        any_url: str, tmp_path: Path) -> None:
+    # Run in the runner's transaction, the COMMIT kept "two" (and on SQLite "three")
+    # while the error said "Changes successfully rolled back" and no row was written.
+    (tmp_path / "V1__one.sql").write_text("CREATE TABLE one (x INT);\n")
+    (tmp_path / "V2__c.sql").write_text(
+        "CREATE TABLE two (x INT);\nCOMMIT;\nCREATE TABLE three (x INT);\n"
+        "SELECT * FROM nosuch;\n")
+    with pytest.raises(MigrationError) as caught:
+        Migrator.from_url(any_url, locations=[tmp_path]).migrate()
+    message = str(caught.value)
+    assert "V2__c.sql" in message and "successfully rolled back" not in message
+    assert "not rolled back" in message
+    assert [(r["version"], bool(r["success"])) for r in history(any_url)] == [
+        ("1", True), ("2", False)]
+
+
+def test_a_script_that_rolls_back_part_way_is_never_recorded_as_applied(
+        any_url: str, tmp_path: Path) -> None:
+    # Its ROLLBACK undid "two" inside the runner's transaction, and the migration was
+    # still recorded as a success (PostgreSQL), or recorded and then reported as an
+    # unnamed commit error (SQLite).
+    (tmp_path / "V1__c.sql").write_text(
+        "CREATE TABLE two (x INT);\nROLLBACK;\nCREATE TABLE three (x INT);\n")
+    try:
+        Migrator.from_url(any_url, locations=[tmp_path]).migrate()
+    except MigrationError as exc:
+        assert "V1__c.sql failed at line 2" in str(exc)  # SQLite: no transaction to end
+    rows = history(any_url)
+    assert len(rows) == 1
+    # Recorded as applied only when what it did is all there: run outside a transaction,
+    # each statement is kept as it runs.
+    assert not rows[0]["success"] or (table_exists(any_url, "two")
+                                      and table_exists(any_url, "three"))
+
+
+def test_a_script_in_a_transaction_of_its_own_runs_outside_the_runners(
+        any_url: str, tmp_path: Path) -> None:
+    (tmp_path / "V1__own.sql").write_text("BEGIN;\nCREATE TABLE two (x INT);\nCOMMIT;\n")
+    result = Migrator.from_url(any_url, locations=[tmp_path]).migrate()
+    assert [(s.version, s.transactional) for s in result.applied] == [("1", False)]
+    assert table_exists(any_url, "two")
+    assert [bool(r["success"]) for r in history(any_url)] == [True]
+
+
+def test_a_transaction_a_script_leaves_open_is_rolled_back_and_the_script_failed(
+        any_url: str, tmp_path: Path) -> None:
+    # PostgreSQL committed the open transaction with the history row; SQLite failed to
+    # begin the row's own transaction and rolled the changes back only on closing.
+    (tmp_path / "V1__open.sql").write_text("BEGIN;\nCREATE TABLE two (x INT);\n")
+    (tmp_path / "V2__after.sql").write_text("CREATE TABLE three (x INT);\n")
+    with pytest.raises(MigrationError, match=r"V1__open\.sql began a transaction and did "
+                                             "not end it"):
+        Migrator.from_url(any_url, locations=[tmp_path]).migrate()
+    assert [(r["version"], bool(r["success"])) for r in history(any_url)] == [("1", False)]
+    assert not table_exists(any_url, "two") and not table_exists(any_url, "three")
+
+
+def test_a_failure_inside_a_scripts_own_transaction_says_what_was_undone(
+        any_url: str, tmp_path: Path) -> None:
+    # The message said none of its statements were rolled back, while the ones in the
+    # transaction it began were.
+    (tmp_path / "V1__own.sql").write_text(
+        "CREATE TABLE kept (x INT);\nBEGIN;\nCREATE TABLE undone (x INT);\n"
+        "SELECT * FROM nosuch;\nCOMMIT;\n")
+    with pytest.raises(MigrationError, match=r"V1__own\.sql failed at line 4: .* its earlier "
+                       "statements were not rolled back, except those in a transaction it "
+                       "left open"):
+        Migrator.from_url(any_url, locations=[tmp_path]).migrate()
+    assert table_exists(any_url, "kept") and not table_exists(any_url, "undone")
+    assert [bool(r["success"]) for r in history(any_url)] == [False]
+
+
+def test_a_commit_in_a_script_configured_to_run_in_a_transaction_is_refused(
+        any_url: str, tmp_path: Path) -> None:
+    (tmp_path / "V1__c.sql").write_text("CREATE TABLE two (x INT);\nCOMMIT;\n")
+    (tmp_path / "V1__c.sql.conf").write_text("executeInTransaction=true\n")
+    with pytest.raises(MigrationError, match=r"V1__c\.sql cannot run in a transaction as "
+                                             r"V1__c\.sql\.conf asks: line 2 .*\(COMMIT\)"):
+        Migrator.from_url(any_url, locations=[tmp_path]).migrate()
+    assert history(any_url) == [] and not table_exists(any_url, "two")
+
+
+@pytest.mark.parametrize("group", [False, True])
+def test_a_migration_that_cannot_be_recorded_is_named(any_url: str, tmp_path: Path,
+                                                      group: bool) -> None:
+    # The error was the database's alone ("no such table: main.flyway_schema_history"),
+    # naming neither the migration nor what became of its changes.
+    (tmp_path / "V1__one.sql").write_text("CREATE TABLE one (x INT);\n")
+    Migrator.from_url(any_url, locations=[tmp_path]).migrate()
+    (tmp_path / "V2__drop.sql").write_text(
+        "CREATE TABLE two (x INT);\nDROP TABLE flyway_schema_history;\n")
+    with pytest.raises(MigrationError) as caught:
+        Migrator.from_url(any_url, locations=[tmp_path], group=group).migrate()
+    message = str(caught.value)
+    assert message.startswith("Migration V2__drop.sql ran, but could not be recorded in ")
+    assert "flyway_schema_history" in message
+    assert message.endswith("The whole group was rolled back." if group
+                            else "Changes successfully rolled back.")
+    assert [r["version"] for r in history(any_url)] == ["1"]
+    assert not table_exists(any_url, "two")
 
 
 def test_create_index_concurrently_runs_outside_a_transaction(pg_url: str) -> None:
@@ -553,6 +710,109 @@ def test_default_schema_on_postgresql(pg_url: str) -> None:
     assert query(pg_url, "SELECT v FROM app.facts WHERE k = 'schema'") == [("app",)]
     assert not table_exists(pg_url, "public.flyway_schema_history")
     assert m.validate().ok
+
+
+def test_a_scripts_search_path_does_not_reach_the_next_migration(pg_url: str,
+                                                                  tmp_path: Path) -> None:
+    # Flyway gives the session its search path back after each migration: "two" goes
+    # to public with Flyway, and went to "other" here.
+    (tmp_path / "V1__other.sql").write_text(
+        "CREATE SCHEMA other;\nSET search_path TO other;\nCREATE TABLE one (x INT);\n")
+    (tmp_path / "V2__two.sql").write_text("CREATE TABLE two (x INT);\n")
+    (tmp_path / "V3__three.sql").write_text("CREATE TABLE three (x INT);\n")
+    (tmp_path / "V3__three.sql.conf").write_text("executeInTransaction=false\n")
+    (tmp_path / "V4__four.sql").write_text(
+        "SET search_path TO other;\nCREATE TABLE four (x INT);\n")
+    (tmp_path / "V4__four.sql.conf").write_text("executeInTransaction=false\n")
+    (tmp_path / "V5__five.sql").write_text("CREATE TABLE five (x INT);\n")
+    Migrator.from_url(pg_url, locations=[tmp_path]).migrate()
+    assert query(pg_url, "SELECT table_schema, table_name FROM information_schema.tables "
+                         "WHERE table_name IN ('one', 'two', 'three', 'four', 'five') "
+                         "ORDER BY table_name") == [
+        ("public", "five"), ("other", "four"),
+        ("other", "one"), ("public", "three"), ("public", "two")]
+
+
+@pytest.mark.parametrize("how", ["transactional", "outside", "group"])
+def test_a_scripts_set_role_does_not_write_the_history(pg_url: str, tmp_path: Path,
+                                                       how: str) -> None:
+    # The history row was written as the role the script set, which may not write it:
+    # "permission denied for table flyway_schema_history". Flyway sets the role back.
+    import uuid
+
+    role = f"weak_{uuid.uuid4().hex[:8]}"
+    (tmp_path / "V1__role.sql").write_text(f"CREATE ROLE {role};\nSET ROLE {role};\n")
+    if how == "outside":
+        (tmp_path / "V1__role.sql.conf").write_text("executeInTransaction=false\n")
+    (tmp_path / "V2__two.sql").write_text("CREATE TABLE two (x INT);\n")
+    try:
+        Migrator.from_url(pg_url, locations=[tmp_path], group=how == "group").migrate()
+        assert [(r["version"], r["success"], r["installed_by"]) for r in history(pg_url)] == [
+            ("1", True, "postgres"), ("2", True, "postgres")]
+        assert query(pg_url, "SELECT tableowner FROM pg_tables WHERE tablename = 'two'"
+                     ) == [("postgres",)]
+    finally:
+        execute(pg_url, f"DROP ROLE IF EXISTS {role}")
+
+
+def test_a_migration_that_gives_up_the_lock_has_it_taken_again(pg_url: str,
+                                                                tmp_path: Path) -> None:
+    # DISCARD ALL releases session advisory locks: the later migrations ran without the
+    # lock that keeps another runner (ours or Flyway's) out.
+    (tmp_path / "V1__discard.sql").write_text("DISCARD ALL;\n")
+    (tmp_path / "V2__unlock.sql").write_text("SELECT pg_advisory_unlock_all();\n")
+    (tmp_path / "V3__probe.sql").write_text(
+        "CREATE TABLE held AS SELECT count(*) AS n FROM pg_locks WHERE locktype = 'advisory'"
+        " AND pid = pg_backend_pid() AND granted;\n")
+    Migrator.from_url(pg_url, locations=[tmp_path]).migrate()
+    assert query(pg_url, "SELECT n FROM held") == [(1,)]
+    assert [r["success"] for r in history(pg_url)] == [True, True, True]
+
+
+def test_a_lock_given_up_and_taken_by_another_runner_stops_the_migration(
+        pg_url: str, tmp_path: Path) -> None:
+    import threading
+
+    import psycopg
+
+    from monozu.db.dialects.postgresql.migration import lock_key
+
+    (tmp_path / "V1__unlock.sql").write_text(
+        "SELECT pg_advisory_unlock_all();\nSELECT pg_sleep(1);\n")
+    (tmp_path / "V1__unlock.sql.conf").write_text("executeInTransaction=false\n")
+    (tmp_path / "V2__after.sql").write_text("CREATE TABLE after_it (x INT);\n")
+    key = lock_key("public", "flyway_schema_history")
+    taken, done = threading.Event(), threading.Event()
+
+    def other_runner() -> None:
+        with psycopg.connect(pg_url, autocommit=True) as other:
+            for _ in range(500):
+                if other.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone() == (
+                        True,):
+                    taken.set()
+                    done.wait(30)
+                    return
+                if done.wait(0.01):
+                    return
+
+    thread = threading.Thread(target=other_runner)
+
+    def start_other(_line: str) -> None:
+        # Once the runner holds the lock (its first line), so the other one waits for it.
+        if thread.ident is None:
+            thread.start()
+
+    m = Migrator.from_url(pg_url, locations=[tmp_path])
+    try:
+        with pytest.raises(MigrationError, match="another runner has taken it since"):
+            m.migrate(progress=start_other)
+    finally:
+        done.set()
+        if thread.is_alive():
+            thread.join()
+    assert taken.is_set()
+    assert [(r["version"], r["success"]) for r in history(pg_url)] == [("1", False)]
+    assert not table_exists(pg_url, "after_it")
 
 
 def test_sqlite_pragma_runs_outside_a_transaction(sqlite_url: str) -> None:
@@ -599,6 +859,27 @@ def test_bad_input(any_url: str) -> None:
     result = Migrator.from_url(any_url, locations=[ENGINE / "bad-names"]).migrate()
     assert [s.script for s in result.applied] == ["V1__good.sql"]
     assert any("V2_typo.sql" in w for w in result.warnings)
+
+
+def test_a_baseline_migration_stops_the_migration_of_a_new_database(
+        any_url: str, tmp_path: Path) -> None:
+    # Flyway runs B2 in place of V1 on a new database; skipped with a warning, V1 and V3
+    # built another schema from the same files.
+    (tmp_path / "V1__a.sql").write_text("CREATE TABLE a (x INT);\n")
+    (tmp_path / "B2__b.sql").write_text("CREATE TABLE b (x INT);\n")
+    (tmp_path / "V3__c.sql").write_text("CREATE TABLE c (x INT);\n")
+    with pytest.raises(MigrationConfigError, match=r"Baseline migration B2__b\.sql: on a new "
+                                                   "database Flyway runs it"):
+        Migrator.from_url(any_url, locations=[tmp_path]).migrate()
+    assert not table_exists(any_url, "flyway_schema_history")
+    assert not table_exists(any_url, "a")
+    # With a history, Flyway ignores baseline migrations, and so does monozu.
+    (tmp_path / "B2__b.sql").rename(tmp_path / "B2__b.sql.away")
+    Migrator.from_url(any_url, locations=[tmp_path], target="1").migrate()
+    (tmp_path / "B2__b.sql.away").rename(tmp_path / "B2__b.sql")
+    result = Migrator.from_url(any_url, locations=[tmp_path]).migrate()
+    assert [s.version for s in result.applied] == ["3"]
+    assert any("B2__b.sql: baseline migrations are not run" in w for w in result.warnings)
 
 
 def test_empty_migration_is_recorded_with_checksum_zero(any_url: str) -> None:

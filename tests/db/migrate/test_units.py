@@ -3,9 +3,11 @@ settings, lock keys. No database needed."""
 
 from __future__ import annotations
 
+import os
 import re
 import zlib
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -16,7 +18,13 @@ from monozu.db.dialects.sqlite.statements import RULES as SQLITE_RULES
 from monozu.db.dialects.sqlserver.migration import lock_resource as sqlserver_lock_resource
 from monozu.db.migrate.checksum import checksum_bytes, checksum_text
 from monozu.db.migrate.errors import MigrationConfigError, MigrationError
-from monozu.db.migrate.naming import BadName, Callback, MigrationName, parse_name
+from monozu.db.migrate.naming import (
+    BadName,
+    BaselineMigration,
+    Callback,
+    MigrationName,
+    parse_name,
+)
 from monozu.db.migrate.placeholders import replace_placeholders
 from monozu.db.migrate.resolve import resolve
 from monozu.db.migrate.settings import load_settings, parse_placeholder_args
@@ -90,6 +98,8 @@ def test_checksum_is_not_the_whole_file_crc() -> None:
     ("0", "0.1"),
     # longer than int() converts (Flyway reads BigInteger): compared as numbers still
     ("9" * 5000, "1" + "0" * 5000), ("1." + "9" * 5000, "2"), ("0" * 5000 + "9", "10"),
+    # any decimal digit, as Java's BigInteger reads it
+    ("\u0669", "\u0661\u0660"), ("9", "\uff11\uff10"),
 ])
 def test_version_order(low: str, high: str) -> None:
     assert Version(low) < Version(high)
@@ -97,7 +107,10 @@ def test_version_order(low: str, high: str) -> None:
 
 
 @pytest.mark.parametrize(("a", "b"), [("1", "1.0"), ("1", "1.0.0"), ("001", "1"), ("1_2", "1.2"),
-                                      ("0" * 5000 + "1", "1." + "0" * 5000)])
+                                      ("0" * 5000 + "1", "1." + "0" * 5000),
+                                      # Flyway writes V١__x.sql's version as "١", equal to 1
+                                      ("\u0661", "1"), ("\u0660\u0661_2", "1.2"),
+                                      ("\uff12", "2")])
 def test_equal_versions(a: str, b: str) -> None:
     assert Version(a) == Version(b)
     assert hash(Version(a)) == hash(Version(b))
@@ -108,7 +121,10 @@ def test_version_text_keeps_leading_zeros() -> None:
     assert str(Version("1_10_0")) == "1.10.0"
 
 
-@pytest.mark.parametrize("bad", ["1a", "1.", "1..2", "", "a", ".1", "1.-2"])
+@pytest.mark.parametrize("bad", ["1a", "1.", "1..2", "", "a", ".1", "1.-2",
+                                 # a dot splits only before an ASCII digit (Java's \\d);
+                                 # superscripts are not decimal digits
+                                 "1.\u0661", "\u00b2"])
 def test_invalid_versions(bad: str) -> None:
     with pytest.raises(InvalidVersion):
         Version(bad)
@@ -137,6 +153,8 @@ def test_names() -> None:
     empty = parse_name("V__x.sql")
     assert isinstance(empty, BadName) and empty.fatal
     assert isinstance(parse_name("v1__lower.sql"), BadName)
+    assert parse_name("B2_1__base.sql") == BaselineMigration(Version("2.1"))
+    assert isinstance(parse_name("Bootstrap.sql"), BadName)
     repeat_with_version = parse_name("R1__x.sql")
     assert isinstance(repeat_with_version, BadName) and repeat_with_version.fatal
 
@@ -154,6 +172,73 @@ def test_resolve_duplicates_are_errors() -> None:
         resolve([ENGINE / "duplicate-version"])
     with pytest.raises(MigrationError, match="more than one repeatable migration"):
         resolve([ENGINE / "duplicate-repeatable"])
+
+
+def test_repeatables_cut_to_the_same_stored_description_are_duplicates(tmp_path: Path) -> None:
+    # The history keeps 197 characters and "...": the two would share their rows.
+    (tmp_path / ("R__" + "d" * 230 + "a.sql")).write_text("SELECT 1;")
+    (tmp_path / ("R__" + "d" * 230 + "b.sql")).write_text("SELECT 2;")
+    with pytest.raises(MigrationError, match="more than one repeatable migration"):
+        resolve([tmp_path])
+
+
+def test_resolve_a_folder_named_twice_or_inside_another_is_scanned_once(
+        tmp_path: Path) -> None:
+    # Flyway discards a duplicate location and one inside another; here their files were
+    # found twice: "Found more than one migration with version 1".
+    outer, inner, sibling = tmp_path / "sql", tmp_path / "sql" / "c", tmp_path / "sql2"
+    inner.mkdir(parents=True)
+    sibling.mkdir()
+    (outer / "V1__a.sql").write_text("SELECT 1;")
+    (inner / "V2__b.sql").write_text("SELECT 2;")
+    (sibling / "V3__c.sql").write_text("SELECT 3;")
+    res = resolve([inner, outer, f"filesystem:{outer}/", str(tmp_path / "sql" / "." / "c"),
+                   sibling])
+    assert [m.script for m in res.versioned] == ["V1__a.sql", "c/V2__b.sql", "V3__c.sql"]
+
+
+def test_resolve_follows_linked_folders_as_flyway_does(tmp_path: Path) -> None:
+    # Flyway applies linked/V2__b.sql; it was skipped here without a word.
+    (tmp_path / "sql").mkdir()
+    (tmp_path / "shared").mkdir()
+    (tmp_path / "sql" / "V1__a.sql").write_text("SELECT 1;")
+    (tmp_path / "shared" / "V2__b.sql").write_text("SELECT 2;")
+    (tmp_path / "sql" / "linked").symlink_to(tmp_path / "shared")
+    res = resolve([tmp_path / "sql"])
+    assert [m.script for m in res.versioned] == ["V1__a.sql", "linked/V2__b.sql"]
+
+
+def test_resolve_refuses_a_linked_folder_that_leads_back(tmp_path: Path) -> None:
+    # Followed blindly, a loop is walked until the paths grow too long (Flyway then finds
+    # its files many times over).
+    (tmp_path / "sql" / "a").mkdir(parents=True)
+    (tmp_path / "sql" / "b").mkdir()
+    (tmp_path / "sql" / "a" / "to_b").symlink_to(tmp_path / "sql" / "b")
+    (tmp_path / "sql" / "b" / "to_a").symlink_to(tmp_path / "sql" / "a")
+    with pytest.raises(MigrationConfigError, match=r"a/to_b/to_a links back to .*/sql/a, a "
+                                                   r"folder that holds it"):
+        resolve([tmp_path / "sql"])
+
+
+@pytest.mark.parametrize("which", [".", "sub"])
+def test_resolve_refuses_a_folder_it_cannot_list(tmp_path: Path, which: str,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    # os.walk skipped it without a word: its migrations silently did not run (as root,
+    # permissions cannot make it happen, hence the stand-in).
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "V1__a.sql").write_text("SELECT 1;")
+    blocked = tmp_path / which
+    real_scandir = os.scandir
+
+    def scandir(path: Any) -> Any:
+        if Path(path) == blocked:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    shown = "it" if which == "." else "sub"
+    with pytest.raises(MigrationConfigError, match=f"cannot read {shown}: Permission denied"):
+        resolve([tmp_path])
 
 
 def test_resolve_bad_names_warn_unless_validated() -> None:
@@ -186,6 +271,18 @@ def test_resolve_missing_folder_and_bad_conf(tmp_path: Path) -> None:
             resolve([empty])
     with pytest.raises(MigrationConfigError, match="shouldRunTwice"):
         resolve([ENGINE / "conf-bad-key"])
+
+
+def test_a_byte_order_mark_before_a_conf_file_is_not_part_of_its_first_key(
+        tmp_path: Path) -> None:
+    # Flyway drops it and honours the setting; here it was "Unknown configuration
+    # property" (the script config) or a first setting read under another name.
+    (tmp_path / "V1__a.sql").write_text("SELECT 1;")
+    (tmp_path / "V1__a.sql.conf").write_text("\ufeffexecuteInTransaction=false\n")
+    (migration,) = resolve([tmp_path]).migrations
+    assert migration.config.execute_in_transaction is False
+    (tmp_path / "flyway.conf").write_text("\ufeffflyway.outOfOrder=true\n")
+    assert load_settings({}, cwd=tmp_path).out_of_order is True
 
 
 def test_empty_file_has_checksum_zero() -> None:
@@ -243,6 +340,63 @@ def test_postgresql_splitter() -> None:
 def test_postgresql_non_transactional(sql: str, transactional: bool) -> None:
     (stmt,) = split(PG_RULES, sql + ";").statements
     assert stmt.transactional is transactional
+
+
+@pytest.mark.parametrize(("rules", "sql", "own"), [
+    (PG_RULES, "BEGIN", True),
+    (PG_RULES, "START TRANSACTION ISOLATION LEVEL SERIALIZABLE", True),
+    (PG_RULES, "COMMIT AND CHAIN", True),
+    (PG_RULES, "END WORK", True),
+    (PG_RULES, "ABORT", True),
+    (PG_RULES, "ROLLBACK", True),
+    (PG_RULES, "PREPARE TRANSACTION 'x'", True),
+    (PG_RULES, "ROLLBACK TO SAVEPOINT a", False),
+    (PG_RULES, "ROLLBACK WORK TO a", False),
+    (PG_RULES, "SAVEPOINT a", False),
+    (PG_RULES, "PREPARE q AS SELECT 1", False),
+    (PG_RULES, "CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; END",
+     False),
+    (SQLITE_RULES, "BEGIN IMMEDIATE", True),
+    (SQLITE_RULES, "END TRANSACTION", True),
+    (SQLITE_RULES, "COMMIT", True),
+    (SQLITE_RULES, "ROLLBACK", True),
+    (SQLITE_RULES, "ROLLBACK TRANSACTION TO SAVEPOINT a", False),
+    (SQLITE_RULES, "RELEASE a", False),
+    (SQLITE_RULES, "CREATE TRIGGER tr AFTER INSERT ON t BEGIN SELECT 1; END", False),
+])
+def test_statements_that_begin_or_end_a_transaction(rules: Any, sql: str, own: bool) -> None:
+    (stmt,) = split(rules, sql + ";").statements
+    assert stmt.own_transaction is own
+
+
+@pytest.mark.parametrize(("rules", "text", "hidden"), [
+    (PG_RULES, "CREATE TABLE a (x INT);\n/* never closed\nCREATE TABLE b (x INT);\n", 2),
+    (PG_RULES, "SELECT 1;\n\n/* a /* nested */ but the outer is open\nSELECT 2;", 3),
+    (SQLITE_RULES, "SELECT 1;\n/* never closed\nSELECT 2;", 2),
+    (SQLITE_RULES, "SELECT 1;\n/*/ SELECT 2;", 2),
+    (SQLITE_RULES, "-- header\rCREATE TABLE a (x INT);\r", 1),
+    (PG_RULES, "-- header\rCREATE TABLE a (x INT);\r", None),  # \r ends it there
+    (SQLITE_RULES, "SELECT 1; -- trailing\r\n/* closed */ SELECT 2; -- last\r", None),
+    (PG_RULES, "SELECT 1; /* a /* b */ c */ SELECT 2;", None),
+])
+def test_comments_that_hide_the_text_after_them(rules: Any, text: str,
+                                                hidden: int | None) -> None:
+    # The splitter dropped them as comments: the statements they swallowed never ran,
+    # and the migration was recorded as a success.
+    found = split(rules, text).hidden
+    assert (found[0] if found else None) == hidden
+
+
+def test_lines_ended_by_a_lone_carriage_return_are_counted(tmp_path: Path) -> None:
+    # Flyway's checksum reads such a file as lines; only line feeds were counted, so
+    # every message named line 1.
+    text = "SELECT 1;\r\rSELECT 2;\r\nSELECT 3;\rSELECT '${nope}';"
+    assert [s.line for s in split(PG_RULES, text).statements] == [1, 3, 4, 5]
+    with pytest.raises(MigrationError, match=r"V1__x\.sql line 5"):
+        replace_placeholders(text, {}, "V1__x.sql")
+    (tmp_path / "V1__x.sql").write_bytes(b"SELECT 1;\r\rSELECT '\xff';")
+    with pytest.raises(MigrationError, match="byte 0xff at line 3"):
+        resolve([tmp_path])
 
 
 def test_sqlite_splitter_keeps_trigger_bodies() -> None:

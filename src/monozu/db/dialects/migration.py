@@ -46,6 +46,9 @@ class ConnectionFacts:
     table: str
     server_major: int = 0
     environment: str = "default"
+    # The session's search path when the command began (PostgreSQL), restored after
+    # every migration as Flyway does.
+    search_path: str | None = None
 
 
 def java_hash(text: str) -> int:
@@ -94,6 +97,12 @@ class MigrationLock(abc.ABC):
     @abc.abstractmethod
     def release(self, conn: AutocommitConnection) -> None:
         """Give the lock back (closing the connection does as well)."""
+
+    def kept(self) -> list[tuple[str, Row]]:
+        """Statements, sent with each migration's history row, that take the lock again
+        if the migration gave it up (PostgreSQL's ``DISCARD ALL``) and fail if another
+        runner has taken it meanwhile. None where a script cannot give it up."""
+        return []
 
 
 class NoLock(MigrationLock):
@@ -163,6 +172,17 @@ class MigrationSQL(abc.ABC):
     def in_transaction(self, raw: Any) -> bool:
         """Whether the server still has a transaction open (None-safe: assume so)."""
         return True
+
+    def left_open(self, raw: Any) -> bool:
+        """Whether a script run outside a transaction left one of its own open (a
+        ``BEGIN`` without its ``COMMIT``); False where the driver cannot tell."""
+        return False
+
+    def restore(self, facts: ConnectionFacts) -> list[tuple[str, Row]]:
+        """Statements that give the session back the state it began with (Flyway's
+        ``restoreOriginalState``), run after each migration before its history row: a
+        script's ``SET ROLE`` must not write the row or run the next migration."""
+        return []
 
     # -- running a migration's statements --------------------------------------------------
     def run(self, raw: Any, sql: str, copy_data: str | None = None) -> None:

@@ -5,7 +5,8 @@ the one lexer (:mod:`monozu.db.sqltext`) and asks these rules what the database
 would do: which token ends a statement (``;``, or SQL Server's ``GO``), which
 words open and close a body that a delimiter must not split (``BEGIN ... END``),
 what follows a statement in the text (PostgreSQL's ``COPY ... FROM STDIN`` rows),
-and whether a statement can run inside a transaction (Flyway's keyword rules).
+whether a statement can run inside a transaction (Flyway's keyword rules), and
+whether it begins or ends one itself (``COMMIT``).
 """
 
 from __future__ import annotations
@@ -41,6 +42,12 @@ class StatementRules(abc.ABC):
     @abc.abstractmethod
     def transactional(self, keywords: list[str], server_major: int) -> bool:
         """Can a statement starting with ``keywords`` run inside a transaction?"""
+
+    def controls_transaction(self, keywords: list[str]) -> bool:
+        """Does a statement starting with ``keywords`` begin or end a transaction of its
+        own (``BEGIN``, ``COMMIT``, ``ROLLBACK``)? Inside the runner's transaction it
+        would commit or undo part of the migration behind the runner's back."""
+        return False
 
     def trailing_data(self, keywords: list[str], stream: TokenStream) -> str | None:
         """Data that follows the statement in the text (moving ``stream.pos`` past it)."""

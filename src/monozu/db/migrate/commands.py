@@ -29,6 +29,7 @@ from monozu.db.migrate.history import (
     row_params,
 )
 from monozu.db.migrate.info import MigrationInfo, State, build_infos, current_version
+from monozu.db.migrate.naming import abbreviate_description
 from monozu.db.migrate.placeholders import (
     builtin_placeholders,
     normalise,
@@ -55,6 +56,7 @@ from monozu.db.migrate.validate import (
 )
 from monozu.db.migrate.version import Version, parse_target
 from monozu.db.sqlparams import find_unsendable
+from monozu.db.sqltext import line_breaks
 from monozu.files import shorten
 
 if TYPE_CHECKING:
@@ -314,6 +316,8 @@ class Migrator:
             say(f"Database: {self._describe(session)}")
             hist = session.hist
             resolution = self._resolve(session)
+            if resolution.baseline_migrations:
+                self._refuse_baseline_migrations(session, resolution)
             created = baselined = False
             if not self._table_exists(session):
                 non_empty = not self._schema_empty(session)
@@ -353,6 +357,18 @@ class Migrator:
                 created_table=created, baselined=baselined,
                 target_reached=self._target_reached(final),
                 warnings=resolution.warnings)
+
+    def _refuse_baseline_migrations(self, session: Context, resolution: Resolution) -> None:
+        """A baseline migration decides how Flyway migrates a new database (it runs in
+        place of the versions it covers); skipped here, the same files would build
+        another schema. A database with a history never runs one, in Flyway either."""
+        if self._table_exists(session) and self._read(session):
+            return
+        raise MigrationConfigError(
+            f"Baseline migration {', '.join(resolution.baseline_migrations)}: on a new "
+            "database Flyway runs it in place of the versions it covers, and monozu does not "
+            "run baseline migrations. Migrate this database with Flyway first, or remove the "
+            "file", code="UNSUPPORTED_MIGRATION")
 
     def _reapply_rls(self, session: Context) -> str | None:
         """Bring new tables' ``rls_<table>`` policies to the database's current RLS state."""
@@ -487,6 +503,10 @@ class Migrator:
             text = replace_placeholders(text, self._placeholders(session, m.filename), m.script)
         script = split(session.conn.dialect.statements, text,
                        server_major=session.facts.server_major)
+        if script.hidden is not None:
+            line, what = script.hidden
+            raise MigrationError(f"Migration {m.script} cannot run: line {line} {what}",
+                                 code="MIGRATION_FAILED")
         for stmt in script.statements:
             # psycopg sends a statement as a C string: PostgreSQL ran the text before a
             # NUL and reported success. Refused on every database, before it runs.
@@ -494,9 +514,21 @@ class Migrator:
                 at, what = found
                 raise MigrationError(
                     f"Migration {m.script} cannot run: line "
-                    f"{stmt.line + stmt.sql.count(chr(10), 0, at)} holds {what}, which the "
+                    f"{stmt.line + line_breaks(stmt.sql, 0, at)} holds {what}, which the "
                     "database cannot receive as written", code="MIGRATION_FAILED")
-        if m.config.execute_in_transaction is not None:
+        own = script.own_transaction
+        if own is not None:
+            # Run inside the runner's transaction, its COMMIT would keep part of the
+            # migration and its ROLLBACK undo part, with the row claiming all or nothing.
+            # Outside one it does what it says, and a failure leaves a failed row.
+            if m.config.execute_in_transaction:
+                raise MigrationError(
+                    f"Migration {m.script} cannot run in a transaction as "
+                    f"{m.filename}.conf asks: line {own.line} begins or ends a transaction "
+                    f"itself ({own.sql.split(None, 1)[0].upper()}). Remove that statement, or "
+                    "set executeInTransaction=false", code="MIXED_STATEMENTS")
+            transactional = False
+        elif m.config.execute_in_transaction is not None:
             transactional = m.config.execute_in_transaction
         elif not self.settings.execute_in_transaction:
             transactional = False
@@ -525,7 +557,8 @@ class Migrator:
         """The history row :meth:`_apply` just wrote, as a read would return it (its
         ``installed_on`` to the second, from this machine's clock)."""
         return AppliedMigration(
-            installed_rank=rank, version=m.version, description=m.description, type=m.type,
+            installed_rank=rank, version=m.version,
+            description=abbreviate_description(m.description), type=m.type,
             script=m.script, checksum=m.checksum, installed_by=self._installed_by(session),
             installed_on=time.strftime("%Y-%m-%d %H:%M:%S"),
             execution_time=step.execution_time, success=True)
@@ -541,7 +574,8 @@ class Migrator:
                                     transactional=prep.transactional, then=then,
                                     before=session.conn.take_deferred())
         except session.conn.dialect.driver_errors() as exc:  # the history row or the commit
-            raise self._cause(session, exc) from exc
+            raise self._unrecorded(session, prep.migration, exc, rolled_back) from (
+                self._cause(session, exc))
         except ScriptFailed as failed:
             stmt = statements[failed.index]
             message, line = self._describe_failure(session, failed.error, stmt)
@@ -557,6 +591,26 @@ class Migrator:
             hidden = error
         if hidden is not None:
             raise hidden
+
+    def _before_row(self, session: Context) -> list[tuple[str, tuple[Any, ...]]]:
+        """What goes before a migration's history row: the session given back its role
+        and search path, and the migration lock, if the migration gave it up, taken
+        again."""
+        lock = session.part.lock(session.schema, self.settings.table)
+        return [*session.part.restore(session.facts), *lock.kept()]
+
+    @staticmethod
+    def _unrecorded(session: Context, m: ResolvedMigration, exc: BaseException,
+                    rolled_back: str) -> MigrationError:
+        """A migration whose statements ran but whose history row (or commit) failed:
+        a script may have dropped the table, or changed the role that writes it."""
+        err = session.conn.dialect.translate_error(exc) or DatabaseError(str(exc))
+        message = " ".join(str(err).split())
+        if err.code:
+            message = f"{message} [{session.part.error_label}: {err.code}]"
+        return MigrationError(
+            f"Migration {m.script} ran, but could not be recorded in {session.hist.qualified}"
+            f": {message}. {rolled_back}", code="MIGRATION_FAILED")
 
     @staticmethod
     def _cause(session: Context, exc: BaseException) -> BaseException:
@@ -584,16 +638,24 @@ class Migrator:
         started = time.perf_counter()
         hist, conn = session.hist, session.conn
         if in_group:
-            self._run_script(session, prep, "The whole group was rolled back.")
+            rolled_back = "The whole group was rolled back."
+            self._run_script(session, prep, rolled_back)
             row = self._row(session, prep.migration, started, True)
-            conn.execute(hist.insert(), row_params(hist, rank, row))
+            try:
+                for sql, params in self._before_row(session):
+                    conn.execute(sql, params)
+                conn.execute(hist.insert(), row_params(hist, rank, row))
+            except DatabaseError as exc:
+                raise self._unrecorded(session, prep.migration, exc.__cause__ or exc,
+                                       rolled_back) from exc
             return self._step(prep, started, out_of_order)
 
         def finish() -> list[tuple[str, tuple[Any, ...]]]:
             # Sent with the script where the database pipelines (the server measures
             # the time then), else after it.
             row = self._row(session, prep.migration, started, True)
-            return [(hist.insert(server_elapsed=True),
+            return [*self._before_row(session),
+                    (hist.insert(server_elapsed=True),
                      row_params(hist, rank, row, server_elapsed=True)),
                     (session.part.commit_sql, ())]
 
@@ -608,16 +670,33 @@ class Migrator:
         cannot be undone."""
         started = time.perf_counter()
         failure: MigrationError | None = None
+        kept = ("It ran outside a transaction, so its earlier statements were not rolled "
+                "back" if prep.script.own_transaction is None else
+                "It begins or ends a transaction itself, so it ran outside the runner's: its "
+                "earlier statements were not rolled back, except those in a transaction it "
+                "left open")
         try:
-            self._run_script(session, prep, "It ran outside a transaction, so its earlier "
-                             "statements were not rolled back: please restore backups and roll "
-                             "back database and code, then run repair.")
+            self._run_script(session, prep, f"{kept}: please restore backups and roll back "
+                             "database and code, then run repair.")
         except MigrationError as exc:
             failure = exc
+        if session.part.left_open(session.conn.raw):
+            # The script began a transaction and did not end it (or failed inside it):
+            # what it left uncommitted is undone, as closing the connection would, and
+            # never committed with the history row.
+            with suppress(*session.conn.dialect.driver_errors()):
+                session.part.run(session.conn.raw, session.part.rollback_sql)
+            failure = failure or MigrationError(
+                f"Migration {prep.migration.script} began a transaction and did not end it: "
+                "its uncommitted changes were rolled back, and it is recorded as failed. "
+                "End the transaction in the script (or remove its BEGIN), then run repair.",
+                code="MIGRATION_FAILED")
         elapsed = int((time.perf_counter() - started) * 1000)
         hist = session.hist
         try:
             with session.conn.transaction(lock_wait=self.settings.lock_wait_seconds):
+                for sql, params in self._before_row(session):
+                    session.conn.execute(sql, params)
                 session.conn.execute(hist.finish(), (hist.part.bool_param(failure is None),
                                                      elapsed, rank))
         except MonozuError as exc:
@@ -724,8 +803,6 @@ class Migrator:
 
     def _realign(self, session: Context,
                  resolution: Resolution) -> list[str]:
-        from monozu.db.migrate.naming import abbreviate_description
-
         aligned: list[str] = []
         for info in self._infos(resolution, self._read(session)):
             res, a = info.resolved, info.applied

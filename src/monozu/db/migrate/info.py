@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 from monozu.db.migrate.history import AppliedMigration
+from monozu.db.migrate.naming import abbreviate_description
 from monozu.db.migrate.resolve import ResolvedMigration
 from monozu.db.migrate.version import Version
 
@@ -161,7 +162,9 @@ def build_infos(
             if last_resolved is None or m.version > last_resolved:
                 last_resolved = m.version
         else:
-            resolved_r[m.description] = m
+            # Matched to rows by the description as the history holds it: cut to 200
+            # characters (else a long one never matches and runs again every time).
+            resolved_r[abbreviate_description(m.description)] = m
 
     applied_v: list[tuple[AppliedMigration, _Flags]] = []
     applied_r: list[tuple[AppliedMigration, _Flags]] = []

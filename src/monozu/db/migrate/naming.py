@@ -13,6 +13,7 @@ validated or when the name has a prefix *and* a separator (``V__x.sql``,
 
 from __future__ import annotations
 
+from contextlib import suppress
 from dataclasses import dataclass
 from typing import Literal
 
@@ -22,6 +23,7 @@ SQL_SUFFIX = ".sql"
 CONF_SUFFIX = ".sql.conf"
 VERSIONED_PREFIX = "V"
 REPEATABLE_PREFIX = "R"
+BASELINE_PREFIX = "B"
 SEPARATOR = "__"
 MAX_DESCRIPTION = 200
 MAX_SCRIPT = 1000
@@ -65,6 +67,14 @@ class BadName:
 
 
 @dataclass(frozen=True, slots=True)
+class BaselineMigration:
+    """A Flyway baseline migration (``B2__x.sql``): on a new database Flyway runs it in
+    place of the versions up to its own; monozu does not run it."""
+
+    version: Version
+
+
+@dataclass(frozen=True, slots=True)
 class Callback:
     """A Flyway SQL callback file (``afterMigrate.sql``); it is not a migration."""
 
@@ -75,12 +85,16 @@ def is_sql(filename: str) -> bool:
     return filename.lower().endswith(SQL_SUFFIX)
 
 
-def parse_name(filename: str) -> MigrationName | BadName | Callback:
+def parse_name(filename: str) -> MigrationName | BadName | Callback | BaselineMigration:
     """Parse a ``.sql`` file name (the caller has checked the suffix)."""
     stem = filename[: -len(SQL_SUFFIX)]
     event = stem.split(SEPARATOR, 1)[0]
     if event in CALLBACK_EVENTS:
         return Callback(event)
+    if stem.startswith(BASELINE_PREFIX):
+        # As Flyway reads it: only a valid version makes it one (Bootstrap.sql is not).
+        with suppress(InvalidVersion):
+            return BaselineMigration(Version(event[len(BASELINE_PREFIX):]))
     if stem.startswith(VERSIONED_PREFIX):
         prefix, kind = VERSIONED_PREFIX, "versioned"
     elif stem.startswith(REPEATABLE_PREFIX):

@@ -15,6 +15,7 @@ from datetime import datetime
 
 from monozu.db.dialects.migration import ConnectionFacts
 from monozu.db.migrate.errors import MigrationError
+from monozu.db.sqltext import line_breaks
 
 # Shortest match to the first closing brace, like Flyway's reader.
 _PLACEHOLDER = re.compile(r"\$\{(.*?)\}", re.DOTALL)
@@ -50,7 +51,7 @@ def replace_placeholders(text: str, values: Mapping[str, str], script: str) -> s
         name = match.group(1)
         value = values.get(name.lower())
         if value is None:
-            line = text.count("\n", 0, match.start()) + 1
+            line = line_breaks(text, 0, match.start()) + 1
             if name.lower().startswith("flyway:"):
                 raise MigrationError(
                     f"Failed to populate value for default placeholder: ${{{name}}} "

@@ -1,7 +1,8 @@
 """Find the migrations on disk: scan, parse names, read, checksum, reject duplicates.
 
 Locations are folders (a ``filesystem:`` prefix is accepted), scanned recursively
-in sorted order; hidden folders are skipped. ``script`` is the path relative to
+in sorted order; hidden folders are skipped, and a folder named twice or inside
+another location is scanned once, as Flyway does. ``script`` is the path relative to
 its location with ``/`` separators, as Flyway stores it. A repeatable's checksum
 is taken after placeholder replacement (Flyway 6.3+); a versioned one on the raw
 text.
@@ -19,14 +20,17 @@ from monozu.db.migrate.checksum import checksum_text, strip_bom
 from monozu.db.migrate.errors import MigrationConfigError, MigrationError
 from monozu.db.migrate.naming import (
     BadName,
+    BaselineMigration,
     Callback,
     MigrationName,
+    abbreviate_description,
     is_sql,
     parse_name,
 )
 from monozu.db.migrate.placeholders import replace_placeholders
 from monozu.db.migrate.scriptconf import ScriptConfig, load_script_config
 from monozu.db.migrate.version import Version
+from monozu.db.sqltext import line_breaks
 from monozu.files import read_regular_bytes
 
 # Placeholder values for one script (lower-case names), given its file name.
@@ -68,6 +72,9 @@ class ResolvedMigration:
 class Resolution:
     migrations: tuple[ResolvedMigration, ...]
     warnings: tuple[str, ...] = ()
+    # Flyway baseline migrations (B2__x.sql) found, which are not run: a new database
+    # would be migrated otherwise than Flyway migrates it.
+    baseline_migrations: tuple[str, ...] = ()
 
     @property
     def versioned(self) -> list[ResolvedMigration]:
@@ -116,14 +123,52 @@ def check_folders(locations: Sequence[str | os.PathLike[str]]) -> list[Path]:
         if not root.is_dir():
             what = "is not a folder" if root.exists() else "does not exist"
             raise MigrationConfigError(f"Migrations folder {root} {what}")
+        try:
+            with os.scandir(root):
+                pass
+        except OSError as exc:
+            raise MigrationConfigError(f"Migrations folder {root}: cannot read it: "
+                                       f"{exc.strerror or exc}", code="INVALID_LOCATION") from None
     return roots
+
+
+def distinct_folders(roots: Sequence[Path]) -> list[Path]:
+    """The folders to scan: one named twice, or inside another one named, is scanned
+    once, as part of the outer one (Flyway discards such locations), instead of its
+    files being found twice and refused as duplicate versions."""
+    full = [Path(os.path.normpath(os.path.abspath(root))) for root in roots]
+    return [root for i, (root, path) in enumerate(zip(roots, full, strict=True))
+            if not any(other in path.parents or (path == other and j < i)
+                       for j, other in enumerate(full))]
 
 
 def _scan(root: Path) -> list[Path]:
     found: list[Path] = []
-    for folder, dirs, files in os.walk(root):
+    # Linked folders are followed, as Flyway follows them; the real folders each walked
+    # folder lies in, so a link back to one of them is found instead of walked forever.
+    inside: dict[str, frozenset[str]] = {str(root): frozenset({os.path.realpath(root)})}
+
+    def unreadable(exc: OSError) -> None:
+        # os.walk skips a folder it cannot list without a word: its migrations would
+        # silently not run.
+        where = Path(exc.filename or root)
+        shown = where.relative_to(root).as_posix() if where.is_relative_to(root) else where
+        raise MigrationConfigError(
+            f"Migrations folder {root}: cannot read {'it' if shown == '.' else shown}: "
+            f"{exc.strerror or exc}", code="INVALID_LOCATION")
+
+    for folder, dirs, files in os.walk(root, onerror=unreadable, followlinks=True):
         # Hidden folders (.git, .idea...) are never scanned, as in Flyway.
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for d in dirs:
+            child = os.path.join(folder, d)
+            real = os.path.realpath(child)
+            if real in inside[folder]:
+                raise MigrationConfigError(
+                    f"Migrations folder {root}: {Path(child).relative_to(root).as_posix()} "
+                    f"links back to {real}, a folder that holds it; remove the link",
+                    code="INVALID_LOCATION")
+            inside[child] = inside[folder] | {real}
         found.extend(Path(folder) / f for f in sorted(files))
     return found
 
@@ -144,7 +189,8 @@ def resolve(
     migrations: list[ResolvedMigration] = []
     warnings: list[str] = []
     naming_errors: list[str] = []
-    for root in check_folders(locations):
+    baseline: list[str] = []
+    for root in distinct_folders(check_folders(locations)):
         for path in _scan(root):
             name = path.name
             if not is_sql(name):
@@ -153,6 +199,11 @@ def resolve(
             rel = path.relative_to(root).as_posix()
             if isinstance(parsed, Callback):
                 warnings.append(f"{rel}: SQL callbacks ({parsed.event}) are not run; skipped")
+                continue
+            if isinstance(parsed, BaselineMigration):
+                warnings.append(f"{rel}: baseline migrations are not run (Flyway runs them "
+                                "only on a new database); skipped")
+                baseline.append(rel)
                 continue
             if isinstance(parsed, BadName):
                 if parsed.fatal or validate_naming:
@@ -170,7 +221,7 @@ def resolve(
     if naming_errors:
         raise MigrationError("; ".join(naming_errors), code="INVALID_MIGRATION_NAME")
     _check_duplicates(migrations)
-    return Resolution(tuple(migrations), tuple(warnings))
+    return Resolution(tuple(migrations), tuple(warnings), tuple(baseline))
 
 
 def _check_script_name(rel: str) -> None:
@@ -199,7 +250,8 @@ def _load(path: Path, rel: str, name: MigrationName, *, encoding: str,
     try:
         text = data.decode(enc, errors="strict")
     except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
+        # latin-1 maps each byte to one character: the line breaks before the byte.
+        line = line_breaks(data[:exc.start].decode("latin-1")) + 1
         raise MigrationError(
             f"Unable to calculate checksum of {rel} ({path}): invalid {enc} byte "
             f"0x{data[exc.start]:02x} at line {line}. Save the file as {enc}, or set its "
@@ -230,7 +282,9 @@ def _check_duplicates(migrations: list[ResolvedMigration]) -> None:
         if m.version is not None:
             by_version.setdefault(m.version, []).append(m)
         else:
-            by_description.setdefault(m.description, []).append(m)
+            # As the history holds it: two descriptions cut to the same 200 characters
+            # would share their rows.
+            by_description.setdefault(abbreviate_description(m.description), []).append(m)
     for version, group in by_version.items():
         if len(group) > 1:
             offenders = ", ".join(f"{m.path} (SQL)" for m in group)

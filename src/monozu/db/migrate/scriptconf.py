@@ -58,11 +58,15 @@ def setting_name(key: str, *, quote: bool = True) -> str:
 
 def parse_properties(text: str, source: str) -> dict[str, str]:
     """``key=value`` / ``key: value`` / ``key value`` lines, keys read as Java reads
-    them (:func:`_key_value`); ``#`` and ``!`` comments; ``\\`` continuations."""
+    them (:func:`_key_value`); ``#`` and ``!`` comments; ``\\`` continuations; one
+    leading byte order mark ignored."""
     values: dict[str, str] = {}
     logical: list[tuple[int, str]] = []
     pending = ""
     pending_line = 0
+    # A leading byte order mark (editors on Windows add one) is not part of the first
+    # key: Flyway drops it too.
+    text = text.removeprefix("\ufeff")
     for number, raw in enumerate(text.splitlines(), 1):
         line = raw.strip() if not pending else raw.lstrip()
         if not pending and (not line or line[0] in "#!"):

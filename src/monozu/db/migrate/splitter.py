@@ -12,8 +12,9 @@ and which statements cannot run in a transaction are the dialect's rules
   (and ``CASE ... END``).
 * SQL Server: ``GO`` ends a batch; ``;`` never splits. Empty batches are dropped.
 
-Each statement records its first line (1-based) and whether it can run inside a
-transaction, by the same keyword rules Flyway's parsers use.
+Each statement records its first line (1-based), whether it can run inside a
+transaction, by the same keyword rules Flyway's parsers use, and whether it begins or
+ends a transaction itself (``BEGIN``, ``COMMIT``, ``ROLLBACK``).
 """
 
 from __future__ import annotations
@@ -21,7 +22,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from monozu.db.dialects.statements import KEYWORDS_KEPT, StatementRules
-from monozu.db.sqltext import TRIVIA, WORD
+from monozu.db.sqltext import (
+    BLOCK_COMMENT,
+    LINE_COMMENT,
+    TRIVIA,
+    WORD,
+    Lexicon,
+    Token,
+    line_breaks,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,15 +39,24 @@ class Statement:
     line: int
     transactional: bool = True
     copy_data: str | None = None  # PostgreSQL COPY ... FROM STDIN rows
+    # Begins or ends a transaction itself (COMMIT): the script cannot run in the runner's.
+    own_transaction: bool = False
 
 
 @dataclass(frozen=True, slots=True)
 class Script:
     statements: tuple[Statement, ...]
+    # (line, what) where a comment hides text the writer meant to run, if anywhere.
+    hidden: tuple[int, str] | None = None
 
     @property
     def transactional(self) -> bool:
         return all(s.transactional for s in self.statements)
+
+    @property
+    def own_transaction(self) -> Statement | None:
+        """The first statement that begins or ends a transaction itself, if any."""
+        return next((s for s in self.statements if s.own_transaction), None)
 
     @property
     def mixed(self) -> bool:
@@ -57,7 +75,7 @@ class _LineCounter:
     def at(self, offset: int) -> int:
         if offset < self.pos:
             self.pos, self.line = 0, 1
-        self.line += self.text.count("\n", self.pos, offset)
+        self.line += line_breaks(self.text, self.pos, offset)
         self.pos = offset
         return self.line
 
@@ -74,6 +92,7 @@ def split(rules: StatementRules, text: str, *, server_major: int = 99) -> Script
     keywords: list[str] = []
     depth = 0
     previous = ""
+    hidden: tuple[int, str] | None = None
     while True:
         tok = stream.next()
         if tok is None or (depth == 0 and rules.ends_statement(tok, text)):
@@ -81,12 +100,15 @@ def split(rules: StatementRules, text: str, *, server_major: int = 99) -> Script
                 end = tok.start if tok else len(text)
                 data = rules.trailing_data(keywords, stream) if tok is not None else None
                 out.append(Statement(text[start:end].rstrip(), lines.at(start),
-                                     rules.transactional(keywords, server_major), data))
+                                     rules.transactional(keywords, server_major), data,
+                                     rules.controls_transaction(keywords)))
             if tok is None:
                 break
             start, keywords, depth, previous = -1, [], 0, ""
             continue
         if tok.kind in TRIVIA:
+            if hidden is None and (what := _hides_text(rules.lexicon, tok)) is not None:
+                hidden = (lines.at(tok.start), what)
             continue
         if start < 0:
             start = tok.start
@@ -97,4 +119,20 @@ def split(rules: StatementRules, text: str, *, server_major: int = 99) -> Script
             previous = tok.upper
         else:
             previous = ""
-    return Script(tuple(out))
+    return Script(tuple(out), hidden)
+
+
+def _hides_text(lexicon: Lexicon, tok: Token) -> str | None:
+    """What a comment token hides from the database that its writer meant to run: the
+    rest of the file behind a ``/*`` never closed, or (where a ``--`` comment ends at a
+    line feed only, as in SQLite) the text after a lone carriage return."""
+    if tok.kind == BLOCK_COMMENT and not lexicon.closed(tok.text):
+        return ("opens a /* comment that is never closed, so the rest of the file would "
+                "not run; close it with */")
+    if tok.kind == LINE_COMMENT:
+        cr = tok.text.find("\r")
+        if cr >= 0 and tok.text[cr:].strip():
+            return ("holds a -- comment that the database reads on past a lone carriage "
+                    "return (\\r) to the next line feed, so the text after it would not run; "
+                    "end the lines with \\n or \\r\\n")
+    return None

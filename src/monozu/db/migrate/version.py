@@ -8,12 +8,15 @@ into ``.`` -- leading zeros included.
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import total_ordering
 
 from monozu.db.migrate.errors import MigrationConfigError
 
-# Flyway splits on a dot followed by a digit, then reads every part as an integer.
-_SPLIT = re.compile(r"\.(?=\d)")
+# Flyway splits on a dot followed by an ASCII digit (Java's \d), then reads every part
+# as a BigInteger, which takes any decimal digit: V١__x.sql is version 1 to Flyway, and
+# its history then holds "١".
+_SPLIT = re.compile(r"\.(?=[0-9])")
 
 
 class InvalidVersion(ValueError):
@@ -24,6 +27,8 @@ _ZERO = (0, "")
 
 
 def _number(digits: str) -> tuple[int, str]:
+    if not digits.isascii():
+        digits = "".join(str(unicodedata.decimal(c)) for c in digits)
     significant = digits.lstrip("0")
     return len(significant), significant
 
@@ -37,7 +42,7 @@ class Version:
     def __init__(self, text: str) -> None:
         display = text.replace("_", ".")
         parts = _SPLIT.split(display)
-        if not display or not all(p.isdigit() and p.isascii() for p in parts):
+        if not display or not all(p.isdecimal() for p in parts):
             raise InvalidVersion(
                 f"Invalid version {text!r}: only 0..9 and '.' (or '_') between numbers "
                 "are allowed"

@@ -3,6 +3,8 @@ pipeline, and a failure still names the statement that failed."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from monozu.db.config import load_config
@@ -44,3 +46,50 @@ def test_the_failing_statement_is_named(pg_url: str, script: list[tuple[str, Non
         assert info.value.index == failing
         assert info.value.__cause__ is info.value.error
         assert conn.query("SELECT to_regclass('pipelined')") == [(None,)]  # rolled back
+
+
+class _CountingConnection:
+    """A raw connection that counts the cursors open at once."""
+
+    def __init__(self, raw: Any) -> None:
+        self.raw = raw
+        self.open = 0
+        self.most = 0
+
+    def pipeline(self) -> Any:
+        return self.raw.pipeline()
+
+    def cursor(self) -> Any:
+        cur = self.raw.cursor()
+        self.open += 1
+        self.most = max(self.most, self.open)
+        close = cur.close
+
+        def counted_close() -> None:
+            self.open -= 1
+            close()
+
+        cur.close = counted_close
+        return cur
+
+
+@pytest.mark.parametrize("failing", [None, 2345])
+def test_a_long_script_keeps_a_bounded_number_of_results(pg_url: str,
+                                                         failing: int | None) -> None:
+    # A cursor per statement was kept to the end: a 50 MB script of small statements
+    # took 700 MB. The failing statement is still the one named past the first batches.
+    script: list[tuple[str, None]] = [("CREATE TABLE many (id INT PRIMARY KEY)", None)]
+    script += [(f"INSERT INTO many VALUES ({i})", None) for i in range(1, 3000)]
+    if failing is not None:
+        script[failing] = BAD_NAME
+    with database(pg_url).autocommit() as conn:
+        raw = _CountingConnection(conn.raw)
+        if failing is None:
+            with conn.transaction():
+                conn.dialect.migration.run_script(raw, script, transactional=True)
+            assert conn.query("SELECT count(*) FROM many") == [(2999,)]
+        else:
+            with pytest.raises(ScriptFailed) as info, conn.transaction():
+                conn.dialect.migration.run_script(raw, script, transactional=True)
+            assert info.value.index == failing
+        assert raw.most <= 1001 and raw.open == 0

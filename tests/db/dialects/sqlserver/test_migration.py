@@ -83,3 +83,13 @@ def test_runner_connection_has_no_query_timeout_and_aborts_whole_transactions() 
     DIALECT.migration.autocommit(raw, connection(raw).db.url)
     assert raw.autocommit is True and raw.timeout == 0
     assert [sql for sql, _ in raw.executed] == ["SET XACT_ABORT ON"]
+
+
+def test_a_migration_run_outside_a_transaction_is_not_said_to_have_left_one_open() -> None:
+    # The runner asks, after a script run outside a transaction, whether it left one of
+    # its own open, to roll it back and fail it; SQL Server's part cannot tell, and the
+    # "assume so" of in_transaction would have failed every such migration.
+    raw = Recorder()
+    assert DIALECT.migration.in_transaction(raw) is True  # what a rollback assumes
+    assert DIALECT.migration.left_open(raw) is False
+    assert raw.executed == []

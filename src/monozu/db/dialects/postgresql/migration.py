@@ -9,7 +9,7 @@ snapshot, so a waiting process never blocks a ``CREATE INDEX CONCURRENTLY`` run 
 the holder (the deadlock Flyway's transactional lock is known for).
 
 A migration's statements, its history row and the commit go to the server in one
-pipeline: one round trip instead of one per statement.
+pipeline: one round trip per thousand statements instead of one per statement.
 
 ``clean`` drops, object by object and with ``CASCADE``, materialized views, views,
 tables, sequences, routines, domains, types and extensions living in the schema
@@ -32,6 +32,7 @@ from monozu.db.dialects.migration import (
     lock_timeout,
     poll,
 )
+from monozu.db.sqltext import line_breaks
 
 if TYPE_CHECKING:
     from monozu.db.config import DatabaseURL
@@ -40,8 +41,10 @@ if TYPE_CHECKING:
 LOCK_BASE = 0x466C79776179  # ASCII "Flyway"
 TRY_LOCK = "SELECT pg_try_advisory_lock($1)"
 UNLOCK = "SELECT pg_advisory_unlock($1)"
+# Statements sent before the pipeline waits for their results (within the transaction).
+PIPELINE_CHUNK = 1000
 FACTS = ("SELECT current_user, current_schema(), current_database(), "
-         "current_setting('server_version_num')::int")
+         "current_setting('server_version_num')::int, current_setting('search_path')")
 
 
 def lock_key(schema: str, table: str) -> int:
@@ -61,6 +64,18 @@ class AdvisoryLock(MigrationLock):
 
     def release(self, conn: AutocommitConnection) -> None:
         conn.query(UNLOCK, (self.key,))
+
+    def kept(self) -> list[tuple[str, Row]]:
+        # A bigint key shows in pg_locks as its high and low halves, objsubid 1. Taken
+        # again only when gone (a session lock taken twice needs two unlocks).
+        high, low = self.key >> 32, self.key & 0xFFFFFFFF
+        return [(
+            "DO $$BEGIN IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_locks WHERE locktype = "
+            f"'advisory' AND pid = pg_backend_pid() AND granted AND classid = {high} AND "
+            f"objid = {low} AND objsubid = 1) AND NOT pg_try_advisory_lock({self.key}) THEN "
+            f"RAISE EXCEPTION 'the migration released the migration lock (advisory lock "
+            f"{self.key}: DISCARD ALL or pg_advisory_unlock_all), and another runner has "
+            "taken it since'; END IF; END$$", ())]
 
 
 _NOT_EXTENSION = (
@@ -130,10 +145,19 @@ class PostgreSQLMigration(MigrationSQL):
         if schema:
             # Flyway makes defaultSchema the session's search_path on PostgreSQL.
             conn.execute(f"SET search_path TO {self.dialect.quote(schema)}")
-        user, current, database, version = conn.query_one(FACTS)
+        user, current, database, version, path = conn.query_one(FACTS)
         return ConnectionFacts(default_schema=schema or current or "public", user=str(user),
                                database=str(database), table=table,
-                               server_major=int(version) // 10000)
+                               server_major=int(version) // 10000, search_path=str(path))
+
+    def restore(self, facts: ConnectionFacts) -> list[tuple[str, Row]]:
+        # As Flyway: the role the connection began with, then its search path (a
+        # script's SET search_path would otherwise place the next migration's tables).
+        statements: list[tuple[str, Row]] = [(f"SET ROLE {self.dialect.quote(facts.user)}", ())]
+        if facts.search_path is not None:
+            statements.append(("SELECT set_config('search_path', $1, false)",
+                               (facts.search_path,)))
+        return statements
 
     def begin(self, conn: AutocommitConnection, lock_wait: float) -> None:
         """BEGIN goes out with the transaction's first statement (see
@@ -161,6 +185,9 @@ class PostgreSQLMigration(MigrationSQL):
 
         return bool(raw.info.transaction_status != TransactionStatus.IDLE)
 
+    def left_open(self, raw: Any) -> bool:
+        return self.in_transaction(raw)
+
     def run(self, raw: Any, sql: str, copy_data: str | None = None) -> None:
         with raw.cursor() as cur:
             if copy_data is None:
@@ -183,18 +210,31 @@ class PostgreSQLMigration(MigrationSQL):
         import psycopg
 
         cursors: list[Any] = []
+        done = 0  # statements whose results came back, their cursors closed
         failure: psycopg.Error | None = None
+
+        def send(sql: str, params: Row = ()) -> None:
+            nonlocal done
+            cursors.append(raw.cursor())
+            cursors[-1].execute(sql, params) if params else cursors[-1].execute(sql)
+            if len(cursors) >= PIPELINE_CHUNK:
+                # Every result kept until the end cost a cursor each: a 50 MB script of
+                # small statements took 700 MB. A sync (inside the transaction) lets them go.
+                pipeline.sync()
+                for cur in cursors:
+                    cur.close()
+                done += len(cursors)
+                cursors.clear()
+
         try:
             with raw.cursor() as first, raw.pipeline() as pipeline:
                 try:
                     for sql in before:
                         first.execute(sql)
                     for sql, _ in statements:
-                        cursors.append(raw.cursor())
-                        cursors[-1].execute(sql)
+                        send(sql)
                     for sql, params in then() if then is not None else ():
-                        cursors.append(raw.cursor())
-                        cursors[-1].execute(sql, params) if params else cursors[-1].execute(sql)
+                        send(sql, params)
                     pipeline.sync()
                 except psycopg.Error as exc:
                     # Caught inside the pipeline, so leaving it finds a clean state.
@@ -203,7 +243,7 @@ class PostgreSQLMigration(MigrationSQL):
             failure = failure or exc
         # The statements before the failing one have their results; it and those after
         # it (aborted by the pipeline) do not.
-        index = next((i for i, c in enumerate(cursors) if c.pgresult is None), 0)
+        index = done + next((i for i, c in enumerate(cursors) if c.pgresult is None), 0)
         for cur in cursors:
             cur.close()
         if failure is not None:
@@ -215,7 +255,7 @@ class PostgreSQLMigration(MigrationSQL):
         diag = getattr(exc, "diag", None)
         position = getattr(diag, "statement_position", None) if diag else None
         if position and str(position).isdigit():
-            return sql.count("\n", 0, int(position) - 1)
+            return line_breaks(sql, 0, int(position) - 1)
         return 0
 
     def history_create(self, schema: str, table: str) -> list[str]:

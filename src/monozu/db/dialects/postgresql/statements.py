@@ -82,6 +82,15 @@ class PostgreSQLStatements(StatementRules):
         return not (server_major < 12 and first == "ALTER" and second == "TYPE"
                     and "ADD" in keywords[3:6] and "VALUE" in keywords[3:7])
 
+    def controls_transaction(self, keywords: list[str]) -> bool:
+        w = [*keywords, "", ""]
+        if w[0] in ("BEGIN", "COMMIT", "END", "ABORT"):
+            return True
+        if w[0] in ("START", "PREPARE"):
+            return w[1] == "TRANSACTION"
+        # ROLLBACK [WORK | TRANSACTION] TO a savepoint stays inside the transaction.
+        return w[0] == "ROLLBACK" and "TO" not in w[1:3]
+
     def trailing_data(self, keywords: list[str], stream: TokenStream) -> str | None:
         """COPY rows start on the line after the statement and end at a ``\\.`` line."""
         if not keywords or keywords[0] != "COPY" or not any(

@@ -54,6 +54,9 @@ class SQLiteMigration(MigrationSQL):
     def in_transaction(self, raw: Any) -> bool:
         return bool(raw.in_transaction)
 
+    def left_open(self, raw: Any) -> bool:
+        return self.in_transaction(raw)
+
     def history_create(self, schema: str, table: str) -> list[str]:
         q = self.dialect.quote
         return [

@@ -52,5 +52,12 @@ class SQLiteStatements(StatementRules):
             return False
         return keywords[:2] != ["PRAGMA", "FOREIGN_KEYS"]
 
+    def controls_transaction(self, keywords: list[str]) -> bool:
+        w = [*keywords, "", ""]
+        if w[0] in ("BEGIN", "COMMIT", "END"):
+            return True
+        # ROLLBACK [TRANSACTION] TO a savepoint stays inside the transaction.
+        return w[0] == "ROLLBACK" and "TO" not in w[1:3]
+
 
 RULES = SQLiteStatements()
