@@ -13,7 +13,7 @@ slots: building them is on the hot path of every query, and ``frozen`` makes tha
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeAlias
 from uuid import UUID
@@ -41,11 +41,12 @@ class User:
     id: UUID
     tenant_id: UUID
     email: str
-    password_hash: str | None
+    # kept out of repr: a logged row must not hand out what an offline attack needs
+    password_hash: str | None = field(repr=False)
     mfa_enabled: bool
     created_at: datetime
     display_name: str | None
-    totp_secret_enc: str | None
+    totp_secret_enc: str | None = field(repr=False)
 
 
 @dataclass(slots=True)

@@ -350,3 +350,15 @@ def test_oversize_session_details_are_refused(ids: IdentityService, db: Database
               ValidationError, "user agent is 501 characters long")
     unchanged(db, lambda: ids.issue_token(acme, alice.id, ip_address="1" * 46),
               ValidationError, "IP address")
+
+
+def test_a_user_row_never_shows_its_password_hash_or_totp_secret(
+        ids: IdentityService, db: Database, acme: uuid.UUID) -> None:
+    alice = ids.create_user(acme, "alice@acme.test", password=PASSWORD)
+    db.exec("UPDATE users SET totp_secret_enc = 'enc:totp-secret' WHERE id = :id", id=alice.id)
+    with db.tenant(acme) as tx:
+        row = IdentityRepository(tx).user(alice.id)
+    assert row is not None and row.password_hash and row.totp_secret_enc
+    for shown in (repr(row), str(row), repr([row])):
+        assert row.password_hash not in shown and "totp-secret" not in shown
+        assert "alice@acme.test" in shown
