@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import unicodedata
+
+import bcrypt
 import pytest
 
 from monozu.domain.errors import ValidationError
@@ -50,3 +53,30 @@ def test_cost_is_configurable_and_checked() -> None:
     assert PasswordHasher(rounds=5).hash(GOOD).startswith("$2b$05$")
     with pytest.raises(ValueError, match="4 to 31"):
         PasswordHasher(rounds=3)
+
+
+def test_composed_and_decomposed_forms_are_the_same_password() -> None:
+    composed = unicodedata.normalize("NFC", "Café-Crème-42")
+    decomposed = unicodedata.normalize("NFD", composed)
+    assert composed != decomposed
+    hasher = PasswordHasher(rounds=4)
+    for typed, later in [(composed, decomposed), (decomposed, composed)]:
+        hashed = hasher.hash(typed)
+        assert hasher.verify(later, hashed) and hasher.verify(typed, hashed)
+        assert not hasher.verify(later.replace("42", "43"), hashed)
+
+
+def test_a_hash_of_a_decomposed_password_made_before_normalising_still_matches() -> None:
+    decomposed = unicodedata.normalize("NFD", "Café-Crème-42")
+    legacy = bcrypt.hashpw(decomposed.encode(), bcrypt.gensalt(4)).decode()
+    hasher = PasswordHasher(rounds=4)
+    assert hasher.verify(decomposed, legacy)
+    assert not hasher.verify(decomposed.replace("42", "43"), legacy)
+
+
+def test_length_is_counted_on_the_normalised_password() -> None:
+    # 104 bytes as typed (decomposed), 70 once composed: the hashed form fits
+    typed = unicodedata.normalize("NFD", "É1-" + "é" * 33)
+    assert len(typed.encode()) > 72
+    check_password(typed)
+    assert PasswordHasher(rounds=4).verify(typed, PasswordHasher(rounds=4).hash(typed))

@@ -1,11 +1,15 @@
 """Password rules and bcrypt hashing.
 
 bcrypt reads at most 72 bytes of a password, so a longer one is refused rather than
-silently cut. ``rounds`` is bcrypt's cost factor (2**rounds iterations); production
-keeps the default, tests lower it.
+silently cut. A password is hashed and checked in Unicode NFC, so the same characters
+typed as one code point (é) or as a letter and a combining mark (e + U+0301), as
+keyboards and operating systems differ, are the same password. ``rounds`` is bcrypt's
+cost factor (2**rounds iterations); production keeps the default, tests lower it.
 """
 
 from __future__ import annotations
+
+import unicodedata
 
 import bcrypt
 
@@ -22,8 +26,14 @@ _COMMON = frozenset({
 })
 
 
+def normalise(password: str) -> str:
+    """The form a password is hashed and checked in: NFC."""
+    return unicodedata.normalize("NFC", password)
+
+
 def check_password(password: str, *, email: str = "") -> None:
     """Refuse an empty, weak or too long password; the message never repeats it."""
+    password = normalise(password)
     if not password:
         raise ValidationError("password must not be empty")
     if "\x00" in password:
@@ -56,14 +66,18 @@ class PasswordHasher:
         self._decoy = self.hash("decoy password never issued")
 
     def hash(self, password: str) -> str:
-        return bcrypt.hashpw(password.encode(), bcrypt.gensalt(self.rounds)).decode()
+        return bcrypt.hashpw(normalise(password).encode(),
+                             bcrypt.gensalt(self.rounds)).decode()
 
     def verify(self, password: str, hashed: str | None) -> bool:
-        raw = password.encode()
-        if not raw or len(raw) > MAX_BYTES:
-            bcrypt.checkpw(b"x", self._decoy.encode())
-            return False
-        if hashed is None:
-            bcrypt.checkpw(raw, self._decoy.encode())
-            return False
-        return bcrypt.checkpw(raw, hashed.encode())
+        nfc = normalise(password)
+        # a hash made of the password as typed, before passwords were normalised, still
+        # matches; the second check depends only on the input, never on the account
+        forms = (nfc,) if nfc == password else (nfc, password)
+        for form in forms:
+            raw = form.encode()
+            if not raw or len(raw) > MAX_BYTES or hashed is None:
+                bcrypt.checkpw(b"x", self._decoy.encode())
+            elif bcrypt.checkpw(raw, hashed.encode()):
+                return True
+        return False
