@@ -4,6 +4,7 @@ refresh-token sessions, and the refusals that change nothing."""
 from __future__ import annotations
 
 import functools
+import unicodedata
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -362,3 +363,28 @@ def test_a_user_row_never_shows_its_password_hash_or_totp_secret(
     for shown in (repr(row), str(row), repr([row])):
         assert row.password_hash not in shown and "totp-secret" not in shown
         assert "alice@acme.test" in shown
+
+
+def test_an_address_typed_composed_or_decomposed_is_one_user(
+        ids: IdentityService, db: Database, acme: uuid.UUID) -> None:
+    composed = unicodedata.normalize("NFC", "José@acme.test")
+    decomposed = unicodedata.normalize("NFD", composed)
+    jose = ids.create_user(acme, decomposed, password=PASSWORD)
+    assert jose.email == composed.lower()
+    unchanged(db, lambda: ids.create_user(acme, composed), Conflict, "already exists")
+    for typed in (composed, decomposed, decomposed.upper()):
+        assert ids.find_user(acme, typed).id == jose.id
+        assert ids.authenticate(acme, typed, PASSWORD).id == jose.id
+
+
+@pytest.mark.parametrize("email", [
+    "alice@acme.test\u200b", "\u200balice@acme.test", "ali\u202ece@acme.test",
+    "ali\u00adce@acme.test", "ali\x07ce@acme.test", "alice@acme\u2060.test",
+])
+def test_invisible_and_control_characters_in_an_address_are_refused(
+        ids: IdentityService, db: Database, acme: uuid.UUID, email: str) -> None:
+    """Each would make a second account that shows as alice@acme.test."""
+    ids.create_user(acme, "alice@acme.test")
+    unchanged(db, lambda: ids.create_user(acme, email), ValidationError,
+              "invisible or control character")
+

@@ -14,6 +14,7 @@ import dataclasses
 import hashlib
 import re
 import secrets
+import unicodedata
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -40,11 +41,20 @@ _COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
 
 
 def normalise_email(email: str) -> str:
-    """The stored form of an email: stripped and lower-case, so uniqueness ignores case."""
-    text = check_text("email", email, max_length=320).lower()
+    """The stored form of an email: stripped, lower-case and in Unicode NFC, so uniqueness
+    ignores case and how an accented letter was typed (é or e + U+0301)."""
+    text = _folded(check_text("email", email, max_length=320))
     if not _EMAIL.fullmatch(text):
         raise ValidationError(f"email {text[:80]!r} is not an address (name@domain)")
+    if any(unicodedata.category(c) in ("Cc", "Cf") for c in text):
+        # a zero-width, direction or control character makes a look-alike of another address
+        raise ValidationError(f"email {text[:80]!r} contains an invisible or control "
+                              "character")
     return text
+
+
+def _folded(email: str) -> str:
+    return unicodedata.normalize("NFC", email.strip().lower())
 
 
 def check_permission(permission: str) -> str:
@@ -186,7 +196,7 @@ class IdentityService:
             return Account.of(self._check_login(IdentityRepository(tx), email, password))
 
     def _check_login(self, repo: IdentityRepository, email: str, password: str) -> User:
-        address = email.strip().lower()
+        address = _folded(email)
         user = repo.user_by_email(address) if len(address) <= 320 else None
         if not self.hasher.verify(password, user.password_hash if user else None):
             raise Unauthorized("email or password is wrong")
