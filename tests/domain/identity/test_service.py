@@ -388,3 +388,15 @@ def test_invisible_and_control_characters_in_an_address_are_refused(
     unchanged(db, lambda: ids.create_user(acme, email), ValidationError,
               "invisible or control character")
 
+
+@pytest.mark.parametrize("token", [
+    None, 5, b"bytes", ["list"], "nul\x00inside", "lone\ud800surrogate", "t" * 100_000,
+])
+def test_anything_that_cannot_be_a_token_is_an_unknown_token(
+        ids: IdentityService, db: Database, acme: uuid.UUID, token: object) -> None:
+    alice = ids.create_user(acme, "alice@acme.test")
+    ids.issue_token(acme, alice.id)
+    for call in (ids.rotate, ids.revoke_session):
+        unchanged(db, lambda: call(acme, token),  # type: ignore[arg-type]  # noqa: B023
+                  Unauthorized, "^refresh token not recognised$")
+

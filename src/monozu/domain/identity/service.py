@@ -29,7 +29,7 @@ from monozu.domain.errors import Conflict, Unauthorized, ValidationError, check_
 from monozu.domain.identity.passwords import DEFAULT_ROUNDS, PasswordHasher, check_password
 from monozu.domain.identity.repository import IdentityRepository
 from monozu.domain.identity.types import DENSITIES, PERMISSIONS, THEMES, Account, IssuedToken
-from monozu.domain.inputs import MAX_PERIOD, check_range, checked
+from monozu.domain.inputs import MAX_PERIOD, Credential, check_range, checked
 from monozu.domain.paging import Page, decode_cursor, page_size, paginate
 
 _SYSTEM = Actor.system()
@@ -38,6 +38,7 @@ _EMAIL = re.compile(r"[^@\s]+@[^@\s]+")
 _PERMISSION = re.compile(r"[a-z][a-z_]*:[a-z][a-z_]*")
 _LOCALE = re.compile(r"[A-Za-z]{2,8}(?:-[A-Za-z0-9]{1,8})*")
 _COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
+_MAX_TOKEN = 512
 
 
 def normalise_email(email: str) -> str:
@@ -69,6 +70,18 @@ def check_permission(permission: str) -> str:
 def token_digest(token: str) -> str:
     """What is stored of a refresh token: its SHA-256, hex."""
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _presented_digest(token: object) -> str:
+    """The digest of a token a client presents. Whatever cannot be one (not text, far
+    longer than the 43 characters issued, unencodable) is an unknown token, not a
+    validation error, and is never hashed or repeated."""
+    if isinstance(token, str) and len(token) <= _MAX_TOKEN:
+        try:
+            return token_digest(str.__str__(token))
+        except UnicodeEncodeError:
+            pass
+    raise Unauthorized("refresh token not recognised")
 
 
 
@@ -417,14 +430,14 @@ class IdentityService:
         repo.insert_token(row)
         return IssuedToken(token, row.id, user_id, row.expires_at)
 
-    def rotate(self, tenant_id: uuid.UUID, token: str, *, user_agent: str | None = None,
-               ip_address: str | None = None) -> IssuedToken:
+    def rotate(self, tenant_id: uuid.UUID, token: Credential, *,
+               user_agent: str | None = None, ip_address: str | None = None) -> IssuedToken:
         """Trade a refresh token for a new one; the old one is marked replaced.
 
         Presenting a token that was already rotated or revoked revokes every token of
         its family and raises :class:`Unauthorized`.
         """
-        digest = token_digest(token)
+        digest = _presented_digest(token)
         try:
             with self.db.tenant(tenant_id) as tx:
                 repo = IdentityRepository(tx)
@@ -445,10 +458,11 @@ class IdentityService:
             self._revoke_family(tenant_id, reused.token, "refresh_token.reuse_detected")
         raise Unauthorized("refresh token was already used; its session is revoked")
 
-    def revoke_session(self, tenant_id: uuid.UUID, token: str) -> None:
+    def revoke_session(self, tenant_id: uuid.UUID, token: Credential) -> None:
         """Log out: revoke the token's whole family."""
+        digest = _presented_digest(token)
         with self.db.tenant(tenant_id) as tx:
-            row = IdentityRepository(tx).token_by_hash(token_digest(token))
+            row = IdentityRepository(tx).token_by_hash(digest)
         if row is None:
             raise Unauthorized("refresh token not recognised")
         if row.revoked_at is None:  # logging out twice changes nothing
