@@ -4,6 +4,7 @@ refresh-token sessions, and the refusals that change nothing."""
 from __future__ import annotations
 
 import functools
+import threading
 import unicodedata
 import uuid
 from collections.abc import Callable
@@ -12,10 +13,16 @@ from typing import Any
 
 import pytest
 
-from monozu.db import Database, ForeignKeyViolation, NotFound
+from monozu.db import Database, ForeignKeyViolation, NotFound, connect
+from monozu.db.migrate import Migrator
 from monozu.domain.audit import Actor
 from monozu.domain.errors import Conflict, Unauthorized, ValidationError
-from monozu.domain.identity import IdentityRepository, IdentityService, token_digest
+from monozu.domain.identity import (
+    IdentityRepository,
+    IdentityService,
+    IssuedToken,
+    token_digest,
+)
 from tests.domain.conftest import Clock, add_tenant, audit_actions, table_rows
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
@@ -399,4 +406,61 @@ def test_anything_that_cannot_be_a_token_is_an_unknown_token(
     for call in (ids.rotate, ids.revoke_session):
         unchanged(db, lambda: call(acme, token),  # type: ignore[arg-type]  # noqa: B023
                   Unauthorized, "^refresh token not recognised$")
+
+
+def test_a_replayed_token_revokes_the_token_rotated_while_it_was_revoking(
+        pg_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A thief replays an old token while the holder rotates the newest one. The
+    revocation waits on the rotation's row lock; the token that rotation commits
+    must be revoked with the rest of the family, not left live. (PostgreSQL: SQLite
+    runs one writer at a time, so the two cannot interleave there.)"""
+    Migrator.from_url(pg_url).migrate()
+    db = connect(pg_url)
+    try:
+        acme = add_tenant(db, "acme")
+        ids = IdentityService(db, bcrypt_rounds=4)
+        alice = ids.create_user(acme, "alice@acme.test")
+        first = ids.issue_token(acme, alice.id)
+        second = ids.rotate(acme, first.token)
+        marked, release = threading.Event(), threading.Event()
+        mark = IdentityRepository.mark_replaced
+
+        def held(repo: IdentityRepository, token_id: uuid.UUID, by: uuid.UUID) -> int:
+            changed = mark(repo, token_id, by)
+            if token_id == second.id:  # hold the holder's rotation open, its row locked
+                marked.set()
+                release.wait(60)
+            return changed
+
+        monkeypatch.setattr(IdentityRepository, "mark_replaced", held)
+        outcome: dict[str, object] = {}
+
+        def run(name: str, call: Callable[[], object]) -> threading.Thread:
+            def target() -> None:
+                try:
+                    outcome[name] = call()
+                except Unauthorized as refused:
+                    outcome[name] = refused
+            thread = threading.Thread(target=target)
+            thread.start()
+            return thread
+
+        holder = run("holder", lambda: ids.rotate(acme, second.token))
+        assert marked.wait(60)
+        thief = run("thief", lambda: ids.rotate(acme, first.token))
+        for _ in range(1200):  # hang guard: until the revocation waits on the row lock
+            if db.get_value("SELECT count(*) FROM pg_stat_activity WHERE "
+                            "datname = current_database() AND wait_event_type = 'Lock'"):
+                break
+            threading.Event().wait(0.05)
+        release.set()
+        holder.join(60)
+        thief.join(60)
+        third = outcome["holder"]
+        assert isinstance(third, IssuedToken) and isinstance(outcome["thief"], Unauthorized)
+        rows = {t.id: t for t in ids.sessions(acme, alice.id)}
+        assert set(rows) == {first.id, second.id, third.id}
+        assert all(t.revoked_at is not None for t in rows.values())
+    finally:
+        db.close()
 

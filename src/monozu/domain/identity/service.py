@@ -472,7 +472,12 @@ class IdentityService:
         now = self.clock()
         with self.db.tenant(tenant_id) as tx:
             repo = IdentityRepository(tx)
-            revoked = sum(repo.revoke_token(t, now) for t in repo.token_family(token.id))
+            revoked, seen = 0, set[uuid.UUID]()
+            # A rotation that commits while a revocation waits on its row lock adds a
+            # token the first read could not see: read again until nothing is new.
+            while fresh := set(repo.token_family(token.id)) - seen:
+                seen |= fresh
+                revoked += sum(repo.revoke_token(t, now) for t in fresh)
             record(tx, Actor(token.user_id), action, "refresh_token", token.id,
                    details={"revoked": revoked}, at=now)
         return revoked
