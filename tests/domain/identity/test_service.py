@@ -7,7 +7,7 @@ import functools
 import threading
 import unicodedata
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -408,59 +408,92 @@ def test_anything_that_cannot_be_a_token_is_an_unknown_token(
                   Unauthorized, "^refresh token not recognised$")
 
 
-def test_a_replayed_token_revokes_the_token_rotated_while_it_was_revoking(
-        pg_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A thief replays an old token while the holder rotates the newest one. The
-    revocation waits on the rotation's row lock; the token that rotation commits
-    must be revoked with the rest of the family, not left live. (PostgreSQL: SQLite
-    runs one writer at a time, so the two cannot interleave there.)"""
+@pytest.fixture
+def pg_ids(pg_url: str) -> Iterator[tuple[Database, IdentityService, uuid.UUID]]:
+    """PostgreSQL only, for races: SQLite runs one writer at a time, so two units of
+    work cannot interleave there."""
     Migrator.from_url(pg_url).migrate()
     db = connect(pg_url)
     try:
-        acme = add_tenant(db, "acme")
-        ids = IdentityService(db, bcrypt_rounds=4)
-        alice = ids.create_user(acme, "alice@acme.test")
-        first = ids.issue_token(acme, alice.id)
-        second = ids.rotate(acme, first.token)
-        marked, release = threading.Event(), threading.Event()
-        mark = IdentityRepository.mark_replaced
-
-        def held(repo: IdentityRepository, token_id: uuid.UUID, by: uuid.UUID) -> int:
-            changed = mark(repo, token_id, by)
-            if token_id == second.id:  # hold the holder's rotation open, its row locked
-                marked.set()
-                release.wait(60)
-            return changed
-
-        monkeypatch.setattr(IdentityRepository, "mark_replaced", held)
-        outcome: dict[str, object] = {}
-
-        def run(name: str, call: Callable[[], object]) -> threading.Thread:
-            def target() -> None:
-                try:
-                    outcome[name] = call()
-                except Unauthorized as refused:
-                    outcome[name] = refused
-            thread = threading.Thread(target=target)
-            thread.start()
-            return thread
-
-        holder = run("holder", lambda: ids.rotate(acme, second.token))
-        assert marked.wait(60)
-        thief = run("thief", lambda: ids.rotate(acme, first.token))
-        for _ in range(1200):  # hang guard: until the revocation waits on the row lock
-            if db.get_value("SELECT count(*) FROM pg_stat_activity WHERE "
-                            "datname = current_database() AND wait_event_type = 'Lock'"):
-                break
-            threading.Event().wait(0.05)
-        release.set()
-        holder.join(60)
-        thief.join(60)
-        third = outcome["holder"]
-        assert isinstance(third, IssuedToken) and isinstance(outcome["thief"], Unauthorized)
-        rows = {t.id: t for t in ids.sessions(acme, alice.id)}
-        assert set(rows) == {first.id, second.id, third.id}
-        assert all(t.revoked_at is not None for t in rows.values())
+        yield db, IdentityService(db, bcrypt_rounds=4), add_tenant(db, "acme")
     finally:
         db.close()
+
+
+def while_a_rotation_holds(db: Database, ids: IdentityService, tenant_id: uuid.UUID,
+                           token: IssuedToken, call: Callable[[], object],
+                           monkeypatch: pytest.MonkeyPatch) -> tuple[object, object]:
+    """Rotate ``token`` and hold that unit of work open, the token's row locked, while
+    ``call`` runs until it waits on that lock; then let both finish. What each returned
+    or raised (``Unauthorized``)."""
+    marked, release = threading.Event(), threading.Event()
+    mark = IdentityRepository.mark_replaced
+
+    def held(repo: IdentityRepository, token_id: uuid.UUID, by: uuid.UUID) -> int:
+        changed = mark(repo, token_id, by)
+        if token_id == token.id:
+            marked.set()
+            release.wait(60)
+        return changed
+
+    monkeypatch.setattr(IdentityRepository, "mark_replaced", held)
+    outcome: dict[str, object] = {}
+
+    def run(name: str, work: Callable[[], object]) -> threading.Thread:
+        def target() -> None:
+            try:
+                outcome[name] = work()
+            except Unauthorized as refused:
+                outcome[name] = refused
+        thread = threading.Thread(target=target)
+        thread.start()
+        return thread
+
+    holder = run("rotation", lambda: ids.rotate(tenant_id, token.token))
+    assert marked.wait(60)
+    other = run("call", call)
+    for _ in range(1200):  # hang guard: until the call waits on the row lock
+        if db.get_value("SELECT count(*) FROM pg_stat_activity WHERE "
+                        "datname = current_database() AND wait_event_type = 'Lock'"):
+            break
+        threading.Event().wait(0.05)
+    release.set()
+    holder.join(60)
+    other.join(60)
+    monkeypatch.setattr(IdentityRepository, "mark_replaced", mark)
+    return outcome["rotation"], outcome.get("call")
+
+
+def test_a_replayed_token_revokes_the_token_rotated_while_it_was_revoking(
+        pg_ids: tuple[Database, IdentityService, uuid.UUID],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A thief replays an old token while the holder rotates the newest one: the token
+    that rotation commits is revoked with the rest of the family, not left live."""
+    db, ids, acme = pg_ids
+    alice = ids.create_user(acme, "alice@acme.test")
+    first = ids.issue_token(acme, alice.id)
+    second = ids.rotate(acme, first.token)
+    third, thief = while_a_rotation_holds(db, ids, acme, second,
+                                          lambda: ids.rotate(acme, first.token), monkeypatch)
+    assert isinstance(third, IssuedToken) and isinstance(thief, Unauthorized)
+    rows = {t.id: t for t in ids.sessions(acme, alice.id)}
+    assert set(rows) == {first.id, second.id, third.id}
+    assert all(t.revoked_at is not None for t in rows.values())
+
+
+def test_a_password_change_revokes_the_token_rotated_while_it_was_revoking(
+        pg_ids: tuple[Database, IdentityService, uuid.UUID],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The owner changes the password while a thief's refresh is under way: the token
+    that refresh commits is revoked with every other one of the user."""
+    db, ids, acme = pg_ids
+    alice = ids.create_user(acme, "alice@acme.test", password=PASSWORD)
+    stolen = ids.login(acme, "alice@acme.test", PASSWORD)
+    fresh, _ = while_a_rotation_holds(
+        db, ids, acme, stolen,
+        lambda: ids.change_password(acme, alice.id, "Another-Horse-43"), monkeypatch)
+    assert isinstance(fresh, IssuedToken)
+    rows = ids.sessions(acme, alice.id)
+    assert {t.id for t in rows} == {stolen.id, fresh.id}
+    assert all(t.revoked_at is not None for t in rows)
 

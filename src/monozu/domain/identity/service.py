@@ -199,7 +199,12 @@ class IdentityService:
             check_password(new_password, email=user.email)
             now = self.clock()
             repo.set_password_hash(user_id, self.hasher.hash(new_password))
-            revoked = repo.revoke_user_tokens(user_id, now)
+            # as for a family: a rotation that commits while this waits on its row lock
+            # adds a token the first update could not see, so update until none is left
+            revoked = last = repo.revoke_user_tokens(user_id, now)
+            while last:
+                last = repo.revoke_user_tokens(user_id, now)
+                revoked += last
             record(tx, actor, "user.password_changed", "user", user_id,
                    details={"revoked_tokens": revoked}, at=now)
 
