@@ -80,3 +80,10 @@ def test_length_is_counted_on_the_normalised_password() -> None:
     assert len(typed.encode()) > 72
     check_password(typed)
     assert PasswordHasher(rounds=4).verify(typed, PasswordHasher(rounds=4).hash(typed))
+
+
+@pytest.mark.parametrize("stored", ["", "garbage", "$2b$04$short", "x" * 60,
+                                    "$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$aGFzaA"])
+def test_a_stored_value_that_is_no_bcrypt_hash_matches_nothing(stored: str) -> None:
+    """Not an error only that account would raise, which would tell it apart."""
+    assert not PasswordHasher(rounds=4).verify(GOOD, stored)

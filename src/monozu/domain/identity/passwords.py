@@ -78,6 +78,15 @@ class PasswordHasher:
             raw = form.encode()
             if not raw or len(raw) > MAX_BYTES or hashed is None:
                 bcrypt.checkpw(b"x", self._decoy.encode())
-            elif bcrypt.checkpw(raw, hashed.encode()):
+            elif self._matches(raw, hashed):
                 return True
         return False
+
+    def _matches(self, raw: bytes, hashed: str) -> bool:
+        try:
+            return bcrypt.checkpw(raw, hashed.encode())
+        except ValueError:
+            # not a bcrypt hash (a row written by other means): nothing matches it, and
+            # the refusal costs what a real check costs, not an error only this user gets
+            bcrypt.checkpw(b"x", self._decoy.encode())
+            return False
