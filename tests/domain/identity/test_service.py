@@ -497,3 +497,18 @@ def test_a_password_change_revokes_the_token_rotated_while_it_was_revoking(
     assert {t.id for t in rows} == {stolen.id, fresh.id}
     assert all(t.revoked_at is not None for t in rows)
 
+
+
+def test_bad_session_details_are_refused_before_the_password_is_checked(
+        ids: IdentityService, db: Database, acme: uuid.UUID) -> None:
+    """A right and a wrong password get the same refusal: the details do not make a
+    way to try passwords that starts no session and leaves no login behind."""
+    ids.create_user(acme, "alice@acme.test", password=PASSWORD)
+    token = ids.login(acme, "alice@acme.test", PASSWORD)
+    for password in (PASSWORD, "Wrong-Horse-42"):
+        unchanged(db, lambda: ids.login(acme, "alice@acme.test", password,  # noqa: B023
+                                        user_agent="u" * 501),
+                  ValidationError, "user agent is 501 characters long")
+    for presented in (token.token, "made-up"):
+        unchanged(db, lambda: ids.rotate(acme, presented, ip_address="1" * 46),  # noqa: B023
+                  ValidationError, "IP address")

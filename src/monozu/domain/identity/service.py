@@ -39,6 +39,7 @@ _PERMISSION = re.compile(r"[a-z][a-z_]*:[a-z][a-z_]*")
 _LOCALE = re.compile(r"[A-Za-z]{2,8}(?:-[A-Za-z0-9]{1,8})*")
 _COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
 _MAX_TOKEN = 512
+_Client = tuple[str | None, str | None]  # a session's user agent and IP address
 
 
 def normalise_email(email: str) -> str:
@@ -224,10 +225,11 @@ class IdentityService:
     def login(self, tenant_id: uuid.UUID, email: str, password: str, *,
               user_agent: str | None = None, ip_address: str | None = None) -> IssuedToken:
         """Check the password and start a session: a new refresh-token family."""
+        client = self._client(user_agent, ip_address)
         with self.db.tenant(tenant_id) as tx:
             repo = IdentityRepository(tx)
             user = self._check_login(repo, email, password)
-            issued = self._issue(repo, user.id, user_agent, ip_address)
+            issued = self._issue(repo, user.id, client)
             record(tx, Actor(user.id), "user.logged_in", "refresh_token", issued.id,
                    at=self.clock())
         return issued
@@ -412,20 +414,28 @@ class IdentityService:
                     user_agent: str | None = None, ip_address: str | None = None,
                     actor: Actor = _SYSTEM) -> IssuedToken:
         """A new session for the user (an SSO sign-in): a new refresh-token family."""
+        client = self._client(user_agent, ip_address)
         with self.db.tenant(tenant_id) as tx:
             repo = IdentityRepository(tx)
             self._user(repo, user_id)
-            issued = self._issue(repo, user_id, user_agent, ip_address)
+            issued = self._issue(repo, user_id, client)
             record(tx, actor, "refresh_token.issued", "refresh_token", issued.id,
                    details={"user_id": str(user_id)}, at=self.clock())
         return issued
 
-    def _issue(self, repo: IdentityRepository, user_id: uuid.UUID, user_agent: str | None,
-               ip_address: str | None) -> IssuedToken:
+    @staticmethod
+    def _client(user_agent: str | None, ip_address: str | None) -> _Client:
+        """The session's details, checked before any credential is: a bad one refuses a
+        right and a wrong password alike, so it tells nothing about the password."""
         agent = None if user_agent is None else check_text(
             "user agent", user_agent, max_length=500, required=False) or None
         ip = None if ip_address is None else check_text(
             "IP address", ip_address, max_length=45, required=False) or None
+        return agent, ip
+
+    def _issue(self, repo: IdentityRepository, user_id: uuid.UUID,
+               client: _Client) -> IssuedToken:
+        agent, ip = client
         token = secrets.token_urlsafe(32)
         now = self.clock()
         row = RefreshToken(id=uuid.uuid4(), tenant_id=repo.tenant_id, user_id=user_id,
@@ -442,6 +452,7 @@ class IdentityService:
         Presenting a token that was already rotated or revoked revokes every token of
         its family and raises :class:`Unauthorized`.
         """
+        client = self._client(user_agent, ip_address)
         digest = _presented_digest(token)
         try:
             with self.db.tenant(tenant_id) as tx:
@@ -453,7 +464,7 @@ class IdentityService:
                     raise _Reused(row)
                 if row.expires_at <= self.clock():
                     raise Unauthorized("refresh token has expired")
-                issued = self._issue(repo, row.user_id, user_agent, ip_address)
+                issued = self._issue(repo, row.user_id, client)
                 if repo.mark_replaced(row.id, issued.id) != 1:
                     raise _Reused(row)  # rotated by a concurrent call: a second use
                 record(tx, Actor(row.user_id), "refresh_token.rotated", "refresh_token",
