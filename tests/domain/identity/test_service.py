@@ -107,6 +107,7 @@ def test_rows_written_in_another_case_are_found_and_block_duplicates(
     ("not-an-address", PASSWORD, ValidationError, "not an address"),
     ("", PASSWORD, ValidationError, "email must not be empty"),
     ("c" * 311 + "@acme.test", PASSWORD, ValidationError, "at most 320"),
+    ("İ" * 200 + "@acme.test", PASSWORD, ValidationError, "410 characters long; at most 320"),
 ])
 def test_bad_accounts_are_refused(ids: IdentityService, db: Database, acme: uuid.UUID,
                                   email: str, password: str, error: type[Exception],

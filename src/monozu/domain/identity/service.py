@@ -45,7 +45,8 @@ _Client = tuple[str | None, str | None]  # a session's user agent and IP address
 def normalise_email(email: str) -> str:
     """The stored form of an email: stripped, lower-case and in Unicode NFC, so uniqueness
     ignores case and how an accented letter was typed (é or e + U+0301)."""
-    text = _folded(check_text("email", email, max_length=320))
+    # the length is the folded one: lower-casing may lengthen (İ is i and a dot above)
+    text = check_text("email", _folded(email), max_length=320)
     if not _EMAIL.fullmatch(text):
         raise ValidationError(f"email {text[:80]!r} is not an address (name@domain)")
     if any(unicodedata.category(c) in ("Cc", "Cf") for c in text):
