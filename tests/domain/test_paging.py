@@ -9,7 +9,9 @@ from datetime import UTC, datetime
 
 import pytest
 
+from monozu.domain.common import like_pattern
 from monozu.domain.errors import ValidationError
+from monozu.domain.identity.service import search_pattern
 from monozu.domain.paging import decode_cursor, encode_cursor, page_size, paginate
 
 KEY_TYPES = (float, datetime, uuid.UUID, str)
@@ -71,3 +73,10 @@ def test_paginate_uses_extra_row_only_as_a_signal() -> None:
 def test_an_integer_key_past_64_bits_is_a_forged_cursor(value: int) -> None:
     with pytest.raises(ValidationError, match="page cursor"):
         decode_cursor(_forged([value]), (int,))
+
+
+def test_search_text_escapes_every_character_like_reads_specially() -> None:
+    """``[`` opens a character class in SQL Server's LIKE: escaped, it is literal on
+    every database, as ``%``, ``_`` and the escape character are."""
+    assert like_pattern(" [A-C]%_\\x ") == "%\\[a-c]\\%\\_\\\\x%"
+    assert search_pattern("[A-C]%_!x") == "%![a-c]!%!_!!x%"

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import ipaddress
+import re
 import typing
 import uuid
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
@@ -124,14 +125,15 @@ def check_ids(field: str, values: Iterable[uuid.UUID]) -> list[uuid.UUID]:
 
 
 def like_pattern(text: str | None, *, max_length: int = 200) -> str:
-    """A case-insensitive ``LIKE ... ESCAPE '\\'`` pattern for free text (``%`` for none)."""
+    """A case-insensitive ``LIKE ... ESCAPE '\\'`` pattern for free text (``%`` for none):
+    ``%``, ``_``, ``\\`` and ``[`` (a character class on SQL Server) are escaped."""
     if text is None or not text.strip():
         return "%"
     wanted = text.strip().lower()
     if len(wanted) > max_length:
         raise ValidationError(f"search text is {len(wanted)} characters long; "
                               f"at most {max_length}")
-    escaped = wanted.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    escaped = re.sub(r"([\\%_\[])", r"\\\1", wanted)
     return f"%{escaped}%"
 
 

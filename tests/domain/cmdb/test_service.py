@@ -130,6 +130,7 @@ def test_asset_list_filters_and_pages(db: Database) -> None:
         assert seen == [f"SW-{i:02}" for i in range(7)]
         assert [x.name for x in cmdb.assets(text="rockwell").items] == ["PLC-01"]
         assert [x.name for x in cmdb.assets(text="100%").items] == []
+        assert [x.name for x in cmdb.assets(text="[p]lc").items] == []  # [ is literal
         assert [x.name for x in cmdb.assets(site_id=ids["site"]).items] == ["HMI-01", "PLC-01"]
         counts = {c.site_name: c.assets for c in cmdb.asset_counts()}
     assert counts == {"Plant North": 2, "Plant South": 7}

@@ -141,6 +141,8 @@ def test_users_page_by_keyset_with_search(ids: IdentityService, acme: uuid.UUID,
         ["user1@acme.test", "user3@acme.test", "user5@acme.test"]
     assert [a.email for a in ids.list_users(acme, search="_100%").items] == \
         ["odd_100%@acme.test"]  # LIKE wildcards in the search are literal
+    ids.create_user(acme, "ops@acme.test", display_name="[ops] On call")
+    assert [a.email for a in ids.list_users(acme, search="[ops]").items] == ["ops@acme.test"]
     with pytest.raises(ValidationError, match="cursor"):
         ids.list_users(acme, cursor="garbage")
 

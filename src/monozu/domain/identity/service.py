@@ -60,6 +60,13 @@ def _folded(email: str) -> str:
     return unicodedata.normalize("NFC", email.strip().lower())
 
 
+def search_pattern(text: str) -> str:
+    """A ``LIKE ... ESCAPE '!'`` pattern matching ``text`` anywhere, in lower case. Every
+    character LIKE reads specially is escaped: ``%``, ``_``, ``!`` and ``[``, which opens a
+    character class on SQL Server (escaped, it is literal on every database)."""
+    return "%" + re.sub(r"([!%_\[])", r"!\1", text.lower()) + "%"
+
+
 def check_permission(permission: str) -> str:
     """``permission`` when it is ``resource:action`` and in the catalogue."""
     if not _PERMISSION.fullmatch(permission):
@@ -160,8 +167,7 @@ class IdentityService:
                    cursor: str | None = None) -> Page[Account]:
         """Ordered by email; ``search`` matches part of the email or display name."""
         size = page_size(limit)
-        text = check_text("search", search, max_length=200, required=False).lower()
-        pattern = "%" + re.sub(r"([!%_])", r"!\1", text) + "%"
+        pattern = search_pattern(check_text("search", search, max_length=200, required=False))
         after = None
         if cursor is not None:
             email, after_id = decode_cursor(cursor, (str, uuid.UUID))
