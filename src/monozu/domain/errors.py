@@ -43,6 +43,11 @@ class Unauthorized(DomainError):
     """Credentials or tokens were refused (wrong password, revoked or reused token)."""
 
 
+class SecondFactorRequired(Unauthorized):
+    """The password was right but the user also signs in with a second factor (TOTP),
+    which the caller checks before it starts the session."""
+
+
 def check_text(field: str, value: str, *, max_length: int, required: bool = True) -> str:
     """``value`` stripped of surrounding space, refused when empty (or only invisible
     characters) or longer than allowed."""

@@ -16,7 +16,7 @@ import pytest
 from monozu.db import Database, ForeignKeyViolation, NotFound, connect
 from monozu.db.migrate import Migrator
 from monozu.domain.audit import Actor
-from monozu.domain.errors import Conflict, Unauthorized, ValidationError
+from monozu.domain.errors import Conflict, SecondFactorRequired, Unauthorized, ValidationError
 from monozu.domain.identity import (
     IdentityRepository,
     IdentityService,
@@ -515,3 +515,18 @@ def test_bad_session_details_are_refused_before_the_password_is_checked(
     for presented in (token.token, "made-up"):
         unchanged(db, lambda: ids.rotate(acme, presented, ip_address="1" * 46),  # noqa: B023
                   ValidationError, "IP address")
+
+
+def test_a_user_with_mfa_on_gets_no_session_from_the_password_alone(
+        ids: IdentityService, db: Database, acme: uuid.UUID) -> None:
+    alice = ids.create_user(acme, "alice@acme.test", password=PASSWORD)
+    db.exec("UPDATE users SET mfa_enabled = :on, totp_secret_enc = 'enc' WHERE id = :id",
+            on=True, id=alice.id)
+    unchanged(db, lambda: ids.login(acme, "alice@acme.test", PASSWORD),
+              SecondFactorRequired, "second factor")
+    with pytest.raises(Unauthorized, match="email or password is wrong") as wrong:
+        ids.login(acme, "alice@acme.test", "Wrong-Horse-42")
+    assert not isinstance(wrong.value, SecondFactorRequired)  # only the right password says so
+    # the caller's way: the password, then the TOTP code (the caller's), then the session
+    assert ids.authenticate(acme, "alice@acme.test", PASSWORD).mfa_enabled
+    assert ids.issue_token(acme, alice.id).user_id == alice.id

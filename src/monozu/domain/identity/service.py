@@ -25,7 +25,13 @@ from monozu.db import Database, NotFound, UniqueViolation
 from monozu.db.models import Group, RefreshToken, User, UserSettings
 from monozu.domain.audit import Actor, record
 from monozu.domain.common import found
-from monozu.domain.errors import Conflict, Unauthorized, ValidationError, check_text
+from monozu.domain.errors import (
+    Conflict,
+    SecondFactorRequired,
+    Unauthorized,
+    ValidationError,
+    check_text,
+)
 from monozu.domain.identity.passwords import DEFAULT_ROUNDS, PasswordHasher, check_password
 from monozu.domain.identity.repository import IdentityRepository
 from monozu.domain.identity.types import DENSITIES, PERMISSIONS, THEMES, Account, IssuedToken
@@ -231,11 +237,19 @@ class IdentityService:
 
     def login(self, tenant_id: uuid.UUID, email: str, password: str, *,
               user_agent: str | None = None, ip_address: str | None = None) -> IssuedToken:
-        """Check the password and start a session: a new refresh-token family."""
+        """Check the password and start a session: a new refresh-token family.
+
+        A user with MFA on gets :class:`SecondFactorRequired` and no session: the caller
+        checks the password (:meth:`authenticate`), then the TOTP code, then starts the
+        session with :meth:`issue_token`.
+        """
         client = self._client(user_agent, ip_address)
         with self.db.tenant(tenant_id) as tx:
             repo = IdentityRepository(tx)
             user = self._check_login(repo, email, password)
+            if user.mfa_enabled:
+                raise SecondFactorRequired("this user signs in with a second factor as well: "
+                                           "check it, then start the session")
             issued = self._issue(repo, user.id, client)
             record(tx, Actor(user.id), "user.logged_in", "refresh_token", issued.id,
                    at=self.clock())
