@@ -101,3 +101,14 @@ def test_a_missing_table_is_undefined_table_and_named(db: Database) -> None:
     with pytest.raises(errors.ProgrammingError) as other:  # a column is not a table
         db.get_value("SELECT nope FROM items")
     assert not isinstance(other.value, errors.UndefinedTable)
+
+
+def test_a_violation_never_echoes_the_failing_row(db: Database) -> None:
+    """PostgreSQL details a NOT NULL or CHECK violation with every value of the row,
+    which may be a password hash or a secret: the translated message leaves it out."""
+    secret = "$2b$12$a-password-hash-that-must-stay-in-its-row"
+    for cls, row in [(errors.NotNullViolation, item(None, doc={"key": secret})),  # type: ignore[arg-type]
+                     (errors.CheckViolation, item("c", qty=-1, doc={"key": secret}))]:
+        with pytest.raises(cls) as info:
+            db.exec(INSERT, row)
+        assert secret not in str(info.value) and secret not in repr(info.value)

@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from monozu.db.dialects.catalog import Catalog
     from monozu.db.dialects.migration import MigrationSQL
 
+_ROW_DETAIL = frozenset({"23502", "23514"})  # not_null_violation, check_violation
 _ONE_COLUMN_KEY = re.compile(r"Key \((?P<c>[a-z_][a-z0-9_$]*)\)=")
 _UNDEFINED_RELATION = re.compile(r'relation "(?P<t>[^"]+)" does not exist')
 
@@ -209,7 +210,9 @@ class PostgreSQLDialect(Dialect):
                 cls = errors.ProgrammingError
             else:
                 cls = DatabaseError
-        detail = diag.message_detail
+        # A NOT NULL or CHECK violation's detail is the whole failing row, every column of
+        # it (a password hash, a secret): the message never echoes it.
+        detail = None if state in _ROW_DETAIL else diag.message_detail
         text = f"{message} ({detail})" if detail else message
         column = diag.column_name
         if column is None and detail:  # a unique key names its column(s) in the detail
