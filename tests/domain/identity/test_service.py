@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from monozu.db import Database, ForeignKeyViolation, NotFound
+from monozu.db import Database, ForeignKeyViolation, NotFound, UniqueViolation
 from monozu.domain.audit import Actor
 from monozu.domain.errors import Conflict, Unauthorized, ValidationError
 from monozu.domain.identity import IdentityRepository, IdentityService, token_digest
@@ -350,3 +350,62 @@ def test_oversize_session_details_are_refused(ids: IdentityService, db: Database
               ValidationError, "user agent is 501 characters long")
     unchanged(db, lambda: ids.issue_token(acme, alice.id, ip_address="1" * 46),
               ValidationError, "IP address")
+
+
+# ---------------------------------------------------------------------- concurrent calls
+
+
+def test_a_group_name_taken_by_a_concurrent_call_is_a_conflict(
+        ids: IdentityService, db: Database, acme: uuid.UUID,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    ops = ids.create_group(acme, "Operators")
+    other = ids.create_group(acme, "Engineers")
+    # another call took the name between this call's check and its write
+    monkeypatch.setattr(IdentityRepository, "group_by_name", lambda *_args: None)
+    unchanged(db, lambda: ids.create_group(acme, "Operators"), Conflict,
+              "a group named 'Operators' already exists")
+    unchanged(db, lambda: ids.rename_group(acme, other.id, "Operators"), Conflict,
+              "a group named 'Operators' already exists")
+    assert [g.id for g in ids.list_groups(acme) if g.name == "Operators"] == [ops.id]
+
+
+def test_a_membership_or_grant_made_by_a_concurrent_call_is_already_there(
+        ids: IdentityService, db: Database, acme: uuid.UUID,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    alice = ids.create_user(acme, "alice@acme.test")
+    ops = ids.create_group(acme, "Operators")
+    assert ids.add_member(acme, alice.id, ops.id) is True
+    assert ids.grant(acme, ops.id, "incidents:read") is True
+    # another call added the row between this call's check and its write
+    monkeypatch.setattr(IdentityRepository, "is_member", lambda *_args: False)
+    monkeypatch.setattr(IdentityRepository, "has_permission", lambda *_args: False)
+    before = table_rows(db, *TABLES)
+    assert ids.add_member(acme, alice.id, ops.id) is False
+    assert ids.grant(acme, ops.id, "incidents:read") is False
+    assert table_rows(db, *TABLES) == before
+
+
+def test_a_first_save_of_settings_lost_to_a_concurrent_one_is_saved_again(
+        ids: IdentityService, db: Database, acme: uuid.UUID,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two first saves at once on PostgreSQL: the upsert guards the (tenant_id, user_id)
+    key, and the second insert fails on the primary key instead, in a window no test can
+    hold open; the call meets that failure here, the other save committed."""
+    alice = ids.create_user(acme, "alice@acme.test")
+    ids.update_settings(acme, alice.id, locale="de")  # the concurrent first save
+    save = IdentityRepository.save_settings
+    lost: list[bool] = []
+
+    def losing(repo: IdentityRepository, settings: Any) -> None:
+        if not lost:  # this call's first attempt, which read no row yet
+            lost.append(True)
+            raise UniqueViolation("duplicate key value violates unique constraint "
+                                  "\"pk_user_settings\"", constraint="pk_user_settings")
+        save(repo, settings)
+
+    monkeypatch.setattr(IdentityRepository, "save_settings", losing)
+    saved = ids.update_settings(acme, alice.id, theme="dark")
+    assert (saved.locale, saved.theme) == ("de", "dark")
+    assert (ids.settings(acme, alice.id).locale, ids.settings(acme, alice.id).theme) == \
+        ("de", "dark")
+    assert audit_actions(db, acme).count("user.settings_changed") == 2

@@ -212,7 +212,10 @@ class IdentityService:
         with self.db.tenant(tenant_id) as tx:
             repo = IdentityRepository(tx)
             self._name_free(repo, group.name)
-            repo.insert_group(group)
+            try:
+                repo.insert_group(group)
+            except UniqueViolation:  # a concurrent call took the name after the check
+                raise Conflict(f"a group named {group.name!r} already exists") from None
             record(tx, actor, "group.created", "group", group.id, details={"name": group.name},
                    at=self.clock())
         return group
@@ -239,7 +242,10 @@ class IdentityService:
             if group.name == name:
                 return group
             self._name_free(repo, name)
-            repo.rename_group(group_id, name)
+            try:
+                repo.rename_group(group_id, name)
+            except UniqueViolation:  # a concurrent call took the name after the check
+                raise Conflict(f"a group named {name!r} already exists") from None
             record(tx, actor, "group.renamed", "group", group_id,
                    details={"from": group.name, "to": name}, at=self.clock())
             return self._group(repo, group_id)
@@ -285,17 +291,22 @@ class IdentityService:
                 user_id: uuid.UUID | None = None) -> bool:
         """Make a group's membership or grant present (``want``) or absent: False when it
         already was (nothing written), else the change and its audit row."""
-        with self.db.tenant(tenant_id) as tx:
-            repo = IdentityRepository(tx)
-            if user_id is not None:
-                self._user(repo, user_id)
-            self._group(repo, group_id)
-            if want == present(repo):
-                return False
-            change(repo)
-            record(tx, actor, action, "group", group_id, details=dict(details),
-                   at=self.clock())
-            return True
+        try:
+            with self.db.tenant(tenant_id) as tx:
+                repo = IdentityRepository(tx)
+                if user_id is not None:
+                    self._user(repo, user_id)
+                self._group(repo, group_id)
+                if want == present(repo):
+                    return False
+                change(repo)
+                record(tx, actor, action, "group", group_id, details=dict(details),
+                       at=self.clock())
+                return True
+        except UniqueViolation:
+            # A concurrent call added the same row after the check: it is present, as
+            # wanted, and this unit of work (rolled back) wrote nothing.
+            return False
 
     def _read(self, tenant_id: uuid.UUID, read: Callable[[IdentityRepository], T], *,
               user_id: uuid.UUID | None = None, group_id: uuid.UUID | None = None) -> T:
@@ -370,6 +381,16 @@ class IdentityService:
                         actor: Actor = _SYSTEM) -> UserSettings:
         """Change the given settings (None keeps one; ``accent_color=""`` clears it)."""
         changes = _checked_settings(locale, timezone, theme, density, accent_color)
+        try:
+            return self._update_settings(tenant_id, user_id, changes, actor)
+        except UniqueViolation:
+            # Two first saves at once: PostgreSQL's upsert guards one of the table's two
+            # unique keys, so the second insert fails on the other. Its unit of work was
+            # rolled back; again, it finds the row and updates it.
+            return self._update_settings(tenant_id, user_id, changes, actor)
+
+    def _update_settings(self, tenant_id: uuid.UUID, user_id: uuid.UUID,
+                         changes: _SettingsChange, actor: Actor) -> UserSettings:
         with self.db.tenant(tenant_id) as tx:
             repo = IdentityRepository(tx)
             current = self._settings(repo, tenant_id, user_id)
