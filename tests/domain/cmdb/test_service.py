@@ -8,7 +8,7 @@ import pytest
 
 from monozu.db import Database, NotFound
 from monozu.domain.audit import AuditRepository
-from monozu.domain.cmdb import AssetSpec, CmdbService
+from monozu.domain.cmdb import AssetSpec, CmdbRepository, CmdbService
 from monozu.domain.errors import ValidationError
 from monozu.domain.paging import encode_cursor
 from tests.domain.conftest import add_tenant
@@ -163,3 +163,18 @@ def test_foreign_or_forged_cursors_are_refused(db: Database) -> None:
                 cmdb.assets(cursor=cursor)
         with pytest.raises(ValidationError, match="page size"):
             cmdb.assets(limit=0)
+
+
+def test_a_link_made_by_a_concurrent_call_changes_nothing(
+        db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    a = add_tenant(db, "acme")
+    ids = _plant(db, a)
+    # another call linked the pair between this call's check and its write
+    monkeypatch.setattr(CmdbRepository, "has_vlan_link", lambda *_args: False)
+    with db.tenant(a) as tx:
+        cmdb = CmdbService(tx)
+        cmdb.link_vlan(ids["plc"], ids["vlan"])
+        # the unit of work goes on: only the failed call's savepoint was undone
+        assert [v.id for v in cmdb.vlans_of(ids["plc"])] == [ids["vlan"]]
+        audit = AuditRepository(tx).for_resource("asset", ids["plc"])
+    assert [r.action for r in audit] == ["asset.created", "asset.vlan_linked"]

@@ -17,6 +17,7 @@ from monozu.domain.itsm import (
     INCIDENT_STATUSES,
     ChangeService,
     IncidentService,
+    ItsmRepository,
     KnowledgeService,
     ProblemService,
 )
@@ -275,3 +276,22 @@ def test_problems_changes_and_knowledge(db: Database) -> None:
         assert (std.status, changes.get(em.id).status) == ("approved", "implemented")
         assert [c.title for c in changes.by_status(["approved"])] == ["Rotate switch logs"]
         assert [p.title for p in problems.by_status(["known_error"])] == [problem.title]
+
+
+def test_a_link_made_by_a_concurrent_call_changes_nothing(
+        db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    a = add_tenant(db, "acme")
+    with db.tenant(a) as tx:
+        kb = KnowledgeService(tx)
+        problem = ProblemService(tx).create("Recurring PLC faults on line 3")
+        article = kb.create("PSU replacement runbook", "1. Isolate the cabinet ...")
+        kb.link_problem(article.id, problem.id)
+    # another call linked the pair between this call's check and its write
+    monkeypatch.setattr(ItsmRepository, "has_problem_link", lambda *_args: False)
+    with db.tenant(a) as tx:
+        kb = KnowledgeService(tx)
+        kb.link_problem(article.id, problem.id)
+        # the unit of work goes on: only the failed call's savepoint was undone
+        assert [x.id for x in kb.for_problem(problem.id)] == [article.id]
+        audit = AuditRepository(tx).for_resource("knowledge_article", article.id)
+    assert [r.action for r in audit].count("knowledge.problem_linked") == 1

@@ -11,7 +11,12 @@ from monozu.db import Database, NotFound
 from monozu.domain.audit import AuditRepository
 from monozu.domain.cmdb import AssetSpec, CmdbService
 from monozu.domain.errors import InvalidTransition, ValidationError
-from monozu.domain.security import VULNERABILITY_MOVES, VULNERABILITY_STATUSES, SecurityService
+from monozu.domain.security import (
+    VULNERABILITY_MOVES,
+    VULNERABILITY_STATUSES,
+    SecurityRepository,
+    SecurityService,
+)
 from tests.domain.conftest import add_tenant
 
 T0 = datetime(2026, 3, 1, tzinfo=UTC)
@@ -221,3 +226,30 @@ def test_risk_view_filters_by_band_site_and_text_across_pages(db: Database) -> N
         with pytest.raises(NotFound):  # another tenant's site is a missing one
             other.by_risk(site_id=north.id)
         assert other.by_risk(text="pump").items == []
+
+
+def test_a_vulnerability_recorded_by_a_concurrent_call_is_seen_again(
+        db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    add_catalog(db)
+    a = add_tenant(db, "acme")
+    [plc] = assets(db, a, 1)
+    with db.tenant(a) as tx:
+        first = SecurityService(tx, clock=lambda: T0).record(plc, "CVE-2023-3595")
+    find = SecurityRepository.find
+    looked: list[bool] = []
+
+    def stale(repo: SecurityRepository, asset_id: uuid.UUID, cve: str) -> object:
+        if not looked:  # the first look ran before the other call's row was written
+            looked.append(True)
+            return None
+        return find(repo, asset_id, cve)
+
+    monkeypatch.setattr(SecurityRepository, "find", stale)
+    with db.tenant(a) as tx:
+        sec = SecurityService(tx, clock=lambda: T0)
+        again = sec.record(plc, "CVE-2023-3595")
+        assert [v.cve_id for v in sec.of_asset(plc).items] == ["CVE-2023-3595"]  # it goes on
+        actions = [r.action for r in AuditRepository(tx).for_resource("vulnerability",
+                                                                      first.id)]
+    assert again.id == first.id
+    assert sorted(actions) == ["vulnerability.recorded", "vulnerability.seen"]

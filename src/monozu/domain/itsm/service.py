@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from monozu.db import NotFound
+from monozu.db import NotFound, UniqueViolation
 from monozu.db.models import (
     Change,
     Incident,
@@ -380,13 +380,16 @@ class KnowledgeService(_ItsmService):
 
     def link_problem(self, article_id: uuid.UUID, problem_id: uuid.UUID) -> None:
         """Link an article to a problem; linking twice changes nothing."""
-        with self.change():
-            self.repo.article(article_id)
-            self.repo.problem(problem_id)
-            if not self.repo.has_problem_link(article_id, problem_id):
-                self.repo.link_problem(article_id, problem_id)
-                self.audit("knowledge.problem_linked", "knowledge_article", article_id,
-                           problem_id=str(problem_id))
+        try:
+            with self.change():
+                self.repo.article(article_id)
+                self.repo.problem(problem_id)
+                if not self.repo.has_problem_link(article_id, problem_id):
+                    self.repo.link_problem(article_id, problem_id)
+                    self.audit("knowledge.problem_linked", "knowledge_article", article_id,
+                               problem_id=str(problem_id))
+        except UniqueViolation:
+            return  # linked by a concurrent call after the check; its savepoint is undone
 
     def unlink_problem(self, article_id: uuid.UUID, problem_id: uuid.UUID) -> None:
         with self.change():

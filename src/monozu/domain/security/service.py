@@ -25,7 +25,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from functools import partial
 
-from monozu.db import NotFound
+from monozu.db import NotFound, UniqueViolation
 from monozu.db.models import SecurityAlert, Vulnerability
 from monozu.domain.common import (
     Service,
@@ -74,6 +74,14 @@ class SecurityService(Service):
         """Record that an asset is affected by a CVE of the catalog (see the module rules)."""
         cve = check_cve_id(cve_id)
         now = self.clock()
+        try:
+            return self._record(asset_id, cve, now)
+        except UniqueViolation:
+            # A concurrent call recorded the pair after this one looked: its savepoint is
+            # undone, and again the pair is found and marked seen.
+            return self._record(asset_id, cve, now)
+
+    def _record(self, asset_id: uuid.UUID, cve: str, now: datetime) -> Vulnerability:
         with self.change():
             repo = self.repo
             if not repo.asset_exists(asset_id):
