@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import uuid
 from datetime import UTC, datetime
 
@@ -17,7 +18,7 @@ from monozu.domain.security import (
     SecurityRepository,
     SecurityService,
 )
-from tests.domain.conftest import add_tenant
+from tests.domain.conftest import add_tenant, table_rows
 
 T0 = datetime(2026, 3, 1, tzinfo=UTC)
 # (cve, catalog CVSS, cached v3.1, KEV, exploit in ExploitDB)
@@ -253,3 +254,57 @@ def test_a_vulnerability_recorded_by_a_concurrent_call_is_seen_again(
                                                                       first.id)]
     assert again.id == first.id
     assert sorted(actions) == ["vulnerability.recorded", "vulnerability.seen"]
+
+
+def read_before(monkeypatch: pytest.MonkeyPatch, getter: str, snapshot: object) -> None:
+    """The call's first read of the row returns ``snapshot``: what it was before a
+    concurrent unit of work changed it (on PostgreSQL that order happens; on SQLite a unit
+    of work holds the write lock, so it is staged)."""
+    real = getattr(SecurityRepository, getter)
+    reads: list[bool] = []
+
+    def stale(repo: SecurityRepository, *args: object) -> object:
+        if not reads:
+            reads.append(True)
+            return copy.copy(snapshot)  # the service changes what it reads
+        return real(repo, *args)
+
+    monkeypatch.setattr(SecurityRepository, getter, stale)
+
+
+def test_a_move_lost_to_a_concurrent_one_is_refused(db: Database,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    add_catalog(db)
+    a = add_tenant(db, "acme")
+    [plc] = assets(db, a, 1)
+    with db.tenant(a) as tx:
+        sec = SecurityService(tx, clock=lambda: T0)
+        vuln = sec.record(plc, "CVE-2023-3595")
+        alert = sec.raise_alert("Port scan", "high", "manual")
+    with db.tenant(a) as tx:  # the concurrent moves, committed
+        SecurityService(tx, clock=lambda: T0).transition(vuln.id, "resolved")
+        SecurityService(tx, clock=lambda: T0).alert_transition(alert.id, "dismissed")
+    tables = ("vulnerabilities", "security_alerts", "audit_logs")
+    before = table_rows(db, *tables)
+    with monkeypatch.context() as patch:
+        read_before(patch, "vulnerability", vuln)
+        with db.tenant(a) as tx, pytest.raises(InvalidTransition,
+                                               match="'resolved' to 'accepted_risk'"):
+            SecurityService(tx, clock=lambda: T0).transition(vuln.id, "accepted_risk")
+    with monkeypatch.context() as patch:
+        read_before(patch, "alert", alert)
+        with db.tenant(a) as tx, pytest.raises(InvalidTransition,
+                                               match="'dismissed' to 'acknowledged'"):
+            SecurityService(tx, clock=lambda: T0).alert_transition(alert.id, "acknowledged")
+    assert table_rows(db, *tables) == before
+    # a record that read the row before the concurrent resolve looks again, and reopens it
+    read_before(monkeypatch, "find", vuln)
+    with db.tenant(a) as tx:
+        again = SecurityService(tx, clock=lambda: T0).record(plc, "CVE-2023-3595")
+        actions = [r.action for r in AuditRepository(tx).for_resource("vulnerability",
+                                                                      vuln.id)]
+    assert again.status == "open"
+    assert db.get_value("SELECT status FROM vulnerabilities WHERE id = :id", id=vuln.id) == \
+        "open"
+    assert actions.count("vulnerability.reopened") == 1  # not "seen": it was resolved
+    assert "vulnerability.seen" not in actions
