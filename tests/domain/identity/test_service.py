@@ -409,3 +409,45 @@ def test_a_first_save_of_settings_lost_to_a_concurrent_one_is_saved_again(
     assert (ids.settings(acme, alice.id).locale, ids.settings(acme, alice.id).theme) == \
         ("de", "dark")
     assert audit_actions(db, acme).count("user.settings_changed") == 2
+
+
+def test_a_membership_or_grant_for_a_group_deleted_meanwhile_is_not_found(
+        ids: IdentityService, db: Database, acme: uuid.UUID,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    alice = ids.create_user(acme, "alice@acme.test")
+    ops = ids.create_group(acme, "Operators")
+    ids.delete_group(acme, ops.id)  # the concurrent call, after this one's check
+    real = IdentityRepository.group
+    for call in (lambda: ids.add_member(acme, alice.id, ops.id),
+                 lambda: ids.grant(acme, ops.id, "incidents:read")):
+        found_once = [ops]  # this call's check still found the group
+
+        def stale(repo: IdentityRepository, group_id: uuid.UUID,
+                  once: list[Any] = found_once) -> Any:
+            return once.pop() if once else real(repo, group_id)
+
+        with monkeypatch.context() as patch:
+            patch.setattr(IdentityRepository, "group", stale)
+            unchanged(db, call, NotFound, f"^group {ops.id} not found$")
+
+
+def test_a_group_that_gains_a_member_while_being_deleted_is_deleted_with_it(
+        ids: IdentityService, db: Database, acme: uuid.UUID,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    alice = ids.create_user(acme, "alice@acme.test")
+    ops = ids.create_group(acme, "Operators")
+    ids.add_member(acme, alice.id, ops.id)  # as if added just after the memberships went
+    real = IdentityRepository.delete_group_memberships
+    missed: list[bool] = []
+
+    def late(repo: IdentityRepository, group_id: uuid.UUID) -> int:
+        if not missed:
+            missed.append(True)
+            return 0
+        return real(repo, group_id)
+
+    monkeypatch.setattr(IdentityRepository, "delete_group_memberships", late)
+    ids.delete_group(acme, ops.id)
+    assert ids.list_groups(acme) == []
+    assert ids.user_groups(acme, alice.id) == []
+    assert audit_actions(db, acme).count("group.deleted") == 1

@@ -20,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TypedDict, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from monozu.db import Database, NotFound, UniqueViolation
+from monozu.db import Database, ForeignKeyViolation, NotFound, UniqueViolation
 from monozu.db.models import Group, RefreshToken, User, UserSettings
 from monozu.domain.audit import Actor, record
 from monozu.domain.common import found
@@ -60,6 +60,17 @@ def token_digest(token: str) -> str:
     """What is stored of a refresh token: its SHA-256, hex."""
     return hashlib.sha256(token.encode()).hexdigest()
 
+
+
+class _Joined(Conflict):
+    """A member or grant was added to a group while it was being deleted."""
+
+    def __init__(self, group_id: uuid.UUID) -> None:
+        super().__init__(f"group {group_id} gained members or grants while it was being "
+                         "deleted; try again")
+
+
+_ATTEMPTS = 3  # of a group deletion that concurrent calls keep overtaking
 
 
 class _Reused(Exception):
@@ -253,12 +264,24 @@ class IdentityService:
     def delete_group(self, tenant_id: uuid.UUID, group_id: uuid.UUID, *,
                      actor: Actor = _SYSTEM) -> None:
         """The group with its memberships and permissions."""
+        for _ in range(_ATTEMPTS - 1):
+            try:
+                return self._delete_group(tenant_id, group_id, actor)
+            except _Joined:
+                continue  # undone; deleted again with what was added meanwhile
+        return self._delete_group(tenant_id, group_id, actor)
+
+    def _delete_group(self, tenant_id: uuid.UUID, group_id: uuid.UUID, actor: Actor) -> None:
         with self.db.tenant(tenant_id) as tx:
             repo = IdentityRepository(tx)
             group = self._group(repo, group_id)
             members = repo.delete_group_memberships(group_id)
             repo.delete_group_permissions(group_id)
-            repo.delete_group(group_id)
+            try:
+                repo.delete_group(group_id)
+            except ForeignKeyViolation:
+                # a concurrent call added a member or a grant after they were deleted
+                raise _Joined(group_id) from None
             record(tx, actor, "group.deleted", "group", group_id,
                    details={"name": group.name, "members": members}, at=self.clock())
 
@@ -307,6 +330,11 @@ class IdentityService:
             # A concurrent call added the same row after the check: it is present, as
             # wanted, and this unit of work (rolled back) wrote nothing.
             return False
+        except ForeignKeyViolation:
+            # NotFound when a concurrent call deleted the group after the check; any
+            # other reference stands as it is
+            self._read(tenant_id, lambda _repo: None, user_id=user_id, group_id=group_id)
+            raise
 
     def _read(self, tenant_id: uuid.UUID, read: Callable[[IdentityRepository], T], *,
               user_id: uuid.UUID | None = None, group_id: uuid.UUID | None = None) -> T:
