@@ -189,9 +189,12 @@ class CmdbService(Service):
             asset.created_at = old.created_at
             if asset.site_id != old.site_id:
                 self.repo.site(asset.site_id)
+            # written before its links are read: the row stays held, so a concurrent link
+            # either came first and is read here, or waits and then sees the new site
+            self.repo.update_asset(asset)
+            if asset.site_id != old.site_id:
                 for vlan in self.repo.vlans_of(asset_id):
                     self._check_vlan_site(asset, vlan)
-            self.repo.update_asset(asset)
             self.audit("asset.updated", "asset", asset.id, name=asset.name)
         return asset
 
@@ -235,6 +238,7 @@ class CmdbService(Service):
         """Put an asset in a VLAN of its site; linking twice changes nothing."""
         try:
             with self.change():
+                self.repo.lock_asset(asset_id)  # a concurrent move waits, or came first
                 asset, vlan = self.repo.asset(asset_id), self.repo.vlan(vlan_id)
                 self._check_vlan_site(asset, vlan)
                 if self.repo.has_vlan_link(asset_id, vlan_id):
