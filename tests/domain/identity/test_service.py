@@ -451,3 +451,59 @@ def test_a_group_that_gains_a_member_while_being_deleted_is_deleted_with_it(
     assert ids.list_groups(acme) == []
     assert ids.user_groups(acme, alice.id) == []
     assert audit_actions(db, acme).count("group.deleted") == 1
+
+
+@pytest.mark.parametrize("start", ["login", "issue_token", "rotate"])
+def test_a_password_change_revokes_a_session_started_at_the_same_time(
+        pg_url: str, start: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """PostgreSQL: a login, SSO sign-in or rotation has written its new token, not yet
+    committed, when the password changes; the change's revocation must not miss it (a
+    statement does not see rows inserted by a unit of work that ends after it began)."""
+    import threading
+    import time
+
+    from monozu.db import connect
+    from monozu.db.migrate import Migrator
+
+    Migrator.from_url(pg_url).migrate()
+    db = connect(pg_url)
+    try:
+        ids = IdentityService(db, bcrypt_rounds=4)
+        acme = add_tenant(db, "acme")
+        alice = ids.create_user(acme, "alice@acme.test", password=PASSWORD)
+        old = ids.login(acme, "alice@acme.test", PASSWORD)
+        written, go = threading.Event(), threading.Event()
+        step = "mark_replaced" if start == "rotate" else "insert_token"
+        real = getattr(IdentityRepository, step)
+
+        def held(repo: IdentityRepository, *args: Any) -> Any:
+            done = real(repo, *args)
+            written.set()
+            go.wait(60)  # the session's unit of work stays open while the change runs
+            return done
+
+        monkeypatch.setattr(IdentityRepository, step, held)
+        calls: dict[str, Callable[[], object]] = {
+            "login": lambda: ids.login(acme, "alice@acme.test", PASSWORD),
+            "issue_token": lambda: ids.issue_token(acme, alice.id),
+            "rotate": lambda: ids.rotate(acme, old.token)}
+        outcome: list[object] = []
+        session = threading.Thread(target=lambda: outcome.append(calls[start]()))
+        session.start()
+        assert written.wait(60)
+        change = threading.Thread(
+            target=lambda: ids.change_password(acme, alice.id, "Battery-Staple-77"))
+        change.start()
+        waiting = ("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                   "AND datname = current_database()")
+        for _ in range(6000):  # a hang guard: the change waits or ends long before
+            if not change.is_alive() or db.get_value(waiting):
+                break
+            time.sleep(0.01)
+        go.set()
+        session.join(60)
+        change.join(60)
+        assert [type(o).__name__ for o in outcome] == ["IssuedToken"]
+        assert [t.id for t in ids.sessions(acme, alice.id) if t.revoked_at is None] == []
+    finally:
+        db.close()

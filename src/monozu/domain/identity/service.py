@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from monozu.db import Database, ForeignKeyViolation, NotFound, UniqueViolation
 from monozu.db.models import Group, RefreshToken, User, UserSettings
 from monozu.domain.audit import Actor, record
-from monozu.domain.common import found
+from monozu.domain.common import NO_ID, found
 from monozu.domain.errors import Conflict, Unauthorized, ValidationError, check_text
 from monozu.domain.identity.passwords import DEFAULT_ROUNDS, PasswordHasher, check_password
 from monozu.domain.identity.repository import IdentityRepository
@@ -196,9 +196,15 @@ class IdentityService:
         with self.db.tenant(tenant_id) as tx:
             return Account.of(self._check_login(IdentityRepository(tx), email, password))
 
-    def _check_login(self, repo: IdentityRepository, email: str, password: str) -> User:
+    def _check_login(self, repo: IdentityRepository, email: str, password: str, *,
+                     hold: bool = False) -> User:
+        """``hold``: keep the user's row held (:meth:`IdentityRepository.lock_user`) and
+        check the password it has then, one a concurrent change may have just replaced."""
         address = email.strip().lower()
         user = repo.user_by_email(address) if len(address) <= 320 else None
+        if hold:  # the same statements for an unknown email: no time difference
+            repo.lock_user(user.id if user else NO_ID)
+            user = repo.user(user.id if user else NO_ID)
         if not self.hasher.verify(password, user.password_hash if user else None):
             raise Unauthorized("email or password is wrong")
         assert user is not None
@@ -209,7 +215,7 @@ class IdentityService:
         """Check the password and start a session: a new refresh-token family."""
         with self.db.tenant(tenant_id) as tx:
             repo = IdentityRepository(tx)
-            user = self._check_login(repo, email, password)
+            user = self._check_login(repo, email, password, hold=True)
             issued = self._issue(repo, user.id, user_agent, ip_address)
             record(tx, Actor(user.id), "user.logged_in", "refresh_token", issued.id,
                    at=self.clock())
@@ -435,6 +441,7 @@ class IdentityService:
         """A new session for the user (an SSO sign-in): a new refresh-token family."""
         with self.db.tenant(tenant_id) as tx:
             repo = IdentityRepository(tx)
+            repo.lock_user(user_id)  # a concurrent password change comes first, or waits
             self._user(repo, user_id)
             issued = self._issue(repo, user_id, user_agent, ip_address)
             record(tx, actor, "refresh_token.issued", "refresh_token", issued.id,
@@ -474,6 +481,10 @@ class IdentityService:
                     raise _Reused(row)
                 if row.expires_at <= self.clock():
                     raise Unauthorized("refresh token has expired")
+                # A concurrent password change either waits for this rotation and then
+                # revokes the new token too, or came first and revoked the old one, which
+                # mark_replaced then finds
+                repo.lock_user(row.user_id)
                 issued = self._issue(repo, row.user_id, user_agent, ip_address)
                 if repo.mark_replaced(row.id, issued.id) != 1:
                     raise _Reused(row)  # rotated by a concurrent call: a second use
