@@ -453,12 +453,16 @@ def test_a_group_that_gains_a_member_while_being_deleted_is_deleted_with_it(
     assert audit_actions(db, acme).count("group.deleted") == 1
 
 
-@pytest.mark.parametrize("start", ["login", "issue_token", "rotate"])
-def test_a_password_change_revokes_a_session_started_at_the_same_time(
-        pg_url: str, start: str, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(("start", "end"), [("login", "change_password"),
+                                            ("issue_token", "change_password"),
+                                            ("rotate", "change_password"),
+                                            ("rotate", "revoke_session")])
+def test_a_password_change_or_logout_revokes_a_session_started_at_the_same_time(
+        pg_url: str, start: str, end: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """PostgreSQL: a login, SSO sign-in or rotation has written its new token, not yet
-    committed, when the password changes; the change's revocation must not miss it (a
-    statement does not see rows inserted by a unit of work that ends after it began)."""
+    committed, when the password changes or the session logs out; the revocation must not
+    miss it (a statement does not see rows inserted by a unit of work that ends after it
+    began)."""
     import threading
     import time
 
@@ -491,8 +495,10 @@ def test_a_password_change_revokes_a_session_started_at_the_same_time(
         session = threading.Thread(target=lambda: outcome.append(calls[start]()))
         session.start()
         assert written.wait(60)
-        change = threading.Thread(
-            target=lambda: ids.change_password(acme, alice.id, "Battery-Staple-77"))
+        ends: dict[str, Callable[[], object]] = {
+            "change_password": lambda: ids.change_password(acme, alice.id, "Battery-Staple-77"),
+            "revoke_session": lambda: ids.revoke_session(acme, old.token)}
+        change = threading.Thread(target=ends[end])
         change.start()
         waiting = ("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
                    "AND datname = current_database()")

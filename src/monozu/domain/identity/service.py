@@ -508,6 +508,8 @@ class IdentityService:
         now = self.clock()
         with self.db.tenant(tenant_id) as tx:
             repo = IdentityRepository(tx)
+            # a rotation of the family running now finishes first, and its token is read
+            repo.lock_user(token.user_id)
             revoked = sum(repo.revoke_token(t, now) for t in repo.token_family(token.id))
             record(tx, Actor(token.user_id), action, "refresh_token", token.id,
                    details={"revoked": revoked}, at=now)
