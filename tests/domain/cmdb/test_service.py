@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import threading
+import time
 import uuid
+from collections.abc import Callable
 
 import pytest
 
 from monozu.db import Database, NotFound
+from monozu.db.migrate import Migrator
 from monozu.domain.audit import AuditRepository
-from monozu.domain.cmdb import AssetSpec, CmdbService
+from monozu.domain.cmdb import AssetSpec, CmdbRepository, CmdbService
 from monozu.domain.errors import ValidationError
 from monozu.domain.paging import encode_cursor
 from tests.domain.conftest import add_tenant
@@ -164,3 +168,76 @@ def test_foreign_or_forged_cursors_are_refused(db: Database) -> None:
                 cmdb.assets(cursor=cursor)
         with pytest.raises(ValidationError, match="page size"):
             cmdb.assets(limit=0)
+
+
+def test_a_link_made_by_a_concurrent_call_changes_nothing(
+        db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    a = add_tenant(db, "acme")
+    ids = _plant(db, a)
+    # another call linked the pair between this call's check and its write
+    monkeypatch.setattr(CmdbRepository, "has_vlan_link", lambda *_args: False)
+    with db.tenant(a) as tx:
+        cmdb = CmdbService(tx)
+        cmdb.link_vlan(ids["plc"], ids["vlan"])
+        # the unit of work goes on: only the failed call's savepoint was undone
+        assert [v.id for v in cmdb.vlans_of(ids["plc"])] == [ids["vlan"]]
+        audit = AuditRepository(tx).for_resource("asset", ids["plc"])
+    assert [r.action for r in audit] == ["asset.created", "asset.vlan_linked"]
+
+
+def _run_while_held(db: Database, tenant: uuid.UUID, first: Callable[[CmdbService], object],
+                    second: Callable[[CmdbService], object]) -> list[BaseException]:
+    """``first`` in a unit of work kept open until ``second``, on another thread, waits
+    for it (or has ended without waiting); then ``first`` commits. ``second``'s error."""
+    errors: list[BaseException] = []
+
+    def run_second() -> None:
+        try:
+            with db.tenant(tenant) as tx:
+                second(CmdbService(tx))
+        except BaseException as exc:  # the test's to check
+            errors.append(exc)
+
+    waiting = ("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+               "AND datname = current_database()")
+    with db.tenant(tenant) as tx:
+        first(CmdbService(tx))
+        thread = threading.Thread(target=run_second)
+        thread.start()
+        with db.platform_admin().transaction() as watch:
+            for _ in range(6000):  # a hang guard: the second call waits or ends long before
+                if not thread.is_alive() or watch.get_value(waiting):
+                    break
+                time.sleep(0.01)
+    thread.join(60)
+    return errors
+
+
+def test_a_move_and_a_vlan_link_at_once_never_leave_an_asset_in_another_sites_vlan(
+        pg_url: str) -> None:
+    """PostgreSQL: each of the two waits for the other's unit of work and then refuses,
+    whichever came first."""
+    Migrator.from_url(pg_url).migrate()
+    db = Database.open(pg_url, environ={"DATABASE_URL_PLATFORM_ADMIN": pg_url})
+    try:
+        a = add_tenant(db, "acme")
+        ids = _plant(db, a)
+        moved = AssetSpec(name="HMI-01", type="hmi", site_id=ids["other"])
+        # the link first: the move waits for it, then sees the link
+        errors = _run_while_held(db, a, lambda c: c.link_vlan(ids["hmi"], ids["vlan"]),
+                                 lambda c: c.update_asset(ids["hmi"], moved))
+        assert [str(e) for e in errors] == ["VLAN 20 belongs to another site than asset "
+                                            "'HMI-01'"]
+        with db.tenant(a) as tx:
+            cmdb = CmdbService(tx)
+            assert cmdb.asset(ids["hmi"]).site_id == ids["site"]
+            cmdb.unlink_vlan(ids["hmi"], ids["vlan"])
+        # the move first: the link waits for it, then sees the new site
+        errors = _run_while_held(db, a, lambda c: c.update_asset(ids["hmi"], moved),
+                                 lambda c: c.link_vlan(ids["hmi"], ids["vlan"]))
+        assert [str(e) for e in errors] == ["VLAN 20 belongs to another site than asset "
+                                            "'HMI-01'"]
+        with db.tenant(a) as tx:
+            assert CmdbService(tx).vlans_of(ids["hmi"]) == []
+    finally:
+        db.close()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from monozu.domain.errors import ValidationError
+from monozu.domain.errors import Conflict, ValidationError
 from tests.domain.edge.conftest import Edge
 from tests.domain.edge.test_commands import device
 
@@ -24,6 +24,16 @@ def test_newest_release_per_channel(edge: Edge) -> None:
     beta = svc.newest_release("monozu-edge", "beta")
     assert (stable and stable.version, beta and beta.version) == ("1.4.1", "1.5.0-rc1")
     assert svc.newest_release("monozu-edge", "edge") is None
+
+
+def test_a_release_published_twice_is_a_conflict(edge: Edge) -> None:
+    svc = edge.service
+    first = svc.publish_release("monozu-edge", "1.4.0", sha256=SHA, blob_path="b/1", size_bytes=9)
+    with pytest.raises(Conflict, match=r"^monozu-edge 1\.4\.0 is already published on channel "
+                                       r"'stable'$"):
+        svc.publish_release("monozu-edge", "1.4.0", sha256=SHA, blob_path="b/2", size_bytes=9)
+    newest = svc.newest_release("monozu-edge")
+    assert newest is not None and (newest.id, newest.blob_path) == (first.id, "b/1")
 
 
 @pytest.mark.parametrize(("kw", "message"), [

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from monozu.db import Database, ForeignKeyViolation, NotFound, connect
+from monozu.db import Database, ForeignKeyViolation, NotFound, UniqueViolation, connect
 from monozu.db.migrate import Migrator
 from monozu.domain.audit import Actor
 from monozu.domain.errors import Conflict, SecondFactorRequired, Unauthorized, ValidationError
@@ -530,3 +530,166 @@ def test_a_user_with_mfa_on_gets_no_session_from_the_password_alone(
     # the caller's way: the password, then the TOTP code (the caller's), then the session
     assert ids.authenticate(acme, "alice@acme.test", PASSWORD).mfa_enabled
     assert ids.issue_token(acme, alice.id).user_id == alice.id
+
+
+# ---------------------------------------------------------------------- concurrent calls
+
+
+def test_a_group_name_taken_by_a_concurrent_call_is_a_conflict(
+        ids: IdentityService, db: Database, acme: uuid.UUID,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    ops = ids.create_group(acme, "Operators")
+    other = ids.create_group(acme, "Engineers")
+    # another call took the name between this call's check and its write
+    monkeypatch.setattr(IdentityRepository, "group_by_name", lambda *_args: None)
+    unchanged(db, lambda: ids.create_group(acme, "Operators"), Conflict,
+              "a group named 'Operators' already exists")
+    unchanged(db, lambda: ids.rename_group(acme, other.id, "Operators"), Conflict,
+              "a group named 'Operators' already exists")
+    assert [g.id for g in ids.list_groups(acme) if g.name == "Operators"] == [ops.id]
+
+
+def test_a_membership_or_grant_made_by_a_concurrent_call_is_already_there(
+        ids: IdentityService, db: Database, acme: uuid.UUID,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    alice = ids.create_user(acme, "alice@acme.test")
+    ops = ids.create_group(acme, "Operators")
+    assert ids.add_member(acme, alice.id, ops.id) is True
+    assert ids.grant(acme, ops.id, "incidents:read") is True
+    # another call added the row between this call's check and its write
+    monkeypatch.setattr(IdentityRepository, "is_member", lambda *_args: False)
+    monkeypatch.setattr(IdentityRepository, "has_permission", lambda *_args: False)
+    before = table_rows(db, *TABLES)
+    assert ids.add_member(acme, alice.id, ops.id) is False
+    assert ids.grant(acme, ops.id, "incidents:read") is False
+    assert table_rows(db, *TABLES) == before
+
+
+def test_a_first_save_of_settings_lost_to_a_concurrent_one_is_saved_again(
+        ids: IdentityService, db: Database, acme: uuid.UUID,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two first saves at once on PostgreSQL: the upsert guards the (tenant_id, user_id)
+    key, and the second insert fails on the primary key instead, in a window no test can
+    hold open; the call meets that failure here, the other save committed."""
+    alice = ids.create_user(acme, "alice@acme.test")
+    ids.update_settings(acme, alice.id, locale="de")  # the concurrent first save
+    save = IdentityRepository.save_settings
+    lost: list[bool] = []
+
+    def losing(repo: IdentityRepository, settings: Any) -> None:
+        if not lost:  # this call's first attempt, which read no row yet
+            lost.append(True)
+            raise UniqueViolation("duplicate key value violates unique constraint "
+                                  "\"pk_user_settings\"", constraint="pk_user_settings")
+        save(repo, settings)
+
+    monkeypatch.setattr(IdentityRepository, "save_settings", losing)
+    saved = ids.update_settings(acme, alice.id, theme="dark")
+    assert (saved.locale, saved.theme) == ("de", "dark")
+    assert (ids.settings(acme, alice.id).locale, ids.settings(acme, alice.id).theme) == \
+        ("de", "dark")
+    assert audit_actions(db, acme).count("user.settings_changed") == 2
+
+
+def test_a_membership_or_grant_for_a_group_deleted_meanwhile_is_not_found(
+        ids: IdentityService, db: Database, acme: uuid.UUID,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    alice = ids.create_user(acme, "alice@acme.test")
+    ops = ids.create_group(acme, "Operators")
+    ids.delete_group(acme, ops.id)  # the concurrent call, after this one's check
+    real = IdentityRepository.group
+    for call in (lambda: ids.add_member(acme, alice.id, ops.id),
+                 lambda: ids.grant(acme, ops.id, "incidents:read")):
+        found_once = [ops]  # this call's check still found the group
+
+        def stale(repo: IdentityRepository, group_id: uuid.UUID,
+                  once: list[Any] = found_once) -> Any:
+            return once.pop() if once else real(repo, group_id)
+
+        with monkeypatch.context() as patch:
+            patch.setattr(IdentityRepository, "group", stale)
+            unchanged(db, call, NotFound, f"^group {ops.id} not found$")
+
+
+def test_a_group_that_gains_a_member_while_being_deleted_is_deleted_with_it(
+        ids: IdentityService, db: Database, acme: uuid.UUID,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    alice = ids.create_user(acme, "alice@acme.test")
+    ops = ids.create_group(acme, "Operators")
+    ids.add_member(acme, alice.id, ops.id)  # as if added just after the memberships went
+    real = IdentityRepository.delete_group_memberships
+    missed: list[bool] = []
+
+    def late(repo: IdentityRepository, group_id: uuid.UUID) -> int:
+        if not missed:
+            missed.append(True)
+            return 0
+        return real(repo, group_id)
+
+    monkeypatch.setattr(IdentityRepository, "delete_group_memberships", late)
+    ids.delete_group(acme, ops.id)
+    assert ids.list_groups(acme) == []
+    assert ids.user_groups(acme, alice.id) == []
+    assert audit_actions(db, acme).count("group.deleted") == 1
+
+
+@pytest.mark.parametrize(("start", "end"), [("login", "change_password"),
+                                            ("issue_token", "change_password"),
+                                            ("rotate", "change_password"),
+                                            ("rotate", "revoke_session")])
+def test_a_password_change_or_logout_revokes_a_session_started_at_the_same_time(
+        pg_url: str, start: str, end: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """PostgreSQL: a login, SSO sign-in or rotation has written its new token, not yet
+    committed, when the password changes or the session logs out; the revocation must not
+    miss it (a statement does not see rows inserted by a unit of work that ends after it
+    began)."""
+    import threading
+    import time
+
+    from monozu.db import connect
+    from monozu.db.migrate import Migrator
+
+    Migrator.from_url(pg_url).migrate()
+    db = connect(pg_url)
+    try:
+        ids = IdentityService(db, bcrypt_rounds=4)
+        acme = add_tenant(db, "acme")
+        alice = ids.create_user(acme, "alice@acme.test", password=PASSWORD)
+        old = ids.login(acme, "alice@acme.test", PASSWORD)
+        written, go = threading.Event(), threading.Event()
+        step = "mark_replaced" if start == "rotate" else "insert_token"
+        real = getattr(IdentityRepository, step)
+
+        def held(repo: IdentityRepository, *args: Any) -> Any:
+            done = real(repo, *args)
+            written.set()
+            go.wait(60)  # the session's unit of work stays open while the change runs
+            return done
+
+        monkeypatch.setattr(IdentityRepository, step, held)
+        calls: dict[str, Callable[[], object]] = {
+            "login": lambda: ids.login(acme, "alice@acme.test", PASSWORD),
+            "issue_token": lambda: ids.issue_token(acme, alice.id),
+            "rotate": lambda: ids.rotate(acme, old.token)}
+        outcome: list[object] = []
+        session = threading.Thread(target=lambda: outcome.append(calls[start]()))
+        session.start()
+        assert written.wait(60)
+        ends: dict[str, Callable[[], object]] = {
+            "change_password": lambda: ids.change_password(acme, alice.id, "Battery-Staple-77"),
+            "revoke_session": lambda: ids.revoke_session(acme, old.token)}
+        change = threading.Thread(target=ends[end])
+        change.start()
+        waiting = ("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                   "AND datname = current_database()")
+        for _ in range(6000):  # a hang guard: the change waits or ends long before
+            if not change.is_alive() or db.get_value(waiting):
+                break
+            time.sleep(0.01)
+        go.set()
+        session.join(60)
+        change.join(60)
+        assert [type(o).__name__ for o in outcome] == ["IssuedToken"]
+        assert [t.id for t in ids.sessions(acme, alice.id) if t.revoked_at is None] == []
+    finally:
+        db.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -17,6 +18,7 @@ from monozu.domain.itsm import (
     INCIDENT_STATUSES,
     ChangeService,
     IncidentService,
+    ItsmRepository,
     KnowledgeService,
     ProblemService,
 )
@@ -275,3 +277,97 @@ def test_problems_changes_and_knowledge(db: Database) -> None:
         assert (std.status, changes.get(em.id).status) == ("approved", "implemented")
         assert [c.title for c in changes.by_status(["approved"])] == ["Rotate switch logs"]
         assert [p.title for p in problems.by_status(["known_error"])] == [problem.title]
+
+
+def test_a_link_made_by_a_concurrent_call_changes_nothing(
+        db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    a = add_tenant(db, "acme")
+    with db.tenant(a) as tx:
+        kb = KnowledgeService(tx)
+        problem = ProblemService(tx).create("Recurring PLC faults on line 3")
+        article = kb.create("PSU replacement runbook", "1. Isolate the cabinet ...")
+        kb.link_problem(article.id, problem.id)
+    # another call linked the pair between this call's check and its write
+    monkeypatch.setattr(ItsmRepository, "has_problem_link", lambda *_args: False)
+    with db.tenant(a) as tx:
+        kb = KnowledgeService(tx)
+        kb.link_problem(article.id, problem.id)
+        # the unit of work goes on: only the failed call's savepoint was undone
+        assert [x.id for x in kb.for_problem(problem.id)] == [article.id]
+        audit = AuditRepository(tx).for_resource("knowledge_article", article.id)
+    assert [r.action for r in audit].count("knowledge.problem_linked") == 1
+
+
+def read_before(monkeypatch: pytest.MonkeyPatch, getter: str, snapshot: object) -> None:
+    """The call's first read of the row returns ``snapshot``: what it was before a
+    concurrent unit of work changed it (on PostgreSQL that order happens; on SQLite a unit
+    of work holds the write lock, so it is staged)."""
+    real = getattr(ItsmRepository, getter)
+    reads: list[bool] = []
+
+    def stale(repo: ItsmRepository, row_id: uuid.UUID) -> object:
+        if not reads:
+            reads.append(True)
+            return copy.copy(snapshot)  # the service changes what it reads
+        return real(repo, row_id)
+
+    monkeypatch.setattr(ItsmRepository, getter, stale)
+
+
+TRAILS = ("incidents", "incident_timeline_events", "problems", "changes", "audit_logs")
+
+
+def test_a_move_lost_to_a_concurrent_one_is_refused(db: Database,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    a = add_tenant(db, "acme")
+    settings(db, a)
+    alice = add_user(db, a, "alice@acme.test")
+    with db.tenant(a) as tx:
+        incident = IncidentService(tx, clock=lambda: T0).create("PLC down", "critical",
+                                                                 "high", "high")
+        problem = ProblemService(tx).create("Recurring PLC faults")
+        change = ChangeService(tx).create("Replace PSU", "emergency", "high")
+    with db.tenant(a) as tx:  # the concurrent moves, committed
+        IncidentService(tx, clock=lambda: T0).transition(incident.id, "cancelled")
+        ProblemService(tx).transition(problem.id, "investigating")
+        ChangeService(tx).transition(change.id, "rejected")
+    before = table_rows(db, *TRAILS)
+    for getter, snapshot, call, match in (
+            ("incident", incident,
+             lambda tx: IncidentService(tx, clock=lambda: T0).transition(incident.id,
+                                                                          "in_progress"),
+             "'cancelled' to 'in_progress'"),
+            ("incident", incident,
+             lambda tx: IncidentService(tx, clock=lambda: T0).assign(incident.id, alice),
+             "a cancelled incident cannot be reassigned"),
+            ("problem", problem,
+             lambda tx: ProblemService(tx).transition(problem.id, "closed"),
+             "'investigating' to 'closed'"),
+            ("change", change,
+             lambda tx: ChangeService(tx).transition(change.id, "approved"),
+             "'rejected' to 'approved'")):
+        with monkeypatch.context() as patch:
+            read_before(patch, getter, snapshot)
+            with db.tenant(a) as tx, pytest.raises((InvalidTransition, ValidationError),
+                                                   match=match):
+                call(tx)
+    assert table_rows(db, *TRAILS) == before
+
+
+def test_a_move_keeps_an_assignment_made_by_a_concurrent_call(
+        db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    a = add_tenant(db, "acme")
+    settings(db, a)
+    alice = add_user(db, a, "alice@acme.test")
+    with db.tenant(a) as tx:
+        incident = IncidentService(tx, clock=lambda: T0).create("PLC down", "critical",
+                                                                 "high", "high")
+    with db.tenant(a) as tx:  # the concurrent assignment, committed
+        IncidentService(tx, clock=lambda: T0).assign(incident.id, alice)
+    read_before(monkeypatch, "incident", incident)
+    with db.tenant(a) as tx:
+        IncidentService(tx, clock=lambda: T0).transition(incident.id, "in_progress")
+    monkeypatch.undo()
+    with db.tenant(a) as tx:
+        now = IncidentService(tx, clock=lambda: T0).get(incident.id, T0)
+    assert (now.incident.status, now.incident.assigned_to) == ("in_progress", alice)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import uuid
 from datetime import UTC, datetime
 
@@ -11,8 +12,13 @@ from monozu.db import Database, NotFound
 from monozu.domain.audit import AuditRepository
 from monozu.domain.cmdb import AssetSpec, CmdbService
 from monozu.domain.errors import InvalidTransition, ValidationError
-from monozu.domain.security import VULNERABILITY_MOVES, VULNERABILITY_STATUSES, SecurityService
-from tests.domain.conftest import add_tenant
+from monozu.domain.security import (
+    VULNERABILITY_MOVES,
+    VULNERABILITY_STATUSES,
+    SecurityRepository,
+    SecurityService,
+)
+from tests.domain.conftest import add_tenant, table_rows
 
 T0 = datetime(2026, 3, 1, tzinfo=UTC)
 # (cve, catalog CVSS, cached v3.1, KEV, exploit in ExploitDB)
@@ -221,3 +227,84 @@ def test_risk_view_filters_by_band_site_and_text_across_pages(db: Database) -> N
         with pytest.raises(NotFound):  # another tenant's site is a missing one
             other.by_risk(site_id=north.id)
         assert other.by_risk(text="pump").items == []
+
+
+def test_a_vulnerability_recorded_by_a_concurrent_call_is_seen_again(
+        db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    add_catalog(db)
+    a = add_tenant(db, "acme")
+    [plc] = assets(db, a, 1)
+    with db.tenant(a) as tx:
+        first = SecurityService(tx, clock=lambda: T0).record(plc, "CVE-2023-3595")
+    find = SecurityRepository.find
+    looked: list[bool] = []
+
+    def stale(repo: SecurityRepository, asset_id: uuid.UUID, cve: str) -> object:
+        if not looked:  # the first look ran before the other call's row was written
+            looked.append(True)
+            return None
+        return find(repo, asset_id, cve)
+
+    monkeypatch.setattr(SecurityRepository, "find", stale)
+    with db.tenant(a) as tx:
+        sec = SecurityService(tx, clock=lambda: T0)
+        again = sec.record(plc, "CVE-2023-3595")
+        assert [v.cve_id for v in sec.of_asset(plc).items] == ["CVE-2023-3595"]  # it goes on
+        actions = [r.action for r in AuditRepository(tx).for_resource("vulnerability",
+                                                                      first.id)]
+    assert again.id == first.id
+    assert sorted(actions) == ["vulnerability.recorded", "vulnerability.seen"]
+
+
+def read_before(monkeypatch: pytest.MonkeyPatch, getter: str, snapshot: object) -> None:
+    """The call's first read of the row returns ``snapshot``: what it was before a
+    concurrent unit of work changed it (on PostgreSQL that order happens; on SQLite a unit
+    of work holds the write lock, so it is staged)."""
+    real = getattr(SecurityRepository, getter)
+    reads: list[bool] = []
+
+    def stale(repo: SecurityRepository, *args: object) -> object:
+        if not reads:
+            reads.append(True)
+            return copy.copy(snapshot)  # the service changes what it reads
+        return real(repo, *args)
+
+    monkeypatch.setattr(SecurityRepository, getter, stale)
+
+
+def test_a_move_lost_to_a_concurrent_one_is_refused(db: Database,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    add_catalog(db)
+    a = add_tenant(db, "acme")
+    [plc] = assets(db, a, 1)
+    with db.tenant(a) as tx:
+        sec = SecurityService(tx, clock=lambda: T0)
+        vuln = sec.record(plc, "CVE-2023-3595")
+        alert = sec.raise_alert("Port scan", "high", "manual")
+    with db.tenant(a) as tx:  # the concurrent moves, committed
+        SecurityService(tx, clock=lambda: T0).transition(vuln.id, "resolved")
+        SecurityService(tx, clock=lambda: T0).alert_transition(alert.id, "dismissed")
+    tables = ("vulnerabilities", "security_alerts", "audit_logs")
+    before = table_rows(db, *tables)
+    with monkeypatch.context() as patch:
+        read_before(patch, "vulnerability", vuln)
+        with db.tenant(a) as tx, pytest.raises(InvalidTransition,
+                                               match="'resolved' to 'accepted_risk'"):
+            SecurityService(tx, clock=lambda: T0).transition(vuln.id, "accepted_risk")
+    with monkeypatch.context() as patch:
+        read_before(patch, "alert", alert)
+        with db.tenant(a) as tx, pytest.raises(InvalidTransition,
+                                               match="'dismissed' to 'acknowledged'"):
+            SecurityService(tx, clock=lambda: T0).alert_transition(alert.id, "acknowledged")
+    assert table_rows(db, *tables) == before
+    # a record that read the row before the concurrent resolve looks again, and reopens it
+    read_before(monkeypatch, "find", vuln)
+    with db.tenant(a) as tx:
+        again = SecurityService(tx, clock=lambda: T0).record(plc, "CVE-2023-3595")
+        actions = [r.action for r in AuditRepository(tx).for_resource("vulnerability",
+                                                                      vuln.id)]
+    assert again.status == "open"
+    assert db.get_value("SELECT status FROM vulnerabilities WHERE id = :id", id=vuln.id) == \
+        "open"
+    assert actions.count("vulnerability.reopened") == 1  # not "seen": it was resolved
+    assert "vulnerability.seen" not in actions

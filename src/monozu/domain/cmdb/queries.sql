@@ -52,6 +52,11 @@ SELECT id, tenant_id, name, type, site_id, created_at, ip_address, mac_address, 
        firmware_version, cpe, criticality, lifecycle_state, producer
 FROM assets WHERE tenant_id = :tenant_id AND id = :id
 
+-- Holds the asset's row until the unit of work ends, so that a move and a VLAN link of
+-- one asset run one after the other and each sees what the other did.
+-- name: lock_asset :rowcount
+UPDATE assets SET site_id = site_id WHERE tenant_id = :tenant_id AND id = :id
+
 -- name: update_asset :rowcount
 UPDATE assets
 SET name = :name, type = :type, site_id = :site_id, ip_address = :ip_address,

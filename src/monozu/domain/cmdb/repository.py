@@ -25,6 +25,7 @@ class CmdbQueries(QueryFile):
     list_vlans_at_site = many(Vlan)
     insert_asset = rowcount()
     get_asset = optional(Asset)
+    lock_asset = rowcount()
     update_asset = rowcount()
     list_assets = many(Asset)
     list_assets_after = many(Asset)
@@ -97,6 +98,10 @@ class CmdbRepository(Repository):
                              firmware_version=a.firmware_version, cpe=a.cpe,
                              criticality=a.criticality, lifecycle_state=a.lifecycle_state,
                              producer=a.producer)
+
+    def lock_asset(self, asset_id: uuid.UUID) -> None:
+        """Hold the asset's row to the end of the unit of work (no row: nothing held)."""
+        QUERIES.lock_asset(self.tx, tenant_id=self.tenant_id, id=asset_id)
 
     def update_asset(self, a: Asset) -> None:
         QUERIES.update_asset(self.tx, tenant_id=self.tenant_id, id=a.id, name=a.name,

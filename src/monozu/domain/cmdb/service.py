@@ -14,6 +14,7 @@ import re
 import uuid
 from collections.abc import Iterable
 
+from monozu.db import UniqueViolation
 from monozu.db.models import JSON, Asset, Diagram, Site, Vlan, Zone
 from monozu.domain.cmdb.repository import CmdbRepository
 from monozu.domain.cmdb.types import (
@@ -188,9 +189,12 @@ class CmdbService(Service):
             asset.created_at = old.created_at
             if asset.site_id != old.site_id:
                 self.repo.site(asset.site_id)
+            # written before its links are read: the row stays held, so a concurrent link
+            # either came first and is read here, or waits and then sees the new site
+            self.repo.update_asset(asset)
+            if asset.site_id != old.site_id:
                 for vlan in self.repo.vlans_of(asset_id):
                     self._check_vlan_site(asset, vlan)
-            self.repo.update_asset(asset)
             self.audit("asset.updated", "asset", asset.id, name=asset.name)
         return asset
 
@@ -232,13 +236,17 @@ class CmdbService(Service):
 
     def link_vlan(self, asset_id: uuid.UUID, vlan_id: uuid.UUID) -> None:
         """Put an asset in a VLAN of its site; linking twice changes nothing."""
-        with self.change():
-            asset, vlan = self.repo.asset(asset_id), self.repo.vlan(vlan_id)
-            self._check_vlan_site(asset, vlan)
-            if self.repo.has_vlan_link(asset_id, vlan_id):
-                return
-            self.repo.link_vlan(asset_id, vlan_id)
-            self.audit("asset.vlan_linked", "asset", asset_id, vlan_id=str(vlan_id))
+        try:
+            with self.change():
+                self.repo.lock_asset(asset_id)  # a concurrent move waits, or came first
+                asset, vlan = self.repo.asset(asset_id), self.repo.vlan(vlan_id)
+                self._check_vlan_site(asset, vlan)
+                if self.repo.has_vlan_link(asset_id, vlan_id):
+                    return
+                self.repo.link_vlan(asset_id, vlan_id)
+                self.audit("asset.vlan_linked", "asset", asset_id, vlan_id=str(vlan_id))
+        except UniqueViolation:
+            return  # linked by a concurrent call after the check; its savepoint is undone
 
     def unlink_vlan(self, asset_id: uuid.UUID, vlan_id: uuid.UUID) -> None:
         with self.change():

@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
-from monozu.db import Database, NotFound
+from monozu.db import Database, NotFound, UniqueViolation
 from monozu.db.models import (
     JSON,
     Device,
@@ -40,7 +40,7 @@ from monozu.domain.edge.types import (
     IssuedDevice,
     IssuedKey,
 )
-from monozu.domain.errors import InvalidTransition, ValidationError, check_text
+from monozu.domain.errors import Conflict, InvalidTransition, ValidationError, check_text
 from monozu.domain.inputs import Credential, check_range, checked, json_size
 from monozu.domain.paging import Page, decode_cursor, page_size, paginate
 
@@ -259,8 +259,12 @@ class EdgeService:
                               sha256=sha256,
                               blob_path=check_text("blob_path", blob_path, max_length=1000),
                               size_bytes=size_bytes, published_at=self.clock())
-        with self.db.transaction() as tx:
-            EdgeRepository(tx).insert_release(release)
+        try:
+            with self.db.transaction() as tx:
+                EdgeRepository(tx).insert_release(release)
+        except UniqueViolation:  # published before, or by a concurrent call
+            raise Conflict(f"{release.snap_name} {release.version} is already published on "
+                           f"channel {release.channel!r}") from None
         return release
 
     def newest_release(self, snap_name: str, channel: str = "stable") -> SnapRelease | None:

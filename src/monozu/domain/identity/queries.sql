@@ -20,6 +20,11 @@ SELECT id, tenant_id, email, password_hash, mfa_enabled, created_at, display_nam
        totp_secret_enc
 FROM users WHERE tenant_id = :tenant_id AND lower(email) = lower(:email)
 
+-- Holds the user's row until the unit of work ends: a password change and a session being
+-- started or rotated run one after the other, so the change revokes every session.
+-- name: lock_user :rowcount
+UPDATE users SET mfa_enabled = mfa_enabled WHERE tenant_id = :tenant_id AND id = :id
+
 -- name: set_password_hash :rowcount
 UPDATE users SET password_hash = :password_hash WHERE tenant_id = :tenant_id AND id = :id
 

@@ -21,6 +21,7 @@ class IdentityQueries(QueryFile):
     insert_user = rowcount()
     get_user = optional(User)
     get_user_by_email = optional(User)
+    lock_user = rowcount()
     set_password_hash = rowcount()
     set_display_name = rowcount()
     list_users = many(User)
@@ -69,6 +70,10 @@ class IdentityRepository(Repository):
 
     def user_by_email(self, email: str) -> User | None:
         return QUERIES.get_user_by_email(self.tx, tenant_id=self.tenant_id, email=email)
+
+    def lock_user(self, user_id: uuid.UUID) -> None:
+        """Hold the user's row to the end of the unit of work (no row: nothing held)."""
+        QUERIES.lock_user(self.tx, tenant_id=self.tenant_id, id=user_id)
 
     def set_password_hash(self, user_id: uuid.UUID, password_hash: str) -> int:
         return QUERIES.set_password_hash(self.tx, tenant_id=self.tenant_id, id=user_id,

@@ -21,10 +21,10 @@ from datetime import UTC, datetime, timedelta
 from typing import TypedDict, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from monozu.db import Database, NotFound, UniqueViolation
+from monozu.db import Database, ForeignKeyViolation, NotFound, UniqueViolation
 from monozu.db.models import Group, RefreshToken, User, UserSettings
 from monozu.domain.audit import Actor, record
-from monozu.domain.common import found
+from monozu.domain.common import NO_ID, found
 from monozu.domain.errors import (
     Conflict,
     SecondFactorRequired,
@@ -98,6 +98,17 @@ def _presented_digest(token: object) -> str:
             pass
     raise Unauthorized("refresh token not recognised")
 
+
+
+class _Joined(Conflict):
+    """A member or grant was added to a group while it was being deleted."""
+
+    def __init__(self, group_id: uuid.UUID) -> None:
+        super().__init__(f"group {group_id} gained members or grants while it was being "
+                         "deleted; try again")
+
+
+_ATTEMPTS = 3  # of a group deletion that concurrent calls keep overtaking
 
 
 class _Reused(Exception):
@@ -227,9 +238,15 @@ class IdentityService:
         with self.db.tenant(tenant_id) as tx:
             return Account.of(self._check_login(IdentityRepository(tx), email, password))
 
-    def _check_login(self, repo: IdentityRepository, email: str, password: str) -> User:
+    def _check_login(self, repo: IdentityRepository, email: str, password: str, *,
+                     hold: bool = False) -> User:
+        """``hold``: keep the user's row held (:meth:`IdentityRepository.lock_user`) and
+        check the password it has then, one a concurrent change may have just replaced."""
         address = _folded(email)
         user = repo.user_by_email(address) if len(address) <= 320 else None
+        if hold:  # the same statements for an unknown email: no time difference
+            repo.lock_user(user.id if user else NO_ID)
+            user = repo.user(user.id if user else NO_ID)
         if not self.hasher.verify(password, user.password_hash if user else None):
             raise Unauthorized("email or password is wrong")
         assert user is not None
@@ -246,7 +263,7 @@ class IdentityService:
         client = self._client(user_agent, ip_address)
         with self.db.tenant(tenant_id) as tx:
             repo = IdentityRepository(tx)
-            user = self._check_login(repo, email, password)
+            user = self._check_login(repo, email, password, hold=True)
             if user.mfa_enabled:
                 raise SecondFactorRequired("this user signs in with a second factor as well: "
                                            "check it, then start the session")
@@ -263,7 +280,10 @@ class IdentityService:
         with self.db.tenant(tenant_id) as tx:
             repo = IdentityRepository(tx)
             self._name_free(repo, group.name)
-            repo.insert_group(group)
+            try:
+                repo.insert_group(group)
+            except UniqueViolation:  # a concurrent call took the name after the check
+                raise Conflict(f"a group named {group.name!r} already exists") from None
             record(tx, actor, "group.created", "group", group.id, details={"name": group.name},
                    at=self.clock())
         return group
@@ -290,7 +310,10 @@ class IdentityService:
             if group.name == name:
                 return group
             self._name_free(repo, name)
-            repo.rename_group(group_id, name)
+            try:
+                repo.rename_group(group_id, name)
+            except UniqueViolation:  # a concurrent call took the name after the check
+                raise Conflict(f"a group named {name!r} already exists") from None
             record(tx, actor, "group.renamed", "group", group_id,
                    details={"from": group.name, "to": name}, at=self.clock())
             return self._group(repo, group_id)
@@ -298,12 +321,24 @@ class IdentityService:
     def delete_group(self, tenant_id: uuid.UUID, group_id: uuid.UUID, *,
                      actor: Actor = _SYSTEM) -> None:
         """The group with its memberships and permissions."""
+        for _ in range(_ATTEMPTS - 1):
+            try:
+                return self._delete_group(tenant_id, group_id, actor)
+            except _Joined:
+                continue  # undone; deleted again with what was added meanwhile
+        return self._delete_group(tenant_id, group_id, actor)
+
+    def _delete_group(self, tenant_id: uuid.UUID, group_id: uuid.UUID, actor: Actor) -> None:
         with self.db.tenant(tenant_id) as tx:
             repo = IdentityRepository(tx)
             group = self._group(repo, group_id)
             members = repo.delete_group_memberships(group_id)
             repo.delete_group_permissions(group_id)
-            repo.delete_group(group_id)
+            try:
+                repo.delete_group(group_id)
+            except ForeignKeyViolation:
+                # a concurrent call added a member or a grant after they were deleted
+                raise _Joined(group_id) from None
             record(tx, actor, "group.deleted", "group", group_id,
                    details={"name": group.name, "members": members}, at=self.clock())
 
@@ -336,17 +371,27 @@ class IdentityService:
                 user_id: uuid.UUID | None = None) -> bool:
         """Make a group's membership or grant present (``want``) or absent: False when it
         already was (nothing written), else the change and its audit row."""
-        with self.db.tenant(tenant_id) as tx:
-            repo = IdentityRepository(tx)
-            if user_id is not None:
-                self._user(repo, user_id)
-            self._group(repo, group_id)
-            if want == present(repo):
-                return False
-            change(repo)
-            record(tx, actor, action, "group", group_id, details=dict(details),
-                   at=self.clock())
-            return True
+        try:
+            with self.db.tenant(tenant_id) as tx:
+                repo = IdentityRepository(tx)
+                if user_id is not None:
+                    self._user(repo, user_id)
+                self._group(repo, group_id)
+                if want == present(repo):
+                    return False
+                change(repo)
+                record(tx, actor, action, "group", group_id, details=dict(details),
+                       at=self.clock())
+                return True
+        except UniqueViolation:
+            # A concurrent call added the same row after the check: it is present, as
+            # wanted, and this unit of work (rolled back) wrote nothing.
+            return False
+        except ForeignKeyViolation:
+            # NotFound when a concurrent call deleted the group after the check; any
+            # other reference stands as it is
+            self._read(tenant_id, lambda _repo: None, user_id=user_id, group_id=group_id)
+            raise
 
     def _read(self, tenant_id: uuid.UUID, read: Callable[[IdentityRepository], T], *,
               user_id: uuid.UUID | None = None, group_id: uuid.UUID | None = None) -> T:
@@ -421,6 +466,16 @@ class IdentityService:
                         actor: Actor = _SYSTEM) -> UserSettings:
         """Change the given settings (None keeps one; ``accent_color=""`` clears it)."""
         changes = _checked_settings(locale, timezone, theme, density, accent_color)
+        try:
+            return self._update_settings(tenant_id, user_id, changes, actor)
+        except UniqueViolation:
+            # Two first saves at once: PostgreSQL's upsert guards one of the table's two
+            # unique keys, so the second insert fails on the other. Its unit of work was
+            # rolled back; again, it finds the row and updates it.
+            return self._update_settings(tenant_id, user_id, changes, actor)
+
+    def _update_settings(self, tenant_id: uuid.UUID, user_id: uuid.UUID,
+                         changes: _SettingsChange, actor: Actor) -> UserSettings:
         with self.db.tenant(tenant_id) as tx:
             repo = IdentityRepository(tx)
             current = self._settings(repo, tenant_id, user_id)
@@ -438,6 +493,7 @@ class IdentityService:
         client = self._client(user_agent, ip_address)
         with self.db.tenant(tenant_id) as tx:
             repo = IdentityRepository(tx)
+            repo.lock_user(user_id)  # a concurrent password change comes first, or waits
             self._user(repo, user_id)
             issued = self._issue(repo, user_id, client)
             record(tx, actor, "refresh_token.issued", "refresh_token", issued.id,
@@ -485,6 +541,10 @@ class IdentityService:
                     raise _Reused(row)
                 if row.expires_at <= self.clock():
                     raise Unauthorized("refresh token has expired")
+                # A concurrent password change either waits for this rotation and then
+                # revokes the new token too, or came first and revoked the old one, which
+                # mark_replaced then finds
+                repo.lock_user(row.user_id)
                 issued = self._issue(repo, row.user_id, client)
                 if repo.mark_replaced(row.id, issued.id) != 1:
                     raise _Reused(row)  # rotated by a concurrent call: a second use
@@ -509,6 +569,8 @@ class IdentityService:
         now = self.clock()
         with self.db.tenant(tenant_id) as tx:
             repo = IdentityRepository(tx)
+            # a rotation of the family running now finishes first, and its token is read
+            repo.lock_user(token.user_id)
             revoked, seen = 0, set[uuid.UUID]()
             # A rotation that commits while a revocation waits on its row lock adds a
             # token the first read could not see: read again until nothing is new.

@@ -17,12 +17,19 @@ SELECT id, tenant_id, title, status, severity, sla_response_due, sla_resolve_due
        resolution_note, resolved_at, closed_at, site_id, asset_id
 FROM incidents WHERE tenant_id = :tenant_id AND id = :id
 
+-- A move from the status the caller read (:was), or none when a concurrent one came first;
+-- the assignee is kept unless the move names one (a concurrent assignment stands).
 -- name: update_incident :rowcount
 UPDATE incidents
-SET status = :status, assigned_to = :assigned_to, sla_response_breached = :sla_response_breached,
+SET status = :status, assigned_to = COALESCE(:assigned_to, assigned_to),
+    sla_response_breached = :sla_response_breached,
     sla_resolve_breached = :sla_resolve_breached, resolution_note = :resolution_note,
     resolved_at = :resolved_at, closed_at = :closed_at
-WHERE tenant_id = :tenant_id AND id = :id
+WHERE tenant_id = :tenant_id AND id = :id AND status = :was
+
+-- name: assign_incident :rowcount
+UPDATE incidents SET assigned_to = :assigned_to
+WHERE tenant_id = :tenant_id AND id = :id AND status IN (:active)
 
 -- The lists filter on a site and an asset only when asked: :any_site / :any_asset are 0 then.
 -- name: list_incidents :many Incident
@@ -132,7 +139,7 @@ FROM problems WHERE tenant_id = :tenant_id AND id = :id
 
 -- name: update_problem :rowcount
 UPDATE problems SET status = :status, root_cause = :root_cause
-WHERE tenant_id = :tenant_id AND id = :id
+WHERE tenant_id = :tenant_id AND id = :id AND status = :was
 
 -- name: list_problems :many Problem
 SELECT id, tenant_id, title, status, root_cause, created_at
@@ -148,7 +155,8 @@ SELECT id, tenant_id, title, status, type, risk, created_at
 FROM changes WHERE tenant_id = :tenant_id AND id = :id
 
 -- name: update_change :rowcount
-UPDATE changes SET status = :status WHERE tenant_id = :tenant_id AND id = :id
+UPDATE changes SET status = :status
+WHERE tenant_id = :tenant_id AND id = :id AND status = :was
 
 -- name: list_changes :many Change
 SELECT id, tenant_id, title, status, type, risk, created_at

@@ -25,6 +25,7 @@ class ItsmQueries(QueryFile):
     insert_incident = rowcount()
     get_incident = optional(Incident)
     update_incident = rowcount()
+    assign_incident = rowcount()
     list_incidents = many(Incident)
     list_incidents_after = many(Incident)
     list_incidents_by_priority = many(Incident)
@@ -76,9 +77,19 @@ class ItsmRepository(Repository):
                                 **{f: getattr(i, f)
                                    for f in (*_INCIDENT_FIXED, *_INCIDENT_MUTABLE)})
 
-    def update_incident(self, i: Incident) -> None:
-        QUERIES.update_incident(self.tx, tenant_id=self.tenant_id, id=i.id,
-                                **{f: getattr(i, f) for f in _INCIDENT_MUTABLE})
+    def update_incident(self, i: Incident, *, was: str, assignee: uuid.UUID | None) -> int:
+        """Move ``i`` from status ``was`` (0 rows: a concurrent call moved it first); the
+        assignee changes only to ``assignee``, when given."""
+        fields = {f: getattr(i, f) for f in _INCIDENT_MUTABLE}
+        fields["assigned_to"] = assignee
+        return QUERIES.update_incident(self.tx, tenant_id=self.tenant_id, id=i.id, was=was,
+                                       **fields)
+
+    def assign_incident(self, incident_id: uuid.UUID, user_id: uuid.UUID,
+                        active: list[str]) -> int:
+        """Assign the incident while its status is one of ``active`` (else 0 rows)."""
+        return QUERIES.assign_incident(self.tx, tenant_id=self.tenant_id, id=incident_id,
+                                       assigned_to=user_id, active=active)
 
     def incident(self, incident_id: uuid.UUID) -> Incident:
         return found(QUERIES.get_incident(self.tx, tenant_id=self.tenant_id, id=incident_id),
@@ -166,9 +177,9 @@ class ItsmRepository(Repository):
                                status=p.status, root_cause=p.root_cause,
                                created_at=p.created_at)
 
-    def update_problem(self, p: Problem) -> None:
-        QUERIES.update_problem(self.tx, tenant_id=self.tenant_id, id=p.id, status=p.status,
-                               root_cause=p.root_cause)
+    def update_problem(self, p: Problem, *, was: str) -> int:
+        return QUERIES.update_problem(self.tx, tenant_id=self.tenant_id, id=p.id,
+                                      status=p.status, root_cause=p.root_cause, was=was)
 
     def problem(self, problem_id: uuid.UUID) -> Problem:
         return found(QUERIES.get_problem(self.tx, tenant_id=self.tenant_id, id=problem_id),
@@ -182,8 +193,9 @@ class ItsmRepository(Repository):
                               status=c.status, type=c.type, risk=c.risk,
                               created_at=c.created_at)
 
-    def update_change(self, c: Change) -> None:
-        QUERIES.update_change(self.tx, tenant_id=self.tenant_id, id=c.id, status=c.status)
+    def update_change(self, c: Change, *, was: str) -> int:
+        return QUERIES.update_change(self.tx, tenant_id=self.tenant_id, id=c.id,
+                                     status=c.status, was=was)
 
     def change(self, change_id: uuid.UUID) -> Change:
         return found(QUERIES.get_change(self.tx, tenant_id=self.tenant_id, id=change_id),

@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from monozu.db import NotFound
+from monozu.db import NotFound, UniqueViolation
 from monozu.db.models import (
     Change,
     Incident,
@@ -34,7 +34,7 @@ from monozu.domain.common import (
     like_pattern,
     new_id,
 )
-from monozu.domain.errors import ValidationError, check_text
+from monozu.domain.errors import InvalidTransition, ValidationError, check_text
 from monozu.domain.itsm.repository import ItsmRepository
 from monozu.domain.itsm.types import (
     ACTIVE_INCIDENT,
@@ -190,7 +190,10 @@ class IncidentService(_ItsmService):
                 incident.resolved_at, incident.resolution_note = now, note
             elif status == "closed":
                 incident.closed_at = now
-            self.repo.update_incident(incident)
+            if not self.repo.update_incident(incident, was=old, assignee=assigned_to):
+                # another unit of work moved it between this call's read and its write
+                raise InvalidTransition("incident", self.repo.incident(incident_id).status,
+                                        status)
             self._event(incident.id, "status_change", old, status, now)
             self.audit("incident.status_changed", "incident", incident.id, old=old, new=status)
         return incident
@@ -202,8 +205,11 @@ class IncidentService(_ItsmService):
                 raise ValidationError(f"a {incident.status} incident cannot be reassigned")
             self._check_user(user_id)
             old = incident.assigned_to
+            if not self.repo.assign_incident(incident_id, user_id, sorted(ACTIVE_INCIDENT)):
+                # moved out of the active statuses by a concurrent call since the read
+                current = self.repo.incident(incident_id).status
+                raise ValidationError(f"a {current} incident cannot be reassigned")
             incident.assigned_to = user_id
-            self.repo.update_incident(incident)
             self._event(incident.id, "assigned", None if old is None else str(old),
                         str(user_id), self.clock())
             self.audit("incident.assigned", "incident", incident.id, user_id=str(user_id))
@@ -306,7 +312,9 @@ class ProblemService(_ItsmService):
                 problem.root_cause = cause
             if status == "known_error" and not problem.root_cause:
                 raise ValidationError("a known error needs its root cause")
-            self.repo.update_problem(problem)
+            if not self.repo.update_problem(problem, was=old):
+                raise InvalidTransition("problem", self.repo.problem(problem_id).status,
+                                        status)
             self.audit("problem.status_changed", "problem", problem_id, old=old, new=status)
         return problem
 
@@ -341,7 +349,8 @@ class ChangeService(_ItsmService):
             change = self.repo.change(change_id)
             old = change.status
             change.status = check_move("change", CHANGE_MOVES, old, status)
-            self.repo.update_change(change)
+            if not self.repo.update_change(change, was=old):
+                raise InvalidTransition("change", self.repo.change(change_id).status, status)
             self.audit("change.status_changed", "change", change_id, old=old, new=status)
         return change
 
@@ -380,13 +389,16 @@ class KnowledgeService(_ItsmService):
 
     def link_problem(self, article_id: uuid.UUID, problem_id: uuid.UUID) -> None:
         """Link an article to a problem; linking twice changes nothing."""
-        with self.change():
-            self.repo.article(article_id)
-            self.repo.problem(problem_id)
-            if not self.repo.has_problem_link(article_id, problem_id):
-                self.repo.link_problem(article_id, problem_id)
-                self.audit("knowledge.problem_linked", "knowledge_article", article_id,
-                           problem_id=str(problem_id))
+        try:
+            with self.change():
+                self.repo.article(article_id)
+                self.repo.problem(problem_id)
+                if not self.repo.has_problem_link(article_id, problem_id):
+                    self.repo.link_problem(article_id, problem_id)
+                    self.audit("knowledge.problem_linked", "knowledge_article", article_id,
+                               problem_id=str(problem_id))
+        except UniqueViolation:
+            return  # linked by a concurrent call after the check; its savepoint is undone
 
     def unlink_problem(self, article_id: uuid.UUID, problem_id: uuid.UUID) -> None:
         with self.change():

@@ -29,7 +29,7 @@ WHERE tenant_id = :tenant_id AND asset_id = :asset_id AND cve_id = :cve_id
 -- name: update_vulnerability :rowcount
 UPDATE vulnerabilities
 SET status = :status, cvss_score = :cvss_score, last_seen_at = :last_seen_at
-WHERE tenant_id = :tenant_id AND id = :id
+WHERE tenant_id = :tenant_id AND id = :id AND status = :was
 
 -- name: asset_exists :value int
 SELECT count(*) FROM assets WHERE tenant_id = :tenant_id AND id = :id
@@ -261,7 +261,8 @@ SELECT id, tenant_id, title, severity, source, source_ip, destination_ip, descri
 FROM security_alerts WHERE tenant_id = :tenant_id AND id = :id
 
 -- name: update_alert_status :rowcount
-UPDATE security_alerts SET status = :status WHERE tenant_id = :tenant_id AND id = :id
+UPDATE security_alerts SET status = :status
+WHERE tenant_id = :tenant_id AND id = :id AND status = :was
 
 -- name: list_alerts :many SecurityAlert
 SELECT id, tenant_id, title, severity, source, source_ip, destination_ip, description, cve_id,

@@ -76,10 +76,12 @@ class SecurityRepository(Repository):
                                      asset_id=v.asset_id, first_seen_at=v.first_seen_at,
                                      last_seen_at=v.last_seen_at)
 
-    def update_vulnerability(self, v: Vulnerability) -> None:
-        QUERIES.update_vulnerability(self.tx, tenant_id=self.tenant_id, id=v.id,
-                                     status=v.status, cvss_score=v.cvss_score,
-                                     last_seen_at=v.last_seen_at)
+    def update_vulnerability(self, v: Vulnerability, *, was: str) -> int:
+        """Write ``v`` if its status is still ``was`` (0 rows: a concurrent call changed
+        it first)."""
+        return QUERIES.update_vulnerability(self.tx, tenant_id=self.tenant_id, id=v.id,
+                                            status=v.status, cvss_score=v.cvss_score,
+                                            last_seen_at=v.last_seen_at, was=was)
 
     def vulnerability(self, vulnerability_id: uuid.UUID) -> Vulnerability:
         return found(QUERIES.get_vulnerability(self.tx, tenant_id=self.tenant_id,
@@ -140,9 +142,9 @@ class SecurityRepository(Repository):
         return found(QUERIES.get_alert(self.tx, tenant_id=self.tenant_id, id=alert_id),
                      "security alert", alert_id)
 
-    def set_alert_status(self, alert_id: uuid.UUID, status: str) -> None:
-        QUERIES.update_alert_status(self.tx, tenant_id=self.tenant_id, id=alert_id,
-                                    status=status)
+    def set_alert_status(self, alert_id: uuid.UUID, status: str, *, was: str) -> int:
+        return QUERIES.update_alert_status(self.tx, tenant_id=self.tenant_id, id=alert_id,
+                                           status=status, was=was)
 
     def alert_page(self, statuses: list[str], severities: list[str],
                    after: tuple[datetime, uuid.UUID] | None,

@@ -25,7 +25,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from functools import partial
 
-from monozu.db import NotFound
+from monozu.db import NotFound, UniqueViolation
 from monozu.db.models import SecurityAlert, Vulnerability
 from monozu.domain.common import (
     Service,
@@ -37,7 +37,7 @@ from monozu.domain.common import (
     like_pattern,
     new_id,
 )
-from monozu.domain.errors import ValidationError, check_text
+from monozu.domain.errors import Conflict, InvalidTransition, ValidationError, check_text
 from monozu.domain.paging import Page, page_size, paginate
 from monozu.domain.security.repository import SecurityRepository
 from monozu.domain.security.types import (
@@ -62,6 +62,16 @@ def check_cve_id(value: str) -> str:
     return cve
 
 
+class _Moved(Conflict):
+    """The vulnerability changed between the read and the conditional write."""
+
+    def __init__(self) -> None:
+        super().__init__("the vulnerability was changed by concurrent calls; try again")
+
+
+_ATTEMPTS = 3  # of a record that concurrent calls keep overtaking
+
+
 class SecurityService(Service):
     """Vulnerabilities and security alerts of the unit of work's tenant."""
 
@@ -74,6 +84,16 @@ class SecurityService(Service):
         """Record that an asset is affected by a CVE of the catalog (see the module rules)."""
         cve = check_cve_id(cve_id)
         now = self.clock()
+        for _ in range(_ATTEMPTS - 1):
+            try:
+                return self._record(asset_id, cve, now)
+            except (UniqueViolation, _Moved):
+                # A concurrent call recorded the pair, or moved it, after this one looked:
+                # the savepoint is undone, and again the pair is found and marked seen.
+                continue
+        return self._record(asset_id, cve, now)
+
+    def _record(self, asset_id: uuid.UUID, cve: str, now: datetime) -> Vulnerability:
         with self.change():
             repo = self.repo
             if not repo.asset_exists(asset_id):
@@ -83,10 +103,12 @@ class SecurityService(Service):
                 raise ValidationError(f"{cve} is not in the CVE catalog")
             found = repo.find(asset_id, cve)
             if found is not None:
-                reopened = found.status == "resolved"
-                found.status = "open" if reopened else found.status
+                was = found.status
+                reopened = was == "resolved"
+                found.status = "open" if reopened else was
                 found.cvss_score, found.last_seen_at = scores.base_score, now
-                repo.update_vulnerability(found)
+                if not repo.update_vulnerability(found, was=was):
+                    raise _Moved  # by a concurrent call since the read: look again
                 self.audit("vulnerability.reopened" if reopened else "vulnerability.seen",
                            "vulnerability", found.id, cve_id=cve)
                 return found
@@ -114,7 +136,10 @@ class SecurityService(Service):
             vuln = self.repo.vulnerability(vulnerability_id)
             old = vuln.status
             vuln.status = check_move("vulnerability", VULNERABILITY_MOVES, old, status)
-            self.repo.update_vulnerability(vuln)
+            if not self.repo.update_vulnerability(vuln, was=old):
+                # another unit of work moved it between this call's read and its write
+                raise InvalidTransition("vulnerability",
+                                        self.repo.vulnerability(vulnerability_id).status, status)
             self.audit("vulnerability.status_changed", "vulnerability", vuln.id, old=old,
                        new=status)
         return vuln
@@ -201,7 +226,9 @@ class SecurityService(Service):
             alert = self.repo.alert(alert_id)
             old = alert.status
             alert.status = check_move("alert", ALERT_MOVES, old, status)
-            self.repo.set_alert_status(alert_id, status)
+            if not self.repo.set_alert_status(alert_id, status, was=old):
+                # another unit of work moved it between this call's read and its write
+                raise InvalidTransition("alert", self.repo.alert(alert_id).status, status)
             self.audit("security_alert.status_changed", "security_alert", alert_id, old=old,
                        new=status)
         return alert
