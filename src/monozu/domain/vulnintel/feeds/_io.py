@@ -26,6 +26,10 @@ from monozu.files import name_problem
 CVE_ID = re.compile(r"CVE-[0-9]{4}-[0-9]{4,19}")
 MAX_INT = 2**31 - 1  # integer columns are 32-bit on every database
 FUTURE_SLACK = timedelta(days=1)  # clocks and time zones: a feed may be a little ahead
+# Real feed lines are under a few KB. A longer one is refused as it is read: a small
+# .gz can hold gigabytes without a line end, which would otherwise fill memory before
+# the CSV reader's own field limit is consulted.
+MAX_LINE = 1 << 20
 
 
 def path_problem(path: Path, *, folder_ok: bool = False) -> str | None:
@@ -68,12 +72,8 @@ def open_binary(path: Path) -> Iterator[IO[bytes]]:
             with gzip.open(path, "rb") as gz:
                 yield cast(IO[bytes], gz)
         elif path.suffix == ".zip":
-            with zipfile.ZipFile(path) as zf:
-                members = [m for m in zf.infolist() if not m.is_dir()]
-                if not members:
-                    raise FeedError(name, None, "the zip archive holds no file")
-                with zf.open(members[0]) as member:
-                    yield member
+            with zipfile.ZipFile(path) as zf, _zip_member(zf, name) as member:
+                yield member
         else:
             with path.open("rb") as fh:
                 yield fh
@@ -83,6 +83,28 @@ def open_binary(path: Path) -> Iterator[IO[bytes]]:
         raise FeedError(name, None, "cannot read the file (permission denied)") from None
     except zipfile.BadZipFile as exc:
         raise FeedError(name, None, f"not a readable zip archive ({exc})") from None
+
+
+@contextlib.contextmanager
+def _zip_member(zf: zipfile.ZipFile, name: str) -> Iterator[IO[bytes]]:
+    """The one file of a feed archive (NVD's ``.json.zip`` holds one). Several are
+    refused: which one is the feed cannot be told, and taking the first would import
+    whatever the archive lists first."""
+    members = [m for m in zf.infolist() if not m.is_dir()]
+    if not members:
+        raise FeedError(name, None, "the zip archive holds no file")
+    if len(members) > 1:
+        raise FeedError(name, None, f"the zip archive holds {len(members)} files, a feed "
+                        "archive one (unpack it and import the feed file)")
+    try:
+        member = zf.open(members[0])
+    except NotImplementedError:  # deflate64, ppmd...: zipfile reads few methods
+        raise FeedError(name, None, "the zip archive uses a compression method that cannot "
+                        "be read (repack it with deflate)") from None
+    except RuntimeError:  # zipfile's word for an encrypted member
+        raise FeedError(name, None, "the zip archive is encrypted") from None
+    with member:
+        yield member
 
 
 @contextlib.contextmanager
@@ -249,11 +271,17 @@ def parse_timestamp(value: object, source: str, record: str, field: str, *,
     return when
 
 
-def _lines(text: IO[str], ended: list[bool]) -> Iterator[str]:
-    """The lines of ``text``; at the end, ``ended`` says whether the last one had its line
-    end."""
+def _lines(text: IO[str], ended: list[bool], name: str, lines_before: int) -> Iterator[str]:
+    """The lines of ``text``, each read up to :data:`MAX_LINE` characters and refused
+    beyond; at the end, ``ended`` says whether the last one had its line end."""
     line = ""
-    for line in text:
+    number = lines_before
+    while chunk := text.readline(MAX_LINE + 1):
+        line = chunk
+        number += 1
+        if len(line) > MAX_LINE:
+            raise FeedError(name, f"line {number}", f"the line is longer than {MAX_LINE:,} "
+                            "characters: not a feed line")
         yield line
     ended.append(line.endswith(("\n", "\r")) or not line)
 
@@ -268,7 +296,7 @@ def csv_rows(path: Path, text: IO[str], required: tuple[str, ...], where: list[s
 
     name = str(path)
     ended: list[bool] = []
-    reader = csv.reader(_lines(text, ended), strict=True)
+    reader = csv.reader(_lines(text, ended, name, lines_before), strict=True)
     try:
         header = next(reader, None)
         if header is None:
