@@ -7,6 +7,7 @@ into :class:`FeedError` by :func:`guarded`, so parsers report them as one line.
 from __future__ import annotations
 
 import contextlib
+import functools
 import gzip
 import io
 import os
@@ -275,12 +276,11 @@ def _lines(text: IO[str], ended: list[bool], name: str, lines_before: int) -> It
     """The lines of ``text``, each read up to :data:`MAX_LINE` characters and refused
     beyond; at the end, ``ended`` says whether the last one had its line end."""
     line = ""
-    number = lines_before
-    while chunk := text.readline(MAX_LINE + 1):
-        line = chunk
-        number += 1
-        if len(line) > MAX_LINE:
-            raise FeedError(name, f"line {number}", f"the line is longer than {MAX_LINE:,} "
+    limit = MAX_LINE
+    for number, line in enumerate(iter(functools.partial(text.readline, limit + 1), ""),
+                                  lines_before + 1):
+        if len(line) > limit:
+            raise FeedError(name, f"line {number}", f"the line is longer than {limit:,} "
                             "characters: not a feed line")
         yield line
     ended.append(line.endswith(("\n", "\r")) or not line)
