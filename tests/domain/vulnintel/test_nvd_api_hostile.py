@@ -5,12 +5,14 @@ bodies nested too deeply or too large refused in one line. Sleeps are recorded, 
 
 from __future__ import annotations
 
+import json
 import socket
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -177,3 +179,42 @@ def test_a_redirect_within_the_api_server_keeps_the_key(
          since=SINCE, now=NOW)
     assert [key for _, key in script.requests] == ["Kx7RedirectKey"] * len(script.requests)
     assert len(script.requests) >= 2
+
+
+def _page(feeds: Path, name: str, **envelope: int) -> bytes:
+    page = json.loads((feeds / "nvd" / name).read_text())
+    page.update(envelope)
+    return json.dumps(page).encode()
+
+
+@pytest.mark.parametrize(("first", "second", "problem", "cursor", "stored"), [
+    # an empty page before totalResults: the window was taken as done, the cursor moved
+    # past 19 CVEs never read
+    ({"resultsPerPage": 0, "vulnerabilities": []}, None,
+     r"startIndex=0: no results in the page although totalResults is 19", None, 0),
+    # the server repeats the first page for the second: read again and again
+    ({}, {}, r"startIndex=15: the answer is for startIndex 0, not 15", " 15", 15),
+    # more than the page holds: the next startIndex skips records
+    ({"resultsPerPage": 17}, None,
+     r"startIndex=0: resultsPerPage is 17 but the page holds 15 records", None, 15),
+    ({"resultsPerPage": 5000}, None,
+     r"startIndex=0: resultsPerPage 5000 is more than the 2000 asked for", None, 0),
+])
+def test_a_page_whose_envelope_cannot_be_followed_stops_the_sync_at_it(
+        db: Database, feeds: Path, server: tuple[str, Script], first: dict[str, Any],
+        second: dict[str, Any] | None, problem: str, cursor: str | None,
+        stored: int) -> None:
+    url, script = server
+    script.bodies = [_page(feeds, "nvd-page-1.json", **first)]
+    if second is not None:
+        script.bodies.append(_page(feeds, "nvd-page-1.json", **second))
+    with pytest.raises(NvdApiError, match=problem + "; the cursor stays at this page"):
+        sync(db, _client(url, FakeTime()), since=SINCE, now=NOW)
+    saved = db.get_value("SELECT MAX(sync_cursor) FROM cve_feeds WHERE name = :n",
+                         n=nvd_api.FEED_NAME)
+    assert saved is None if cursor is None else saved.endswith(cursor)
+    assert db.get_value("SELECT COUNT(*) FROM cve_catalog") == stored
+    script.requests.clear()  # the next run reads on from the page that stopped it
+    sync(db, _client(url, FakeTime()), since=None if cursor else SINCE, now=NOW)
+    assert script.requests[0][0]["startIndex"] == ("15" if cursor else "0")
+    assert db.get_value("SELECT COUNT(*) FROM cve_catalog") == 19

@@ -323,28 +323,44 @@ def _aware(text: str) -> datetime:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def _totals(body: bytes, url: str) -> tuple[int, int]:
-    """``(totalResults, resultsPerPage)`` of a page, read from its first bytes if there."""
+def _totals(body: bytes, url: str) -> tuple[int, int, int]:
+    """``(totalResults, resultsPerPage, startIndex)`` of a page, read from its first bytes
+    if there."""
+    keys = ("totalResults", "resultsPerPage", "startIndex")
     head = _top_level(body[:65536], url)
-    if not all(_count(head.get(k)) for k in ("totalResults", "resultsPerPage")):
+    if not all(_count(head.get(k)) for k in keys):
         try:
             head = json.loads(body)
         except (ValueError, RecursionError) as exc:  # deeper than the first bytes showed
             raise NvdApiError(f"{url}: not an API page ({type(exc).__name__})") from None
-    if not isinstance(head, dict) or not all(
-            _count(head.get(k)) for k in ("totalResults", "resultsPerPage")):
-        raise NvdApiError(f"{url}: not an API page (no whole-number totalResults and "
-                          "resultsPerPage)")
-    return int(head["totalResults"]), int(head["resultsPerPage"])
+    if not isinstance(head, dict) or not all(_count(head.get(k)) for k in keys):
+        raise NvdApiError(f"{url}: not an API page (no whole-number totalResults, "
+                          "resultsPerPage and startIndex)")
+    return int(head["totalResults"]), int(head["resultsPerPage"]), int(head["startIndex"])
 
 
 def _count(value: object) -> bool:
     return type(value) is int and 0 <= value <= 10**9
 
 
+def _page_problem(total: int, size: int, start: int, index: int) -> str | None:
+    """Why a page's envelope cannot be followed: the next request is ``startIndex +
+    resultsPerPage``, so a page of another index, a page larger than asked for, or an
+    empty page before ``totalResults`` would repeat pages without end, or skip records
+    and move the cursor past them."""
+    if start != index:
+        return f"the answer is for startIndex {start}, not {index}"
+    if size > PAGE_SIZE:
+        return f"resultsPerPage {size} is more than the {PAGE_SIZE} asked for"
+    if size == 0 and index < total:
+        return f"no results in the page although totalResults is {total}"
+    return None
+
+
 def _pages(client: NvdClient, position: Position, now: datetime
-           ) -> Iterator[tuple[bytes, str, Position]]:
-    """``(page body, url, position after it)`` from ``position`` up to ``now``."""
+           ) -> Iterator[tuple[bytes, str, Position, int]]:
+    """``(page body, url, position after it, resultsPerPage)`` from ``position`` up to
+    ``now``."""
     first = [(position.start, position.end)] if position.end else []
     rest_from = position.end or position.start
     for number, (start, end) in enumerate(first + windows(rest_from, now)):
@@ -352,10 +368,13 @@ def _pages(client: NvdClient, position: Position, now: datetime
         while True:
             url = client.page_url(start, end, index)
             page = client.get(url)
-            total, size = _totals(page, url)
+            total, size, answered = _totals(page, url)
+            problem = _page_problem(total, size, answered, index)
+            if problem:
+                raise NvdApiError(f"{url}: {problem}; the cursor stays at this page")
             index += size
             done = size <= 0 or index >= total
-            yield page, url, Position(end) if done else Position(start, end, index)
+            yield page, url, Position(end) if done else Position(start, end, index), size
             if done:
                 break
 
@@ -368,12 +387,16 @@ def sync(db: Database, client: NvdClient, *, since: datetime | None = None,
     position = _start(db, since)
     with tempfile.TemporaryDirectory(prefix="nvd-api-") as folder:
         target = Path(folder) / "page.json"
-        for page, url, after in _pages(client, position, now):
+        for page, url, after, size in _pages(client, position, now):
             target.write_bytes(page)
             try:
-                report.add(import_file(db, "nvd", target, url=url))
+                done = import_file(db, "nvd", target, url=url)
             except FeedError as exc:  # named by the page's URL, not the temporary file
                 raise FeedError(url, exc.record, exc.problem) from None
+            report.add(done)
+            if done.records != size:  # the next startIndex would skip or repeat records
+                raise NvdApiError(f"{url}: resultsPerPage is {size} but the page holds "
+                                  f"{done.records} records; the cursor stays at this page")
             report.cursor = after.text()
             _save(db, client.url, report.cursor)
             if max_pages is not None and report.pages >= max_pages:
