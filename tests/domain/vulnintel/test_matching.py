@@ -146,3 +146,20 @@ def test_set_evaluation_agrees_with_evaluate_on_every_asset() -> None:
         assert matching_rows(rows, entry) == expected, rows
         matched += bool(expected)
     assert 50 < matched < 350  # both outcomes are exercised
+
+
+@pytest.mark.parametrize("version", ["2.*", "2.1?", "*1", "?.14.1"])
+def test_an_asset_version_with_wildcards_is_unknown_not_matched(
+        records: dict[str, CveRecord], version: str) -> None:
+    """An asset CPE whose version is a pattern fell inside log4j's ranges (Maven reads
+    ``2.*`` as a version): it stands for versions inside and outside them."""
+    verdict = _verdict(records, "CVE-2021-44228",
+                       f"cpe:2.3:a:apache:log4j:{version}:*:*:*:*:*:*:*")
+    assert not verdict.matched
+    assert f"the asset's version {version} is a pattern, not a version" in verdict.explain()
+    exact = [_row(0, f"cpe:2.3:a:x:app:{version}:*:*:*:*:*:*:*"),
+             _row(0, "cpe:2.3:a:x:app:2.14.1:*:*:*:*:*:*:*")]
+    names, _ = asset_names(f"cpe:2.3:a:x:app:{version}:*:*:*:*:*:*:*", None, None, None)
+    assert [entry_matches(row, names[0], []) for row in exact] == [True, False]
+    assert evaluate("CVE-2000-0001", [_row(0, "cpe:2.3:a:x:app:*:*:*:*:*:*:*:*")],
+                    names).matched  # ANY without bounds covers any version
