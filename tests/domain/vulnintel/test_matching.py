@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import random
+import uuid
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from monozu.domain.vulnintel.matching import (
     matching_sets,
 )
 from monozu.domain.vulnintel.records import CpeMatchRow, CveRecord, pack_group
+from monozu.domain.vulnintel.service import Asset, AssetIndex
 
 
 @pytest.fixture(scope="module")
@@ -163,3 +165,23 @@ def test_an_asset_version_with_wildcards_is_unknown_not_matched(
     assert [entry_matches(row, names[0], []) for row in exact] == [True, False]
     assert evaluate("CVE-2000-0001", [_row(0, "cpe:2.3:a:x:app:*:*:*:*:*:*:*:*")],
                     names).matched  # ANY without bounds covers any version
+
+
+@pytest.mark.parametrize(("criteria", "asset"), [
+    (r"cpe:2.3:a:foo\:bar:app:*:*:*:*:*:*:*:*", r"cpe:2.3:a:foo\:bar:app:1.0:*:*:*:*:*:*:*"),
+    (r"cpe:2.3:a:foo\.bar:app:*:*:*:*:*:*:*:*", "cpe:2.3:a:foo.bar:app:1.0:*:*:*:*:*:*:*"),
+    (r"cpe:2.3:a:x:swiftnio_http\/2:*:*:*:*:*:*:*:*",
+     r"cpe:2.3:a:X:SwiftNIO_HTTP\/2:1.0:*:*:*:*:*:*:*"),
+    (r"cpe:2.3:a:x:app\-:*:*:*:*:*:*:*:*", "cpe:2.3:a:x:app-:1.0:*:*:*:*:*:*:*"),
+])
+def test_the_bulk_run_finds_what_entry_matches_finds_for_escaped_names(
+        criteria: str, asset: str) -> None:
+    """The run looks entries up by (vendor, product): split on every colon and kept
+    escaped, an escaped colon or a needlessly escaped character put the criteria under
+    another key than the asset's name, and the run missed a match explain reported."""
+    names, problems = asset_names(asset, None, None, None)
+    assert not problems
+    row = _row(0, criteria, end="2.0")
+    assert entry_matches(row, names[0], [])
+    index = AssetIndex({uuid.uuid4(): [Asset(uuid.uuid4(), "a", names, [])]})
+    assert index.entry(row) == {0}

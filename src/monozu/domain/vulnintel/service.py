@@ -40,7 +40,6 @@ from monozu.domain.vulnintel.matching import (
     asset_names,
     entry_matches,
     evaluate,
-    index_key,
     matching_rows,
 )
 from monozu.domain.vulnintel.records import CpeMatchRow
@@ -123,7 +122,8 @@ def _asset(row: AssetRow) -> Asset:
 
 
 def _name_key(name: cpe.Cpe) -> tuple[str, str]:
-    return name.vendor.raw.lower(), name.product.raw.lower()
+    # unescaped, as entry_matches compares them: foo\.bar is foo.bar
+    return cpe.folded(name.vendor.raw), cpe.folded(name.product.raw)
 
 
 _NOTHING: frozenset[int] = frozenset()
@@ -187,8 +187,17 @@ class AssetIndex:
 
 @functools.lru_cache(maxsize=262144)
 def _criteria_key(criteria: str) -> tuple[str, str]:
-    vendor, product = index_key(criteria)
-    return _WILD if "*" in vendor + product or "?" in vendor + product else (vendor, product)
+    r"""The :func:`_name_key` of the names a criteria can match, or :data:`_WILD`. Parsed,
+    not split on colons: ``foo\:bar`` is one vendor, and ``foo\.bar`` matches a name
+    written ``foo.bar`` (both were looked up under another key, and missed)."""
+    try:
+        name = cpe.parse(criteria)
+    except cpe.CpeError:
+        return _WILD  # entry_matches refuses it, whatever it is tried on
+    vendor, product = name.vendor, name.product
+    if vendor.is_any or product.is_any or vendor.has_wildcards or product.has_wildcards:
+        return _WILD
+    return cpe.folded(vendor.raw), cpe.folded(product.raw)
 
 
 def as_match(row: CveCpeMatch) -> CpeMatchRow:
