@@ -8,8 +8,10 @@ surrogates, over-long values), numbers that only Python's ``int``/``float`` acce
 
 from __future__ import annotations
 
+import bz2
 import functools
 import json
+import lzma
 import random
 import time
 import zipfile
@@ -850,3 +852,27 @@ def test_zip_archives_that_are_not_one_readable_feed(tmp_path: Path) -> None:
     edb = _zip_patched(tmp_path / "files_exploits.csv.zip", 6, 1)
     assert _refused(lambda: list(parse_exploitdb(edb))) == (
         f"{edb}: the zip archive is encrypted")
+
+
+def test_packed_files_are_read_by_their_bytes_not_their_name(tmp_path: Path) -> None:
+    """A .GZ, or a packed download saved without its suffix, was read as text
+    ("malformed JSON", "not UTF-8"), and so were xz and bzip2 files, which said nothing
+    of the cause."""
+    data = (FIXTURES / "nvd" / "nvd-page-2.json").read_bytes()
+    expected = [r.cve_id for r in parse_nvd(FIXTURES / "nvd" / "nvd-page-2.json")]
+    upper = gz(tmp_path / "nvdcve-2.0-2024.json.GZ", data)
+    assert [r.cve_id for r in parse_nvd(upper)] == expected
+    bare = tmp_path / "nvdcve-2.0-2024"
+    with zipfile.ZipFile(bare, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("nvdcve-2.0-2024.json", data)
+    assert [r.cve_id for r in parse_nvd(bare)] == expected
+    epss = gz(tmp_path / "epss_scores-current.csv", (FIXTURES / "epss" /
+                                                    "epss_scores-sample.csv").read_bytes())
+    with EpssFile(epss) as scores:
+        assert len(list(scores.scores())) > 0
+    for suffix, packed in (("xz", lzma.compress(data)), ("bzip2", bz2.compress(data))):
+        path = tmp_path / f"CVE-2024.json.{suffix}"
+        path.write_bytes(packed)
+        assert _refused(lambda p=path: list(parse_nvd(p))) == (
+            f"{path}: the file is {suffix}-compressed: unpack it first (.gz and .zip are "
+            "read as they are)")

@@ -63,7 +63,7 @@ def path_problem(path: Path, *, folder_ok: bool = False) -> str | None:
 
 @contextlib.contextmanager
 def open_binary(path: Path) -> Iterator[IO[bytes]]:
-    """The decompressed bytes of ``path`` as a stream (first member of a ``.zip``)."""
+    """The decompressed bytes of ``path`` as a stream (the one file of a ``.zip``)."""
     name = str(path)
     problem = path_problem(path)
     if problem:
@@ -76,14 +76,44 @@ def open_binary(path: Path) -> Iterator[IO[bytes]]:
             with zipfile.ZipFile(path) as zf, _zip_member(zf, name) as member:
                 yield member
         else:
-            with path.open("rb") as fh:
-                yield fh
+            with path.open("rb") as fh, _unpacked(fh, name) as data:
+                yield data
     except FileNotFoundError:  # gone since it was checked
         raise FeedError(name, None, "no such file") from None
     except PermissionError:
         raise FeedError(name, None, "cannot read the file (permission denied)") from None
     except zipfile.BadZipFile as exc:
         raise FeedError(name, None, f"not a readable zip archive ({exc})") from None
+
+
+# The first bytes of packed files, for a file whose name does not say it is packed
+# (nvdcve-2.0-2025.json.GZ, a download saved without its suffix, fkie-cad's .json.xz).
+_GZIP, _ZIP = b"\x1f\x8b", b"PK\x03\x04"
+_UNREAD = {b"\xfd7zXZ\x00": "xz", b"\x28\xb5\x2f\xfd": "zstd",
+           **{b"BZh" + level: "bzip2" for level in (b"1", b"2", b"3", b"4", b"5", b"6",
+                                                      b"7", b"8", b"9")}}
+
+
+@contextlib.contextmanager
+def _unpacked(fh: IO[bytes], name: str) -> Iterator[IO[bytes]]:
+    """``fh`` as its bytes say: gzip and zip are unpacked whatever the name, other
+    packings are refused by name (they were read as text: "malformed JSON" or "not
+    UTF-8" said nothing of the cause)."""
+    head = fh.read(6)
+    fh.seek(0)
+    if head.startswith(_GZIP):
+        with gzip.GzipFile(fileobj=fh, mode="rb") as gz:
+            yield cast(IO[bytes], gz)
+    elif head.startswith(_ZIP):
+        with zipfile.ZipFile(fh) as zf, _zip_member(zf, name) as member:
+            yield member
+    else:
+        packing = next((kind for magic, kind in _UNREAD.items() if head.startswith(magic)),
+                       None)
+        if packing:
+            raise FeedError(name, None, f"the file is {packing}-compressed: unpack it first "
+                            "(.gz and .zip are read as they are)")
+        yield fh
 
 
 @contextlib.contextmanager
