@@ -5,8 +5,10 @@ bodies nested too deeply or too large refused in one line. Sleeps are recorded, 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
+import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -218,3 +220,52 @@ def test_a_page_whose_envelope_cannot_be_followed_stops_the_sync_at_it(
     sync(db, _client(url, FakeTime()), since=None if cursor else SINCE, now=NOW)
     assert script.requests[0][0]["startIndex"] == ("15" if cursor else "0")
     assert db.get_value("SELECT COUNT(*) FROM cve_catalog") == 19
+
+
+@contextlib.contextmanager
+def _trickling_server() -> Iterator[str]:
+    """Answers 200 with a body of 10 MB announced, then sends a byte every 20 ms: each
+    byte comes well within the socket timeout, the whole would take days."""
+    stop = threading.Event()
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def serve() -> None:
+        with contextlib.suppress(OSError):
+            conn, _ = listener.accept()
+            with conn:
+                conn.recv(65536)
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                             b"Content-Length: 10000000\r\n\r\n{")
+                while not stop.wait(0.02):
+                    conn.sendall(b" ")
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}/rest/json/cves/2.0"
+    finally:
+        stop.set()
+        listener.close()
+        thread.join(10)
+
+
+def test_a_body_trickled_byte_by_byte_gives_up_in_bounded_time(db: Database) -> None:
+    """The body was read a megabyte at a time and the time checked between megabytes:
+    a read waits for its whole megabyte, so the trickle held the sync for days."""
+    failed: list[BaseException] = []
+
+    def run(url: str) -> None:
+        try:
+            sync(db, NvdClient(url=url, timeout=5.0, give_up_after=1.0, max_retries=0,
+                               sleep=FakeTime().sleep), since=SINCE, now=NOW)
+        except BaseException as exc:  # noqa: BLE001 - handed to the test's thread
+            failed.append(exc)
+
+    with _trickling_server() as url:
+        worker = threading.Thread(target=run, args=(url,), daemon=True)
+        worker.start()
+        worker.join(60)  # a hang guard, far above the second allowed
+        assert not worker.is_alive(), "the sync is still reading the trickled body"
+    assert len(failed) == 1 and isinstance(failed[0], NvdApiError)
+    assert "gave up after 1 attempts" in str(failed[0])
+    assert "the answer took over 1 s" in str(failed[0])

@@ -240,7 +240,9 @@ class NvdClient:
         socket timeout alone lets a server that sends a byte a minute hold on forever."""
         parts: list[bytes] = []
         size = 0
-        while part := answer.read(1 << 20):
+        # read1: what one receive brings. read(n) waits for all n bytes, so a byte every
+        # few seconds would keep one read going for days, the time never checked.
+        while part := answer.read1(1 << 20):
             size += len(part)
             if size > MAX_PAGE_BYTES:
                 raise NvdApiError(f"{url}: the answer is larger than {MAX_PAGE_BYTES >> 20} MB")
