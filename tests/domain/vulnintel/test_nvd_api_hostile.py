@@ -258,7 +258,7 @@ def test_a_body_trickled_byte_by_byte_gives_up_in_bounded_time(db: Database) -> 
         try:
             sync(db, NvdClient(url=url, timeout=5.0, give_up_after=1.0, max_retries=0,
                                sleep=FakeTime().sleep), since=SINCE, now=NOW)
-        except BaseException as exc:  # noqa: BLE001 - handed to the test's thread
+        except BaseException as exc:  # handed to the test's thread
             failed.append(exc)
 
     with _trickling_server() as url:
