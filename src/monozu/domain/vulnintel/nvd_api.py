@@ -18,10 +18,13 @@ the end of its last window there as the next checkpoint.
 from __future__ import annotations
 
 import collections
+import contextvars
 import email.utils
 import http.client
+import io
 import ipaddress
 import json
+import math
 import re
 import socket
 import ssl
@@ -35,7 +38,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from monozu.db import Database
 from monozu.db.errors import MonozuError
@@ -157,7 +160,92 @@ class _SameOriginRedirects(urllib.request.HTTPRedirectHandler):
         return super().redirect_request(req, fp, code, msg, headers, newurl)
 
 
-_OPENER = urllib.request.build_opener(_SameOriginRedirects)
+# When the page being read must be done (time.monotonic()), for every receive of its
+# connection: a socket timeout bounds each receive alone, so a server sending a byte of
+# the status line or a header every few seconds held a request for days.
+_DEADLINE: contextvars.ContextVar[float] = contextvars.ContextVar("nvd_deadline",
+                                                                  default=math.inf)
+
+
+class _UntilDeadline(io.RawIOBase):
+    """A socket's receiving side that waits no longer than :data:`_DEADLINE`."""
+
+    def __init__(self, owner: _DeadlineSocket) -> None:
+        super().__init__()
+        self._owner = owner
+        self._sock = owner.sock
+        self._timeout = self._sock.gettimeout()
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        left = _DEADLINE.get() - time.monotonic()
+        if left <= 0:
+            raise TimeoutError("the answer took too long")
+        self._sock.settimeout(left if self._timeout is None else min(left, self._timeout))
+        return self._sock.recv_into(buffer)
+
+    def close(self) -> None:
+        if not self.closed:
+            self._owner.reader_closed()
+        super().close()
+
+
+class _DeadlineSocket:
+    """A connected socket whose reader (what http.client reads the answer from) keeps
+    to the deadline; everything else is the socket's own. As with ``socket.makefile``,
+    the socket is closed once it and its readers are (urllib closes the socket while
+    the answer is still being read)."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self._readers = 0
+        self._closed = False
+
+    def makefile(self, mode: str, *args: Any, **kwargs: Any) -> Any:
+        if mode != "rb":
+            return cast(Any, self.sock).makefile(mode, *args, **kwargs)
+        self._readers += 1
+        return io.BufferedReader(_UntilDeadline(self))
+
+    def reader_closed(self) -> None:
+        self._readers -= 1
+        if self._closed and not self._readers:
+            self.sock.close()
+
+    def close(self) -> None:
+        self._closed = True
+        if not self._readers:
+            self.sock.close()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.sock, name)
+
+
+class _HTTPConnection(http.client.HTTPConnection):
+    def connect(self) -> None:
+        super().connect()
+        self.sock = _DeadlineSocket(self.sock)
+
+
+class _HTTPSConnection(http.client.HTTPSConnection):
+    def connect(self) -> None:
+        super().connect()  # the TLS handshake included
+        self.sock = _DeadlineSocket(self.sock)
+
+
+class _HTTPHandler(urllib.request.HTTPHandler):
+    def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        return self.do_open(_HTTPConnection, req)
+
+
+class _HTTPSHandler(urllib.request.HTTPSHandler):
+    def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        return self.do_open(_HTTPSConnection, req)
+
+
+_OPENER = urllib.request.build_opener(_SameOriginRedirects, _HTTPHandler, _HTTPSHandler)
 
 
 @dataclass
@@ -206,6 +294,8 @@ class NvdClient:
             self.limiter.wait()
             self.requests += 1
             retry_after: float | None = None
+            left = self.give_up_after - (self.clock() - started)
+            token = _DEADLINE.set(time.monotonic() + max(left, 0.0))
             try:
                 request = urllib.request.Request(url, headers=headers)  # noqa: S310
                 with _OPENER.open(request, timeout=self.timeout) as answer:
@@ -221,6 +311,8 @@ class NvdClient:
                 if isinstance(reason, ConnectionRefusedError | socket.gaierror | ssl.SSLError):
                     raise NvdApiError(f"{url}: cannot connect ({reason})") from None
                 problem = str(reason) or type(reason).__name__
+            finally:
+                _DEADLINE.reset(token)
             delay = min(self.backoff * (2 ** attempt) if retry_after is None else retry_after,
                         self.max_backoff)
             if attempt >= self.max_retries or \
