@@ -40,6 +40,7 @@ from monozu.domain.vulnintel.matching import (
     asset_names,
     entry_matches,
     evaluate,
+    index_key,
     matching_rows,
 )
 from monozu.domain.vulnintel.records import CpeMatchRow
@@ -187,9 +188,14 @@ class AssetIndex:
 
 @functools.lru_cache(maxsize=262144)
 def _criteria_key(criteria: str) -> tuple[str, str]:
-    r"""The :func:`_name_key` of the names a criteria can match, or :data:`_WILD`. Parsed,
-    not split on colons: ``foo\:bar`` is one vendor, and ``foo\.bar`` matches a name
-    written ``foo.bar`` (both were looked up under another key, and missed)."""
+    r"""The :func:`_name_key` of the names a criteria can match, or :data:`_WILD`. One
+    with escapes is parsed, not split on colons: ``foo\:bar`` is one vendor, and
+    ``foo\.bar`` matches a name written ``foo.bar`` (both were looked up under another
+    key, and missed)."""
+    if "\\" not in criteria:  # nothing escaped (nearly every one): split, not parsed
+        vendor_text, product_text = index_key(criteria)
+        wild = "*" in vendor_text + product_text or "?" in vendor_text + product_text
+        return _WILD if wild else (vendor_text, product_text)
     try:
         name = cpe.parse(criteria)
     except cpe.CpeError:
