@@ -8,10 +8,13 @@ surrogates, over-long values), numbers that only Python's ``int``/``float`` acce
 
 from __future__ import annotations
 
+import bz2
 import functools
 import json
+import lzma
 import random
 import time
+import zipfile
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -766,3 +769,110 @@ def test_a_key_twice_in_kev_or_cve5_is_refused(tmp_path: Path) -> None:
                                    '"state": "PUBLISHED", "state": "REJECTED"', 1))
     assert _refused(lambda: parse_record(record)) == (
         f"{record}: the key 'state' appears twice in one object")
+
+
+# -- sizes and archives -------------------------------------------------------------------------
+def test_a_csv_line_without_end_is_refused_at_its_limit_not_read_whole(tmp_path: Path) -> None:
+    """8 MB without a line end (a .gz of a few KB; a bomb of gigabytes filled memory
+    before the CSV reader's field limit was consulted) is refused at 1 MB."""
+    head = b"#model_version:v2025.03.14,score_date:2026-10-01T00:00:00+0000\ncve,epss,percentile\n"
+    epss = gz(tmp_path / "epss.csv.gz", head + b"a" * (8 << 20))
+    with EpssFile(epss) as scores:
+        assert _refused(lambda: list(scores.scores())) == (
+            f"{epss}: line 3: the line is longer than 1,048,576 characters: not a feed line")
+    edb = gz(tmp_path / "files_exploits.csv.gz", b"id,file,description,codes\n1,"
+             + b"x" * (8 << 20))
+    assert "line 2: the line is longer than" in _refused(lambda: list(parse_exploitdb(edb)))
+
+
+def test_a_json_record_over_the_limit_is_refused(tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """ijson's C backend takes time quadratic in a string's length (a 1.5 GB string in a
+    1.5 MB .gz ran for hours) and memory linear in a record's: more than MAX_RECORD bytes
+    without a complete record are refused; a file of many records is not limited."""
+    monkeypatch.setattr("monozu.domain.vulnintel.feeds._json.MAX_RECORD", 200_000)
+    assert len(list(parse_nvd(FIXTURES / "nvd" / "nvd-page-1.json"))) == 15  # 275 KB
+    long = "x" * 300_000
+    path = tmp_path / "nvd.json.gz"
+    gz(path, json.dumps({"format": "NVD_CVE", "vulnerabilities": [
+        {"cve": _cve(id="CVE-2024-0001")}, {"cve": _cve(id="CVE-2024-0002", x=long)}]}).encode())
+    assert _refused(lambda: list(parse_nvd(path))) == (
+        f"{path}: after CVE-2024-0001: more than 0 MB of JSON without a complete record "
+        "(a string or record this long is not a feed's)")
+    bare = tmp_path / "CVE-2024-0001.json"
+    bare.write_text(json.dumps(_cve(x=long)))
+    assert "without a complete record" in _refused(lambda: list(parse_nvd(bare)))
+    kev = tmp_path / "kev.json"
+    kev.write_text(json.dumps({"vulnerabilities": [{"cveID": "CVE-2024-0001", "x": long}]}))
+    assert "without a complete record" in _refused(lambda: list(parse_kev(kev)))
+    before = tmp_path / "late.json"  # the list found by a second pass, past a long value
+    before.write_text(json.dumps({"junk": long, "vulnerabilities": []}))
+    assert "without a complete record" in _refused(lambda: list(parse_nvd(before)))
+
+
+def test_a_cve5_file_over_the_limit_is_refused_unread(tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("monozu.domain.vulnintel.feeds.cve5.MAX_RECORD", 1000)
+    record = tmp_path / "CVE-2024-0001.json"
+    record.write_text(json.dumps({"dataType": "CVE_RECORD", "x": "y" * 2000}))
+    assert _refused(lambda: parse_record(record)) == (
+        f"{record}: the file is larger than 0 MB: not a CVE 5 record")
+
+
+def _zip_patched(path: Path, offset: int, value: int) -> Path:
+    """A one-member zip with a byte of its local and central headers set (offsets in
+    the local header; the central one has the same field 2 bytes further)."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("nvd.json", (FIXTURES / "nvd" / "nvd-page-2.json").read_bytes())
+    data = bytearray(path.read_bytes())
+    central = data.find(b"PK\x01\x02")
+    data[offset] |= value
+    data[central + offset + 2] |= value
+    path.write_bytes(bytes(data))
+    return path
+
+
+def test_zip_archives_that_are_not_one_readable_feed(tmp_path: Path) -> None:
+    """zipfile's RuntimeError and NotImplementedError came out as an error in monozu;
+    an archive of several files was read as its first one, whatever that was."""
+    several = tmp_path / "nvdcve-2.0-2024.json.zip"
+    with zipfile.ZipFile(several, "w") as zf:
+        zf.writestr("../../outside.json", b"{}")
+        zf.writestr("nvdcve-2.0-2024.json", (FIXTURES / "nvd" / "nvd-page-2.json").read_bytes())
+    assert _refused(lambda: list(parse_nvd(several))) == (
+        f"{several}: the zip archive holds 2 files, a feed archive one (unpack it and "
+        "import the feed file)")
+    encrypted = _zip_patched(tmp_path / "encrypted.json.zip", 6, 1)  # flag bit 0
+    assert _refused(lambda: list(parse_nvd(encrypted))) == (
+        f"{encrypted}: the zip archive is encrypted")
+    deflate64 = _zip_patched(tmp_path / "deflate64.json.zip", 8, 9)  # method 9
+    assert _refused(lambda: list(parse_nvd(deflate64))) == (
+        f"{deflate64}: the zip archive uses a compression method that cannot be read "
+        "(repack it with deflate)")
+    edb = _zip_patched(tmp_path / "files_exploits.csv.zip", 6, 1)
+    assert _refused(lambda: list(parse_exploitdb(edb))) == (
+        f"{edb}: the zip archive is encrypted")
+
+
+def test_packed_files_are_read_by_their_bytes_not_their_name(tmp_path: Path) -> None:
+    """A .GZ, or a packed download saved without its suffix, was read as text
+    ("malformed JSON", "not UTF-8"), and so were xz and bzip2 files, which said nothing
+    of the cause."""
+    data = (FIXTURES / "nvd" / "nvd-page-2.json").read_bytes()
+    expected = [r.cve_id for r in parse_nvd(FIXTURES / "nvd" / "nvd-page-2.json")]
+    upper = gz(tmp_path / "nvdcve-2.0-2024.json.GZ", data)
+    assert [r.cve_id for r in parse_nvd(upper)] == expected
+    bare = tmp_path / "nvdcve-2.0-2024"
+    with zipfile.ZipFile(bare, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("nvdcve-2.0-2024.json", data)
+    assert [r.cve_id for r in parse_nvd(bare)] == expected
+    epss = gz(tmp_path / "epss_scores-current.csv", (FIXTURES / "epss" /
+                                                    "epss_scores-sample.csv").read_bytes())
+    with EpssFile(epss) as scores:
+        assert len(list(scores.scores())) > 0
+    for suffix, packed in (("xz", lzma.compress(data)), ("bzip2", bz2.compress(data))):
+        path = tmp_path / f"CVE-2024.json.{suffix}"
+        path.write_bytes(packed)
+        assert _refused(lambda p=path: list(parse_nvd(p))) == (
+            f"{path}: the file is {suffix}-compressed: unpack it first (.gz and .zip are "
+            "read as they are)")

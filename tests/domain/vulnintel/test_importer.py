@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -15,6 +16,7 @@ import pytest
 from monozu.db import Database, connect
 from monozu.db.models import CveCatalogEntry, CveFeed, CveScoresCacheEntry
 from monozu.domain.vulnintel import FeedError, importer
+from monozu.domain.vulnintel.digests import Digest, file_digest
 from monozu.domain.vulnintel.importer import import_file
 from monozu.domain.vulnintel.records import CVE5_GROUP_BASE
 from tests.domain.vulnintel.conftest import gz
@@ -318,3 +320,23 @@ def test_two_imports_at_once_run_in_turn(db: Database, migrated_url: str, feeds:
         other.close()
     assert (report.records, report.inserted, report.unchanged) == (15, 0, 15)
     assert db.get_value("SELECT COUNT(*) FROM cve_catalog") == 15
+
+
+def test_a_meta_file_that_is_not_a_small_regular_file_is_passed_over(tmp_path: Path,
+                                                                     feeds: Path) -> None:
+    """A FIFO named like NVD's .meta blocked the import in open(); a huge one was read
+    whole. The digest then leaves meta-sha256 out, as when there is no .meta."""
+    page = gz(tmp_path / "nvdcve-2.0-2021.json.gz",
+              (feeds / "nvd/nvd-page-1.json").read_bytes())
+    os.mkfifo(tmp_path / "nvdcve-2.0-2021.meta")
+    found: list[Digest] = []
+    worker = threading.Thread(target=lambda: found.append(file_digest(page)), daemon=True)
+    worker.start()
+    worker.join(30)  # a hang guard: it takes milliseconds
+    assert not worker.is_alive(), "blocked opening the FIFO"
+    assert found[0].meta_sha256 is None
+    (tmp_path / "nvdcve-2.0-2021.meta").unlink()
+    (tmp_path / "nvdcve-2.0-2021.meta").write_text("x" * 10_000 + f"\nsha256:{'ab' * 32}\n")
+    assert file_digest(page).meta_sha256 is None  # beyond the first 4 KB: not NVD's
+    (tmp_path / "nvdcve-2.0-2021.meta").write_text(f"size:1\nsha256:{'AB' * 32}\n")
+    assert file_digest(page).meta_sha256 == "ab" * 32

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import random
+import uuid
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from monozu.domain.vulnintel.matching import (
     matching_sets,
 )
 from monozu.domain.vulnintel.records import CpeMatchRow, CveRecord, pack_group
+from monozu.domain.vulnintel.service import Asset, AssetIndex
 
 
 @pytest.fixture(scope="module")
@@ -146,3 +148,40 @@ def test_set_evaluation_agrees_with_evaluate_on_every_asset() -> None:
         assert matching_rows(rows, entry) == expected, rows
         matched += bool(expected)
     assert 50 < matched < 350  # both outcomes are exercised
+
+
+@pytest.mark.parametrize("version", ["2.*", "2.1?", "*1", "?.14.1"])
+def test_an_asset_version_with_wildcards_is_unknown_not_matched(
+        records: dict[str, CveRecord], version: str) -> None:
+    """An asset CPE whose version is a pattern fell inside log4j's ranges (Maven reads
+    ``2.*`` as a version): it stands for versions inside and outside them."""
+    verdict = _verdict(records, "CVE-2021-44228",
+                       f"cpe:2.3:a:apache:log4j:{version}:*:*:*:*:*:*:*")
+    assert not verdict.matched
+    assert f"the asset's version {version} is a pattern, not a version" in verdict.explain()
+    exact = [_row(0, f"cpe:2.3:a:x:app:{version}:*:*:*:*:*:*:*"),
+             _row(0, "cpe:2.3:a:x:app:2.14.1:*:*:*:*:*:*:*")]
+    names, _ = asset_names(f"cpe:2.3:a:x:app:{version}:*:*:*:*:*:*:*", None, None, None)
+    assert [entry_matches(row, names[0], []) for row in exact] == [True, False]
+    assert evaluate("CVE-2000-0001", [_row(0, "cpe:2.3:a:x:app:*:*:*:*:*:*:*:*")],
+                    names).matched  # ANY without bounds covers any version
+
+
+@pytest.mark.parametrize(("criteria", "asset"), [
+    (r"cpe:2.3:a:foo\:bar:app:*:*:*:*:*:*:*:*", r"cpe:2.3:a:foo\:bar:app:1.0:*:*:*:*:*:*:*"),
+    (r"cpe:2.3:a:foo\.bar:app:*:*:*:*:*:*:*:*", "cpe:2.3:a:foo.bar:app:1.0:*:*:*:*:*:*:*"),
+    (r"cpe:2.3:a:x:swiftnio_http\/2:*:*:*:*:*:*:*:*",
+     r"cpe:2.3:a:X:SwiftNIO_HTTP\/2:1.0:*:*:*:*:*:*:*"),
+    (r"cpe:2.3:a:x:app\-:*:*:*:*:*:*:*:*", "cpe:2.3:a:x:app-:1.0:*:*:*:*:*:*:*"),
+])
+def test_the_bulk_run_finds_what_entry_matches_finds_for_escaped_names(
+        criteria: str, asset: str) -> None:
+    """The run looks entries up by (vendor, product): split on every colon and kept
+    escaped, an escaped colon or a needlessly escaped character put the criteria under
+    another key than the asset's name, and the run missed a match explain reported."""
+    names, problems = asset_names(asset, None, None, None)
+    assert not problems
+    row = _row(0, criteria, end="2.0")
+    assert entry_matches(row, names[0], [])
+    index = AssetIndex({uuid.uuid4(): [Asset(uuid.uuid4(), "a", names, [])]})
+    assert index.entry(row) == {0}

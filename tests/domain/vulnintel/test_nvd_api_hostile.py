@@ -5,12 +5,16 @@ bodies nested too deeply or too large refused in one line. Sleeps are recorded, 
 
 from __future__ import annotations
 
+import contextlib
+import json
 import socket
+import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -177,3 +181,99 @@ def test_a_redirect_within_the_api_server_keeps_the_key(
          since=SINCE, now=NOW)
     assert [key for _, key in script.requests] == ["Kx7RedirectKey"] * len(script.requests)
     assert len(script.requests) >= 2
+
+
+def _page(feeds: Path, name: str, **envelope: int) -> bytes:
+    page = json.loads((feeds / "nvd" / name).read_text())
+    page.update(envelope)
+    return json.dumps(page).encode()
+
+
+@pytest.mark.parametrize(("first", "second", "problem", "cursor", "stored"), [
+    # an empty page before totalResults: the window was taken as done, the cursor moved
+    # past 19 CVEs never read
+    ({"resultsPerPage": 0, "vulnerabilities": []}, None,
+     r"startIndex=0: no results in the page although totalResults is 19", None, 0),
+    # the server repeats the first page for the second: read again and again
+    ({}, {}, r"startIndex=15: the answer is for startIndex 0, not 15", " 15", 15),
+    # more than the page holds: the next startIndex skips records
+    ({"resultsPerPage": 17}, None,
+     r"startIndex=0: resultsPerPage is 17 but the page holds 15 records", None, 15),
+    ({"resultsPerPage": 5000}, None,
+     r"startIndex=0: resultsPerPage 5000 is more than the 2000 asked for", None, 0),
+])
+def test_a_page_whose_envelope_cannot_be_followed_stops_the_sync_at_it(
+        db: Database, feeds: Path, server: tuple[str, Script], first: dict[str, Any],
+        second: dict[str, Any] | None, problem: str, cursor: str | None,
+        stored: int) -> None:
+    url, script = server
+    script.bodies = [_page(feeds, "nvd-page-1.json", **first)]
+    if second is not None:
+        script.bodies.append(_page(feeds, "nvd-page-1.json", **second))
+    with pytest.raises(NvdApiError, match=problem + "; the cursor stays at this page"):
+        sync(db, _client(url, FakeTime()), since=SINCE, now=NOW)
+    saved = db.get_value("SELECT MAX(sync_cursor) FROM cve_feeds WHERE name = :n",
+                         n=nvd_api.FEED_NAME)
+    assert saved is None if cursor is None else saved.endswith(cursor)
+    assert db.get_value("SELECT COUNT(*) FROM cve_catalog") == stored
+    script.requests.clear()  # the next run reads on from the page that stopped it
+    sync(db, _client(url, FakeTime()), since=None if cursor else SINCE, now=NOW)
+    assert script.requests[0][0]["startIndex"] == ("15" if cursor else "0")
+    assert db.get_value("SELECT COUNT(*) FROM cve_catalog") == 19
+
+
+HEAD = (b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+        b"Content-Length: 10000000\r\n\r\n{")
+
+
+@contextlib.contextmanager
+def _trickling_server(start: bytes) -> Iterator[str]:
+    """Answers ``start``, then a space every 20 ms (in a header or the body): each byte
+    comes well within the socket timeout, the whole would take days."""
+    stop = threading.Event()
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def serve() -> None:
+        with contextlib.suppress(OSError):
+            conn, _ = listener.accept()
+            with conn:
+                conn.recv(65536)
+                conn.sendall(start)
+                while not stop.wait(0.02):
+                    conn.sendall(b" ")
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}/rest/json/cves/2.0"
+    finally:
+        stop.set()
+        listener.close()
+        thread.join(10)
+
+
+@pytest.mark.parametrize("start", [HEAD, HEAD[:40], b"HTTP/1.1 200"],
+                         ids=["body", "header", "status-line"])
+def test_an_answer_trickled_byte_by_byte_gives_up_in_bounded_time(db: Database,
+                                                                 start: bytes) -> None:
+    """The body was read a megabyte at a time and the time checked between megabytes:
+    a read waits for its whole megabyte, so the trickle held the sync for days; the
+    status line and headers were read with no time check at all."""
+    failed: list[BaseException] = []
+
+    def run(url: str) -> None:
+        try:
+            sync(db, NvdClient(url=url, timeout=5.0, give_up_after=1.0, max_retries=0,
+                               sleep=FakeTime().sleep), since=SINCE, now=NOW)
+        except BaseException as exc:  # handed to the test's thread
+            failed.append(exc)
+
+    with _trickling_server(start) as url:
+        worker = threading.Thread(target=run, args=(url,), daemon=True)
+        worker.start()
+        worker.join(60)  # a hang guard, far above the second allowed
+        assert not worker.is_alive(), "the sync is still reading the trickled body"
+    assert len(failed) == 1 and isinstance(failed[0], NvdApiError)
+    assert "gave up after 1 attempts" in str(failed[0])
+    assert str(failed[0]).endswith(("(timed out)", "(the answer took too long)",
+                                    "(the answer took over 1 s)"))

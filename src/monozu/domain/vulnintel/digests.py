@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import stat
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -27,6 +28,7 @@ from monozu.db.models import CveFeed
 from monozu.domain.vulnintel import sql
 
 _SUFFIXES = (".json.gz", ".json.zip", ".json", ".gz", ".zip")
+MAX_META = 4096
 _META_SHA = re.compile(r"^sha256:([0-9A-Fa-f]{64})\s*$", re.MULTILINE)
 _FIELD = re.compile(r"(sha256|records|meta-sha256)=(\S+)")
 
@@ -66,13 +68,22 @@ def file_digest(path: Path) -> Digest:
 
 
 def meta_sha256(path: Path) -> str | None:
-    """The ``sha256:`` line of the ``.meta`` file beside an NVD feed file, if any."""
+    """The ``sha256:`` line of the ``.meta`` file beside an NVD feed file, if any.
+
+    Only a regular file is read, and only its first :data:`MAX_META` bytes (NVD's are
+    about 300): a FIFO of that name blocked the import in ``open``, and ``/dev/zero``
+    filled memory.
+    """
     stem = next((path.name[:-len(s)] for s in _SUFFIXES if path.name.endswith(s)), path.name)
     meta = path.with_name(f"{stem}.meta")
     try:
-        found = _META_SHA.search(meta.read_text(encoding="utf-8", errors="replace"))
-    except OSError:
+        if not stat.S_ISREG(meta.stat().st_mode):
+            return None
+        with meta.open("rb") as handle:
+            text = handle.read(MAX_META).decode("utf-8", errors="replace")
+    except (OSError, ValueError):
         return None
+    found = _META_SHA.search(text)
     return found.group(1).lower() if found else None
 
 

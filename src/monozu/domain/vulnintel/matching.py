@@ -104,6 +104,13 @@ def _version_matches(row: CpeMatchRow, want: cpe.Attr, have: cpe.Attr,
             unknown.append(f"{row.criteria}: the asset has no version to compare with "
                            f"{bounds_text(row)}")
         return want.is_na and have.is_na
+    if ("*" in have.raw or "?" in have.raw) and have.has_wildcards:
+        # an asset CPE's version 2.* stands for many versions, some inside a range and
+        # some outside: unknown, like no version, not a match (it matched every range
+        # Maven could read it in). Only the same pattern equals it.
+        unknown.append(f"{row.criteria}: the asset's version {have.raw} is a pattern, "
+                       "not a version")
+        return not bounded and cpe.folded(want.raw) == cpe.folded(have.raw)
     try:
         if bounded:
             return want.is_any and versions.in_range(

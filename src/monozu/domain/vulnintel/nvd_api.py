@@ -18,10 +18,13 @@ the end of its last window there as the next checkpoint.
 from __future__ import annotations
 
 import collections
+import contextvars
 import email.utils
 import http.client
+import io
 import ipaddress
 import json
+import math
 import re
 import socket
 import ssl
@@ -35,7 +38,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from monozu.db import Database
 from monozu.db.errors import MonozuError
@@ -157,7 +160,92 @@ class _SameOriginRedirects(urllib.request.HTTPRedirectHandler):
         return super().redirect_request(req, fp, code, msg, headers, newurl)
 
 
-_OPENER = urllib.request.build_opener(_SameOriginRedirects)
+# When the page being read must be done (time.monotonic()), for every receive of its
+# connection: a socket timeout bounds each receive alone, so a server sending a byte of
+# the status line or a header every few seconds held a request for days.
+_DEADLINE: contextvars.ContextVar[float] = contextvars.ContextVar("nvd_deadline",
+                                                                  default=math.inf)
+
+
+class _UntilDeadline(io.RawIOBase):
+    """A socket's receiving side that waits no longer than :data:`_DEADLINE`."""
+
+    def __init__(self, owner: _DeadlineSocket) -> None:
+        super().__init__()
+        self._owner = owner
+        self._sock = owner.sock
+        self._timeout = self._sock.gettimeout()
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        left = _DEADLINE.get() - time.monotonic()
+        if left <= 0:
+            raise TimeoutError("the answer took too long")
+        self._sock.settimeout(left if self._timeout is None else min(left, self._timeout))
+        return self._sock.recv_into(buffer)
+
+    def close(self) -> None:
+        if not self.closed:
+            self._owner.reader_closed()
+        super().close()
+
+
+class _DeadlineSocket:
+    """A connected socket whose reader (what http.client reads the answer from) keeps
+    to the deadline; everything else is the socket's own. As with ``socket.makefile``,
+    the socket is closed once it and its readers are (urllib closes the socket while
+    the answer is still being read)."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self._readers = 0
+        self._closed = False
+
+    def makefile(self, mode: str, *args: Any, **kwargs: Any) -> Any:
+        if mode != "rb":
+            return cast(Any, self.sock).makefile(mode, *args, **kwargs)
+        self._readers += 1
+        return io.BufferedReader(_UntilDeadline(self))
+
+    def reader_closed(self) -> None:
+        self._readers -= 1
+        if self._closed and not self._readers:
+            self.sock.close()
+
+    def close(self) -> None:
+        self._closed = True
+        if not self._readers:
+            self.sock.close()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.sock, name)
+
+
+class _HTTPConnection(http.client.HTTPConnection):
+    def connect(self) -> None:
+        super().connect()
+        self.sock = _DeadlineSocket(self.sock)
+
+
+class _HTTPSConnection(http.client.HTTPSConnection):
+    def connect(self) -> None:
+        super().connect()  # the TLS handshake included
+        self.sock = _DeadlineSocket(self.sock)
+
+
+class _HTTPHandler(urllib.request.HTTPHandler):
+    def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        return self.do_open(_HTTPConnection, req)
+
+
+class _HTTPSHandler(urllib.request.HTTPSHandler):
+    def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        return self.do_open(_HTTPSConnection, req)
+
+
+_OPENER = urllib.request.build_opener(_SameOriginRedirects, _HTTPHandler, _HTTPSHandler)
 
 
 @dataclass
@@ -206,6 +294,8 @@ class NvdClient:
             self.limiter.wait()
             self.requests += 1
             retry_after: float | None = None
+            left = self.give_up_after - (self.clock() - started)
+            token = _DEADLINE.set(time.monotonic() + max(left, 0.0))
             try:
                 request = urllib.request.Request(url, headers=headers)  # noqa: S310
                 with _OPENER.open(request, timeout=self.timeout) as answer:
@@ -221,6 +311,8 @@ class NvdClient:
                 if isinstance(reason, ConnectionRefusedError | socket.gaierror | ssl.SSLError):
                     raise NvdApiError(f"{url}: cannot connect ({reason})") from None
                 problem = str(reason) or type(reason).__name__
+            finally:
+                _DEADLINE.reset(token)
             delay = min(self.backoff * (2 ** attempt) if retry_after is None else retry_after,
                         self.max_backoff)
             if attempt >= self.max_retries or \
@@ -240,7 +332,9 @@ class NvdClient:
         socket timeout alone lets a server that sends a byte a minute hold on forever."""
         parts: list[bytes] = []
         size = 0
-        while part := answer.read(1 << 20):
+        # read1: what one receive brings. read(n) waits for all n bytes, so a byte every
+        # few seconds would keep one read going for days, the time never checked.
+        while part := answer.read1(1 << 20):
             size += len(part)
             if size > MAX_PAGE_BYTES:
                 raise NvdApiError(f"{url}: the answer is larger than {MAX_PAGE_BYTES >> 20} MB")
@@ -323,28 +417,44 @@ def _aware(text: str) -> datetime:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def _totals(body: bytes, url: str) -> tuple[int, int]:
-    """``(totalResults, resultsPerPage)`` of a page, read from its first bytes if there."""
+def _totals(body: bytes, url: str) -> tuple[int, int, int]:
+    """``(totalResults, resultsPerPage, startIndex)`` of a page, read from its first bytes
+    if there."""
+    keys = ("totalResults", "resultsPerPage", "startIndex")
     head = _top_level(body[:65536], url)
-    if not all(_count(head.get(k)) for k in ("totalResults", "resultsPerPage")):
+    if not all(_count(head.get(k)) for k in keys):
         try:
             head = json.loads(body)
         except (ValueError, RecursionError) as exc:  # deeper than the first bytes showed
             raise NvdApiError(f"{url}: not an API page ({type(exc).__name__})") from None
-    if not isinstance(head, dict) or not all(
-            _count(head.get(k)) for k in ("totalResults", "resultsPerPage")):
-        raise NvdApiError(f"{url}: not an API page (no whole-number totalResults and "
-                          "resultsPerPage)")
-    return int(head["totalResults"]), int(head["resultsPerPage"])
+    if not isinstance(head, dict) or not all(_count(head.get(k)) for k in keys):
+        raise NvdApiError(f"{url}: not an API page (no whole-number totalResults, "
+                          "resultsPerPage and startIndex)")
+    return int(head["totalResults"]), int(head["resultsPerPage"]), int(head["startIndex"])
 
 
 def _count(value: object) -> bool:
     return type(value) is int and 0 <= value <= 10**9
 
 
+def _page_problem(total: int, size: int, start: int, index: int) -> str | None:
+    """Why a page's envelope cannot be followed: the next request is ``startIndex +
+    resultsPerPage``, so a page of another index, a page larger than asked for, or an
+    empty page before ``totalResults`` would repeat pages without end, or skip records
+    and move the cursor past them."""
+    if start != index:
+        return f"the answer is for startIndex {start}, not {index}"
+    if size > PAGE_SIZE:
+        return f"resultsPerPage {size} is more than the {PAGE_SIZE} asked for"
+    if size == 0 and index < total:
+        return f"no results in the page although totalResults is {total}"
+    return None
+
+
 def _pages(client: NvdClient, position: Position, now: datetime
-           ) -> Iterator[tuple[bytes, str, Position]]:
-    """``(page body, url, position after it)`` from ``position`` up to ``now``."""
+           ) -> Iterator[tuple[bytes, str, Position, int]]:
+    """``(page body, url, position after it, resultsPerPage)`` from ``position`` up to
+    ``now``."""
     first = [(position.start, position.end)] if position.end else []
     rest_from = position.end or position.start
     for number, (start, end) in enumerate(first + windows(rest_from, now)):
@@ -352,10 +462,13 @@ def _pages(client: NvdClient, position: Position, now: datetime
         while True:
             url = client.page_url(start, end, index)
             page = client.get(url)
-            total, size = _totals(page, url)
+            total, size, answered = _totals(page, url)
+            problem = _page_problem(total, size, answered, index)
+            if problem:
+                raise NvdApiError(f"{url}: {problem}; the cursor stays at this page")
             index += size
             done = size <= 0 or index >= total
-            yield page, url, Position(end) if done else Position(start, end, index)
+            yield page, url, Position(end) if done else Position(start, end, index), size
             if done:
                 break
 
@@ -368,12 +481,16 @@ def sync(db: Database, client: NvdClient, *, since: datetime | None = None,
     position = _start(db, since)
     with tempfile.TemporaryDirectory(prefix="nvd-api-") as folder:
         target = Path(folder) / "page.json"
-        for page, url, after in _pages(client, position, now):
+        for page, url, after, size in _pages(client, position, now):
             target.write_bytes(page)
             try:
-                report.add(import_file(db, "nvd", target, url=url))
+                done = import_file(db, "nvd", target, url=url)
             except FeedError as exc:  # named by the page's URL, not the temporary file
                 raise FeedError(url, exc.record, exc.problem) from None
+            report.add(done)
+            if done.records != size:  # the next startIndex would skip or repeat records
+                raise NvdApiError(f"{url}: resultsPerPage is {size} but the page holds "
+                                  f"{done.records} records; the cursor stays at this page")
             report.cursor = after.text()
             _save(db, client.url, report.cursor)
             if max_pages is not None and report.pages >= max_pages:

@@ -123,7 +123,8 @@ def _asset(row: AssetRow) -> Asset:
 
 
 def _name_key(name: cpe.Cpe) -> tuple[str, str]:
-    return name.vendor.raw.lower(), name.product.raw.lower()
+    # unescaped, as entry_matches compares them: foo\.bar is foo.bar
+    return cpe.folded(name.vendor.raw), cpe.folded(name.product.raw)
 
 
 _NOTHING: frozenset[int] = frozenset()
@@ -187,8 +188,22 @@ class AssetIndex:
 
 @functools.lru_cache(maxsize=262144)
 def _criteria_key(criteria: str) -> tuple[str, str]:
-    vendor, product = index_key(criteria)
-    return _WILD if "*" in vendor + product or "?" in vendor + product else (vendor, product)
+    r"""The :func:`_name_key` of the names a criteria can match, or :data:`_WILD`. One
+    with escapes is parsed, not split on colons: ``foo\:bar`` is one vendor, and
+    ``foo\.bar`` matches a name written ``foo.bar`` (both were looked up under another
+    key, and missed)."""
+    if "\\" not in criteria:  # nothing escaped (nearly every one): split, not parsed
+        vendor_text, product_text = index_key(criteria)
+        wild = "*" in vendor_text + product_text or "?" in vendor_text + product_text
+        return _WILD if wild else (vendor_text, product_text)
+    try:
+        name = cpe.parse(criteria)
+    except cpe.CpeError:
+        return _WILD  # entry_matches refuses it, whatever it is tried on
+    vendor, product = name.vendor, name.product
+    if vendor.is_any or product.is_any or vendor.has_wildcards or product.has_wildcards:
+        return _WILD
+    return cpe.folded(vendor.raw), cpe.folded(product.raw)
 
 
 def as_match(row: CveCpeMatch) -> CpeMatchRow:

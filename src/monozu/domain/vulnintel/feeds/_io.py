@@ -7,6 +7,7 @@ into :class:`FeedError` by :func:`guarded`, so parsers report them as one line.
 from __future__ import annotations
 
 import contextlib
+import functools
 import gzip
 import io
 import os
@@ -26,6 +27,10 @@ from monozu.files import name_problem
 CVE_ID = re.compile(r"CVE-[0-9]{4}-[0-9]{4,19}")
 MAX_INT = 2**31 - 1  # integer columns are 32-bit on every database
 FUTURE_SLACK = timedelta(days=1)  # clocks and time zones: a feed may be a little ahead
+# Real feed lines are under a few KB. A longer one is refused as it is read: a small
+# .gz can hold gigabytes without a line end, which would otherwise fill memory before
+# the CSV reader's own field limit is consulted.
+MAX_LINE = 1 << 20
 
 
 def path_problem(path: Path, *, folder_ok: bool = False) -> str | None:
@@ -58,7 +63,7 @@ def path_problem(path: Path, *, folder_ok: bool = False) -> str | None:
 
 @contextlib.contextmanager
 def open_binary(path: Path) -> Iterator[IO[bytes]]:
-    """The decompressed bytes of ``path`` as a stream (first member of a ``.zip``)."""
+    """The decompressed bytes of ``path`` as a stream (the one file of a ``.zip``)."""
     name = str(path)
     problem = path_problem(path)
     if problem:
@@ -68,21 +73,69 @@ def open_binary(path: Path) -> Iterator[IO[bytes]]:
             with gzip.open(path, "rb") as gz:
                 yield cast(IO[bytes], gz)
         elif path.suffix == ".zip":
-            with zipfile.ZipFile(path) as zf:
-                members = [m for m in zf.infolist() if not m.is_dir()]
-                if not members:
-                    raise FeedError(name, None, "the zip archive holds no file")
-                with zf.open(members[0]) as member:
-                    yield member
+            with zipfile.ZipFile(path) as zf, _zip_member(zf, name) as member:
+                yield member
         else:
-            with path.open("rb") as fh:
-                yield fh
+            with path.open("rb") as fh, _unpacked(fh, name) as data:
+                yield data
     except FileNotFoundError:  # gone since it was checked
         raise FeedError(name, None, "no such file") from None
     except PermissionError:
         raise FeedError(name, None, "cannot read the file (permission denied)") from None
     except zipfile.BadZipFile as exc:
         raise FeedError(name, None, f"not a readable zip archive ({exc})") from None
+
+
+# The first bytes of packed files, for a file whose name does not say it is packed
+# (nvdcve-2.0-2025.json.GZ, a download saved without its suffix, fkie-cad's .json.xz).
+_GZIP, _ZIP = b"\x1f\x8b", b"PK\x03\x04"
+_UNREAD = {b"\xfd7zXZ\x00": "xz", b"\x28\xb5\x2f\xfd": "zstd",
+           **{b"BZh" + level: "bzip2" for level in (b"1", b"2", b"3", b"4", b"5", b"6",
+                                                      b"7", b"8", b"9")}}
+
+
+@contextlib.contextmanager
+def _unpacked(fh: IO[bytes], name: str) -> Iterator[IO[bytes]]:
+    """``fh`` as its bytes say: gzip and zip are unpacked whatever the name, other
+    packings are refused by name (they were read as text: "malformed JSON" or "not
+    UTF-8" said nothing of the cause)."""
+    head = fh.read(6)
+    fh.seek(0)
+    if head.startswith(_GZIP):
+        with gzip.GzipFile(fileobj=fh, mode="rb") as gz:
+            yield cast(IO[bytes], gz)
+    elif head.startswith(_ZIP):
+        with zipfile.ZipFile(fh) as zf, _zip_member(zf, name) as member:
+            yield member
+    else:
+        packing = next((kind for magic, kind in _UNREAD.items() if head.startswith(magic)),
+                       None)
+        if packing:
+            raise FeedError(name, None, f"the file is {packing}-compressed: unpack it first "
+                            "(.gz and .zip are read as they are)")
+        yield fh
+
+
+@contextlib.contextmanager
+def _zip_member(zf: zipfile.ZipFile, name: str) -> Iterator[IO[bytes]]:
+    """The one file of a feed archive (NVD's ``.json.zip`` holds one). Several are
+    refused: which one is the feed cannot be told, and taking the first would import
+    whatever the archive lists first."""
+    members = [m for m in zf.infolist() if not m.is_dir()]
+    if not members:
+        raise FeedError(name, None, "the zip archive holds no file")
+    if len(members) > 1:
+        raise FeedError(name, None, f"the zip archive holds {len(members)} files, a feed "
+                        "archive one (unpack it and import the feed file)")
+    try:
+        member = zf.open(members[0])
+    except NotImplementedError:  # deflate64, ppmd...: zipfile reads few methods
+        raise FeedError(name, None, "the zip archive uses a compression method that cannot "
+                        "be read (repack it with deflate)") from None
+    except RuntimeError:  # zipfile's word for an encrypted member
+        raise FeedError(name, None, "the zip archive is encrypted") from None
+    with member:
+        yield member
 
 
 @contextlib.contextmanager
@@ -249,11 +302,16 @@ def parse_timestamp(value: object, source: str, record: str, field: str, *,
     return when
 
 
-def _lines(text: IO[str], ended: list[bool]) -> Iterator[str]:
-    """The lines of ``text``; at the end, ``ended`` says whether the last one had its line
-    end."""
+def _lines(text: IO[str], ended: list[bool], name: str, lines_before: int) -> Iterator[str]:
+    """The lines of ``text``, each read up to :data:`MAX_LINE` characters and refused
+    beyond; at the end, ``ended`` says whether the last one had its line end."""
     line = ""
-    for line in text:
+    limit = MAX_LINE
+    for number, line in enumerate(iter(functools.partial(text.readline, limit + 1), ""),
+                                  lines_before + 1):
+        if len(line) > limit:
+            raise FeedError(name, f"line {number}", f"the line is longer than {limit:,} "
+                            "characters: not a feed line")
         yield line
     ended.append(line.endswith(("\n", "\r")) or not line)
 
@@ -268,7 +326,7 @@ def csv_rows(path: Path, text: IO[str], required: tuple[str, ...], where: list[s
 
     name = str(path)
     ended: list[bool] = []
-    reader = csv.reader(_lines(text, ended), strict=True)
+    reader = csv.reader(_lines(text, ended, name, lines_before), strict=True)
     try:
         header = next(reader, None)
         if header is None:

@@ -23,6 +23,12 @@ from monozu.domain.vulnintel.errors import FeedError
 from monozu.domain.vulnintel.feeds._io import kind_of, open_binary, shown
 
 MAX_DEPTH = 64
+# The largest real records are a few hundred KB (CVE-2021-44228 is 133 KB). ijson keeps
+# the record it builds in memory, and its C backend re-reads a string cut by a read
+# from the string's start, so one long string costs time quadratic in its length (a
+# 1.5 MB .gz holding a 1.5 GB string would run for hours): more than this many bytes
+# read without a record completing are refused.
+MAX_RECORD = 16 << 20
 PEEK = 1 << 16
 BOM = b"\xef\xbb\xbf"  # UTF-8's byte order mark, which some editors put first
 
@@ -189,6 +195,7 @@ class DepthChecked:
 
     :meth:`peek` reads the first bytes once; :meth:`read` returns them again first. A
     UTF-8 byte order mark at the start is dropped: ijson would call it malformed JSON.
+    More than :data:`MAX_RECORD` bytes read since the last :meth:`mark` are refused.
     """
 
     def __init__(self, raw: IO[bytes], depth: JsonDepth, *,
@@ -199,6 +206,11 @@ class DepthChecked:
         self._head = b""
         self._lone_in_head = False
         self._first = True
+        self._unmarked = 0  # bytes read since a record (or event) was last completed
+
+    def mark(self) -> None:
+        """A record was completed: the bytes read so far belong to it."""
+        self._unmarked = 0
 
     def peek(self, size: int) -> bytes:
         parts: list[bytes] = []
@@ -228,6 +240,12 @@ class DepthChecked:
         if self._first:  # the first read is the peek's, or ijson's: thousands of bytes
             self._first = False
             chunk = chunk.removeprefix(BOM)
+        self._unmarked += len(chunk)
+        if self._unmarked > MAX_RECORD:
+            where = self._depth.where
+            raise FeedError(self._depth.source, f"after {where[0]}" if where else None,
+                            f"more than {MAX_RECORD >> 20} MB of JSON without a complete "
+                            "record (a string or record this long is not a feed's)")
         self._depth.feed(chunk)
         if self._surrogates is not None:
             try:
@@ -296,6 +314,7 @@ def json_items(stream: DepthChecked, prefix: str, reopen: Callable[[], DepthChec
     try:
         # use_float: without it ijson's C backend crashes on a 5,000-digit number
         for item in ijson.items(stream, prefix, use_float=True, map_type=objects):
+            stream.mark()
             given += 1
             # ijson builds a few items ahead: only the one holding it is refused
             if twice and (key := _twice(item)):
@@ -308,8 +327,10 @@ def json_items(stream: DepthChecked, prefix: str, reopen: Callable[[], DepthChec
     # surrogate (a first half at a chunk's very end leaves its string open), so the
     # same items come first from the exact reading.
     exact = ijson.get_backend("python")
-    for number, item in enumerate(exact.items(reopen(), prefix, use_float=True,
+    again = reopen()
+    for number, item in enumerate(exact.items(again, prefix, use_float=True,
                                               map_type=objects), 1):
+        again.mark()
         if twice and (key := _twice(item)):
             raise DuplicateKey(key, number, item)
         if number > given:
@@ -361,6 +382,7 @@ def top_value(path: Path, key: str) -> object:
         stream = DepthChecked(raw, JsonDepth(name))
         try:
             for event, value in ijson.basic_parse(stream, use_float=True):
+                stream.mark()
                 if seen:
                     if event in ("start_map", "start_array"):
                         return LIST if event == "start_array" else OBJECT

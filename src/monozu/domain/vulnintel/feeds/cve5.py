@@ -26,7 +26,7 @@ from monozu.domain.vulnintel.feeds._io import (
     parse_timestamp,
     shown,
 )
-from monozu.domain.vulnintel.feeds._json import load_json
+from monozu.domain.vulnintel.feeds._json import MAX_RECORD, load_json
 from monozu.domain.vulnintel.feeds.nvd import MAX_BOUND, MAX_CRITERIA
 from monozu.domain.vulnintel.records import CVE5_CONFIG_BASE, CpeMatchRow, CveRecord, pack_group
 
@@ -53,8 +53,14 @@ class Delta:
 
 
 def _load(path: Path, where: list[str]) -> Any:
+    """A whole record or delta file, read only up to :data:`MAX_RECORD` bytes: a larger
+    one (a ``.gz`` can unpack to gigabytes) is not a CVE record."""
     with open_binary(path) as raw, guarded(path, where):
-        return load_json(raw.read(), str(path))
+        data = raw.read(MAX_RECORD + 1)
+        if len(data) > MAX_RECORD:
+            raise FeedError(str(path), None, f"the file is larger than {MAX_RECORD >> 20} "
+                            "MB: not a CVE 5 record")
+        return load_json(data, str(path))
 
 
 def is_delta(path: Path) -> bool:
