@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from monozu.db import Database, NotFound
+from monozu.db.models import Incident
 from monozu.domain.audit import Actor, AuditRepository
 from monozu.domain.cmdb import AssetSpec, CmdbService
 from monozu.domain.errors import InvalidTransition, ValidationError
@@ -314,17 +315,24 @@ def read_before(monkeypatch: pytest.MonkeyPatch, getter: str, snapshot: object) 
     monkeypatch.setattr(ItsmRepository, getter, stale)
 
 
-TRAILS = ("incidents", "incident_timeline_events", "problems", "changes", "audit_logs")
-
-
-def test_a_move_lost_to_a_concurrent_one_is_refused(db: Database,
-                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def an_open_incident(db: Database) -> tuple[uuid.UUID, uuid.UUID, Incident]:
+    """A tenant with its SLA settings, a user, and a critical incident: (tenant, user, it)."""
     a = add_tenant(db, "acme")
     settings(db, a)
     alice = add_user(db, a, "alice@acme.test")
     with db.tenant(a) as tx:
         incident = IncidentService(tx, clock=lambda: T0).create("PLC down", "critical",
                                                                  "high", "high")
+    return a, alice, incident
+
+
+TRAILS = ("incidents", "incident_timeline_events", "problems", "changes", "audit_logs")
+
+
+def test_a_move_lost_to_a_concurrent_one_is_refused(db: Database,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    a, alice, incident = an_open_incident(db)
+    with db.tenant(a) as tx:
         problem = ProblemService(tx).create("Recurring PLC faults")
         change = ChangeService(tx).create("Replace PSU", "emergency", "high")
     with db.tenant(a) as tx:  # the concurrent moves, committed
@@ -356,12 +364,7 @@ def test_a_move_lost_to_a_concurrent_one_is_refused(db: Database,
 
 def test_a_move_keeps_an_assignment_made_by_a_concurrent_call(
         db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
-    a = add_tenant(db, "acme")
-    settings(db, a)
-    alice = add_user(db, a, "alice@acme.test")
-    with db.tenant(a) as tx:
-        incident = IncidentService(tx, clock=lambda: T0).create("PLC down", "critical",
-                                                                 "high", "high")
+    a, alice, incident = an_open_incident(db)
     with db.tenant(a) as tx:  # the concurrent assignment, committed
         IncidentService(tx, clock=lambda: T0).assign(incident.id, alice)
     read_before(monkeypatch, "incident", incident)
