@@ -237,20 +237,28 @@ def test_a_filter_takes_a_list_of_known_names_only(db: Database, value: object) 
                 call(tx, value)
 
 
-@pytest.mark.parametrize("asset_ids", [5, "not-a-uuid", ["not-a-uuid"], [[1]], [None], [7],
-                                       [b"\x00" * 16], {"a": 1}], ids=repr)
-def test_diagram_asset_ids_are_uuids_and_nothing_is_written(db: Database,
-                                                            asset_ids: object) -> None:
+def _diagram_refused(db: Database, match: str, **given: object
+                     ) -> tuple[uuid.UUID, dict[str, uuid.UUID]]:
+    """Create and save a diagram with ``given``: both refused by name, nothing written.
+    The tenant and its plant's ids, for what the test checks after."""
     tenant = add_tenant(db, "acme")
     ids = _plant(db, tenant)
     before = _counts(db)
     with db.tenant(tenant) as tx:
         cmdb = CmdbService(tx)
-        with pytest.raises(ValidationError, match="asset_ids"):
-            cmdb.create_diagram(ids["site"], "Line", asset_ids=asset_ids)  # type: ignore[arg-type]
-        with pytest.raises(ValidationError, match="asset_ids"):
-            cmdb.save_diagram(ids["diagram"], "Renamed", asset_ids=asset_ids)  # type: ignore[arg-type]
+        with pytest.raises(ValidationError, match=match):
+            cmdb.create_diagram(ids["site"], "Line", **given)  # type: ignore[arg-type]
+        with pytest.raises(ValidationError, match=match):
+            cmdb.save_diagram(ids["diagram"], "Renamed", **given)  # type: ignore[arg-type]
     assert _counts(db) == before
+    return tenant, ids
+
+
+@pytest.mark.parametrize("asset_ids", [5, "not-a-uuid", ["not-a-uuid"], [[1]], [None], [7],
+                                       [b"\x00" * 16], {"a": 1}], ids=repr)
+def test_diagram_asset_ids_are_uuids_and_nothing_is_written(db: Database,
+                                                            asset_ids: object) -> None:
+    tenant, ids = _diagram_refused(db, "asset_ids", asset_ids=asset_ids)
     with db.tenant(tenant) as tx:
         view = CmdbService(tx).diagram(ids["diagram"])
     assert (view.diagram.name, view.asset_ids) == ("Cell", [ids["asset"]])
@@ -389,13 +397,4 @@ def recursion_limit(request: pytest.FixtureRequest) -> Iterator[None]:
     ids=["11 MB", "NaN", "set", "5000 deep", "surrogate", "tuple", "text"])
 def test_diagram_data_is_a_bounded_json_document_on_every_database(db: Database,
                                                                    data: object) -> None:
-    tenant = add_tenant(db, "acme")
-    ids = _plant(db, tenant)
-    before = _counts(db)
-    with db.tenant(tenant) as tx:
-        cmdb = CmdbService(tx)
-        with pytest.raises(ValidationError, match="diagram data"):
-            cmdb.create_diagram(ids["site"], "Line", data=data)  # type: ignore[arg-type]
-        with pytest.raises(ValidationError, match="diagram data"):
-            cmdb.save_diagram(ids["diagram"], "Line", data=data)  # type: ignore[arg-type]
-    assert _counts(db) == before
+    _diagram_refused(db, "diagram data", data=data)
