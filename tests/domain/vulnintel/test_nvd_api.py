@@ -91,6 +91,26 @@ def test_sync_pages_retries_and_resumes(db: Database, server: tuple[str, Script]
     assert script.requests[0][1] is None  # no key configured, no header
 
 
+@pytest.mark.parametrize("key", [
+    "Qx7RawZq8TuvKp3Lmn\n",  # read from a file with its last line's newline
+    "Qx7Raw\r\nX-Injected: Zq8TuvKp3Lmn", "Qx7Raw Zq8TuvKp3Lmn", "Qx7RawZq8Tuv\u2603Kp3Lmn",
+    "Qx7RawZq8Tuv\udcffKp3Lmn", "Qx7Raw\x00Zq8TuvKp3Lmn",
+])
+def test_a_key_no_header_can_carry_is_refused_without_showing_it(
+        db: Database, server: tuple[str, Script], key: str) -> None:
+    """Refused before any request, in words of its own: the HTTP library's error quotes
+    the header value (or holds it in its arguments), the whole key."""
+    from tests.db.dialects.test_urls import FRAGMENTS, exception_texts
+
+    url, script = server
+    with pytest.raises(NvdApiError, match="NVD API key") as refused:
+        sync(db, _client(url, FakeTime(), api_key=key, max_retries=0),
+             since=NOW - timedelta(days=1), now=NOW)
+    texts = exception_texts(refused.value)
+    assert [p for p in FRAGMENTS.findall(key) for t in texts if p in t] == [], texts
+    assert script.requests == []
+
+
 def test_interrupted_sync_resumes_at_the_page(db: Database,
                                               server: tuple[str, Script]) -> None:
     url, script = server

@@ -55,6 +55,14 @@ RETRY_STATUSES = frozenset({403, 429, 500, 502, 503, 504})
 MAX_URL = 2000  # cve_feeds.url
 MAX_PAGE_BYTES = 256 << 20  # a full page of 2,000 CVEs is tens of MB
 _HOST = re.compile(r"[A-Za-z0-9_-]{1,63}(\.[A-Za-z0-9_-]{1,63})*\.?")
+# The key goes out as a header: printable ASCII without blanks. Anything else makes the
+# HTTP library fail quoting the header value (or holding it in its arguments), the key.
+_API_KEY = re.compile(r"[\x21-\x7e]{1,200}")
+
+
+def usable_key(key: object) -> bool:
+    """Whether ``key`` can be the ``apiKey`` header (an API key is printable ASCII)."""
+    return isinstance(key, str) and _API_KEY.fullmatch(key) is not None
 
 
 class NvdApiError(MonozuError):
@@ -272,6 +280,9 @@ class NvdClient:
         problem = url_problem(self.url)
         if problem:
             raise NvdApiError(f"the NVD API URL {problem}")
+        if self.api_key and not usable_key(self.api_key):  # a file's last newline, say
+            raise NvdApiError("the NVD API key is not usable (printable ASCII without spaces "
+                              "expected; the key is not shown)")
         limit = self.requests_per_window or (50 if self.api_key else 5)
         self.limiter = RateLimiter(limit, self.window_seconds, clock=self.clock,
                                    sleep=self.sleep)
