@@ -480,9 +480,10 @@ def secret_spans(text: str) -> list[Span]:
 
 # A name holding one of these words names a secret. ``key`` alone does so only as the
 # whole name or after a word that makes it one (``privateKey``, ``ACCOUNT_KEY``), not in
-# ``primaryKey`` or ``sortKey``.
+# ``primaryKey`` or ``sortKey``. ``IDENTITY_HEADER`` is the secret Azure's identity
+# endpoint takes in its ``X-IDENTITY-HEADER``.
 _SECRET_NAME = re.compile(
-    r"pass|pwd|token|secret|credential|cert_?pin|"
+    r"pass|pwd|token|secret|credential|cert_?pin|identity[-_.]?header|"
     r"(?:api|access|private|account|shared_?access|encryption|signing|sign|master|"
     r"client|hmac|jwt|sas|storage|subscription|license|licence|session|auth)[-_.]?key|"
     r"^key$", re.IGNORECASE)
