@@ -764,13 +764,18 @@ def test_reprs_show_no_secret() -> None:
     ["flyway", "info", "-jdbcProperties.password=Top", PLAIN],
     ["flyway", "info", "-placeholders.dbPassword=Top", PLAIN],
     ["flyway", "info", "-pass=Top", PLAIN],
+    # a placeholder's value with ':' for '=', or with no name: none of it quoted back
+    ["db", "migrate", "--placeholder", f"dbPassword:{PLAIN}"],
+    ["db", "migrate", f"--placeholder=dbPassword:{PLAIN}"],
+    ["db", "migrate", "--placeholder", f"={PLAIN}"],
 ], ids=["colon-not-equals", "space-in-password", "space-dash", "space-in-url",
         "space-in-url-dash", "argparse-extra", "argparse-extra-dash", "argparse-json",
         "argparse-choice", "api-url", "feed-path", "feed-path-port-like", "feed-path-query",
         "abbrev-u", "abbrev-ur", "abbrev-u-equals", "abbrev-json", "abbrev-rls",
         "abbrev-demo", "abbrev-feed-path", "abbrev-api", "abbrev-api-u", "abbrev-3-pieces",
         "misspelt-uri", "placeholder", "abbrev-placeholder", "flyway-jdbc-property",
-        "flyway-placeholder", "flyway-short-password"])
+        "flyway-placeholder", "flyway-short-password", "placeholder-colon",
+        "placeholder-equals-colon", "placeholder-no-name"])
 def test_argument_mistakes_quote_no_secret(argv: list[str], capsys: pytest.CaptureFixture[str],
                                            monkeypatch: pytest.MonkeyPatch,
                                            tmp_path: object) -> None:

@@ -747,8 +747,11 @@ def parse_placeholder_args(args: Sequence[str]) -> dict[str, str]:
     for arg in args:
         m = _PLACEHOLDER_ARG.match(arg)
         if not m or not m.group(1).strip():
-            raise MigrationConfigError(f"--placeholder expects NAME=VALUE, got "
-                                       f"{shorten(arg, 40)!r}")
+            # Not quoted back: "dbPassword:..." (':' for '=') or "=..." is a value, and
+            # a value may be a password.
+            what = "its NAME is empty" if "=" in arg else "it has no '='"
+            raise MigrationConfigError(f"--placeholder expects NAME=VALUE, but {what} (the "
+                                       "argument is not shown: it may hold a password)")
         if CONTROL.search(m.group(1)):
             raise MigrationConfigError("--placeholder: the name holds a control character "
                                        "(a newline, say)")
