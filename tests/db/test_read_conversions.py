@@ -522,8 +522,12 @@ def test_a_fetch_that_fails_for_no_value_is_not_blamed_on_one(pg: Database) -> N
 
 
 def test_sqlite_text_that_is_not_utf8_is_named_by_column_not_shown(sqlite_url: str) -> None:
-    """sqlite3 quoted the undecodable text in its error, escape sequences and all."""
+    """sqlite3 quoted the undecodable text in its error, escape sequences and all; so
+    did its exception kept as the cause (a traceback, a log record of the error)."""
+    import traceback
+
     from monozu.db import DataError
+    from tests.db.dialects.test_urls import exception_texts
 
     db = connect(sqlite_url)
     try:
@@ -536,7 +540,10 @@ def test_sqlite_text_that_is_not_utf8_is_named_by_column_not_shown(sqlite_url: s
             with pytest.raises(DataError, match=r"^column 'body' holds text that is not "
                                r"valid UTF-8 .* CAST\(\"body\" AS BLOB\)$") as info:
                 read()
-            assert "secret" not in str(info.value) and "\x1b" not in str(info.value)
+            texts = [*exception_texts(info.value),
+                     "".join(traceback.format_exception(info.value))]
+            assert [t for t in texts if "Jsecret" in t or "\x1b" in t] == []
+            assert info.value.__cause__ is not None  # the driver's report is still there
         assert db.get_value('SELECT CAST("body" AS BLOB) FROM notes WHERE n = 2') == (
             b"\xff\x1b[2Jsecret ")
     finally:
