@@ -15,7 +15,7 @@ import sys
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -304,6 +304,30 @@ def test_a_model_field_never_shows_the_value_it_refuses(db: Database) -> None:
         assert "s3cr3t" not in str(err) and "s3cr3t" not in str(err.__cause__)
     assert db.select(PickyRow, "SELECT name AS kind FROM items WHERE qty = 3") == [
         PickyRow(Picky.ABC)]
+
+
+def test_a_conversion_never_shows_the_value_it_refuses(db: Database) -> None:
+    """Text read as a time (``fromisoformat`` quotes it) or as JSON (the decoder's error
+    holds the whole document): the column is named, its value is in neither the message
+    nor the exception kept as the cause."""
+    import traceback
+
+    from tests.db.dialects.test_urls import exception_texts
+
+    secret = "Qx7RawZq8TuvKp3LmnWd5Ghj"
+    db.exec(INSERT, item(secret, qty=7))
+    reads: list[tuple[str, Any]] = [
+        ("SELECT name || '{\"k\": 1' AS doc FROM items WHERE qty = 7", dict),
+        ("SELECT '[\"' || name || '\"' AS doc FROM items WHERE qty = 7", list)]
+    if db.url.kind == "sqlite":  # PostgreSQL's text is refused for a time by its type alone
+        reads += [("SELECT name AS at FROM items WHERE qty = 7", datetime),
+                  ("SELECT name AS at FROM items WHERE qty = 7", date)]
+    for sql, kind in reads:
+        with pytest.raises(MappingError) as info:
+            db.get_value(sql, type=kind)
+        texts = [*exception_texts(info.value), "".join(traceback.format_exception(info.value))]
+        assert [t for t in texts if "Zq8Tuv" in t] == [], (kind, texts)
+        assert info.value.__cause__ is not None
 
 
 class NoSuchKind(Exception):
