@@ -40,7 +40,12 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "src"))
 
 from tests.support import pgserver  # noqa: E402
-from tests.support.flyway import flyway_args, flyway_available, flyway_command  # noqa: E402
+from tests.support.flyway import (  # noqa: E402
+    flyway_args,
+    flyway_available,
+    flyway_command,
+    password_env,
+)
 
 FILES = 20
 GOAL_RATIO = 5.0
@@ -180,7 +185,8 @@ def main() -> int:
 
         def flyway_migrate(url: str, folder: Path, fast: bool) -> float:
             argv, fenv = flyway_command(fast_start=fast)
-            return timed([*argv, *flyway_args("migrate", url, [folder])], fenv, work)
+            return timed([*argv, *flyway_args("migrate", url, [folder])],
+                         {**fenv, **password_env(url)}, work)
 
         ours_row = Row(f"{'ours':10} migrate {FILES} files (PostgreSQL)")
         calls: list[Callable[[], float]] = [

@@ -626,9 +626,11 @@ def test_a_password_given_again_as_another_value_is_masked_there_too(
     ([], {"HTTPS_PROXY": f"http://proxy-user:{SAME}@proxy.example:3128"}, {}),
     ([], {"CACHE_URL": f"redis://:{SAME}@cache.example:6379/0"}, {}),
     ([], {"REPORTS_DSN": f"host=reports.example password={SAME} dbname=r"}, {}),
+    # the App Service identity endpoint's secret header, which the driver's sign-in sends
+    ([], {"IDENTITY_HEADER": SAME}, {}),
 ], ids=["flyway-toml-password", "flyway-conf-password", "flyway-conf-placeholder",
         "flyway-toml-placeholder", "placeholder-option", "proxy-url", "other-scheme-url",
-        "keyword-string"])
+        "keyword-string", "identity-header"])
 def test_a_secret_read_but_not_used_is_masked_where_given_again(
         argv: list[str], env: dict[str, str], files: dict[str, str], tmp_path: Path) -> None:
     """A password in a Flyway file the command line's --url overrides, a placeholder

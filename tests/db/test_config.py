@@ -299,6 +299,34 @@ def test_a_flyway_toml_environment_reads_environment_variables(tmp_path: Path) -
         load_config({"DBHOST": "h", "DBUSER": "app"}, dotenv=None, cwd=tmp_path)
 
 
+@pytest.mark.parametrize("password", [
+    "${env.Qx7Raw/Zq8Tuv?Kp3Lmn#Wd5Ghj@Ys2Bcd:Rf6Nop Ea4Xyz}",  # not a variable's name
+    "Qx7Raw/Zq8Tuv${env.Kp3LmnWd5Ghj}Ys2Bcd",  # a literal password holding "${"
+    "Qx7Raw/Zq8Tuv${Kp3LmnWd5Ghj.Ys2Bcd}Rf6Nop",
+    "${Qx7Raw/Zq8Tuv?Kp3Lmn.Wd5Ghj}",
+])
+def test_a_password_reference_that_cannot_be_resolved_is_not_quoted(
+        tmp_path: Path, password: str, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Text around a ${...} in a password, or a name no variable can have, is the
+    password's own: the refusal names the setting, not the text."""
+    from tests.db.dialects.test_urls import exception_texts, leaks, run_cli
+
+    write_toml(tmp_path, '[environments.default]\nurl = "jdbc:postgresql://127.0.0.1:1/app"\n'
+                         f'user = "app"\npassword = "{password}"\n')
+    with pytest.raises(ConfigError, match=r"environments\.default\.password: ") as refused:
+        load_config({}, dotenv=None, cwd=tmp_path)
+    texts = exception_texts(refused.value)
+    monkeypatch.chdir(tmp_path)
+    for name in ("DATABASE_URL", "FLYWAY_URL", "FLYWAY_PASSWORD", "FLYWAY_CONFIG_FILES"):
+        monkeypatch.delenv(name, raising=False)
+    for argv in (["db", "check"], ["flyway", "info", "-outputType=json"]):
+        code, output = run_cli(argv, capsys)
+        assert code == 2, output
+        texts.append(output)
+    assert leaks(texts, password.replace("${env.", "").replace("${", "")) == [], texts
+
+
 def test_flyway_files_are_not_read_without_flyway_settings(tmp_path: Path) -> None:
     config = load_config({"HOME": str(tmp_path)}, dotenv=None, cwd=tmp_path)
     assert config.source == "default (embedded SQLite)"

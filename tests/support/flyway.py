@@ -142,8 +142,9 @@ def flyway_args(
     *extra_args: str,
     placeholders: Mapping[str, str] | None = None,
 ) -> list[str]:
-    """The Flyway command line (without the launcher) for one operation."""
-    jdbc, user, password = jdbc_url(url)
+    """The Flyway command line (without the launcher) for one operation; the password
+    is left to :func:`password_env`."""
+    jdbc, user, _password = jdbc_url(url)
     args = [
         "-skipCheckForUpdate",
         f"-url={jdbc}",
@@ -154,10 +155,16 @@ def flyway_args(
     ]
     if user:
         args.append(f"-user={user}")
-    if password:
-        args.append(f"-password={password}")
     args += [f"-placeholders.{k}={v}" for k, v in (placeholders or {}).items()]
     return [*args, *extra_args, verb]
+
+
+def password_env(url: str) -> dict[str, str]:
+    """The password of ``url`` as Flyway reads it from its environment: a process's
+    command line is shown to every user of the machine (``ps``), its environment only
+    to its owner."""
+    password = jdbc_url(url)[2]
+    return {"FLYWAY_PASSWORD": password} if password else {}
 
 
 def flyway_command(*, fast_start: bool = True) -> tuple[list[str], dict[str, str]]:
@@ -189,7 +196,8 @@ def run_flyway(
     argv, env = flyway_command()
     args = flyway_args(verb, url, locations, *extra_args, placeholders=placeholders)
     proc = subprocess.run(
-        [*argv, *args], capture_output=True, text=True, timeout=timeout, cwd=_sandbox(), env=env
+        [*argv, *args], capture_output=True, text=True, timeout=timeout, cwd=_sandbox(),
+        env={**env, **password_env(url)},
     )
     result = FlywayResult(proc.args, proc.returncode, proc.stdout, proc.stderr)
     result.json = _parse_json(proc.stdout)

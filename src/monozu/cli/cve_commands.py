@@ -228,11 +228,11 @@ def sync(since: datetime | None, api_url: str | None, url: str | None) -> None:
     Resumable: the position is saved after every page. Failures are retried with back-off,
     each retry a line on stderr; a page gives up after 8 retries or about 5 minutes.
     """
-    from monozu.domain.vulnintel.nvd_api import API_URL, NvdClient
+    from monozu.domain.vulnintel.nvd_api import API_URL, NvdClient, usable_key
     from monozu.domain.vulnintel.nvd_api import sync as api_sync
 
     key = os.environ.get("NVD_API_KEY") or None
-    if key is not None and not re.fullmatch(r"[\x21-\x7e]{1,200}", key):  # it becomes a header
+    if key is not None and not usable_key(key):  # it becomes a header
         fail("NVD_API_KEY is not a usable key (printable ASCII without spaces expected)",
              EXIT_USAGE)
     client = NvdClient(url=api_url or API_URL, api_key=key,

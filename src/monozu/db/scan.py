@@ -19,6 +19,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 import json
+import re
 import types
 import typing
 import uuid
@@ -473,9 +474,24 @@ def _failure(readers: tuple[ColumnReader, ...], rows: Sequence[Sequence[Any]],
                 read(value)
             except READ_FAILURES as err:
                 given = "NULL" if value is None else type(value).__name__
+                _without_value(err)
                 why = _why(err)
                 return f"column {column!r} cannot be read as {what} from {given}: {why}", err
     return f"cannot build {target} from a row: {exc}", exc
+
+
+# What a conversion's error ends with when it quotes the value (``fromisoformat``'s
+# "Invalid isoformat string: '...'"), and the attribute a JSON error keeps it in.
+_QUOTED_VALUE = re.compile(r":\s*'.*'\s*\Z", re.DOTALL)
+
+
+def _without_value(err: BaseException) -> None:
+    """``err`` (made again for the message, then kept as its cause) without the value
+    it refused: a column's value is never shown, in the message or in the cause's text
+    a traceback or a log record prints (it may be a secret, or terminal escapes)."""
+    err.args = tuple(_QUOTED_VALUE.sub("", a) if isinstance(a, str) else a for a in err.args)
+    if isinstance(err, json.JSONDecodeError):
+        err.doc = ""  # the whole document
 
 
 def _why(err: BaseException) -> str:
@@ -509,5 +525,8 @@ class RowPlan:
                 return self.make_all(rows)
             return list(map(self.make, rows))
         except READ_FAILURES as exc:
-            message, cause = _failure(self.readers, rows, self.target, exc)
+            failed = exc
+        # Looked for outside the handler: the read made again for the message would
+        # otherwise chain the first failure, the value it holds too, as its context.
+        message, cause = _failure(self.readers, rows, self.target, failed)
         raise MappingError(message) from cause

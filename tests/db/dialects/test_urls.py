@@ -149,6 +149,25 @@ def _cases() -> Iterator[tuple[str, str, str]]:
     for name, blank in (("nbsp", "\u00a0"), ("em-space", "\u2003"), ("ideographic", "\u3000")):
         yield (f"keyword-{name}-before-equals", f"host=h password{blank}={PLAIN} port=1", PLAIN)
         yield (f"odbc-{name}-around-equals", f"Password{blank}={blank}{PLAIN};Server=x", PLAIN)
+    # A parameter or property named like a secret that is none of the drivers' own (a
+    # property of another driver's, a setting of the server's in libpq's options):
+    # refused, its value never quoted with the refusal.
+    for name in ("trustStorePassword", "keyStoreSecret", "clientKeyPassword",
+                 "aadSecurePrincipalSecret", "db_password", "refresh_token"):
+        yield (f"jdbc-mssql-named-{name}",
+               f"jdbc:sqlserver://{CLOSED};databaseName=db;user=sa;{name}={{{RAW}}}", RAW)
+        yield (f"pg-jdbc-named-{name}",
+               f"jdbc:postgresql://{CLOSED}/db?user=app&{name}={encoded(RAW)}", RAW)
+    for name, options in (("c", "-c app.password={}"), ("c-joined", "-capp.settings.jwt_secret={}"),
+                          ("dashes", "--app.api_token={}")):
+        yield (f"pg-options-{name}-percent",
+               f"postgresql://app@{CLOSED}/db?options={encoded(options.format(PLAIN))}", PLAIN)
+        yield (f"pg-options-{name}-raw",
+               f"postgresql://app@{CLOSED}/db?options={options.format(PLAIN).replace(' ', '%20')}",
+               PLAIN)
+        yield (f"pg-jdbc-options-{name}",
+               f"jdbc:postgresql://{CLOSED}/db?user=app&options={encoded(options.format(PLAIN))}",
+               PLAIN)
     # SQLite has no password: one in its URL is refused, never a file name.
     for name, url in (("jdbc-semicolon", f"jdbc:sqlite:x.db;password={PLAIN}"),
                       ("url-semicolon", f"sqlite:///x.db;password={PLAIN}"),
@@ -745,13 +764,18 @@ def test_reprs_show_no_secret() -> None:
     ["flyway", "info", "-jdbcProperties.password=Top", PLAIN],
     ["flyway", "info", "-placeholders.dbPassword=Top", PLAIN],
     ["flyway", "info", "-pass=Top", PLAIN],
+    # a placeholder's value with ':' for '=', or with no name: none of it quoted back
+    ["db", "migrate", "--placeholder", f"dbPassword:{PLAIN}"],
+    ["db", "migrate", f"--placeholder=dbPassword:{PLAIN}"],
+    ["db", "migrate", "--placeholder", f"={PLAIN}"],
 ], ids=["colon-not-equals", "space-in-password", "space-dash", "space-in-url",
         "space-in-url-dash", "argparse-extra", "argparse-extra-dash", "argparse-json",
         "argparse-choice", "api-url", "feed-path", "feed-path-port-like", "feed-path-query",
         "abbrev-u", "abbrev-ur", "abbrev-u-equals", "abbrev-json", "abbrev-rls",
         "abbrev-demo", "abbrev-feed-path", "abbrev-api", "abbrev-api-u", "abbrev-3-pieces",
         "misspelt-uri", "placeholder", "abbrev-placeholder", "flyway-jdbc-property",
-        "flyway-placeholder", "flyway-short-password"])
+        "flyway-placeholder", "flyway-short-password", "placeholder-colon",
+        "placeholder-equals-colon", "placeholder-no-name"])
 def test_argument_mistakes_quote_no_secret(argv: list[str], capsys: pytest.CaptureFixture[str],
                                            monkeypatch: pytest.MonkeyPatch,
                                            tmp_path: object) -> None:

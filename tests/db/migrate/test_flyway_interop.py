@@ -33,6 +33,7 @@ from tests.support.flyway import (
     flyway_args,
     flyway_command,
     jdbc_url,
+    password_env,
     run_flyway,
 )
 from tests.support.flyway import require_flyway as _require_flyway
@@ -572,7 +573,8 @@ def test_concurrent_runs_apply_each_version_once(pg_url: str, tmp_path: Path, fi
     flyway_argv, flyway_env = flyway_command()
     log = tmp_path / "flyway.json"
     commands = {
-        "flyway": ([*flyway_argv, *flyway_args("migrate", pg_url, [loc])], flyway_env),
+        "flyway": ([*flyway_argv, *flyway_args("migrate", pg_url, [loc])],
+                   {**flyway_env, **password_env(pg_url)}),
         "ours": (ours_command("migrate", pg_url, loc), _ours_env()),
     }
     second = "ours" if first == "flyway" else "flyway"
@@ -683,3 +685,41 @@ def test_library_api_accepts_flyway_history(dbs: Databases) -> None:
 )
 def test_jdbc_url(url: str, want: tuple[str, str, str]) -> None:
     assert jdbc_url(url) == want
+
+
+def test_flyway_gets_the_password_in_its_environment_not_on_its_command_line(
+        pg_url: str) -> None:
+    """Every user of the machine reads a process's command line (``ps``), only its owner
+    its environment: the password goes to Flyway as ``FLYWAY_PASSWORD``, and no command
+    line of the run shows it, nor the result's record of the command."""
+    import threading
+    from urllib.parse import quote
+
+    password = "Qx7Raw/Zq8Tuv?Kp3Lmn#Wd5Ghj@Ys2Bcd"
+    head, _, rest = pg_url.partition("://")
+    user, _, where = rest.rpartition("@")
+    url = f"{head}://{user.partition(':')[0]}:{quote(password, safe='')}@{where}"
+    seen: list[str] = []
+    done = threading.Event()
+
+    def watch() -> None:  # what ps would show, polled while Flyway runs
+        while not done.is_set():
+            for proc in Path("/proc").iterdir():
+                try:
+                    line = (proc / "cmdline").read_bytes().decode(errors="replace")
+                except OSError:
+                    continue
+                if "flyway" in line.lower() and "Zq8Tuv" in line:
+                    seen.append(line)
+            time.sleep(0.005)
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    try:
+        info = run_flyway("info", url, [basic("postgresql")])
+    finally:
+        done.set()
+        watcher.join()
+    assert info.ok and seen == []
+    assert "Zq8Tuv" not in " ".join(map(str, info.args))
+    assert password_env(url) == {"FLYWAY_PASSWORD": password}

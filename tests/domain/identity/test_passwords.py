@@ -87,3 +87,26 @@ def test_length_is_counted_on_the_normalised_password() -> None:
 def test_a_stored_value_that_is_no_bcrypt_hash_matches_nothing(stored: str) -> None:
     """Not an error only that account would raise, which would tell it apart."""
     assert not PasswordHasher(rounds=4).verify(GOOD, stored)
+
+
+# What a byte that is not UTF-8 becomes in text decoded with surrogateescape (a form
+# field, an argument): the encoder's error carries the whole text in its arguments.
+UNENCODABLE = "Qx7Raw/Zq8Tuv?Kp3Lmn#\udcffWd5Ghj@Ys2Bcd:Rf6 Nop%41"
+
+
+def test_a_password_that_cannot_be_encoded_is_refused_without_quoting_it() -> None:
+    """Refused like any other unusable password, and no piece of it in the error, its
+    arguments, its repr or an exception chained to it."""
+    from tests.db.dialects.test_urls import FRAGMENTS, exception_texts
+
+    hasher = PasswordHasher(rounds=4)
+    hashed = hasher.hash(GOOD)
+    assert not hasher.verify(UNENCODABLE, hashed) and not hasher.verify(UNENCODABLE, None)
+    refusals: list[BaseException] = []
+    for call, error in ((lambda: check_password(UNENCODABLE), ValidationError),
+                        (lambda: hasher.hash(UNENCODABLE), ValueError)):
+        with pytest.raises(error, match="not Unicode") as refused:
+            call()
+        refusals.append(refused.value)
+    texts = [text for refusal in refusals for text in exception_texts(refusal)]
+    assert [p for p in FRAGMENTS.findall(UNENCODABLE) for t in texts if p in t] == []

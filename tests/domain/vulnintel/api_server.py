@@ -12,6 +12,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 PAGES = {0: "nvd-page-1.json", 15: "nvd-page-2.json"}
+# Keys of a failure's headers that are not headers: the status line's reason phrase, or
+# a whole status line written as it is.
+REASON = "reason phrase"
+RAW_STATUS_LINE = "raw status line"
 
 
 @dataclass
@@ -32,7 +36,13 @@ def _handler(script: Script) -> type[BaseHTTPRequestHandler]:
             script.requests.append((query, self.headers.get("apiKey")))
             if script.failures:
                 status, headers = script.failures.pop(0)
-                self.send_response(status)
+                headers = dict(headers)
+                raw = headers.pop(RAW_STATUS_LINE, None)
+                if raw is not None:  # a status line that is no HTTP, as written
+                    self.wfile.write(raw.encode() + b"\r\n\r\n")
+                    self.close_connection = True
+                    return
+                self.send_response(status, headers.pop(REASON, None))
                 for name, value in headers.items():
                     self.send_header(name, value)
                 self.end_headers()

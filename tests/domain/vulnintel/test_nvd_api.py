@@ -19,7 +19,7 @@ from monozu.domain.vulnintel.nvd_api import (
     sync,
     windows,
 )
-from tests.domain.vulnintel.api_server import Script, local_api
+from tests.domain.vulnintel.api_server import RAW_STATUS_LINE, REASON, Script, local_api
 
 
 @pytest.fixture
@@ -89,6 +89,51 @@ def test_sync_pages_retries_and_resumes(db: Database, server: tuple[str, Script]
     assert again.inserted == 0 and again.unchanged == 19
     assert script.requests[0][0]["lastModStartDate"] == "2026-10-01T00:00:00.000+00:00"
     assert script.requests[0][1] is None  # no key configured, no header
+
+
+@pytest.mark.parametrize("key", [
+    "Qx7RawZq8TuvKp3Lmn\n",  # read from a file with its last line's newline
+    "Qx7Raw\r\nX-Injected: Zq8TuvKp3Lmn", "Qx7Raw Zq8TuvKp3Lmn", "Qx7RawZq8Tuv\u2603Kp3Lmn",
+    "Qx7RawZq8Tuv\udcffKp3Lmn", "Qx7Raw\x00Zq8TuvKp3Lmn",
+])
+def test_a_key_no_header_can_carry_is_refused_without_showing_it(
+        db: Database, server: tuple[str, Script], key: str) -> None:
+    """Refused before any request, in words of its own: the HTTP library's error quotes
+    the header value (or holds it in its arguments), the whole key."""
+    from tests.db.dialects.test_urls import FRAGMENTS, exception_texts
+
+    url, script = server
+    with pytest.raises(NvdApiError, match="NVD API key") as refused:
+        sync(db, _client(url, FakeTime(), api_key=key, max_retries=0),
+             since=NOW - timedelta(days=1), now=NOW)
+    texts = exception_texts(refused.value)
+    assert [p for p in FRAGMENTS.findall(key) for t in texts if p in t] == [], texts
+    assert script.requests == []
+
+
+@pytest.mark.parametrize("failure", [
+    (404, {REASON: "Invalid apiKey Kx7EchoedKey-Zq8Tail"}),
+    (503, {REASON: "Busy, apiKey Kx7EchoedKey-Zq8Tail"}),
+    (0, {RAW_STATUS_LINE: "HTTP/1.1 4O4 apiKey=Kx7EchoedKey-Zq8Tail"}),
+], ids=["refused", "retried", "not-http"])
+def test_a_server_echoing_the_key_in_its_status_line_is_not_quoted(
+        db: Database, server: tuple[str, Script],
+        failure: tuple[int, dict[str, str]]) -> None:
+    """The status line is the server's (or a proxy's) own text, which may quote the
+    request's apiKey header back: the error and the retry lines give the status code
+    and its standard phrase only."""
+    from tests.db.dialects.test_urls import exception_texts
+
+    url, script = server
+    script.failures = [failure] * 3
+    said: list[str] = []
+    client = _client(url, FakeTime(), api_key="Kx7EchoedKey-Zq8Tail", max_retries=2,
+                     notify=said.append)
+    with pytest.raises(NvdApiError) as refused:
+        sync(db, client, since=NOW - timedelta(days=1), now=NOW)
+    texts = [*exception_texts(refused.value), *said]
+    assert [t for t in texts if "Kx7Echoed" in t or "Zq8Tail" in t] == [], texts
+    assert f"HTTP {failure[0]}" in str(refused.value) or failure[0] == 0
 
 
 def test_interrupted_sync_resumes_at_the_page(db: Database,

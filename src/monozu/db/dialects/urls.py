@@ -79,9 +79,14 @@ USERINFO = ("jdbc:sqlserver:// takes no user name or password before the host: g
 
 
 def secret_key(key: str) -> bool:
-    """Whether a parameter called ``key`` (as written in a URL) carries a secret."""
+    """Whether a parameter called ``key`` (as written in a URL) carries a secret: one of
+    :data:`SECRET_KEYS`, or any name that says it holds one (:func:`secret_setting`). A
+    property no driver here reads (``trustStorePassword``, ``keyStoreSecret``) or a
+    server setting in libpq's ``options`` (``-c app.password=...``) is refused, and its
+    value must be masked in the refusal too."""
     for form in (key, key.replace("+", " ")):
-        if re.sub(r"[\s_.\-]", "", unquote(form).lower()) in SECRET_KEYS:
+        name = unquote(form)
+        if re.sub(r"[\s_.\-]", "", name.lower()) in SECRET_KEYS or secret_setting(name):
             return True
     return False
 
@@ -475,9 +480,10 @@ def secret_spans(text: str) -> list[Span]:
 
 # A name holding one of these words names a secret. ``key`` alone does so only as the
 # whole name or after a word that makes it one (``privateKey``, ``ACCOUNT_KEY``), not in
-# ``primaryKey`` or ``sortKey``.
+# ``primaryKey`` or ``sortKey``. ``IDENTITY_HEADER`` is the secret Azure's identity
+# endpoint takes in its ``X-IDENTITY-HEADER``.
 _SECRET_NAME = re.compile(
-    r"pass|pwd|token|secret|credential|cert_?pin|"
+    r"pass|pwd|token|secret|credential|cert_?pin|identity[-_.]?header|"
     r"(?:api|access|private|account|shared_?access|encryption|signing|sign|master|"
     r"client|hmac|jwt|sas|storage|subscription|license|licence|session|auth)[-_.]?key|"
     r"^key$", re.IGNORECASE)

@@ -379,21 +379,32 @@ def _load_conf(path: Path, env: Mapping[str, str]) -> dict[str, str]:
 _RESOLVED = re.compile(r"(\${1,2})\{([^.]+)\.([^.]+?)\}")
 
 
-def _resolved(value: str, env: Mapping[str, str], source: str, environment: str) -> str:
-    """``value`` of an environment's setting with its resolvers' references replaced."""
+def _resolved(value: str, env: Mapping[str, str], source: str, environment: str, *,
+              secret: bool = False) -> str:
+    """``value`` of an environment's setting with its resolvers' references replaced.
+    In a ``secret`` (the password) with text around a reference, the reference is a
+    piece of a literal password holding ``${``: its names are not quoted, nor is a name
+    that no variable or resolver can have (the text of a password put there)."""
+    whole = not secret or _RESOLVED.fullmatch(value.strip()) is not None
+
+    def name(text: str, limit: int) -> str:
+        if whole and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_-]*", text):
+            return repr(shorten(text, limit))
+        return "(not shown: not a name, it may be a piece of the password)"
+
     def resolve(m: re.Match[str]) -> str:
         if m[1] == "$$":
             return m[0][1:]
         if "${" in m[2] or "${" in m[3]:
             raise MigrationConfigError(f"{source}: resolvers cannot be nested")
         if m[2] != "env":
-            raise MigrationConfigError(f"{source}: unknown resolver {shorten(m[2], 40)!r} for "
+            raise MigrationConfigError(f"{source}: unknown resolver {name(m[2], 40)} for "
                                        f"environment {shorten(environment, 40)} (only "
                                        "${env.NAME} is supported)")
         found = env.get(m[3])
         if found is None:
             raise MigrationConfigError(f"{source}: unable to resolve environment variable "
-                                       f"{shorten(m[3], 60)!r}: it is not set")
+                                       f"{name(m[3], 60)}: it is not set")
         return found
 
     return _RESOLVED.sub(resolve, value)
@@ -653,7 +664,8 @@ def flyway_connection(
         _check_environment(table, f"{shorten(str(path))}: environments.{shorten(wanted, 40)}",
                            selected=True)
         where = f"{shorten(str(path))}: environments.{shorten(wanted, 40)}"
-        table = {key: _resolved(value, env, f"{where}.{key}", wanted)
+        table = {key: _resolved(value, env, f"{where}.{key}", wanted,
+                                secret=key == "password")
                  if key in ("url", "user", "password") and isinstance(value, str) else value
                  for key, value in table.items()}
         if table.get("password"):  # read from a variable of any name: a secret still
@@ -735,8 +747,11 @@ def parse_placeholder_args(args: Sequence[str]) -> dict[str, str]:
     for arg in args:
         m = _PLACEHOLDER_ARG.match(arg)
         if not m or not m.group(1).strip():
-            raise MigrationConfigError(f"--placeholder expects NAME=VALUE, got "
-                                       f"{shorten(arg, 40)!r}")
+            # Not quoted back: "dbPassword:..." (':' for '=') or "=..." is a value, and
+            # a value may be a password.
+            what = "its NAME is empty" if "=" in arg else "it has no '='"
+            raise MigrationConfigError(f"--placeholder expects NAME=VALUE, but {what} (the "
+                                       "argument is not shown: it may hold a password)")
         if CONTROL.search(m.group(1)):
             raise MigrationConfigError("--placeholder: the name holds a control character "
                                        "(a newline, say)")

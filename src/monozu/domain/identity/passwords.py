@@ -31,6 +31,19 @@ def normalise(password: str) -> str:
     return unicodedata.normalize("NFC", password)
 
 
+def _encoded(password: str) -> bytes | None:
+    """``password`` as UTF-8, or None when it holds a lone surrogate (what a byte that
+    is not UTF-8 becomes when decoded with ``surrogateescape``). The encoder's error is
+    not let out: its arguments and its repr hold the whole password."""
+    try:
+        return password.encode()
+    except UnicodeEncodeError:
+        return None
+
+
+_NOT_UNICODE = "password holds a lone surrogate, which is not Unicode text"
+
+
 def check_password(password: str, *, email: str = "") -> None:
     """Refuse an empty, weak or too long password; the message never repeats it."""
     password = normalise(password)
@@ -38,7 +51,10 @@ def check_password(password: str, *, email: str = "") -> None:
         raise ValidationError("password must not be empty")
     if "\x00" in password:
         raise ValidationError("password must not contain NUL characters")
-    size = len(password.encode())
+    raw = _encoded(password)
+    if raw is None:
+        raise ValidationError(_NOT_UNICODE)
+    size = len(raw)
     if size > MAX_BYTES:
         raise ValidationError(f"password is {size} bytes long; at most {MAX_BYTES} "
                               "(bcrypt ignores the rest)")
@@ -66,8 +82,10 @@ class PasswordHasher:
         self._decoy = self.hash("decoy password never issued")
 
     def hash(self, password: str) -> str:
-        return bcrypt.hashpw(normalise(password).encode(),
-                             bcrypt.gensalt(self.rounds)).decode()
+        raw = _encoded(normalise(password))
+        if raw is None:
+            raise ValueError(_NOT_UNICODE)
+        return bcrypt.hashpw(raw, bcrypt.gensalt(self.rounds)).decode()
 
     def verify(self, password: str, hashed: str | None) -> bool:
         nfc = normalise(password)
@@ -75,7 +93,7 @@ class PasswordHasher:
         # matches; the second check depends only on the input, never on the account
         forms = (nfc,) if nfc == password else (nfc, password)
         for form in forms:
-            raw = form.encode()
+            raw = _encoded(form)
             if not raw or len(raw) > MAX_BYTES or hashed is None:
                 bcrypt.checkpw(b"x", self._decoy.encode())
             elif self._matches(raw, hashed):

@@ -20,6 +20,7 @@ from __future__ import annotations
 import collections
 import contextvars
 import email.utils
+import http
 import http.client
 import io
 import ipaddress
@@ -55,6 +56,22 @@ RETRY_STATUSES = frozenset({403, 429, 500, 502, 503, 504})
 MAX_URL = 2000  # cve_feeds.url
 MAX_PAGE_BYTES = 256 << 20  # a full page of 2,000 CVEs is tens of MB
 _HOST = re.compile(r"[A-Za-z0-9_-]{1,63}(\.[A-Za-z0-9_-]{1,63})*\.?")
+# The key goes out as a header: printable ASCII without blanks. Anything else makes the
+# HTTP library fail quoting the header value (or holding it in its arguments), the key.
+_API_KEY = re.compile(r"[\x21-\x7e]{1,200}")
+
+
+def _phrase(code: int) -> str:
+    """The standard reason phrase of an HTTP status code ("" for one it does not know)."""
+    try:
+        return http.HTTPStatus(code).phrase
+    except ValueError:
+        return ""
+
+
+def usable_key(key: object) -> bool:
+    """Whether ``key`` can be the ``apiKey`` header (an API key is printable ASCII)."""
+    return isinstance(key, str) and _API_KEY.fullmatch(key) is not None
 
 
 class NvdApiError(MonozuError):
@@ -272,6 +289,9 @@ class NvdClient:
         problem = url_problem(self.url)
         if problem:
             raise NvdApiError(f"the NVD API URL {problem}")
+        if self.api_key and not usable_key(self.api_key):  # a file's last newline, say
+            raise NvdApiError("the NVD API key is not usable (printable ASCII without spaces "
+                              "expected; the key is not shown)")
         limit = self.requests_per_window or (50 if self.api_key else 5)
         self.limiter = RateLimiter(limit, self.window_seconds, clock=self.clock,
                                    sleep=self.sleep)
@@ -294,6 +314,7 @@ class NvdClient:
             self.limiter.wait()
             self.requests += 1
             retry_after: float | None = None
+            refused: NvdApiError | None = None
             left = self.give_up_after - (self.clock() - started)
             token = _DEADLINE.set(time.monotonic() + max(left, 0.0))
             try:
@@ -301,8 +322,10 @@ class NvdClient:
                 with _OPENER.open(request, timeout=self.timeout) as answer:
                     return self._body(answer, url, started)
             except urllib.error.HTTPError as exc:
+                # The status code and its standard phrase, never the server's own words:
+                # a server or a proxy may quote the apiKey header back in its status line.
                 if exc.code not in RETRY_STATUSES:
-                    raise NvdApiError(f"{url}: HTTP {exc.code} {exc.reason}") from None
+                    refused = NvdApiError(f"{url}: HTTP {exc.code} {_phrase(exc.code)}".rstrip())
                 problem = f"HTTP {exc.code}"
                 retry_after = retry_after_seconds(exc.headers.get("Retry-After"))
             except (urllib.error.URLError, TimeoutError, ConnectionError,
@@ -310,9 +333,13 @@ class NvdClient:
                 reason = getattr(exc, "reason", exc)
                 if isinstance(reason, ConnectionRefusedError | socket.gaierror | ssl.SSLError):
                     raise NvdApiError(f"{url}: cannot connect ({reason})") from None
-                problem = str(reason) or type(reason).__name__
+                # A status line that is no HTTP is quoted by its exception: named only.
+                problem = (type(reason).__name__ if isinstance(reason, http.client.HTTPException)
+                           else str(reason) or type(reason).__name__)
             finally:
                 _DEADLINE.reset(token)
+            if refused is not None:  # raised here, the error the server answered is no context
+                raise refused
             delay = min(self.backoff * (2 ** attempt) if retry_after is None else retry_after,
                         self.max_backoff)
             if attempt >= self.max_retries or \

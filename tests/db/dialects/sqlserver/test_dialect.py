@@ -497,6 +497,10 @@ def test_an_identity_endpoint_quoting_the_request_is_not_quoted_back(
     from monozu.cli import main
 
     caplog.set_level(logging.DEBUG)
+    # The driver's own logger, which an application turns on to trace the driver, keeps
+    # its records to itself: passed up here, down to DEBUG, as the libraries' are.
+    caplog.set_level(logging.DEBUG, logger="mssql_python")
+    monkeypatch.setattr(logging.getLogger("mssql_python"), "propagate", True)
     warnings.simplefilter("always")
     identity.echo, identity.secret = echo, HEADER_SECRET
     monkeypatch.setenv("IDENTITY_HEADER", HEADER_SECRET)
@@ -524,6 +528,8 @@ def test_an_identity_endpoint_quoting_the_request_is_not_quoted_back(
         texts += [captured.out, captured.err]
     texts += [caplog.text, *(r.getMessage() for r in caplog.records)]
     assert any(r.name.startswith(("azure.identity", "msal")) for r in caplog.records)
+    assert any(r.name == "mssql_python" and "get_token" in r.getMessage()
+               for r in caplog.records)
     assert identity_leaks(texts, identity) == [], [t for t in texts
                                                     if identity_leaks([t], identity)]
 

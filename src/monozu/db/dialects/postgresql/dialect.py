@@ -211,7 +211,12 @@ class PostgreSQLDialect(Dialect):
             else:
                 cls = DatabaseError
         # A NOT NULL or CHECK violation's detail is the whole failing row, every column of
-        # it (a password hash, a secret): the message never echoes it.
+        # it (a password hash, a secret): the message never echoes it, nor does the
+        # driver's exception, kept as the cause, whose text (its str and repr, in a
+        # traceback or a log record) is the server's whole report: its first line is kept.
+        if state in _ROW_DETAIL:
+            exc.args = tuple(a.split("\n", 1)[0] if isinstance(a, str) else a
+                             for a in exc.args)
         detail = None if state in _ROW_DETAIL else diag.message_detail
         text = f"{message} ({detail})" if detail else message
         column = diag.column_name

@@ -395,8 +395,11 @@ class SQLiteDialect(Dialect):
             message = f"SQLite database is locked: {message}"
         if (undecodable := _NOT_UTF8.match(message)) is not None:
             # sqlite3 quotes the text it could not decode, and a value is never shown
-            # (it may be anything, terminal escapes included).
+            # (it may be anything, terminal escapes or a secret included): not in the
+            # message, nor in the driver's exception kept as the cause, whose text a
+            # traceback or a log record of the error shows.
             column = undecodable["column"]
+            exc.args = (f"{undecodable.group()}(not shown)",)
             blob = f"CAST({self.quote(column)} AS BLOB)" if column.isprintable() else "a cast"
             return errors.from_driver(
                 errors.DataError, f"column {column!r} holds text that is not valid UTF-8 "

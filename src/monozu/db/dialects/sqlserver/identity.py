@@ -6,7 +6,8 @@ exception texts and their log records quote that answer, and an endpoint (or a p
 before it) may echo the request: its ``X-IDENTITY-HEADER`` secret, or a token sent in
 a malformed answer. So the layer's error keeps only the credential library's
 exception name, HTTP status and first clause (:func:`token_problem`), and the
-libraries' log records are cut where the answer begins (:func:`quiet_answers`).
+libraries' log records are cut where the answer begins (:func:`quiet_answers`), the
+driver's own too: mssql-python logs the credential's error text when a sign-in fails.
 """
 
 from __future__ import annotations
@@ -28,6 +29,11 @@ _QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
 # Where the answer begins in the libraries' log records: msal's error description,
 # azure-core's "Content:" of a body that is not JSON, msal's "unexpected payload".
 _ANSWER_IN_LOG = re.compile(r"Token request error|Content:|unexpected payload")
+# The driver: its sign-in records quote the credential's error after ", error=", so
+# they are cut there (or where an answer begins); the exceptions its other records
+# carry (a failed close, a converter's error: nothing of a sign-in) are kept.
+_DRIVER = "mssql_python"
+_ANSWER_IN_DRIVER_LOG = re.compile(", error=|" + _ANSWER_IN_LOG.pattern)
 
 
 def _chain(exc: BaseException) -> Iterable[BaseException]:
@@ -55,15 +61,19 @@ def token_problem(exc: BaseException) -> str:
     return f"{said}: {lead}; {ANSWER_NOT_SHOWN}" if lead else f"{said}; {ANSWER_NOT_SHOWN}"
 
 
-def _without_answer(record: logging.LogRecord) -> logging.LogRecord:
+def _without_answer(record: logging.LogRecord, *, driver: bool = False) -> logging.LogRecord:
     """``record`` cut where the service's answer begins, without the exception it
-    carries (whose text holds the answer too), if it holds either."""
+    carries (whose text holds the answer too), if it holds either. A ``driver``
+    record keeps an exception whose text quotes no answer."""
     try:
         text = record.getMessage()
     except Exception:  # malformed arguments: the handler reports those, as it would
         return record
-    found = _ANSWER_IN_LOG.search(text)
+    answer = _ANSWER_IN_DRIVER_LOG if driver else _ANSWER_IN_LOG
+    found = answer.search(text)
     exc = record.exc_info[1] if record.exc_info else None
+    if driver and exc is not None and not answer.search(str(exc)):
+        exc = None
     if found is None and exc is None:
         return record
     if found is not None:
@@ -95,8 +105,11 @@ def quiet_answers() -> None:
 
         def make(*args: Any, **kwargs: Any) -> logging.LogRecord:
             record = made_by(*args, **kwargs)
-            if record.name.split(".")[0] in _LIBRARIES:
+            top = record.name.split(".")[0]
+            if top in _LIBRARIES:
                 return _without_answer(record)
+            if top == _DRIVER:
+                return _without_answer(record, driver=True)
             return record
 
         logging.setLogRecordFactory(make)
