@@ -69,8 +69,13 @@ ALIVE_WINDOW = 0.5
 # Every session runs in UTC, so timestamptz values come back aware and in UTC, and
 # reads '...' strings as the SQL standard does (a backslash is a character): the
 # :name compiler reads them so, whatever the database's or role's default (a
-# default of off made '\' :x ' one string there, and bound :x inside it).
-SESSION_SQL = "SET TIME ZONE 'UTC';\nSET standard_conforming_strings = on"
+# default of off made '\' :x ' one string there, and bound :x inside it). Its tenant
+# is none until a unit of work binds one: a default of the role, the database or the
+# URL's options (``-c app.tenant_id=...``) had bound every unbound unit of work, and
+# each reset's RESET ALL went back to it. Set, the name is also defined in a new
+# session as in one reused after a tenant's unit of work.
+SESSION_SQL = ("SET TIME ZONE 'UTC';\nSET standard_conforming_strings = on;\n"
+               "SET app.tenant_id = ''")
 _UNLOCK = "SELECT pg_advisory_unlock_all()"
 # What DISCARD ALL does (PostgreSQL documents it as exactly these), then SESSION_SQL.
 RESET_SQL = ";\n".join((
