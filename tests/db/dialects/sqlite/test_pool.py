@@ -98,8 +98,7 @@ LEAKS: dict[str, Callable[[Tx], None]] = {
     "many pragmas": _pragmas("PRAGMA recursive_triggers = 1", "PRAGMA busy_timeout = 1",
                              "PRAGMA cache_size = 7", "PRAGMA temp_store = MEMORY",
                              "PRAGMA reverse_unordered_selects = 1",
-                             "PRAGMA writable_schema = 1", "PRAGMA automatic_index = 0",
-                             "PRAGMA case_sensitive_like = 1"),
+                             "PRAGMA writable_schema = 1", "PRAGMA automatic_index = 0"),
     "attached database": _attach,
     "a pragma behind a temp view": _behind_a_view("temp", "ignore_check_constraints",
                                                   "PRAGMA ignore_check_constraints = ON"),
@@ -123,7 +122,6 @@ def test_state_of_one_unit_of_work_is_gone_for_the_next(db: Database, leak: str)
         assert b.get_value("PRAGMA busy_timeout") == 5000
         assert b.get_value("PRAGMA writable_schema") == 0
         assert b.get_value("PRAGMA locking_mode") == "normal"
-        assert b.get_value("SELECT 'A' LIKE 'a'") == 1  # case_sensitive_like back off
         assert [r["name"] for r in b.select(dict, "PRAGMA database_list")
                 if r["name"] != "temp"] == ["main"]
         b.exec("INSERT INTO notes VALUES (2, 1)")  # no trigger fires into a lost table

@@ -25,11 +25,12 @@ Which pragma writes are undone:
 * those of :data:`LEAVE_NOTHING` do not mark the connection: reads given an argument
   (``table_info``), one-off actions (``wal_checkpoint``), values kept in the database
   file like any row (``user_version``), and the process-wide ones below;
-* any other (``page_size``, ``auto_vacuum``, ``encoding``, one aimed at the ``temp``
-  schema, one SQLite adds later) is not known to be undoable, so the pool closes the
-  connection instead, as it does one that registered SQL functions. An in-memory
-  database is the exception: its only connection holds the data, so it is kept, and
-  such a pragma stays set for the next unit of work.
+* any other (``page_size``, ``auto_vacuum``, ``encoding``, ``case_sensitive_like``, one
+  aimed at the ``temp`` schema, one SQLite adds later) is not known to be undoable, so
+  the pool closes the connection instead, as it does one that registered SQL functions.
+  An in-memory database is the exception: its only connection holds the data, so it is
+  kept, and such a pragma stays set for the next unit of work (``case_sensitive_like``
+  is set back off, LIKE then the connection's own).
 
 Process-wide pragmas are no connection's state and nothing here undoes them:
 ``soft_heap_limit``, ``hard_heap_limit`` and the deprecated ``temp_store_directory``
@@ -91,11 +92,14 @@ def attached(conn: sqlite3.Connection) -> list[str]:
 
 
 # Set on every restore, to what the connection had when opened (see watch): pragmas that
-# cannot be read back as a table (case_sensitive_like, mmap_size, wal_autocheckpoint),
-# one whose reading hides part of it (cache_spill reads as at least the cache's size),
-# and secure_delete, whose unqualified write reaches the temp schema too.
-BLIND = ("case_sensitive_like", "mmap_size", "wal_autocheckpoint", "cache_spill",
-         "secure_delete")
+# cannot be read back as a table (mmap_size, wal_autocheckpoint), one whose reading
+# hides part of it (cache_spill reads as at least the cache's size), and secure_delete,
+# whose unqualified write reaches the temp schema too. Not case_sensitive_like: any
+# write of it, OFF included, replaces the built-in LIKE with one of the connection's own
+# that SQLite does not hold deterministic, so a schema with LIKE in a partial index or an
+# index expression read as malformed on that connection from its next reload on. It is
+# not known to be undoable: a connection that wrote it is closed.
+BLIND = ("mmap_size", "wal_autocheckpoint", "cache_spill", "secure_delete")
 RESTORED = frozenset(p.rpartition(".")[2] for p in PRAGMAS) | frozenset(BLIND)
 # Pragmas whose write leaves nothing on the connection to undo (the module's docstring).
 LEAVE_NOTHING = frozenset({
@@ -326,7 +330,6 @@ def watch(conn: WatchedConnection) -> None:
     was = dict(zip(PRAGMAS, opened, strict=True))
     checkpoint = int(conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0])
     conn.blind_resets = (
-        "PRAGMA case_sensitive_like = OFF",  # SQLite's default, which connect() keeps
         "PRAGMA mmap_size = -1",  # -1: the process's default, which a new connection has
         f"PRAGMA wal_autocheckpoint = {checkpoint}",
         # 1 is also the spill threshold a new connection has; a larger one would read
@@ -420,6 +423,10 @@ def _restore_session(conn: WatchedConnection) -> None:
     if conn.unknown_pragmas and not conn.in_memory:
         raise RuntimeError("pragmas that cannot be set back were written: "
                            f"{', '.join(sorted(set(conn.unknown_pragmas)))}")
+    if any(name.rpartition(".")[2] == "case_sensitive_like" for name in conn.unknown_pragmas):
+        # The in-memory database's only connection: LIKE ignores case again, as SQLite's
+        # own does, though it stays the connection's (see BLIND).
+        conn.execute("PRAGMA case_sensitive_like = OFF")
     conn.unknown_pragmas.clear()
     now = read_pragmas(conn)
     for name, was, is_ in zip(PRAGMAS, conn.opened_with, now, strict=True):
