@@ -4,10 +4,15 @@ SQLite connections are cheap but their pragmas are not free, and ``:memory:`` mu
 keep its one connection alive, so connections are pooled here. What one unit of
 work can leave on a connection is its temporary schema (``TEMP`` tables, views,
 triggers), its pragmas (``query_only``, ``max_page_count``, ``locking_mode`` and the
-rest) and attached databases. A returned connection has its temporary schema
-emptied, in one query when there is nothing to undo. What DROP cannot remove
-(``temp.sqlite_sequence``) goes with the whole temporary database: a reset that fails
-closes the connection, and ``:memory:`` with it.
+rest) and attached databases. A returned connection whose temporary schema holds
+anything, or was written since the last reset, has its whole temporary database
+discarded, which frees the pages dropped objects would leave behind and takes what
+DROP cannot remove (``temp.sqlite_sequence``); one query when there is nothing to undo.
+A reset that fails closes the connection, and ``:memory:`` with it.
+
+What stays as a unit of work left it: ``last_insert_rowid()`` and ``changes()``, which
+Python's ``sqlite3`` can set back only by writing a temporary table (about four times
+a writing unit of work's time), and ``total_changes()``, which only reopening does.
 
 Reading every pragma back costs about 30 µs, six times the common reset, so an
 authorizer watches instead: SQLite calls it while preparing each new statement (a
@@ -58,10 +63,6 @@ if TYPE_CHECKING:
 # What a fresh connection has in its temp schema: nothing. (Its foreign_keys setting is
 # set back with the other pragmas: only a PRAGMA can change it, which marks the connection.)
 TEMP_COUNT_SQL = "SELECT count(*) FROM temp.sqlite_master"
-# SQLite's own tables (sqlite_sequence, sqlite_stat1) are left to _discard_temp_database:
-# it refuses to drop some of them.
-TEMP_OBJECTS_SQL = ("SELECT type, name FROM temp.sqlite_master WHERE type IN ('table', 'view') "
-                    "AND name NOT LIKE 'sqlite^_%' ESCAPE '^'")
 
 
 # The per-connection pragmas a unit of work could change, read in one query: what a
@@ -141,6 +142,7 @@ class WatchedConnection(sqlite3.Connection):
     opened_with: tuple[Any, ...] = ()
     blind_resets: tuple[str, ...] = ()
     marked: list[bool]
+    temp_written: list[bool]  # the authorizer saw a write to the temp schema since reset
     unknown_pragmas: list[str]  # written since the last reset, not known to be undoable
     registered: list[str]  # SQL functions, aggregates, collations since watch()
     limits: dict[int, int]  # category -> its value before the first setlimit() since reset
@@ -284,9 +286,9 @@ class MemoryConnection(WatchedConnection):
 
 # What the layer itself sets on a connection object (see watch and the dialect's connect).
 _OWN_ATTRIBUTES = frozenset({
-    "opened_with", "blind_resets", "marked", "chained", "unknown_pragmas", "registered",
-    "limits", "watching", "in_memory", "empty_file", "loading_enabled", "extension_loaded",
-    "handles", "busy_seconds", "turn", "file_id", "file_path"})
+    "opened_with", "blind_resets", "marked", "temp_written", "chained", "unknown_pragmas",
+    "registered", "limits", "watching", "in_memory", "empty_file", "loading_enabled",
+    "extension_loaded", "handles", "busy_seconds", "turn", "file_id", "file_path"})
 
 
 # This process's queue for each database file's write lock (see take_write_turn).
@@ -338,11 +340,13 @@ def watch(conn: WatchedConnection) -> None:
         f"PRAGMA secure_delete = {int(was['secure_delete'])}",
     )
     marked = conn.marked = [False]
+    temp_written = conn.temp_written = [False]
     chained = conn.chained = [None]  # lists, not attributes: no cycle through conn
     unknown = conn.unknown_pragmas = []
     conn.registered = []
     conn.limits = {}
     setting, attach, ok = sqlite3.SQLITE_PRAGMA, sqlite3.SQLITE_ATTACH, sqlite3.SQLITE_OK
+    insert = sqlite3.SQLITE_INSERT
     leave_nothing, restored = LEAVE_NOTHING, RESTORED
 
     def authorize(action: int, arg1: str | None, arg2: str | None, db: str | None,
@@ -355,6 +359,8 @@ def watch(conn: WatchedConnection) -> None:
                     unknown.append(f"{db}.{name}" if db else name)
         elif action == attach:
             marked[0] = True
+        elif action == insert and db == "temp":  # a temporary object made, or its rows
+            temp_written[0] = True
         other = chained[0]
         return ok if other is None else int(other(action, arg1, arg2, db, source))
 
@@ -487,25 +493,22 @@ class SQLitePooling(Pooling):
             conn.autocommit = _LEGACY  # Python 3.12+: the transaction control it had
         if conn.marked[0]:
             _restore_session(conn)
-        if not conn.execute(TEMP_COUNT_SQL).fetchone()[0]:
+        # The whole temporary database goes, not its objects one by one: the pages they
+        # held stay in it when dropped, and their count (PRAGMA temp.page_count) told the
+        # next unit of work how much this one kept there, even of objects it dropped
+        # itself (seen by the authorizer: the schema then counts none).
+        if not conn.temp_written[0] and not conn.execute(TEMP_COUNT_SQL).fetchone()[0]:
             return
-        # Dropping a temporary table drops its indexes and triggers with it.
-        for kind, name in conn.execute(TEMP_OBJECTS_SQL).fetchall():
-            conn.execute(f"DROP {kind.upper()} IF EXISTS temp.{_quote(name)}")
-        for (name,) in conn.execute(
-                "SELECT name FROM temp.sqlite_master WHERE type = 'trigger'").fetchall():
-            conn.execute(f"DROP TRIGGER IF EXISTS temp.{_quote(name)}")
-        if conn.execute(TEMP_COUNT_SQL).fetchone()[0]:
-            _discard_temp_database(conn)
-            conn.marked[0] = False  # its pragmas set back what the connection had
+        _discard_temp_database(conn)
+        conn.marked[0] = conn.temp_written[0] = False  # its pragmas changed nothing kept
         if conn.execute(TEMP_COUNT_SQL).fetchone()[0]:
             raise RuntimeError("the connection's temporary schema could not be emptied")
 
 
 def _discard_temp_database(conn: Any) -> None:
-    """Empty the temp schema of what DROP cannot remove (the sqlite_sequence of an
-    AUTOINCREMENT table): a change of temp_store discards the whole temporary
-    database, and setting it back keeps the connection's own value."""
+    """Empty the temp schema, what DROP cannot remove included (the sqlite_sequence of an
+    AUTOINCREMENT table), and free its pages: a change of temp_store discards the whole
+    temporary database, and setting it back keeps the connection's own value."""
     store = int(conn.execute("PRAGMA temp_store").fetchone()[0])
     conn.execute(f"PRAGMA temp_store = {2 if store == 1 else 1}")
     conn.execute(f"PRAGMA temp_store = {store}")
