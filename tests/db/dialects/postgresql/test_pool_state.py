@@ -9,6 +9,7 @@ cursors, channels listened to, advisory locks, temporary objects, sequence state
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -50,7 +51,10 @@ def snapshot(tx: Tx) -> dict[str, Any]:
     for seed in SEEDS:
         conn.execute("SELECT setseed($1)", (seed,))
         foretold.append(drawn == conn.execute("SELECT random()").fetchone()[0])
+    # How often psycopg saw each statement run, which decides when it prepares one.
+    counts = sorted(conn._prepared._counts.items())
     return {
+        "statement counts": counts,
         "settings": _rows(conn, "SELECT name, setting, source, reset_val FROM pg_settings "
                                 "ORDER BY name"),
         "users": _rows(conn, "SELECT current_user, session_user"),
@@ -73,7 +77,7 @@ def snapshot(tx: Tx) -> dict[str, Any]:
                                   "WHERE typnamespace = pg_my_temp_schema() ORDER BY 1"),
         "random foretold": foretold,
         # Last: a failed statement's ROLLBACK TO SAVEPOINT makes psycopg deallocate the
-        # statements it prepared, which would hide them from "prepared" above.
+        # statements it prepared and forget its counts, which would hide them above.
         "tenant": _value_or_error(conn, "SELECT current_setting('app.tenant_id')"),
         "custom settings": {name: _value_or_error(conn, f"SELECT current_setting('{name}')")
                             .replace(UNDEFINED, "") for name in PROBES},
@@ -118,9 +122,11 @@ def _sql(*statements: str) -> Callable[[Tx, str], None]:
     return act
 
 
-def _prepared_by_the_driver(tx: Tx, role: str) -> None:
-    for _ in range(8):  # psycopg prepares a statement after five executions
-        tx.select(int, "SELECT id FROM notes WHERE id >= :n", n=1)
+def _run(times: int) -> Callable[[Tx, str], None]:
+    def act(tx: Tx, role: str) -> None:
+        for _ in range(times):  # psycopg prepares a statement on its fifth run
+            tx.select(int, "SELECT id FROM notes WHERE id >= :n", n=1)
+    return act
 
 
 def _verbs(tx: Tx, role: str) -> None:
@@ -170,7 +176,8 @@ ACTIONS: dict[str, Callable[[Tx, str], None]] = {
         "CREATE FUNCTION pg_temp.spy() RETURNS text LANGUAGE sql AS 'SELECT ''tenant a'''"),
     "with hold cursor": _sql("DECLARE held CURSOR WITH HOLD FOR SELECT id FROM notes"),
     "prepared statement": _sql("PREPARE leaked AS SELECT id FROM notes"),
-    "statement the driver prepared": _prepared_by_the_driver,
+    "statement the driver prepared": _run(8),
+    "statement run less often than the driver prepares": _run(3),
     "advisory locks": _sql("SELECT pg_advisory_lock(4242)::text",
                            "SELECT pg_advisory_lock_shared(1, 2)::text",
                            "SELECT pg_try_advisory_lock(7)::text",
@@ -190,7 +197,7 @@ def test_the_next_unit_of_work_sees_the_session_a_fresh_one_has(
     with db.transaction() as fresh:
         pid = fresh.get_value("SELECT pg_backend_pid()")
         expected = snapshot(fresh)
-    with pytest.raises(RuntimeError) if ending == "rollback" else _nothing(), \
+    with pytest.raises(RuntimeError) if ending == "rollback" else contextlib.nullcontext(), \
             db.tenant(uuid.uuid4()) as a:
         assert a.get_value("SELECT pg_backend_pid()") == pid
         ACTIONS[action](a, other_role)
@@ -201,14 +208,6 @@ def test_the_next_unit_of_work_sees_the_session_a_fresh_one_has(
         got = snapshot(b)
     assert {k: v for k, v in got.items() if v != expected[k]} == {
         k: v for k, v in expected.items() if v != got[k]}
-
-
-class _nothing:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: object) -> None:
-        return None
 
 
 def _driver_settings(conn: Any) -> None:

@@ -16,8 +16,8 @@ A connection given out raw (``tx.conn``) is closed when its unit of work ends, n
 reused (see ``Tx.conn``); as a second line, the reset also covers psycopg's own state,
 which code holding the raw connection can change:
 its row and cursor factories (a ``dict_row`` left behind would hand the next unit
-of work's scanner dicts instead of tuples), preparation settings, notice and notify
-handlers (another tenant's notices would reach them), and its adapters. The first
+of work's scanner dicts instead of tuples), preparation settings and counts, notice and
+notify handlers (another tenant's notices would reach them), and its adapters. The first
 ones are set back to what the connection was configured with; a connection whose
 adapters changed is closed instead, since psycopg offers no way to undo them.
 """
@@ -318,6 +318,19 @@ class PostgreSQLPooling(Pooling):
         # A notification the server sent while the connection waited for this reset
         # (still listening) was read by the batch: it goes too.
         _drop_notifications(conn)
+        _forget_statement_counts(conn)
+
+
+def _forget_statement_counts(conn: Any) -> None:
+    """Forget how often each statement ran, which psycopg counts to prepare one on its
+    fifth run. The batch's DEALLOCATE ALL makes psycopg forget only when it had prepared
+    something: counts left over told the next unit of work which statements this one
+    ran (one of them then prepared on its first run there, seen in
+    pg_prepared_statements). A statement prepared is deallocated at the reset anyway,
+    so the counts gained nothing across units of work."""
+    counts = getattr(getattr(conn, "_prepared", None), "_counts", None)
+    if counts:
+        counts.clear()
 
 
 POOLING = PostgreSQLPooling()
