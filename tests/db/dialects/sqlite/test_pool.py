@@ -477,3 +477,15 @@ def test_a_unit_of_work_ended_without_its_rollback_gives_its_turn_back(
                 raise ValueError("the unit of work's own error")
         database.exec("INSERT INTO notes VALUES (2)")
         assert database.select(int, "SELECT id FROM notes") == [2]
+
+
+def test_the_statements_earlier_units_of_work_ran_cannot_be_listed(db: Database) -> None:
+    """SQLite's sqlite_stmt lists every statement its connection holds prepared: the
+    driver keeps the earlier units of work's in its cache, so another tenant's unit of
+    work read their SQL, literals included."""
+    with db.tenant(uuid.uuid4()) as a:
+        a.exec("INSERT INTO notes VALUES (2, NULL) -- tenant a's secret")
+    with db.tenant(uuid.uuid4()) as b, \
+            pytest.raises(DatabaseError, match=r"sqlite_stmt\.sql is prohibited"):
+        b.select(str, "SELECT sql FROM sqlite_stmt")
+    assert db.pool.stats()["opened"] == 1

@@ -54,6 +54,13 @@ def _all(conn: sqlite3.Connection, sql: str) -> list[tuple[Any, ...]]:
     return [tuple(row) for row in sqlite3.Connection.execute(conn, sql).fetchall()]
 
 
+def _all_or_error(conn: sqlite3.Connection, sql: str) -> Any:
+    try:
+        return _all(conn, sql)
+    except sqlite3.DatabaseError as exc:
+        return str(exc)
+
+
 def _temp_pragma(conn: sqlite3.Connection, name: str) -> list[tuple[Any, ...]]:
     value = _all(conn, f"PRAGMA temp.{name}")
     if name == "cache_size" and value == [(0,)]:
@@ -80,6 +87,7 @@ def snapshot(tx: Tx) -> dict[str, Any]:
         "temp schema": _all(conn, "SELECT type, name, tbl_name, sql FROM temp.sqlite_master "
                                   "ORDER BY 1, 2"),
         "databases": _all(conn, "PRAGMA database_list"),
+        "prepared statements": _all_or_error(conn, "SELECT sql FROM sqlite_stmt ORDER BY 1"),
         "functions": sorted(_all(conn, "PRAGMA function_list")),
         "collations": sorted(name for _, name in _all(conn, "PRAGMA collation_list")),
         "modules": sorted(_all(conn, "PRAGMA module_list")),

@@ -10,6 +10,10 @@ discarded, which frees the pages dropped objects would leave behind and takes wh
 DROP cannot remove (``temp.sqlite_sequence``); one query when there is nothing to undo.
 A reset that fails closes the connection, and ``:memory:`` with it.
 
+The authorizer also refuses reading ``sqlite_stmt``: it lists every statement the
+connection holds prepared, and Python's statement cache keeps the earlier units of
+work's, whose SQL (literals included) the next one could read.
+
 What stays as a unit of work left it: ``last_insert_rowid()`` and ``changes()``, which
 Python's ``sqlite3`` can set back only by writing a temporary table (about four times
 a writing unit of work's time), and ``total_changes()``, which only reopening does.
@@ -346,7 +350,7 @@ def watch(conn: WatchedConnection) -> None:
     conn.registered = []
     conn.limits = {}
     setting, attach, ok = sqlite3.SQLITE_PRAGMA, sqlite3.SQLITE_ATTACH, sqlite3.SQLITE_OK
-    insert = sqlite3.SQLITE_INSERT
+    insert, read, deny = sqlite3.SQLITE_INSERT, sqlite3.SQLITE_READ, sqlite3.SQLITE_DENY
     leave_nothing, restored = LEAVE_NOTHING, RESTORED
 
     def authorize(action: int, arg1: str | None, arg2: str | None, db: str | None,
@@ -361,6 +365,10 @@ def watch(conn: WatchedConnection) -> None:
             marked[0] = True
         elif action == insert and db == "temp":  # a temporary object made, or its rows
             temp_written[0] = True
+        elif action == read and arg1 == "sqlite_stmt":
+            # Every statement the connection holds prepared, the driver's cache of the
+            # earlier units of work's included: their SQL, literals and all.
+            return deny
         other = chained[0]
         return ok if other is None else int(other(action, arg1, arg2, db, source))
 
