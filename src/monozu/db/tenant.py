@@ -12,7 +12,8 @@ How the binding reaches the database is the dialect's business:
   connection the unit of work holds, cleared again when it ends; the V14 security
   policies filter and block on it once enabled.
 * PostgreSQL: ``set_config('app.tenant_id', <id>, true)``, local to the transaction, so
-  it is gone at COMMIT or ROLLBACK; the ``rls_<table>`` policies read it.
+  it is gone at COMMIT or ROLLBACK; the ``rls_<table>`` policies read it. Outside it the
+  session holds it empty, whatever default the role or the database gives it.
 * SQLite: no row-level security exists; the id travels with the unit of work and
   repositories filter on it explicitly (:func:`tenant_of`).
 

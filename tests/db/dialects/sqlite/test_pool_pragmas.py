@@ -35,7 +35,8 @@ LEAVE_NOTHING = {"table_info", "table_xinfo", "table_list", "index_info", "index
                  "incremental_vacuum", "optimize", "shrink_memory", "user_version",
                  "application_id"}
 # Not known to be undoable on the connection: the pool closes it (keeps an in-memory one).
-CLOSES = {"auto_vacuum", "default_cache_size", "encoding", "page_size", "no_such_pragma_yet"}
+CLOSES = {"auto_vacuum", "default_cache_size", "encoding", "page_size", "case_sensitive_like",
+          "no_such_pragma_yet"}
 
 # What a unit of work writes; a pragma not listed gets 1.
 WRITES: dict[str, list[str]] = {
@@ -178,3 +179,30 @@ def test_an_unknown_pragma_in_memory_keeps_the_only_connection(tmp_path: Path) -
         assert db.pool.stats()["opened"] == 1
         assert db.get_value("SELECT count(*) FROM notes") == 0
         assert db.get_value("PRAGMA busy_timeout") == 5000  # known ones are still set back
+
+
+def test_like_stays_deterministic_after_a_pragma_was_set_back(tmp_path: Path) -> None:
+    """Setting pragmas back wrote case_sensitive_like = OFF too, which replaces SQLite's
+    LIKE with one of the connection's own that is not deterministic: once another
+    connection changed the schema, a partial index using LIKE made every statement on
+    the pooled connection fail as a malformed schema."""
+    url = f"sqlite:///{tmp_path / 'like.db'}"
+    with Database.open(url, pool_size=1) as db:
+        db.exec("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)")
+        db.exec("CREATE INDEX ix_notes_a ON notes (body) WHERE body LIKE 'a%'")
+        with db.tenant(uuid.uuid4()) as a, a.bulk_writes():  # a pragma, set back after
+            a.exec("INSERT INTO notes (body) VALUES ('abc')")
+        with Database.open(url, pool_size=1) as other:
+            other.exec("CREATE TABLE later (id INTEGER PRIMARY KEY)")
+        with db.tenant(uuid.uuid4()) as b:
+            b.exec("INSERT INTO notes (body) VALUES ('abd')")
+            assert b.get_value("SELECT count(*) FROM notes WHERE body LIKE 'A%'") == 2
+        assert db.pool.stats()["opened"] == 1
+
+
+def test_case_sensitive_like_in_memory_is_set_back_off() -> None:
+    with Database.open("sqlite:///:memory:", pool_size=1) as db:
+        with pooled(db) as conn:
+            conn.execute("PRAGMA case_sensitive_like = 1")
+        assert db.get_value("SELECT 'A' LIKE 'a'") == 1
+        assert db.pool.stats()["opened"] == 1

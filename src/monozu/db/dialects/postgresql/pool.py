@@ -16,8 +16,8 @@ A connection given out raw (``tx.conn``) is closed when its unit of work ends, n
 reused (see ``Tx.conn``); as a second line, the reset also covers psycopg's own state,
 which code holding the raw connection can change:
 its row and cursor factories (a ``dict_row`` left behind would hand the next unit
-of work's scanner dicts instead of tuples), preparation settings, notice and notify
-handlers (another tenant's notices would reach them), and its adapters. The first
+of work's scanner dicts instead of tuples), preparation settings and counts, notice and
+notify handlers (another tenant's notices would reach them), and its adapters. The first
 ones are set back to what the connection was configured with; a connection whose
 adapters changed is closed instead, since psycopg offers no way to undo them.
 """
@@ -69,8 +69,13 @@ ALIVE_WINDOW = 0.5
 # Every session runs in UTC, so timestamptz values come back aware and in UTC, and
 # reads '...' strings as the SQL standard does (a backslash is a character): the
 # :name compiler reads them so, whatever the database's or role's default (a
-# default of off made '\' :x ' one string there, and bound :x inside it).
-SESSION_SQL = "SET TIME ZONE 'UTC';\nSET standard_conforming_strings = on"
+# default of off made '\' :x ' one string there, and bound :x inside it). Its tenant
+# is none until a unit of work binds one: a default of the role, the database or the
+# URL's options (``-c app.tenant_id=...``) had bound every unbound unit of work, and
+# each reset's RESET ALL went back to it. Set, the name is also defined in a new
+# session as in one reused after a tenant's unit of work.
+SESSION_SQL = ("SET TIME ZONE 'UTC';\nSET standard_conforming_strings = on;\n"
+               "SET app.tenant_id = ''")
 _UNLOCK = "SELECT pg_advisory_unlock_all()"
 # What DISCARD ALL does (PostgreSQL documents it as exactly these), then SESSION_SQL.
 RESET_SQL = ";\n".join((
@@ -313,6 +318,19 @@ class PostgreSQLPooling(Pooling):
         # A notification the server sent while the connection waited for this reset
         # (still listening) was read by the batch: it goes too.
         _drop_notifications(conn)
+        _forget_statement_counts(conn)
+
+
+def _forget_statement_counts(conn: Any) -> None:
+    """Forget how often each statement ran, which psycopg counts to prepare one on its
+    fifth run. The batch's DEALLOCATE ALL makes psycopg forget only when it had prepared
+    something: counts left over told the next unit of work which statements this one
+    ran (one of them then prepared on its first run there, seen in
+    pg_prepared_statements). A statement prepared is deallocated at the reset anyway,
+    so the counts gained nothing across units of work."""
+    counts = getattr(getattr(conn, "_prepared", None), "_counts", None)
+    if counts:
+        counts.clear()
 
 
 POOLING = PostgreSQLPooling()

@@ -4,10 +4,19 @@ SQLite connections are cheap but their pragmas are not free, and ``:memory:`` mu
 keep its one connection alive, so connections are pooled here. What one unit of
 work can leave on a connection is its temporary schema (``TEMP`` tables, views,
 triggers), its pragmas (``query_only``, ``max_page_count``, ``locking_mode`` and the
-rest) and attached databases. A returned connection has its temporary schema
-emptied, in one query when there is nothing to undo. What DROP cannot remove
-(``temp.sqlite_sequence``) goes with the whole temporary database: a reset that fails
-closes the connection, and ``:memory:`` with it.
+rest) and attached databases. A returned connection whose temporary schema holds
+anything, or was written since the last reset, has its whole temporary database
+discarded, which frees the pages dropped objects would leave behind and takes what
+DROP cannot remove (``temp.sqlite_sequence``); one query when there is nothing to undo.
+A reset that fails closes the connection, and ``:memory:`` with it.
+
+The authorizer also refuses reading ``sqlite_stmt``: it lists every statement the
+connection holds prepared, and Python's statement cache keeps the earlier units of
+work's, whose SQL (literals included) the next one could read.
+
+What stays as a unit of work left it: ``last_insert_rowid()`` and ``changes()``, which
+Python's ``sqlite3`` can set back only by writing a temporary table (about four times
+a writing unit of work's time), and ``total_changes()``, which only reopening does.
 
 Reading every pragma back costs about 30 µs, six times the common reset, so an
 authorizer watches instead: SQLite calls it while preparing each new statement (a
@@ -25,11 +34,12 @@ Which pragma writes are undone:
 * those of :data:`LEAVE_NOTHING` do not mark the connection: reads given an argument
   (``table_info``), one-off actions (``wal_checkpoint``), values kept in the database
   file like any row (``user_version``), and the process-wide ones below;
-* any other (``page_size``, ``auto_vacuum``, ``encoding``, one aimed at the ``temp``
-  schema, one SQLite adds later) is not known to be undoable, so the pool closes the
-  connection instead, as it does one that registered SQL functions. An in-memory
-  database is the exception: its only connection holds the data, so it is kept, and
-  such a pragma stays set for the next unit of work.
+* any other (``page_size``, ``auto_vacuum``, ``encoding``, ``case_sensitive_like``, one
+  aimed at the ``temp`` schema, one SQLite adds later) is not known to be undoable, so
+  the pool closes the connection instead, as it does one that registered SQL functions.
+  An in-memory database is the exception: its only connection holds the data, so it is
+  kept, and such a pragma stays set for the next unit of work (``case_sensitive_like``
+  is set back off, LIKE then the connection's own).
 
 Process-wide pragmas are no connection's state and nothing here undoes them:
 ``soft_heap_limit``, ``hard_heap_limit`` and the deprecated ``temp_store_directory``
@@ -57,10 +67,6 @@ if TYPE_CHECKING:
 # What a fresh connection has in its temp schema: nothing. (Its foreign_keys setting is
 # set back with the other pragmas: only a PRAGMA can change it, which marks the connection.)
 TEMP_COUNT_SQL = "SELECT count(*) FROM temp.sqlite_master"
-# SQLite's own tables (sqlite_sequence, sqlite_stat1) are left to _discard_temp_database:
-# it refuses to drop some of them.
-TEMP_OBJECTS_SQL = ("SELECT type, name FROM temp.sqlite_master WHERE type IN ('table', 'view') "
-                    "AND name NOT LIKE 'sqlite^_%' ESCAPE '^'")
 
 
 # The per-connection pragmas a unit of work could change, read in one query: what a
@@ -91,11 +97,14 @@ def attached(conn: sqlite3.Connection) -> list[str]:
 
 
 # Set on every restore, to what the connection had when opened (see watch): pragmas that
-# cannot be read back as a table (case_sensitive_like, mmap_size, wal_autocheckpoint),
-# one whose reading hides part of it (cache_spill reads as at least the cache's size),
-# and secure_delete, whose unqualified write reaches the temp schema too.
-BLIND = ("case_sensitive_like", "mmap_size", "wal_autocheckpoint", "cache_spill",
-         "secure_delete")
+# cannot be read back as a table (mmap_size, wal_autocheckpoint), one whose reading
+# hides part of it (cache_spill reads as at least the cache's size), and secure_delete,
+# whose unqualified write reaches the temp schema too. Not case_sensitive_like: any
+# write of it, OFF included, replaces the built-in LIKE with one of the connection's own
+# that SQLite does not hold deterministic, so a schema with LIKE in a partial index or an
+# index expression read as malformed on that connection from its next reload on. It is
+# not known to be undoable: a connection that wrote it is closed.
+BLIND = ("mmap_size", "wal_autocheckpoint", "cache_spill", "secure_delete")
 RESTORED = frozenset(p.rpartition(".")[2] for p in PRAGMAS) | frozenset(BLIND)
 # Pragmas whose write leaves nothing on the connection to undo (the module's docstring).
 LEAVE_NOTHING = frozenset({
@@ -137,6 +146,7 @@ class WatchedConnection(sqlite3.Connection):
     opened_with: tuple[Any, ...] = ()
     blind_resets: tuple[str, ...] = ()
     marked: list[bool]
+    temp_written: list[bool]  # the authorizer saw a write to the temp schema since reset
     unknown_pragmas: list[str]  # written since the last reset, not known to be undoable
     registered: list[str]  # SQL functions, aggregates, collations since watch()
     limits: dict[int, int]  # category -> its value before the first setlimit() since reset
@@ -280,9 +290,9 @@ class MemoryConnection(WatchedConnection):
 
 # What the layer itself sets on a connection object (see watch and the dialect's connect).
 _OWN_ATTRIBUTES = frozenset({
-    "opened_with", "blind_resets", "marked", "chained", "unknown_pragmas", "registered",
-    "limits", "watching", "in_memory", "empty_file", "loading_enabled", "extension_loaded",
-    "handles", "busy_seconds", "turn", "file_id", "file_path"})
+    "opened_with", "blind_resets", "marked", "temp_written", "chained", "unknown_pragmas",
+    "registered", "limits", "watching", "in_memory", "empty_file", "loading_enabled",
+    "extension_loaded", "handles", "busy_seconds", "turn", "file_id", "file_path"})
 
 
 # This process's queue for each database file's write lock (see take_write_turn).
@@ -326,7 +336,6 @@ def watch(conn: WatchedConnection) -> None:
     was = dict(zip(PRAGMAS, opened, strict=True))
     checkpoint = int(conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0])
     conn.blind_resets = (
-        "PRAGMA case_sensitive_like = OFF",  # SQLite's default, which connect() keeps
         "PRAGMA mmap_size = -1",  # -1: the process's default, which a new connection has
         f"PRAGMA wal_autocheckpoint = {checkpoint}",
         # 1 is also the spill threshold a new connection has; a larger one would read
@@ -335,11 +344,13 @@ def watch(conn: WatchedConnection) -> None:
         f"PRAGMA secure_delete = {int(was['secure_delete'])}",
     )
     marked = conn.marked = [False]
+    temp_written = conn.temp_written = [False]
     chained = conn.chained = [None]  # lists, not attributes: no cycle through conn
     unknown = conn.unknown_pragmas = []
     conn.registered = []
     conn.limits = {}
     setting, attach, ok = sqlite3.SQLITE_PRAGMA, sqlite3.SQLITE_ATTACH, sqlite3.SQLITE_OK
+    insert, read, deny = sqlite3.SQLITE_INSERT, sqlite3.SQLITE_READ, sqlite3.SQLITE_DENY
     leave_nothing, restored = LEAVE_NOTHING, RESTORED
 
     def authorize(action: int, arg1: str | None, arg2: str | None, db: str | None,
@@ -352,6 +363,12 @@ def watch(conn: WatchedConnection) -> None:
                     unknown.append(f"{db}.{name}" if db else name)
         elif action == attach:
             marked[0] = True
+        elif action == insert and db == "temp":  # a temporary object made, or its rows
+            temp_written[0] = True
+        elif action == read and arg1 == "sqlite_stmt":
+            # Every statement the connection holds prepared, the driver's cache of the
+            # earlier units of work's included: their SQL, literals and all.
+            return deny
         other = chained[0]
         return ok if other is None else int(other(action, arg1, arg2, db, source))
 
@@ -420,6 +437,10 @@ def _restore_session(conn: WatchedConnection) -> None:
     if conn.unknown_pragmas and not conn.in_memory:
         raise RuntimeError("pragmas that cannot be set back were written: "
                            f"{', '.join(sorted(set(conn.unknown_pragmas)))}")
+    if any(name.rpartition(".")[2] == "case_sensitive_like" for name in conn.unknown_pragmas):
+        # The in-memory database's only connection: LIKE ignores case again, as SQLite's
+        # own does, though it stays the connection's (see BLIND).
+        conn.execute("PRAGMA case_sensitive_like = OFF")
     conn.unknown_pragmas.clear()
     now = read_pragmas(conn)
     for name, was, is_ in zip(PRAGMAS, conn.opened_with, now, strict=True):
@@ -480,25 +501,22 @@ class SQLitePooling(Pooling):
             conn.autocommit = _LEGACY  # Python 3.12+: the transaction control it had
         if conn.marked[0]:
             _restore_session(conn)
-        if not conn.execute(TEMP_COUNT_SQL).fetchone()[0]:
+        # The whole temporary database goes, not its objects one by one: the pages they
+        # held stay in it when dropped, and their count (PRAGMA temp.page_count) told the
+        # next unit of work how much this one kept there, even of objects it dropped
+        # itself (seen by the authorizer: the schema then counts none).
+        if not conn.temp_written[0] and not conn.execute(TEMP_COUNT_SQL).fetchone()[0]:
             return
-        # Dropping a temporary table drops its indexes and triggers with it.
-        for kind, name in conn.execute(TEMP_OBJECTS_SQL).fetchall():
-            conn.execute(f"DROP {kind.upper()} IF EXISTS temp.{_quote(name)}")
-        for (name,) in conn.execute(
-                "SELECT name FROM temp.sqlite_master WHERE type = 'trigger'").fetchall():
-            conn.execute(f"DROP TRIGGER IF EXISTS temp.{_quote(name)}")
-        if conn.execute(TEMP_COUNT_SQL).fetchone()[0]:
-            _discard_temp_database(conn)
-            conn.marked[0] = False  # its pragmas set back what the connection had
+        _discard_temp_database(conn)
+        conn.marked[0] = conn.temp_written[0] = False  # its pragmas changed nothing kept
         if conn.execute(TEMP_COUNT_SQL).fetchone()[0]:
             raise RuntimeError("the connection's temporary schema could not be emptied")
 
 
 def _discard_temp_database(conn: Any) -> None:
-    """Empty the temp schema of what DROP cannot remove (the sqlite_sequence of an
-    AUTOINCREMENT table): a change of temp_store discards the whole temporary
-    database, and setting it back keeps the connection's own value."""
+    """Empty the temp schema, what DROP cannot remove included (the sqlite_sequence of an
+    AUTOINCREMENT table), and free its pages: a change of temp_store discards the whole
+    temporary database, and setting it back keeps the connection's own value."""
     store = int(conn.execute("PRAGMA temp_store").fetchone()[0])
     conn.execute(f"PRAGMA temp_store = {2 if store == 1 else 1}")
     conn.execute(f"PRAGMA temp_store = {store}")
