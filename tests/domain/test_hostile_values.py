@@ -475,8 +475,8 @@ BAD_TEXT = ["a\ud800b", "a\x00b", HUGE, LONG_SHAPED, "", "   ", "\u200b\u202e", 
             *SQL_TEXT, Lying("lying"), "\U0001f600 \u0130stanbul", "x\r\ny"]
 # values of other kinds (test_hostile_inputs gives a plain parameter every other kind)
 NOT_TEXT: list[object] = [5, b"bytes", ["x"], Color.RED]
-INTS: list[object] = ["5", True, float("nan"), 2**63, -2**63 - 1, 10**400, Decimal("NaN"), 0,
-                      -1]
+INTS: list[object] = ["5", True, float("nan"), 2**63, -2**63 - 1, 10**400, -10**5000,
+                      Decimal("NaN"), 0, -1]
 DATETIMES: list[object] = [
     datetime(2026, 6, 1), date(2026, 6, 1), "2026-06-01T00:00:00+00:00", NOW.timestamp(),
     datetime(1850, 1, 1, tzinfo=UTC), datetime(1, 1, 1, tzinfo=UTC),
@@ -651,8 +651,8 @@ def _names(param: str, message: str) -> bool:
 def _shown(value: object) -> str:
     try:
         text = repr(value)
-    except RecursionError:
-        return f"<a {type(value).__name__} nested too deep to print>"
+    except (RecursionError, ValueError):  # too deep, or an int of too many digits
+        return f"<a {type(value).__name__} too large to print>"
     return text if len(text) <= 60 else f"{text[:40]}...({len(text)} chars)"
 
 
@@ -949,3 +949,15 @@ def test_an_audit_row_is_checked_before_it_is_written(db: Database, field_name: 
     args = {**CALLS["AuditRepository.insert"](acme), **change}
     _refused(db, acme, globex, ValidationError, field_name,
              lambda: _on_tx(db, acme, AuditRepository)("insert", **args))
+
+
+@pytest.mark.parametrize("number", [10**5000, -10**5000], ids=["10**5000", "-10**5000"])
+def test_a_number_too_long_to_print_is_refused_by_its_size(db: Database, number: int) -> None:
+    # turning it into the refusal's text raised ValueError (more than 4,300 digits)
+    acme, globex = _two_tenants(db)
+    for field_name, work in (
+            ("vlan_number", lambda: _on_tx(db, acme, CmdbService)("create_vlan", number, "V")),
+            ("purge_batch", lambda: EdgeService(db, purge_batch=number)),
+            ("bcrypt_rounds", lambda: IdentityService(db, bcrypt_rounds=number))):
+        _refused(db, acme, globex, ValidationError, f"^{field_name} .*a whole number of "
+                 f"{number.bit_length()} bits", work)
