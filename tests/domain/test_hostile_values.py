@@ -489,7 +489,7 @@ JSONS: list[object] = [
     "text", 5, (1, 2), {"a": float("nan")}, {"a": {1, 2}}, _nested(5000), {"a": "\ud800"},
     {"a": "a\x00b"}, {"a\x00": 1}, {1: "int key"}, {"a": 2**70}, {"a": -2**63 - 1},
     {"a": Decimal("1.5")}, {"a": Decimal("NaN")}, {"a": b"x"}, {"a": float("inf")},
-    [], {"": None}, {"q": SQL_TEXT}, {"big": "y" * 70_000}]
+    [], {"": None}, {"q": SQL_TEXT}, {"big": "y" * 70_000}, {"a": 10**5000}]
 BOOLS: list[object] = [1, 0, "true", 1.0]
 
 
@@ -558,7 +558,7 @@ def hostile(param: str, hint: object, r: Rows, other: Rows) -> list[object]:
                          [Color.RED], ["bogus"], iter(["x"]), ["x"] * 10_000,
                          *[[v] for v in BAD_TEXT]]
     if hint is object:
-        return [None, b"x", "a\x00b", HUGE, "a\ud800b", object(), 2**70]
+        return [None, b"x", "a\x00b", HUGE, "a\ud800b", object(), 2**70, 10**5000]
     plain = _plain(hint)
     if plain is None:
         raise AssertionError(f"{param}: no hostile values for {hint}")
@@ -961,3 +961,11 @@ def test_a_number_too_long_to_print_is_refused_by_its_size(db: Database, number:
             ("bcrypt_rounds", lambda: IdentityService(db, bcrypt_rounds=number))):
         _refused(db, acme, globex, ValidationError, f"^{field_name} .*a whole number of "
                  f"{number.bit_length()} bits", work)
+
+
+def test_an_audit_trail_of_an_id_too_long_to_print_is_empty(db: Database) -> None:
+    # str() of it raised ValueError; no stored id is longer than 100 characters
+    acme, _ = _two_tenants(db)
+    trail = _on_tx(db, acme, AuditRepository)
+    assert trail("for_resource", "site", 10**5000) == []
+    assert trail("for_resource", "site", acme.ids["site"]) != []

@@ -93,6 +93,9 @@ class AuditRepository:
         return paginate(rows, size, lambda r: (r.created_at, r.id))
 
     def for_resource(self, resource_type: str, resource_id: object) -> list[AuditLog]:
+        if isinstance(resource_id, int) and resource_id.bit_length() > 400:
+            # longer than any stored id (100 characters), and may be too long to print
+            return []
         return QUERIES.list_audit_for_resource(self.tx, tenant_id=tenant_of(self.tx),
                                                resource_type=resource_type,
                                                resource_id=str(resource_id))
