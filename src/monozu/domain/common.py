@@ -67,7 +67,9 @@ class Service:
 
     def __init__(self, tx: Tx, actor: Actor | None = None, *, clock: Clock = utc_now) -> None:
         self.tx = tx
-        self.actor = actor or Actor.system()
+        # checked here, not at the first audit row, which would be after a change was made
+        self.actor = Actor.system() if actor is None \
+            else typing.cast(Actor, check_value("actor", actor, Actor))
         self.clock = clock
         tenant_of(tx)  # refuse an unbound unit of work up front
 

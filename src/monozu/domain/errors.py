@@ -29,7 +29,8 @@ class InvalidTransition(DomainError):
     """A status change the lifecycle does not allow."""
 
     def __init__(self, entity: str, current: str, wanted: str) -> None:
-        super().__init__(f"{entity} cannot go from {current!r} to {wanted!r}")
+        # a wanted status is the caller's text, of any length: only its start is shown
+        super().__init__(f"{entity} cannot go from {current!r} to {wanted!r:.80}")
         self.entity = entity
         self.current = current
         self.wanted = wanted

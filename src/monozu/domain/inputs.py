@@ -53,10 +53,19 @@ def text_problem(value: str) -> str | None:
     return None if found is None else f"contains {found[1]}"
 
 
+def shown_number(value: object) -> str:
+    """A number as a refusal shows it. An int past 64 bits is shown by its size: one of
+    more than 4,300 digits cannot even be turned into text (Python raises ValueError)."""
+    if isinstance(value, int) and value.bit_length() > 64:
+        return f"a whole number of {value.bit_length()} bits"
+    return str(value)
+
+
 def check_range(field: str, value: R, low: R, high: R) -> R:
     """A setting within its bounds (the type was checked by the signature)."""
     if not low <= value <= high:
-        raise ValidationError(f"{field} must be from {low} to {high}; got {value}")
+        raise ValidationError(f"{field} must be from {low} to {high}; "
+                              f"got {shown_number(value)}")
     return value
 
 

@@ -53,7 +53,7 @@ def test_a_batch_is_written_and_read_back_by_window_and_page(edge: Edge) -> None
 
 
 @pytest.mark.parametrize(("bad", "message"), [
-    (lambda e: [*e, EventIn("teleport", e[0].event_at, {})], "unknown kind"),
+    (lambda e: [*e, EventIn("teleport", e[0].event_at, {})], "kind must be one of"),
     (lambda e: [*e, EventIn("log", datetime(2026, 1, 1), {})], "timezone-aware"),
     # a tzinfo that gives no offset makes a naive datetime, or one that fails to
     (lambda e: [*e, EventIn("log", datetime(2026, 1, 1, tzinfo=NoOffset()), {})],

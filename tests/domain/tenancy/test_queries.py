@@ -10,11 +10,12 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from monozu.db import ForeignKeyViolation, NotFound, ParameterError, UniqueViolation, connect
+from monozu.db import NotFound, ParameterError, connect
 from monozu.db.dialects import dialect_for
 from monozu.db.models import Tenant
 from monozu.db.queries import QueryError, QueryFile, load, many, one, parse, rowcount
 from monozu.db.sqlparams import scan
+from monozu.domain.errors import Conflict
 from monozu.domain.tenancy import Access, TenancyService
 from monozu.domain.tenancy.repository import QUERIES
 from tests.support.schema_apply import apply_postgresql, apply_sqlite, connect_sqlite
@@ -69,12 +70,13 @@ def test_a_tenant_logs_in_only_with_an_active_licence(service: TenancyService) -
 
 def test_tenancy_refuses_bad_input(service: TenancyService) -> None:
     tenant = service.register("Acme", "acme")
-    with pytest.raises(UniqueViolation):
+    with pytest.raises(Conflict, match="tenant slug 'acme' is in use"):
         service.register("Acme again", "acme")
     with pytest.raises(ParameterError, match="unknown feature"):
         service.apply_licence(tenant.id, "standard", NOW, ["teleport"])
-    with pytest.raises(ForeignKeyViolation):
-        service.apply_licence(uuid.uuid4(), "standard", NOW, [])
+    missing = uuid.uuid4()
+    with pytest.raises(NotFound, match=f"tenant {missing} not found"):
+        service.apply_licence(missing, "standard", NOW, [])
     assert service.login_access(tenant.id).access is Access.PENDING  # nothing half-applied
 
 

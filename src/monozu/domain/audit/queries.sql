@@ -1,8 +1,13 @@
 -- name: insert_audit :rowcount
+-- Written only when the acting user is one of the tenant's (:by_system is 1 when no user
+-- acts), so an actor of another tenant or of no row writes nothing instead of breaking
+-- the foreign key: the caller refuses it by the count.
 INSERT INTO audit_logs (id, tenant_id, user_id, action, resource_type, resource_id,
                         created_at, details)
-VALUES (:id, :tenant_id, :user_id, :action, :resource_type, :resource_id, :created_at,
-        :details)
+SELECT :id, :tenant_id, :user_id, :action, :resource_type, :resource_id, :created_at,
+       :details
+WHERE :by_system = 1
+   OR EXISTS (SELECT 1 FROM users WHERE tenant_id = :tenant_id AND id = :actor_id)
 
 -- name: list_audit :many AuditLog
 SELECT id, tenant_id, user_id, action, resource_type, resource_id, created_at, details

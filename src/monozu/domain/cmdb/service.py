@@ -39,7 +39,7 @@ from monozu.domain.common import (
     new_id,
 )
 from monozu.domain.errors import ValidationError, check_text
-from monozu.domain.inputs import json_size
+from monozu.domain.inputs import json_size, shown_number
 from monozu.domain.paging import Page, page_size, paginate
 
 # Far below what either database refuses (PostgreSQL's jsonb stops near 256 MB, SQLite
@@ -138,7 +138,7 @@ class CmdbService(Service):
         if isinstance(vlan_number, bool) or not isinstance(vlan_number, int) \
                 or not 1 <= vlan_number <= 4094:
             raise ValidationError(f"vlan_number must be a whole number from 1 to 4094; "
-                                  f"got {vlan_number!r}")
+                                  f"got {shown_number(vlan_number)}")
         vlan = Vlan(id=new_id(), tenant_id=self.repo.tenant_id, zone_id=zone_id,
                     vlan_number=vlan_number, name=check_text("VLAN name", name, max_length=200),
                     cidr=_cidr(cidr), site_id=site_id)

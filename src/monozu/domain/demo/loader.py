@@ -36,6 +36,7 @@ from monozu.domain.demo.data import (
     ago,
     priority,
 )
+from monozu.domain.errors import Conflict
 from monozu.domain.itsm import (
     ChangeService,
     IncidentService,
@@ -364,13 +365,14 @@ def _settled(step: Callable[[], T]) -> T:
 
     Each step is one transaction that writes only what it finds missing. Two demos
     started together can both find a tenant missing; the second to insert waits for
-    the first to commit and then hits its unique key, its transaction rolled back.
+    the first to commit and then hits its unique key (a taken tenant slug is a
+    ``Conflict``), its transaction rolled back.
     Run again, the step finds the rows and writes nothing.
     """
     for _ in range(2):
         try:
             return step()
-        except UniqueViolation:
+        except (UniqueViolation, Conflict):  # a registration refuses a taken slug as Conflict
             continue
     return step()
 

@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
-from monozu.db import Database, NotFound, UniqueViolation
+from monozu.db import Database, ForeignKeyViolation, NotFound, UniqueViolation
 from monozu.db.models import (
     JSON,
     Device,
@@ -26,6 +26,8 @@ from monozu.db.models import (
 )
 from monozu.db.values import has_offset
 from monozu.domain.audit import Actor, record
+from monozu.domain.audit.repository import unknown_actor
+from monozu.domain.common import choice
 from monozu.domain.edge import credentials
 from monozu.domain.edge.credentials import CredentialError
 from monozu.domain.edge.repository import EdgeRepository
@@ -90,7 +92,10 @@ class EdgeService:
                                   key_hash=key_hash, expires_at=expires_at, max_uses=max_uses,
                                   use_count=0, revoked_at=None, created_at=now)
         with self.db.tenant(tenant_id) as tx:
-            EdgeRepository(tx).insert_key(key)
+            try:
+                EdgeRepository(tx).insert_key(key)
+            except ForeignKeyViolation:  # a key's one reference is its tenant
+                raise NotFound(f"tenant {tenant_id} not found") from None
             record(tx, actor, "edge.provisioning_key_created", "edge_provisioning_key", key.id,
                    details={"label": label, "max_uses": max_uses}, at=now)
         return IssuedKey(key, secret)
@@ -177,9 +182,7 @@ class EdgeService:
     # -- the command queue ------------------------------------------------------------
     def enqueue(self, tenant_id: uuid.UUID, device_id: uuid.UUID, command: str,
                 payload: JSON | None = None, *, actor: Actor = SYSTEM) -> DeviceCommand:
-        if command not in COMMAND_KINDS:
-            raise ValidationError(f"unknown command {command!r} (one of: "
-                                  f"{', '.join(sorted(COMMAND_KINDS))})")
+        choice("command", command, COMMAND_KINDS)
         body: JSON = {} if payload is None else payload
         if not isinstance(body, dict):
             raise ValidationError("a command payload must be a JSON object")
@@ -194,7 +197,10 @@ class EdgeService:
             repo = EdgeRepository(tx)
             if repo.get_device(device_id).revoked_at is not None:
                 raise ValidationError("the device is revoked: it can take no commands")
-            repo.insert_command(row)
+            try:
+                repo.insert_command(row)
+            except ForeignKeyViolation:  # the device was read: the creator is no user here
+                raise unknown_actor(actor) from None
             record(tx, actor, "edge.command_enqueued", "device_command", row.id,
                    details={"device_id": str(device_id), "command": command}, at=now)
         return row
@@ -274,9 +280,7 @@ class EdgeService:
 
     def report_update(self, device: DeviceIdentity, snap_name: str, *, to_version: str,
                       status: str, from_version: str | None = None) -> DeviceSnapUpdate:
-        if status not in SNAP_UPDATE_STATUSES:
-            raise ValidationError(f"unknown update status {status!r} (one of: "
-                                  f"{', '.join(sorted(SNAP_UPDATE_STATUSES))})")
+        choice("update status", status, SNAP_UPDATE_STATUSES)
         update = DeviceSnapUpdate(
             id=uuid.uuid4(), tenant_id=device.tenant_id, device_id=device.device_id,
             snap_name=check_text("snap_name", snap_name, max_length=100),
@@ -325,8 +329,7 @@ class EdgeService:
             where = f"event {number}"
             if not isinstance(event, EventIn):
                 raise ValidationError(f"{where}: not an event")
-            if event.kind not in EVENT_KINDS:
-                raise ValidationError(f"{where}: unknown kind {event.kind!r}")
+            choice(f"{where}: kind", event.kind, EVENT_KINDS)  # of any type a caller sent
             at = _aware(f"{where}: event_at", event.event_at)
             if at > latest:
                 raise ValidationError(f"{where}: event_at lies in the future")
@@ -343,8 +346,8 @@ class EdgeService:
         size = page_size(limit)
         _aware("since", since)
         _aware("until", until)
-        if kind is not None and kind not in EVENT_KINDS:
-            raise ValidationError(f"unknown kind {kind!r}")
+        if kind is not None:
+            choice("kind", kind, EVENT_KINDS)
         after = None
         if cursor is not None:
             at, last_id = decode_cursor(cursor, (datetime, int))

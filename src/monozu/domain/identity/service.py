@@ -78,8 +78,13 @@ def check_permission(permission: str) -> str:
     if not _PERMISSION.fullmatch(permission):
         raise ValidationError(f"permission {permission[:100]!r} is not resource:action")
     if permission not in PERMISSIONS:
-        raise ValidationError(f"unknown permission {permission!r}")
+        raise ValidationError(f"unknown permission {permission!r:.100}")
     return permission
+
+
+def _no_tenant(tenant_id: uuid.UUID) -> NotFound:
+    """The refusal of a row for a tenant that does not exist: its key is all that broke."""
+    return NotFound(f"tenant {tenant_id} not found")
 
 
 def token_digest(token: str) -> str:
@@ -163,6 +168,8 @@ class IdentityService:
                 repo.insert_user(user)
             except UniqueViolation:
                 raise Conflict(f"a user with email {address!r} already exists") from None
+            except ForeignKeyViolation:  # a user's one reference is its tenant
+                raise _no_tenant(tenant_id) from None
             record(tx, actor, "user.created", "user", user.id,
                    details={"email": address, "sso": password is None}, at=user.created_at)
         return Account.of(user)
@@ -284,6 +291,8 @@ class IdentityService:
                 repo.insert_group(group)
             except UniqueViolation:  # a concurrent call took the name after the check
                 raise Conflict(f"a group named {group.name!r} already exists") from None
+            except ForeignKeyViolation:  # a group's one reference is its tenant
+                raise _no_tenant(tenant_id) from None
             record(tx, actor, "group.created", "group", group.id, details={"name": group.name},
                    at=self.clock())
         return group

@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from monozu.db import NotFound, UniqueViolation
+from monozu.db import ForeignKeyViolation, NotFound, UniqueViolation
 from monozu.db.models import (
     Change,
     Incident,
@@ -25,8 +25,10 @@ from monozu.db.models import (
     Problem,
     SlaPolicy,
 )
+from monozu.domain.audit.repository import unknown_actor
 from monozu.domain.common import (
     Service,
+    check_ids,
     check_move,
     choice,
     choices,
@@ -113,10 +115,13 @@ class IncidentService(_ItsmService):
 
     def _event(self, incident_id: uuid.UUID, event_type: str, old: str | None,
                new: str | None, at: datetime) -> None:
-        self.repo.insert_event(IncidentTimelineEvent(
-            id=new_id(), tenant_id=self.repo.tenant_id, incident_id=incident_id,
-            event_type=event_type, old_value=old, new_value=new, actor_id=self.actor.user_id,
-            created_at=at))
+        try:
+            self.repo.insert_event(IncidentTimelineEvent(
+                id=new_id(), tenant_id=self.repo.tenant_id, incident_id=incident_id,
+                event_type=event_type, old_value=old, new_value=new,
+                actor_id=self.actor.user_id, created_at=at))
+        except ForeignKeyViolation:  # the incident is this call's: the actor is no user here
+            raise unknown_actor(self.actor) from None
 
     def _place(self, site_id: uuid.UUID | None,
                asset_id: uuid.UUID | None) -> tuple[uuid.UUID | None, uuid.UUID | None]:
@@ -219,9 +224,9 @@ class IncidentService(_ItsmService):
                 mentions: Iterable[uuid.UUID] = ()) -> IncidentComment:
         """A comment by the acting user; mentioned users must be the tenant's."""
         if self.actor.user_id is None:
-            raise ValidationError("a comment needs an author: act as a user")
+            raise ValidationError("a comment needs an author: the actor must be a user")
         text = check_text("comment", body, max_length=BODY_MAX)
-        people = sorted(set(mentions))
+        people = check_ids("mentions", mentions)
         with self.change():
             self.repo.incident(incident_id)
             for user_id in [self.actor.user_id, *people]:

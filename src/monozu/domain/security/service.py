@@ -58,7 +58,7 @@ _CVE = re.compile(r"^CVE-[0-9]{4}-[0-9]{4,19}$")  # ASCII digits: \d takes any s
 def check_cve_id(value: str) -> str:
     cve = value.strip().upper()
     if not _CVE.match(cve):
-        raise ValidationError(f"{value!r} is not a CVE id like CVE-2024-3400")
+        raise ValidationError(f"cve_id {value!r:.80} is not a CVE id like CVE-2024-3400")
     return cve
 
 

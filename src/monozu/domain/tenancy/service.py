@@ -11,11 +11,11 @@ import uuid
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 
-from monozu.db import Database, NotFound, Tx
+from monozu.db import Database, NotFound, Tx, UniqueViolation
 from monozu.db.models import Tenant, TenantLicense
 from monozu.db.values import has_offset
 from monozu.domain.audit import Actor, record
-from monozu.domain.errors import InvalidTransition, ValidationError, check_text
+from monozu.domain.errors import Conflict, InvalidTransition, ValidationError, check_text
 from monozu.domain.inputs import MAX_PERIOD, check_range, checked
 from monozu.domain.tenancy.repository import TenancyRepository
 from monozu.domain.tenancy.types import (
@@ -58,7 +58,10 @@ class TenancyService:
         tenant = Tenant(id=uuid.uuid4(), name=name, status="pending", created_at=self.clock(),
                         slug=slug, onboarding_ot_completed=False)
         with self.db.tenant(tenant.id) as tx:
-            TenancyRepository(tx).insert_tenant(tenant)
+            try:
+                TenancyRepository(tx).insert_tenant(tenant)
+            except UniqueViolation:  # the slug is taken (the id is new)
+                raise Conflict(f"tenant slug {slug!r} is in use") from None
             record(tx, actor, "tenant.registered", "tenant", tenant.id,
                    details={"name": name, "slug": slug}, at=tenant.created_at)
         return tenant
@@ -105,10 +108,10 @@ class TenancyService:
         now = self.clock()
         with self.db.tenant(tenant_id) as tx:
             repo = TenancyRepository(tx)
+            tenant = _tenant(repo, tenant_id)  # before its rows: a missing one is NotFound
             repo.upsert_licence(plan, expires_at, now)
             for feature in sorted(FEATURES):
                 repo.set_feature(feature, feature in wanted)
-            tenant = _tenant(repo, tenant_id)
             record(tx, actor, "licence.applied", "tenant_license", tenant_id,
                    details={"plan": plan, "expires_at": expires_at.isoformat(),
                             "features": sorted(wanted)}, at=now)

@@ -23,6 +23,7 @@ import gc
 import itertools
 import operator
 import os
+import typing
 import uuid
 from collections import defaultdict
 from collections.abc import Iterator
@@ -33,7 +34,7 @@ from monozu.db import Database, Tx
 from monozu.db.errors import NotFound
 from monozu.db.models import CveCpeMatch
 from monozu.db.values import uuid_from_bytes
-from monozu.domain.inputs import checked_call
+from monozu.domain.inputs import check_value, checked_call, listed
 from monozu.domain.vulnintel import cpe, sql
 from monozu.domain.vulnintel.matching import (
     Verdict,
@@ -265,6 +266,8 @@ def match_tenants(db: Database, tenants: list[uuid.UUID], *,
     (distinct product versions, each entry evaluated once per run), so memory holds the
     assets, the entry cache and the matched pairs, never the catalog.
     """
+    tenants = [typing.cast(uuid.UUID, check_value("tenants", t, uuid.UUID))
+               for t in listed("tenants", tenants)]
     with _collector_paused():
         assets: dict[uuid.UUID, list[Asset]] = {}
         for tenant_id in tenants:
