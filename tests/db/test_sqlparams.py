@@ -363,3 +363,61 @@ def test_sql_server_driver_refuses_what_the_compiler_refuses() -> None:
             detect_and_convert_parameters(text, (1,))
         with pytest.raises(ParameterError, match="placeholder the database would bind"):
             compile_sql(text.replace("?", ":a"), "qmark", dialect_for("sqlserver").lexicon)
+
+# Read on a session with standard_conforming_strings on, ':a' below is a parameter after
+# the one-character string '\'; on one with it off, '\' AS s, :a AS a -- ' is one string.
+MOVED_BY_A_BACKSLASH = "SELECT '\\' AS s, :a AS a -- '\n, :b AS b"
+
+
+@pytest.mark.parametrize("turn_off", [
+    "SET standard_conforming_strings = off",
+    "SELECT set_config('standard_conforming_strings', 'off', false)",
+    "RESET standard_conforming_strings",  # back to the database's default, off
+])
+def test_postgresql_reads_strings_as_the_session_does_now(pg_url: str, turn_off: str) -> None:
+    # a database whose default is off: every session still starts with it on
+    with connect(pg_url, pool_size=1) as admin:
+        admin.exec("DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET "
+                   "standard_conforming_strings = off', current_database()); END $$")
+    db = connect(pg_url, pool_size=1)
+    try:
+        with db.transaction() as tx:
+            assert tx.select(dict, MOVED_BY_A_BACKSLASH, a=1, b=2) == [
+                {"s": "\\", "a": 1, "b": 2}]
+            tx.exec(turn_off)
+            assert tx.select(dict, MOVED_BY_A_BACKSLASH, b=2) == [
+                {"?column?": "' AS s, :a AS a -- ", "b": 2}]
+            with pytest.raises(ParameterError, match="unknown :a"):
+                tx.select(dict, MOVED_BY_A_BACKSLASH, a=1, b=2)
+            # read only this way: \' is a quote inside a string here
+            assert tx.get_value("SELECT 'it\\'s ' || :a", a="x") == "it's x"
+            assert tx.exec_many("SELECT '\\' AS s, :a -- '\n, :b", [{"b": 1}]) == 1
+            # a string that ends where it would otherwise is refused, saying why
+            with pytest.raises(QueryError, match=re.escape(
+                    "string starting on line 1 is not closed: the database would refuse it, "
+                    "reading the rest as part of it (as this session reads it: PostgreSQL "
+                    "with standard_conforming_strings off, where a backslash in '...' "
+                    "escapes the character after it)")):
+                tx.get_value("SELECT '\\' || :a || '\\'", a="x")
+        with db.transaction() as tx:  # the pool's reset turned it back on
+            assert tx.select(dict, MOVED_BY_A_BACKSLASH, a=1, b=2) == [
+                {"s": "\\", "a": 1, "b": 2}]
+    finally:
+        db.close()
+
+
+@pytest.mark.parametrize(("sql", "dependent"), [
+    ("SELECT :a, 'x'", False),
+    ("SELECT :a, E'it\\'s', $$\\$$, \"\\\", '\\\\' -- \\'", False),  # read alike
+    ("SELECT 'C:\\temp', :a", False),
+    ("SELECT '\\', :a", True),  # refused when read with escapes: the text ends in it
+    (MOVED_BY_A_BACKSLASH, True),
+])
+def test_only_statements_a_backslash_reads_otherwise_look_at_the_session(
+        sql: str, dependent: bool) -> None:
+    dialect = dialect_for("postgresql")
+    assert compile_sql(sql, dialect.style, dialect.lexicon).session_dependent is dependent
+    for kind in ("sqlite", "sqlserver"):
+        other = dialect_for(kind)  # type: ignore[arg-type]
+        assert not compile_sql(sql.replace("$$\\$$", ""), other.style,
+                               other.lexicon).session_dependent
