@@ -421,3 +421,39 @@ def test_only_statements_a_backslash_reads_otherwise_look_at_the_session(
         other = dialect_for(kind)  # type: ignore[arg-type]
         assert not compile_sql(sql.replace("$$\\$$", ""), other.style,
                                other.lexicon).session_dependent
+
+
+@pytest.mark.timeout(60)  # the numbering was quadratic: minutes for this
+def test_a_statement_of_100000_parameters(pg_url: str, sqlite_db: Database) -> None:
+    # PostgreSQL takes up to 65,535 values: 100,000 parameters of 50,000 names
+    marks = ", ".join(f":p{i % 50000}" for i in range(100_000))
+    values = {f"p{i}": i for i in range(50_000)}
+    assert _pg(pg_url).get_value(f"SELECT ARRAY[{marks}]::integer[] AS v", **values) == [
+        i % 50000 for i in range(100_000)]
+    # SQLite binds a value a mark, up to 32,766
+    marks = ", ".join(f":p{i}" for i in range(30_000))
+    for probe, found in ((29_999, 1), (-1, 0)):
+        assert sqlite_db.get_value(f"SELECT {probe} IN ({marks}) AS v",
+                                   **{f"p{i}": i for i in range(30_000)}) == found
+    # and 100,000 names, each its own number
+    marks = ", ".join(f":p{i}" for i in range(100_000))
+    for kind in ("sqlite", "postgresql", "sqlserver"):
+        dialect = dialect_for(kind)  # type: ignore[arg-type]
+        compiled = compile_sql(f"SELECT {marks}", dialect.style, dialect.lexicon)
+        assert len(compiled.order) == 100_000
+        assert compiled.sql.endswith(", $100000" if kind == "postgresql" else ", ?")
+
+
+def test_deep_nesting_is_read_without_recursion(pg_url: str, sqlite_db: Database) -> None:
+    for kind in ("sqlite", "postgresql", "sqlserver"):
+        dialect = dialect_for(kind)  # type: ignore[arg-type]
+        for sql in ("SELECT " + "(" * 100_000 + ":a" + ")" * 100_000,
+                    "SELECT 1 " + "/* " * 100_000 + "*/ " * 100_000 + ", :a"):
+            assert compile_sql(sql, dialect.style, dialect.lexicon).names == ("a",)
+    # as deep as each database parses: PostgreSQL nests comments, SQLite does not
+    sql = ("SELECT " + "(" * 5000 + ":a::integer" + ")" * 5000 + " AS v, 1 "
+           + "/* :b " * 100_000 + ":b */ " * 100_000 + "AS c, :a::integer AS d")
+    assert _pg(pg_url).select(dict, sql, a=7) == [{"v": 7, "c": 1, "d": 7}]
+    sql = ("SELECT " + "(" * 50 + ":a" + ")" * 50 + " AS v, 1 "
+           + "/* :b " * 100_000 + "*/ AS c, :a AS d")
+    assert sqlite_db.select(dict, sql, a=7) == [{"v": 7, "c": 1, "d": 7}]

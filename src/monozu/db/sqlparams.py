@@ -221,14 +221,13 @@ def compile_sql(sql: str, style: Style, lexicon: Lexicon) -> Compiled:
     """Compile (and cache) ``sql`` for ``style`` by ``lexicon``'s rules."""
     found = scan_statement(sql, lexicon)
     parts, names = found.parts, found.names
-    order: list[str] = []
+    # Each name's number, in order of first appearance (a dict: a statement may hold
+    # 100,000 parameters, and a list's lookups made that quadratic).
+    numbers: dict[str, int] = {}
     for name in names:
-        if name not in order:
-            order.append(name)
-    if style == "qmark":
-        marks = ["?"] * len(names)
-    else:
-        marks = [f"${order.index(name) + 1}" for name in names]
+        numbers.setdefault(name, len(numbers) + 1)
+    order = list(numbers)
+    marks = ["?"] * len(names) if style == "qmark" else [f"${numbers[n]}" for n in names]
     out = [parts[0]]
     one = [parts[0]]
     for mark, part, place in zip(marks, parts[1:], found.places, strict=True):
