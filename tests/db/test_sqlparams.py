@@ -27,7 +27,7 @@ from monozu.db.errors import ParameterError, QueryError
 from monozu.db.sqlparams import bind, compile_sql
 from tests.support.tsql import assert_parses, parse_errors
 
-SCALARS = ("a", "b", "c")
+SCALARS = ("a", "b", "c", "n_2", "_x9")  # digits and underscores in names
 LISTS = ("ids", "more")
 
 
@@ -64,6 +64,13 @@ pieces = st.one_of(
     # bounds written with colons
     st.builds(Piece, kind=st.sampled_from(["negated", "absolute", "variable"]),
               name=st.sampled_from(SCALARS)),
+    # two parameters joined by an operator (:a*:b, :a-:b), one before a -- comment
+    # holding another (:a--:b ends at the line's end), and one in parentheses of its own
+    st.builds(Piece, kind=st.sampled_from(["product", "difference", "dashes"]),
+              name=st.sampled_from(SCALARS), text=st.sampled_from(SCALARS),
+              gap=st.sampled_from(["\n", "\r\n", "\r"])),
+    # bit strings and blobs: B'101', X'1F' (PostgreSQL), X'4142' (SQLite)
+    st.builds(Piece, kind=st.just("bits"), text=st.text("01", min_size=1, max_size=8)),
     st.builds(Piece, kind=st.just("slice"), name=st.sampled_from(SCALARS),
               probe=st.integers(0, 2)),
     st.builds(Piece, kind=st.just("in"), name=st.sampled_from(LISTS),
@@ -80,21 +87,35 @@ pieces = st.one_of(
     st.builds(Piece, kind=st.just("dollar"), text=noise,
               name=st.sampled_from(["", "t", "é", "€x"])),
 )
+line_ends = st.sampled_from(["\n", "\r", "\r\n"])
 separators = st.one_of(
     st.just(" "),
-    st.builds(lambda t, end: f"-- {t}{end}", noise, st.sampled_from(["\n", "\r", "\r\n"])),
-    st.builds(lambda t, nested: f"/* {t} /* {t} */ */" if nested else f"/* {t} */",
-              noise.map(lambda t: t.replace("*/", "").replace("/*", "")), st.booleans()),
+    st.just(""),  # the item right after the comma
+    st.builds(lambda t, end: f"-- {t}{end}", noise, line_ends),
+    # block comments, nested or not, with any line end inside
+    st.builds(lambda t, nested, end: f"/* {t}{end}/* {t} */{end}*/" if nested
+              else f"/*{end}{t} */",
+              noise.map(lambda t: t.replace("*/", "").replace("/*", "")), st.booleans(),
+              line_ends),
 )
-statements = st.lists(st.tuples(pieces, separators, noise), min_size=1, max_size=6)
+# How the text ends: as the list does, in a parameter (WHERE ... 0*:c), or in a --
+# comment without a line end.
+tails = st.one_of(st.just(""), st.sampled_from(SCALARS).map(lambda n: f" WHERE 1 = 1+0*:{n}"),
+                  noise.map(lambda t: f" -- {t}"))
+statements = st.tuples(st.lists(st.tuples(pieces, separators, noise), min_size=1, max_size=6),
+                       tails)
 values = st.fixed_dictionaries({
     **{n: st.integers(-1000, 1000) for n in SCALARS},
     **{n: st.lists(st.integers(0, 4), min_size=1, max_size=4) for n in LISTS},
 })
 
 
-def render(kind: str, items: list[tuple[Piece, str, str]], params: dict[str, Any]) -> Rendered:
+Statement = tuple[list[tuple[Piece, str, str]], str]
+
+
+def render(kind: str, statement: Statement, params: dict[str, Any]) -> Rendered:
     """The statement as written for ``kind``, with the row it must return."""
+    items, tail = statement
     out = Rendered("SELECT ")
     for i, (piece, sep, alias_noise) in enumerate(items):
         expression, value = _expression(kind, piece, params, out.names)
@@ -107,14 +128,34 @@ def render(kind: str, items: list[tuple[Piece, str, str]], params: dict[str, Any
     if not out.expected:
         out.sql += "1 AS one"
         out.expected.append(1)
+    if tail.startswith(" WHERE"):
+        out.names.add(tail.rpartition(":")[2])
+    out.sql += tail
     return out
 
 
 def _expression(kind: str, piece: Piece, params: dict[str, Any],
                 names: set[str]) -> tuple[str | None, Any]:
-    if piece.kind in ("param", "cast", "in", "negated", "absolute", "slice", "variable") and (
+    if piece.kind in ("param", "cast", "in", "negated", "absolute", "slice", "variable",
+                      "product", "difference", "dashes") and (
             kind == "postgresql" or piece.kind not in ("absolute", "slice")):
         names.add(piece.name)
+    if piece.kind in ("product", "difference"):
+        names.add(piece.text)
+    if piece.kind == "product":
+        cast = "::integer" if kind == "postgresql" else ""  # psycopg sends a smallint
+        return (f"(:{piece.name}*:{piece.text}{cast})",
+                params[piece.name] * params[piece.text])
+    if piece.kind == "difference":
+        return f"(:{piece.name}-:{piece.text})", params[piece.name] - params[piece.text]
+    if piece.kind == "dashes":
+        return f"(:{piece.name}--:{piece.text}{_line_end(kind, piece.gap)})", params[piece.name]
+    if piece.kind == "bits":
+        if kind == "postgresql":  # as many bits, and a hex digit four each
+            return f"(length(B'{piece.text}') + length(X'{piece.text}'))", 5 * len(piece.text)
+        if kind == "sqlite":  # a byte each pair of hex digits
+            return f"length(X'{piece.text * 2}')", len(piece.text)
+        return f"(LEN(N'{piece.text}') + 0)", len(piece.text)
     if piece.kind == "negated":
         return f"(0-:{piece.name})", -params[piece.name]
     if piece.kind == "variable":  # T-SQL's @@ and @ words before a parameter
@@ -178,16 +219,24 @@ def _doubled(text: str) -> str:
 def _separator(kind: str, sep: str) -> str:
     if kind == "sqlite" and sep.startswith("/*"):
         # SQLite's block comments do not nest: drop the inner opener
-        return "/* " + sep[3:].replace("/*", "").replace("*/", "").strip() + " */"
-    if kind != "postgresql" and sep.startswith("--") and not sep.endswith("\n"):
-        # SQLite ends a -- comment at a newline only; the T-SQL check reads it so too
-        return sep + "\n"
+        return "/*" + sep[2:-2].replace("/*", "").replace("*/", "") + "*/"
+    if sep.startswith("--"):
+        return sep[:-1] + _line_end(kind, sep[-1])
     return sep
+
+
+def _line_end(kind: str, end: str) -> str:
+    """``end`` after a -- comment, or a newline after it where a lone \\r does not end
+    one (SQLite; the T-SQL check reads it so too)."""
+    return end if kind == "postgresql" or end.endswith("\n") else end + "\n"
 
 
 def _alias(kind: str, i: int, text: str) -> str:
     if i % 4 == 3:  # a bare name holding what would start a dollar body elsewhere
         return f"c{i}$t$"
+    if kind == "postgresql" and i % 4 == 2:  # U&"..." with an escape of its own
+        body = f"c{i} {text}".replace('"', "").replace("!", "!!")
+        return f'U&"{body}!0063" UESCAPE \'!\''
     body = f"c{i} {text}".replace('"', "").replace("]", "").replace("`", "")
     if kind == "sqlserver":
         body = body.replace("[", "")  # valid T-SQL, but the grammar check's lexer stops there
@@ -198,8 +247,8 @@ def _alias(kind: str, i: int, text: str) -> str:
     return f'"{body}"'
 
 
-def _run(db: Database, items: list[tuple[Piece, str, str]], params: dict[str, Any]) -> None:
-    rendered = render(db.dialect.kind, items, params)
+def _run(db: Database, statement: Statement, params: dict[str, Any]) -> None:
+    rendered = render(db.dialect.kind, statement, params)
     used = {n: params[n] for n in rendered.names}
     (row,) = db.select(dict, rendered.sql, used)
     assert list(row.values()) == rendered.expected, rendered.sql
@@ -218,14 +267,14 @@ COMMON = settings(max_examples=150, deadline=None,
 
 @COMMON
 @given(items=statements, params=values)
-def test_sqlite_returns_what_was_bound(sqlite_db: Database, items: list[tuple[Piece, str, str]],
+def test_sqlite_returns_what_was_bound(sqlite_db: Database, items: Statement,
                                        params: dict[str, Any]) -> None:
     _run(sqlite_db, items, params)
 
 
 @COMMON
 @given(items=statements, params=values)
-def test_postgresql_returns_what_was_bound(pg_url: str, items: list[tuple[Piece, str, str]],
+def test_postgresql_returns_what_was_bound(pg_url: str, items: Statement,
                                            params: dict[str, Any]) -> None:
     db = _pg(pg_url)
     _run(db, items, params)
@@ -256,8 +305,7 @@ def _close_pg() -> Iterator[None]:
 # The T-SQL grammar check takes most of a second per statement: fewer examples.
 @settings(max_examples=100, deadline=None)
 @given(items=statements, params=values)
-def test_sql_server_statements_parse(items: list[tuple[Piece, str, str]],
-                                     params: dict[str, Any]) -> None:
+def test_sql_server_statements_parse(items: Statement, params: dict[str, Any]) -> None:
     dialect = dialect_for("sqlserver")
     rendered = render("sqlserver", items, params)
     compiled = compile_sql(rendered.sql, dialect.style, dialect.lexicon)
@@ -363,6 +411,7 @@ def test_sql_server_driver_refuses_what_the_compiler_refuses() -> None:
             detect_and_convert_parameters(text, (1,))
         with pytest.raises(ParameterError, match="placeholder the database would bind"):
             compile_sql(text.replace("?", ":a"), "qmark", dialect_for("sqlserver").lexicon)
+
 
 # Read on a session with standard_conforming_strings on, ':a' below is a parameter after
 # the one-character string '\'; on one with it off, '\' AS s, :a AS a -- ' is one string.
