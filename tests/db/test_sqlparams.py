@@ -6,8 +6,10 @@ carrying the value the database must return for it, with ``:x``, ``?``, ``$1``,
 quotes and comment marks hidden inside literals, identifiers and comments. On SQLite
 and PostgreSQL the statement runs and the row must equal the expected values (a
 misread literal, a parameter bound in the wrong place or a wrong IN expansion all
-show as a wrong row or an error); for SQL Server the compiled statement must parse
-with the T-SQL grammar and carry exactly the parameters placed.
+show as a wrong row or an error). On PostgreSQL half of them run in a unit of work
+that turned ``standard_conforming_strings`` off, their '...' strings written with
+backslash escapes. For SQL Server the compiled statement must parse with the T-SQL
+grammar and carry exactly the parameters placed.
 """
 
 from __future__ import annotations
@@ -76,6 +78,9 @@ pieces = st.one_of(
     st.builds(Piece, kind=st.just("in"), name=st.sampled_from(LISTS),
               probe=st.integers(0, 4), parens=st.booleans()),
     st.builds(Piece, kind=st.just("string"), text=noise),
+    # a backslash and a quote, which a session reading backslashes in '...' (and the
+    # text written for it) takes otherwise
+    st.builds(Piece, kind=st.just("string"), text=st.builds("{}\\'{}".format, noise, noise)),
     st.builds(Piece, kind=st.just("estring"), text=noise),
     # PostgreSQL: quoted parts separated by a newline are one string, read as the
     # first part is (with escapes after E)
@@ -113,12 +118,15 @@ values = st.fixed_dictionaries({
 Statement = tuple[list[tuple[Piece, str, str]], str]
 
 
-def render(kind: str, statement: Statement, params: dict[str, Any]) -> Rendered:
-    """The statement as written for ``kind``, with the row it must return."""
+def render(kind: str, statement: Statement, params: dict[str, Any],
+           backslashes: bool = False) -> Rendered:
+    """The statement as written for ``kind``, with the row it must return;
+    ``backslashes``: for a PostgreSQL session whose '...' strings read backslash
+    escapes (standard_conforming_strings off)."""
     items, tail = statement
     out = Rendered("SELECT ")
     for i, (piece, sep, alias_noise) in enumerate(items):
-        expression, value = _expression(kind, piece, params, out.names)
+        expression, value = _expression(kind, piece, params, out.names, backslashes)
         if expression is None:
             continue
         if out.expected:
@@ -134,8 +142,8 @@ def render(kind: str, statement: Statement, params: dict[str, Any]) -> Rendered:
     return out
 
 
-def _expression(kind: str, piece: Piece, params: dict[str, Any],
-                names: set[str]) -> tuple[str | None, Any]:
+def _expression(kind: str, piece: Piece, params: dict[str, Any], names: set[str],
+                backslashes: bool) -> tuple[str | None, Any]:
     if piece.kind in ("param", "cast", "in", "negated", "absolute", "slice", "variable",
                       "product", "difference", "dashes") and (
             kind == "postgresql" or piece.kind not in ("absolute", "slice")):
@@ -180,6 +188,8 @@ def _expression(kind: str, piece: Piece, params: dict[str, Any],
         return (f"(CASE WHEN {piece.probe} IN {ref} THEN 1 ELSE 0 END)",
                 int(piece.probe in params[piece.name]))
     if piece.kind == "string":
+        if backslashes:
+            return f"'{_escaped(piece.text)}'", piece.text
         return "'" + piece.text.replace("'", "''") + "'", piece.text
     if piece.kind == "estring":
         if kind != "postgresql":
@@ -188,7 +198,7 @@ def _expression(kind: str, piece: Piece, params: dict[str, Any],
     if piece.kind in ("continued", "econtinued"):
         if kind != "postgresql":
             return None, None
-        if piece.kind == "econtinued":
+        if piece.kind == "econtinued" or backslashes:
             return (f"E'{_escaped(piece.text)}'{piece.gap}'{_escaped(piece.more)}'",
                     piece.text + piece.more)
         return (f"'{_doubled(piece.text)}'{piece.gap}'{_doubled(piece.more)}'",
@@ -196,7 +206,7 @@ def _expression(kind: str, piece: Piece, params: dict[str, Any],
     if piece.kind == "ustring":
         if kind == "sqlserver":
             return f"N'{_doubled(piece.text)}'", piece.text
-        if kind != "postgresql":
+        if kind != "postgresql" or backslashes:  # refused there: "unsafe use"
             return None, None
         if piece.parens:  # an escape character of its own
             return f"U&'{_doubled(piece.text).replace('!', '!!')}' UESCAPE '!'", piece.text
@@ -247,10 +257,14 @@ def _alias(kind: str, i: int, text: str) -> str:
     return f'"{body}"'
 
 
-def _run(db: Database, statement: Statement, params: dict[str, Any]) -> None:
-    rendered = render(db.dialect.kind, statement, params)
+def _run(db: Database, statement: Statement, params: dict[str, Any],
+         backslashes: bool = False) -> None:
+    rendered = render(db.dialect.kind, statement, params, backslashes)
     used = {n: params[n] for n in rendered.names}
-    (row,) = db.select(dict, rendered.sql, used)
+    with db.transaction() as tx:
+        if backslashes:
+            tx.exec("SET LOCAL standard_conforming_strings = off")
+        (row,) = tx.select(dict, rendered.sql, used)
     assert list(row.values()) == rendered.expected, rendered.sql
 
 
@@ -273,11 +287,13 @@ def test_sqlite_returns_what_was_bound(sqlite_db: Database, items: Statement,
 
 
 @COMMON
-@given(items=statements, params=values)
+@given(items=statements, params=values, backslashes=st.booleans())
 def test_postgresql_returns_what_was_bound(pg_url: str, items: Statement,
-                                           params: dict[str, Any]) -> None:
+                                           params: dict[str, Any], backslashes: bool) -> None:
+    # backslashes: in a unit of work that turned standard_conforming_strings off, its
+    # '...' strings written with backslash escapes
     db = _pg(pg_url)
-    _run(db, items, params)
+    _run(db, items, params, backslashes)
 
 
 _PG: dict[str, Database] = {}
