@@ -14,6 +14,7 @@ grammar and carry exactly the parameters placed.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -77,6 +78,8 @@ pieces = st.one_of(
               probe=st.integers(0, 2)),
     st.builds(Piece, kind=st.just("in"), name=st.sampled_from(LISTS),
               probe=st.integers(0, 4), parens=st.booleans()),
+    # a list out of IN: one JSON value, the same list the IN pieces expand
+    st.builds(Piece, kind=st.just("document"), name=st.sampled_from(LISTS)),
     st.builds(Piece, kind=st.just("string"), text=noise),
     # a backslash and a quote, which a session reading backslashes in '...' (and the
     # text written for it) takes otherwise
@@ -144,8 +147,8 @@ def render(kind: str, statement: Statement, params: dict[str, Any],
 
 def _expression(kind: str, piece: Piece, params: dict[str, Any], names: set[str],
                 backslashes: bool) -> tuple[str | None, Any]:
-    if piece.kind in ("param", "cast", "in", "negated", "absolute", "slice", "variable",
-                      "product", "difference", "dashes") and (
+    if piece.kind in ("param", "cast", "in", "document", "negated", "absolute", "slice",
+                      "variable", "product", "difference", "dashes") and (
             kind == "postgresql" or piece.kind not in ("absolute", "slice")):
         names.add(piece.name)
     if piece.kind in ("product", "difference"):
@@ -183,6 +186,9 @@ def _expression(kind: str, piece: Piece, params: dict[str, Any], names: set[str]
         if kind == "postgresql":
             return f":{piece.name}::integer", params[piece.name]
         return f"CAST(:{piece.name} AS INTEGER)", params[piece.name]
+    if piece.kind == "document":  # SQLite gives JSON text
+        doc = params[piece.name]
+        return f":{piece.name}", doc if kind == "postgresql" else json.dumps(doc).replace(" ", "")
     if piece.kind == "in":
         ref = f"(:{piece.name})" if piece.parens else f":{piece.name}"
         return (f"(CASE WHEN {piece.probe} IN {ref} THEN 1 ELSE 0 END)",
