@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 
 from monozu.db import Database, connect
 from monozu.db.dialects import dialect_for
-from monozu.db.errors import ParameterError, QueryError
+from monozu.db.errors import ConnectionFailed, ParameterError, QueryError
 from monozu.db.sqlparams import bind, compile_sql
 from tests.support.tsql import assert_parses, parse_errors
 
@@ -473,6 +473,17 @@ def test_postgresql_reads_strings_as_the_session_does_now(pg_url: str, turn_off:
         with db.transaction() as tx:  # the pool's reset turned it back on
             assert tx.select(dict, MOVED_BY_A_BACKSLASH, a=1, b=2) == [
                 {"s": "\\", "a": 1, "b": 2}]
+    finally:
+        db.close()
+
+
+def test_a_closed_connection_is_named_before_the_session_is_read(pg_url: str) -> None:
+    db = connect(pg_url, pool_size=1)
+    try:
+        with pytest.raises(ConnectionFailed, match="the connection is closed"), \
+                db.transaction() as tx:
+            tx.conn.close()
+            tx.select(dict, MOVED_BY_A_BACKSLASH, a=1, b=2)
     finally:
         db.close()
 

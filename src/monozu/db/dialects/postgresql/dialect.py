@@ -107,9 +107,11 @@ class PostgreSQLDialect(Dialect):
         # Every connection starts with standard_conforming_strings on, but a unit of
         # work may turn it off (SET, set_config, RESET to an off default) and then
         # '\' :x ' is one string. The server reports each change, which psycopg keeps.
-        if conn.info.parameter_status("standard_conforming_strings") == "off":
-            return text_rules.BACKSLASH_LEXICON
-        return self.lexicon
+        try:
+            off = conn.info.parameter_status("standard_conforming_strings") == "off"
+        except psycopg.Error:  # a closed connection: the statement's cursor says so
+            return self.lexicon
+        return text_rules.BACKSLASH_LEXICON if off else self.lexicon
 
     def server_version(self, conn: Any) -> str:
         info = conn.info
