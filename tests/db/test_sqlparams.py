@@ -57,7 +57,8 @@ class Rendered:
 
 # Characters that fool a naive scanner, to hide in literals, identifiers and comments.
 NOISE = [":x", ":a", "?", "$1", "%s", "--", "/*", "*/", "[", "]", "`", '"', "@v", "é",
-         "::", "a", " ", "\\", ";", "$$", "$é$", "'", "%(3)s"]
+         "::", "a", " ", "\\", ";", "$$", "$é$", "'", "%(3)s", "?1", "$x", "#x", ":1",
+         "U&'", "E'", "N'"]
 
 noise = st.lists(st.sampled_from(NOISE), max_size=5).map("".join)
 pieces = st.one_of(
