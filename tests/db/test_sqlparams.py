@@ -6,12 +6,15 @@ carrying the value the database must return for it, with ``:x``, ``?``, ``$1``,
 quotes and comment marks hidden inside literals, identifiers and comments. On SQLite
 and PostgreSQL the statement runs and the row must equal the expected values (a
 misread literal, a parameter bound in the wrong place or a wrong IN expansion all
-show as a wrong row or an error); for SQL Server the compiled statement must parse
-with the T-SQL grammar and carry exactly the parameters placed.
+show as a wrong row or an error). On PostgreSQL half of them run in a unit of work
+that turned ``standard_conforming_strings`` off, their '...' strings written with
+backslash escapes. For SQL Server the compiled statement must parse with the T-SQL
+grammar and carry exactly the parameters placed.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -23,11 +26,11 @@ from hypothesis import strategies as st
 
 from monozu.db import Database, connect
 from monozu.db.dialects import dialect_for
-from monozu.db.errors import ParameterError, QueryError
+from monozu.db.errors import ConnectionFailed, ParameterError, QueryError
 from monozu.db.sqlparams import bind, compile_sql
 from tests.support.tsql import assert_parses, parse_errors
 
-SCALARS = ("a", "b", "c")
+SCALARS = ("a", "b", "c", "n_2", "_x9")  # digits and underscores in names
 LISTS = ("ids", "more")
 
 
@@ -54,7 +57,8 @@ class Rendered:
 
 # Characters that fool a naive scanner, to hide in literals, identifiers and comments.
 NOISE = [":x", ":a", "?", "$1", "%s", "--", "/*", "*/", "[", "]", "`", '"', "@v", "é",
-         "::", "a", " ", "\\", ";", "$$", "$é$", "'", "%(3)s"]
+         "::", "a", " ", "\\", ";", "$$", "$é$", "'", "%(3)s", "?1", "$x", "#x", ":1",
+         "U&'", "E'", "N'"]
 
 noise = st.lists(st.sampled_from(NOISE), max_size=5).map("".join)
 pieces = st.one_of(
@@ -64,11 +68,23 @@ pieces = st.one_of(
     # bounds written with colons
     st.builds(Piece, kind=st.sampled_from(["negated", "absolute", "variable"]),
               name=st.sampled_from(SCALARS)),
+    # two parameters joined by an operator (:a*:b, :a-:b), one before a -- comment
+    # holding another (:a--:b ends at the line's end), and one in parentheses of its own
+    st.builds(Piece, kind=st.sampled_from(["product", "difference", "dashes"]),
+              name=st.sampled_from(SCALARS), text=st.sampled_from(SCALARS),
+              gap=st.sampled_from(["\n", "\r\n", "\r"])),
+    # bit strings and blobs: B'101', X'1F' (PostgreSQL), X'4142' (SQLite)
+    st.builds(Piece, kind=st.just("bits"), text=st.text("01", min_size=1, max_size=8)),
     st.builds(Piece, kind=st.just("slice"), name=st.sampled_from(SCALARS),
               probe=st.integers(0, 2)),
     st.builds(Piece, kind=st.just("in"), name=st.sampled_from(LISTS),
               probe=st.integers(0, 4), parens=st.booleans()),
+    # a list out of IN: one JSON value, the same list the IN pieces expand
+    st.builds(Piece, kind=st.just("document"), name=st.sampled_from(LISTS)),
     st.builds(Piece, kind=st.just("string"), text=noise),
+    # a backslash and a quote, which a session reading backslashes in '...' (and the
+    # text written for it) takes otherwise
+    st.builds(Piece, kind=st.just("string"), text=st.builds("{}\\'{}".format, noise, noise)),
     st.builds(Piece, kind=st.just("estring"), text=noise),
     # PostgreSQL: quoted parts separated by a newline are one string, read as the
     # first part is (with escapes after E)
@@ -80,24 +96,41 @@ pieces = st.one_of(
     st.builds(Piece, kind=st.just("dollar"), text=noise,
               name=st.sampled_from(["", "t", "é", "€x"])),
 )
+line_ends = st.sampled_from(["\n", "\r", "\r\n"])
 separators = st.one_of(
     st.just(" "),
-    st.builds(lambda t, end: f"-- {t}{end}", noise, st.sampled_from(["\n", "\r", "\r\n"])),
-    st.builds(lambda t, nested: f"/* {t} /* {t} */ */" if nested else f"/* {t} */",
-              noise.map(lambda t: t.replace("*/", "").replace("/*", "")), st.booleans()),
+    st.just(""),  # the item right after the comma
+    st.builds(lambda t, end: f"-- {t}{end}", noise, line_ends),
+    # block comments, nested or not, with any line end inside
+    st.builds(lambda t, nested, end: f"/* {t}{end}/* {t} */{end}*/" if nested
+              else f"/*{end}{t} */",
+              noise.map(lambda t: t.replace("*/", "").replace("/*", "")), st.booleans(),
+              line_ends),
 )
-statements = st.lists(st.tuples(pieces, separators, noise), min_size=1, max_size=6)
+# How the text ends: as the list does, in a parameter (WHERE ... 0*:c), or in a --
+# comment without a line end.
+tails = st.one_of(st.just(""), st.sampled_from(SCALARS).map(lambda n: f" WHERE 1 = 1+0*:{n}"),
+                  noise.map(lambda t: f" -- {t}"))
+statements = st.tuples(st.lists(st.tuples(pieces, separators, noise), min_size=1, max_size=6),
+                       tails)
 values = st.fixed_dictionaries({
     **{n: st.integers(-1000, 1000) for n in SCALARS},
     **{n: st.lists(st.integers(0, 4), min_size=1, max_size=4) for n in LISTS},
 })
 
 
-def render(kind: str, items: list[tuple[Piece, str, str]], params: dict[str, Any]) -> Rendered:
-    """The statement as written for ``kind``, with the row it must return."""
+Statement = tuple[list[tuple[Piece, str, str]], str]
+
+
+def render(kind: str, statement: Statement, params: dict[str, Any],
+           backslashes: bool = False) -> Rendered:
+    """The statement as written for ``kind``, with the row it must return;
+    ``backslashes``: for a PostgreSQL session whose '...' strings read backslash
+    escapes (standard_conforming_strings off)."""
+    items, tail = statement
     out = Rendered("SELECT ")
     for i, (piece, sep, alias_noise) in enumerate(items):
-        expression, value = _expression(kind, piece, params, out.names)
+        expression, value = _expression(kind, piece, params, out.names, backslashes)
         if expression is None:
             continue
         if out.expected:
@@ -107,14 +140,34 @@ def render(kind: str, items: list[tuple[Piece, str, str]], params: dict[str, Any
     if not out.expected:
         out.sql += "1 AS one"
         out.expected.append(1)
+    if tail.startswith(" WHERE"):
+        out.names.add(tail.rpartition(":")[2])
+    out.sql += tail
     return out
 
 
-def _expression(kind: str, piece: Piece, params: dict[str, Any],
-                names: set[str]) -> tuple[str | None, Any]:
-    if piece.kind in ("param", "cast", "in", "negated", "absolute", "slice", "variable") and (
+def _expression(kind: str, piece: Piece, params: dict[str, Any], names: set[str],
+                backslashes: bool) -> tuple[str | None, Any]:
+    if piece.kind in ("param", "cast", "in", "document", "negated", "absolute", "slice",
+                      "variable", "product", "difference", "dashes") and (
             kind == "postgresql" or piece.kind not in ("absolute", "slice")):
         names.add(piece.name)
+    if piece.kind in ("product", "difference"):
+        names.add(piece.text)
+    if piece.kind == "product":
+        cast = "::integer" if kind == "postgresql" else ""  # psycopg sends a smallint
+        return (f"(:{piece.name}*:{piece.text}{cast})",
+                params[piece.name] * params[piece.text])
+    if piece.kind == "difference":
+        return f"(:{piece.name}-:{piece.text})", params[piece.name] - params[piece.text]
+    if piece.kind == "dashes":
+        return f"(:{piece.name}--:{piece.text}{_line_end(kind, piece.gap)})", params[piece.name]
+    if piece.kind == "bits":
+        if kind == "postgresql":  # as many bits, and a hex digit four each
+            return f"(length(B'{piece.text}') + length(X'{piece.text}'))", 5 * len(piece.text)
+        if kind == "sqlite":  # a byte each pair of hex digits
+            return f"length(X'{piece.text * 2}')", len(piece.text)
+        return f"(LEN(N'{piece.text}') + 0)", len(piece.text)
     if piece.kind == "negated":
         return f"(0-:{piece.name})", -params[piece.name]
     if piece.kind == "variable":  # T-SQL's @@ and @ words before a parameter
@@ -134,11 +187,16 @@ def _expression(kind: str, piece: Piece, params: dict[str, Any],
         if kind == "postgresql":
             return f":{piece.name}::integer", params[piece.name]
         return f"CAST(:{piece.name} AS INTEGER)", params[piece.name]
+    if piece.kind == "document":  # SQLite gives JSON text
+        doc = params[piece.name]
+        return f":{piece.name}", doc if kind == "postgresql" else json.dumps(doc).replace(" ", "")
     if piece.kind == "in":
         ref = f"(:{piece.name})" if piece.parens else f":{piece.name}"
         return (f"(CASE WHEN {piece.probe} IN {ref} THEN 1 ELSE 0 END)",
                 int(piece.probe in params[piece.name]))
     if piece.kind == "string":
+        if backslashes:
+            return f"'{_escaped(piece.text)}'", piece.text
         return "'" + piece.text.replace("'", "''") + "'", piece.text
     if piece.kind == "estring":
         if kind != "postgresql":
@@ -147,7 +205,7 @@ def _expression(kind: str, piece: Piece, params: dict[str, Any],
     if piece.kind in ("continued", "econtinued"):
         if kind != "postgresql":
             return None, None
-        if piece.kind == "econtinued":
+        if piece.kind == "econtinued" or backslashes:
             return (f"E'{_escaped(piece.text)}'{piece.gap}'{_escaped(piece.more)}'",
                     piece.text + piece.more)
         return (f"'{_doubled(piece.text)}'{piece.gap}'{_doubled(piece.more)}'",
@@ -155,7 +213,7 @@ def _expression(kind: str, piece: Piece, params: dict[str, Any],
     if piece.kind == "ustring":
         if kind == "sqlserver":
             return f"N'{_doubled(piece.text)}'", piece.text
-        if kind != "postgresql":
+        if kind != "postgresql" or backslashes:  # refused there: "unsafe use"
             return None, None
         if piece.parens:  # an escape character of its own
             return f"U&'{_doubled(piece.text).replace('!', '!!')}' UESCAPE '!'", piece.text
@@ -178,16 +236,24 @@ def _doubled(text: str) -> str:
 def _separator(kind: str, sep: str) -> str:
     if kind == "sqlite" and sep.startswith("/*"):
         # SQLite's block comments do not nest: drop the inner opener
-        return "/* " + sep[3:].replace("/*", "").replace("*/", "").strip() + " */"
-    if kind != "postgresql" and sep.startswith("--") and not sep.endswith("\n"):
-        # SQLite ends a -- comment at a newline only; the T-SQL check reads it so too
-        return sep + "\n"
+        return "/*" + sep[2:-2].replace("/*", "").replace("*/", "") + "*/"
+    if sep.startswith("--"):
+        return sep[:-1] + _line_end(kind, sep[-1])
     return sep
+
+
+def _line_end(kind: str, end: str) -> str:
+    """``end`` after a -- comment, or a newline after it where a lone \\r does not end
+    one (SQLite; the T-SQL check reads it so too)."""
+    return end if kind == "postgresql" or end.endswith("\n") else end + "\n"
 
 
 def _alias(kind: str, i: int, text: str) -> str:
     if i % 4 == 3:  # a bare name holding what would start a dollar body elsewhere
         return f"c{i}$t$"
+    if kind == "postgresql" and i % 4 == 2:  # U&"..." with an escape of its own
+        body = f"c{i} {text}".replace('"', "").replace("!", "!!")
+        return f'U&"{body}!0063" UESCAPE \'!\''
     body = f"c{i} {text}".replace('"', "").replace("]", "").replace("`", "")
     if kind == "sqlserver":
         body = body.replace("[", "")  # valid T-SQL, but the grammar check's lexer stops there
@@ -198,10 +264,14 @@ def _alias(kind: str, i: int, text: str) -> str:
     return f'"{body}"'
 
 
-def _run(db: Database, items: list[tuple[Piece, str, str]], params: dict[str, Any]) -> None:
-    rendered = render(db.dialect.kind, items, params)
+def _run(db: Database, statement: Statement, params: dict[str, Any],
+         backslashes: bool = False) -> None:
+    rendered = render(db.dialect.kind, statement, params, backslashes)
     used = {n: params[n] for n in rendered.names}
-    (row,) = db.select(dict, rendered.sql, used)
+    with db.transaction() as tx:
+        if backslashes:
+            tx.exec("SET LOCAL standard_conforming_strings = off")
+        (row,) = tx.select(dict, rendered.sql, used)
     assert list(row.values()) == rendered.expected, rendered.sql
 
 
@@ -218,17 +288,19 @@ COMMON = settings(max_examples=150, deadline=None,
 
 @COMMON
 @given(items=statements, params=values)
-def test_sqlite_returns_what_was_bound(sqlite_db: Database, items: list[tuple[Piece, str, str]],
+def test_sqlite_returns_what_was_bound(sqlite_db: Database, items: Statement,
                                        params: dict[str, Any]) -> None:
     _run(sqlite_db, items, params)
 
 
 @COMMON
-@given(items=statements, params=values)
-def test_postgresql_returns_what_was_bound(pg_url: str, items: list[tuple[Piece, str, str]],
-                                           params: dict[str, Any]) -> None:
+@given(items=statements, params=values, backslashes=st.booleans())
+def test_postgresql_returns_what_was_bound(pg_url: str, items: Statement,
+                                           params: dict[str, Any], backslashes: bool) -> None:
+    # backslashes: in a unit of work that turned standard_conforming_strings off, its
+    # '...' strings written with backslash escapes
     db = _pg(pg_url)
-    _run(db, items, params)
+    _run(db, items, params, backslashes)
 
 
 _PG: dict[str, Database] = {}
@@ -256,8 +328,7 @@ def _close_pg() -> Iterator[None]:
 # The T-SQL grammar check takes most of a second per statement: fewer examples.
 @settings(max_examples=100, deadline=None)
 @given(items=statements, params=values)
-def test_sql_server_statements_parse(items: list[tuple[Piece, str, str]],
-                                     params: dict[str, Any]) -> None:
+def test_sql_server_statements_parse(items: Statement, params: dict[str, Any]) -> None:
     dialect = dialect_for("sqlserver")
     rendered = render("sqlserver", items, params)
     compiled = compile_sql(rendered.sql, dialect.style, dialect.lexicon)
@@ -363,3 +434,109 @@ def test_sql_server_driver_refuses_what_the_compiler_refuses() -> None:
             detect_and_convert_parameters(text, (1,))
         with pytest.raises(ParameterError, match="placeholder the database would bind"):
             compile_sql(text.replace("?", ":a"), "qmark", dialect_for("sqlserver").lexicon)
+
+
+# Read on a session with standard_conforming_strings on, ':a' below is a parameter after
+# the one-character string '\'; on one with it off, '\' AS s, :a AS a -- ' is one string.
+MOVED_BY_A_BACKSLASH = "SELECT '\\' AS s, :a AS a -- '\n, :b AS b"
+
+
+@pytest.mark.parametrize("turn_off", [
+    "SET standard_conforming_strings = off",
+    "SELECT set_config('standard_conforming_strings', 'off', false)",
+    "RESET standard_conforming_strings",  # back to the database's default, off
+])
+def test_postgresql_reads_strings_as_the_session_does_now(pg_url: str, turn_off: str) -> None:
+    # a database whose default is off: every session still starts with it on
+    with connect(pg_url, pool_size=1) as admin:
+        admin.exec("DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET "
+                   "standard_conforming_strings = off', current_database()); END $$")
+    db = connect(pg_url, pool_size=1)
+    try:
+        with db.transaction() as tx:
+            assert tx.select(dict, MOVED_BY_A_BACKSLASH, a=1, b=2) == [
+                {"s": "\\", "a": 1, "b": 2}]
+            tx.exec(turn_off)
+            assert tx.select(dict, MOVED_BY_A_BACKSLASH, b=2) == [
+                {"?column?": "' AS s, :a AS a -- ", "b": 2}]
+            with pytest.raises(ParameterError, match="unknown :a"):
+                tx.select(dict, MOVED_BY_A_BACKSLASH, a=1, b=2)
+            # read only this way: \' is a quote inside a string here
+            assert tx.get_value("SELECT 'it\\'s ' || :a", a="x") == "it's x"
+            assert tx.exec_many("SELECT '\\' AS s, :a -- '\n, :b", [{"b": 1}]) == 1
+            # a string that ends where it would otherwise is refused, saying why
+            with pytest.raises(QueryError, match=re.escape(
+                    "string starting on line 1 is not closed: the database would refuse it, "
+                    "reading the rest as part of it (as this session reads it: PostgreSQL "
+                    "with standard_conforming_strings off, where a backslash in '...' "
+                    "escapes the character after it)")):
+                tx.get_value("SELECT '\\' || :a || '\\'", a="x")
+        with db.transaction() as tx:  # the pool's reset turned it back on
+            assert tx.select(dict, MOVED_BY_A_BACKSLASH, a=1, b=2) == [
+                {"s": "\\", "a": 1, "b": 2}]
+    finally:
+        db.close()
+
+
+def test_a_closed_connection_is_named_before_the_session_is_read(pg_url: str) -> None:
+    db = connect(pg_url, pool_size=1)
+    try:
+        with pytest.raises(ConnectionFailed, match="the connection is closed"), \
+                db.transaction() as tx:
+            tx.conn.close()
+            tx.select(dict, MOVED_BY_A_BACKSLASH, a=1, b=2)
+    finally:
+        db.close()
+
+
+@pytest.mark.parametrize(("sql", "dependent"), [
+    ("SELECT :a, 'x'", False),
+    ("SELECT :a, E'it\\'s', $$\\$$, \"\\\", '\\\\' -- \\'", False),  # read alike
+    ("SELECT 'C:\\temp', :a", False),
+    ("SELECT '\\', :a", True),  # refused when read with escapes: the text ends in it
+    (MOVED_BY_A_BACKSLASH, True),
+])
+def test_only_statements_a_backslash_reads_otherwise_look_at_the_session(
+        sql: str, dependent: bool) -> None:
+    dialect = dialect_for("postgresql")
+    assert compile_sql(sql, dialect.style, dialect.lexicon).session_dependent is dependent
+    for kind in ("sqlite", "sqlserver"):
+        other = dialect_for(kind)  # type: ignore[arg-type]
+        assert not compile_sql(sql.replace("$$\\$$", ""), other.style,
+                               other.lexicon).session_dependent
+
+
+@pytest.mark.timeout(60)  # the numbering was quadratic: minutes for this
+def test_a_statement_of_100000_parameters(pg_url: str, sqlite_db: Database) -> None:
+    # PostgreSQL takes up to 65,535 values: 100,000 parameters of 50,000 names
+    marks = ", ".join(f":p{i % 50000}" for i in range(100_000))
+    values = {f"p{i}": i for i in range(50_000)}
+    assert _pg(pg_url).get_value(f"SELECT ARRAY[{marks}]::integer[] AS v", **values) == [
+        i % 50000 for i in range(100_000)]
+    # SQLite binds a value a mark, up to 32,766
+    marks = ", ".join(f":p{i}" for i in range(30_000))
+    for probe, found in ((29_999, 1), (-1, 0)):
+        assert sqlite_db.get_value(f"SELECT {probe} IN ({marks}) AS v",
+                                   **{f"p{i}": i for i in range(30_000)}) == found
+    # and 100,000 names, each its own number
+    marks = ", ".join(f":p{i}" for i in range(100_000))
+    for kind in ("sqlite", "postgresql", "sqlserver"):
+        dialect = dialect_for(kind)  # type: ignore[arg-type]
+        compiled = compile_sql(f"SELECT {marks}", dialect.style, dialect.lexicon)
+        assert len(compiled.order) == 100_000
+        assert compiled.sql.endswith(", $100000" if kind == "postgresql" else ", ?")
+
+
+def test_deep_nesting_is_read_without_recursion(pg_url: str, sqlite_db: Database) -> None:
+    for kind in ("sqlite", "postgresql", "sqlserver"):
+        dialect = dialect_for(kind)  # type: ignore[arg-type]
+        for sql in ("SELECT " + "(" * 100_000 + ":a" + ")" * 100_000,
+                    "SELECT 1 " + "/* " * 100_000 + "*/ " * 100_000 + ", :a"):
+            assert compile_sql(sql, dialect.style, dialect.lexicon).names == ("a",)
+    # as deep as each database parses: PostgreSQL nests comments, SQLite does not
+    sql = ("SELECT " + "(" * 5000 + ":a::integer" + ")" * 5000 + " AS v, 1 "
+           + "/* :b " * 100_000 + ":b */ " * 100_000 + "AS c, :a::integer AS d")
+    assert _pg(pg_url).select(dict, sql, a=7) == [{"v": 7, "c": 1, "d": 7}]
+    sql = ("SELECT " + "(" * 50 + ":a" + ")" * 50 + " AS v, 1 "
+           + "/* :b " * 100_000 + "*/ AS c, :a AS d")
+    assert sqlite_db.select(dict, sql, a=7) == [{"v": 7, "c": 1, "d": 7}]

@@ -40,7 +40,7 @@ from monozu.db.errors import (
 )
 from monozu.db.pool import Pool, make_pool
 from monozu.db.scan import make_row_maker
-from monozu.db.sqlparams import bind, compile_sql
+from monozu.db.sqlparams import Compiled, bind, compile_sql
 from monozu.db.values import SEND_FAILURES, UNSENDABLE, as_base_type, find_refusal, refusal
 
 T = TypeVar("T")
@@ -189,9 +189,43 @@ class Tx(Verbs):
         return self._here  # the verbs run in this transaction
 
     # -- statements ---------------------------------------------------------
+    def _compiled(self, sql: str) -> Compiled:
+        """``sql`` compiled as this connection's session reads it now."""
+        dialect = self.dialect
+        try:
+            compiled = compile_sql(sql, dialect.style, dialect.lexicon)
+        except (ParameterError, QueryError) as exc:
+            return self._as_session_reads(sql, exc)
+        return self._as_session_reads(sql) if compiled.session_dependent else compiled
+
+    def _as_session_reads(self, sql: str, refused: MonozuError | None = None) -> Compiled:
+        """``sql``, which a session reading backslashes in '...' would read otherwise (a
+        unit of work may have turned that on), compiled as this session reads it now;
+        ``refused``: the dialect's own reading refused it (only a text holding a
+        backslash may read otherwise: '\'' holds a quote there)."""
+        dialect = self.dialect
+        if refused is not None and (dialect.lexicon.backslash_reading is None
+                                    or "\\" not in sql):
+            raise refused
+        lexicon = dialect.session_lexicon(self._conn)
+        if lexicon is dialect.lexicon:
+            if refused is not None:
+                raise refused
+            return compile_sql(sql, dialect.style, lexicon)
+        try:
+            return compile_sql(sql, dialect.style, lexicon)
+        except (ParameterError, QueryError) as exc:
+            raise type(exc)(f"{exc} (as this session reads it: {lexicon.label}, where a "
+                            "backslash in '...' escapes the character after it)") from exc
+
     def _prepare(self, sql: str, params: Mapping[str, Any]) -> tuple[str, Sequence[Any]]:
         dialect = self.dialect
-        compiled = compile_sql(sql, dialect.style, dialect.lexicon)
+        try:  # self._compiled(sql), written out: every call runs it
+            compiled = compile_sql(sql, dialect.style, dialect.lexicon)
+        except (ParameterError, QueryError) as exc:
+            compiled = self._as_session_reads(sql, exc)
+        if compiled.session_dependent:
+            compiled = self._as_session_reads(sql)
         if compiled.transaction_control:
             raise _transaction_control(compiled.transaction_control)
         text, values = bind(compiled, params, max_params=dialect.max_params)
@@ -295,7 +329,7 @@ class Tx(Verbs):
 
     def _exec_many(self, sql: str, rows: Iterable[Mapping[str, Any]]) -> int:
         dialect = self.dialect
-        compiled = compile_sql(sql, dialect.style, dialect.lexicon)
+        compiled = self._compiled(sql)
         if compiled.transaction_control:
             raise _transaction_control(compiled.transaction_control)
         if isinstance(rows, Mapping | str | bytes) or not isinstance(rows, Iterable):

@@ -33,6 +33,10 @@ Rules:
   bind by itself (``?``, ``$1``, ``%s``, and on SQLite ``@x``, ``$x``, ``#x``, ``:1``,
   ``:a::int``, ``:a(x)``),
   because it would silently take the value meant for a ``:name``.
+* Noted in ``Compiled.session_dependent``: a text a session reading backslash
+  escapes in every ``'...'`` (PostgreSQL's ``standard_conforming_strings = off``,
+  which a unit of work may set) would read otherwise; the query layer compiles it
+  as the session reads it when it runs.
 * Noted in ``Compiled.transaction_control``: a statement that ends or begins a
   transaction (``COMMIT``, ``ROLLBACK`` but not ``ROLLBACK TO``, ``END``, ``ABORT``,
   ``BEGIN``/``START TRANSACTION``, ``PREPARE TRANSACTION``; in T-SQL wherever the
@@ -88,6 +92,10 @@ class Compiled:
     # One placeholder a parameter, ``IN :x`` parenthesised: exec_many's statement,
     # which binds one value a parameter (an IN list is not expanded per row).
     one_value_sql: str = ""
+    # Read otherwise by a session whose '...' strings take backslash escapes (the
+    # lexicon's ``backslash_reading``): a backslash inside a plain literal moves where
+    # it ends. Only such statements look at the session before they run.
+    session_dependent: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,14 +221,13 @@ def compile_sql(sql: str, style: Style, lexicon: Lexicon) -> Compiled:
     """Compile (and cache) ``sql`` for ``style`` by ``lexicon``'s rules."""
     found = scan_statement(sql, lexicon)
     parts, names = found.parts, found.names
-    order: list[str] = []
+    # Each name's number, in order of first appearance (a dict: a statement may hold
+    # 100,000 parameters, and a list's lookups made that quadratic).
+    numbers: dict[str, int] = {}
     for name in names:
-        if name not in order:
-            order.append(name)
-    if style == "qmark":
-        marks = ["?"] * len(names)
-    else:
-        marks = [f"${order.index(name) + 1}" for name in names]
+        numbers.setdefault(name, len(numbers) + 1)
+    order = list(numbers)
+    marks = ["?"] * len(names) if style == "qmark" else [f"${numbers[n]}" for n in names]
     out = [parts[0]]
     one = [parts[0]]
     for mark, part, place in zip(marks, parts[1:], found.places, strict=True):
@@ -233,7 +240,22 @@ def compile_sql(sql: str, style: Style, lexicon: Lexicon) -> Compiled:
         in_list=tuple(place != _SCALAR for place in found.places),
         bare_in=tuple(place == _IN_BARE for place in found.places),
         transaction_control=found.transaction_control,
+        session_dependent=_read_otherwise(sql, lexicon, found),
     )
+
+
+def _read_otherwise(sql: str, lexicon: Lexicon, found: Scan) -> bool:
+    """Whether a session reading backslash escapes in every '...' would split ``sql``
+    otherwise (or refuse it). Only a text holding a backslash can differ."""
+    other = lexicon.backslash_reading
+    if other is None or "\\" not in sql:
+        return False
+    try:
+        again = scan_statement(sql, other)
+    except (ParameterError, QueryError):
+        return True
+    return (again.parts, again.names, again.places, again.transaction_control) != (
+        found.parts, found.names, found.places, found.transaction_control)
 
 
 def bind(

@@ -51,6 +51,9 @@ _PYFORMAT = r"%(?:\([A-Za-z_][A-Za-z0-9_]*\))?s(?![A-Za-z0-9_])"
 _E_BODY = r"[^'\\]*(?:(?:\\.|'')[^'\\]*)*"
 _CONTINUE = r"'[ \t\f]*(?:--[^\n\r]*)?[\n\r](?:[ \t\n\r\f]|--[^\n\r]*[\n\r])*'"
 _ESCAPE_STRING = rf"[eE]'{_E_BODY}(?:{_CONTINUE}{_E_BODY})*'?"
+# The same read without the E: every '...' on a PostgreSQL session whose
+# standard_conforming_strings is off.
+_BACKSLASH_STRING = rf"[eE]?'{_E_BODY}(?:{_CONTINUE}{_E_BODY})*'?"
 
 
 class Lexicon:
@@ -64,6 +67,9 @@ class Lexicon:
     parameter (the database would read its placeholder as part of that identifier).
     ``name_goes_on``: what else the database reads as part of a ``:name`` after it
     (SQLite's ``::`` and ``(...)``), so that the name followed by it is not ours.
+    ``backslash_strings``: every ``'...'`` reads backslash escapes, as ``E'...'``
+    does. ``backslash_reading``: the lexicon of a session that reads ``'...'`` so
+    (PostgreSQL's ``standard_conforming_strings = off``), when that can happen.
     """
 
     def __init__(self, *, label: str, identifier_quotes: tuple[str, ...],
@@ -72,8 +78,11 @@ class Lexicon:
                  word: str = r"[^\W\d][\w$]*", word_char: str = r"[\w$]",
                  space: str = r"\s", foreign: tuple[str, ...] = (),
                  statements_need_separators: bool = True,
-                 open_comment_allowed: bool = False, name_goes_on: str = "") -> None:
+                 open_comment_allowed: bool = False, name_goes_on: str = "",
+                 backslash_strings: bool = False,
+                 backslash_reading: Lexicon | None = None) -> None:
         self.label = label
+        self.backslash_reading = backslash_reading
         # T-SQL needs no ``;`` between statements, so any word may begin one, and its
         # ``END`` closes a block rather than the transaction.
         self.statements_need_separators = statements_need_separators
@@ -89,7 +98,9 @@ class Lexicon:
             else rf"(?P<{BLOCK_COMMENT}>/\*.*?(?:\*/|\Z))",
         ]
         strings = [r"'[^']*(?:''[^']*)*'?"]
-        if escape_strings:
+        if backslash_strings:
+            strings = [_BACKSLASH_STRING]
+        elif escape_strings:
             strings.insert(0, _ESCAPE_STRING)
         alternatives.append(rf"(?P<{STRING}>{'|'.join(strings)})")
         alternatives.append(rf"(?P<{QUOTED}>{'|'.join(identifier_quotes)})")

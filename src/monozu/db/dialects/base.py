@@ -95,6 +95,11 @@ class Dialect(abc.ABC):
     def connect(self, url: DatabaseURL, config: DatabaseConfig) -> Any:
         """A new raw DB-API connection, not in autocommit, with session settings applied."""
 
+    def session_lexicon(self, conn: Any) -> Lexicon:
+        """The lexicon ``conn``'s session reads statements by now (see
+        ``Lexicon.backslash_reading``)."""
+        return self.lexicon
+
     @abc.abstractmethod
     def server_version(self, conn: Any) -> str:
         """The server's product and version, for ``monozu db check``."""

@@ -30,6 +30,7 @@ from monozu.db.dialects.postgresql.pool import POOLING, SESSION_SQL
 from monozu.db.dialects.postgresql.snippets import PostgreSQLSnippets
 from monozu.db.errors import DatabaseError, ParameterError
 from monozu.db.scan import json_loads
+from monozu.db.sqltext import Lexicon
 from monozu.db.values import (
     Converter,
     as_base_type,
@@ -101,6 +102,16 @@ class PostgreSQLDialect(Dialect):
         cls = errors.Timeout if "timeout expired" in text else errors.ConnectionFailed
         return cls(f"cannot connect to PostgreSQL at {url.redacted()}: {text}",
                    code=getattr(exc, "sqlstate", None))
+
+    def session_lexicon(self, conn: Any) -> Lexicon:
+        # Every connection starts with standard_conforming_strings on, but a unit of
+        # work may turn it off (SET, set_config, RESET to an off default) and then
+        # '\' :x ' is one string. The server reports each change, which psycopg keeps.
+        try:
+            off = conn.info.parameter_status("standard_conforming_strings") == "off"
+        except psycopg.Error:  # a closed connection: the statement's cursor says so
+            return self.lexicon
+        return text_rules.BACKSLASH_LEXICON if off else self.lexicon
 
     def server_version(self, conn: Any) -> str:
         info = conn.info

@@ -25,20 +25,33 @@ from monozu.db.sqltext import (
     TokenStream,
 )
 
-__all__ = ["DOLLAR_TAG", "LEXICON", "RULES", "PostgreSQLStatements"]
+__all__ = ["BACKSLASH_LEXICON", "DOLLAR_TAG", "LEXICON", "RULES", "PostgreSQLStatements"]
 
-LEXICON = Lexicon(
-    label="postgresql",
-    identifier_quotes=(r'"[^"]*(?:""[^"]*)*"?',),
-    line_end="\r\n",
-    nested_comments=True,
-    escape_strings=True,
-    dollar_quotes=True,
-    word=PG_WORD,
-    word_char=PG_WORD_CHAR,
-    space=PG_SPACE,
-    foreign=(r"\$\d+",),
-)
+
+def _lexicon(label: str, *, backslash_strings: bool = False,
+             backslash_reading: Lexicon | None = None) -> Lexicon:
+    return Lexicon(
+        label=label,
+        identifier_quotes=(r'"[^"]*(?:""[^"]*)*"?',),
+        line_end="\r\n",
+        nested_comments=True,
+        escape_strings=True,
+        dollar_quotes=True,
+        word=PG_WORD,
+        word_char=PG_WORD_CHAR,
+        space=PG_SPACE,
+        foreign=(r"\$\d+",),
+        backslash_strings=backslash_strings,
+        backslash_reading=backslash_reading,
+    )
+
+
+#: A session with ``standard_conforming_strings = off`` (which a unit of work may set
+#: itself; every connection starts with it on): ``'...'`` reads backslash escapes
+#: there, so ``'\' :x '`` is one string.
+BACKSLASH_LEXICON = _lexicon("PostgreSQL with standard_conforming_strings off",
+                             backslash_strings=True)
+LEXICON = _lexicon("postgresql", backslash_reading=BACKSLASH_LEXICON)
 
 _PLACE_HOLDING = frozenset({STRING, QUOTED, DOLLAR})
 
