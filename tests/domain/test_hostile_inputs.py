@@ -36,6 +36,7 @@ from monozu.domain.security import SecurityService
 from monozu.domain.tenancy import LicenceState, TenancyService
 from monozu.domain.vulnintel import service as vulnintel
 from tests.domain.conftest import add_tenant
+from tests.support.nesting import nested_lists
 
 SERVICES: tuple[type, ...] = (CmdbService, IncidentService, ProblemService, ChangeService,
                               KnowledgeService, SecurityService, EdgeService, IdentityService,
@@ -370,16 +371,6 @@ def test_a_required_name_of_invisible_characters_is_empty(db: Database, name: st
         assert CmdbService(tx).create_site(f"\u200bPlant{name}").name.startswith("\u200bPlant")
 
 
-def _nested(depth: int) -> list[object]:
-    root: list[object] = []
-    node = root
-    for _ in range(depth):
-        child: list[object] = []
-        node.append(child)
-        node = child
-    return root
-
-
 @pytest.fixture(params=[1000, 20_000], ids=["default limit", "raised limit"])
 def recursion_limit(request: pytest.FixtureRequest) -> Iterator[None]:
     """Python's default recursion limit, and a raised one (a tool run in the process,
@@ -392,7 +383,7 @@ def recursion_limit(request: pytest.FixtureRequest) -> Iterator[None]:
 
 @pytest.mark.usefixtures("recursion_limit")
 @pytest.mark.parametrize("data", [
-    {"x": "y" * (11 * 1024 * 1024)}, {"a": float("nan")}, {"a": {1, 2}}, _nested(5000),
+    {"x": "y" * (11 * 1024 * 1024)}, {"a": float("nan")}, {"a": {1, 2}}, nested_lists(5000),
     {"a": "\ud800"}, (1, 2), "text"],
     ids=["11 MB", "NaN", "set", "5000 deep", "surrogate", "tuple", "text"])
 def test_diagram_data_is_a_bounded_json_document_on_every_database(db: Database,

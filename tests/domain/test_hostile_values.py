@@ -51,6 +51,7 @@ from monozu.domain.vulnintel import service as vulnintel
 from tests.domain.conftest import AppRole, add_tenant
 from tests.domain.isolation.base import as_uuid
 from tests.domain.test_hostile_inputs import FUNCTIONS, SERVICES
+from tests.support.nesting import nested_lists
 
 NOW = datetime(2026, 6, 1, 12, tzinfo=UTC)
 PASSWORD = "Correct-Horse-42"
@@ -447,16 +448,6 @@ METHODS = _methods()
 
 # -- the hostile values, by annotation ---------------------------------------------------------
 
-def _nested(depth: int) -> list[object]:
-    root: list[object] = []
-    node = root
-    for _ in range(depth):
-        child: list[object] = []
-        node.append(child)
-        node = child
-    return root
-
-
 class Lying(str):
     """Text whose own methods lie: a rule must read the characters, not ask the object."""
 
@@ -486,7 +477,7 @@ DATETIMES: list[object] = [
 DELTAS: list[object] = [5, "1 day", timedelta.max, timedelta.min, timedelta(days=-1),
                         timedelta(0), timedelta(days=999_999_999), float("nan")]
 JSONS: list[object] = [
-    "text", 5, (1, 2), {"a": float("nan")}, {"a": {1, 2}}, _nested(5000), {"a": "\ud800"},
+    "text", 5, (1, 2), {"a": float("nan")}, {"a": {1, 2}}, nested_lists(5000), {"a": "\ud800"},
     {"a": "a\x00b"}, {"a\x00": 1}, {1: "int key"}, {"a": 2**70}, {"a": -2**63 - 1},
     {"a": Decimal("1.5")}, {"a": Decimal("NaN")}, {"a": b"x"}, {"a": float("inf")},
     [], {"": None}, {"q": SQL_TEXT}, {"big": "y" * 70_000}, {"a": 10**5000}]

@@ -9,7 +9,7 @@ this way to check what the reset undoes on the very connection reused.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from monozu.db import Database
@@ -24,3 +24,14 @@ def raw(tx: Tx) -> Any:
 def pooled(db: Database) -> Iterator[Any]:
     with db._lease() as lease:
         yield lease.conn
+
+
+def pragmas_outside_transaction(*statements: str) -> Callable[[Tx], None]:
+    """A unit of work's action running ``statements`` between its transactions: some
+    pragmas are no-ops inside one."""
+    def act(tx: Tx) -> None:
+        raw(tx).execute("COMMIT")
+        for statement in statements:
+            tx.exec(statement)
+        raw(tx).execute("BEGIN")
+    return act

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from monozu.db import CheckViolation, Database, DatabaseError, Tx
-from tests.support.rawconn import raw
+from tests.support.rawconn import pragmas_outside_transaction, raw
 
 
 @pytest.fixture(params=["file", "memory"])
@@ -52,15 +52,6 @@ def _foreign_keys_off(tx: Tx) -> None:
     raw(tx).execute("BEGIN")
 
 
-def _pragmas(*statements: str) -> Callable[[Tx], None]:
-    def leak(tx: Tx) -> None:
-        raw(tx).execute("COMMIT")  # some pragmas are no-ops inside a transaction
-        for statement in statements:
-            tx.exec(statement)
-        raw(tx).execute("BEGIN")
-    return leak
-
-
 def _attach(tx: Tx) -> None:
     raw(tx).execute("COMMIT")
     tx.exec("ATTACH DATABASE ':memory:' AS stash")
@@ -92,13 +83,13 @@ LEAKS: dict[str, Callable[[Tx], None]] = {
     "temp objects": _temp_objects,
     "sqlite's own temp tables": _sqlites_own_temp_tables,
     "foreign keys off": _foreign_keys_off,
-    "checks ignored": _pragmas("PRAGMA ignore_check_constraints = ON"),
-    "read only": _pragmas("PRAGMA query_only = 1"),
-    "exclusive locking": _pragmas("PRAGMA locking_mode = EXCLUSIVE"),
-    "many pragmas": _pragmas("PRAGMA recursive_triggers = 1", "PRAGMA busy_timeout = 1",
-                             "PRAGMA cache_size = 7", "PRAGMA temp_store = MEMORY",
-                             "PRAGMA reverse_unordered_selects = 1",
-                             "PRAGMA writable_schema = 1", "PRAGMA automatic_index = 0"),
+    "checks ignored": pragmas_outside_transaction("PRAGMA ignore_check_constraints = ON"),
+    "read only": pragmas_outside_transaction("PRAGMA query_only = 1"),
+    "exclusive locking": pragmas_outside_transaction("PRAGMA locking_mode = EXCLUSIVE"),
+    "many pragmas": pragmas_outside_transaction(
+        "PRAGMA recursive_triggers = 1", "PRAGMA busy_timeout = 1", "PRAGMA cache_size = 7",
+        "PRAGMA temp_store = MEMORY", "PRAGMA reverse_unordered_selects = 1",
+        "PRAGMA writable_schema = 1", "PRAGMA automatic_index = 0"),
     "attached database": _attach,
     "a pragma behind a temp view": _behind_a_view("temp", "ignore_check_constraints",
                                                   "PRAGMA ignore_check_constraints = ON"),

@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from monozu.db import Database, Tx
-from tests.support.rawconn import raw
+from tests.support.rawconn import pragmas_outside_transaction, raw
 
 # Pragmas read with no argument but not compared: those that take one (table_info), act
 # (optimize), check (integrity_check), are listed below on their own (function_list), or
@@ -110,15 +110,6 @@ def _tables(db: Database) -> None:
     db.exec("INSERT INTO notes VALUES (1, 'one'), (2, 'two')")
 
 
-def _raw_pragmas(*statements: str) -> Callable[[Tx], None]:
-    def act(tx: Tx) -> None:
-        raw(tx).execute("COMMIT")  # some pragmas are no-ops inside a transaction
-        for statement in statements:
-            tx.exec(statement)
-        raw(tx).execute("BEGIN")
-    return act
-
-
 def _statements(*statements: str) -> Callable[[Tx], None]:
     def act(tx: Tx) -> None:
         for statement in statements:
@@ -163,7 +154,7 @@ ACTIONS: dict[str, Callable[[Tx], None]] = {
         "CREATE TEMP TABLE counters (id INTEGER PRIMARY KEY AUTOINCREMENT, v TEXT)",
         "INSERT INTO counters (v) VALUES ('tenant a')",
         "CREATE INDEX temp.ix_counters ON counters (v)", "ANALYZE temp"),
-    "pragmas": _raw_pragmas(
+    "pragmas": pragmas_outside_transaction(
         "PRAGMA foreign_keys = OFF", "PRAGMA query_only = 1",
         "PRAGMA ignore_check_constraints = ON", "PRAGMA recursive_triggers = 1",
         "PRAGMA busy_timeout = 1", "PRAGMA cache_size = 7", "PRAGMA temp_store = MEMORY",
@@ -175,10 +166,10 @@ ACTIONS: dict[str, Callable[[Tx], None]] = {
         "PRAGMA trusted_schema = 0", "PRAGMA cell_size_check = 1",
         "PRAGMA read_uncommitted = 1", "PRAGMA threads = 2", "PRAGMA synchronous = OFF",
         "PRAGMA journal_size_limit = 4096", "PRAGMA max_page_count = 100000"),
-    "locking and journal": _raw_pragmas("PRAGMA locking_mode = EXCLUSIVE",
-                                        "PRAGMA journal_mode = MEMORY"),
-    "an attached database": _raw_pragmas("ATTACH DATABASE ':memory:' AS stash",
-                                         "CREATE TABLE stash.secrets (v TEXT)"),
+    "locking and journal": pragmas_outside_transaction(
+        "PRAGMA locking_mode = EXCLUSIVE", "PRAGMA journal_mode = MEMORY"),
+    "an attached database": pragmas_outside_transaction(
+        "ATTACH DATABASE ':memory:' AS stash", "CREATE TABLE stash.secrets (v TEXT)"),
     "the driver's attributes and limits": _driver_attributes,
 }
 
