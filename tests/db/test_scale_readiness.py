@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -162,12 +163,28 @@ def unconnected_tenant_tables(sql: str, dialect: str) -> list[str]:
             return tables[0].alias_or_name if len(tables) == 1 else None
         return None
 
-    for eq in tree.find_all(exp.EQ):
-        left, right = node(eq.left), node(eq.right)
+    pairs = [(node(eq.left), node(eq.right)) for eq in tree.find_all(exp.EQ)]
+    pairs.append(_inserted_tenant(tree, node))
+    for left, right in pairs:
         if left and right:
             parent[find(left)] = find(right)
     roots = {find(a) for a in refs}
     return [] if len(roots) == 1 else sorted(f"{a} ({t})" for a, t in refs.items())
+
+
+def _inserted_tenant(tree: exp.Expression, node: Callable[[exp.Expression], str | None]
+                     ) -> tuple[str | None, str | None]:
+    """An ``INSERT INTO t (..., tenant_id, ...) SELECT ...``: ``t`` joined to what the
+    select gives its tenant_id (a parameter, or another table's tenant_id)."""
+    if not isinstance(tree, exp.Insert) or not isinstance(tree.this, exp.Schema) \
+            or not isinstance(tree.expression, exp.Select):
+        return None, None
+    names = [c.name for c in tree.this.expressions]
+    values = tree.expression.expressions
+    if "tenant_id" not in names or len(values) != len(names):
+        return None, None
+    target = tree.this.this
+    return target.alias_or_name, node(values[names.index("tenant_id")])
 
 
 def test_tenant_tables_are_known() -> None:
@@ -192,12 +209,21 @@ def test_no_statement_joins_tenant_tables_without_equating_tenant_id(
     "SELECT * FROM users u WHERE u.tenant_id = :t AND EXISTS "
     "(SELECT 1 FROM user_groups g WHERE g.user_id = u.id)",
     "SELECT * FROM sites s, zones z WHERE s.tenant_id = :a AND z.tenant_id = :b",
+    "INSERT INTO audit_logs (id, tenant_id) SELECT :id, :a "
+    "WHERE EXISTS (SELECT 1 FROM users WHERE tenant_id = :b AND id = :u)",
+    "INSERT INTO audit_logs (id, tenant_id) SELECT :id, :a "
+    "WHERE EXISTS (SELECT 1 FROM users WHERE id = :u)",
 ])
 def test_the_join_check_catches_a_missing_tenant_equality(sql: str) -> None:
     assert unconnected_tenant_tables(sql, "postgres") != []
 
 
-def test_the_join_check_accepts_equated_tenants() -> None:
-    sql = ("SELECT * FROM incidents i JOIN assets a ON a.tenant_id = i.tenant_id "
-           "AND a.id = i.asset_id WHERE i.tenant_id = :t")
+@pytest.mark.parametrize("sql", [
+    "SELECT * FROM incidents i JOIN assets a ON a.tenant_id = i.tenant_id "
+    "AND a.id = i.asset_id WHERE i.tenant_id = :t",
+    # the inserted row's tenant is the parameter the subquery's rows are equated to
+    "INSERT INTO audit_logs (id, tenant_id) SELECT :id, :t "
+    "WHERE EXISTS (SELECT 1 FROM users WHERE tenant_id = :t AND id = :u)",
+])
+def test_the_join_check_accepts_equated_tenants(sql: str) -> None:
     assert unconnected_tenant_tables(sql, "postgres") == []
