@@ -47,11 +47,16 @@ class Repository:
         self.tenant_id = tenant_of(tx)
 
 
+def not_found(what: str, row_id: object) -> NotFound:
+    """:class:`NotFound` worded as every service words a missing (or another tenant's)
+    row: ``"asset <id> not found"``."""
+    return NotFound(f"{what} {row_id} not found")
+
+
 def found(row: T | None, what: str, row_id: object) -> T:
-    """``row``, or :class:`NotFound` worded as every service words a missing (or another
-    tenant's) row: ``"asset <id> not found"``."""
+    """``row``, or :func:`not_found` of it."""
     if row is None:
-        raise NotFound(f"{what} {row_id} not found")
+        raise not_found(what, row_id)
     return row
 
 

@@ -27,7 +27,7 @@ from monozu.db.models import (
 from monozu.db.values import has_offset
 from monozu.domain.audit import Actor, record
 from monozu.domain.audit.repository import unknown_actor
-from monozu.domain.common import choice
+from monozu.domain.common import choice, not_found
 from monozu.domain.edge import credentials
 from monozu.domain.edge.credentials import CredentialError
 from monozu.domain.edge.repository import EdgeRepository
@@ -95,7 +95,7 @@ class EdgeService:
             try:
                 EdgeRepository(tx).insert_key(key)
             except ForeignKeyViolation:  # a key's one reference is its tenant
-                raise NotFound(f"tenant {tenant_id} not found") from None
+                raise not_found("tenant", tenant_id) from None
             record(tx, actor, "edge.provisioning_key_created", "edge_provisioning_key", key.id,
                    details={"label": label, "max_uses": max_uses}, at=now)
         return IssuedKey(key, secret)

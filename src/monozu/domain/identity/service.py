@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from monozu.db import Database, ForeignKeyViolation, NotFound, UniqueViolation
 from monozu.db.models import Group, RefreshToken, User, UserSettings
 from monozu.domain.audit import Actor, record
-from monozu.domain.common import NO_ID, found
+from monozu.domain.common import NO_ID, found, not_found
 from monozu.domain.errors import (
     Conflict,
     SecondFactorRequired,
@@ -80,11 +80,6 @@ def check_permission(permission: str) -> str:
     if permission not in PERMISSIONS:
         raise ValidationError(f"unknown permission {permission!r:.100}")
     return permission
-
-
-def _no_tenant(tenant_id: uuid.UUID) -> NotFound:
-    """The refusal of a row for a tenant that does not exist: its key is all that broke."""
-    return NotFound(f"tenant {tenant_id} not found")
 
 
 def token_digest(token: str) -> str:
@@ -169,7 +164,7 @@ class IdentityService:
             except UniqueViolation:
                 raise Conflict(f"a user with email {address!r} already exists") from None
             except ForeignKeyViolation:  # a user's one reference is its tenant
-                raise _no_tenant(tenant_id) from None
+                raise not_found("tenant", tenant_id) from None
             record(tx, actor, "user.created", "user", user.id,
                    details={"email": address, "sso": password is None}, at=user.created_at)
         return Account.of(user)
@@ -292,7 +287,7 @@ class IdentityService:
             except UniqueViolation:  # a concurrent call took the name after the check
                 raise Conflict(f"a group named {group.name!r} already exists") from None
             except ForeignKeyViolation:  # a group's one reference is its tenant
-                raise _no_tenant(tenant_id) from None
+                raise not_found("tenant", tenant_id) from None
             record(tx, actor, "group.created", "group", group.id, details={"name": group.name},
                    at=self.clock())
         return group

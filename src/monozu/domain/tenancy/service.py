@@ -15,6 +15,7 @@ from monozu.db import Database, NotFound, Tx, UniqueViolation
 from monozu.db.models import Tenant, TenantLicense
 from monozu.db.values import has_offset
 from monozu.domain.audit import Actor, record
+from monozu.domain.common import not_found
 from monozu.domain.errors import Conflict, InvalidTransition, ValidationError, check_text
 from monozu.domain.inputs import MAX_PERIOD, check_range, checked
 from monozu.domain.tenancy.repository import TenancyRepository
@@ -36,7 +37,7 @@ def _tenant(repo: TenancyRepository, tenant_id: uuid.UUID) -> Tenant:
     try:
         return repo.get_tenant(tenant_id)
     except NotFound:
-        raise NotFound(f"tenant {tenant_id} not found") from None
+        raise not_found("tenant", tenant_id) from None
 
 
 @checked
