@@ -65,6 +65,18 @@ def plain_row(table: str, number: int, row: Any) -> Any:
                              f"read: {type(exc).__name__}: {str(exc)[:200]}") from exc
 
 
+# adapt()'s checks that every database makes alike (check_text, check_int64,
+# check_float; bool and None as they are), inlined: a dialect's inline_adapters
+# start from these.
+CHECKED_INLINE: dict[type, str] = {
+    str: "_v if type(_v := {x}) is _str and _v.isascii() and '\\x00' not in _v else _g(_v)",
+    int: "_v if type(_v := {x}) is _int and -0x8000000000000000 <= _v <= 0x7fffffffffffffff "
+         "else _g(_v)",
+    float: "_v if type(_v := {x}) is _float and _v - _v == 0 else _g(_v)",
+    bool: "_v if type(_v := {x}) is _bool else _g(_v)",
+    type(None): "_v if (_v := {x}) is None else _g(_v)",
+}
+
 class Dialect(abc.ABC):
     """One database's behaviour. Instances are stateless and shared."""
 
@@ -84,7 +96,8 @@ class Dialect(abc.ABC):
     # would be cut, or refused, by the server).
     identifier_limit: ClassVar[tuple[int, str]] = (128, "characters")
     # Expression templates ({x}: the value) that bind one value of a known type without
-    # a call, for ``exec_many``; any other value goes to ``adapt`` (``_g``). See binding.py.
+    # a call, for ``exec_many``; any other value goes to ``adapt`` (``_g``). Each must
+    # send what ``adapt`` sends and leave to it what it refuses. See binding.py.
     inline_adapters: ClassVar[dict[type, str]] = {}
     # The same for reading: a field type -> an expression of ``{x}`` (the value) giving
     # what ``reader(type)`` gives, which it may call as ``{c}`` for the uncommon forms.

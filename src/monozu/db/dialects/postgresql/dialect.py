@@ -23,7 +23,7 @@ from psycopg.types.json import Jsonb, set_json_dumps, set_json_loads
 
 from monozu.db import errors
 from monozu.db.config import DatabaseConfig, DatabaseURL
-from monozu.db.dialects.base import Dialect
+from monozu.db.dialects.base import CHECKED_INLINE, Dialect
 from monozu.db.dialects.postgresql import bulk
 from monozu.db.dialects.postgresql import statements as text_rules
 from monozu.db.dialects.postgresql.pool import POOLING, SESSION_SQL
@@ -67,6 +67,15 @@ class PostgreSQLDialect(Dialect):
     max_params: ClassVar = 65535
     # NAMEDATALEN - 1: a longer name is silently cut to 63 bytes, naming another table.
     identifier_limit: ClassVar = (63, "bytes")
+    # adapt() inlined for exec_many's common values (a call each cost about 150 ms of
+    # 100,000 seven-column rows); any other value goes to adapt.
+    inline_adapters: ClassVar = {
+        **CHECKED_INLINE,
+        uuid.UUID: "_v if type(_v := {x}) is _UUID else _g(_v)",
+        # a UTC value is aware and cannot leave the years 1 to 9999 in UTC: aware() keeps it
+        datetime: "_v if type(_v := {x}) is _datetime and _v.tzinfo is _UTC else _g(_v)",
+    }
+    inline_env: ClassVar = {"_UTC": UTC}
 
     def connect(self, url: DatabaseURL, config: DatabaseConfig) -> psycopg.Connection[Any]:
         timeout = url.seconds("connect_timeout", default=10.0)

@@ -29,7 +29,7 @@ from urllib.parse import quote
 
 from monozu.db import errors
 from monozu.db.config import DatabaseConfig, DatabaseURL
-from monozu.db.dialects.base import Dialect
+from monozu.db.dialects.base import CHECKED_INLINE, Dialect
 from monozu.db.dialects.migration import poll
 from monozu.db.dialects.sqlite import statements as text_rules
 from monozu.db.dialects.sqlite.pool import (
@@ -172,13 +172,10 @@ class SQLiteDialect(Dialect):
     snippet_class = SQLiteSnippets
     max_params: ClassVar = 32766
     inline_adapters: ClassVar = {
-        str: "_v if type(_v := {x}) is _str and _v.isascii() and '\\x00' not in _v else _g(_v)",
+        **CHECKED_INLINE,
+        bool: "(1 if _v else 0) if type(_v := {x}) is _bool else _g(_v)",  # adapt's int
         # what UUID.bytes returns, without the property's Python frame
         uuid.UUID: "_v.int.to_bytes(16) if type(_v := {x}) is _UUID else _g(_v)",
-        int: "_v if type(_v := {x}) is _int else _g(_v)",
-        float: "_v if type(_v := {x}) is _float and _v - _v == 0 else _g(_v)",
-        bool: "_v if type(_v := {x}) is _bool else _g(_v)",
-        type(None): "_v if (_v := {x}) is None else _g(_v)",
         # utc_text inlined for values already in UTC (three calls a value saved); any other
         # zone goes to _g, which converts it, and a naive value to _g, which refuses it
         datetime: "_v.isoformat(timespec='microseconds') "

@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from monozu.db import errors
 from monozu.db.config import DatabaseConfig, DatabaseURL
-from monozu.db.dialects.base import Dialect
+from monozu.db.dialects.base import CHECKED_INLINE, Dialect
 from monozu.db.dialects.sqlserver import batches
 from monozu.db.dialects.sqlserver import statements as text_rules
 from monozu.db.dialects.sqlserver.identity import quiet_answers, token_problem
@@ -308,6 +308,10 @@ class SQLServerDialect(Dialect):
     # 2,100 parameters per RPC, and a prepared statement goes out as sp_prepexec,
     # whose own @handle, @params and @stmt count against the same limit.
     max_params: ClassVar = 2097
+    # adapt() inlined for exec_many's common values; a datetime (made naive UTC) and
+    # any other value go to adapt.
+    inline_adapters: ClassVar = {**CHECKED_INLINE,
+                                 uuid.UUID: "_v if type(_v := {x}) is _UUID else _g(_v)"}
 
     # -- connections -------------------------------------------------------------
     def connect(self, url: DatabaseURL, config: DatabaseConfig) -> Any:
