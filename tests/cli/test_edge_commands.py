@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -57,6 +58,8 @@ def test_purge_one_tenant_and_all_tenants(url: str) -> None:
     (["--older-than", "30d\x00", "--all-tenants"], "expected a duration"),
     (["--older-than", "30d"], "--all-tenants"),
     (["--older-than", "30d", "--tenant", "acme"], "not a tenant id"),
+    (["--older-than", "30d", "--all-tenants", "--tenant", str(uuid.UUID(int=1))],
+     "exclude each other"),
     (["--older-than", "30d", "--all-tenants", "--batch-size", "0"], "--batch-size"),
     (["--older-than", "30d", "--all-tenants", "--batch-size", "x"], "batch-size"),
 ])

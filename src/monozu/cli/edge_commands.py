@@ -68,7 +68,9 @@ def purge(*, older_than: str | None, tenant: str | None, all_tenants: bool, batc
         fail("--older-than is required (for example --older-than 30d)", EXIT_USAGE)
         return
     age = parse_duration(older_than)
-    if (tenant is None) == (not all_tenants):
+    if tenant is not None and all_tenants:
+        fail("--tenant and --all-tenants exclude each other: give one of them", EXIT_USAGE)
+    if tenant is None and not all_tenants:
         fail("name one tenant with --tenant ID, or pass --all-tenants", EXIT_USAGE)
     if not 0 < batch_size <= 1_000_000:
         fail(f"--batch-size: expected 1 to 1000000, got {batch_size}", EXIT_USAGE)
