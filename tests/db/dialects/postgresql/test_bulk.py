@@ -44,9 +44,9 @@ def test_the_key_comes_back_in_key_order_only_when_every_key_column_is_given(
         app: tuple[Database, Database]) -> None:
     _, database = app
     with database.tenant(TENANT) as tx:
-        types, rls, _, key = column_types(tx.conn, "keyed", ["tenant_id", "a", "b", "note"])
-        assert (rls, key) == (True, ["b", "a"])
-        assert [t.sql for t in types] == ["uuid", "integer", "uuid", "text"]
+        target = column_types(tx.conn, "keyed", ["tenant_id", "a", "b", "note"])
+        assert (target.rls, target.key) == (True, ["b", "a"])
+        assert [t.sql for t in target.types] == ["uuid", "integer", "uuid", "text"]
         assert column_types(tx.conn, "keyed", ["tenant_id", "a", "note"]).key == []
         assert column_types(tx.conn, "counted", ["tenant_id", "note"]).key == []
 

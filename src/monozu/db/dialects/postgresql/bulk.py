@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import collections
 import functools
+import hashlib
 import itertools
 import operator
 import re
@@ -63,7 +64,6 @@ from monozu.db.values import (
     named_refusal,
 )
 
-_STAGES = itertools.count(1)
 # COPY's binary format: its header (signature, no flags, no extension) and trailer.
 _SIGNATURE = b"PGCOPY\n\xff\r\n\x00" + bytes(8)
 _TRAILER = b"\xff\xff"
@@ -109,16 +109,24 @@ class Target(NamedTuple):
     rls: bool  # row-level security applies to this role: COPY is refused
     rewritten: bool  # a view, or a table with INSERT rules: COPY would bypass them
     key: list[str]  # the primary key's columns in key order, empty unless all are named
+    may_stage: bool = True  # the role may create temporary tables in the database
+    # The staging table of this table and columns as the session holds it now: its
+    # columns' (name, type), None when there is none.
+    staging: list[tuple[str, str]] | None = None
 
     @property
     def staged(self) -> bool:
-        """Whether the rows go through a staging table and one ``INSERT ... SELECT``."""
+        """Whether ``COPY`` cannot go straight into the table: the rows go through a
+        staging table and one ``INSERT ... SELECT``, or, for a role that may not create
+        one, ``INSERT ... VALUES``."""
         return self.rls or self.rewritten
 
 
-def column_types(conn: Any, quoted_table: str, columns: Sequence[str]) -> Target:
+def column_types(conn: Any, quoted_table: str, columns: Sequence[str],
+                 stage: str | None = None) -> Target:
     """Each named column's type and how the rows must go in; a named column whose
-    values only the database gives is refused, as an ``INSERT`` refuses it."""
+    values only the database gives is refused, as an ``INSERT`` refuses it. ``stage``:
+    the staging table whose present shape to read in the same query."""
     rows = conn.execute(
         "SELECT a.attname, a.atttypid::int, format_type(a.atttypid, a.atttypmod), "
         "row_security_active(a.attrelid), array_position(k.indkey::int2[], a.attnum), "
@@ -126,11 +134,15 @@ def column_types(conn: Any, quoted_table: str, columns: Sequence[str]) -> Target
         # not correlated, so run once (an InitPlan): per column, it doubled the query
         "(SELECT c.relkind = 'v' OR EXISTS (SELECT FROM pg_rewrite r "
         "WHERE r.ev_class = c.oid AND r.ev_type = '3') FROM pg_class c "
-        "WHERE c.oid = $1::regclass) "
+        "WHERE c.oid = $1::regclass), "
+        "(SELECT has_database_privilege(current_database(), 'TEMPORARY')), "
+        "(SELECT array_agg(ARRAY[s.attname::text, format_type(s.atttypid, s.atttypmod)] "
+        "ORDER BY s.attnum) FROM pg_attribute s WHERE s.attrelid = to_regclass($2) "
+        "AND s.attnum > 0 AND NOT s.attisdropped) "
         "FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid LEFT JOIN pg_index k "
         "ON k.indrelid = a.attrelid AND k.indisprimary "
         "WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped",
-        (quoted_table,)).fetchall()
+        (quoted_table, stage)).fetchall()
     wire = _wire_types(conn, [r[1] for r in rows if r[5] in ("d", "e")])
     found = {r[0]: ColumnType(wire.get(r[1], r[1]), r[2]) for r in rows}
     missing = [c for c in columns if c not in found]
@@ -147,8 +159,11 @@ def column_types(conn: Any, quoted_table: str, columns: Sequence[str]) -> Target
                                  f"{given_by_database[column]}; leave the column out")
     key = [name for _, name in sorted((r[4], r[0]) for r in rows if r[4] is not None)]
     named = set(columns)
+    staging = rows[0][10] if rows else None
     return Target([found[c] for c in columns], bool(rows and rows[0][3]),
-                  bool(rows and rows[0][8]), key if all(k in named for k in key) else [])
+                  bool(rows and rows[0][8]), key if all(k in named for k in key) else [],
+                  bool(rows and rows[0][9]),
+                  None if staging is None else [(n, t) for n, t in staging])
 
 
 # Why a column is refused: pg_attribute's attidentity 'a', or any attgenerated ('s'
@@ -188,12 +203,16 @@ def bulk_insert(conn: Any, quote: Callable[[str], str], *, table: str, quoted_ta
 
 def _insert(conn: Any, quote: Callable[[str], str], *, table: str, quoted_table: str,
             columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
-    target = column_types(conn, quoted_table, columns)
+    stage = staging_table(quoted_table, columns)
+    target = column_types(conn, quoted_table, columns, stage)
     types, key = target.types, target.key
     cols = ", ".join(quote(c) for c in columns)
     if not target.staged:
         return _copy(conn, f"{quoted_table} ({cols})", types, rows, table=table,
                      columns=columns)
+    if not target.may_stage:
+        return _insert_values(conn, quoted_table, cols, types, rows, table=table,
+                              columns=columns)
     # PostgreSQL refuses COPY FROM into a table whose row-level security applies to
     # the current role, and a COPY skips a table's INSERT rules and cannot fill a
     # view: the rows go to a staging table of the same column types and on with one
@@ -202,18 +221,101 @@ def _insert(conn: Any, quote: Callable[[str], str], *, table: str, quoted_table:
     # rows one at a time, so they go in primary key order when the key is among the
     # columns: a key of random UUIDs then grows at its end instead of splitting pages
     # all over (100,000 rows: 136 ms to 100 ms, sort included).
-    stage = f"pg_temp.monozu_bulk_{next(_STAGES)}"
-    definition = ", ".join(f"{quote(c)} {t.sql}" for c, t in zip(columns, types, strict=True))
-    lifetime = "" if conn.autocommit else " ON COMMIT DROP"
-    conn.execute(f"CREATE TEMPORARY TABLE {stage} ({definition}){lifetime}")
+    #
+    # In a transaction, one staging table serves every bulk insert into this table and
+    # these columns until the transaction ends (ON COMMIT DROP), emptied after each:
+    # a table made and dropped for each call kept its locks (about eight) until then,
+    # and 4,600 calls in one unit of work filled the server's lock table, shared by
+    # every session ("out of shared memory"). A failed call's savepoint takes back
+    # what it copied, and the table itself if the call made it.
+    wanted = [(c, t.sql) for c, t in zip(columns, types, strict=True)]
+    if target.staging != wanted:
+        if target.staging is not None:  # the table's columns changed since
+            conn.execute(f"DROP TABLE {stage}")
+        definition = ", ".join(f"{quote(c)} {t.sql}" for c, t in zip(columns, types,
+                                                                     strict=True))
+        lifetime = "" if conn.autocommit else " ON COMMIT DROP"
+        conn.execute(f"CREATE TEMPORARY TABLE {stage} ({definition}){lifetime}")
     try:
         count = _copy(conn, f"{stage} ({cols})", types, rows, table=table, columns=columns)
         order = f" ORDER BY {', '.join(quote(c) for c in key)}" if key else ""
         conn.execute(f"INSERT INTO {quoted_table} ({cols}) SELECT {cols} FROM {stage}{order}")
     finally:
-        if conn.info.transaction_status != psycopg.pq.TransactionStatus.INERROR:
+        # Outside a transaction nothing takes the rows back: the table goes at once.
+        if conn.autocommit and conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE:
             conn.execute(f"DROP TABLE IF EXISTS {stage}")
+    if not conn.autocommit:
+        conn.execute(f"TRUNCATE {stage}")
     return count
+
+
+def staging_table(quoted_table: str, columns: Sequence[str]) -> str:
+    """The temporary table a bulk insert into ``quoted_table``'s ``columns`` stages its
+    rows in: one name for each table and columns, well within PostgreSQL's 63 bytes."""
+    shape = "\x00".join((quoted_table, *columns)).encode("utf-8", "surrogatepass")
+    return f"pg_temp.monozu_bulk_{hashlib.blake2b(shape, digest_size=12).hexdigest()}"
+
+
+# Parameters PostgreSQL takes in one statement.
+_MAX_PARAMS = 65535
+
+
+def _insert_values(conn: Any, quoted_table: str, cols: str, types: Sequence[ColumnType],
+                   rows: Iterable[Sequence[Any]], *, table: str,
+                   columns: Sequence[str]) -> int:
+    """The rows by ``INSERT ... VALUES`` of up to ``CHUNK_ROWS`` rows each, for a role
+    that may not create the staging table (no ``TEMPORARY`` privilege on the database):
+    the policies, rules and triggers see them as any ``INSERT``. Values are bound as
+    ``exec`` binds them, except that a list is the array on an array column."""
+    from monozu.db.dialects.postgresql.dialect import DIALECT
+
+    width = len(columns)
+    per = max(1, min(CHUNK_ROWS, _MAX_PARAMS // width))
+    binders = [_array_binder(t) if t.is_array else DIALECT.adapt for t in types]
+    count = 0
+    values: list[Any] = []
+    with conn.cursor() as cur:
+        for number, given in enumerate(rows, 1):
+            row = plain_row(table, number, given)
+            bad_row_shape(table, width, number, row)
+            for column, value, bind in zip(columns, row, binders, strict=True):
+                try:
+                    values.append(bind(value))
+                except UNSENDABLE as exc:
+                    refused = named_refusal(f"bulk insert into {table}, row {number}, "
+                                            f"column {column}", exc)
+                    raise refused from refused.__cause__
+            if len(values) == per * width:
+                cur.execute(_values_insert(quoted_table, cols, width, per), values)
+                count, values = count + per, []
+        if values:
+            cur.execute(_values_insert(quoted_table, cols, width, len(values) // width),
+                        values)
+            count += len(values) // width
+    return count
+
+
+@lru_cache(maxsize=64)
+def _values_insert(quoted_table: str, cols: str, width: int, rows: int) -> str:
+    marks = ", ".join("(" + ", ".join(f"${n * width + i + 1}" for i in range(width)) + ")"
+                      for n in range(rows))
+    return f"INSERT INTO {quoted_table} ({cols}) VALUES {marks}"
+
+
+def _array_binder(t: ColumnType) -> Callable[[Any], Any]:
+    """An array column's value for ``INSERT ... VALUES``: a list (its elements checked
+    as the ``COPY`` path checks them) or None."""
+    refuse = _element_refusal(_ELEMENTS.get(t.oid))
+    elements = None if refuse is None else _elements_checked(refuse)
+
+    def bind(value: Any) -> Any:
+        if value is None:
+            return None
+        if not isinstance(value, list):
+            raise ParameterError(f"the column takes a list, not a {type(value).__name__}")
+        return value if elements is None else elements(value)
+
+    return bind
 
 
 def _copy(conn: Any, target: str, types: Sequence[ColumnType], rows: Iterable[Sequence[Any]],
