@@ -1,0 +1,80 @@
+"""What a long unit of work keeps: nothing that grows with the number of calls in it,
+where it could be given back as each call ends.
+
+A nested block (``tx.transaction()``) that failed was rolled back to its savepoint, but
+the savepoint stayed: ``ROLLBACK TO`` keeps it. Each failed block nested the next one a
+level deeper, and on PostgreSQL every level kept a lock on its subtransaction until the
+unit of work ended: a loop of refused calls in one unit of work (a service call is one
+such block) filled the lock table every session shares, as the staging tables of
+``bulk_insert`` did.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from monozu.db import Database, MonozuError, Tx
+
+
+class Refused(Exception):
+    pass
+
+
+@pytest.fixture
+def db(any_url: str) -> Iterator[Database]:
+    database = Database.open(any_url, pool_size=1)
+    database.exec("CREATE TABLE notes (id bigint PRIMARY KEY)")
+    yield database
+    database.close()
+
+
+def _refused_block(tx: Tx, number: int) -> None:
+    with pytest.raises(Refused), tx.transaction():
+        tx.exec("INSERT INTO notes VALUES (:n)", n=number)
+        raise Refused
+
+
+def test_a_failed_nested_block_leaves_no_savepoint_behind(db: Database) -> None:
+    with pytest.raises(Refused), db.transaction() as tx:
+        for n in range(3):
+            _refused_block(tx, n)
+        tx.exec("INSERT INTO notes VALUES (100)")
+        # the block's savepoint is gone, not three of them stacked up
+        with pytest.raises(MonozuError, match=r"(?i)savepoint"):
+            tx.exec("RELEASE SAVEPOINT monozu_sp1")
+        raise Refused  # the release's error aborted a PostgreSQL transaction
+    with db.transaction() as tx:
+        for n in range(3):
+            _refused_block(tx, n)
+        tx.exec("INSERT INTO notes VALUES (100)")
+    assert db.select(int, "SELECT id FROM notes") == [100]
+
+
+def test_a_failed_nested_block_of_the_autocommit_connection_leaves_none(
+        db: Database) -> None:
+    with db.autocommit() as conn, conn.transaction():
+        for _ in range(3):
+            with pytest.raises(Refused), conn.transaction():
+                conn.execute("INSERT INTO notes VALUES (1)")
+                raise Refused
+        assert conn.depth == 1
+        with pytest.raises(MonozuError, match=r"(?i)savepoint"), conn.transaction():
+            conn.execute("RELEASE SAVEPOINT monozu_sp1")
+    assert db.select(int, "SELECT id FROM notes") == []
+
+
+def test_refused_blocks_keep_no_locks_on_postgresql(pg_url: str) -> None:
+    with Database.open(pg_url, pool_size=1) as db:
+        db.exec("CREATE TABLE notes (id bigint PRIMARY KEY)")
+        with db.transaction() as tx:
+            _refused_block(tx, 0)
+            held = "SELECT count(*) FROM pg_locks WHERE pid = pg_backend_pid()"
+            levels = ("SELECT count(*) FROM pg_backend_memory_contexts "
+                      "WHERE name = 'CurTransactionContext'")
+            tx.get_value(levels)  # its own relation's lock counted from the start
+            before = tx.get_value(held), tx.get_value(levels)
+            for n in range(1, 1001):
+                _refused_block(tx, n)
+            assert (tx.get_value(held), tx.get_value(levels)) == before
