@@ -107,3 +107,30 @@ def test_a_process_opening_many_sqlite_files_keeps_nothing_for_each(tmp_path: Pa
         tracemalloc.stop()
     grown = sum(stat.size_diff for stat in after.compare_to(before, "filename"))
     assert grown < 20_000, grown  # about 500,000 bytes kept for the 500 files
+
+
+def test_units_of_work_registering_functions_on_a_memory_database_keep_nothing() -> None:
+    """The in-memory database's one connection stays when given out, and every unit of
+    work that registered a SQL function on it added a line to a list kept for the
+    life of the connection."""
+    def one(db: Database) -> None:
+        with db.transaction() as tx:
+            tx.conn.create_function("one", 0, lambda: 1)
+            assert tx.get_value("SELECT one()") == 1
+
+    pools = [tracemalloc.Filter(True, "*/monozu/db/*pool.py")]
+    with Database.open("sqlite:///:memory:", pool_size=1) as db:
+        tracemalloc.start()
+        try:
+            for _ in range(50):
+                one(db)
+            gc.collect()
+            before = tracemalloc.take_snapshot().filter_traces(pools)
+            for _ in range(1000):
+                one(db)
+            gc.collect()
+            after = tracemalloc.take_snapshot().filter_traces(pools)
+        finally:
+            tracemalloc.stop()
+    grown = sum(stat.size_diff for stat in after.compare_to(before, "filename"))
+    assert grown < 20_000, grown  # about 70 bytes a unit of work

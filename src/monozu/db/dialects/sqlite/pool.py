@@ -436,6 +436,9 @@ def _restore_session(conn: WatchedConnection) -> None:
     if (conn.registered or conn.extension_loaded) and not conn.in_memory:
         raise RuntimeError("SQL functions or extensions were registered: "
                            f"{', '.join(conn.registered) or 'an extension'}")
+    # The in-memory database's connection, kept: noted again by every unit of work that
+    # registers, the list grew for as long as the process ran.
+    conn.registered.clear()
     if conn.unknown_pragmas and not conn.in_memory:
         raise RuntimeError("pragmas that cannot be set back were written: "
                            f"{', '.join(sorted(set(conn.unknown_pragmas)))}")
