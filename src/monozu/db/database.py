@@ -372,6 +372,8 @@ class Tx(Verbs):
             yield self
         except BaseException:
             self._raw(undo)
+            if release:  # ROLLBACK TO keeps the savepoint: each failed block nested
+                self._raw(release)  # one more, and on PostgreSQL kept a lock for each
             raise
         else:
             if release:
@@ -670,6 +672,8 @@ class AutocommitConnection:
             with contextlib.suppress(Exception):  # the original error is what matters
                 if self.depth:
                     self.execute(undo)
+                    if release:  # ROLLBACK TO keeps it (see Tx.transaction)
+                        self.execute(release)
                 elif part.in_transaction(self.raw):
                     self.execute(part.rollback_sql)
             raise

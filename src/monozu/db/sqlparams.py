@@ -216,9 +216,21 @@ def scan(sql: str, lexicon: Lexicon) -> tuple[list[str], list[str]]:
     return found.parts, found.names
 
 
-@lru_cache(maxsize=2048)
+# Statements longer than this are cached apart, eight of them: the cache of 2,048 kept
+# each statement's text, so long statements that differ by a literal (an inline
+# document, a generated VALUES list) held up to 2,048 of them, megabytes each, for the
+# life of the process. Compiling 1 MB takes about 30 ms; sending it costs as much.
+LONG_STATEMENT = 16_384
+
+
 def compile_sql(sql: str, style: Style, lexicon: Lexicon) -> Compiled:
     """Compile (and cache) ``sql`` for ``style`` by ``lexicon``'s rules."""
+    if len(sql) <= LONG_STATEMENT:
+        return _compile_short(sql, style, lexicon)
+    return _compile_long(sql, style, lexicon)
+
+
+def _compile(sql: str, style: Style, lexicon: Lexicon) -> Compiled:
     found = scan_statement(sql, lexicon)
     parts, names = found.parts, found.names
     # Each name's number, in order of first appearance (a dict: a statement may hold
@@ -242,6 +254,10 @@ def compile_sql(sql: str, style: Style, lexicon: Lexicon) -> Compiled:
         transaction_control=found.transaction_control,
         session_dependent=_read_otherwise(sql, lexicon, found),
     )
+
+
+_compile_short = lru_cache(maxsize=2048)(_compile)
+_compile_long = lru_cache(maxsize=8)(_compile)
 
 
 def _read_otherwise(sql: str, lexicon: Lexicon, found: Scan) -> bool:

@@ -121,6 +121,26 @@ def test_many_calls_in_one_unit_of_work_hold_few_locks(app: Database,
     assert len(_stored(operator)) == 600
 
 
+def test_many_calls_in_one_unit_of_work_keep_few_files(app: Database,
+                                                      operator: Database) -> None:
+    """The staging table emptied inside each call's savepoint got new files each time
+    (its heap, its TOAST table and index), the old ones kept until the transaction
+    ended: three files a call on the server's disk."""
+    temporary_files = ("SELECT count(*) FROM pg_ls_dir('base/' || (SELECT oid FROM "
+                       "pg_database WHERE datname = current_database())) f "
+                       "WHERE f LIKE 't%'")
+    with app.tenant(TENANT) as tx:
+        for n in range(200):
+            tx.bulk_insert("notes", COLUMNS, _rows(n * 2, 2))
+            if n == 9:
+                after_ten = operator.get_value(temporary_files)
+        after_all = operator.get_value(temporary_files)
+        assert tx.get_value("SELECT count(*) FROM notes") == 400
+    assert after_all == after_ten <= 5, (after_ten, after_all)
+    assert operator.get_value(temporary_files) == 0
+    assert len(_stored(operator)) == 400
+
+
 def test_a_staging_table_follows_the_columns_types(app: Database, operator: Database) -> None:
     """A column's type changed in the same transaction gets a staging table of the new
     type (a table the role owns, its policy forced on its owner)."""

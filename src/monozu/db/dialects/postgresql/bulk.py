@@ -195,24 +195,33 @@ def bulk_insert(conn: Any, quote: Callable[[str], str], *, table: str, quoted_ta
     """Copy ``rows`` into ``table``; see the module's docstring for the paths."""
     if conn.autocommit:  # nothing to keep: a failed COPY changes nothing
         return _insert(conn, quote, table=table, quoted_table=quoted_table,
-                       columns=columns, rows=rows)
+                       columns=columns, rows=rows)[0]
     with conn.transaction():  # a savepoint, as a transaction is open
-        return _insert(conn, quote, table=table, quoted_table=quoted_table,
-                       columns=columns, rows=rows)
+        count, stage = _insert(conn, quote, table=table, quoted_table=quoted_table,
+                               columns=columns, rows=rows)
+    if stage is not None:
+        # Emptied once the savepoint is released, in the transaction that made the
+        # table (or last emptied it): PostgreSQL then truncates its files in place. In
+        # the call's own savepoint every TRUNCATE gave it new files (three with its
+        # TOAST table) and kept the old ones until the transaction ended.
+        conn.execute(f"TRUNCATE {stage}")
+    return count
 
 
 def _insert(conn: Any, quote: Callable[[str], str], *, table: str, quoted_table: str,
-            columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
+            columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> tuple[int, str | None]:
+    """The count, and the staging table the rows went through in a transaction, which
+    the caller empties."""
     stage = staging_table(quoted_table, columns)
     target = column_types(conn, quoted_table, columns, stage)
     types, key = target.types, target.key
     cols = ", ".join(quote(c) for c in columns)
     if not target.staged:
         return _copy(conn, f"{quoted_table} ({cols})", types, rows, table=table,
-                     columns=columns)
+                     columns=columns), None
     if not target.may_stage:
         return _insert_values(conn, quoted_table, cols, types, rows, table=table,
-                              columns=columns)
+                              columns=columns), None
     # PostgreSQL refuses COPY FROM into a table whose row-level security applies to
     # the current role, and a COPY skips a table's INSERT rules and cannot fill a
     # view: the rows go to a staging table of the same column types and on with one
@@ -244,9 +253,7 @@ def _insert(conn: Any, quote: Callable[[str], str], *, table: str, quoted_table:
         # Outside a transaction nothing takes the rows back: the table goes at once.
         if conn.autocommit and conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE:
             conn.execute(f"DROP TABLE IF EXISTS {stage}")
-    if not conn.autocommit:
-        conn.execute(f"TRUNCATE {stage}")
-    return count
+    return count, None if conn.autocommit else stage
 
 
 def staging_table(quoted_table: str, columns: Sequence[str]) -> str:
