@@ -226,7 +226,10 @@ class PsycopgPool:
             min_size=min_size, max_size=max_size, timeout=timeout,
             max_lifetime=max_lifetime, open=False,
             kwargs={"autocommit": False, "cursor_factory": psycopg.RawCursor},
-            configure=_configure, reset=self._reset, check=self._check, name="monozu",
+            # No check here: psycopg_pool sleeps 1, 2, 4 s... after each failed one, and
+            # a server ending idle sessions (idle_session_timeout) ended the new
+            # connection too while it waited: :meth:`acquire` checks instead.
+            configure=_configure, reset=self._reset, name="monozu",
         )
         self._ready = False
 
@@ -240,7 +243,12 @@ class PsycopgPool:
                 self._dialect.connect(self._url, self._config).close()
                 self._pool.open(wait=False)
                 self._ready = True
-            return self._pool.getconn()
+            deadline = time.monotonic() + self._timeout
+            conn = self._pool.getconn()
+            while not self._alive(conn):  # dropped: the pool opens another at once
+                self.release(conn, broken=True)
+                conn = self._pool.getconn(max(0.0, deadline - time.monotonic()))
+            return conn
         except PoolTimeout as exc:
             raise Timeout(
                 f"no PostgreSQL connection within {self._timeout:g} s to "
@@ -261,6 +269,13 @@ class PsycopgPool:
         """psycopg_pool's reset of a returned connection, run by its worker thread."""
         POOLING.reset(conn)
         self._reset_at[conn] = time.monotonic()
+
+    def _alive(self, conn: Any) -> bool:
+        try:
+            self._check(conn)
+        except Exception:
+            return False
+        return True
 
     def _check(self, conn: Any) -> None:
         """Whether an idle connection still works, before it is handed out: one round
