@@ -9,7 +9,9 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from monozu.db import Database
+from monozu.cli import main
+from monozu.db import ConfigError, Database
+from monozu.db.migrate import Migrator
 from tests.support.plans import pg_application_role
 
 
@@ -42,3 +44,42 @@ def test_connections_the_server_ends_while_idle_are_replaced_within_the_wait(
                     assert tx.get_value("SELECT pg_backend_pid()") != pid
         finally:
             db.close()
+
+
+@pytest.mark.parametrize("path", ["''", "'\"$user\"'", "nowhere"])
+def test_a_search_path_naming_no_schema_is_refused_in_one_line(
+        operator: Database, pg_url: str, path: str) -> None:
+    """Everything is read for ``current_schema()``, NULL then: the schema's reader found
+    no tables (an empty ERD, no tenant tables) and each statement an undefined table."""
+    operator.exec("CREATE TABLE notes (id int PRIMARY KEY)")
+    with pg_application_role(operator, pg_url) as url:
+        operator.exec(f"ALTER ROLE {_role(url)} SET search_path = {path}")
+        db = Database.open(url, pool_size=1)
+        try:
+            refusal = r"search_path .* names no schema that exists.*search_path = public"
+            with pytest.raises(ConfigError, match=refusal) as refused, \
+                    db.transaction() as tx:
+                tx.select(int, "SELECT id FROM notes")
+            assert "\n" not in str(refused.value)
+            assert urlsplit(url).password not in str(refused.value)
+        finally:
+            db.close()
+        given = Database.open(url + "?options=-csearch_path%3Dpublic", pool_size=1)
+        try:
+            with given.transaction() as tx:
+                assert tx.select(int, "SELECT id FROM notes") == []
+        finally:
+            given.close()
+
+
+def test_rls_status_for_a_role_without_a_schema_says_so(
+        operator: Database, pg_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """It had listed no tenant tables at all, exit code 0."""
+    Migrator.from_url(pg_url).migrate()
+    with pg_application_role(operator, pg_url) as url:
+        operator.exec(f"ALTER ROLE {_role(url)} SET search_path = ''")
+        with pytest.raises(SystemExit) as exited:
+            main(["db", "rls", "status", "--url", url])
+        _, err = capsys.readouterr()
+    assert exited.value.code == 2
+    assert err.startswith("Error: ") and err.count("\n") == 1 and "search_path" in err

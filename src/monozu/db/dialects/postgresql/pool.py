@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 import psycopg
 
 from monozu.db.dialects.pooling import Pool, Pooling
-from monozu.db.errors import ConnectionFailed, Timeout
+from monozu.db.errors import ConfigError, ConnectionFailed, Timeout
 
 if TYPE_CHECKING:
     from monozu.db.config import DatabaseConfig, DatabaseURL
@@ -240,7 +240,7 @@ class PsycopgPool:
             if not self._ready:
                 # Fail fast and say why when the server is unreachable, rather than
                 # letting the pool retry in the background until the checkout times out.
-                self._dialect.connect(self._url, self._config).close()
+                self._first_session()
                 self._pool.open(wait=False)
                 self._ready = True
             deadline = time.monotonic() + self._timeout
@@ -258,6 +258,30 @@ class PsycopgPool:
             raise ConnectionFailed(
                 f"no PostgreSQL connection to {self._url.redacted()}: the Database was "
                 "closed while the unit of work waited for one") from None
+
+    def _first_session(self) -> None:
+        """A session as every one will be, checked once: its tables are found through
+        ``current_schema()``, which a ``search_path`` of none that exists (a role's ``''``)
+        leaves NULL. Reading the schema then found no tables at all (an empty ERD, no
+        tenant tables) and every statement an undefined table."""
+        conn = self._dialect.connect(self._url, self._config)
+        failed: Exception | None = None
+        try:
+            schema, path = conn.execute("SELECT current_schema(), "
+                                        "current_setting('search_path')").fetchone()
+        except psycopg.Error as exc:  # the session ended under it
+            failed = self._dialect.translate_error(exc) or ConnectionFailed(
+                f"cannot use PostgreSQL at {self._url.redacted()}: {type(exc).__name__}")
+        finally:
+            conn.close()
+        if failed is not None:
+            raise failed
+        if schema is None:
+            raise ConfigError(
+                f"{self._url.redacted()}: the session's search_path ({path!r}) names no "
+                "schema that exists, so no table can be found: set the role's search_path "
+                "(ALTER ROLE ... SET search_path = public) or the URL's "
+                "(options=-csearch_path=public, currentSchema=public in a jdbc: URL)")
 
     def release(self, conn: Any, *, broken: bool = False) -> None:
         if broken:
