@@ -45,7 +45,7 @@ from monozu.domain.vulnintel.matching import (
     matching_rows,
 )
 from monozu.domain.vulnintel.records import CpeMatchRow
-from monozu.domain.vulnintel.staging import Staging
+from monozu.domain.vulnintel.staging import Staging, require_staging
 
 ALERT_SOURCE = "cve_match"
 SCAN_PAGE = 20000
@@ -268,6 +268,8 @@ def match_tenants(db: Database, tenants: list[uuid.UUID], *,
     """
     tenants = [typing.cast(uuid.UUID, check_value("tenants", t, uuid.UUID))
                for t in listed("tenants", tenants)]
+    with db.transaction() as tx:  # refused before the catalog is scanned, not after
+        require_staging(tx)
     with _collector_paused():
         assets: dict[uuid.UUID, list[Asset]] = {}
         for tenant_id in tenants:
