@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from monozu.cli import main
-from monozu.db import Database, ProgrammingError
+from monozu.db import Database, ProgrammingError, rls
 from monozu.db.migrate import Migrator
 from monozu.domain.vulnintel import service
 from monozu.domain.vulnintel.nvd_api import NvdClient, sync
@@ -100,3 +100,24 @@ def test_a_role_with_the_privilege_matches(operator: Database, pg_url: str,
         add_asset(operator, tenant, "log server", cpe=LOG4J)
         assert _run(capsys, "cve", "match", "--url", url)[0] == 0
     assert operator.get_value("SELECT count(*) FROM vulnerabilities") >= 1
+
+
+def test_explain_by_asset_under_row_level_security_says_why_it_sees_none(
+        operator: Database, pg_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """The asset's tenant is looked up across tenants: a role the policies bind finds no
+    asset at all. It had been told the asset did not exist."""
+    tenant = add_tenant(operator, "acme")
+    asset = add_asset(operator, tenant, "log server", cpe=LOG4J)
+    rls.enable(operator)
+    with pg_application_role(operator, pg_url) as url:
+        code, err = _run(capsys, "cve", "explain", "--asset", str(asset), "CVE-2021-44228",
+                         "--url", url)
+        assert code == 1 and err.count("\n") == 1
+        assert "row-level security hides every tenant's assets" in err
+        assert "--tenant" in err and "DATABASE_URL_PLATFORM_ADMIN" in err
+        assert _run(capsys, "cve", "explain", "--asset", str(asset), "--tenant", str(tenant),
+                    "CVE-2021-44228", "--url", url)[0] == 0
+    missing = "00000000-0000-0000-0000-000000000001"  # the owner sees all: it is not there
+    code, err = _run(capsys, "cve", "explain", "--asset", missing, "CVE-2021-44228",
+                     "--url", pg_url)
+    assert code == 2 and f"Error: no asset {missing}\n" == err

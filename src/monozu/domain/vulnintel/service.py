@@ -460,8 +460,15 @@ def explain(db: Database, tenant_id: uuid.UUID, asset_id: uuid.UUID, cve_id: str
 @checked_call
 def asset_tenant(db: Database, asset_id: uuid.UUID) -> uuid.UUID:
     """The tenant an asset belongs to (a platform-side lookup)."""
+    from monozu.db.rls import RlsError, hidden_from
+
     with db.transaction() as tx:
         found = tx.select(uuid.UUID, sql.ASSET_TENANT, asset_id=asset_id)
+    if not found and hidden_from(db, "assets"):  # it may be another tenant's
+        raise RlsError(f"no asset {asset_id} this connection can see: row-level security "
+                       "hides every tenant's assets from its role; give the asset's tenant "
+                       "(--tenant), or use the platform connection "
+                       "(DATABASE_URL_PLATFORM_ADMIN, a BYPASSRLS role)")
     if not found:
         raise NotFound(f"no asset {asset_id}")
     return found[0]
