@@ -4,6 +4,7 @@ sets them with ``ALTER ROLE ... SET``, take effect at each of its logins."""
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Iterator
 from urllib.parse import unquote, urlsplit
 
@@ -12,7 +13,7 @@ import pytest
 from monozu.cli import main
 from monozu.db import ConfigError, Database
 from monozu.db.migrate import Migrator
-from tests.support.plans import pg_application_role
+from tests.support.plans import pg_application_role, police
 
 
 @pytest.fixture
@@ -83,3 +84,29 @@ def test_rls_status_for_a_role_without_a_schema_says_so(
         _, err = capsys.readouterr()
     assert exited.value.code == 2
     assert err.startswith("Error: ") and err.count("\n") == 1 and "search_path" in err
+
+
+def test_a_role_whose_row_security_is_off_is_filtered_to_its_tenant(
+        operator: Database, pg_url: str) -> None:
+    """With ``row_security = off`` (as pg_dump sets it) the server refuses every statement
+    a policy would filter; each unit of work of such a role had failed on every tenant
+    table. Sessions turn it on: the policies filter, and other tenants' rows stay hidden."""
+    a, b = uuid.uuid4(), uuid.uuid4()
+    operator.exec("CREATE TABLE notes (tenant_id uuid NOT NULL, body text NOT NULL)")
+    operator.exec("INSERT INTO notes VALUES (:a, 'a'), (:b, 'b')", a=a, b=b)
+    police(operator, "notes", "tenant_id = nullif(current_setting('app.tenant_id', true), "
+                              "'')::uuid")
+    with pg_application_role(operator, pg_url) as url:
+        operator.exec(f"ALTER ROLE {_role(url)} SET row_security = off")
+        db = Database.open(url, pool_size=1)
+        try:
+            for tenant, body in ((a, "a"), (b, "b"), (a, "a")):  # a reused session too
+                with db.tenant(tenant) as tx:
+                    assert tx.select(str, "SELECT body FROM notes") == [body]
+                    tx.exec("UPDATE notes SET body = body || '!'")
+                    assert tx.select(str, "SELECT body FROM notes") == [body + "!"]
+                    tx.exec("UPDATE notes SET body = :b", b=body)
+            with db.transaction() as tx:  # no tenant bound: none of them
+                assert tx.select(str, "SELECT body FROM notes") == []
+        finally:
+            db.close()

@@ -73,9 +73,12 @@ ALIVE_WINDOW = 0.5
 # is none until a unit of work binds one: a default of the role, the database or the
 # URL's options (``-c app.tenant_id=...``) had bound every unbound unit of work, and
 # each reset's RESET ALL went back to it. Set, the name is also defined in a new
-# session as in one reused after a tenant's unit of work.
+# session as in one reused after a tenant's unit of work. Row security is on: a role
+# whose default is off (as pg_dump sets it) had every statement on a tenant table
+# refused ("query would be affected by row-level security policy") instead of filtered
+# to its tenant; a role that bypasses the policies still does.
 SESSION_SQL = ("SET TIME ZONE 'UTC';\nSET standard_conforming_strings = on;\n"
-               "SET app.tenant_id = ''")
+               "SET row_security = on;\nSET app.tenant_id = ''")
 _UNLOCK = "SELECT pg_advisory_unlock_all()"
 # What DISCARD ALL does (PostgreSQL documents it as exactly these), then SESSION_SQL.
 RESET_SQL = ";\n".join((
