@@ -11,7 +11,7 @@ from urllib.parse import unquote, urlsplit
 import pytest
 
 from monozu.cli import main
-from monozu.db import ConfigError, Database
+from monozu.db import ConfigError, ConnectionFailed, Database, Timeout
 from monozu.db.migrate import Migrator
 from tests.support.plans import pg_application_role, police
 
@@ -108,5 +108,50 @@ def test_a_role_whose_row_security_is_off_is_filtered_to_its_tenant(
                     tx.exec("UPDATE notes SET body = :b", b=body)
             with db.transaction() as tx:  # no tenant bound: none of them
                 assert tx.select(str, "SELECT body FROM notes") == []
+        finally:
+            db.close()
+
+
+def test_a_unit_of_work_idle_past_the_roles_limit_is_a_timeout(
+        operator: Database, pg_url: str) -> None:
+    """``idle_in_transaction_session_timeout`` ends the session of a unit of work idle
+    between statements: a Timeout, as a statement_timeout is, not a bare DatabaseError;
+    the next unit of work gets a working connection."""
+    with pg_application_role(operator, pg_url) as url:
+        operator.exec(f"ALTER ROLE {_role(url)} SET idle_in_transaction_session_timeout "
+                      "= '300ms'")
+        db = Database.open(url, pool_size=1)
+        try:
+            with pytest.raises(Timeout, match="idle-in-transaction timeout") as ended, \
+                    db.transaction() as tx:
+                tx.get_value("SELECT 1")
+                time.sleep(0.8)  # the server ends the session meanwhile
+                tx.get_value("SELECT 2")
+            assert "\n" not in str(ended.value)
+            with db.transaction() as tx:
+                assert tx.get_value("SELECT 3") == 3
+        finally:
+            db.close()
+
+
+def test_a_session_ended_while_idle_and_handed_out_unchecked_is_a_connection_failure(
+        operator: Database, pg_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Lost within the window in which a pooled connection goes out unchecked, a session
+    the server ended for ``idle_session_timeout`` fails the first statement as
+    ConnectionFailed, as every other ended session does."""
+    from psycopg_pool import ConnectionPool
+
+    with pg_application_role(operator, pg_url) as url:
+        operator.exec(f"ALTER ROLE {_role(url)} SET idle_session_timeout = '300ms'")
+        db = Database.open(url, pool_size=1)
+        try:
+            with db.transaction() as tx:
+                tx.get_value("SELECT 1")
+            time.sleep(0.8)
+            monkeypatch.setattr(ConnectionPool, "check_connection",
+                                staticmethod(lambda conn: None))
+            with pytest.raises(ConnectionFailed, match="idle-session timeout"), \
+                    db.transaction() as tx:
+                tx.get_value("SELECT 2")
         finally:
             db.close()
