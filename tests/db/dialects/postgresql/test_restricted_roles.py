@@ -155,3 +155,23 @@ def test_a_session_ended_while_idle_and_handed_out_unchecked_is_a_connection_fai
                 tx.get_value("SELECT 2")
         finally:
             db.close()
+
+
+@pytest.mark.parametrize("restriction", ["", "ALTER ROLE {role} SET "
+                                             "default_transaction_read_only = on"])
+def test_drift_for_a_read_only_role_names_what_it_lacks(
+        operator: Database, pg_url: str, capsys: pytest.CaptureFixture[str],
+        restriction: str) -> None:
+    """The expected schema is built in a scratch schema: a role that may not create one
+    had been told only the server's words ("permission denied for database ...")."""
+    Migrator.from_url(pg_url).migrate()
+    with pg_application_role(operator, pg_url) as url:
+        if restriction:
+            database = urlsplit(pg_url).path.lstrip("/")
+            operator.exec(f'GRANT CREATE ON DATABASE "{database}" TO {_role(url)}')
+            operator.exec(restriction.format(role=_role(url)))
+        with pytest.raises(SystemExit) as exited:
+            main(["db", "drift", "--url", url])
+        _, err = capsys.readouterr()
+    assert exited.value.code == 1 and err.count("\n") == 1
+    assert "scratch schema" in err and "needs CREATE on the database" in err
