@@ -175,3 +175,35 @@ def test_drift_for_a_read_only_role_names_what_it_lacks(
         _, err = capsys.readouterr()
     assert exited.value.code == 1 and err.count("\n") == 1
     assert "scratch schema" in err and "needs CREATE on the database" in err
+
+
+@pytest.mark.parametrize("argv", [["db", "erd"], ["db", "drift"]])
+def test_a_statement_timeout_reading_the_schema_is_one_line_of_the_layers(
+        operator: Database, pg_url: str, capsys: pytest.CaptureFixture[str],
+        argv: list[str]) -> None:
+    """The schema is read on the raw connection: the driver's QueryCanceled had come out
+    as an error in monozu itself."""
+    Migrator.from_url(pg_url).migrate()
+    with pg_application_role(operator, pg_url) as url:
+        operator.exec(f"ALTER ROLE {_role(url)} SET statement_timeout = '1ms'")
+        with pytest.raises(SystemExit) as exited:
+            main([*argv, "--url", url])
+        _, err = capsys.readouterr()
+    assert exited.value.code == 1
+    assert err == "Error: canceling statement due to statement timeout\n"
+
+
+def test_a_timeout_reading_the_schema_is_the_layers_timeout(
+        operator: Database, pg_url: str) -> None:
+    from monozu.db.erd import read_schema
+
+    operator.exec("CREATE TABLE notes (id int PRIMARY KEY)")
+    with pg_application_role(operator, pg_url) as url:
+        operator.exec(f"ALTER ROLE {_role(url)} SET statement_timeout = '1ms'")
+        db = Database.open(url, pool_size=1)
+        try:
+            with pytest.raises(Timeout) as ended:
+                read_schema(db)
+            assert ended.value.code == "57014"
+        finally:
+            db.close()
