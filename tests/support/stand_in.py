@@ -24,7 +24,7 @@ def stand_in_database(server: Any, monkeypatch: pytest.MonkeyPatch,
     db = Database(load_config(environ or {}, url=SQLSERVER_URL, dotenv=None), pool_size=1)
 
     @contextmanager
-    def lease(self: Database) -> Iterator[Any]:
+    def lease(self: Database, *, translate: bool = False) -> Iterator[Any]:
         yield _Lease(server)
 
     monkeypatch.setattr(Database, "_lease", lease)

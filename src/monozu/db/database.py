@@ -484,13 +484,20 @@ class Database(Verbs):
             yield lease.conn
 
     @contextlib.contextmanager
-    def _lease(self) -> Iterator[_Lease]:
+    def _lease(self, *, translate: bool = False) -> Iterator[_Lease]:
         """A pooled connection for the layer's own use, returned on exit (broken ones,
-        and retired ones, are closed instead)."""
+        and retired ones, are closed instead). With ``translate``, a driver error from
+        the block (the catalog's reads on the raw connection: a statement_timeout, a
+        refused privilege) comes out as the layer's error."""
         pool = self.pool  # the one the connection goes back to, whatever happens meanwhile
         lease = _Lease(pool.acquire())
         try:
-            yield lease
+            try:
+                yield lease
+            except self.dialect.driver_errors() as exc:
+                if not translate:
+                    raise
+                raise _translated(self.dialect, exc) from exc
         except BaseException as exc:
             lease.retire = lease.retire or _is_disconnect(exc)
             raise
@@ -561,7 +568,7 @@ class Database(Verbs):
             conn.close()
 
     def server_version(self) -> str:
-        with self._lease() as lease:
+        with self._lease(translate=True) as lease:
             try:
                 return self.dialect.server_version(lease.conn)
             finally:

@@ -246,7 +246,7 @@ def check(db: Database, *, location: Path | None = None,
 
     catalog = db.dialect.catalog
     kind = db.dialect.kind
-    with db._lease() as lease:
+    with db._lease(translate=True) as lease:
         conn = lease.conn
         live_all = catalog.read_schema(conn)
         db.dialect.rollback(conn)
@@ -258,7 +258,7 @@ def check(db: Database, *, location: Path | None = None,
     chosen = expected_migrations(resolution.versioned, applied)
     if progress is not None:
         progress(f"replaying {len(chosen)} migrations up to {applied.current or '-'}")
-    with db._lease() as lease:
+    with db._lease(translate=True) as lease:
         conn = lease.conn
         try:
             expected = catalog.expected_schema(conn, [m.text for m in chosen])

@@ -75,7 +75,7 @@ REGENERATE = ".venv/bin/python -m monozu.db.erd --write docs/schema.md"
 
 def read_schema(db: Database) -> Schema:
     """The live schema of ``db``, read through its dialect's catalog."""
-    with db._lease() as lease:
+    with db._lease(translate=True) as lease:
         conn = lease.conn
         return introspect(conn, db.dialect.kind)
 

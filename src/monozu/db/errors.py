@@ -166,8 +166,9 @@ class ConnectionFailed(DatabaseError):
     """The server could not be reached or refused the login."""
 
     # 57P01-57P03: the server shut down or restarted under the session, or is not
-    # accepting connections yet; the connection is gone as surely as with class 08.
-    sqlstate = ("08", "28", "3D", "57P01", "57P02", "57P03")
+    # accepting connections yet; 57P05: it ended a session idle longer than its
+    # idle_session_timeout. The connection is gone as surely as with class 08.
+    sqlstate = ("08", "28", "3D", "57P01", "57P02", "57P03", "57P05")
     sqlserver = (18456, 4060)
     sqlite = ("SQLITE_CANTOPEN",)
 
@@ -178,6 +179,9 @@ class Timeout(DatabaseError):
     sqlstate = (
         "57014",  # query_canceled: statement_timeout or a cancel request
         "55P03",  # lock_not_available: lock_timeout
+        # the session ended: a unit of work idle between statements longer than the
+        # role's idle_in_transaction_session_timeout
+        "25P03",
         "HYT00", "HYT01",  # ODBC query and connection timeouts
     )
     sqlserver = (1222,)

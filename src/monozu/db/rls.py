@@ -202,6 +202,15 @@ def platform_problem(db: Database) -> str | None:
     return None if row is None else catalog.platform_problem(row)
 
 
+def hidden_from(db: Database, table: str) -> bool:
+    """Whether a policy on ``table`` hides other tenants' rows from ``db``'s role: it is
+    on there and the role does not bypass it. A lookup across tenants that finds nothing
+    then proves nothing."""
+    if platform_problem(db) is None:
+        return False
+    return any(t.table == table and t.enabled for t in status(db))
+
+
 def check_platform(db: Database) -> None:
     """Refuse (:class:`RlsError`) a platform connection that cannot bypass the policies."""
     problem = platform_problem(db)
@@ -250,6 +259,7 @@ __all__ = [
     "describe",
     "disable",
     "enable",
+    "hidden_from",
     "operator_database",
     "platform_problem",
     "reapply",

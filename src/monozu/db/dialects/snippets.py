@@ -110,6 +110,11 @@ class Snippets(abc.ABC):
         """Create temporary ``table`` from ``select`` (a ``SELECT ... FROM ...``)."""
         return f"CREATE TEMP TABLE {table} AS {select}"
 
+    def staging_refused(self) -> str | None:
+        """A query of one row (``refused``, ``role``, ``database``): whether the session
+        may not create temporary tables, or None where every role may."""
+        return None
+
     def analyze(self, table: str) -> str:
         """Gather the planner's statistics for ``table`` (temporary tables get none alone)."""
         return f"ANALYZE {table}"

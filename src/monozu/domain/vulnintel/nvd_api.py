@@ -47,6 +47,7 @@ from monozu.domain.vulnintel import sql
 from monozu.domain.vulnintel.errors import FeedError
 from monozu.domain.vulnintel.feeds._json import top_level as _top_level
 from monozu.domain.vulnintel.importer import ImportReport, import_file
+from monozu.domain.vulnintel.staging import require_staging
 
 API_URL = "https://services.nvd.nist.gov/rest/json/cves/2.0"
 FEED_NAME = "nvd-api"
@@ -505,6 +506,8 @@ def sync(db: Database, client: NvdClient, *, since: datetime | None = None,
     """Catch up from the saved cursor (or ``since``) to ``now``, page by page."""
     now = now or datetime.now(UTC)
     report = SyncReport()
+    with db.transaction() as tx:  # refused before the API is asked for a page
+        require_staging(tx)
     position = _start(db, since)
     with tempfile.TemporaryDirectory(prefix="nvd-api-") as folder:
         target = Path(folder) / "page.json"

@@ -45,7 +45,7 @@ from monozu.domain.vulnintel.matching import (
     matching_rows,
 )
 from monozu.domain.vulnintel.records import CpeMatchRow
-from monozu.domain.vulnintel.staging import Staging
+from monozu.domain.vulnintel.staging import Staging, require_staging
 
 ALERT_SOURCE = "cve_match"
 SCAN_PAGE = 20000
@@ -268,6 +268,8 @@ def match_tenants(db: Database, tenants: list[uuid.UUID], *,
     """
     tenants = [typing.cast(uuid.UUID, check_value("tenants", t, uuid.UUID))
                for t in listed("tenants", tenants)]
+    with db.transaction() as tx:  # refused before the catalog is scanned, not after
+        require_staging(tx)
     with _collector_paused():
         assets: dict[uuid.UUID, list[Asset]] = {}
         for tenant_id in tenants:
@@ -458,8 +460,15 @@ def explain(db: Database, tenant_id: uuid.UUID, asset_id: uuid.UUID, cve_id: str
 @checked_call
 def asset_tenant(db: Database, asset_id: uuid.UUID) -> uuid.UUID:
     """The tenant an asset belongs to (a platform-side lookup)."""
+    from monozu.db.rls import RlsError, hidden_from
+
     with db.transaction() as tx:
         found = tx.select(uuid.UUID, sql.ASSET_TENANT, asset_id=asset_id)
+    if not found and hidden_from(db, "assets"):  # it may be another tenant's
+        raise RlsError(f"no asset {asset_id} this connection can see: row-level security "
+                       "hides every tenant's assets from its role; give the asset's tenant "
+                       "(--tenant), or use the platform connection "
+                       "(DATABASE_URL_PLATFORM_ADMIN, a BYPASSRLS role)")
     if not found:
         raise NotFound(f"no asset {asset_id}")
     return found[0]

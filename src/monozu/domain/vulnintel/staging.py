@@ -9,14 +9,31 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from monozu.db import Tx
+from monozu.db import ProgrammingError, Tx
 from monozu.domain.vulnintel import sql
+
+
+def require_staging(tx: Tx) -> None:
+    """Refuse in one line, before any work, a role that may not create temporary tables
+    (PostgreSQL's TEMPORARY privilege, taken from PUBLIC on hardened servers): imports
+    and matching stage their rows in them. Code 42501, as the server's own refusal."""
+    query = tx.dialect.snippets.staging_refused()
+    if query is None:
+        return
+    row = tx.select(dict, query)[0]
+    if row["refused"]:
+        role, database = row["role"], row["database"]
+        raise ProgrammingError(
+            f"the role {role} may not create temporary tables in database {database}, "
+            f"where importing and matching stage their rows: GRANT TEMPORARY ON DATABASE "
+            f"{database} TO {role}", code="42501")
 
 
 class Staging:
     """Temporary tables on ``tx``'s connection, dropped again by :meth:`drop`."""
 
     def __init__(self, tx: Tx, *names: str) -> None:
+        require_staging(tx)
         self.tx = tx
         self.spell = tx.dialect.snippets
         self.names = names

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from monozu.db import introspect as model
 from monozu.db.dialects.catalog import Catalog
+from monozu.db.errors import ProgrammingError
 from monozu.db.rls import LOCK_TIMEOUT_SECONDS, TableRls
 
 if TYPE_CHECKING:
@@ -203,8 +204,21 @@ class PostgreSQLCatalog(Catalog):
         """
         self.read_schema(conn)  # refuses a connection of another database first
         scratch = _quote(f"monozu_drift_{uuid.uuid4().hex[:12]}")
+        import psycopg
+
         with conn.transaction(force_rollback=True), conn.cursor() as cur:
-            cur.execute(f"CREATE SCHEMA {scratch}".encode())
+            refused: str | None = None
+            try:
+                cur.execute(f"CREATE SCHEMA {scratch}".encode())
+            except (psycopg.errors.InsufficientPrivilege,
+                    psycopg.errors.ReadOnlySqlTransaction) as exc:
+                refused = str(exc).strip().splitlines()[0]
+            if refused is not None:  # a read-only role's: say what it lacks
+                raise ProgrammingError(
+                    f"the migrations are replayed in a scratch schema, rolled back after, "
+                    f"which this session may not create ({refused}): the role needs CREATE "
+                    f"on the database, in a transaction that is not read-only",
+                    code="42501")
             cur.execute(f"SET LOCAL search_path TO {scratch}".encode())
             for script in scripts:
                 cur.execute(script.encode())

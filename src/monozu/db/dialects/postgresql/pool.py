@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 import psycopg
 
 from monozu.db.dialects.pooling import Pool, Pooling
-from monozu.db.errors import ConnectionFailed, Timeout
+from monozu.db.errors import ConfigError, ConnectionFailed, Timeout
 
 if TYPE_CHECKING:
     from monozu.db.config import DatabaseConfig, DatabaseURL
@@ -73,9 +73,12 @@ ALIVE_WINDOW = 0.5
 # is none until a unit of work binds one: a default of the role, the database or the
 # URL's options (``-c app.tenant_id=...``) had bound every unbound unit of work, and
 # each reset's RESET ALL went back to it. Set, the name is also defined in a new
-# session as in one reused after a tenant's unit of work.
+# session as in one reused after a tenant's unit of work. Row security is on: a role
+# whose default is off (as pg_dump sets it) had every statement on a tenant table
+# refused ("query would be affected by row-level security policy") instead of filtered
+# to its tenant; a role that bypasses the policies still does.
 SESSION_SQL = ("SET TIME ZONE 'UTC';\nSET standard_conforming_strings = on;\n"
-               "SET app.tenant_id = ''")
+               "SET row_security = on;\nSET app.tenant_id = ''")
 _UNLOCK = "SELECT pg_advisory_unlock_all()"
 # What DISCARD ALL does (PostgreSQL documents it as exactly these), then SESSION_SQL.
 RESET_SQL = ";\n".join((
@@ -226,7 +229,10 @@ class PsycopgPool:
             min_size=min_size, max_size=max_size, timeout=timeout,
             max_lifetime=max_lifetime, open=False,
             kwargs={"autocommit": False, "cursor_factory": psycopg.RawCursor},
-            configure=_configure, reset=self._reset, check=self._check, name="monozu",
+            # No check here: psycopg_pool sleeps 1, 2, 4 s... after each failed one, and
+            # a server ending idle sessions (idle_session_timeout) ended the new
+            # connection too while it waited: :meth:`acquire` checks instead.
+            configure=_configure, reset=self._reset, name="monozu",
         )
         self._ready = False
 
@@ -237,10 +243,15 @@ class PsycopgPool:
             if not self._ready:
                 # Fail fast and say why when the server is unreachable, rather than
                 # letting the pool retry in the background until the checkout times out.
-                self._dialect.connect(self._url, self._config).close()
+                self._first_session()
                 self._pool.open(wait=False)
                 self._ready = True
-            return self._pool.getconn()
+            deadline = time.monotonic() + self._timeout
+            conn = self._pool.getconn()
+            while not self._alive(conn):  # dropped: the pool opens another at once
+                self.release(conn, broken=True)
+                conn = self._pool.getconn(max(0.0, deadline - time.monotonic()))
+            return conn
         except PoolTimeout as exc:
             raise Timeout(
                 f"no PostgreSQL connection within {self._timeout:g} s to "
@@ -250,6 +261,30 @@ class PsycopgPool:
             raise ConnectionFailed(
                 f"no PostgreSQL connection to {self._url.redacted()}: the Database was "
                 "closed while the unit of work waited for one") from None
+
+    def _first_session(self) -> None:
+        """A session as every one will be, checked once: its tables are found through
+        ``current_schema()``, which a ``search_path`` of none that exists (a role's ``''``)
+        leaves NULL. Reading the schema then found no tables at all (an empty ERD, no
+        tenant tables) and every statement an undefined table."""
+        conn = self._dialect.connect(self._url, self._config)
+        failed: Exception | None = None
+        try:
+            schema, path = conn.execute("SELECT current_schema(), "
+                                        "current_setting('search_path')").fetchone()
+        except psycopg.Error as exc:  # the session ended under it
+            failed = self._dialect.translate_error(exc) or ConnectionFailed(
+                f"cannot use PostgreSQL at {self._url.redacted()}: {type(exc).__name__}")
+        finally:
+            conn.close()
+        if failed is not None:
+            raise failed
+        if schema is None:
+            raise ConfigError(
+                f"{self._url.redacted()}: the session's search_path ({path!r}) names no "
+                "schema that exists, so no table can be found: set the role's search_path "
+                "(ALTER ROLE ... SET search_path = public) or the URL's "
+                "(options=-csearch_path=public, currentSchema=public in a jdbc: URL)")
 
     def release(self, conn: Any, *, broken: bool = False) -> None:
         if broken:
@@ -261,6 +296,13 @@ class PsycopgPool:
         """psycopg_pool's reset of a returned connection, run by its worker thread."""
         POOLING.reset(conn)
         self._reset_at[conn] = time.monotonic()
+
+    def _alive(self, conn: Any) -> bool:
+        try:
+            self._check(conn)
+        except Exception:
+            return False
+        return True
 
     def _check(self, conn: Any) -> None:
         """Whether an idle connection still works, before it is handed out: one round

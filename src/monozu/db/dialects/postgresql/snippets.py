@@ -19,6 +19,11 @@ class PostgreSQLSnippets(StandardSnippets):
                 f"UPDATE {t} SET {c.assignments} "
                 f"WHERE {k} = ANY (ARRAY(SELECT {k} FROM claimed)) RETURNING *")
 
+    def staging_refused(self) -> str | None:
+        # TEMPORARY on the database, which hardened servers take from PUBLIC
+        return ("SELECT NOT has_database_privilege(current_database(), 'TEMPORARY') AS refused, "
+                "current_user AS role, current_database() AS database")
+
     def writers_in_turn(self, table: str) -> str | None:
         # the weakest mode that conflicts with itself; plain SELECTs are not blocked
         return f"LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE"
