@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import gc
 import tracemalloc
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -92,20 +92,8 @@ def test_a_process_opening_many_sqlite_files_keeps_nothing_for_each(tmp_path: Pa
         with Database.open(f"sqlite:///{tmp_path / f'{n}.db'}", pool_size=1) as db:
             db.exec("CREATE TABLE notes (id integer)")
 
-    pools = [tracemalloc.Filter(True, "*/monozu/db/*pool.py")]
-    tracemalloc.start()
-    try:
-        for n in range(50):
-            open_one(n)
-        gc.collect()
-        before = tracemalloc.take_snapshot().filter_traces(pools)
-        for n in range(50, 550):
-            open_one(n)
-        gc.collect()
-        after = tracemalloc.take_snapshot().filter_traces(pools)
-    finally:
-        tracemalloc.stop()
-    grown = sum(stat.size_diff for stat in after.compare_to(before, "filename"))
+    grown = _pool_memory_grown(lambda: [open_one(n) for n in range(50)],
+                               lambda: [open_one(n) for n in range(50, 550)])
     assert grown < 20_000, grown  # about 500,000 bytes kept for the 500 files
 
 
@@ -118,22 +106,26 @@ def test_units_of_work_registering_functions_on_a_memory_database_keep_nothing()
             tx.conn.create_function("one", 0, lambda: 1)
             assert tx.get_value("SELECT one()") == 1
 
-    pools = [tracemalloc.Filter(True, "*/monozu/db/*pool.py")]
     with Database.open("sqlite:///:memory:", pool_size=1) as db:
-        tracemalloc.start()
-        try:
-            for _ in range(50):
-                one(db)
-            gc.collect()
-            before = tracemalloc.take_snapshot().filter_traces(pools)
-            for _ in range(1000):
-                one(db)
-            gc.collect()
-            after = tracemalloc.take_snapshot().filter_traces(pools)
-        finally:
-            tracemalloc.stop()
-    grown = sum(stat.size_diff for stat in after.compare_to(before, "filename"))
+        grown = _pool_memory_grown(lambda: [one(db) for _ in range(50)],
+                                   lambda: [one(db) for _ in range(1000)])
     assert grown < 20_000, grown  # about 70 bytes a unit of work
+
+
+def _pool_memory_grown(warm_up: Callable[[], object], more: Callable[[], object]) -> int:
+    """Bytes the pool modules hold after ``more`` beyond what they held after ``warm_up``."""
+    pools = [tracemalloc.Filter(True, "*/monozu/db/*pool.py")]
+    tracemalloc.start()
+    try:
+        warm_up()
+        gc.collect()
+        before = tracemalloc.take_snapshot().filter_traces(pools)
+        more()
+        gc.collect()
+        after = tracemalloc.take_snapshot().filter_traces(pools)
+    finally:
+        tracemalloc.stop()
+    return sum(stat.size_diff for stat in after.compare_to(before, "filename"))
 
 
 def test_long_statements_that_differ_by_a_literal_are_not_all_kept(pg_url: str) -> None:

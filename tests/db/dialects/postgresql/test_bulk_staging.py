@@ -12,7 +12,7 @@ rows in by ``INSERT ... VALUES``, with the policies still checking each row.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -49,6 +49,16 @@ def app(request: pytest.FixtureRequest, operator: Database, pg_url: str) -> Iter
 def _rows(start: int, count: int, tenant: uuid.UUID = TENANT) -> list[tuple[Any, ...]]:
     return [(n, tenant, f"note {n}", [n, n + 1], {"n": n}, n / 4)
             for n in range(start, start + count)]
+
+
+def _after_ten_and_all(tx: Any, calls: int, measure: Callable[[], Any]) -> tuple[Any, Any]:
+    """``measure()`` after ten two-row bulk inserts and after ``calls`` of them."""
+    after_ten = None
+    for n in range(calls):
+        tx.bulk_insert("notes", COLUMNS, _rows(n * 2, 2))
+        if n == 9:
+            after_ten = measure()
+    return after_ten, measure()
 
 
 def _stored(operator: Database) -> list[tuple[Any, ...]]:
@@ -111,11 +121,7 @@ def test_many_calls_in_one_unit_of_work_hold_few_locks(app: Database,
                                                        operator: Database) -> None:
     locks = "SELECT count(*) FROM pg_locks WHERE pid = pg_backend_pid()"
     with app.tenant(TENANT) as tx:
-        for n in range(300):
-            tx.bulk_insert("notes", COLUMNS, _rows(n * 2, 2))
-            if n == 9:
-                after_ten = tx.get_value(locks)
-        after_all = tx.get_value(locks)
+        after_ten, after_all = _after_ten_and_all(tx, 300, lambda: tx.get_value(locks))
     # a table made and dropped for each call: about 80 after ten, 2,400 after all
     assert after_all <= after_ten < 40, (after_ten, after_all)
     assert len(_stored(operator)) == 600
@@ -130,11 +136,8 @@ def test_many_calls_in_one_unit_of_work_keep_few_files(app: Database,
                        "pg_database WHERE datname = current_database())) f "
                        "WHERE f LIKE 't%'")
     with app.tenant(TENANT) as tx:
-        for n in range(200):
-            tx.bulk_insert("notes", COLUMNS, _rows(n * 2, 2))
-            if n == 9:
-                after_ten = operator.get_value(temporary_files)
-        after_all = operator.get_value(temporary_files)
+        after_ten, after_all = _after_ten_and_all(
+            tx, 200, lambda: operator.get_value(temporary_files))
         assert tx.get_value("SELECT count(*) FROM notes") == 400
     assert after_all == after_ten <= 5, (after_ten, after_all)
     assert operator.get_value(temporary_files) == 0
